@@ -1,0 +1,320 @@
+/*
+ * casescribe.h - the public interface of libcasescribe.
+ *
+ * CaseScribe sits behind a case management system's "save" button. The host
+ * hands each save of a form to casescribe_save(); the library checks the
+ * consent recorded on the form, refuses AI text that nobody has reviewed on a
+ * final save, refuses AI text passed off as the worker's own, and stamps the
+ * record with signed, chained provenance that anyone can check offline with
+ * casescribe_verify_with_public_key().
+ *
+ * Conventions (they hold for every function below unless its comment says
+ * otherwise):
+ *
+ *  - Functions that can fail return an int32_t status: CASESCRIBE_OK (0) or a
+ *    negative CASESCRIBE_E* code. On failure a message for people is kept per
+ *    thread: read it with casescribe_last_error() on the same thread, before
+ *    the next call into the library.
+ *  - Outputs come first in the argument list, as pointers. On failure they
+ *    are set to NULL / 0.
+ *  - Memory the library returns through an output (char **, uint8_t **) is
+ *    the caller's and is released with casescribe_free(). Strings returned
+ *    directly as `const char *` are borrowed: they belong to the object they
+ *    were read from and live as long as it does.
+ *  - Strings passed in are UTF-8, NUL-terminated, copied if kept.
+ *  - Handles are opaque. casescribe_X_free(NULL) / _close(NULL) do nothing.
+ *  - Nothing here exits, aborts or changes process-wide state (locale,
+ *    signal handlers, libxml2 or OpenSSL global settings).
+ *
+ * Status codes and flags are plain #defines that are never renumbered. For
+ * languages that cannot read C macros, casescribe_constant() returns each of
+ * them by name.
+ */
+#ifndef CASESCRIBE_H
+#define CASESCRIBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define CASESCRIBE_EXTERN __attribute__((visibility("default")))
+#else
+#define CASESCRIBE_EXTERN
+#endif
+
+/* ------------------------------------------------------------------------
+ * Versions
+ * ------------------------------------------------------------------------ */
+
+/* The version of this header. The library you run against may be newer:
+ * ask it with casescribe_version() / casescribe_abi_version(). */
+#define CASESCRIBE_VERSION_STRING "0.1.0"
+/* Bumped only when the binary interface breaks (it then matches the SONAME). */
+#define CASESCRIBE_ABI_VERSION 1
+
+/* The library's version, for example "0.1.0". Static storage; any thread. */
+CASESCRIBE_EXTERN const char *casescribe_version(void);
+
+/* The ABI generation of the library, CASESCRIBE_ABI_VERSION when it was
+ * built. A binding checks it once at load time. Any thread. */
+CASESCRIBE_EXTERN uint32_t casescribe_abi_version(void);
+
+/* ------------------------------------------------------------------------
+ * Status codes. Never renumbered; new ones are only appended.
+ * ------------------------------------------------------------------------ */
+#define CASESCRIBE_OK 0
+#define CASESCRIBE_EINVAL (-1)     /* a NULL or out-of-range argument */
+#define CASESCRIBE_ENOMEM (-2)     /* an allocation failed */
+#define CASESCRIBE_EIO (-3)        /* a file in the home could not be read or written */
+#define CASESCRIBE_EPARSE (-4)     /* the payload is not well-formed or is hostile (DOCTYPE, entities, too deep, too big, bad UTF-8) */
+#define CASESCRIBE_ESCHEMA (-5)    /* well-formed, but not a valid form (unknown element or attribute, missing field) */
+#define CASESCRIBE_ECONSENT (-6)   /* AI text without consent that covers it */
+#define CASESCRIBE_EREVIEW (-7)    /* a final save with AI text nobody has reviewed, or an incomplete review */
+#define CASESCRIBE_ELAUNDER (-8)   /* a "human" section matches text an AI drafted */
+#define CASESCRIBE_EKEY (-9)       /* no signing key, an unsafe key file, or an unknown key id */
+#define CASESCRIBE_EVERIFY (-10)   /* a stamp does not verify: the record was changed after signing */
+#define CASESCRIBE_EJOURNAL (-11)  /* the journal is corrupt or could not be made durable */
+#define CASESCRIBE_ENOTFOUND (-12) /* no such adapter, entry or file */
+#define CASESCRIBE_ECONFLICT (-13) /* the record was saved by someone else since this copy was made */
+#define CASESCRIBE_ETOOBIG (-14)   /* an input is larger than the library accepts */
+#define CASESCRIBE_EUNSTAMPED (-15) /* verify was asked of a record that carries no provenance */
+#define CASESCRIBE_EINTERNAL (-16) /* a bug or an unexpected library failure: please report it */
+
+/* A short, static description of a status code ("consent does not cover AI
+ * text"). Never NULL; unknown codes give "unknown status". Any thread. */
+CASESCRIBE_EXTERN const char *casescribe_strerror(int32_t status);
+
+/* The message of the last failure on the calling thread, naming what failed
+ * (a section id, an attribute, a file). Never NULL ("" when there is none).
+ * Borrowed: valid until this thread's next call into the library. */
+CASESCRIBE_EXTERN const char *casescribe_last_error(void);
+
+/* Releases memory the library returned through an output argument.
+ * casescribe_free(NULL) does nothing. Any thread. */
+CASESCRIBE_EXTERN void casescribe_free(void *ptr);
+
+/* The value of a public #define by its name without the prefix, for example
+ * "EVERIFY" or "OPEN_CREATE", so that bindings need not copy numbers.
+ * Returns CASESCRIBE_OK, or CASESCRIBE_ENOTFOUND for an unknown name.
+ * Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_constant(int64_t *value_out, const char *name);
+
+/* ------------------------------------------------------------------------
+ * Limits
+ * ------------------------------------------------------------------------ */
+/* Largest payload accepted by save, verify and record_open, in bytes. */
+#define CASESCRIBE_MAX_PAYLOAD (8u * 1024u * 1024u)
+/* Deepest element nesting accepted in an XML payload. */
+#define CASESCRIBE_MAX_XML_DEPTH 32u
+
+/* ------------------------------------------------------------------------
+ * Context
+ *
+ * A context is one open home folder: the signing keys (keys/), the journal
+ * (journal.log) and later the job spool and team policies. Open one per
+ * process and share it: every function taking a context may be called from
+ * many threads at once, and several processes may open the same home.
+ * ------------------------------------------------------------------------ */
+typedef struct casescribe_ctx casescribe_ctx;
+
+/* Flags for casescribe_ctx_options.flags */
+#define CASESCRIBE_OPEN_CREATE 0x1u  /* create the home folder if it is missing */
+#define CASESCRIBE_OPEN_NO_SYNC 0x2u /* skip fdatasync on the journal: benchmarks and tests ONLY;
+                                        a crash may then lose acknowledged saves */
+
+/* Options for casescribe_ctx_open(). Always fill it with
+ * casescribe_ctx_options_init() first: new fields are only ever appended, and
+ * struct_size tells the library which fields your build knows. */
+typedef struct casescribe_ctx_options {
+    uint32_t struct_size; /* sizeof(casescribe_ctx_options), set by _init */
+    uint32_t flags;       /* CASESCRIBE_OPEN_* */
+    const char *home;     /* the home folder; NULL means $CASESCRIBE_HOME, then
+                             $HOME/.local/share/casescribe */
+} casescribe_ctx_options;
+
+/* Sets every field of `opts` to its default and struct_size to `struct_size`.
+ * Pass sizeof(casescribe_ctx_options). Returns CASESCRIBE_EINVAL when
+ * struct_size is smaller than the first version of the struct or larger than
+ * this library knows. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_ctx_options_init(casescribe_ctx_options *opts, uint32_t struct_size);
+
+/* Opens the home named by `opts` (NULL: all defaults). Reads the public keys
+ * and the journal; a torn journal tail left by a crash is truncated and
+ * reported by casescribe_journal_truncated_bytes(). The home must exist unless
+ * CASESCRIBE_OPEN_CREATE is set; new folders are made 0700.
+ * A corrupt entry before the end of the journal does not stop the open (so
+ * that `casescribe journal verify` can name it), but every save then fails
+ * with EJOURNAL until someone investigates.
+ * Errors: EINVAL, ENOMEM, EIO (home missing or unreadable), EKEY (a private
+ * key file others can read).
+ * On success *ctx_out is yours: close it with casescribe_ctx_close().
+ * Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_options *opts);
+
+/* Closes a context. No other thread may be using it. NULL does nothing. */
+CASESCRIBE_EXTERN void casescribe_ctx_close(casescribe_ctx *ctx);
+
+/* The home folder the context opened. Borrowed from ctx. Any thread. */
+CASESCRIBE_EXTERN const char *casescribe_ctx_home(const casescribe_ctx *ctx);
+
+/* ------------------------------------------------------------------------
+ * Keys
+ * ------------------------------------------------------------------------ */
+#define CASESCRIBE_KEYGEN_ROTATE 0x1u /* replace an existing signing key; the old
+                                         public key is kept so old records verify */
+
+/* Makes an Ed25519 signing key in the home: keys/<key-id>.key (0600) and
+ * keys/<key-id>.pub, and makes it the current key. Without
+ * CASESCRIBE_KEYGEN_ROTATE it fails with EKEY when a key exists already.
+ * *key_id_out (may be NULL) receives the new key id; free it with
+ * casescribe_free(). Errors: EINVAL, ENOMEM, EIO, EKEY. Any thread; saves
+ * running at the same time sign with either the old or the new key. */
+CASESCRIBE_EXTERN int32_t casescribe_keygen(char **key_id_out, casescribe_ctx *ctx, uint32_t flags);
+
+/* The current public key as a PEM (SubjectPublicKeyInfo) string, to give to
+ * anyone who should verify records offline. Free with casescribe_free().
+ * Errors: EINVAL, ENOMEM, EKEY (no key yet). Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_public_key(char **pem_out, casescribe_ctx *ctx);
+
+/* ------------------------------------------------------------------------
+ * Saving
+ * ------------------------------------------------------------------------ */
+
+/* Who is saving. Fill with casescribe_actor_init() first. The strings are
+ * borrowed for the duration of the call only. */
+typedef struct casescribe_actor {
+    uint32_t struct_size; /* sizeof(casescribe_actor), set by _init */
+    uint32_t reserved;    /* must be 0 */
+    const char *user_id;  /* required: the person's id in the host system */
+    const char *team;     /* the team the save is made for; NULL: the form's team */
+    const char *role;     /* for example "social-worker"; NULL: "unspecified" */
+} casescribe_actor;
+
+/* Sets defaults (all NULL) and struct_size. Returns EINVAL for a size this
+ * library does not know. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_actor_init(casescribe_actor *actor, uint32_t struct_size);
+
+/* Saves one form through the adapter named `adapter` ("xml": the reference
+ * form urn:casescribe:form:1, see schemas/form-1.xsd).
+ *
+ * The steps, in this order: decode and validate the payload; apply the
+ * team's policy; check consent for every AI section (fail closed); on a
+ * final save, refuse AI text nobody has reviewed; refuse "human" sections
+ * whose text matches AI text drafted on this home; stamp (digests, chain to
+ * the previous version, Ed25519 signature); append to the journal and make
+ * it durable; encode the stamped payload. The save never waits for AI work.
+ *
+ * On success *out / *out_len hold the stamped payload: store it as the
+ * record, and send it back unchanged (but for your edits) on the next save,
+ * since its provenance chains the versions. Free *out with casescribe_free().
+ * Errors: EINVAL, ENOMEM, ETOOBIG, EPARSE, ESCHEMA, ENOTFOUND (adapter),
+ * ECONSENT, EREVIEW, ELAUNDER, EKEY, EVERIFY (the incoming provenance was
+ * altered), ECONFLICT (a newer version was saved meanwhile), EJOURNAL, EIO.
+ * Nothing is journalled when a save fails. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_save(uint8_t **out, size_t *out_len, casescribe_ctx *ctx,
+                                          const char *adapter, const casescribe_actor *actor,
+                                          const uint8_t *payload, size_t payload_len);
+
+/* ------------------------------------------------------------------------
+ * Verifying
+ * ------------------------------------------------------------------------ */
+
+/* Checks a stamped payload with the home's public keys (current and
+ * rotated): the signature, the digest of the whole form and of each section,
+ * the consent state and the subjects. Returns CASESCRIBE_OK when everything
+ * matches, CASESCRIBE_EVERIFY when anything differs (the report says what),
+ * CASESCRIBE_EUNSTAMPED when there is no provenance, EKEY for an unknown key
+ * id, or a decode error. *report_out (may be NULL) receives a plain-English
+ * report either way (when one could be made); free it with casescribe_free().
+ * Reads nothing but the keys: no network. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_verify(char **report_out, casescribe_ctx *ctx, const char *adapter,
+                                            const uint8_t *payload, size_t payload_len);
+
+/* The same check with a public key alone (a PEM from casescribe_public_key()),
+ * for auditors who have no home. Returns as casescribe_verify(); EKEY when
+ * the record was signed by another key. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_verify_with_public_key(char **report_out, const char *adapter,
+                                                            const uint8_t *pubkey_pem, size_t pubkey_len,
+                                                            const uint8_t *payload, size_t payload_len);
+
+/* ------------------------------------------------------------------------
+ * Inspecting a record without parsing it yourself
+ * ------------------------------------------------------------------------ */
+typedef struct casescribe_record casescribe_record;
+
+/* Decodes a payload (stamped or not) into a read-only record. This does not
+ * verify it: call casescribe_verify() for that. Free with
+ * casescribe_record_free(). Errors: EINVAL, ENOMEM, ETOOBIG, EPARSE, ESCHEMA,
+ * ENOTFOUND (adapter). Any thread; a record may be read from several threads. */
+CASESCRIBE_EXTERN int32_t casescribe_record_open(casescribe_record **record_out, const char *adapter,
+                                                 const uint8_t *payload, size_t payload_len);
+CASESCRIBE_EXTERN void casescribe_record_free(casescribe_record *record);
+
+/* Getters. Strings are borrowed from the record; NULL when the field is
+ * absent or the index is out of range. */
+CASESCRIBE_EXTERN const char *casescribe_record_id(const casescribe_record *record);
+CASESCRIBE_EXTERN const char *casescribe_record_team(const casescribe_record *record);
+CASESCRIBE_EXTERN const char *casescribe_record_author(const casescribe_record *record);
+/* 1 when the form is marked final, 0 otherwise. */
+CASESCRIBE_EXTERN int32_t casescribe_record_is_final(const casescribe_record *record);
+/* The stamped version number (1, 2, ...), or 0 when not stamped. */
+CASESCRIBE_EXTERN uint32_t casescribe_record_version(const casescribe_record *record);
+/* The key id that signed the record, or NULL when not stamped. */
+CASESCRIBE_EXTERN const char *casescribe_record_key_id(const casescribe_record *record);
+CASESCRIBE_EXTERN uint32_t casescribe_record_section_count(const casescribe_record *record);
+CASESCRIBE_EXTERN const char *casescribe_record_section_id(const casescribe_record *record, uint32_t index);
+/* "human", "ai-draft" or "ai-reviewed". */
+CASESCRIBE_EXTERN const char *casescribe_record_section_origin(const casescribe_record *record, uint32_t index);
+CASESCRIBE_EXTERN const char *casescribe_record_section_engine(const casescribe_record *record, uint32_t index);
+CASESCRIBE_EXTERN const char *casescribe_record_section_model(const casescribe_record *record, uint32_t index);
+CASESCRIBE_EXTERN const char *casescribe_record_section_reviewer(const casescribe_record *record, uint32_t index);
+CASESCRIBE_EXTERN const char *casescribe_record_section_reviewed_at(const casescribe_record *record, uint32_t index);
+/* "accepted" or "edited". */
+CASESCRIBE_EXTERN const char *casescribe_record_section_review(const casescribe_record *record, uint32_t index);
+CASESCRIBE_EXTERN const char *casescribe_record_section_text(const casescribe_record *record, uint32_t index);
+
+/* ------------------------------------------------------------------------
+ * Journal
+ *
+ * Every save appends one entry to the home's journal: record id, version,
+ * digests, actor id and time (never section text, names or other personal
+ * data). Entries are hash-chained and CRC-framed.
+ * ------------------------------------------------------------------------ */
+typedef struct casescribe_journal_entry casescribe_journal_entry;
+
+/* Reads the whole journal from disk and checks every frame and the hash
+ * chain. Returns OK, or EJOURNAL naming the first bad entry (number and byte
+ * offset) in the report and in casescribe_last_error(). *entries_out (may be
+ * NULL) gets the number of good entries; *report_out (may be NULL) a
+ * plain-English summary, freed with casescribe_free(). Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_journal_verify(uint64_t *entries_out, char **report_out, casescribe_ctx *ctx);
+
+/* Bytes of a torn tail (an entry half-written when a process died) that
+ * casescribe_ctx_open() cut off. 0 normally. Any thread. */
+CASESCRIBE_EXTERN uint64_t casescribe_journal_truncated_bytes(const casescribe_ctx *ctx);
+
+/* Reads entry number `seq` (1 is the first). Errors: EINVAL, ENOMEM,
+ * ENOTFOUND (no such entry), EJOURNAL, EIO. Free with
+ * casescribe_journal_entry_free(). Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_journal_entry_get(casescribe_journal_entry **entry_out, casescribe_ctx *ctx,
+                                                       uint64_t seq);
+CASESCRIBE_EXTERN void casescribe_journal_entry_free(casescribe_journal_entry *entry);
+CASESCRIBE_EXTERN uint64_t casescribe_journal_entry_seq(const casescribe_journal_entry *entry);
+/* "save" for now; more kinds are added over time. Borrowed strings. */
+CASESCRIBE_EXTERN const char *casescribe_journal_entry_kind(const casescribe_journal_entry *entry);
+CASESCRIBE_EXTERN const char *casescribe_journal_entry_record_id(const casescribe_journal_entry *entry);
+CASESCRIBE_EXTERN uint32_t casescribe_journal_entry_record_version(const casescribe_journal_entry *entry);
+/* "sha256:<hex>" of the stamped provenance, which covers the whole record. */
+CASESCRIBE_EXTERN const char *casescribe_journal_entry_record_digest(const casescribe_journal_entry *entry);
+CASESCRIBE_EXTERN const char *casescribe_journal_entry_actor_id(const casescribe_journal_entry *entry);
+/* UTC, ISO 8601, for example "2026-11-02T10:16:00Z". */
+CASESCRIBE_EXTERN const char *casescribe_journal_entry_time(const casescribe_journal_entry *entry);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CASESCRIBE_H */
