@@ -1,0 +1,397 @@
+/* fingerprint.c - keyed bottom-k MinHash of a section's text.
+ *
+ * Pipeline: normalise and split words (see fingerprint.h); hash each word
+ * to 64 bits (FNV-1a + a bijective finaliser: not secret, only needs to
+ * spread); fold three consecutive word hashes into a shingle value; map
+ * each shingle value through a keyed pseudo-random function; keep the
+ * CS_FP_K smallest distinct results.
+ *
+ * Why AES as the keyed function: the stored values must not let anyone
+ * without the secret test a guessed text, so the keyed step has to be a real
+ * PRF, not a keyed mixer (a mixer such as (x ^ k1) * odd + k2 followed by a
+ * finaliser is invertible, and a few known text/value pairs give the keys
+ * away). SipHash through EVP_MAC costs ~60 ns per call (about 18 us for a
+ * 300-word text, most of the budget). AES-256 used as a PRF on one block per
+ * shingle is a standard PRF, runs in hardware (AES-NI/ARMv8-CE), and - since
+ * the blocks are independent - can be batched into one EVP call per
+ * SHINGLE_BATCH shingles: about 1 us per 300 shingles. ECB mode is exactly
+ * "the block cipher applied to each block on its own", which is what a PRF
+ * evaluation is; its usual flaw, equal inputs giving equal outputs, is the
+ * property MinHash needs. The AES key is SHA-256 of a label and the secret,
+ * so the file's secret is never used raw and the label versions the scheme
+ * ("mh1"); AES-256 and SHA-256 are also both available under a FIPS
+ * provider, where SipHash is not.
+ *
+ * Memory is bounded whatever the length of the text (up to 8 MiB): one
+ * batch buffer and the sketch itself, nothing proportional to the input.
+ */
+#include "provenance/fingerprint.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOCK 16
+/* Shingles encrypted per EVP call: large enough to amortise the call, small
+ * enough (2 KiB) for the stack of any host thread. */
+#define SHINGLE_BATCH 128
+#define PREFIX "mh1:"
+#define PREFIX_LEN 4
+/* Base64 length of n bytes, without the terminating NUL. */
+#define B64_LEN(n) (4 * (((n) + 2) / 3))
+#define MAX_B64 B64_LEN(CS_FP_K * 8)
+
+/* Domain separation: the label is part of the key derivation, the tag fills
+ * the second half of every block so a block never holds only text-derived
+ * bytes. Changing either changes every fingerprint: bump "mh1" then. */
+static const char key_label[] = "CaseScribe fingerprint mh1 AES-256 key";
+static const uint8_t block_tag[8] = {'m', 'h', '1', 's', 'h', 'i', 'n', 'g'};
+
+/* ------------------------------------------------------------------------
+ * Small helpers
+ * ------------------------------------------------------------------------ */
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        p[i] = (uint8_t)v;
+        v >>= 8;
+    }
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static uint64_t rotl64(uint64_t x, unsigned r)
+{
+    return (x << r) | (x >> (64 - r));
+}
+
+/* The murmur3 / splitmix64 finaliser: a bijection that spreads every input
+ * bit over the output, so that the FNV word hash and the shingle fold are
+ * well mixed before the keyed step. */
+static uint64_t fmix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x *= UINT64_C(0xc4ceb9fe1a85ec53);
+    x ^= x >> 33;
+    return x;
+}
+
+/* The normalised form of a byte: ASCII letters lowercased, digits and bytes
+ * >= 0x80 (parts of UTF-8 sequences) kept as they are, anything else 0, a
+ * word break. Multibyte letters are not case-folded: doing that needs
+ * Unicode tables, and ASCII case is what reflowing and retyping change. */
+static uint8_t word_byte(uint8_t c)
+{
+    if (c >= 0x80)
+        return c;
+    uint8_t lower = (uint8_t)(c | 0x20); /* ASCII letters only: checked next */
+    if ((uint8_t)(lower - 'a') < 26)
+        return lower;
+    if ((uint8_t)(c - '0') < 10)
+        return c;
+    return 0;
+}
+
+/* Counts words, stopping at `limit`: lets short texts be refused before any
+ * key is derived, and costs nothing on long ones. */
+static size_t count_words(const uint8_t *text, size_t len, size_t limit)
+{
+    size_t words = 0;
+    bool in_word = false;
+    for (size_t i = 0; i < len && words < limit; i++) {
+        bool w = word_byte(text[i]) != 0;
+        if (w && !in_word)
+            words++;
+        in_word = w;
+    }
+    return words;
+}
+
+/* ------------------------------------------------------------------------
+ * The sketch
+ * ------------------------------------------------------------------------ */
+
+/* Inserts v into the ascending, distinct array of the k smallest values.
+ * A linear scan from the top, not a binary search: the array is small, the
+ * scan's branch is predictable, and the entries above v move anyway. On a
+ * full sketch most values stop at the first comparison. */
+static void keep_smallest(cs_fingerprint *fp, uint64_t v)
+{
+    uint32_t n = fp->count;
+    uint32_t pos = n;
+    while (pos > 0 && fp->h[pos - 1] > v)
+        pos--;
+    if (pos == CS_FP_K)
+        return; /* not below the k kept */
+    if (pos > 0 && fp->h[pos - 1] == v)
+        return; /* a repeated shingle */
+    if (n == CS_FP_K)
+        n--; /* the largest falls off */
+    memmove(&fp->h[pos + 1], &fp->h[pos], (n - pos) * sizeof(fp->h[0]));
+    fp->h[pos] = v;
+    fp->count = n + 1;
+}
+
+typedef struct {
+    EVP_CIPHER_CTX *aes;
+    cs_fingerprint *fp;
+    uint64_t prev[2]; /* hashes of the two words before the current one */
+    size_t words;
+    int pending; /* blocks waiting in buf */
+    uint8_t buf[SHINGLE_BATCH * BLOCK];
+} sketcher;
+
+/* Derives the AES key from the secret. Returns 0 or -1. */
+static int derive_key(uint8_t key[32], const uint8_t secret[CS_FP_SECRET_LEN])
+{
+    uint8_t msg[sizeof(key_label) + CS_FP_SECRET_LEN];
+    memcpy(msg, key_label, sizeof(key_label)); /* with its NUL: an unambiguous split */
+    memcpy(msg + sizeof(key_label), secret, CS_FP_SECRET_LEN);
+    unsigned int key_len = 0;
+    int ok = EVP_Digest(msg, sizeof(msg), key, &key_len, EVP_sha256(), NULL);
+    OPENSSL_cleanse(msg, sizeof(msg));
+    return ok == 1 && key_len == 32 ? 0 : -1;
+}
+
+static int sketcher_open(sketcher *s, cs_fingerprint *fp, const uint8_t secret[CS_FP_SECRET_LEN])
+{
+    memset(s, 0, sizeof(*s));
+    s->fp = fp;
+    uint8_t key[32];
+    if (derive_key(key, secret) != 0)
+        return -1;
+    s->aes = EVP_CIPHER_CTX_new();
+    int ok = s->aes != NULL && EVP_EncryptInit_ex(s->aes, EVP_aes_256_ecb(), NULL, key, NULL) == 1 &&
+             EVP_CIPHER_CTX_set_padding(s->aes, 0) == 1;
+    OPENSSL_cleanse(key, sizeof(key));
+    return ok ? 0 : -1;
+}
+
+static void sketcher_close(sketcher *s)
+{
+    EVP_CIPHER_CTX_free(s->aes); /* frees and cleanses the key schedule */
+    s->aes = NULL;
+}
+
+/* Applies the keyed PRF to the pending shingles, in place, and keeps the
+ * smallest results. Returns 0 or -1. */
+static int flush(sketcher *s)
+{
+    int in_len = s->pending * BLOCK, out_len = 0;
+    if (s->pending == 0)
+        return 0;
+    if (EVP_EncryptUpdate(s->aes, s->buf, &out_len, s->buf, in_len) != 1 || out_len != in_len)
+        return -1;
+    for (int i = 0; i < s->pending; i++)
+        keep_smallest(s->fp, get_be64(&s->buf[i * BLOCK]));
+    s->pending = 0;
+    return 0;
+}
+
+/* Takes the hash of the next word; once three words are seen, queues the
+ * shingle they end. Returns 0 or -1. */
+static int add_word(sketcher *s, uint64_t h)
+{
+    if (s->words >= 2) {
+        /* Different rotations keep word order significant ("a b c" and
+         * "c b a" are different shingles); no further mixing is needed
+         * since the keyed PRF follows. */
+        uint64_t shingle = rotl64(s->prev[0], 42) ^ rotl64(s->prev[1], 21) ^ h;
+        uint8_t *block = &s->buf[s->pending * BLOCK];
+        put_be64(block, shingle);
+        memcpy(block + 8, block_tag, sizeof(block_tag));
+        if (++s->pending == SHINGLE_BATCH && flush(s) != 0)
+            return -1;
+    }
+    s->prev[0] = s->prev[1];
+    s->prev[1] = h;
+    s->words++;
+    return 0;
+}
+
+#define FNV_OFFSET UINT64_C(0xcbf29ce484222325)
+#define FNV_PRIME UINT64_C(0x100000001b3)
+
+/* Splits the text into words and feeds them to the sketcher. */
+static int scan(sketcher *s, const uint8_t *text, size_t len)
+{
+    uint64_t h = FNV_OFFSET;
+    bool in_word = false;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = word_byte(text[i]);
+        if (c != 0) {
+            h = (h ^ c) * FNV_PRIME;
+            in_word = true;
+        } else if (in_word) {
+            if (add_word(s, fmix64(h)) != 0)
+                return -1;
+            h = FNV_OFFSET;
+            in_word = false;
+        }
+    }
+    if (in_word && add_word(s, fmix64(h)) != 0)
+        return -1;
+    return flush(s);
+}
+
+/* Returns 0, 1 for too few words, or -1 (bad arguments, or OpenSSL could not
+ * allocate); in both non-zero cases out->count is 0, which matches nothing. */
+int cs_fingerprint_compute(cs_fingerprint *out, const uint8_t secret[CS_FP_SECRET_LEN], const char *text,
+                           size_t len)
+{
+    if (out == NULL)
+        return -1;
+    memset(out, 0, sizeof(*out));
+    if (secret == NULL || (text == NULL && len > 0))
+        return -1;
+    const uint8_t *bytes = (const uint8_t *)text;
+    if (count_words(bytes, len, CS_FP_MIN_WORDS) < CS_FP_MIN_WORDS)
+        return 1;
+    sketcher s;
+    int rc = sketcher_open(&s, out, secret) == 0 ? scan(&s, bytes, len) : -1;
+    sketcher_close(&s);
+    OPENSSL_cleanse(s.buf, sizeof(s.buf)); /* shingle values of the text */
+    if (rc != 0)
+        memset(out, 0, sizeof(*out));
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * Similarity
+ * ------------------------------------------------------------------------ */
+
+/* The k smallest of the union of two bottom-k sketches are the k smallest
+ * of the union of the two texts' shingle sets, and each of them is in the
+ * intersection exactly when it is in both sketches: so merge, stop after k,
+ * and count the values found in both. */
+double cs_fingerprint_similarity(const cs_fingerprint *a, const cs_fingerprint *b)
+{
+    if (a == NULL || b == NULL)
+        return 0.0;
+    /* Clamped so that a corrupt count cannot read past h[]. */
+    uint32_t na = a->count < CS_FP_K ? a->count : CS_FP_K;
+    uint32_t nb = b->count < CS_FP_K ? b->count : CS_FP_K;
+    if (na == 0 || nb == 0)
+        return 0.0;
+    uint32_t i = 0, j = 0, taken = 0, both = 0;
+    while (taken < CS_FP_K && (i < na || j < nb)) {
+        if (i < na && j < nb && a->h[i] == b->h[j]) {
+            both++;
+            i++;
+            j++;
+        } else if (j >= nb || (i < na && a->h[i] < b->h[j])) {
+            i++;
+        } else {
+            j++;
+        }
+        taken++;
+    }
+    return (double)both / (double)taken;
+}
+
+/* ------------------------------------------------------------------------
+ * Text form
+ * ------------------------------------------------------------------------ */
+
+int cs_fingerprint_encode(char **out, const cs_fingerprint *fp)
+{
+    if (out == NULL)
+        return -1;
+    *out = NULL;
+    if (fp == NULL || fp->count > CS_FP_K)
+        return -1;
+    uint8_t raw[CS_FP_K * 8];
+    for (uint32_t i = 0; i < fp->count; i++)
+        put_be64(&raw[i * 8], fp->h[i]);
+    int raw_len = (int)fp->count * 8;
+    char *text = malloc(PREFIX_LEN + B64_LEN((size_t)raw_len) + 1);
+    if (text == NULL)
+        return -1;
+    memcpy(text, PREFIX, PREFIX_LEN);
+    /* EVP_EncodeBlock writes no newlines and NUL-terminates. */
+    EVP_EncodeBlock((unsigned char *)text + PREFIX_LEN, raw, raw_len);
+    *out = text;
+    return 0;
+}
+
+static bool is_b64_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+/* Checks the body is canonical-looking base64 before OpenSSL sees it:
+ * EVP_DecodeBlock itself skips leading and trailing whitespace and accepts
+ * '=' in the middle, which would let two spellings of one fingerprint in.
+ * Returns the number of '=' pad characters, or -1. */
+static int check_b64(const char *body, size_t len)
+{
+    if (len % 4 != 0)
+        return -1;
+    int pad = 0;
+    while (pad < 2 && (size_t)pad < len && body[len - 1 - (size_t)pad] == '=')
+        pad++;
+    for (size_t i = 0; i < len - (size_t)pad; i++)
+        if (!is_b64_char(body[i]))
+            return -1;
+    return pad;
+}
+
+/* Decodes the base64 body into raw bytes. Returns the byte count or -1. */
+static int decode_body(uint8_t *raw, const char *body, size_t len)
+{
+    int pad = check_b64(body, len);
+    if (pad < 0)
+        return -1;
+    if (len == 0)
+        return 0;
+    /* EVP_DecodeBlock counts the pad characters as zero bytes: drop them. */
+    int n = EVP_DecodeBlock(raw, (const unsigned char *)body, (int)len);
+    if (n < 0 || n < pad)
+        return -1;
+    n -= pad;
+    /* Re-encoding must give the same text: this refuses non-zero bits
+     * hidden in the last character before the padding. */
+    char again[MAX_B64 + 1];
+    EVP_EncodeBlock((unsigned char *)again, raw, n);
+    if (strlen(again) != len || memcmp(again, body, len) != 0)
+        return -1;
+    return n;
+}
+
+int cs_fingerprint_decode(cs_fingerprint *out, const char *text)
+{
+    if (out == NULL)
+        return -1;
+    memset(out, 0, sizeof(*out));
+    if (text == NULL || strncmp(text, PREFIX, PREFIX_LEN) != 0)
+        return -1;
+    const char *body = text + PREFIX_LEN;
+    size_t len = strnlen(body, MAX_B64 + 1);
+    if (len > MAX_B64)
+        return -1; /* also bounds the buffers below */
+    uint8_t raw[MAX_B64 / 4 * 3];
+    int n = decode_body(raw, body, len);
+    /* n / 8 > CS_FP_K cannot pass the length bound above; checked anyway so
+     * that the bound and the buffer sizes may change without a hole. */
+    if (n < 0 || n % 8 != 0 || n / 8 > CS_FP_K)
+        return -1;
+    cs_fingerprint fp = {.count = (uint32_t)(n / 8)};
+    for (uint32_t i = 0; i < fp.count; i++) {
+        fp.h[i] = get_be64(&raw[i * 8]);
+        if (i > 0 && fp.h[i] <= fp.h[i - 1])
+            return -1; /* not ascending, or a repeat: not a sketch we wrote */
+    }
+    *out = fp;
+    return 0;
+}
