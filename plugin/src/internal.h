@@ -1,0 +1,63 @@
+/* internal.h - helpers shared by every part of the library. Not installed. */
+#ifndef CS_INTERNAL_H
+#define CS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "casescribe.h"
+
+#if defined(__GNUC__)
+#define CS_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CS_PRINTF(a, b)
+/* A growing text buffer for reports. After an allocation failure it stays
+ * failed and cs_buf_take returns NULL, so callers check once at the end. */
+typedef struct cs_buf {
+    char *data;
+    size_t len, cap;
+    int failed;
+} cs_buf;
+void cs_buf_printf(cs_buf *b, const char *fmt, ...) CS_PRINTF(2, 3);
+/* Hands the text to the caller (free it), or NULL after a failure. */
+char *cs_buf_take(cs_buf *b);
+void cs_buf_free(cs_buf *b);
+
+#endif
+
+/* Sets the calling thread's last error message (printf-style, truncated to
+ * 1 KiB) and returns `status`, so that failures read `return cs_fail(...)`. */
+int32_t cs_fail(int32_t status, const char *fmt, ...) CS_PRINTF(2, 3);
+
+/* Clears the calling thread's last error message. */
+void cs_clear_error(void);
+
+/* strdup that returns NULL for NULL input and on allocation failure. */
+char *cs_strdup(const char *s);
+
+/* Lowercase hex of `len` bytes into `out`, which must hold 2*len+1 bytes. */
+void cs_hex(char *out, const uint8_t *bytes, size_t len);
+
+/* The current UTC time as seconds since the epoch, and as ISO 8601
+ * "YYYY-MM-DDTHH:MM:SSZ" (out must hold 21 bytes). */
+int64_t cs_now(void);
+void cs_format_time(char out[21], int64_t epoch_seconds);
+
+/* Parses an ISO 8601 UTC time "YYYY-MM-DDTHH:MM:SS[.fff]Z" or with a
+ * "+HH:MM"/"-HH:MM" offset into seconds since the epoch. Returns 0 on
+ * success, -1 when the text is not such a time. */
+int cs_parse_time(int64_t *out, const char *text);
+
+/* A growing text buffer for reports. After an allocation failure it stays
+ * failed and cs_buf_take returns NULL, so callers check once at the end. */
+typedef struct cs_buf {
+    char *data;
+    size_t len, cap;
+    int failed;
+} cs_buf;
+void cs_buf_printf(cs_buf *b, const char *fmt, ...) CS_PRINTF(2, 3);
+/* Hands the text to the caller (free it), or NULL after a failure. */
+char *cs_buf_take(cs_buf *b);
+void cs_buf_free(cs_buf *b);
+
+#endif

@@ -1,0 +1,585 @@
+/* form_xml.c - the reference form: decode (hardened parse + XSD), encode, and
+ * canonical bytes for digests and signatures. */
+#include "record/form_xml.h"
+
+#include <libxml/c14n.h>
+#include <libxml/xmlschemas.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "xml/safe_parse.h"
+
+extern const unsigned char cs_form_schema[];
+extern const unsigned int cs_form_schema_len;
+
+/* ------------------------------------------------------------------------
+ * The schema is compiled once per process from the copy embedded at build
+ * time. A compiled xmlSchema is read-only during validation, so threads share
+ * it, each with its own validation context.
+ * ------------------------------------------------------------------------ */
+static pthread_once_t schema_once = PTHREAD_ONCE_INIT;
+static xmlSchemaPtr schema;
+
+static void ignore_structured_error(void *user, xmlErrorPtr err)
+{
+    (void)user;
+    (void)err;
+}
+
+static void compile_schema(void)
+{
+    xmlSchemaParserCtxtPtr pctxt =
+        xmlSchemaNewMemParserCtxt((const char *)cs_form_schema, (int)cs_form_schema_len);
+    if (pctxt == NULL)
+        return;
+    xmlSchemaSetParserStructuredErrors(pctxt, ignore_structured_error, NULL);
+    schema = xmlSchemaParse(pctxt);
+    xmlSchemaFreeParserCtxt(pctxt);
+}
+
+/* Keeps the first validation error. libxml2 quotes offending values in some
+ * messages ("The value 'Jo Example' is not ..."): those may be personal data
+ * that a host would log, so the quoted value is withheld. */
+struct first_error {
+    char text[512];
+    int line;
+};
+
+static void keep_first_error(void *user, xmlErrorPtr err)
+{
+    struct first_error *fe = user;
+    if (fe->text[0] != '\0' || err == NULL || err->message == NULL)
+        return;
+    snprintf(fe->text, sizeof(fe->text), "%s", err->message);
+    fe->line = err->line;
+    char *value = strstr(fe->text, "value '");
+    if (value != NULL) {
+        char *end = strchr(value + 7, '\'');
+        if (end != NULL)
+            memmove(value + 6, end + 1, strlen(end + 1) + 1);
+    }
+    size_t n = strlen(fe->text);
+    while (n > 0 && (fe->text[n - 1] == '\n' || fe->text[n - 1] == ' '))
+        fe->text[--n] = '\0';
+}
+
+static int32_t validate(xmlDocPtr doc)
+{
+    pthread_once(&schema_once, compile_schema);
+    if (schema == NULL)
+        return cs_fail(CASESCRIBE_EINTERNAL, "the embedded form schema did not compile");
+    xmlSchemaValidCtxtPtr vctxt = xmlSchemaNewValidCtxt(schema);
+    if (vctxt == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory validating the form");
+    struct first_error fe = {{0}, 0};
+    xmlSchemaSetValidStructuredErrors(vctxt, keep_first_error, &fe);
+    int rc = xmlSchemaValidateDoc(vctxt, doc);
+    xmlSchemaFreeValidCtxt(vctxt);
+    if (rc == 0)
+        return CASESCRIBE_OK;
+    if (rc < 0)
+        return cs_fail(CASESCRIBE_EINTERNAL, "the form could not be validated (libxml2 error %d)", rc);
+    return cs_fail(CASESCRIBE_ESCHEMA, "not a valid urn:casescribe:form:1 form (line %d): %s", fe.line,
+                   fe.text[0] ? fe.text : "schema violation");
+}
+
+/* ------------------------------------------------------------------------
+ * Decoding: DOM -> model. The schema has already checked names, order and
+ * value shapes, so this only copies.
+ * ------------------------------------------------------------------------ */
+
+/* Copies attribute `name` into *dst (NULL when absent). Returns -1 on ENOMEM. */
+static int copy_attr(char **dst, xmlNodePtr node, const char *name)
+{
+    xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
+    *dst = NULL;
+    if (v == NULL)
+        return 0;
+    *dst = cs_strdup((const char *)v);
+    xmlFree(v);
+    return *dst == NULL ? -1 : 0;
+}
+
+static int is_element(xmlNodePtr n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+static size_t count_children(xmlNodePtr parent, const char *name)
+{
+    size_t n = 0;
+    for (xmlNodePtr c = parent->children; c != NULL; c = c->next)
+        n += is_element(c, name);
+    return n;
+}
+
+/* Allocates an array for the `name` children of parent. */
+static void *alloc_for(xmlNodePtr parent, const char *name, size_t elem_size, size_t *count)
+{
+    *count = count_children(parent, name);
+    return *count == 0 ? NULL : calloc(*count, elem_size);
+}
+
+static int read_boolean(xmlNodePtr node, const char *name)
+{
+    xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
+    int yes = v != NULL && (strcmp((const char *)v, "true") == 0 || strcmp((const char *)v, "1") == 0);
+    xmlFree(v);
+    return yes;
+}
+
+static int decode_subject(cs_subject *s, xmlNodePtr n)
+{
+    return copy_attr(&s->id, n, "id") | copy_attr(&s->role, n, "role") | copy_attr(&s->name, n, "name");
+}
+
+static int decode_consent(cs_consent *c, xmlNodePtr n)
+{
+    return copy_attr(&c->subject, n, "subject") | copy_attr(&c->given_by, n, "given-by") |
+           copy_attr(&c->method, n, "method") | copy_attr(&c->capacity, n, "capacity") |
+           copy_attr(&c->at, n, "at") | copy_attr(&c->scopes, n, "scopes") |
+           copy_attr(&c->withdrawn_at, n, "withdrawn-at");
+}
+
+static int decode_section(cs_section *s, xmlNodePtr n)
+{
+    char *origin = NULL;
+    int rc = copy_attr(&s->id, n, "id") | copy_attr(&origin, n, "origin") | copy_attr(&s->engine, n, "engine") |
+             copy_attr(&s->model, n, "model") | copy_attr(&s->reviewed_by, n, "reviewed-by") |
+             copy_attr(&s->reviewed_at, n, "reviewed-at") | copy_attr(&s->review, n, "review");
+    if (origin != NULL)
+        cs_origin_parse(&s->origin, origin); /* the schema allows only known values */
+    free(origin);
+    xmlChar *text = xmlNodeGetContent(n);
+    s->text = cs_strdup(text != NULL ? (const char *)text : "");
+    xmlFree(text);
+    if (s->text == NULL)
+        return -1;
+    s->text_len = strlen(s->text);
+    return rc;
+}
+
+static int decode_section_stamp(cs_section_stamp *s, xmlNodePtr n)
+{
+    char *origin = NULL;
+    int rc = copy_attr(&s->id, n, "id") | copy_attr(&origin, n, "origin") | copy_attr(&s->engine, n, "engine") |
+             copy_attr(&s->model, n, "model") | copy_attr(&s->reviewed_by, n, "reviewed-by") |
+             copy_attr(&s->reviewed_at, n, "reviewed-at") | copy_attr(&s->review, n, "review") |
+             copy_attr(&s->digest, n, "digest") | copy_attr(&s->fingerprint, n, "fingerprint");
+    if (origin != NULL)
+        cs_origin_parse(&s->origin, origin);
+    free(origin);
+    s->consent_withdrawn = read_boolean(n, "consent-withdrawn");
+    return rc;
+}
+
+static int allowed(xmlNodePtr n, const char *name)
+{
+    xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
+    int yes = v != NULL && strcmp((const char *)v, "allowed") == 0;
+    xmlFree(v);
+    return yes;
+}
+
+static int decode_consent_stamp(cs_consent_stamp *c, xmlNodePtr n)
+{
+    c->local_ai = allowed(n, "local-ai");
+    c->external_ai = allowed(n, "external-ai");
+    return copy_attr(&c->subject, n, "subject") | copy_attr(&c->in_force, n, "in-force") |
+           copy_attr(&c->given_by, n, "given-by") | copy_attr(&c->capacity, n, "capacity") |
+           copy_attr(&c->scopes, n, "scopes") | copy_attr(&c->withdrawn_at, n, "withdrawn-at");
+}
+
+static int copy_content(char **dst, xmlNodePtr n)
+{
+    xmlChar *v = xmlNodeGetContent(n);
+    *dst = cs_strdup(v != NULL ? (const char *)v : "");
+    xmlFree(v);
+    return *dst == NULL ? -1 : 0;
+}
+
+static int decode_provenance_children(cs_provenance *p, xmlNodePtr node)
+{
+    size_t si = 0, ci = 0;
+    int rc = 0;
+    for (xmlNodePtr c = node->children; c != NULL && rc == 0; c = c->next) {
+        if (is_element(c, "actor"))
+            rc = copy_attr(&p->actor_id, c, "id") | copy_attr(&p->actor_team, c, "team") |
+                 copy_attr(&p->actor_role, c, "role");
+        else if (is_element(c, "form-digest"))
+            rc = copy_content(&p->form_digest, c);
+        else if (is_element(c, "subjects-digest"))
+            rc = copy_content(&p->subjects_digest, c);
+        else if (is_element(c, "consents-digest"))
+            rc = copy_content(&p->consents_digest, c);
+        else if (is_element(c, "section-stamp"))
+            rc = decode_section_stamp(&p->sections[si++], c);
+        else if (is_element(c, "consent-stamp"))
+            rc = decode_consent_stamp(&p->consents[ci++], c);
+        else if (is_element(c, "signature"))
+            rc = copy_content(&p->signature, c);
+    }
+    return rc;
+}
+
+static int decode_provenance(cs_provenance **out, xmlNodePtr node)
+{
+    cs_provenance *p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        return -1;
+    *out = p;
+    char *version = NULL;
+    int rc = copy_attr(&p->record, node, "record") | copy_attr(&version, node, "version") |
+             copy_attr(&p->previous, node, "previous") | copy_attr(&p->at, node, "at") |
+             copy_attr(&p->library, node, "library") | copy_attr(&p->key_id, node, "key-id");
+    if (version != NULL) {
+        unsigned long v = strtoul(version, NULL, 10);
+        p->version = v > UINT32_MAX ? 0 : (uint32_t)v;
+    }
+    free(version);
+    if (rc != 0)
+        return -1;
+    p->sections = alloc_for(node, "section-stamp", sizeof(cs_section_stamp), &p->n_sections);
+    p->consents = alloc_for(node, "consent-stamp", sizeof(cs_consent_stamp), &p->n_consents);
+    if ((p->n_sections && !p->sections) || (p->n_consents && !p->consents))
+        return -1;
+    return decode_provenance_children(p, node);
+}
+
+static int decode_children(cs_record *r, xmlNodePtr root)
+{
+    size_t si = 0, ci = 0, xi = 0;
+    int rc = 0;
+    for (xmlNodePtr c = root->children; c != NULL && rc == 0; c = c->next) {
+        if (is_element(c, "subject"))
+            rc = decode_subject(&r->subjects[si++], c);
+        else if (is_element(c, "consent"))
+            rc = decode_consent(&r->consents[ci++], c);
+        else if (is_element(c, "section"))
+            rc = decode_section(&r->sections[xi++], c);
+        else if (is_element(c, "provenance"))
+            rc = decode_provenance(&r->provenance, c);
+    }
+    return rc;
+}
+
+static int decode_record(cs_record *r, xmlNodePtr root)
+{
+    if (copy_attr(&r->id, root, "id") | copy_attr(&r->template_id, root, "template") |
+        copy_attr(&r->team, root, "team") | copy_attr(&r->author, root, "author"))
+        return -1;
+    r->final = read_boolean(root, "final");
+    r->subjects = alloc_for(root, "subject", sizeof(cs_subject), &r->n_subjects);
+    r->consents = alloc_for(root, "consent", sizeof(cs_consent), &r->n_consents);
+    r->sections = alloc_for(root, "section", sizeof(cs_section), &r->n_sections);
+    if ((r->n_subjects && !r->subjects) || (r->n_consents && !r->consents) || (r->n_sections && !r->sections))
+        return -1;
+    return decode_children(r, root);
+}
+
+/* Checks the schema cannot express: ids unique within their list. */
+static int32_t check_unique_ids(const cs_record *r)
+{
+    for (size_t i = 0; i < r->n_sections; i++)
+        for (size_t j = i + 1; j < r->n_sections; j++)
+            if (strcmp(r->sections[i].id, r->sections[j].id) == 0)
+                return cs_fail(CASESCRIBE_ESCHEMA, "section id '%s' appears twice", r->sections[i].id);
+    for (size_t i = 0; i < r->n_subjects; i++)
+        for (size_t j = i + 1; j < r->n_subjects; j++)
+            if (strcmp(r->subjects[i].id, r->subjects[j].id) == 0)
+                return cs_fail(CASESCRIBE_ESCHEMA, "subject id '%s' appears twice", r->subjects[i].id);
+    for (size_t i = 0; i < r->n_consents; i++) {
+        int known = 0;
+        for (size_t j = 0; j < r->n_subjects; j++)
+            known |= strcmp(r->consents[i].subject, r->subjects[j].id) == 0;
+        if (!known)
+            return cs_fail(CASESCRIBE_ESCHEMA, "consent names subject '%s', who is not a subject of the form",
+                           r->consents[i].subject);
+    }
+    return CASESCRIBE_OK;
+}
+
+int32_t cs_form_decode(cs_record **out, const uint8_t *buf, size_t len)
+{
+    *out = NULL;
+    xmlDocPtr doc = NULL;
+    int32_t rc = cs_xml_parse(&doc, buf, len, CASESCRIBE_MAX_PAYLOAD);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    rc = validate(doc);
+    if (rc != CASESCRIBE_OK) {
+        xmlFreeDoc(doc);
+        return rc;
+    }
+    cs_record *r = calloc(1, sizeof(*r));
+    if (r == NULL || decode_record(r, xmlDocGetRootElement(doc)) != 0) {
+        xmlFreeDoc(doc);
+        cs_record_free(r);
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory decoding the form");
+    }
+    xmlFreeDoc(doc);
+    rc = check_unique_ids(r);
+    if (rc != CASESCRIBE_OK) {
+        cs_record_free(r);
+        return rc;
+    }
+    *out = r;
+    return CASESCRIBE_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * Encoding: model -> DOM, always in the same order, so that the canonical
+ * bytes depend only on the model.
+ * ------------------------------------------------------------------------ */
+
+/* A builder that remembers whether any libxml2 call failed, so that the
+ * render functions read as the document they make. */
+struct builder {
+    xmlDocPtr doc;
+    xmlNsPtr ns;
+    int failed;
+};
+
+static xmlNodePtr add_element(struct builder *b, xmlNodePtr parent, const char *name, const char *text)
+{
+    if (b->failed)
+        return NULL;
+    xmlNodePtr n = parent == NULL ? xmlNewDocNode(b->doc, b->ns, (const xmlChar *)name, NULL)
+                                  : xmlNewTextChild(parent, b->ns, (const xmlChar *)name, (const xmlChar *)text);
+    if (n == NULL)
+        b->failed = 1;
+    return n;
+}
+
+static void add_attr(struct builder *b, xmlNodePtr n, const char *name, const char *value)
+{
+    if (b->failed || value == NULL)
+        return;
+    if (xmlNewProp(n, (const xmlChar *)name, (const xmlChar *)value) == NULL)
+        b->failed = 1;
+}
+
+/* Starts a document whose root is `name` in the form namespace. */
+static xmlNodePtr begin_doc(struct builder *b, const char *name)
+{
+    memset(b, 0, sizeof(*b));
+    b->doc = xmlNewDoc((const xmlChar *)"1.0");
+    if (b->doc == NULL) {
+        b->failed = 1;
+        return NULL;
+    }
+    xmlNodePtr root = xmlNewDocNode(b->doc, NULL, (const xmlChar *)name, NULL);
+    if (root == NULL) {
+        b->failed = 1;
+        return NULL;
+    }
+    xmlDocSetRootElement(b->doc, root);
+    b->ns = xmlNewNs(root, (const xmlChar *)CS_FORM_NS, NULL);
+    if (b->ns == NULL)
+        b->failed = 1;
+    else
+        xmlSetNs(root, b->ns);
+    return root;
+}
+
+static void render_subjects(struct builder *b, xmlNodePtr root, const cs_record *r)
+{
+    for (size_t i = 0; i < r->n_subjects; i++) {
+        xmlNodePtr n = add_element(b, root, "subject", NULL);
+        add_attr(b, n, "id", r->subjects[i].id);
+        add_attr(b, n, "role", r->subjects[i].role);
+        add_attr(b, n, "name", r->subjects[i].name);
+    }
+}
+
+static void render_consents(struct builder *b, xmlNodePtr root, const cs_record *r)
+{
+    for (size_t i = 0; i < r->n_consents; i++) {
+        const cs_consent *c = &r->consents[i];
+        xmlNodePtr n = add_element(b, root, "consent", NULL);
+        add_attr(b, n, "subject", c->subject);
+        add_attr(b, n, "given-by", c->given_by);
+        add_attr(b, n, "method", c->method);
+        add_attr(b, n, "capacity", c->capacity);
+        add_attr(b, n, "at", c->at);
+        add_attr(b, n, "scopes", c->scopes);
+        add_attr(b, n, "withdrawn-at", c->withdrawn_at);
+    }
+}
+
+static void render_section(struct builder *b, xmlNodePtr parent, const cs_section *s)
+{
+    xmlNodePtr n = add_element(b, parent, "section", s->text);
+    add_attr(b, n, "id", s->id);
+    add_attr(b, n, "origin", cs_origin_name(s->origin));
+    add_attr(b, n, "engine", s->engine);
+    add_attr(b, n, "model", s->model);
+    add_attr(b, n, "reviewed-by", s->reviewed_by);
+    add_attr(b, n, "reviewed-at", s->reviewed_at);
+    add_attr(b, n, "review", s->review);
+}
+
+static void render_form_attrs(struct builder *b, xmlNodePtr root, const cs_record *r)
+{
+    add_attr(b, root, "id", r->id);
+    add_attr(b, root, "template", r->template_id);
+    add_attr(b, root, "team", r->team);
+    add_attr(b, root, "author", r->author);
+    if (r->final)
+        add_attr(b, root, "final", "true");
+}
+
+static void render_section_stamp(struct builder *b, xmlNodePtr parent, const cs_section_stamp *s)
+{
+    xmlNodePtr n = add_element(b, parent, "section-stamp", NULL);
+    add_attr(b, n, "id", s->id);
+    add_attr(b, n, "origin", cs_origin_name(s->origin));
+    add_attr(b, n, "engine", s->engine);
+    add_attr(b, n, "model", s->model);
+    add_attr(b, n, "reviewed-by", s->reviewed_by);
+    add_attr(b, n, "reviewed-at", s->reviewed_at);
+    add_attr(b, n, "review", s->review);
+    add_attr(b, n, "digest", s->digest);
+    add_attr(b, n, "fingerprint", s->fingerprint);
+    if (s->consent_withdrawn)
+        add_attr(b, n, "consent-withdrawn", "true");
+}
+
+static void render_consent_stamp(struct builder *b, xmlNodePtr parent, const cs_consent_stamp *c)
+{
+    xmlNodePtr n = add_element(b, parent, "consent-stamp", NULL);
+    add_attr(b, n, "subject", c->subject);
+    add_attr(b, n, "in-force", c->in_force);
+    add_attr(b, n, "given-by", c->given_by);
+    add_attr(b, n, "capacity", c->capacity);
+    add_attr(b, n, "scopes", c->scopes);
+    add_attr(b, n, "withdrawn-at", c->withdrawn_at);
+    add_attr(b, n, "local-ai", c->local_ai ? "allowed" : "refused");
+    add_attr(b, n, "external-ai", c->external_ai ? "allowed" : "refused");
+}
+
+static void render_provenance_body(struct builder *b, xmlNodePtr n, const cs_provenance *p, int with_signature)
+{
+    char version[16];
+    snprintf(version, sizeof(version), "%u", (unsigned)p->version);
+    add_attr(b, n, "record", p->record);
+    add_attr(b, n, "version", version);
+    add_attr(b, n, "previous", p->previous);
+    add_attr(b, n, "at", p->at);
+    add_attr(b, n, "library", p->library);
+    add_attr(b, n, "key-id", p->key_id);
+    xmlNodePtr actor = add_element(b, n, "actor", NULL);
+    add_attr(b, actor, "id", p->actor_id);
+    add_attr(b, actor, "team", p->actor_team);
+    add_attr(b, actor, "role", p->actor_role);
+    add_element(b, n, "form-digest", p->form_digest);
+    add_element(b, n, "subjects-digest", p->subjects_digest);
+    add_element(b, n, "consents-digest", p->consents_digest);
+    for (size_t i = 0; i < p->n_sections; i++)
+        render_section_stamp(b, n, &p->sections[i]);
+    for (size_t i = 0; i < p->n_consents; i++)
+        render_consent_stamp(b, n, &p->consents[i]);
+    if (with_signature) {
+        xmlNodePtr sig = add_element(b, n, "signature", p->signature);
+        add_attr(b, sig, "algorithm", "ed25519");
+    }
+}
+
+static xmlDocPtr render_record(const cs_record *r, int part, int with_provenance)
+{
+    struct builder b;
+    xmlNodePtr root = begin_doc(&b, "form");
+    if (part == CS_CANON_FORM)
+        render_form_attrs(&b, root, r);
+    if (part == CS_CANON_FORM || part == CS_CANON_SUBJECTS)
+        render_subjects(&b, root, r);
+    if (part == CS_CANON_FORM || part == CS_CANON_CONSENTS)
+        render_consents(&b, root, r);
+    if (part == CS_CANON_FORM)
+        for (size_t i = 0; i < r->n_sections; i++)
+            render_section(&b, root, &r->sections[i]);
+    if (with_provenance && r->provenance != NULL)
+        render_provenance_body(&b, add_element(&b, root, "provenance", NULL), r->provenance, 1);
+    if (b.failed) {
+        xmlFreeDoc(b.doc);
+        return NULL;
+    }
+    return b.doc;
+}
+
+/* Copies libxml2-owned bytes into malloc'd memory that casescribe_free() frees. */
+static int32_t take_bytes(uint8_t **out, size_t *out_len, xmlChar *mem, int size)
+{
+    if (mem == NULL || size < 0) {
+        xmlFree(mem);
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory serialising the record");
+    }
+    *out = malloc((size_t)size + 1);
+    if (*out == NULL) {
+        xmlFree(mem);
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory serialising the record");
+    }
+    memcpy(*out, mem, (size_t)size);
+    (*out)[size] = '\0';
+    *out_len = (size_t)size;
+    xmlFree(mem);
+    return CASESCRIBE_OK;
+}
+
+static int32_t canonical_of(uint8_t **out, size_t *out_len, xmlDocPtr doc)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (doc == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory rendering the record");
+    xmlChar *mem = NULL;
+    int size = xmlC14NDocDumpMemory(doc, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0, &mem);
+    xmlFreeDoc(doc);
+    return take_bytes(out, out_len, mem, size);
+}
+
+int32_t cs_form_canonical(uint8_t **out, size_t *out_len, const cs_record *r, int part)
+{
+    return canonical_of(out, out_len, render_record(r, part, 0));
+}
+
+int32_t cs_section_canonical(uint8_t **out, size_t *out_len, const cs_section *s)
+{
+    struct builder b;
+    xmlNodePtr root = begin_doc(&b, "form");
+    render_section(&b, root, s);
+    if (b.failed) {
+        xmlFreeDoc(b.doc);
+        b.doc = NULL;
+    }
+    return canonical_of(out, out_len, b.doc);
+}
+
+int32_t cs_provenance_canonical(uint8_t **out, size_t *out_len, const cs_provenance *p, int with_signature)
+{
+    struct builder b;
+    xmlNodePtr root = begin_doc(&b, "provenance");
+    render_provenance_body(&b, root, p, with_signature);
+    if (b.failed) {
+        xmlFreeDoc(b.doc);
+        b.doc = NULL;
+    }
+    return canonical_of(out, out_len, b.doc);
+}
+
+int32_t cs_form_encode(uint8_t **out, size_t *out_len, const cs_record *r)
+{
+    *out = NULL;
+    *out_len = 0;
+    xmlDocPtr doc = render_record(r, CS_CANON_FORM, 1);
+    if (doc == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory rendering the record");
+    xmlChar *mem = NULL;
+    int size = 0;
+    xmlDocDumpFormatMemoryEnc(doc, &mem, &size, "UTF-8", 1);
+    xmlFreeDoc(doc);
+    return take_bytes(out, out_len, mem, size);
+}

@@ -1,0 +1,118 @@
+/* record.c - freeing and small queries on the record model. */
+#include "record/record.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void free_section_stamp(cs_section_stamp *s)
+{
+    free(s->id);
+    free(s->engine);
+    free(s->model);
+    free(s->reviewed_by);
+    free(s->reviewed_at);
+    free(s->review);
+    free(s->digest);
+    free(s->fingerprint);
+}
+
+static void free_consent_stamp(cs_consent_stamp *c)
+{
+    free(c->subject);
+    free(c->in_force);
+    free(c->given_by);
+    free(c->capacity);
+    free(c->scopes);
+    free(c->withdrawn_at);
+}
+
+void cs_provenance_free(cs_provenance *p)
+{
+    if (p == NULL)
+        return;
+    for (size_t i = 0; i < p->n_sections; i++)
+        free_section_stamp(&p->sections[i]);
+    for (size_t i = 0; i < p->n_consents; i++)
+        free_consent_stamp(&p->consents[i]);
+    free(p->sections);
+    free(p->consents);
+    free(p->record);
+    free(p->previous);
+    free(p->at);
+    free(p->library);
+    free(p->key_id);
+    free(p->actor_id);
+    free(p->actor_team);
+    free(p->actor_role);
+    free(p->form_digest);
+    free(p->subjects_digest);
+    free(p->consents_digest);
+    free(p->signature);
+    free(p);
+}
+
+void cs_record_free(cs_record *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->n_subjects; i++) {
+        free(r->subjects[i].id);
+        free(r->subjects[i].role);
+        free(r->subjects[i].name);
+    }
+    for (size_t i = 0; i < r->n_consents; i++) {
+        cs_consent *c = &r->consents[i];
+        free(c->subject);
+        free(c->given_by);
+        free(c->method);
+        free(c->capacity);
+        free(c->at);
+        free(c->scopes);
+        free(c->withdrawn_at);
+    }
+    for (size_t i = 0; i < r->n_sections; i++) {
+        cs_section *s = &r->sections[i];
+        free(s->id);
+        free(s->engine);
+        free(s->model);
+        free(s->reviewed_by);
+        free(s->reviewed_at);
+        free(s->review);
+        free(s->text);
+    }
+    free(r->subjects);
+    free(r->consents);
+    free(r->sections);
+    free(r->id);
+    free(r->template_id);
+    free(r->team);
+    free(r->author);
+    cs_provenance_free(r->provenance);
+    free(r);
+}
+
+static const char *const origin_names[] = {"human", "ai-draft", "ai-reviewed"};
+
+const char *cs_origin_name(cs_origin o)
+{
+    return (unsigned)o < 3 ? origin_names[o] : "human";
+}
+
+int cs_origin_parse(cs_origin *out, const char *text)
+{
+    for (int i = 0; i < 3; i++) {
+        if (text != NULL && strcmp(text, origin_names[i]) == 0) {
+            *out = (cs_origin)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const cs_section *cs_record_find_section(const cs_record *r, const char *id)
+{
+    for (size_t i = 0; i < r->n_sections; i++)
+        if (strcmp(r->sections[i].id, id) == 0)
+            return &r->sections[i];
+    return NULL;
+}

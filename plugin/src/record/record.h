@@ -1,0 +1,84 @@
+/* record.h - the record model: a form as the pipeline sees it, whatever
+ * adapter it came through. Knows no adapter, network or engine. */
+#ifndef CS_RECORD_H
+#define CS_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { CS_ORIGIN_HUMAN = 0, CS_ORIGIN_AI_DRAFT, CS_ORIGIN_AI_REVIEWED } cs_origin;
+
+typedef struct cs_subject {
+    char *id, *role, *name; /* name may be NULL */
+} cs_subject;
+
+typedef struct cs_consent {
+    char *subject, *given_by, *method, *capacity, *at, *scopes, *withdrawn_at; /* withdrawn_at may be NULL */
+} cs_consent;
+
+typedef struct cs_section {
+    char *id;
+    cs_origin origin;
+    char *engine, *model, *reviewed_by, *reviewed_at, *review; /* each may be NULL */
+    char *text;
+    size_t text_len;
+} cs_section;
+
+/* What the library wrote into <provenance>, as read back. */
+typedef struct cs_section_stamp {
+    char *id;
+    cs_origin origin;
+    char *engine, *model, *reviewed_by, *reviewed_at, *review;
+    char *digest;      /* "sha256:<hex>" */
+    char *fingerprint; /* "mh1:..." for AI sections, else NULL */
+    int consent_withdrawn;
+} cs_section_stamp;
+
+typedef struct cs_consent_stamp {
+    char *subject;
+    char *in_force, *given_by, *capacity, *scopes, *withdrawn_at; /* NULL when no consent was in force */
+    int local_ai, external_ai;                                     /* 1 allowed, 0 refused */
+    /* Not rendered: why AI is refused (a cs_consent_result, or -1 when no
+     * consent was in force), for the pipeline's messages. */
+    int local_reason, external_reason;
+} cs_consent_stamp;
+
+typedef struct cs_provenance {
+    char *record;
+    uint32_t version;
+    char *previous; /* NULL for version 1 */
+    char *at, *library, *key_id;
+    char *actor_id, *actor_team, *actor_role;
+    char *form_digest, *subjects_digest, *consents_digest;
+    cs_section_stamp *sections;
+    size_t n_sections;
+    cs_consent_stamp *consents;
+    size_t n_consents;
+    char *signature; /* base64 */
+} cs_provenance;
+
+typedef struct cs_record {
+    char *id, *template_id, *team, *author;
+    int final;
+    cs_subject *subjects;
+    size_t n_subjects;
+    cs_consent *consents;
+    size_t n_consents;
+    cs_section *sections;
+    size_t n_sections;
+    cs_provenance *provenance; /* NULL when the payload carried none */
+} cs_record;
+
+void cs_record_free(cs_record *r);
+void cs_provenance_free(cs_provenance *p);
+
+const char *cs_origin_name(cs_origin o);
+int cs_origin_parse(cs_origin *out, const char *text);
+static inline int cs_origin_is_ai(cs_origin o)
+{
+    return o != CS_ORIGIN_HUMAN;
+}
+
+const cs_section *cs_record_find_section(const cs_record *r, const char *id);
+
+#endif
