@@ -1,0 +1,119 @@
+/* evaluate.c - consent state of a record, subject by subject. */
+#include "consent/evaluate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "consent/consent.h"
+#include "internal.h"
+
+/* The engines that run on this machine. Kept here, next to the rule that
+ * uses it, so that adding an engine is a visible change to consent. */
+static const char *const local_engines[] = {"embedded:pocketsphinx", "embedded:extractive"};
+
+int cs_engine_is_local(const char *engine)
+{
+    for (size_t i = 0; engine != NULL && i < sizeof(local_engines) / sizeof(*local_engines); i++)
+        if (strcmp(engine, local_engines[i]) == 0)
+            return 1;
+    return 0;
+}
+
+void cs_consent_stamps_free(cs_consent_stamp *stamps, size_t n)
+{
+    for (size_t i = 0; stamps != NULL && i < n; i++) {
+        free(stamps[i].subject);
+        free(stamps[i].in_force);
+        free(stamps[i].given_by);
+        free(stamps[i].capacity);
+        free(stamps[i].scopes);
+        free(stamps[i].withdrawn_at);
+    }
+    free(stamps);
+}
+
+static int32_t terms_of(cs_consent_terms *t, const cs_consent *c)
+{
+    memset(t, 0, sizeof(*t));
+    if (cs_consent_parse_given_by(&t->given_by, c->given_by) != 0 ||
+        cs_consent_parse_capacity(&t->capacity, c->capacity) != 0 ||
+        cs_consent_parse_scopes(&t->scopes, c->scopes) != 0 || cs_parse_time(&t->given_at, c->at) != 0 ||
+        (c->withdrawn_at != NULL && cs_parse_time(&t->withdrawn_at, c->withdrawn_at) != 0))
+        return cs_fail(CASESCRIBE_ESCHEMA, "a consent of subject '%s' has a value the library does not know",
+                       c->subject);
+    /* A withdrawal at the epoch itself would read as "never": treat as the earliest real time. */
+    if (c->withdrawn_at != NULL && t->withdrawn_at == 0)
+        t->withdrawn_at = 1;
+    return CASESCRIBE_OK;
+}
+
+/* Fills one subject's stamp from the consent records that name it. */
+static int32_t evaluate_subject(cs_consent_stamp *s, const cs_record *r, const char *subject, int64_t now)
+{
+    cs_consent_terms terms[256];
+    const cs_consent *source[256];
+    int n = 0;
+    for (size_t i = 0; i < r->n_consents && n < 256; i++) {
+        if (strcmp(r->consents[i].subject, subject) != 0)
+            continue;
+        int32_t rc = terms_of(&terms[n], &r->consents[i]);
+        if (rc != CASESCRIBE_OK)
+            return rc;
+        source[n++] = &r->consents[i];
+    }
+    if ((s->subject = cs_strdup(subject)) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    int cur = cs_consent_pick_current(terms, n, now);
+    if (cur < 0) {
+        s->local_reason = s->external_reason = -1;
+        return CASESCRIBE_OK;
+    }
+    const cs_consent *c = source[cur];
+    s->in_force = cs_strdup(c->at);
+    s->given_by = cs_strdup(c->given_by);
+    s->capacity = cs_strdup(c->capacity);
+    s->scopes = cs_strdup(c->scopes);
+    s->withdrawn_at = cs_strdup(c->withdrawn_at);
+    if (!s->in_force || !s->given_by || !s->capacity || !s->scopes || (c->withdrawn_at && !s->withdrawn_at))
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    s->local_reason = (int)cs_consent_decide(&terms[cur], CS_SCOPE_AI_DRAFT, now);
+    s->external_reason = (int)cs_consent_decide(&terms[cur], CS_SCOPE_AI_DRAFT | CS_SCOPE_EXTERNAL_AI, now);
+    s->local_ai = s->local_reason == CS_CONSENT_OK;
+    s->external_ai = s->external_reason == CS_CONSENT_OK;
+    return CASESCRIBE_OK;
+}
+
+int32_t cs_consent_evaluate(cs_consent_stamp **out, size_t *n, const cs_record *r, int64_t now)
+{
+    *out = NULL;
+    *n = 0;
+    cs_consent_stamp *stamps = calloc(r->n_subjects ? r->n_subjects : 1, sizeof(*stamps));
+    if (stamps == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    for (size_t i = 0; i < r->n_subjects; i++) {
+        int32_t rc = evaluate_subject(&stamps[i], r, r->subjects[i].id, now);
+        if (rc != CASESCRIBE_OK) {
+            cs_consent_stamps_free(stamps, r->n_subjects);
+            return rc;
+        }
+    }
+    *out = stamps;
+    *n = r->n_subjects;
+    return CASESCRIBE_OK;
+}
+
+int cs_consent_first_refusal(const cs_consent_stamp *stamps, size_t n, int external)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(external ? stamps[i].external_ai : stamps[i].local_ai))
+            return (int)i;
+    return -1;
+}
+
+const char *cs_consent_refusal_reason(const cs_consent_stamp *stamp, int external)
+{
+    int reason = external ? stamp->external_reason : stamp->local_reason;
+    if (reason < 0)
+        return "no consent has been recorded";
+    return cs_consent_reason((cs_consent_result)reason);
+}

@@ -1,0 +1,49 @@
+/* keys.h - the home's Ed25519 keys and fingerprint secret.
+ *
+ * Layout under <home>/keys/ (folder 0700):
+ *   <key-id>.key        PKCS#8 PEM private key, 0600 (refused if group/other can read it)
+ *   <key-id>.pub        SubjectPublicKeyInfo PEM public key
+ *   current             the key id that signs new stamps
+ *   fingerprint.secret  32 random bytes keying the laundering fingerprints, 0600
+ * Rotated keys keep their .pub so that old records still verify.
+ * A key id is "ed25519:" + the first 16 hex digits of SHA-256(raw public key).
+ */
+#ifndef CS_KEYS_H
+#define CS_KEYS_H
+
+#include <openssl/evp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CS_KEY_ID_MAX 64
+
+typedef struct cs_keyring cs_keyring;
+
+/* Loads the public keys and the current private key of `home` (an empty
+ * keyring when there is no keys/ folder yet). EKEY for an unsafe private key file. */
+int32_t cs_keyring_load(cs_keyring **out, const char *home);
+/* A keyring holding one public key (a PEM), for verification without a home. */
+int32_t cs_keyring_from_pem(cs_keyring **out, const uint8_t *pem, size_t len);
+void cs_keyring_free(cs_keyring *k);
+
+/* Makes a new key pair, writes it (atomically: temp file, fsync, rename,
+ * fsync folder) and makes it current. EKEY when a key exists and !rotate. */
+int32_t cs_keyring_generate(cs_keyring *k, const char *home, int rotate, char **key_id_out);
+
+/* The current signing key, with a reference the caller drops with
+ * EVP_PKEY_free, and its id. EKEY when there is none. Thread-safe. */
+int32_t cs_keyring_signer(cs_keyring *k, EVP_PKEY **pkey, char key_id[CS_KEY_ID_MAX]);
+/* The public key with `key_id` (reloading the keys folder once if unknown,
+ * since another process may have rotated). EKEY when unknown. Thread-safe. */
+int32_t cs_keyring_public(cs_keyring *k, const char *key_id, EVP_PKEY **pkey);
+/* The current public key as PEM, malloc'd. */
+int32_t cs_keyring_current_pem(cs_keyring *k, char **pem);
+
+/* Reads <home>/keys/fingerprint.secret, creating it (0600) if missing. */
+int32_t cs_fingerprint_secret(uint8_t out[32], const char *home, int create);
+
+/* Writes `len` bytes to `path` atomically: temp file with `mode`, fsync,
+ * rename, fsync of the folder. */
+int32_t cs_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
+
+#endif

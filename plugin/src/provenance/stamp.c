@@ -1,0 +1,255 @@
+/* stamp.c - digests and Ed25519 signatures (OpenSSL 3 one-shot EVP). */
+#include "provenance/stamp.h"
+
+#include <openssl/err.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "consent/evaluate.h"
+#include "record/form_xml.h"
+
+int32_t cs_sha256_tag(char out[CS_DIGEST_LEN], const uint8_t *data, size_t len)
+{
+    uint8_t md[32];
+    if (EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL) != 1) {
+        ERR_clear_error();
+        return cs_fail(CASESCRIBE_EINTERNAL, "SHA-256 failed");
+    }
+    memcpy(out, "sha256:", 7);
+    cs_hex(out + 7, md, sizeof(md));
+    return CASESCRIBE_OK;
+}
+
+static int32_t digest_part(char out[CS_DIGEST_LEN], const cs_record *r, int part)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int32_t rc = cs_form_canonical(&bytes, &len, r, part);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_sha256_tag(out, bytes, len);
+    free(bytes);
+    return rc;
+}
+
+int32_t cs_digests_compute(cs_digests *d, const cs_record *r)
+{
+    memset(d, 0, sizeof(*d));
+    d->sections = calloc(r->n_sections ? r->n_sections : 1, sizeof(*d->sections));
+    if (d->sections == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    d->n_sections = r->n_sections;
+    int32_t rc = digest_part(d->form, r, CS_CANON_FORM);
+    if (rc == CASESCRIBE_OK)
+        rc = digest_part(d->subjects, r, CS_CANON_SUBJECTS);
+    if (rc == CASESCRIBE_OK)
+        rc = digest_part(d->consents, r, CS_CANON_CONSENTS);
+    for (size_t i = 0; rc == CASESCRIBE_OK && i < r->n_sections; i++) {
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        rc = cs_section_canonical(&bytes, &len, &r->sections[i]);
+        if (rc == CASESCRIBE_OK)
+            rc = cs_sha256_tag(d->sections[i], bytes, len);
+        free(bytes);
+    }
+    if (rc != CASESCRIBE_OK)
+        cs_digests_free(d);
+    return rc;
+}
+
+void cs_digests_free(cs_digests *d)
+{
+    free(d->sections);
+    d->sections = NULL;
+    d->n_sections = 0;
+}
+
+int32_t cs_stamp_sign(cs_provenance *p, EVP_PKEY *key)
+{
+    uint8_t *msg = NULL, sig[64];
+    size_t len = 0, sig_len = sizeof(sig);
+    int32_t rc = cs_provenance_canonical(&msg, &len, p, 0);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    /* Ed25519 is one-shot: a NULL digest and a single EVP_DigestSign. */
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int ok = md != NULL && EVP_DigestSignInit(md, NULL, NULL, NULL, key) == 1 &&
+             EVP_DigestSign(md, sig, &sig_len, msg, len) == 1 && sig_len == 64;
+    EVP_MD_CTX_free(md);
+    free(msg);
+    if (!ok) {
+        ERR_clear_error();
+        return cs_fail(CASESCRIBE_EKEY, "Ed25519 signing failed");
+    }
+    char b64[4 * 64 / 3 + 4];
+    EVP_EncodeBlock((unsigned char *)b64, sig, (int)sig_len);
+    free(p->signature);
+    p->signature = cs_strdup(b64);
+    return p->signature != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+}
+
+/* Decodes the 64-byte signature from base64; -1 when it is not exactly that. */
+static int decode_signature(uint8_t sig[64], const char *b64)
+{
+    size_t n = b64 != NULL ? strlen(b64) : 0;
+    uint8_t buf[96];
+    if (n != 88 || b64[86] != '=' || b64[87] != '=')
+        return -1;
+    int got = EVP_DecodeBlock(buf, (const unsigned char *)b64, (int)n);
+    if (got != 66) /* 64 bytes + 2 of padding that EVP_DecodeBlock counts */
+        return -1;
+    memcpy(sig, buf, 64);
+    return 0;
+}
+
+int32_t cs_stamp_check_signature(const cs_provenance *p, EVP_PKEY *pub)
+{
+    uint8_t sig[64], *msg = NULL;
+    size_t len = 0;
+    if (decode_signature(sig, p->signature) != 0)
+        return cs_fail(CASESCRIBE_EVERIFY, "the signature is not a valid Ed25519 signature encoding");
+    int32_t rc = cs_provenance_canonical(&msg, &len, p, 0);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int verdict = md != NULL && EVP_DigestVerifyInit(md, NULL, NULL, NULL, pub) == 1
+                      ? EVP_DigestVerify(md, sig, sizeof(sig), msg, len)
+                      : -1;
+    EVP_MD_CTX_free(md);
+    free(msg);
+    ERR_clear_error();
+    if (verdict == 1) /* anything else, including errors, is a failure */
+        return CASESCRIBE_OK;
+    return cs_fail(CASESCRIBE_EVERIFY, "the provenance signature does not match: the provenance was altered");
+}
+
+int32_t cs_stamp_record_digest(char out[CS_DIGEST_LEN], const cs_provenance *p)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int32_t rc = cs_provenance_canonical(&bytes, &len, p, 1);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_sha256_tag(out, bytes, len);
+    free(bytes);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * Comparing a record with its stamp, to say WHAT changed.
+ * ------------------------------------------------------------------------ */
+static int same(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static const char *or_none(const char *s)
+{
+    return s != NULL ? s : "(none)";
+}
+
+/* Lines for one section present in both; returns the number of differences. */
+static int compare_section(cs_buf *rep, const cs_section *s, const cs_section_stamp *st, const char *digest)
+{
+    int diffs = 0;
+    if (s->origin != st->origin) {
+        cs_buf_printf(rep, "section '%s': origin changed from %s to %s after stamping\n", s->id,
+                      cs_origin_name(st->origin), cs_origin_name(s->origin));
+        diffs++;
+    }
+    struct {
+        const char *name, *now, *then;
+    } fields[] = {{"engine", s->engine, st->engine},
+                  {"model", s->model, st->model},
+                  {"reviewer", s->reviewed_by, st->reviewed_by},
+                  {"review time", s->reviewed_at, st->reviewed_at},
+                  {"review", s->review, st->review}};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
+        if (!same(fields[i].now, fields[i].then)) {
+            cs_buf_printf(rep, "section '%s': %s changed from %s to %s after stamping\n", s->id, fields[i].name,
+                          or_none(fields[i].then), or_none(fields[i].now));
+            diffs++;
+        }
+    }
+    if (diffs == 0 && strcmp(digest, st->digest) != 0) {
+        cs_buf_printf(rep, "section '%s': text changed after stamping\n", s->id);
+        diffs++;
+    }
+    return diffs;
+}
+
+static int compare_sections(cs_buf *rep, const cs_record *r, const cs_digests *d)
+{
+    const cs_provenance *p = r->provenance;
+    int diffs = 0;
+    for (size_t i = 0; i < r->n_sections; i++) {
+        const cs_section_stamp *st = NULL;
+        for (size_t j = 0; j < p->n_sections && st == NULL; j++)
+            if (strcmp(p->sections[j].id, r->sections[i].id) == 0)
+                st = &p->sections[j];
+        if (st == NULL) {
+            cs_buf_printf(rep, "section '%s' was added after stamping\n", r->sections[i].id);
+            diffs++;
+        } else {
+            diffs += compare_section(rep, &r->sections[i], st, d->sections[i]);
+        }
+    }
+    for (size_t j = 0; j < p->n_sections; j++) {
+        if (cs_record_find_section(r, p->sections[j].id) == NULL) {
+            cs_buf_printf(rep, "section '%s' was removed after stamping\n", p->sections[j].id);
+            diffs++;
+        }
+    }
+    return diffs;
+}
+
+static int compare_consent_state(cs_buf *rep, const cs_record *r)
+{
+    const cs_provenance *p = r->provenance;
+    int64_t at = 0;
+    cs_consent_stamp *now = NULL;
+    size_t n = 0;
+    if (cs_parse_time(&at, p->at) != 0 || cs_consent_evaluate(&now, &n, r, at) != CASESCRIBE_OK) {
+        cs_buf_printf(rep, "the consent state could not be recomputed\n");
+        return 1;
+    }
+    int diffs = n != p->n_consents;
+    for (size_t i = 0; !diffs && i < n; i++) {
+        const cs_consent_stamp *a = &now[i], *b = &p->consents[i];
+        diffs = !same(a->subject, b->subject) || !same(a->in_force, b->in_force) || a->local_ai != b->local_ai ||
+                a->external_ai != b->external_ai || !same(a->withdrawn_at, b->withdrawn_at);
+    }
+    if (diffs)
+        cs_buf_printf(rep, "the consent state stamped does not follow from the consents on the form\n");
+    cs_consent_stamps_free(now, n);
+    return diffs;
+}
+
+int32_t cs_stamp_compare(cs_buf *rep, const cs_record *r)
+{
+    const cs_provenance *p = r->provenance;
+    cs_digests d;
+    int32_t rc = cs_digests_compute(&d, r);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    int diffs = 0;
+    if (!same(r->id, p->record)) {
+        cs_buf_printf(rep, "the record id was changed from %s to %s\n", or_none(p->record), r->id);
+        diffs++;
+    }
+    if (!same(d.subjects, p->subjects_digest)) {
+        cs_buf_printf(rep, "the subjects (people the record is about) were changed after stamping\n");
+        diffs++;
+    }
+    if (!same(d.consents, p->consents_digest)) {
+        cs_buf_printf(rep, "a consent (or its withdrawal) was changed after stamping\n");
+        diffs++;
+    }
+    diffs += compare_sections(rep, r, &d);
+    if (diffs == 0 && !same(d.form, p->form_digest)) {
+        cs_buf_printf(rep, "the form's details (template, team, author or final flag) were changed after stamping\n");
+        diffs++;
+    }
+    if (diffs == 0)
+        diffs += compare_consent_state(rep, r);
+    cs_digests_free(&d);
+    return diffs;
+}
