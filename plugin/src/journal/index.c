@@ -1,0 +1,281 @@
+/* index.c - the in-memory index of the journal. */
+#include "journal/index.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "provenance/stamp.h"
+
+struct record_head {
+    char *id;
+    uint32_t version;
+    char digest[CS_DIGEST_LEN];
+};
+
+/* An inverted index from each keyed shingle hash to the AI prints holding
+ * it, so that a save compares a human section only with the few AI texts
+ * that share at least one shingle, not with every AI text ever saved. */
+#define CS_INDEX_COMMON 512 /* postings beyond which a hash value is a stock phrase */
+
+struct posting {
+    uint32_t print; /* index into prints */
+    uint32_t next;  /* next posting + 1 for the same hash, 0 at the end */
+};
+
+struct cs_index {
+    /* Open addressing on record ids; a power-of-two table of heads. */
+    struct record_head *heads;
+    size_t n_heads, cap_heads;
+    cs_ai_print *prints;
+    size_t n_prints, cap_prints;
+    /* Open addressing on hash values: keys[i] -> first posting + 1 in firsts[i]. */
+    uint64_t *keys;
+    uint32_t *firsts;
+    uint32_t *lengths; /* postings per hash value */
+    size_t n_keys, cap_keys;
+    struct posting *posts;
+    size_t n_posts, cap_posts;
+};
+
+int32_t cs_index_new(cs_index **out)
+{
+    *out = calloc(1, sizeof(**out));
+    return *out != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+}
+
+void cs_index_free(cs_index *ix)
+{
+    if (ix == NULL)
+        return;
+    for (size_t i = 0; i < ix->cap_heads; i++)
+        free(ix->heads[i].id);
+    for (size_t i = 0; i < ix->n_prints; i++) {
+        free(ix->prints[i].record);
+        free(ix->prints[i].section);
+    }
+    free(ix->heads);
+    free(ix->prints);
+    free(ix->keys);
+    free(ix->firsts);
+    free(ix->lengths);
+    free(ix->posts);
+    free(ix);
+}
+
+/* FNV-1a: a table slot, not security (ids come from our own journal). */
+static size_t slot_of(const char *id, size_t cap)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return (size_t)h & (cap - 1);
+}
+
+static struct record_head *find_head(const cs_index *ix, const char *id)
+{
+    if (ix->cap_heads == 0)
+        return NULL;
+    for (size_t i = slot_of(id, ix->cap_heads);; i = (i + 1) & (ix->cap_heads - 1)) {
+        if (ix->heads[i].id == NULL)
+            return &ix->heads[i];
+        if (strcmp(ix->heads[i].id, id) == 0)
+            return &ix->heads[i];
+    }
+}
+
+static int grow_heads(cs_index *ix)
+{
+    size_t cap = ix->cap_heads ? ix->cap_heads * 2 : 64;
+    struct record_head *old = ix->heads;
+    size_t old_cap = ix->cap_heads;
+    ix->heads = calloc(cap, sizeof(*ix->heads));
+    if (ix->heads == NULL) {
+        ix->heads = old;
+        return -1;
+    }
+    ix->cap_heads = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].id != NULL)
+            *find_head(ix, old[i].id) = old[i];
+    free(old);
+    return 0;
+}
+
+static int32_t set_head(cs_index *ix, const char *id, uint32_t version, const char *digest)
+{
+    if ((ix->n_heads + 1) * 2 > ix->cap_heads && grow_heads(ix) != 0)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
+    struct record_head *h = find_head(ix, id);
+    if (h->id == NULL) {
+        if ((h->id = cs_strdup(id)) == NULL)
+            return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
+        ix->n_heads++;
+    } else if (version < h->version) {
+        return CASESCRIBE_OK;
+    }
+    h->version = version;
+    snprintf(h->digest, sizeof(h->digest), "%s", digest);
+    return CASESCRIBE_OK;
+}
+
+static size_t hash_slot(const cs_index *ix, uint64_t h)
+{
+    size_t mask = ix->cap_keys - 1;
+    size_t i = (size_t)(h ^ (h >> 29)) & mask; /* the values are already keyed hashes */
+    while (ix->firsts[i] != 0 && ix->keys[i] != h)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static int grow_keys(cs_index *ix)
+{
+    size_t old_cap = ix->cap_keys, cap = old_cap ? old_cap * 2 : 1024;
+    uint64_t *old_keys = ix->keys;
+    uint32_t *old_firsts = ix->firsts, *old_lengths = ix->lengths;
+    ix->keys = calloc(cap, sizeof(*ix->keys));
+    ix->firsts = calloc(cap, sizeof(*ix->firsts));
+    ix->lengths = calloc(cap, sizeof(*ix->lengths));
+    if (ix->keys == NULL || ix->firsts == NULL || ix->lengths == NULL) {
+        free(ix->keys);
+        free(ix->firsts);
+        free(ix->lengths);
+        ix->keys = old_keys;
+        ix->firsts = old_firsts;
+        ix->lengths = old_lengths;
+        return -1;
+    }
+    ix->cap_keys = cap;
+    for (size_t i = 0; i < old_cap; i++) {
+        if (old_firsts[i] != 0) {
+            size_t j = hash_slot(ix, old_keys[i]);
+            ix->keys[j] = old_keys[i];
+            ix->firsts[j] = old_firsts[i];
+            ix->lengths[j] = old_lengths[i];
+        }
+    }
+    free(old_keys);
+    free(old_firsts);
+    free(old_lengths);
+    return 0;
+}
+
+/* Files print number `which` under each of its hash values. */
+static int32_t post_print(cs_index *ix, uint32_t which)
+{
+    const cs_fingerprint *fp = &ix->prints[which].fp;
+    if (ix->n_posts + fp->count > ix->cap_posts) {
+        size_t cap = ix->cap_posts ? ix->cap_posts * 2 : 4096;
+        struct posting *grown = realloc(ix->posts, cap * sizeof(*grown));
+        if (grown == NULL)
+            return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
+        ix->posts = grown;
+        ix->cap_posts = cap;
+    }
+    for (uint32_t k = 0; k < fp->count; k++) {
+        if ((ix->n_keys + 1) * 2 > ix->cap_keys && grow_keys(ix) != 0)
+            return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
+        size_t slot = hash_slot(ix, fp->h[k]);
+        if (ix->firsts[slot] == 0) {
+            ix->keys[slot] = fp->h[k];
+            ix->n_keys++;
+        }
+        ix->posts[ix->n_posts] = (struct posting){which, ix->firsts[slot]};
+        ix->firsts[slot] = (uint32_t)++ix->n_posts;
+        ix->lengths[slot]++;
+    }
+    return CASESCRIBE_OK;
+}
+
+static int32_t add_print(cs_index *ix, const char *record, const char *section, uint32_t version, const char *text)
+{
+    if (ix->n_prints >= UINT32_MAX / 2 || ix->n_posts >= UINT32_MAX / 2)
+        return cs_fail(CASESCRIBE_ENOMEM, "the fingerprint index is full");
+    if (ix->n_prints == ix->cap_prints) {
+        size_t cap = ix->cap_prints ? ix->cap_prints * 2 : 64;
+        cs_ai_print *grown = realloc(ix->prints, cap * sizeof(*grown));
+        if (grown == NULL)
+            return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
+        ix->prints = grown;
+        ix->cap_prints = cap;
+    }
+    cs_ai_print *p = &ix->prints[ix->n_prints];
+    if (cs_fingerprint_decode(&p->fp, text) != 0)
+        return cs_fail(CASESCRIBE_EJOURNAL, "a journal entry holds a malformed fingerprint");
+    p->record = cs_strdup(record);
+    p->section = cs_strdup(section);
+    p->version = version;
+    if (p->record == NULL || p->section == NULL) {
+        free(p->record);
+        free(p->section);
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
+    }
+    ix->n_prints++;
+    return post_print(ix, (uint32_t)(ix->n_prints - 1));
+}
+
+int cs_index_visit(const json_t *entry, void *user)
+{
+    cs_index *ix = user;
+    const char *kind = json_string_value(json_object_get(entry, "kind"));
+    if (kind == NULL || strcmp(kind, "save") != 0)
+        return CASESCRIBE_OK;
+    const char *record = json_string_value(json_object_get(entry, "record"));
+    const char *digest = json_string_value(json_object_get(entry, "digest"));
+    json_int_t version = json_integer_value(json_object_get(entry, "version"));
+    if (record == NULL || digest == NULL || version <= 0 || version > UINT32_MAX)
+        return cs_fail(CASESCRIBE_EJOURNAL, "a save entry in the journal lacks its record, version or digest");
+    int32_t rc = set_head(ix, record, (uint32_t)version, digest);
+    size_t i;
+    json_t *ai;
+    json_array_foreach(json_object_get(entry, "ai"), i, ai)
+    {
+        const char *section = json_string_value(json_object_get(ai, "section"));
+        const char *fp = json_string_value(json_object_get(ai, "fp"));
+        if (rc == CASESCRIBE_OK && (section == NULL || fp == NULL))
+            rc = cs_fail(CASESCRIBE_EJOURNAL, "a journal entry holds a malformed AI fingerprint");
+        if (rc == CASESCRIBE_OK)
+            rc = add_print(ix, record, section, (uint32_t)version, fp);
+    }
+    return rc;
+}
+
+uint32_t cs_index_latest(const cs_index *ix, const char *record, const char **digest)
+{
+    struct record_head *h = find_head(ix, record);
+    if (h == NULL || h->id == NULL)
+        return 0;
+    if (digest != NULL)
+        *digest = h->digest;
+    return h->version;
+}
+
+const cs_ai_print *cs_index_match(const cs_index *ix, const cs_fingerprint *fp, double *similarity)
+{
+    const cs_ai_print *best = NULL;
+    double best_sim = 0.0;
+    /* Only prints sharing a hash value can be similar at all. A print met
+     * through several shared values is scored each time: sketches are 64
+     * values, so that is cheaper than remembering which were seen. Values
+     * shared by very many prints (stock phrases such as "said that she")
+     * are skipped: a real copy also shares its rarer shingles. */
+    for (uint32_t k = 0; ix->cap_keys > 0 && k < fp->count; k++) {
+        size_t slot = hash_slot(ix, fp->h[k]);
+        if (ix->lengths[slot] > CS_INDEX_COMMON)
+            continue;
+        for (uint32_t p = ix->firsts[slot]; p != 0; p = ix->posts[p - 1].next) {
+            const cs_ai_print *cand = &ix->prints[ix->posts[p - 1].print];
+            double s = cs_fingerprint_similarity(fp, &cand->fp);
+            if (s > best_sim) {
+                best_sim = s;
+                best = cand;
+            }
+        }
+        if (best_sim >= 1.0)
+            break;
+    }
+    if (similarity != NULL)
+        *similarity = best_sim;
+    return best_sim >= CS_FP_MATCH ? best : NULL;
+}

@@ -1,0 +1,38 @@
+/* index.h - what the journal says about the home, kept in memory: the latest
+ * version and record digest of each record, and the fingerprints of every AI
+ * section ever saved here (to catch AI text later presented as human).
+ *
+ * Built by visiting journal entries: at open, and for entries other
+ * processes appended (at lock time), and for each entry this process
+ * appends. It is only read and changed under the journal lock. */
+#ifndef CS_INDEX_H
+#define CS_INDEX_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "provenance/fingerprint.h"
+
+typedef struct cs_index cs_index;
+
+typedef struct cs_ai_print {
+    char *record, *section;
+    uint32_t version;
+    cs_fingerprint fp;
+} cs_ai_print;
+
+int32_t cs_index_new(cs_index **out);
+void cs_index_free(cs_index *ix);
+
+/* A cs_journal_visit: adds a "save" entry's facts; ignores other kinds.
+ * Returns CASESCRIBE_ENOMEM or CASESCRIBE_EJOURNAL for a malformed entry. */
+int cs_index_visit(const json_t *entry, void *ix);
+
+/* The latest version saved of `record` (0 when none) and its record digest. */
+uint32_t cs_index_latest(const cs_index *ix, const char *record, const char **digest);
+
+/* The stored AI fingerprint most similar to `fp`, when at least CS_FP_MATCH
+ * similar; NULL otherwise. */
+const cs_ai_print *cs_index_match(const cs_index *ix, const cs_fingerprint *fp, double *similarity);
+
+#endif
