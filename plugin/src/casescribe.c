@@ -1,0 +1,97 @@
+/* casescribe.c - versions, status texts, constants and option structs. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+const char *casescribe_version(void)
+{
+    return CASESCRIBE_VERSION_STRING;
+}
+
+uint32_t casescribe_abi_version(void)
+{
+    return CASESCRIBE_ABI_VERSION;
+}
+
+void casescribe_free(void *ptr)
+{
+    free(ptr);
+}
+
+const char *casescribe_strerror(int32_t status)
+{
+    switch (status) {
+    case CASESCRIBE_OK: return "success";
+    case CASESCRIBE_EINVAL: return "invalid argument";
+    case CASESCRIBE_ENOMEM: return "out of memory";
+    case CASESCRIBE_EIO: return "input/output error in the home folder";
+    case CASESCRIBE_EPARSE: return "the payload is not well-formed or is unsafe XML";
+    case CASESCRIBE_ESCHEMA: return "the payload is not a valid form";
+    case CASESCRIBE_ECONSENT: return "consent does not cover AI text";
+    case CASESCRIBE_EREVIEW: return "AI text has not been reviewed by a named person";
+    case CASESCRIBE_ELAUNDER: return "text marked as written by a person matches AI-drafted text";
+    case CASESCRIBE_EKEY: return "signing key missing, unsafe or unknown";
+    case CASESCRIBE_EVERIFY: return "the record was changed after it was stamped";
+    case CASESCRIBE_EJOURNAL: return "the journal is damaged or could not be written durably";
+    case CASESCRIBE_ENOTFOUND: return "not found";
+    case CASESCRIBE_ECONFLICT: return "a newer version of the record was saved meanwhile";
+    case CASESCRIBE_ETOOBIG: return "input too large";
+    case CASESCRIBE_EUNSTAMPED: return "the record carries no provenance";
+    case CASESCRIBE_EINTERNAL: return "internal error";
+    default: return "unknown status";
+    }
+}
+
+#define CONSTANT(name) {#name, CASESCRIBE_##name}
+static const struct {
+    const char *name;
+    int64_t value;
+} constants[] = {
+    CONSTANT(OK), CONSTANT(EINVAL), CONSTANT(ENOMEM), CONSTANT(EIO), CONSTANT(EPARSE), CONSTANT(ESCHEMA),
+    CONSTANT(ECONSENT), CONSTANT(EREVIEW), CONSTANT(ELAUNDER), CONSTANT(EKEY), CONSTANT(EVERIFY),
+    CONSTANT(EJOURNAL), CONSTANT(ENOTFOUND), CONSTANT(ECONFLICT), CONSTANT(ETOOBIG), CONSTANT(EUNSTAMPED),
+    CONSTANT(EINTERNAL), CONSTANT(ABI_VERSION), CONSTANT(OPEN_CREATE), CONSTANT(OPEN_NO_SYNC),
+    CONSTANT(KEYGEN_ROTATE), CONSTANT(MAX_PAYLOAD), CONSTANT(MAX_XML_DEPTH),
+    {"CTX_OPTIONS_SIZE", (int64_t)sizeof(casescribe_ctx_options)},
+    {"ACTOR_SIZE", (int64_t)sizeof(casescribe_actor)},
+};
+
+int32_t casescribe_constant(int64_t *value_out, const char *name)
+{
+    if (value_out == NULL || name == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "value_out and name are required");
+    for (size_t i = 0; i < sizeof(constants) / sizeof(*constants); i++) {
+        if (strcmp(constants[i].name, name) == 0) {
+            *value_out = constants[i].value;
+            return CASESCRIBE_OK;
+        }
+    }
+    return cs_fail(CASESCRIBE_ENOTFOUND, "no constant called '%s'", name);
+}
+
+/* The first published layouts of the option structs. A caller built against
+ * an older header passes a smaller struct_size; fields past it keep their
+ * defaults. A size larger than this library knows is refused, since the
+ * caller would expect fields we would ignore. */
+#define CTX_OPTIONS_V1_SIZE (offsetof(casescribe_ctx_options, home) + sizeof(const char *))
+#define ACTOR_V1_SIZE (offsetof(casescribe_actor, role) + sizeof(const char *))
+
+int32_t casescribe_ctx_options_init(casescribe_ctx_options *opts, uint32_t struct_size)
+{
+    if (opts == NULL || struct_size < CTX_OPTIONS_V1_SIZE || struct_size > sizeof(casescribe_ctx_options))
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_ctx_options_init: pass sizeof(casescribe_ctx_options)");
+    memset(opts, 0, struct_size);
+    opts->struct_size = struct_size;
+    return CASESCRIBE_OK;
+}
+
+int32_t casescribe_actor_init(casescribe_actor *actor, uint32_t struct_size)
+{
+    if (actor == NULL || struct_size < ACTOR_V1_SIZE || struct_size > sizeof(casescribe_actor))
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_actor_init: pass sizeof(casescribe_actor)");
+    memset(actor, 0, struct_size);
+    actor->struct_size = struct_size;
+    return CASESCRIBE_OK;
+}

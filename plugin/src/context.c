@@ -1,0 +1,152 @@
+/* context.c - opening a home: keys, fingerprint secret, journal and index. */
+#include "context.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/crypto.h>
+
+#include "internal.h"
+
+int cs_valid_id(const char *s)
+{
+    size_t n = 0;
+    for (; s != NULL && s[n] != '\0'; n++)
+        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@/+-", s[n]))
+            return 0;
+    return n >= 1 && n <= 128;
+}
+
+/* The home: the option, else $CASESCRIBE_HOME, else ~/.local/share/casescribe. */
+static char *resolve_home(const casescribe_ctx_options *opts)
+{
+    if (opts != NULL && opts->home != NULL && opts->home[0] != '\0')
+        return cs_strdup(opts->home);
+    const char *env = getenv("CASESCRIBE_HOME");
+    if (env != NULL && env[0] != '\0')
+        return cs_strdup(env);
+    const char *user_home = getenv("HOME");
+    if (user_home == NULL || user_home[0] == '\0')
+        return NULL;
+    size_t n = strlen(user_home) + sizeof("/.local/share/casescribe");
+    char *path = malloc(n);
+    if (path != NULL)
+        snprintf(path, n, "%s/.local/share/casescribe", user_home);
+    return path;
+}
+
+/* mkdir -p, new folders 0700: a home holds keys and a journal. */
+static int32_t make_folders(const char *path)
+{
+    char *copy = cs_strdup(path);
+    if (copy == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    for (char *p = copy + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char saved = *p;
+        *p = '\0';
+        if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
+            int e = errno;
+            free(copy);
+            return cs_fail(CASESCRIBE_EIO, "cannot create the home folder %s: %s", path, strerror(e));
+        }
+        *p = saved;
+        if (saved == '\0')
+            break;
+    }
+    free(copy);
+    return CASESCRIBE_OK;
+}
+
+static int32_t check_home(const char *home, uint32_t flags)
+{
+    struct stat st;
+    if (stat(home, &st) == 0)
+        return S_ISDIR(st.st_mode) ? CASESCRIBE_OK : cs_fail(CASESCRIBE_EIO, "%s is not a folder", home);
+    if (errno == ENOENT && (flags & CASESCRIBE_OPEN_CREATE))
+        return make_folders(home);
+    return cs_fail(CASESCRIBE_EIO, "cannot use the home %s: %s", home, strerror(errno));
+}
+
+static int32_t open_journal(casescribe_ctx *ctx)
+{
+    size_t n = strlen(ctx->home) + sizeof("/journal.log");
+    if ((ctx->journal_path = malloc(n)) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    snprintf(ctx->journal_path, n, "%s/journal.log", ctx->home);
+    int32_t rc = cs_index_new(&ctx->index);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    uint32_t jflags = (ctx->flags & CASESCRIBE_OPEN_NO_SYNC) ? CS_JOURNAL_NO_SYNC : 0;
+    return cs_journal_open(&ctx->journal, ctx->journal_path, jflags, cs_index_visit, ctx->index);
+}
+
+int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_options *opts)
+{
+    if (ctx_out == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "ctx_out is NULL");
+    *ctx_out = NULL;
+    if (opts != NULL && opts->struct_size < sizeof(uint32_t) * 2 + sizeof(const char *))
+        return cs_fail(CASESCRIBE_EINVAL, "options not initialised: call casescribe_ctx_options_init first");
+    cs_clear_error();
+    casescribe_ctx *ctx = calloc(1, sizeof(*ctx));
+    if (ctx == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    ctx->flags = opts != NULL ? opts->flags : 0;
+    int32_t rc = (ctx->home = resolve_home(opts)) != NULL
+                     ? CASESCRIBE_OK
+                     : cs_fail(CASESCRIBE_EINVAL, "no home folder: set one in the options, CASESCRIBE_HOME or HOME");
+    if (rc == CASESCRIBE_OK)
+        rc = check_home(ctx->home, ctx->flags);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_keyring_load(&ctx->keys, ctx->home);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_fingerprint_secret(ctx->fp_secret, ctx->home, 1);
+    if (rc == CASESCRIBE_OK)
+        rc = open_journal(ctx);
+    if (rc != CASESCRIBE_OK) {
+        casescribe_ctx_close(ctx);
+        return rc;
+    }
+    *ctx_out = ctx;
+    return CASESCRIBE_OK;
+}
+
+void casescribe_ctx_close(casescribe_ctx *ctx)
+{
+    if (ctx == NULL)
+        return;
+    cs_journal_close(ctx->journal);
+    cs_index_free(ctx->index);
+    cs_keyring_free(ctx->keys);
+    OPENSSL_cleanse(ctx->fp_secret, sizeof(ctx->fp_secret));
+    free(ctx->journal_path);
+    free(ctx->home);
+    free(ctx);
+}
+
+const char *casescribe_ctx_home(const casescribe_ctx *ctx)
+{
+    return ctx != NULL ? ctx->home : NULL;
+}
+
+int32_t casescribe_keygen(char **key_id_out, casescribe_ctx *ctx, uint32_t flags)
+{
+    if (key_id_out != NULL)
+        *key_id_out = NULL;
+    if (ctx == NULL || (flags & ~CASESCRIBE_KEYGEN_ROTATE) != 0)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_keygen: ctx is NULL or flags unknown");
+    return cs_keyring_generate(ctx->keys, ctx->home, (flags & CASESCRIBE_KEYGEN_ROTATE) != 0, key_id_out);
+}
+
+int32_t casescribe_public_key(char **pem_out, casescribe_ctx *ctx)
+{
+    if (pem_out == NULL || ctx == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_public_key: NULL argument");
+    *pem_out = NULL;
+    return cs_keyring_current_pem(ctx->keys, pem_out);
+}

@@ -1,0 +1,438 @@
+/* save.c - the save pipeline, in the one order a reader should find it:
+ *
+ *   1. decode      the adapter turns the payload into the record model
+ *   2. consent     every AI section must be covered by every subject's consent
+ *   3. review gate a final save holds no unreviewed AI text; reviews are complete
+ *   4. stamp       under the journal lock: laundering check, chain to the
+ *                  previous version, digests, Ed25519 signature
+ *   5. journal     append the entry and make it durable: the commit point
+ *   6. encode      the adapter renders the stamped record (the bytes are
+ *                  made just before the commit, so that a journalled save is
+ *                  never lost to an allocation failure after it)
+ *
+ * Team policy (between decode and consent) and job offers (after consent)
+ * join this list when those modules exist; nothing here ever waits on AI work.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapter.h"
+#include "consent/consent.h"
+#include "consent/evaluate.h"
+#include "context.h"
+#include "internal.h"
+#include "provenance/stamp.h"
+
+/* Everything one save works on, so that each step is a short function. */
+struct save {
+    casescribe_ctx *ctx;
+    const casescribe_actor *actor;
+    cs_record *record;
+    int64_t now;
+    cs_digests digests;
+    cs_consent_stamp *consent;
+    size_t n_consent;
+    int *consent_withdrawn;   /* per section: kept only because it was reviewed before withdrawal */
+    cs_fingerprint *prints;   /* per section; count 0 when too short to fingerprint */
+    cs_provenance *stamp;     /* the new provenance */
+    char record_digest[CS_DIGEST_LEN];
+    const cs_adapter *adapter;
+    uint8_t *out;             /* the encoded, stamped payload */
+    size_t out_len;
+};
+
+static void save_free(struct save *s)
+{
+    cs_record_free(s->record);
+    cs_digests_free(&s->digests);
+    cs_consent_stamps_free(s->consent, s->n_consent);
+    free(s->consent_withdrawn);
+    free(s->prints);
+    cs_provenance_free(s->stamp);
+    free(s->out);
+}
+
+static int32_t check_arguments(uint8_t **out, size_t *out_len, casescribe_ctx *ctx, const casescribe_actor *actor)
+{
+    if (out == NULL || out_len == NULL || ctx == NULL || actor == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_save: out, out_len, ctx and actor are required");
+    if (actor->struct_size < offsetof(casescribe_actor, role) + sizeof(const char *) ||
+        actor->struct_size > sizeof(casescribe_actor) || actor->reserved != 0)
+        return cs_fail(CASESCRIBE_EINVAL, "actor not initialised: call casescribe_actor_init first");
+    if (!cs_valid_id(actor->user_id))
+        return cs_fail(CASESCRIBE_EINVAL, "actor user_id must be 1-128 characters of A-Z a-z 0-9 . _ : @ / + -");
+    if (actor->team != NULL && !cs_valid_id(actor->team))
+        return cs_fail(CASESCRIBE_EINVAL, "actor team must be 1-128 characters of A-Z a-z 0-9 . _ : @ / + -");
+    if (actor->role != NULL && (actor->role[0] == '\0' || strlen(actor->role) > 256))
+        return cs_fail(CASESCRIBE_EINVAL, "actor role must be 1-256 characters");
+    return CASESCRIBE_OK;
+}
+
+/* ---- 1. decode --------------------------------------------------------- */
+
+/* Origin attributes must tell one consistent story. */
+static int32_t check_origin_attributes(const cs_section *sec)
+{
+    int reviewed = sec->reviewed_by || sec->reviewed_at || sec->review;
+    if (sec->origin == CS_ORIGIN_HUMAN && (sec->engine || sec->model || reviewed))
+        return cs_fail(CASESCRIBE_ESCHEMA,
+                       "section '%s' is marked human but carries engine, model or review attributes", sec->id);
+    if (cs_origin_is_ai(sec->origin) && sec->engine == NULL)
+        return cs_fail(CASESCRIBE_ESCHEMA, "section '%s' is AI-made but names no engine", sec->id);
+    return CASESCRIBE_OK;
+}
+
+static int32_t step_decode(struct save *s, const char *adapter, const uint8_t *payload, size_t len)
+{
+    int32_t rc = cs_adapter_decode(&s->record, adapter, payload, len);
+    s->adapter = cs_adapter_find(adapter);
+    for (size_t i = 0; rc == CASESCRIBE_OK && i < s->record->n_sections; i++)
+        rc = check_origin_attributes(&s->record->sections[i]);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_digests_compute(&s->digests, s->record);
+    return rc;
+}
+
+/* ---- 2. consent -------------------------------------------------------- */
+
+/* A section may stay after consent was withdrawn only if it was already
+ * reviewed and stamped, unchanged, in the version this save follows. */
+static int reviewed_before(const cs_record *r, const cs_section *sec, const char *digest)
+{
+    const cs_provenance *p = r->provenance;
+    for (size_t i = 0; p != NULL && i < p->n_sections; i++)
+        if (strcmp(p->sections[i].id, sec->id) == 0)
+            return p->sections[i].origin == CS_ORIGIN_AI_REVIEWED && strcmp(p->sections[i].digest, digest) == 0;
+    return 0;
+}
+
+static int only_withdrawn(const cs_consent_stamp *stamps, size_t n, int external)
+{
+    for (size_t i = 0; i < n; i++) {
+        int reason = external ? stamps[i].external_reason : stamps[i].local_reason;
+        int ok = external ? stamps[i].external_ai : stamps[i].local_ai;
+        if (!ok && reason != CS_CONSENT_WITHDRAWN)
+            return 0;
+    }
+    return 1;
+}
+
+static int32_t step_consent(struct save *s)
+{
+    const cs_record *r = s->record;
+    int32_t rc = cs_consent_evaluate(&s->consent, &s->n_consent, r, s->now);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    if ((s->consent_withdrawn = calloc(r->n_sections ? r->n_sections : 1, sizeof(int))) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    for (size_t i = 0; i < r->n_sections; i++) {
+        const cs_section *sec = &r->sections[i];
+        if (!cs_origin_is_ai(sec->origin))
+            continue;
+        int external = !cs_engine_is_local(sec->engine);
+        int refusing = cs_consent_first_refusal(s->consent, s->n_consent, external);
+        if (refusing < 0)
+            continue;
+        if (only_withdrawn(s->consent, s->n_consent, external) && reviewed_before(r, sec, s->digests.sections[i])) {
+            s->consent_withdrawn[i] = 1;
+            continue;
+        }
+        return cs_fail(CASESCRIBE_ECONSENT,
+                       "section '%s' was made by AI (%s%s) but the consent of subject '%s' does not cover it: %s",
+                       sec->id, sec->engine, external ? ", an engine outside this machine" : "",
+                       s->consent[refusing].subject, cs_consent_refusal_reason(&s->consent[refusing], external));
+    }
+    return CASESCRIBE_OK;
+}
+
+/* ---- 3. review gate ---------------------------------------------------- */
+
+static int32_t step_review_gate(struct save *s)
+{
+    const cs_record *r = s->record;
+    cs_buf drafts = {0};
+    for (size_t i = 0; i < r->n_sections; i++) {
+        const cs_section *sec = &r->sections[i];
+        int any = sec->reviewed_by || sec->reviewed_at || sec->review;
+        int all = sec->reviewed_by && sec->reviewed_at && sec->review;
+        if (sec->origin == CS_ORIGIN_AI_REVIEWED && !all) {
+            cs_buf_free(&drafts);
+            return cs_fail(CASESCRIBE_EREVIEW,
+                           "section '%s' is marked ai-reviewed without reviewed-by, reviewed-at and review: "
+                           "a named person must record their review",
+                           sec->id);
+        }
+        if (sec->origin == CS_ORIGIN_AI_DRAFT && any) {
+            cs_buf_free(&drafts);
+            return cs_fail(CASESCRIBE_EREVIEW, "section '%s' carries review attributes but is still ai-draft: "
+                                               "set origin=\"ai-reviewed\"", sec->id);
+        }
+        if (sec->origin == CS_ORIGIN_AI_DRAFT)
+            cs_buf_printf(&drafts, "%s'%s'", drafts.len ? ", " : "", sec->id);
+    }
+    int32_t rc = CASESCRIBE_OK;
+    if (r->final && drafts.len > 0)
+        rc = cs_fail(CASESCRIBE_EREVIEW, "a final save cannot hold AI drafts nobody has reviewed: section%s %s",
+                     strchr(drafts.data, ',') ? "s" : "", drafts.data);
+    cs_buf_free(&drafts);
+    return rc;
+}
+
+/* ---- 4. stamp ---------------------------------------------------------- */
+
+static int32_t compute_fingerprints(struct save *s)
+{
+    const cs_record *r = s->record;
+    if ((s->prints = calloc(r->n_sections ? r->n_sections : 1, sizeof(*s->prints))) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    for (size_t i = 0; i < r->n_sections; i++)
+        cs_fingerprint_compute(&s->prints[i], s->ctx->fp_secret, r->sections[i].text, r->sections[i].text_len);
+    return CASESCRIBE_OK;
+}
+
+/* AI text must not come back marked as a person's own: compare every human
+ * section with every AI section ever saved on this home (the index) and with
+ * the AI sections of the incoming provenance (records stamped elsewhere). */
+static int32_t check_laundering(struct save *s)
+{
+    const cs_record *r = s->record;
+    for (size_t i = 0; i < r->n_sections; i++) {
+        if (r->sections[i].origin != CS_ORIGIN_HUMAN || s->prints[i].count == 0)
+            continue;
+        double similarity = 0;
+        const cs_ai_print *hit = cs_index_match(s->ctx->index, &s->prints[i], &similarity);
+        if (hit != NULL)
+            return cs_fail(CASESCRIBE_ELAUNDER,
+                           "section '%s' is marked as written by a person, but its text matches AI-drafted text "
+                           "(record %s, section '%s', version %u; %.0f%% similar): save it as ai-reviewed with "
+                           "reviewed-by, reviewed-at and review",
+                           r->sections[i].id, hit->record, hit->section, (unsigned)hit->version, similarity * 100);
+        const cs_provenance *p = r->provenance;
+        for (size_t j = 0; p != NULL && j < p->n_sections; j++) {
+            cs_fingerprint fp;
+            if (p->sections[j].fingerprint == NULL || cs_fingerprint_decode(&fp, p->sections[j].fingerprint) != 0)
+                continue;
+            similarity = cs_fingerprint_similarity(&s->prints[i], &fp);
+            if (similarity >= CS_FP_MATCH)
+                return cs_fail(CASESCRIBE_ELAUNDER,
+                               "section '%s' is marked as written by a person, but its text matches the AI-drafted "
+                               "section '%s' of the previous version: save it as ai-reviewed",
+                               r->sections[i].id, p->sections[j].id);
+        }
+    }
+    return CASESCRIBE_OK;
+}
+
+/* Version and previous digest: the incoming provenance must be genuine and,
+ * when this home knows the record, must be its latest version. */
+static int32_t chain(struct save *s, uint32_t *version, char previous[CS_DIGEST_LEN])
+{
+    const cs_record *r = s->record;
+    const cs_provenance *p = r->provenance;
+    const char *head = NULL;
+    uint32_t latest = cs_index_latest(s->ctx->index, r->id, &head);
+    previous[0] = '\0';
+    if (p == NULL) {
+        *version = 1;
+        if (latest > 0)
+            return cs_fail(CASESCRIBE_ECONFLICT,
+                           "record %s already has %u stamped version(s) on this home, but this payload carries no "
+                           "provenance: send the latest stamped copy back with your changes",
+                           r->id, (unsigned)latest);
+        return CASESCRIBE_OK;
+    }
+    if (strcmp(p->record, r->id) != 0)
+        return cs_fail(CASESCRIBE_EVERIFY, "the provenance belongs to record %s, not %s", p->record, r->id);
+    EVP_PKEY *pub = NULL;
+    int32_t rc = cs_keyring_public(s->ctx->keys, p->key_id, &pub);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_stamp_check_signature(p, pub);
+    EVP_PKEY_free(pub);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_stamp_record_digest(previous, p);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    if (latest > 0 && (p->version != latest || strcmp(previous, head) != 0))
+        return cs_fail(CASESCRIBE_ECONFLICT,
+                       "record %s is at version %u on this home, but this copy follows version %u: reload the "
+                       "record and apply the changes again",
+                       r->id, (unsigned)latest, (unsigned)p->version);
+    if (p->version == UINT32_MAX)
+        return cs_fail(CASESCRIBE_ECONFLICT, "record %s has reached the last version number", r->id);
+    *version = p->version + 1;
+    return CASESCRIBE_OK;
+}
+
+static int dup_into(char **dst, const char *src)
+{
+    *dst = NULL;
+    return src != NULL && (*dst = cs_strdup(src)) == NULL ? -1 : 0;
+}
+
+static int32_t fill_section_stamp(cs_section_stamp *st, const cs_section *sec, const char *digest,
+                                  const cs_fingerprint *fp, int withdrawn)
+{
+    st->origin = sec->origin;
+    st->consent_withdrawn = withdrawn;
+    if (dup_into(&st->id, sec->id) | dup_into(&st->engine, sec->engine) | dup_into(&st->model, sec->model) |
+        dup_into(&st->reviewed_by, sec->reviewed_by) | dup_into(&st->reviewed_at, sec->reviewed_at) |
+        dup_into(&st->review, sec->review) | dup_into(&st->digest, digest))
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (cs_origin_is_ai(sec->origin) && fp->count > 0 && cs_fingerprint_encode(&st->fingerprint, fp) != 0)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    return CASESCRIBE_OK;
+}
+
+static int32_t build_provenance(struct save *s, uint32_t version, const char *previous, const char *key_id)
+{
+    const cs_record *r = s->record;
+    const casescribe_actor *a = s->actor;
+    char at[21], library[64];
+    cs_format_time(at, s->now);
+    snprintf(library, sizeof(library), "casescribe %s", casescribe_version());
+    cs_provenance *p = s->stamp = calloc(1, sizeof(*p));
+    if (p == NULL || (p->sections = calloc(r->n_sections ? r->n_sections : 1, sizeof(*p->sections))) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    p->version = version;
+    if (dup_into(&p->record, r->id) | dup_into(&p->previous, previous[0] ? previous : NULL) | dup_into(&p->at, at) |
+        dup_into(&p->library, library) | dup_into(&p->key_id, key_id) | dup_into(&p->actor_id, a->user_id) |
+        dup_into(&p->actor_team, a->team ? a->team : r->team) |
+        dup_into(&p->actor_role, a->role ? a->role : "unspecified") | dup_into(&p->form_digest, s->digests.form) |
+        dup_into(&p->subjects_digest, s->digests.subjects) | dup_into(&p->consents_digest, s->digests.consents))
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    for (size_t i = 0; i < r->n_sections; i++, p->n_sections++) {
+        int32_t rc = fill_section_stamp(&p->sections[i], &r->sections[i], s->digests.sections[i], &s->prints[i],
+                                        s->consent_withdrawn[i]);
+        if (rc != CASESCRIBE_OK) {
+            p->n_sections++;
+            return rc;
+        }
+    }
+    /* The consent state moves into the provenance. */
+    p->consents = s->consent;
+    p->n_consents = s->n_consent;
+    s->consent = NULL;
+    s->n_consent = 0;
+    return CASESCRIBE_OK;
+}
+
+static int32_t sign(struct save *s, uint32_t version, const char *previous)
+{
+    EVP_PKEY *key = NULL;
+    char key_id[CS_KEY_ID_MAX];
+    int32_t rc = cs_keyring_signer(s->ctx->keys, &key, key_id);
+    if (rc == CASESCRIBE_OK)
+        rc = build_provenance(s, version, previous, key_id);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_stamp_sign(s->stamp, key);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_stamp_record_digest(s->record_digest, s->stamp);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+/* ---- 6. encode (prepared before 5 commits) ----------------------------- */
+
+static int32_t step_encode(struct save *s)
+{
+    /* The record carries its new stamp from now on. */
+    cs_provenance_free(s->record->provenance);
+    s->record->provenance = s->stamp;
+    s->stamp = NULL;
+    return s->adapter->encode(&s->out, &s->out_len, s->record);
+}
+
+/* ---- 5. journal -------------------------------------------------------- */
+
+/* The journal entry holds ids, digests and fingerprints: no text, no names. */
+static json_t *journal_entry(const cs_provenance *p, const char *record_digest)
+{
+    json_t *ai = json_array();
+    json_t *e = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "kind", "save", "record", p->record,
+                          "version", (json_int_t)p->version, "digest", record_digest, "form", p->form_digest,
+                          "actor", p->actor_id, "team", p->actor_team, "time", p->at, "key", p->key_id);
+    for (size_t i = 0; ai != NULL && e != NULL && i < p->n_sections; i++) {
+        if (p->sections[i].fingerprint == NULL)
+            continue;
+        json_t *item = json_pack("{s:s, s:s}", "section", p->sections[i].id, "fp", p->sections[i].fingerprint);
+        if (item == NULL || json_array_append_new(ai, item) != 0) {
+            json_decref(ai);
+            ai = NULL;
+        }
+    }
+    if (ai == NULL || e == NULL || json_object_set_new(e, "ai", ai) != 0) {
+        json_decref(e);
+        return NULL;
+    }
+    return e;
+}
+
+static int32_t step_journal(struct save *s)
+{
+    json_t *entry = journal_entry(s->record->provenance, s->record_digest);
+    if (entry == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    int32_t rc = cs_journal_append_locked(s->ctx->journal, entry, NULL, NULL);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_index_visit(entry, s->ctx->index);
+    json_decref(entry);
+    return rc;
+}
+
+/* Steps 4 and 5 run under the journal lock, so that the version chain, the
+ * laundering index and the journal agree across threads and processes. */
+static int32_t stamp_and_journal(struct save *s)
+{
+    int32_t rc = compute_fingerprints(s);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    if (cs_journal_failed(s->ctx->journal))
+        return cs_fail(CASESCRIBE_EJOURNAL, "the journal is damaged or a write failed; saves are refused until "
+                                            "it is repaired (run `casescribe journal verify`)");
+    rc = cs_journal_lock(s->ctx->journal, cs_index_visit, s->ctx->index);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    uint32_t version = 0;
+    char previous[CS_DIGEST_LEN];
+    rc = check_laundering(s);
+    if (rc == CASESCRIBE_OK)
+        rc = chain(s, &version, previous);
+    if (rc == CASESCRIBE_OK)
+        rc = sign(s, version, previous);
+    if (rc == CASESCRIBE_OK)
+        rc = step_encode(s);
+    if (rc == CASESCRIBE_OK)
+        rc = step_journal(s);
+    cs_journal_unlock(s->ctx->journal);
+    return rc;
+}
+
+/* ---- the pipeline ------------------------------------------------------ */
+
+int32_t casescribe_save(uint8_t **out, size_t *out_len, casescribe_ctx *ctx, const char *adapter,
+                        const casescribe_actor *actor, const uint8_t *payload, size_t payload_len)
+{
+    int32_t rc = check_arguments(out, out_len, ctx, actor);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    *out = NULL;
+    *out_len = 0;
+    cs_clear_error();
+    struct save s = {.ctx = ctx, .actor = actor, .now = cs_now()};
+    rc = step_decode(&s, adapter, payload, payload_len);
+    if (rc == CASESCRIBE_OK)
+        rc = step_consent(&s);
+    if (rc == CASESCRIBE_OK)
+        rc = step_review_gate(&s);
+    if (rc == CASESCRIBE_OK)
+        rc = stamp_and_journal(&s);
+    if (rc == CASESCRIBE_OK) {
+        *out = s.out;
+        *out_len = s.out_len;
+        s.out = NULL;
+    }
+    save_free(&s);
+    return rc;
+}

@@ -1,0 +1,146 @@
+/* verify.c - checking a stamped record offline, and saying in plain words
+ * how it was made. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapter.h"
+#include "context.h"
+#include "internal.h"
+#include "provenance/stamp.h"
+
+static const char *or_unknown(const char *s)
+{
+    return s != NULL ? s : "unknown";
+}
+
+static void describe_section(cs_buf *rep, const cs_section *sec, const cs_section_stamp *st)
+{
+    cs_buf_printf(rep, "  - %s: ", sec->id);
+    if (sec->origin == CS_ORIGIN_HUMAN) {
+        cs_buf_printf(rep, "written by a person.\n");
+        return;
+    }
+    cs_buf_printf(rep, "first drafted by a computer program (%s%s%s)", or_unknown(sec->engine),
+                  sec->model ? ", model " : "", sec->model ? sec->model : "");
+    if (sec->origin == CS_ORIGIN_AI_DRAFT)
+        cs_buf_printf(rep, ", NOT YET CHECKED by a person.\n");
+    else
+        cs_buf_printf(rep, ", then %s by %s on %s.\n",
+                      sec->review && strcmp(sec->review, "edited") == 0 ? "checked and changed" : "checked and accepted",
+                      or_unknown(sec->reviewed_by), or_unknown(sec->reviewed_at));
+    if (st != NULL && st->consent_withdrawn)
+        cs_buf_printf(rep, "    Kept after consent was withdrawn, because it had already been reviewed.\n");
+}
+
+static void describe_consent(cs_buf *rep, const cs_consent_stamp *c)
+{
+    if (c->in_force == NULL) {
+        cs_buf_printf(rep, "  - %s: no consent recorded; no AI text allowed.\n", c->subject);
+        return;
+    }
+    cs_buf_printf(rep, "  - %s: consent given by %s (%s) on %s for: %s%s%s. AI drafting on this machine: %s; "
+                       "external AI services: %s.\n",
+                  c->subject, or_unknown(c->given_by), or_unknown(c->capacity), c->in_force,
+                  c->scopes && c->scopes[0] ? c->scopes : "nothing", c->withdrawn_at ? "; withdrawn on " : "",
+                  c->withdrawn_at ? c->withdrawn_at : "", c->local_ai ? "allowed" : "not allowed",
+                  c->external_ai ? "allowed" : "not allowed");
+}
+
+static const cs_section_stamp *stamp_of(const cs_provenance *p, const char *id)
+{
+    for (size_t i = 0; i < p->n_sections; i++)
+        if (strcmp(p->sections[i].id, id) == 0)
+            return &p->sections[i];
+    return NULL;
+}
+
+static void describe(cs_buf *rep, const cs_record *r)
+{
+    const cs_provenance *p = r->provenance;
+    cs_buf_printf(rep, "Record %s, version %u (form '%s', team %s)\n", r->id, (unsigned)p->version, r->template_id,
+                  r->team);
+    cs_buf_printf(rep, "Stamped %s by %s (%s, team %s) with key %s, by %s.\n", p->at, p->actor_id, p->actor_role,
+                  p->actor_team, p->key_id, p->library);
+    if (p->previous != NULL)
+        cs_buf_printf(rep, "Follows version %u (%s).\n", (unsigned)(p->version - 1), p->previous);
+    cs_buf_printf(rep, "Sections:\n");
+    for (size_t i = 0; i < r->n_sections; i++)
+        describe_section(rep, &r->sections[i], stamp_of(p, r->sections[i].id));
+    cs_buf_printf(rep, "Consent at the time of stamping:\n");
+    for (size_t i = 0; i < p->n_consents; i++)
+        describe_consent(rep, &p->consents[i]);
+}
+
+/* The whole check; `keys` is a home's keyring or one made from a PEM. */
+static int32_t verify_with(char **report_out, cs_keyring *keys, const char *adapter, const uint8_t *payload,
+                           size_t len)
+{
+    if (report_out != NULL)
+        *report_out = NULL;
+    cs_record *r = NULL;
+    int32_t rc = cs_adapter_decode(&r, adapter, payload, len);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    cs_buf rep = {0}, diffs = {0};
+    if (r->provenance == NULL) {
+        rc = cs_fail(CASESCRIBE_EUNSTAMPED, "record %s carries no provenance: it was never stamped", r->id);
+        cs_buf_printf(&rep, "Record %s carries no provenance: it was never stamped by CaseScribe.\n", r->id);
+    } else {
+        EVP_PKEY *pub = NULL;
+        rc = cs_keyring_public(keys, r->provenance->key_id, &pub);
+        int32_t sig = rc == CASESCRIBE_OK ? cs_stamp_check_signature(r->provenance, pub) : rc;
+        EVP_PKEY_free(pub);
+        int32_t n = cs_stamp_compare(&diffs, r);
+        describe(&rep, r);
+        if (sig == CASESCRIBE_EVERIFY)
+            cs_buf_printf(&diffs, "the provenance was altered: its signature does not match\n");
+        if (n < 0)
+            rc = n;
+        else if (rc == CASESCRIBE_OK && (sig != CASESCRIBE_OK || n > 0))
+            rc = CASESCRIBE_EVERIFY;
+        if (diffs.len > 0) {
+            cs_buf_printf(&rep, "Changes found since stamping:\n");
+            char *save = NULL;
+            for (char *line = strtok_r(diffs.data, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
+                cs_buf_printf(&rep, "  - %s\n", line);
+        }
+        cs_buf_printf(&rep, "Result: %s\n", rc == CASESCRIBE_OK ? "VERIFIED: unchanged since it was stamped"
+                                              : rc == CASESCRIBE_EKEY ? "NOT VERIFIED: signed with an unknown key"
+                                                                      : "NOT VERIFIED");
+        if (rc == CASESCRIBE_EVERIFY) {
+            char *first = diffs.data != NULL ? diffs.data : "the record differs from its stamp";
+            cs_fail(CASESCRIBE_EVERIFY, "record %s does not verify: %s", r->id, first);
+        }
+    }
+    if (report_out != NULL)
+        *report_out = cs_buf_take(&rep);
+    cs_buf_free(&rep);
+    cs_buf_free(&diffs);
+    cs_record_free(r);
+    return rc;
+}
+
+int32_t casescribe_verify(char **report_out, casescribe_ctx *ctx, const char *adapter, const uint8_t *payload,
+                          size_t payload_len)
+{
+    if (report_out != NULL)
+        *report_out = NULL;
+    if (ctx == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_verify: ctx is NULL");
+    cs_clear_error();
+    return verify_with(report_out, ctx->keys, adapter, payload, payload_len);
+}
+
+int32_t casescribe_verify_with_public_key(char **report_out, const char *adapter, const uint8_t *pubkey_pem,
+                                          size_t pubkey_len, const uint8_t *payload, size_t payload_len)
+{
+    if (report_out != NULL)
+        *report_out = NULL;
+    cs_clear_error();
+    cs_keyring *keys = NULL;
+    int32_t rc = cs_keyring_from_pem(&keys, pubkey_pem, pubkey_len);
+    if (rc == CASESCRIBE_OK)
+        rc = verify_with(report_out, keys, adapter, payload, payload_len);
+    cs_keyring_free(keys);
+    return rc;
+}

@@ -1,0 +1,280 @@
+/* casescribe - the command-line tool. It uses only the public header, like
+ * any host system would.
+ *
+ *   casescribe [--home DIR] keygen [--rotate]
+ *   casescribe [--home DIR] save IN.xml -o OUT.xml [--actor ID --team T --role R]
+ *   casescribe [--home DIR] verify FILE [--pubkey KEY.pem]
+ *   casescribe [--home DIR] journal verify
+ *   casescribe [--home DIR] demo
+ *   casescribe [--home DIR] pubkey
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "casescribe.h"
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+    "usage: casescribe [--home DIR] COMMAND\n"
+    "  keygen [--rotate]                      make (or rotate) the home's signing key\n"
+    "  save IN.xml -o OUT.xml [--actor ID] [--team T] [--role R]\n"
+    "                                         save a form through the hook and write the stamped record\n"
+    "  verify FILE [--pubkey KEY.pem]         check a stamped record and say how it was made\n"
+    "  journal verify                         check the home's journal\n"
+    "  pubkey                                 print the home's public key (PEM) for offline verification\n"
+    "  demo                                   save, review, stamp and verify a sample form\n"
+    "The home is --home, else $CASESCRIBE_HOME, else ~/.local/share/casescribe.\n";
+
+static int usage(void)
+{
+    fputs(usage_text, stderr);
+    return EXIT_USAGE;
+}
+
+/* One line on stderr: what failed and why. */
+static int fail(const char *what, int32_t status)
+{
+    const char *detail = casescribe_last_error();
+    fprintf(stderr, "casescribe: %s: %s\n", what, detail[0] ? detail : casescribe_strerror(status));
+    return status == CASESCRIBE_EINVAL ? EXIT_USAGE : EXIT_REFUSED;
+}
+
+static int read_file(const char *path, uint8_t **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "casescribe: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = (size_t)CASESCRIBE_MAX_PAYLOAD + 1, n = 0;
+    uint8_t *buf = malloc(cap);
+    if (buf != NULL)
+        n = fread(buf, 1, cap, f);
+    int bad = buf == NULL || ferror(f);
+    fclose(f);
+    if (bad || n == cap) {
+        fprintf(stderr, "casescribe: cannot read %s: %s\n", path, bad ? "read error" : "file too large");
+        free(buf);
+        return -1;
+    }
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+static int write_file(const char *path, const uint8_t *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    int ok = f != NULL && fwrite(data, 1, len, f) == len;
+    ok = (f != NULL && fclose(f) == 0) && ok;
+    if (!ok)
+        fprintf(stderr, "casescribe: cannot write %s: %s\n", path, strerror(errno));
+    return ok ? 0 : -1;
+}
+
+static int open_home(casescribe_ctx **ctx, const char *home, uint32_t flags)
+{
+    casescribe_ctx_options opts;
+    casescribe_ctx_options_init(&opts, sizeof(opts));
+    opts.home = home;
+    opts.flags = flags;
+    int32_t rc = casescribe_ctx_open(ctx, &opts);
+    return rc == CASESCRIBE_OK ? 0 : fail("cannot open the home", rc);
+}
+
+/* ---- keygen ------------------------------------------------------------ */
+static int cmd_keygen(const char *home, int argc, char **argv)
+{
+    uint32_t flags = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--rotate") == 0)
+            flags |= CASESCRIBE_KEYGEN_ROTATE;
+        else
+            return usage();
+    }
+    casescribe_ctx *ctx = NULL;
+    if (open_home(&ctx, home, CASESCRIBE_OPEN_CREATE) != 0)
+        return EXIT_REFUSED;
+    char *key_id = NULL;
+    int32_t rc = casescribe_keygen(&key_id, ctx, flags);
+    int code = rc == CASESCRIBE_OK ? 0 : fail("keygen", rc);
+    if (rc == CASESCRIBE_OK)
+        printf("%s key %s in %s/keys\n", flags ? "rotated to" : "made", key_id, casescribe_ctx_home(ctx));
+    casescribe_free(key_id);
+    casescribe_ctx_close(ctx);
+    return code;
+}
+
+/* ---- save -------------------------------------------------------------- */
+struct save_args {
+    const char *in, *out, *actor, *team, *role;
+};
+
+static int parse_save_args(struct save_args *a, int argc, char **argv)
+{
+    memset(a, 0, sizeof(*a));
+    for (int i = 0; i < argc; i++) {
+        const char **slot = strcmp(argv[i], "-o") == 0         ? &a->out
+                            : strcmp(argv[i], "--actor") == 0 ? &a->actor
+                            : strcmp(argv[i], "--team") == 0  ? &a->team
+                            : strcmp(argv[i], "--role") == 0  ? &a->role
+                                                              : NULL;
+        if (slot != NULL && i + 1 < argc)
+            *slot = argv[++i];
+        else if (slot == NULL && a->in == NULL && argv[i][0] != '-')
+            a->in = argv[i];
+        else
+            return -1;
+    }
+    return a->in != NULL && a->out != NULL ? 0 : -1;
+}
+
+static int cmd_save(const char *home, int argc, char **argv)
+{
+    struct save_args a;
+    uint8_t *payload = NULL, *stamped = NULL;
+    size_t len = 0, out_len = 0;
+    if (parse_save_args(&a, argc, argv) != 0)
+        return usage();
+    if (read_file(a.in, &payload, &len) != 0)
+        return EXIT_REFUSED;
+    /* Without --actor, the form's author is the one saving. */
+    casescribe_record *rec = NULL;
+    char *author = NULL;
+    if (a.actor == NULL && casescribe_record_open(&rec, "xml", payload, len) == CASESCRIBE_OK) {
+        const char *au = casescribe_record_author(rec);
+        author = au != NULL ? strdup(au) : NULL;
+        casescribe_record_free(rec);
+    }
+    casescribe_ctx *ctx = NULL;
+    int code = open_home(&ctx, home, 0) != 0 ? EXIT_REFUSED : 0;
+    if (code == 0) {
+        casescribe_actor actor;
+        casescribe_actor_init(&actor, sizeof(actor));
+        actor.user_id = a.actor != NULL ? a.actor : author;
+        actor.team = a.team;
+        actor.role = a.role;
+        int32_t rc = casescribe_save(&stamped, &out_len, ctx, "xml", &actor, payload, len);
+        code = rc != CASESCRIBE_OK ? fail("save refused", rc) : write_file(a.out, stamped, out_len) ? EXIT_REFUSED : 0;
+    }
+    casescribe_free(stamped);
+    casescribe_ctx_close(ctx);
+    free(author);
+    free(payload);
+    return code;
+}
+
+/* ---- verify ------------------------------------------------------------ */
+static int cmd_verify(const char *home, int argc, char **argv)
+{
+    const char *file = NULL, *pubkey = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--pubkey") == 0 && i + 1 < argc)
+            pubkey = argv[++i];
+        else if (file == NULL && argv[i][0] != '-')
+            file = argv[i];
+        else
+            return usage();
+    }
+    if (file == NULL)
+        return usage();
+    uint8_t *payload = NULL, *pem = NULL;
+    size_t len = 0, pem_len = 0;
+    if (read_file(file, &payload, &len) != 0 || (pubkey != NULL && read_file(pubkey, &pem, &pem_len) != 0)) {
+        free(payload);
+        return EXIT_REFUSED;
+    }
+    char *report = NULL;
+    int32_t rc;
+    casescribe_ctx *ctx = NULL;
+    if (pubkey != NULL)
+        rc = casescribe_verify_with_public_key(&report, "xml", pem, pem_len, payload, len);
+    else if (open_home(&ctx, home, 0) == 0)
+        rc = casescribe_verify(&report, ctx, "xml", payload, len);
+    else
+        rc = CASESCRIBE_EIO;
+    if (report != NULL)
+        fputs(report, stdout);
+    int code = rc == CASESCRIBE_OK ? 0 : ctx == NULL && pubkey == NULL ? EXIT_REFUSED : fail("verify", rc);
+    casescribe_free(report);
+    casescribe_ctx_close(ctx);
+    free(payload);
+    free(pem);
+    return code;
+}
+
+/* ---- journal verify / pubkey ------------------------------------------- */
+static int cmd_journal(const char *home, int argc, char **argv)
+{
+    if (argc != 1 || strcmp(argv[0], "verify") != 0)
+        return usage();
+    casescribe_ctx *ctx = NULL;
+    if (open_home(&ctx, home, 0) != 0)
+        return EXIT_REFUSED;
+    char *report = NULL;
+    uint64_t entries = 0;
+    int32_t rc = casescribe_journal_verify(&entries, &report, ctx);
+    if (report != NULL)
+        fputs(report, stdout);
+    int code = rc == CASESCRIBE_OK ? 0 : fail("journal verify", rc);
+    casescribe_free(report);
+    casescribe_ctx_close(ctx);
+    return code;
+}
+
+static int cmd_pubkey(const char *home, int argc)
+{
+    if (argc != 0)
+        return usage();
+    casescribe_ctx *ctx = NULL;
+    if (open_home(&ctx, home, 0) != 0)
+        return EXIT_REFUSED;
+    char *pem = NULL;
+    int32_t rc = casescribe_public_key(&pem, ctx);
+    int code = rc == CASESCRIBE_OK ? (fputs(pem, stdout), 0) : fail("pubkey", rc);
+    casescribe_free(pem);
+    casescribe_ctx_close(ctx);
+    return code;
+}
+
+/* ---- demo -------------------------------------------------------------- */
+int casescribe_tool_demo(const char *home); /* demo.c */
+
+int main(int argc, char **argv)
+{
+    const char *home = NULL;
+    int i = 1;
+    if (i + 1 < argc && strcmp(argv[i], "--home") == 0) {
+        home = argv[i + 1];
+        i += 2;
+    }
+    if (i >= argc)
+        return usage();
+    const char *cmd = argv[i++];
+    int rest = argc - i;
+    char **args = argv + i;
+    if (strcmp(cmd, "keygen") == 0)
+        return cmd_keygen(home, rest, args);
+    if (strcmp(cmd, "save") == 0)
+        return cmd_save(home, rest, args);
+    if (strcmp(cmd, "verify") == 0)
+        return cmd_verify(home, rest, args);
+    if (strcmp(cmd, "journal") == 0)
+        return cmd_journal(home, rest, args);
+    if (strcmp(cmd, "pubkey") == 0)
+        return cmd_pubkey(home, rest);
+    if (strcmp(cmd, "demo") == 0)
+        return rest == 0 ? casescribe_tool_demo(home) : usage();
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    return usage();
+}

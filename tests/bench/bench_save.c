@@ -1,0 +1,191 @@
+/* bench_save.c - `make bench`: save and verify rates against raw OpenSSL
+ * Ed25519, measured in the same run on the same machine, printed as ratios.
+ * Not a test: nothing here asserts a time. */
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "casescribe.h"
+
+#define SECONDS 2.0
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A typical five-section visit record: three drafted by AI, two by the worker. */
+static const char form[] =
+    "<form xmlns=\"urn:casescribe:form:1\" id=\"%s\" template=\"home-visit\" team=\"cin-north\" author=\"sw-017\">"
+    "<subject id=\"P-1\" role=\"child\" name=\"Sam Example\"/><subject id=\"P-2\" role=\"parent\" name=\"Jo Example\"/>"
+    "<consent subject=\"P-1\" given-by=\"representative\" method=\"verbal\" capacity=\"not-assessed\" "
+    "at=\"2026-01-01T10:00:00Z\" scopes=\"record-audio transcribe ai-draft\"/>"
+    "<consent subject=\"P-2\" given-by=\"self\" method=\"verbal\" capacity=\"has-capacity\" "
+    "at=\"2026-01-01T10:00:00Z\" scopes=\"record-audio transcribe ai-draft\"/>"
+    "<section id=\"present\" origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\">Jo and Sam were at "
+    "home. Sam's older sister arrived towards the end of the visit (%s).</section>"
+    "<section id=\"observations\" origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\">Sam showed me "
+    "the new bedroom and said school was going better this term. Jo said the new bus route makes the mornings easier "
+    "and that the family support worker visits every Tuesday afternoon (%s).</section>"
+    "<section id=\"wishes\" origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\">Sam asked whether "
+    "contact with dad could move to Saturdays because of football practice on Sunday mornings (%s).</section>"
+    "<section id=\"analysis\" origin=\"human\">Sam appears settled and the home conditions have improved since the "
+    "last visit; the support plan is working and I have no new concerns.</section>"
+    "<section id=\"actions\" origin=\"human\">Review progress with school at the next core group; ask the contact "
+    "team about Saturday contact; next visit in four weeks.</section></form>";
+
+static void make_form(char *buf, size_t n, long i)
+{
+    char id[32];
+    snprintf(id, sizeof(id), "R-%ld", i);
+    snprintf(buf, n, form, id, id, id, id);
+}
+
+struct rates {
+    double sign, verify;
+};
+
+static struct rates raw_openssl(size_t msg_len)
+{
+    EVP_PKEY *key = NULL;
+    EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+    EVP_PKEY_keygen_init(kctx);
+    EVP_PKEY_keygen(kctx, &key);
+    EVP_PKEY_CTX_free(kctx);
+    unsigned char *msg = calloc(1, msg_len), sig[64];
+    size_t sig_len = 64;
+    struct rates r = {0, 0};
+    long n = 0;
+    double t0 = now(), t;
+    do {
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        EVP_DigestSignInit(md, NULL, NULL, NULL, key);
+        EVP_DigestSign(md, sig, &sig_len, msg, msg_len);
+        EVP_MD_CTX_free(md);
+        n++;
+    } while ((t = now() - t0) < SECONDS);
+    r.sign = (double)n / t;
+    n = 0;
+    t0 = now();
+    do {
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        EVP_DigestVerifyInit(md, NULL, NULL, NULL, key);
+        if (EVP_DigestVerify(md, sig, sig_len, msg, msg_len) != 1)
+            abort();
+        EVP_MD_CTX_free(md);
+        n++;
+    } while ((t = now() - t0) < SECONDS);
+    r.verify = (double)n / t;
+    free(msg);
+    EVP_PKEY_free(key);
+    return r;
+}
+
+static casescribe_ctx *open_home(char *path, uint32_t flags)
+{
+    casescribe_ctx_options opts;
+    casescribe_ctx_options_init(&opts, sizeof(opts));
+    opts.home = mkdtemp(path);
+    opts.flags = flags;
+    casescribe_ctx *ctx = NULL;
+    if (opts.home == NULL || casescribe_ctx_open(&ctx, &opts) != CASESCRIBE_OK ||
+        casescribe_keygen(NULL, ctx, 0) != CASESCRIBE_OK) {
+        fprintf(stderr, "bench: cannot set up a home: %s\n", casescribe_last_error());
+        exit(1);
+    }
+    return ctx;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Saves new records for SECONDS; returns saves/s; fills latencies (µs). */
+static double save_rate(casescribe_ctx *ctx, double *lat, long max_lat, long *n_lat, char **last)
+{
+    casescribe_actor actor;
+    casescribe_actor_init(&actor, sizeof(actor));
+    actor.user_id = "sw-017";
+    static long next_id;
+    char xml[4096];
+    long n = 0;
+    double t0 = now(), t;
+    do {
+        make_form(xml, sizeof(xml), next_id++);
+        uint8_t *out = NULL;
+        size_t len = 0;
+        double s0 = now();
+        if (casescribe_save(&out, &len, ctx, "xml", &actor, (uint8_t *)xml, strlen(xml)) != CASESCRIBE_OK) {
+            fprintf(stderr, "bench: save failed: %s\n", casescribe_last_error());
+            exit(1);
+        }
+        if (lat != NULL && n < max_lat)
+            lat[n] = (now() - s0) * 1e6;
+        if (last != NULL) {
+            casescribe_free(*last);
+            *last = (char *)out;
+        } else {
+            casescribe_free(out);
+        }
+        n++;
+    } while ((t = now() - t0) < SECONDS);
+    if (n_lat != NULL)
+        *n_lat = n < max_lat ? n : max_lat;
+    return (double)n / t;
+}
+
+static double verify_rate(casescribe_ctx *ctx, const char *record)
+{
+    long n = 0;
+    double t0 = now(), t;
+    do {
+        if (casescribe_verify(NULL, ctx, "xml", (const uint8_t *)record, strlen(record)) != CASESCRIBE_OK) {
+            fprintf(stderr, "bench: verify failed: %s\n", casescribe_last_error());
+            exit(1);
+        }
+        n++;
+    } while ((t = now() - t0) < SECONDS);
+    return (double)n / t;
+}
+
+int main(void)
+{
+    char home1[] = "/tmp/cs-bench-XXXXXX", home2[] = "/tmp/cs-bench-XXXXXX";
+    casescribe_ctx *nosync = open_home(home1, CASESCRIBE_OPEN_NO_SYNC);
+    casescribe_ctx *sync = open_home(home2, 0);
+    static double lat[1000000];
+    long n_lat = 0;
+    char *record = NULL;
+
+    /* The signed message is the canonical provenance: about 2 KiB for this form. */
+    struct rates raw = raw_openssl(2048);
+    save_rate(nosync, NULL, 0, NULL, NULL); /* warm-up: schema compiled, caches filled */
+    double saves = save_rate(nosync, lat, 1000000, &n_lat, &record);
+    double saves_sync = save_rate(sync, NULL, 0, NULL, NULL);
+    double verifies = verify_rate(nosync, record);
+    qsort(lat, (size_t)n_lat, sizeof(double), cmp_double);
+
+    printf("casescribe %s benchmark, %.0f s per measurement, typical 5-section form (%zu-byte stamped record)\n",
+           casescribe_version(), SECONDS, strlen(record));
+    printf("  raw OpenSSL Ed25519 sign        %9.0f /s\n", raw.sign);
+    printf("  raw OpenSSL Ed25519 verify      %9.0f /s\n", raw.verify);
+    printf("  save+stamp, journal no fsync    %9.0f /s   %.2f x raw sign   (goal >= 0.70)\n", saves, saves / raw.sign);
+    printf("  save+stamp, journal fdatasync   %9.0f /s   %.2f x raw sign\n", saves_sync, saves_sync / raw.sign);
+    printf("  verify                          %9.0f /s   %.2f x raw verify (goal >= 0.70)\n", verifies,
+           verifies / raw.verify);
+    printf("  save latency (no fsync)  p50 %.0f us   p99 %.0f us   (goal p99 < 300 us, %ld saves)\n",
+           lat[n_lat / 2], lat[(long)((double)n_lat * 0.99)], n_lat);
+    casescribe_free(record);
+    casescribe_ctx_close(nosync);
+    casescribe_ctx_close(sync);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s %s", home1, home2);
+    return system(cmd) == 0 ? 0 : 1;
+}

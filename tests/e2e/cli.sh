@@ -1,0 +1,67 @@
+#!/bin/sh
+# The installed `casescribe` command, as an admin or a script would use it.
+. "$top_srcdir/tests/e2e/lib.sh"
+install_tree
+cs="$BIN/casescribe"
+home="$work/home"
+data="$top_srcdir/tests/data"
+
+# keygen: makes a 0600 key; a second keygen refuses with one line; --rotate works.
+"$cs" --home "$home" keygen > "$work/keygen.out" || fail "keygen"
+grep -q 'made key ed25519:' "$work/keygen.out" || fail "keygen output: $(cat "$work/keygen.out")"
+key=$(find "$home/keys" -name '*.key')
+[ "$(stat -c %a "$key")" = 600 ] || fail "private key mode is $(stat -c %a "$key")"
+if "$cs" --home "$home" keygen 2> "$work/err"; then fail "second keygen succeeded"; fi
+[ "$(wc -l < "$work/err")" -eq 1 ] || fail "errors must be one line: $(cat "$work/err")"
+
+# save + verify (home from CASESCRIBE_HOME this time)
+CASESCRIBE_HOME="$home" "$cs" save "$data/home-visit.xml" -o "$work/v1.xml" --actor sw-017 --role social-worker ||
+    fail "save"
+grep -q '<provenance record="R-7001" version="1"' "$work/v1.xml" || fail "no provenance in the output"
+"$cs" --home "$home" verify "$work/v1.xml" > "$work/report" || fail "verify: $(cat "$work/report")"
+grep -q 'VERIFIED' "$work/report" || fail "report lacks the verdict"
+grep -q 'NOT YET CHECKED' "$work/report" || fail "report does not say the draft is unchecked"
+
+# offline verification with the public key alone
+"$cs" --home "$home" pubkey > "$work/pub.pem" || fail "pubkey"
+"$cs" verify "$work/v1.xml" --pubkey "$work/pub.pem" > /dev/null || fail "verify --pubkey"
+
+# tampering is caught, with a one-line reason
+sed 's/family support worker/family friend/' "$work/v1.xml" > "$work/tampered.xml"
+if "$cs" --home "$home" verify "$work/tampered.xml" > "$work/report" 2> "$work/err"; then fail "tampering not detected"; fi
+grep -q "section 'observations': text changed" "$work/report" || fail "report does not say what changed"
+[ "$(wc -l < "$work/err")" -eq 1 ] || fail "verify error must be one line"
+
+# the review gate: a final save with an unreviewed draft is refused
+sed 's/author="sw-017"/author="sw-017" final="true"/' "$work/v1.xml" > "$work/final.xml"
+if "$cs" --home "$home" save "$work/final.xml" -o "$work/v2.xml" 2> "$work/err"; then fail "final save with a draft accepted"; fi
+grep -q "observations" "$work/err" || fail "refusal does not name the section: $(cat "$work/err")"
+sed -e 's/<section id="observations" origin="ai-draft"/<section id="observations" origin="ai-reviewed" reviewed-by="sw-017" reviewed-at="2026-11-03T09:00:00Z" review="edited"/' \
+    "$work/final.xml" > "$work/reviewed.xml"
+"$cs" --home "$home" save "$work/reviewed.xml" -o "$work/v2.xml" || fail "reviewed final save"
+grep -q 'version="2" previous="sha256:' "$work/v2.xml" || fail "version 2 is not chained"
+
+# hostile input is refused, reading no file
+printf '<?xml version="1.0"?>\n<!DOCTYPE form [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<form>&x;</form>\n' > "$work/xxe.xml"
+if "$cs" --home "$home" save "$work/xxe.xml" -o "$work/out.xml" 2> "$work/err"; then fail "XXE accepted"; fi
+grep -q 'root:' "$work/err" && fail "XXE leaked a file"
+
+# the journal verifies, and a corrupted entry is named
+"$cs" --home "$home" journal verify > "$work/jv" || fail "journal verify: $(cat "$work/jv")"
+grep -q '2 entries' "$work/jv" || fail "journal should hold 2 entries: $(cat "$work/jv")"
+printf 'X' | dd of="$home/journal.log" bs=1 seek=20 conv=notrunc 2> /dev/null
+if "$cs" --home "$home" journal verify > "$work/jv" 2> "$work/err"; then fail "corrupt journal verified"; fi
+grep -q 'entry 1' "$work/err" || fail "journal verify does not name the entry: $(cat "$work/err")"
+
+# the demo runs from a fresh temporary home and shows the whole story
+"$cs" demo > "$work/demo.out" || { cat "$work/demo.out"; fail "demo"; }
+for text in 'Refused, as it must be' 'VERIFIED' 'checked and changed by sw-017' 'Verify says: record'; do
+    grep -q "$text" "$work/demo.out" || fail "demo output lacks '$text'"
+done
+
+# usage errors exit 2
+set +e
+"$cs" frobnicate 2> /dev/null
+[ $? -eq 2 ] || fail "unknown command should exit 2"
+set -e
+echo "cli: keygen, save, verify, pubkey, tamper, review gate, XXE, journal, demo"

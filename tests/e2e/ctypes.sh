@@ -1,0 +1,12 @@
+#!/bin/sh
+# The installed library through Python ctypes: a vendor's view.
+. "$top_srcdir/tests/e2e/lib.sh"
+install_tree
+if [ "${SANITIZERS:-no}" = yes ]; then
+    # The library was built with ASan/UBSan; Python was not, so the runtime is preloaded.
+    LD_PRELOAD="$($CC -print-file-name=libasan.so) $($CC -print-file-name=libubsan.so)"
+    export LD_PRELOAD
+    ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+    export ASAN_OPTIONS
+fi
+"$PYTHON3" "$top_srcdir/tests/e2e/test_ctypes.py" "$LIBDIR/libcasescribe.so" "$top_srcdir/tests/data/home-visit.xml"

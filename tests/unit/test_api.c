@@ -1,0 +1,171 @@
+/* test_api.c - the public interface's conventions: status codes and their
+ * texts, constants by name, option structs, argument checks, per-thread
+ * errors. */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "helpers.h"
+
+Test(api, versions)
+{
+    cr_expect_str_eq(casescribe_version(), CASESCRIBE_VERSION_STRING);
+    cr_expect_eq(casescribe_abi_version(), CASESCRIBE_ABI_VERSION);
+}
+
+Test(api, constants_by_name_match_the_macros)
+{
+    struct {
+        const char *name;
+        int64_t value;
+    } expected[] = {
+        {"OK", CASESCRIBE_OK}, {"EINVAL", CASESCRIBE_EINVAL}, {"ENOMEM", CASESCRIBE_ENOMEM},
+        {"EIO", CASESCRIBE_EIO}, {"EPARSE", CASESCRIBE_EPARSE}, {"ESCHEMA", CASESCRIBE_ESCHEMA},
+        {"ECONSENT", CASESCRIBE_ECONSENT}, {"EREVIEW", CASESCRIBE_EREVIEW}, {"ELAUNDER", CASESCRIBE_ELAUNDER},
+        {"EKEY", CASESCRIBE_EKEY}, {"EVERIFY", CASESCRIBE_EVERIFY}, {"EJOURNAL", CASESCRIBE_EJOURNAL},
+        {"ENOTFOUND", CASESCRIBE_ENOTFOUND}, {"ECONFLICT", CASESCRIBE_ECONFLICT}, {"ETOOBIG", CASESCRIBE_ETOOBIG},
+        {"EUNSTAMPED", CASESCRIBE_EUNSTAMPED}, {"EINTERNAL", CASESCRIBE_EINTERNAL},
+        {"ABI_VERSION", CASESCRIBE_ABI_VERSION}, {"OPEN_CREATE", CASESCRIBE_OPEN_CREATE},
+        {"OPEN_NO_SYNC", CASESCRIBE_OPEN_NO_SYNC}, {"KEYGEN_ROTATE", CASESCRIBE_KEYGEN_ROTATE},
+        {"MAX_PAYLOAD", CASESCRIBE_MAX_PAYLOAD}, {"MAX_XML_DEPTH", CASESCRIBE_MAX_XML_DEPTH},
+        {"CTX_OPTIONS_SIZE", sizeof(casescribe_ctx_options)}, {"ACTOR_SIZE", sizeof(casescribe_actor)},
+    };
+    for (size_t i = 0; i < sizeof(expected) / sizeof(*expected); i++) {
+        int64_t v = 12345;
+        cr_expect_eq(casescribe_constant(&v, expected[i].name), CASESCRIBE_OK, "%s", expected[i].name);
+        cr_expect_eq(v, expected[i].value, "%s", expected[i].name);
+    }
+    int64_t v;
+    cr_expect_eq(casescribe_constant(&v, "NO_SUCH_THING"), CASESCRIBE_ENOTFOUND);
+    cr_expect_eq(casescribe_constant(NULL, "OK"), CASESCRIBE_EINVAL);
+}
+
+Test(api, status_codes_are_fixed_and_described)
+{
+    /* Never renumbered: these values are the ABI. */
+    cr_expect_eq(CASESCRIBE_EINVAL, -1);
+    cr_expect_eq(CASESCRIBE_ELAUNDER, -8);
+    cr_expect_eq(CASESCRIBE_EINTERNAL, -16);
+    for (int32_t s = CASESCRIBE_OK; s >= CASESCRIBE_EINTERNAL; s--) {
+        const char *text = casescribe_strerror(s);
+        cr_expect(text != NULL && text[0] != '\0' && strcmp(text, "unknown status") != 0, "status %d", s);
+    }
+    cr_expect_str_eq(casescribe_strerror(-999), "unknown status");
+    cr_expect_str_eq(casescribe_strerror(7), "unknown status");
+}
+
+Test(api, option_structs_carry_their_size)
+{
+    casescribe_ctx_options opts;
+    cr_expect_eq(casescribe_ctx_options_init(&opts, sizeof(opts)), CASESCRIBE_OK);
+    cr_expect_eq(opts.struct_size, sizeof(opts));
+    cr_expect_null(opts.home);
+    cr_expect_eq(opts.flags, 0);
+    cr_expect_eq(casescribe_ctx_options_init(&opts, 4), CASESCRIBE_EINVAL, "too small for version 1");
+    cr_expect_eq(casescribe_ctx_options_init(&opts, sizeof(opts) + 8), CASESCRIBE_EINVAL, "newer than the library");
+    cr_expect_eq(casescribe_ctx_options_init(NULL, sizeof(opts)), CASESCRIBE_EINVAL);
+    casescribe_actor actor;
+    cr_expect_eq(casescribe_actor_init(&actor, sizeof(actor)), CASESCRIBE_OK);
+    cr_expect_eq(actor.struct_size, sizeof(actor));
+    cr_expect_eq(casescribe_actor_init(&actor, 3), CASESCRIBE_EINVAL);
+}
+
+Test(api, null_arguments_are_refused_not_crashed_on)
+{
+    casescribe_free(NULL);
+    casescribe_ctx_close(NULL);
+    casescribe_record_free(NULL);
+    casescribe_journal_entry_free(NULL);
+    cr_expect_eq(casescribe_ctx_open(NULL, NULL), CASESCRIBE_EINVAL);
+    cr_expect_eq(casescribe_keygen(NULL, NULL, 0), CASESCRIBE_EINVAL);
+    cr_expect_eq(casescribe_public_key(NULL, NULL), CASESCRIBE_EINVAL);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    cr_expect_eq(casescribe_save(&out, &len, NULL, "xml", NULL, (const uint8_t *)"x", 1), CASESCRIBE_EINVAL);
+    cr_expect_eq(casescribe_verify(NULL, NULL, "xml", (const uint8_t *)"x", 1), CASESCRIBE_EINVAL);
+    cr_expect_eq(casescribe_record_open(NULL, "xml", (const uint8_t *)"x", 1), CASESCRIBE_EINVAL);
+    cr_expect_eq(casescribe_journal_verify(NULL, NULL, NULL), CASESCRIBE_EINVAL);
+    cr_expect_eq(casescribe_journal_entry_get(NULL, NULL, 1), CASESCRIBE_EINVAL);
+    cr_expect_null(casescribe_record_id(NULL));
+    cr_expect_eq(casescribe_record_section_count(NULL), 0);
+    cr_expect_null(casescribe_record_section_text(NULL, 0));
+    cr_expect_null(casescribe_journal_entry_kind(NULL));
+    cr_expect_eq(casescribe_journal_truncated_bytes(NULL), 0);
+}
+
+Test(api, a_missing_home_is_not_created_unless_asked)
+{
+    casescribe_ctx_options opts;
+    casescribe_ctx_options_init(&opts, sizeof(opts));
+    opts.home = "/tmp/cs-test-does-not-exist/deeper";
+    casescribe_ctx *ctx = NULL;
+    cr_expect_eq(casescribe_ctx_open(&ctx, &opts), CASESCRIBE_EIO);
+    cr_expect_null(ctx);
+    cr_expect(strstr(casescribe_last_error(), "cs-test-does-not-exist") != NULL);
+}
+
+Test(api, a_new_home_is_private)
+{
+    test_home h;
+    home_open(&h, 0);
+    struct stat st;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/keys", h.path);
+    cr_assert_eq(stat(path, &st), 0);
+    cr_expect_eq(st.st_mode & 077, 0, "keys/ must be 0700");
+    snprintf(path, sizeof(path), "%s/journal.log", h.path);
+    cr_assert_eq(stat(path, &st), 0);
+    cr_expect_eq(st.st_mode & 077, 0, "the journal must be 0600");
+    home_close(&h);
+}
+
+Test(api, save_checks_its_arguments)
+{
+    test_home h;
+    home_open(&h, 0);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    const char *xml = "<form/>";
+    casescribe_actor actor;
+    memset(&actor, 0, sizeof(actor));
+    cr_expect_eq(casescribe_save(&out, &len, h.ctx, "xml", &actor, (const uint8_t *)xml, 7), CASESCRIBE_EINVAL,
+                 "actor not initialised");
+    casescribe_actor_init(&actor, sizeof(actor));
+    cr_expect_eq(casescribe_save(&out, &len, h.ctx, "xml", &actor, (const uint8_t *)xml, 7), CASESCRIBE_EINVAL,
+                 "no user id");
+    actor.user_id = "has space";
+    cr_expect_eq(casescribe_save(&out, &len, h.ctx, "xml", &actor, (const uint8_t *)xml, 7), CASESCRIBE_EINVAL);
+    actor.user_id = "sw-1";
+    cr_expect_eq(casescribe_save(&out, &len, h.ctx, "fhir-x", &actor, (const uint8_t *)xml, 7), CASESCRIBE_ENOTFOUND);
+    cr_expect(strstr(casescribe_last_error(), "fhir-x") != NULL);
+    cr_expect_eq(casescribe_save(&out, &len, h.ctx, "xml", &actor, (const uint8_t *)xml,
+                                 (size_t)CASESCRIBE_MAX_PAYLOAD + 1),
+                 CASESCRIBE_ETOOBIG);
+    cr_expect_null(out);
+    cr_expect_eq(len, 0);
+    home_close(&h);
+}
+
+static void *fail_on_thread(void *arg)
+{
+    (void)arg;
+    int64_t v;
+    casescribe_constant(&v, "THREAD_B_ONLY");
+    return strstr(casescribe_last_error(), "THREAD_B_ONLY") != NULL ? (void *)1 : NULL;
+}
+
+Test(api, last_error_is_per_thread)
+{
+    int64_t v;
+    cr_assert_eq(casescribe_constant(&v, "THREAD_A_ONLY"), CASESCRIBE_ENOTFOUND);
+    pthread_t t;
+    void *saw_own = NULL;
+    cr_assert_eq(pthread_create(&t, NULL, fail_on_thread, NULL), 0);
+    pthread_join(t, &saw_own);
+    cr_expect_not_null(saw_own, "thread B sees its own error");
+    cr_expect(strstr(casescribe_last_error(), "THREAD_A_ONLY") != NULL, "thread A still sees its own error: %s",
+              casescribe_last_error());
+}

@@ -1,0 +1,413 @@
+/* test_save.c - the save pipeline: consent (fail closed), the review gate,
+ * laundering, the version chain and the journal, through the public API. */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+static test_home home;
+
+static void setup(void)
+{
+    home_open(&home, 0);
+}
+
+static void teardown(void)
+{
+    home_close(&home);
+}
+
+TestSuite(save, .init = setup, .fini = teardown);
+
+#define CONSENT(subject, given_by, capacity, scopes, extra)                                                      \
+    "<consent subject=\"" subject "\" given-by=\"" given_by "\" method=\"verbal\" capacity=\"" capacity           \
+    "\" at=\"2026-01-01T10:00:00Z\" scopes=\"" scopes "\"" extra "/>"
+
+static int32_t save_parts(const form_parts *p, char **out)
+{
+    char *xml = form_make(p);
+    int32_t rc = save_as(home.ctx, xml, out);
+    free(xml);
+    return rc;
+}
+
+static void assert_error_mentions(const char *what)
+{
+    cr_assert(strstr(casescribe_last_error(), what) != NULL, "error '%s' should mention '%s'",
+              casescribe_last_error(), what);
+}
+
+/* ---- stamping ---------------------------------------------------------- */
+
+Test(save, draft_is_stamped_as_version_1)
+{
+    char *out = NULL;
+    form_parts p = {0};
+    cr_assert_eq(save_parts(&p, &out), CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_record *rec = NULL;
+    cr_assert_eq(casescribe_record_open(&rec, "xml", (uint8_t *)out, strlen(out)), CASESCRIBE_OK);
+    cr_expect_eq(casescribe_record_version(rec), 1);
+    cr_expect_str_eq(casescribe_record_id(rec), "R-1");
+    cr_expect_str_eq(casescribe_record_section_origin(rec, 0), "ai-draft");
+    cr_expect_str_eq(casescribe_record_section_engine(rec, 0), "embedded:pocketsphinx");
+    cr_expect_str_eq(casescribe_record_section_origin(rec, 1), "human");
+    cr_expect_not_null(casescribe_record_key_id(rec));
+    cr_expect(strstr(out, "previous=") == NULL, "version 1 has no previous digest");
+    casescribe_record_free(rec);
+    cr_expect_eq(casescribe_verify(NULL, home.ctx, "xml", (uint8_t *)out, strlen(out)), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+    casescribe_free(out);
+}
+
+Test(save, nothing_is_journalled_when_a_save_fails)
+{
+    form_parts p = {.final = "true"};
+    cr_assert_eq(save_parts(&p, NULL), CASESCRIBE_EREVIEW);
+    uint64_t n = 99;
+    cr_assert_eq(casescribe_journal_verify(&n, NULL, home.ctx), CASESCRIBE_OK);
+    cr_expect_eq(n, 0);
+}
+
+/* ---- review gate --------------------------------------------------------- */
+
+Test(save, final_save_with_unreviewed_draft_is_refused)
+{
+    form_parts p = {.final = "true"};
+    cr_assert_eq(save_parts(&p, NULL), CASESCRIBE_EREVIEW);
+    assert_error_mentions("'observations'");
+}
+
+Test(save, final_save_after_review_is_version_2_chained_to_1)
+{
+    char *v1 = NULL, *v2 = NULL;
+    form_parts p = {0};
+    cr_assert_eq(save_parts(&p, &v1), CASESCRIBE_OK);
+    char *reviewed = replace_once(v1, "origin=\"ai-draft\"",
+                                  "origin=\"ai-reviewed\" reviewed-by=\"sw-017\" reviewed-at=\"2026-11-03T09:00:00Z\" "
+                                  "review=\"accepted\"");
+    char *final = replace_once(reviewed, "author=\"sw-017\"", "author=\"sw-017\" final=\"true\"");
+    cr_assert_eq(save_as(home.ctx, final, &v2), CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_record *rec = NULL;
+    cr_assert_eq(casescribe_record_open(&rec, "xml", (uint8_t *)v2, strlen(v2)), CASESCRIBE_OK);
+    cr_expect_eq(casescribe_record_version(rec), 2);
+    cr_expect_eq(casescribe_record_is_final(rec), 1);
+    cr_expect_str_eq(casescribe_record_section_reviewer(rec, 0), "sw-017");
+    cr_expect_str_eq(casescribe_record_section_review(rec, 0), "accepted");
+    casescribe_record_free(rec);
+    /* The chain: version 2 names the digest the journal holds for version 1. */
+    casescribe_journal_entry *e1 = NULL;
+    cr_assert_eq(casescribe_journal_entry_get(&e1, home.ctx, 1), CASESCRIBE_OK);
+    char expect[128];
+    snprintf(expect, sizeof(expect), "previous=\"%s\"", casescribe_journal_entry_record_digest(e1));
+    cr_expect(strstr(v2, expect) != NULL, "v2 must chain to v1's digest %s", expect);
+    casescribe_journal_entry_free(e1);
+    free(reviewed);
+    free(final);
+    casescribe_free(v1);
+    casescribe_free(v2);
+}
+
+Test(save, reviewed_section_needs_reviewer_time_and_verdict)
+{
+    const char *incomplete[] = {
+        "<section id=\"s\" origin=\"ai-reviewed\" engine=\"embedded:pocketsphinx\" reviewed-at=\"2026-11-03T09:00:00Z\" review=\"edited\">t</section>",
+        "<section id=\"s\" origin=\"ai-reviewed\" engine=\"embedded:pocketsphinx\" reviewed-by=\"sw-1\" review=\"edited\">t</section>",
+        "<section id=\"s\" origin=\"ai-reviewed\" engine=\"embedded:pocketsphinx\" reviewed-by=\"sw-1\" reviewed-at=\"2026-11-03T09:00:00Z\">t</section>",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        form_parts p = {.sections = incomplete[i]};
+        cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_EREVIEW, "case %zu", i);
+    }
+}
+
+Test(save, draft_carrying_review_attributes_is_refused)
+{
+    form_parts p = {.sections = "<section id=\"s\" origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" "
+                                "reviewed-by=\"sw-1\">t</section>"};
+    cr_assert_eq(save_parts(&p, NULL), CASESCRIBE_EREVIEW);
+}
+
+Test(save, origin_attributes_must_agree)
+{
+    form_parts human_with_engine = {.sections = "<section id=\"s\" origin=\"human\" engine=\"x\">t</section>"};
+    cr_expect_eq(save_parts(&human_with_engine, NULL), CASESCRIBE_ESCHEMA);
+    form_parts ai_without_engine = {.sections = "<section id=\"s\" origin=\"ai-draft\">t</section>"};
+    cr_expect_eq(save_parts(&ai_without_engine, NULL), CASESCRIBE_ESCHEMA);
+}
+
+/* ---- consent (fail closed) ---------------------------------------------- */
+
+Test(save, ai_without_any_consent_is_refused)
+{
+    form_parts p = {.consents = ""};
+    cr_assert_eq(save_parts(&p, NULL), CASESCRIBE_ECONSENT);
+    assert_error_mentions("P-2");
+}
+
+Test(save, human_only_form_needs_no_consent)
+{
+    form_parts p = {.consents = "", .sections = SECTION_HUMAN("analysis", "All mine.")};
+    cr_assert_eq(save_parts(&p, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
+}
+
+Test(save, consent_must_cover_ai_draft)
+{
+    form_parts p = {.consents = CONSENT("P-2", "self", "has-capacity", "record-audio transcribe", "")};
+    cr_assert_eq(save_parts(&p, NULL), CASESCRIBE_ECONSENT);
+}
+
+Test(save, self_consent_while_lacking_capacity_is_not_consent)
+{
+    form_parts p = {.consents = CONSENT("P-2", "self", "lacks-capacity", "ai-draft", "")};
+    cr_assert_eq(save_parts(&p, NULL), CASESCRIBE_ECONSENT);
+}
+
+Test(save, best_interests_decision_counts_and_is_recorded)
+{
+    char *out = NULL;
+    form_parts p = {.consents = CONSENT("P-2", "best-interests", "lacks-capacity", "ai-draft", "")};
+    cr_assert_eq(save_parts(&p, &out), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect(strstr(out, "given-by=\"best-interests\"") != NULL);
+    cr_expect(strstr(out, "local-ai=\"allowed\"") != NULL);
+    casescribe_free(out);
+}
+
+Test(save, every_subject_must_be_covered)
+{
+    form_parts p = {.subjects = "<subject id=\"P-1\" role=\"child\"/><subject id=\"P-2\" role=\"parent\"/>"};
+    cr_assert_eq(save_parts(&p, NULL), CASESCRIBE_ECONSENT);
+    assert_error_mentions("P-1");
+}
+
+Test(save, external_engine_needs_external_ai_scope)
+{
+    const char *external = SECTION_DRAFT("s", "From elsewhere.");
+    char *sections = replace_once(external, "embedded:pocketsphinx", "openai:whisper-1");
+    form_parts without = {.sections = sections};
+    cr_expect_eq(save_parts(&without, NULL), CASESCRIBE_ECONSENT);
+    assert_error_mentions("outside this machine");
+    form_parts with = {.sections = sections,
+                       .consents = CONSENT("P-2", "self", "has-capacity", "ai-draft external-ai", "")};
+    cr_expect_eq(save_parts(&with, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
+    free(sections);
+}
+
+Test(save, consent_given_in_the_future_does_not_count_yet)
+{
+    form_parts p = {.consents = "<consent subject=\"P-2\" given-by=\"self\" method=\"verbal\" "
+                                "capacity=\"has-capacity\" at=\"2099-01-01T10:00:00Z\" scopes=\"ai-draft\"/>"};
+    cr_assert_eq(save_parts(&p, NULL), CASESCRIBE_ECONSENT);
+}
+
+Test(save, withdrawn_consent_refuses_new_ai_but_keeps_reviewed_sections)
+{
+    char *v1 = NULL, *v2 = NULL;
+    form_parts p = {.sections = SECTION_REVIEWED("observations", "Reviewed before the withdrawal.")
+                        SECTION_HUMAN("analysis", "Mine.")};
+    cr_assert_eq(save_parts(&p, &v1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    /* Consent is withdrawn: the reviewed section stays, marked. */
+    char *withdrawn = replace_once(v1, "scopes=\"record-audio transcribe ai-draft\"",
+                                   "scopes=\"record-audio transcribe ai-draft\" withdrawn-at=\"2026-02-01T00:00:00Z\"");
+    cr_assert_eq(save_as(home.ctx, withdrawn, &v2), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect(strstr(v2, "consent-withdrawn=\"true\"") != NULL, "the kept section is marked");
+    /* ...but a new AI section is refused, and so is an edit of the reviewed one. */
+    char *added = replace_once(v2, "<section id=\"analysis\"",
+                               SECTION_DRAFT("later", "New AI text after withdrawal.") "<section id=\"analysis\"");
+    cr_expect_eq(save_as(home.ctx, added, NULL), CASESCRIBE_ECONSENT);
+    assert_error_mentions("withdrawn");
+    char *edited = replace_once(v2, "Reviewed before the withdrawal.", "Changed after the withdrawal.");
+    cr_expect_eq(save_as(home.ctx, edited, NULL), CASESCRIBE_ECONSENT);
+    free(withdrawn);
+    free(added);
+    free(edited);
+    casescribe_free(v1);
+    casescribe_free(v2);
+}
+
+/* ---- laundering ---------------------------------------------------------- */
+
+static char *section_with(const char *origin_attrs, const char *id, const char *text)
+{
+    size_t n = strlen(origin_attrs) + strlen(id) + strlen(text) + 64;
+    char *s = malloc(n);
+    cr_assert_not_null(s);
+    snprintf(s, n, "<section id=\"%s\" %s>%s</section>", id, origin_attrs, text);
+    return s;
+}
+
+static void save_ai_paragraph(const char *record, int which, char **out)
+{
+    char *sec = section_with("origin=\"ai-draft\" engine=\"embedded:pocketsphinx\"", "observations", paragraph(which));
+    form_parts p = {.id = record, .sections = sec};
+    cr_assert_eq(save_parts(&p, out), CASESCRIBE_OK, "%s", casescribe_last_error());
+    free(sec);
+}
+
+Test(save, ai_text_relabelled_human_in_the_same_record_is_refused)
+{
+    char *v1 = NULL;
+    save_ai_paragraph("R-1", 0, &v1);
+    char *relabelled = replace_once(v1, "origin=\"ai-draft\" engine=\"embedded:pocketsphinx\"", "origin=\"human\"");
+    cr_assert_eq(save_as(home.ctx, relabelled, NULL), CASESCRIBE_ELAUNDER);
+    assert_error_mentions("'observations'");
+    free(relabelled);
+    casescribe_free(v1);
+}
+
+Test(save, ai_text_pasted_into_another_record_as_human_is_refused)
+{
+    save_ai_paragraph("R-1", 0, NULL);
+    /* Lightly edited: a few words changed, as a worker tidying up would. */
+    char *edited = replace_once(paragraph(0), "the new bedroom", "her new bedroom");
+    char *e2 = replace_once(edited, "every Tuesday afternoon", "on Tuesdays");
+    char *sec = section_with("origin=\"human\"", "notes", e2);
+    form_parts p = {.id = "R-2", .sections = sec};
+    cr_assert_eq(save_parts(&p, NULL), CASESCRIBE_ELAUNDER);
+    assert_error_mentions("R-1");
+    free(edited);
+    free(e2);
+    free(sec);
+}
+
+Test(save, stripping_the_provenance_does_not_hide_ai_text)
+{
+    char *v1 = NULL;
+    save_ai_paragraph("R-1", 2, &v1);
+    char *start = strstr(v1, "<provenance");
+    char *end = strstr(v1, "</provenance>");
+    cr_assert(start && end);
+    memmove(start, end + strlen("</provenance>"), strlen(end + strlen("</provenance>")) + 1);
+    char *human = replace_once(v1, "origin=\"ai-draft\" engine=\"embedded:pocketsphinx\"", "origin=\"human\"");
+    char *other = replace_once(human, "id=\"R-1\"", "id=\"R-3\"");
+    cr_expect_eq(save_as(home.ctx, human, NULL), CASESCRIBE_ELAUNDER, "same record id: %s", casescribe_last_error());
+    cr_expect_eq(save_as(home.ctx, other, NULL), CASESCRIBE_ELAUNDER, "new record id: %s", casescribe_last_error());
+    free(human);
+    free(other);
+    casescribe_free(v1);
+}
+
+Test(save, laundering_is_caught_after_the_home_is_reopened)
+{
+    save_ai_paragraph("R-1", 3, NULL);
+    casescribe_ctx_close(home.ctx);
+    casescribe_ctx_options opts;
+    casescribe_ctx_options_init(&opts, sizeof(opts));
+    opts.home = home.path;
+    cr_assert_eq(casescribe_ctx_open(&home.ctx, &opts), CASESCRIBE_OK);
+    char *sec = section_with("origin=\"human\"", "notes", paragraph(3));
+    form_parts p = {.id = "R-5", .sections = sec};
+    cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_ELAUNDER);
+    free(sec);
+}
+
+Test(save, a_workers_own_different_text_is_not_flagged)
+{
+    save_ai_paragraph("R-1", 0, NULL);
+    for (int i = 1; i < 4; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "R-%d", 10 + i);
+        char *sec = section_with("origin=\"human\"", "notes", paragraph(i));
+        form_parts p = {.id = id, .sections = sec};
+        cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_OK, "paragraph %d: %s", i, casescribe_last_error());
+        free(sec);
+    }
+}
+
+/* ---- journal content ----------------------------------------------------- */
+
+Test(save, journal_holds_ids_and_digests_but_no_text_or_names)
+{
+    save_ai_paragraph("R-1", 0, NULL);
+    casescribe_journal_entry *e = NULL;
+    cr_assert_eq(casescribe_journal_entry_get(&e, home.ctx, 1), CASESCRIBE_OK);
+    cr_expect_str_eq(casescribe_journal_entry_kind(e), "save");
+    cr_expect_str_eq(casescribe_journal_entry_record_id(e), "R-1");
+    cr_expect_eq(casescribe_journal_entry_record_version(e), 1);
+    cr_expect_str_eq(casescribe_journal_entry_actor_id(e), "sw-017");
+    cr_expect_eq(strncmp(casescribe_journal_entry_record_digest(e), "sha256:", 7), 0);
+    cr_expect_eq(casescribe_journal_entry_seq(e), 1);
+    cr_expect_not_null(casescribe_journal_entry_time(e));
+    casescribe_journal_entry_free(e);
+    cr_expect_eq(casescribe_journal_entry_get(&e, home.ctx, 2), CASESCRIBE_ENOTFOUND);
+
+    char path[512];
+    snprintf(path, sizeof(path), "%s/journal.log", home.path);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f);
+    char buf[65536];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    for (size_t i = 0; i < n; i++)
+        if (buf[i] == '\0')
+            buf[i] = ' ';
+    const char *never[] = {"Jo Example", "bedroom", "football", "parent", "Sam"};
+    for (size_t i = 0; i < 5; i++)
+        cr_expect(strstr(buf, never[i]) == NULL, "the journal must not hold '%s'", never[i]);
+}
+
+/* ---- the chain ------------------------------------------------------------ */
+
+Test(save, a_stale_copy_is_refused_as_a_conflict)
+{
+    char *v1 = NULL;
+    form_parts p = {0};
+    cr_assert_eq(save_parts(&p, &v1), CASESCRIBE_OK);
+    cr_assert_eq(save_as(home.ctx, v1, NULL), CASESCRIBE_OK, "v2 from v1: %s", casescribe_last_error());
+    cr_expect_eq(save_as(home.ctx, v1, NULL), CASESCRIBE_ECONFLICT, "v1 again must conflict");
+    casescribe_free(v1);
+}
+
+Test(save, a_known_record_without_provenance_is_a_conflict)
+{
+    form_parts p = {0};
+    cr_assert_eq(save_parts(&p, NULL), CASESCRIBE_OK);
+    cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_ECONFLICT);
+}
+
+Test(save, an_altered_incoming_provenance_is_refused)
+{
+    char *v1 = NULL;
+    form_parts p = {0};
+    cr_assert_eq(save_parts(&p, &v1), CASESCRIBE_OK);
+    char *bumped = replace_once(v1, "version=\"1\"", "version=\"7\"");
+    cr_expect_eq(save_as(home.ctx, bumped, NULL), CASESCRIBE_EVERIFY);
+    free(bumped);
+    casescribe_free(v1);
+}
+
+/* ---- many threads, one context ---------------------------------------- */
+
+static void *save_many(void *arg)
+{
+    intptr_t t = (intptr_t)arg;
+    for (int i = 0; i < 40; i++) {
+        char id[32];
+        snprintf(id, sizeof(id), "R-T%ld-%d", (long)t, i);
+        form_parts p = {.id = id};
+        char *xml = form_make(&p);
+        int32_t rc = save_as(home.ctx, xml, NULL);
+        free(xml);
+        if (rc != CASESCRIBE_OK)
+            return (void *)1;
+    }
+    return NULL;
+}
+
+Test(save, one_context_many_threads)
+{
+    pthread_t threads[8];
+    for (intptr_t t = 0; t < 8; t++)
+        cr_assert_eq(pthread_create(&threads[t], NULL, save_many, (void *)t), 0);
+    for (int t = 0; t < 8; t++) {
+        void *result = NULL;
+        pthread_join(threads[t], &result);
+        cr_expect_null(result, "thread %d had a failed save", t);
+    }
+    uint64_t n = 0;
+    cr_assert_eq(casescribe_journal_verify(&n, NULL, home.ctx), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_eq(n, 320);
+}
