@@ -146,6 +146,17 @@ Test(fingerprint, reflow_case_and_punctuation_do_not_matter)
     cr_assert_float_eq(cs_fingerprint_similarity(&a, &b), 1.0, 1e-12, "reformatted text");
 }
 
+Test(fingerprint, typographic_punctuation_breaks_words_like_ascii)
+{
+    /* Word processors turn ' into U+2019, - into U+2013 and spaces into U+00A0. */
+    const char *plain = "Jo's view - shared at the door - was that Sam's school is going well";
+    const char *typeset = "Jo\u2019s view \u2013 shared at the\u00a0door \u2014 was that Sam\u2019s school is going\u2026well";
+    cs_fingerprint a = fingerprint_of(secret_one, plain, "plain");
+    cs_fingerprint b = fingerprint_of(secret_one, typeset, "typeset");
+    cr_assert_gt(a.count, 0);
+    cr_assert_eq(memcmp(&a, &b, sizeof(a)), 0, "typographic punctuation changed the fingerprint");
+}
+
 Test(fingerprint, five_words_changed_still_matches)
 {
     for (unsigned k = 0; k < N_SECRETS; k++) {

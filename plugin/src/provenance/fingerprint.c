@@ -103,6 +103,19 @@ static uint8_t word_byte(uint8_t c)
     return 0;
 }
 
+/* Length of a Unicode space or punctuation mark at text[i] that must break
+ * words like its ASCII look-alike, else 0: U+2000-U+202F (spaces, dashes,
+ * curly quotes, bullets, ellipsis) and U+00A0, U+00AB, U+00BB. Without this,
+ * retyping "Jo's" as "Jo’s" (as word processors do) would change shingles. */
+static size_t unicode_break(const uint8_t *text, size_t i, size_t len)
+{
+    if (i + 1 < len && text[i] == 0xC2 && (text[i + 1] == 0xA0 || text[i + 1] == 0xAB || text[i + 1] == 0xBB))
+        return 2;
+    if (i + 2 < len && text[i] == 0xE2 && text[i + 1] == 0x80 && text[i + 2] >= 0x80 && text[i + 2] <= 0xAF)
+        return 3;
+    return 0;
+}
+
 /* Counts words, stopping at `limit`: lets short texts be refused before any
  * key is derived, and costs nothing on long ones. */
 static size_t count_words(const uint8_t *text, size_t len, size_t limit)
@@ -110,10 +123,12 @@ static size_t count_words(const uint8_t *text, size_t len, size_t limit)
     size_t words = 0;
     bool in_word = false;
     for (size_t i = 0; i < len && words < limit; i++) {
-        bool w = word_byte(text[i]) != 0;
+        size_t skip = unicode_break(text, i, len);
+        bool w = skip == 0 && word_byte(text[i]) != 0;
         if (w && !in_word)
             words++;
         in_word = w;
+        i += skip > 0 ? skip - 1 : 0;
     }
     return words;
 }
@@ -229,7 +244,9 @@ static int scan(sketcher *s, const uint8_t *text, size_t len)
     uint64_t h = FNV_OFFSET;
     bool in_word = false;
     for (size_t i = 0; i < len; i++) {
-        uint8_t c = word_byte(text[i]);
+        size_t skip = unicode_break(text, i, len);
+        uint8_t c = skip == 0 ? word_byte(text[i]) : 0;
+        i += skip > 0 ? skip - 1 : 0;
         if (c != 0) {
             h = (h ^ c) * FNV_PRIME;
             in_word = true;
