@@ -248,10 +248,8 @@ static int32_t chain(struct save *s, uint32_t *version, char previous[CS_DIGEST_
     EVP_PKEY *pub = NULL;
     int32_t rc = cs_keyring_public(s->ctx->keys, p->key_id, &pub);
     if (rc == CASESCRIBE_OK)
-        rc = cs_stamp_check_signature(p, pub);
+        rc = cs_stamp_check_signature(p, pub, previous);
     EVP_PKEY_free(pub);
-    if (rc == CASESCRIBE_OK)
-        rc = cs_stamp_record_digest(previous, p);
     if (rc != CASESCRIBE_OK)
         return rc;
     if (latest > 0 && (p->version != latest || strcmp(previous, head) != 0))
@@ -326,9 +324,7 @@ static int32_t sign(struct save *s, uint32_t version, const char *previous)
     if (rc == CASESCRIBE_OK)
         rc = build_provenance(s, version, previous, key_id);
     if (rc == CASESCRIBE_OK)
-        rc = cs_stamp_sign(s->stamp, key);
-    if (rc == CASESCRIBE_OK)
-        rc = cs_stamp_record_digest(s->record_digest, s->stamp);
+        rc = cs_stamp_sign(s->stamp, key, s->record_digest);
     EVP_PKEY_free(key);
     return rc;
 }

@@ -88,7 +88,7 @@ static int32_t verify_with(char **report_out, cs_keyring *keys, const char *adap
     } else {
         EVP_PKEY *pub = NULL;
         rc = cs_keyring_public(keys, r->provenance->key_id, &pub);
-        int32_t sig = rc == CASESCRIBE_OK ? cs_stamp_check_signature(r->provenance, pub) : rc;
+        int32_t sig = rc == CASESCRIBE_OK ? cs_stamp_check_signature(r->provenance, pub, NULL) : rc;
         EVP_PKEY_free(pub);
         int32_t n = cs_stamp_compare(&diffs, r);
         describe(&rep, r);

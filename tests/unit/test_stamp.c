@@ -129,7 +129,7 @@ Test(stamp, signature_covers_every_field_of_the_provenance)
     cr_assert_eq(cs_keyring_load(&keys, h.path), CASESCRIBE_OK);
     EVP_PKEY *pub = NULL;
     cr_assert_eq(cs_keyring_public(keys, prov->key_id, &pub), CASESCRIBE_OK);
-    cr_expect_eq(cs_stamp_check_signature(prov, pub), CASESCRIBE_OK);
+    cr_expect_eq(cs_stamp_check_signature(prov, pub, NULL), CASESCRIBE_OK);
     /* Each field in turn: change it, the signature fails; put it back, it passes. */
     char **fields[] = {&prov->record, &prov->at, &prov->library, &prov->key_id, &prov->actor_id, &prov->actor_team,
                        &prov->actor_role, &prov->form_digest, &prov->subjects_digest, &prov->consents_digest,
@@ -137,19 +137,28 @@ Test(stamp, signature_covers_every_field_of_the_provenance)
     for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
         char *saved = *fields[i];
         *fields[i] = "changed";
-        cr_expect_eq(cs_stamp_check_signature(prov, pub), CASESCRIBE_EVERIFY, "field %zu", i);
+        cr_expect_eq(cs_stamp_check_signature(prov, pub, NULL), CASESCRIBE_EVERIFY, "field %zu", i);
         *fields[i] = saved;
     }
     prov->version++;
-    cr_expect_eq(cs_stamp_check_signature(prov, pub), CASESCRIBE_EVERIFY, "version");
+    cr_expect_eq(cs_stamp_check_signature(prov, pub, NULL), CASESCRIBE_EVERIFY, "version");
     prov->version--;
     prov->consents[0].local_ai = !prov->consents[0].local_ai;
-    cr_expect_eq(cs_stamp_check_signature(prov, pub), CASESCRIBE_EVERIFY, "consent decision");
+    cr_expect_eq(cs_stamp_check_signature(prov, pub, NULL), CASESCRIBE_EVERIFY, "consent decision");
     prov->consents[0].local_ai = !prov->consents[0].local_ai;
-    cr_expect_eq(cs_stamp_check_signature(prov, pub), CASESCRIBE_OK, "restored");
+    cr_expect_eq(cs_stamp_check_signature(prov, pub, NULL), CASESCRIBE_OK, "restored");
+    /* The record digest the journal holds is the one anyone can recompute. */
+    char digest[CS_DIGEST_LEN], from_check[CS_DIGEST_LEN];
+    cr_assert_eq(cs_stamp_record_digest(digest, prov), CASESCRIBE_OK);
+    cr_assert_eq(cs_stamp_check_signature(prov, pub, from_check), CASESCRIBE_OK);
+    cr_expect_str_eq(digest, from_check);
+    casescribe_journal_entry *entry = NULL;
+    cr_assert_eq(casescribe_journal_entry_get(&entry, h.ctx, 1), CASESCRIBE_OK);
+    cr_expect_str_eq(casescribe_journal_entry_record_digest(entry), digest);
+    casescribe_journal_entry_free(entry);
     char *sig = prov->signature;
     prov->signature = "not base64!";
-    cr_expect_eq(cs_stamp_check_signature(prov, pub), CASESCRIBE_EVERIFY, "malformed signature");
+    cr_expect_eq(cs_stamp_check_signature(prov, pub, NULL), CASESCRIBE_EVERIFY, "malformed signature");
     prov->signature = sig;
     EVP_PKEY_free(pub);
     cs_keyring_free(keys);

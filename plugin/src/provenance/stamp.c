@@ -63,7 +63,24 @@ void cs_digests_free(cs_digests *d)
     d->n_sections = 0;
 }
 
-int32_t cs_stamp_sign(cs_provenance *p, EVP_PKEY *key)
+/* SHA-256 over the signed bytes followed by the signature text. */
+static int32_t record_digest_of(char out[CS_DIGEST_LEN], const uint8_t *msg, size_t len, const char *signature)
+{
+    uint8_t md[32];
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 && EVP_DigestUpdate(ctx, msg, len) == 1 &&
+             EVP_DigestUpdate(ctx, signature, strlen(signature)) == 1 && EVP_DigestFinal_ex(ctx, md, NULL) == 1;
+    EVP_MD_CTX_free(ctx);
+    if (!ok) {
+        ERR_clear_error();
+        return cs_fail(CASESCRIBE_EINTERNAL, "SHA-256 failed");
+    }
+    memcpy(out, "sha256:", 7);
+    cs_hex(out + 7, md, sizeof(md));
+    return CASESCRIBE_OK;
+}
+
+int32_t cs_stamp_sign(cs_provenance *p, EVP_PKEY *key, char record_digest[CS_DIGEST_LEN])
 {
     uint8_t *msg = NULL, sig[64];
     size_t len = 0, sig_len = sizeof(sig);
@@ -75,8 +92,8 @@ int32_t cs_stamp_sign(cs_provenance *p, EVP_PKEY *key)
     int ok = md != NULL && EVP_DigestSignInit(md, NULL, NULL, NULL, key) == 1 &&
              EVP_DigestSign(md, sig, &sig_len, msg, len) == 1 && sig_len == 64;
     EVP_MD_CTX_free(md);
-    free(msg);
     if (!ok) {
+        free(msg);
         ERR_clear_error();
         return cs_fail(CASESCRIBE_EKEY, "Ed25519 signing failed");
     }
@@ -84,7 +101,12 @@ int32_t cs_stamp_sign(cs_provenance *p, EVP_PKEY *key)
     EVP_EncodeBlock((unsigned char *)b64, sig, (int)sig_len);
     free(p->signature);
     p->signature = cs_strdup(b64);
-    return p->signature != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (p->signature == NULL)
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    else if (record_digest != NULL)
+        rc = record_digest_of(record_digest, msg, len, p->signature);
+    free(msg);
+    return rc;
 }
 
 /* Decodes the 64-byte signature from base64; -1 when it is not exactly that. */
@@ -101,7 +123,7 @@ static int decode_signature(uint8_t sig[64], const char *b64)
     return 0;
 }
 
-int32_t cs_stamp_check_signature(const cs_provenance *p, EVP_PKEY *pub)
+int32_t cs_stamp_check_signature(const cs_provenance *p, EVP_PKEY *pub, char record_digest[CS_DIGEST_LEN])
 {
     uint8_t sig[64], *msg = NULL;
     size_t len = 0;
@@ -115,21 +137,25 @@ int32_t cs_stamp_check_signature(const cs_provenance *p, EVP_PKEY *pub)
                       ? EVP_DigestVerify(md, sig, sizeof(sig), msg, len)
                       : -1;
     EVP_MD_CTX_free(md);
-    free(msg);
     ERR_clear_error();
-    if (verdict == 1) /* anything else, including errors, is a failure */
-        return CASESCRIBE_OK;
-    return cs_fail(CASESCRIBE_EVERIFY, "the provenance signature does not match: the provenance was altered");
+    if (verdict != 1) /* anything else, including errors, is a failure */
+        rc = cs_fail(CASESCRIBE_EVERIFY, "the provenance signature does not match: the provenance was altered");
+    else if (record_digest != NULL)
+        rc = record_digest_of(record_digest, msg, len, p->signature);
+    free(msg);
+    return rc;
 }
 
 int32_t cs_stamp_record_digest(char out[CS_DIGEST_LEN], const cs_provenance *p)
 {
-    uint8_t *bytes = NULL;
+    uint8_t *msg = NULL;
     size_t len = 0;
-    int32_t rc = cs_provenance_canonical(&bytes, &len, p, 1);
+    if (p->signature == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "the provenance is not signed");
+    int32_t rc = cs_provenance_canonical(&msg, &len, p, 0);
     if (rc == CASESCRIBE_OK)
-        rc = cs_sha256_tag(out, bytes, len);
-    free(bytes);
+        rc = record_digest_of(out, msg, len, p->signature);
+    free(msg);
     return rc;
 }
 

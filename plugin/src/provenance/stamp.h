@@ -4,8 +4,8 @@
  * <signature>, which hold the digests of the whole form, of the subjects, of
  * the consents and of each section, the consent state, the actor, the time,
  * the version and the digest of the previous version. The "record digest" of
- * a version is SHA-256 of the canonical <provenance> WITH its signature; the
- * next version points at it ("previous") and the journal records it. */
+ * a version covers those bytes and the signature (see cs_stamp_record_digest);
+ * the next version points at it ("previous") and the journal records it. */
 #ifndef CS_STAMP_H
 #define CS_STAMP_H
 
@@ -30,11 +30,17 @@ typedef struct cs_digests {
 int32_t cs_digests_compute(cs_digests *d, const cs_record *r);
 void cs_digests_free(cs_digests *d);
 
-/* Signs p (everything but p->signature) with an Ed25519 key; sets p->signature (base64). */
-int32_t cs_stamp_sign(cs_provenance *p, EVP_PKEY *key);
-/* OK when p->signature is a valid signature of p by `pub`, EVERIFY otherwise. */
-int32_t cs_stamp_check_signature(const cs_provenance *p, EVP_PKEY *pub);
-/* The record digest of a signed provenance. */
+/* Signs p (everything but p->signature) with an Ed25519 key; sets
+ * p->signature (base64) and, when record_digest is not NULL, the record
+ * digest of the signed version. */
+int32_t cs_stamp_sign(cs_provenance *p, EVP_PKEY *key, char record_digest[CS_DIGEST_LEN]);
+/* OK when p->signature is a valid signature of p by `pub`, EVERIFY
+ * otherwise. When record_digest is not NULL it receives the record digest. */
+int32_t cs_stamp_check_signature(const cs_provenance *p, EVP_PKEY *pub, char record_digest[CS_DIGEST_LEN]);
+/* The record digest of a signed provenance: SHA-256 over the signed bytes
+ * (canonical <provenance> without <signature>) followed by the signature's
+ * base64 text. It identifies one stamped version: the next version names it
+ * as "previous" and the journal records it. */
 int32_t cs_stamp_record_digest(char out[CS_DIGEST_LEN], const cs_provenance *p);
 
 /* Compares a decoded, stamped record with its own provenance: record id,
