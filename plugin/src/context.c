@@ -82,7 +82,10 @@ static int32_t open_journal(casescribe_ctx *ctx)
     if (rc != CASESCRIBE_OK)
         return rc;
     uint32_t jflags = (ctx->flags & CASESCRIBE_OPEN_NO_SYNC) ? CS_JOURNAL_NO_SYNC : 0;
-    return cs_journal_open(&ctx->journal, ctx->journal_path, jflags, cs_index_visit, ctx->index);
+    rc = cs_journal_open(&ctx->journal, ctx->journal_path, jflags, cs_ctx_index_visit, ctx);
+    if (rc == CASESCRIBE_OK && ctx->index_stale)
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
+    return rc;
 }
 
 int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_options *opts)
@@ -97,9 +100,14 @@ int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_optio
     if (ctx == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     ctx->flags = opts != NULL ? opts->flags : 0;
-    int32_t rc = (ctx->home = resolve_home(opts)) != NULL
-                     ? CASESCRIBE_OK
-                     : cs_fail(CASESCRIBE_EINVAL, "no home folder: set one in the options, CASESCRIBE_HOME or HOME");
+    int32_t rc = CASESCRIBE_OK;
+    int have_home = (opts != NULL && opts->home != NULL && opts->home[0] != '\0') ||
+                    (getenv("CASESCRIBE_HOME") != NULL && getenv("CASESCRIBE_HOME")[0] != '\0') ||
+                    (getenv("HOME") != NULL && getenv("HOME")[0] != '\0');
+    if (!have_home)
+        rc = cs_fail(CASESCRIBE_EINVAL, "no home folder: set one in the options, CASESCRIBE_HOME or HOME");
+    else if ((ctx->home = resolve_home(opts)) == NULL)
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     if (rc == CASESCRIBE_OK)
         rc = check_home(ctx->home, ctx->flags);
     if (rc == CASESCRIBE_OK)
@@ -113,6 +121,34 @@ int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_optio
         return rc;
     }
     *ctx_out = ctx;
+    return CASESCRIBE_OK;
+}
+
+int cs_ctx_index_visit(const json_t *entry, void *user)
+{
+    casescribe_ctx *ctx = user;
+    if (cs_index_visit(entry, ctx->index) != CASESCRIBE_OK) {
+        ctx->index_stale = 1;
+        cs_clear_error();
+    }
+    return 0;
+}
+
+int32_t cs_ctx_refresh_index(casescribe_ctx *ctx)
+{
+    if (!ctx->index_stale)
+        return CASESCRIBE_OK;
+    cs_index *fresh = NULL;
+    int32_t rc = cs_index_new(&fresh);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_journal_verify_file(ctx->journal_path, NULL, cs_index_visit, fresh);
+    if (rc != CASESCRIBE_OK) {
+        cs_index_free(fresh);
+        return rc;
+    }
+    cs_index_free(ctx->index);
+    ctx->index = fresh;
+    ctx->index_stale = 0;
     return CASESCRIBE_OK;
 }
 

@@ -17,8 +17,18 @@ struct casescribe_ctx {
     char *journal_path;
     cs_journal *journal;        /* thread-safe by itself */
     cs_index *index;            /* read and changed only under the journal lock */
+    int index_stale;            /* an entry could not be indexed (out of memory): rebuild before use */
     uint8_t fp_secret[CS_FP_SECRET_LEN];
 };
+
+/* The journal visitor that feeds the index: an entry the index cannot take
+ * (out of memory) marks it stale instead of failing the journal read. */
+int cs_ctx_index_visit(const json_t *entry, void *ctx);
+
+/* Under the journal lock: rebuilds the index from the whole journal when an
+ * earlier entry could not be indexed, so that the chain and the laundering
+ * check never work from an incomplete index. */
+int32_t cs_ctx_refresh_index(casescribe_ctx *ctx);
 
 /* 1 when `s` is a valid identifier for the form's id type ([A-Za-z0-9._:@/+-]{1,128}). */
 int cs_valid_id(const char *s);

@@ -371,8 +371,10 @@ static int32_t step_journal(struct save *s)
     if (entry == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     int32_t rc = cs_journal_append_locked(s->ctx->journal, entry, NULL, NULL);
+    /* The save is durable now. If the index cannot take the entry, the save
+     * still stands; the index is rebuilt from the journal before next use. */
     if (rc == CASESCRIBE_OK)
-        rc = cs_index_visit(entry, s->ctx->index);
+        cs_ctx_index_visit(entry, s->ctx);
     json_decref(entry);
     return rc;
 }
@@ -387,12 +389,14 @@ static int32_t stamp_and_journal(struct save *s)
     if (cs_journal_failed(s->ctx->journal))
         return cs_fail(CASESCRIBE_EJOURNAL, "the journal is damaged or a write failed; saves are refused until "
                                             "it is repaired (run `casescribe journal verify`)");
-    rc = cs_journal_lock(s->ctx->journal, cs_index_visit, s->ctx->index);
+    rc = cs_journal_lock(s->ctx->journal, cs_ctx_index_visit, s->ctx);
     if (rc != CASESCRIBE_OK)
         return rc;
     uint32_t version = 0;
     char previous[CS_DIGEST_LEN];
-    rc = check_laundering(s);
+    rc = cs_ctx_refresh_index(s->ctx);
+    if (rc == CASESCRIBE_OK)
+        rc = check_laundering(s);
     if (rc == CASESCRIBE_OK)
         rc = chain(s, &version, previous);
     if (rc == CASESCRIBE_OK)

@@ -96,6 +96,8 @@ static int32_t verify_with(char **report_out, cs_keyring *keys, const char *adap
             cs_buf_printf(&diffs, "the provenance was altered: its signature does not match\n");
         if (n < 0)
             rc = n;
+        else if (sig != CASESCRIBE_OK && sig != CASESCRIBE_EVERIFY)
+            rc = sig; /* could not check (out of memory): not evidence of tampering */
         else if (rc == CASESCRIBE_OK && (sig != CASESCRIBE_OK || n > 0))
             rc = CASESCRIBE_EVERIFY;
         if (diffs.len > 0) {
@@ -107,6 +109,8 @@ static int32_t verify_with(char **report_out, cs_keyring *keys, const char *adap
         cs_buf_printf(&rep, "Result: %s\n", rc == CASESCRIBE_OK ? "VERIFIED: unchanged since it was stamped"
                                               : rc == CASESCRIBE_EKEY ? "NOT VERIFIED: signed with an unknown key"
                                                                       : "NOT VERIFIED");
+        if (rc == CASESCRIBE_OK && rep.failed)
+            rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory writing the verification report");
         if (rc == CASESCRIBE_EVERIFY) {
             char *first = diffs.data != NULL ? diffs.data : "the record differs from its stamp";
             cs_fail(CASESCRIBE_EVERIFY, "record %s does not verify: %s", r->id, first);

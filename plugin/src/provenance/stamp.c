@@ -233,10 +233,13 @@ static int compare_consent_state(cs_buf *rep, const cs_record *r)
     int64_t at = 0;
     cs_consent_stamp *now = NULL;
     size_t n = 0;
-    if (cs_parse_time(&at, p->at) != 0 || cs_consent_evaluate(&now, &n, r, at) != CASESCRIBE_OK) {
-        cs_buf_printf(rep, "the consent state could not be recomputed\n");
+    if (cs_parse_time(&at, p->at) != 0) {
+        cs_buf_printf(rep, "the stamp's time is not a valid time\n");
         return 1;
     }
+    int32_t rc = cs_consent_evaluate(&now, &n, r, at);
+    if (rc != CASESCRIBE_OK)
+        return rc; /* out of memory, or a consent value decoding already refused */
     int diffs = n != p->n_consents;
     for (size_t i = 0; !diffs && i < n; i++) {
         const cs_consent_stamp *a = &now[i], *b = &p->consents[i];
@@ -275,7 +278,9 @@ int32_t cs_stamp_compare(cs_buf *rep, const cs_record *r)
         diffs++;
     }
     if (diffs == 0)
-        diffs += compare_consent_state(rep, r);
+        diffs = compare_consent_state(rep, r);
     cs_digests_free(&d);
+    if (diffs >= 0 && rep->failed)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory writing the verification report");
     return diffs;
 }

@@ -116,11 +116,19 @@ static size_t count_children(xmlNodePtr parent, const char *name)
     return n;
 }
 
-/* Allocates an array for the `name` children of parent. */
-static void *alloc_for(xmlNodePtr parent, const char *name, size_t elem_size, size_t *count)
+/* Allocates an array for the `name` children of parent. On failure the
+ * count stays 0, so that freeing the half-built record is safe. */
+static int alloc_for(void **out, xmlNodePtr parent, const char *name, size_t elem_size, size_t *count)
 {
-    *count = count_children(parent, name);
-    return *count == 0 ? NULL : calloc(*count, elem_size);
+    size_t n = count_children(parent, name);
+    *out = NULL;
+    *count = 0;
+    if (n == 0)
+        return 0;
+    if ((*out = calloc(n, elem_size)) == NULL)
+        return -1;
+    *count = n;
+    return 0;
 }
 
 static int read_boolean(xmlNodePtr node, const char *name)
@@ -242,9 +250,8 @@ static int decode_provenance(cs_provenance **out, xmlNodePtr node)
     free(version);
     if (rc != 0)
         return -1;
-    p->sections = alloc_for(node, "section-stamp", sizeof(cs_section_stamp), &p->n_sections);
-    p->consents = alloc_for(node, "consent-stamp", sizeof(cs_consent_stamp), &p->n_consents);
-    if ((p->n_sections && !p->sections) || (p->n_consents && !p->consents))
+    if (alloc_for((void **)&p->sections, node, "section-stamp", sizeof(cs_section_stamp), &p->n_sections) != 0 ||
+        alloc_for((void **)&p->consents, node, "consent-stamp", sizeof(cs_consent_stamp), &p->n_consents) != 0)
         return -1;
     return decode_provenance_children(p, node);
 }
@@ -272,10 +279,9 @@ static int decode_record(cs_record *r, xmlNodePtr root)
         copy_attr(&r->team, root, "team") | copy_attr(&r->author, root, "author"))
         return -1;
     r->final = read_boolean(root, "final");
-    r->subjects = alloc_for(root, "subject", sizeof(cs_subject), &r->n_subjects);
-    r->consents = alloc_for(root, "consent", sizeof(cs_consent), &r->n_consents);
-    r->sections = alloc_for(root, "section", sizeof(cs_section), &r->n_sections);
-    if ((r->n_subjects && !r->subjects) || (r->n_consents && !r->consents) || (r->n_sections && !r->sections))
+    if (alloc_for((void **)&r->subjects, root, "subject", sizeof(cs_subject), &r->n_subjects) != 0 ||
+        alloc_for((void **)&r->consents, root, "consent", sizeof(cs_consent), &r->n_consents) != 0 ||
+        alloc_for((void **)&r->sections, root, "section", sizeof(cs_section), &r->n_sections) != 0)
         return -1;
     return decode_children(r, root);
 }
