@@ -11,18 +11,6 @@
 #define CS_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define CS_PRINTF(a, b)
-/* A growing text buffer for reports. After an allocation failure it stays
- * failed and cs_buf_take returns NULL, so callers check once at the end. */
-typedef struct cs_buf {
-    char *data;
-    size_t len, cap;
-    int failed;
-} cs_buf;
-void cs_buf_printf(cs_buf *b, const char *fmt, ...) CS_PRINTF(2, 3);
-/* Hands the text to the caller (free it), or NULL after a failure. */
-char *cs_buf_take(cs_buf *b);
-void cs_buf_free(cs_buf *b);
-
 #endif
 
 /* Sets the calling thread's last error message (printf-style, truncated to
