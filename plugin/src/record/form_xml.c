@@ -131,10 +131,18 @@ static int alloc_for(void **out, xmlNodePtr parent, const char *name, size_t ele
     return 0;
 }
 
+/* An xs:boolean: "true" or "1", with the whitespace around it collapsed as
+ * the schema does, so that final=" true" is as final as the schema says. */
 static int read_boolean(xmlNodePtr node, const char *name)
 {
     xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
-    int yes = v != NULL && (strcmp((const char *)v, "true") == 0 || strcmp((const char *)v, "1") == 0);
+    const char *p = (const char *)v;
+    size_t n = p != NULL ? strlen(p) : 0;
+    while (n > 0 && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++, n--;
+    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\n' || p[n - 1] == '\r'))
+        n--;
+    int yes = (n == 4 && memcmp(p, "true", 4) == 0) || (n == 1 && p[0] == '1');
     xmlFree(v);
     return yes;
 }
@@ -316,12 +324,18 @@ int32_t cs_form_decode(cs_record **out, const uint8_t *buf, size_t len)
     if (rc != CASESCRIBE_OK)
         return rc;
     rc = validate(doc);
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    /* The schema already allows only <form> as a root; checked again here
+     * because everything after this assumes a record id. */
+    if (rc == CASESCRIBE_OK && (root == NULL || root->ns == NULL || !is_element(root, "form") ||
+                                strcmp((const char *)root->ns->href, CS_FORM_NS) != 0))
+        rc = cs_fail(CASESCRIBE_ESCHEMA, "not a urn:casescribe:form:1 form: the root element must be <form>");
     if (rc != CASESCRIBE_OK) {
         xmlFreeDoc(doc);
         return rc;
     }
     cs_record *r = calloc(1, sizeof(*r));
-    if (r == NULL || decode_record(r, xmlDocGetRootElement(doc)) != 0) {
+    if (r == NULL || decode_record(r, root) != 0) {
         xmlFreeDoc(doc);
         cs_record_free(r);
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory decoding the form");
