@@ -11,6 +11,9 @@
 
 #include "internal.h"
 
+#include <libxml/chvalid.h>
+#include <libxml/xmlstring.h>
+
 int cs_valid_id(const char *s)
 {
     size_t n = 0;
@@ -18,6 +21,21 @@ int cs_valid_id(const char *s)
         if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@/+-", s[n]))
             return 0;
     return n >= 1 && n <= 128;
+}
+
+int cs_valid_label(const char *s, size_t max_chars)
+{
+    if (s == NULL || s[0] == '\0')
+        return 0;
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; chars++) {
+        int len = 4; /* at most one UTF-8 sequence; the terminator stops a short one */
+        int c = xmlGetUTF8Char(p, &len);
+        if (c < 0x20 || c == 0x7f || !xmlIsCharQ(c) || chars >= max_chars)
+            return 0;
+        p += len;
+    }
+    return 1;
 }
 
 /* The home: the option, else $CASESCRIBE_HOME, else ~/.local/share/casescribe. */

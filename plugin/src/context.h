@@ -33,4 +33,10 @@ int32_t cs_ctx_refresh_index(casescribe_ctx *ctx);
 /* 1 when `s` is a valid identifier for the form's id type ([A-Za-z0-9._:@/+-]{1,128}). */
 int cs_valid_id(const char *s);
 
+/* 1 when `s` is 1..max_chars characters of valid UTF-8 that XML can carry in
+ * an attribute, with no control characters (tab and newline included), so
+ * that free text from the host (an actor's role) can never make a stamped
+ * record unreadable. */
+int cs_valid_label(const char *s, size_t max_chars);
+
 #endif

@@ -437,3 +437,41 @@ Test(consent_pick, picked_withdrawn_terms_are_still_current)
     cr_assert_eq(cs_consent_decide(&t[i], CS_SCOPE_AI_DRAFT, NOW), CS_CONSENT_WITHDRAWN,
                  "the current terms are withdrawn");
 }
+
+/* ------------------------------------------------------------------------
+ * cs_consent_pick_withdrawal
+ * ------------------------------------------------------------------------ */
+
+Test(consent_withdrawal, none_recorded)
+{
+    cs_consent_terms t[] = {given_at(NOW - 100), given_at(NOW - 10)};
+    cr_assert_eq(cs_consent_pick_withdrawal(t, 2, 1), -1);
+    cr_assert_eq(cs_consent_pick_withdrawal(NULL, 0, 0), -1, "NULL list");
+    cr_assert_eq(cs_consent_pick_withdrawal(t, 2, 2), -1, "current out of range");
+    cr_assert_eq(cs_consent_pick_withdrawal(t, 2, -1), -1, "no current consent");
+}
+
+Test(consent_withdrawal, written_on_an_older_consent_still_withdraws)
+{
+    /* The form writes the withdrawal on the first consent, after a second
+     * consent was given: the person withdrew after consenting. */
+    cs_consent_terms t[] = {given_at(NOW - 100), given_at(NOW - 50)};
+    t[0].withdrawn_at = NOW - 5;
+    cr_assert_eq(cs_consent_pick_withdrawal(t, 2, 1), 0);
+}
+
+Test(consent_withdrawal, a_later_consent_supersedes_an_earlier_withdrawal)
+{
+    cs_consent_terms t[] = {given_at(NOW - 100), given_at(NOW - 10)};
+    t[0].withdrawn_at = NOW - 50; /* withdrawn, then consented again */
+    cr_assert_eq(cs_consent_pick_withdrawal(t, 2, 1), -1);
+}
+
+Test(consent_withdrawal, earliest_applicable_wins_and_same_second_counts)
+{
+    cs_consent_terms t[] = {given_at(NOW - 100), given_at(NOW - 40), given_at(NOW - 60)};
+    t[0].withdrawn_at = NOW - 20;
+    t[1].withdrawn_at = NOW + 30; /* not yet in force, but later than the other */
+    t[2].withdrawn_at = NOW - 40; /* the same second as the current consent: fail closed */
+    cr_assert_eq(cs_consent_pick_withdrawal(t, 3, 1), 2);
+}

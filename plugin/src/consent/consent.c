@@ -172,3 +172,19 @@ int cs_consent_pick_current(const cs_consent_terms *terms, int n, int64_t now)
     }
     return best;
 }
+
+int cs_consent_pick_withdrawal(const cs_consent_terms *terms, int n, int current)
+{
+    if (terms == NULL || current < 0 || current >= n)
+        return -1;
+    int best = -1;
+    for (int i = 0; i < n; i++) {
+        int64_t w = terms[i].withdrawn_at;
+        /* ">=": a withdrawal in the same second as the consent wins (fail closed). */
+        if (w == 0 || w < terms[current].given_at)
+            continue;
+        if (best < 0 || w < terms[best].withdrawn_at)
+            best = i;
+    }
+    return best;
+}

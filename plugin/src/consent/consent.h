@@ -61,4 +61,11 @@ int cs_consent_parse_scopes(uint32_t *out, const char *text);
  * none has been given by now. */
 int cs_consent_pick_current(const cs_consent_terms *terms, int n, int64_t now);
 
+/* Of `n` consent terms for one subject, the index of the withdrawal that
+ * applies to the consent `current`: the earliest withdrawn_at at or after
+ * its given_at, on whichever of the terms it was recorded (a person who
+ * withdraws after consenting has withdrawn, even when the form writes the
+ * withdrawal on an older consent). -1 when none applies. */
+int cs_consent_pick_withdrawal(const cs_consent_terms *terms, int n, int current);
+
 #endif

@@ -69,12 +69,15 @@ static int32_t evaluate_subject(cs_consent_stamp *s, const cs_record *r, const c
         return CASESCRIBE_OK;
     }
     const cs_consent *c = source[cur];
+    int w = cs_consent_pick_withdrawal(terms, n, cur);
+    const char *withdrawn = w >= 0 ? source[w]->withdrawn_at : NULL;
+    terms[cur].withdrawn_at = w >= 0 ? terms[w].withdrawn_at : 0;
     s->in_force = cs_strdup(c->at);
     s->given_by = cs_strdup(c->given_by);
     s->capacity = cs_strdup(c->capacity);
     s->scopes = cs_strdup(c->scopes);
-    s->withdrawn_at = cs_strdup(c->withdrawn_at);
-    if (!s->in_force || !s->given_by || !s->capacity || !s->scopes || (c->withdrawn_at && !s->withdrawn_at))
+    s->withdrawn_at = cs_strdup(withdrawn);
+    if (!s->in_force || !s->given_by || !s->capacity || !s->scopes || (withdrawn && !s->withdrawn_at))
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     s->local_reason = (int)cs_consent_decide(&terms[cur], CS_SCOPE_AI_DRAFT, now);
     s->external_reason = (int)cs_consent_decide(&terms[cur], CS_SCOPE_AI_DRAFT | CS_SCOPE_EXTERNAL_AI, now);
