@@ -65,8 +65,9 @@ static int32_t check_arguments(uint8_t **out, size_t *out_len, casescribe_ctx *c
         return cs_fail(CASESCRIBE_EINVAL, "actor user_id must be 1-128 characters of A-Z a-z 0-9 . _ : @ / + -");
     if (actor->team != NULL && !cs_valid_id(actor->team))
         return cs_fail(CASESCRIBE_EINVAL, "actor team must be 1-128 characters of A-Z a-z 0-9 . _ : @ / + -");
-    if (actor->role != NULL && (actor->role[0] == '\0' || strlen(actor->role) > 256))
-        return cs_fail(CASESCRIBE_EINVAL, "actor role must be 1-256 characters");
+    if (actor->role != NULL && !cs_valid_label(actor->role, 256))
+        return cs_fail(CASESCRIBE_EINVAL, "actor role must be 1-256 characters of UTF-8 text without control "
+                                          "characters");
     return CASESCRIBE_OK;
 }
 

@@ -227,6 +227,74 @@ Test(save, withdrawn_consent_refuses_new_ai_but_keeps_reviewed_sections)
     casescribe_free(v2);
 }
 
+Test(save, withdrawal_written_on_an_older_consent_is_not_ignored)
+{
+    /* Consented in January and again in March; the form records the
+     * withdrawal (in April) on the January entry. The person has withdrawn. */
+    form_parts p = {.consents = CONSENT("P-2", "self", "has-capacity", "ai-draft",
+                                        " withdrawn-at=\"2026-04-01T00:00:00Z\"")
+                    "<consent subject=\"P-2\" given-by=\"self\" method=\"verbal\" capacity=\"has-capacity\" "
+                    "at=\"2026-03-01T10:00:00Z\" scopes=\"ai-draft\"/>"};
+    cr_assert_eq(save_parts(&p, NULL), CASESCRIBE_ECONSENT);
+    assert_error_mentions("withdrawn");
+}
+
+Test(save, form_with_fancy_final_value_is_still_final)
+{
+    /* xs:boolean collapses whitespace: " true " is true to the schema, so it
+     * must be to the review gate too. */
+    form_parts p = {.final = " true "};
+    cr_assert_eq(save_parts(&p, NULL), CASESCRIBE_EREVIEW);
+    form_parts one = {.final = "1"};
+    cr_assert_eq(save_parts(&one, NULL), CASESCRIBE_EREVIEW);
+}
+
+Test(save, actor_role_must_be_text_xml_can_carry)
+{
+    char *xml = form_make(&(form_parts){0});
+    casescribe_actor actor;
+    casescribe_actor_init(&actor, sizeof(actor));
+    actor.user_id = "sw-017";
+    const char *bad[] = {"social\x01worker", "line\nbreak", "\xff\xfe", "caf\xc3", "", "\xed\xa0\x80"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        uint8_t *out = NULL;
+        size_t len = 0;
+        actor.role = bad[i];
+        cr_expect_eq(casescribe_save(&out, &len, home.ctx, "xml", &actor, (const uint8_t *)xml, strlen(xml)),
+                     CASESCRIBE_EINVAL, "role %zu accepted", i);
+        casescribe_free(out);
+    }
+    actor.role = "travailleuse soci\xc3\xa9" "ale";
+    uint8_t *out = NULL;
+    size_t len = 0;
+    cr_assert_eq(casescribe_save(&out, &len, home.ctx, "xml", &actor, (const uint8_t *)xml, strlen(xml)),
+                 CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_eq(casescribe_verify(NULL, home.ctx, "xml", out, len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_free(out);
+    free(xml);
+}
+
+Test(save, provenance_alone_is_not_a_form)
+{
+    /* A stamped record's <provenance>, sent as a document of its own. It is
+     * well-formed and in the form's namespace, but it is not a form. */
+    char *v1 = NULL;
+    cr_assert_eq(save_parts(&(form_parts){0}, &v1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *start = strstr(v1, "<provenance"), *end = strstr(v1, "</provenance>");
+    cr_assert(start != NULL && end != NULL);
+    size_t body = (size_t)(end - start) + strlen("</provenance>") - strlen("<provenance");
+    char *doc = malloc(body + 128);
+    snprintf(doc, body + 128, "<provenance xmlns=\"urn:casescribe:form:1\"%.*s", (int)body,
+             start + strlen("<provenance"));
+    cr_expect_eq(save_as(home.ctx, doc, NULL), CASESCRIBE_ESCHEMA, "%s", casescribe_last_error());
+    cr_expect_eq(casescribe_verify(NULL, home.ctx, "xml", (uint8_t *)doc, strlen(doc)), CASESCRIBE_ESCHEMA);
+    casescribe_record *rec = NULL;
+    cr_expect_eq(casescribe_record_open(&rec, "xml", (uint8_t *)doc, strlen(doc)), CASESCRIBE_ESCHEMA);
+    cr_expect_null(rec);
+    free(doc);
+    casescribe_free(v1);
+}
+
 /* ---- laundering ---------------------------------------------------------- */
 
 static char *section_with(const char *origin_attrs, const char *id, const char *text)
