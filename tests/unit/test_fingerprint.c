@@ -157,6 +157,24 @@ Test(fingerprint, typographic_punctuation_breaks_words_like_ascii)
     cr_assert_eq(memcmp(&a, &b, sizeof(a)), 0, "typographic punctuation changed the fingerprint");
 }
 
+Test(fingerprint, invisible_characters_inside_words_do_not_matter)
+{
+    /* Soft hyphens, zero-width spaces and joiners, direction marks, word
+     * joiners, variation selectors, BOMs and tag characters draw nothing:
+     * sprinkled inside words they must not hide a copy. */
+    const char *plain = "Jo's view - shared at the door - was that Sam's school is going well";
+    const char *hidden = "Jo's vi\u00adew - sha\u200bred at the\u200c do\u200dor - wa\u200es th\u2060at "
+                         "Sa\u202am's sch\u202eool is go\ufe0fing we\ufeffll\U000E0041";
+    cs_fingerprint a = fingerprint_of(secret_one, plain, "plain");
+    cs_fingerprint b = fingerprint_of(secret_one, hidden, "with invisible characters");
+    cr_assert_gt(a.count, 0);
+    cr_assert_eq(memcmp(&a, &b, sizeof(a)), 0, "invisible characters changed the fingerprint");
+    /* Other spaces still break words. */
+    const char *spaced = "Jo's view - shared at the\u3000door - was\u205fthat Sam's school is going well";
+    cs_fingerprint c = fingerprint_of(secret_one, spaced, "ideographic and math spaces");
+    cr_assert_eq(memcmp(&a, &c, sizeof(a)), 0, "U+3000 / U+205F did not break words");
+}
+
 Test(fingerprint, five_words_changed_still_matches)
 {
     for (unsigned k = 0; k < N_SECRETS; k++) {

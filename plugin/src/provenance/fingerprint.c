@@ -103,17 +103,74 @@ static uint8_t word_byte(uint8_t c)
     return 0;
 }
 
-/* Length of a Unicode space or punctuation mark at text[i] that must break
- * words like its ASCII look-alike, else 0: U+2000-U+202F (spaces, dashes,
- * curly quotes, bullets, ellipsis) and U+00A0, U+00AB, U+00BB. Without this,
- * retyping "Jo's" as "Jo’s" (as word processors do) would change shingles. */
-static size_t unicode_break(const uint8_t *text, size_t i, size_t len)
+/* The code point of the well-formed UTF-8 sequence of 2-4 bytes at
+ * text[i], and its length; 0 when there is none (ASCII, or bytes that do not
+ * form a sequence: those stay ordinary word bytes). The text came through
+ * the XML parser, which checked the encoding; this only reads it. */
+static size_t utf8_at(const uint8_t *text, size_t i, size_t len, uint32_t *cp)
 {
-    if (i + 1 < len && text[i] == 0xC2 && (text[i + 1] == 0xA0 || text[i + 1] == 0xAB || text[i + 1] == 0xBB))
-        return 2;
-    if (i + 2 < len && text[i] == 0xE2 && text[i + 1] == 0x80 && text[i + 2] >= 0x80 && text[i + 2] <= 0xAF)
-        return 3;
-    return 0;
+    uint8_t c = text[i];
+    size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (n == 0 || c > 0xF4 || i + n > len)
+        return 0;
+    uint32_t v = c & (0x7Fu >> n);
+    for (size_t k = 1; k < n; k++) {
+        if ((text[i + k] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (text[i + k] & 0x3Fu);
+    }
+    *cp = v;
+    return n;
+}
+
+/* Unicode's Default_Ignorable_Code_Point list: soft hyphen, zero-width
+ * spaces and joiners, direction marks, invisible operators, variation
+ * selectors, tags. They draw nothing, so inserting them inside words must
+ * not change a fingerprint. */
+static bool is_ignorable(uint32_t cp)
+{
+    static const uint32_t ranges[][2] = {
+        {0x00AD, 0x00AD},   {0x034F, 0x034F},   {0x061C, 0x061C},   {0x115F, 0x1160}, {0x17B4, 0x17B5},
+        {0x180B, 0x180F},   {0x200B, 0x200F},   {0x202A, 0x202E},   {0x2060, 0x206F}, {0x3164, 0x3164},
+        {0xFE00, 0xFE0F},   {0xFEFF, 0xFEFF},   {0xFFA0, 0xFFA0},   {0xFFF0, 0xFFF8}, {0x1BCA0, 0x1BCA3},
+        {0x1D173, 0x1D17A}, {0xE0000, 0xE0FFF},
+    };
+    for (size_t r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++)
+        if (cp >= ranges[r][0] && cp <= ranges[r][1])
+            return true;
+    return false;
+}
+
+/* Unicode spaces and punctuation that must break words like their ASCII
+ * look-alikes: U+00A0, U+00AB, U+00BB, U+2000-U+202F (spaces, dashes, curly
+ * quotes, bullets, ellipsis), U+205F and U+3000. Without this, retyping
+ * "Jo's" as "Jo’s" (as word processors do) would change shingles. */
+static bool is_break(uint32_t cp)
+{
+    return cp == 0xA0 || cp == 0xAB || cp == 0xBB || (cp >= 0x2000 && cp <= 0x202F) || cp == 0x205F ||
+           cp == 0x3000;
+}
+
+enum { BYTE_PLAIN, BYTE_BREAK, BYTE_IGNORE };
+
+/* What the byte at text[i] starts: an ignorable or breaking character
+ * (its length in *n), or a plain byte (*n = 1) for word_byte to judge. */
+static int classify(const uint8_t *text, size_t i, size_t len, size_t *n)
+{
+    uint32_t cp = 0;
+    *n = 1;
+    if (text[i] < 0xC2)
+        return BYTE_PLAIN;
+    size_t seq = utf8_at(text, i, len, &cp);
+    if (seq == 0)
+        return BYTE_PLAIN;
+    *n = seq;
+    if (is_ignorable(cp))
+        return BYTE_IGNORE;
+    if (is_break(cp))
+        return BYTE_BREAK;
+    *n = 1; /* a letter: its bytes are word bytes */
+    return BYTE_PLAIN;
 }
 
 /* Counts words, stopping at `limit`: lets short texts be refused before any
@@ -122,13 +179,14 @@ static size_t count_words(const uint8_t *text, size_t len, size_t limit)
 {
     size_t words = 0;
     bool in_word = false;
-    for (size_t i = 0; i < len && words < limit; i++) {
-        size_t skip = unicode_break(text, i, len);
-        bool w = skip == 0 && word_byte(text[i]) != 0;
+    for (size_t i = 0, n = 1; i < len && words < limit; i += n) {
+        int kind = classify(text, i, len, &n);
+        if (kind == BYTE_IGNORE)
+            continue;
+        bool w = kind == BYTE_PLAIN && word_byte(text[i]) != 0;
         if (w && !in_word)
             words++;
         in_word = w;
-        i += skip > 0 ? skip - 1 : 0;
     }
     return words;
 }
@@ -243,10 +301,11 @@ static int scan(sketcher *s, const uint8_t *text, size_t len)
 {
     uint64_t h = FNV_OFFSET;
     bool in_word = false;
-    for (size_t i = 0; i < len; i++) {
-        size_t skip = unicode_break(text, i, len);
-        uint8_t c = skip == 0 ? word_byte(text[i]) : 0;
-        i += skip > 0 ? skip - 1 : 0;
+    for (size_t i = 0, n = 1; i < len; i += n) {
+        int kind = classify(text, i, len, &n);
+        if (kind == BYTE_IGNORE)
+            continue;
+        uint8_t c = kind == BYTE_PLAIN ? word_byte(text[i]) : 0;
         if (c != 0) {
             h = (h ^ c) * FNV_PRIME;
             in_word = true;

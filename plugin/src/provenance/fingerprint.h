@@ -5,8 +5,13 @@
  * home (keys/fingerprint.secret), so the stored values reveal nothing of the
  * text: without the secret one cannot even test a guess. Text is normalised
  * first (ASCII letters lowercased, every run of characters that are not
- * letters or digits - bytes >= 0x80 count as letters - is a word break), so
- * reflowing, case and punctuation changes do not hide a copy.
+ * letters or digits - non-ASCII letters count as letters, Unicode spaces and
+ * typographic punctuation do not - is a word break; invisible characters
+ * (Unicode's default-ignorables: soft hyphen, zero-width space, joiners,
+ * direction marks, variation selectors) are skipped), so reflowing, case,
+ * punctuation and hidden characters do not hide a copy. Look-alike letters
+ * from other scripts (Cyrillic "а" for Latin "a") are not folded: that needs
+ * Unicode's confusables tables.
  */
 #ifndef CS_FINGERPRINT_H
 #define CS_FINGERPRINT_H
