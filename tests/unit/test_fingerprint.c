@@ -629,3 +629,105 @@ Test(fingerprint_text, huge_text_rejected)
     assert_rejected(t, "1 MiB of base64");
     free(t);
 }
+
+/* ------------------------------------------------------------------------
+ * Containment and copies: AI text inside a longer note, or a note mostly
+ * taken from an AI text, where whole-text similarity is below the match.
+ * ------------------------------------------------------------------------ */
+
+/* Another note, unrelated to A and B, to make a long human record. */
+#define NOTE_C                                                                                                         \
+    "The review meeting took place at the children's centre with the health visitor, the nursery manager and both "   \
+    "parents. The nursery reported that Leo now settles quickly in the mornings, eats well at lunch and has begun to " \
+    "play alongside other children, which is a real change since the spring. The health visitor confirmed that his "  \
+    "hearing test was normal and that the speech and language therapy waiting list is about eight weeks. Both "       \
+    "parents said that the evening routine is calmer since they moved bath time earlier and switched off the "         \
+    "television at six. Dad asked for help with the housing application because the flat is damp and the bedroom "    \
+    "window does not close properly. The group agreed that the plan can step down to universal services after the "   \
+    "next review if progress continues, and the nursery will keep a short weekly note of how Leo is getting on."
+
+Test(fingerprint_copies, ai_text_inside_a_longer_note_is_a_copy)
+{
+    for (unsigned k = 0; k < N_SECRETS; k++) {
+        uint8_t secret[CS_FP_SECRET_LEN];
+        make_secret(secret, k);
+        cs_fingerprint ai = fingerprint_of(secret, NOTE_A, "AI note");
+        cs_fingerprint human = fingerprint_of(secret, NOTE_B " " NOTE_A APPENDED " " NOTE_C, "longer human note");
+        uint32_t samples = 0;
+        double c = cs_fingerprint_containment(&ai, &human, &samples);
+        cr_expect_geq(samples, CS_FP_CONTAIN_SAMPLES, "secret %u: %u samples", k, samples);
+        cr_expect_geq(c, CS_FP_CONTAIN_MATCH, "secret %u: containment %.2f", k, c);
+        cr_expect_lt(cs_fingerprint_similarity(&ai, &human), CS_FP_MATCH,
+                     "secret %u: whole-text similarity alone would have caught it", k);
+        double score = 0;
+        cr_expect(cs_fingerprint_copies(&human, &ai, &score), "secret %u: not a copy (%.2f)", k, score);
+    }
+}
+
+Test(fingerprint_copies, a_note_mostly_taken_from_ai_text_is_a_copy)
+{
+    for (unsigned k = 0; k < N_SECRETS; k++) {
+        uint8_t secret[CS_FP_SECRET_LEN];
+        make_secret(secret, k);
+        cs_fingerprint ai = fingerprint_of(secret, NOTE_A, "AI note");
+        cs_fingerprint human = fingerprint_of(secret, A2 " " A3 " " A6, "three sentences of it");
+        cr_expect_lt(cs_fingerprint_similarity(&ai, &human), CS_FP_MATCH, "secret %u", k);
+        double score = 0;
+        cr_expect(cs_fingerprint_copies(&human, &ai, &score), "secret %u: not a copy (%.2f)", k, score);
+    }
+}
+
+Test(fingerprint_copies, unrelated_notes_are_not_copies)
+{
+    for (unsigned k = 0; k < N_SECRETS; k++) {
+        uint8_t secret[CS_FP_SECRET_LEN];
+        make_secret(secret, k);
+        cs_fingerprint a = fingerprint_of(secret, NOTE_A, "note A");
+        cs_fingerprint b = fingerprint_of(secret, NOTE_B, "note B");
+        cs_fingerprint small = fingerprint_of(secret, A5 " " A7, "two short sentences");
+        cr_expect_not(cs_fingerprint_copies(&b, &a, NULL), "secret %u: B copies A", k);
+        cr_expect_not(cs_fingerprint_copies(&a, &b, NULL), "secret %u: A copies B", k);
+        cr_expect_not(cs_fingerprint_copies(&small, &b, NULL), "secret %u: short note copies B", k);
+        uint32_t samples = 99;
+        cr_expect_float_eq(cs_fingerprint_containment(&a, &b, &samples), 0.0, 0.2, "secret %u", k);
+    }
+}
+
+Test(fingerprint_copies, min_shared_is_a_true_lower_bound)
+{
+    /* Every copy found above shares at least min_shared values: the index
+     * search relies on it to skip the commonest lists. */
+    for (unsigned k = 0; k < N_SECRETS; k++) {
+        uint8_t secret[CS_FP_SECRET_LEN];
+        make_secret(secret, k);
+        const char *humans[] = {NOTE_B " " NOTE_A APPENDED " " NOTE_C, A2 " " A3 " " A6, NOTE_A_FIVE_CHANGED};
+        cs_fingerprint ai = fingerprint_of(secret, NOTE_A, "AI note");
+        for (size_t h = 0; h < 3; h++) {
+            cs_fingerprint human = fingerprint_of(secret, humans[h], "human");
+            if (!cs_fingerprint_copies(&human, &ai, NULL))
+                continue;
+            uint32_t shared = 0;
+            for (uint32_t i = 0; i < human.count; i++)
+                for (uint32_t j = 0; j < ai.count; j++)
+                    shared += human.h[i] == ai.h[j];
+            cr_expect_geq(shared, cs_fingerprint_min_shared(human.count), "secret %u, text %zu", k, h);
+        }
+    }
+}
+
+Test(text_mac, same_words_same_mac_and_any_change_differs)
+{
+    char a[CS_TEXT_MAC_LEN], b[CS_TEXT_MAC_LEN], c[CS_TEXT_MAC_LEN], d[CS_TEXT_MAC_LEN];
+    const char *x = "No concerns.", *y = "  NO\u200b concerns!\n", *z = "No concern.";
+    cr_assert_eq(cs_text_mac(a, secret_one, x, strlen(x)), 0);
+    cr_assert_eq(cs_text_mac(b, secret_one, y, strlen(y)), 0);
+    cr_assert_eq(cs_text_mac(c, secret_one, z, strlen(z)), 0);
+    uint8_t other[CS_FP_SECRET_LEN];
+    make_secret(other, 3);
+    cr_assert_eq(cs_text_mac(d, other, x, strlen(x)), 0);
+    cr_expect_str_eq(a, b, "case, spacing, punctuation and invisible characters must not matter");
+    cr_expect_str_neq(a, c, "a changed word must change the MAC");
+    cr_expect_str_neq(a, d, "another home's secret must give another MAC");
+    cr_expect_eq(strlen(a), 28);
+    cr_expect_eq(strncmp(a, "tm1:", 4), 0);
+}

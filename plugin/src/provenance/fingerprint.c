@@ -29,6 +29,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,6 +375,99 @@ double cs_fingerprint_similarity(const cs_fingerprint *a, const cs_fingerprint *
         taken++;
     }
     return (double)both / (double)taken;
+}
+
+double cs_fingerprint_containment(const cs_fingerprint *part, const cs_fingerprint *whole, uint32_t *samples)
+{
+    *samples = 0;
+    if (part == NULL || whole == NULL)
+        return 0.0;
+    uint32_t np = part->count < CS_FP_K ? part->count : CS_FP_K;
+    uint32_t nw = whole->count < CS_FP_K ? whole->count : CS_FP_K;
+    if (np == 0 || nw == 0)
+        return 0.0;
+    /* A sketch that is not full holds all of its text's values. */
+    uint64_t limit = nw == CS_FP_K ? whole->h[nw - 1] : UINT64_MAX;
+    uint32_t seen = 0, hits = 0, j = 0;
+    for (uint32_t i = 0; i < np && part->h[i] <= limit; i++) {
+        seen++;
+        while (j < nw && whole->h[j] < part->h[i])
+            j++;
+        hits += j < nw && whole->h[j] == part->h[i];
+    }
+    *samples = seen;
+    return seen > 0 ? (double)hits / (double)seen : 0.0;
+}
+
+int cs_fingerprint_copies(const cs_fingerprint *human, const cs_fingerprint *ai, double *score)
+{
+    double best = cs_fingerprint_similarity(human, ai);
+    int copied = best >= CS_FP_MATCH;
+    uint32_t samples = 0;
+    /* AI text inside a longer note, then a note mostly made of AI text. */
+    double c = cs_fingerprint_containment(ai, human, &samples);
+    if (samples >= CS_FP_CONTAIN_SAMPLES && c >= CS_FP_CONTAIN_MATCH) {
+        copied = 1;
+        best = c > best ? c : best;
+    }
+    c = cs_fingerprint_containment(human, ai, &samples);
+    if (samples >= CS_FP_CONTAIN_SAMPLES && c >= CS_FP_CONTAIN_MATCH) {
+        copied = 1;
+        best = c > best ? c : best;
+    }
+    if (score != NULL)
+        *score = best;
+    return copied;
+}
+
+uint32_t cs_fingerprint_min_shared(uint32_t count)
+{
+    /* Similarity >= 0.5 needs half of the values (taken >= count, see the
+     * similarity estimator); containment needs 0.8 of at least CS_FP_CONTAIN_SAMPLES samples,
+     * each shared. */
+    uint32_t jaccard = (count + 1) / 2;
+    uint32_t contain = (uint32_t)(CS_FP_CONTAIN_MATCH * CS_FP_CONTAIN_SAMPLES + 0.999);
+    return jaccard < contain ? jaccard : contain;
+}
+
+/* ------------------------------------------------------------------------
+ * Text MAC
+ * ------------------------------------------------------------------------ */
+
+static const char mac_label[] = "CaseScribe text-mac tm1";
+
+int cs_text_mac(char out[CS_TEXT_MAC_LEN], const uint8_t secret[CS_FP_SECRET_LEN], const char *text, size_t len)
+{
+    const uint8_t *bytes = (const uint8_t *)text;
+    /* The normalised text is never longer than the text plus the label. */
+    uint8_t *norm = malloc(sizeof(mac_label) + len + 1);
+    if (norm == NULL)
+        return -1;
+    memcpy(norm, mac_label, sizeof(mac_label)); /* with its NUL: domain separation */
+    size_t n = sizeof(mac_label);
+    bool in_word = false;
+    for (size_t i = 0, step = 1; i < len; i += step) {
+        int kind = classify(bytes, i, len, &step);
+        if (kind == BYTE_IGNORE)
+            continue;
+        uint8_t c = kind == BYTE_PLAIN ? word_byte(bytes[i]) : 0;
+        if (c != 0 && !in_word && n > sizeof(mac_label))
+            norm[n++] = ' ';
+        if (c != 0)
+            norm[n++] = c;
+        in_word = c != 0;
+    }
+    uint8_t md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    int ok = HMAC(EVP_sha256(), secret, CS_FP_SECRET_LEN, norm, n, md, &md_len) != NULL && md_len >= 16;
+    OPENSSL_cleanse(norm, n);
+    free(norm);
+    if (!ok)
+        return -1;
+    memcpy(out, "tm1:", 4);
+    EVP_EncodeBlock((unsigned char *)out + 4, md, 16); /* 24 characters and a NUL */
+    OPENSSL_cleanse(md, sizeof(md));
+    return 0;
 }
 
 /* ------------------------------------------------------------------------
