@@ -188,6 +188,35 @@ static int32_t post_print(cs_index *ix, uint32_t which)
     return CASESCRIBE_OK;
 }
 
+/* The hash value of fp with the shortest posting list, as a slot. */
+static size_t rarest_slot(const cs_index *ix, const cs_fingerprint *fp)
+{
+    size_t best = hash_slot(ix, fp->h[0]);
+    for (uint32_t k = 1; k < fp->count; k++) {
+        size_t slot = hash_slot(ix, fp->h[k]);
+        if (ix->lengths[slot] < ix->lengths[best])
+            best = slot;
+    }
+    return best;
+}
+
+/* 1 when the very same sketch is indexed already. A record saved again
+ * with an unchanged AI section journals the same print each time: kept
+ * once, so that repeats cannot crowd a text's values out of the search
+ * (and the index grows with distinct AI texts, not with saves). An equal
+ * print is on every one of its values' lists, so the shortest will do. */
+static int already_indexed(const cs_index *ix, const cs_fingerprint *fp)
+{
+    if (ix->cap_keys == 0 || fp->count == 0)
+        return 0;
+    for (uint32_t p = ix->firsts[rarest_slot(ix, fp)]; p != 0; p = ix->posts[p - 1].next) {
+        const cs_fingerprint *other = &ix->prints[ix->posts[p - 1].print].fp;
+        if (other->count == fp->count && memcmp(other->h, fp->h, fp->count * sizeof(fp->h[0])) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static int32_t add_print(cs_index *ix, const char *record, const char *section, uint32_t version, const char *text)
 {
     if (ix->n_prints >= UINT32_MAX / 2 || ix->n_posts >= UINT32_MAX / 2)
@@ -203,6 +232,8 @@ static int32_t add_print(cs_index *ix, const char *record, const char *section, 
     cs_ai_print *p = &ix->prints[ix->n_prints];
     if (cs_fingerprint_decode(&p->fp, text) != 0)
         return cs_fail(CASESCRIBE_EJOURNAL, "a journal entry holds a malformed fingerprint");
+    if (already_indexed(ix, &p->fp))
+        return CASESCRIBE_OK; /* the first save that made it is the one to name */
     p->record = cs_strdup(record);
     p->section = cs_strdup(section);
     p->version = version;
@@ -251,31 +282,48 @@ uint32_t cs_index_latest(const cs_index *ix, const char *record, const char **di
     return h->version;
 }
 
+/* Orders fp's values by how many prints share them, rarest first. */
+static void rarest_first(const cs_index *ix, const cs_fingerprint *fp, size_t slots[CS_FP_K])
+{
+    for (uint32_t k = 0; k < fp->count; k++) {
+        size_t slot = hash_slot(ix, fp->h[k]), at = k;
+        for (; at > 0 && ix->lengths[slots[at - 1]] > ix->lengths[slot]; at--)
+            slots[at] = slots[at - 1];
+        slots[at] = slot;
+    }
+}
+
 const cs_ai_print *cs_index_match(const cs_index *ix, const cs_fingerprint *fp, double *similarity)
 {
     const cs_ai_print *best = NULL;
-    double best_sim = 0.0;
-    /* Only prints sharing a hash value can be similar at all. A print met
-     * through several shared values is scored each time: sketches are 64
-     * values, so that is cheaper than remembering which were seen. Values
-     * shared by very many prints (stock phrases such as "said that she")
-     * are skipped: a real copy also shares its rarer shingles. */
-    for (uint32_t k = 0; ix->cap_keys > 0 && k < fp->count; k++) {
-        size_t slot = hash_slot(ix, fp->h[k]);
-        if (ix->lengths[slot] > CS_INDEX_COMMON)
-            continue;
-        for (uint32_t p = ix->firsts[slot]; p != 0; p = ix->posts[p - 1].next) {
+    double best_score = 0.0;
+    if (similarity != NULL)
+        *similarity = 0.0;
+    if (ix->cap_keys == 0 || fp->count == 0 || fp->count > CS_FP_K)
+        return NULL;
+    /* Only prints sharing a value can match, and any print that matches
+     * shares at least cs_fingerprint_min_shared() of fp's values: so the
+     * rarest (count - that + 1) lists hold every possible match, however
+     * long they are. The other lists are read too unless they are stock
+     * phrases ("said that she"), which would cost time and find nothing
+     * those lists did not. A print met through several lists is scored
+     * each time: cheaper than remembering which were seen. */
+    size_t slots[CS_FP_K];
+    rarest_first(ix, fp, slots);
+    uint32_t must = fp->count - cs_fingerprint_min_shared(fp->count) + 1;
+    for (uint32_t k = 0; k < fp->count && best_score < 1.0; k++) {
+        if (k >= must && ix->lengths[slots[k]] > CS_INDEX_COMMON)
+            break; /* sorted: the rest are as common */
+        for (uint32_t p = ix->firsts[slots[k]]; p != 0; p = ix->posts[p - 1].next) {
             const cs_ai_print *cand = &ix->prints[ix->posts[p - 1].print];
-            double s = cs_fingerprint_similarity(fp, &cand->fp);
-            if (s > best_sim) {
-                best_sim = s;
+            double score = 0.0;
+            if (cs_fingerprint_copies(fp, &cand->fp, &score) && score > best_score) {
+                best_score = score;
                 best = cand;
             }
         }
-        if (best_sim >= 1.0)
-            break;
     }
     if (similarity != NULL)
-        *similarity = best_sim;
-    return best_sim >= CS_FP_MATCH ? best : NULL;
+        *similarity = best_score;
+    return best;
 }

@@ -31,8 +31,9 @@ int cs_index_visit(const json_t *entry, void *ix);
 /* The latest version saved of `record` (0 when none) and its record digest. */
 uint32_t cs_index_latest(const cs_index *ix, const char *record, const char **digest);
 
-/* The stored AI fingerprint most similar to `fp`, when at least CS_FP_MATCH
- * similar; NULL otherwise. */
+/* The stored AI fingerprint that `fp` (a human section's) copies most
+ * closely, by cs_fingerprint_copies(), and that estimate in *similarity;
+ * NULL when none does. */
 const cs_ai_print *cs_index_match(const cs_index *ix, const cs_fingerprint *fp, double *similarity);
 
 #endif
