@@ -36,6 +36,7 @@ struct save {
     size_t n_consent;
     int *consent_withdrawn;   /* per section: kept only because it was reviewed before withdrawal */
     cs_fingerprint *prints;   /* per section; count 0 when too short to fingerprint */
+    char (*macs)[CS_TEXT_MAC_LEN]; /* per section: cs_text_mac of its text */
     cs_provenance *stamp;     /* the new provenance */
     char record_digest[CS_DIGEST_LEN];
     const cs_adapter *adapter;
@@ -50,6 +51,7 @@ static void save_free(struct save *s)
     cs_consent_stamps_free(s->consent, s->n_consent);
     free(s->consent_withdrawn);
     free(s->prints);
+    free(s->macs);
     cs_provenance_free(s->stamp);
     free(s->out);
 }
@@ -154,6 +156,7 @@ static int32_t step_review_gate(struct save *s)
 {
     const cs_record *r = s->record;
     cs_buf drafts = {0};
+    size_t n_drafts = 0;
     for (size_t i = 0; i < r->n_sections; i++) {
         const cs_section *sec = &r->sections[i];
         int any = sec->reviewed_by || sec->reviewed_at || sec->review;
@@ -170,36 +173,117 @@ static int32_t step_review_gate(struct save *s)
             return cs_fail(CASESCRIBE_EREVIEW, "section '%s' carries review attributes but is still ai-draft: "
                                                "set origin=\"ai-reviewed\"", sec->id);
         }
-        if (sec->origin == CS_ORIGIN_AI_DRAFT)
+        if (sec->origin == CS_ORIGIN_AI_DRAFT) {
+            n_drafts++;
             cs_buf_printf(&drafts, "%s'%s'", drafts.len ? ", " : "", sec->id);
+        }
     }
     int32_t rc = CASESCRIBE_OK;
-    if (r->final && drafts.len > 0)
-        rc = cs_fail(CASESCRIBE_EREVIEW, "a final save cannot hold AI drafts nobody has reviewed: section%s %s",
-                     strchr(drafts.data, ',') ? "s" : "", drafts.data);
+    /* Counted apart from the message, so that a failed allocation for the
+     * message can never let a final save through. */
+    if (r->final && n_drafts > 0)
+        rc = drafts.failed ? cs_fail(CASESCRIBE_ENOMEM, "out of memory")
+                           : cs_fail(CASESCRIBE_EREVIEW,
+                                     "a final save cannot hold AI drafts nobody has reviewed: section%s %s",
+                                     n_drafts > 1 ? "s" : "", drafts.data);
     cs_buf_free(&drafts);
     return rc;
 }
 
 /* ---- 4. stamp ---------------------------------------------------------- */
 
+/* A fingerprint of every section that has enough words, and a text MAC of
+ * each: what the laundering check compares and what AI stamps keep. An
+ * OpenSSL failure is an error, never "nothing to compare" (fail closed). */
 static int32_t compute_fingerprints(struct save *s)
 {
     const cs_record *r = s->record;
-    if ((s->prints = calloc(r->n_sections ? r->n_sections : 1, sizeof(*s->prints))) == NULL)
+    size_t n = r->n_sections ? r->n_sections : 1;
+    if ((s->prints = calloc(n, sizeof(*s->prints))) == NULL || (s->macs = calloc(n, sizeof(*s->macs))) == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    for (size_t i = 0; i < r->n_sections; i++)
-        cs_fingerprint_compute(&s->prints[i], s->ctx->fp_secret, r->sections[i].text, r->sections[i].text_len);
+    for (size_t i = 0; i < r->n_sections; i++) {
+        const cs_section *sec = &r->sections[i];
+        if (cs_fingerprint_compute(&s->prints[i], s->ctx->fp_secret, sec->text, sec->text_len) < 0 ||
+            cs_text_mac(s->macs[i], s->ctx->fp_secret, sec->text, sec->text_len) != 0)
+            return cs_fail(CASESCRIBE_ENOMEM, "out of memory fingerprinting section '%s'", sec->id);
+    }
     return CASESCRIBE_OK;
 }
 
-/* AI text must not come back marked as a person's own: compare every human
- * section with every AI section ever saved on this home (the index) and with
- * the AI sections of the incoming provenance (records stamped elsewhere). */
+static int same_text(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Against the AI stamps of the version this save follows: an AI section's
+ * text (by MAC, however short) must not come back in that section marked
+ * human, nor under another engine or model; a human text must not copy any
+ * stamped AI text (by fingerprint: short texts such as "None." are too
+ * common to judge across sections). */
+static int32_t check_against_previous(struct save *s, size_t i)
+{
+    const cs_section *sec = &s->record->sections[i];
+    const cs_provenance *p = s->record->provenance;
+    for (size_t j = 0; p != NULL && j < p->n_sections; j++) {
+        const cs_section_stamp *st = &p->sections[j];
+        if (!cs_origin_is_ai(st->origin))
+            continue;
+        int same = st->text_mac != NULL && strcmp(st->id, sec->id) == 0 && strcmp(st->text_mac, s->macs[i]) == 0;
+        if (same && !cs_origin_is_ai(sec->origin))
+            return cs_fail(CASESCRIBE_ELAUNDER,
+                           "section '%s' is marked as written by a person, but it holds the text of the AI-drafted "
+                           "section '%s' of the previous version: save it as ai-reviewed",
+                           sec->id, st->id);
+        if (same && (!same_text(sec->engine, st->engine) || !same_text(sec->model, st->model)))
+            return cs_fail(CASESCRIBE_ELAUNDER,
+                           "section '%s' holds the text that %s%s%s wrote in section '%s' of the previous version, "
+                           "but now names another engine or model: the engine that wrote a text cannot change",
+                           sec->id, st->engine ? st->engine : "an AI engine", st->model ? " / " : "",
+                           st->model ? st->model : "", st->id);
+        cs_fingerprint fp;
+        double score = 0;
+        if (sec->origin == CS_ORIGIN_HUMAN && s->prints[i].count > 0 && st->fingerprint != NULL &&
+            cs_fingerprint_decode(&fp, st->fingerprint) == 0 && cs_fingerprint_copies(&s->prints[i], &fp, &score))
+            return cs_fail(CASESCRIBE_ELAUNDER,
+                           "section '%s' is marked as written by a person, but its text matches the AI-drafted "
+                           "section '%s' of the previous version (%.0f%% similar): save it as ai-reviewed",
+                           sec->id, st->id, score * 100);
+    }
+    return CASESCRIBE_OK;
+}
+
+/* Against the AI sections of this same payload: a human section must not
+ * be a copy of (or hold) the AI text beside it. */
+static int32_t check_against_payload(struct save *s, size_t i)
+{
+    const cs_record *r = s->record;
+    for (size_t j = 0; j < r->n_sections; j++) {
+        if (!cs_origin_is_ai(r->sections[j].origin))
+            continue;
+        double score = 0;
+        if (s->prints[i].count > 0 && cs_fingerprint_copies(&s->prints[i], &s->prints[j], &score))
+            return cs_fail(CASESCRIBE_ELAUNDER,
+                           "section '%s' is marked as written by a person, but its text matches the AI-drafted "
+                           "section '%s' of the same form (%.0f%% similar): save it as ai-reviewed",
+                           r->sections[i].id, r->sections[j].id, score * 100);
+    }
+    return CASESCRIBE_OK;
+}
+
+/* AI text must not come back marked as a person's own, nor under another
+ * engine: compare every section with the AI stamps of the incoming
+ * provenance, every human section with the AI sections beside it, and
+ * with every AI section ever saved on this home (the index, which also
+ * catches a copy whose provenance was stripped). */
 static int32_t check_laundering(struct save *s)
 {
     const cs_record *r = s->record;
     for (size_t i = 0; i < r->n_sections; i++) {
+        int32_t rc = check_against_previous(s, i);
+        if (rc == CASESCRIBE_OK && r->sections[i].origin == CS_ORIGIN_HUMAN)
+            rc = check_against_payload(s, i);
+        if (rc != CASESCRIBE_OK)
+            return rc;
         if (r->sections[i].origin != CS_ORIGIN_HUMAN || s->prints[i].count == 0)
             continue;
         double similarity = 0;
@@ -210,18 +294,6 @@ static int32_t check_laundering(struct save *s)
                            "(record %s, section '%s', version %u; %.0f%% similar): save it as ai-reviewed with "
                            "reviewed-by, reviewed-at and review",
                            r->sections[i].id, hit->record, hit->section, (unsigned)hit->version, similarity * 100);
-        const cs_provenance *p = r->provenance;
-        for (size_t j = 0; p != NULL && j < p->n_sections; j++) {
-            cs_fingerprint fp;
-            if (p->sections[j].fingerprint == NULL || cs_fingerprint_decode(&fp, p->sections[j].fingerprint) != 0)
-                continue;
-            similarity = cs_fingerprint_similarity(&s->prints[i], &fp);
-            if (similarity >= CS_FP_MATCH)
-                return cs_fail(CASESCRIBE_ELAUNDER,
-                               "section '%s' is marked as written by a person, but its text matches the AI-drafted "
-                               "section '%s' of the previous version: save it as ai-reviewed",
-                               r->sections[i].id, p->sections[j].id);
-        }
     }
     return CASESCRIBE_OK;
 }
@@ -271,7 +343,7 @@ static int dup_into(char **dst, const char *src)
 }
 
 static int32_t fill_section_stamp(cs_section_stamp *st, const cs_section *sec, const char *digest,
-                                  const cs_fingerprint *fp, int withdrawn)
+                                  const cs_fingerprint *fp, const char *mac, int withdrawn)
 {
     st->origin = sec->origin;
     st->consent_withdrawn = withdrawn;
@@ -280,6 +352,8 @@ static int32_t fill_section_stamp(cs_section_stamp *st, const cs_section *sec, c
         dup_into(&st->review, sec->review) | dup_into(&st->digest, digest))
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     if (cs_origin_is_ai(sec->origin) && fp->count > 0 && cs_fingerprint_encode(&st->fingerprint, fp) != 0)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (cs_origin_is_ai(sec->origin) && dup_into(&st->text_mac, mac) != 0)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     return CASESCRIBE_OK;
 }
@@ -303,7 +377,7 @@ static int32_t build_provenance(struct save *s, uint32_t version, const char *pr
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     for (size_t i = 0; i < r->n_sections; i++, p->n_sections++) {
         int32_t rc = fill_section_stamp(&p->sections[i], &r->sections[i], s->digests.sections[i], &s->prints[i],
-                                        s->consent_withdrawn[i]);
+                                        s->macs[i], s->consent_withdrawn[i]);
         if (rc != CASESCRIBE_OK) {
             p->n_sections++;
             return rc;
@@ -359,7 +433,12 @@ static json_t *journal_entry(const cs_provenance *p, const char *record_digest)
             ai = NULL;
         }
     }
-    if (ai == NULL || e == NULL || json_object_set_new(e, "ai", ai) != 0) {
+    if (e == NULL) {
+        json_decref(ai);
+        return NULL;
+    }
+    /* json_object_set_new takes ai, even when it fails. */
+    if (ai == NULL || json_object_set_new(e, "ai", ai) != 0) {
         json_decref(e);
         return NULL;
     }
@@ -415,11 +494,15 @@ static int32_t stamp_and_journal(struct save *s)
 int32_t casescribe_save(uint8_t **out, size_t *out_len, casescribe_ctx *ctx, const char *adapter,
                         const casescribe_actor *actor, const uint8_t *payload, size_t payload_len)
 {
+    /* Outputs are cleared first, so that a caller that ignores the status
+     * never frees or reads a stale pointer. */
+    if (out != NULL)
+        *out = NULL;
+    if (out_len != NULL)
+        *out_len = 0;
     int32_t rc = check_arguments(out, out_len, ctx, actor);
     if (rc != CASESCRIBE_OK)
         return rc;
-    *out = NULL;
-    *out_len = 0;
     cs_clear_error();
     struct save s = {.ctx = ctx, .actor = actor, .now = cs_now()};
     rc = step_decode(&s, adapter, payload, payload_len);

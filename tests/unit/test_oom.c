@@ -155,3 +155,40 @@ Test(oom, opening_a_home_and_verifying_may_fail_cleanly)
     casescribe_free(v1);
     home_close(&h);
 }
+
+/* The gates fail closed: whatever allocation fails, a final save with an
+ * unreviewed draft and a human copy of AI text are never accepted. */
+Test(oom, the_review_gate_and_the_laundering_check_never_fail_open)
+{
+    test_home h;
+    home_open(&h, 0);
+    const char *ai_text = "Sam showed me the new bedroom and said school was going better this term, and Jo agreed.";
+    char *first = form_with_id("R-ai");
+    cr_assert_eq(save_as(h.ctx, first, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
+    free(first);
+    form_parts final_form = {.id = "R-final", .final = "true"};
+    char sections[512];
+    snprintf(sections, sizeof(sections), "<section id=\"notes\" origin=\"human\">%s</section>", ai_text);
+    form_parts launder = {.id = "R-copy", .sections = sections};
+    char *gate = form_make(&final_form), *copy = form_make(&launder);
+    int reached = 0;
+    for (int n = 0; n < 5000; n++) {
+        arm(n);
+        int32_t rc_gate = save_as(h.ctx, gate, NULL);
+        int gate_injected = injected;
+        arm(n);
+        int32_t rc_copy = save_as(h.ctx, copy, NULL);
+        disarm();
+        cr_expect(rc_gate == CASESCRIBE_EREVIEW || rc_gate == CASESCRIBE_ENOMEM, "allocation %d: final save gave %d",
+                  n, rc_gate);
+        cr_expect(rc_copy == CASESCRIBE_ELAUNDER || rc_copy == CASESCRIBE_ENOMEM, "allocation %d: copy gave %d", n,
+                  rc_copy);
+        reached = n;
+        if (!gate_injected && !injected)
+            break;
+    }
+    cr_expect_gt(reached, 10, "the injection reached the library");
+    free(gate);
+    free(copy);
+    home_close(&h);
+}

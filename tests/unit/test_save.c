@@ -365,7 +365,7 @@ Test(save, laundering_is_caught_after_the_home_is_reopened)
     casescribe_ctx_options_init(&opts, sizeof(opts));
     opts.home = home.path;
     cr_assert_eq(casescribe_ctx_open(&home.ctx, &opts), CASESCRIBE_OK);
-    char *sec = section_with("origin=\"human\"", "notes", paragraph(3));
+    char *sec = section_with("origin=\"human\"", "notes", paragraph(3)); fprintf(stderr, "DBG\n");
     form_parts p = {.id = "R-5", .sections = sec};
     cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_ELAUNDER);
     free(sec);
@@ -382,6 +382,118 @@ Test(save, a_workers_own_different_text_is_not_flagged)
         cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_OK, "paragraph %d: %s", i, casescribe_last_error());
         free(sec);
     }
+}
+
+Test(save, a_short_ai_section_relabelled_human_is_refused)
+{
+    /* Too short for a fingerprint, but the stamp's text MAC knows it. */
+    char *v1 = NULL;
+    form_parts p = {.sections = SECTION_DRAFT("risks", "No new risks were identified.") SECTION_HUMAN("analysis", "Mine.")};
+    cr_assert_eq(save_parts(&p, &v1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect(strstr(v1, "text-mac=\"tm1:") != NULL, "the AI stamp carries a text MAC");
+    char *relabelled = replace_once(v1, "origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\"",
+                                    "origin=\"human\"");
+    cr_expect_eq(save_as(home.ctx, relabelled, NULL), CASESCRIBE_ELAUNDER);
+    assert_error_mentions("'risks'");
+    /* Re-punctuated and re-cased, it is the same text. */
+    char *retyped = replace_once(relabelled, "No new risks were identified.", "no new risks were identified");
+    cr_expect_eq(save_as(home.ctx, retyped, NULL), CASESCRIBE_ELAUNDER);
+    /* The worker's own words in that section are theirs. */
+    char *rewritten = replace_once(relabelled, "No new risks were identified.", "I saw no new risks today.");
+    cr_expect_eq(save_as(home.ctx, rewritten, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
+    free(relabelled);
+    free(retyped);
+    free(rewritten);
+    casescribe_free(v1);
+}
+
+Test(save, the_engine_of_an_unchanged_ai_text_cannot_change)
+{
+    char *v1 = NULL;
+    form_parts p = {.sections = SECTION_DRAFT("risks", "No new risks were identified.") SECTION_HUMAN("analysis", "Mine.")};
+    cr_assert_eq(save_parts(&p, &v1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *other_model = replace_once(v1, "model=\"en-us\"", "model=\"en-gb\"");
+    cr_expect_eq(save_as(home.ctx, other_model, NULL), CASESCRIBE_ELAUNDER);
+    assert_error_mentions("engine");
+    char *other_engine = replace_once(v1, "engine=\"embedded:pocketsphinx\"", "engine=\"embedded:extractive\"");
+    cr_expect_eq(save_as(home.ctx, other_engine, NULL), CASESCRIBE_ELAUNDER);
+    /* Reviewing it (same engine, same text) is the normal path. */
+    char *reviewed = replace_once(v1, "origin=\"ai-draft\"",
+                                  "origin=\"ai-reviewed\" reviewed-by=\"sw-017\" reviewed-at=\"2026-11-03T09:00:00Z\" "
+                                  "review=\"accepted\"");
+    cr_expect_eq(save_as(home.ctx, reviewed, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
+    free(other_model);
+    free(other_engine);
+    free(reviewed);
+    casescribe_free(v1);
+}
+
+Test(save, a_human_copy_of_an_ai_section_in_the_same_form_is_refused)
+{
+    char *ai = section_with("origin=\"ai-draft\" engine=\"embedded:pocketsphinx\"", "observations", paragraph(1));
+    char *copy = section_with("origin=\"human\"", "analysis", paragraph(1));
+    char *both = malloc(strlen(ai) + strlen(copy) + 1);
+    strcpy(both, ai);
+    strcat(both, copy);
+    form_parts p = {.sections = both};
+    cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_ELAUNDER);
+    assert_error_mentions("same form");
+    free(ai);
+    free(copy);
+    free(both);
+}
+
+Test(save, ai_text_pasted_inside_a_longer_human_note_is_refused)
+{
+    save_ai_paragraph("R-1", 0, NULL);
+    size_t n = strlen(paragraph(1)) + strlen(paragraph(0)) + strlen(paragraph(3)) + 8;
+    char *note = malloc(n);
+    snprintf(note, n, "%s %s %s", paragraph(1), paragraph(0), paragraph(3));
+    char *sec = section_with("origin=\"human\"", "notes", note);
+    form_parts p = {.id = "R-2", .sections = sec};
+    cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_ELAUNDER);
+    assert_error_mentions("R-1");
+    free(note);
+    free(sec);
+}
+
+Test(save, resaving_an_ai_section_many_times_does_not_hide_it)
+{
+    /* Each save journals the AI section's fingerprint again. Repeats must
+     * not make its values look like stock phrases the search skips. */
+    char *cur = NULL;
+    save_ai_paragraph("R-1", 2, &cur);
+    for (int i = 0; i < 600; i++) {
+        char *next = NULL;
+        cr_assert_eq(save_as(home.ctx, cur, &next), CASESCRIBE_OK, "re-save %d: %s", i, casescribe_last_error());
+        casescribe_free(cur);
+        cur = next;
+    }
+    casescribe_free(cur);
+    char *sec = section_with("origin=\"human\"", "notes", paragraph(2));
+    form_parts p = {.id = "R-2", .sections = sec};
+    cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_ELAUNDER, "%s", casescribe_last_error());
+    free(sec);
+}
+
+Test(save, many_ai_texts_sharing_a_passage_do_not_hide_it)
+{
+    /* 600 AI drafts that all hold one passage, each with a word of its own:
+     * every value of the passage is on 600 lists. A human copy of the
+     * passage must still be found. */
+    for (int i = 0; i < 600; i++) {
+        char id[16], text[1024];
+        snprintf(id, sizeof(id), "R-%d", 100 + i);
+        snprintf(text, sizeof(text), "%s Ref %d.", paragraph(3), i); /* under 64 shingles: all kept */
+        char *sec = section_with("origin=\"ai-draft\" engine=\"embedded:pocketsphinx\"", "observations", text);
+        form_parts p = {.id = id, .sections = sec};
+        cr_assert_eq(save_parts(&p, NULL), CASESCRIBE_OK, "%d: %s", i, casescribe_last_error());
+        free(sec);
+    }
+    char *sec = section_with("origin=\"human\"", "notes", paragraph(3));
+    form_parts p = {.id = "R-2", .sections = sec};
+    cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_ELAUNDER, "%s", casescribe_last_error());
+    free(sec);
 }
 
 /* ---- journal content ----------------------------------------------------- */

@@ -20,7 +20,7 @@ extern const unsigned int cs_form_schema_len;
  * time. A compiled xmlSchema is read-only during validation, so threads share
  * it, each with its own validation context.
  * ------------------------------------------------------------------------ */
-static pthread_once_t schema_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t schema_lock = PTHREAD_MUTEX_INITIALIZER;
 static xmlSchemaPtr schema;
 
 static void ignore_structured_error(void *user, xmlErrorPtr err)
@@ -29,15 +29,24 @@ static void ignore_structured_error(void *user, xmlErrorPtr err)
     (void)err;
 }
 
-static void compile_schema(void)
+/* The compiled schema, compiled on first use. Not pthread_once: a compile
+ * that failed for want of memory is tried again on the next call. */
+static xmlSchemaPtr compiled_schema(void)
 {
-    xmlSchemaParserCtxtPtr pctxt =
-        xmlSchemaNewMemParserCtxt((const char *)cs_form_schema, (int)cs_form_schema_len);
-    if (pctxt == NULL)
-        return;
-    xmlSchemaSetParserStructuredErrors(pctxt, ignore_structured_error, NULL);
-    schema = xmlSchemaParse(pctxt);
-    xmlSchemaFreeParserCtxt(pctxt);
+    if (pthread_mutex_lock(&schema_lock) != 0)
+        return NULL;
+    if (schema == NULL) {
+        xmlSchemaParserCtxtPtr pctxt =
+            xmlSchemaNewMemParserCtxt((const char *)cs_form_schema, (int)cs_form_schema_len);
+        if (pctxt != NULL) {
+            xmlSchemaSetParserStructuredErrors(pctxt, ignore_structured_error, NULL);
+            schema = xmlSchemaParse(pctxt);
+            xmlSchemaFreeParserCtxt(pctxt);
+        }
+    }
+    xmlSchemaPtr s = schema;
+    pthread_mutex_unlock(&schema_lock);
+    return s;
 }
 
 /* Keeps the first validation error. libxml2 quotes offending values in some
@@ -68,16 +77,22 @@ static void keep_first_error(void *user, xmlErrorPtr err)
 
 static int32_t validate(xmlDocPtr doc)
 {
-    pthread_once(&schema_once, compile_schema);
-    if (schema == NULL)
-        return cs_fail(CASESCRIBE_EINTERNAL, "the embedded form schema did not compile");
-    xmlSchemaValidCtxtPtr vctxt = xmlSchemaNewValidCtxt(schema);
+    xmlError host_error;
+    cs_xml_host_error_save(&host_error);
+    xmlSchemaPtr compiled = compiled_schema();
+    xmlSchemaValidCtxtPtr vctxt = compiled != NULL ? xmlSchemaNewValidCtxt(compiled) : NULL;
+    struct first_error fe = {{0}, 0};
+    int rc = -1;
+    if (vctxt != NULL) {
+        xmlSchemaSetValidStructuredErrors(vctxt, keep_first_error, &fe);
+        rc = xmlSchemaValidateDoc(vctxt, doc);
+        xmlSchemaFreeValidCtxt(vctxt);
+    }
+    cs_xml_host_error_restore(&host_error);
+    if (compiled == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "the embedded form schema could not be compiled (out of memory?)");
     if (vctxt == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory validating the form");
-    struct first_error fe = {{0}, 0};
-    xmlSchemaSetValidStructuredErrors(vctxt, keep_first_error, &fe);
-    int rc = xmlSchemaValidateDoc(vctxt, doc);
-    xmlSchemaFreeValidCtxt(vctxt);
     if (rc == 0)
         return CASESCRIBE_OK;
     if (rc < 0)
@@ -184,7 +199,8 @@ static int decode_section_stamp(cs_section_stamp *s, xmlNodePtr n)
     int rc = copy_attr(&s->id, n, "id") | copy_attr(&origin, n, "origin") | copy_attr(&s->engine, n, "engine") |
              copy_attr(&s->model, n, "model") | copy_attr(&s->reviewed_by, n, "reviewed-by") |
              copy_attr(&s->reviewed_at, n, "reviewed-at") | copy_attr(&s->review, n, "review") |
-             copy_attr(&s->digest, n, "digest") | copy_attr(&s->fingerprint, n, "fingerprint");
+             copy_attr(&s->digest, n, "digest") | copy_attr(&s->fingerprint, n, "fingerprint") |
+             copy_attr(&s->text_mac, n, "text-mac");
     if (origin != NULL)
         cs_origin_parse(&s->origin, origin);
     free(origin);
@@ -464,6 +480,7 @@ static void render_section_stamp(struct builder *b, xmlNodePtr parent, const cs_
     add_attr(b, n, "review", s->review);
     add_attr(b, n, "digest", s->digest);
     add_attr(b, n, "fingerprint", s->fingerprint);
+    add_attr(b, n, "text-mac", s->text_mac);
     if (s->consent_withdrawn)
         add_attr(b, n, "consent-withdrawn", "true");
 }

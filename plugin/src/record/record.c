@@ -14,6 +14,7 @@ static void free_section_stamp(cs_section_stamp *s)
     free(s->review);
     free(s->digest);
     free(s->fingerprint);
+    free(s->text_mac);
 }
 
 static void free_consent_stamp(cs_consent_stamp *c)

@@ -30,7 +30,8 @@ typedef struct cs_section_stamp {
     cs_origin origin;
     char *engine, *model, *reviewed_by, *reviewed_at, *review;
     char *digest;      /* "sha256:<hex>" */
-    char *fingerprint; /* "mh1:..." for AI sections, else NULL */
+    char *fingerprint; /* "mh1:..." for AI sections of CS_FP_MIN_WORDS words or more, else NULL */
+    char *text_mac;    /* "tm1:..." for AI sections, else NULL (see cs_text_mac) */
     int consent_withdrawn;
 } cs_section_stamp;
 
