@@ -2,6 +2,7 @@
  * refused by name), decoding into the model, encoding, and canonical digests
  * that depend on content only. */
 #include <criterion/criterion.h>
+#include <libxml/parser.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -239,4 +240,25 @@ Test(record, time_parsing)
     char buf[21];
     cs_format_time(buf, 1793614560);
     cr_expect_str_eq(buf, "2026-11-02T10:16:00Z");
+}
+
+/* Schema validation errors go to our own handler, and the host's last
+ * libxml2 error is left as the host had it. */
+Test(record, schema_errors_leave_the_hosts_last_error_alone)
+{
+    xmlResetLastError();
+    xmlFreeDoc(xmlReadMemory("<host><oops></host>", 19, "host.xml", NULL, XML_PARSE_NOERROR));
+    xmlErrorPtr before = xmlGetLastError();
+    cr_assert_not_null(before, "control: the host's parse left an error");
+    int code = before->code, line = before->line;
+    form_parts p = {.extra = "<unknown/>"};
+    char *xml = form_make(&p);
+    expect_refused(xml, CASESCRIBE_ESCHEMA, "unknown");
+    free(xml);
+    xmlErrorPtr after = xmlGetLastError();
+    cr_assert_not_null(after);
+    cr_expect_eq(after->code, code, "the host's error code changed");
+    cr_expect_eq(after->line, line);
+    cr_expect(after->file != NULL && strcmp(after->file, "host.xml") == 0, "the host's error file changed");
+    xmlResetLastError();
 }

@@ -562,10 +562,20 @@ int32_t cs_xml_parse(xmlDocPtr *out, const uint8_t *buf, size_t len, size_t max_
      * we return: put back what the host had, so that its xmlGetLastError()
      * neither changes nor dangles. */
     xmlError host_error;
-    memset(&host_error, 0, sizeof(host_error));
-    xmlCopyError(&xmlLastError, &host_error);
+    cs_xml_host_error_save(&host_error);
     rc = parse_bytes(out, buf, len);
-    xmlCopyError(&host_error, &xmlLastError);
-    xmlResetError(&host_error);
+    cs_xml_host_error_restore(&host_error);
     return rc;
+}
+
+void cs_xml_host_error_save(xmlError *saved)
+{
+    memset(saved, 0, sizeof(*saved));
+    xmlCopyError(&xmlLastError, saved);
+}
+
+void cs_xml_host_error_restore(xmlError *saved)
+{
+    xmlCopyError(saved, &xmlLastError);
+    xmlResetError(saved);
 }

@@ -19,4 +19,11 @@
  * CASESCRIBE_ENOMEM, with a message naming the line where libxml2 gave one. */
 int32_t cs_xml_parse(xmlDocPtr *out, const uint8_t *buf, size_t len, size_t max_bytes);
 
+/* libxml2 copies every error it raises (parse, schema, C14N) into the
+ * calling thread's xmlLastError, which belongs to the host as much as to
+ * us. Save it before calling libxml2 and put it back after, so that the
+ * host's xmlGetLastError() neither changes nor points at freed memory. */
+void cs_xml_host_error_save(xmlError *saved);
+void cs_xml_host_error_restore(xmlError *saved);
+
 #endif
