@@ -60,6 +60,8 @@ static const struct {
 
 int32_t casescribe_constant(int64_t *value_out, const char *name)
 {
+    if (value_out != NULL)
+        *value_out = 0;
     if (value_out == NULL || name == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "value_out and name are required");
     for (size_t i = 0; i < sizeof(constants) / sizeof(*constants); i++) {

@@ -199,8 +199,9 @@ int32_t casescribe_keygen(char **key_id_out, casescribe_ctx *ctx, uint32_t flags
 
 int32_t casescribe_public_key(char **pem_out, casescribe_ctx *ctx)
 {
+    if (pem_out != NULL)
+        *pem_out = NULL;
     if (pem_out == NULL || ctx == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_public_key: NULL argument");
-    *pem_out = NULL;
     return cs_keyring_current_pem(ctx->keys, pem_out);
 }

@@ -45,9 +45,10 @@ uint64_t casescribe_journal_truncated_bytes(const casescribe_ctx *ctx)
 
 int32_t casescribe_journal_entry_get(casescribe_journal_entry **entry_out, casescribe_ctx *ctx, uint64_t seq)
 {
+    if (entry_out != NULL)
+        *entry_out = NULL;
     if (entry_out == NULL || ctx == NULL || seq == 0)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_journal_entry_get: NULL argument or seq 0");
-    *entry_out = NULL;
     cs_clear_error();
     casescribe_journal_entry *e = calloc(1, sizeof(*e));
     if (e == NULL)

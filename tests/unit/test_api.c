@@ -96,6 +96,36 @@ Test(api, null_arguments_are_refused_not_crashed_on)
     cr_expect_eq(casescribe_journal_truncated_bytes(NULL), 0);
 }
 
+/* A caller that ignores the status must never see a stale pointer: every
+ * output is cleared before any check can fail. */
+Test(api, outputs_are_cleared_on_every_failure)
+{
+    uint8_t junk = 0;
+    uint8_t *out = &junk;
+    size_t len = 99;
+    cr_expect_eq(casescribe_save(&out, &len, NULL, "xml", NULL, (const uint8_t *)"x", 1), CASESCRIBE_EINVAL);
+    cr_expect_null(out);
+    cr_expect_eq(len, 0);
+    char *pem = (char *)&junk;
+    cr_expect_eq(casescribe_public_key(&pem, NULL), CASESCRIBE_EINVAL);
+    cr_expect_null(pem);
+    casescribe_journal_entry *e = (casescribe_journal_entry *)&junk;
+    cr_expect_eq(casescribe_journal_entry_get(&e, NULL, 1), CASESCRIBE_EINVAL);
+    cr_expect_null(e);
+    int64_t value = 42;
+    cr_expect_eq(casescribe_constant(&value, "NO_SUCH_CONSTANT"), CASESCRIBE_ENOTFOUND);
+    cr_expect_eq(value, 0);
+    value = 42;
+    cr_expect_eq(casescribe_constant(&value, NULL), CASESCRIBE_EINVAL);
+    cr_expect_eq(value, 0);
+    char *report = (char *)&junk;
+    cr_expect_eq(casescribe_verify(&report, NULL, "xml", (const uint8_t *)"x", 1), CASESCRIBE_EINVAL);
+    cr_expect_null(report);
+    casescribe_record *rec = (casescribe_record *)&junk;
+    cr_expect_neq(casescribe_record_open(&rec, "no-such-adapter", (const uint8_t *)"x", 1), CASESCRIBE_OK);
+    cr_expect_null(rec);
+}
+
 Test(api, a_missing_home_is_not_created_unless_asked)
 {
     casescribe_ctx_options opts;
