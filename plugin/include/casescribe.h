@@ -117,7 +117,9 @@ CASESCRIBE_EXTERN int32_t casescribe_constant(int64_t *value_out, const char *na
  * A context is one open home folder: the signing keys (keys/), the journal
  * (journal.log) and later the job spool and team policies. Open one per
  * process and share it: every function taking a context may be called from
- * many threads at once, and several processes may open the same home.
+ * many threads at once, and several processes may open the same home. A
+ * context does not cross fork(): a child process opens its own (a save
+ * through the parent's context in a child fails with EINVAL).
  * ------------------------------------------------------------------------ */
 typedef struct casescribe_ctx casescribe_ctx;
 
@@ -202,9 +204,11 @@ CASESCRIBE_EXTERN int32_t casescribe_actor_init(casescribe_actor *actor, uint32_
  * form urn:casescribe:form:1, see schemas/form-1.xsd).
  *
  * The steps, in this order: decode and validate the payload; apply the
- * team's policy; check consent for every AI section (fail closed); on a
- * final save, refuse AI text nobody has reviewed; refuse "human" sections
- * whose text matches AI text drafted on this home; stamp (digests, chain to
+ * team's policy (once team policies exist); check consent for every AI
+ * section (fail closed); on a final save, refuse AI text nobody has
+ * reviewed; refuse "human" sections that copy AI text (the previous
+ * version's AI sections, the AI sections beside them, any AI text drafted
+ * on this home) and AI text whose engine or model was changed; stamp (digests, chain to
  * the previous version, Ed25519 signature); append to the journal and make
  * it durable; encode the stamped payload. The save never waits for AI work.
  *

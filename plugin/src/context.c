@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -67,10 +68,17 @@ static int32_t make_folders(const char *path)
             continue;
         char saved = *p;
         *p = '\0';
-        if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
+        int made = mkdir(copy, 0700) == 0;
+        if (!made && errno != EEXIST) {
             int e = errno;
             free(copy);
             return cs_fail(CASESCRIBE_EIO, "cannot create the home folder %s: %s", path, strerror(e));
+        }
+        /* A new folder exists after a crash only once its parent is synced. */
+        if (made && cs_fsync_parent(copy) != 0) {
+            int e = errno;
+            free(copy);
+            return cs_fail(CASESCRIBE_EIO, "cannot sync the folder holding %s: %s", path, strerror(e));
         }
         *p = saved;
         if (saved == '\0')
@@ -115,6 +123,8 @@ int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_optio
         return cs_fail(CASESCRIBE_EINVAL, "options not initialised: call casescribe_ctx_options_init first");
     cs_clear_error();
     casescribe_ctx *ctx = calloc(1, sizeof(*ctx));
+    if (ctx != NULL)
+        ctx->pid = getpid();
     if (ctx == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     ctx->flags = opts != NULL ? opts->flags : 0;

@@ -3,6 +3,7 @@
 #define CS_CONTEXT_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "casescribe.h"
 #include "journal/index.h"
@@ -19,6 +20,7 @@ struct casescribe_ctx {
     cs_index *index;            /* read and changed only under the journal lock */
     int index_stale;            /* an entry could not be indexed (out of memory): rebuild before use */
     uint8_t fp_secret[CS_FP_SECRET_LEN];
+    pid_t pid;                  /* the process that opened it: a forked child shares its journal lock */
 };
 
 /* The journal visitor that feeds the index: an entry the index cannot take

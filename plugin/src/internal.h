@@ -36,6 +36,10 @@ void cs_format_time(char out[21], int64_t epoch_seconds);
  * success, -1 when the text is not such a time. */
 int cs_parse_time(int64_t *out, const char *text);
 
+/* fsync()s the folder that holds `path`, so that a file or folder just
+ * created or renamed there survives a crash. Returns 0, or -1 with errno. */
+int cs_fsync_parent(const char *path);
+
 /* A growing text buffer for reports. After an allocation failure it stays
  * failed and cs_buf_take returns NULL, so callers check once at the end. */
 typedef struct cs_buf {

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "adapter.h"
 #include "consent/consent.h"
@@ -60,6 +61,11 @@ static int32_t check_arguments(uint8_t **out, size_t *out_len, casescribe_ctx *c
 {
     if (out == NULL || out_len == NULL || ctx == NULL || actor == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_save: out, out_len, ctx and actor are required");
+    /* flock() belongs to the open file, which a forked child shares with
+     * its parent: both would hold the journal lock at once. */
+    if (ctx->pid != getpid())
+        return cs_fail(CASESCRIBE_EINVAL, "this context was opened by another process (before a fork): open a new "
+                                          "context in this process");
     if (actor->struct_size < offsetof(casescribe_actor, role) + sizeof(const char *) ||
         actor->struct_size > sizeof(casescribe_actor) || actor->reserved != 0)
         return cs_fail(CASESCRIBE_EINVAL, "actor not initialised: call casescribe_actor_init first");

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <unistd.h>
 
 /* One message per thread, so that a host's threads never read each other's
  * errors (libgit2 does the same). Fixed size: setting an error never fails. */
@@ -181,4 +185,22 @@ void cs_buf_free(cs_buf *b)
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+}
+
+int cs_fsync_parent(const char *path)
+{
+    char *copy = cs_strdup(path);
+    if (copy == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(copy);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -198,4 +200,26 @@ Test(api, last_error_is_per_thread)
     cr_expect_not_null(saw_own, "thread B sees its own error");
     cr_expect(strstr(casescribe_last_error(), "THREAD_A_ONLY") != NULL, "thread A still sees its own error: %s",
               casescribe_last_error());
+}
+
+/* A context does not cross fork(): the child would share the parent's
+ * journal lock. */
+Test(api, a_context_is_refused_in_a_forked_child)
+{
+    test_home h;
+    home_open(&h, 0);
+    form_parts p = {0};
+    char *xml = form_make(&p);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int32_t rc = save_as(h.ctx, xml, NULL);
+        _exit(rc == CASESCRIBE_EINVAL && strstr(casescribe_last_error(), "fork") != NULL ? 0 : 1);
+    }
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child's save was not refused");
+    cr_expect_eq(save_as(h.ctx, xml, NULL), CASESCRIBE_OK, "the parent still saves: %s", casescribe_last_error());
+    free(xml);
+    home_close(&h);
 }

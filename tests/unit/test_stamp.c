@@ -182,3 +182,49 @@ Test(stamp, a_public_key_pem_must_be_ed25519)
     cr_expect_null(k);
     cr_expect_eq(cs_keyring_from_pem(&k, NULL, 0), CASESCRIBE_EINVAL);
 }
+
+static char *current_key_id(casescribe_ctx *ctx, const char *xml)
+{
+    char *out = NULL;
+    cr_assert_eq(save_as(ctx, xml, &out), CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_record *rec = NULL;
+    cr_assert_eq(casescribe_record_open(&rec, "xml", (uint8_t *)out, strlen(out)), CASESCRIBE_OK);
+    char *id = strdup(casescribe_record_key_id(rec));
+    casescribe_record_free(rec);
+    casescribe_free(out);
+    return id;
+}
+
+Test(stamp, rotation_retires_the_old_private_key_and_other_contexts_follow_it)
+{
+    test_home h;
+    home_open(&h, 0);
+    /* A second context on the same home: another process, as far as the
+     * library can tell. It has loaded the first key already. */
+    casescribe_ctx *other = NULL;
+    casescribe_ctx_options opts;
+    casescribe_ctx_options_init(&opts, sizeof(opts));
+    opts.home = h.path;
+    cr_assert_eq(casescribe_ctx_open(&other, &opts), CASESCRIBE_OK);
+    form_parts a = {.id = "R-a"}, b = {.id = "R-b"};
+    char *xa = form_make(&a), *xb = form_make(&b);
+    char *old_id = current_key_id(other, xa);
+    char *new_id = NULL;
+    cr_assert_eq(casescribe_keygen(&new_id, h.ctx, CASESCRIBE_KEYGEN_ROTATE), CASESCRIBE_OK);
+    cr_assert_str_neq(old_id, new_id);
+    char *seen = current_key_id(other, xb);
+    cr_expect_str_eq(seen, new_id, "the other context still signs with the retired key");
+    char *old_priv = key_file(&h, old_id, "key"), *old_pub = key_file(&h, old_id, "pub");
+    struct stat st;
+    cr_expect_neq(stat(old_priv, &st), 0, "the retired private key is still on disk");
+    cr_expect_eq(stat(old_pub, &st), 0, "the retired public key must stay, for old records");
+    free(old_priv);
+    free(old_pub);
+    free(old_id);
+    free(seen);
+    free(xa);
+    free(xb);
+    casescribe_free(new_id);
+    casescribe_ctx_close(other);
+    home_close(&h);
+}

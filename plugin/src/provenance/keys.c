@@ -30,6 +30,9 @@ struct cs_keyring {
     char *home; /* NULL for a keyring made from a PEM */
     EVP_PKEY *signer;
     char signer_id[CS_KEY_ID_MAX];
+    /* keys/current as it was when the signer was loaded: another process's
+     * rotation changes it, and the next signature then uses the new key. */
+    struct stat current_st;
     struct pubkey *pubs;
     size_t n_pubs;
 };
@@ -81,27 +84,15 @@ static int32_t read_small_file(char **out, size_t *len, const char *path, int pr
     return CASESCRIBE_OK;
 }
 
-static int fsync_folder_of(const char *path)
-{
-    char *copy = cs_strdup(path);
-    if (copy == NULL)
-        return -1;
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(copy);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 int32_t cs_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode)
 {
     char tmp[4096];
-    int w = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+    int w = snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
     if (w < 0 || (size_t)w >= sizeof(tmp))
         return cs_fail(CASESCRIBE_EINVAL, "path too long: %s", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, (mode_t)mode);
+    /* A fresh name made with O_EXCL (and mode 0600 until the fchmod below):
+     * never a file someone placed there, never a link followed. */
+    int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
         return cs_fail(CASESCRIBE_EIO, "cannot create %s: %s", tmp, strerror(errno));
     const char *p = data;
@@ -117,7 +108,7 @@ int32_t cs_write_file_atomic(const char *path, const void *data, size_t len, uns
     }
     int ok = left == 0 && fchmod(fd, (mode_t)mode) == 0 && fsync(fd) == 0;
     ok = (close(fd) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0 || fsync_folder_of(path) != 0) {
+    if (!ok || rename(tmp, path) != 0 || cs_fsync_parent(path) != 0) {
         int e = errno;
         unlink(tmp);
         return cs_fail(CASESCRIBE_EIO, "cannot write %s: %s", path, strerror(e));
@@ -212,6 +203,25 @@ static int32_t load_public_keys(cs_keyring *k)
 }
 
 /* Loads the key named in keys/current as the signer. Caller holds k->lock. */
+/* 1 when keys/current is no longer the file the signer was loaded from. */
+static int current_changed(const cs_keyring *k)
+{
+    char path[4096];
+    struct stat st;
+    if (keys_path(path, sizeof(path), k->home, "current") != CASESCRIBE_OK || stat(path, &st) != 0)
+        return 0; /* nothing to reload from: keep what we have */
+    return st.st_ino != k->current_st.st_ino || st.st_dev != k->current_st.st_dev ||
+           st.st_size != k->current_st.st_size || st.st_mtim.tv_sec != k->current_st.st_mtim.tv_sec ||
+           st.st_mtim.tv_nsec != k->current_st.st_mtim.tv_nsec;
+}
+
+static void remember_current(cs_keyring *k)
+{
+    char path[4096];
+    if (keys_path(path, sizeof(path), k->home, "current") != CASESCRIBE_OK || stat(path, &k->current_st) != 0)
+        memset(&k->current_st, 0, sizeof(k->current_st));
+}
+
 static int32_t load_signer(cs_keyring *k)
 {
     char path[4096];
@@ -237,16 +247,19 @@ static int32_t load_signer(cs_keyring *k)
     if (rc == CASESCRIBE_OK)
         rc = read_small_file(&pem, &len, path, 1);
     if (rc == CASESCRIBE_OK) {
+        char got[CS_KEY_ID_MAX];
         EVP_PKEY *pkey = pem_to_key(pem, len, 1);
         if (pkey == NULL)
             rc = cs_fail(CASESCRIBE_EKEY, "%s is not an Ed25519 private key", path);
-        else if ((rc = key_id_of(k->signer_id, pkey)) == CASESCRIBE_OK && strcmp(k->signer_id, id) != 0)
-            rc = cs_fail(CASESCRIBE_EKEY, "%s holds key %s, not %s", path, k->signer_id, id);
+        else if ((rc = key_id_of(got, pkey)) == CASESCRIBE_OK && strcmp(got, id) != 0)
+            rc = cs_fail(CASESCRIBE_EKEY, "%s holds key %s, not %s", path, got, id);
         if (rc == CASESCRIBE_OK)
             rc = add_public(k, pkey);
         if (rc == CASESCRIBE_OK) {
             EVP_PKEY_free(k->signer);
             k->signer = pkey;
+            memcpy(k->signer_id, got, sizeof(got));
+            remember_current(k);
         } else {
             EVP_PKEY_free(pkey);
         }
@@ -329,8 +342,12 @@ static int32_t make_keys_folder(const char *home)
     int32_t rc = keys_path(dir, sizeof(dir), home, NULL);
     if (rc != CASESCRIBE_OK)
         return rc;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+    if (mkdir(dir, 0700) == 0) {
+        if (cs_fsync_parent(dir) != 0)
+            return cs_fail(CASESCRIBE_EIO, "cannot sync the home holding %s: %s", dir, strerror(errno));
+    } else if (errno != EEXIST) {
         return cs_fail(CASESCRIBE_EIO, "cannot create %s: %s", dir, strerror(errno));
+    }
     return CASESCRIBE_OK;
 }
 
@@ -412,9 +429,19 @@ int32_t cs_keyring_generate(cs_keyring *k, const char *home, int rotate, char **
     if (rc == CASESCRIBE_OK)
         rc = add_public(k, pkey);
     if (rc == CASESCRIBE_OK) {
+        /* The old private key has no more work: records it signed verify
+         * with its public key, which stays. Left on disk it could still
+         * sign, so it goes. */
+        if (k->signer != NULL && strcmp(k->signer_id, id) != 0) {
+            char name[CS_KEY_ID_MAX + 8];
+            snprintf(name, sizeof(name), "%s.key", k->signer_id);
+            if (keys_path(path, sizeof(path), home, name) == CASESCRIBE_OK && unlink(path) == 0)
+                (void)cs_fsync_parent(path);
+        }
         EVP_PKEY_free(k->signer);
         k->signer = pkey;
         memcpy(k->signer_id, id, sizeof(id));
+        remember_current(k);
         pkey = NULL;
         if (key_id_out != NULL && (*key_id_out = cs_strdup(id)) == NULL)
             rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
@@ -429,8 +456,8 @@ int32_t cs_keyring_signer(cs_keyring *k, EVP_PKEY **pkey, char key_id[CS_KEY_ID_
     *pkey = NULL;
     pthread_mutex_lock(&k->lock);
     int32_t rc = CASESCRIBE_OK;
-    if (k->signer == NULL && k->home != NULL)
-        rc = load_signer(k); /* a key made by another process since open */
+    if (k->home != NULL && (k->signer == NULL || current_changed(k)))
+        rc = load_signer(k); /* a key made or rotated by another process since */
     if (rc == CASESCRIBE_OK && k->signer == NULL)
         rc = cs_fail(CASESCRIBE_EKEY, "this home has no signing key yet: run `casescribe keygen`");
     if (rc == CASESCRIBE_OK && EVP_PKEY_up_ref(k->signer) == 1) {
