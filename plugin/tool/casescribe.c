@@ -69,13 +69,40 @@ static int read_file(const char *path, uint8_t **out, size_t *len)
     return 0;
 }
 
+/* Writes the stamped record beside its final name, syncs it and renames it
+ * into place: the save is already journalled, so a half-written output
+ * file would leave the worker with a record the home no longer accepts. */
+static mode_t current_umask(void)
+{
+    mode_t m = umask(0);
+    umask(m);
+    return m;
+}
+
 static int write_file(const char *path, const uint8_t *data, size_t len)
 {
-    FILE *f = fopen(path, "wb");
-    int ok = f != NULL && fwrite(data, 1, len, f) == len;
-    ok = (f != NULL && fclose(f) == 0) && ok;
-    if (!ok)
+    size_t n = strlen(path) + 16;
+    char *tmp = malloc(n);
+    if (tmp == NULL) {
+        fprintf(stderr, "casescribe: out of memory\n");
+        return -1;
+    }
+    snprintf(tmp, n, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    int ok = f != NULL && fwrite(data, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0 &&
+             fchmod(fileno(f), 0644 & ~current_umask()) == 0;
+    if (f != NULL)
+        ok = fclose(f) == 0 && ok;
+    else if (fd >= 0)
+        close(fd);
+    ok = ok && rename(tmp, path) == 0;
+    if (!ok) {
         fprintf(stderr, "casescribe: cannot write %s: %s\n", path, strerror(errno));
+        if (fd >= 0)
+            unlink(tmp);
+    }
+    free(tmp);
     return ok ? 0 : -1;
 }
 
