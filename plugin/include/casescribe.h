@@ -215,6 +215,9 @@ CASESCRIBE_EXTERN int32_t casescribe_actor_init(casescribe_actor *actor, uint32_
  * On success *out / *out_len hold the stamped payload: store it as the
  * record, and send it back unchanged (but for your edits) on the next save,
  * since its provenance chains the versions. Free *out with casescribe_free().
+ * Sending the same save again (same payload, same actor) after the reply
+ * was lost gives back the same stamped bytes, without a second journal
+ * entry; a repeat cannot be remade once the signing key has been rotated.
  * Errors: EINVAL, ENOMEM, ETOOBIG, EPARSE, ESCHEMA, ENOTFOUND (adapter),
  * ECONSENT, EREVIEW, ELAUNDER, EKEY, EVERIFY (the incoming provenance was
  * altered), ECONFLICT (a newer version was saved meanwhile), EJOURNAL, EIO.

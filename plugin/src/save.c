@@ -43,6 +43,10 @@ struct save {
     const cs_adapter *adapter;
     uint8_t *out;             /* the encoded, stamped payload */
     size_t out_len;
+    /* Set when this save repeats the one that made the record's latest
+     * version (the host lost the reply): it is stamped again exactly as
+     * then, and not journalled twice. */
+    const cs_index_head *retry_of;
 };
 
 static void save_free(struct save *s)
@@ -131,6 +135,11 @@ static int only_withdrawn(const cs_consent_stamp *stamps, size_t n, int external
 static int32_t step_consent(struct save *s)
 {
     const cs_record *r = s->record;
+    cs_consent_stamps_free(s->consent, s->n_consent);
+    free(s->consent_withdrawn);
+    s->consent = NULL;
+    s->n_consent = 0;
+    s->consent_withdrawn = NULL;
     int32_t rc = cs_consent_evaluate(&s->consent, &s->n_consent, r, s->now);
     if (rc != CASESCRIBE_OK)
         return rc;
@@ -304,8 +313,25 @@ static int32_t check_laundering(struct save *s)
     return CASESCRIBE_OK;
 }
 
+/* A save the home has already journalled, sent again: it follows the
+ * version before the latest, its content digest and actor are the latest
+ * version's, and so is the version it follows. Ed25519 signatures are
+ * deterministic, so stamping it again with that version's time and key
+ * gives the very bytes the host lost; sign() checks they match. */
+static const cs_index_head *repeated_save(const struct save *s, const char *follows)
+{
+    const cs_provenance *p = s->record->provenance;
+    const cs_index_head *h = cs_index_head_of(s->ctx->index, s->record->id);
+    uint32_t follows_version = p != NULL ? p->version : 0; /* an unstamped form "follows" version 0 */
+    if (h == NULL || follows_version + 1 != h->version || strcmp(follows, h->previous) != 0 ||
+        strcmp(s->digests.form, h->form) != 0 || strcmp(s->actor->user_id, h->actor) != 0)
+        return NULL;
+    return h;
+}
+
 /* Version and previous digest: the incoming provenance must be genuine and,
- * when this home knows the record, must be its latest version. */
+ * when this home knows the record, must be its latest version (or the one
+ * before, when the save is a repeat of the latest). */
 static int32_t chain(struct save *s, uint32_t *version, char previous[CS_DIGEST_LEN])
 {
     const cs_record *r = s->record;
@@ -315,6 +341,8 @@ static int32_t chain(struct save *s, uint32_t *version, char previous[CS_DIGEST_
     previous[0] = '\0';
     if (p == NULL) {
         *version = 1;
+        if (latest > 0 && (s->retry_of = repeated_save(s, "")) != NULL)
+            return CASESCRIBE_OK;
         if (latest > 0)
             return cs_fail(CASESCRIBE_ECONFLICT,
                            "record %s already has %u stamped version(s) on this home, but this payload carries no "
@@ -331,6 +359,11 @@ static int32_t chain(struct save *s, uint32_t *version, char previous[CS_DIGEST_
     EVP_PKEY_free(pub);
     if (rc != CASESCRIBE_OK)
         return rc;
+    if (latest > 0 && (p->version != latest || strcmp(previous, head) != 0) &&
+        (s->retry_of = repeated_save(s, previous)) != NULL) {
+        *version = latest;
+        return CASESCRIBE_OK;
+    }
     if (latest > 0 && (p->version != latest || strcmp(previous, head) != 0))
         return cs_fail(CASESCRIBE_ECONFLICT,
                        "record %s is at version %u on this home, but this copy follows version %u: reload the "
@@ -397,17 +430,42 @@ static int32_t build_provenance(struct save *s, uint32_t version, const char *pr
     return CASESCRIBE_OK;
 }
 
+static int32_t stale_copy(const struct save *s)
+{
+    const cs_index_head *h = s->retry_of;
+    return cs_fail(CASESCRIBE_ECONFLICT,
+                   "record %s is at version %u on this home, but this copy follows version %u: reload the record "
+                   "and apply the changes again",
+                   s->record->id, (unsigned)h->version, (unsigned)(h->version - 1));
+}
+
 static int32_t sign(struct save *s, uint32_t version, const char *previous)
 {
     EVP_PKEY *key = NULL;
     char key_id[CS_KEY_ID_MAX];
     int32_t rc = cs_keyring_signer(s->ctx->keys, &key, key_id);
+    if (rc == CASESCRIBE_OK && s->retry_of != NULL && strcmp(key_id, s->retry_of->key) != 0)
+        rc = stale_copy(s); /* the key was rotated since: that stamp cannot be remade */
     if (rc == CASESCRIBE_OK)
         rc = build_provenance(s, version, previous, key_id);
     if (rc == CASESCRIBE_OK)
         rc = cs_stamp_sign(s->stamp, key, s->record_digest);
+    if (rc == CASESCRIBE_OK && s->retry_of != NULL && strcmp(s->record_digest, s->retry_of->digest) != 0)
+        rc = stale_copy(s); /* same content, but not the same save (another role, team or library) */
     EVP_PKEY_free(key);
     return rc;
+}
+
+/* A repeated save is stamped as it was then: at that time, under the
+ * consent in force then. */
+static int32_t prepare_repeat(struct save *s, char previous[CS_DIGEST_LEN])
+{
+    int64_t then = 0;
+    if (cs_parse_time(&then, s->retry_of->time) != 0)
+        return stale_copy(s);
+    s->now = then;
+    snprintf(previous, CS_DIGEST_LEN, "%s", s->retry_of->previous);
+    return step_consent(s);
 }
 
 /* ---- 6. encode (prepared before 5 commits) ----------------------------- */
@@ -441,6 +499,11 @@ static json_t *journal_entry(const cs_provenance *p, const char *record_digest)
     }
     if (e == NULL) {
         json_decref(ai);
+        return NULL;
+    }
+    if (p->previous != NULL && json_object_set_new(e, "previous", json_string(p->previous)) != 0) {
+        json_decref(ai);
+        json_decref(e);
         return NULL;
     }
     /* json_object_set_new takes ai, even when it fails. */
@@ -485,11 +548,13 @@ static int32_t stamp_and_journal(struct save *s)
         rc = check_laundering(s);
     if (rc == CASESCRIBE_OK)
         rc = chain(s, &version, previous);
+    if (rc == CASESCRIBE_OK && s->retry_of != NULL)
+        rc = prepare_repeat(s, previous);
     if (rc == CASESCRIBE_OK)
         rc = sign(s, version, previous);
     if (rc == CASESCRIBE_OK)
         rc = step_encode(s);
-    if (rc == CASESCRIBE_OK)
+    if (rc == CASESCRIBE_OK && s->retry_of == NULL)
         rc = step_journal(s);
     cs_journal_unlock(s->ctx->journal);
     return rc;

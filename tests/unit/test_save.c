@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -536,8 +537,14 @@ Test(save, a_stale_copy_is_refused_as_a_conflict)
     char *v1 = NULL;
     form_parts p = {0};
     cr_assert_eq(save_parts(&p, &v1), CASESCRIBE_OK);
-    cr_assert_eq(save_as(home.ctx, v1, NULL), CASESCRIBE_OK, "v2 from v1: %s", casescribe_last_error());
-    cr_expect_eq(save_as(home.ctx, v1, NULL), CASESCRIBE_ECONFLICT, "v1 again must conflict");
+    char *edit_a = replace_once(v1, "My own analysis", "My first analysis");
+    char *edit_b = replace_once(v1, "My own analysis", "Another analysis");
+    cr_assert_eq(save_as(home.ctx, edit_a, NULL), CASESCRIBE_OK, "v2 from v1: %s", casescribe_last_error());
+    cr_expect_eq(save_as(home.ctx, edit_b, NULL), CASESCRIBE_ECONFLICT, "another edit of v1 must conflict");
+    assert_error_mentions("reload");
+    cr_expect_eq(save_as(home.ctx, v1, NULL), CASESCRIBE_ECONFLICT, "v1 unchanged is not v2: it must conflict");
+    free(edit_a);
+    free(edit_b);
     casescribe_free(v1);
 }
 
@@ -545,7 +552,71 @@ Test(save, a_known_record_without_provenance_is_a_conflict)
 {
     form_parts p = {0};
     cr_assert_eq(save_parts(&p, NULL), CASESCRIBE_OK);
-    cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_ECONFLICT);
+    form_parts other = {.sections = SECTION_HUMAN("analysis", "Something else entirely.")};
+    cr_expect_eq(save_parts(&other, NULL), CASESCRIBE_ECONFLICT);
+    assert_error_mentions("no provenance");
+}
+
+static uint64_t journal_entries(void)
+{
+    uint64_t n = 0;
+    cr_assert_eq(casescribe_journal_verify(&n, NULL, home.ctx), CASESCRIBE_OK, "%s", casescribe_last_error());
+    return n;
+}
+
+/* The host saved, the library journalled and replied, and the reply was
+ * lost (a crash, a timeout). Sending the same save again must give back
+ * the same stamped record, not refuse the record for ever. */
+Test(save, a_repeated_first_save_returns_the_same_stamp)
+{
+    char *xml = form_make(&(form_parts){0}), *first = NULL, *again = NULL;
+    cr_assert_eq(save_as(home.ctx, xml, &first), CASESCRIBE_OK, "%s", casescribe_last_error());
+    sleep(1); /* a repeat is stamped with the first save's time, not the clock */
+    cr_assert_eq(save_as(home.ctx, xml, &again), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_str_eq(again, first, "the repeat must give the very bytes of the first stamp");
+    cr_expect_eq(journal_entries(), 1, "a repeat is not journalled twice");
+    free(xml);
+    casescribe_free(first);
+    casescribe_free(again);
+}
+
+Test(save, a_repeated_later_save_returns_the_same_stamp_and_the_chain_goes_on)
+{
+    char *v1 = NULL, *v2 = NULL, *again = NULL, *v3 = NULL;
+    cr_assert_eq(save_parts(&(form_parts){0}, &v1), CASESCRIBE_OK);
+    char *edit = replace_once(v1, "My own analysis", "My revised analysis");
+    cr_assert_eq(save_as(home.ctx, edit, &v2), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(save_as(home.ctx, edit, &again), CASESCRIBE_OK, "repeat: %s", casescribe_last_error());
+    cr_expect_str_eq(again, v2);
+    cr_expect_eq(journal_entries(), 2);
+    cr_expect_eq(casescribe_verify(NULL, home.ctx, "xml", (uint8_t *)again, strlen(again)), CASESCRIBE_OK);
+    cr_expect_eq(save_as(home.ctx, again, &v3), CASESCRIBE_OK, "v3 from the repeat: %s", casescribe_last_error());
+    free(edit);
+    casescribe_free(v1);
+    casescribe_free(v2);
+    casescribe_free(again);
+    casescribe_free(v3);
+}
+
+Test(save, a_repeat_by_another_actor_or_after_rotation_is_a_conflict)
+{
+    char *xml = form_make(&(form_parts){0});
+    cr_assert_eq(save_as(home.ctx, xml, NULL), CASESCRIBE_OK);
+    casescribe_actor actor;
+    casescribe_actor_init(&actor, sizeof(actor));
+    actor.user_id = "sw-099";
+    uint8_t *out = NULL;
+    size_t len = 0;
+    cr_expect_eq(casescribe_save(&out, &len, home.ctx, "xml", &actor, (const uint8_t *)xml, strlen(xml)),
+                 CASESCRIBE_ECONFLICT, "another person's save is not a repeat");
+    actor.user_id = "sw-017";
+    actor.role = "team-manager";
+    cr_expect_eq(casescribe_save(&out, &len, home.ctx, "xml", &actor, (const uint8_t *)xml, strlen(xml)),
+                 CASESCRIBE_ECONFLICT, "another role gives another stamp: not a repeat");
+    cr_assert_eq(casescribe_keygen(NULL, home.ctx, CASESCRIBE_KEYGEN_ROTATE), CASESCRIBE_OK);
+    cr_expect_eq(save_as(home.ctx, xml, NULL), CASESCRIBE_ECONFLICT, "the old stamp cannot be remade after rotation");
+    cr_expect_eq(journal_entries(), 1);
+    free(xml);
 }
 
 Test(save, an_altered_incoming_provenance_is_refused)

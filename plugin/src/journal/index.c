@@ -10,8 +10,7 @@
 
 struct record_head {
     char *id;
-    uint32_t version;
-    char digest[CS_DIGEST_LEN];
+    cs_index_head head;
 };
 
 /* An inverted index from each keyed shingle hash to the AI prints holding
@@ -103,7 +102,13 @@ static int grow_heads(cs_index *ix)
     return 0;
 }
 
-static int32_t set_head(cs_index *ix, const char *id, uint32_t version, const char *digest)
+static void copy_field(char *dst, size_t n, const json_t *entry, const char *key)
+{
+    const char *v = json_string_value(json_object_get(entry, key));
+    snprintf(dst, n, "%s", v != NULL && strlen(v) < n ? v : "");
+}
+
+static int32_t set_head(cs_index *ix, const char *id, uint32_t version, const json_t *entry)
 {
     if ((ix->n_heads + 1) * 2 > ix->cap_heads && grow_heads(ix) != 0)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
@@ -112,11 +117,17 @@ static int32_t set_head(cs_index *ix, const char *id, uint32_t version, const ch
         if ((h->id = cs_strdup(id)) == NULL)
             return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
         ix->n_heads++;
-    } else if (version < h->version) {
+    } else if (version < h->head.version) {
         return CASESCRIBE_OK;
     }
-    h->version = version;
-    snprintf(h->digest, sizeof(h->digest), "%s", digest);
+    cs_index_head *d = &h->head;
+    d->version = version;
+    copy_field(d->digest, sizeof(d->digest), entry, "digest");
+    copy_field(d->previous, sizeof(d->previous), entry, "previous");
+    copy_field(d->form, sizeof(d->form), entry, "form");
+    copy_field(d->actor, sizeof(d->actor), entry, "actor");
+    copy_field(d->time, sizeof(d->time), entry, "time");
+    copy_field(d->key, sizeof(d->key), entry, "key");
     return CASESCRIBE_OK;
 }
 
@@ -257,7 +268,7 @@ int cs_index_visit(const json_t *entry, void *user)
     json_int_t version = json_integer_value(json_object_get(entry, "version"));
     if (record == NULL || digest == NULL || version <= 0 || version > UINT32_MAX)
         return cs_fail(CASESCRIBE_EJOURNAL, "a save entry in the journal lacks its record, version or digest");
-    int32_t rc = set_head(ix, record, (uint32_t)version, digest);
+    int32_t rc = set_head(ix, record, (uint32_t)version, entry);
     size_t i;
     json_t *ai;
     json_array_foreach(json_object_get(entry, "ai"), i, ai)
@@ -278,8 +289,14 @@ uint32_t cs_index_latest(const cs_index *ix, const char *record, const char **di
     if (h == NULL || h->id == NULL)
         return 0;
     if (digest != NULL)
-        *digest = h->digest;
-    return h->version;
+        *digest = h->head.digest;
+    return h->head.version;
+}
+
+const cs_index_head *cs_index_head_of(const cs_index *ix, const char *record)
+{
+    struct record_head *h = find_head(ix, record);
+    return h != NULL && h->id != NULL ? &h->head : NULL;
 }
 
 /* Orders fp's values by how many prints share them, rarest first. */

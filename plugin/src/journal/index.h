@@ -28,8 +28,22 @@ void cs_index_free(cs_index *ix);
  * Returns CASESCRIBE_ENOMEM or CASESCRIBE_EJOURNAL for a malformed entry. */
 int cs_index_visit(const json_t *entry, void *ix);
 
+/* What the journal says of a record's latest version: enough to tell a
+ * retry of that very save (the host lost the stamped copy) from a stale
+ * copy. Strings are "" when the entry did not hold them. */
+typedef struct cs_index_head {
+    uint32_t version;
+    char digest[72];   /* the record digest */
+    char previous[72]; /* the record digest of the version before, "" for version 1 */
+    char form[72];     /* the form digest */
+    char actor[129], time[32], key[64];
+} cs_index_head;
+
 /* The latest version saved of `record` (0 when none) and its record digest. */
 uint32_t cs_index_latest(const cs_index *ix, const char *record, const char **digest);
+
+/* The latest version's facts, or NULL when the record is not known. */
+const cs_index_head *cs_index_head_of(const cs_index *ix, const char *record);
 
 /* The stored AI fingerprint that `fp` (a human section's) copies most
  * closely, by cs_fingerprint_copies(), and that estimate in *similarity;
