@@ -218,11 +218,24 @@ static int32_t compute_fingerprints(struct save *s)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     for (size_t i = 0; i < r->n_sections; i++) {
         const cs_section *sec = &r->sections[i];
-        if (cs_fingerprint_compute(&s->prints[i], s->ctx->fp_secret, sec->text, sec->text_len) < 0 ||
-            cs_text_mac(s->macs[i], s->ctx->fp_secret, sec->text, sec->text_len) != 0)
+        if (cs_fingerprint_compute(&s->prints[i], s->ctx->fp_secret, sec->text, sec->text_len) < 0)
             return cs_fail(CASESCRIBE_ENOMEM, "out of memory fingerprinting section '%s'", sec->id);
     }
     return CASESCRIBE_OK;
+}
+
+/* The text MAC of section i, made when first needed (AI sections always,
+ * human ones only when the previous version had AI text in that section).
+ * NULL after an allocation failure. */
+static const char *mac_of(struct save *s, size_t i)
+{
+    const cs_section *sec = &s->record->sections[i];
+    if (s->macs[i][0] == '\0' && cs_text_mac(s->macs[i], s->ctx->fp_secret, sec->text, sec->text_len) != 0) {
+        s->macs[i][0] = '\0';
+        cs_fail(CASESCRIBE_ENOMEM, "out of memory fingerprinting section '%s'", sec->id);
+        return NULL;
+    }
+    return s->macs[i];
 }
 
 static int same_text(const char *a, const char *b)
@@ -243,7 +256,10 @@ static int32_t check_against_previous(struct save *s, size_t i)
         const cs_section_stamp *st = &p->sections[j];
         if (!cs_origin_is_ai(st->origin))
             continue;
-        int same = st->text_mac != NULL && strcmp(st->id, sec->id) == 0 && strcmp(st->text_mac, s->macs[i]) == 0;
+        const char *mac = st->text_mac != NULL && strcmp(st->id, sec->id) == 0 ? mac_of(s, i) : "";
+        if (mac == NULL)
+            return CASESCRIBE_ENOMEM;
+        int same = mac[0] != '\0' && strcmp(st->text_mac, mac) == 0;
         if (same && !cs_origin_is_ai(sec->origin))
             return cs_fail(CASESCRIBE_ELAUNDER,
                            "section '%s' is marked as written by a person, but it holds the text of the AI-drafted "
@@ -392,7 +408,7 @@ static int32_t fill_section_stamp(cs_section_stamp *st, const cs_section *sec, c
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     if (cs_origin_is_ai(sec->origin) && fp->count > 0 && cs_fingerprint_encode(&st->fingerprint, fp) != 0)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    if (cs_origin_is_ai(sec->origin) && dup_into(&st->text_mac, mac) != 0)
+    if (cs_origin_is_ai(sec->origin) && (mac == NULL || dup_into(&st->text_mac, mac) != 0))
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     return CASESCRIBE_OK;
 }
@@ -416,7 +432,8 @@ static int32_t build_provenance(struct save *s, uint32_t version, const char *pr
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     for (size_t i = 0; i < r->n_sections; i++, p->n_sections++) {
         int32_t rc = fill_section_stamp(&p->sections[i], &r->sections[i], s->digests.sections[i], &s->prints[i],
-                                        s->macs[i], s->consent_withdrawn[i]);
+                                        cs_origin_is_ai(r->sections[i].origin) ? mac_of(s, i) : NULL,
+                                        s->consent_withdrawn[i]);
         if (rc != CASESCRIBE_OK) {
             p->n_sections++;
             return rc;
