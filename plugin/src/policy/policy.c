@@ -1,0 +1,642 @@
+/* policy.c - reading, checking, changing and signing a team's policy file. */
+#include "policy/policy.h"
+
+#include <errno.h>
+#include <libxml/c14n.h>
+#include <libxml/xmlschemas.h>
+#include <openssl/err.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "xml/safe_parse.h"
+
+extern const unsigned char cs_policy_schema[];
+extern const unsigned int cs_policy_schema_len;
+
+/* The comment every file starts with. It is signed like the rest, so an
+ * admin who reads the file learns how to change it, and an edit shows. */
+static const char header_comment[] =
+    " CaseScribe team policy. Signed: change it with `casescribe team`, not by hand. ";
+
+static const struct {
+    const char *name;
+    uint32_t bit;
+} features[] = {
+    {"transcription", CS_FEATURE_TRANSCRIPTION},
+    {"ai-draft", CS_FEATURE_AI_DRAFT},
+    {"external-ai", CS_FEATURE_EXTERNAL_AI},
+    {"observation-tags", CS_FEATURE_OBSERVATION_TAGS},
+};
+#define N_FEATURES (sizeof(features) / sizeof(features[0]))
+
+uint32_t cs_policy_feature_bit(const char *name)
+{
+    for (size_t i = 0; name != NULL && i < N_FEATURES; i++)
+        if (strcmp(features[i].name, name) == 0)
+            return features[i].bit;
+    return 0;
+}
+
+const char *cs_policy_feature_name(uint32_t bit)
+{
+    for (size_t i = 0; i < N_FEATURES; i++)
+        if (features[i].bit == bit)
+            return features[i].name;
+    return NULL;
+}
+
+/* ---- the model ---------------------------------------------------------- */
+
+void cs_policy_free(cs_policy *p)
+{
+    if (p == NULL)
+        return;
+    free(p->team);
+    for (size_t i = 0; i < p->n_endpoints; i++)
+        free(p->endpoints[i]);
+    free(p->endpoints);
+    free(p->changed_by);
+    free(p->changed_at);
+    free(p->key_id);
+    free(p->problem);
+    free(p);
+}
+
+int cs_policy_valid_team(const char *team)
+{
+    size_t n = 0;
+    for (; team != NULL && team[n] != '\0'; n++)
+        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@+-", team[n]))
+            return 0;
+    return n >= 1 && n <= 128 && team[0] != '.';
+}
+
+int32_t cs_policy_defaults(cs_policy **out, const char *team)
+{
+    *out = NULL;
+    if (!cs_policy_valid_team(team))
+        return cs_fail(CASESCRIBE_EINVAL, "a team name is 1-128 characters of A-Z a-z 0-9 . _ : @ + - "
+                                          "and does not start with '.'");
+    cs_policy *p = calloc(1, sizeof(*p));
+    if (p == NULL || (p->team = cs_strdup(team)) == NULL) {
+        cs_policy_free(p);
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    }
+    *out = p; /* calloc gave the safe defaults: version 0, every feature off, 0 days, embedded */
+    return CASESCRIBE_OK;
+}
+
+int32_t cs_policy_path(char *out, size_t n, const char *home, const char *team)
+{
+    if (!cs_policy_valid_team(team))
+        return cs_fail(CASESCRIBE_EINVAL, "'%s' is not a valid team name", team != NULL ? team : "");
+    int w = snprintf(out, n, "%s/policy/%s.xml", home, team);
+    if (w < 0 || (size_t)w >= n)
+        return cs_fail(CASESCRIBE_EINVAL, "the home path is too long");
+    return CASESCRIBE_OK;
+}
+
+/* ---- the schema --------------------------------------------------------- */
+
+static pthread_mutex_t schema_lock = PTHREAD_MUTEX_INITIALIZER;
+static xmlSchemaPtr schema;
+
+static void ignore_error(void *user, xmlErrorPtr err)
+{
+    (void)user;
+    (void)err;
+}
+
+static void keep_first(void *user, xmlErrorPtr err)
+{
+    char *text = user;
+    if (text[0] == '\0' && err != NULL && err->message != NULL) {
+        snprintf(text, 256, "line %d: %s", err->line, err->message);
+        text[strcspn(text, "\n")] = '\0';
+    }
+}
+
+static int32_t validate(xmlDocPtr doc)
+{
+    xmlError host_error;
+    cs_xml_host_error_save(&host_error);
+    char first[256] = "";
+    int rc = -1;
+    pthread_mutex_lock(&schema_lock);
+    if (schema == NULL) {
+        xmlSchemaParserCtxtPtr pctxt =
+            xmlSchemaNewMemParserCtxt((const char *)cs_policy_schema, (int)cs_policy_schema_len);
+        if (pctxt != NULL) {
+            xmlSchemaSetParserStructuredErrors(pctxt, ignore_error, NULL);
+            schema = xmlSchemaParse(pctxt);
+            xmlSchemaFreeParserCtxt(pctxt);
+        }
+    }
+    xmlSchemaPtr compiled = schema;
+    pthread_mutex_unlock(&schema_lock);
+    xmlSchemaValidCtxtPtr vctxt = compiled != NULL ? xmlSchemaNewValidCtxt(compiled) : NULL;
+    if (vctxt != NULL) {
+        xmlSchemaSetValidStructuredErrors(vctxt, keep_first, first);
+        rc = xmlSchemaValidateDoc(vctxt, doc);
+        xmlSchemaFreeValidCtxt(vctxt);
+    }
+    cs_xml_host_error_restore(&host_error);
+    if (vctxt == NULL || rc < 0)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory validating a policy");
+    if (rc > 0)
+        return cs_fail(CASESCRIBE_ESCHEMA, "not a valid urn:casescribe:policy:1 file (%s)",
+                       first[0] ? first : "schema violation");
+    return CASESCRIBE_OK;
+}
+
+/* ---- signatures --------------------------------------------------------- */
+
+/* The signed bytes: C14N with comments of the document without <signature>. */
+static int32_t signed_bytes(uint8_t **out, size_t *len, xmlDocPtr doc)
+{
+    xmlChar *mem = NULL;
+    int size = xmlC14NDocDumpMemory(doc, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 1, &mem);
+    if (size < 0 || mem == NULL) {
+        xmlFree(mem);
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory canonicalising a policy");
+    }
+    *out = malloc((size_t)size + 1);
+    if (*out != NULL)
+        memcpy(*out, mem, (size_t)size);
+    xmlFree(mem);
+    *len = (size_t)size;
+    return *out != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+}
+
+/* SHA-256 over the signed bytes followed by the signature, as for records. */
+static int32_t digest_of(char out[CS_DIGEST_LEN], const uint8_t *msg, size_t len, const char *b64)
+{
+    size_t n = strlen(b64);
+    uint8_t *all = malloc(len + n);
+    if (all == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    memcpy(all, msg, len);
+    memcpy(all + len, b64, n);
+    int32_t rc = cs_sha256_tag(out, all, len + n);
+    free(all);
+    return rc;
+}
+
+static int32_t verify_signature(const uint8_t *msg, size_t len, const char *b64, EVP_PKEY *pub)
+{
+    uint8_t buf[96];
+    size_t n = strlen(b64);
+    if (n != 88 || b64[86] != '=' || b64[87] != '=' ||
+        EVP_DecodeBlock(buf, (const unsigned char *)b64, (int)n) != 66)
+        return cs_fail(CASESCRIBE_EVERIFY, "the policy's signature is not an Ed25519 signature");
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int ok = md != NULL && EVP_DigestVerifyInit(md, NULL, NULL, NULL, pub) == 1 &&
+             EVP_DigestVerify(md, buf, 64, msg, len) == 1;
+    EVP_MD_CTX_free(md);
+    ERR_clear_error();
+    return ok ? CASESCRIBE_OK
+              : cs_fail(CASESCRIBE_EVERIFY, "the policy file was changed after it was signed (a hand edit?)");
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static xmlNodePtr child(xmlNodePtr parent, const char *name)
+{
+    for (xmlNodePtr c = parent->children; c != NULL; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+static char *attr(xmlNodePtr n, const char *name)
+{
+    xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
+    char *s = v != NULL ? cs_strdup((const char *)v) : NULL;
+    xmlFree(v);
+    return s;
+}
+
+static char *content(xmlNodePtr n)
+{
+    xmlChar *v = xmlNodeGetContent(n);
+    char *s = cs_strdup(v != NULL ? (const char *)v : "");
+    xmlFree(v);
+    return s;
+}
+
+/* Fills the model from a validated document. Returns 0 or -1 (ENOMEM). */
+static int fill_model(cs_policy *p, xmlNodePtr root)
+{
+    char *version = attr(root, "version");
+    p->version = version != NULL ? (uint32_t)strtoul(version, NULL, 10) : 0;
+    free(version);
+    p->changed_by = attr(root, "changed-by");
+    p->changed_at = attr(root, "changed-at");
+    xmlNodePtr f = child(root, "features");
+    for (size_t i = 0; f != NULL && i < N_FEATURES; i++) {
+        char *v = attr(f, features[i].name);
+        if (v != NULL && strcmp(v, "on") == 0)
+            p->features |= features[i].bit;
+        free(v);
+    }
+    char *days = content(child(root, "audio-retention-days"));
+    char *engine = content(child(root, "engine"));
+    if (days != NULL)
+        p->retention_days = (uint32_t)strtoul(days, NULL, 10);
+    p->remote_engine = engine != NULL && strstr(engine, "remote") != NULL;
+    free(days);
+    free(engine);
+    size_t n = 0;
+    for (xmlNodePtr c = root->children; c != NULL; c = c->next)
+        n += c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "endpoint") == 0;
+    if (n > 0 && (p->endpoints = calloc(n, sizeof(char *))) == NULL)
+        return -1;
+    for (xmlNodePtr c = root->children; c != NULL; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "endpoint") == 0 &&
+            (p->endpoints[p->n_endpoints++] = content(c)) == NULL)
+            return -1;
+    return p->changed_by != NULL && p->changed_at != NULL ? 0 : -1;
+}
+
+/* Checks the signature of a validated document and takes it out. */
+static int32_t check_signed(cs_policy *p, xmlDocPtr doc, xmlNodePtr root, cs_keyring *keys)
+{
+    xmlNodePtr sig = child(root, "signature");
+    char *b64 = content(sig), *key_id = attr(sig, "key-id");
+    uint8_t *msg = NULL;
+    size_t len = 0;
+    EVP_PKEY *pub = NULL;
+    int32_t rc = b64 != NULL && key_id != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (rc == CASESCRIBE_OK) {
+        xmlUnlinkNode(sig);
+        xmlFreeNode(sig);
+        rc = signed_bytes(&msg, &len, doc);
+    }
+    if (rc == CASESCRIBE_OK && cs_keyring_public(keys, key_id, &pub) != CASESCRIBE_OK)
+        rc = cs_fail(CASESCRIBE_EVERIFY, "the policy is signed by key %s, which this home does not hold", key_id);
+    if (rc == CASESCRIBE_OK)
+        rc = verify_signature(msg, len, b64, pub);
+    if (rc == CASESCRIBE_OK)
+        rc = digest_of(p->digest, msg, len, b64);
+    if (rc == CASESCRIBE_OK) {
+        p->key_id = key_id;
+        key_id = NULL;
+    }
+    EVP_PKEY_free(pub);
+    free(msg);
+    free(b64);
+    free(key_id);
+    return rc;
+}
+
+int32_t cs_policy_read(cs_policy **out, const char *team, const uint8_t *buf, size_t len, cs_keyring *keys)
+{
+    *out = NULL;
+    xmlDocPtr doc = NULL;
+    int32_t rc = cs_xml_parse(&doc, buf, len, CS_POLICY_MAX_BYTES);
+    if (rc == CASESCRIBE_OK)
+        rc = validate(doc);
+    xmlNodePtr root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
+    if (rc == CASESCRIBE_OK && (root == NULL || root->ns == NULL ||
+                                strcmp((const char *)root->ns->href, CS_POLICY_NS) != 0))
+        rc = cs_fail(CASESCRIBE_ESCHEMA, "not a urn:casescribe:policy:1 file");
+    char *file_team = rc == CASESCRIBE_OK ? attr(root, "team") : NULL;
+    if (rc == CASESCRIBE_OK && file_team == NULL)
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (rc == CASESCRIBE_OK && strcmp(file_team, team) != 0)
+        rc = cs_fail(CASESCRIBE_EVERIFY, "the file holds the policy of team %s, not %s", file_team, team);
+    free(file_team);
+    cs_policy *p = NULL;
+    if (rc == CASESCRIBE_OK)
+        rc = cs_policy_defaults(&p, team);
+    if (rc == CASESCRIBE_OK)
+        rc = check_signed(p, doc, root, keys);
+    if (rc == CASESCRIBE_OK && fill_model(p, root) != 0)
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory reading a policy");
+    xmlFreeDoc(doc);
+    if (rc != CASESCRIBE_OK) {
+        cs_policy_free(p);
+        return rc;
+    }
+    p->state = CS_POLICY_SIGNED;
+    *out = p;
+    return CASESCRIBE_OK;
+}
+
+/* Reads at most CS_POLICY_MAX_BYTES + 1 bytes of a file. ENOTFOUND when missing. */
+static int32_t read_file(uint8_t **out, size_t *len, const char *path)
+{
+    *out = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rbe");
+    if (f == NULL)
+        return errno == ENOENT ? CASESCRIBE_ENOTFOUND
+                               : cs_fail(CASESCRIBE_EIO, "cannot read %s: %s", path, strerror(errno));
+    uint8_t *buf = malloc(CS_POLICY_MAX_BYTES + 1);
+    size_t n = buf != NULL ? fread(buf, 1, CS_POLICY_MAX_BYTES + 1, f) : 0;
+    int err = ferror(f);
+    fclose(f);
+    if (buf == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (err) {
+        free(buf);
+        return cs_fail(CASESCRIBE_EIO, "cannot read %s", path);
+    }
+    *out = buf;
+    *len = n; /* one byte over the limit makes the parser refuse it as too big */
+    return CASESCRIBE_OK;
+}
+
+int32_t cs_policy_load(cs_policy **out, const char *home, const char *team, cs_keyring *keys)
+{
+    *out = NULL;
+    char path[4096];
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int32_t rc = cs_policy_path(path, sizeof(path), home, team);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    rc = read_file(&buf, &len, path);
+    if (rc == CASESCRIBE_ENOTFOUND)
+        return cs_policy_defaults(out, team);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    rc = cs_policy_read(out, team, buf, len, keys);
+    free(buf);
+    if (rc == CASESCRIBE_OK || rc == CASESCRIBE_ENOMEM)
+        return rc;
+    /* Not usable: the safe defaults, and why. */
+    char problem[1200];
+    snprintf(problem, sizeof(problem), "%s", casescribe_last_error());
+    cs_policy *p = NULL;
+    rc = cs_policy_defaults(&p, team);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    p->state = CS_POLICY_REFUSED;
+    if ((p->problem = cs_strdup(problem)) == NULL) {
+        cs_policy_free(p);
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    }
+    *out = p;
+    cs_clear_error();
+    return CASESCRIBE_OK;
+}
+
+/* ---- settings ----------------------------------------------------------- */
+
+int32_t cs_policy_get(char **value, const cs_policy *p, const char *key)
+{
+    *value = NULL;
+    char buf[32];
+    const char *v = NULL;
+    uint32_t bit = cs_policy_feature_bit(key);
+    if (bit != 0) {
+        v = (p->features & bit) ? "on" : "off";
+    } else if (key != NULL && strcmp(key, "audio-retention-days") == 0) {
+        snprintf(buf, sizeof(buf), "%u", (unsigned)p->retention_days);
+        v = buf;
+    } else if (key != NULL && strcmp(key, "engine") == 0) {
+        v = p->remote_engine ? "remote" : "embedded";
+    } else if (key != NULL && strcmp(key, "endpoints") == 0) {
+        cs_buf b = {0};
+        cs_buf_printf(&b, "%s", "");
+        for (size_t i = 0; i < p->n_endpoints; i++)
+            cs_buf_printf(&b, "%s%s", i ? " " : "", p->endpoints[i]);
+        *value = cs_buf_take(&b);
+        cs_buf_free(&b);
+        return *value != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    } else {
+        return cs_fail(CASESCRIBE_ENOTFOUND, "no policy setting called '%s' (features: transcription, ai-draft, "
+                                             "external-ai, observation-tags; settings: audio-retention-days, "
+                                             "engine, endpoints)",
+                       key != NULL ? key : "");
+    }
+    *value = cs_strdup(v);
+    return *value != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+}
+
+static cs_policy *copy_policy(const cs_policy *cur)
+{
+    cs_policy *p = NULL;
+    if (cs_policy_defaults(&p, cur->team) != CASESCRIBE_OK)
+        return NULL;
+    p->version = cur->version;
+    p->features = cur->features;
+    p->retention_days = cur->retention_days;
+    p->remote_engine = cur->remote_engine;
+    if (cur->n_endpoints > 0 && (p->endpoints = calloc(cur->n_endpoints, sizeof(char *))) == NULL) {
+        cs_policy_free(p);
+        return NULL;
+    }
+    for (size_t i = 0; i < cur->n_endpoints; i++, p->n_endpoints++)
+        if ((p->endpoints[i] = cs_strdup(cur->endpoints[i])) == NULL) {
+            cs_policy_free(p);
+            return NULL;
+        }
+    return p;
+}
+
+/* An allowed external endpoint: an https base URL (plain http is never
+ * allowed for a service off the machine), without user info, query or
+ * fragment, at most 512 bytes. The schema checks the same shape. */
+static int valid_endpoint(const char *url, size_t len)
+{
+    if (len < 9 || len > 512 || strncmp(url, "https://", 8) != 0)
+        return 0;
+    for (size_t i = 8; i < len; i++)
+        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:/_~%!$&'()*+,;=", url[i]))
+            return 0;
+    return url[8] != '/' && url[8] != ':';
+}
+
+static int32_t set_endpoints(cs_policy *p, const char *value)
+{
+    for (size_t i = 0; i < p->n_endpoints; i++)
+        free(p->endpoints[i]);
+    free(p->endpoints);
+    p->endpoints = NULL;
+    p->n_endpoints = 0;
+    if ((p->endpoints = calloc(CS_POLICY_MAX_ENDPOINTS, sizeof(char *))) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    for (const char *s = value; *s != '\0';) {
+        size_t skip = strspn(s, " \t\n"), len = strcspn(s + skip, " \t\n");
+        s += skip;
+        if (len == 0)
+            break;
+        if (!valid_endpoint(s, len))
+            return cs_fail(CASESCRIBE_EINVAL, "'%.*s' is not an https base URL (https://host[:port][/path])",
+                           (int)(len > 512 ? 512 : len), s);
+        if (p->n_endpoints == CS_POLICY_MAX_ENDPOINTS)
+            return cs_fail(CASESCRIBE_EINVAL, "at most %d external endpoints", CS_POLICY_MAX_ENDPOINTS);
+        if ((p->endpoints[p->n_endpoints] = malloc(len + 1)) == NULL)
+            return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+        memcpy(p->endpoints[p->n_endpoints], s, len);
+        p->endpoints[p->n_endpoints++][len] = '\0';
+        s += len;
+    }
+    return CASESCRIBE_OK;
+}
+
+static int32_t apply(cs_policy *p, const char *key, const char *value)
+{
+    uint32_t bit = cs_policy_feature_bit(key);
+    if (bit != 0) {
+        if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
+            return cs_fail(CASESCRIBE_EINVAL, "a feature is 'on' or 'off', not '%s'", value);
+        p->features = strcmp(value, "on") == 0 ? p->features | bit : p->features & ~bit;
+        return CASESCRIBE_OK;
+    }
+    if (strcmp(key, "audio-retention-days") == 0) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long days = strtoul(value, &end, 10);
+        if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 || days > CS_POLICY_MAX_RETENTION_DAYS)
+            return cs_fail(CASESCRIBE_EINVAL, "audio-retention-days is a whole number from 0 to %d",
+                           CS_POLICY_MAX_RETENTION_DAYS);
+        p->retention_days = (uint32_t)days;
+        return CASESCRIBE_OK;
+    }
+    if (strcmp(key, "engine") == 0) {
+        if (strcmp(value, "embedded") != 0 && strcmp(value, "remote") != 0)
+            return cs_fail(CASESCRIBE_EINVAL, "engine is 'embedded' or 'remote'");
+        p->remote_engine = strcmp(value, "remote") == 0;
+        return CASESCRIBE_OK;
+    }
+    if (strcmp(key, "endpoints") == 0)
+        return set_endpoints(p, value);
+    char *ignored = NULL;
+    return cs_policy_get(&ignored, p, key); /* ENOTFOUND, with the list of keys */
+}
+
+int32_t cs_policy_change(cs_policy **out, const cs_policy *cur, const char *key, const char *value,
+                         const char *actor, const char *at)
+{
+    *out = NULL;
+    if (key == NULL || value == NULL || actor == NULL || at == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "a policy change needs a key, a value, an actor and a time");
+    if (cur->version == UINT32_MAX)
+        return cs_fail(CASESCRIBE_EINVAL, "the policy of team %s has reached the last version number", cur->team);
+    cs_policy *p = copy_policy(cur);
+    if (p == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    int32_t rc = apply(p, key, value);
+    if (rc == CASESCRIBE_OK && ((p->changed_by = cs_strdup(actor)) == NULL || (p->changed_at = cs_strdup(at)) == NULL))
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (rc != CASESCRIBE_OK) {
+        cs_policy_free(p);
+        return rc;
+    }
+    p->version = cur->version + 1;
+    *out = p;
+    return CASESCRIBE_OK;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* Builds the document without its signature; NULL on allocation failure. */
+static xmlDocPtr render(const cs_policy *p)
+{
+    char version[16], days[16];
+    snprintf(version, sizeof(version), "%u", (unsigned)p->version);
+    snprintf(days, sizeof(days), "%u", (unsigned)p->retention_days);
+    xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
+    xmlNodePtr comment = doc != NULL ? xmlNewDocComment(doc, (const xmlChar *)header_comment) : NULL;
+    xmlNodePtr root = doc != NULL ? xmlNewDocNode(doc, NULL, (const xmlChar *)"policy", NULL) : NULL;
+    xmlNsPtr ns = root != NULL ? xmlNewNs(root, (const xmlChar *)CS_POLICY_NS, NULL) : NULL;
+    int ok = comment != NULL && root != NULL && ns != NULL && xmlAddChild((xmlNodePtr)doc, comment) != NULL;
+    if (ok) {
+        xmlAddChild((xmlNodePtr)doc, root);
+        xmlSetNs(root, ns);
+        ok = xmlNewProp(root, (const xmlChar *)"team", (const xmlChar *)p->team) &&
+             xmlNewProp(root, (const xmlChar *)"version", (const xmlChar *)version) &&
+             xmlNewProp(root, (const xmlChar *)"changed-by", (const xmlChar *)p->changed_by) &&
+             xmlNewProp(root, (const xmlChar *)"changed-at", (const xmlChar *)p->changed_at);
+    }
+    xmlNodePtr f = ok ? xmlNewChild(root, ns, (const xmlChar *)"features", NULL) : NULL;
+    ok = f != NULL;
+    for (size_t i = 0; ok && i < N_FEATURES; i++)
+        ok = xmlNewProp(f, (const xmlChar *)features[i].name,
+                        (const xmlChar *)((p->features & features[i].bit) ? "on" : "off")) != NULL;
+    ok = ok && xmlNewTextChild(root, ns, (const xmlChar *)"audio-retention-days", (const xmlChar *)days) != NULL &&
+         xmlNewTextChild(root, ns, (const xmlChar *)"engine",
+                         (const xmlChar *)(p->remote_engine ? "remote" : "embedded")) != NULL;
+    for (size_t i = 0; ok && i < p->n_endpoints; i++)
+        ok = xmlNewTextChild(root, ns, (const xmlChar *)"endpoint", (const xmlChar *)p->endpoints[i]) != NULL;
+    if (!ok) {
+        if (comment != NULL && comment->parent == NULL)
+            xmlFreeNode(comment);
+        if (root != NULL && root->parent == NULL)
+            xmlFreeNode(root);
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+static int32_t sign_bytes(char b64[89], const uint8_t *msg, size_t len, EVP_PKEY *key)
+{
+    uint8_t sig[64];
+    size_t sig_len = sizeof(sig);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int ok = md != NULL && EVP_DigestSignInit(md, NULL, NULL, NULL, key) == 1 &&
+             EVP_DigestSign(md, sig, &sig_len, msg, len) == 1 && sig_len == 64;
+    EVP_MD_CTX_free(md);
+    ERR_clear_error();
+    if (!ok)
+        return cs_fail(CASESCRIBE_EKEY, "Ed25519 signing failed");
+    EVP_EncodeBlock((unsigned char *)b64, sig, 64);
+    return CASESCRIBE_OK;
+}
+
+int32_t cs_policy_sign(uint8_t **out, size_t *out_len, cs_policy *p, EVP_PKEY *key, const char *key_id)
+{
+    *out = NULL;
+    *out_len = 0;
+    xmlDocPtr doc = render(p);
+    if (doc == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory writing a policy");
+    uint8_t *msg = NULL;
+    size_t len = 0;
+    char b64[89];
+    int32_t rc = signed_bytes(&msg, &len, doc);
+    if (rc == CASESCRIBE_OK)
+        rc = sign_bytes(b64, msg, len, key);
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    xmlNodePtr sig = rc == CASESCRIBE_OK ? xmlNewTextChild(root, root->ns, (const xmlChar *)"signature",
+                                                           (const xmlChar *)b64)
+                                         : NULL;
+    if (rc == CASESCRIBE_OK &&
+        (sig == NULL || xmlNewProp(sig, (const xmlChar *)"algorithm", (const xmlChar *)"ed25519") == NULL ||
+         xmlNewProp(sig, (const xmlChar *)"key-id", (const xmlChar *)key_id) == NULL))
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory writing a policy");
+    if (rc == CASESCRIBE_OK)
+        rc = validate(doc); /* never write a file that would not read back */
+    if (rc == CASESCRIBE_OK)
+        rc = digest_of(p->digest, msg, len, b64);
+    xmlChar *mem = NULL;
+    int size = 0;
+    if (rc == CASESCRIBE_OK) {
+        xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
+        if (mem == NULL || size <= 0 || (*out = malloc((size_t)size)) == NULL)
+            rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory writing a policy");
+        else
+            memcpy(*out, mem, (size_t)size), *out_len = (size_t)size;
+    }
+    if (rc == CASESCRIBE_OK) {
+        free(p->key_id);
+        if ((p->key_id = cs_strdup(key_id)) == NULL) {
+            free(*out);
+            *out = NULL;
+            *out_len = 0;
+            rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+        }
+        p->state = CS_POLICY_SIGNED;
+    }
+    xmlFree(mem);
+    free(msg);
+    xmlFreeDoc(doc);
+    return rc;
+}

@@ -1,0 +1,263 @@
+/* test_policy.c - a team's feature policy: safe defaults, signing, what a
+ * hand edit or another key does, and the rules for changing a setting. */
+#include <criterion/criterion.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "context.h"
+#include "helpers.h"
+#include "policy/policy.h"
+
+static test_home home;
+
+static void setup(void)
+{
+    home_open(&home, 0);
+}
+
+static void teardown(void)
+{
+    home_close(&home);
+}
+
+TestSuite(policy, .init = setup, .fini = teardown);
+
+#define AT "2026-11-23T09:00:00Z"
+
+/* A policy for `team` with `key` set to `value`, signed by the home's key. */
+static char *signed_file(const char *team, const char *key, const char *value, size_t *len)
+{
+    cs_policy *d = NULL, *p = NULL;
+    cr_assert_eq(cs_policy_defaults(&d, team), CASESCRIBE_OK);
+    cr_assert_eq(cs_policy_change(&p, d, key, value, "admin-1", AT), CASESCRIBE_OK, "%s", casescribe_last_error());
+    EVP_PKEY *key_pair = NULL;
+    char key_id[CS_KEY_ID_MAX];
+    cr_assert_eq(cs_keyring_signer(home.ctx->keys, &key_pair, key_id), CASESCRIBE_OK);
+    uint8_t *bytes = NULL;
+    cr_assert_eq(cs_policy_sign(&bytes, len, p, key_pair, key_id), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_eq(p->state, CS_POLICY_SIGNED);
+    cr_expect_eq(strncmp(p->digest, "sha256:", 7), 0);
+    EVP_PKEY_free(key_pair);
+    cs_policy_free(d);
+    cs_policy_free(p);
+    char *text = malloc(*len + 1);
+    memcpy(text, bytes, *len);
+    text[*len] = '\0';
+    free(bytes);
+    return text;
+}
+
+static int32_t read_text(cs_policy **out, const char *team, const char *text)
+{
+    return cs_policy_read(out, team, (const uint8_t *)text, strlen(text), home.ctx->keys);
+}
+
+Test(policy, a_team_never_configured_has_every_ai_feature_off)
+{
+    cs_policy *p = NULL;
+    cr_assert_eq(cs_policy_load(&p, home.path, "cin-north", home.ctx->keys), CASESCRIBE_OK);
+    cr_expect_eq(p->state, CS_POLICY_DEFAULTS);
+    cr_expect_eq(p->version, 0);
+    cr_expect_eq(p->features, 0u, "every feature must be off");
+    cr_expect_eq(p->retention_days, 0);
+    cr_expect_eq(p->remote_engine, 0);
+    cr_expect_eq(p->n_endpoints, 0);
+    cr_expect_str_eq(p->digest, "");
+    const char *names[] = {"transcription", "ai-draft", "external-ai", "observation-tags"};
+    for (size_t i = 0; i < 4; i++) {
+        char *v = NULL;
+        cr_assert_eq(cs_policy_get(&v, p, names[i]), CASESCRIBE_OK);
+        cr_expect_str_eq(v, "off", "%s", names[i]);
+        free(v);
+    }
+    cs_policy_free(p);
+}
+
+Test(policy, a_signed_policy_reads_back_with_only_its_change)
+{
+    size_t len = 0;
+    char *text = signed_file("cin-north", "ai-draft", "on", &len);
+    cr_expect(strstr(text, "not by hand") != NULL, "the file says how to change it");
+    cs_policy *p = NULL;
+    cr_assert_eq(read_text(&p, "cin-north", text), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_eq(p->state, CS_POLICY_SIGNED);
+    cr_expect_eq(p->version, 1);
+    cr_expect_eq(p->features, CS_FEATURE_AI_DRAFT);
+    cr_expect_str_eq(p->changed_by, "admin-1");
+    cr_expect_str_eq(p->changed_at, AT);
+    cr_expect_eq(strncmp(p->key_id, "ed25519:", 8), 0);
+    cr_expect_eq(strncmp(p->digest, "sha256:", 7), 0);
+    cs_policy_free(p);
+    free(text);
+}
+
+Test(policy, a_hand_edit_even_of_a_comment_is_detected)
+{
+    size_t len = 0;
+    char *text = signed_file("cin-north", "transcription", "on", &len);
+    const char *edits[][2] = {
+        {"external-ai=\"off\"", "external-ai=\"on\""},
+        {"not by hand.", "not by hand!"},
+        {"<features", "<!-- note --><features"},
+        {"<engine>", "\n<engine>"},
+        {"version=\"1\"", "version=\"2\""},
+    };
+    for (size_t i = 0; i < sizeof(edits) / sizeof(*edits); i++) {
+        char *edited = replace_once(text, edits[i][0], edits[i][1]);
+        cs_policy *p = NULL;
+        cr_expect_eq(read_text(&p, "cin-north", edited), CASESCRIBE_EVERIFY, "edit %zu was not detected", i);
+        cr_expect_null(p);
+        free(edited);
+    }
+    free(text);
+}
+
+Test(policy, a_refused_file_leaves_the_team_on_the_safe_defaults_and_says_why)
+{
+    size_t len = 0;
+    char *text = signed_file("cin-north", "ai-draft", "on", &len);
+    char *edited = replace_once(text, "transcription=\"off\"", "transcription=\"on\"");
+    char dir[512], path[600];
+    snprintf(dir, sizeof(dir), "%s/policy", home.path);
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof(path), "%s/cin-north.xml", dir);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    fputs(edited, f);
+    fclose(f);
+    cs_policy *p = NULL;
+    cr_assert_eq(cs_policy_load(&p, home.path, "cin-north", home.ctx->keys), CASESCRIBE_OK);
+    cr_expect_eq(p->state, CS_POLICY_REFUSED);
+    cr_expect_eq(p->features, 0u, "a refused file must not switch anything on");
+    cr_expect(p->problem != NULL && strstr(p->problem, "changed after it was signed") != NULL, "%s",
+              p->problem ? p->problem : "(none)");
+    cs_policy_free(p);
+    /* The genuine file is used. */
+    f = fopen(path, "wb");
+    fputs(text, f);
+    fclose(f);
+    cr_assert_eq(cs_policy_load(&p, home.path, "cin-north", home.ctx->keys), CASESCRIBE_OK);
+    cr_expect_eq(p->state, CS_POLICY_SIGNED);
+    cr_expect_eq(p->features, CS_FEATURE_AI_DRAFT);
+    cs_policy_free(p);
+    /* Another team is untouched by it. */
+    cr_assert_eq(cs_policy_load(&p, home.path, "adults-south", home.ctx->keys), CASESCRIBE_OK);
+    cr_expect_eq(p->state, CS_POLICY_DEFAULTS);
+    cr_expect_eq(p->features, 0u);
+    cs_policy_free(p);
+    free(edited);
+    free(text);
+}
+
+Test(policy, a_policy_signed_by_another_key_or_for_another_team_is_refused)
+{
+    size_t len = 0;
+    char *text = signed_file("cin-north", "ai-draft", "on", &len);
+    cs_policy *p = NULL;
+    cr_expect_eq(read_text(&p, "adults-south", text), CASESCRIBE_EVERIFY, "another team's file");
+    cr_expect(strstr(casescribe_last_error(), "cin-north") != NULL);
+    /* The same file signed by a key this home does not hold. */
+    test_home other;
+    home_open(&other, 0);
+    cs_policy *d = NULL, *q = NULL;
+    cr_assert_eq(cs_policy_defaults(&d, "cin-north"), CASESCRIBE_OK);
+    cr_assert_eq(cs_policy_change(&q, d, "ai-draft", "on", "admin-1", AT), CASESCRIBE_OK);
+    EVP_PKEY *key = NULL;
+    char key_id[CS_KEY_ID_MAX];
+    cr_assert_eq(cs_keyring_signer(other.ctx->keys, &key, key_id), CASESCRIBE_OK);
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    cr_assert_eq(cs_policy_sign(&bytes, &n, q, key, key_id), CASESCRIBE_OK);
+    cr_expect_eq(cs_policy_read(&p, "cin-north", bytes, n, home.ctx->keys), CASESCRIBE_EVERIFY);
+    cr_expect(strstr(casescribe_last_error(), "does not hold") != NULL, "%s", casescribe_last_error());
+    cr_expect_eq(cs_policy_read(&p, "cin-north", bytes, n, other.ctx->keys), CASESCRIBE_OK, "control");
+    cs_policy_free(p);
+    EVP_PKEY_free(key);
+    free(bytes);
+    cs_policy_free(d);
+    cs_policy_free(q);
+    home_close(&other);
+    free(text);
+}
+
+Test(policy, changes_are_checked_against_their_ranges)
+{
+    cs_policy *d = NULL, *p = NULL;
+    cr_assert_eq(cs_policy_defaults(&d, "cin-north"), CASESCRIBE_OK);
+    struct {
+        const char *key, *value;
+        int32_t rc;
+    } cases[] = {
+        {"ai-draft", "yes", CASESCRIBE_EINVAL},
+        {"audio-retention-days", "366", CASESCRIBE_EINVAL},
+        {"audio-retention-days", "-1", CASESCRIBE_EINVAL},
+        {"audio-retention-days", "7 days", CASESCRIBE_EINVAL},
+        {"audio-retention-days", "99999999999999999999", CASESCRIBE_EINVAL},
+        {"engine", "cloud", CASESCRIBE_EINVAL},
+        {"endpoints", "http://whisper.example.org", CASESCRIBE_EINVAL},
+        {"endpoints", "https://user@whisper.example.org", CASESCRIBE_EINVAL},
+        {"endpoints", "https://whisper.example.org/v1?key=secret", CASESCRIBE_EINVAL},
+        {"auto-approve", "on", CASESCRIBE_ENOTFOUND},
+        {"audio-retention-days", "365", CASESCRIBE_OK},
+        {"engine", "remote", CASESCRIBE_OK},
+        {"endpoints", "https://whisper.council.example:8443/v1 https://asr.example.org", CASESCRIBE_OK},
+        {"endpoints", "", CASESCRIBE_OK},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        int32_t rc = cs_policy_change(&p, d, cases[i].key, cases[i].value, "admin-1", AT);
+        cr_expect_eq(rc, cases[i].rc, "%s=%s gave %d: %s", cases[i].key, cases[i].value, rc, casescribe_last_error());
+        cr_expect_eq(p == NULL, rc != CASESCRIBE_OK);
+        if (p != NULL) {
+            char *v = NULL;
+            cr_expect_eq(cs_policy_get(&v, p, cases[i].key), CASESCRIBE_OK);
+            cr_expect_str_eq(v, cases[i].value);
+            free(v);
+        }
+        cs_policy_free(p);
+        p = NULL;
+    }
+    cs_policy_free(d);
+}
+
+Test(policy, settings_survive_signing_and_team_names_cannot_escape_the_folder)
+{
+    cs_policy *d = NULL, *a = NULL, *b = NULL, *c = NULL;
+    cr_assert_eq(cs_policy_defaults(&d, "cin-north"), CASESCRIBE_OK);
+    cr_assert_eq(cs_policy_change(&a, d, "endpoints", "https://asr.example.org/v1", "admin-1", AT), CASESCRIBE_OK);
+    cr_assert_eq(cs_policy_change(&b, a, "audio-retention-days", "30", "admin-1", AT), CASESCRIBE_OK);
+    cr_assert_eq(cs_policy_change(&c, b, "engine", "remote", "admin-1", AT), CASESCRIBE_OK);
+    cr_expect_eq(c->version, 3);
+    EVP_PKEY *key = NULL;
+    char key_id[CS_KEY_ID_MAX];
+    cr_assert_eq(cs_keyring_signer(home.ctx->keys, &key, key_id), CASESCRIBE_OK);
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    cr_assert_eq(cs_policy_sign(&bytes, &n, c, key, key_id), CASESCRIBE_OK);
+    cs_policy *r = NULL;
+    cr_assert_eq(cs_policy_read(&r, "cin-north", bytes, n, home.ctx->keys), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+    cr_expect_eq(r->version, 3);
+    cr_expect_eq(r->retention_days, 30);
+    cr_expect_eq(r->remote_engine, 1);
+    cr_assert_eq(r->n_endpoints, 1);
+    cr_expect_str_eq(r->endpoints[0], "https://asr.example.org/v1");
+    cr_expect_str_eq(r->digest, c->digest);
+    const char *bad[] = {"../keys/x", ".hidden", "a/b", "", "team name", NULL};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        cs_policy *x = NULL;
+        char path[256];
+        cr_expect_eq(cs_policy_defaults(&x, bad[i]), CASESCRIBE_EINVAL, "team %zu accepted", i);
+        cr_expect_eq(cs_policy_path(path, sizeof(path), home.path, bad[i]), CASESCRIBE_EINVAL);
+        cr_expect_eq(cs_policy_load(&x, home.path, bad[i], home.ctx->keys), CASESCRIBE_EINVAL);
+    }
+    EVP_PKEY_free(key);
+    free(bytes);
+    cs_policy_free(d);
+    cs_policy_free(a);
+    cs_policy_free(b);
+    cs_policy_free(c);
+    cs_policy_free(r);
+}
