@@ -83,6 +83,7 @@ CASESCRIBE_EXTERN uint32_t casescribe_abi_version(void);
 #define CASESCRIBE_ETOOBIG (-14)   /* an input is larger than the library accepts */
 #define CASESCRIBE_EUNSTAMPED (-15) /* verify was asked of a record that carries no provenance */
 #define CASESCRIBE_EINTERNAL (-16) /* a bug or an unexpected library failure: please report it */
+#define CASESCRIBE_EPOLICY (-17)   /* the team's policy has the AI feature this needs switched off */
 
 /* A short, static description of a status code ("consent does not cover AI
  * text"). Never NULL; unknown codes give "unknown status". Any thread. */
@@ -320,6 +321,77 @@ CASESCRIBE_EXTERN const char *casescribe_journal_entry_record_digest(const cases
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_actor_id(const casescribe_journal_entry *entry);
 /* UTC, ISO 8601, for example "2026-11-02T10:16:00Z". */
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_time(const casescribe_journal_entry *entry);
+
+/* ------------------------------------------------------------------------
+ * Team policy
+ *
+ * Each team has a policy that switches AI features on or off: features
+ * "transcription", "ai-draft", "external-ai" and "observation-tags" (each
+ * "on" or "off"), and settings "audio-retention-days" (0-365, default 0:
+ * the audio is deleted once its transcript is saved), "engine" ("embedded",
+ * the default, or "remote") and "endpoints" (the allowed external services,
+ * space-separated https base URLs, none by default). A team never
+ * configured has every feature off. The policy is a file in the home signed
+ * with the home's key; a file that does not verify (a hand edit, another
+ * key) is not used: the team runs on those safe defaults, and the policy
+ * handle says why. Every save reads its team's policy as it is on disk at
+ * that moment: a change made by another process applies from the next save.
+ * ------------------------------------------------------------------------ */
+
+/* casescribe_policy_state() values. */
+#define CASESCRIBE_POLICY_DEFAULTS 0 /* no policy file: the safe defaults */
+#define CASESCRIBE_POLICY_SIGNED 1   /* a signed file that verifies */
+#define CASESCRIBE_POLICY_REFUSED 2  /* a file that does not verify: the safe defaults apply */
+
+typedef struct casescribe_policy casescribe_policy;
+
+/* The policy in force for `team` (a name of 1-128 characters of A-Z a-z
+ * 0-9 . _ : @ + -, not starting with '.'). *policy_out is a snapshot that
+ * later changes do not touch; free it with casescribe_policy_free().
+ * Errors: EINVAL, ENOMEM, EIO. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_team_policy(casescribe_policy **policy_out, casescribe_ctx *ctx,
+                                                 const char *team);
+
+/* Changes one feature or setting of `team`'s policy, for the admin `actor_id`
+ * (who is named in the journal): writes the next version, signed, atomically
+ * (temp file, fsync, rename, fsync of the folder), and first appends an
+ * audit entry to the journal (kind "policy": team, setting, old and new
+ * value, actor, time, version). Setting a value the policy already has
+ * changes nothing and journals nothing. Changes from several threads and
+ * processes are serialised: none is lost. Errors: EINVAL (bad team, actor
+ * or value, with the allowed values in the message), ENOTFOUND (unknown
+ * feature or setting), EKEY (no signing key), EJOURNAL, EIO, ENOMEM.
+ * Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_team_set(casescribe_ctx *ctx, const char *actor_id, const char *team,
+                                              const char *key, const char *value);
+
+/* The teams that have a policy file, one name per line, sorted; "" when
+ * none. Free *teams_out with casescribe_free(). Errors: EINVAL, ENOMEM,
+ * EIO. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_team_list(char **teams_out, casescribe_ctx *ctx);
+
+/* Reading a policy. Strings are borrowed from the handle. Any thread; a
+ * handle may be read from several threads. */
+CASESCRIBE_EXTERN const char *casescribe_policy_team(const casescribe_policy *policy);
+/* The version (0 for the defaults). */
+CASESCRIBE_EXTERN uint32_t casescribe_policy_version(const casescribe_policy *policy);
+/* A CASESCRIBE_POLICY_* value; -1 for NULL. */
+CASESCRIBE_EXTERN int32_t casescribe_policy_state(const casescribe_policy *policy);
+/* For a REFUSED policy, why the file was not used; NULL otherwise. */
+CASESCRIBE_EXTERN const char *casescribe_policy_problem(const casescribe_policy *policy);
+/* "sha256:..." of the signed file (recorded in each record's provenance);
+ * NULL for the defaults. */
+CASESCRIBE_EXTERN const char *casescribe_policy_digest(const casescribe_policy *policy);
+/* 1 when `feature` is on, 0 when off, CASESCRIBE_ENOTFOUND for an unknown
+ * feature, CASESCRIBE_EINVAL for NULL. */
+CASESCRIBE_EXTERN int32_t casescribe_policy_feature(const casescribe_policy *policy, const char *feature);
+/* The value of a feature or setting as text ("on", "30", "embedded", the
+ * endpoints space-separated). Free *value_out with casescribe_free().
+ * Errors: EINVAL, ENOTFOUND, ENOMEM. */
+CASESCRIBE_EXTERN int32_t casescribe_policy_setting(char **value_out, const casescribe_policy *policy,
+                                                    const char *key);
+/* Frees a policy handle. NULL does nothing. */
+CASESCRIBE_EXTERN void casescribe_policy_free(casescribe_policy *policy);
 
 #ifdef __cplusplus
 }

@@ -123,8 +123,13 @@ int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_optio
         return cs_fail(CASESCRIBE_EINVAL, "options not initialised: call casescribe_ctx_options_init first");
     cs_clear_error();
     casescribe_ctx *ctx = calloc(1, sizeof(*ctx));
-    if (ctx != NULL)
+    if (ctx != NULL) {
         ctx->pid = getpid();
+        if (pthread_mutex_init(&ctx->policy_lock, NULL) != 0) {
+            free(ctx);
+            return cs_fail(CASESCRIBE_ENOMEM, "cannot make a mutex");
+        }
+    }
     if (ctx == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     ctx->flags = opts != NULL ? opts->flags : 0;
@@ -187,6 +192,8 @@ void casescribe_ctx_close(casescribe_ctx *ctx)
     cs_journal_close(ctx->journal);
     cs_index_free(ctx->index);
     cs_keyring_free(ctx->keys);
+    cs_ctx_policies_free(ctx);
+    pthread_mutex_destroy(&ctx->policy_lock);
     OPENSSL_cleanse(ctx->fp_secret, sizeof(ctx->fp_secret));
     free(ctx->journal_path);
     free(ctx->home);

@@ -2,12 +2,14 @@
 #ifndef CS_CONTEXT_H
 #define CS_CONTEXT_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "casescribe.h"
 #include "journal/index.h"
 #include "journal/journal.h"
+#include "policy/policy.h"
 #include "provenance/fingerprint.h"
 #include "provenance/keys.h"
 
@@ -21,7 +23,18 @@ struct casescribe_ctx {
     int index_stale;            /* an entry could not be indexed (out of memory): rebuild before use */
     uint8_t fp_secret[CS_FP_SECRET_LEN];
     pid_t pid;                  /* the process that opened it: a forked child shares its journal lock */
+    /* Team policies as last read, each with the identity of its file, so
+     * that a save rereads a policy only when its file changed. */
+    pthread_mutex_t policy_lock;
+    struct cs_cached_policy *policies;
+    size_t n_policies;
 };
+
+/* The policy in force for `team`, from the cache or (when its file changed
+ * or is new) from disk; a reference the caller drops with cs_policy_free.
+ * EINVAL for a bad team name, ENOMEM, EIO. Thread-safe. */
+int32_t cs_ctx_policy(casescribe_ctx *ctx, const char *team, cs_policy **out);
+void cs_ctx_policies_free(casescribe_ctx *ctx);
 
 /* The journal visitor that feeds the index: an entry the index cannot take
  * (out of memory) marks it stale instead of failing the journal read. */

@@ -7,6 +7,8 @@
  *   casescribe [--home DIR] journal verify
  *   casescribe [--home DIR] demo
  *   casescribe [--home DIR] pubkey
+ *   casescribe [--home DIR] team list | show TEAM | enable TEAM FEATURE |
+ *                           disable TEAM FEATURE | set TEAM KEY VALUE [--actor ID]
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -30,6 +32,12 @@ static const char usage_text[] =
     "  journal verify                         check the home's journal\n"
     "  pubkey                                 print the home's public key (PEM) for offline verification\n"
     "  demo                                   save, review, stamp and verify a sample form\n"
+    "  team list                              the teams that have a policy\n"
+    "  team show TEAM                         a team's features and settings, and whether its policy is valid\n"
+    "  team enable|disable TEAM FEATURE [--actor ID]\n"
+    "                                         switch transcription, ai-draft, external-ai or observation-tags\n"
+    "  team set TEAM KEY VALUE [--actor ID]   audio-retention-days (0-365), engine (embedded|remote),\n"
+    "                                         endpoints (space-separated https URLs)\n"
     "The home is --home, else $CASESCRIBE_HOME, else ~/.local/share/casescribe.\n";
 
 static int usage(void)
@@ -271,6 +279,82 @@ static int cmd_pubkey(const char *home, int argc)
     return code;
 }
 
+/* ---- team -------------------------------------------------------------- */
+static int team_show(casescribe_ctx *ctx, const char *team)
+{
+    casescribe_policy *p = NULL;
+    int32_t rc = casescribe_team_policy(&p, ctx, team);
+    if (rc != CASESCRIBE_OK)
+        return fail("team show", rc);
+    int32_t state = casescribe_policy_state(p);
+    printf("team %s\n", casescribe_policy_team(p));
+    if (state == CASESCRIBE_POLICY_SIGNED)
+        printf("policy: version %u, signed and valid (%s)\n", (unsigned)casescribe_policy_version(p),
+               casescribe_policy_digest(p));
+    else if (state == CASESCRIBE_POLICY_REFUSED)
+        printf("policy: NOT USED, the safe defaults apply: %s\n", casescribe_policy_problem(p));
+    else
+        printf("policy: none yet, the safe defaults apply (every AI feature off)\n");
+    static const char *const keys[] = {"transcription", "ai-draft", "external-ai", "observation-tags",
+                                       "audio-retention-days", "engine", "endpoints"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(*keys) && rc == CASESCRIBE_OK; i++) {
+        char *value = NULL;
+        rc = casescribe_policy_setting(&value, p, keys[i]);
+        if (rc == CASESCRIBE_OK)
+            printf("%s: %s\n", keys[i], value[0] ? value : "(none)");
+        casescribe_free(value);
+    }
+    casescribe_policy_free(p);
+    return rc == CASESCRIBE_OK ? 0 : fail("team show", rc);
+}
+
+/* The admin named in the audit entry: --actor, else the login name. */
+static const char *admin_name(const char *given)
+{
+    const char *user = getenv("USER");
+    return given != NULL ? given : user != NULL && user[0] != '\0' ? user : "admin";
+}
+
+static int cmd_team(const char *home, int argc, char **argv)
+{
+    const char *actor = NULL;
+    if (argc >= 2 && strcmp(argv[argc - 2], "--actor") == 0) {
+        actor = argv[argc - 1];
+        argc -= 2;
+    }
+    if (argc < 1)
+        return usage();
+    const char *op = argv[0], *key = NULL, *value = NULL;
+    if (strcmp(op, "list") == 0 && argc == 1) {
+    } else if (strcmp(op, "show") == 0 && argc == 2) {
+    } else if ((strcmp(op, "enable") == 0 || strcmp(op, "disable") == 0) && argc == 3) {
+        key = argv[2];
+        value = op[0] == 'e' ? "on" : "off";
+    } else if (strcmp(op, "set") == 0 && argc == 4) {
+        key = argv[2];
+        value = argv[3];
+    } else {
+        return usage();
+    }
+    casescribe_ctx *ctx = NULL;
+    if (open_home(&ctx, home, 0) != 0)
+        return EXIT_REFUSED;
+    int code = 0;
+    if (strcmp(op, "list") == 0) {
+        char *teams = NULL;
+        int32_t rc = casescribe_team_list(&teams, ctx);
+        code = rc == CASESCRIBE_OK ? (fputs(teams, stdout), 0) : fail("team list", rc);
+        casescribe_free(teams);
+    } else if (strcmp(op, "show") == 0) {
+        code = team_show(ctx, argv[1]);
+    } else {
+        int32_t rc = casescribe_team_set(ctx, admin_name(actor), argv[1], key, value);
+        code = rc != CASESCRIBE_OK ? fail("team", rc) : (printf("team %s: %s is %s\n", argv[1], key, value), 0);
+    }
+    casescribe_ctx_close(ctx);
+    return code;
+}
+
 /* ---- demo -------------------------------------------------------------- */
 int casescribe_tool_demo(const char *home); /* demo.c */
 
@@ -297,6 +381,8 @@ int main(int argc, char **argv)
         return cmd_journal(home, rest, args);
     if (strcmp(cmd, "pubkey") == 0)
         return cmd_pubkey(home, rest);
+    if (strcmp(cmd, "team") == 0)
+        return cmd_team(home, rest, args);
     if (strcmp(cmd, "demo") == 0)
         return rest == 0 ? casescribe_tool_demo(home) : usage();
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {

@@ -29,7 +29,7 @@ Test(api, constants_by_name_match_the_macros)
         {"ECONSENT", CASESCRIBE_ECONSENT}, {"EREVIEW", CASESCRIBE_EREVIEW}, {"ELAUNDER", CASESCRIBE_ELAUNDER},
         {"EKEY", CASESCRIBE_EKEY}, {"EVERIFY", CASESCRIBE_EVERIFY}, {"EJOURNAL", CASESCRIBE_EJOURNAL},
         {"ENOTFOUND", CASESCRIBE_ENOTFOUND}, {"ECONFLICT", CASESCRIBE_ECONFLICT}, {"ETOOBIG", CASESCRIBE_ETOOBIG},
-        {"EUNSTAMPED", CASESCRIBE_EUNSTAMPED}, {"EINTERNAL", CASESCRIBE_EINTERNAL},
+        {"EUNSTAMPED", CASESCRIBE_EUNSTAMPED}, {"EINTERNAL", CASESCRIBE_EINTERNAL}, {"EPOLICY", CASESCRIBE_EPOLICY},
         {"ABI_VERSION", CASESCRIBE_ABI_VERSION}, {"OPEN_CREATE", CASESCRIBE_OPEN_CREATE},
         {"OPEN_NO_SYNC", CASESCRIBE_OPEN_NO_SYNC}, {"KEYGEN_ROTATE", CASESCRIBE_KEYGEN_ROTATE},
         {"MAX_PAYLOAD", CASESCRIBE_MAX_PAYLOAD}, {"MAX_XML_DEPTH", CASESCRIBE_MAX_XML_DEPTH},
@@ -51,7 +51,8 @@ Test(api, status_codes_are_fixed_and_described)
     cr_expect_eq(CASESCRIBE_EINVAL, -1);
     cr_expect_eq(CASESCRIBE_ELAUNDER, -8);
     cr_expect_eq(CASESCRIBE_EINTERNAL, -16);
-    for (int32_t s = CASESCRIBE_OK; s >= CASESCRIBE_EINTERNAL; s--) {
+    cr_expect_eq(CASESCRIBE_EPOLICY, -17);
+    for (int32_t s = CASESCRIBE_OK; s >= CASESCRIBE_EPOLICY; s--) {
         const char *text = casescribe_strerror(s);
         cr_expect(text != NULL && text[0] != '\0' && strcmp(text, "unknown status") != 0, "status %d", s);
     }

@@ -50,9 +50,16 @@ const char *cs_policy_feature_name(uint32_t bit)
 
 /* ---- the model ---------------------------------------------------------- */
 
+cs_policy *cs_policy_ref(cs_policy *p)
+{
+    if (p != NULL)
+        __atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+    return p;
+}
+
 void cs_policy_free(cs_policy *p)
 {
-    if (p == NULL)
+    if (p == NULL || __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     free(p->team);
     for (size_t i = 0; i < p->n_endpoints; i++)
@@ -77,14 +84,14 @@ int cs_policy_valid_team(const char *team)
 int32_t cs_policy_defaults(cs_policy **out, const char *team)
 {
     *out = NULL;
-    if (!cs_policy_valid_team(team))
-        return cs_fail(CASESCRIBE_EINVAL, "a team name is 1-128 characters of A-Z a-z 0-9 . _ : @ + - "
-                                          "and does not start with '.'");
+    if (team == NULL || team[0] == '\0' || strlen(team) > 128)
+        return cs_fail(CASESCRIBE_EINVAL, "a team name is 1-128 characters");
     cs_policy *p = calloc(1, sizeof(*p));
     if (p == NULL || (p->team = cs_strdup(team)) == NULL) {
         cs_policy_free(p);
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     }
+    p->refs = 1;
     *out = p; /* calloc gave the safe defaults: version 0, every feature off, 0 days, embedded */
     return CASESCRIBE_OK;
 }

@@ -49,10 +49,16 @@ typedef struct cs_policy {
     char *changed_by, *changed_at, *key_id; /* NULL for the defaults */
     char digest[CS_DIGEST_LEN];             /* of the signed file; "" for the defaults */
     char *problem;                          /* CS_POLICY_REFUSED: why */
+    int refs;                               /* holders; see cs_policy_ref */
 } cs_policy;
 
-/* The safe defaults for `team`. */
+/* The safe defaults for `team` (any name of 1-128 characters: a team whose
+ * name cannot name a file can have no policy file, so runs on these).
+ * Every policy is made with one reference. */
 int32_t cs_policy_defaults(cs_policy **out, const char *team);
+/* Takes another reference (a policy is shared between a cache and the
+ * saves reading it); cs_policy_free drops one and frees with the last. */
+cs_policy *cs_policy_ref(cs_policy *p);
 void cs_policy_free(cs_policy *p);
 
 /* 1 when `team` can name a policy file: an id ([A-Za-z0-9._:@+-]{1,128})

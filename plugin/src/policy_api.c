@@ -1,0 +1,368 @@
+/* policy_api.c - team policies through a context: a cache that follows the
+ * files on disk, changes that are signed and audited, and the public
+ * interface. The policy rules themselves are in policy/policy.c. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "context.h"
+#include "internal.h"
+#include "policy/policy.h"
+
+/* ---- the cache ---------------------------------------------------------- */
+
+struct cs_cached_policy {
+    cs_policy *policy;
+    int had_file;
+    struct stat st; /* of the file the policy was read from */
+};
+
+static int same_file(const struct cs_cached_policy *c, int has_file, const struct stat *st)
+{
+    if (c->had_file != has_file)
+        return 0;
+    return !has_file || (c->st.st_ino == st->st_ino && c->st.st_dev == st->st_dev &&
+                         c->st.st_size == st->st_size && c->st.st_mtim.tv_sec == st->st_mtim.tv_sec &&
+                         c->st.st_mtim.tv_nsec == st->st_mtim.tv_nsec);
+}
+
+static struct cs_cached_policy *cache_slot(casescribe_ctx *ctx, const char *team)
+{
+    for (size_t i = 0; i < ctx->n_policies; i++)
+        if (strcmp(ctx->policies[i].policy->team, team) == 0)
+            return &ctx->policies[i];
+    struct cs_cached_policy *grown = realloc(ctx->policies, (ctx->n_policies + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return NULL;
+    ctx->policies = grown;
+    memset(&grown[ctx->n_policies], 0, sizeof(*grown));
+    return &grown[ctx->n_policies];
+}
+
+/* Under policy_lock: the cached policy of `team`, read again when its file
+ * changed. Another process's change is seen at the next call; a reader
+ * holds its own reference, so it keeps one whole policy meanwhile. */
+static int32_t cached_policy(casescribe_ctx *ctx, const char *team, cs_policy **out)
+{
+    char path[4096];
+    struct stat st;
+    if (!cs_policy_valid_team(team))
+        return cs_policy_defaults(out, team); /* no file can exist for it */
+    int32_t rc = cs_policy_path(path, sizeof(path), ctx->home, team);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    int has_file = stat(path, &st) == 0;
+    if (!has_file && errno != ENOENT)
+        return cs_fail(CASESCRIBE_EIO, "cannot read %s: %s", path, strerror(errno));
+    struct cs_cached_policy *c = cache_slot(ctx, team);
+    if (c == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (c->policy != NULL && same_file(c, has_file, &st)) {
+        *out = cs_policy_ref(c->policy);
+        return CASESCRIBE_OK;
+    }
+    cs_policy *fresh = NULL;
+    rc = cs_policy_load(&fresh, ctx->home, team, ctx->keys);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    int is_new = c->policy == NULL;
+    cs_policy_free(c->policy);
+    c->policy = fresh;
+    c->had_file = has_file;
+    if (has_file)
+        c->st = st;
+    ctx->n_policies += is_new;
+    *out = cs_policy_ref(fresh);
+    return CASESCRIBE_OK;
+}
+
+int32_t cs_ctx_policy(casescribe_ctx *ctx, const char *team, cs_policy **out)
+{
+    *out = NULL;
+    if (pthread_mutex_lock(&ctx->policy_lock) != 0)
+        return cs_fail(CASESCRIBE_EINTERNAL, "cannot lock the policy cache");
+    int32_t rc = cached_policy(ctx, team, out);
+    pthread_mutex_unlock(&ctx->policy_lock);
+    return rc;
+}
+
+void cs_ctx_policies_free(casescribe_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->n_policies; i++)
+        cs_policy_free(ctx->policies[i].policy);
+    free(ctx->policies);
+    ctx->policies = NULL;
+    ctx->n_policies = 0;
+}
+
+/* ---- changes ------------------------------------------------------------ */
+
+/* Makes <home>/policy (0700) and takes its lock file, which serialises
+ * changes across processes (threads of one process too: flock locks are
+ * per open file). Returns the locked descriptor or -1 (error set). */
+static int lock_policies(casescribe_ctx *ctx)
+{
+    char dir[4096], lock[4200];
+    snprintf(dir, sizeof(dir), "%s/policy", ctx->home);
+    if (mkdir(dir, 0700) == 0) {
+        if (cs_fsync_parent(dir) != 0) {
+            cs_fail(CASESCRIBE_EIO, "cannot sync the home holding %s: %s", dir, strerror(errno));
+            return -1;
+        }
+    } else if (errno != EEXIST) {
+        cs_fail(CASESCRIBE_EIO, "cannot create %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    snprintf(lock, sizeof(lock), "%s/.lock", dir);
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        cs_fail(CASESCRIBE_EIO, "cannot open %s: %s", lock, strerror(errno));
+        return -1;
+    }
+    int rc;
+    while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
+        ;
+    if (rc != 0) {
+        cs_fail(CASESCRIBE_EIO, "cannot lock %s: %s", lock, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The audit entry: who changed what, from what to what. Ids and setting
+ * values only (endpoints are service URLs): no personal data. */
+static int32_t audit(casescribe_ctx *ctx, const cs_policy *next, const char *key, const char *old_value,
+                     const char *new_value)
+{
+    json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "kind", "policy", "team", next->team,
+                          "setting", key, "old", old_value, "new", new_value, "actor", next->changed_by, "time",
+                          next->changed_at, "version", (json_int_t)next->version, "policy", next->digest);
+    if (e == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    int32_t rc = cs_journal_failed(ctx->journal)
+                     ? cs_fail(CASESCRIBE_EJOURNAL, "the journal is damaged: policy changes are refused until it is "
+                                                    "repaired (run `casescribe journal verify`)")
+                     : cs_journal_lock(ctx->journal, cs_ctx_index_visit, ctx);
+    if (rc == CASESCRIBE_OK) {
+        rc = cs_journal_append_locked(ctx->journal, e, NULL, NULL);
+        cs_journal_unlock(ctx->journal);
+    }
+    json_decref(e);
+    return rc;
+}
+
+/* Signs `next`, journals the change, then puts the file in place. The audit
+ * entry comes first: a change is never in force without its entry (a crash
+ * between the two leaves an entry for a change that did not happen, which
+ * the next `team show` makes plain). */
+static int32_t write_change(casescribe_ctx *ctx, cs_policy *next, const char *key, const char *old_value,
+                            const char *new_value)
+{
+    EVP_PKEY *key_pair = NULL;
+    char key_id[CS_KEY_ID_MAX], path[4096];
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int32_t rc = cs_keyring_signer(ctx->keys, &key_pair, key_id);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_policy_sign(&bytes, &len, next, key_pair, key_id);
+    if (rc == CASESCRIBE_OK)
+        rc = audit(ctx, next, key, old_value, new_value);
+    if (rc == CASESCRIBE_OK && (rc = cs_policy_path(path, sizeof(path), ctx->home, next->team)) == CASESCRIBE_OK)
+        rc = cs_write_file_atomic(path, bytes, len, 0644);
+    EVP_PKEY_free(key_pair);
+    free(bytes);
+    return rc;
+}
+
+static int32_t change_locked(casescribe_ctx *ctx, const char *actor_id, const char *team, const char *key,
+                             const char *value)
+{
+    cs_policy *cur = NULL, *next = NULL;
+    char *old_value = NULL, *new_value = NULL, at[21];
+    cs_format_time(at, cs_now());
+    int32_t rc = cs_policy_load(&cur, ctx->home, team, ctx->keys);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_policy_get(&old_value, cur, key);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_policy_change(&next, cur, key, value, actor_id, at);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_policy_get(&new_value, next, key);
+    /* Setting what is already in force changes nothing: no new version.
+     * A refused file is always replaced, so that a change repairs it. */
+    int same = rc == CASESCRIBE_OK && cur->state != CS_POLICY_REFUSED && strcmp(old_value, new_value) == 0;
+    if (rc == CASESCRIBE_OK && !same)
+        rc = write_change(ctx, next, key, old_value, new_value);
+    free(old_value);
+    free(new_value);
+    cs_policy_free(cur);
+    cs_policy_free(next);
+    return rc;
+}
+
+int32_t casescribe_team_set(casescribe_ctx *ctx, const char *actor_id, const char *team, const char *key,
+                            const char *value)
+{
+    if (ctx == NULL || key == NULL || value == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_team_set: ctx, key and value are required");
+    if (ctx->pid != getpid())
+        return cs_fail(CASESCRIBE_EINVAL, "this context was opened by another process (before a fork)");
+    if (!cs_valid_id(actor_id))
+        return cs_fail(CASESCRIBE_EINVAL, "actor id must be 1-128 characters of A-Z a-z 0-9 . _ : @ / + -");
+    if (!cs_policy_valid_team(team))
+        return cs_fail(CASESCRIBE_EINVAL, "a team name is 1-128 characters of A-Z a-z 0-9 . _ : @ + - and does "
+                                          "not start with '.'");
+    cs_clear_error();
+    int fd = lock_policies(ctx);
+    if (fd < 0)
+        return CASESCRIBE_EIO;
+    int32_t rc = change_locked(ctx, actor_id, team, key, value);
+    flock(fd, LOCK_UN);
+    close(fd);
+    return rc;
+}
+
+/* ---- listing ------------------------------------------------------------ */
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int32_t casescribe_team_list(char **teams_out, casescribe_ctx *ctx)
+{
+    if (teams_out != NULL)
+        *teams_out = NULL;
+    if (teams_out == NULL || ctx == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_team_list: teams_out and ctx are required");
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s/policy", ctx->home);
+    DIR *d = opendir(dir);
+    if (d == NULL && errno != ENOENT)
+        return cs_fail(CASESCRIBE_EIO, "cannot read %s: %s", dir, strerror(errno));
+    char **names = NULL;
+    size_t n = 0;
+    int failed = 0;
+    for (struct dirent *e; d != NULL && !failed && (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 4, ".xml") != 0)
+            continue;
+        char *name = cs_strdup(e->d_name);
+        char **grown = name != NULL ? realloc(names, (n + 1) * sizeof(*names)) : NULL;
+        if (grown == NULL) {
+            free(name);
+            failed = 1;
+            break;
+        }
+        names = grown;
+        name[len - 4] = '\0';
+        if (cs_policy_valid_team(name))
+            names[n++] = name;
+        else
+            free(name); /* not a file the library wrote */
+    }
+    if (d != NULL)
+        closedir(d);
+    qsort(names, n, sizeof(*names), by_name);
+    cs_buf b = {0};
+    cs_buf_printf(&b, "%s", "");
+    for (size_t i = 0; i < n; i++) {
+        cs_buf_printf(&b, "%s\n", names[i]);
+        free(names[i]);
+    }
+    free(names);
+    *teams_out = failed ? NULL : cs_buf_take(&b);
+    cs_buf_free(&b);
+    return *teams_out != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+struct casescribe_policy {
+    cs_policy *p; /* a reference: the snapshot this handle reads */
+};
+
+int32_t casescribe_team_policy(casescribe_policy **policy_out, casescribe_ctx *ctx, const char *team)
+{
+    if (policy_out != NULL)
+        *policy_out = NULL;
+    if (policy_out == NULL || ctx == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_team_policy: policy_out and ctx are required");
+    cs_clear_error();
+    casescribe_policy *h = calloc(1, sizeof(*h));
+    if (h == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    int32_t rc = cs_ctx_policy(ctx, team, &h->p);
+    if (rc != CASESCRIBE_OK) {
+        free(h);
+        return rc;
+    }
+    *policy_out = h;
+    return CASESCRIBE_OK;
+}
+
+const char *casescribe_policy_team(const casescribe_policy *policy)
+{
+    return policy != NULL ? policy->p->team : NULL;
+}
+
+uint32_t casescribe_policy_version(const casescribe_policy *policy)
+{
+    return policy != NULL ? policy->p->version : 0;
+}
+
+int32_t casescribe_policy_state(const casescribe_policy *policy)
+{
+    if (policy == NULL)
+        return -1;
+    switch (policy->p->state) {
+    case CS_POLICY_SIGNED: return CASESCRIBE_POLICY_SIGNED;
+    case CS_POLICY_REFUSED: return CASESCRIBE_POLICY_REFUSED;
+    default: return CASESCRIBE_POLICY_DEFAULTS;
+    }
+}
+
+const char *casescribe_policy_problem(const casescribe_policy *policy)
+{
+    return policy != NULL ? policy->p->problem : NULL;
+}
+
+const char *casescribe_policy_digest(const casescribe_policy *policy)
+{
+    return policy != NULL && policy->p->digest[0] != '\0' ? policy->p->digest : NULL;
+}
+
+int32_t casescribe_policy_feature(const casescribe_policy *policy, const char *feature)
+{
+    if (policy == NULL || feature == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_policy_feature: NULL argument");
+    uint32_t bit = cs_policy_feature_bit(feature);
+    if (bit == 0)
+        return cs_fail(CASESCRIBE_ENOTFOUND, "no feature called '%s' (transcription, ai-draft, external-ai, "
+                                             "observation-tags)",
+                       feature);
+    return (policy->p->features & bit) != 0;
+}
+
+int32_t casescribe_policy_setting(char **value_out, const casescribe_policy *policy, const char *key)
+{
+    if (value_out != NULL)
+        *value_out = NULL;
+    if (value_out == NULL || policy == NULL || key == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_policy_setting: NULL argument");
+    return cs_policy_get(value_out, policy->p, key);
+}
+
+void casescribe_policy_free(casescribe_policy *policy)
+{
+    if (policy == NULL)
+        return;
+    cs_policy_free(policy->p);
+    free(policy);
+}
