@@ -1,6 +1,7 @@
 /* save.c - the save pipeline, in the one order a reader should find it:
  *
  *   1. decode      the adapter turns the payload into the record model
+ *   1b. policy     the team's policy must have on the AI features the sections use
  *   2. consent     every AI section must be covered by every subject's consent
  *   3. review gate a final save holds no unreviewed AI text; reviews are complete
  *   4. stamp       under the journal lock: laundering check, chain to the
@@ -10,8 +11,8 @@
  *                  made just before the commit, so that a journalled save is
  *                  never lost to an allocation failure after it)
  *
- * Team policy (between decode and consent) and job offers (after consent)
- * join this list when those modules exist; nothing here ever waits on AI work.
+ * Job offers (after consent) join this list when that module exists;
+ * nothing here ever waits on AI work.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -47,6 +48,7 @@ struct save {
      * version (the host lost the reply): it is stamped again exactly as
      * then, and not journalled twice. */
     const cs_index_head *retry_of;
+    cs_policy *policy;        /* the team's policy, as read at the start of this save */
 };
 
 static void save_free(struct save *s)
@@ -57,6 +59,7 @@ static void save_free(struct save *s)
     free(s->consent_withdrawn);
     free(s->prints);
     free(s->macs);
+    cs_policy_free(s->policy);
     cs_provenance_free(s->stamp);
     free(s->out);
 }
@@ -105,6 +108,58 @@ static int32_t step_decode(struct save *s, const char *adapter, const uint8_t *p
         rc = check_origin_attributes(&s->record->sections[i]);
     if (rc == CASESCRIBE_OK)
         rc = cs_digests_compute(&s->digests, s->record);
+    return rc;
+}
+
+/* ---- 1b. policy -------------------------------------------------------- */
+
+/* An AI section the version this save follows already held, with the same
+ * text from the same engine: keeping (or reviewing) it is no new use of AI,
+ * so a feature switched off since does not remove it. The incoming
+ * provenance is only a claim here; its signature is checked before the
+ * save commits. */
+static int32_t already_stamped(int *yes, const struct save *s, const cs_section *sec)
+{
+    *yes = 0;
+    const cs_provenance *p = s->record->provenance;
+    for (size_t i = 0; p != NULL && i < p->n_sections; i++) {
+        const cs_section_stamp *st = &p->sections[i];
+        if (strcmp(st->id, sec->id) != 0 || !cs_origin_is_ai(st->origin) || st->text_mac == NULL ||
+            st->engine == NULL || sec->engine == NULL || strcmp(st->engine, sec->engine) != 0)
+            continue;
+        char mac[CS_TEXT_MAC_LEN];
+        if (cs_text_mac(mac, s->ctx->fp_secret, sec->text, sec->text_len) != 0)
+            return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+        *yes = strcmp(mac, st->text_mac) == 0;
+        return CASESCRIBE_OK;
+    }
+    return CASESCRIBE_OK;
+}
+
+static int32_t step_policy(struct save *s)
+{
+    const cs_record *r = s->record;
+    int32_t rc = cs_ctx_policy(s->ctx, r->team, &s->policy);
+    const cs_policy *pol = s->policy;
+    for (size_t i = 0; rc == CASESCRIBE_OK && i < r->n_sections; i++) {
+        const cs_section *sec = &r->sections[i];
+        if (!cs_origin_is_ai(sec->origin))
+            continue;
+        int external = !cs_engine_is_local(sec->engine), kept = 0;
+        uint32_t missing = (pol->features & CS_FEATURE_AI_DRAFT) ? 0 : CS_FEATURE_AI_DRAFT;
+        if (external && !(pol->features & CS_FEATURE_EXTERNAL_AI))
+            missing |= CS_FEATURE_EXTERNAL_AI;
+        if (missing == 0 || (rc = already_stamped(&kept, s, sec)) != CASESCRIBE_OK || kept)
+            continue;
+        rc = cs_fail(CASESCRIBE_EPOLICY,
+                     "section '%s' was made by AI (%s) but team %s's policy has '%s' switched off%s%s: save the "
+                     "record without that section, or ask an admin to switch the feature on",
+                     sec->id, sec->engine, r->team,
+                     cs_policy_feature_name((missing & CS_FEATURE_AI_DRAFT) ? CS_FEATURE_AI_DRAFT
+                                                                             : CS_FEATURE_EXTERNAL_AI),
+                     pol->state == CS_POLICY_REFUSED ? "; its policy file was not used: " : "",
+                     pol->state == CS_POLICY_REFUSED ? pol->problem : "");
+    }
     return rc;
 }
 
@@ -413,6 +468,11 @@ static int32_t fill_section_stamp(cs_section_stamp *st, const cs_section *sec, c
     return CASESCRIBE_OK;
 }
 
+static const char *policy_state_name(const cs_policy *p)
+{
+    return p->state == CS_POLICY_SIGNED ? "signed" : p->state == CS_POLICY_REFUSED ? "refused" : "defaults";
+}
+
 static int32_t build_provenance(struct save *s, uint32_t version, const char *previous, const char *key_id)
 {
     const cs_record *r = s->record;
@@ -428,8 +488,11 @@ static int32_t build_provenance(struct save *s, uint32_t version, const char *pr
         dup_into(&p->library, library) | dup_into(&p->key_id, key_id) | dup_into(&p->actor_id, a->user_id) |
         dup_into(&p->actor_team, a->team ? a->team : r->team) |
         dup_into(&p->actor_role, a->role ? a->role : "unspecified") | dup_into(&p->form_digest, s->digests.form) |
-        dup_into(&p->subjects_digest, s->digests.subjects) | dup_into(&p->consents_digest, s->digests.consents))
+        dup_into(&p->subjects_digest, s->digests.subjects) | dup_into(&p->consents_digest, s->digests.consents) |
+        dup_into(&p->policy_team, s->policy->team) | dup_into(&p->policy_state, policy_state_name(s->policy)) |
+        dup_into(&p->policy_digest, s->policy->digest[0] ? s->policy->digest : NULL))
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    p->policy_version = s->policy->version;
     for (size_t i = 0; i < r->n_sections; i++, p->n_sections++) {
         int32_t rc = fill_section_stamp(&p->sections[i], &r->sections[i], s->digests.sections[i], &s->prints[i],
                                         cs_origin_is_ai(r->sections[i].origin) ? mac_of(s, i) : NULL,
@@ -594,6 +657,8 @@ int32_t casescribe_save(uint8_t **out, size_t *out_len, casescribe_ctx *ctx, con
     cs_clear_error();
     struct save s = {.ctx = ctx, .actor = actor, .now = cs_now()};
     rc = step_decode(&s, adapter, payload, payload_len);
+    if (rc == CASESCRIBE_OK)
+        rc = step_policy(&s);
     if (rc == CASESCRIBE_OK)
         rc = step_consent(&s);
     if (rc == CASESCRIBE_OK)

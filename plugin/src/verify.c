@@ -63,6 +63,12 @@ static void describe(cs_buf *rep, const cs_record *r)
                   p->actor_team, p->key_id, p->library);
     if (p->previous != NULL)
         cs_buf_printf(rep, "Follows version %u (%s).\n", (unsigned)(p->version - 1), p->previous);
+    if (p->policy_team != NULL && strcmp(or_unknown(p->policy_state), "signed") == 0)
+        cs_buf_printf(rep, "Checked against team %s's AI policy, version %u (%s).\n", p->policy_team,
+                      (unsigned)p->policy_version, or_unknown(p->policy_digest));
+    else if (p->policy_team != NULL)
+        cs_buf_printf(rep, "Checked against the safe defaults for team %s (no valid AI policy: every AI feature off).\n",
+                      p->policy_team);
     cs_buf_printf(rep, "Sections:\n");
     for (size_t i = 0; i < r->n_sections; i++)
         describe_section(rep, &r->sections[i], stamp_of(p, r->sections[i].id));

@@ -109,8 +109,29 @@ static int run(casescribe_ctx *ctx, const char *home)
         goto done;
     snprintf(form, n, sample_form, id);
 
-    printf("1. The worker saves the visit record with two sections drafted by speech-to-text.\n");
+    printf("0. Team cin-north has no policy yet, so every AI feature is off: the save is refused.\n");
     int32_t rc = save(ctx, form, &v1);
+    casescribe_policy *policy = NULL;
+    if (rc == CASESCRIBE_EPOLICY) {
+        printf("   %s\n", casescribe_last_error());
+        printf("   The council's admin switches AI drafting on for that team (a signed, journalled change).\n");
+        rc = casescribe_team_set(ctx, "demo-admin", "cin-north", "ai-draft", "on");
+        if (rc != CASESCRIBE_OK) {
+            code = refuse("switching ai-draft on", rc);
+            goto done;
+        }
+    } else if (rc != CASESCRIBE_OK || casescribe_team_policy(&policy, ctx, "cin-north") != CASESCRIBE_OK ||
+               casescribe_policy_feature(policy, "ai-draft") != 1) {
+        casescribe_policy_free(policy);
+        code = refuse("the first save (AI drafting should have been off)", rc);
+        goto done;
+    }
+    casescribe_policy_free(policy);
+    casescribe_free(v1);
+    v1 = NULL;
+
+    printf("1. The worker saves the visit record with two sections drafted by speech-to-text.\n");
+    rc = save(ctx, form, &v1);
     if (rc != CASESCRIBE_OK) {
         code = refuse("saving the draft", rc);
         goto done;

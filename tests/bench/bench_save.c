@@ -94,7 +94,8 @@ static casescribe_ctx *open_home(char *path, uint32_t flags)
     opts.flags = flags;
     casescribe_ctx *ctx = NULL;
     if (opts.home == NULL || casescribe_ctx_open(&ctx, &opts) != CASESCRIBE_OK ||
-        casescribe_keygen(NULL, ctx, 0) != CASESCRIBE_OK) {
+        casescribe_keygen(NULL, ctx, 0) != CASESCRIBE_OK ||
+        casescribe_team_set(ctx, "bench-admin", "cin-north", "ai-draft", "on") != CASESCRIBE_OK) {
         fprintf(stderr, "bench: cannot set up a home: %s\n", casescribe_last_error());
         exit(1);
     }

@@ -14,6 +14,33 @@ key=$(find "$home/keys" -name '*.key')
 if "$cs" --home "$home" keygen 2> "$work/err"; then fail "second keygen succeeded"; fi
 [ "$(wc -l < "$work/err")" -eq 1 ] || fail "errors must be one line: $(cat "$work/err")"
 
+# team policy: a team never configured has every AI feature off, so the
+# AI-drafted form is refused, naming the team and the feature.
+"$cs" --home "$home" team show cin-north > "$work/show" || fail "team show"
+grep -q '^ai-draft: off$' "$work/show" || fail "ai-draft should start off: $(cat "$work/show")"
+grep -q 'safe defaults' "$work/show" || fail "team show should say the defaults apply"
+if "$cs" --home "$home" save "$data/home-visit.xml" -o "$work/v1.xml" --actor sw-017 2> "$work/err"; then
+    fail "AI section saved with ai-draft off"
+fi
+grep -q "team cin-north's policy has 'ai-draft' switched off" "$work/err" || fail "refusal: $(cat "$work/err")"
+"$cs" --home "$home" team enable cin-north ai-draft --actor admin-7 > /dev/null || fail "team enable"
+"$cs" --home "$home" team show cin-north > "$work/show" || fail "team show"
+grep -q '^ai-draft: on$' "$work/show" || fail "ai-draft should be on: $(cat "$work/show")"
+grep -q '^transcription: off$' "$work/show" || fail "enable switched another feature: $(cat "$work/show")"
+grep -q 'version 1, signed and valid' "$work/show" || fail "show should say the policy is valid"
+"$cs" --home "$home" team set adults-south audio-retention-days 30 > /dev/null || fail "team set"
+if "$cs" --home "$home" team set adults-south audio-retention-days 9999 2> "$work/err"; then fail "bad value accepted"; fi
+[ "$(wc -l < "$work/err")" -eq 1 ] || fail "team errors must be one line: $(cat "$work/err")"
+"$cs" --home "$home" team show adults-south | grep -q '^ai-draft: off$' || fail "another team was changed"
+[ "$("$cs" --home "$home" team list | tr '\n' ' ')" = "adults-south cin-north " ] || fail "team list"
+# a hand edit makes the policy unusable, and show says so
+cp "$home/policy/adults-south.xml" "$work/policy.bak"
+sed -i 's/transcription="off"/transcription="on"/' "$home/policy/adults-south.xml"
+"$cs" --home "$home" team show adults-south > "$work/show" || fail "team show of an edited policy"
+grep -q 'NOT USED' "$work/show" || fail "a hand-edited policy was used: $(cat "$work/show")"
+grep -q '^transcription: off$' "$work/show" || fail "a hand edit switched a feature on"
+cp "$work/policy.bak" "$home/policy/adults-south.xml"
+
 # save + verify (home from CASESCRIBE_HOME this time)
 CASESCRIBE_HOME="$home" "$cs" save "$data/home-visit.xml" -o "$work/v1.xml" --actor sw-017 --role social-worker ||
     fail "save"
@@ -48,7 +75,7 @@ grep -q 'root:' "$work/err" && fail "XXE leaked a file"
 
 # the journal verifies, and a corrupted entry is named
 "$cs" --home "$home" journal verify > "$work/jv" || fail "journal verify: $(cat "$work/jv")"
-grep -q '2 entries' "$work/jv" || fail "journal should hold 2 entries: $(cat "$work/jv")"
+grep -q '4 entries' "$work/jv" || fail "journal should hold 2 policy changes and 2 saves: $(cat "$work/jv")"
 printf 'X' | dd of="$home/journal.log" bs=1 seek=20 conv=notrunc 2> /dev/null
 if "$cs" --home "$home" journal verify > "$work/jv" 2> "$work/err"; then fail "corrupt journal verified"; fi
 grep -q 'entry 1' "$work/err" || fail "journal verify does not name the entry: $(cat "$work/err")"
@@ -64,4 +91,4 @@ set +e
 "$cs" frobnicate 2> /dev/null
 [ $? -eq 2 ] || fail "unknown command should exit 2"
 set -e
-echo "cli: keygen, save, verify, pubkey, tamper, review gate, XXE, journal, demo"
+echo "cli: keygen, team policy, save, verify, pubkey, tamper, review gate, XXE, journal, demo"

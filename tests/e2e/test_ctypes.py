@@ -57,6 +57,12 @@ declare("casescribe_journal_entry_get", c_int32, ctypes.POINTER(ctypes.c_void_p)
 declare("casescribe_journal_entry_free", None, ctypes.c_void_p)
 declare("casescribe_journal_entry_record_id", ctypes.c_char_p, ctypes.c_void_p)
 declare("casescribe_journal_entry_record_version", c_uint32, ctypes.c_void_p)
+declare("casescribe_team_set", c_int32, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
+        ctypes.c_char_p)
+declare("casescribe_team_policy", c_int32, ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p, ctypes.c_char_p)
+declare("casescribe_policy_feature", c_int32, ctypes.c_void_p, ctypes.c_char_p)
+declare("casescribe_policy_state", c_int32, ctypes.c_void_p)
+declare("casescribe_policy_free", None, ctypes.c_void_p)
 
 
 def constant(name):
@@ -133,6 +139,23 @@ def main():
         check(lib.casescribe_keygen(ctypes.byref(key_id), ctx, 0))
         assert take_string(key_id).startswith("ed25519:")
 
+        # A vendor's admin screen: AI drafting is off until switched on.
+        policy = ctypes.c_void_p()
+        check(lib.casescribe_team_policy(ctypes.byref(policy), ctx, b"cin-north"))
+        assert lib.casescribe_policy_feature(policy, b"ai-draft") == 0
+        assert lib.casescribe_policy_state(policy) == constant("POLICY_DEFAULTS")
+        lib.casescribe_policy_free(policy)
+        try:
+            save(ctx, FORM)
+            raise AssertionError("an AI section was saved with ai-draft off")
+        except CaseScribeError as e:
+            assert e.status == constant("EPOLICY"), e
+        check(lib.casescribe_team_set(ctx, b"admin-1", b"cin-north", b"ai-draft", b"on"))
+        check(lib.casescribe_team_policy(ctypes.byref(policy), ctx, b"cin-north"))
+        assert lib.casescribe_policy_feature(policy, b"ai-draft") == 1
+        assert lib.casescribe_policy_state(policy) == constant("POLICY_SIGNED")
+        lib.casescribe_policy_free(policy)
+
         v1 = save(ctx, FORM)
         rec = ctypes.c_void_p()
         check(lib.casescribe_record_open(ctypes.byref(rec), b"xml", v1.encode(), len(v1.encode())))
@@ -194,15 +217,15 @@ def main():
 
         count, report = c_uint64(), ctypes.c_void_p()
         check(lib.casescribe_journal_verify(ctypes.byref(count), ctypes.byref(report), ctx))
-        assert count.value == 42, count.value
+        assert count.value == 43, count.value  # the policy change and 42 saves
         assert "check out" in take_string(report)
         entry = ctypes.c_void_p()
-        check(lib.casescribe_journal_entry_get(ctypes.byref(entry), ctx, 2))
+        check(lib.casescribe_journal_entry_get(ctypes.byref(entry), ctx, 3))
         assert lib.casescribe_journal_entry_record_id(entry) == b"R-7001"
         assert lib.casescribe_journal_entry_record_version(entry) == 2
         lib.casescribe_journal_entry_free(entry)
         lib.casescribe_ctx_close(ctx)
-    print("ctypes: open, keygen, save, inspect, review gate, verify, tamper, launder, pubkey, threads, journal")
+    print("ctypes: open, keygen, team policy, save, inspect, review gate, verify, tamper, launder, pubkey, threads, journal")
 
 
 main()

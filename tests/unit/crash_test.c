@@ -122,7 +122,8 @@ static char **journal_ids(casescribe_ctx *ctx, uint64_t entries)
     char **ids = calloc(entries + 1, sizeof(*ids));
     for (uint64_t seq = 1; ids != NULL && seq <= entries; seq++) {
         casescribe_journal_entry *e = NULL;
-        if (casescribe_journal_entry_get(&e, ctx, seq) == CASESCRIBE_OK)
+        if (casescribe_journal_entry_get(&e, ctx, seq) == CASESCRIBE_OK &&
+            casescribe_journal_entry_record_id(e) != NULL) /* a save, not the policy change */
             ids[seq - 1] = strdup(casescribe_journal_entry_record_id(e));
         casescribe_journal_entry_free(e);
     }
@@ -158,7 +159,9 @@ int main(void)
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     printf("1..3\n");
     casescribe_ctx *ctx = mkdtemp(home) != NULL ? open_home(home) : NULL;
-    if (ctx == NULL || casescribe_keygen(NULL, ctx, 0) != CASESCRIBE_OK) {
+    /* The saves hold AI drafts: team t's admin switches AI drafting on. */
+    if (ctx == NULL || casescribe_keygen(NULL, ctx, 0) != CASESCRIBE_OK ||
+        casescribe_team_set(ctx, "admin-1", "t", "ai-draft", "on") != CASESCRIBE_OK) {
         printf("Bail out! cannot set up the home\n");
         return 1;
     }

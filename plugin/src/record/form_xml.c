@@ -233,6 +233,17 @@ static int copy_content(char **dst, xmlNodePtr n)
     return *dst == NULL ? -1 : 0;
 }
 
+static int decode_policy_stamp(cs_provenance *p, xmlNodePtr n)
+{
+    char *version = NULL;
+    int rc = copy_attr(&p->policy_team, n, "team") | copy_attr(&p->policy_state, n, "state") |
+             copy_attr(&p->policy_digest, n, "digest") | copy_attr(&version, n, "version");
+    unsigned long v = version != NULL ? strtoul(version, NULL, 10) : 0;
+    p->policy_version = v > UINT32_MAX ? 0 : (uint32_t)v;
+    free(version);
+    return rc;
+}
+
 static int decode_provenance_children(cs_provenance *p, xmlNodePtr node)
 {
     size_t si = 0, ci = 0;
@@ -241,6 +252,8 @@ static int decode_provenance_children(cs_provenance *p, xmlNodePtr node)
         if (is_element(c, "actor"))
             rc = copy_attr(&p->actor_id, c, "id") | copy_attr(&p->actor_team, c, "team") |
                  copy_attr(&p->actor_role, c, "role");
+        else if (is_element(c, "policy"))
+            rc = decode_policy_stamp(p, c);
         else if (is_element(c, "form-digest"))
             rc = copy_content(&p->form_digest, c);
         else if (is_element(c, "subjects-digest"))
@@ -512,6 +525,15 @@ static void render_provenance_body(struct builder *b, xmlNodePtr n, const cs_pro
     add_attr(b, actor, "id", p->actor_id);
     add_attr(b, actor, "team", p->actor_team);
     add_attr(b, actor, "role", p->actor_role);
+    if (p->policy_team != NULL) {
+        char policy_version[16];
+        snprintf(policy_version, sizeof(policy_version), "%u", (unsigned)p->policy_version);
+        xmlNodePtr policy = add_element(b, n, "policy", NULL);
+        add_attr(b, policy, "team", p->policy_team);
+        add_attr(b, policy, "version", policy_version);
+        add_attr(b, policy, "state", p->policy_state);
+        add_attr(b, policy, "digest", p->policy_digest);
+    }
     add_element(b, n, "form-digest", p->form_digest);
     add_element(b, n, "subjects-digest", p->subjects_digest);
     add_element(b, n, "consents-digest", p->consents_digest);

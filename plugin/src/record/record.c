@@ -45,6 +45,9 @@ void cs_provenance_free(cs_provenance *p)
     free(p->actor_id);
     free(p->actor_team);
     free(p->actor_role);
+    free(p->policy_team);
+    free(p->policy_state);
+    free(p->policy_digest);
     free(p->form_digest);
     free(p->subjects_digest);
     free(p->consents_digest);

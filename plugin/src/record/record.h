@@ -50,6 +50,12 @@ typedef struct cs_provenance {
     char *previous; /* NULL for version 1 */
     char *at, *library, *key_id;
     char *actor_id, *actor_team, *actor_role;
+    /* The team policy the save was checked against: its team, version (0
+     * for the safe defaults), state ("signed", "defaults" or "refused") and
+     * the digest of its signed file (NULL unless signed). NULL team when the
+     * record was stamped before policies existed. */
+    char *policy_team, *policy_state, *policy_digest;
+    uint32_t policy_version;
     char *form_digest, *subjects_digest, *consents_digest;
     cs_section_stamp *sections;
     size_t n_sections;
