@@ -18,7 +18,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -452,24 +451,6 @@ static int32_t catch_up(cs_journal *j, cs_journal_visit visit, void *user)
 
 /* ---- open and close ----------------------------------------------------- */
 
-static int fsync_parent(const char *path)
-{
-    char *copy = cs_strdup(path);
-    if (copy == NULL) {
-        errno = ENOMEM;
-        return -1;
-    }
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(copy);
-    int rc = fd >= 0 ? fsync(fd) : -1;
-    if (fd >= 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-    }
-    return rc;
-}
-
 /* Opens the file, creating it 0600. A new file's name lives in the folder:
  * fsync the folder too, or a crash could lose the whole journal. */
 static int32_t open_file(cs_journal *j, const char *path)
@@ -488,7 +469,7 @@ static int32_t open_file(cs_journal *j, const char *path)
     struct stat st;
     if (fstat(j->fd, &st) != 0 || !S_ISREG(st.st_mode))
         return cs_fail(CASESCRIBE_EIO, "the journal is not a regular file");
-    if (created && fsync_parent(path) != 0)
+    if (created && cs_fsync_parent(path) != 0)
         return cs_fail(CASESCRIBE_EIO, "cannot make the new journal durable: %s", strerror(errno));
     return CASESCRIBE_OK;
 }
