@@ -3,15 +3,13 @@
 
 #include <errno.h>
 #include <libxml/c14n.h>
-#include <libxml/xmlschemas.h>
-#include <openssl/err.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "xml/safe_parse.h"
+#include "xml/schema.h"
 
 extern const unsigned char cs_policy_schema[];
 extern const unsigned int cs_policy_schema_len;
@@ -108,56 +106,8 @@ int32_t cs_policy_path(char *out, size_t n, const char *home, const char *team)
 
 /* ---- the schema --------------------------------------------------------- */
 
-static pthread_mutex_t schema_lock = PTHREAD_MUTEX_INITIALIZER;
-static xmlSchemaPtr schema;
-
-static void ignore_error(void *user, xmlErrorPtr err)
-{
-    (void)user;
-    (void)err;
-}
-
-static void keep_first(void *user, xmlErrorPtr err)
-{
-    char *text = user;
-    if (text[0] == '\0' && err != NULL && err->message != NULL) {
-        snprintf(text, 256, "line %d: %s", err->line, err->message);
-        text[strcspn(text, "\n")] = '\0';
-    }
-}
-
-static int32_t validate(xmlDocPtr doc)
-{
-    xmlError host_error;
-    cs_xml_host_error_save(&host_error);
-    char first[256] = "";
-    int rc = -1;
-    pthread_mutex_lock(&schema_lock);
-    if (schema == NULL) {
-        xmlSchemaParserCtxtPtr pctxt =
-            xmlSchemaNewMemParserCtxt((const char *)cs_policy_schema, (int)cs_policy_schema_len);
-        if (pctxt != NULL) {
-            xmlSchemaSetParserStructuredErrors(pctxt, ignore_error, NULL);
-            schema = xmlSchemaParse(pctxt);
-            xmlSchemaFreeParserCtxt(pctxt);
-        }
-    }
-    xmlSchemaPtr compiled = schema;
-    pthread_mutex_unlock(&schema_lock);
-    xmlSchemaValidCtxtPtr vctxt = compiled != NULL ? xmlSchemaNewValidCtxt(compiled) : NULL;
-    if (vctxt != NULL) {
-        xmlSchemaSetValidStructuredErrors(vctxt, keep_first, first);
-        rc = xmlSchemaValidateDoc(vctxt, doc);
-        xmlSchemaFreeValidCtxt(vctxt);
-    }
-    cs_xml_host_error_restore(&host_error);
-    if (vctxt == NULL || rc < 0)
-        return cs_fail(CASESCRIBE_ENOMEM, "out of memory validating a policy");
-    if (rc > 0)
-        return cs_fail(CASESCRIBE_ESCHEMA, "not a valid urn:casescribe:policy:1 file (%s)",
-                       first[0] ? first : "schema violation");
-    return CASESCRIBE_OK;
-}
+static cs_xml_schema policy_schema = CS_XML_SCHEMA_INIT(cs_policy_schema, cs_policy_schema_len,
+                                                         "urn:casescribe:policy:1 file");
 
 /* ---- signatures --------------------------------------------------------- */
 
@@ -176,36 +126,6 @@ static int32_t signed_bytes(uint8_t **out, size_t *len, xmlDocPtr doc)
     xmlFree(mem);
     *len = (size_t)size;
     return *out != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-}
-
-/* SHA-256 over the signed bytes followed by the signature, as for records. */
-static int32_t digest_of(char out[CS_DIGEST_LEN], const uint8_t *msg, size_t len, const char *b64)
-{
-    size_t n = strlen(b64);
-    uint8_t *all = malloc(len + n);
-    if (all == NULL)
-        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    memcpy(all, msg, len);
-    memcpy(all + len, b64, n);
-    int32_t rc = cs_sha256_tag(out, all, len + n);
-    free(all);
-    return rc;
-}
-
-static int32_t verify_signature(const uint8_t *msg, size_t len, const char *b64, EVP_PKEY *pub)
-{
-    uint8_t buf[96];
-    size_t n = strlen(b64);
-    if (n != 88 || b64[86] != '=' || b64[87] != '=' ||
-        EVP_DecodeBlock(buf, (const unsigned char *)b64, (int)n) != 66)
-        return cs_fail(CASESCRIBE_EVERIFY, "the policy's signature is not an Ed25519 signature");
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int ok = md != NULL && EVP_DigestVerifyInit(md, NULL, NULL, NULL, pub) == 1 &&
-             EVP_DigestVerify(md, buf, 64, msg, len) == 1;
-    EVP_MD_CTX_free(md);
-    ERR_clear_error();
-    return ok ? CASESCRIBE_OK
-              : cs_fail(CASESCRIBE_EVERIFY, "the policy file was changed after it was signed (a hand edit?)");
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -284,10 +204,10 @@ static int32_t check_signed(cs_policy *p, xmlDocPtr doc, xmlNodePtr root, cs_key
     }
     if (rc == CASESCRIBE_OK && cs_keyring_public(keys, key_id, &pub) != CASESCRIBE_OK)
         rc = cs_fail(CASESCRIBE_EVERIFY, "the policy is signed by key %s, which this home does not hold", key_id);
+    if (rc == CASESCRIBE_OK && !cs_ed25519_verify(pub, b64, msg, len))
+        rc = cs_fail(CASESCRIBE_EVERIFY, "the policy file was changed after it was signed (a hand edit?)");
     if (rc == CASESCRIBE_OK)
-        rc = verify_signature(msg, len, b64, pub);
-    if (rc == CASESCRIBE_OK)
-        rc = digest_of(p->digest, msg, len, b64);
+        rc = cs_signed_digest(p->digest, msg, len, b64);
     if (rc == CASESCRIBE_OK) {
         p->key_id = key_id;
         key_id = NULL;
@@ -305,7 +225,7 @@ int32_t cs_policy_read(cs_policy **out, const char *team, const uint8_t *buf, si
     xmlDocPtr doc = NULL;
     int32_t rc = cs_xml_parse(&doc, buf, len, CS_POLICY_MAX_BYTES);
     if (rc == CASESCRIBE_OK)
-        rc = validate(doc);
+        rc = cs_xml_schema_validate(&policy_schema, doc);
     xmlNodePtr root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
     if (rc == CASESCRIBE_OK && (root == NULL || root->ns == NULL ||
                                 strcmp((const char *)root->ns->href, CS_POLICY_NS) != 0))
@@ -583,21 +503,6 @@ static xmlDocPtr render(const cs_policy *p)
     return doc;
 }
 
-static int32_t sign_bytes(char b64[89], const uint8_t *msg, size_t len, EVP_PKEY *key)
-{
-    uint8_t sig[64];
-    size_t sig_len = sizeof(sig);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int ok = md != NULL && EVP_DigestSignInit(md, NULL, NULL, NULL, key) == 1 &&
-             EVP_DigestSign(md, sig, &sig_len, msg, len) == 1 && sig_len == 64;
-    EVP_MD_CTX_free(md);
-    ERR_clear_error();
-    if (!ok)
-        return cs_fail(CASESCRIBE_EKEY, "Ed25519 signing failed");
-    EVP_EncodeBlock((unsigned char *)b64, sig, 64);
-    return CASESCRIBE_OK;
-}
-
 int32_t cs_policy_sign(uint8_t **out, size_t *out_len, cs_policy *p, EVP_PKEY *key, const char *key_id)
 {
     *out = NULL;
@@ -607,10 +512,10 @@ int32_t cs_policy_sign(uint8_t **out, size_t *out_len, cs_policy *p, EVP_PKEY *k
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory writing a policy");
     uint8_t *msg = NULL;
     size_t len = 0;
-    char b64[89];
+    char b64[CS_SIGNATURE_B64_LEN];
     int32_t rc = signed_bytes(&msg, &len, doc);
     if (rc == CASESCRIBE_OK)
-        rc = sign_bytes(b64, msg, len, key);
+        rc = cs_ed25519_sign(b64, key, msg, len);
     xmlNodePtr root = xmlDocGetRootElement(doc);
     xmlNodePtr sig = rc == CASESCRIBE_OK ? xmlNewTextChild(root, root->ns, (const xmlChar *)"signature",
                                                            (const xmlChar *)b64)
@@ -620,9 +525,9 @@ int32_t cs_policy_sign(uint8_t **out, size_t *out_len, cs_policy *p, EVP_PKEY *k
          xmlNewProp(sig, (const xmlChar *)"key-id", (const xmlChar *)key_id) == NULL))
         rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory writing a policy");
     if (rc == CASESCRIBE_OK)
-        rc = validate(doc); /* never write a file that would not read back */
+        rc = cs_xml_schema_validate(&policy_schema, doc); /* never write a file that would not read back */
     if (rc == CASESCRIBE_OK)
-        rc = digest_of(p->digest, msg, len, b64);
+        rc = cs_signed_digest(p->digest, msg, len, b64);
     xmlChar *mem = NULL;
     int size = 0;
     if (rc == CASESCRIBE_OK) {

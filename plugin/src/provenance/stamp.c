@@ -63,8 +63,9 @@ void cs_digests_free(cs_digests *d)
     d->n_sections = 0;
 }
 
-/* SHA-256 over the signed bytes followed by the signature text. */
-static int32_t record_digest_of(char out[CS_DIGEST_LEN], const uint8_t *msg, size_t len, const char *signature)
+/* ---- Ed25519 and the digest of a signed text: shared by records and policies */
+
+int32_t cs_signed_digest(char out[CS_DIGEST_LEN], const uint8_t *msg, size_t len, const char *signature)
 {
     uint8_t md[32];
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -80,33 +81,21 @@ static int32_t record_digest_of(char out[CS_DIGEST_LEN], const uint8_t *msg, siz
     return CASESCRIBE_OK;
 }
 
-int32_t cs_stamp_sign(cs_provenance *p, EVP_PKEY *key, char record_digest[CS_DIGEST_LEN])
+int32_t cs_ed25519_sign(char b64[CS_SIGNATURE_B64_LEN], EVP_PKEY *key, const uint8_t *msg, size_t len)
 {
-    uint8_t *msg = NULL, sig[64];
-    size_t len = 0, sig_len = sizeof(sig);
-    int32_t rc = cs_provenance_canonical(&msg, &len, p, 0);
-    if (rc != CASESCRIBE_OK)
-        return rc;
+    uint8_t sig[64];
+    size_t sig_len = sizeof(sig);
     /* Ed25519 is one-shot: a NULL digest and a single EVP_DigestSign. */
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     int ok = md != NULL && EVP_DigestSignInit(md, NULL, NULL, NULL, key) == 1 &&
              EVP_DigestSign(md, sig, &sig_len, msg, len) == 1 && sig_len == 64;
     EVP_MD_CTX_free(md);
     if (!ok) {
-        free(msg);
         ERR_clear_error();
         return cs_fail(CASESCRIBE_EKEY, "Ed25519 signing failed");
     }
-    char b64[4 * 64 / 3 + 4];
     EVP_EncodeBlock((unsigned char *)b64, sig, (int)sig_len);
-    free(p->signature);
-    p->signature = cs_strdup(b64);
-    if (p->signature == NULL)
-        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    else if (record_digest != NULL)
-        rc = record_digest_of(record_digest, msg, len, p->signature);
-    free(msg);
-    return rc;
+    return CASESCRIBE_OK;
 }
 
 /* Decodes the 64-byte signature from base64; -1 when it is not exactly that. */
@@ -123,25 +112,55 @@ static int decode_signature(uint8_t sig[64], const char *b64)
     return 0;
 }
 
-int32_t cs_stamp_check_signature(const cs_provenance *p, EVP_PKEY *pub, char record_digest[CS_DIGEST_LEN])
+int cs_ed25519_verify(EVP_PKEY *pub, const char *b64, const uint8_t *msg, size_t len)
 {
-    uint8_t sig[64], *msg = NULL;
-    size_t len = 0;
-    if (decode_signature(sig, p->signature) != 0)
-        return cs_fail(CASESCRIBE_EVERIFY, "the signature is not a valid Ed25519 signature encoding");
-    int32_t rc = cs_provenance_canonical(&msg, &len, p, 0);
-    if (rc != CASESCRIBE_OK)
-        return rc;
+    uint8_t sig[64];
+    if (decode_signature(sig, b64) != 0)
+        return 0;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     int verdict = md != NULL && EVP_DigestVerifyInit(md, NULL, NULL, NULL, pub) == 1
                       ? EVP_DigestVerify(md, sig, sizeof(sig), msg, len)
                       : -1;
     EVP_MD_CTX_free(md);
     ERR_clear_error();
-    if (verdict != 1) /* anything else, including errors, is a failure */
+    return verdict == 1; /* anything else, including errors, is a failure */
+}
+
+/* ---- the provenance of a record ----------------------------------------- */
+
+int32_t cs_stamp_sign(cs_provenance *p, EVP_PKEY *key, char record_digest[CS_DIGEST_LEN])
+{
+    uint8_t *msg = NULL;
+    size_t len = 0;
+    char b64[CS_SIGNATURE_B64_LEN];
+    int32_t rc = cs_provenance_canonical(&msg, &len, p, 0);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_ed25519_sign(b64, key, msg, len);
+    if (rc == CASESCRIBE_OK) {
+        free(p->signature);
+        p->signature = cs_strdup(b64);
+        if (p->signature == NULL)
+            rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+        else if (record_digest != NULL)
+            rc = cs_signed_digest(record_digest, msg, len, p->signature);
+    }
+    free(msg);
+    return rc;
+}
+
+int32_t cs_stamp_check_signature(const cs_provenance *p, EVP_PKEY *pub, char record_digest[CS_DIGEST_LEN])
+{
+    uint8_t *msg = NULL, sig[64];
+    size_t len = 0;
+    if (decode_signature(sig, p->signature) != 0) /* said apart from a mismatch: a different fault */
+        return cs_fail(CASESCRIBE_EVERIFY, "the signature is not a valid Ed25519 signature encoding");
+    int32_t rc = cs_provenance_canonical(&msg, &len, p, 0);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    if (!cs_ed25519_verify(pub, p->signature, msg, len))
         rc = cs_fail(CASESCRIBE_EVERIFY, "the provenance signature does not match: the provenance was altered");
     else if (record_digest != NULL)
-        rc = record_digest_of(record_digest, msg, len, p->signature);
+        rc = cs_signed_digest(record_digest, msg, len, p->signature);
     free(msg);
     return rc;
 }
@@ -154,7 +173,7 @@ int32_t cs_stamp_record_digest(char out[CS_DIGEST_LEN], const cs_provenance *p)
         return cs_fail(CASESCRIBE_EINVAL, "the provenance is not signed");
     int32_t rc = cs_provenance_canonical(&msg, &len, p, 0);
     if (rc == CASESCRIBE_OK)
-        rc = record_digest_of(out, msg, len, p->signature);
+        rc = cs_signed_digest(out, msg, len, p->signature);
     free(msg);
     return rc;
 }

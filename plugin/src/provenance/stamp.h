@@ -21,6 +21,16 @@
 /* "sha256:<hex>" of the bytes. */
 int32_t cs_sha256_tag(char out[CS_DIGEST_LEN], const uint8_t *data, size_t len);
 
+/* Ed25519 (OpenSSL EVP one-shot) and the digest of a signed text, shared by
+ * record stamps and team policies. */
+#define CS_SIGNATURE_B64_LEN 89 /* 64 bytes in base64, and a NUL */
+int32_t cs_ed25519_sign(char b64[CS_SIGNATURE_B64_LEN], EVP_PKEY *key, const uint8_t *msg, size_t len);
+/* 1 when `b64` is exactly a base64 Ed25519 signature of msg by pub, else 0. */
+int cs_ed25519_verify(EVP_PKEY *pub, const char *b64, const uint8_t *msg, size_t len);
+/* SHA-256 over the signed bytes followed by the signature text: names one
+ * signed version ("sha256:<hex>"). */
+int32_t cs_signed_digest(char out[CS_DIGEST_LEN], const uint8_t *msg, size_t len, const char *signature);
+
 typedef struct cs_digests {
     char form[CS_DIGEST_LEN], subjects[CS_DIGEST_LEN], consents[CS_DIGEST_LEN];
     char (*sections)[CS_DIGEST_LEN]; /* one per section, in order */

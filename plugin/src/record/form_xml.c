@@ -3,103 +3,19 @@
 #include "record/form_xml.h"
 
 #include <libxml/c14n.h>
-#include <libxml/xmlschemas.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "xml/safe_parse.h"
+#include "xml/schema.h"
 
 extern const unsigned char cs_form_schema[];
 extern const unsigned int cs_form_schema_len;
 
-/* ------------------------------------------------------------------------
- * The schema is compiled once per process from the copy embedded at build
- * time. A compiled xmlSchema is read-only during validation, so threads share
- * it, each with its own validation context.
- * ------------------------------------------------------------------------ */
-static pthread_mutex_t schema_lock = PTHREAD_MUTEX_INITIALIZER;
-static xmlSchemaPtr schema;
-
-static void ignore_structured_error(void *user, xmlErrorPtr err)
-{
-    (void)user;
-    (void)err;
-}
-
-/* The compiled schema, compiled on first use. Not pthread_once: a compile
- * that failed for want of memory is tried again on the next call. */
-static xmlSchemaPtr compiled_schema(void)
-{
-    if (pthread_mutex_lock(&schema_lock) != 0)
-        return NULL;
-    if (schema == NULL) {
-        xmlSchemaParserCtxtPtr pctxt =
-            xmlSchemaNewMemParserCtxt((const char *)cs_form_schema, (int)cs_form_schema_len);
-        if (pctxt != NULL) {
-            xmlSchemaSetParserStructuredErrors(pctxt, ignore_structured_error, NULL);
-            schema = xmlSchemaParse(pctxt);
-            xmlSchemaFreeParserCtxt(pctxt);
-        }
-    }
-    xmlSchemaPtr s = schema;
-    pthread_mutex_unlock(&schema_lock);
-    return s;
-}
-
-/* Keeps the first validation error. libxml2 quotes offending values in some
- * messages ("The value 'Jo Example' is not ..."): those may be personal data
- * that a host would log, so the quoted value is withheld. */
-struct first_error {
-    char text[512];
-    int line;
-};
-
-static void keep_first_error(void *user, xmlErrorPtr err)
-{
-    struct first_error *fe = user;
-    if (fe->text[0] != '\0' || err == NULL || err->message == NULL)
-        return;
-    snprintf(fe->text, sizeof(fe->text), "%s", err->message);
-    fe->line = err->line;
-    char *value = strstr(fe->text, "value '");
-    if (value != NULL) {
-        char *end = strchr(value + 7, '\'');
-        if (end != NULL)
-            memmove(value + 6, end + 1, strlen(end + 1) + 1);
-    }
-    size_t n = strlen(fe->text);
-    while (n > 0 && (fe->text[n - 1] == '\n' || fe->text[n - 1] == ' '))
-        fe->text[--n] = '\0';
-}
-
-static int32_t validate(xmlDocPtr doc)
-{
-    xmlError host_error;
-    cs_xml_host_error_save(&host_error);
-    xmlSchemaPtr compiled = compiled_schema();
-    xmlSchemaValidCtxtPtr vctxt = compiled != NULL ? xmlSchemaNewValidCtxt(compiled) : NULL;
-    struct first_error fe = {{0}, 0};
-    int rc = -1;
-    if (vctxt != NULL) {
-        xmlSchemaSetValidStructuredErrors(vctxt, keep_first_error, &fe);
-        rc = xmlSchemaValidateDoc(vctxt, doc);
-        xmlSchemaFreeValidCtxt(vctxt);
-    }
-    cs_xml_host_error_restore(&host_error);
-    if (compiled == NULL)
-        return cs_fail(CASESCRIBE_ENOMEM, "the embedded form schema could not be compiled (out of memory?)");
-    if (vctxt == NULL)
-        return cs_fail(CASESCRIBE_ENOMEM, "out of memory validating the form");
-    if (rc == 0)
-        return CASESCRIBE_OK;
-    if (rc < 0)
-        return cs_fail(CASESCRIBE_EINTERNAL, "the form could not be validated (libxml2 error %d)", rc);
-    return cs_fail(CASESCRIBE_ESCHEMA, "not a valid urn:casescribe:form:1 form (line %d): %s", fe.line,
-                   fe.text[0] ? fe.text : "schema violation");
-}
+static cs_xml_schema form_schema = CS_XML_SCHEMA_INIT(cs_form_schema, cs_form_schema_len,
+                                                       "urn:casescribe:form:1 form");
 
 /* ------------------------------------------------------------------------
  * Decoding: DOM -> model. The schema has already checked names, order and
@@ -352,7 +268,7 @@ int32_t cs_form_decode(cs_record **out, const uint8_t *buf, size_t len)
     int32_t rc = cs_xml_parse(&doc, buf, len, CASESCRIBE_MAX_PAYLOAD);
     if (rc != CASESCRIBE_OK)
         return rc;
-    rc = validate(doc);
+    rc = cs_xml_schema_validate(&form_schema, doc);
     xmlNodePtr root = xmlDocGetRootElement(doc);
     /* The schema already allows only <form> as a root; checked again here
      * because everything after this assumes a record id. */
