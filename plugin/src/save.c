@@ -108,7 +108,24 @@ static int32_t step_decode(struct save *s, const char *adapter, const uint8_t *p
         rc = check_origin_attributes(&s->record->sections[i]);
     if (rc == CASESCRIBE_OK)
         rc = cs_digests_compute(&s->digests, s->record);
+    if (rc == CASESCRIBE_OK &&
+        (s->macs = calloc(s->record->n_sections ? s->record->n_sections : 1, sizeof(*s->macs))) == NULL)
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     return rc;
+}
+
+/* The text MAC of section i, made when first needed (AI sections always,
+ * human ones only when the previous version had AI text in that section).
+ * NULL after an allocation failure. */
+static const char *mac_of(struct save *s, size_t i)
+{
+    const cs_section *sec = &s->record->sections[i];
+    if (s->macs[i][0] == '\0' && cs_text_mac(s->macs[i], s->ctx->fp_secret, sec->text, sec->text_len) != 0) {
+        s->macs[i][0] = '\0';
+        cs_fail(CASESCRIBE_ENOMEM, "out of memory fingerprinting section '%s'", sec->id);
+        return NULL;
+    }
+    return s->macs[i];
 }
 
 /* ---- 1b. policy -------------------------------------------------------- */
@@ -118,18 +135,19 @@ static int32_t step_decode(struct save *s, const char *adapter, const uint8_t *p
  * so a feature switched off since does not remove it. The incoming
  * provenance is only a claim here; its signature is checked before the
  * save commits. */
-static int32_t already_stamped(int *yes, const struct save *s, const cs_section *sec)
+static int32_t already_stamped(int *yes, struct save *s, size_t at)
 {
     *yes = 0;
+    const cs_section *sec = &s->record->sections[at];
     const cs_provenance *p = s->record->provenance;
     for (size_t i = 0; p != NULL && i < p->n_sections; i++) {
         const cs_section_stamp *st = &p->sections[i];
         if (strcmp(st->id, sec->id) != 0 || !cs_origin_is_ai(st->origin) || st->text_mac == NULL ||
             st->engine == NULL || sec->engine == NULL || strcmp(st->engine, sec->engine) != 0)
             continue;
-        char mac[CS_TEXT_MAC_LEN];
-        if (cs_text_mac(mac, s->ctx->fp_secret, sec->text, sec->text_len) != 0)
-            return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+        const char *mac = mac_of(s, at);
+        if (mac == NULL)
+            return CASESCRIBE_ENOMEM;
         *yes = strcmp(mac, st->text_mac) == 0;
         return CASESCRIBE_OK;
     }
@@ -149,7 +167,7 @@ static int32_t step_policy(struct save *s)
         uint32_t missing = (pol->features & CS_FEATURE_AI_DRAFT) ? 0 : CS_FEATURE_AI_DRAFT;
         if (external && !(pol->features & CS_FEATURE_EXTERNAL_AI))
             missing |= CS_FEATURE_EXTERNAL_AI;
-        if (missing == 0 || (rc = already_stamped(&kept, s, sec)) != CASESCRIBE_OK || kept)
+        if (missing == 0 || (rc = already_stamped(&kept, s, i)) != CASESCRIBE_OK || kept)
             continue;
         rc = cs_fail(CASESCRIBE_EPOLICY,
                      "section '%s' was made by AI (%s) but team %s's policy has '%s' switched off%s%s: save the "
@@ -262,14 +280,14 @@ static int32_t step_review_gate(struct save *s)
 
 /* ---- 4. stamp ---------------------------------------------------------- */
 
-/* A fingerprint of every section that has enough words, and a text MAC of
- * each: what the laundering check compares and what AI stamps keep. An
- * OpenSSL failure is an error, never "nothing to compare" (fail closed). */
+/* A fingerprint of every section that has enough words: what the
+ * laundering check compares and what AI stamps keep. An OpenSSL failure is
+ * an error, never "nothing to compare" (fail closed). */
 static int32_t compute_fingerprints(struct save *s)
 {
     const cs_record *r = s->record;
     size_t n = r->n_sections ? r->n_sections : 1;
-    if ((s->prints = calloc(n, sizeof(*s->prints))) == NULL || (s->macs = calloc(n, sizeof(*s->macs))) == NULL)
+    if ((s->prints = calloc(n, sizeof(*s->prints))) == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     for (size_t i = 0; i < r->n_sections; i++) {
         const cs_section *sec = &r->sections[i];
@@ -277,20 +295,6 @@ static int32_t compute_fingerprints(struct save *s)
             return cs_fail(CASESCRIBE_ENOMEM, "out of memory fingerprinting section '%s'", sec->id);
     }
     return CASESCRIBE_OK;
-}
-
-/* The text MAC of section i, made when first needed (AI sections always,
- * human ones only when the previous version had AI text in that section).
- * NULL after an allocation failure. */
-static const char *mac_of(struct save *s, size_t i)
-{
-    const cs_section *sec = &s->record->sections[i];
-    if (s->macs[i][0] == '\0' && cs_text_mac(s->macs[i], s->ctx->fp_secret, sec->text, sec->text_len) != 0) {
-        s->macs[i][0] = '\0';
-        cs_fail(CASESCRIBE_ENOMEM, "out of memory fingerprinting section '%s'", sec->id);
-        return NULL;
-    }
-    return s->macs[i];
 }
 
 static int same_text(const char *a, const char *b)
