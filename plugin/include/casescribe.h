@@ -205,7 +205,9 @@ CASESCRIBE_EXTERN int32_t casescribe_actor_init(casescribe_actor *actor, uint32_
  * form urn:casescribe:form:1, see schemas/form-1.xsd).
  *
  * The steps, in this order: decode and validate the payload; apply the
- * team's policy (once team policies exist); check consent for every AI
+ * team's policy (an AI section needs "ai-draft" on for the form's team, and
+ * "external-ai" too when its engine is not one of the library's own; AI text
+ * the previous version already held stays); check consent for every AI
  * section (fail closed); on a final save, refuse AI text nobody has
  * reviewed; refuse "human" sections that copy AI text (the previous
  * version's AI sections, the AI sections beside them, any AI text drafted
@@ -220,7 +222,7 @@ CASESCRIBE_EXTERN int32_t casescribe_actor_init(casescribe_actor *actor, uint32_
  * was lost gives back the same stamped bytes, without a second journal
  * entry; a repeat cannot be remade once the signing key has been rotated.
  * Errors: EINVAL, ENOMEM, ETOOBIG, EPARSE, ESCHEMA, ENOTFOUND (adapter),
- * ECONSENT, EREVIEW, ELAUNDER, EKEY, EVERIFY (the incoming provenance was
+ * EPOLICY, ECONSENT, EREVIEW, ELAUNDER, EKEY, EVERIFY (the incoming provenance was
  * altered), ECONFLICT (a newer version was saved meanwhile), EJOURNAL, EIO.
  * Nothing is journalled when a save fails. Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_save(uint8_t **out, size_t *out_len, casescribe_ctx *ctx,
