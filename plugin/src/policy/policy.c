@@ -109,6 +109,17 @@ int32_t cs_policy_path(char *out, size_t n, const char *home, const char *team)
 static cs_xml_schema policy_schema = CS_XML_SCHEMA_INIT(cs_policy_schema, cs_policy_schema_len,
                                                          "urn:casescribe:policy:1 file");
 
+int32_t cs_policy_xml_validate(xmlDocPtr doc)
+{
+    return cs_xml_schema_validate(&policy_schema, doc);
+}
+
+int cs_policy_xml_is(xmlNodePtr root, const char *name)
+{
+    return root != NULL && root->ns != NULL && strcmp((const char *)root->ns->href, CS_POLICY_NS) == 0 &&
+           strcmp((const char *)root->name, name) == 0;
+}
+
 /* ---- signatures --------------------------------------------------------- */
 
 /* The signed bytes: C14N with comments of the document without <signature>. */
@@ -130,6 +141,11 @@ static int32_t signed_bytes(uint8_t **out, size_t *len, xmlDocPtr doc)
 
 /* ---- reading ------------------------------------------------------------ */
 
+static char *attr(xmlNodePtr n, const char *name)
+{
+    return cs_policy_xml_attr(n, name);
+}
+
 static xmlNodePtr child(xmlNodePtr parent, const char *name)
 {
     for (xmlNodePtr c = parent->children; c != NULL; c = c->next)
@@ -138,7 +154,7 @@ static xmlNodePtr child(xmlNodePtr parent, const char *name)
     return NULL;
 }
 
-static char *attr(xmlNodePtr n, const char *name)
+char *cs_policy_xml_attr(xmlNodePtr n, const char *name)
 {
     xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
     char *s = v != NULL ? cs_strdup((const char *)v) : NULL;
@@ -154,6 +170,36 @@ static char *content(xmlNodePtr n)
     return s;
 }
 
+int cs_policy_xml_settings(cs_policy *p, xmlNodePtr node)
+{
+    xmlNodePtr f = child(node, "features");
+    for (size_t i = 0; f != NULL && i < N_FEATURES; i++) {
+        char *v = attr(f, features[i].name);
+        if (v != NULL && strcmp(v, "on") == 0)
+            p->features |= features[i].bit;
+        free(v);
+    }
+    char *days = content(child(node, "audio-retention-days"));
+    char *engine = content(child(node, "engine"));
+    if (days != NULL)
+        p->retention_days = (uint32_t)strtoul(days, NULL, 10);
+    p->remote_engine = engine != NULL && strstr(engine, "remote") != NULL;
+    free(days);
+    free(engine);
+    if (days == NULL || engine == NULL)
+        return -1;
+    size_t n = 0;
+    for (xmlNodePtr c = node->children; c != NULL; c = c->next)
+        n += c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "endpoint") == 0;
+    if (n > 0 && (p->endpoints = calloc(n, sizeof(char *))) == NULL)
+        return -1;
+    for (xmlNodePtr c = node->children; c != NULL; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "endpoint") == 0 &&
+            (p->endpoints[p->n_endpoints++] = content(c)) == NULL)
+            return -1;
+    return 0;
+}
+
 /* Fills the model from a validated document. Returns 0 or -1 (ENOMEM). */
 static int fill_model(cs_policy *p, xmlNodePtr root)
 {
@@ -162,37 +208,16 @@ static int fill_model(cs_policy *p, xmlNodePtr root)
     free(version);
     p->changed_by = attr(root, "changed-by");
     p->changed_at = attr(root, "changed-at");
-    xmlNodePtr f = child(root, "features");
-    for (size_t i = 0; f != NULL && i < N_FEATURES; i++) {
-        char *v = attr(f, features[i].name);
-        if (v != NULL && strcmp(v, "on") == 0)
-            p->features |= features[i].bit;
-        free(v);
-    }
-    char *days = content(child(root, "audio-retention-days"));
-    char *engine = content(child(root, "engine"));
-    if (days != NULL)
-        p->retention_days = (uint32_t)strtoul(days, NULL, 10);
-    p->remote_engine = engine != NULL && strstr(engine, "remote") != NULL;
-    free(days);
-    free(engine);
-    size_t n = 0;
-    for (xmlNodePtr c = root->children; c != NULL; c = c->next)
-        n += c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "endpoint") == 0;
-    if (n > 0 && (p->endpoints = calloc(n, sizeof(char *))) == NULL)
+    if (cs_policy_xml_settings(p, root) != 0)
         return -1;
-    for (xmlNodePtr c = root->children; c != NULL; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "endpoint") == 0 &&
-            (p->endpoints[p->n_endpoints++] = content(c)) == NULL)
-            return -1;
     return p->changed_by != NULL && p->changed_at != NULL ? 0 : -1;
 }
 
-/* Checks the signature of a validated document and takes it out. */
-static int32_t check_signed(cs_policy *p, xmlDocPtr doc, xmlNodePtr root, cs_keyring *keys)
+int32_t cs_policy_xml_check_signature(xmlDocPtr doc, cs_keyring *keys, const char *what, char digest[CS_DIGEST_LEN],
+                                      char **key_id_out)
 {
-    xmlNodePtr sig = child(root, "signature");
-    char *b64 = content(sig), *key_id = attr(sig, "key-id");
+    xmlNodePtr sig = child(xmlDocGetRootElement(doc), "signature");
+    char *b64 = sig != NULL ? content(sig) : NULL, *key_id = sig != NULL ? attr(sig, "key-id") : NULL;
     uint8_t *msg = NULL;
     size_t len = 0;
     EVP_PKEY *pub = NULL;
@@ -203,13 +228,13 @@ static int32_t check_signed(cs_policy *p, xmlDocPtr doc, xmlNodePtr root, cs_key
         rc = signed_bytes(&msg, &len, doc);
     }
     if (rc == CASESCRIBE_OK && cs_keyring_public(keys, key_id, &pub) != CASESCRIBE_OK)
-        rc = cs_fail(CASESCRIBE_EVERIFY, "the policy is signed by key %s, which this home does not hold", key_id);
+        rc = cs_fail(CASESCRIBE_EVERIFY, "the %s is signed by key %s, which this home does not trust", what, key_id);
     if (rc == CASESCRIBE_OK && !cs_ed25519_verify(pub, b64, msg, len))
-        rc = cs_fail(CASESCRIBE_EVERIFY, "the policy file was changed after it was signed (a hand edit?)");
+        rc = cs_fail(CASESCRIBE_EVERIFY, "the %s was changed after it was signed", what);
     if (rc == CASESCRIBE_OK)
-        rc = cs_signed_digest(p->digest, msg, len, b64);
-    if (rc == CASESCRIBE_OK) {
-        p->key_id = key_id;
+        rc = cs_signed_digest(digest, msg, len, b64);
+    if (rc == CASESCRIBE_OK && key_id_out != NULL) {
+        *key_id_out = key_id;
         key_id = NULL;
     }
     EVP_PKEY_free(pub);
@@ -227,9 +252,8 @@ int32_t cs_policy_read(cs_policy **out, const char *team, const uint8_t *buf, si
     if (rc == CASESCRIBE_OK)
         rc = cs_xml_schema_validate(&policy_schema, doc);
     xmlNodePtr root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
-    if (rc == CASESCRIBE_OK && (root == NULL || root->ns == NULL ||
-                                strcmp((const char *)root->ns->href, CS_POLICY_NS) != 0))
-        rc = cs_fail(CASESCRIBE_ESCHEMA, "not a urn:casescribe:policy:1 file");
+    if (rc == CASESCRIBE_OK && !cs_policy_xml_is(root, "policy"))
+        rc = cs_fail(CASESCRIBE_ESCHEMA, "not a urn:casescribe:policy:1 policy file");
     char *file_team = rc == CASESCRIBE_OK ? attr(root, "team") : NULL;
     if (rc == CASESCRIBE_OK && file_team == NULL)
         rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
@@ -240,7 +264,7 @@ int32_t cs_policy_read(cs_policy **out, const char *team, const uint8_t *buf, si
     if (rc == CASESCRIBE_OK)
         rc = cs_policy_defaults(&p, team);
     if (rc == CASESCRIBE_OK)
-        rc = check_signed(p, doc, root, keys);
+        rc = cs_policy_xml_check_signature(doc, keys, "policy file", p->digest, &p->key_id);
     if (rc == CASESCRIBE_OK && fill_model(p, root) != 0)
         rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory reading a policy");
     xmlFreeDoc(doc);
@@ -503,13 +527,11 @@ static xmlDocPtr render(const cs_policy *p)
     return doc;
 }
 
-int32_t cs_policy_sign(uint8_t **out, size_t *out_len, cs_policy *p, EVP_PKEY *key, const char *key_id)
+int32_t cs_policy_xml_sign(uint8_t **out, size_t *out_len, char digest[CS_DIGEST_LEN], xmlDocPtr doc, EVP_PKEY *key,
+                           const char *key_id)
 {
     *out = NULL;
     *out_len = 0;
-    xmlDocPtr doc = render(p);
-    if (doc == NULL)
-        return cs_fail(CASESCRIBE_ENOMEM, "out of memory writing a policy");
     uint8_t *msg = NULL;
     size_t len = 0;
     char b64[CS_SIGNATURE_B64_LEN];
@@ -523,11 +545,11 @@ int32_t cs_policy_sign(uint8_t **out, size_t *out_len, cs_policy *p, EVP_PKEY *k
     if (rc == CASESCRIBE_OK &&
         (sig == NULL || xmlNewProp(sig, (const xmlChar *)"algorithm", (const xmlChar *)"ed25519") == NULL ||
          xmlNewProp(sig, (const xmlChar *)"key-id", (const xmlChar *)key_id) == NULL))
-        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory writing a policy");
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory signing a policy");
     if (rc == CASESCRIBE_OK)
         rc = cs_xml_schema_validate(&policy_schema, doc); /* never write a file that would not read back */
     if (rc == CASESCRIBE_OK)
-        rc = cs_signed_digest(p->digest, msg, len, b64);
+        rc = cs_signed_digest(digest, msg, len, b64);
     xmlChar *mem = NULL;
     int size = 0;
     if (rc == CASESCRIBE_OK) {
@@ -537,18 +559,28 @@ int32_t cs_policy_sign(uint8_t **out, size_t *out_len, cs_policy *p, EVP_PKEY *k
         else
             memcpy(*out, mem, (size_t)size), *out_len = (size_t)size;
     }
-    if (rc == CASESCRIBE_OK) {
-        free(p->key_id);
-        if ((p->key_id = cs_strdup(key_id)) == NULL) {
-            free(*out);
-            *out = NULL;
-            *out_len = 0;
-            rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-        }
-        p->state = CS_POLICY_SIGNED;
-    }
     xmlFree(mem);
     free(msg);
-    xmlFreeDoc(doc);
     return rc;
+}
+
+int32_t cs_policy_sign(uint8_t **out, size_t *out_len, cs_policy *p, EVP_PKEY *key, const char *key_id)
+{
+    *out = NULL;
+    *out_len = 0;
+    xmlDocPtr doc = render(p);
+    if (doc == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory writing a policy");
+    char *id = cs_strdup(key_id);
+    int32_t rc = id != NULL ? cs_policy_xml_sign(out, out_len, p->digest, doc, key, key_id)
+                            : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    xmlFreeDoc(doc);
+    if (rc != CASESCRIBE_OK) {
+        free(id);
+        return rc;
+    }
+    free(p->key_id);
+    p->key_id = id;
+    p->state = CS_POLICY_SIGNED;
+    return CASESCRIBE_OK;
 }

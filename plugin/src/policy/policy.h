@@ -13,6 +13,7 @@
 #ifndef CS_POLICY_H
 #define CS_POLICY_H
 
+#include <libxml/tree.h>
 #include <openssl/evp.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -98,5 +99,29 @@ int32_t cs_policy_change(cs_policy **out, const cs_policy *cur, const char *key,
  * p->key_id, p->digest and p->state. The file is checked against the
  * schema before it is signed. */
 int32_t cs_policy_sign(uint8_t **out, size_t *out_len, cs_policy *p, EVP_PKEY *key, const char *key_id);
+
+/* ---- shared by policy files and bundles (policy.c) ----------------------
+ * Both are urn:casescribe:policy:1 documents, signed the same way: Ed25519
+ * over the C14N form, with comments, of the document without <signature>. */
+
+/* Validates against the embedded policy-1.xsd. ESCHEMA, ENOMEM. */
+int32_t cs_policy_xml_validate(xmlDocPtr doc);
+/* 1 when `root` is the element `name` of the policy namespace. */
+int cs_policy_xml_is(xmlNodePtr root, const char *name);
+/* An attribute's value (malloc'd), NULL when absent or out of memory. */
+char *cs_policy_xml_attr(xmlNodePtr n, const char *name);
+/* Reads the features, retention, engine and endpoints under `node` into p.
+ * 0, or -1 out of memory. `node` must have been validated. */
+int cs_policy_xml_settings(cs_policy *p, xmlNodePtr node);
+/* Checks the <signature> of a validated document's root with a key of
+ * `keys` and removes it from `doc`; the signed digest into `digest` and the
+ * key id into *key_id_out (may be NULL). EVERIFY says what failed, naming
+ * the document as `what`. */
+int32_t cs_policy_xml_check_signature(xmlDocPtr doc, cs_keyring *keys, const char *what, char digest[CS_DIGEST_LEN],
+                                      char **key_id_out);
+/* Adds a <signature> by `key` to `doc`'s root, validates the result and
+ * renders it (malloc'd); the signed digest into `digest`. */
+int32_t cs_policy_xml_sign(uint8_t **out, size_t *out_len, char digest[CS_DIGEST_LEN], xmlDocPtr doc, EVP_PKEY *key,
+                           const char *key_id);
 
 #endif

@@ -335,6 +335,38 @@ int32_t cs_keyring_from_pem(cs_keyring **out, const uint8_t *pem, size_t len)
     return CASESCRIBE_OK;
 }
 
+int32_t cs_key_file_private(EVP_PKEY **out, char key_id[CS_KEY_ID_MAX], const char *path)
+{
+    *out = NULL;
+    char *pem = NULL;
+    size_t len = 0;
+    int32_t rc = read_small_file(&pem, &len, path, 1);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    EVP_PKEY *k = pem_to_key(pem, len, 1);
+    OPENSSL_cleanse(pem, len);
+    free(pem);
+    if (k == NULL)
+        return cs_fail(CASESCRIBE_EKEY, "%s is not an Ed25519 private key in PEM form", path);
+    rc = key_id_of(key_id, k);
+    if (rc != CASESCRIBE_OK) {
+        EVP_PKEY_free(k);
+        return rc;
+    }
+    *out = k;
+    return CASESCRIBE_OK;
+}
+
+int32_t cs_key_id_of_pem(char key_id[CS_KEY_ID_MAX], const uint8_t *pem, size_t len)
+{
+    if (pem == NULL || len == 0 || len > KEY_FILE_MAX)
+        return cs_fail(CASESCRIBE_EKEY, "the public key must be a PEM of at most %d bytes", KEY_FILE_MAX);
+    EVP_PKEY *k = pem_to_key((const char *)pem, len, 0);
+    int32_t rc = k != NULL ? key_id_of(key_id, k) : cs_fail(CASESCRIBE_EKEY, "not an Ed25519 public key in PEM form");
+    EVP_PKEY_free(k);
+    return rc;
+}
+
 static int32_t make_keys_folder(const char *home)
 {
     char dir[4096];

@@ -39,6 +39,12 @@ int32_t cs_keyring_public(cs_keyring *k, const char *key_id, EVP_PKEY **pkey);
 /* The current public key as PEM, malloc'd. */
 int32_t cs_keyring_current_pem(cs_keyring *k, char **pem);
 
+/* An Ed25519 private key from a PEM file outside the home (a policy
+ * admin's key), refused when group or others may read it; and its id. */
+int32_t cs_key_file_private(EVP_PKEY **out, char key_id[CS_KEY_ID_MAX], const char *path);
+/* The id of an Ed25519 public key in PEM form. EKEY when it is not one. */
+int32_t cs_key_id_of_pem(char key_id[CS_KEY_ID_MAX], const uint8_t *pem, size_t len);
+
 /* Reads <home>/keys/fingerprint.secret, creating it (0600) if missing. */
 int32_t cs_fingerprint_secret(uint8_t out[32], const char *home, int create);
 
