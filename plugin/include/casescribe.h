@@ -84,6 +84,9 @@ CASESCRIBE_EXTERN uint32_t casescribe_abi_version(void);
 #define CASESCRIBE_EUNSTAMPED (-15) /* verify was asked of a record that carries no provenance */
 #define CASESCRIBE_EINTERNAL (-16) /* a bug or an unexpected library failure: please report it */
 #define CASESCRIBE_EPOLICY (-17)   /* the team's policy has the AI feature this needs switched off */
+#define CASESCRIBE_ENETWORK (-18)  /* a network call failed: no connection, certificate refused, timeout, HTTP error */
+#define CASESCRIBE_EBUSY (-19)     /* a job has not ended yet */
+#define CASESCRIBE_ECANCELLED (-20) /* a job was cancelled (by the host, or by closing its context) */
 
 /* A short, static description of a status code ("consent does not cover AI
  * text"). Never NULL; unknown codes give "unknown status". Any thread. */
@@ -116,11 +119,11 @@ CASESCRIBE_EXTERN int32_t casescribe_constant(int64_t *value_out, const char *na
  * Context
  *
  * A context is one open home folder: the signing keys (keys/), the journal
- * (journal.log) and later the job spool and team policies. Open one per
- * process and share it: every function taking a context may be called from
- * many threads at once, and several processes may open the same home. A
- * context does not cross fork(): a child process opens its own (a save
- * through the parent's context in a child fails with EINVAL).
+ * (journal.log), the team policies (policy/), and the jobs running for it.
+ * Open one per process and share it: every function taking a context may be
+ * called from many threads at once, and several processes may open the
+ * same home. A context does not cross fork(): a child process opens its own
+ * (a save through the parent's context in a child fails with EINVAL).
  * ------------------------------------------------------------------------ */
 typedef struct casescribe_ctx casescribe_ctx;
 
@@ -325,6 +328,64 @@ CASESCRIBE_EXTERN const char *casescribe_journal_entry_actor_id(const casescribe
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_time(const casescribe_journal_entry *entry);
 
 /* ------------------------------------------------------------------------
+ * Jobs
+ *
+ * Work that may take long or reach the network (fetching a policy bundle;
+ * later transcription and drafting) never runs on the caller's thread or on
+ * the save path: it is a job, queued on the context and run by the
+ * context's own worker threads (which block every signal). The host watches
+ * a job through its handle: poll its state, wait for it with a timeout,
+ * ask for a callback when it ends, cancel it. Closing the context cancels
+ * the jobs still queued or running and waits for the running ones to stop;
+ * their handles stay valid. Every job function may be called from any
+ * thread, on the same handle at once, except casescribe_job_free.
+ * ------------------------------------------------------------------------ */
+typedef struct casescribe_job casescribe_job;
+
+/* casescribe_job_state() values. */
+#define CASESCRIBE_JOB_QUEUED 0
+#define CASESCRIBE_JOB_RUNNING 1
+#define CASESCRIBE_JOB_DONE 2      /* ended with success: casescribe_job_result() has what it made */
+#define CASESCRIBE_JOB_FAILED 3    /* ended with an error: casescribe_job_status() and _message() say which */
+#define CASESCRIBE_JOB_CANCELLED 4 /* ended by a cancel before it finished */
+
+/* Called once when the job ends, on the thread that ended it (a worker, or
+ * the thread that closed the context, or the caller of
+ * casescribe_job_on_end when the job had already ended). Keep it short: it
+ * holds up the worker. It may read the job; it must not free it. */
+typedef void (*casescribe_job_callback)(casescribe_job *job, void *user);
+
+/* A CASESCRIBE_JOB_* value; EINVAL for NULL. */
+CASESCRIBE_EXTERN int32_t casescribe_job_state(const casescribe_job *job);
+/* What the job does, for example "policy-refresh". Borrowed. */
+CASESCRIBE_EXTERN const char *casescribe_job_kind(const casescribe_job *job);
+/* Waits until the job ends, at most `timeout_ms` (0: just look; negative:
+ * no limit). OK once it has ended (in any state), EBUSY if it has not. */
+CASESCRIBE_EXTERN int32_t casescribe_job_wait(casescribe_job *job, int32_t timeout_ms);
+/* How the job ended: OK, the error it failed with, ECANCELLED; EBUSY while
+ * it has not ended. */
+CASESCRIBE_EXTERN int32_t casescribe_job_status(const casescribe_job *job);
+/* Why a job failed or was cancelled, in plain English (never personal
+ * data); NULL while it runs or when it succeeded. Borrowed from the handle. */
+CASESCRIBE_EXTERN const char *casescribe_job_message(const casescribe_job *job);
+/* A copy of what a DONE job made, as text (for a policy refresh: what it
+ * changed). Free with casescribe_free(). EBUSY before the end, the job's
+ * error when it did not succeed. */
+CASESCRIBE_EXTERN int32_t casescribe_job_result(char **result_out, const casescribe_job *job);
+/* Asks the job to stop: a queued job will not start, a running one stops
+ * at its next check (a network transfer within about a second). A job that
+ * finishes first keeps its result. OK, or EINVAL for NULL. */
+CASESCRIBE_EXTERN int32_t casescribe_job_cancel(casescribe_job *job);
+/* Sets the callback called when the job ends (replacing an earlier one);
+ * when it has already ended, calls it now. */
+CASESCRIBE_EXTERN int32_t casescribe_job_on_end(casescribe_job *job, casescribe_job_callback callback,
+                                                void *user);
+/* Drops the host's handle. A job still running carries on and its result
+ * is dropped (cancel it first to stop it). NULL does nothing. Once per
+ * handle, from one thread. */
+CASESCRIBE_EXTERN void casescribe_job_free(casescribe_job *job);
+
+/* ------------------------------------------------------------------------
  * Team policy
  *
  * Each team has a policy that switches AI features on or off: features
@@ -394,6 +455,65 @@ CASESCRIBE_EXTERN int32_t casescribe_policy_setting(char **value_out, const case
                                                     const char *key);
 /* Frees a policy handle. NULL does nothing. */
 CASESCRIBE_EXTERN void casescribe_policy_free(casescribe_policy *policy);
+
+/* ------------------------------------------------------------------------
+ * Policy bundles: one council, many hosts
+ *
+ * A council's policy admin writes the settings of many teams in one bundle
+ * (an XML <bundle> of urn:casescribe:policy:1, see policy-1.xsd), signs it
+ * with the admin's own Ed25519 key (casescribe_policy_bundle_sign) and
+ * publishes it at an HTTPS address. Each host's home trusts that admin's
+ * public key (casescribe_policy_trust) and refreshes from the address, for
+ * example every few minutes (casescribe_policy_refresh). A refresh applies
+ * the bundle only when its signature verifies with the trusted key and its
+ * serial is not older than the bundle in force; it asks the server with the
+ * last ETag, so an unchanged bundle is not downloaded again; and whatever
+ * fails (no connection, bad certificate, timeout, an oversized or badly
+ * signed bundle) changes nothing: the teams keep their policies. A team
+ * the bundle lists is set to what the bundle says, as a new signed version
+ * with audit entries naming the bundle's issuer and serial, and a change
+ * made by hand since goes back at the next refresh; teams the bundle does
+ * not list are left alone.
+ * ------------------------------------------------------------------------ */
+
+/* Where and how to fetch a bundle. Initialise with
+ * casescribe_fetch_options_init(&o, sizeof(o)), then set url. */
+typedef struct casescribe_fetch_options {
+    uint32_t struct_size;
+    uint32_t max_bytes;         /* a larger bundle is refused (ETOOBIG); default 1 MiB, at most 4 MiB */
+    const char *url;            /* https:// only: certificates are always verified */
+    const char *ca_file;        /* PEM file of the council's own CA certificates; NULL: the system's store */
+    int32_t connect_timeout_ms; /* default 10000; 1 ms to 10 minutes */
+    int32_t timeout_ms;         /* the whole transfer; default 30000; 1 ms to 10 minutes */
+} casescribe_fetch_options;
+
+CASESCRIBE_EXTERN int32_t casescribe_fetch_options_init(casescribe_fetch_options *opts, uint32_t struct_size);
+
+/* Makes the home trust the policy admin's Ed25519 public key (PEM) for
+ * bundles, replacing any key trusted before; the change is journalled
+ * (kind "policy-trust": actor, time, old and new key id). Trusting the key
+ * already trusted does nothing. Errors: EINVAL, EKEY (not an Ed25519
+ * public key), EJOURNAL, EIO, ENOMEM. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_policy_trust(casescribe_ctx *ctx, const char *actor_id, const char *pem,
+                                                  size_t pem_len);
+
+/* Starts a job that fetches the bundle at opts->url and applies it (see
+ * above). The job's result says what changed. The job fails with EKEY when
+ * the home trusts no admin key, ENETWORK (connection, certificate,
+ * timeout, HTTP status other than 200 or 304, redirect), ETOOBIG,
+ * EPARSE/ESCHEMA (not a bundle), EVERIFY (bad signature, untrusted key,
+ * older serial), EJOURNAL, EIO. This call itself fails only with EINVAL
+ * (bad options) or ENOMEM. The options are copied. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_policy_refresh(casescribe_job **job_out, casescribe_ctx *ctx,
+                                                    const casescribe_fetch_options *opts);
+
+/* Signs a bundle with the admin's Ed25519 private key (a PKCS#8 PEM file
+ * that only its owner may read: mode 0600), replacing any signature it
+ * has. The result is checked against the schema. Free *out with
+ * casescribe_free(). Errors: EINVAL, EKEY, EPARSE, ESCHEMA, ETOOBIG,
+ * ENOMEM. Needs no context; any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_policy_bundle_sign(uint8_t **out, size_t *out_len, const uint8_t *bundle,
+                                                        size_t bundle_len, const char *admin_key_path);
 
 #ifdef __cplusplus
 }

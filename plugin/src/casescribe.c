@@ -41,6 +41,9 @@ const char *casescribe_strerror(int32_t status)
     case CASESCRIBE_EUNSTAMPED: return "the record carries no provenance";
     case CASESCRIBE_EINTERNAL: return "internal error";
     case CASESCRIBE_EPOLICY: return "the team's policy has this AI feature switched off";
+    case CASESCRIBE_ENETWORK: return "a network call failed (connection, certificate, timeout or HTTP error)";
+    case CASESCRIBE_EBUSY: return "the job has not ended yet";
+    case CASESCRIBE_ECANCELLED: return "the job was cancelled";
     default: return "unknown status";
     }
 }
@@ -53,11 +56,14 @@ static const struct {
     CONSTANT(OK), CONSTANT(EINVAL), CONSTANT(ENOMEM), CONSTANT(EIO), CONSTANT(EPARSE), CONSTANT(ESCHEMA),
     CONSTANT(ECONSENT), CONSTANT(EREVIEW), CONSTANT(ELAUNDER), CONSTANT(EKEY), CONSTANT(EVERIFY),
     CONSTANT(EJOURNAL), CONSTANT(ENOTFOUND), CONSTANT(ECONFLICT), CONSTANT(ETOOBIG), CONSTANT(EUNSTAMPED),
-    CONSTANT(EINTERNAL), CONSTANT(EPOLICY), CONSTANT(POLICY_DEFAULTS), CONSTANT(POLICY_SIGNED),
+    CONSTANT(EINTERNAL), CONSTANT(EPOLICY), CONSTANT(ENETWORK), CONSTANT(EBUSY), CONSTANT(ECANCELLED),
+    CONSTANT(JOB_QUEUED), CONSTANT(JOB_RUNNING), CONSTANT(JOB_DONE), CONSTANT(JOB_FAILED), CONSTANT(JOB_CANCELLED),
+    CONSTANT(POLICY_DEFAULTS), CONSTANT(POLICY_SIGNED),
     CONSTANT(POLICY_REFUSED), CONSTANT(ABI_VERSION), CONSTANT(OPEN_CREATE), CONSTANT(OPEN_NO_SYNC),
     CONSTANT(KEYGEN_ROTATE), CONSTANT(MAX_PAYLOAD), CONSTANT(MAX_XML_DEPTH),
     {"CTX_OPTIONS_SIZE", (int64_t)sizeof(casescribe_ctx_options)},
     {"ACTOR_SIZE", (int64_t)sizeof(casescribe_actor)},
+    {"FETCH_OPTIONS_SIZE", (int64_t)sizeof(casescribe_fetch_options)},
 };
 
 int32_t casescribe_constant(int64_t *value_out, const char *name)

@@ -129,6 +129,11 @@ int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_optio
             free(ctx);
             return cs_fail(CASESCRIBE_ENOMEM, "cannot make a mutex");
         }
+        if (cs_jobs_init(&ctx->jobs) != CASESCRIBE_OK) {
+            pthread_mutex_destroy(&ctx->policy_lock);
+            free(ctx);
+            return CASESCRIBE_ENOMEM;
+        }
     }
     if (ctx == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
@@ -189,6 +194,10 @@ void casescribe_ctx_close(casescribe_ctx *ctx)
 {
     if (ctx == NULL)
         return;
+    /* Jobs first: they use everything below. A forked child has no workers
+     * of its own to stop (threads do not survive fork). */
+    if (ctx->pid == getpid())
+        cs_jobs_shutdown(&ctx->jobs);
     cs_journal_close(ctx->journal);
     cs_index_free(ctx->index);
     cs_keyring_free(ctx->keys);

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "casescribe.h"
+#include "jobs/jobs.h"
 #include "journal/index.h"
 #include "journal/journal.h"
 #include "policy/policy.h"
@@ -28,7 +29,19 @@ struct casescribe_ctx {
     pthread_mutex_t policy_lock;
     struct cs_cached_policy *policies;
     size_t n_policies;
+    cs_jobs jobs;               /* work off the save path: network, engines */
 };
+
+/* Under the policy lock file (see policy_api.c): makes `team`'s policy
+ * match `target`'s features and settings, as one new signed version with
+ * one audit entry per changed setting, naming `actor` and, when not 0, the
+ * bundle `serial` it came from. *changed is 1 when a version was written. */
+int32_t cs_ctx_policy_apply(casescribe_ctx *ctx, const cs_policy *target, const char *actor, uint64_t serial,
+                            int *changed);
+/* Takes and releases the lock file that serialises policy changes across
+ * threads and processes. cs_ctx_lock_policies returns a descriptor or -1. */
+int cs_ctx_lock_policies(casescribe_ctx *ctx);
+void cs_ctx_unlock_policies(int fd);
 
 /* The policy in force for `team`, from the cache or (when its file changed
  * or is new) from disk; a reference the caller drops with cs_policy_free.

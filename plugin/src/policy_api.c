@@ -106,7 +106,7 @@ void cs_ctx_policies_free(casescribe_ctx *ctx)
 /* Makes <home>/policy (0700) and takes its lock file, which serialises
  * changes across processes (threads of one process too: flock locks are
  * per open file). Returns the locked descriptor or -1 (error set). */
-static int lock_policies(casescribe_ctx *ctx)
+int cs_ctx_lock_policies(casescribe_ctx *ctx)
 {
     char dir[4096], lock[4200];
     snprintf(dir, sizeof(dir), "%s/policy", ctx->home);
@@ -136,14 +136,29 @@ static int lock_policies(casescribe_ctx *ctx)
     return fd;
 }
 
+void cs_ctx_unlock_policies(int fd)
+{
+    flock(fd, LOCK_UN);
+    close(fd);
+}
+
+/* One setting that a new version changes. */
+struct change {
+    const char *key;
+    char *old_value, *new_value;
+};
+
 /* The audit entry: who changed what, from what to what. Ids and setting
  * values only (endpoints are service URLs): no personal data. */
-static int32_t audit(casescribe_ctx *ctx, const cs_policy *next, const char *key, const char *old_value,
-                     const char *new_value)
+static int32_t audit(casescribe_ctx *ctx, const cs_policy *next, const struct change *c, uint64_t serial)
 {
     json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "kind", "policy", "team", next->team,
-                          "setting", key, "old", old_value, "new", new_value, "actor", next->changed_by, "time",
-                          next->changed_at, "version", (json_int_t)next->version, "policy", next->digest);
+                          "setting", c->key, "old", c->old_value, "new", c->new_value, "actor", next->changed_by,
+                          "time", next->changed_at, "version", (json_int_t)next->version, "policy", next->digest);
+    if (e != NULL && serial != 0 && json_object_set_new(e, "bundle", json_integer((json_int_t)serial)) != 0) {
+        json_decref(e);
+        e = NULL;
+    }
     if (e == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     int32_t rc = cs_journal_failed(ctx->journal)
@@ -158,12 +173,12 @@ static int32_t audit(casescribe_ctx *ctx, const cs_policy *next, const char *key
     return rc;
 }
 
-/* Signs `next`, journals the change, then puts the file in place. The audit
- * entry comes first: a change is never in force without its entry (a crash
- * between the two leaves an entry for a change that did not happen, which
- * the next `team show` makes plain). */
-static int32_t write_change(casescribe_ctx *ctx, cs_policy *next, const char *key, const char *old_value,
-                            const char *new_value)
+/* Signs `next`, journals its changes, then puts the file in place. The
+ * audit entries come first: a change is never in force without its entry
+ * (a crash between the two leaves an entry for a change that did not
+ * happen, which the next `team show` makes plain). */
+static int32_t write_version(casescribe_ctx *ctx, cs_policy *next, const struct change *changes, size_t n,
+                             uint64_t serial)
 {
     EVP_PKEY *key_pair = NULL;
     char key_id[CS_KEY_ID_MAX], path[4096];
@@ -172,8 +187,8 @@ static int32_t write_change(casescribe_ctx *ctx, cs_policy *next, const char *ke
     int32_t rc = cs_keyring_signer(ctx->keys, &key_pair, key_id);
     if (rc == CASESCRIBE_OK)
         rc = cs_policy_sign(&bytes, &len, next, key_pair, key_id);
-    if (rc == CASESCRIBE_OK)
-        rc = audit(ctx, next, key, old_value, new_value);
+    for (size_t i = 0; rc == CASESCRIBE_OK && i < n; i++)
+        rc = audit(ctx, next, &changes[i], serial);
     if (rc == CASESCRIBE_OK && (rc = cs_policy_path(path, sizeof(path), ctx->home, next->team)) == CASESCRIBE_OK)
         rc = cs_write_file_atomic(path, bytes, len, 0644);
     EVP_PKEY_free(key_pair);
@@ -181,28 +196,73 @@ static int32_t write_change(casescribe_ctx *ctx, cs_policy *next, const char *ke
     return rc;
 }
 
-static int32_t change_locked(casescribe_ctx *ctx, const char *actor_id, const char *team, const char *key,
-                             const char *value)
+/* Every key a policy has, in the order changes are listed. */
+static const char *const policy_keys[] = {"transcription",        "ai-draft", "external-ai", "observation-tags",
+                                          "audio-retention-days", "engine",   "endpoints"};
+#define N_POLICY_KEYS (sizeof(policy_keys) / sizeof(policy_keys[0]))
+
+/* Applies `values` (key -> new text, NULL: keep) to the policy on disk as
+ * one new version. Under the policy lock file. */
+static int32_t change_locked(casescribe_ctx *ctx, const char *team, const char *const values[N_POLICY_KEYS],
+                             const char *actor, uint64_t serial, int *changed)
 {
     cs_policy *cur = NULL, *next = NULL;
-    char *old_value = NULL, *new_value = NULL, at[21];
+    struct change changes[N_POLICY_KEYS];
+    size_t n = 0;
+    char at[21];
     cs_format_time(at, cs_now());
+    *changed = 0;
     int32_t rc = cs_policy_load(&cur, ctx->home, team, ctx->keys);
     if (rc == CASESCRIBE_OK)
-        rc = cs_policy_get(&old_value, cur, key);
-    if (rc == CASESCRIBE_OK)
-        rc = cs_policy_change(&next, cur, key, value, actor_id, at);
-    if (rc == CASESCRIBE_OK)
-        rc = cs_policy_get(&new_value, next, key);
+        next = cs_policy_ref(cur);
+    for (size_t i = 0; rc == CASESCRIBE_OK && i < N_POLICY_KEYS; i++) {
+        if (values[i] == NULL)
+            continue;
+        cs_policy *step = NULL;
+        struct change c = {policy_keys[i], NULL, NULL};
+        rc = cs_policy_get(&c.old_value, next, c.key);
+        if (rc == CASESCRIBE_OK)
+            rc = cs_policy_change(&step, next, c.key, values[i], actor, at);
+        if (rc == CASESCRIBE_OK)
+            rc = cs_policy_get(&c.new_value, step, c.key);
+        if (step != NULL) {
+            cs_policy_free(next);
+            next = step;
+        }
+        if (rc == CASESCRIBE_OK && strcmp(c.old_value, c.new_value) != 0) {
+            changes[n++] = c;
+        } else {
+            free(c.old_value);
+            free(c.new_value);
+        }
+    }
     /* Setting what is already in force changes nothing: no new version.
      * A refused file is always replaced, so that a change repairs it. */
-    int same = rc == CASESCRIBE_OK && cur->state != CS_POLICY_REFUSED && strcmp(old_value, new_value) == 0;
-    if (rc == CASESCRIBE_OK && !same)
-        rc = write_change(ctx, next, key, old_value, new_value);
-    free(old_value);
-    free(new_value);
+    if (rc == CASESCRIBE_OK && (n > 0 || cur->state == CS_POLICY_REFUSED)) {
+        next->version = cur->version + 1; /* one version, however many settings changed */
+        rc = write_version(ctx, next, changes, n, serial);
+        *changed = rc == CASESCRIBE_OK;
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(changes[i].old_value);
+        free(changes[i].new_value);
+    }
     cs_policy_free(cur);
     cs_policy_free(next);
+    return rc;
+}
+
+int32_t cs_ctx_policy_apply(casescribe_ctx *ctx, const cs_policy *target, const char *actor, uint64_t serial,
+                            int *changed)
+{
+    char *values[N_POLICY_KEYS] = {0};
+    int32_t rc = CASESCRIBE_OK;
+    for (size_t i = 0; rc == CASESCRIBE_OK && i < N_POLICY_KEYS; i++)
+        rc = cs_policy_get(&values[i], target, policy_keys[i]);
+    if (rc == CASESCRIBE_OK)
+        rc = change_locked(ctx, target->team, (const char *const *)values, actor, serial, changed);
+    for (size_t i = 0; i < N_POLICY_KEYS; i++)
+        free(values[i]);
     return rc;
 }
 
@@ -218,13 +278,28 @@ int32_t casescribe_team_set(casescribe_ctx *ctx, const char *actor_id, const cha
     if (!cs_policy_valid_team(team))
         return cs_fail(CASESCRIBE_EINVAL, "a team name is 1-128 characters of A-Z a-z 0-9 . _ : @ + - and does "
                                           "not start with '.'");
+    const char *values[N_POLICY_KEYS] = {0};
+    size_t i = 0;
+    while (i < N_POLICY_KEYS && strcmp(policy_keys[i], key) != 0)
+        i++;
+    if (i == N_POLICY_KEYS) {
+        char *ignored = NULL;
+        cs_policy *defaults = NULL;
+        int32_t rc = cs_policy_defaults(&defaults, team);
+        if (rc == CASESCRIBE_OK)
+            rc = cs_policy_get(&ignored, defaults, key); /* ENOTFOUND, with the list of keys */
+        cs_policy_free(defaults);
+        free(ignored);
+        return rc;
+    }
+    values[i] = value;
     cs_clear_error();
-    int fd = lock_policies(ctx);
+    int fd = cs_ctx_lock_policies(ctx);
     if (fd < 0)
         return CASESCRIBE_EIO;
-    int32_t rc = change_locked(ctx, actor_id, team, key, value);
-    flock(fd, LOCK_UN);
-    close(fd);
+    int changed = 0;
+    int32_t rc = change_locked(ctx, team, values, actor_id, 0, &changed);
+    cs_ctx_unlock_policies(fd);
     return rc;
 }
 

@@ -9,6 +9,7 @@
  *   casescribe [--home DIR] pubkey
  *   casescribe [--home DIR] team list | show TEAM | enable TEAM FEATURE |
  *                           disable TEAM FEATURE | set TEAM KEY VALUE [--actor ID]
+ *   casescribe [--home DIR] policy trust ADMIN.pub | refresh URL | sign-bundle (policy.c)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -19,9 +20,7 @@
 #include <unistd.h>
 
 #include "casescribe.h"
-
-#define EXIT_REFUSED 1
-#define EXIT_USAGE 2
+#include "tool.h"
 
 static const char usage_text[] =
     "usage: casescribe [--home DIR] COMMAND\n"
@@ -38,23 +37,28 @@ static const char usage_text[] =
     "                                         switch transcription, ai-draft, external-ai or observation-tags\n"
     "  team set TEAM KEY VALUE [--actor ID]   audio-retention-days (0-365), engine (embedded|remote),\n"
     "                                         endpoints (space-separated https URLs)\n"
+    "  policy trust ADMIN.pub [--actor ID]    trust the council's policy admin key for bundles\n"
+    "  policy refresh URL [--ca CA.pem] [--timeout-ms N]\n"
+    "                                         fetch the council's signed policy bundle and apply it\n"
+    "  policy sign-bundle IN.xml --key ADMIN.key -o OUT.xml\n"
+    "                                         sign a bundle with the admin's private key (mode 0600)\n"
     "The home is --home, else $CASESCRIBE_HOME, else ~/.local/share/casescribe.\n";
 
-static int usage(void)
+int tool_usage(void)
 {
     fputs(usage_text, stderr);
     return EXIT_USAGE;
 }
 
 /* One line on stderr: what failed and why. */
-static int fail(const char *what, int32_t status)
+int tool_fail(const char *what, int32_t status)
 {
     const char *detail = casescribe_last_error();
     fprintf(stderr, "casescribe: %s: %s\n", what, detail[0] ? detail : casescribe_strerror(status));
     return status == CASESCRIBE_EINVAL ? EXIT_USAGE : EXIT_REFUSED;
 }
 
-static int read_file(const char *path, uint8_t **out, size_t *len)
+int tool_read_file(const char *path, uint8_t **out, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
@@ -87,7 +91,7 @@ static mode_t current_umask(void)
     return m;
 }
 
-static int write_file(const char *path, const uint8_t *data, size_t len)
+int tool_write_file(const char *path, const uint8_t *data, size_t len)
 {
     size_t n = strlen(path) + 16;
     char *tmp = malloc(n);
@@ -114,14 +118,14 @@ static int write_file(const char *path, const uint8_t *data, size_t len)
     return ok ? 0 : -1;
 }
 
-static int open_home(casescribe_ctx **ctx, const char *home, uint32_t flags)
+int tool_open_home(casescribe_ctx **ctx, const char *home, uint32_t flags)
 {
     casescribe_ctx_options opts;
     casescribe_ctx_options_init(&opts, sizeof(opts));
     opts.home = home;
     opts.flags = flags;
     int32_t rc = casescribe_ctx_open(ctx, &opts);
-    return rc == CASESCRIBE_OK ? 0 : fail("cannot open the home", rc);
+    return rc == CASESCRIBE_OK ? 0 : tool_fail("cannot open the home", rc);
 }
 
 /* ---- keygen ------------------------------------------------------------ */
@@ -132,14 +136,14 @@ static int cmd_keygen(const char *home, int argc, char **argv)
         if (strcmp(argv[i], "--rotate") == 0)
             flags |= CASESCRIBE_KEYGEN_ROTATE;
         else
-            return usage();
+            return tool_usage();
     }
     casescribe_ctx *ctx = NULL;
-    if (open_home(&ctx, home, CASESCRIBE_OPEN_CREATE) != 0)
+    if (tool_open_home(&ctx, home, CASESCRIBE_OPEN_CREATE) != 0)
         return EXIT_REFUSED;
     char *key_id = NULL;
     int32_t rc = casescribe_keygen(&key_id, ctx, flags);
-    int code = rc == CASESCRIBE_OK ? 0 : fail("keygen", rc);
+    int code = rc == CASESCRIBE_OK ? 0 : tool_fail("keygen", rc);
     if (rc == CASESCRIBE_OK)
         printf("%s key %s in %s/keys\n", flags ? "rotated to" : "made", key_id, casescribe_ctx_home(ctx));
     casescribe_free(key_id);
@@ -177,8 +181,8 @@ static int cmd_save(const char *home, int argc, char **argv)
     uint8_t *payload = NULL, *stamped = NULL;
     size_t len = 0, out_len = 0;
     if (parse_save_args(&a, argc, argv) != 0)
-        return usage();
-    if (read_file(a.in, &payload, &len) != 0)
+        return tool_usage();
+    if (tool_read_file(a.in, &payload, &len) != 0)
         return EXIT_REFUSED;
     /* Without --actor, the form's author is the one saving. */
     casescribe_record *rec = NULL;
@@ -189,7 +193,7 @@ static int cmd_save(const char *home, int argc, char **argv)
         casescribe_record_free(rec);
     }
     casescribe_ctx *ctx = NULL;
-    int code = open_home(&ctx, home, 0) != 0 ? EXIT_REFUSED : 0;
+    int code = tool_open_home(&ctx, home, 0) != 0 ? EXIT_REFUSED : 0;
     if (code == 0) {
         casescribe_actor actor;
         casescribe_actor_init(&actor, sizeof(actor));
@@ -197,7 +201,7 @@ static int cmd_save(const char *home, int argc, char **argv)
         actor.team = a.team;
         actor.role = a.role;
         int32_t rc = casescribe_save(&stamped, &out_len, ctx, "xml", &actor, payload, len);
-        code = rc != CASESCRIBE_OK ? fail("save refused", rc) : write_file(a.out, stamped, out_len) ? EXIT_REFUSED : 0;
+        code = rc != CASESCRIBE_OK ? tool_fail("save refused", rc) : tool_write_file(a.out, stamped, out_len) ? EXIT_REFUSED : 0;
     }
     casescribe_free(stamped);
     casescribe_ctx_close(ctx);
@@ -216,13 +220,13 @@ static int cmd_verify(const char *home, int argc, char **argv)
         else if (file == NULL && argv[i][0] != '-')
             file = argv[i];
         else
-            return usage();
+            return tool_usage();
     }
     if (file == NULL)
-        return usage();
+        return tool_usage();
     uint8_t *payload = NULL, *pem = NULL;
     size_t len = 0, pem_len = 0;
-    if (read_file(file, &payload, &len) != 0 || (pubkey != NULL && read_file(pubkey, &pem, &pem_len) != 0)) {
+    if (tool_read_file(file, &payload, &len) != 0 || (pubkey != NULL && tool_read_file(pubkey, &pem, &pem_len) != 0)) {
         free(payload);
         return EXIT_REFUSED;
     }
@@ -231,13 +235,13 @@ static int cmd_verify(const char *home, int argc, char **argv)
     casescribe_ctx *ctx = NULL;
     if (pubkey != NULL)
         rc = casescribe_verify_with_public_key(&report, "xml", pem, pem_len, payload, len);
-    else if (open_home(&ctx, home, 0) == 0)
+    else if (tool_open_home(&ctx, home, 0) == 0)
         rc = casescribe_verify(&report, ctx, "xml", payload, len);
     else
         rc = CASESCRIBE_EIO;
     if (report != NULL)
         fputs(report, stdout);
-    int code = rc == CASESCRIBE_OK ? 0 : ctx == NULL && pubkey == NULL ? EXIT_REFUSED : fail("verify", rc);
+    int code = rc == CASESCRIBE_OK ? 0 : ctx == NULL && pubkey == NULL ? EXIT_REFUSED : tool_fail("verify", rc);
     casescribe_free(report);
     casescribe_ctx_close(ctx);
     free(payload);
@@ -249,16 +253,16 @@ static int cmd_verify(const char *home, int argc, char **argv)
 static int cmd_journal(const char *home, int argc, char **argv)
 {
     if (argc != 1 || strcmp(argv[0], "verify") != 0)
-        return usage();
+        return tool_usage();
     casescribe_ctx *ctx = NULL;
-    if (open_home(&ctx, home, 0) != 0)
+    if (tool_open_home(&ctx, home, 0) != 0)
         return EXIT_REFUSED;
     char *report = NULL;
     uint64_t entries = 0;
     int32_t rc = casescribe_journal_verify(&entries, &report, ctx);
     if (report != NULL)
         fputs(report, stdout);
-    int code = rc == CASESCRIBE_OK ? 0 : fail("journal verify", rc);
+    int code = rc == CASESCRIBE_OK ? 0 : tool_fail("journal verify", rc);
     casescribe_free(report);
     casescribe_ctx_close(ctx);
     return code;
@@ -267,13 +271,13 @@ static int cmd_journal(const char *home, int argc, char **argv)
 static int cmd_pubkey(const char *home, int argc)
 {
     if (argc != 0)
-        return usage();
+        return tool_usage();
     casescribe_ctx *ctx = NULL;
-    if (open_home(&ctx, home, 0) != 0)
+    if (tool_open_home(&ctx, home, 0) != 0)
         return EXIT_REFUSED;
     char *pem = NULL;
     int32_t rc = casescribe_public_key(&pem, ctx);
-    int code = rc == CASESCRIBE_OK ? (fputs(pem, stdout), 0) : fail("pubkey", rc);
+    int code = rc == CASESCRIBE_OK ? (fputs(pem, stdout), 0) : tool_fail("pubkey", rc);
     casescribe_free(pem);
     casescribe_ctx_close(ctx);
     return code;
@@ -285,7 +289,7 @@ static int team_show(casescribe_ctx *ctx, const char *team)
     casescribe_policy *p = NULL;
     int32_t rc = casescribe_team_policy(&p, ctx, team);
     if (rc != CASESCRIBE_OK)
-        return fail("team show", rc);
+        return tool_fail("team show", rc);
     int32_t state = casescribe_policy_state(p);
     printf("team %s\n", casescribe_policy_team(p));
     if (state == CASESCRIBE_POLICY_SIGNED)
@@ -305,11 +309,11 @@ static int team_show(casescribe_ctx *ctx, const char *team)
         casescribe_free(value);
     }
     casescribe_policy_free(p);
-    return rc == CASESCRIBE_OK ? 0 : fail("team show", rc);
+    return rc == CASESCRIBE_OK ? 0 : tool_fail("team show", rc);
 }
 
 /* The admin named in the audit entry: --actor, else the login name. */
-static const char *admin_name(const char *given)
+const char *tool_admin_name(const char *given)
 {
     const char *user = getenv("USER");
     return given != NULL ? given : user != NULL && user[0] != '\0' ? user : "admin";
@@ -323,7 +327,7 @@ static int cmd_team(const char *home, int argc, char **argv)
         argc -= 2;
     }
     if (argc < 1)
-        return usage();
+        return tool_usage();
     const char *op = argv[0], *key = NULL, *value = NULL;
     if (strcmp(op, "list") == 0 && argc == 1) {
     } else if (strcmp(op, "show") == 0 && argc == 2) {
@@ -334,29 +338,28 @@ static int cmd_team(const char *home, int argc, char **argv)
         key = argv[2];
         value = argv[3];
     } else {
-        return usage();
+        return tool_usage();
     }
     casescribe_ctx *ctx = NULL;
-    if (open_home(&ctx, home, 0) != 0)
+    if (tool_open_home(&ctx, home, 0) != 0)
         return EXIT_REFUSED;
     int code = 0;
     if (strcmp(op, "list") == 0) {
         char *teams = NULL;
         int32_t rc = casescribe_team_list(&teams, ctx);
-        code = rc == CASESCRIBE_OK ? (fputs(teams, stdout), 0) : fail("team list", rc);
+        code = rc == CASESCRIBE_OK ? (fputs(teams, stdout), 0) : tool_fail("team list", rc);
         casescribe_free(teams);
     } else if (strcmp(op, "show") == 0) {
         code = team_show(ctx, argv[1]);
     } else {
-        int32_t rc = casescribe_team_set(ctx, admin_name(actor), argv[1], key, value);
-        code = rc != CASESCRIBE_OK ? fail("team", rc) : (printf("team %s: %s is %s\n", argv[1], key, value), 0);
+        int32_t rc = casescribe_team_set(ctx, tool_admin_name(actor), argv[1], key, value);
+        code = rc != CASESCRIBE_OK ? tool_fail("team", rc) : (printf("team %s: %s is %s\n", argv[1], key, value), 0);
     }
     casescribe_ctx_close(ctx);
     return code;
 }
 
 /* ---- demo -------------------------------------------------------------- */
-int casescribe_tool_demo(const char *home); /* demo.c */
 
 int main(int argc, char **argv)
 {
@@ -367,7 +370,7 @@ int main(int argc, char **argv)
         i += 2;
     }
     if (i >= argc)
-        return usage();
+        return tool_usage();
     const char *cmd = argv[i++];
     int rest = argc - i;
     char **args = argv + i;
@@ -383,11 +386,13 @@ int main(int argc, char **argv)
         return cmd_pubkey(home, rest);
     if (strcmp(cmd, "team") == 0)
         return cmd_team(home, rest, args);
+    if (strcmp(cmd, "policy") == 0)
+        return casescribe_tool_policy(home, rest, args);
     if (strcmp(cmd, "demo") == 0)
-        return rest == 0 ? casescribe_tool_demo(home) : usage();
+        return rest == 0 ? casescribe_tool_demo(home) : tool_usage();
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage_text, stdout);
         return 0;
     }
-    return usage();
+    return tool_usage();
 }

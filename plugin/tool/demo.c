@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "casescribe.h"
+#include "tool.h"
 
-int casescribe_tool_demo(const char *home);
 
 static const char sample_form[] =
     "<form xmlns=\"urn:casescribe:form:1\" id=\"%s\" template=\"home-visit\" team=\"cin-north\" author=\"sw-017\">\n"

@@ -13,7 +13,13 @@ for word in bool _Bool enum long FILE time_t inline; do
     echo "$body" | grep -Ewq "$word" && fail "casescribe.h uses '$word'"
 done
 structs=$(echo "$body" | grep -Eo 'typedef struct [a-z_]+ \{' | awk '{print $3}' | sort | tr '\n' ' ')
-[ "$structs" = "casescribe_actor casescribe_ctx_options " ] || fail "unexpected struct layouts in the header: $structs"
+[ "$structs" = "casescribe_actor casescribe_ctx_options casescribe_fetch_options " ] ||
+    fail "unexpected struct layouts in the header: $structs"
+# Each of them carries its own size, first.
+for s in $structs; do
+    echo "$body" | grep -A1 -E "typedef struct $s \{" | tail -n 1 | grep -Eq '^ *uint32_t struct_size;' ||
+        fail "$s does not start with uint32_t struct_size"
+done
 for s in casescribe_actor casescribe_ctx_options; do
     echo "$body" | grep -A1 "typedef struct $s {" | grep -q 'uint32_t struct_size' || fail "$s does not start with struct_size"
 done

@@ -1,0 +1,50 @@
+/* jobs.h - work that must never run on the save path (network calls,
+ * transcription, drafting) runs as a job: queued on the context, run by the
+ * context's worker threads, watched by the host through a handle.
+ *
+ * A job is reference-counted: the host's handle holds one reference, the
+ * queue or the worker running it another, so the host may free its handle
+ * at any time (the job then ends on its own and its result is dropped),
+ * and a job may outlive its context (closing the context cancels it).
+ */
+#ifndef CS_JOBS_H
+#define CS_JOBS_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "casescribe.h"
+
+#define CS_JOB_WORKERS 2
+
+/* What a job does. Runs on a worker thread; returns a status (with the
+ * thread's error message set by cs_fail on failure) and, on success, may
+ * hand back a malloc'd text result. It should return soon after
+ * cs_job_cancelled() turns true. */
+typedef int32_t (*cs_job_run_fn)(casescribe_job *job, void *arg, char **result);
+typedef void (*cs_job_free_fn)(void *arg);
+
+typedef struct cs_jobs {
+    pthread_mutex_t lock;
+    pthread_cond_t work;
+    casescribe_job *head, *tail; /* queued, oldest first */
+    casescribe_job *running[CS_JOB_WORKERS];
+    pthread_t workers[CS_JOB_WORKERS];
+    int n_workers;
+    int closing;
+} cs_jobs;
+
+int32_t cs_jobs_init(cs_jobs *jobs);
+/* Cancels every queued and running job, waits for the workers to stop, and
+ * frees what the queue holds. The jobs' handles stay valid. */
+void cs_jobs_shutdown(cs_jobs *jobs);
+
+/* Queues a job of `kind` ("policy-refresh"); `arg` is the job's (freed with
+ * free_arg when the job is freed, even when this call fails). */
+int32_t cs_jobs_submit(cs_jobs *jobs, const char *kind, cs_job_run_fn run, void *arg, cs_job_free_fn free_arg,
+                       casescribe_job **job_out);
+
+/* 1 once the host or the context has asked the job to stop. Any thread. */
+int cs_job_cancelled(const casescribe_job *job);
+
+#endif

@@ -1,0 +1,191 @@
+/* https.c - GET over HTTPS with libcurl, with every limit set. */
+#include "net/https.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+#include "jobs/jobs.h"
+
+#define LOW_SPEED_BYTES 64L   /* below this many bytes a second ... */
+#define LOW_SPEED_SECONDS 15L /* ... for this long, the transfer is cut off */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_result = CURLE_FAILED_INIT;
+
+/* curl_global_init once per process; never cleaned up, since the host (or
+ * another library in it) may use libcurl too. */
+static void init_curl(void)
+{
+    curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+struct transfer {
+    const cs_https_request *req;
+    cs_https_response *resp;
+    size_t cap;
+    int too_big;
+};
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+    struct transfer *t = arg;
+    size_t len = size * n;
+    if (len > t->req->max_bytes - t->resp->len) {
+        t->too_big = 1;
+        return 0; /* curl stops with CURLE_WRITE_ERROR */
+    }
+    if (t->resp->len + len > t->cap) {
+        size_t cap = t->cap ? t->cap : 16384;
+        while (cap < t->resp->len + len)
+            cap *= 2;
+        if (cap > t->req->max_bytes)
+            cap = t->req->max_bytes;
+        uint8_t *grown = realloc(t->resp->body, cap + 1);
+        if (grown == NULL)
+            return 0;
+        t->resp->body = grown;
+        t->cap = cap;
+    }
+    memcpy(t->resp->body + t->resp->len, data, len);
+    t->resp->len += len;
+    return len;
+}
+
+/* Keeps the ETag header (quoted, as sent) when it is a sane length. */
+static size_t on_header(char *data, size_t size, size_t n, void *arg)
+{
+    struct transfer *t = arg;
+    size_t len = size * n;
+    if (len > 5 && strncasecmp(data, "etag:", 5) == 0) {
+        const char *v = data + 5;
+        size_t vlen = len - 5;
+        while (vlen > 0 && (*v == ' ' || *v == '\t'))
+            v++, vlen--;
+        while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+            vlen--;
+        if (vlen > 0 && vlen < sizeof(t->resp->etag)) {
+            memcpy(t->resp->etag, v, vlen);
+            t->resp->etag[vlen] = '\0';
+        } else {
+            t->resp->etag[0] = '\0';
+        }
+    }
+    return len;
+}
+
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    const struct transfer *t = arg;
+    return t->req->job != NULL && cs_job_cancelled(t->req->job); /* non-zero aborts */
+}
+
+/* Sets every option; 0 when all took. */
+static int set_options(CURL *curl, struct transfer *t, struct curl_slist *headers, char *errbuf)
+{
+    const cs_https_request *req = t->req;
+    int bad = 0;
+    bad |= curl_easy_setopt(curl, CURLOPT_URL, req->url) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK;
+    if (req->ca_file != NULL)
+        bad |= curl_easy_setopt(curl, CURLOPT_CAINFO, req->ca_file) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_timeout_ms) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BYTES) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_SECONDS) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_bytes) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, NULL) != CURLE_OK; /* no decompression bombs */
+    bad |= curl_easy_setopt(curl, CURLOPT_USERAGENT, "casescribe/" CASESCRIBE_VERSION_STRING) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_WRITEDATA, t) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_HEADERDATA, t) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_XFERINFODATA, t) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK;
+    return bad;
+}
+
+/* The request's ETag as an If-None-Match header, or NULL headers. */
+static int32_t make_headers(struct curl_slist **out, const char *etag)
+{
+    *out = NULL;
+    if (etag == NULL || etag[0] == '\0')
+        return CASESCRIBE_OK;
+    if (strlen(etag) > 250 || strpbrk(etag, "\r\n") != NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "a stored ETag is not usable");
+    char line[300];
+    snprintf(line, sizeof(line), "If-None-Match: %s", etag);
+    *out = curl_slist_append(NULL, line);
+    return *out != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+}
+
+static int32_t failure(CURLcode code, const struct transfer *t, const char *errbuf, const char *url)
+{
+    if (t->too_big || code == CURLE_FILESIZE_EXCEEDED)
+        return cs_fail(CASESCRIBE_ETOOBIG, "%s sent more than %zu bytes: refused", url, t->req->max_bytes);
+    if (code == CURLE_ABORTED_BY_CALLBACK)
+        return cs_fail(CASESCRIBE_ECANCELLED, "the transfer from %s was cancelled", url);
+    if (code == CURLE_WRITE_ERROR)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory receiving from %s", url);
+    if (code == CURLE_OUT_OF_MEMORY)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory talking to %s", url);
+    return cs_fail(CASESCRIBE_ENETWORK, "cannot fetch %s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(code));
+}
+
+int32_t cs_https_get(const cs_https_request *req, cs_https_response *resp)
+{
+    memset(resp, 0, sizeof(*resp));
+    if (req->url == NULL || strncasecmp(req->url, "https://", 8) != 0 || strlen(req->url) > 2048)
+        return cs_fail(CASESCRIBE_EINVAL, "only https:// URLs of at most 2048 bytes can be fetched");
+    if (req->max_bytes == 0 || req->connect_timeout_ms <= 0 || req->timeout_ms <= 0)
+        return cs_fail(CASESCRIBE_EINVAL, "a fetch needs a size limit and timeouts");
+    pthread_once(&curl_once, init_curl);
+    if (curl_init_result != CURLE_OK)
+        return cs_fail(CASESCRIBE_ENETWORK, "libcurl could not start: %s", curl_easy_strerror(curl_init_result));
+    struct curl_slist *headers = NULL;
+    int32_t rc = make_headers(&headers, req->if_none_match);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    CURL *curl = curl_easy_init();
+    char errbuf[CURL_ERROR_SIZE] = "";
+    struct transfer t = {req, resp, 0, 0};
+    if (curl == NULL || set_options(curl, &t, headers, errbuf) != 0) {
+        rc = cs_fail(CASESCRIBE_ENETWORK, "libcurl refused the safe settings this library needs");
+    } else {
+        CURLcode code = curl_easy_perform(curl);
+        if (code != CURLE_OK)
+            rc = failure(code, &t, errbuf, req->url);
+        else
+            curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
+    }
+    if (rc == CASESCRIBE_OK && resp->status >= 300 && resp->status < 400 && resp->status != 304)
+        rc = cs_fail(CASESCRIBE_ENETWORK, "%s answered with a redirect (HTTP %ld), which is not followed",
+                     req->url, resp->status);
+    curl_easy_cleanup(curl);
+    curl_slist_free_all(headers);
+    if (rc == CASESCRIBE_OK && resp->body != NULL)
+        resp->body[resp->len] = '\0';
+    if (rc != CASESCRIBE_OK)
+        cs_https_response_free(resp);
+    return rc;
+}
+
+void cs_https_response_free(cs_https_response *resp)
+{
+    free(resp->body);
+    resp->body = NULL;
+    resp->len = 0;
+}
