@@ -86,9 +86,54 @@ for text in 'Refused, as it must be' 'VERIFIED' 'checked and changed by sw-017' 
     grep -q "$text" "$work/demo.out" || fail "demo output lacks '$text'"
 done
 
+# a council policy bundle: signed by the admin, fetched over HTTPS, applied
+# (in a second home: the first one's journal was damaged on purpose above)
+home2="$work/home2"
+"$cs" --home "$home2" keygen > /dev/null 2>&1 || { mkdir -p "$home2" && "$cs" --home "$home2" keygen > /dev/null; }
+sh "$top_srcdir/tests/net/make-test-pki.sh" "$work/pki"
+mkdir "$work/site"
+cat > "$work/bundle.xml" << 'EOF'
+<bundle xmlns="urn:casescribe:policy:1" serial="1" issued-by="dpo-1" issued-at="2026-11-23T10:00:00Z">
+  <team name="adults-east">
+    <features transcription="on" ai-draft="off" external-ai="off" observation-tags="off"/>
+    <audio-retention-days>3</audio-retention-days>
+    <engine>embedded</engine>
+  </team>
+</bundle>
+EOF
+chmod 644 "$work/pki/admin.key"
+if "$cs" policy sign-bundle "$work/bundle.xml" --key "$work/pki/admin.key" -o "$work/site/b.xml" 2> "$work/err"; then
+    fail "a bundle was signed with a key file others can read"
+fi
+chmod 600 "$work/pki/admin.key"
+"$cs" policy sign-bundle "$work/bundle.xml" --key "$work/pki/admin.key" -o "$work/site/b.xml" || fail "sign-bundle"
+"${PYTHON3:-python3}" "$top_srcdir/tests/net/https_server.py" --cert "$work/pki/server.pem" \
+    --key "$work/pki/server.key" --dir "$work/site" --log "$work/server.log" > "$work/port" &
+server=$!
+trap 'kill $server 2> /dev/null || true; rm -rf "$work"' EXIT
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do [ -s "$work/port" ] && break; sleep 0.2; done
+url="https://127.0.0.1:$(cat "$work/port")/b.xml"
+if "$cs" --home "$home2" policy refresh "$url" --ca "$work/pki/ca.pem" 2> "$work/err"; then
+    fail "a bundle was applied with no admin key trusted"
+fi
+"$cs" --home "$home2" policy trust "$work/pki/admin.pub" --actor dpo-1 > /dev/null || fail "policy trust"
+"$cs" --home "$home2" policy refresh "$url" --ca "$work/pki/ca.pem" > "$work/out" || fail "refresh: $(cat "$work/out")"
+grep -q 'changed: adults-east' "$work/out" || fail "refresh did not say what changed: $(cat "$work/out")"
+"$cs" --home "$home2" team show adults-east > "$work/show"
+grep -q '^transcription: on' "$work/show" || fail "the bundle's setting is not in force: $(cat "$work/show")"
+grep -q '^audio-retention-days: 3' "$work/show" || fail "the bundle's retention is not in force"
+"$cs" --home "$home2" policy refresh "$url" --ca "$work/pki/ca.pem" > "$work/out" || fail "second refresh"
+grep -q 'not modified' "$work/out" || fail "an unchanged bundle was downloaded again: $(cat "$work/out")"
+if "$cs" --home "$home2" policy refresh "$url" --ca "$work/pki/rogue-ca.pem" 2> "$work/err"; then
+    fail "a certificate from another CA was accepted"
+fi
+kill $server
+
 # usage errors exit 2
 set +e
 "$cs" frobnicate 2> /dev/null
 [ $? -eq 2 ] || fail "unknown command should exit 2"
+"$cs" --home "$home2" policy refresh "http://127.0.0.1/b.xml" 2> /dev/null
+[ $? -eq 2 ] || fail "a plain http bundle address should be a usage error"
 set -e
-echo "cli: keygen, team policy, save, verify, pubkey, tamper, review gate, XXE, journal, demo"
+echo "cli: keygen, team policy, policy bundle, save, verify, pubkey, tamper, review gate, XXE, journal, demo"
