@@ -87,6 +87,7 @@ CASESCRIBE_EXTERN uint32_t casescribe_abi_version(void);
 #define CASESCRIBE_ENETWORK (-18)  /* a network call failed: no connection, certificate refused, timeout, HTTP error */
 #define CASESCRIBE_EBUSY (-19)     /* a job has not ended yet */
 #define CASESCRIBE_ECANCELLED (-20) /* a job was cancelled (by the host, or by closing its context) */
+#define CASESCRIBE_EAUDIO (-21)    /* a recording cannot be used: not audio, corrupt, truncated, empty or silent */
 
 /* A short, static description of a status code ("consent does not cover AI
  * text"). Never NULL; unknown codes give "unknown status". Any thread. */
