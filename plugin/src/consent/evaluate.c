@@ -47,31 +47,86 @@ static int32_t terms_of(cs_consent_terms *t, const cs_consent *c)
     return CASESCRIBE_OK;
 }
 
+/* The consent records of `subject`, as terms, and which one is in force at
+ * `now` (index into source/terms, or -1 when none is). */
+struct subject_consents {
+    cs_consent_terms terms[256];
+    const cs_consent *source[256];
+    int n, current, withdrawal;
+};
+
+static int32_t gather(struct subject_consents *c, const cs_record *r, const char *subject, int64_t now)
+{
+    c->n = 0;
+    c->withdrawal = -1;
+    for (size_t i = 0; i < r->n_consents && c->n < 256; i++) {
+        if (strcmp(r->consents[i].subject, subject) != 0)
+            continue;
+        int32_t rc = terms_of(&c->terms[c->n], &r->consents[i]);
+        if (rc != CASESCRIBE_OK)
+            return rc;
+        c->source[c->n++] = &r->consents[i];
+    }
+    c->current = cs_consent_pick_current(c->terms, c->n, now);
+    if (c->current >= 0) {
+        /* A withdrawal written on an older entry still withdraws this one. */
+        int w = cs_consent_pick_withdrawal(c->terms, c->n, c->current);
+        c->terms[c->current].withdrawn_at = w >= 0 ? c->terms[w].withdrawn_at : 0;
+        c->withdrawal = w;
+    }
+    return CASESCRIBE_OK;
+}
+
+static int32_t fill_stamp(cs_consent_stamp *s, struct subject_consents *all, const char *subject, int64_t now);
+
 /* Fills one subject's stamp from the consent records that name it. */
 static int32_t evaluate_subject(cs_consent_stamp *s, const cs_record *r, const char *subject, int64_t now)
 {
-    cs_consent_terms terms[256];
-    const cs_consent *source[256];
-    int n = 0;
-    for (size_t i = 0; i < r->n_consents && n < 256; i++) {
-        if (strcmp(r->consents[i].subject, subject) != 0)
-            continue;
-        int32_t rc = terms_of(&terms[n], &r->consents[i]);
-        if (rc != CASESCRIBE_OK)
-            return rc;
-        source[n++] = &r->consents[i];
+    struct subject_consents *all = malloc(sizeof(*all));
+    if (all == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    int32_t rc = gather(all, r, subject, now);
+    if (rc == CASESCRIBE_OK)
+        rc = fill_stamp(s, all, subject, now);
+    free(all);
+    return rc;
+}
+
+int32_t cs_consent_check_use(int *refusing, int *reason, const cs_record *r, uint32_t needed, int64_t now)
+{
+    *refusing = -1;
+    *reason = -1;
+    struct subject_consents *all = malloc(sizeof(*all));
+    if (all == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    int32_t rc = CASESCRIBE_OK;
+    for (size_t i = 0; rc == CASESCRIBE_OK && *refusing < 0 && i < r->n_subjects; i++) {
+        rc = gather(all, r, r->subjects[i].id, now);
+        int result = rc != CASESCRIBE_OK ? 0
+                     : all->current < 0  ? -1
+                                         : (int)cs_consent_decide(&all->terms[all->current], needed, now);
+        if (rc == CASESCRIBE_OK && result != CS_CONSENT_OK) {
+            *refusing = (int)i;
+            *reason = result;
+        }
     }
+    free(all);
+    return rc;
+}
+
+static int32_t fill_stamp(cs_consent_stamp *s, struct subject_consents *all, const char *subject, int64_t now)
+{
+    cs_consent_terms *terms = all->terms;
+    const cs_consent **source = all->source;
+    int cur = all->current;
     if ((s->subject = cs_strdup(subject)) == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    int cur = cs_consent_pick_current(terms, n, now);
     if (cur < 0) {
         s->local_reason = s->external_reason = -1;
         return CASESCRIBE_OK;
     }
     const cs_consent *c = source[cur];
-    int w = cs_consent_pick_withdrawal(terms, n, cur);
-    const char *withdrawn = w >= 0 ? source[w]->withdrawn_at : NULL;
-    terms[cur].withdrawn_at = w >= 0 ? terms[w].withdrawn_at : 0;
+    const char *withdrawn = all->withdrawal >= 0 ? source[all->withdrawal]->withdrawn_at : NULL;
     s->in_force = cs_strdup(c->at);
     s->given_by = cs_strdup(c->given_by);
     s->capacity = cs_strdup(c->capacity);

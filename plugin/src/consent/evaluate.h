@@ -24,6 +24,13 @@ int cs_engine_is_local(const char *engine);
  * subject named on the form must be covered). */
 int cs_consent_first_refusal(const cs_consent_stamp *stamps, size_t n, int external);
 
+/* For a use of the recording that needs `needed` (CS_SCOPE_*) at `now`
+ * (transcribing it, for example): *refusing gets the index of the first
+ * subject whose consent in force does not cover it, -1 when every
+ * subject's does, and *reason the cs_consent_result (or -1: no consent
+ * recorded). Fails closed: a subject with no consent refuses. */
+int32_t cs_consent_check_use(int *refusing, int *reason, const cs_record *r, uint32_t needed, int64_t now);
+
 /* Why stamps[i] refuses, in words ("consent was withdrawn"). */
 const char *cs_consent_refusal_reason(const cs_consent_stamp *stamp, int external);
 
