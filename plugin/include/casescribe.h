@@ -387,6 +387,100 @@ CASESCRIBE_EXTERN int32_t casescribe_job_on_end(casescribe_job *job, casescribe_
 CASESCRIBE_EXTERN void casescribe_job_free(casescribe_job *job);
 
 /* ------------------------------------------------------------------------
+ * Transcription
+ *
+ * A visit recording becomes a machine transcript in a job, never on the
+ * save path. The embedded engine (pocketsphinx, US English model) needs no
+ * network: the recording is decoded and recognised in helper processes
+ * (casescribe-asr) that the library starts, watches and restarts, so that
+ * a crash or a hang in a codec or in the engine is an error for that job,
+ * never for the host. The recording is split at its silences and its parts
+ * are decoded in parallel.
+ *
+ * Before anything runs, two gates, checked when the job is asked for and
+ * again when it starts: the form's team must have "transcription" on in its
+ * policy, and every subject on the form must have consent in force that
+ * covers "record-audio" and "transcribe" (fail closed). A transcript is
+ * always marked as machine-made, and every word the engine was unsure of
+ * is marked in every rendering.
+ * ------------------------------------------------------------------------ */
+typedef struct casescribe_transcript casescribe_transcript;
+
+/* What to transcribe. Initialise with
+ * casescribe_transcribe_options_init(&o, sizeof(o)), then set form and
+ * audio_path. Strings and the form are copied. */
+typedef struct casescribe_transcribe_options {
+    uint32_t struct_size;
+    uint32_t parallel;        /* decoders at once; 0: one per CPU (at most 8) */
+    const char *form_adapter; /* default "xml" */
+    const uint8_t *form;      /* the form the recording belongs to: its team and consents */
+    size_t form_len;
+    const char *audio_path;   /* WAV, FLAC, OGG/Vorbis, OGG/Opus, MP3, ... */
+    uint32_t max_seconds;     /* a longer recording is refused (ETOOBIG); 0: 4 hours */
+    uint32_t unsure_permille; /* words below this confidence are marked unsure; 0: 600 */
+    const char *helper_path;  /* NULL: the installed casescribe-asr */
+    const char *model_dir;    /* NULL: the installed pocketsphinx en-us model */
+} casescribe_transcribe_options;
+
+CASESCRIBE_EXTERN int32_t casescribe_transcribe_options_init(casescribe_transcribe_options *opts,
+                                                             uint32_t struct_size);
+
+/* Starts a transcription job. Fails at once with EINVAL, ENOMEM, the form's
+ * EPARSE/ESCHEMA, EPOLICY (transcription off for the form's team, or a
+ * remote engine chosen, which this version cannot run) or ECONSENT. The
+ * job may fail with those (the gates run again), EAUDIO (not audio,
+ * corrupt, truncated, empty, silent, no speech), ETOOBIG, ENOTFOUND (no
+ * such file), EINTERNAL (the engine failed twice on a part of it: the
+ * message says where), ECANCELLED. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_transcribe(casescribe_job **job_out, casescribe_ctx *ctx,
+                                                const casescribe_transcribe_options *opts);
+
+/* The transcript a DONE transcription job made: a handle of its own, freed
+ * with casescribe_transcript_free() (the job may be freed first). EBUSY
+ * before the end, the job's error when it failed, EINVAL for another kind
+ * of job. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_job_transcript(casescribe_transcript **transcript_out,
+                                                    const casescribe_job *job);
+
+/* Reading a transcript. A transcript never changes; any thread. Segments
+ * are the parts between silences; times are milliseconds from the start of
+ * the recording; strings are borrowed from the handle. Out-of-range
+ * indexes give 0, -1 or NULL. */
+CASESCRIBE_EXTERN uint32_t casescribe_transcript_segment_count(const casescribe_transcript *t);
+CASESCRIBE_EXTERN int64_t casescribe_transcript_segment_start_ms(const casescribe_transcript *t, uint32_t seg);
+CASESCRIBE_EXTERN int64_t casescribe_transcript_segment_end_ms(const casescribe_transcript *t, uint32_t seg);
+CASESCRIBE_EXTERN const char *casescribe_transcript_segment_text(const casescribe_transcript *t, uint32_t seg);
+CASESCRIBE_EXTERN uint32_t casescribe_transcript_word_count(const casescribe_transcript *t, uint32_t seg);
+CASESCRIBE_EXTERN const char *casescribe_transcript_word_text(const casescribe_transcript *t, uint32_t seg,
+                                                              uint32_t word);
+CASESCRIBE_EXTERN int64_t casescribe_transcript_word_start_ms(const casescribe_transcript *t, uint32_t seg,
+                                                              uint32_t word);
+CASESCRIBE_EXTERN int64_t casescribe_transcript_word_end_ms(const casescribe_transcript *t, uint32_t seg,
+                                                            uint32_t word);
+/* The engine's confidence in a word, 0-1000 per mille; -1 when it gave none. */
+CASESCRIBE_EXTERN int32_t casescribe_transcript_word_confidence(const casescribe_transcript *t, uint32_t seg,
+                                                                uint32_t word);
+/* 1 when the word is below the unsure threshold (or has no confidence), 0
+ * otherwise, EINVAL out of range. */
+CASESCRIBE_EXTERN int32_t casescribe_transcript_word_unsure(const casescribe_transcript *t, uint32_t seg,
+                                                            uint32_t word);
+/* What made it, for the record's provenance: engine ("embedded:pocketsphinx"),
+ * model, engine version, and the settings used. */
+CASESCRIBE_EXTERN const char *casescribe_transcript_engine(const casescribe_transcript *t);
+CASESCRIBE_EXTERN const char *casescribe_transcript_model(const casescribe_transcript *t);
+CASESCRIBE_EXTERN const char *casescribe_transcript_engine_version(const casescribe_transcript *t);
+CASESCRIBE_EXTERN const char *casescribe_transcript_settings(const casescribe_transcript *t);
+
+/* casescribe_transcript_render() formats. */
+#define CASESCRIBE_TRANSCRIPT_TEXT 0 /* plain text: a machine-made notice, then a line per segment, unsure words as [word?] */
+#define CASESCRIBE_TRANSCRIPT_XML 1  /* urn:casescribe:transcript:1, every word with times, confidence and unsure="true" */
+
+/* Renders the transcript; free *out with casescribe_free(). EINVAL, ENOMEM. */
+CASESCRIBE_EXTERN int32_t casescribe_transcript_render(char **out, const casescribe_transcript *t, uint32_t format);
+/* Drops the handle. NULL does nothing. */
+CASESCRIBE_EXTERN void casescribe_transcript_free(casescribe_transcript *t);
+
+/* ------------------------------------------------------------------------
  * Team policy
  *
  * Each team has a policy that switches AI features on or off: features

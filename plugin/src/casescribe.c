@@ -65,6 +65,8 @@ static const struct {
     {"CTX_OPTIONS_SIZE", (int64_t)sizeof(casescribe_ctx_options)},
     {"ACTOR_SIZE", (int64_t)sizeof(casescribe_actor)},
     {"FETCH_OPTIONS_SIZE", (int64_t)sizeof(casescribe_fetch_options)},
+    {"TRANSCRIBE_OPTIONS_SIZE", (int64_t)sizeof(casescribe_transcribe_options)},
+    CONSTANT(TRANSCRIPT_TEXT), CONSTANT(TRANSCRIPT_XML),
 };
 
 int32_t casescribe_constant(int64_t *value_out, const char *name)

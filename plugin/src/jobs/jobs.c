@@ -21,6 +21,8 @@ struct casescribe_job {
     cs_job_run_fn run;
     void *arg;
     cs_job_free_fn free_arg;
+    void *output;
+    void (*free_output)(void *);
     casescribe_job_callback on_end;
     void *on_end_user;
     casescribe_job *next; /* in the queue */
@@ -40,6 +42,8 @@ static void job_unref(casescribe_job *job)
         return;
     if (job->free_arg != NULL)
         job->free_arg(job->arg);
+    if (job->free_output != NULL)
+        job->free_output(job->output);
     free(job->message);
     free(job->result);
     pthread_cond_destroy(&job->ended);
@@ -70,6 +74,23 @@ static void job_end(casescribe_job *job, int32_t status, const char *message, ch
     pthread_mutex_unlock(&job->lock);
     if (cb != NULL)
         cb(job, user);
+}
+
+void cs_job_set_output(casescribe_job *job, void *output, void (*free_output)(void *))
+{
+    pthread_mutex_lock(&job->lock);
+    job->output = output;
+    job->free_output = free_output;
+    pthread_mutex_unlock(&job->lock);
+}
+
+void *cs_job_output(const casescribe_job *job, const char *kind)
+{
+    casescribe_job *j = (casescribe_job *)job;
+    pthread_mutex_lock(&j->lock);
+    void *out = j->state == CASESCRIBE_JOB_DONE && strcmp(j->kind, kind) == 0 ? j->output : NULL;
+    pthread_mutex_unlock(&j->lock);
+    return out;
 }
 
 int cs_job_cancelled(const casescribe_job *job)

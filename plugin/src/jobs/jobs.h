@@ -44,6 +44,12 @@ void cs_jobs_shutdown(cs_jobs *jobs);
 int32_t cs_jobs_submit(cs_jobs *jobs, const char *kind, cs_job_run_fn run, void *arg, cs_job_free_fn free_arg,
                        casescribe_job **job_out);
 
+/* From a job's run function: hands over what the job made (a transcript),
+ * freed with `free_output` when the job is freed. */
+void cs_job_set_output(casescribe_job *job, void *output, void (*free_output)(void *));
+/* What a DONE job of `kind` made, or NULL. Borrowed from the job. */
+void *cs_job_output(const casescribe_job *job, const char *kind);
+
 /* 1 once the host or the context has asked the job to stop. Any thread. */
 int cs_job_cancelled(const casescribe_job *job);
 

@@ -113,6 +113,8 @@ struct decode {
 
 static int32_t append(cs_audio *a, struct decode *d, const float *samples, size_t n)
 {
+    if (n == 0)
+        return CASESCRIBE_OK; /* nothing yet: a->samples may still be NULL */
     if (a->n + n > d->out_cap) {
         size_t cap = d->out_cap ? d->out_cap * 2 : (size_t)CS_AUDIO_RATE * 60;
         while (cap < a->n + n)

@@ -1,0 +1,188 @@
+/* transcribe_api.c - transcription as a job: the policy and consent gates,
+ * then the engine, off the save path.
+ *
+ * Both gates run twice: when the host asks (so that a refused request
+ * fails at once, with its reason) and again when the job starts (the
+ * policy may have changed while the job waited in the queue). */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "adapter.h"
+#include "consent/consent.h"
+#include "consent/evaluate.h"
+#include "context.h"
+#include "internal.h"
+#include "transcribe/engine.h"
+#include "transcribe/transcript.h"
+
+struct transcription {
+    casescribe_ctx *ctx;
+    cs_record *form; /* the form the recording belongs to: its team and consents */
+    char *audio_path, *helper_path, *model_dir;
+    cs_engine_config cfg;
+};
+
+static void transcription_free(void *arg)
+{
+    struct transcription *t = arg;
+    if (t == NULL)
+        return;
+    cs_record_free(t->form);
+    free(t->audio_path);
+    free(t->helper_path);
+    free(t->model_dir);
+    free(t);
+}
+
+/* The team's policy must have transcription on, and its engine must be one
+ * this library runs. */
+static int32_t policy_gate(casescribe_ctx *ctx, const cs_record *form)
+{
+    cs_policy *p = NULL;
+    int32_t rc = cs_ctx_policy(ctx, form->team, &p);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    if (!(p->features & CS_FEATURE_TRANSCRIPTION))
+        rc = cs_fail(CASESCRIBE_EPOLICY, "team %s has transcription switched off in its policy%s", p->team,
+                     p->state == CS_POLICY_REFUSED ? " (its policy file is not valid, so every feature is off)" : "");
+    else if (p->remote_engine)
+        rc = cs_fail(CASESCRIBE_EPOLICY, "team %s's policy chooses the remote engine, which this version of the "
+                                         "library cannot run yet: nothing was sent anywhere",
+                     p->team);
+    cs_policy_free(p);
+    return rc;
+}
+
+/* Every subject on the form must have consent in force to the recording
+ * and its transcription (fail closed: no consent, no AI). */
+static int32_t consent_gate(const cs_record *form)
+{
+    int refusing = -1, reason = -1;
+    int32_t rc = cs_consent_check_use(&refusing, &reason, form, CS_SCOPE_RECORD_AUDIO | CS_SCOPE_TRANSCRIBE, cs_now());
+    if (rc != CASESCRIBE_OK || refusing < 0)
+        return rc;
+    return cs_fail(CASESCRIBE_ECONSENT, "the recording cannot be transcribed: the consent of subject '%s' does not "
+                                        "cover recording and transcription (%s)",
+                   form->subjects[refusing].id,
+                   reason < 0 ? "no consent has been recorded" : cs_consent_reason((cs_consent_result)reason));
+}
+
+static void free_transcript(void *t)
+{
+    cs_transcript_unref(t);
+}
+
+static int32_t run_transcription(casescribe_job *job, void *arg, char **result)
+{
+    struct transcription *t = arg;
+    int32_t rc = policy_gate(t->ctx, t->form);
+    if (rc == CASESCRIBE_OK)
+        rc = consent_gate(t->form);
+    casescribe_transcript *out = NULL;
+    if (rc == CASESCRIBE_OK)
+        rc = cs_engine_transcribe(&out, &t->cfg, t->audio_path, job);
+    if (rc == CASESCRIBE_OK) {
+        cs_buf b = {0};
+        cs_buf_printf(&b, "%zu segments, by %s\n", out->n_segments, out->engine);
+        *result = cs_buf_take(&b);
+        cs_buf_free(&b);
+        cs_job_set_output(job, out, free_transcript);
+    }
+    return rc;
+}
+
+/* ---- the public interface ------------------------------------------------- */
+
+int32_t casescribe_transcribe_options_init(casescribe_transcribe_options *opts, uint32_t struct_size)
+{
+    if (opts == NULL || struct_size != sizeof(*opts))
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_transcribe_options_init: pass sizeof(casescribe_transcribe_options)");
+    memset(opts, 0, sizeof(*opts));
+    opts->struct_size = (uint32_t)sizeof(*opts);
+    opts->form_adapter = "xml";
+    return CASESCRIBE_OK;
+}
+
+static uint32_t cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > CS_MAX_PARALLEL ? CS_MAX_PARALLEL : (uint32_t)n;
+}
+
+static int32_t check_options(const casescribe_transcribe_options *o)
+{
+    if (o->struct_size != sizeof(*o))
+        return cs_fail(CASESCRIBE_EINVAL, "transcribe options not initialised: call casescribe_transcribe_options_init");
+    if (o->audio_path == NULL || o->audio_path[0] == '\0' || strlen(o->audio_path) > 4000)
+        return cs_fail(CASESCRIBE_EINVAL, "audio_path is required");
+    if (o->form == NULL || o->form_len == 0)
+        return cs_fail(CASESCRIBE_EINVAL, "the form the recording belongs to is required: its team's policy and "
+                                          "its subjects' consent decide whether it may be transcribed");
+    if (o->parallel > CS_MAX_PARALLEL || o->unsure_permille > 1000 || o->max_seconds > 4 * 3600)
+        return cs_fail(CASESCRIBE_EINVAL, "parallel is 0-%d, unsure_permille 0-1000, max_seconds 0-14400",
+                       CS_MAX_PARALLEL);
+    return CASESCRIBE_OK;
+}
+
+static int32_t fill_config(struct transcription *t, const casescribe_transcribe_options *o)
+{
+    t->helper_path = cs_strdup(o->helper_path != NULL ? o->helper_path : CS_PKGLIBEXECDIR "/casescribe-asr");
+    t->model_dir = cs_strdup(o->model_dir != NULL ? o->model_dir : CS_POCKETSPHINX_MODEL);
+    t->audio_path = cs_strdup(o->audio_path);
+    if (t->helper_path == NULL || t->model_dir == NULL || t->audio_path == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    t->cfg.helper_path = t->helper_path;
+    t->cfg.model_dir = t->model_dir;
+    t->cfg.parallel = o->parallel ? o->parallel : cpus();
+    t->cfg.max_seconds = o->max_seconds ? o->max_seconds : 4 * 3600;
+    t->cfg.unsure_permille = o->unsure_permille ? o->unsure_permille : CS_DEFAULT_UNSURE_PERMILLE;
+    return CASESCRIBE_OK;
+}
+
+int32_t casescribe_transcribe(casescribe_job **job_out, casescribe_ctx *ctx, const casescribe_transcribe_options *opts)
+{
+    if (job_out != NULL)
+        *job_out = NULL;
+    if (job_out == NULL || ctx == NULL || opts == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_transcribe: job_out, ctx and opts are required");
+    if (ctx->pid != getpid())
+        return cs_fail(CASESCRIBE_EINVAL, "this context was opened by another process (before a fork)");
+    int32_t rc = check_options(opts);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    cs_clear_error();
+    struct transcription *t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    t->ctx = ctx;
+    rc = cs_adapter_decode(&t->form, opts->form_adapter, opts->form, opts->form_len);
+    if (rc == CASESCRIBE_OK)
+        rc = policy_gate(ctx, t->form);
+    if (rc == CASESCRIBE_OK)
+        rc = consent_gate(t->form);
+    if (rc == CASESCRIBE_OK)
+        rc = fill_config(t, opts);
+    if (rc != CASESCRIBE_OK) {
+        transcription_free(t);
+        return rc;
+    }
+    return cs_jobs_submit(&ctx->jobs, "transcription", run_transcription, t, transcription_free, job_out);
+}
+
+int32_t casescribe_job_transcript(casescribe_transcript **transcript_out, const casescribe_job *job)
+{
+    if (transcript_out != NULL)
+        *transcript_out = NULL;
+    if (transcript_out == NULL || job == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_job_transcript: transcript_out and job are required");
+    int32_t status = casescribe_job_status(job);
+    if (status != CASESCRIBE_OK)
+        return cs_fail(status, "%s", status == CASESCRIBE_EBUSY ? "the job has not ended yet"
+                                                                  : "the job did not succeed: it has no transcript");
+    casescribe_transcript *t = cs_job_output(job, "transcription");
+    if (t == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "this job is a %s, not a transcription", casescribe_job_kind(job));
+    *transcript_out = cs_transcript_ref(t);
+    return CASESCRIBE_OK;
+}
