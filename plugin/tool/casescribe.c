@@ -10,6 +10,7 @@
  *   casescribe [--home DIR] team list | show TEAM | enable TEAM FEATURE |
  *                           disable TEAM FEATURE | set TEAM KEY VALUE [--actor ID]
  *   casescribe [--home DIR] policy trust ADMIN.pub | refresh URL | sign-bundle (policy.c)
+ *   casescribe [--home DIR] transcribe FORM.xml RECORDING (transcribe.c)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -37,6 +38,9 @@ static const char usage_text[] =
     "                                         switch transcription, ai-draft, external-ai or observation-tags\n"
     "  team set TEAM KEY VALUE [--actor ID]   audio-retention-days (0-365), engine (embedded|remote),\n"
     "                                         endpoints (space-separated https URLs)\n"
+    "  transcribe FORM.xml RECORDING [--format text|xml] [--helper PATH]\n"
+    "                                         transcribe a visit recording on this machine (team policy and\n"
+    "                                         consent on the form permitting)\n"
     "  policy trust ADMIN.pub [--actor ID]    trust the council's policy admin key for bundles\n"
     "  policy refresh URL [--ca CA.pem] [--timeout-ms N]\n"
     "                                         fetch the council's signed policy bundle and apply it\n"
@@ -386,6 +390,8 @@ int main(int argc, char **argv)
         return cmd_pubkey(home, rest);
     if (strcmp(cmd, "team") == 0)
         return cmd_team(home, rest, args);
+    if (strcmp(cmd, "transcribe") == 0)
+        return casescribe_tool_transcribe(home, rest, args);
     if (strcmp(cmd, "policy") == 0)
         return casescribe_tool_policy(home, rest, args);
     if (strcmp(cmd, "demo") == 0)

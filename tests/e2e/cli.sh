@@ -129,6 +129,20 @@ if "$cs" --home "$home2" policy refresh "$url" --ca "$work/pki/rogue-ca.pem" 2> 
 fi
 kill $server
 
+# transcription through the installed helper, as the team policy allows
+asr="$PREFIX/libexec/casescribe/casescribe-asr"
+[ -x "$asr" ] || fail "make install did not install the helper at $asr"
+wav=/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav
+if "$cs" --home "$home2" transcribe "$data/home-visit.xml" "$wav" --helper "$asr" > "$work/out" 2> "$work/err"; then
+    fail "transcribed for a team with transcription off"
+fi
+grep -q 'transcription switched off' "$work/err" || fail "the refusal does not say why: $(cat "$work/err")"
+"$cs" --home "$home2" team enable cin-north transcription > /dev/null
+"$cs" --home "$home2" transcribe "$data/home-visit.xml" "$wav" --helper "$asr" > "$work/out" ||
+    fail "transcribe: $(cat "$work/out")"
+grep -q '^Machine transcript' "$work/out" || fail "the transcript does not say a machine made it"
+grep -q 'young' "$work/out" || fail "the transcript lacks words of the recording: $(cat "$work/out")"
+
 # usage errors exit 2
 set +e
 "$cs" frobnicate 2> /dev/null
@@ -136,4 +150,4 @@ set +e
 "$cs" --home "$home2" policy refresh "http://127.0.0.1/b.xml" 2> /dev/null
 [ $? -eq 2 ] || fail "a plain http bundle address should be a usage error"
 set -e
-echo "cli: keygen, team policy, policy bundle, save, verify, pubkey, tamper, review gate, XXE, journal, demo"
+echo "cli: keygen, team policy, policy bundle, transcription, save, verify, pubkey, tamper, review gate, XXE, journal, demo"
