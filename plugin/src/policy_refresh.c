@@ -211,7 +211,7 @@ static int32_t run_refresh(casescribe_job *job, void *arg, char **result)
     if (rc == CASESCRIBE_OK && last != NULL)
         cached_etag(etag, r->ctx); /* an ETag only with a bundle to fall back on */
     cs_https_request req = {r->url, r->ca_file, etag[0] ? etag : NULL, r->connect_timeout_ms, r->timeout_ms,
-                            r->max_bytes, job};
+                            r->max_bytes, job, NULL, 0};
     cs_https_response resp = {0};
     if (rc == CASESCRIBE_OK)
         rc = cs_https_get(&req, &resp);

@@ -202,6 +202,10 @@ Test(policy, changes_are_checked_against_their_ranges)
         {"endpoints", "http://whisper.example.org", CASESCRIBE_EINVAL},
         {"endpoints", "https://user@whisper.example.org", CASESCRIBE_EINVAL},
         {"endpoints", "https://whisper.example.org/v1?key=secret", CASESCRIBE_EINVAL},
+        {"endpoints", "http://127.0.0.1.evil.example/v1", CASESCRIBE_EINVAL},
+        {"endpoints", "http://localhostile.example", CASESCRIBE_EINVAL},
+        {"endpoints", "https://[::1]/v1", CASESCRIBE_EINVAL},
+        {"endpoints", "http://127.0.0.1:8080/v1 http://[::1]/v1 http://localhost", CASESCRIBE_OK},
         {"auto-approve", "on", CASESCRIBE_ENOTFOUND},
         {"audio-retention-days", "365", CASESCRIBE_OK},
         {"engine", "remote", CASESCRIBE_OK},
@@ -228,7 +232,9 @@ Test(policy, settings_survive_signing_and_team_names_cannot_escape_the_folder)
 {
     cs_policy *d = NULL, *a = NULL, *b = NULL, *c = NULL;
     cr_assert_eq(cs_policy_defaults(&d, "cin-north"), CASESCRIBE_OK);
-    cr_assert_eq(cs_policy_change(&a, d, "endpoints", "https://asr.example.org/v1", "admin-1", AT), CASESCRIBE_OK);
+    cr_assert_eq(cs_policy_change(&a, d, "endpoints", "https://asr.example.org/v1 http://[::1]:8080/v1", "admin-1",
+                                  AT),
+                 CASESCRIBE_OK);
     cr_assert_eq(cs_policy_change(&b, a, "audio-retention-days", "30", "admin-1", AT), CASESCRIBE_OK);
     cr_assert_eq(cs_policy_change(&c, b, "engine", "remote", "admin-1", AT), CASESCRIBE_OK);
     cr_expect_eq(c->version, 3);
@@ -244,8 +250,9 @@ Test(policy, settings_survive_signing_and_team_names_cannot_escape_the_folder)
     cr_expect_eq(r->version, 3);
     cr_expect_eq(r->retention_days, 30);
     cr_expect_eq(r->remote_engine, 1);
-    cr_assert_eq(r->n_endpoints, 1);
+    cr_assert_eq(r->n_endpoints, 2);
     cr_expect_str_eq(r->endpoints[0], "https://asr.example.org/v1");
+    cr_expect_str_eq(r->endpoints[1], "http://[::1]:8080/v1", "loopback http passes the schema too");
     cr_expect_str_eq(r->digest, c->digest);
     const char *bad[] = {"../keys/x", ".hidden", "a/b", "", "team name", NULL};
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {

@@ -2,6 +2,7 @@
 #include "net/https.h"
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,13 +85,36 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
     return t->req->job != NULL && cs_job_cancelled(t->req->job); /* non-zero aborts */
 }
 
+static int loopback_host(const char *url)
+{
+    CURLU *u = curl_url();
+    char *host = NULL;
+    int yes = u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+              (strcmp(host, "127.0.0.1") == 0 || strcmp(host, "[::1]") == 0 || strcmp(host, "localhost") == 0);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return yes;
+}
+
+int cs_https_url_allowed(const char *url, int allow_loopback_http)
+{
+    if (url == NULL || strlen(url) > 2048)
+        return 0;
+    if (strncasecmp(url, "https://", 8) == 0)
+        return 1;
+    return allow_loopback_http && strncasecmp(url, "http://", 7) == 0 && loopback_host(url);
+}
+
 /* Sets every option; 0 when all took. */
 static int set_options(CURL *curl, struct transfer *t, struct curl_slist *headers, char *errbuf)
 {
     const cs_https_request *req = t->req;
+    /* Plain http only ever to this machine (a local engine's server). */
+    const char *protocols = req->allow_loopback_http && strncasecmp(req->url, "http://", 7) == 0 ? "http" : "https";
     int bad = 0;
     bad |= curl_easy_setopt(curl, CURLOPT_URL, req->url) != CURLE_OK;
-    bad |= curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, protocols) != CURLE_OK;
     bad |= curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK;
     bad |= curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
     bad |= curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
@@ -118,18 +142,45 @@ static int set_options(CURL *curl, struct transfer *t, struct curl_slist *header
     return bad;
 }
 
-/* The request's ETag as an If-None-Match header, or NULL headers. */
-static int32_t make_headers(struct curl_slist **out, const char *etag)
+/* A header line appended to the list; the line is wiped after use, since
+ * it may hold a secret. */
+static int32_t add_header(struct curl_slist **list, const char *name, const char *value)
+{
+    if (strlen(value) > 4096 || strpbrk(value, "\r\n") != NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "a %s header value is not usable", name);
+    char line[4200];
+    snprintf(line, sizeof(line), "%s: %s", name, value);
+    struct curl_slist *grown = curl_slist_append(*list, line);
+    OPENSSL_cleanse(line, sizeof(line));
+    if (grown == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    *list = grown;
+    return CASESCRIBE_OK;
+}
+
+/* The request's ETag (If-None-Match) and bearer token (Authorization). */
+static int32_t make_headers(struct curl_slist **out, const cs_https_request *req)
 {
     *out = NULL;
-    if (etag == NULL || etag[0] == '\0')
-        return CASESCRIBE_OK;
-    if (strlen(etag) > 250 || strpbrk(etag, "\r\n") != NULL)
-        return cs_fail(CASESCRIBE_EINVAL, "a stored ETag is not usable");
-    char line[300];
-    snprintf(line, sizeof(line), "If-None-Match: %s", etag);
-    *out = curl_slist_append(NULL, line);
-    return *out != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    int32_t rc = CASESCRIBE_OK;
+    if (req->if_none_match != NULL && req->if_none_match[0] != '\0')
+        rc = strlen(req->if_none_match) > 250 ? cs_fail(CASESCRIBE_EINVAL, "a stored ETag is not usable")
+                                               : add_header(out, "If-None-Match", req->if_none_match);
+    if (rc == CASESCRIBE_OK && req->bearer != NULL) {
+        char value[4200];
+        snprintf(value, sizeof(value), "Bearer %s", req->bearer);
+        rc = add_header(out, "Authorization", value);
+        OPENSSL_cleanse(value, sizeof(value));
+    }
+    return rc;
+}
+
+/* Frees a header list, wiping each line first (the bearer token). */
+static void free_headers(struct curl_slist *list)
+{
+    for (struct curl_slist *l = list; l != NULL; l = l->next)
+        OPENSSL_cleanse(l->data, strlen(l->data));
+    curl_slist_free_all(list);
 }
 
 static int32_t failure(CURLcode code, const struct transfer *t, const char *errbuf, const char *url)
@@ -145,26 +196,54 @@ static int32_t failure(CURLcode code, const struct transfer *t, const char *errb
     return cs_fail(CASESCRIBE_ENETWORK, "cannot fetch %s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(code));
 }
 
-int32_t cs_https_get(const cs_https_request *req, cs_https_response *resp)
+/* Builds the multipart body; NULL (and ENOMEM set) on failure. */
+static curl_mime *make_form(CURL *curl, const cs_https_part *parts, size_t n)
+{
+    curl_mime *form = curl_mime_init(curl);
+    for (size_t i = 0; form != NULL && i < n; i++) {
+        curl_mimepart *p = curl_mime_addpart(form);
+        int bad = p == NULL || curl_mime_name(p, parts[i].name) != CURLE_OK ||
+                  curl_mime_data(p, parts[i].data, parts[i].len) != CURLE_OK ||
+                  (parts[i].filename != NULL && curl_mime_filename(p, parts[i].filename) != CURLE_OK) ||
+                  (parts[i].type != NULL && curl_mime_type(p, parts[i].type) != CURLE_OK);
+        if (bad) {
+            curl_mime_free(form);
+            form = NULL;
+        }
+    }
+    if (form == NULL)
+        cs_fail(CASESCRIBE_ENOMEM, "out of memory building a request");
+    return form;
+}
+
+static int32_t perform(const cs_https_request *req, const cs_https_part *parts, size_t n_parts,
+                       cs_https_response *resp)
 {
     memset(resp, 0, sizeof(*resp));
-    if (req->url == NULL || strncasecmp(req->url, "https://", 8) != 0 || strlen(req->url) > 2048)
-        return cs_fail(CASESCRIBE_EINVAL, "only https:// URLs of at most 2048 bytes can be fetched");
+    if (!cs_https_url_allowed(req->url, req->allow_loopback_http))
+        return cs_fail(CASESCRIBE_EINVAL, "only https:// URLs of at most 2048 bytes can be used%s",
+                       req->allow_loopback_http ? " (or http:// to this machine)" : "");
     if (req->max_bytes == 0 || req->connect_timeout_ms <= 0 || req->timeout_ms <= 0)
-        return cs_fail(CASESCRIBE_EINVAL, "a fetch needs a size limit and timeouts");
+        return cs_fail(CASESCRIBE_EINVAL, "a request needs a size limit and timeouts");
     pthread_once(&curl_once, init_curl);
     if (curl_init_result != CURLE_OK)
         return cs_fail(CASESCRIBE_ENETWORK, "libcurl could not start: %s", curl_easy_strerror(curl_init_result));
     struct curl_slist *headers = NULL;
-    int32_t rc = make_headers(&headers, req->if_none_match);
-    if (rc != CASESCRIBE_OK)
+    int32_t rc = make_headers(&headers, req);
+    if (rc != CASESCRIBE_OK) {
+        free_headers(headers);
         return rc;
+    }
     CURL *curl = curl_easy_init();
     char errbuf[CURL_ERROR_SIZE] = "";
     struct transfer t = {req, resp, 0, 0};
-    if (curl == NULL || set_options(curl, &t, headers, errbuf) != 0) {
+    curl_mime *form = NULL;
+    if (curl == NULL || set_options(curl, &t, headers, errbuf) != 0)
         rc = cs_fail(CASESCRIBE_ENETWORK, "libcurl refused the safe settings this library needs");
-    } else {
+    else if (parts != NULL && ((form = make_form(curl, parts, n_parts)) == NULL ||
+                               curl_easy_setopt(curl, CURLOPT_MIMEPOST, form) != CURLE_OK))
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory building a request");
+    if (rc == CASESCRIBE_OK) {
         CURLcode code = curl_easy_perform(curl);
         if (code != CURLE_OK)
             rc = failure(code, &t, errbuf, req->url);
@@ -175,12 +254,26 @@ int32_t cs_https_get(const cs_https_request *req, cs_https_response *resp)
         rc = cs_fail(CASESCRIBE_ENETWORK, "%s answered with a redirect (HTTP %ld), which is not followed",
                      req->url, resp->status);
     curl_easy_cleanup(curl);
-    curl_slist_free_all(headers);
+    curl_mime_free(form);
+    free_headers(headers);
     if (rc == CASESCRIBE_OK && resp->body != NULL)
         resp->body[resp->len] = '\0';
     if (rc != CASESCRIBE_OK)
         cs_https_response_free(resp);
     return rc;
+}
+
+int32_t cs_https_get(const cs_https_request *req, cs_https_response *resp)
+{
+    return perform(req, NULL, 0, resp);
+}
+
+int32_t cs_https_post_form(const cs_https_request *req, const cs_https_part *parts, size_t n_parts,
+                           cs_https_response *resp)
+{
+    if (parts == NULL || n_parts == 0)
+        return cs_fail(CASESCRIBE_EINVAL, "a form needs at least one field");
+    return perform(req, parts, n_parts, resp);
 }
 
 void cs_https_response_free(cs_https_response *resp)

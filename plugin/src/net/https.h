@@ -16,14 +16,25 @@
 #include "casescribe.h"
 
 typedef struct cs_https_request {
-    const char *url;           /* https://... */
+    const char *url;           /* https://... (http:// only to this machine, see allow_loopback_http) */
     const char *ca_file;       /* extra PEM trust anchors (a council's own CA); NULL: the system's */
     const char *if_none_match; /* an ETag from an earlier answer, or NULL */
     int32_t connect_timeout_ms;
     int32_t timeout_ms;
     size_t max_bytes;             /* a longer body fails with ETOOBIG */
     const casescribe_job *job;    /* cancels the transfer when cancelled; may be NULL */
+    const char *bearer;           /* sent as "Authorization: Bearer ..."; never in a message or a log */
+    int allow_loopback_http;      /* 1: http:// is accepted when the host is 127.0.0.1, [::1] or localhost */
 } cs_https_request;
+
+/* One field of a multipart/form-data POST. */
+typedef struct cs_https_part {
+    const char *name;
+    const char *filename; /* NULL for a plain field */
+    const char *type;     /* NULL for a plain field */
+    const void *data;
+    size_t len;
+} cs_https_part;
 
 typedef struct cs_https_response {
     long status; /* the HTTP status: 200, 304, ... */
@@ -37,6 +48,13 @@ typedef struct cs_https_response {
  * ECANCELLED, EINVAL (not an https URL), ENOMEM. The message never holds
  * the body. Free the response with cs_https_response_free. */
 int32_t cs_https_get(const cs_https_request *req, cs_https_response *resp);
+/* POSTs `parts` as multipart/form-data. The same limits and errors. */
+int32_t cs_https_post_form(const cs_https_request *req, const cs_https_part *parts, size_t n_parts,
+                           cs_https_response *resp);
 void cs_https_response_free(cs_https_response *resp);
+
+/* 1 when `url` is one the client accepts: https, or http to a loopback
+ * host when `allow_loopback_http`. */
+int cs_https_url_allowed(const char *url, int allow_loopback_http);
 
 #endif

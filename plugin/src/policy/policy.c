@@ -390,17 +390,28 @@ static cs_policy *copy_policy(const cs_policy *cur)
     return p;
 }
 
-/* An allowed external endpoint: an https base URL (plain http is never
- * allowed for a service off the machine), without user info, query or
- * fragment, at most 512 bytes. The schema checks the same shape. */
+/* An allowed endpoint: an https base URL, without user info, query or
+ * fragment, at most 512 bytes; or plain http to this machine only (an
+ * engine's server on the same host: nothing crosses a network). The
+ * schema checks the same shape. */
 static int valid_endpoint(const char *url, size_t len)
 {
-    if (len < 9 || len > 512 || strncmp(url, "https://", 8) != 0)
+    static const char *const loopback[] = {"http://127.0.0.1", "http://[::1]", "http://localhost"};
+    size_t host = 0;
+    if (len >= 9 && strncmp(url, "https://", 8) == 0)
+        host = 8;
+    for (size_t i = 0; host == 0 && i < sizeof(loopback) / sizeof(*loopback); i++) {
+        size_t n = strlen(loopback[i]);
+        if (len >= n && strncmp(url, loopback[i], n) == 0 && (len == n || url[n] == ':' || url[n] == '/'))
+            host = 7;
+    }
+    if (host == 0 || len > 512)
         return 0;
-    for (size_t i = 8; i < len; i++)
-        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:/_~%!$&'()*+,;=", url[i]))
+    for (size_t i = host; i < len; i++)
+        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:/_~%!$&'()*+,;=[]", url[i]) ||
+            (host == 8 && (url[i] == '[' || url[i] == ']'))) /* brackets: only the [::1] of loopback http */
             return 0;
-    return url[8] != '/' && url[8] != ':';
+    return url[host] != '/' && url[host] != ':';
 }
 
 static int32_t set_endpoints(cs_policy *p, const char *value)
@@ -418,7 +429,8 @@ static int32_t set_endpoints(cs_policy *p, const char *value)
         if (len == 0)
             break;
         if (!valid_endpoint(s, len))
-            return cs_fail(CASESCRIBE_EINVAL, "'%.*s' is not an https base URL (https://host[:port][/path])",
+            return cs_fail(CASESCRIBE_EINVAL, "'%.*s' is not an https base URL (https://host[:port][/path]; plain "
+                                              "http only to 127.0.0.1, [::1] or localhost)",
                            (int)(len > 512 ? 512 : len), s);
         if (p->n_endpoints == CS_POLICY_MAX_ENDPOINTS)
             return cs_fail(CASESCRIBE_EINVAL, "at most %d external endpoints", CS_POLICY_MAX_ENDPOINTS);
