@@ -390,19 +390,27 @@ CASESCRIBE_EXTERN void casescribe_job_free(casescribe_job *job);
  * Transcription
  *
  * A visit recording becomes a machine transcript in a job, never on the
- * save path. The embedded engine (pocketsphinx, US English model) needs no
- * network: the recording is decoded and recognised in helper processes
- * (casescribe-asr) that the library starts, watches and restarts, so that
- * a crash or a hang in a codec or in the engine is an error for that job,
- * never for the host. The recording is split at its silences and its parts
- * are decoded in parallel.
+ * save path. The embedded engine (pocketsphinx, US English model, the
+ * default) needs no network: the recording is decoded and recognised in
+ * helper processes (casescribe-asr) that the library starts, watches and
+ * restarts, so that a crash or a hang in a codec or in the engine is an
+ * error for that job, never for the host. The recording is split at its
+ * silences and its parts are decoded in parallel.
+ *
+ * A team whose policy chooses the remote engine sends the parts (never the
+ * silences) to an OpenAI-compatible /audio/transcriptions service at an
+ * endpoint on the policy's allow-list: https with certificates verified
+ * (plain http only to this machine), no redirects, timeouts, a size limit
+ * on answers, the API key from a 0600 file or the environment, never
+ * logged. Every answer is checked before a word of it is used.
  *
  * Before anything runs, two gates, checked when the job is asked for and
  * again when it starts: the form's team must have "transcription" on in its
- * policy, and every subject on the form must have consent in force that
- * covers "record-audio" and "transcribe" (fail closed). A transcript is
- * always marked as machine-made, and every word the engine was unsure of
- * is marked in every rendering.
+ * policy (and "external-ai" too for the remote engine), and every subject
+ * on the form must have consent in force that covers "record-audio" and
+ * "transcribe" (and "external-ai" for the remote engine). Fail closed. A
+ * transcript is always marked as machine-made, and every word the engine
+ * was unsure of (or gave no confidence for) is marked in every rendering.
  * ------------------------------------------------------------------------ */
 typedef struct casescribe_transcript casescribe_transcript;
 
@@ -420,18 +428,28 @@ typedef struct casescribe_transcribe_options {
     uint32_t unsure_permille; /* words below this confidence are marked unsure; 0: 600 */
     const char *helper_path;  /* NULL: the installed casescribe-asr */
     const char *model_dir;    /* NULL: the installed pocketsphinx en-us model */
+    /* The remote engine, used only when the team's policy chooses it (engine
+     * "remote", external-ai on) and every subject consented to external-ai. */
+    const char *remote_endpoint; /* one of the policy's endpoints; NULL: the first it allows */
+    const char *remote_model;    /* the service's model name; default "whisper-1" */
+    const char *api_key_file;    /* a file holding the API key, mode 0600 (refused otherwise); or */
+    const char *api_key_env;     /* the name of an environment variable holding it; neither: no key */
+    const char *ca_file;         /* extra PEM CA certificates for the service; NULL: the system's */
 } casescribe_transcribe_options;
 
 CASESCRIBE_EXTERN int32_t casescribe_transcribe_options_init(casescribe_transcribe_options *opts,
                                                              uint32_t struct_size);
 
 /* Starts a transcription job. Fails at once with EINVAL, ENOMEM, the form's
- * EPARSE/ESCHEMA, EPOLICY (transcription off for the form's team, or a
- * remote engine chosen, which this version cannot run) or ECONSENT. The
- * job may fail with those (the gates run again), EAUDIO (not audio,
- * corrupt, truncated, empty, silent, no speech), ETOOBIG, ENOTFOUND (no
- * such file), EINTERNAL (the engine failed twice on a part of it: the
- * message says where), ECANCELLED. Any thread. */
+ * EPARSE/ESCHEMA, EPOLICY (transcription off for the form's team; for the
+ * remote engine, external-ai off or an endpoint the policy does not allow)
+ * or ECONSENT. The job may fail with those (the gates run again), EAUDIO
+ * (not audio, corrupt, truncated, empty, silent, no speech), ETOOBIG,
+ * ENOTFOUND (no such file), EINTERNAL (the embedded engine failed twice on
+ * a part: the message says where), EKEY (an API key file others can read,
+ * or an unset variable), ENETWORK (the remote service: connection,
+ * certificate, timeout, an HTTP error or an answer that makes no sense),
+ * ECANCELLED. Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_transcribe(casescribe_job **job_out, casescribe_ctx *ctx,
                                                 const casescribe_transcribe_options *opts);
 

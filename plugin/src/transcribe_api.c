@@ -4,6 +4,7 @@
  * Both gates run twice: when the host asks (so that a refused request
  * fails at once, with its reason) and again when the job starts (the
  * policy may have changed while the job waited in the queue). */
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,7 +21,15 @@ struct transcription {
     casescribe_ctx *ctx;
     cs_record *form; /* the form the recording belongs to: its team and consents */
     char *audio_path, *helper_path, *model_dir;
+    /* The remote engine, when the team's policy chooses it. */
+    char *endpoint_asked, *remote_model, *key_file, *key_env, *ca_file;
     cs_engine_config cfg;
+};
+
+/* What the policy decided: which engine, and for a remote one, where. */
+struct route {
+    int remote;
+    char endpoint[600];
 };
 
 static void transcription_free(void *arg)
@@ -32,40 +41,111 @@ static void transcription_free(void *arg)
     free(t->audio_path);
     free(t->helper_path);
     free(t->model_dir);
+    free(t->endpoint_asked);
+    free(t->remote_model);
+    free(t->key_file);
+    free(t->key_env);
+    free(t->ca_file);
     free(t);
 }
 
-/* The team's policy must have transcription on, and its engine must be one
- * this library runs. */
-static int32_t policy_gate(casescribe_ctx *ctx, const cs_record *form)
+/* The endpoint the job may use: the one asked for when the policy allows
+ * it, else the first the policy allows. */
+static int32_t pick_endpoint(struct route *route, const cs_policy *p, const char *asked)
+{
+    for (size_t i = 0; i < p->n_endpoints; i++) {
+        if (asked == NULL || strcmp(asked, p->endpoints[i]) == 0) {
+            snprintf(route->endpoint, sizeof(route->endpoint), "%s", p->endpoints[i]);
+            return CASESCRIBE_OK;
+        }
+    }
+    if (asked != NULL)
+        return cs_fail(CASESCRIBE_EPOLICY, "team %s's policy does not allow the endpoint %.512s: nothing was sent",
+                       p->team, asked);
+    return cs_fail(CASESCRIBE_EPOLICY, "team %s's policy chooses the remote engine but allows no endpoint: nothing "
+                                       "was sent",
+                   p->team);
+}
+
+/* The team's policy must have transcription on; a remote engine also needs
+ * external-ai on and an endpoint on the policy's allow-list. */
+static int32_t policy_gate(struct route *route, casescribe_ctx *ctx, const cs_record *form, const char *asked)
 {
     cs_policy *p = NULL;
     int32_t rc = cs_ctx_policy(ctx, form->team, &p);
     if (rc != CASESCRIBE_OK)
         return rc;
+    memset(route, 0, sizeof(*route));
+    route->remote = p->remote_engine;
     if (!(p->features & CS_FEATURE_TRANSCRIPTION))
         rc = cs_fail(CASESCRIBE_EPOLICY, "team %s has transcription switched off in its policy%s", p->team,
                      p->state == CS_POLICY_REFUSED ? " (its policy file is not valid, so every feature is off)" : "");
-    else if (p->remote_engine)
-        rc = cs_fail(CASESCRIBE_EPOLICY, "team %s's policy chooses the remote engine, which this version of the "
-                                         "library cannot run yet: nothing was sent anywhere",
+    else if (p->remote_engine && !(p->features & CS_FEATURE_EXTERNAL_AI))
+        rc = cs_fail(CASESCRIBE_EPOLICY, "team %s's policy chooses the remote engine but has external-ai switched "
+                                         "off: nothing was sent",
                      p->team);
+    else if (p->remote_engine)
+        rc = pick_endpoint(route, p, asked);
     cs_policy_free(p);
     return rc;
 }
 
 /* Every subject on the form must have consent in force to the recording
  * and its transcription (fail closed: no consent, no AI). */
-static int32_t consent_gate(const cs_record *form)
+static int32_t consent_gate(const cs_record *form, int remote)
 {
     int refusing = -1, reason = -1;
-    int32_t rc = cs_consent_check_use(&refusing, &reason, form, CS_SCOPE_RECORD_AUDIO | CS_SCOPE_TRANSCRIBE, cs_now());
+    uint32_t needed = CS_SCOPE_RECORD_AUDIO | CS_SCOPE_TRANSCRIBE | (remote ? CS_SCOPE_EXTERNAL_AI : 0);
+    int32_t rc = cs_consent_check_use(&refusing, &reason, form, needed, cs_now());
     if (rc != CASESCRIBE_OK || refusing < 0)
         return rc;
     return cs_fail(CASESCRIBE_ECONSENT, "the recording cannot be transcribed: the consent of subject '%s' does not "
-                                        "cover recording and transcription (%s)",
-                   form->subjects[refusing].id,
-                   reason < 0 ? "no consent has been recorded" : cs_consent_reason((cs_consent_result)reason));
+                                        "cover recording and transcription%s (%s)%s",
+                   form->subjects[refusing].id, remote ? " by a service outside this machine" : "",
+                   reason < 0 ? "no consent has been recorded" : cs_consent_reason((cs_consent_result)reason),
+                   remote ? ": nothing was sent" : "");
+}
+
+/* The remote service's API key: from a file only its owner may read, or
+ * from an environment variable; NULL when neither is set (a local server
+ * may need none). The caller wipes and frees it. */
+static int32_t api_key(char **key, const struct transcription *t)
+{
+    *key = NULL;
+    size_t len = 0;
+    if (t->key_file != NULL)
+        return cs_read_secret_file(key, &len, t->key_file);
+    const char *env = t->key_env != NULL ? getenv(t->key_env) : NULL;
+    if (t->key_env != NULL && (env == NULL || env[0] == '\0'))
+        return cs_fail(CASESCRIBE_EKEY, "the environment variable %s holding the API key is not set", t->key_env);
+    if (env != NULL && (*key = cs_strdup(env)) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    return CASESCRIBE_OK;
+}
+
+static void wipe(char *secret)
+{
+    if (secret != NULL)
+        OPENSSL_cleanse(secret, strlen(secret));
+    free(secret);
+}
+
+static int32_t transcribe_routed(casescribe_transcript **out, struct transcription *t, const struct route *route,
+                                 casescribe_job *job)
+{
+    if (!route->remote) {
+        t->cfg.remote = NULL;
+        return cs_engine_transcribe(out, &t->cfg, t->audio_path, job);
+    }
+    char *key = NULL;
+    int32_t rc = api_key(&key, t);
+    cs_remote_config remote = {route->endpoint, t->remote_model, key, t->ca_file, 120000};
+    t->cfg.remote = &remote;
+    if (rc == CASESCRIBE_OK)
+        rc = cs_engine_transcribe(out, &t->cfg, t->audio_path, job);
+    t->cfg.remote = NULL;
+    wipe(key);
+    return rc;
 }
 
 static void free_transcript(void *t)
@@ -76,12 +156,13 @@ static void free_transcript(void *t)
 static int32_t run_transcription(casescribe_job *job, void *arg, char **result)
 {
     struct transcription *t = arg;
-    int32_t rc = policy_gate(t->ctx, t->form);
+    struct route route;
+    int32_t rc = policy_gate(&route, t->ctx, t->form, t->endpoint_asked);
     if (rc == CASESCRIBE_OK)
-        rc = consent_gate(t->form);
+        rc = consent_gate(t->form, route.remote);
     casescribe_transcript *out = NULL;
     if (rc == CASESCRIBE_OK)
-        rc = cs_engine_transcribe(&out, &t->cfg, t->audio_path, job);
+        rc = transcribe_routed(&out, t, &route, job);
     if (rc == CASESCRIBE_OK) {
         cs_buf b = {0};
         cs_buf_printf(&b, "%zu segments, by %s\n", out->n_segments, out->engine);
@@ -101,6 +182,7 @@ int32_t casescribe_transcribe_options_init(casescribe_transcribe_options *opts, 
     memset(opts, 0, sizeof(*opts));
     opts->struct_size = (uint32_t)sizeof(*opts);
     opts->form_adapter = "xml";
+    opts->remote_model = "whisper-1";
     return CASESCRIBE_OK;
 }
 
@@ -119,6 +201,8 @@ static int32_t check_options(const casescribe_transcribe_options *o)
     if (o->form == NULL || o->form_len == 0)
         return cs_fail(CASESCRIBE_EINVAL, "the form the recording belongs to is required: its team's policy and "
                                           "its subjects' consent decide whether it may be transcribed");
+    if (o->remote_model != NULL && !cs_valid_label(o->remote_model, 128))
+        return cs_fail(CASESCRIBE_EINVAL, "remote_model must be 1-128 printable characters");
     if (o->parallel > CS_MAX_PARALLEL || o->unsure_permille > 1000 || o->max_seconds > 4 * 3600)
         return cs_fail(CASESCRIBE_EINVAL, "parallel is 0-%d, unsure_permille 0-1000, max_seconds 0-14400",
                        CS_MAX_PARALLEL);
@@ -130,7 +214,12 @@ static int32_t fill_config(struct transcription *t, const casescribe_transcribe_
     t->helper_path = cs_strdup(o->helper_path != NULL ? o->helper_path : CS_PKGLIBEXECDIR "/casescribe-asr");
     t->model_dir = cs_strdup(o->model_dir != NULL ? o->model_dir : CS_POCKETSPHINX_MODEL);
     t->audio_path = cs_strdup(o->audio_path);
-    if (t->helper_path == NULL || t->model_dir == NULL || t->audio_path == NULL)
+    t->remote_model = cs_strdup(o->remote_model != NULL ? o->remote_model : "whisper-1");
+    if (t->helper_path == NULL || t->model_dir == NULL || t->audio_path == NULL || t->remote_model == NULL ||
+        (o->remote_endpoint != NULL && (t->endpoint_asked = cs_strdup(o->remote_endpoint)) == NULL) ||
+        (o->api_key_file != NULL && (t->key_file = cs_strdup(o->api_key_file)) == NULL) ||
+        (o->api_key_env != NULL && (t->key_env = cs_strdup(o->api_key_env)) == NULL) ||
+        (o->ca_file != NULL && (t->ca_file = cs_strdup(o->ca_file)) == NULL))
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     t->cfg.helper_path = t->helper_path;
     t->cfg.model_dir = t->model_dir;
@@ -156,11 +245,12 @@ int32_t casescribe_transcribe(casescribe_job **job_out, casescribe_ctx *ctx, con
     if (t == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     t->ctx = ctx;
+    struct route route;
     rc = cs_adapter_decode(&t->form, opts->form_adapter, opts->form, opts->form_len);
     if (rc == CASESCRIBE_OK)
-        rc = policy_gate(ctx, t->form);
+        rc = policy_gate(&route, ctx, t->form, opts->remote_endpoint);
     if (rc == CASESCRIBE_OK)
-        rc = consent_gate(t->form);
+        rc = consent_gate(t->form, route.remote);
     if (rc == CASESCRIBE_OK)
         rc = fill_config(t, opts);
     if (rc != CASESCRIBE_OK) {

@@ -138,7 +138,7 @@ Test(transcribe, the_team_policy_must_have_transcription_on)
     cr_expect(strstr(casescribe_last_error(), "cin-north") != NULL &&
                   strstr(casescribe_last_error(), "transcription") != NULL,
               "%s", casescribe_last_error());
-    /* A remote engine is not run: nothing leaves the machine. */
+    /* The remote engine also needs external-ai on: nothing leaves the machine. */
     cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "cin-north", "transcription", "on"), CASESCRIBE_OK);
     cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "cin-north", "engine", "remote"), CASESCRIBE_OK);
     cr_expect_eq(start(&job, LIBRIVOX "0880.wav", "record-audio transcribe", helper), CASESCRIBE_EPOLICY);

@@ -335,6 +335,14 @@ int32_t cs_keyring_from_pem(cs_keyring **out, const uint8_t *pem, size_t len)
     return CASESCRIBE_OK;
 }
 
+int32_t cs_read_secret_file(char **out, size_t *len, const char *path)
+{
+    int32_t rc = read_small_file(out, len, path, 1);
+    while (rc == CASESCRIBE_OK && *len > 0 && ((*out)[*len - 1] == '\n' || (*out)[*len - 1] == '\r'))
+        (*out)[--*len] = '\0';
+    return rc;
+}
+
 int32_t cs_key_file_private(EVP_PKEY **out, char key_id[CS_KEY_ID_MAX], const char *path)
 {
     *out = NULL;

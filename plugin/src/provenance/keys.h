@@ -39,6 +39,11 @@ int32_t cs_keyring_public(cs_keyring *k, const char *key_id, EVP_PKEY **pkey);
 /* The current public key as PEM, malloc'd. */
 int32_t cs_keyring_current_pem(cs_keyring *k, char **pem);
 
+/* A secret (an API key) from a small file that only its owner may read
+ * (refused otherwise, EKEY), without its trailing newline. The caller
+ * wipes and frees it. */
+int32_t cs_read_secret_file(char **out, size_t *len, const char *path);
+
 /* An Ed25519 private key from a PEM file outside the home (a policy
  * admin's key), refused when group or others may read it; and its id. */
 int32_t cs_key_file_private(EVP_PKEY **out, char key_id[CS_KEY_ID_MAX], const char *path);

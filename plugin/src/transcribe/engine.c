@@ -289,13 +289,18 @@ static int32_t build(casescribe_transcript *t, struct work *w)
 
 static int32_t describe(casescribe_transcript *t, const struct work *w, char *source)
 {
-    char settings[160];
-    snprintf(settings, sizeof(settings), "16 kHz mono; split at silences into %zu parts; %u decoders; unsure below %u/1000",
-             w->n_chunks, w->cfg->parallel, w->cfg->unsure_permille);
+    const cs_remote_config *remote = w->cfg->remote;
+    char settings[2400];
+    if (remote != NULL)
+        snprintf(settings, sizeof(settings), "16 kHz mono; split at silences into %zu parts, each sent to %s; "
+                 "unsure below %u/1000", w->n_chunks, remote->endpoint, w->cfg->unsure_permille);
+    else
+        snprintf(settings, sizeof(settings), "16 kHz mono; split at silences into %zu parts; %u decoders; unsure "
+                 "below %u/1000", w->n_chunks, w->cfg->parallel, w->cfg->unsure_permille);
     t->source = source;
-    t->engine = cs_strdup(CS_ENGINE_NAME);
-    t->model = cs_strdup("en-us (CMU Sphinx US English, with cmudict-en-us)");
-    t->version = cs_strdup(w->version[0] ? w->version : "unknown");
+    t->engine = cs_strdup(remote != NULL ? CS_REMOTE_ENGINE_NAME : CS_ENGINE_NAME);
+    t->model = cs_strdup(remote != NULL ? remote->model : "en-us (CMU Sphinx US English, with cmudict-en-us)");
+    t->version = cs_strdup(remote != NULL ? "as served" : w->version[0] ? w->version : "unknown");
     t->settings = cs_strdup(settings);
     t->unsure_permille = w->cfg->unsure_permille;
     return t->engine && t->model && t->version && t->settings ? CASESCRIBE_OK
@@ -360,7 +365,8 @@ int32_t cs_engine_transcribe(casescribe_transcript **out, const cs_engine_config
         rc = cs_fail(CASESCRIBE_EAUDIO, "no speech was found in the recording");
     w.samples = samples;
     if (rc == CASESCRIBE_OK)
-        rc = recognise(t, &w);
+        rc = cfg->remote != NULL ? cs_remote_transcribe(t, cfg->remote, samples, w.chunks, w.n_chunks, job)
+                                 : recognise(t, &w);
     if (rc == CASESCRIBE_OK && t->n_segments == 0)
         rc = cs_fail(CASESCRIBE_EAUDIO, "the speech engine recognised no words in the recording");
     if (rc == CASESCRIBE_OK) {

@@ -9,6 +9,8 @@
  *   4. a helper that crashes, exits or misses its deadline is killed and
  *      replaced, and its chunk tried once more; a chunk that fails twice
  *      fails the job. The host never waits on any of this: it runs in a job.
+ * With a remote engine, step 3 sends each chunk to the service instead
+ * (remote.h); steps 1 and 2 are the same, so silences never leave.
  */
 #ifndef CS_TRANSCRIBE_ENGINE_H
 #define CS_TRANSCRIBE_ENGINE_H
@@ -16,8 +18,10 @@
 #include <stdint.h>
 
 #include "casescribe.h"
+#include "transcribe/remote.h"
 
 #define CS_ENGINE_NAME "embedded:pocketsphinx"
+#define CS_REMOTE_ENGINE_NAME "remote:openai-compatible" /* not a local engine: consent needs external-ai */
 #define CS_MAX_PARALLEL 8
 
 typedef struct cs_engine_config {
@@ -26,6 +30,7 @@ typedef struct cs_engine_config {
     uint32_t parallel;       /* 1..CS_MAX_PARALLEL */
     uint32_t max_seconds;    /* of audio */
     uint32_t unsure_permille;
+    const cs_remote_config *remote; /* not NULL: the parts go to this service instead */
 } cs_engine_config;
 
 int32_t cs_engine_transcribe(casescribe_transcript **out, const cs_engine_config *cfg, const char *audio_path,
