@@ -285,6 +285,14 @@ CASESCRIBE_EXTERN const char *casescribe_record_section_id(const casescribe_reco
 CASESCRIBE_EXTERN const char *casescribe_record_section_origin(const casescribe_record *record, uint32_t index);
 CASESCRIBE_EXTERN const char *casescribe_record_section_engine(const casescribe_record *record, uint32_t index);
 CASESCRIBE_EXTERN const char *casescribe_record_section_model(const casescribe_record *record, uint32_t index);
+/* For a section drafted from a machine transcript: the engine's version and
+ * settings, as the form gives them (copy them there from
+ * casescribe_transcript_engine_version() and _settings()); stamped into the
+ * provenance with the engine and model. NULL when absent. */
+CASESCRIBE_EXTERN const char *casescribe_record_section_engine_version(const casescribe_record *record,
+                                                                      uint32_t index);
+CASESCRIBE_EXTERN const char *casescribe_record_section_engine_settings(const casescribe_record *record,
+                                                                       uint32_t index);
 CASESCRIBE_EXTERN const char *casescribe_record_section_reviewer(const casescribe_record *record, uint32_t index);
 CASESCRIBE_EXTERN const char *casescribe_record_section_reviewed_at(const casescribe_record *record, uint32_t index);
 /* "accepted" or "edited". */

@@ -92,7 +92,8 @@ static int32_t check_arguments(uint8_t **out, size_t *out_len, casescribe_ctx *c
 static int32_t check_origin_attributes(const cs_section *sec)
 {
     int reviewed = sec->reviewed_by || sec->reviewed_at || sec->review;
-    if (sec->origin == CS_ORIGIN_HUMAN && (sec->engine || sec->model || reviewed))
+    if (sec->origin == CS_ORIGIN_HUMAN &&
+        (sec->engine || sec->model || sec->engine_version || sec->engine_settings || reviewed))
         return cs_fail(CASESCRIBE_ESCHEMA,
                        "section '%s' is marked human but carries engine, model or review attributes", sec->id);
     if (cs_origin_is_ai(sec->origin) && sec->engine == NULL)
@@ -462,6 +463,7 @@ static int32_t fill_section_stamp(cs_section_stamp *st, const cs_section *sec, c
     st->origin = sec->origin;
     st->consent_withdrawn = withdrawn;
     if (dup_into(&st->id, sec->id) | dup_into(&st->engine, sec->engine) | dup_into(&st->model, sec->model) |
+        dup_into(&st->engine_version, sec->engine_version) | dup_into(&st->engine_settings, sec->engine_settings) |
         dup_into(&st->reviewed_by, sec->reviewed_by) | dup_into(&st->reviewed_at, sec->reviewed_at) |
         dup_into(&st->review, sec->review) | dup_into(&st->digest, digest))
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");

@@ -20,7 +20,8 @@ static void describe_section(cs_buf *rep, const cs_section *sec, const cs_sectio
         cs_buf_printf(rep, "written by a person.\n");
         return;
     }
-    cs_buf_printf(rep, "first drafted by a computer program (%s%s%s)", or_unknown(sec->engine),
+    cs_buf_printf(rep, "first drafted by a computer program (%s%s%s%s%s)", or_unknown(sec->engine),
+                  sec->engine_version ? " " : "", sec->engine_version ? sec->engine_version : "",
                   sec->model ? ", model " : "", sec->model ? sec->model : "");
     if (sec->origin == CS_ORIGIN_AI_DRAFT)
         cs_buf_printf(rep, ", NOT YET CHECKED by a person.\n");
@@ -28,6 +29,8 @@ static void describe_section(cs_buf *rep, const cs_section *sec, const cs_sectio
         cs_buf_printf(rep, ", then %s by %s on %s.\n",
                       sec->review && strcmp(sec->review, "edited") == 0 ? "checked and changed" : "checked and accepted",
                       or_unknown(sec->reviewed_by), or_unknown(sec->reviewed_at));
+    if (sec->engine_settings != NULL)
+        cs_buf_printf(rep, "    Settings: %s.\n", sec->engine_settings);
     if (st != NULL && st->consent_withdrawn)
         cs_buf_printf(rep, "    Kept after consent was withdrawn, because it had already been reviewed.\n");
 }

@@ -12,7 +12,9 @@ static test_home home;
 static char *stamped; /* a version 2 record: two subjects, two consents, three kinds of section */
 
 static const char *const sections =
-    SECTION_DRAFT("present", "Jo and Sam were at home for the whole visit today.")
+    "<section id=\"present\" origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\" "
+    "engine-version=\"0.8+5prealpha\" engine-settings=\"16 kHz mono; 2 decoders\">"
+    "Jo and Sam were at home for the whole visit today.</section>"
     SECTION_REVIEWED("observations", "Sam showed me the new bedroom and said school was going better.")
     SECTION_HUMAN("analysis", "Sam appears settled; I will review progress at the next core group.");
 
@@ -100,6 +102,36 @@ Test(tamper, section_engine)
     expect_detected("id=\"present\" origin=\"ai-draft\" engine=\"embedded:pocketsphinx\"",
                     "id=\"present\" origin=\"ai-draft\" engine=\"embedded:other\"", CASESCRIBE_EVERIFY,
                     "engine changed");
+}
+
+Test(tamper, section_engine_version_and_settings)
+{
+    expect_detected("engine-version=\"0.8+5prealpha\"", "engine-version=\"9.9\"", CASESCRIBE_EVERIFY,
+                    "engine version changed");
+    expect_detected(" engine-settings=\"16 kHz mono; 2 decoders\"", "", CASESCRIBE_EVERIFY, "engine settings changed");
+}
+
+Test(tamper, engine_version_and_settings_are_stamped_and_reported)
+{
+    cr_expect(strstr(stamped, "<section-stamp id=\"present\"") != NULL);
+    const char *st = strstr(stamped, "<section-stamp id=\"present\"");
+    cr_expect(st != NULL && strstr(st, "engine-version=\"0.8+5prealpha\"") != NULL, "in the provenance");
+    char *report = NULL;
+    cr_assert_eq(casescribe_verify(&report, home.ctx, "xml", (uint8_t *)stamped, strlen(stamped)), CASESCRIBE_OK);
+    cr_expect(strstr(report, "embedded:pocketsphinx 0.8+5prealpha") != NULL, "%s", report);
+    cr_expect(strstr(report, "Settings: 16 kHz mono; 2 decoders") != NULL, "%s", report);
+    casescribe_free(report);
+    casescribe_record *r = NULL;
+    cr_assert_eq(casescribe_record_open(&r, "xml", (uint8_t *)stamped, strlen(stamped)), CASESCRIBE_OK);
+    cr_expect_str_eq(casescribe_record_section_engine_version(r, 0), "0.8+5prealpha");
+    cr_expect_str_eq(casescribe_record_section_engine_settings(r, 0), "16 kHz mono; 2 decoders");
+    cr_expect_null(casescribe_record_section_engine_version(r, 2));
+    casescribe_record_free(r);
+    /* A section written by a person carries no engine, of any kind. */
+    char *human = replace_once(stamped, "origin=\"human\">", "origin=\"human\" engine-version=\"1\">");
+    char *out = NULL;
+    cr_expect_eq(save_as(home.ctx, human, &out), CASESCRIBE_ESCHEMA, "%s", casescribe_last_error());
+    free(human);
 }
 
 Test(tamper, section_reviewer)

@@ -204,6 +204,8 @@ static int compare_section(cs_buf *rep, const cs_section *s, const cs_section_st
         const char *name, *now, *then;
     } fields[] = {{"engine", s->engine, st->engine},
                   {"model", s->model, st->model},
+                  {"engine version", s->engine_version, st->engine_version},
+                  {"engine settings", s->engine_settings, st->engine_settings},
                   {"reviewer", s->reviewed_by, st->reviewed_by},
                   {"review time", s->reviewed_at, st->reviewed_at},
                   {"review", s->review, st->review}};

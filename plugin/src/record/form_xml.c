@@ -96,7 +96,8 @@ static int decode_section(cs_section *s, xmlNodePtr n)
     char *origin = NULL;
     int rc = copy_attr(&s->id, n, "id") | copy_attr(&origin, n, "origin") | copy_attr(&s->engine, n, "engine") |
              copy_attr(&s->model, n, "model") | copy_attr(&s->reviewed_by, n, "reviewed-by") |
-             copy_attr(&s->reviewed_at, n, "reviewed-at") | copy_attr(&s->review, n, "review");
+             copy_attr(&s->reviewed_at, n, "reviewed-at") | copy_attr(&s->review, n, "review") |
+             copy_attr(&s->engine_version, n, "engine-version") | copy_attr(&s->engine_settings, n, "engine-settings");
     if (origin != NULL)
         cs_origin_parse(&s->origin, origin); /* the schema allows only known values */
     free(origin);
@@ -116,7 +117,8 @@ static int decode_section_stamp(cs_section_stamp *s, xmlNodePtr n)
              copy_attr(&s->model, n, "model") | copy_attr(&s->reviewed_by, n, "reviewed-by") |
              copy_attr(&s->reviewed_at, n, "reviewed-at") | copy_attr(&s->review, n, "review") |
              copy_attr(&s->digest, n, "digest") | copy_attr(&s->fingerprint, n, "fingerprint") |
-             copy_attr(&s->text_mac, n, "text-mac");
+             copy_attr(&s->text_mac, n, "text-mac") | copy_attr(&s->engine_version, n, "engine-version") |
+             copy_attr(&s->engine_settings, n, "engine-settings");
     if (origin != NULL)
         cs_origin_parse(&s->origin, origin);
     free(origin);
@@ -382,6 +384,8 @@ static void render_section(struct builder *b, xmlNodePtr parent, const cs_sectio
     add_attr(b, n, "origin", cs_origin_name(s->origin));
     add_attr(b, n, "engine", s->engine);
     add_attr(b, n, "model", s->model);
+    add_attr(b, n, "engine-version", s->engine_version);
+    add_attr(b, n, "engine-settings", s->engine_settings);
     add_attr(b, n, "reviewed-by", s->reviewed_by);
     add_attr(b, n, "reviewed-at", s->reviewed_at);
     add_attr(b, n, "review", s->review);
@@ -404,6 +408,8 @@ static void render_section_stamp(struct builder *b, xmlNodePtr parent, const cs_
     add_attr(b, n, "origin", cs_origin_name(s->origin));
     add_attr(b, n, "engine", s->engine);
     add_attr(b, n, "model", s->model);
+    add_attr(b, n, "engine-version", s->engine_version);
+    add_attr(b, n, "engine-settings", s->engine_settings);
     add_attr(b, n, "reviewed-by", s->reviewed_by);
     add_attr(b, n, "reviewed-at", s->reviewed_at);
     add_attr(b, n, "review", s->review);

@@ -9,6 +9,8 @@ static void free_section_stamp(cs_section_stamp *s)
     free(s->id);
     free(s->engine);
     free(s->model);
+    free(s->engine_version);
+    free(s->engine_settings);
     free(s->reviewed_by);
     free(s->reviewed_at);
     free(s->review);
@@ -79,6 +81,8 @@ void cs_record_free(cs_record *r)
         free(s->id);
         free(s->engine);
         free(s->model);
+        free(s->engine_version);
+        free(s->engine_settings);
         free(s->reviewed_by);
         free(s->reviewed_at);
         free(s->review);

@@ -20,6 +20,7 @@ typedef struct cs_section {
     char *id;
     cs_origin origin;
     char *engine, *model, *reviewed_by, *reviewed_at, *review; /* each may be NULL */
+    char *engine_version, *engine_settings;                    /* from the transcript, when drafted from one */
     char *text;
     size_t text_len;
 } cs_section;
@@ -29,6 +30,7 @@ typedef struct cs_section_stamp {
     char *id;
     cs_origin origin;
     char *engine, *model, *reviewed_by, *reviewed_at, *review;
+    char *engine_version, *engine_settings;
     char *digest;      /* "sha256:<hex>" */
     char *fingerprint; /* "mh1:..." for AI sections of CS_FP_MIN_WORDS words or more, else NULL */
     char *text_mac;    /* "tm1:..." for AI sections, else NULL (see cs_text_mac) */
