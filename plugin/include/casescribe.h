@@ -425,8 +425,13 @@ typedef struct casescribe_transcript casescribe_transcript;
 /* What to transcribe. Initialise with
  * casescribe_transcribe_options_init(&o, sizeof(o)), then set form and
  * audio_path. Strings and the form are copied. */
+/* casescribe_transcribe_options.flags */
+#define CASESCRIBE_TRANSCRIBE_TAKE_RECORDING 0x1u /* the library takes the recording and keeps it only as
+                                                     long as the team's policy says (see below) */
+
 typedef struct casescribe_transcribe_options {
     uint32_t struct_size;
+    uint32_t flags;           /* CASESCRIBE_TRANSCRIBE_* */
     uint32_t parallel;        /* decoders at once; 0: one per CPU (at most 8) */
     const char *form_adapter; /* default "xml" */
     const uint8_t *form;      /* the form the recording belongs to: its team and consents */
@@ -447,6 +452,16 @@ typedef struct casescribe_transcribe_options {
 
 CASESCRIBE_EXTERN int32_t casescribe_transcribe_options_init(casescribe_transcribe_options *opts,
                                                              uint32_t struct_size);
+
+/* Retention. With CASESCRIBE_TRANSCRIBE_TAKE_RECORDING the job moves the
+ * recording into the home (audio/, only the library reads it) when it
+ * starts. When the transcript is made, the team's audio-retention-days
+ * applies: 0 (the default) deletes the recording at once, N keeps it N
+ * days and then casescribe_audio_sweep() (also run by every such job)
+ * deletes it. A job that fails puts the recording back where it was. Each
+ * deletion is journalled (kind "audio": the spool file name and the
+ * reason). Without the flag the recording stays the host's, and so does
+ * applying the policy's retention to it. */
 
 /* Starts a transcription job. Fails at once with EINVAL, ENOMEM, the form's
  * EPARSE/ESCHEMA, EPOLICY (transcription off for the form's team; for the
@@ -505,6 +520,11 @@ CASESCRIBE_EXTERN const char *casescribe_transcript_settings(const casescribe_tr
 CASESCRIBE_EXTERN int32_t casescribe_transcript_render(char **out, const casescribe_transcript *t, uint32_t format);
 /* Drops the handle. NULL does nothing. */
 CASESCRIBE_EXTERN void casescribe_transcript_free(casescribe_transcript *t);
+
+/* Deletes the recordings the home holds whose retention has run out; how
+ * many into *deleted_out (may be NULL). Call it daily, for example from the
+ * host's maintenance task. Errors: EINVAL, EIO. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_audio_sweep(casescribe_ctx *ctx, uint32_t *deleted_out);
 
 /* ------------------------------------------------------------------------
  * Team policy

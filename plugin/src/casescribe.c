@@ -66,7 +66,7 @@ static const struct {
     {"ACTOR_SIZE", (int64_t)sizeof(casescribe_actor)},
     {"FETCH_OPTIONS_SIZE", (int64_t)sizeof(casescribe_fetch_options)},
     {"TRANSCRIBE_OPTIONS_SIZE", (int64_t)sizeof(casescribe_transcribe_options)},
-    CONSTANT(TRANSCRIPT_TEXT), CONSTANT(TRANSCRIPT_XML),
+    CONSTANT(TRANSCRIPT_TEXT), CONSTANT(TRANSCRIPT_XML), CONSTANT(TRANSCRIBE_TAKE_RECORDING),
 };
 
 int32_t casescribe_constant(int64_t *value_out, const char *name)

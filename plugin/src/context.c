@@ -162,6 +162,19 @@ int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_optio
     return CASESCRIBE_OK;
 }
 
+int32_t cs_ctx_journal_append(casescribe_ctx *ctx, json_t *entry)
+{
+    if (cs_journal_failed(ctx->journal))
+        return cs_fail(CASESCRIBE_EJOURNAL, "the journal is damaged: nothing more is written to it until it is "
+                                            "repaired (run `casescribe journal verify`)");
+    int32_t rc = cs_journal_lock(ctx->journal, cs_ctx_index_visit, ctx);
+    if (rc == CASESCRIBE_OK) {
+        rc = cs_journal_append_locked(ctx->journal, entry, NULL, NULL);
+        cs_journal_unlock(ctx->journal);
+    }
+    return rc;
+}
+
 int cs_ctx_index_visit(const json_t *entry, void *user)
 {
     casescribe_ctx *ctx = user;

@@ -49,6 +49,11 @@ void cs_ctx_unlock_policies(int fd);
 int32_t cs_ctx_policy(casescribe_ctx *ctx, const char *team, cs_policy **out);
 void cs_ctx_policies_free(casescribe_ctx *ctx);
 
+/* Appends an entry that is not a save (a policy change, an audit of a
+ * deletion) to the journal, under its lock. EJOURNAL when the journal is
+ * damaged: nothing more is written until it is repaired. */
+int32_t cs_ctx_journal_append(casescribe_ctx *ctx, json_t *entry);
+
 /* The journal visitor that feeds the index: an entry the index cannot take
  * (out of memory) marks it stale instead of failing the journal read. */
 int cs_ctx_index_visit(const json_t *entry, void *ctx);

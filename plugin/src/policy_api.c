@@ -161,14 +161,7 @@ static int32_t audit(casescribe_ctx *ctx, const cs_policy *next, const struct ch
     }
     if (e == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    int32_t rc = cs_journal_failed(ctx->journal)
-                     ? cs_fail(CASESCRIBE_EJOURNAL, "the journal is damaged: policy changes are refused until it is "
-                                                    "repaired (run `casescribe journal verify`)")
-                     : cs_journal_lock(ctx->journal, cs_ctx_index_visit, ctx);
-    if (rc == CASESCRIBE_OK) {
-        rc = cs_journal_append_locked(ctx->journal, e, NULL, NULL);
-        cs_journal_unlock(ctx->journal);
-    }
+    int32_t rc = cs_ctx_journal_append(ctx, e);
     json_decref(e);
     return rc;
 }

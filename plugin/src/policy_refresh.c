@@ -313,20 +313,10 @@ int32_t casescribe_policy_trust(casescribe_ctx *ctx, const char *actor_id, const
         cs_ctx_unlock_policies(fd);
         return CASESCRIBE_OK; /* already trusted: nothing to record */
     }
-    if (cs_journal_failed(ctx->journal)) {
-        cs_ctx_unlock_policies(fd);
-        return cs_fail(CASESCRIBE_EJOURNAL, "the journal is damaged: policy changes are refused until it is "
-                                            "repaired (run `casescribe journal verify`)");
-    }
     cs_format_time(at, cs_now());
     json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "policy-trust", "actor", actor_id, "time", at, "old",
                           old_id, "new", key_id);
-    rc = e != NULL ? cs_journal_lock(ctx->journal, cs_ctx_index_visit, ctx)
-                   : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    if (rc == CASESCRIBE_OK) {
-        rc = cs_journal_append_locked(ctx->journal, e, NULL, NULL);
-        cs_journal_unlock(ctx->journal);
-    }
+    rc = e != NULL ? cs_ctx_journal_append(ctx, e) : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     json_decref(e);
     policy_file(path, sizeof(path), ctx, "admin.pub");
     if (rc == CASESCRIBE_OK)

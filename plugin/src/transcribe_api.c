@@ -15,6 +15,7 @@
 #include "context.h"
 #include "internal.h"
 #include "transcribe/engine.h"
+#include "transcribe/retention.h"
 #include "transcribe/transcript.h"
 
 struct transcription {
@@ -23,6 +24,7 @@ struct transcription {
     char *audio_path, *helper_path, *model_dir;
     /* The remote engine, when the team's policy chooses it. */
     char *endpoint_asked, *remote_model, *key_file, *key_env, *ca_file;
+    int take_recording;
     cs_engine_config cfg;
 };
 
@@ -30,6 +32,7 @@ struct transcription {
 struct route {
     int remote;
     char endpoint[600];
+    uint32_t retention_days; /* for a recording the library took */
 };
 
 static void transcription_free(void *arg)
@@ -77,6 +80,7 @@ static int32_t policy_gate(struct route *route, casescribe_ctx *ctx, const cs_re
         return rc;
     memset(route, 0, sizeof(*route));
     route->remote = p->remote_engine;
+    route->retention_days = p->retention_days;
     if (!(p->features & CS_FEATURE_TRANSCRIPTION))
         rc = cs_fail(CASESCRIBE_EPOLICY, "team %s has transcription switched off in its policy%s", p->team,
                      p->state == CS_POLICY_REFUSED ? " (its policy file is not valid, so every feature is off)" : "");
@@ -153,6 +157,55 @@ static void free_transcript(void *t)
     cs_transcript_unref(t);
 }
 
+/* The journal's record of a recording deleted under the policy: the spool
+ * name and the reason, no personal data. */
+static void journal_deletion(const char *name, void *arg)
+{
+    casescribe_ctx *ctx = arg;
+    char at[21];
+    cs_format_time(at, cs_now());
+    json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "audio", "action", "deleted", "reason",
+                          "audio-retention-days", "file", name, "time", at);
+    if (e == NULL || cs_ctx_journal_append(ctx, e) != CASESCRIBE_OK)
+        cs_clear_error(); /* the deletion stands; a missing audit line is not worth failing the job for */
+    json_decref(e);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash != NULL ? slash + 1 : path;
+}
+
+/* Takes the recording (when asked), transcribes it, and applies the
+ * policy's retention: a failed job gives the recording back. */
+static int32_t transcribe_taken(casescribe_transcript **out, struct transcription *t, const struct route *route,
+                                casescribe_job *job)
+{
+    if (!t->take_recording)
+        return transcribe_routed(out, t, route, job);
+    char *spooled = NULL, *given = t->audio_path;
+    cs_audio_sweep(t->ctx->home, cs_now(), NULL, journal_deletion, t->ctx); /* others whose time has come */
+    cs_clear_error();
+    int32_t rc = cs_audio_take(&spooled, t->ctx->home, given);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    t->audio_path = spooled;
+    rc = transcribe_routed(out, t, route, job);
+    t->audio_path = given;
+    int deleted = 0;
+    if (rc != CASESCRIBE_OK)
+        cs_audio_give_back(spooled, given);
+    else if ((rc = cs_audio_retain(&deleted, spooled, route->retention_days, cs_now())) == CASESCRIBE_OK && deleted)
+        journal_deletion(base_name(spooled), t->ctx);
+    if (rc != CASESCRIBE_OK && *out != NULL) {
+        cs_transcript_unref(*out);
+        *out = NULL;
+    }
+    free(spooled);
+    return rc;
+}
+
 static int32_t run_transcription(casescribe_job *job, void *arg, char **result)
 {
     struct transcription *t = arg;
@@ -162,7 +215,7 @@ static int32_t run_transcription(casescribe_job *job, void *arg, char **result)
         rc = consent_gate(t->form, route.remote);
     casescribe_transcript *out = NULL;
     if (rc == CASESCRIBE_OK)
-        rc = transcribe_routed(&out, t, &route, job);
+        rc = transcribe_taken(&out, t, &route, job);
     if (rc == CASESCRIBE_OK) {
         cs_buf b = {0};
         cs_buf_printf(&b, "%zu segments, by %s\n", out->n_segments, out->engine);
@@ -201,6 +254,8 @@ static int32_t check_options(const casescribe_transcribe_options *o)
     if (o->form == NULL || o->form_len == 0)
         return cs_fail(CASESCRIBE_EINVAL, "the form the recording belongs to is required: its team's policy and "
                                           "its subjects' consent decide whether it may be transcribed");
+    if ((o->flags & ~(uint32_t)CASESCRIBE_TRANSCRIBE_TAKE_RECORDING) != 0)
+        return cs_fail(CASESCRIBE_EINVAL, "unknown transcribe flags");
     if (o->remote_model != NULL && !cs_valid_label(o->remote_model, 128))
         return cs_fail(CASESCRIBE_EINVAL, "remote_model must be 1-128 printable characters");
     if (o->parallel > CS_MAX_PARALLEL || o->unsure_permille > 1000 || o->max_seconds > 4 * 3600)
@@ -221,6 +276,7 @@ static int32_t fill_config(struct transcription *t, const casescribe_transcribe_
         (o->api_key_env != NULL && (t->key_env = cs_strdup(o->api_key_env)) == NULL) ||
         (o->ca_file != NULL && (t->ca_file = cs_strdup(o->ca_file)) == NULL))
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    t->take_recording = (o->flags & CASESCRIBE_TRANSCRIBE_TAKE_RECORDING) != 0;
     t->cfg.helper_path = t->helper_path;
     t->cfg.model_dir = t->model_dir;
     t->cfg.parallel = o->parallel ? o->parallel : cpus();
@@ -275,4 +331,14 @@ int32_t casescribe_job_transcript(casescribe_transcript **transcript_out, const 
         return cs_fail(CASESCRIBE_EINVAL, "this job is a %s, not a transcription", casescribe_job_kind(job));
     *transcript_out = cs_transcript_ref(t);
     return CASESCRIBE_OK;
+}
+
+int32_t casescribe_audio_sweep(casescribe_ctx *ctx, uint32_t *deleted_out)
+{
+    if (deleted_out != NULL)
+        *deleted_out = 0;
+    if (ctx == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_audio_sweep: ctx is NULL");
+    cs_clear_error();
+    return cs_audio_sweep(ctx->home, cs_now(), deleted_out, journal_deletion, ctx);
 }

@@ -3,7 +3,11 @@
  * the transcript and its renderings, and helpers that crash or receive
  * junk. The helper is the one just built (top_builddir/casescribe-asr). */
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,6 +45,8 @@ static const char *consents_with(const char *scopes)
     return buf;
 }
 
+static uint32_t start_flags; /* casescribe_transcribe_options.flags for the next start() */
+
 /* Starts a transcription of `audio` for a form whose consent has `scopes`. */
 static int32_t start(casescribe_job **job, const char *audio, const char *scopes, const char *helper_path)
 {
@@ -52,6 +58,7 @@ static int32_t start(casescribe_job **job, const char *audio, const char *scopes
     o.form_len = strlen(form);
     o.audio_path = audio;
     o.helper_path = helper_path;
+    o.flags = start_flags;
     int32_t rc = casescribe_transcribe(job, home.ctx, &o);
     free(form);
     return rc;
@@ -225,4 +232,117 @@ Test(transcribe, a_cancelled_transcription_stops)
     cr_expect_eq(casescribe_job_transcript(&t, job), CASESCRIBE_ECANCELLED);
     cr_expect_null(t);
     casescribe_job_free(job);
+}
+
+/* ---- retention of recordings the library takes ---------------------------- */
+
+static void copy_file(const char *from, const char *to)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, to);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* The files in <home>/audio, and the name of the last. */
+static int spooled(char last[256])
+{
+    char dir[300];
+    snprintf(dir, sizeof(dir), "%s/audio", home.path);
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;)
+        if (e->d_name[0] != '.') {
+            n++;
+            if (last != NULL)
+                snprintf(last, 256, "%s", e->d_name);
+        }
+    if (d != NULL)
+        closedir(d);
+    return n;
+}
+
+static const char *last_journal_field(const char *field)
+{
+    static char value[256];
+    uint64_t n = 0;
+    cr_assert_eq(casescribe_journal_verify(&n, NULL, home.ctx), CASESCRIBE_OK);
+    char path[300];
+    snprintf(path, sizeof(path), "%s/journal.log", home.path);
+    FILE *f = fopen(path, "rb");
+    static char buf[1 << 20];
+    size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    char needle[64];
+    snprintf(needle, sizeof(needle), "\"%s\":\"", field);
+    char *at = NULL;
+    for (char *p = buf; (p = memmem(p, len - (size_t)(p - buf), needle, strlen(needle))) != NULL; p++)
+        at = p + strlen(needle);
+    cr_assert_not_null(at, "no %s in the journal", field);
+    snprintf(value, sizeof(value), "%.*s", (int)strcspn(at, "\""), at);
+    return value;
+}
+
+Test(transcribe, a_taken_recording_is_deleted_when_the_policy_keeps_none)
+{
+    char mine[300];
+    snprintf(mine, sizeof(mine), "%s/visit.wav", home.path);
+    copy_file(LIBRIVOX "0880.wav", mine);
+    start_flags = CASESCRIBE_TRANSCRIBE_TAKE_RECORDING;
+    casescribe_job *job = NULL;
+    cr_assert_eq(start(&job, mine, "record-audio transcribe", helper), CASESCRIBE_OK);
+    cr_assert_eq(run_to_end(job), CASESCRIBE_OK, "%s", casescribe_job_message(job));
+    casescribe_transcript *t = NULL;
+    cr_expect_eq(casescribe_job_transcript(&t, job), CASESCRIBE_OK, "the transcript is kept");
+    casescribe_transcript_free(t);
+    casescribe_job_free(job);
+    cr_expect_neq(access(mine, F_OK), 0, "the host's copy was taken");
+    cr_expect_eq(spooled(NULL), 0, "and deleted: audio-retention-days is 0");
+    cr_expect_str_eq(last_journal_field("kind"), "audio");
+    cr_expect_str_eq(last_journal_field("reason"), "audio-retention-days");
+}
+
+Test(transcribe, a_taken_recording_is_kept_for_its_days_then_swept)
+{
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "cin-north", "audio-retention-days", "3"), CASESCRIBE_OK);
+    char mine[300], name[256], path[600];
+    snprintf(mine, sizeof(mine), "%s/visit.flac", home.path);
+    copy_file(LIBRIVOX "0880.wav", mine); /* the extension is kept, whatever it is */
+    start_flags = CASESCRIBE_TRANSCRIBE_TAKE_RECORDING;
+    casescribe_job *job = NULL;
+    cr_assert_eq(start(&job, mine, "record-audio transcribe", helper), CASESCRIBE_OK);
+    cr_assert_eq(run_to_end(job), CASESCRIBE_OK, "%s", casescribe_job_message(job));
+    casescribe_job_free(job);
+    cr_assert_eq(spooled(name), 1, "kept for three days");
+    snprintf(path, sizeof(path), "%s/audio/%s", home.path, name);
+    struct stat st;
+    cr_assert_eq(stat(path, &st), 0);
+    cr_expect_eq(st.st_mode & 0777, 0600);
+    int64_t until = (int64_t)st.st_mtim.tv_sec - (int64_t)time(NULL);
+    cr_expect(until > 3 * 86400 - 120 && until <= 3 * 86400, "deletion time set %lld s ahead", (long long)until);
+    uint32_t deleted = 99;
+    cr_assert_eq(casescribe_audio_sweep(home.ctx, &deleted), CASESCRIBE_OK);
+    cr_expect_eq(deleted, 0, "not yet");
+    struct timespec past[2] = {{time(NULL) - 10, 0}, {time(NULL) - 10, 0}};
+    cr_assert_eq(utimensat(AT_FDCWD, path, past, 0), 0); /* three days later */
+    cr_assert_eq(casescribe_audio_sweep(home.ctx, &deleted), CASESCRIBE_OK);
+    cr_expect_eq(deleted, 1);
+    cr_expect_eq(spooled(NULL), 0);
+    cr_expect_str_eq(last_journal_field("file"), name);
+}
+
+Test(transcribe, a_failed_job_gives_the_recording_back)
+{
+    char mine[300];
+    snprintf(mine, sizeof(mine), "%s/broken.wav", home.path);
+    FILE *f = fopen(mine, "w");
+    fputs("RIFF not audio", f);
+    fclose(f);
+    start_flags = CASESCRIBE_TRANSCRIBE_TAKE_RECORDING;
+    casescribe_job *job = NULL;
+    cr_assert_eq(start(&job, mine, "record-audio transcribe", helper), CASESCRIBE_OK);
+    cr_expect_eq(run_to_end(job), CASESCRIBE_EAUDIO);
+    casescribe_job_free(job);
+    cr_expect_eq(access(mine, F_OK), 0, "the recording is back where it was");
+    cr_expect_eq(spooled(NULL), 0);
 }
