@@ -38,9 +38,10 @@ static const char usage_text[] =
     "                                         switch transcription, ai-draft, external-ai or observation-tags\n"
     "  team set TEAM KEY VALUE [--actor ID]   audio-retention-days (0-365), engine (embedded|remote),\n"
     "                                         endpoints (space-separated https URLs)\n"
-    "  transcribe FORM.xml RECORDING [--format text|xml] [--helper PATH]\n"
-    "                                         transcribe a visit recording on this machine (team policy and\n"
-    "                                         consent on the form permitting)\n"
+    "  transcribe FORM.xml RECORDING [--format text|xml] [--helper PATH] [--take]\n"
+    "                                         transcribe a visit recording (team policy and consent on the form\n"
+    "                                         permitting); --take: keep it only as the policy's retention says\n"
+    "  audio sweep                            delete taken recordings whose retention has run out\n"
     "  policy trust ADMIN.pub [--actor ID]    trust the council's policy admin key for bundles\n"
     "  policy refresh URL [--ca CA.pem] [--timeout-ms N]\n"
     "                                         fetch the council's signed policy bundle and apply it\n"
@@ -390,6 +391,8 @@ int main(int argc, char **argv)
         return cmd_pubkey(home, rest);
     if (strcmp(cmd, "team") == 0)
         return cmd_team(home, rest, args);
+    if (strcmp(cmd, "audio") == 0)
+        return casescribe_tool_audio(home, rest, args);
     if (strcmp(cmd, "transcribe") == 0)
         return casescribe_tool_transcribe(home, rest, args);
     if (strcmp(cmd, "policy") == 0)

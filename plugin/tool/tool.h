@@ -26,5 +26,6 @@ const char *tool_admin_name(const char *given);
 int casescribe_tool_demo(const char *home);                         /* demo.c */
 int casescribe_tool_policy(const char *home, int argc, char **argv); /* policy.c */
 int casescribe_tool_transcribe(const char *home, int argc, char **argv); /* transcribe.c */
+int casescribe_tool_audio(const char *home, int argc, char **argv);      /* transcribe.c */
 
 #endif

@@ -1,7 +1,8 @@
 /* transcribe.c - `casescribe transcribe`: a recording to a transcript,
  * through a job like any host would run it.
  *
- *   transcribe FORM.xml RECORDING [--format text|xml] [--helper PATH]
+ *   transcribe FORM.xml RECORDING [--format text|xml] [--helper PATH] [--take]
+ *   audio sweep
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -10,9 +11,14 @@
 
 #include "tool.h"
 
-static int parse(int argc, char **argv, uint32_t *format, const char **helper)
+static int parse(int argc, char **argv, uint32_t *format, const char **helper, uint32_t *flags)
 {
     for (int i = 2; i < argc; i += 2) {
+        if (strcmp(argv[i], "--take") == 0) {
+            *flags |= CASESCRIBE_TRANSCRIBE_TAKE_RECORDING;
+            i--;
+            continue;
+        }
         if (i + 1 >= argc)
             return -1;
         if (strcmp(argv[i], "--format") == 0 && strcmp(argv[i + 1], "text") == 0)
@@ -31,7 +37,8 @@ int casescribe_tool_transcribe(const char *home, int argc, char **argv)
 {
     uint32_t format = CASESCRIBE_TRANSCRIPT_TEXT;
     const char *helper = NULL;
-    if (argc < 2 || parse(argc, argv, &format, &helper) != 0)
+    uint32_t flags = 0;
+    if (argc < 2 || parse(argc, argv, &format, &helper, &flags) != 0)
         return tool_usage();
     uint8_t *form = NULL;
     size_t form_len = 0;
@@ -48,6 +55,7 @@ int casescribe_tool_transcribe(const char *home, int argc, char **argv)
     o.form_len = form_len;
     o.audio_path = argv[1];
     o.helper_path = helper;
+    o.flags = flags;
     casescribe_job *job = NULL;
     casescribe_transcript *t = NULL;
     char *out = NULL;
@@ -67,5 +75,20 @@ int casescribe_tool_transcribe(const char *home, int argc, char **argv)
     casescribe_job_free(job);
     casescribe_ctx_close(ctx);
     free(form);
+    return code;
+}
+
+int casescribe_tool_audio(const char *home, int argc, char **argv)
+{
+    if (argc != 1 || strcmp(argv[0], "sweep") != 0)
+        return tool_usage();
+    casescribe_ctx *ctx = NULL;
+    if (tool_open_home(&ctx, home, 0) != 0)
+        return EXIT_REFUSED;
+    uint32_t deleted = 0;
+    int32_t rc = casescribe_audio_sweep(ctx, &deleted);
+    int code = rc == CASESCRIBE_OK ? (printf("%u recordings past their retention deleted\n", (unsigned)deleted), 0)
+                                   : tool_fail("audio sweep", rc);
+    casescribe_ctx_close(ctx);
     return code;
 }
