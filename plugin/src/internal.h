@@ -40,6 +40,11 @@ int cs_parse_time(int64_t *out, const char *text);
  * created or renamed there survives a crash. Returns 0, or -1 with errno. */
 int cs_fsync_parent(const char *path);
 
+/* Reads a whole file of at most `max` bytes into a NUL-terminated buffer
+ * (free it). ENOTFOUND (no message) when it is missing, ETOOBIG when it is
+ * longer than `max`, EIO, ENOMEM. */
+int32_t cs_read_file(uint8_t **out, size_t *len, const char *path, size_t max);
+
 /* A growing text buffer for reports. After an allocation failure it stays
  * failed and cs_buf_take returns NULL, so callers check once at the end. */
 typedef struct cs_buf {

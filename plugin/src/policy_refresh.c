@@ -55,26 +55,7 @@ static int32_t read_policy_file(uint8_t **out, size_t *len, const casescribe_ctx
 {
     char path[4200];
     policy_file(path, sizeof(path), ctx, name);
-    *out = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rbe");
-    if (f == NULL)
-        return errno == ENOENT ? CASESCRIBE_ENOTFOUND
-                               : cs_fail(CASESCRIBE_EIO, "cannot read %s: %s", path, strerror(errno));
-    uint8_t *buf = malloc(max + 2);
-    size_t got = buf != NULL ? fread(buf, 1, max + 1, f) : 0;
-    int err = ferror(f);
-    fclose(f);
-    if (buf == NULL)
-        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    if (err || got > max) {
-        free(buf);
-        return cs_fail(err ? CASESCRIBE_EIO : CASESCRIBE_ETOOBIG, "cannot use %s", path);
-    }
-    buf[got] = '\0';
-    *out = buf;
-    *len = got;
-    return CASESCRIBE_OK;
+    return cs_read_file(out, len, path, max);
 }
 
 /* The admin public key the home trusts for bundles. */

@@ -204,3 +204,28 @@ int cs_fsync_parent(const char *path)
     errno = e;
     return rc;
 }
+
+int32_t cs_read_file(uint8_t **out, size_t *len, const char *path, size_t max)
+{
+    *out = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rbe");
+    if (f == NULL)
+        return errno == ENOENT ? CASESCRIBE_ENOTFOUND
+                               : cs_fail(CASESCRIBE_EIO, "cannot read %s: %s", path, strerror(errno));
+    uint8_t *buf = malloc(max + 2);
+    size_t got = buf != NULL ? fread(buf, 1, max + 1, f) : 0;
+    int err = ferror(f);
+    fclose(f);
+    if (buf == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (err || got > max) {
+        free(buf);
+        return err ? cs_fail(CASESCRIBE_EIO, "cannot read %s", path)
+                   : cs_fail(CASESCRIBE_ETOOBIG, "%s is larger than %zu bytes", path, max);
+    }
+    buf[got] = '\0';
+    *out = buf;
+    *len = got;
+    return CASESCRIBE_OK;
+}

@@ -145,6 +145,17 @@ Test(policy, a_refused_file_leaves_the_team_on_the_safe_defaults_and_says_why)
     cr_expect_eq(p->state, CS_POLICY_SIGNED);
     cr_expect_eq(p->features, CS_FEATURE_AI_DRAFT);
     cs_policy_free(p);
+    /* A file padded past the size limit is refused the same way. */
+    f = fopen(path, "wb");
+    fputs(text, f);
+    for (int i = 0; i < CS_POLICY_MAX_BYTES / 16 + 1; i++)
+        fputs("<!-- padding -->", f);
+    fclose(f);
+    cr_assert_eq(cs_policy_load(&p, home.path, "cin-north", home.ctx->keys), CASESCRIBE_OK);
+    cr_expect_eq(p->state, CS_POLICY_REFUSED);
+    cr_expect_eq(p->features, 0u);
+    cr_expect(p->problem != NULL && strstr(p->problem, "larger than") != NULL, "%s", p->problem ? p->problem : "");
+    cs_policy_free(p);
     /* Another team is untouched by it. */
     cr_assert_eq(cs_policy_load(&p, home.path, "adults-south", home.ctx->keys), CASESCRIBE_OK);
     cr_expect_eq(p->state, CS_POLICY_DEFAULTS);

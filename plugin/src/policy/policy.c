@@ -277,30 +277,6 @@ int32_t cs_policy_read(cs_policy **out, const char *team, const uint8_t *buf, si
     return CASESCRIBE_OK;
 }
 
-/* Reads at most CS_POLICY_MAX_BYTES + 1 bytes of a file. ENOTFOUND when missing. */
-static int32_t read_file(uint8_t **out, size_t *len, const char *path)
-{
-    *out = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rbe");
-    if (f == NULL)
-        return errno == ENOENT ? CASESCRIBE_ENOTFOUND
-                               : cs_fail(CASESCRIBE_EIO, "cannot read %s: %s", path, strerror(errno));
-    uint8_t *buf = malloc(CS_POLICY_MAX_BYTES + 1);
-    size_t n = buf != NULL ? fread(buf, 1, CS_POLICY_MAX_BYTES + 1, f) : 0;
-    int err = ferror(f);
-    fclose(f);
-    if (buf == NULL)
-        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    if (err) {
-        free(buf);
-        return cs_fail(CASESCRIBE_EIO, "cannot read %s", path);
-    }
-    *out = buf;
-    *len = n; /* one byte over the limit makes the parser refuse it as too big */
-    return CASESCRIBE_OK;
-}
-
 int32_t cs_policy_load(cs_policy **out, const char *home, const char *team, cs_keyring *keys)
 {
     *out = NULL;
@@ -310,12 +286,13 @@ int32_t cs_policy_load(cs_policy **out, const char *home, const char *team, cs_k
     int32_t rc = cs_policy_path(path, sizeof(path), home, team);
     if (rc != CASESCRIBE_OK)
         return rc;
-    rc = read_file(&buf, &len, path);
+    rc = cs_read_file(&buf, &len, path, CS_POLICY_MAX_BYTES);
     if (rc == CASESCRIBE_ENOTFOUND)
         return cs_policy_defaults(out, team);
-    if (rc != CASESCRIBE_OK)
+    if (rc != CASESCRIBE_OK && rc != CASESCRIBE_ETOOBIG)
         return rc;
-    rc = cs_policy_read(out, team, buf, len, keys);
+    if (rc == CASESCRIBE_OK) /* an oversized file is refused like any other bad one, below */
+        rc = cs_policy_read(out, team, buf, len, keys);
     free(buf);
     if (rc == CASESCRIBE_OK || rc == CASESCRIBE_ENOMEM)
         return rc;

@@ -16,11 +16,14 @@
 
 #define BLOCK_FRAMES 4096
 
-/* ---- reading from memory (libsndfile's virtual I/O) ---------------------- */
+/* ---- files in memory (libsndfile's virtual I/O) --------------------------- */
 
+/* Reading: `data` of `len` bytes. Writing: into `buf` of `cap` bytes,
+ * which the caller sized for what it writes. */
 struct memory {
     const uint8_t *data;
-    sf_count_t len, pos;
+    uint8_t *buf;
+    sf_count_t len, cap, pos;
 };
 
 static sf_count_t mem_length(void *user)
@@ -32,7 +35,8 @@ static sf_count_t mem_seek(sf_count_t offset, int whence, void *user)
 {
     struct memory *m = user;
     sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m->pos : m->len;
-    if (offset > m->len - base || base + offset < 0)
+    sf_count_t limit = m->buf != NULL ? m->cap : m->len;
+    if (offset > limit - base || base + offset < 0)
         return -1;
     m->pos = base + offset;
     return m->pos;
@@ -44,20 +48,49 @@ static sf_count_t mem_read(void *ptr, sf_count_t count, void *user)
     sf_count_t n = count < m->len - m->pos ? count : m->len - m->pos;
     if (n <= 0)
         return 0;
-    memcpy(ptr, m->data + m->pos, (size_t)n);
+    memcpy(ptr, (m->buf != NULL ? m->buf : m->data) + m->pos, (size_t)n);
     m->pos += n;
     return n;
 }
 
 static sf_count_t mem_write(const void *ptr, sf_count_t count, void *user)
 {
-    (void)ptr, (void)count, (void)user;
-    return 0; /* read only */
+    struct memory *m = user;
+    if (m->buf == NULL || count > m->cap - m->pos)
+        return 0;
+    memcpy(m->buf + m->pos, ptr, (size_t)count);
+    m->pos += count;
+    if (m->pos > m->len)
+        m->len = m->pos;
+    return count;
 }
 
 static sf_count_t mem_tell(void *user)
 {
     return ((struct memory *)user)->pos;
+}
+
+static SF_VIRTUAL_IO memory_io = {mem_length, mem_seek, mem_read, mem_write, mem_tell};
+
+int32_t cs_audio_encode_wav(uint8_t **out, size_t *len, const int16_t *samples, size_t n)
+{
+    *out = NULL;
+    *len = 0;
+    struct memory m = {NULL, NULL, 0, (sf_count_t)(n * sizeof(int16_t) + 1024), 0};
+    if ((m.buf = malloc((size_t)m.cap)) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    SF_INFO info = {.samplerate = CS_AUDIO_RATE, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
+    SNDFILE *sf = sf_open_virtual(&memory_io, SFM_WRITE, &info, &m);
+    int ok = sf != NULL && sf_write_short(sf, samples, (sf_count_t)n) == (sf_count_t)n;
+    if (sf != NULL)
+        ok = sf_close(sf) == 0 && ok;
+    if (!ok) {
+        free(m.buf);
+        return cs_fail(CASESCRIBE_EINTERNAL, "cannot encode a part of the recording");
+    }
+    *out = m.buf;
+    *len = (size_t)m.len;
+    return CASESCRIBE_OK;
 }
 
 /* ---- checks -------------------------------------------------------------- */
@@ -231,11 +264,10 @@ int32_t cs_audio_decode(cs_audio *out, const uint8_t *buf, size_t len, const cha
                                ? lim->max_seconds
                                : CS_AUDIO_MAX_SECONDS;
     struct decode d = {0};
-    struct memory mem = {buf, (sf_count_t)len, 0};
-    SF_VIRTUAL_IO io = {mem_length, mem_seek, mem_read, mem_write, mem_tell};
+    struct memory mem = {buf, NULL, (sf_count_t)len, 0, 0};
     int fd = -1;
     if (buf != NULL) {
-        d.sf = sf_open_virtual(&io, SFM_READ, &d.info, &mem);
+        d.sf = sf_open_virtual(&memory_io, SFM_READ, &d.info, &mem);
     } else if (path != NULL) {
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)

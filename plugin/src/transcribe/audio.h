@@ -42,4 +42,8 @@ typedef struct cs_audio_limits {
 int32_t cs_audio_decode(cs_audio *out, const uint8_t *buf, size_t len, const char *path, const cs_audio_limits *lim);
 void cs_audio_free(cs_audio *a);
 
+/* `n` samples at CS_AUDIO_RATE as a 16-bit mono WAV file in memory (free
+ * *out), written by libsndfile. ENOMEM, EINTERNAL. */
+int32_t cs_audio_encode_wav(uint8_t **out, size_t *len, const int16_t *samples, size_t n);
+
 #endif

@@ -3,7 +3,6 @@
 
 #include <jansson.h>
 #include <math.h>
-#include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,77 +10,8 @@
 #include "internal.h"
 #include "context.h"
 #include "net/https.h"
+#include "transcribe/audio.h"
 #include "transcribe/transcript.h"
-
-/* ---- a part as a WAV file in memory (libsndfile writes it) --------------- */
-
-struct wav {
-    uint8_t *data;
-    sf_count_t len, cap, pos;
-};
-
-static sf_count_t wav_length(void *u)
-{
-    return ((struct wav *)u)->len;
-}
-
-static sf_count_t wav_seek(sf_count_t offset, int whence, void *u)
-{
-    struct wav *w = u;
-    sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? w->pos : w->len;
-    if (base + offset < 0 || base + offset > w->cap)
-        return -1;
-    w->pos = base + offset;
-    return w->pos;
-}
-
-static sf_count_t wav_read(void *ptr, sf_count_t count, void *u)
-{
-    struct wav *w = u;
-    sf_count_t n = count < w->len - w->pos ? count : w->len - w->pos;
-    if (n <= 0)
-        return 0;
-    memcpy(ptr, w->data + w->pos, (size_t)n);
-    w->pos += n;
-    return n;
-}
-
-static sf_count_t wav_write(const void *ptr, sf_count_t count, void *u)
-{
-    struct wav *w = u;
-    if (w->pos + count > w->cap)
-        return 0; /* the buffer was sized for the part: more would be a bug */
-    memcpy(w->data + w->pos, ptr, (size_t)count);
-    w->pos += count;
-    if (w->pos > w->len)
-        w->len = w->pos;
-    return count;
-}
-
-static sf_count_t wav_tell(void *u)
-{
-    return ((struct wav *)u)->pos;
-}
-
-static int32_t make_wav(struct wav *w, const int16_t *samples, size_t n)
-{
-    memset(w, 0, sizeof(*w));
-    w->cap = (sf_count_t)(n * sizeof(int16_t) + 1024);
-    if ((w->data = malloc((size_t)w->cap)) == NULL)
-        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    SF_VIRTUAL_IO io = {wav_length, wav_seek, wav_read, wav_write, wav_tell};
-    SF_INFO info = {.samplerate = 16000, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
-    SNDFILE *sf = sf_open_virtual(&io, SFM_WRITE, &info, w);
-    int ok = sf != NULL && sf_write_short(sf, samples, (sf_count_t)n) == (sf_count_t)n;
-    if (sf != NULL)
-        ok = sf_close(sf) == 0 && ok;
-    if (!ok) {
-        free(w->data);
-        w->data = NULL;
-        return cs_fail(CASESCRIBE_EINTERNAL, "cannot encode a part of the recording");
-    }
-    return CASESCRIBE_OK;
-}
 
 /* ---- the answer ------------------------------------------------------------ */
 
@@ -198,14 +128,15 @@ static int32_t answer_words(struct words *ws, json_t *root)
 static int32_t transcribe_part(casescribe_transcript *t, const cs_remote_config *cfg, const int16_t *samples,
                                const cs_chunk *c, const casescribe_job *job)
 {
-    struct wav wav;
-    int32_t rc = make_wav(&wav, samples + c->start, c->end - c->start);
+    uint8_t *wav = NULL;
+    size_t wav_len = 0;
+    int32_t rc = cs_audio_encode_wav(&wav, &wav_len, samples + c->start, c->end - c->start);
     if (rc != CASESCRIBE_OK)
         return rc;
     char url[2200];
     snprintf(url, sizeof(url), "%s/audio/transcriptions", cfg->endpoint);
     cs_https_part parts[] = {
-        {"file", "part.wav", "audio/wav", wav.data, (size_t)wav.len},
+        {"file", "part.wav", "audio/wav", wav, wav_len},
         {"model", NULL, NULL, cfg->model, strlen(cfg->model)},
         {"response_format", NULL, NULL, "verbose_json", 12},
         {"timestamp_granularities[]", NULL, NULL, "word", 4},
@@ -215,7 +146,7 @@ static int32_t transcribe_part(casescribe_transcript *t, const cs_remote_config 
                             cfg->api_key, 1};
     cs_https_response resp = {0};
     rc = cs_https_post_form(&req, parts, sizeof(parts) / sizeof(*parts), &resp);
-    free(wav.data);
+    free(wav);
     if (rc == CASESCRIBE_OK && resp.status != 200)
         rc = cs_fail(CASESCRIBE_ENETWORK, "the speech service at %s answered HTTP %ld", cfg->endpoint, resp.status);
     json_error_t err;
