@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "transcribe/engine.h"
+#include "transcribe/transcript.h"
 
 #define LIBRIVOX "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-"
 
@@ -345,4 +347,49 @@ Test(transcribe, a_failed_job_gives_the_recording_back)
     casescribe_job_free(job);
     cr_expect_eq(access(mine, F_OK), 0, "the recording is back where it was");
     cr_expect_eq(spooled(NULL), 0);
+}
+
+/* ---- the watchdog, through the engine itself (a test-sized deadline) ------- */
+
+Test(transcribe, a_decoder_that_hangs_is_killed_and_the_job_fails_in_time)
+{
+    char wrapper[512];
+    snprintf(wrapper, sizeof(wrapper), "%s/tests/net/hanging-asr.sh", getenv("top_srcdir") ? getenv("top_srcdir") : ".");
+    setenv("HANGING_ASR_REAL", helper, 1);
+    cs_engine_config cfg = {wrapper, CS_POCKETSPHINX_MODEL, 1, 60, 600, NULL, 300};
+    casescribe_transcript *t = NULL;
+    /* Without the watchdog this call would never return (the suite's
+     * timeout would fail it): the decoders read and never answer. */
+    int32_t rc = cs_engine_transcribe(&t, &cfg, LIBRIVOX "0880.wav", NULL);
+    cr_expect_eq(rc, CASESCRIBE_EINTERNAL, "%s", casescribe_last_error());
+    cr_expect(strstr(casescribe_last_error(), "failed twice") != NULL, "%s", casescribe_last_error());
+    cr_expect_null(t);
+}
+
+Test(remote_key, an_api_key_from_the_environment_must_be_set)
+{
+    /* Checked before anything is sent: covered end to end in test_remote;
+     * here only that a named but unset variable is refused with EKEY. */
+    home_open(&home, 0);
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "cin-north", "transcription", "on"), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "cin-north", "external-ai", "on"), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "cin-north", "engine", "remote"), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "cin-north", "endpoints", "http://127.0.0.1:1/v1"),
+                 CASESCRIBE_OK);
+    form_parts parts = {.consents = consents_with("record-audio transcribe external-ai")};
+    char *form = form_make(&parts);
+    casescribe_transcribe_options o;
+    casescribe_transcribe_options_init(&o, sizeof(o));
+    o.form = (const uint8_t *)form;
+    o.form_len = strlen(form);
+    o.audio_path = LIBRIVOX "0880.wav";
+    o.api_key_env = "CASESCRIBE_TEST_UNSET_KEY";
+    unsetenv("CASESCRIBE_TEST_UNSET_KEY");
+    casescribe_job *job = NULL;
+    cr_assert_eq(casescribe_transcribe(&job, home.ctx, &o), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_job_wait(job, 30000), CASESCRIBE_OK);
+    cr_expect_eq(casescribe_job_status(job), CASESCRIBE_EKEY, "%s", casescribe_job_message(job));
+    casescribe_job_free(job);
+    free(form);
+    home_close(&home);
 }

@@ -95,7 +95,7 @@ void *cs_job_output(const casescribe_job *job, const char *kind)
 
 int cs_job_cancelled(const casescribe_job *job)
 {
-    return __atomic_load_n(&job->cancel, __ATOMIC_ACQUIRE) != 0;
+    return job != NULL && __atomic_load_n(&job->cancel, __ATOMIC_ACQUIRE) != 0;
 }
 
 /* ---- the workers ---------------------------------------------------------- */

@@ -50,7 +50,8 @@ void cs_job_set_output(casescribe_job *job, void *output, void (*free_output)(vo
 /* What a DONE job of `kind` made, or NULL. Borrowed from the job. */
 void *cs_job_output(const casescribe_job *job, const char *kind);
 
-/* 1 once the host or the context has asked the job to stop. Any thread. */
+/* 1 once the host or the context has asked the job to stop; 0 for NULL
+ * (work run outside a job). Any thread. */
 int cs_job_cancelled(const casescribe_job *job);
 
 #endif

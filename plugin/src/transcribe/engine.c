@@ -157,7 +157,9 @@ static int32_t send_chunk(struct decoder *d, struct work *w, long c)
     size_t n = ch->end - ch->start;
     cs_asr_request req = {CS_ASR_MAGIC, (uint32_t)c, (uint32_t)n};
     d->chunk = c;
-    d->deadline = cs_monotonic_ms() + CHUNK_BASE_MS + (int64_t)(n / 16) * CHUNK_FACTOR;
+    int64_t allowed = w->cfg->chunk_deadline_ms > 0 ? w->cfg->chunk_deadline_ms
+                                                    : CHUNK_BASE_MS + (int64_t)(n / 16) * CHUNK_FACTOR;
+    d->deadline = cs_monotonic_ms() + allowed;
     w->attempts[c]++;
     int32_t rc = cs_helper_send(&d->h, &req, sizeof(req), d->deadline, w->job);
     if (rc == CASESCRIBE_OK)

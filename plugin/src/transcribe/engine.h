@@ -31,6 +31,7 @@ typedef struct cs_engine_config {
     uint32_t max_seconds;    /* of audio */
     uint32_t unsure_permille;
     const cs_remote_config *remote; /* not NULL: the parts go to this service instead */
+    int32_t chunk_deadline_ms;      /* > 0: every chunk's deadline (tests); 0: 30 s plus ten times its length */
 } cs_engine_config;
 
 int32_t cs_engine_transcribe(casescribe_transcript **out, const cs_engine_config *cfg, const char *audio_path,
