@@ -121,6 +121,8 @@ struct outcome {
     casescribe_transcript *t;
 };
 
+static const char *key_env; /* when set, the key comes from this environment variable instead */
+
 static struct outcome transcribe(const char *scopes, const char *endpoint, const char *ca, const char *key)
 {
     const char *form = form_with(scopes);
@@ -131,7 +133,8 @@ static struct outcome transcribe(const char *scopes, const char *endpoint, const
     o.audio_path = RECORDING;
     o.helper_path = helper;
     o.remote_endpoint = endpoint;
-    o.api_key_file = key;
+    o.api_key_file = key_env == NULL ? key : NULL;
+    o.api_key_env = key_env;
     o.ca_file = ca;
     struct outcome out = {0, 0, "", NULL};
     casescribe_job *job = NULL;
@@ -295,4 +298,16 @@ Test(remote, https_is_verified)
     o = transcribe("record-audio transcribe external-ai", endpoint("https", "/v1"), rogue, key_file);
     cr_expect_eq(o.status, CASESCRIBE_ENETWORK, "%s", o.message);
     cr_expect(strstr(o.message, "certificate") != NULL, "%s", o.message);
+}
+
+Test(remote, the_api_key_may_come_from_the_environment)
+{
+    start_server(0);
+    allow_remote("http");
+    setenv("CASESCRIBE_TEST_ASR_KEY", API_KEY, 1);
+    key_env = "CASESCRIBE_TEST_ASR_KEY";
+    struct outcome o = transcribe("record-audio transcribe external-ai", endpoint("http", "/v1"), NULL, NULL);
+    cr_expect_eq(o.status, CASESCRIBE_OK, "%s", o.message);
+    cr_expect(strstr(slurp(log_file), "\"auth_ok\": true") != NULL);
+    casescribe_transcript_free(o.t);
 }
