@@ -526,6 +526,132 @@ CASESCRIBE_EXTERN void casescribe_transcript_free(casescribe_transcript *t);
  * host's maintenance task. Errors: EINVAL, EIO. Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_audio_sweep(casescribe_ctx *ctx, uint32_t *deleted_out);
 
+/* Reads a transcript back from its XML rendering (CASESCRIBE_TRANSCRIPT_XML,
+ * urn:casescribe:transcript:1), so that a host can keep a transcript and
+ * draft from it later. The XML is checked like any input: EPARSE, ESCHEMA
+ * (also for segments out of order or times that run backwards), ETOOBIG
+ * (over 32 MiB, 20000 segments or 500000 words), EINVAL, ENOMEM. Free the
+ * handle with casescribe_transcript_free(). Needs no context; any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_transcript_open(casescribe_transcript **transcript_out, const uint8_t *xml,
+                                                     size_t len);
+
+/* ------------------------------------------------------------------------
+ * Templates and drafting
+ *
+ * A template (urn:casescribe:template:1, see template-1.xsd) lists the
+ * sections of a form, with guidance and prompts for the worker, and says
+ * of each whether a computer may draft it: CASESCRIBE_AI_DRAFT, or
+ * CASESCRIBE_AI_NEVER for the sections that hold the worker's professional
+ * judgement (analysis, decisions, eligibility). The library never drafts a
+ * `never` section, whatever an engine returns, and casescribe_save()
+ * refuses AI text in one (EPOLICY), reviewed or not. Templates ship in
+ * $(datadir)/casescribe/templates; a council adds its own (or replaces one)
+ * in the home's templates/ folder, named <id>.xml.
+ *
+ * casescribe_fill() drafts a form's `draft` sections from a transcript, as
+ * a job. The embedded filler (the default: no network) uses only the
+ * transcript's own sentences, chosen for each section by relevance, tidied
+ * of "um"s and stutters, so it cannot invent a fact. A team whose policy
+ * chooses the remote engine (with external-ai on) asks an OpenAI-compatible
+ * /chat/completions service at an endpoint on the policy's allow-list,
+ * sending only pseudonymised text: names of the form's subjects, and NHS
+ * numbers, phone numbers, emails, postcodes, dates and addresses found in
+ * the transcript, become placeholders, restored on return. Every sentence
+ * of the model's answer must cite transcript segments holding the names,
+ * numbers and dates it states: one that does not is kept, marked
+ * unsupported; writes to `never` or unknown sections, sentences carrying
+ * instructions, and answers that are not the JSON asked for are dropped,
+ * with the reason in the job's result.
+ *
+ * The draft is a copy of the form with each drafted section as an ai-draft
+ * section (engine, model, version, settings) and a <cite> per sentence:
+ * where in the section's text the sentence is, which transcript segments
+ * it came from, the span of the recording, and whether it is supported. A
+ * section the worker has already written is never replaced. The host shows
+ * the draft for review and saves it as usual: the save's policy, consent
+ * and review gate apply to it like any AI text.
+ *
+ * Gates, at the request and again when the job starts: the form's team
+ * must have "ai-draft" on (and "external-ai" for the remote filler), and
+ * every subject on the form must have consent in force to "ai-draft" (and
+ * "external-ai"). Fail closed.
+ * ------------------------------------------------------------------------ */
+typedef struct casescribe_template casescribe_template;
+
+/* casescribe_template_section_ai() values. */
+#define CASESCRIBE_AI_NEVER 0 /* professional judgement: never drafted by AI */
+#define CASESCRIBE_AI_DRAFT 1 /* AI may propose a draft, which a person must review */
+
+/* Reads a template from memory (at most 256 KiB). EPARSE, ESCHEMA,
+ * ETOOBIG, EINVAL, ENOMEM. Needs no context; any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_template_open(casescribe_template **template_out, const uint8_t *xml,
+                                                   size_t len);
+/* The template `id`: from the home's templates/ folder, else the installed
+ * ones. ENOTFOUND, or the file's EPARSE/ESCHEMA/EIO. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_template_find(casescribe_template **template_out, casescribe_ctx *ctx,
+                                                   const char *id);
+/* The ids of the templates that can be found (the home's and the installed
+ * ones, each once), one per line; "" when none. Invalid files are left out.
+ * Free *ids_out with casescribe_free(). EINVAL, ENOMEM. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_template_list(char **ids_out, casescribe_ctx *ctx);
+/* Drops the handle. NULL does nothing. */
+CASESCRIBE_EXTERN void casescribe_template_free(casescribe_template *t);
+
+/* Reading a template. A template never changes; any thread. Strings are
+ * borrowed from the handle; out-of-range indexes give NULL or 0. */
+CASESCRIBE_EXTERN const char *casescribe_template_id(const casescribe_template *t);
+CASESCRIBE_EXTERN const char *casescribe_template_title(const casescribe_template *t);
+CASESCRIBE_EXTERN uint32_t casescribe_template_version(const casescribe_template *t);
+CASESCRIBE_EXTERN uint32_t casescribe_template_section_count(const casescribe_template *t);
+CASESCRIBE_EXTERN const char *casescribe_template_section_id(const casescribe_template *t, uint32_t section);
+CASESCRIBE_EXTERN const char *casescribe_template_section_title(const casescribe_template *t, uint32_t section);
+CASESCRIBE_EXTERN const char *casescribe_template_section_guidance(const casescribe_template *t,
+                                                                   uint32_t section);
+/* CASESCRIBE_AI_DRAFT or CASESCRIBE_AI_NEVER; EINVAL out of range. */
+CASESCRIBE_EXTERN int32_t casescribe_template_section_ai(const casescribe_template *t, uint32_t section);
+CASESCRIBE_EXTERN uint32_t casescribe_template_prompt_count(const casescribe_template *t, uint32_t section);
+CASESCRIBE_EXTERN const char *casescribe_template_prompt(const casescribe_template *t, uint32_t section,
+                                                         uint32_t prompt);
+
+/* What to draft. Initialise with casescribe_fill_options_init(&o, sizeof(o)),
+ * then set form, form_template and transcript. The form is copied; the
+ * template and transcript handles are kept by the job (the host may free
+ * its own at once). */
+typedef struct casescribe_fill_options {
+    uint32_t struct_size;
+    uint32_t max_sentences;                   /* per section; 0: 6, at most 64 */
+    const char *form_adapter;                 /* default "xml" */
+    const uint8_t *form;                      /* the form to draft: its template, team, subjects and consents */
+    size_t form_len;
+    const casescribe_template *form_template; /* must be the form's template */
+    const casescribe_transcript *transcript;
+    /* The remote filler, used only when the team's policy chooses it (engine
+     * "remote", external-ai on) and every subject consented to external-ai. */
+    const char *remote_endpoint; /* one of the policy's endpoints; NULL: the first it allows */
+    const char *remote_model;    /* the service's model name; default "gpt-4o-mini" */
+    const char *api_key_file;    /* a file holding the API key, mode 0600 (refused otherwise); or */
+    const char *api_key_env;     /* the name of an environment variable holding it; neither: no key */
+    const char *ca_file;         /* extra PEM CA certificates for the service; NULL: the system's */
+} casescribe_fill_options;
+
+CASESCRIBE_EXTERN int32_t casescribe_fill_options_init(casescribe_fill_options *opts, uint32_t struct_size);
+
+/* Starts a fill job. Fails at once with EINVAL (also for a form of another
+ * template), ENOMEM, the form's EPARSE/ESCHEMA, EPOLICY or ECONSENT. The
+ * job may fail with those (the gates run again), EKEY, ENETWORK (the remote
+ * service: connection, certificate, timeout, HTTP error, or an answer that
+ * is not the JSON asked for), ETOOBIG, ECANCELLED. Its result
+ * (casescribe_job_result) says, section by section, what was drafted and
+ * what was left out and why, without quoting any text. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_fill(casescribe_job **job_out, casescribe_ctx *ctx,
+                                          const casescribe_fill_options *opts);
+
+/* The draft form a DONE fill job made, encoded by the adapter the form came
+ * through. Free *form_out with casescribe_free(). EBUSY before the end, the
+ * job's error when it failed, EINVAL for another kind of job, ENOMEM. Any
+ * thread. */
+CASESCRIBE_EXTERN int32_t casescribe_job_draft(uint8_t **form_out, size_t *form_len_out, const casescribe_job *job);
+
 /* ------------------------------------------------------------------------
  * Team policy
  *

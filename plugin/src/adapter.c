@@ -5,6 +5,7 @@
 
 #include "internal.h"
 #include "record/form_xml.h"
+#include "record/record.h"
 
 static const cs_adapter builtin[] = {
     {"xml", cs_form_decode, cs_form_encode},
@@ -30,5 +31,10 @@ int32_t cs_adapter_decode(cs_record **out, const char *adapter, const uint8_t *p
     const cs_adapter *a = cs_adapter_find(adapter);
     if (a == NULL)
         return CASESCRIBE_ENOTFOUND;
-    return a->decode(out, payload, len);
+    int32_t rc = a->decode(out, payload, len);
+    if (rc == CASESCRIBE_OK && (rc = cs_record_check_cites(*out)) != CASESCRIBE_OK) {
+        cs_record_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }

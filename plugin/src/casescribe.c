@@ -67,6 +67,8 @@ static const struct {
     {"FETCH_OPTIONS_SIZE", (int64_t)sizeof(casescribe_fetch_options)},
     {"TRANSCRIBE_OPTIONS_SIZE", (int64_t)sizeof(casescribe_transcribe_options)},
     CONSTANT(TRANSCRIPT_TEXT), CONSTANT(TRANSCRIPT_XML), CONSTANT(TRANSCRIBE_TAKE_RECORDING),
+    CONSTANT(AI_NEVER), CONSTANT(AI_DRAFT),
+    {"FILL_OPTIONS_SIZE", (int64_t)sizeof(casescribe_fill_options)},
 };
 
 int32_t casescribe_constant(int64_t *value_out, const char *name)

@@ -1,6 +1,8 @@
 /* context.c - opening a home: keys, fingerprint secret, journal and index. */
 #include "context.h"
 
+#include "fill/template.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,11 +217,47 @@ void casescribe_ctx_close(casescribe_ctx *ctx)
     cs_index_free(ctx->index);
     cs_keyring_free(ctx->keys);
     cs_ctx_policies_free(ctx);
+    for (size_t i = 0; i < ctx->n_templates; i++)
+        cs_template_unref(ctx->templates[i]);
+    free(ctx->templates);
     pthread_mutex_destroy(&ctx->policy_lock);
     OPENSSL_cleanse(ctx->fp_secret, sizeof(ctx->fp_secret));
     free(ctx->journal_path);
     free(ctx->home);
     free(ctx);
+}
+
+int32_t cs_ctx_template(casescribe_ctx *ctx, const char *id, casescribe_template **out)
+{
+    *out = NULL;
+    if (pthread_mutex_lock(&ctx->policy_lock) != 0)
+        return cs_fail(CASESCRIBE_EINTERNAL, "cannot take the policy lock");
+    for (size_t i = 0; i < ctx->n_templates && *out == NULL; i++)
+        if (strcmp(ctx->templates[i]->id, id) == 0)
+            *out = cs_template_ref(ctx->templates[i]);
+    pthread_mutex_unlock(&ctx->policy_lock);
+    if (*out != NULL)
+        return CASESCRIBE_OK;
+    casescribe_template *found = NULL;
+    int32_t rc = cs_template_lookup(&found, ctx->home, id);
+    if (rc == CASESCRIBE_ENOTFOUND) {
+        cs_clear_error();
+        return CASESCRIBE_OK;
+    }
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    if (pthread_mutex_lock(&ctx->policy_lock) != 0) {
+        *out = found;
+        return CASESCRIBE_OK;
+    }
+    casescribe_template **grown = realloc(ctx->templates, (ctx->n_templates + 1) * sizeof(*grown));
+    if (grown != NULL) { /* without room in the cache, it is simply read again next time */
+        ctx->templates = grown;
+        ctx->templates[ctx->n_templates++] = cs_template_ref(found);
+    }
+    pthread_mutex_unlock(&ctx->policy_lock);
+    *out = found;
+    return CASESCRIBE_OK;
 }
 
 const char *casescribe_ctx_home(const casescribe_ctx *ctx)

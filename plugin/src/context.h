@@ -30,7 +30,17 @@ struct casescribe_ctx {
     struct cs_cached_policy *policies;
     size_t n_policies;
     cs_jobs jobs;               /* work off the save path: network, engines */
+    /* Form templates found so far (under policy_lock), for the save's
+     * `never` rule: read once, kept until the context closes. */
+    casescribe_template **templates;
+    size_t n_templates;
 };
+
+/* The template `id` (a reference: drop it with cs_template_unref), from the
+ * context's cache or the home's templates/ and the installed ones. *out is
+ * NULL, with OK, when there is no such template; an unreadable or invalid
+ * template file is an error (ESCHEMA, EPARSE, EIO). Thread-safe. */
+int32_t cs_ctx_template(casescribe_ctx *ctx, const char *id, casescribe_template **out);
 
 /* Under the policy lock file (see policy_api.c): makes `team`'s policy
  * match `target`'s features and settings, as one new signed version with

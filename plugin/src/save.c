@@ -24,6 +24,7 @@
 #include "consent/consent.h"
 #include "consent/evaluate.h"
 #include "context.h"
+#include "fill/template.h"
 #include "internal.h"
 #include "provenance/stamp.h"
 
@@ -155,10 +156,35 @@ static int32_t already_stamped(int *yes, struct save *s, size_t at)
     return CASESCRIBE_OK;
 }
 
+/* The template's `never` sections hold the worker's professional judgement
+ * (analysis, decisions, eligibility): AI text is refused there whatever
+ * its review, its engine or the policy. A form whose template the home does
+ * not know is not checked. */
+static int32_t never_rule(struct save *s)
+{
+    const cs_record *r = s->record;
+    casescribe_template *tpl = NULL;
+    int32_t rc = cs_ctx_template(s->ctx, r->template_id, &tpl);
+    for (size_t i = 0; rc == CASESCRIBE_OK && tpl != NULL && i < r->n_sections; i++) {
+        const cs_section *sec = &r->sections[i];
+        const cs_template_section *ts = cs_template_find_section(tpl, sec->id);
+        if (ts != NULL && ts->never && cs_origin_is_ai(sec->origin))
+            rc = cs_fail(CASESCRIBE_EPOLICY,
+                         "section '%s' of template %s is the worker's professional judgement (ai=\"never\"): text "
+                         "made by AI (%s) is never accepted there, reviewed or not; save it with the worker's own "
+                         "words",
+                         sec->id, tpl->id, sec->engine != NULL ? sec->engine : "no engine named");
+    }
+    cs_template_unref(tpl);
+    return rc;
+}
+
 static int32_t step_policy(struct save *s)
 {
     const cs_record *r = s->record;
-    int32_t rc = cs_ctx_policy(s->ctx, r->team, &s->policy);
+    int32_t rc = never_rule(s);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_ctx_policy(s->ctx, r->team, &s->policy);
     const cs_policy *pol = s->policy;
     for (size_t i = 0; rc == CASESCRIBE_OK && i < r->n_sections; i++) {
         const cs_section *sec = &r->sections[i];

@@ -11,6 +11,7 @@
  *                           disable TEAM FEATURE | set TEAM KEY VALUE [--actor ID]
  *   casescribe [--home DIR] policy trust ADMIN.pub | refresh URL | sign-bundle (policy.c)
  *   casescribe [--home DIR] transcribe FORM.xml RECORDING (transcribe.c)
+ *   casescribe [--home DIR] fill TEMPLATE TRANSCRIPT --subjects FORM.xml [-o DRAFT.xml] | templates (fill.c)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -42,6 +43,10 @@ static const char usage_text[] =
     "                                         transcribe a visit recording (team policy and consent on the form\n"
     "                                         permitting); --take: keep it only as the policy's retention says\n"
     "  audio sweep                            delete taken recordings whose retention has run out\n"
+    "  templates                              the form templates installed, and which sections AI never drafts\n"
+    "  fill TEMPLATE TRANSCRIPT.xml --subjects FORM.xml [-o DRAFT.xml] [--max-sentences N]\n"
+    "                                         draft the form's sections from a transcript, every sentence cited\n"
+    "                                         (team policy ai-draft and consent on the form permitting)\n"
     "  policy trust ADMIN.pub [--actor ID]    trust the council's policy admin key for bundles\n"
     "  policy refresh URL [--ca CA.pem] [--timeout-ms N]\n"
     "                                         fetch the council's signed policy bundle and apply it\n"
@@ -395,6 +400,10 @@ int main(int argc, char **argv)
         return casescribe_tool_audio(home, rest, args);
     if (strcmp(cmd, "transcribe") == 0)
         return casescribe_tool_transcribe(home, rest, args);
+    if (strcmp(cmd, "fill") == 0)
+        return casescribe_tool_fill(home, rest, args);
+    if (strcmp(cmd, "templates") == 0)
+        return casescribe_tool_templates(home, rest, args);
     if (strcmp(cmd, "policy") == 0)
         return casescribe_tool_policy(home, rest, args);
     if (strcmp(cmd, "demo") == 0)

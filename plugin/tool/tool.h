@@ -27,5 +27,7 @@ int casescribe_tool_demo(const char *home);                         /* demo.c */
 int casescribe_tool_policy(const char *home, int argc, char **argv); /* policy.c */
 int casescribe_tool_transcribe(const char *home, int argc, char **argv); /* transcribe.c */
 int casescribe_tool_audio(const char *home, int argc, char **argv);      /* transcribe.c */
+int casescribe_tool_fill(const char *home, int argc, char **argv);       /* fill.c */
+int casescribe_tool_templates(const char *home, int argc, char **argv);  /* fill.c */
 
 #endif

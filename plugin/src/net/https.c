@@ -159,11 +159,11 @@ static int32_t add_header(struct curl_slist **list, const char *name, const char
 }
 
 /* The request's ETag (If-None-Match) and bearer token (Authorization). */
-static int32_t make_headers(struct curl_slist **out, const cs_https_request *req)
+static int32_t make_headers(struct curl_slist **out, const cs_https_request *req, int json)
 {
     *out = NULL;
-    int32_t rc = CASESCRIBE_OK;
-    if (req->if_none_match != NULL && req->if_none_match[0] != '\0')
+    int32_t rc = json ? add_header(out, "Content-Type", "application/json") : CASESCRIBE_OK;
+    if (rc == CASESCRIBE_OK && req->if_none_match != NULL && req->if_none_match[0] != '\0')
         rc = strlen(req->if_none_match) > 250 ? cs_fail(CASESCRIBE_EINVAL, "a stored ETag is not usable")
                                                : add_header(out, "If-None-Match", req->if_none_match);
     if (rc == CASESCRIBE_OK && req->bearer != NULL) {
@@ -216,8 +216,15 @@ static curl_mime *make_form(CURL *curl, const cs_https_part *parts, size_t n)
     return form;
 }
 
-static int32_t perform(const cs_https_request *req, const cs_https_part *parts, size_t n_parts,
-                       cs_https_response *resp)
+/* What a request sends: nothing (GET), a multipart form, or JSON. */
+struct body {
+    const cs_https_part *parts;
+    size_t n_parts;
+    const char *json;
+    size_t json_len;
+};
+
+static int32_t perform(const cs_https_request *req, const struct body *body, cs_https_response *resp)
 {
     memset(resp, 0, sizeof(*resp));
     if (!cs_https_url_allowed(req->url, req->allow_loopback_http))
@@ -229,7 +236,7 @@ static int32_t perform(const cs_https_request *req, const cs_https_part *parts, 
     if (curl_init_result != CURLE_OK)
         return cs_fail(CASESCRIBE_ENETWORK, "libcurl could not start: %s", curl_easy_strerror(curl_init_result));
     struct curl_slist *headers = NULL;
-    int32_t rc = make_headers(&headers, req);
+    int32_t rc = make_headers(&headers, req, body->json != NULL);
     if (rc != CASESCRIBE_OK) {
         free_headers(headers);
         return rc;
@@ -240,8 +247,12 @@ static int32_t perform(const cs_https_request *req, const cs_https_part *parts, 
     curl_mime *form = NULL;
     if (curl == NULL || set_options(curl, &t, headers, errbuf) != 0)
         rc = cs_fail(CASESCRIBE_ENETWORK, "libcurl refused the safe settings this library needs");
-    else if (parts != NULL && ((form = make_form(curl, parts, n_parts)) == NULL ||
-                               curl_easy_setopt(curl, CURLOPT_MIMEPOST, form) != CURLE_OK))
+    else if (body->parts != NULL && ((form = make_form(curl, body->parts, body->n_parts)) == NULL ||
+                                     curl_easy_setopt(curl, CURLOPT_MIMEPOST, form) != CURLE_OK))
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory building a request");
+    else if (body->json != NULL && (curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                                                     (curl_off_t)body->json_len) != CURLE_OK ||
+                                    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->json) != CURLE_OK))
         rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory building a request");
     if (rc == CASESCRIBE_OK) {
         CURLcode code = curl_easy_perform(curl);
@@ -265,7 +276,16 @@ static int32_t perform(const cs_https_request *req, const cs_https_part *parts, 
 
 int32_t cs_https_get(const cs_https_request *req, cs_https_response *resp)
 {
-    return perform(req, NULL, 0, resp);
+    struct body none = {NULL, 0, NULL, 0};
+    return perform(req, &none, resp);
+}
+
+int32_t cs_https_post_json(const cs_https_request *req, const char *json, size_t len, cs_https_response *resp)
+{
+    if (json == NULL || len == 0)
+        return cs_fail(CASESCRIBE_EINVAL, "a JSON request needs a body");
+    struct body b = {NULL, 0, json, len};
+    return perform(req, &b, resp);
 }
 
 int32_t cs_https_post_form(const cs_https_request *req, const cs_https_part *parts, size_t n_parts,
@@ -273,7 +293,8 @@ int32_t cs_https_post_form(const cs_https_request *req, const cs_https_part *par
 {
     if (parts == NULL || n_parts == 0)
         return cs_fail(CASESCRIBE_EINVAL, "a form needs at least one field");
-    return perform(req, parts, n_parts, resp);
+    struct body b = {parts, n_parts, NULL, 0};
+    return perform(req, &b, resp);
 }
 
 void cs_https_response_free(cs_https_response *resp)

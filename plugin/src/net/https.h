@@ -51,6 +51,9 @@ int32_t cs_https_get(const cs_https_request *req, cs_https_response *resp);
 /* POSTs `parts` as multipart/form-data. The same limits and errors. */
 int32_t cs_https_post_form(const cs_https_request *req, const cs_https_part *parts, size_t n_parts,
                            cs_https_response *resp);
+/* POSTs `len` bytes of JSON (Content-Type: application/json). The same
+ * limits and errors; the message never holds the body. */
+int32_t cs_https_post_json(const cs_https_request *req, const char *json, size_t len, cs_https_response *resp);
 void cs_https_response_free(cs_https_response *resp);
 
 /* 1 when `url` is one the client accepts: https, or http to a loopback

@@ -110,6 +110,29 @@ static int decode_section(cs_section *s, xmlNodePtr n)
     return rc;
 }
 
+/* An xs:unsignedInt the schema has checked, or `absent`. */
+static int64_t read_number(xmlNodePtr node, const char *name, int64_t absent)
+{
+    xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
+    int64_t x = v != NULL ? strtoll((const char *)v, NULL, 10) : absent;
+    xmlFree(v);
+    return x;
+}
+
+static int decode_cite(cs_cite *c, xmlNodePtr n)
+{
+    char *support = NULL;
+    int rc = copy_attr(&c->section, n, "section") | copy_attr(&c->segments, n, "segments") |
+             copy_attr(&c->reason, n, "reason") | copy_attr(&support, n, "support");
+    c->unsupported = support != NULL && strcmp(support, "unsupported") == 0;
+    free(support);
+    c->offset = (uint32_t)read_number(n, "offset", 0);
+    c->length = (uint32_t)read_number(n, "length", 0);
+    c->start_ms = read_number(n, "start-ms", -1);
+    c->end_ms = read_number(n, "end-ms", -1);
+    return rc;
+}
+
 static int decode_section_stamp(cs_section_stamp *s, xmlNodePtr n)
 {
     char *origin = NULL;
@@ -213,10 +236,12 @@ static int decode_provenance(cs_provenance **out, xmlNodePtr node)
 
 static int decode_children(cs_record *r, xmlNodePtr root)
 {
-    size_t si = 0, ci = 0, xi = 0;
+    size_t si = 0, ci = 0, xi = 0, ti = 0;
     int rc = 0;
     for (xmlNodePtr c = root->children; c != NULL && rc == 0; c = c->next) {
-        if (is_element(c, "subject"))
+        if (is_element(c, "cite"))
+            rc = decode_cite(&r->cites[ti++], c);
+        else if (is_element(c, "subject"))
             rc = decode_subject(&r->subjects[si++], c);
         else if (is_element(c, "consent"))
             rc = decode_consent(&r->consents[ci++], c);
@@ -236,7 +261,8 @@ static int decode_record(cs_record *r, xmlNodePtr root)
     r->final = read_boolean(root, "final");
     if (alloc_for((void **)&r->subjects, root, "subject", sizeof(cs_subject), &r->n_subjects) != 0 ||
         alloc_for((void **)&r->consents, root, "consent", sizeof(cs_consent), &r->n_consents) != 0 ||
-        alloc_for((void **)&r->sections, root, "section", sizeof(cs_section), &r->n_sections) != 0)
+        alloc_for((void **)&r->sections, root, "section", sizeof(cs_section), &r->n_sections) != 0 ||
+        alloc_for((void **)&r->cites, root, "cite", sizeof(cs_cite), &r->n_cites) != 0)
         return -1;
     return decode_children(r, root);
 }
@@ -391,6 +417,24 @@ static void render_section(struct builder *b, xmlNodePtr parent, const cs_sectio
     add_attr(b, n, "review", s->review);
 }
 
+static void render_cite(struct builder *b, xmlNodePtr parent, const cs_cite *c)
+{
+    char num[4][24];
+    snprintf(num[0], sizeof(num[0]), "%u", (unsigned)c->offset);
+    snprintf(num[1], sizeof(num[1]), "%u", (unsigned)c->length);
+    snprintf(num[2], sizeof(num[2]), "%lld", (long long)c->start_ms);
+    snprintf(num[3], sizeof(num[3]), "%lld", (long long)c->end_ms);
+    xmlNodePtr n = add_element(b, parent, "cite", NULL);
+    add_attr(b, n, "section", c->section);
+    add_attr(b, n, "offset", num[0]);
+    add_attr(b, n, "length", num[1]);
+    add_attr(b, n, "segments", c->segments != NULL ? c->segments : "");
+    add_attr(b, n, "start-ms", c->start_ms >= 0 ? num[2] : NULL);
+    add_attr(b, n, "end-ms", c->end_ms >= 0 ? num[3] : NULL);
+    add_attr(b, n, "support", c->unsupported ? "unsupported" : "supported");
+    add_attr(b, n, "reason", c->reason);
+}
+
 static void render_form_attrs(struct builder *b, xmlNodePtr root, const cs_record *r)
 {
     add_attr(b, root, "id", r->id);
@@ -482,6 +526,9 @@ static xmlDocPtr render_record(const cs_record *r, int part, int with_provenance
     if (part == CS_CANON_FORM)
         for (size_t i = 0; i < r->n_sections; i++)
             render_section(&b, root, &r->sections[i]);
+    if (part == CS_CANON_FORM)
+        for (size_t i = 0; i < r->n_cites; i++)
+            render_cite(&b, root, &r->cites[i]);
     if (with_provenance && r->provenance != NULL)
         render_provenance_body(&b, add_element(&b, root, "provenance", NULL), r->provenance, 1);
     if (b.failed) {

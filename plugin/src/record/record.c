@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
+
 static void free_section_stamp(cs_section_stamp *s)
 {
     free(s->id);
@@ -57,6 +59,14 @@ void cs_provenance_free(cs_provenance *p)
     free(p);
 }
 
+void cs_cite_clear(cs_cite *c)
+{
+    free(c->section);
+    free(c->segments);
+    free(c->reason);
+    memset(c, 0, sizeof(*c));
+}
+
 void cs_record_free(cs_record *r)
 {
     if (r == NULL)
@@ -88,9 +98,12 @@ void cs_record_free(cs_record *r)
         free(s->review);
         free(s->text);
     }
+    for (size_t i = 0; i < r->n_cites; i++)
+        cs_cite_clear(&r->cites[i]);
     free(r->subjects);
     free(r->consents);
     free(r->sections);
+    free(r->cites);
     free(r->id);
     free(r->template_id);
     free(r->team);
@@ -123,4 +136,30 @@ const cs_section *cs_record_find_section(const cs_record *r, const char *id)
         if (strcmp(r->sections[i].id, id) == 0)
             return &r->sections[i];
     return NULL;
+}
+
+/* Citations belong to AI text: each names an AI section of the form, and
+ * within a draft nobody has touched yet it must point inside the text (a
+ * reviewed section may have been edited since: its citations are then
+ * where the draft's sentences came from). */
+int32_t cs_record_check_cites(const cs_record *r)
+{
+    if (r->n_cites > CS_MAX_CITES)
+        return cs_fail(CASESCRIBE_ETOOBIG, "a form may hold at most %d citations", CS_MAX_CITES);
+    for (size_t i = 0; i < r->n_cites; i++) {
+        const cs_cite *c = &r->cites[i];
+        const cs_section *s = cs_record_find_section(r, c->section);
+        if (s == NULL)
+            return cs_fail(CASESCRIBE_ESCHEMA, "a citation names section '%s', which the form does not have",
+                           c->section);
+        if (!cs_origin_is_ai(s->origin))
+            return cs_fail(CASESCRIBE_ESCHEMA, "a citation names section '%s', which is marked as the worker's own "
+                                               "text: citations belong to AI text",
+                           c->section);
+        if (s->origin == CS_ORIGIN_AI_DRAFT && (uint64_t)c->offset + c->length > s->text_len)
+            return cs_fail(CASESCRIBE_ESCHEMA, "a citation points past the end of section '%s'", c->section);
+        if (c->start_ms >= 0 && c->end_ms >= 0 && c->end_ms < c->start_ms)
+            return cs_fail(CASESCRIBE_ESCHEMA, "a citation in section '%s' ends before it starts", c->section);
+    }
+    return CASESCRIBE_OK;
 }

@@ -25,6 +25,20 @@ typedef struct cs_section {
     size_t text_len;
 } cs_section;
 
+/* Where a sentence of an AI draft came from (<cite>): bytes
+ * [offset, offset+length) of the section's text, the transcript segments
+ * (numbers from 1, space-separated) and the span of the recording. */
+typedef struct cs_cite {
+    char *section;
+    uint32_t offset, length;
+    char *segments;
+    int64_t start_ms, end_ms; /* -1 when absent */
+    int unsupported;
+    char *reason; /* may be NULL */
+} cs_cite;
+
+#define CS_MAX_CITES 4096
+
 /* What the library wrote into <provenance>, as read back. */
 typedef struct cs_section_stamp {
     char *id;
@@ -75,11 +89,15 @@ typedef struct cs_record {
     size_t n_consents;
     cs_section *sections;
     size_t n_sections;
+    cs_cite *cites;
+    size_t n_cites;
     cs_provenance *provenance; /* NULL when the payload carried none */
 } cs_record;
 
 void cs_record_free(cs_record *r);
 void cs_provenance_free(cs_provenance *p);
+/* Frees what a citation holds and zeroes it. */
+void cs_cite_clear(cs_cite *c);
 
 const char *cs_origin_name(cs_origin o);
 int cs_origin_parse(cs_origin *out, const char *text);
@@ -89,5 +107,10 @@ static inline int cs_origin_is_ai(cs_origin o)
 }
 
 const cs_section *cs_record_find_section(const cs_record *r, const char *id);
+
+/* The rules for citations an XSD cannot say (every adapter's decode runs
+ * it): each names an AI section of the form, an untouched draft's point
+ * inside its text, at most CS_MAX_CITES. OK, ESCHEMA, ETOOBIG. */
+int32_t cs_record_check_cites(const cs_record *r);
 
 #endif

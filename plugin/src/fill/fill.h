@@ -1,0 +1,49 @@
+/* fill.h - the two fillers. Each reads a template and a transcript and
+ * makes a cs_draft; neither touches the form, the policy or consent (the
+ * fill job in fill_api.c does, before and after). */
+#ifndef CS_FILL_FILL_H
+#define CS_FILL_FILL_H
+
+#include <stdint.h>
+
+#include "casescribe.h"
+#include "fill/draft.h"
+#include "fill/template.h"
+#include "record/record.h"
+#include "transcribe/transcript.h"
+
+#define CS_EXTRACTIVE_ENGINE "embedded:extractive"
+#define CS_REMOTE_FILL_ENGINE "remote:chat-completions" /* not a local engine: consent needs external-ai */
+#define CS_DEFAULT_MAX_SENTENCES 6
+
+/* Embedded, no network: picks the transcript's own sentences for each
+ * `draft` section by BM25 against the section's title, guidance, prompts
+ * and cues, tidies them (fillers and stutters out) and cites each one. A
+ * sentence that matches a `never` section best is used nowhere. */
+int32_t cs_fill_extractive(cs_draft *d, const casescribe_template *tpl, const casescribe_transcript *t,
+                           uint32_t max_sentences, const casescribe_job *job);
+
+typedef struct cs_remote_fill_config {
+    const char *endpoint; /* base URL from the policy's allow-list: {endpoint}/chat/completions */
+    const char *model;
+    const char *api_key; /* NULL: none */
+    const char *ca_file;
+    int32_t timeout_ms;
+    size_t max_answer_bytes;
+    uint32_t max_sentences;
+} cs_remote_fill_config;
+
+/* An OpenAI-compatible chat model, asked for JSON that follows a schema.
+ * Only pseudonymised text leaves the machine (names from `form`, and
+ * identifiers found by pattern, become placeholders restored on return).
+ * Every sentence of the answer is checked against the segments it cites:
+ * one that cites none, or states a name, number or date those segments do
+ * not hold, is kept but marked unsupported; output for a `never` or an
+ * unknown section, a sentence that carries instructions, or an answer that
+ * is not the JSON asked for, is dropped with a reason in the report.
+ * ENETWORK for a call or answer that cannot be used at all, ETOOBIG,
+ * ECANCELLED, ENOMEM. */
+int32_t cs_fill_remote(cs_draft *d, const casescribe_template *tpl, const casescribe_transcript *t,
+                       const cs_record *form, const cs_remote_fill_config *cfg, const casescribe_job *job);
+
+#endif

@@ -1,0 +1,434 @@
+/* fill_api.c - drafting a form from a transcript, as a job; and templates.
+ *
+ * The same two gates as transcription, at the request and again when the
+ * job starts: the form's team must have "ai-draft" on (and "external-ai"
+ * for the remote filler), and every subject on the form must have consent
+ * in force that covers "ai-draft" (and "external-ai"). Then a filler makes
+ * a draft, which goes into a copy of the form as ai-draft sections with
+ * citations: the save hook's policy, consent and review gate apply to it
+ * like any other AI text when the host saves it. */
+#include <dirent.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "adapter.h"
+#include "consent/consent.h"
+#include "consent/evaluate.h"
+#include "context.h"
+#include "fill/fill.h"
+#include "internal.h"
+
+struct filling {
+    casescribe_ctx *ctx;
+    char *adapter;
+    cs_record *form;
+    casescribe_template *tpl;
+    casescribe_transcript *transcript;
+    uint32_t max_sentences;
+    char *endpoint_asked, *remote_model, *key_file, *key_env, *ca_file;
+};
+
+/* What a fill job made: the draft form, encoded by the adapter it came
+ * through. */
+struct draft_output {
+    uint8_t *form;
+    size_t len;
+};
+
+static void filling_free(void *arg)
+{
+    struct filling *f = arg;
+    if (f == NULL)
+        return;
+    cs_record_free(f->form);
+    cs_template_unref(f->tpl);
+    cs_transcript_unref(f->transcript);
+    free(f->adapter);
+    free(f->endpoint_asked);
+    free(f->remote_model);
+    free(f->key_file);
+    free(f->key_env);
+    free(f->ca_file);
+    free(f);
+}
+
+static void draft_output_free(void *arg)
+{
+    struct draft_output *o = arg;
+    if (o != NULL)
+        free(o->form);
+    free(o);
+}
+
+/* ---- the gates ---------------------------------------------------------------- */
+
+struct route {
+    int remote;
+    char endpoint[600];
+};
+
+static int32_t policy_gate(struct route *route, casescribe_ctx *ctx, const cs_record *form, const char *asked)
+{
+    cs_policy *p = NULL;
+    int32_t rc = cs_ctx_policy(ctx, form->team, &p);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    memset(route, 0, sizeof(*route));
+    route->remote = p->remote_engine;
+    if (!(p->features & CS_FEATURE_AI_DRAFT))
+        rc = cs_fail(CASESCRIBE_EPOLICY, "team %s has ai-draft switched off in its policy: no draft was made%s",
+                     p->team,
+                     p->state == CS_POLICY_REFUSED ? " (its policy file is not valid, so every feature is off)" : "");
+    else if (p->remote_engine && !(p->features & CS_FEATURE_EXTERNAL_AI))
+        rc = cs_fail(CASESCRIBE_EPOLICY, "team %s's policy chooses the remote engine but has external-ai switched "
+                                         "off: nothing was sent",
+                     p->team);
+    for (size_t i = 0; rc == CASESCRIBE_OK && p->remote_engine && i < p->n_endpoints && !route->endpoint[0]; i++)
+        if (asked == NULL || strcmp(asked, p->endpoints[i]) == 0)
+            snprintf(route->endpoint, sizeof(route->endpoint), "%s", p->endpoints[i]);
+    if (rc == CASESCRIBE_OK && p->remote_engine && !route->endpoint[0])
+        rc = cs_fail(CASESCRIBE_EPOLICY, "team %s's policy does not allow %s%.512s: nothing was sent", p->team,
+                     asked != NULL ? "the endpoint " : "any endpoint", asked != NULL ? asked : "");
+    cs_policy_free(p);
+    return rc;
+}
+
+static int32_t consent_gate(const cs_record *form, int remote)
+{
+    int refusing = -1, reason = -1;
+    uint32_t needed = CS_SCOPE_AI_DRAFT | (remote ? CS_SCOPE_EXTERNAL_AI : 0);
+    int32_t rc = cs_consent_check_use(&refusing, &reason, form, needed, cs_now());
+    if (rc != CASESCRIBE_OK || refusing < 0)
+        return rc;
+    return cs_fail(CASESCRIBE_ECONSENT, "no draft was made: the consent of subject '%s' does not cover drafting by "
+                                        "AI%s (%s)",
+                   form->subjects[refusing].id, remote ? " with a service outside this machine" : "",
+                   reason < 0 ? "no consent has been recorded" : cs_consent_reason((cs_consent_result)reason));
+}
+
+/* The form must be one of this template's: a draft for the wrong form, or
+ * the wrong case, is the mistake copy and paste makes. */
+static int32_t template_gate(const cs_record *form, const casescribe_template *tpl)
+{
+    if (strcmp(form->template_id, tpl->id) == 0)
+        return CASESCRIBE_OK;
+    return cs_fail(CASESCRIBE_EINVAL, "form %s is a '%s' form, not '%s': no draft was made", form->id,
+                   form->template_id, tpl->id);
+}
+
+/* ---- the job ------------------------------------------------------------------ */
+
+static int32_t api_key(char **key, const struct filling *f)
+{
+    *key = NULL;
+    size_t len = 0;
+    if (f->key_file != NULL)
+        return cs_read_secret_file(key, &len, f->key_file);
+    const char *env = f->key_env != NULL ? getenv(f->key_env) : NULL;
+    if (f->key_env != NULL && (env == NULL || env[0] == '\0'))
+        return cs_fail(CASESCRIBE_EKEY, "the environment variable %s holding the API key is not set", f->key_env);
+    if (env != NULL && (*key = cs_strdup(env)) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    return CASESCRIBE_OK;
+}
+
+static int32_t run_filler(cs_draft *d, struct filling *f, const struct route *route, casescribe_job *job)
+{
+    if (!route->remote)
+        return cs_fill_extractive(d, f->tpl, f->transcript, f->max_sentences, job);
+    char *key = NULL;
+    int32_t rc = api_key(&key, f);
+    cs_remote_fill_config cfg = {route->endpoint, f->remote_model, key, f->ca_file, 180000, 1u << 20,
+                                 f->max_sentences};
+    if (rc == CASESCRIBE_OK)
+        rc = cs_fill_remote(d, f->tpl, f->transcript, f->form, &cfg, job);
+    if (key != NULL)
+        OPENSSL_cleanse(key, strlen(key));
+    free(key);
+    return rc;
+}
+
+static int32_t encode_draft(casescribe_job *job, const struct filling *f)
+{
+    const cs_adapter *a = cs_adapter_find(f->adapter);
+    struct draft_output *o = a != NULL ? calloc(1, sizeof(*o)) : NULL;
+    if (a == NULL)
+        return CASESCRIBE_ENOTFOUND;
+    if (o == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    int32_t rc = a->encode(&o->form, &o->len, f->form);
+    if (rc != CASESCRIBE_OK) {
+        draft_output_free(o);
+        return rc;
+    }
+    cs_job_set_output(job, o, draft_output_free);
+    return CASESCRIBE_OK;
+}
+
+static int32_t run_fill(casescribe_job *job, void *arg, char **result)
+{
+    struct filling *f = arg;
+    struct route route;
+    int32_t rc = policy_gate(&route, f->ctx, f->form, f->endpoint_asked);
+    if (rc == CASESCRIBE_OK)
+        rc = consent_gate(f->form, route.remote);
+    cs_draft d;
+    memset(&d, 0, sizeof(d));
+    cs_buf_printf(&d.report, "%s", "");
+    if (rc == CASESCRIBE_OK)
+        rc = run_filler(&d, f, &route, job);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_draft_apply(f->form, &d, f->tpl);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_record_check_cites(f->form);
+    if (rc == CASESCRIBE_OK)
+        rc = encode_draft(job, f);
+    if (rc == CASESCRIBE_OK) {
+        size_t sentences = 0, unsupported = 0;
+        for (size_t i = 0; i < f->form->n_cites; i++) {
+            sentences++;
+            unsupported += f->form->cites[i].unsupported;
+        }
+        cs_buf_printf(&d.report, "drafted by %s: %zu sentences, %zu unsupported\n", d.engine, sentences,
+                      unsupported);
+        if ((*result = cs_buf_take(&d.report)) == NULL)
+            rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    }
+    cs_draft_free(&d);
+    return rc;
+}
+
+/* ---- the public interface ----------------------------------------------------- */
+
+int32_t casescribe_fill_options_init(casescribe_fill_options *opts, uint32_t struct_size)
+{
+    if (opts == NULL || struct_size != sizeof(*opts))
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_fill_options_init: pass sizeof(casescribe_fill_options)");
+    memset(opts, 0, sizeof(*opts));
+    opts->struct_size = (uint32_t)sizeof(*opts);
+    opts->form_adapter = "xml";
+    opts->remote_model = "gpt-4o-mini";
+    return CASESCRIBE_OK;
+}
+
+static int32_t check_options(const casescribe_fill_options *o)
+{
+    if (o->struct_size != sizeof(*o))
+        return cs_fail(CASESCRIBE_EINVAL, "fill options not initialised: call casescribe_fill_options_init");
+    if (o->form == NULL || o->form_len == 0)
+        return cs_fail(CASESCRIBE_EINVAL, "the form to draft is required: its team's policy and its subjects' "
+                                          "consent decide whether AI may draft it");
+    if (o->form_template == NULL || o->transcript == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "form_template and transcript are required");
+    if (o->max_sentences > 64)
+        return cs_fail(CASESCRIBE_EINVAL, "max_sentences is 0 (the default, %d) to 64", CS_DEFAULT_MAX_SENTENCES);
+    if (o->remote_model != NULL && !cs_valid_label(o->remote_model, 128))
+        return cs_fail(CASESCRIBE_EINVAL, "remote_model must be 1-128 printable characters");
+    return CASESCRIBE_OK;
+}
+
+static int32_t copy_options(struct filling *f, const casescribe_fill_options *o)
+{
+    f->tpl = cs_template_ref((casescribe_template *)o->form_template);
+    f->transcript = cs_transcript_ref((casescribe_transcript *)o->transcript);
+    f->max_sentences = o->max_sentences ? o->max_sentences : CS_DEFAULT_MAX_SENTENCES;
+    f->adapter = cs_strdup(o->form_adapter != NULL ? o->form_adapter : "xml");
+    f->remote_model = cs_strdup(o->remote_model != NULL ? o->remote_model : "gpt-4o-mini");
+    if (f->adapter == NULL || f->remote_model == NULL ||
+        (o->remote_endpoint != NULL && (f->endpoint_asked = cs_strdup(o->remote_endpoint)) == NULL) ||
+        (o->api_key_file != NULL && (f->key_file = cs_strdup(o->api_key_file)) == NULL) ||
+        (o->api_key_env != NULL && (f->key_env = cs_strdup(o->api_key_env)) == NULL) ||
+        (o->ca_file != NULL && (f->ca_file = cs_strdup(o->ca_file)) == NULL))
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    return CASESCRIBE_OK;
+}
+
+int32_t casescribe_fill(casescribe_job **job_out, casescribe_ctx *ctx, const casescribe_fill_options *opts)
+{
+    if (job_out != NULL)
+        *job_out = NULL;
+    if (job_out == NULL || ctx == NULL || opts == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_fill: job_out, ctx and opts are required");
+    if (ctx->pid != getpid())
+        return cs_fail(CASESCRIBE_EINVAL, "this context was opened by another process (before a fork)");
+    int32_t rc = check_options(opts);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    cs_clear_error();
+    struct filling *f = calloc(1, sizeof(*f));
+    if (f == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    f->ctx = ctx;
+    struct route route;
+    rc = copy_options(f, opts);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_adapter_decode(&f->form, f->adapter, opts->form, opts->form_len);
+    if (rc == CASESCRIBE_OK)
+        rc = template_gate(f->form, f->tpl);
+    if (rc == CASESCRIBE_OK)
+        rc = policy_gate(&route, ctx, f->form, opts->remote_endpoint);
+    if (rc == CASESCRIBE_OK)
+        rc = consent_gate(f->form, route.remote);
+    if (rc != CASESCRIBE_OK) {
+        filling_free(f);
+        return rc;
+    }
+    return cs_jobs_submit(&ctx->jobs, "fill", run_fill, f, filling_free, job_out);
+}
+
+int32_t casescribe_job_draft(uint8_t **form_out, size_t *form_len_out, const casescribe_job *job)
+{
+    if (form_out != NULL)
+        *form_out = NULL;
+    if (form_len_out != NULL)
+        *form_len_out = 0;
+    if (form_out == NULL || form_len_out == NULL || job == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_job_draft: form_out, form_len_out and job are required");
+    int32_t status = casescribe_job_status(job);
+    if (status != CASESCRIBE_OK)
+        return cs_fail(status, "%s", status == CASESCRIBE_EBUSY ? "the job has not ended yet"
+                                                                  : "the job did not succeed: it has no draft");
+    const struct draft_output *o = cs_job_output(job, "fill");
+    if (o == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "this job is a %s, not a fill", casescribe_job_kind(job));
+    if ((*form_out = malloc(o->len + 1)) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    memcpy(*form_out, o->form, o->len);
+    (*form_out)[o->len] = '\0';
+    *form_len_out = o->len;
+    return CASESCRIBE_OK;
+}
+
+/* ---- templates ---------------------------------------------------------------- */
+
+int32_t casescribe_template_find(casescribe_template **template_out, casescribe_ctx *ctx, const char *id)
+{
+    if (template_out != NULL)
+        *template_out = NULL;
+    if (template_out == NULL || ctx == NULL || id == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_template_find: template_out, ctx and id are required");
+    cs_clear_error();
+    int32_t rc = cs_ctx_template(ctx, id, template_out);
+    if (rc == CASESCRIBE_OK && *template_out == NULL)
+        rc = cs_fail(CASESCRIBE_ENOTFOUND, "no template '%.64s' in the home's templates/ or in %s", id,
+                     CS_TEMPLATEDIR);
+    return rc;
+}
+
+static int listed(const cs_buf *b, const char *id)
+{
+    size_t n = strlen(id);
+    for (const char *p = b->data; p != NULL && (p = strstr(p, id)) != NULL; p += n)
+        if ((p == b->data || p[-1] == '\n') && p[n] == '\n')
+            return 1;
+    return 0;
+}
+
+/* Adds the ids of the valid templates in `dir` that are not listed yet. */
+static void list_folder(cs_buf *b, const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || n > 68 || strcmp(e->d_name + n - 4, ".xml") != 0 || e->d_name[0] == '.')
+            continue;
+        char path[4400];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        casescribe_template *t = NULL;
+        if (cs_template_read_file(&t, path) == CASESCRIBE_OK && strlen(t->id) == n - 4 &&
+            strncmp(t->id, e->d_name, n - 4) == 0 && !listed(b, t->id))
+            cs_buf_printf(b, "%s\n", t->id);
+        cs_template_unref(t);
+    }
+    if (d != NULL)
+        closedir(d);
+    cs_clear_error();
+}
+
+int32_t casescribe_template_list(char **ids_out, casescribe_ctx *ctx)
+{
+    if (ids_out != NULL)
+        *ids_out = NULL;
+    if (ids_out == NULL || ctx == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_template_list: ids_out and ctx are required");
+    cs_buf b = {0};
+    cs_buf_printf(&b, "%s", "");
+    char home_dir[4200];
+    snprintf(home_dir, sizeof(home_dir), "%s/templates", ctx->home);
+    list_folder(&b, home_dir);
+    list_folder(&b, CS_TEMPLATEDIR);
+    *ids_out = cs_buf_take(&b);
+    cs_buf_free(&b);
+    return *ids_out != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+}
+
+void casescribe_template_free(casescribe_template *t)
+{
+    cs_template_unref(t);
+}
+
+static const cs_template_section *section_at(const casescribe_template *t, uint32_t i)
+{
+    return t != NULL && i < t->n_sections ? &t->sections[i] : NULL;
+}
+
+const char *casescribe_template_id(const casescribe_template *t)
+{
+    return t != NULL ? t->id : NULL;
+}
+
+const char *casescribe_template_title(const casescribe_template *t)
+{
+    return t != NULL ? t->title : NULL;
+}
+
+uint32_t casescribe_template_version(const casescribe_template *t)
+{
+    return t != NULL ? t->version : 0;
+}
+
+uint32_t casescribe_template_section_count(const casescribe_template *t)
+{
+    return t != NULL ? (uint32_t)t->n_sections : 0;
+}
+
+const char *casescribe_template_section_id(const casescribe_template *t, uint32_t i)
+{
+    const cs_template_section *s = section_at(t, i);
+    return s != NULL ? s->id : NULL;
+}
+
+const char *casescribe_template_section_title(const casescribe_template *t, uint32_t i)
+{
+    const cs_template_section *s = section_at(t, i);
+    return s != NULL ? s->title : NULL;
+}
+
+const char *casescribe_template_section_guidance(const casescribe_template *t, uint32_t i)
+{
+    const cs_template_section *s = section_at(t, i);
+    return s != NULL ? s->guidance : NULL;
+}
+
+int32_t casescribe_template_section_ai(const casescribe_template *t, uint32_t i)
+{
+    const cs_template_section *s = section_at(t, i);
+    if (s == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "no section %u", (unsigned)i);
+    return s->never ? CASESCRIBE_AI_NEVER : CASESCRIBE_AI_DRAFT;
+}
+
+uint32_t casescribe_template_prompt_count(const casescribe_template *t, uint32_t i)
+{
+    const cs_template_section *s = section_at(t, i);
+    return s != NULL ? (uint32_t)s->n_prompts : 0;
+}
+
+const char *casescribe_template_prompt(const casescribe_template *t, uint32_t i, uint32_t prompt)
+{
+    const cs_template_section *s = section_at(t, i);
+    return s != NULL && prompt < s->n_prompts ? s->prompts[prompt] : NULL;
+}
