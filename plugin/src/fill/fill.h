@@ -46,4 +46,9 @@ typedef struct cs_remote_fill_config {
 int32_t cs_fill_remote(cs_draft *d, const casescribe_template *tpl, const casescribe_transcript *t,
                        const cs_record *form, const cs_remote_fill_config *cfg, const casescribe_job *job);
 
+/* The answer half of cs_fill_remote, on a chat completion's bytes: for the
+ * fuzz harness, which has no network. */
+int32_t cs_fill_remote_answer(cs_draft *d, const casescribe_template *tpl, const casescribe_transcript *t,
+                              const cs_record *form, const uint8_t *body, size_t len, uint32_t max_sentences);
+
 #endif

@@ -346,6 +346,42 @@ static int32_t describe(cs_draft *d, const casescribe_template *tpl, const cases
                                                               : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
 }
 
+/* Reads the service's answer (the chat completion's bytes) into the draft:
+ * the envelope, the JSON asked for, then every sentence checked. */
+static int32_t take_answer(cs_draft *d, const casescribe_template *tpl, const casescribe_transcript *t,
+                           const struct job_text *jt, const uint8_t *body, size_t len, uint32_t max_sentences,
+                           char *served, size_t served_cap)
+{
+    cs_https_response resp = {200, (uint8_t *)body, len, ""};
+    json_t *answer = answer_of(&resp, served, served_cap);
+    if (answer == NULL)
+        return cs_fail(CASESCRIBE_ENETWORK, "the model service's answer is not the JSON asked for: it was refused "
+                                            "and no draft was made");
+    struct answer_ctx a = {d, tpl, t, jt, max_sentences};
+    size_t i;
+    json_t *item;
+    int32_t rc = CASESCRIBE_OK;
+    json_array_foreach(json_object_get(answer, "sections"), i, item) {
+        if ((rc = take_section(&a, item, i)) != CASESCRIBE_OK)
+            break;
+    }
+    json_decref(answer);
+    return rc;
+}
+
+int32_t cs_fill_remote_answer(cs_draft *d, const casescribe_template *tpl, const casescribe_transcript *t,
+                              const cs_record *form, const uint8_t *body, size_t len, uint32_t max_sentences)
+{
+    struct job_text jt;
+    memset(&jt, 0, sizeof(jt));
+    char served[160];
+    int32_t rc = pseudonymise_transcript(&jt, t, form);
+    if (rc == CASESCRIBE_OK)
+        rc = take_answer(d, tpl, t, &jt, body, len, max_sentences, served, sizeof(served));
+    job_text_free(&jt);
+    return rc;
+}
+
 int32_t cs_fill_remote(cs_draft *d, const casescribe_template *tpl, const casescribe_transcript *t,
                        const cs_record *form, const cs_remote_fill_config *cfg, const casescribe_job *job)
 {
@@ -359,23 +395,13 @@ int32_t cs_fill_remote(cs_draft *d, const casescribe_template *tpl, const casesc
     if (rc == CASESCRIBE_OK)
         rc = call(&resp, body, cfg, job);
     free(body);
+    /* Where the answer claims to come from is known only once it is read;
+     * the draft's engine fields are filled in after. */
     char served[160] = "unknown";
-    json_t *answer = rc == CASESCRIBE_OK ? answer_of(&resp, served, sizeof(served)) : NULL;
-    if (rc == CASESCRIBE_OK && answer == NULL)
-        rc = cs_fail(CASESCRIBE_ENETWORK, "the model service's answer is not the JSON asked for: it was refused "
-                                          "and no draft was made");
+    if (rc == CASESCRIBE_OK)
+        rc = take_answer(d, tpl, t, &jt, resp.body, resp.len, cfg->max_sentences, served, sizeof(served));
     if (rc == CASESCRIBE_OK)
         rc = describe(d, tpl, t, cfg, served, jt.names.n);
-    struct answer_ctx a = {d, tpl, t, &jt, cfg->max_sentences};
-    size_t i;
-    json_t *item;
-    if (rc == CASESCRIBE_OK) {
-        json_array_foreach(json_object_get(answer, "sections"), i, item) {
-            if ((rc = take_section(&a, item, i)) != CASESCRIBE_OK)
-                break;
-        }
-    }
-    json_decref(answer);
     cs_https_response_free(&resp);
     job_text_free(&jt);
     return rc;
