@@ -13,7 +13,7 @@
  *
  *   bench_fill SRCDIR   (make bench)
  */
-#define _GNU_SOURCE
+
 #include <jansson.h>
 #include <libxml/tree.h>
 #include <signal.h>

@@ -143,6 +143,33 @@ grep -q 'transcription switched off' "$work/err" || fail "the refusal does not s
 grep -q '^Machine transcript' "$work/out" || fail "the transcript does not say a machine made it"
 grep -q 'young' "$work/out" || fail "the transcript lacks words of the recording: $(cat "$work/out")"
 
+# templates and drafting: the installed templates, a draft with every
+# sentence cited, the worker's analysis left alone, and the save refusing
+# AI text in a `never` section of an installed template
+"$cs" --home "$home2" templates > "$work/templates" || fail "templates"
+for t in statutory-home-visit child-family-assessment care-act-needs-assessment carers-assessment strategy-discussion; do
+    grep -q "^$t " "$work/templates" || fail "template $t is not installed: $(cat "$work/templates")"
+done
+grep -q 'never drafted by AI' "$work/templates" || fail "templates does not say which sections AI never drafts"
+transcript="$data/statutory-visit-transcript.xml"
+"$cs" --home "$home2" team enable cin-north ai-draft > /dev/null || fail "enable ai-draft"
+if "$cs" --home "$home2" fill statutory-home-visit "$transcript" 2> "$work/err"; then fail "fill without the form"; fi
+grep -q 'no consent, no AI' "$work/err" || fail "fill without the form does not say why: $(cat "$work/err")"
+"$cs" --home "$home2" fill statutory-home-visit "$transcript" --subjects "$data/statutory-visit.xml" \
+    -o "$work/draft.xml" 2> "$work/report" || fail "fill: $(cat "$work/report")"
+grep -q 'drafted by embedded:extractive' "$work/report" || fail "fill report: $(cat "$work/report")"
+grep -q 'origin="ai-draft" engine="embedded:extractive"' "$work/draft.xml" || fail "no drafted section"
+grep -q '<cite section=' "$work/draft.xml" || fail "the draft cites nothing"
+grep -q '<section id="analysis" origin="human"></section>' "$work/draft.xml" || fail "the analysis was touched"
+"$cs" --home "$home2" save "$work/draft.xml" -o "$work/draft-saved.xml" --actor sw-017 > /dev/null ||
+    fail "the draft does not save"
+sed 's|<section id="analysis" origin="human"></section>|<section id="analysis" origin="ai-draft" engine="embedded:extractive">Low risk.</section>|' \
+    "$work/draft.xml" > "$work/never.xml"
+if "$cs" --home "$home2" save "$work/never.xml" -o "$work/never-saved.xml" --actor sw-017 2> "$work/err"; then
+    fail "AI text saved in the analysis"
+fi
+grep -q "professional judgement" "$work/err" || fail "the never refusal does not say why: $(cat "$work/err")"
+
 # usage errors exit 2
 set +e
 "$cs" frobnicate 2> /dev/null
@@ -150,4 +177,4 @@ set +e
 "$cs" --home "$home2" policy refresh "http://127.0.0.1/b.xml" 2> /dev/null
 [ $? -eq 2 ] || fail "a plain http bundle address should be a usage error"
 set -e
-echo "cli: keygen, team policy, policy bundle, transcription, save, verify, pubkey, tamper, review gate, XXE, journal, demo"
+echo "cli: keygen, team policy, policy bundle, transcription, templates, fill, save, verify, pubkey, tamper, review gate, XXE, journal, demo"

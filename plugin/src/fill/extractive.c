@@ -16,7 +16,7 @@
 
 #define K1 1.2
 #define B 0.75
-#define MIN_SCORE 2.5     /* about one distinctive word, or two common ones */
+#define MIN_SCORE 1.5     /* tuned on the labelled corpus (make bench): 2.5 gave 30.6% recall, 3.5 21.6% */
 #define MIN_CONTENT_TERMS 2 /* "Yeah, fine." says nothing a section needs */
 #define TERM_MAX 48
 
