@@ -545,8 +545,9 @@ CASESCRIBE_EXTERN int32_t casescribe_transcript_open(casescribe_transcript **tra
  * judgement (analysis, decisions, eligibility). The library never drafts a
  * `never` section, whatever an engine returns, and casescribe_save()
  * refuses AI text in one (EPOLICY), reviewed or not. Templates ship in
- * $(datadir)/casescribe/templates; a council adds its own (or replaces one)
- * in the home's templates/ folder, named <id>.xml.
+ * $(datadir)/casescribe/templates ($CASESCRIBE_TEMPLATE_DIR, when set, names
+ * another folder: an installation moved elsewhere); a council adds its own
+ * (or replaces one) in the home's templates/ folder, named <id>.xml.
  *
  * casescribe_fill() drafts a form's `draft` sections from a transcript, as
  * a job. The embedded filler (the default: no network) uses only the

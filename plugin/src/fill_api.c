@@ -313,7 +313,7 @@ int32_t casescribe_template_find(casescribe_template **template_out, casescribe_
     int32_t rc = cs_ctx_template(ctx, id, template_out);
     if (rc == CASESCRIBE_OK && *template_out == NULL)
         rc = cs_fail(CASESCRIBE_ENOTFOUND, "no template '%.64s' in the home's templates/ or in %s", id,
-                     CS_TEMPLATEDIR);
+                     cs_templates_dir());
     return rc;
 }
 
@@ -359,7 +359,7 @@ int32_t casescribe_template_list(char **ids_out, casescribe_ctx *ctx)
     char home_dir[4200];
     snprintf(home_dir, sizeof(home_dir), "%s/templates", ctx->home);
     list_folder(&b, home_dir);
-    list_folder(&b, CS_TEMPLATEDIR);
+    list_folder(&b, cs_templates_dir());
     *ids_out = cs_buf_take(&b);
     cs_buf_free(&b);
     return *ids_out != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");

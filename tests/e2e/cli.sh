@@ -146,6 +146,8 @@ grep -q 'young' "$work/out" || fail "the transcript lacks words of the recording
 # templates and drafting: the installed templates, a draft with every
 # sentence cited, the worker's analysis left alone, and the save refusing
 # AI text in a `never` section of an installed template
+# (installed under DESTDIR, so the library is told where they went)
+export CASESCRIBE_TEMPLATE_DIR="$PREFIX/share/casescribe/templates"
 "$cs" --home "$home2" templates > "$work/templates" || fail "templates"
 for t in statutory-home-visit child-family-assessment care-act-needs-assessment carers-assessment strategy-discussion; do
     grep -q "^$t " "$work/templates" || fail "template $t is not installed: $(cat "$work/templates")"

@@ -206,6 +206,12 @@ static int valid_template_id(const char *id)
     return 1;
 }
 
+const char *cs_templates_dir(void)
+{
+    const char *dir = getenv("CASESCRIBE_TEMPLATE_DIR");
+    return dir != NULL && dir[0] != '\0' ? dir : CS_TEMPLATEDIR;
+}
+
 int32_t cs_template_lookup(casescribe_template **out, const char *home, const char *id)
 {
     *out = NULL;
@@ -213,7 +219,7 @@ int32_t cs_template_lookup(casescribe_template **out, const char *home, const ch
         return cs_fail(CASESCRIBE_ENOTFOUND, "no template '%.64s': template ids are lowercase letters, digits and "
                                              "hyphens",
                        id != NULL ? id : "(null)");
-    const char *dirs[2] = {home, CS_TEMPLATEDIR};
+    const char *dirs[2] = {home, cs_templates_dir()};
     for (int i = 0; i < 2; i++) {
         if (dirs[i] == NULL)
             continue;
@@ -228,5 +234,6 @@ int32_t cs_template_lookup(casescribe_template **out, const char *home, const ch
         if (rc != CASESCRIBE_ENOTFOUND)
             return rc;
     }
-    return cs_fail(CASESCRIBE_ENOTFOUND, "no template '%s' in the home's templates/ or in %s", id, CS_TEMPLATEDIR);
+    return cs_fail(CASESCRIBE_ENOTFOUND, "no template '%s' in the home's templates/ or in %s", id,
+                   cs_templates_dir());
 }

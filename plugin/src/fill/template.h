@@ -35,6 +35,10 @@ const cs_template_section *cs_template_find_section(const casescribe_template *t
  * ENOTFOUND (no message) when it is missing. */
 int32_t cs_template_read_file(casescribe_template **out, const char *path);
 
+/* Where the installed templates are: $CASESCRIBE_TEMPLATE_DIR when set (an
+ * installation moved elsewhere), else the folder configured at build time. */
+const char *cs_templates_dir(void);
+
 /* The folders searched for a template id, in order: the home's templates/
  * (a council's own), then the installed ones. */
 int32_t cs_template_lookup(casescribe_template **out, const char *home, const char *id);
