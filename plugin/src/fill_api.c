@@ -19,6 +19,7 @@
 #include "context.h"
 #include "fill/fill.h"
 #include "internal.h"
+#include "provenance/keys.h"
 
 struct filling {
     casescribe_ctx *ctx;
@@ -120,26 +121,12 @@ static int32_t template_gate(const cs_record *form, const casescribe_template *t
 
 /* ---- the job ------------------------------------------------------------------ */
 
-static int32_t api_key(char **key, const struct filling *f)
-{
-    *key = NULL;
-    size_t len = 0;
-    if (f->key_file != NULL)
-        return cs_read_secret_file(key, &len, f->key_file);
-    const char *env = f->key_env != NULL ? getenv(f->key_env) : NULL;
-    if (f->key_env != NULL && (env == NULL || env[0] == '\0'))
-        return cs_fail(CASESCRIBE_EKEY, "the environment variable %s holding the API key is not set", f->key_env);
-    if (env != NULL && (*key = cs_strdup(env)) == NULL)
-        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    return CASESCRIBE_OK;
-}
-
 static int32_t run_filler(cs_draft *d, struct filling *f, const struct route *route, casescribe_job *job)
 {
     if (!route->remote)
         return cs_fill_extractive(d, f->tpl, f->transcript, f->max_sentences, job);
     char *key = NULL;
-    int32_t rc = api_key(&key, f);
+    int32_t rc = cs_api_key(&key, f->key_file, f->key_env);
     cs_remote_fill_config cfg = {route->endpoint, f->remote_model, key, f->ca_file, 180000, 1u << 20,
                                  f->max_sentences};
     if (rc == CASESCRIBE_OK)

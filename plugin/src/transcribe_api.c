@@ -14,6 +14,7 @@
 #include "consent/evaluate.h"
 #include "context.h"
 #include "internal.h"
+#include "provenance/keys.h"
 #include "transcribe/engine.h"
 #include "transcribe/retention.h"
 #include "transcribe/transcript.h"
@@ -113,20 +114,6 @@ static int32_t consent_gate(const cs_record *form, int remote)
 /* The remote service's API key: from a file only its owner may read, or
  * from an environment variable; NULL when neither is set (a local server
  * may need none). The caller wipes and frees it. */
-static int32_t api_key(char **key, const struct transcription *t)
-{
-    *key = NULL;
-    size_t len = 0;
-    if (t->key_file != NULL)
-        return cs_read_secret_file(key, &len, t->key_file);
-    const char *env = t->key_env != NULL ? getenv(t->key_env) : NULL;
-    if (t->key_env != NULL && (env == NULL || env[0] == '\0'))
-        return cs_fail(CASESCRIBE_EKEY, "the environment variable %s holding the API key is not set", t->key_env);
-    if (env != NULL && (*key = cs_strdup(env)) == NULL)
-        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    return CASESCRIBE_OK;
-}
-
 static void wipe(char *secret)
 {
     if (secret != NULL)
@@ -142,7 +129,7 @@ static int32_t transcribe_routed(casescribe_transcript **out, struct transcripti
         return cs_engine_transcribe(out, &t->cfg, t->audio_path, job);
     }
     char *key = NULL;
-    int32_t rc = api_key(&key, t);
+    int32_t rc = cs_api_key(&key, t->key_file, t->key_env);
     cs_remote_config remote = {route->endpoint, t->remote_model, key, t->ca_file, 120000};
     t->cfg.remote = &remote;
     if (rc == CASESCRIBE_OK)

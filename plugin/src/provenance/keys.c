@@ -574,3 +574,17 @@ int32_t cs_fingerprint_secret(uint8_t out[32], const char *home, int create)
     free(data);
     return rc;
 }
+
+int32_t cs_api_key(char **key, const char *file, const char *env_name)
+{
+    *key = NULL;
+    size_t len = 0;
+    if (file != NULL)
+        return cs_read_secret_file(key, &len, file);
+    const char *env = env_name != NULL ? getenv(env_name) : NULL;
+    if (env_name != NULL && (env == NULL || env[0] == '\0'))
+        return cs_fail(CASESCRIBE_EKEY, "the environment variable %s holding the API key is not set", env_name);
+    if (env != NULL && (*key = cs_strdup(env)) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    return CASESCRIBE_OK;
+}

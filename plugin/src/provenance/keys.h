@@ -44,6 +44,12 @@ int32_t cs_keyring_current_pem(cs_keyring *k, char **pem);
  * wipes and frees it. */
 int32_t cs_read_secret_file(char **out, size_t *len, const char *path);
 
+/* An API key for a remote service: from `file` (only its owner may read
+ * it), else from the environment variable `env`; *key is NULL when neither
+ * is given (a local server may need none). EKEY for an unset variable or an
+ * unsafe file. The caller wipes (OPENSSL_cleanse) and frees it. */
+int32_t cs_api_key(char **key, const char *file, const char *env);
+
 /* An Ed25519 private key from a PEM file outside the home (a policy
  * admin's key), refused when group or others may read it; and its id. */
 int32_t cs_key_file_private(EVP_PKEY **out, char key_id[CS_KEY_ID_MAX], const char *path);
