@@ -588,7 +588,9 @@ typedef struct casescribe_template casescribe_template;
 CASESCRIBE_EXTERN int32_t casescribe_template_open(casescribe_template **template_out, const uint8_t *xml,
                                                    size_t len);
 /* The template `id`: from the home's templates/ folder, else the installed
- * ones. ENOTFOUND, or the file's EPARSE/ESCHEMA/EIO. Any thread. */
+ * ones. A context reads each template once, and remembers an id it found
+ * no template for: a template added later applies to contexts opened after
+ * it. ENOTFOUND, or the file's EPARSE/ESCHEMA/EIO. Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_template_find(casescribe_template **template_out, casescribe_ctx *ctx,
                                                    const char *id);
 /* The ids of the templates that can be found (the home's and the installed

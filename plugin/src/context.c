@@ -219,7 +219,10 @@ void casescribe_ctx_close(casescribe_ctx *ctx)
     cs_ctx_policies_free(ctx);
     for (size_t i = 0; i < ctx->n_templates; i++)
         cs_template_unref(ctx->templates[i]);
+    for (size_t i = 0; i < ctx->n_template_misses; i++)
+        free(ctx->template_misses[i]);
     free(ctx->templates);
+    free(ctx->template_misses);
     pthread_mutex_destroy(&ctx->policy_lock);
     OPENSSL_cleanse(ctx->fp_secret, sizeof(ctx->fp_secret));
     free(ctx->journal_path);
@@ -227,21 +230,44 @@ void casescribe_ctx_close(casescribe_ctx *ctx)
     free(ctx);
 }
 
+/* Remembers that `id` has no template (without memory, it is simply
+ * looked for again next time). */
+static void remember_miss(casescribe_ctx *ctx, const char *id)
+{
+    char *copy = cs_strdup(id);
+    if (copy == NULL || pthread_mutex_lock(&ctx->policy_lock) != 0) {
+        free(copy);
+        return;
+    }
+    char **grown = realloc(ctx->template_misses, (ctx->n_template_misses + 1) * sizeof(*grown));
+    if (grown != NULL) {
+        ctx->template_misses = grown;
+        ctx->template_misses[ctx->n_template_misses++] = copy;
+    } else {
+        free(copy);
+    }
+    pthread_mutex_unlock(&ctx->policy_lock);
+}
+
 int32_t cs_ctx_template(casescribe_ctx *ctx, const char *id, casescribe_template **out)
 {
     *out = NULL;
     if (pthread_mutex_lock(&ctx->policy_lock) != 0)
         return cs_fail(CASESCRIBE_EINTERNAL, "cannot take the policy lock");
+    int missed = 0;
     for (size_t i = 0; i < ctx->n_templates && *out == NULL; i++)
         if (strcmp(ctx->templates[i]->id, id) == 0)
             *out = cs_template_ref(ctx->templates[i]);
+    for (size_t i = 0; i < ctx->n_template_misses && !missed; i++)
+        missed = strcmp(ctx->template_misses[i], id) == 0;
     pthread_mutex_unlock(&ctx->policy_lock);
-    if (*out != NULL)
+    if (*out != NULL || missed)
         return CASESCRIBE_OK;
     casescribe_template *found = NULL;
     int32_t rc = cs_template_lookup(&found, ctx->home, id);
     if (rc == CASESCRIBE_ENOTFOUND) {
         cs_clear_error();
+        remember_miss(ctx, id);
         return CASESCRIBE_OK;
     }
     if (rc != CASESCRIBE_OK)

@@ -30,10 +30,15 @@ struct casescribe_ctx {
     struct cs_cached_policy *policies;
     size_t n_policies;
     cs_jobs jobs;               /* work off the save path: network, engines */
-    /* Form templates found so far (under policy_lock), for the save's
-     * `never` rule: read once, kept until the context closes. */
+    /* Form templates looked up so far (under policy_lock), for the save's
+     * `never` rule: each read once, kept until the context closes, and each
+     * id found to have no template remembered too, so that a save touches
+     * no file for it. A template added while a context is open applies to
+     * contexts opened after. */
     casescribe_template **templates;
     size_t n_templates;
+    char **template_misses;
+    size_t n_template_misses;
 };
 
 /* The template `id` (a reference: drop it with cs_template_unref), from the

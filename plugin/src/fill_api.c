@@ -86,12 +86,8 @@ static int32_t policy_gate(struct route *route, casescribe_ctx *ctx, const cs_re
         rc = cs_fail(CASESCRIBE_EPOLICY, "team %s's policy chooses the remote engine but has external-ai switched "
                                          "off: nothing was sent",
                      p->team);
-    for (size_t i = 0; rc == CASESCRIBE_OK && p->remote_engine && i < p->n_endpoints && !route->endpoint[0]; i++)
-        if (asked == NULL || strcmp(asked, p->endpoints[i]) == 0)
-            snprintf(route->endpoint, sizeof(route->endpoint), "%s", p->endpoints[i]);
-    if (rc == CASESCRIBE_OK && p->remote_engine && !route->endpoint[0])
-        rc = cs_fail(CASESCRIBE_EPOLICY, "team %s's policy does not allow %s%.512s: nothing was sent", p->team,
-                     asked != NULL ? "the endpoint " : "any endpoint", asked != NULL ? asked : "");
+    else if (p->remote_engine)
+        rc = cs_policy_pick_endpoint(route->endpoint, sizeof(route->endpoint), p, asked);
     cs_policy_free(p);
     return rc;
 }

@@ -53,24 +53,6 @@ static void transcription_free(void *arg)
     free(t);
 }
 
-/* The endpoint the job may use: the one asked for when the policy allows
- * it, else the first the policy allows. */
-static int32_t pick_endpoint(struct route *route, const cs_policy *p, const char *asked)
-{
-    for (size_t i = 0; i < p->n_endpoints; i++) {
-        if (asked == NULL || strcmp(asked, p->endpoints[i]) == 0) {
-            snprintf(route->endpoint, sizeof(route->endpoint), "%s", p->endpoints[i]);
-            return CASESCRIBE_OK;
-        }
-    }
-    if (asked != NULL)
-        return cs_fail(CASESCRIBE_EPOLICY, "team %s's policy does not allow the endpoint %.512s: nothing was sent",
-                       p->team, asked);
-    return cs_fail(CASESCRIBE_EPOLICY, "team %s's policy chooses the remote engine but allows no endpoint: nothing "
-                                       "was sent",
-                   p->team);
-}
-
 /* The team's policy must have transcription on; a remote engine also needs
  * external-ai on and an endpoint on the policy's allow-list. */
 static int32_t policy_gate(struct route *route, casescribe_ctx *ctx, const cs_record *form, const char *asked)
@@ -90,7 +72,7 @@ static int32_t policy_gate(struct route *route, casescribe_ctx *ctx, const cs_re
                                          "off: nothing was sent",
                      p->team);
     else if (p->remote_engine)
-        rc = pick_endpoint(route, p, asked);
+        rc = cs_policy_pick_endpoint(route->endpoint, sizeof(route->endpoint), p, asked);
     cs_policy_free(p);
     return rc;
 }

@@ -60,16 +60,11 @@ const cs_template_section *cs_template_find_section(const casescribe_template *t
 
 /* ---- decoding --------------------------------------------------------------- */
 
-static int is_element(xmlNodePtr n, const char *name)
-{
-    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
 static size_t count(xmlNodePtr parent, const char *name)
 {
     size_t n = 0;
     for (xmlNodePtr c = parent->children; c != NULL; c = c->next)
-        n += is_element(c, name);
+        n += cs_xml_is_element(c, name);
     return n;
 }
 
@@ -116,13 +111,13 @@ static int decode_section(cs_template_section *s, xmlNodePtr n)
     if (np > 0 && (s->prompts = calloc(np, sizeof(*s->prompts))) == NULL)
         return -1;
     for (xmlNodePtr c = n->children; c != NULL; c = c->next) {
-        if (is_element(c, "title"))
+        if (cs_xml_is_element(c, "title"))
             s->title = folded_text(c);
-        else if (is_element(c, "guidance"))
+        else if (cs_xml_is_element(c, "guidance"))
             s->guidance = folded_text(c);
-        else if (is_element(c, "cues"))
+        else if (cs_xml_is_element(c, "cues"))
             s->cues = folded_text(c);
-        else if (is_element(c, "prompt") && (s->prompts[s->n_prompts++] = folded_text(c)) == NULL)
+        else if (cs_xml_is_element(c, "prompt") && (s->prompts[s->n_prompts++] = folded_text(c)) == NULL)
             return -1;
     }
     if (s->cues == NULL)
@@ -142,11 +137,11 @@ static int decode_template(casescribe_template *t, xmlNodePtr root)
     if ((t->sections = calloc(ns ? ns : 1, sizeof(*t->sections))) == NULL)
         return -1;
     for (xmlNodePtr c = root->children; c != NULL; c = c->next) {
-        if (is_element(c, "title") && (t->title = folded_text(c)) == NULL)
+        if (cs_xml_is_element(c, "title") && (t->title = folded_text(c)) == NULL)
             return -1;
-        if (is_element(c, "description") && (t->description = folded_text(c)) == NULL)
+        if (cs_xml_is_element(c, "description") && (t->description = folded_text(c)) == NULL)
             return -1;
-        if (is_element(c, "section") && decode_section(&t->sections[t->n_sections++], c) != 0)
+        if (cs_xml_is_element(c, "section") && decode_section(&t->sections[t->n_sections++], c) != 0)
             return -1;
     }
     if (t->description == NULL && (t->description = cs_strdup("")) == NULL)

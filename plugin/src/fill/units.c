@@ -94,7 +94,7 @@ static void strip_suffix(char *w)
     if (n > 5 && strcmp(w + n - 3, "ing") == 0)
         w[n - 3] = '\0';
     else if (n > 4 && strcmp(w + n - 3, "ies") == 0)
-        strcpy(w + n - 3, "y");
+        w[n - 3] = 'y', w[n - 2] = '\0';
     else if (n > 4 && strcmp(w + n - 2, "ed") == 0)
         w[n - 2] = '\0';
     else if (n > 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != 'u' && w[n - 2] != 'i')

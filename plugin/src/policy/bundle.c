@@ -21,11 +21,6 @@ void cs_bundle_free(cs_bundle *b)
     free(b);
 }
 
-static int is_element(xmlNodePtr n, const char *name)
-{
-    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
 /* The serial: a positive integer (the schema says so) that fits 63 bits. */
 static int32_t read_serial(cs_bundle *b, xmlNodePtr root)
 {
@@ -68,11 +63,11 @@ static int32_t read_model(cs_bundle *b, xmlNodePtr root)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     size_t n = 0;
     for (xmlNodePtr c = root->children; c != NULL; c = c->next)
-        n += is_element(c, "team");
+        n += cs_xml_is_element(c, "team");
     if (n > 0 && (b->teams = calloc(n, sizeof(*b->teams))) == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     for (xmlNodePtr c = root->children; rc == CASESCRIBE_OK && c != NULL; c = c->next)
-        if (is_element(c, "team"))
+        if (cs_xml_is_element(c, "team"))
             rc = read_team(b, c);
     return rc;
 }
@@ -115,7 +110,7 @@ int32_t cs_bundle_sign(uint8_t **out, size_t *out_len, const uint8_t *in, size_t
     if (rc == CASESCRIBE_OK) {
         for (xmlNodePtr c = root->children, next; c != NULL; c = next) {
             next = c->next;
-            if (is_element(c, "signature")) {
+            if (cs_xml_is_element(c, "signature")) {
                 xmlUnlinkNode(c);
                 xmlFreeNode(c);
             }

@@ -573,3 +573,19 @@ int32_t cs_policy_sign(uint8_t **out, size_t *out_len, cs_policy *p, EVP_PKEY *k
     p->state = CS_POLICY_SIGNED;
     return CASESCRIBE_OK;
 }
+
+int32_t cs_policy_pick_endpoint(char *out, size_t cap, const cs_policy *p, const char *asked)
+{
+    for (size_t i = 0; i < p->n_endpoints; i++) {
+        if (asked == NULL || strcmp(asked, p->endpoints[i]) == 0) {
+            snprintf(out, cap, "%s", p->endpoints[i]);
+            return CASESCRIBE_OK;
+        }
+    }
+    if (asked != NULL)
+        return cs_fail(CASESCRIBE_EPOLICY, "team %s's policy does not allow the endpoint %.512s: nothing was sent",
+                       p->team, asked);
+    return cs_fail(CASESCRIBE_EPOLICY, "team %s's policy chooses the remote engine but allows no endpoint: nothing "
+                                       "was sent",
+                   p->team);
+}

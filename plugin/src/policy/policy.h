@@ -124,4 +124,10 @@ int32_t cs_policy_xml_check_signature(xmlDocPtr doc, cs_keyring *keys, const cha
 int32_t cs_policy_xml_sign(uint8_t **out, size_t *out_len, char digest[CS_DIGEST_LEN], xmlDocPtr doc, EVP_PKEY *key,
                            const char *key_id);
 
+/* For a job on the remote engine: the endpoint it may use, copied into
+ * `out` (cap bytes): `asked` when the policy's allow-list has it, else
+ * (asked NULL) the first the policy allows. EPOLICY, naming the team, when
+ * there is none: nothing may be sent. */
+int32_t cs_policy_pick_endpoint(char *out, size_t cap, const cs_policy *p, const char *asked);
+
 #endif

@@ -34,16 +34,11 @@ static int copy_attr(char **dst, xmlNodePtr node, const char *name)
     return *dst == NULL ? -1 : 0;
 }
 
-static int is_element(xmlNodePtr n, const char *name)
-{
-    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
 static size_t count_children(xmlNodePtr parent, const char *name)
 {
     size_t n = 0;
     for (xmlNodePtr c = parent->children; c != NULL; c = c->next)
-        n += is_element(c, name);
+        n += cs_xml_is_element(c, name);
     return n;
 }
 
@@ -190,22 +185,22 @@ static int decode_provenance_children(cs_provenance *p, xmlNodePtr node)
     size_t si = 0, ci = 0;
     int rc = 0;
     for (xmlNodePtr c = node->children; c != NULL && rc == 0; c = c->next) {
-        if (is_element(c, "actor"))
+        if (cs_xml_is_element(c, "actor"))
             rc = copy_attr(&p->actor_id, c, "id") | copy_attr(&p->actor_team, c, "team") |
                  copy_attr(&p->actor_role, c, "role");
-        else if (is_element(c, "policy"))
+        else if (cs_xml_is_element(c, "policy"))
             rc = decode_policy_stamp(p, c);
-        else if (is_element(c, "form-digest"))
+        else if (cs_xml_is_element(c, "form-digest"))
             rc = copy_content(&p->form_digest, c);
-        else if (is_element(c, "subjects-digest"))
+        else if (cs_xml_is_element(c, "subjects-digest"))
             rc = copy_content(&p->subjects_digest, c);
-        else if (is_element(c, "consents-digest"))
+        else if (cs_xml_is_element(c, "consents-digest"))
             rc = copy_content(&p->consents_digest, c);
-        else if (is_element(c, "section-stamp"))
+        else if (cs_xml_is_element(c, "section-stamp"))
             rc = decode_section_stamp(&p->sections[si++], c);
-        else if (is_element(c, "consent-stamp"))
+        else if (cs_xml_is_element(c, "consent-stamp"))
             rc = decode_consent_stamp(&p->consents[ci++], c);
-        else if (is_element(c, "signature"))
+        else if (cs_xml_is_element(c, "signature"))
             rc = copy_content(&p->signature, c);
     }
     return rc;
@@ -239,15 +234,15 @@ static int decode_children(cs_record *r, xmlNodePtr root)
     size_t si = 0, ci = 0, xi = 0, ti = 0;
     int rc = 0;
     for (xmlNodePtr c = root->children; c != NULL && rc == 0; c = c->next) {
-        if (is_element(c, "cite"))
+        if (cs_xml_is_element(c, "cite"))
             rc = decode_cite(&r->cites[ti++], c);
-        else if (is_element(c, "subject"))
+        else if (cs_xml_is_element(c, "subject"))
             rc = decode_subject(&r->subjects[si++], c);
-        else if (is_element(c, "consent"))
+        else if (cs_xml_is_element(c, "consent"))
             rc = decode_consent(&r->consents[ci++], c);
-        else if (is_element(c, "section"))
+        else if (cs_xml_is_element(c, "section"))
             rc = decode_section(&r->sections[xi++], c);
-        else if (is_element(c, "provenance"))
+        else if (cs_xml_is_element(c, "provenance"))
             rc = decode_provenance(&r->provenance, c);
     }
     return rc;
@@ -300,7 +295,7 @@ int32_t cs_form_decode(cs_record **out, const uint8_t *buf, size_t len)
     xmlNodePtr root = xmlDocGetRootElement(doc);
     /* The schema already allows only <form> as a root; checked again here
      * because everything after this assumes a record id. */
-    if (rc == CASESCRIBE_OK && (root == NULL || root->ns == NULL || !is_element(root, "form") ||
+    if (rc == CASESCRIBE_OK && (root == NULL || root->ns == NULL || !cs_xml_is_element(root, "form") ||
                                 strcmp((const char *)root->ns->href, CS_FORM_NS) != 0))
         rc = cs_fail(CASESCRIBE_ESCHEMA, "not a urn:casescribe:form:1 form: the root element must be <form>");
     if (rc != CASESCRIBE_OK) {

@@ -21,11 +21,6 @@ static cs_xml_schema transcript_schema =
 #define MAX_SEGMENTS 20000u
 #define MAX_WORDS 500000u
 
-static int is_element(xmlNodePtr n, const char *name)
-{
-    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
 /* A schema-checked attribute: a copy, or NULL for one that is absent. */
 static char *attr(xmlNodePtr n, const char *name)
 {
@@ -53,7 +48,7 @@ static int32_t read_segment(casescribe_transcript *t, xmlNodePtr seg, size_t *to
         return cs_fail(CASESCRIBE_ESCHEMA, "transcript segment %zu ends before it starts", t->n_segments + 1);
     size_t n = 0;
     for (xmlNodePtr w = seg->children; w != NULL; w = w->next)
-        n += is_element(w, "w");
+        n += cs_xml_is_element(w, "w");
     if ((*total_words += n) > MAX_WORDS)
         return cs_fail(CASESCRIBE_ETOOBIG, "a transcript may hold at most %u words", MAX_WORDS);
     cs_word *words = calloc(n ? n : 1, sizeof(*words));
@@ -61,7 +56,7 @@ static int32_t read_segment(casescribe_transcript *t, xmlNodePtr seg, size_t *to
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory reading a transcript");
     size_t i = 0;
     for (xmlNodePtr w = seg->children; w != NULL; w = w->next) {
-        if (!is_element(w, "w"))
+        if (!cs_xml_is_element(w, "w"))
             continue;
         xmlChar *text = xmlNodeGetContent(w);
         words[i].text = text != NULL ? cs_strdup((const char *)text) : NULL;
@@ -95,7 +90,7 @@ static int32_t read_transcript(casescribe_transcript *t, xmlNodePtr root)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory reading a transcript");
     size_t total_words = 0;
     for (xmlNodePtr seg = root->children; seg != NULL; seg = seg->next) {
-        if (!is_element(seg, "segment"))
+        if (!cs_xml_is_element(seg, "segment"))
             continue;
         if (t->n_segments >= MAX_SEGMENTS)
             return cs_fail(CASESCRIBE_ETOOBIG, "a transcript may hold at most %u segments", MAX_SEGMENTS);

@@ -579,3 +579,8 @@ void cs_xml_host_error_restore(xmlError *saved)
     xmlCopyError(saved, &xmlLastError);
     xmlResetError(saved);
 }
+
+int cs_xml_is_element(xmlNodePtr n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}

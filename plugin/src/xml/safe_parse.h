@@ -24,6 +24,8 @@ int32_t cs_xml_parse(xmlDocPtr *out, const uint8_t *buf, size_t len, size_t max_
  * us. Save it before calling libxml2 and put it back after, so that the
  * host's xmlGetLastError() neither changes nor points at freed memory. */
 void cs_xml_host_error_save(xmlError *saved);
+/* 1 when `n` is an element called `name` (the schema has checked the namespace). */
+int cs_xml_is_element(xmlNodePtr n, const char *name);
 void cs_xml_host_error_restore(xmlError *saved);
 
 #endif
