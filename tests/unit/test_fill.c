@@ -11,6 +11,7 @@
 #include "fill/check.h"
 #include "fill/pseudonym.h"
 #include "helpers.h"
+#include "record/form_xml.h"
 
 static test_home home;
 
@@ -58,10 +59,12 @@ static const char *const visit[] = {
 };
 #define N_VISIT (sizeof(visit) / sizeof(*visit))
 
-/* A transcript in its XML form, each segment's words one second apart. */
+/* A transcript in its XML form, each segment's words one second apart, each
+ * with confidence 900 unless the word says otherwise: "nan@120" is "nan" at
+ * 120 per mille, "nan@-" is "nan" with no confidence given. */
 static char *transcript_xml(const char *const *segments, size_t n)
 {
-    size_t cap = 65536, len = 0;
+    size_t cap = 1 << 18, len = 0;
     char *x = malloc(cap);
     cr_assert_not_null(x);
     len += (size_t)snprintf(x + len, cap - len,
@@ -72,12 +75,19 @@ static char *transcript_xml(const char *const *segments, size_t n)
     for (size_t s = 0; s < n; s++) {
         len += (size_t)snprintf(x + len, cap - len, "<segment n=\"%zu\" start-ms=\"%ld\" end-ms=\"%ld\">", s + 1,
                                 ms, ms + 1000 * 40);
-        char words[1024];
+        char words[8192];
         snprintf(words, sizeof(words), "%s", segments[s]);
         for (char *w = strtok(words, " "); w != NULL; w = strtok(NULL, " ")) {
-            len += (size_t)snprintf(x + len, cap - len,
-                                    "<w start-ms=\"%ld\" end-ms=\"%ld\" confidence-permille=\"900\">%s</w>", ms,
-                                    ms + 800, w);
+            char confidence[40] = " confidence-permille=\"900\"", *at = strchr(w, '@');
+            if (at != NULL) {
+                *at = '\0';
+                if (strcmp(at + 1, "-") == 0)
+                    confidence[0] = '\0';
+                else
+                    snprintf(confidence, sizeof(confidence), " confidence-permille=\"%s\"", at + 1);
+            }
+            len += (size_t)snprintf(x + len, cap - len, "<w start-ms=\"%ld\" end-ms=\"%ld\"%s>%s</w>", ms,
+                                    ms + 800, confidence, w);
             ms += 1000;
         }
         len += (size_t)snprintf(x + len, cap - len, "</segment>");
@@ -87,14 +97,19 @@ static char *transcript_xml(const char *const *segments, size_t n)
     return x;
 }
 
-static casescribe_transcript *visit_transcript(void)
+static casescribe_transcript *open_transcript(const char *const *segments, size_t n)
 {
-    char *xml = transcript_xml(visit, N_VISIT);
+    char *xml = transcript_xml(segments, n);
     casescribe_transcript *t = NULL;
     cr_assert_eq(casescribe_transcript_open(&t, (const uint8_t *)xml, strlen(xml)), CASESCRIBE_OK, "%s",
                  casescribe_last_error());
     free(xml);
     return t;
+}
+
+static casescribe_transcript *visit_transcript(void)
+{
+    return open_transcript(visit, N_VISIT);
 }
 
 static casescribe_template *the_template(void)
@@ -124,11 +139,13 @@ static char *visit_form(const char *team, const char *consents, const char *sect
     return xml;
 }
 
-/* Runs a fill job to its end; returns the job's status and the draft. */
-static int32_t fill(const char *form, char **draft, char **report, int32_t *submit)
+/* Runs a fill job from the transcript of `segments` to its end; returns
+ * the job's status and the draft. */
+static int32_t fill_from(const char *const *segments, size_t n, const char *form, char **draft, char **report,
+                         int32_t *submit)
 {
     casescribe_template *tpl = the_template();
-    casescribe_transcript *t = visit_transcript();
+    casescribe_transcript *t = open_transcript(segments, n);
     casescribe_fill_options o;
     cr_assert_eq(casescribe_fill_options_init(&o, sizeof(o)), CASESCRIBE_OK);
     o.form = (const uint8_t *)form;
@@ -152,6 +169,12 @@ static int32_t fill(const char *form, char **draft, char **report, int32_t *subm
         cr_assert_eq(casescribe_job_result(report, job), status == CASESCRIBE_OK ? CASESCRIBE_OK : status);
     casescribe_job_free(job);
     return status;
+}
+
+/* The same from the visit. */
+static int32_t fill(const char *form, char **draft, char **report, int32_t *submit)
+{
+    return fill_from(visit, N_VISIT, form, draft, report, submit);
 }
 
 static casescribe_record *open_record(const char *xml)
@@ -520,6 +543,332 @@ Test(fill, citations_must_belong_to_ai_text_and_point_inside_it)
         cr_expect_eq(save_as(home.ctx, form, NULL), CASESCRIBE_ESCHEMA, "case %zu: %s", i, casescribe_last_error());
         free(form);
     }
+}
+
+/* ---- words the transcriber was unsure of ------------------------------------------ */
+
+/* The visit again, with the engine's doubts: "my" (first after the filler,
+ * so capitalised), "nan", "football" (no confidence at all), "team," (whose
+ * comma tidy drops), "happy" (in a sentence drafted second in its section,
+ * so its range counts from further into the text) and "GP" below the 600
+ * threshold; "attended" at it and "Tuesday" above it; a filler and a
+ * stutter the draft leaves out, unsure but gone. */
+static const char *const unsure_visit[] = {
+    "Worker: Hello Kerry, thanks for having me.",
+    "Kerry: Come in. Um,@100 my@450 nan@120 is here today as well, she attended@600 the last meeting too.",
+    "Worker: Is Mia about?",
+    "Mia: I like football@- and I want to play for the school team,@300",
+    "Mia: I am happy@550 at school but I am sad when dad does not ring.",
+    "Worker: I will book the GP@599 appointment for Tuesday@601 and we agreed a referral to the school nurse.",
+    "Kerry: That is fine, the the@200 nurse was good last time.",
+};
+#define N_UNSURE_VISIT (sizeof(unsure_visit) / sizeof(*unsure_visit))
+
+struct unsure_seen {
+    char words[512][64];
+    size_t n, ranges_per_cite[64], n_cites;
+};
+
+/* Reads every <cite> of a draft: each unsure range must parse, lie inside
+ * its citation and the section's text, and come after the one before;
+ * the text at each goes into `seen`. */
+static void read_unsure(const char *draft, const casescribe_record *r, struct unsure_seen *seen)
+{
+    memset(seen, 0, sizeof(*seen));
+    for (const char *c = strstr(draft, "<cite "); c != NULL; c = strstr(c + 1, "<cite ")) {
+        char section[64];
+        unsigned offset, length;
+        cr_assert_eq(sscanf(c, "<cite section=\"%63[^\"]\" offset=\"%u\" length=\"%u\"", section, &offset, &length),
+                     3, "%.200s", c);
+        const char *text = casescribe_record_section_text(r, (uint32_t)section_index(r, section));
+        const char *end = strchr(c, '>'), *u = strstr(c, " unsure=\"");
+        size_t ranges = 0;
+        unsigned prev_end = 0, o, l;
+        int used = 0;
+        for (u = u != NULL && u < end ? u + 9 : NULL; u != NULL && sscanf(u, "%u:%u%n", &o, &l, &used) == 2;
+             u += used + (u[used] == ' ')) {
+            cr_assert(l >= 1 && o >= offset && o + l <= offset + length && o + l <= strlen(text),
+                      "range %u:%u outside cite %u:%u of %s", o, l, offset, length, section);
+            cr_assert_geq(o, prev_end, "ranges out of order in %s", section);
+            prev_end = o + l;
+            cr_assert_lt(seen->n, 512);
+            snprintf(seen->words[seen->n++], sizeof(seen->words[0]), "%.*s", (int)l, text + o);
+            ranges++;
+        }
+        cr_assert_lt(seen->n_cites, 64);
+        seen->ranges_per_cite[seen->n_cites++] = ranges;
+    }
+}
+
+Test(fill, the_draft_marks_the_words_the_transcriber_was_unsure_of)
+{
+    char *form = visit_form("cin-north", ALL_CONSENT, "<section id=\"analysis\" origin=\"human\"></section>");
+    char *draft = NULL, *report = NULL;
+    int32_t submit = 0;
+    cr_assert_eq(fill_from(unsure_visit, N_UNSURE_VISIT, form, &draft, &report, &submit), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+    casescribe_record *r = open_record(draft); /* the schema and the citation rules accept it */
+    /* The sentences these words are in were drafted... */
+    const char *sections[][2] = {
+        {"present", "My nan is here"}, {"wishes", "school team.\nMia: I am happy"}, {"actions", "the GP "}};
+    for (size_t i = 0; i < 3; i++) {
+        int at = section_index(r, sections[i][0]);
+        cr_assert_geq(at, 0, "%s was not drafted; report:\n%s", sections[i][0], report);
+        cr_assert_not_null(strstr(casescribe_record_section_text(r, (uint32_t)at), sections[i][1]), "%s",
+                           casescribe_record_section_text(r, (uint32_t)at));
+    }
+    /* ...and exactly the unsure ones are marked, each range exactly the
+     * word as the sentence shows it: capitalised "My", "team" without the
+     * comma tidy dropped and without the full stop it added, "happy" where
+     * the second sentence put it. Not "attended"
+     * (at the threshold), "Tuesday" (above it), the speaker labels, the
+     * filler or the stutter. */
+    struct unsure_seen seen;
+    read_unsure(draft, r, &seen);
+    const char *expected[] = {"My", "nan", "football", "team", "happy", "GP"};
+    cr_expect_eq(seen.n, 6, "%zu ranges marked:\n%s", seen.n, draft);
+    for (size_t i = 0; i < 6; i++) {
+        int found = 0;
+        for (size_t j = 0; j < seen.n; j++)
+            found += strcmp(seen.words[j], expected[i]) == 0;
+        cr_expect_eq(found, 1, "'%s' marked %d times:\n%s", expected[i], found, draft);
+    }
+    cr_expect_null(strstr(draft, "unsure=\"\""), "no empty attribute where no word was unsure");
+    casescribe_record_free(r);
+    casescribe_free(draft);
+    casescribe_free(report);
+    free(form);
+}
+
+/* Where a sentence has more unsure words than a citation may list (an
+ * engine that gives no confidence at all, a long sentence without a full
+ * stop), the last range stretches over the rest: every word stays marked
+ * and the draft stays a valid form. */
+Test(fill, a_sentence_with_more_unsure_words_than_a_cite_may_list_stays_marked_and_valid)
+{
+    static char long_segment[8192];
+    size_t len = (size_t)snprintf(long_segment, sizeof(long_segment), "Mia:");
+    for (int i = 0; i < 30; i++)
+        len += (size_t)snprintf(long_segment + len, sizeof(long_segment) - len,
+                                " I@- like@- football@- and@- I@- want@- to@- play@- for@- school@-");
+    const char *segments[] = {"Worker: Hello Kerry, thanks for having me.", long_segment};
+    char *form = visit_form("cin-north", ALL_CONSENT, "<section id=\"analysis\" origin=\"human\"></section>");
+    char *draft = NULL;
+    int32_t submit = 0;
+    cr_assert_eq(fill_from(segments, 2, form, &draft, NULL, &submit), CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_record *r = open_record(draft);
+    int at = section_index(r, "wishes");
+    cr_assert_geq(at, 0, "the long sentence was not drafted:\n%s", draft);
+    const char *text = casescribe_record_section_text(r, (uint32_t)at);
+    struct unsure_seen seen;
+    read_unsure(draft, r, &seen);
+    cr_assert_eq(seen.n_cites, 1, "%s", draft);
+    cr_expect_eq(seen.ranges_per_cite[0], 256);
+    /* Every byte of every word (not the label, the spaces or the full stop)
+     * is inside a range. */
+    const char *c = strstr(draft, " unsure=\"") + 9;
+    size_t covered = 0, o, l;
+    int used = 0;
+    for (; sscanf(c, "%zu:%zu%n", &o, &l, &used) == 2; c += used + (c[used] == ' '))
+        covered += l;
+    size_t words_bytes = 0;
+    for (const char *p = text + strlen("Mia: "); *p != '\0' && *p != '.'; p++)
+        words_bytes += *p != ' ';
+    /* (the stretched last range covers the spaces between its words too) */
+    cr_expect_geq(covered, words_bytes, "covered %zu of %zu bytes", covered, words_bytes);
+    cr_expect_eq(o + l, strlen(text) - 1, "the last range ends at the last word, before the full stop");
+    cr_expect_eq(save_as(home.ctx, draft, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_record_free(r);
+    casescribe_free(draft);
+    free(form);
+}
+
+Test(fill, the_unsure_marks_are_saved_signed_and_verified)
+{
+    char *form = visit_form("cin-north", ALL_CONSENT, "<section id=\"analysis\" origin=\"human\"></section>");
+    char *draft = NULL, *saved = NULL;
+    int32_t submit = 0;
+    cr_assert_eq(fill_from(unsure_visit, N_UNSURE_VISIT, form, &draft, NULL, &submit), CASESCRIBE_OK);
+    cr_assert_eq(save_as(home.ctx, draft, &saved), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *report = NULL;
+    cr_expect_eq(casescribe_verify(&report, home.ctx, "xml", (const uint8_t *)saved, strlen(saved)), CASESCRIBE_OK,
+                 "%s", report);
+    casescribe_free(report);
+    /* The marks survive the save as the filler wrote them... */
+    const char *u = strstr(draft, " unsure=\"");
+    cr_assert_not_null(u);
+    char attr[128];
+    cr_assert_eq(sscanf(u, " unsure=\"%100[0-9: ]\"", attr + 9), 1);
+    memcpy(attr, " unsure=\"", 9);
+    strcat(attr, "\"");
+    cr_assert_not_null(strstr(saved, attr), "%s missing from the saved form", attr);
+    /* ...and are signed: a mark dropped afterwards does not verify. */
+    char *space = strchr(attr + 9, ' ');
+    cr_assert_not_null(space, "the first cite marks two words (\"My nan\"): %s", attr);
+    char fewer[128];
+    snprintf(fewer, sizeof(fewer), "%.*s\"", (int)(space - attr), attr);
+    char *tampered = replace_once(saved, attr, fewer);
+    cr_expect_eq(casescribe_verify(NULL, home.ctx, "xml", (const uint8_t *)tampered, strlen(tampered)),
+                 CASESCRIBE_EVERIFY);
+    free(tampered);
+    casescribe_free(saved);
+    casescribe_free(draft);
+    free(form);
+}
+
+/* The section text is 19 bytes ("Mia likes football."), the citation all of it. */
+#define UNSURE_CITE(range)                                                                                        \
+    "<cite section=\"wishes\" offset=\"0\" length=\"19\" segments=\"1\" support=\"supported\" unsure=\"" range "\"/>"
+
+Test(fill, unsure_ranges_that_do_not_fit_the_text_are_refused)
+{
+    const char *bad[][2] = {
+        {"outside the cite", "<cite section=\"wishes\" offset=\"0\" length=\"9\" segments=\"1\" support=\"supported\" "
+                             "unsure=\"10:8\"/>"},
+        {"starts before the cite", "<cite section=\"wishes\" offset=\"4\" length=\"15\" segments=\"1\" "
+                                   "support=\"supported\" unsure=\"0:3\"/>"},
+        {"past the text", UNSURE_CITE("10:10")},
+        {"far past the text", UNSURE_CITE("4:5 9999999:1")},
+        {"zero length", UNSURE_CITE("4:0")},
+        {"overlapping", UNSURE_CITE("0:5 3:4")},
+        {"out of order", UNSURE_CITE("10:8 0:3")},
+        {"the same twice", UNSURE_CITE("4:5 4:5")},
+        {"no length", UNSURE_CITE("4:")},
+        {"no offset", UNSURE_CITE(":5")},
+        {"a dash", UNSURE_CITE("4-5")},
+        {"letters", UNSURE_CITE("a:b")},
+        {"a trailing space", UNSURE_CITE("4:5 ")},
+        {"two spaces", UNSURE_CITE("0:3  4:5")},
+        {"a comma", UNSURE_CITE("0:3,4:5")},
+        {"a negative", UNSURE_CITE("-1:3")},
+        {"too many digits", UNSURE_CITE("00000004:5")},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        char sections[1024], id[32];
+        snprintf(sections, sizeof(sections), "%s%s", SECTION_DRAFT("wishes", "Mia likes football."), bad[i][1]);
+        char *form = visit_form("cin-north", ALL_CONSENT, sections);
+        snprintf(id, sizeof(id), "id=\"R-6%zu\"", i); /* each its own record, whatever the one before did */
+        char *fresh = replace_once(form, "id=\"R-50\"", id);
+        cr_expect_eq(save_as(home.ctx, fresh, NULL), CASESCRIBE_ESCHEMA, "%s: %s", bad[i][0], casescribe_last_error());
+        if (strstr(bad[i][0], "past the text") != NULL)
+            cr_expect_not_null(strstr(casescribe_last_error(), "past the end of section 'wishes'"), "%s: %s",
+                               bad[i][0], casescribe_last_error());
+        free(fresh);
+        free(form);
+    }
+    /* More ranges than a cite may list. */
+    static char many[4096], sections[8192];
+    size_t len = 0;
+    for (int i = 0; i < 257; i++)
+        len += (size_t)snprintf(many + len, sizeof(many) - len, "%s%d:1", i ? " " : "", i);
+    snprintf(sections, sizeof(sections), "%s<cite section=\"wishes\" offset=\"0\" length=\"300\" segments=\"1\" "
+             "support=\"supported\" unsure=\"%s\"/>",
+             SECTION_REVIEWED("wishes", "Mia likes football."), many);
+    char *form = visit_form("cin-north", ALL_CONSENT, sections);
+    cr_expect_eq(save_as(home.ctx, form, NULL), CASESCRIBE_ESCHEMA, "257 ranges: %s", casescribe_last_error());
+    free(form);
+}
+
+/* The refusals come from these rules, not from something else in the forms:
+ * the same forms with ranges that fit are saved. A reviewed section may
+ * have been edited since the draft, so there only the citation bounds its
+ * ranges, not the text. */
+Test(fill, unsure_ranges_that_fit_are_accepted_and_named_in_refusals)
+{
+    const char *good[][2] = {
+        {"two words", SECTION_DRAFT("wishes", "Mia likes football.") UNSURE_CITE("0:3 10:8")},
+        {"adjacent", SECTION_DRAFT("wishes", "Mia likes football.") UNSURE_CITE("0:3 3:1")},
+        {"the whole cite", SECTION_DRAFT("wishes", "Mia likes football.") UNSURE_CITE("0:19")},
+        {"empty", SECTION_DRAFT("wishes", "Mia likes football.") UNSURE_CITE("")},
+        {"edited since", SECTION_REVIEWED("wishes", "Mia likes.")
+             "<cite section=\"wishes\" offset=\"0\" length=\"19\" segments=\"1\" support=\"supported\" "
+             "unsure=\"10:8\"/>"},
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+        char *form = visit_form("cin-north", ALL_CONSENT, good[i][1]), id[32];
+        snprintf(id, sizeof(id), "id=\"R-5%zu\"", i); /* each a new record: no earlier stamp to follow */
+        char *fresh = replace_once(form, "id=\"R-50\"", id);
+        cr_expect_eq(save_as(home.ctx, fresh, NULL), CASESCRIBE_OK, "%s: %s", good[i][0], casescribe_last_error());
+        free(fresh);
+        free(form);
+    }
+    char *form = visit_form("cin-north", ALL_CONSENT,
+                            SECTION_REVIEWED("wishes", "Mia likes.")
+                                "<cite section=\"wishes\" offset=\"0\" length=\"9\" segments=\"1\" "
+                                "support=\"supported\" unsure=\"8:2\"/>");
+    cr_expect_eq(save_as(home.ctx, form, NULL), CASESCRIBE_ESCHEMA, "a reviewed section's ranges stay in the cite");
+    cr_expect_not_null(strstr(casescribe_last_error(), "'wishes'"), "%s", casescribe_last_error());
+    free(form);
+}
+
+/* The record model as the subject access export reads it: cs_cite.unsure
+ * as the attribute says, NULL when absent or empty, rendered back only
+ * when there is something to say. */
+Test(fill, unsure_ranges_are_decoded_and_rendered_back)
+{
+    char *form = visit_form("cin-north", ALL_CONSENT,
+                            SECTION_DRAFT("wishes", "Mia likes football.") UNSURE_CITE("0:3 10:8")
+                                UNSURE_CITE("") "<cite section=\"wishes\" offset=\"0\" length=\"3\" segments=\"1\" "
+                                                "support=\"supported\"/>");
+    cs_record *r = NULL;
+    cr_assert_eq(cs_form_decode(&r, (const uint8_t *)form, strlen(form)), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+    cr_assert_eq(r->n_cites, 3);
+    cr_expect_str_eq(r->cites[0].unsure, "0:3 10:8");
+    cr_expect_null(r->cites[1].unsure);
+    cr_expect_null(r->cites[2].unsure);
+    cr_expect_eq(cs_record_check_cites(r), CASESCRIBE_OK, "%s", casescribe_last_error());
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_assert_eq(cs_form_encode(&out, &out_len, r), CASESCRIBE_OK);
+    const char *first = strstr((char *)out, "unsure=\"0:3 10:8\"");
+    cr_expect_not_null(first, "%s", (char *)out);
+    cr_expect_null(first != NULL ? strstr(first + 1, "unsure=") : NULL, "only the first cite says anything: %s",
+                   (char *)out);
+    /* And the parser the export uses agrees with the schema. */
+    const char *p = r->cites[0].unsure;
+    uint32_t o = 0, l = 0;
+    cr_expect_eq(cs_unsure_next(&p, &o, &l), 1);
+    cr_expect(o == 0 && l == 3);
+    cr_expect_eq(cs_unsure_next(&p, &o, &l), 1);
+    cr_expect(o == 10 && l == 8);
+    cr_expect_eq(cs_unsure_next(&p, &o, &l), 0);
+    const char *bad[] = {"1:2 ", " 1:2", "1:2  3:4", "1:", ":2", "12345678:1", "1:2x"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        p = bad[i];
+        int got;
+        while ((got = cs_unsure_next(&p, &o, &l)) == 1)
+            ;
+        cr_expect_eq(got, -1, "'%s'", bad[i]);
+    }
+    /* The rules hold without the schema too: the filler's own draft is
+     * checked in memory before it is ever rendered. */
+    const char *refused[] = {"4-5", "1:2 ", "0:3  4:5", "12345678:1", "4:0", "0:5 3:4", "15:10"};
+    for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+        free(r->cites[0].unsure);
+        r->cites[0].unsure = strdup(refused[i]);
+        cr_assert_not_null(r->cites[0].unsure);
+        cr_expect_eq(cs_record_check_cites(r), CASESCRIBE_ESCHEMA, "'%s' was accepted", refused[i]);
+        cr_expect_not_null(strstr(casescribe_last_error(), "'wishes'"), "%s", casescribe_last_error());
+    }
+    /* 256 ranges a citation, no more (in a reviewed section, whose
+     * citations may be longer than its text now is). */
+    r->sections[0].origin = CS_ORIGIN_AI_REVIEWED;
+    r->cites[0].length = 1000;
+    for (int count = 256; count <= 257; count++) {
+        static char many[4096];
+        size_t len = 0;
+        for (int i = 0; i < count; i++)
+            len += (size_t)snprintf(many + len, sizeof(many) - len, "%s%d:1", i ? " " : "", 2 * i);
+        free(r->cites[0].unsure);
+        r->cites[0].unsure = strdup(many);
+        cr_assert_not_null(r->cites[0].unsure);
+        cr_expect_eq(cs_record_check_cites(r), count == 256 ? CASESCRIBE_OK : CASESCRIBE_ESCHEMA, "%d ranges: %s",
+                     count, casescribe_last_error());
+    }
+    free(out);
+    cs_record_free(r);
+    free(form);
 }
 
 /* ---- pseudonymisation and the answer checks (internal) ------------------------------ */

@@ -241,6 +241,10 @@ Test(fill_remote, only_placeholders_leave_and_the_names_come_back)
     cr_expect_not_null(strstr(o.draft, "engine-version=\"stand-in-model-2026-11\""), "the model that answered");
     cr_expect_not_null(strstr(o.draft, "segments=\"4\""));
     cr_expect_null(strstr(o.draft, "unsupported"), "%s", o.draft);
+    /* The transcript gives no confidence, so every word of it is unsure; but
+     * the model's sentences are its own wording, with no word of the
+     * engine's in them to mark. */
+    cr_expect_null(strstr(o.draft, "unsure="), "%s", o.draft);
     outcome_free(&o);
 }
 

@@ -10,6 +10,7 @@ static void sentence_clear(cs_draft_sentence *s)
     free(s->text);
     free(s->segments);
     free(s->reason);
+    free(s->unsure);
 }
 
 void cs_draft_free(cs_draft *d)
@@ -44,9 +45,10 @@ cs_draft_section *cs_draft_section_get(cs_draft *d, const char *id)
     return &grown[d->n++];
 }
 
-int32_t cs_draft_add(cs_draft_section *s, const char *text, const char *segments, int64_t start_ms,
-                     int64_t end_ms, const char *unsupported_reason)
+int32_t cs_draft_add(cs_draft_section *s, const char *text, const char *segments, const char *unsure,
+                     int64_t start_ms, int64_t end_ms, const char *unsupported_reason)
 {
+    int has_unsure = unsure != NULL && unsure[0] != '\0';
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 8;
         cs_draft_sentence *grown = realloc(s->sentences, cap * sizeof(*grown));
@@ -63,7 +65,9 @@ int32_t cs_draft_add(cs_draft_section *s, const char *text, const char *segments
     x->end_ms = end_ms;
     x->unsupported = unsupported_reason != NULL;
     x->reason = unsupported_reason != NULL ? cs_strdup(unsupported_reason) : NULL;
-    if (x->text == NULL || x->segments == NULL || (unsupported_reason != NULL && x->reason == NULL)) {
+    x->unsure = has_unsure ? cs_strdup(unsure) : NULL;
+    if (x->text == NULL || x->segments == NULL || (unsupported_reason != NULL && x->reason == NULL) ||
+        (has_unsure && x->unsure == NULL)) {
         sentence_clear(x);
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting");
     }
@@ -124,6 +128,30 @@ static cs_section *form_section(cs_record *form, const char *id)
     return s;
 }
 
+/* The sentence's unsure ranges (counted from its first byte) moved by
+ * `by`, to where the sentence sits in the section's text; NULL in *out
+ * when there are none. ENOMEM; EINTERNAL when the filler wrote a list that
+ * does not parse (a bug: the check after would refuse it anyway). */
+static int32_t shift_unsure(char **out, const char *unsure, size_t by)
+{
+    *out = NULL;
+    if (unsure == NULL || unsure[0] == '\0')
+        return CASESCRIBE_OK;
+    cs_buf b = {0};
+    const char *p = unsure;
+    uint32_t offset = 0, length = 0;
+    int got;
+    while ((got = cs_unsure_next(&p, &offset, &length)) == 1)
+        cs_buf_printf(&b, "%s%llu:%u", b.len ? " " : "", (unsigned long long)offset + by, (unsigned)length);
+    if (got < 0) {
+        cs_buf_free(&b);
+        return cs_fail(CASESCRIBE_EINTERNAL, "the filler marked unsure words it cannot place");
+    }
+    *out = cs_buf_take(&b);
+    cs_buf_free(&b);
+    return *out == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting") : CASESCRIBE_OK;
+}
+
 static int32_t add_cite(cs_record *form, const char *id, size_t offset, size_t length, const cs_draft_sentence *x)
 {
     cs_cite *grown = realloc(form->cites, (form->n_cites + 1) * sizeof(*grown));
@@ -140,6 +168,11 @@ static int32_t add_cite(cs_record *form, const char *id, size_t offset, size_t l
     if (set_str(&c->section, id) || set_str(&c->segments, x->segments) || set_str(&c->reason, x->reason)) {
         cs_cite_clear(c);
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting");
+    }
+    int32_t rc = shift_unsure(&c->unsure, x->unsure, offset);
+    if (rc != CASESCRIBE_OK) {
+        cs_cite_clear(c);
+        return rc;
     }
     form->n_cites++;
     return CASESCRIBE_OK;

@@ -18,6 +18,7 @@ typedef struct cs_draft_sentence {
     int64_t start_ms, end_ms; /* -1 when unknown */
     int unsupported;
     char *reason; /* why it is unsupported; NULL when supported */
+    char *unsure; /* "o:l o:l": bytes of `text` the transcriber was unsure of; NULL when none */
 } cs_draft_sentence;
 
 typedef struct cs_draft_section {
@@ -38,15 +39,18 @@ typedef struct cs_draft {
 void cs_draft_free(cs_draft *d);
 /* The draft's section `id`, made when missing; NULL on ENOMEM. */
 cs_draft_section *cs_draft_section_get(cs_draft *d, const char *id);
-/* Adds a sentence (copies the strings). ENOMEM. */
-int32_t cs_draft_add(cs_draft_section *s, const char *text, const char *segments, int64_t start_ms,
-                     int64_t end_ms, const char *unsupported_reason);
+/* Adds a sentence (copies the strings). `unsure` lists the byte ranges of
+ * `text` the transcriber was unsure of, as cs_cite.unsure but counted from
+ * the start of the sentence; NULL (or "") when none or unknown. ENOMEM. */
+int32_t cs_draft_add(cs_draft_section *s, const char *text, const char *segments, const char *unsure,
+                     int64_t start_ms, int64_t end_ms, const char *unsupported_reason);
 
 /* Puts the draft into `form`: each drafted section becomes (or replaces)
  * an ai-draft section carrying the draft's engine, with a <cite> per
- * sentence. A section the worker has already written (origin human, some
+ * sentence (its unsure ranges moved to where the sentence sits in the
+ * section's text). A section the worker has already written (origin human, some
  * text) is kept as it is; a `never` section of `tpl` is never written,
- * whatever the draft holds. ENOMEM. */
+ * whatever the draft holds. ENOMEM, EINTERNAL. */
 int32_t cs_draft_apply(cs_record *form, cs_draft *d, const casescribe_template *tpl);
 
 #endif

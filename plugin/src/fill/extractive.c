@@ -293,13 +293,63 @@ static int same_word(const char *a, const char *b)
     return i > 0 && strcmp(x, y) == 0;
 }
 
+/* The bytes of a sentence being tidied that the transcriber was unsure of,
+ * at most CS_MAX_UNSURE ranges: past that, the last range stretches over
+ * the rest, so that no unsure word goes unmarked (the sure words between
+ * them are then marked too: better doubted than wrongly trusted). */
+struct marks {
+    uint32_t offset[CS_MAX_UNSURE], length[CS_MAX_UNSURE];
+    size_t n;
+};
+
+static void mark(struct marks *m, size_t offset, size_t length)
+{
+    if (m->n < CS_MAX_UNSURE) {
+        m->offset[m->n] = (uint32_t)offset;
+        m->length[m->n++] = (uint32_t)length;
+    } else {
+        m->length[m->n - 1] = (uint32_t)(offset + length - m->offset[m->n - 1]);
+    }
+}
+
+/* Keeps the marks inside the sentence's first `len` bytes: tidy drops a
+ * trailing comma, which may have ended an unsure word. */
+static void marks_trim(struct marks *m, size_t len)
+{
+    while (m->n > 0 && m->offset[m->n - 1] >= len)
+        m->n--;
+    if (m->n > 0 && (size_t)m->offset[m->n - 1] + m->length[m->n - 1] > len)
+        m->length[m->n - 1] = (uint32_t)(len - m->offset[m->n - 1]);
+}
+
+/* The marks as cs_draft_add takes them ("o:l o:l"); NULL in *out when no
+ * word was unsure. -1 on ENOMEM. */
+static int marks_text(char **out, const struct marks *m)
+{
+    *out = NULL;
+    if (m->n == 0)
+        return 0;
+    cs_buf b = {0};
+    for (size_t i = 0; i < m->n; i++)
+        cs_buf_printf(&b, "%s%u:%u", i ? " " : "", (unsigned)m->offset[i], (unsigned)m->length[i]);
+    *out = cs_buf_take(&b);
+    cs_buf_free(&b);
+    return *out == NULL ? -1 : 0;
+}
+
 /* The unit's words, tidied: fillers and stutters ("I I") out, the first
  * letter capitalised, a full stop when it has none, and the speaker's
  * label ("Kerry:") in front when the segment had one. Nothing else changes:
- * every word is the transcript's. */
-static char *tidy(const cs_segment *seg, const cs_unit *un)
+ * every word is the transcript's. The words of it the transcriber was
+ * unsure of go to *unsure (NULL when none), as byte ranges of the
+ * sentence: capitalising keeps a word's bytes where they were, and the
+ * full stop is added after the last word, never inside it. NULL on ENOMEM. */
+static char *tidy(const casescribe_transcript *t, const cs_segment *seg, const cs_unit *un, char **unsure)
 {
     cs_buf b = {0};
+    struct marks m;
+    m.n = 0;
+    *unsure = NULL;
     if (un->speaker)
         cs_buf_printf(&b, "%s ", seg->words[0].text);
     size_t first = b.len;
@@ -308,7 +358,10 @@ static char *tidy(const cs_segment *seg, const cs_unit *un)
         const char *word = seg->words[w].text;
         if (cs_is_filler(word) || (prev != NULL && same_word(prev, word) && w + 1 < un->w1))
             continue;
-        cs_buf_printf(&b, "%s%s", b.len > first ? " " : "", word);
+        cs_buf_printf(&b, "%s", b.len > first ? " " : "");
+        if (!b.failed && word[0] != '\0' && cs_word_unsure(t, &seg->words[w]))
+            mark(&m, b.len, strlen(word));
+        cs_buf_printf(&b, "%s", word);
         prev = word;
     }
     if (!b.failed && b.len > first && b.data[first] >= 'a' && b.data[first] <= 'z')
@@ -317,12 +370,17 @@ static char *tidy(const cs_segment *seg, const cs_unit *un)
         char last = b.data[b.len - 1];
         if (last == ',' || last == ';' || last == ':')
             b.data[--b.len] = '\0';
+        marks_trim(&m, b.len);
         last = b.len > 0 ? b.data[b.len - 1] : '.';
         if (last != '.' && last != '?' && last != '!' && last != '"' && last != '\'')
             cs_buf_printf(&b, ".");
     }
     char *out = cs_buf_take(&b);
     cs_buf_free(&b);
+    if (out != NULL && marks_text(unsure, &m) != 0) {
+        free(out);
+        out = NULL;
+    }
     return out;
 }
 
@@ -356,13 +414,14 @@ static int32_t write_section(cs_draft *d, const struct index *ix, const char *id
     for (size_t i = 0; i < n; i++) {
         const cs_unit *un = &ix->units[picks[i].unit];
         const cs_segment *seg = &ix->t->segments[un->seg];
-        char *text = tidy(seg, un), segments[16];
+        char *unsure = NULL, *text = tidy(ix->t, seg, un, &unsure), segments[16];
         if (text == NULL)
             return cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting");
         snprintf(segments, sizeof(segments), "%u", (unsigned)un->seg + 1);
-        int32_t rc = cs_draft_add(ds, text, segments, seg->words[un->w0].start_ms, seg->words[un->w1 - 1].end_ms,
-                                  NULL);
+        int32_t rc = cs_draft_add(ds, text, segments, unsure, seg->words[un->w0].start_ms,
+                                  seg->words[un->w1 - 1].end_ms, NULL);
         free(text);
+        free(unsure);
         if (rc != CASESCRIBE_OK)
             return rc;
     }

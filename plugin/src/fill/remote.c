@@ -230,8 +230,10 @@ static int32_t add_checked(struct answer_ctx *a, cs_draft_section *ds, const cha
     }
     char *seg_list = cs_buf_take(&segs);
     cs_buf_free(&segs);
+    /* No unsure ranges: the sentence is the model's wording, not the
+     * transcript's words, so there is no word of the engine's to mark. */
     rc = seg_list == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory")
-                          : cs_draft_add(ds, restored, seg_list, start, end,
+                          : cs_draft_add(ds, restored, seg_list, NULL, start, end,
                                          verdict == CS_CHECK_UNSUPPORTED ? reason : NULL);
     if (rc == CASESCRIBE_OK && verdict == CS_CHECK_UNSUPPORTED)
         cs_buf_printf(&a->d->report, "%s: sentence %zu kept but marked unsupported: %s\n", id, index + 1, reason);

@@ -118,9 +118,14 @@ static int decode_cite(cs_cite *c, xmlNodePtr n)
 {
     char *support = NULL;
     int rc = copy_attr(&c->section, n, "section") | copy_attr(&c->segments, n, "segments") |
-             copy_attr(&c->reason, n, "reason") | copy_attr(&support, n, "support");
+             copy_attr(&c->reason, n, "reason") | copy_attr(&support, n, "support") |
+             copy_attr(&c->unsure, n, "unsure");
     c->unsupported = support != NULL && strcmp(support, "unsupported") == 0;
     free(support);
+    if (c->unsure != NULL && c->unsure[0] == '\0') { /* unsure="": no word was unsure */
+        free(c->unsure);
+        c->unsure = NULL;
+    }
     c->offset = (uint32_t)read_number(n, "offset", 0);
     c->length = (uint32_t)read_number(n, "length", 0);
     c->start_ms = read_number(n, "start-ms", -1);
@@ -428,6 +433,8 @@ static void render_cite(struct builder *b, xmlNodePtr parent, const cs_cite *c)
     add_attr(b, n, "end-ms", c->end_ms >= 0 ? num[3] : NULL);
     add_attr(b, n, "support", c->unsupported ? "unsupported" : "supported");
     add_attr(b, n, "reason", c->reason);
+    /* Absent rather than empty when no word was unsure, as the filler writes it. */
+    add_attr(b, n, "unsure", c->unsure != NULL && c->unsure[0] != '\0' ? c->unsure : NULL);
 }
 
 static void render_form_attrs(struct builder *b, xmlNodePtr root, const cs_record *r)

@@ -64,6 +64,7 @@ void cs_cite_clear(cs_cite *c)
     free(c->section);
     free(c->segments);
     free(c->reason);
+    free(c->unsure);
     memset(c, 0, sizeof(*c));
 }
 
@@ -138,6 +139,75 @@ const cs_section *cs_record_find_section(const cs_record *r, const char *id)
     return NULL;
 }
 
+/* 1-7 decimal digits (the schema's bound: more than any payload holds)
+ * into *out; -1 when there are none or too many. */
+static int read_digits(const char **p, uint32_t *out)
+{
+    uint32_t v = 0;
+    int n = 0;
+    for (; **p >= '0' && **p <= '9'; (*p)++) {
+        if (++n > 7)
+            return -1;
+        v = v * 10 + (uint32_t)(**p - '0');
+    }
+    *out = v;
+    return n > 0 ? 0 : -1;
+}
+
+int cs_unsure_next(const char **p, uint32_t *offset, uint32_t *length)
+{
+    if (**p == '\0')
+        return 0;
+    if (read_digits(p, offset) != 0 || **p != ':')
+        return -1;
+    (*p)++;
+    if (read_digits(p, length) != 0)
+        return -1;
+    /* One space, then another range; or the end. Nothing else. */
+    if (**p == ' ' && (*p)[1] != '\0')
+        (*p)++;
+    else if (**p != '\0')
+        return -1;
+    return 1;
+}
+
+/* The words of citation c the transcriber was unsure of: each range at
+ * least a byte, inside the citation (and, in an untouched draft, inside the
+ * text), after the one before it, so that whoever marks them (the review
+ * screen, a subject access export) never marks text the citation does not
+ * cover or the same bytes twice. */
+static int32_t check_unsure(const cs_cite *c, const cs_section *s)
+{
+    const char *p = c->unsure != NULL ? c->unsure : "";
+    uint64_t prev_end = 0;
+    uint32_t offset = 0, length = 0;
+    size_t n = 0;
+    int got;
+    while ((got = cs_unsure_next(&p, &offset, &length)) == 1) {
+        uint64_t end = (uint64_t)offset + length;
+        if (++n > CS_MAX_UNSURE)
+            return cs_fail(CASESCRIBE_ESCHEMA, "a citation in section '%s' marks more than %d unsure ranges",
+                           c->section, CS_MAX_UNSURE);
+        if (length == 0)
+            return cs_fail(CASESCRIBE_ESCHEMA, "a citation in section '%s' marks an empty unsure range", c->section);
+        if (s->origin == CS_ORIGIN_AI_DRAFT && end > s->text_len)
+            return cs_fail(CASESCRIBE_ESCHEMA, "an unsure range points past the end of section '%s'", c->section);
+        if (offset < c->offset || end > (uint64_t)c->offset + c->length)
+            return cs_fail(CASESCRIBE_ESCHEMA, "an unsure range in section '%s' lies outside its citation",
+                           c->section);
+        if (n > 1 && offset < prev_end)
+            return cs_fail(CASESCRIBE_ESCHEMA, "the unsure ranges of a citation in section '%s' overlap or are out "
+                                               "of order",
+                           c->section);
+        prev_end = end;
+    }
+    if (got < 0)
+        return cs_fail(CASESCRIBE_ESCHEMA, "a citation in section '%s' has unsure ranges that are not "
+                                           "'OFFSET:LENGTH OFFSET:LENGTH ...'",
+                       c->section);
+    return CASESCRIBE_OK;
+}
+
 /* Citations belong to AI text: each names an AI section of the form, and
  * within a draft nobody has touched yet it must point inside the text (a
  * reviewed section may have been edited since: its citations are then
@@ -160,6 +230,9 @@ int32_t cs_record_check_cites(const cs_record *r)
             return cs_fail(CASESCRIBE_ESCHEMA, "a citation points past the end of section '%s'", c->section);
         if (c->start_ms >= 0 && c->end_ms >= 0 && c->end_ms < c->start_ms)
             return cs_fail(CASESCRIBE_ESCHEMA, "a citation in section '%s' ends before it starts", c->section);
+        int32_t rc = check_unsure(c, s);
+        if (rc != CASESCRIBE_OK)
+            return rc;
     }
     return CASESCRIBE_OK;
 }

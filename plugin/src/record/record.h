@@ -35,9 +35,17 @@ typedef struct cs_cite {
     int64_t start_ms, end_ms; /* -1 when absent */
     int unsupported;
     char *reason; /* may be NULL */
+    char *unsure; /* "o:l o:l": byte ranges of the section's text the transcriber was unsure of; NULL when none */
 } cs_cite;
 
 #define CS_MAX_CITES 4096
+#define CS_MAX_UNSURE 256 /* unsure ranges a citation may hold */
+
+/* Reads the next "OFFSET:LENGTH" of a cite's unsure list at *p, as the
+ * schema spells it (1-7 digits each, one space between ranges), and moves
+ * *p past it. 1 when a range was read, 0 at the end of the list, -1 when
+ * the list is malformed. For everything that reads cs_cite.unsure. */
+int cs_unsure_next(const char **p, uint32_t *offset, uint32_t *length);
 
 /* What the library wrote into <provenance>, as read back. */
 typedef struct cs_section_stamp {
@@ -110,7 +118,9 @@ const cs_section *cs_record_find_section(const cs_record *r, const char *id);
 
 /* The rules for citations an XSD cannot say (every adapter's decode runs
  * it): each names an AI section of the form, an untouched draft's point
- * inside its text, at most CS_MAX_CITES. OK, ESCHEMA, ETOOBIG. */
+ * inside its text, at most CS_MAX_CITES; a citation's unsure ranges lie
+ * inside it (and the text), ascending, apart and at least a byte long,
+ * at most CS_MAX_UNSURE. OK, ESCHEMA, ETOOBIG. */
 int32_t cs_record_check_cites(const cs_record *r);
 
 #endif

@@ -132,8 +132,7 @@ int32_t casescribe_transcript_word_unsure(const casescribe_transcript *t, uint32
     const cs_word *x = word(t, seg, w);
     if (x == NULL)
         return CASESCRIBE_EINVAL;
-    /* An engine that gives no confidence leaves every word unsure. */
-    return x->confidence < 0 || (uint32_t)x->confidence < t->unsure_permille;
+    return cs_word_unsure(t, x);
 }
 
 const char *casescribe_transcript_engine(const casescribe_transcript *t)

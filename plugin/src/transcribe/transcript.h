@@ -32,6 +32,15 @@ struct casescribe_transcript {
     uint32_t unsure_permille;
 };
 
+/* 1 when the engine was unsure of word w of transcript t: below the
+ * transcript's threshold, or no confidence given at all (an engine that
+ * gives none leaves every word unsure). The one rule for every rendering
+ * of a transcript and for the drafts made from it. */
+static inline int cs_word_unsure(const casescribe_transcript *t, const cs_word *w)
+{
+    return w->confidence < 0 || (uint32_t)w->confidence < t->unsure_permille;
+}
+
 casescribe_transcript *cs_transcript_new(void);
 casescribe_transcript *cs_transcript_ref(casescribe_transcript *t);
 void cs_transcript_unref(casescribe_transcript *t);
