@@ -785,6 +785,101 @@ CASESCRIBE_EXTERN int32_t casescribe_policy_refresh(casescribe_job **job_out, ca
 CASESCRIBE_EXTERN int32_t casescribe_policy_bundle_sign(uint8_t **out, size_t *out_len, const uint8_t *bundle,
                                                         size_t bundle_len, const char *admin_key_path);
 
+
+/* ------------------------------------------------------------------------
+ * Subject access export
+ *
+ * When a person asks for their records (a subject access request), the
+ * host streams that person's records to an export, one at a time (the host
+ * owns its database; the library never holds them all), and gets a ZIP:
+ *
+ *   report.html     the records in plain English, for the person: for each
+ *                   part, who wrote it ("Written by your social worker",
+ *                   "First drafted by a computer program ... then checked
+ *                   and changed by your social worker on 3 November 2026",
+ *                   "Drafted by a computer program and not yet checked"),
+ *                   the words the transcriber was unsure of, sentences not
+ *                   found in the recording, the person's consent and any
+ *                   withdrawal, and a warning on any record whose provenance
+ *                   does not verify. Self-contained (no scripts, no outside
+ *                   resources), printable, WCAG 2.2 AA.
+ *   records.xml     the same records, machine-readable (urn:casescribe:sar:1
+ *                   around each urn:casescribe:form:1 form), with provenance.
+ *   manifest.xml    SHA-256 of every file, each record's digest, version and
+ *                   previous digest, and what was redacted (counts and
+ *                   reasons, never the text); see sar-manifest-1.xsd.
+ *   manifest.sig    the raw Ed25519 signature of manifest.xml by the home's
+ *                   current key; public-key.pem and README.txt tell anyone
+ *                   how to check it with openssl and sha256sum alone.
+ *
+ * Other people: information about third parties must be reviewed before
+ * disclosure. With review_path set, the export also writes a CSV for the
+ * council's officer (never into the bundle): each other person on each
+ * record, and each capitalised name in section text that is not the
+ * requester's. The officer puts "yes" in its `redact` column (and a reason:
+ * third-party, serious-harm, legal-privilege, crime-prevention, other) and
+ * runs the export again with redact_path set to it: approved items become
+ * "[redacted]" in the report and in records.xml, and the manifest notes
+ * each redacted record's count, reasons and original record digest. A row
+ * whose record is "*" applies to every record.
+ *
+ * A casescribe_sar handle is used by one thread at a time.
+ * ------------------------------------------------------------------------ */
+typedef struct casescribe_sar casescribe_sar;
+
+/* Initialise with casescribe_sar_options_init(&o, sizeof(o)). Strings are
+ * copied by casescribe_sar_open. */
+typedef struct casescribe_sar_options {
+    uint32_t struct_size;
+    uint32_t flags;                 /* none yet: 0 */
+    const char *subject_id;         /* required: the person asking, as forms name them */
+    const char *output_path;        /* required: the ZIP, replaced only when the export finishes */
+    const char *review_path;        /* where to write the officer's redaction-review.csv; NULL: none */
+    const char *redact_path;        /* a reviewed redaction-review.csv to apply; NULL: none */
+    const char *organisation;       /* named on the page, e.g. "Northshire County Council"; NULL: "the council" */
+    const char *correction_contact; /* how to ask for a correction (one line); NULL: the council's data
+                                       protection officer */
+} casescribe_sar_options;
+
+CASESCRIBE_EXTERN int32_t casescribe_sar_options_init(casescribe_sar_options *opts, uint32_t struct_size);
+
+/* Starts an export. Makes a private folder (0700) beside output_path for
+ * the parts. Errors: EINVAL, ENOMEM, EKEY (the home has no signing key),
+ * EIO, and for redact_path ENOTFOUND, ETOOBIG, ESCHEMA (not a review list,
+ * an unknown reason). Free with casescribe_sar_free(). Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_sar_open(casescribe_sar **sar_out, casescribe_ctx *ctx,
+                                              const casescribe_sar_options *opts);
+
+/* Adds one record (a stamped payload through `adapter`, as saved). Its
+ * provenance is checked with the home's keys; one that does not verify is
+ * included with a warning, never silently. Errors: the decode errors
+ * (EPARSE, ESCHEMA, ETOOBIG, ENOTFOUND adapter): nothing was added and the
+ * export goes on; EINVAL for a record that does not name the subject (left
+ * out: it is not theirs); EIO or ENOMEM: the export cannot be finished. */
+CASESCRIBE_EXTERN int32_t casescribe_sar_add(casescribe_sar *sar, const char *adapter, const uint8_t *payload,
+                                             size_t payload_len);
+
+/* Writes the page's head, signs the manifest, zips and renames the ZIP to
+ * output_path (mode 0600), and the review list to review_path. *summary_out
+ * (may be NULL; free it) gets counts, one "name: value" per line. Errors:
+ * EIO, EKEY, ENOMEM, ETOOBIG (a manifest over 64 MiB), EINVAL (already
+ * finished, or an add failed with EIO/ENOMEM). The handle must still be
+ * freed. */
+CASESCRIBE_EXTERN int32_t casescribe_sar_finish(char **summary_out, casescribe_sar *sar);
+
+/* Drops the handle; an unfinished export's parts are deleted and the output
+ * is not touched. NULL does nothing. */
+CASESCRIBE_EXTERN void casescribe_sar_free(casescribe_sar *sar);
+
+/* Checks an export: the manifest's signature (with `pubkey_pem`, the
+ * council's published key; NULL: the bundle's own public-key.pem, which
+ * proves only that the files match each other), and every file against the
+ * manifest. Any changed, added or missing file is named in *report_out
+ * (may be NULL; free it). OK, EVERIFY, ENOTFOUND (no such file), EPARSE
+ * (not a ZIP), ETOOBIG, EINVAL, ENOMEM. Needs no context; any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_sar_verify(char **report_out, const char *zip_path, const uint8_t *pubkey_pem,
+                                                size_t pubkey_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,6 +7,7 @@
 #include "context.h"
 #include "internal.h"
 #include "provenance/stamp.h"
+#include "verify.h"
 
 static const char *or_unknown(const char *s)
 {
@@ -80,6 +81,30 @@ static void describe(cs_buf *rep, const cs_record *r)
         describe_consent(rep, &p->consents[i]);
 }
 
+int32_t cs_verify_record(cs_buf *diffs, cs_keyring *keys, const cs_record *r, char record_digest[CS_DIGEST_LEN])
+{
+    if (r->provenance == NULL)
+        return cs_fail(CASESCRIBE_EUNSTAMPED, "record %s carries no provenance: it was never stamped", r->id);
+    EVP_PKEY *pub = NULL;
+    int32_t rc = cs_keyring_public(keys, r->provenance->key_id, &pub);
+    int32_t sig = rc == CASESCRIBE_OK ? cs_stamp_check_signature(r->provenance, pub, record_digest) : rc;
+    EVP_PKEY_free(pub);
+    int32_t n = cs_stamp_compare(diffs, r);
+    if (sig == CASESCRIBE_EVERIFY)
+        cs_buf_printf(diffs, "the provenance was altered: its signature does not match\n");
+    if (n < 0)
+        rc = n;
+    else if (sig != CASESCRIBE_OK && sig != CASESCRIBE_EVERIFY)
+        rc = sig; /* could not check (unknown key, out of memory): not evidence of tampering */
+    else if (rc == CASESCRIBE_OK && (sig != CASESCRIBE_OK || n > 0))
+        rc = CASESCRIBE_EVERIFY;
+    if (rc == CASESCRIBE_EVERIFY) {
+        const char *first = diffs->data != NULL ? diffs->data : "the record differs from its stamp";
+        cs_fail(CASESCRIBE_EVERIFY, "record %s does not verify: %.*s", r->id, (int)strcspn(first, "\n"), first);
+    }
+    return rc;
+}
+
 /* The whole check; `keys` is a home's keyring or one made from a PEM. */
 static int32_t verify_with(char **report_out, cs_keyring *keys, const char *adapter, const uint8_t *payload,
                            size_t len)
@@ -91,24 +116,11 @@ static int32_t verify_with(char **report_out, cs_keyring *keys, const char *adap
     if (rc != CASESCRIBE_OK)
         return rc;
     cs_buf rep = {0}, diffs = {0};
+    rc = cs_verify_record(&diffs, keys, r, NULL);
     if (r->provenance == NULL) {
-        rc = cs_fail(CASESCRIBE_EUNSTAMPED, "record %s carries no provenance: it was never stamped", r->id);
         cs_buf_printf(&rep, "Record %s carries no provenance: it was never stamped by CaseScribe.\n", r->id);
     } else {
-        EVP_PKEY *pub = NULL;
-        rc = cs_keyring_public(keys, r->provenance->key_id, &pub);
-        int32_t sig = rc == CASESCRIBE_OK ? cs_stamp_check_signature(r->provenance, pub, NULL) : rc;
-        EVP_PKEY_free(pub);
-        int32_t n = cs_stamp_compare(&diffs, r);
         describe(&rep, r);
-        if (sig == CASESCRIBE_EVERIFY)
-            cs_buf_printf(&diffs, "the provenance was altered: its signature does not match\n");
-        if (n < 0)
-            rc = n;
-        else if (sig != CASESCRIBE_OK && sig != CASESCRIBE_EVERIFY)
-            rc = sig; /* could not check (out of memory): not evidence of tampering */
-        else if (rc == CASESCRIBE_OK && (sig != CASESCRIBE_OK || n > 0))
-            rc = CASESCRIBE_EVERIFY;
         if (diffs.len > 0) {
             cs_buf_printf(&rep, "Changes found since stamping:\n");
             char *save = NULL;
@@ -120,10 +132,6 @@ static int32_t verify_with(char **report_out, cs_keyring *keys, const char *adap
                                                                       : "NOT VERIFIED");
         if (rc == CASESCRIBE_OK && rep.failed)
             rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory writing the verification report");
-        if (rc == CASESCRIBE_EVERIFY) {
-            char *first = diffs.data != NULL ? diffs.data : "the record differs from its stamp";
-            cs_fail(CASESCRIBE_EVERIFY, "record %s does not verify: %s", r->id, first);
-        }
     }
     if (report_out != NULL)
         *report_out = cs_buf_take(&rep);

@@ -12,6 +12,7 @@
  *   casescribe [--home DIR] policy trust ADMIN.pub | refresh URL | sign-bundle (policy.c)
  *   casescribe [--home DIR] transcribe FORM.xml RECORDING (transcribe.c)
  *   casescribe [--home DIR] fill TEMPLATE TRANSCRIPT --subjects FORM.xml [-o DRAFT.xml] | templates (fill.c)
+ *   casescribe [--home DIR] sar SUBJECT-ID RECORD.xml... -o EXPORT.zip | sar verify EXPORT.zip (sar.c)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -47,6 +48,12 @@ static const char usage_text[] =
     "  fill TEMPLATE TRANSCRIPT.xml --subjects FORM.xml [-o DRAFT.xml] [--max-sentences N]\n"
     "                                         draft the form's sections from a transcript, every sentence cited\n"
     "                                         (team policy ai-draft and consent on the form permitting)\n"
+    "  sar SUBJECT-ID RECORD.xml... -o EXPORT.zip [--review FILE.csv] [--redact FILE.csv]\n"
+    "      [--organisation NAME] [--contact TEXT]\n"
+    "                                         a subject access export: the person's records in plain English,\n"
+    "                                         machine-readable and sealed; the officer's list of other people\n"
+    "                                         goes to --review (default EXPORT.redaction-review.csv)\n"
+    "  sar verify EXPORT.zip [--key KEY.pem]  check an export's seal and name any changed, added or missing file\n"
     "  policy trust ADMIN.pub [--actor ID]    trust the council's policy admin key for bundles\n"
     "  policy refresh URL [--ca CA.pem] [--timeout-ms N]\n"
     "                                         fetch the council's signed policy bundle and apply it\n"
@@ -404,6 +411,8 @@ int main(int argc, char **argv)
         return casescribe_tool_fill(home, rest, args);
     if (strcmp(cmd, "templates") == 0)
         return casescribe_tool_templates(home, rest, args);
+    if (strcmp(cmd, "sar") == 0)
+        return casescribe_tool_sar(home, rest, args);
     if (strcmp(cmd, "policy") == 0)
         return casescribe_tool_policy(home, rest, args);
     if (strcmp(cmd, "demo") == 0)

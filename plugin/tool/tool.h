@@ -29,5 +29,6 @@ int casescribe_tool_transcribe(const char *home, int argc, char **argv); /* tran
 int casescribe_tool_audio(const char *home, int argc, char **argv);      /* transcribe.c */
 int casescribe_tool_fill(const char *home, int argc, char **argv);       /* fill.c */
 int casescribe_tool_templates(const char *home, int argc, char **argv);  /* fill.c */
+int casescribe_tool_sar(const char *home, int argc, char **argv);        /* sar.c */
 
 #endif

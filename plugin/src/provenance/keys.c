@@ -588,3 +588,8 @@ int32_t cs_api_key(char **key, const char *file, const char *env_name)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     return CASESCRIBE_OK;
 }
+
+int32_t cs_key_public_pem(char **pem, size_t *len, EVP_PKEY *key)
+{
+    return key_to_pem(pem, len, key, 0);
+}

@@ -36,6 +36,8 @@ int32_t cs_keyring_signer(cs_keyring *k, EVP_PKEY **pkey, char key_id[CS_KEY_ID_
 /* The public key with `key_id` (reloading the keys folder once if unknown,
  * since another process may have rotated). EKEY when unknown. Thread-safe. */
 int32_t cs_keyring_public(cs_keyring *k, const char *key_id, EVP_PKEY **pkey);
+/* The public half of `key` as PEM (SubjectPublicKeyInfo), malloc'd. */
+int32_t cs_key_public_pem(char **pem, size_t *len, EVP_PKEY *key);
 /* The current public key as PEM, malloc'd. */
 int32_t cs_keyring_current_pem(cs_keyring *k, char **pem);
 

@@ -1,0 +1,18 @@
+/* verify.h - checking one decoded record against its stamp, shared by
+ * casescribe_verify and the subject access export. */
+#ifndef CS_VERIFY_H
+#define CS_VERIFY_H
+
+#include "internal.h"
+#include "provenance/keys.h"
+#include "provenance/stamp.h"
+#include "record/record.h"
+
+/* Checks the signature of r's provenance with `keys` and compares the
+ * record with its stamp, one line per difference into `diffs`. OK,
+ * EVERIFY (changed since it was stamped), EUNSTAMPED, EKEY (signed by a
+ * key `keys` does not hold), ENOMEM. record_digest (may be NULL) gets the
+ * record digest when the signature could be checked. */
+int32_t cs_verify_record(cs_buf *diffs, cs_keyring *keys, const cs_record *r, char record_digest[CS_DIGEST_LEN]);
+
+#endif

@@ -1,0 +1,157 @@
+/* sar.c - `casescribe sar`: a subject access export, and checking one.
+ *
+ *   sar SUBJECT-ID RECORD.xml... -o EXPORT.zip [--review FILE.csv] [--redact FILE.csv]
+ *       [--organisation NAME] [--contact TEXT]
+ *   sar verify EXPORT.zip [--key COUNCIL-KEY.pem]
+ *
+ * Records are streamed to the library one at a time, as a host streams them
+ * from its database. The officer's review list goes to --review, by default
+ * beside the export as EXPORT.redaction-review.csv, never into it. A record
+ * that cannot be read, or is not about the subject, stops the export: an
+ * officer must not send an incomplete one without knowing.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+
+struct sar_args {
+    const char *out, *review, *redact, *organisation, *contact;
+    char **records;
+    int n_records;
+};
+
+static int parse(int argc, char **argv, struct sar_args *a)
+{
+    a->records = calloc((size_t)argc + 1, sizeof(*a->records));
+    if (a->records == NULL)
+        return -1;
+    for (int i = 1; i < argc; i++) {
+        const char **opt = strcmp(argv[i], "-o") == 0               ? &a->out
+                           : strcmp(argv[i], "--review") == 0       ? &a->review
+                           : strcmp(argv[i], "--redact") == 0       ? &a->redact
+                           : strcmp(argv[i], "--organisation") == 0 ? &a->organisation
+                           : strcmp(argv[i], "--contact") == 0      ? &a->contact
+                                                                    : NULL;
+        if (opt == NULL && strncmp(argv[i], "--", 2) == 0)
+            return -1;
+        if (opt == NULL) {
+            a->records[a->n_records++] = argv[i];
+        } else if (i + 1 < argc) {
+            *opt = argv[++i];
+        } else {
+            return -1;
+        }
+    }
+    return a->out != NULL && a->n_records > 0 ? 0 : -1;
+}
+
+/* EXPORT.zip -> EXPORT.redaction-review.csv */
+static char *default_review_path(const char *out)
+{
+    size_t n = strlen(out);
+    if (n > 4 && strcmp(out + n - 4, ".zip") == 0)
+        n -= 4;
+    char *p = malloc(n + sizeof(".redaction-review.csv"));
+    if (p != NULL) {
+        memcpy(p, out, n);
+        strcpy(p + n, ".redaction-review.csv");
+    }
+    return p;
+}
+
+static int add_records(casescribe_sar *sar, const struct sar_args *a)
+{
+    int failed = 0;
+    for (int i = 0; i < a->n_records; i++) {
+        uint8_t *payload = NULL;
+        size_t len = 0;
+        if (tool_read_file(a->records[i], &payload, &len) != 0) {
+            failed++;
+            continue;
+        }
+        int32_t rc = casescribe_sar_add(sar, "xml", payload, len);
+        free(payload);
+        if (rc != CASESCRIBE_OK) {
+            fprintf(stderr, "casescribe: sar: %s: %s\n", a->records[i], casescribe_last_error());
+            failed++;
+            if (rc == CASESCRIBE_EIO || rc == CASESCRIBE_ENOMEM)
+                break;
+        }
+    }
+    return failed;
+}
+
+static int export(const char *home, const char *subject, struct sar_args *a)
+{
+    char *review = a->review != NULL ? NULL : default_review_path(a->out);
+    casescribe_ctx *ctx = NULL;
+    if (tool_open_home(&ctx, home, 0) != 0) {
+        free(review);
+        return EXIT_REFUSED;
+    }
+    casescribe_sar_options o;
+    casescribe_sar_options_init(&o, sizeof(o));
+    o.subject_id = subject;
+    o.output_path = a->out;
+    o.review_path = a->review != NULL ? a->review : review;
+    o.redact_path = a->redact;
+    o.organisation = a->organisation;
+    o.correction_contact = a->contact;
+    casescribe_sar *sar = NULL;
+    char *summary = NULL;
+    int32_t rc = casescribe_sar_open(&sar, ctx, &o);
+    int code = rc != CASESCRIBE_OK ? tool_fail("sar", rc) : 0;
+    if (code == 0 && add_records(sar, a) > 0) {
+        fprintf(stderr, "casescribe: sar: no export written: every record must be readable and about %s\n", subject);
+        code = EXIT_REFUSED;
+    }
+    if (code == 0 && (rc = casescribe_sar_finish(&summary, sar)) != CASESCRIBE_OK)
+        code = tool_fail("sar", rc);
+    if (code == 0)
+        printf("%swrote %s\nreview list for the officer (not in the export): %s\n", summary, a->out, o.review_path);
+    casescribe_free(summary);
+    casescribe_sar_free(sar);
+    casescribe_ctx_close(ctx);
+    free(review);
+    return code;
+}
+
+static int verify(int argc, char **argv)
+{
+    const char *zip = NULL, *key = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
+            key = argv[++i];
+        else if (zip == NULL && strncmp(argv[i], "--", 2) != 0)
+            zip = argv[i];
+        else
+            return tool_usage();
+    }
+    if (zip == NULL)
+        return tool_usage();
+    uint8_t *pem = NULL;
+    size_t pem_len = 0;
+    if (key != NULL && tool_read_file(key, &pem, &pem_len) != 0)
+        return EXIT_REFUSED;
+    char *report = NULL;
+    int32_t rc = casescribe_sar_verify(&report, zip, pem, pem_len);
+    if (report != NULL)
+        fputs(report, stdout);
+    int code = rc == CASESCRIBE_OK ? 0 : rc == CASESCRIBE_EVERIFY ? EXIT_REFUSED : tool_fail("sar verify", rc);
+    casescribe_free(report);
+    free(pem);
+    return code;
+}
+
+int casescribe_tool_sar(const char *home, int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[0], "verify") == 0 && strstr(argv[1], ".zip") != NULL)
+        return verify(argc, argv);
+    struct sar_args a = {0};
+    int code = argc < 2 || parse(argc, argv, &a) != 0 ? tool_usage() : export(home, argv[0], &a);
+    free(a.records);
+    return code;
+}
