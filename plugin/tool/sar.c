@@ -2,7 +2,7 @@
  *
  *   sar SUBJECT-ID RECORD.xml... -o EXPORT.zip [--review FILE.csv] [--redact FILE.csv]
  *       [--organisation NAME] [--contact TEXT]
- *   sar verify EXPORT.zip [--key COUNCIL-KEY.pem]
+ *   sar verify EXPORT.zip [--key COUNCIL-KEY.pem]   (with --home: the home's key)
  *
  * Records are streamed to the library one at a time, as a host streams them
  * from its database. The officer's review list goes to --review, by default
@@ -86,7 +86,9 @@ static int add_records(casescribe_sar *sar, const struct sar_args *a)
 
 static int export(const char *home, const char *subject, struct sar_args *a)
 {
-    char *review = a->review != NULL ? NULL : default_review_path(a->out);
+    /* After a review (--redact), a new list is written only when asked for:
+     * the default name is most likely the reviewed file itself. */
+    char *review = a->review != NULL || a->redact != NULL ? NULL : default_review_path(a->out);
     casescribe_ctx *ctx = NULL;
     if (tool_open_home(&ctx, home, 0) != 0) {
         free(review);
@@ -111,7 +113,8 @@ static int export(const char *home, const char *subject, struct sar_args *a)
     if (code == 0 && (rc = casescribe_sar_finish(&summary, sar)) != CASESCRIBE_OK)
         code = tool_fail("sar", rc);
     if (code == 0)
-        printf("%swrote %s\nreview list for the officer (not in the export): %s\n", summary, a->out, o.review_path);
+        printf("%swrote %s\nreview list for the officer (not in the export): %s\n", summary, a->out,
+               o.review_path != NULL ? o.review_path : "none (give --review FILE.csv for a new one)");
     casescribe_free(summary);
     casescribe_sar_free(sar);
     casescribe_ctx_close(ctx);
@@ -119,7 +122,32 @@ static int export(const char *home, const char *subject, struct sar_args *a)
     return code;
 }
 
-static int verify(int argc, char **argv)
+/* The council's key: --key, else the home's when --home was given. */
+static int council_key(const char *home, const char *key, uint8_t **pem, size_t *len)
+{
+    if (key != NULL)
+        return tool_read_file(key, pem, len);
+    if (home == NULL)
+        return 0;
+    casescribe_ctx *ctx = NULL;
+    if (tool_open_home(&ctx, home, 0) != 0)
+        return -1;
+    char *text = NULL;
+    int32_t rc = casescribe_public_key(&text, ctx);
+    casescribe_ctx_close(ctx);
+    if (rc != CASESCRIBE_OK) {
+        tool_fail("sar verify", rc);
+        return -1;
+    }
+    *len = strlen(text);
+    *pem = malloc(*len + 1);
+    if (*pem != NULL)
+        memcpy(*pem, text, *len + 1);
+    casescribe_free(text);
+    return *pem != NULL ? 0 : -1;
+}
+
+static int verify(const char *home, int argc, char **argv)
 {
     const char *zip = NULL, *key = NULL;
     for (int i = 1; i < argc; i++) {
@@ -134,7 +162,7 @@ static int verify(int argc, char **argv)
         return tool_usage();
     uint8_t *pem = NULL;
     size_t pem_len = 0;
-    if (key != NULL && tool_read_file(key, &pem, &pem_len) != 0)
+    if (council_key(home, key, &pem, &pem_len) != 0)
         return EXIT_REFUSED;
     char *report = NULL;
     int32_t rc = casescribe_sar_verify(&report, zip, pem, pem_len);
@@ -148,8 +176,10 @@ static int verify(int argc, char **argv)
 
 int casescribe_tool_sar(const char *home, int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[0], "verify") == 0 && strstr(argv[1], ".zip") != NULL)
-        return verify(argc, argv);
+    /* `sar verify X.zip [--key K]`; a subject called "verify" still works with -o */
+    int is_verify = strcmp(argv[0], "verify") == 0 && (argc == 2 || (argc == 4 && strcmp(argv[2], "--key") == 0));
+    if (argc >= 2 && is_verify)
+        return verify(home, argc, argv);
     struct sar_args a = {0};
     int code = argc < 2 || parse(argc, argv, &a) != 0 ? tool_usage() : export(home, argv[0], &a);
     free(a.records);

@@ -206,8 +206,9 @@ Test(sar, each_kind_of_record_renders_as_described)
     cr_assert_not_null(strstr(r1, "Drafted by a computer program and not yet checked by a person."));
     cr_assert_not_null(strstr(r1, "<mark class=\"unsure\">mornings (?)</mark>"), "the unsure word is marked");
     cr_assert_null(strstr(r1, "<mark class=\"unsure\">Jo"), "only the unsure word");
-    cr_assert_not_null(strstr(r1, "Tuesdays. <span class=\"note\">[not found in the recording]</span>"),
-                       "the unsupported sentence is flagged at its end");
+    cr_assert_not_null(strstr(r1, "<span class=\"unsupported\">Kerry Smith visits on Tuesdays.</span> "
+                                  "<span class=\"note\">[not found in the recording]</span>"),
+                       "the unsupported sentence is underlined and flagged at its end: %s", r1);
     cr_assert_not_null(strstr(r1, "Written by your social worker."), "the analysis is the worker's");
     cr_assert_not_null(strstr(r1, "Seal check: this record has not been changed since it was saved."));
     cr_assert_not_null(strstr(r1, "you agreed (by saying so) to:"));
@@ -328,7 +329,9 @@ Test(sar, other_people_are_listed_for_the_officer_and_redacted_on_approval)
     char *manifest = zip_entry(e.zip, "manifest.xml");
     cr_assert_null(strstr(html, "Kerry"), "the approved name is gone from the page");
     cr_assert_null(strstr(html, "Sam Other"));
-    cr_assert_not_null(strstr(html, "<span class=\"redacted\">[redacted]</span> visits on Tuesdays."));
+    cr_assert_not_null(strstr(html, "<span class=\"redacted\">[redacted]</span><span class=\"unsupported\"> visits on "
+                                    "Tuesdays.</span> <span class=\"note\">[not found in the recording]</span>"),
+                       "one [redacted], and the sentence still flagged");
     cr_assert_null(strstr(xml, "Kerry"), "and from records.xml");
     cr_assert_null(strstr(xml, "Sam Other"));
     cr_assert_not_null(strstr(xml, "name=\"[redacted]\""), "the other person's name on the record too");
@@ -540,5 +543,198 @@ Test(sar, options_are_checked)
     cr_assert_eq(casescribe_sar_add(NULL, "xml", NULL, 0), CASESCRIBE_EINVAL);
     cr_assert_eq(casescribe_sar_finish(NULL, NULL), CASESCRIBE_EINVAL);
     casescribe_sar_free(NULL);
+    home_close(&h);
+}
+
+/* ---- what the review found untested ------------------------------------------------ */
+
+#include "provenance/keys.h"
+#include "provenance/stamp.h"
+#include "sar/sar.h"
+
+static char *save_as_actor(casescribe_ctx *ctx, const char *xml, const char *user, const char *role)
+{
+    casescribe_actor actor;
+    casescribe_actor_init(&actor, sizeof(actor));
+    actor.user_id = user;
+    actor.role = role;
+    uint8_t *out = NULL;
+    size_t len = 0;
+    cr_assert_eq(casescribe_save(&out, &len, ctx, "xml", &actor, (const uint8_t *)xml, strlen(xml)), CASESCRIBE_OK,
+                 "%s", casescribe_last_error());
+    return (char *)out;
+}
+
+Test(sar, roles_journal_positions_and_unknown_keys_are_told_honestly)
+{
+    test_home h, other;
+    home_open(&h, 0);
+    home_open(&other, 0);
+    /* Written and reviewed by sw-017, last saved by a manager: the manager's
+     * role is not credited to sw-017. */
+    form_parts p = {.id = "R-7", .sections = SECTION_REVIEWED("observations", "The garden was tidy and safe.")
+                                     SECTION_HUMAN("analysis", "No worries at all today.")};
+    char *xml = form_make(&p), *records[4];
+    records[0] = save_as_actor(h.ctx, xml, "tm-001", "team-manager");
+    /* R-8 version 1 after version 2 was saved: an older version. */
+    form_parts q = {.id = "R-8", .sections = SECTION_HUMAN("observations", "First note.")};
+    char *xml8 = form_make(&q);
+    records[1] = save_as_actor(h.ctx, xml8, "sw-017", "social-worker");
+    char *v2 = replace_once(records[1], "First note.", "First note, corrected.");
+    char *stamped2 = save_as_actor(h.ctx, v2, "sw-017", "social-worker");
+    /* R-9: signed by a home this one does not know. */
+    form_parts r9 = {.id = "R-9", .sections = SECTION_HUMAN("observations", "Elsewhere.")};
+    char *xml9 = form_make(&r9);
+    records[2] = save_as_actor(other.ctx, xml9, "sw-017", "social-worker");
+    records[3] = stamped2;
+    struct export e;
+    cr_assert_eq(run_export(&h, &e, NULL, records, 4), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *html = zip_entry(e.zip, "report.html"), *manifest = zip_entry(e.zip, "manifest.xml");
+    char *b1 = record_block(html, 1), *b2 = record_block(html, 2), *b3 = record_block(html, 3);
+    char *b4 = record_block(html, 4);
+    cr_assert_not_null(strstr(b1, "<tr><th scope=\"row\">Saved by</th><td>a member of staff (team manager)</td></tr>"),
+                       "%s", b1);
+    cr_assert_not_null(strstr(b1, "then checked and changed by a member of staff on 3 November 2026"), "%s", b1);
+    cr_assert_null(strstr(b1, "your social worker"), "sw-017's role is not known from this stamp");
+    cr_assert_not_null(strstr(b2, "A newer version of this record exists."), "%s", b2);
+    cr_assert_not_null(strstr(manifest, "id=\"R-8\" version=\"1\""));
+    cr_assert_not_null(strstr(manifest, "provenance=\"verified\" journal=\"older\""), "%s", manifest);
+    cr_assert_not_null(strstr(manifest, "id=\"R-8\" version=\"2\""));
+    cr_assert_not_null(strstr(manifest, "journal=\"latest\""));
+    cr_assert_not_null(strstr(b3, "a key the council's system does not know"), "%s", b3);
+    cr_assert_not_null(strstr(manifest, "provenance=\"unknown-key\" journal=\"absent\""), "%s", manifest);
+    cr_assert_null(strstr(b4, "newer version"));
+    free(b1), free(b2), free(b3), free(b4), free(html), free(manifest);
+    for (int i = 0; i < 4; i++)
+        casescribe_free(records[i]);
+    free(xml), free(xml8), free(xml9), free(v2);
+    casescribe_free(e.summary);
+    home_close(&other);
+    home_close(&h);
+}
+
+Test(sar, names_in_any_case_the_requesters_own_and_redacted_unsure_words)
+{
+    test_home h;
+    home_open(&h, 0);
+    form_parts p = {.id = "R-10",
+                    .subjects = "<subject id=\"P-2\" role=\"parent\" name=\"Jo Example\"/>"
+                                "<subject id=\"P-3\" role=\"child\" name=\"Sam Other\"/>",
+                    .consents = "<consent subject=\"P-2\" given-by=\"self\" method=\"verbal\" capacity=\"has-capacity\" "
+                                "at=\"2026-01-01T10:00:00Z\" scopes=\"record-audio transcribe ai-draft\"/>"
+                                "<consent subject=\"P-3\" given-by=\"representative\" method=\"written\" "
+                                "capacity=\"not-assessed\" at=\"2026-01-01T10:00:00Z\" scopes=\"ai-draft\"/>",
+                    .sections = SECTION_DRAFT("observations", "we met jo example and sam at home")
+                        SECTION_HUMAN("analysis", "Today I met Jo Example at home."),
+                    .extra = "<cite section=\"observations\" offset=\"0\" length=\"33\" segments=\"1\" "
+                             "support=\"supported\" unsure=\"3:3 22:3\"/>"};
+    char *xml = form_make(&p), *stamped = NULL;
+    cr_assert_eq(save_as(h.ctx, xml, &stamped), CASESCRIBE_OK, "%s", casescribe_last_error());
+    struct export e;
+    cr_assert_eq(run_export(&h, &e, NULL, &stamped, 1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *csv = read_text(e.review);
+    cr_assert_not_null(strstr(csv, "\"R-10\",\"1\",\"observations\",\"other-person-named-in-text\",\"Sam\",\"1\""),
+                       "a lower-case name of another person is found: %s", csv);
+    cr_assert_null(strstr(csv, "Jo Example\""), "the requester's own name, mid-sentence, is not listed: %s", csv);
+    cr_assert_null(strstr(csv, "\"Example\""), "nor part of it: %s", csv);
+    /* Redacting "sam", which the transcriber was unsure of: one [redacted],
+     * its unsure mark gone from the citation, the other one moved. */
+    char *approved = approve(csv, "\"Sam\",", "\"Sam Other\""), redact[300];
+    snprintf(redact, sizeof(redact), "%s/approved.csv", h.path);
+    FILE *f = fopen(redact, "w");
+    fputs(approved, f);
+    fclose(f);
+    casescribe_free(e.summary);
+    char *html = NULL, *records_xml = NULL;
+    {
+        /* the review list may not overwrite the reviewed file */
+        casescribe_sar_options o;
+        casescribe_sar_options_init(&o, sizeof(o));
+        o.subject_id = "P-2";
+        o.output_path = e.zip;
+        o.review_path = redact;
+        o.redact_path = redact;
+        casescribe_sar *sar = NULL;
+        cr_assert_eq(casescribe_sar_open(&sar, h.ctx, &o), CASESCRIBE_EINVAL);
+        o.review_path = NULL;
+        cr_assert_eq(casescribe_sar_open(&sar, h.ctx, &o), CASESCRIBE_OK, "%s", casescribe_last_error());
+        cr_assert_eq(casescribe_sar_add(sar, "xml", (const uint8_t *)stamped, strlen(stamped)), CASESCRIBE_OK);
+        cr_assert_eq(casescribe_sar_finish(NULL, sar), CASESCRIBE_OK, "%s", casescribe_last_error());
+        casescribe_sar_free(sar);
+    }
+    html = zip_entry(e.zip, "report.html");
+    records_xml = zip_entry(e.zip, "records.xml");
+    cr_assert_not_null(strstr(html, "we <mark class=\"unsure\">met (?)</mark> jo example and "
+                                    "<span class=\"redacted\">[redacted]</span> at home"),
+                       "%s", html);
+    cr_assert_not_null(strstr(records_xml, "unsure=\"3:3\""), "the redacted word's mark is dropped: %s", records_xml);
+    cr_assert_null(strstr(records_xml, "<provenance"), "a redacted record carries no digests of its original text");
+    cr_assert_not_null(strstr(records_xml, "provenance-removed=\"redacted\" original-digest=\"sha256:"));
+    cr_assert_null(strstr(records_xml, "subject=\"P-3\""), "the redacted person's consent went with their name");
+    free(html), free(records_xml), free(csv), free(approved), free(xml);
+    casescribe_free(stamped);
+    home_close(&h);
+}
+
+/* A bundle whose files were changed and re-sealed with a stranger's key:
+ * only the council's key tells. */
+Test(sar, a_bundle_resealed_with_another_key_verifies_only_against_itself)
+{
+    test_home h, forger;
+    home_open(&h, 0);
+    home_open(&forger, 0);
+    size_t n = 0;
+    char **records = all_records(h.ctx, &n);
+    struct export e;
+    cr_assert_eq(run_export(&h, &e, NULL, records, 1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *council = NULL, *fake = NULL, key_id[CS_KEY_ID_MAX];
+    cr_assert_eq(casescribe_public_key(&council, h.ctx), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_public_key(&fake, forger.ctx), CASESCRIBE_OK);
+    cs_keyring *ring = NULL;
+    EVP_PKEY *signer = NULL;
+    cr_assert_eq(cs_keyring_load(&ring, forger.path), CASESCRIBE_OK);
+    cr_assert_eq(cs_keyring_signer(ring, &signer, key_id), CASESCRIBE_OK);
+    /* The forger rewrites the manifest to name their key, re-signs it and
+     * swaps the public key (the files are left alone: enough to show it). */
+    char *manifest = zip_entry(e.zip, "manifest.xml"), *council_id = strstr(manifest, "key-id=\"") + 8;
+    char old_id[CS_KEY_ID_MAX];
+    snprintf(old_id, sizeof(old_id), "%.*s", (int)strcspn(council_id, "\""), council_id);
+    char *forged = strdup(manifest);
+    while (strstr(forged, old_id) != NULL) {
+        char *next = replace_once(forged, old_id, key_id);
+        free(forged);
+        forged = next;
+    }
+    /* and lists the hash of the key it swaps in, so that every file matches */
+    char *pem_hash = strstr(forged, "name=\"public-key.pem\"");
+    pem_hash = strstr(pem_hash, "sha256=\"") + 8;
+    char fake_hash[CS_DIGEST_LEN];
+    cr_assert_eq(cs_sha256_tag(fake_hash, (const uint8_t *)fake, strlen(fake)), CASESCRIBE_OK);
+    memcpy(pem_hash, fake_hash + 7, 64);
+    uint8_t sig[64];
+    cr_assert_eq(cs_sar_sign(sig, signer, (const uint8_t *)forged, strlen(forged)), CASESCRIBE_OK);
+    int err = 0;
+    zip_t *za = zip_open(e.zip, 0, &err);
+    zip_file_replace(za, (zip_uint64_t)zip_name_locate(za, "manifest.xml", 0),
+                     zip_source_buffer(za, forged, strlen(forged), 0), 0);
+    zip_file_replace(za, (zip_uint64_t)zip_name_locate(za, "manifest.sig", 0), zip_source_buffer(za, sig, 64, 0), 0);
+    zip_file_replace(za, (zip_uint64_t)zip_name_locate(za, "public-key.pem", 0),
+                     zip_source_buffer(za, fake, strlen(fake), 0), 0);
+    cr_assert_eq(zip_close(za), 0);
+    char *report = NULL;
+    cr_assert_eq(casescribe_sar_verify(&report, e.zip, NULL, 0), CASESCRIBE_OK, "self-consistent: %s", report);
+    cr_assert_not_null(strstr(report, "VERIFIED against the bundle's own key"), "and said to be only that: %s", report);
+    cr_assert_null(strstr(report, "as the holder of key"), "%s", report);
+    casescribe_free(report);
+    cr_assert_eq(casescribe_sar_verify(&report, e.zip, (const uint8_t *)council, strlen(council)), CASESCRIBE_EVERIFY);
+    cr_assert_not_null(strstr(report, "changed: 'manifest.xml' or manifest.sig"), "%s", report);
+    casescribe_free(report);
+    EVP_PKEY_free(signer);
+    cs_keyring_free(ring);
+    free(forged);
+    free(manifest);
+    casescribe_free(council), casescribe_free(fake), casescribe_free(e.summary);
+    free_records(records, n);
+    home_close(&forger);
     home_close(&h);
 }

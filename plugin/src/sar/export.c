@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,9 +63,12 @@ static FILE *open_part(const casescribe_sar *sar, const char *name)
     return f;
 }
 
+/* A write that failed (a full disk) sets the stream's error flag, which
+ * fclose does not report: both are checked, so a cut-short part is never
+ * sealed. */
 static void close_part(FILE **f, int *broken)
 {
-    if (*f != NULL && fclose(*f) != 0)
+    if (*f != NULL && (ferror(*f) | (fclose(*f) != 0)))
         *broken = 1;
     *f = NULL;
 }
@@ -91,15 +95,14 @@ static void csv_cell(FILE *f, const char *s, size_t len, int last)
 {
     /* A spreadsheet would run a cell starting with = + - @ as a formula
      * (CSV injection): such cells get a leading apostrophe, which
-     * cs_redactions_load strips again. */
+     * cs_redactions_load strips again. Cells are ids and names of at most
+     * 256 characters, so the guarded copy fits on the stack. */
     if (len > 0 && strchr("=+-@\t\r", s[0]) != NULL) {
-        char *guarded = malloc(len + 1);
-        if (guarded != NULL) {
-            guarded[0] = '\'';
-            memcpy(guarded + 1, s, len);
-            csv_fwrite(f, guarded, len + 1);
-            free(guarded);
-        }
+        char guarded[2048];
+        size_t n = len < sizeof(guarded) - 1 ? len : sizeof(guarded) - 1;
+        guarded[0] = '\'';
+        memcpy(guarded + 1, s, n);
+        csv_fwrite(f, guarded, n + 1);
     } else {
         csv_fwrite(f, s, len);
     }
@@ -162,16 +165,62 @@ static const cs_subject *requester_of(const cs_record *r, const char *subject)
     return NULL;
 }
 
+/* 1 when `word` (len bytes) is one of the words of `name`, any case. */
+static int word_of(const char *name, const char *word, size_t len)
+{
+    for (const char *p = name; p != NULL && *p != '\0';) {
+        size_t n = strcspn(p, " ");
+        if (n == len && strncasecmp(p, word, len) == 0)
+            return 1;
+        p += n;
+        p += strspn(p, " ");
+    }
+    return 0;
+}
+
+/* Each word of another person's name wherever the text has it, in any
+ * case: a machine transcript writes "kerry", which no capital gives away. */
+static int32_t review_name_words(casescribe_sar *sar, const cs_record *r, const cs_subject *other, const char *me)
+{
+    char word[260];
+    for (const char *p = other->name; *p != '\0';) {
+        size_t n = strcspn(p, " ");
+        if (n >= 2 && n < sizeof(word) && !word_of(me, p, n)) {
+            memcpy(word, p, n);
+            word[n] = '\0';
+            cs_redaction item = {(char *)"*", word, 0};
+            cs_redactions one = {&item, 1};
+            for (size_t s = 0; s < r->n_sections; s++) {
+                cs_span *spans = NULL;
+                size_t found = 0;
+                if (cs_redaction_spans(&spans, &found, &one, r->id, r->sections[s].text, r->sections[s].text_len) !=
+                    CASESCRIBE_OK)
+                    return CASESCRIBE_ENOMEM;
+                free(spans);
+                if (found > 0)
+                    review_row(sar, r, r->sections[s].id, "other-person-named-in-text", word, n, (unsigned)found);
+            }
+        }
+        p += n;
+        p += strspn(p, " ");
+    }
+    return CASESCRIBE_OK;
+}
+
 /* Other people on the record and names in its text, for the officer. */
 static int32_t review_record(casescribe_sar *sar, const cs_record *r)
 {
     if (sar->review == NULL)
         return CASESCRIBE_OK;
     const char *me = requester_of(r, sar->subject)->name;
-    for (size_t i = 0; i < r->n_subjects; i++)
-        if (strcmp(r->subjects[i].id, sar->subject) != 0 && r->subjects[i].name != NULL)
-            review_row(sar, r, "subjects", "other-person-on-record", r->subjects[i].name,
-                       strlen(r->subjects[i].name), 1);
+    for (size_t i = 0; i < r->n_subjects; i++) {
+        const cs_subject *other = &r->subjects[i];
+        if (strcmp(other->id, sar->subject) == 0 || other->name == NULL)
+            continue;
+        review_row(sar, r, "subjects", "other-person-on-record", other->name, strlen(other->name), 1);
+        if (review_name_words(sar, r, other, me) != CASESCRIBE_OK)
+            return cs_fail(CASESCRIBE_ENOMEM, "out of memory listing names for review");
+    }
     for (size_t s = 0; s < r->n_sections; s++) {
         struct found_names fn = {0};
         cs_names_in_text(r->sections[s].text, r->sections[s].text_len, me, collect_name, &fn);
@@ -248,6 +297,22 @@ static char *map_unsure(const char *list, const cs_span *spans, size_t n)
     return cs_buf_take(&b);
 }
 
+/* A redacted person's consent records go with their name. */
+static void drop_consents_of(cs_record *r, const char *subject)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < r->n_consents; i++) {
+        cs_consent *c = &r->consents[i];
+        if (strcmp(c->subject, subject) != 0) {
+            r->consents[kept++] = *c;
+            continue;
+        }
+        free(c->subject), free(c->given_by), free(c->method), free(c->capacity), free(c->at), free(c->scopes);
+        free(c->withdrawn_at);
+    }
+    r->n_consents = kept;
+}
+
 /* Replaces the approved items in the record (for records.xml), moving the
  * citations so that they still point at the same sentences. */
 static int32_t redact_record(cs_record *r, const struct record_spans *rs, const cs_redactions *rx)
@@ -287,10 +352,45 @@ static int32_t redact_record(cs_record *r, const struct record_spans *rs, const 
                 return cs_fail(CASESCRIBE_ENOMEM, "out of memory redacting");
             free(r->subjects[i].name);
             r->subjects[i].name = gone;
+            drop_consents_of(r, r->subjects[i].id);
         }
+    }
+    if (rs->total > 0) {
+        /* The stamp holds plain SHA-256 digests of the original text, subjects
+         * and consents: with the public key, anyone could test a guess of
+         * what was redacted against them. The manifest keeps the record
+         * digest of the original instead, which reveals nothing. */
+        cs_provenance_free(r->provenance);
+        r->provenance = NULL;
     }
     return CASESCRIBE_OK;
 }
+
+/* ---- where the record stands in the council's journal ----------------------------- */
+
+/* What the home's journal says of this version: the latest saved, an
+ * older one (a newer version exists), another version than the one the
+ * journal holds under this number, or a record it has never seen. */
+static int journal_position(casescribe_sar *sar, const cs_record *r, const char *digest)
+{
+    if (r->provenance == NULL || digest[0] == '\0')
+        return CS_JOURNAL_ABSENT;
+    casescribe_ctx *ctx = sar->ctx;
+    if (cs_journal_lock(ctx->journal, cs_ctx_index_visit, ctx) != CASESCRIBE_OK)
+        return CS_JOURNAL_ABSENT;
+    int where = CS_JOURNAL_ABSENT;
+    const char *latest = NULL;
+    uint32_t version = cs_ctx_refresh_index(ctx) == CASESCRIBE_OK ? cs_index_latest(ctx->index, r->id, &latest) : 0;
+    if (version > r->provenance->version)
+        where = CS_JOURNAL_OLDER;
+    else if (version == r->provenance->version && version > 0)
+        where = strcmp(latest, digest) == 0 ? CS_JOURNAL_LATEST : CS_JOURNAL_DIFFERS;
+    cs_journal_unlock(ctx->journal);
+    cs_clear_error();
+    return where;
+}
+
+static const char *const journal_names[] = {"absent", "latest", "older", "differs"};
 
 /* ---- one record into each part ------------------------------------------------ */
 
@@ -302,8 +402,8 @@ static const char *status_name(int32_t provenance)
                                                  : "changed";
 }
 
-static void manifest_record(casescribe_sar *sar, const cs_record *r, int32_t provenance, const char *digest,
-                            const struct record_spans *rs)
+static void manifest_record(casescribe_sar *sar, const cs_record *r, int32_t provenance, int journal,
+                            const char *digest, const struct record_spans *rs)
 {
     const cs_provenance *p = r->provenance;
     fprintf(sar->manifest_records, "  <record position=\"%llu\" id=\"%s\" version=\"%u\"",
@@ -314,7 +414,8 @@ static void manifest_record(casescribe_sar *sar, const cs_record *r, int32_t pro
         fprintf(sar->manifest_records, " previous=\"%s\"", p->previous);
     if (p != NULL)
         fprintf(sar->manifest_records, " key-id=\"%s\"", p->key_id);
-    fprintf(sar->manifest_records, " provenance=\"%s\"/>\n", status_name(provenance));
+    fprintf(sar->manifest_records, " provenance=\"%s\" journal=\"%s\"/>\n", status_name(provenance),
+            journal_names[journal]);
     if (rs->total == 0)
         return;
     fprintf(sar->manifest_redactions, "  <redaction record=\"%s\" position=\"%llu\" count=\"%zu\" reasons=\"", r->id,
@@ -330,7 +431,8 @@ static void manifest_record(casescribe_sar *sar, const cs_record *r, int32_t pro
 
 /* The record as records.xml holds it: the form, under a <record> saying how
  * it stood at export. The form's own XML declaration is dropped. */
-static int32_t records_entry(casescribe_sar *sar, const cs_record *r, int32_t provenance, size_t redacted)
+static int32_t records_entry(casescribe_sar *sar, const cs_record *r, int32_t provenance, size_t redacted,
+                             const char *digest)
 {
     uint8_t *xml = NULL;
     size_t len = 0;
@@ -344,8 +446,12 @@ static int32_t records_entry(casescribe_sar *sar, const cs_record *r, int32_t pr
         while (*form == '\n')
             form++;
     }
-    fprintf(sar->records, "<record position=\"%llu\" provenance=\"%s\" redactions=\"%zu\">\n",
-            (unsigned long long)sar->position, status_name(provenance), redacted);
+    fprintf(sar->records, "<record position=\"%llu\" provenance=\"%s\" redactions=\"%zu\"", (unsigned long long)sar->position,
+            status_name(provenance), redacted);
+    if (redacted > 0) /* its provenance was taken out: see redact_record */
+        fprintf(sar->records, " provenance-removed=\"redacted\"%s%s%s", digest[0] ? " original-digest=\"" : "", digest,
+                digest[0] ? "\"" : "");
+    fputs(">\n", sar->records);
     fwrite(form, 1, len - (size_t)(form - (const char *)xml), sar->records);
     fputs("</record>\n", sar->records);
     free(xml);
@@ -382,6 +488,7 @@ static int32_t export_record(casescribe_sar *sar, cs_record *r)
     if (provenance == CASESCRIBE_ENOMEM)
         return provenance;
     cs_clear_error();
+    int journal = journal_position(sar, r, digest);
     casescribe_template *tpl = NULL;
     if (cs_ctx_template(sar->ctx, r->template_id, &tpl) != CASESCRIBE_OK)
         cs_clear_error(); /* an unreadable template only costs the page its titles */
@@ -390,7 +497,8 @@ static int32_t export_record(casescribe_sar *sar, cs_record *r)
     sar->position++;
     cs_report_record rr = {.r = r, .position = sar->position, .subject = sar->subject, .provenance = provenance,
                            .template_title = tpl != NULL ? tpl->title : NULL, .section_title = template_section_title,
-                           .tpl = tpl, .spans = rs.spans, .n_spans = rs.n, .n_redacted = rs.total};
+                           .tpl = tpl, .spans = rs.spans, .n_spans = rs.n, .n_redacted = rs.total,
+                           .journal = journal};
     if (rc == CASESCRIBE_OK)
         rc = review_record(sar, r);
     if (rc == CASESCRIBE_OK && (cs_report_toc_entry(sar->toc, &rr) != 0 || cs_report_write(sar->body, &rr) != 0))
@@ -398,14 +506,17 @@ static int32_t export_record(casescribe_sar *sar, cs_record *r)
     if (rc == CASESCRIBE_OK)
         rc = redact_record(r, &rs, &sar->redactions);
     if (rc == CASESCRIBE_OK)
-        rc = records_entry(sar, r, provenance, rs.total);
+        rc = records_entry(sar, r, provenance, rs.total, digest);
     if (rc == CASESCRIBE_OK) {
-        manifest_record(sar, r, provenance, digest, &rs);
+        manifest_record(sar, r, provenance, journal, digest, &rs);
         count_ai(sar, r, provenance, rs.total);
     }
     spans_free(&rs);
     if (tpl != NULL)
         cs_template_unref(tpl);
+    if (rc == CASESCRIBE_OK && (ferror(sar->records) || ferror(sar->manifest_records) ||
+                                ferror(sar->manifest_redactions) || (sar->review != NULL && ferror(sar->review))))
+        rc = cs_fail(CASESCRIBE_EIO, "cannot write the export (is the disk full?)");
     return rc;
 }
 
@@ -443,11 +554,24 @@ void casescribe_sar_free(casescribe_sar *sar)
     free(sar);
 }
 
+/* 1 when the two paths name one file (or are the same text). */
+static int same_file(const char *a, const char *b)
+{
+    struct stat x, y;
+    if (a == NULL || b == NULL)
+        return 0;
+    if (strcmp(a, b) == 0)
+        return 1;
+    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
 static int32_t check_options(const casescribe_sar_options *o)
 {
     if (o == NULL || o->struct_size != sizeof(casescribe_sar_options))
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_sar_open: initialise the options with "
                                           "casescribe_sar_options_init");
+    if (o->flags != 0)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_sar_open: flags must be 0");
     if (o->subject_id == NULL || !cs_valid_id(o->subject_id))
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_sar_open: subject_id must be a subject id as forms give them");
     if (o->output_path == NULL || o->output_path[0] == '\0' || strlen(o->output_path) > 4000)
@@ -456,8 +580,9 @@ static int32_t check_options(const casescribe_sar_options *o)
         (o->correction_contact != NULL && !cs_valid_label(o->correction_contact, 500)))
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_sar_open: organisation and correction_contact are one line "
                                           "of text (200 and 500 characters at most)");
-    if (o->review_path != NULL && strcmp(o->review_path, o->output_path) == 0)
-        return cs_fail(CASESCRIBE_EINVAL, "casescribe_sar_open: the review list cannot be the export itself");
+    if (o->review_path != NULL && (same_file(o->review_path, o->output_path) || same_file(o->review_path, o->redact_path)))
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_sar_open: the new review list would overwrite the export or the "
+                                          "officer's reviewed list: give it another name");
     return CASESCRIBE_OK;
 }
 

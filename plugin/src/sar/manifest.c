@@ -121,11 +121,13 @@ int32_t cs_sar_readme(char **out, const char *key_id)
         "    %s). To be sure that key is the council's, compare it with the\n"
         "    public key the council publishes or gives you on request.\n\n"
         "Each record also carries its own seal, made when it was saved. In\n"
-        "manifest.xml, every record's \"digest\" is the one the council's own\n"
-        "journal holds for it, and \"provenance\" says whether its seal\n"
-        "checked out when this copy was made. Where information about other\n"
-        "people was taken out ([redacted]), manifest.xml says how many places\n"
-        "and why, but not what was taken out.\n",
+        "manifest.xml, every record has its \"digest\" (the fingerprint of that\n"
+        "seal), \"provenance\" (whether the seal checked out when this copy\n"
+        "was made) and \"journal\" (whether it is the latest version in the\n"
+        "council's own journal of saves). Where information about other people\n"
+        "was taken out ([redacted]), manifest.xml says how many places and why,\n"
+        "but not what was taken out; such records come without their seal in\n"
+        "records.xml, since its fingerprints would give the removed words away.\n",
         key_id);
     *out = cs_buf_take(&b);
     cs_buf_free(&b);
@@ -204,7 +206,9 @@ static int entry_matches(zip_t *za, zip_int64_t idx, const char *hex, uint64_t b
         return -1;
     char got[65];
     uint64_t n = 0;
-    int32_t rc = sha256_stream(got, &n, read_zip, zf, MAX_ENTRY_BYTES);
+    /* Read no more than the manifest says the file holds (and one byte to
+     * see it is longer): a ZIP bomb costs nothing. */
+    int32_t rc = sha256_stream(got, &n, read_zip, zf, bytes < MAX_ENTRY_BYTES ? bytes : MAX_ENTRY_BYTES);
     zip_fclose(zf);
     if (rc != CASESCRIBE_OK)
         return -1;
@@ -215,7 +219,9 @@ struct check {
     zip_t *za;
     cs_buf *report;
     unsigned problems;
-    uint8_t *listed; /* per ZIP entry: named by the manifest (or the manifest itself) */
+    uint8_t *listed;             /* per ZIP entry: named by the manifest (or the manifest itself) */
+    char key_id[CS_KEY_ID_MAX];  /* the key the signature was checked with */
+    int pinned;                  /* that key was the caller's, not the bundle's own */
 };
 
 static void problem(struct check *ck, const char *what, const char *name, const char *why)
@@ -290,6 +296,10 @@ static void check_manifest(struct check *ck, const uint8_t *manifest, size_t len
         return;
     }
     xmlNodePtr root = xmlDocGetRootElement(doc);
+    char *named = attr(root, "key-id");
+    if (named != NULL && ck->key_id[0] != '\0' && strcmp(named, ck->key_id) != 0)
+        problem(ck, "changed", CS_SAR_MANIFEST, "(it names another key than the one that signed it)");
+    free(named);
     for (xmlNodePtr n = root->children; n != NULL; n = n->next)
         if (cs_xml_is_element(n, "file"))
             check_file(ck, n);
@@ -310,6 +320,10 @@ static EVP_PKEY *load_key(struct check *ck, const uint8_t *pem, size_t pem_len)
     if (use != NULL && cs_key_id_of_pem(id, use, use_len) == CASESCRIBE_OK &&
         cs_keyring_from_pem(&ring, use, use_len) == CASESCRIBE_OK)
         cs_keyring_public(ring, id, &key);
+    if (key != NULL) {
+        memcpy(ck->key_id, id, sizeof(ck->key_id));
+        ck->pinned = pem != NULL;
+    }
     cs_keyring_free(ring);
     if (key == NULL)
         cs_buf_printf(ck->report, "key: %s\n", pem != NULL ? "the key given is not an Ed25519 public key"
@@ -354,7 +368,7 @@ int32_t cs_sar_verify_zip(cs_buf *report, const char *path, const uint8_t *pem, 
         zip_discard(za);
         return cs_fail(CASESCRIBE_ETOOBIG, "%s holds more than %u files: not an export", path, MAX_ENTRIES);
     }
-    struct check ck = {za, report, 0, calloc((size_t)n + 1, 1)};
+    struct check ck = {za, report, 0, calloc((size_t)n + 1, 1), "", 0};
     if (ck.listed == NULL) {
         zip_discard(za);
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
@@ -375,8 +389,14 @@ int32_t cs_sar_verify_zip(cs_buf *report, const char *path, const uint8_t *pem, 
     free(manifest);
     free(ck.listed);
     zip_discard(za);
-    cs_buf_printf(report, "Result: %s\n", ck.problems == 0 ? "VERIFIED: every file is as the council sealed it"
-                                                           : "NOT VERIFIED");
+    if (ck.problems > 0)
+        cs_buf_printf(report, "Result: NOT VERIFIED\n");
+    else if (ck.pinned)
+        cs_buf_printf(report, "Result: VERIFIED: every file is as the holder of key %s sealed it\n", ck.key_id);
+    else /* anyone can make a key and re-seal changed files: only the council's own key tells */
+        cs_buf_printf(report, "Result: VERIFIED against the bundle's own key %s only: the files match each other. "
+                              "Check that this is the council's key, or check again with its public key.\n",
+                      ck.key_id);
     if (report->failed)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     return ck.problems == 0 ? CASESCRIBE_OK

@@ -7,6 +7,7 @@
  * sentence) is a word the same text also capitalises mid-sentence. Words
  * every sentence may start with, days, months, "I" and all-capital
  * abbreviations (GP, NHS) are left out, as is the requester's own name. */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -28,9 +29,9 @@ static int is_letter(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
 }
 
-static int is_not_name(const char *w, size_t len)
+static int is_not_name(const char *w, size_t len, int label)
 {
-    int all_caps = len > 1;
+    int all_caps = len > 1 && !label; /* "KERRY:" is a speaker, "GP" an abbreviation */
     for (size_t i = 0; i < len && all_caps; i++)
         all_caps = !(w[i] >= 'a' && w[i] <= 'z');
     if (all_caps)
@@ -79,15 +80,65 @@ static int next_word(const char *t, size_t len, size_t *at, struct word *w, int 
     return 1;
 }
 
-/* 1 when the word is capitalised mid-sentence somewhere in the text. */
-static int capitalised_elsewhere(const char *t, size_t len, const char *w, size_t wlen)
+/* The words the text capitalises mid-sentence, sorted, so that a word
+ * starting a sentence can be looked up in them (once per text, not once
+ * per sentence: a long text of short sentences stays linear). */
+struct known {
+    struct word *words;
+    size_t n;
+    const char *text;
+};
+
+static int cmp_word(const char *t, const struct word *a, const char *w, size_t len)
 {
-    size_t at = 0;
+    size_t alen = a->end - a->start;
+    if (alen != len)
+        return alen < len ? -1 : 1;
+    return memcmp(t + a->start, w, len);
+}
+
+static int by_word(const void *a, const void *b, void *text)
+{
+    const struct word *y = b;
+    return cmp_word(text, a, (const char *)text + y->start, y->end - y->start);
+}
+
+static int known_collect(struct known *k, const char *t, size_t len)
+{
+    size_t at = 0, cap = 0;
     int start = 1;
-    struct word x;
-    while (next_word(t, len, &at, &x, &start))
-        if (x.capital && !x.sentence_start && x.end - x.start == wlen && strncmp(t + x.start, w, wlen) == 0)
+    struct word w;
+    k->text = t;
+    while (next_word(t, len, &at, &w, &start)) {
+        if (!w.capital || w.sentence_start)
+            continue;
+        if (k->n == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct word *grown = realloc(k->words, cap * sizeof(*grown));
+            if (grown == NULL)
+                return -1;
+            k->words = grown;
+        }
+        k->words[k->n++] = w;
+    }
+    if (k->n > 1)
+        qsort_r(k->words, k->n, sizeof(*k->words), by_word, (void *)t);
+    return 0;
+}
+
+static int capitalised_elsewhere(const struct known *k, const char *w, size_t len)
+{
+    size_t lo = 0, hi = k->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = cmp_word(k->text, &k->words[mid], w, len);
+        if (c == 0)
             return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return 0;
 }
 
@@ -114,17 +165,17 @@ static int is_requester(const char *run, size_t len, const char *requester)
 
 /* Reports the run of words [first, last] after dropping sentence openers
  * from its front. */
-static int report_run(const char *t, size_t len, struct word *run, size_t n, const char *requester,
+static int report_run(const char *t, const struct known *k, struct word *run, size_t n, const char *requester,
                       cs_name_found found, void *user)
 {
-    size_t k = 0;
-    while (k < n && is_not_name(t + run[k].start, run[k].end - run[k].start))
-        k++;
-    if (k == n || n - k > 6)
+    size_t i = 0;
+    while (i < n && is_not_name(t + run[i].start, run[i].end - run[i].start, run[i].label))
+        i++;
+    if (i == n || n - i > 6)
         return 0;
-    size_t start = run[k].start, end = run[n - 1].end;
-    int strong = n - k >= 2 || !run[k].sentence_start || run[n - 1].label ||
-                 capitalised_elsewhere(t, len, t + start, end - start);
+    size_t start = run[i].start, end = run[n - 1].end;
+    int strong = n - i >= 2 || !run[i].sentence_start || run[n - 1].label ||
+                 capitalised_elsewhere(k, t + start, end - start);
     if (!strong || is_requester(t + start, end - start, requester) || end - start > 128)
         return 0;
     return found(user, t + start, end - start);
@@ -135,17 +186,23 @@ int cs_names_in_text(const char *text, size_t len, const char *requester_name, c
     struct word run[8], w;
     size_t n = 0, at = 0;
     int start = 1, rc = 0;
+    struct known k = {0};
+    if (known_collect(&k, text, len) != 0) {
+        free(k.words);
+        return -1;
+    }
     while (rc == 0 && next_word(text, len, &at, &w, &start)) {
         int extends = n > 0 && w.capital && w.joined && !w.sentence_start && n < sizeof(run) / sizeof(*run) &&
                       !run[n - 1].label;
         if (n > 0 && !extends) {
-            rc = report_run(text, len, run, n, requester_name, found, user);
+            rc = report_run(text, &k, run, n, requester_name, found, user);
             n = 0;
         }
         if (w.capital)
             run[n++] = w;
     }
     if (rc == 0 && n > 0)
-        rc = report_run(text, len, run, n, requester_name, found, user);
+        rc = report_run(text, &k, run, n, requester_name, found, user);
+    free(k.words);
     return rc;
 }

@@ -13,6 +13,7 @@ const char *const cs_redact_reason_names[CS_REDACT_REASONS] = {"third-party", "s
 #define MAX_CSV_BYTES (16u << 20)
 #define MAX_ITEMS 100000u
 #define MAX_FIELDS 16
+#define MAX_ITEM_BYTES 1024 /* a name or a phrase, not a paragraph */
 
 /* The row being read and what the header said. */
 struct reader {
@@ -96,6 +97,9 @@ static int32_t take_row(struct reader *rd)
     if (record == NULL || record[0] == '\0' || text == NULL || unprotect(text)[0] == '\0')
         return cs_fail(CASESCRIBE_ESCHEMA, "row %llu of the redaction file: a row marked yes needs a record and a text",
                        (unsigned long long)rd->row);
+    if (strlen(text) > MAX_ITEM_BYTES)
+        return cs_fail(CASESCRIBE_ESCHEMA, "row %llu of the redaction file: a text to redact may be %u bytes at most",
+                       (unsigned long long)rd->row, MAX_ITEM_BYTES);
     if (rd->out->n >= MAX_ITEMS)
         return cs_fail(CASESCRIBE_ETOOBIG, "the redaction file approves more than %u items", MAX_ITEMS);
     cs_redaction *grown = realloc(rd->out->items, (rd->out->n + 1) * sizeof(*grown));
@@ -103,7 +107,7 @@ static int32_t take_row(struct reader *rd)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory reading the redaction file");
     rd->out->items = grown;
     cs_redaction *it = &grown[rd->out->n];
-    it->record = cs_strdup(record);
+    it->record = cs_strdup(unprotect(record)); /* ids may start with - + @ too, guarded the same way */
     it->text = cs_strdup(unprotect(text));
     it->reason = reason;
     if (it->record == NULL || it->text == NULL) {
@@ -144,6 +148,10 @@ int32_t cs_redactions_parse(cs_redactions *out, const uint8_t *data, size_t len)
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory reading the redaction file");
     struct reader rd = {.out = out, .col_record = -1, .col_text = -1, .col_redact = -1, .col_reason = -1};
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) { /* the byte order mark spreadsheets write */
+        data += 3;
+        len -= 3;
+    }
     if (csv_parse(&p, data, len, field_cb, row_cb, &rd) != len && rd.rc == CASESCRIBE_OK)
         rd.rc = cs_fail(CASESCRIBE_ESCHEMA, "the redaction file is not valid CSV: %s", csv_strerror(csv_error(&p)));
     if (csv_fini(&p, field_cb, row_cb, &rd) != 0 && rd.rc == CASESCRIBE_OK)

@@ -117,13 +117,14 @@ int cs_report_head(FILE *f, const cs_report_totals *t)
                 (unsigned long long)t->redacted);
     fputs("</ul>\n<h3>What &ldquo;drafted by a computer program&rdquo; means</h3>\n"
           "<p>Some notes start as a recording of a conversation, made with your agreement. A computer program "
-          "turns the recording into text. It can then pick out sentences to make a first draft of parts of a "
-          "record. Every part of a record below says who wrote it, and whether a person has checked it.</p>\n"
+          "turns the recording into text. A program can then pick out or reword sentences to make a first draft "
+          "of parts of a record. Every part of a record below says who wrote it, and whether a person has checked it.</p>\n"
           "<p>A part drafted by a computer program:</p>\n<ul>\n"
           "<li>is <strong>not</strong> a word-for-word record of what was said. The program can mishear words, "
           "miss things out or get them in the wrong order;</li>\n"
-          "<li>is <strong>not</strong> the council's opinion or decision. The parts where your social worker "
-          "gives their view or makes a decision are always written by them, never by a program;</li>\n"
+          "<li>is <strong>not</strong> the council's opinion or decision. The parts of a form where a worker "
+          "gives their professional view or makes a decision are kept for the worker: the system does not let a "
+          "program write them;</li>\n"
           "<li>is only a first draft until a person has checked it. Parts that nobody has checked yet say so.</li>\n"
           "</ul>\n<p>Words the program was not sure it heard correctly are marked like this: "
           "<mark class=\"unsure\">word (?)</mark>. Sentences the program could not match to the recording are "
@@ -140,8 +141,9 @@ int cs_report_head(FILE *f, const cs_report_totals *t)
     }
     fputs("Tell us the record number and the part you mean. You can also complain to the Information "
           "Commissioner's Office (ico.org.uk).</p>\n<h3>Checking this copy</h3>\n"
-          "<p>This copy comes with a digital seal (the files manifest.xml and manifest.sig). The seal shows whether "
-          "any file has been changed since the council made this copy. README.txt says how to check it.</p>\n"
+          "<p>Each record, and this copy as a whole, carries a digital seal: a check that shows whether anything "
+          "was changed after it was sealed. The seal of this copy is in the files manifest.xml and manifest.sig. "
+          "README.txt says how anyone can check it.</p>\n"
           "</section>\n",
           f);
     return ferror(f) ? -1 : 0;
@@ -167,9 +169,12 @@ static void put_role(FILE *f, const char *role)
     }
 }
 
-static const char *author_role(const cs_record *r)
+/* The role of `person` on this record: the stamp names the role of the
+ * person who saved this version, and of nobody else. */
+static const char *role_of(const cs_record *r, const char *person)
 {
-    return r->provenance != NULL ? r->provenance->actor_role : NULL;
+    const cs_provenance *p = r->provenance;
+    return p != NULL && person != NULL && strcmp(p->actor_id, person) == 0 ? p->actor_role : NULL;
 }
 
 /* The title of record's form, or its template id. */
@@ -198,8 +203,25 @@ int cs_report_toc_entry(FILE *f, const cs_report_record *rr)
     return ferror(f) ? -1 : 0;
 }
 
+static void put_journal(FILE *f, const cs_report_record *rr)
+{
+    if (rr->journal == CS_JOURNAL_OLDER)
+        fputs("<p><strong>A newer version of this record exists.</strong> This copy shows the version you see "
+              "here.</p>\n",
+              f);
+    else if (rr->journal == CS_JOURNAL_DIFFERS)
+        fputs("<p class=\"warning\"><strong>Warning:</strong> the council's system holds a different version of "
+              "this record under the same number. Please ask the council about it.</p>\n",
+              f);
+    else if (rr->journal == CS_JOURNAL_ABSENT && rr->provenance != CASESCRIBE_EUNSTAMPED)
+        fputs("<p>This record was not saved on the system that made this copy, so we could not check that it is "
+              "the latest version.</p>\n",
+              f);
+}
+
 static void put_seal(FILE *f, const cs_report_record *rr)
 {
+    put_journal(f, rr);
     switch (rr->provenance) {
     case CASESCRIBE_OK:
         fputs("<p>Seal check: this record has not been changed since it was saved.</p>\n", f);
@@ -264,8 +286,7 @@ static void put_consent(FILE *f, const cs_consent *c)
                       : strcmp(c->method, "recorded") == 0 ? "on the recording"
                                                            : "by saying so";
     if (c->scopes == NULL || c->scopes[0] == '\0')
-        fprintf(f, "<p>On %s, you were asked about recording and computer programs, and did not agree to any of "
-                   "it.</p>\n", given);
+        fprintf(f, "<p>On %s, no agreement to recording or to computer programs was recorded.</p>\n", given);
     else if (strcmp(c->given_by, "best-interests") == 0)
         fprintf(f, "<p>On %s, %s to allow:</p>\n", given, who);
     else
@@ -273,8 +294,8 @@ static void put_consent(FILE *f, const cs_consent *c)
     put_scopes(f, c->scopes);
     if (c->withdrawn_at != NULL) {
         cs_report_date(withdrawn, c->withdrawn_at);
-        fprintf(f, "<p><strong>This agreement was withdrawn on %s.</strong> After that, no computer program drafted "
-                   "anything new for this record. Parts a person had already checked were kept.</p>\n",
+        fprintf(f, "<p><strong>This agreement was withdrawn on %s.</strong> From then on, the system does not allow "
+                   "new computer drafts in this record. Parts a person had already checked were kept.</p>\n",
                 withdrawn);
     }
 }
@@ -324,15 +345,10 @@ static void put_engine(FILE *f, const cs_section *s)
     fprintf(f, "%s%s)", where[0] ? ", " : "", where);
 }
 
-/* Who checked an AI section: the author's role when the author did. */
+/* Who checked an AI section, by role when the stamp says it. */
 static void put_reviewer(FILE *f, const cs_record *r, const cs_section *s)
 {
-    const char *actor = r->provenance != NULL ? r->provenance->actor_id : NULL;
-    if (s->reviewed_by != NULL && ((actor != NULL && strcmp(s->reviewed_by, actor) == 0) ||
-                                   strcmp(s->reviewed_by, r->author) == 0))
-        put_role(f, author_role(r));
-    else
-        fputs("another member of staff", f);
+    put_role(f, role_of(r, s->reviewed_by));
 }
 
 static void put_origin(FILE *f, const cs_record *r, const cs_section *s)
@@ -340,7 +356,7 @@ static void put_origin(FILE *f, const cs_record *r, const cs_section *s)
     char date[32];
     if (s->origin == CS_ORIGIN_HUMAN) {
         fputs("<p class=\"origin origin-human\"><strong>Written by ", f);
-        put_role(f, author_role(r));
+        put_role(f, role_of(r, r->author));
         fputs(".</strong></p>\n", f);
         return;
     }
@@ -385,22 +401,26 @@ static size_t mark_unsure(uint8_t *flags, size_t len, const char *list)
     return count;
 }
 
-/* Writes text[from, to) with the marks its flags say, closing each at its end. */
+/* Writes the run of text from `from` that has the same marks, closing each
+ * at its end; returns where the next run starts. A redacted run is one
+ * "[redacted]" however the marks under it change. */
 static size_t put_run(FILE *f, const char *text, const uint8_t *flags, size_t from, size_t len)
 {
     size_t to = from;
-    while (to < len && flags[to] == flags[from])
-        to++;
     uint8_t m = flags[from];
     if (m & MARK_REDACTED) {
+        while (to < len && (flags[to] & MARK_REDACTED))
+            to++;
         fputs("<span class=\"redacted\">" CS_REDACTED "</span>", f);
-        return to;
+    } else {
+        while (to < len && flags[to] == m)
+            to++;
+        fputs(m & MARK_UNSUPPORTED ? "<span class=\"unsupported\">" : "", f);
+        fputs(m & MARK_UNSURE ? "<mark class=\"unsure\">" : "", f);
+        put_escaped(f, text + from, to - from);
+        fputs(m & MARK_UNSURE ? " (?)</mark>" : "", f);
+        fputs(m & MARK_UNSUPPORTED ? "</span>" : "", f);
     }
-    if (m & MARK_UNSURE)
-        fputs("<mark class=\"unsure\">", f);
-    put_escaped(f, text + from, to - from);
-    if (m & MARK_UNSURE)
-        fputs(" (?)</mark>", f);
     int ends_claim = (m & MARK_UNSUPPORTED) && (to == len || !(flags[to] & MARK_UNSUPPORTED));
     if (ends_claim)
         fputs(" <span class=\"note\">[not found in the recording]</span>", f);
@@ -482,15 +502,15 @@ static void put_facts(FILE *f, const cs_report_record *rr)
     put(f, r->id);
     fputs("</td></tr>\n<tr><th scope=\"row\">Form</th><td>", f);
     put_form_title(f, rr);
-    fprintf(f, "</td></tr>\n<tr><th scope=\"row\">Saved on</th><td>%s</td></tr>\n", date);
+    fprintf(f, "</td></tr>\n<tr><th scope=\"row\">Last saved on</th><td>%s</td></tr>\n", date);
     fputs("<tr><th scope=\"row\">Saved by</th><td>", f);
-    put_role(f, author_role(r));
+    put_role(f, r->provenance != NULL ? r->provenance->actor_role : NULL);
     fputs("</td></tr>\n", f);
     if (r->provenance != NULL)
         fprintf(f, "<tr><th scope=\"row\">Version</th><td>%u (each change to a record is saved as a new "
                    "version)</td></tr>\n", (unsigned)r->provenance->version);
-    fprintf(f, "<tr><th scope=\"row\">Finished</th><td>%s</td></tr>\n",
-            r->final ? "Yes" : "No: this is a working copy that may still change");
+    fprintf(f, "<tr><th scope=\"row\">Is this record final?</th><td>%s</td></tr>\n",
+            r->final ? "Yes" : "No: it may still change");
     fputs("</tbody>\n</table>\n", f);
     if (r->n_subjects > 1)
         fprintf(f, "<p>This record is also about %zu other %s.</p>\n", r->n_subjects - 1,

@@ -103,7 +103,13 @@ typedef struct cs_report_record {
     cs_span **spans;
     size_t *n_spans;
     size_t n_redacted; /* everything redacted in the record, subjects' names too */
+    int journal;       /* CS_JOURNAL_*: this version in the home's journal */
 } cs_report_record;
+
+#define CS_JOURNAL_ABSENT 0  /* the journal has no version of it */
+#define CS_JOURNAL_LATEST 1  /* the latest version the journal holds */
+#define CS_JOURNAL_OLDER 2   /* a newer version was saved since */
+#define CS_JOURNAL_DIFFERS 3 /* the journal holds another record under this version */
 
 /* What the top of the page says. */
 typedef struct cs_report_totals {
