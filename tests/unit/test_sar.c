@@ -738,3 +738,38 @@ Test(sar, a_bundle_resealed_with_another_key_verifies_only_against_itself)
     home_close(&forger);
     home_close(&h);
 }
+
+Test(sar, redaction_spans_map_and_keep_every_reason)
+{
+    static const char csv[] = "\xEF\xBB\xBFrecord,text,redact,reason\n"
+                              "R-1,Kerry Smith,yes,third-party\n"
+                              "*,Smith,YES,serious-harm\n"
+                              "'-R2,Kerry,yes,\n"
+                              "R-1,Alex,no,\n";
+    cs_redactions rx;
+    cr_assert_eq(cs_redactions_parse(&rx, (const uint8_t *)csv, sizeof(csv) - 1), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+    cr_assert_eq(rx.n, 3, "rows marked yes only, the byte order mark skipped");
+    const char text[] = "Ask Kerry Smith. Smithson and Alex.";
+    cs_span *spans = NULL;
+    size_t n = 0;
+    cr_assert_eq(cs_redaction_spans(&spans, &n, &rx, "R-1", text, strlen(text)), CASESCRIBE_OK);
+    cr_assert_eq(n, 1, "Kerry Smith and Smith merge; Smithson is another word; Alex was not approved");
+    cr_assert_eq(spans[0].start, 4);
+    cr_assert_eq(spans[0].end, 15);
+    cr_assert_eq(spans[0].reasons, (1u << 0) | (1u << 1), "both reasons are kept");
+    size_t len = 0;
+    char *out = cs_redact_text(text, strlen(text), spans, n, &len);
+    cr_assert_str_eq(out, "Ask [redacted]. Smithson and Alex.");
+    cr_assert_eq(cs_redact_map(2, spans, n), 2);
+    cr_assert_eq(cs_redact_map(8, spans, n), 4, "inside: the start of [redacted]");
+    cr_assert_eq(cs_redact_map_end(8, spans, n), 14, "an end inside: the end of [redacted]");
+    cr_assert_eq(cs_redact_map(15, spans, n), 14);
+    cr_assert_eq(cs_redact_map(strlen(text), spans, n), len);
+    free(out);
+    free(spans);
+    cr_assert_eq(cs_redaction_spans(&spans, &n, &rx, "-R2", "Kerry came.", 11), CASESCRIBE_OK);
+    cr_assert_eq(n, 1, "a guarded record id ('-R2) still applies to -R2");
+    free(spans);
+    cs_redactions_free(&rx);
+}

@@ -269,7 +269,7 @@ static int32_t find_spans(struct record_spans *rs, const cs_redactions *rx, cons
             return rc;
         rs->total += rs->n[s];
         for (size_t i = 0; i < rs->n[s]; i++)
-            rs->reasons |= 1u << rs->spans[s][i].reason;
+            rs->reasons |= rs->spans[s][i].reasons;
     }
     for (size_t i = 0; i < r->n_subjects; i++) {
         int reason = 0;
@@ -327,7 +327,7 @@ static int32_t redact_record(cs_record *r, const struct record_spans *rs, const 
             cs_cite *c = &r->cites[i];
             if (strcmp(c->section, sec->id) != 0)
                 continue;
-            size_t start = cs_redact_map(c->offset, sp, n), end = cs_redact_map((size_t)c->offset + c->length, sp, n);
+            size_t start = cs_redact_map(c->offset, sp, n), end = cs_redact_map_end((size_t)c->offset + c->length, sp, n);
             char *unsure = c->unsure != NULL ? map_unsure(c->unsure, sp, n) : NULL;
             if (c->unsure != NULL && unsure == NULL)
                 return cs_fail(CASESCRIBE_ENOMEM, "out of memory redacting");

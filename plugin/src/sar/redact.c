@@ -240,7 +240,7 @@ static int32_t add_span(cs_span **spans, size_t *n, size_t *cap, size_t start, s
         *spans = grown;
         *cap = c;
     }
-    (*spans)[(*n)++] = (cs_span){start, end, reason};
+    (*spans)[(*n)++] = (cs_span){start, end, 1u << reason};
     return CASESCRIBE_OK;
 }
 
@@ -250,7 +250,7 @@ static int by_start(const void *a, const void *b)
     return (x->start > y->start) - (x->start < y->start);
 }
 
-/* Sorts and merges overlapping or touching spans (the first reason wins). */
+/* Sorts and merges overlapping or touching spans, keeping every reason. */
 static size_t merge(cs_span *s, size_t n)
 {
     if (n == 0)
@@ -261,6 +261,7 @@ static size_t merge(cs_span *s, size_t n)
         if (s[i].start <= s[k].end) {
             if (s[i].end > s[k].end)
                 s[k].end = s[i].end;
+            s[k].reasons |= s[i].reasons;
         } else {
             s[++k] = s[i];
         }
@@ -359,4 +360,12 @@ size_t cs_redact_map(size_t pos, const cs_span *spans, size_t n)
         shift_out += sizeof(CS_REDACTED) - 1;
     }
     return pos - shift_in + shift_out;
+}
+
+size_t cs_redact_map_end(size_t pos, const cs_span *spans, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (pos > spans[i].start && pos < spans[i].end) /* an end inside a span takes the whole "[redacted]" */
+            return cs_redact_map(spans[i].end, spans, n);
+    return cs_redact_map(pos, spans, n);
 }

@@ -55,10 +55,11 @@ int32_t cs_redactions_load(cs_redactions *out, const char *path);
 int32_t cs_redactions_parse(cs_redactions *out, const uint8_t *data, size_t len);
 void cs_redactions_free(cs_redactions *rx);
 
-/* A byte range [start, end) of a text to redact, and why. */
+/* A byte range [start, end) of a text to redact, and why (a bit per
+ * reason code: merged spans keep every reason). */
 typedef struct cs_span {
     size_t start, end;
-    int reason;
+    unsigned reasons;
 } cs_span;
 
 /* The spans of `text` that approved items for `record` cover: every
@@ -72,8 +73,11 @@ int cs_redaction_whole(const cs_redactions *rx, const char *record, const char *
 
 /* The text with each span replaced by "[redacted]"; NULL on ENOMEM. */
 char *cs_redact_text(const char *text, size_t len, const cs_span *spans, size_t n, size_t *out_len);
-/* Where byte `pos` of the original text is in the redacted one. */
+/* Where byte `pos` of the original text is in the redacted one; a position
+ * inside a span goes to the start of its "[redacted]". */
 size_t cs_redact_map(size_t pos, const cs_span *spans, size_t n);
+/* The same for the end of a range: inside a span, the end of its "[redacted]". */
+size_t cs_redact_map_end(size_t pos, const cs_span *spans, size_t n);
 
 #define CS_REDACTED "[redacted]"
 
