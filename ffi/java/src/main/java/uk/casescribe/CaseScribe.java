@@ -1,0 +1,164 @@
+package uk.casescribe;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.LongByReference;
+import com.sun.jna.ptr.PointerByReference;
+import uk.casescribe.CaseScribeLibrary.SizeT;
+import uk.casescribe.CaseScribeLibrary.SizeTByReference;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Library-wide calls that need no {@link Context}: versions, constants,
+ * status descriptions and offline verification. Also the binding's own
+ * helpers for statuses and library-allocated memory.
+ */
+public final class CaseScribe {
+    private CaseScribe() {
+    }
+
+    /** The loaded library; see {@link CaseScribeLibrary#load()} for where it comes from. */
+    static final CaseScribeLibrary C = CaseScribeLibrary.load();
+
+    /** The library's version, for example "0.1.0". */
+    public static String version() {
+        return C.casescribe_version();
+    }
+
+    /** The library's ABI generation (checked against {@link CaseScribeLibrary#ABI_VERSION} at load). */
+    public static int abiVersion() {
+        return C.casescribe_abi_version();
+    }
+
+    /** A short, static description of a status code; "unknown status" for unknown codes. */
+    public static String strerror(int status) {
+        return C.casescribe_strerror(status);
+    }
+
+    /** The value of one of the header's #defines by its name without the prefix ("EVERIFY", "OPEN_CREATE"). */
+    public static long constant(String name) throws CaseScribeException {
+        LongByReference value = new LongByReference();
+        check(C.casescribe_constant(value, name));
+        return value.getValue();
+    }
+
+    /**
+     * Checks a stamped payload with a public key alone (a PEM from
+     * {@link Context#publicKey()}), as an auditor without a home does.
+     * Returns the report; throws EVERIFY (report attached) when anything differs.
+     */
+    public static String verifyWithPublicKey(String adapter, String publicKeyPem, byte[] payload)
+            throws CaseScribeException {
+        byte[] pem = utf8(publicKeyPem);
+        PointerByReference report = new PointerByReference();
+        int status = C.casescribe_verify_with_public_key(report, adapter, pem, size(pem), payload, size(payload));
+        return reportOrThrow(status, report);
+    }
+
+    /** {@link #verifyWithPublicKey(String, String, byte[])} for the "xml" adapter. */
+    public static String verifyWithPublicKey(String publicKeyPem, byte[] payload) throws CaseScribeException {
+        return verifyWithPublicKey("xml", publicKeyPem, payload);
+    }
+
+    /** Signs a policy bundle with the admin's Ed25519 private key (a 0600 PKCS#8 PEM file). */
+    public static byte[] policyBundleSign(byte[] bundle, Path adminKey) throws CaseScribeException {
+        PointerByReference out = new PointerByReference();
+        SizeTByReference len = new SizeTByReference();
+        check(C.casescribe_policy_bundle_sign(out, len, bundle, size(bundle), adminKey.toString()));
+        return takeBytes(out, len);
+    }
+
+    // ---- helpers shared by the binding -------------------------------------------------
+
+    /** A constant the binding cannot work without; used while classes initialise. */
+    static long requiredConstant(String name) {
+        LongByReference value = new LongByReference();
+        int status = C.casescribe_constant(value, name);
+        if (status != 0)
+            throw new IllegalStateException("libcasescribe has no constant " + name + ": " + C.casescribe_last_error());
+        return value.getValue();
+    }
+
+    /**
+     * The exception for a failed call. Must be called on the failing thread
+     * before any other call into the library, since that replaces the
+     * thread's last error (casescribe_free included).
+     */
+    static CaseScribeException error(int status) {
+        return new CaseScribeException(status, C.casescribe_last_error());
+    }
+
+    static void check(int status) throws CaseScribeException {
+        if (status != 0)
+            throw error(status);
+    }
+
+    /**
+     * For calls that return a report either way: the report on success, or
+     * the error with the report attached. The error is read before the
+     * report is freed (see {@link #error}).
+     */
+    static String reportOrThrow(int status, PointerByReference report) throws CaseScribeException {
+        String message = status != 0 ? C.casescribe_last_error() : null;
+        String text = takeString(report);
+        if (status != 0)
+            throw new CaseScribeException(status, message, text);
+        return text;
+    }
+
+    /** Copies a library-allocated string and frees it; null for NULL. */
+    static String takeString(PointerByReference ref) {
+        Pointer p = ref.getValue();
+        if (p == null)
+            return null;
+        try {
+            return p.getString(0, "UTF-8");
+        } finally {
+            C.casescribe_free(p);
+        }
+    }
+
+    /** Copies library-allocated bytes and frees them; null for NULL. */
+    static byte[] takeBytes(PointerByReference ref, SizeTByReference len) {
+        Pointer p = ref.getValue();
+        if (p == null)
+            return null;
+        try {
+            return p.getByteArray(0, Math.toIntExact(len.getValue()));
+        } finally {
+            C.casescribe_free(p);
+        }
+    }
+
+    /** A library list ("one per line") as a Java list; empty for "". */
+    static List<String> lines(String text) {
+        if (text == null || text.isEmpty())
+            return List.of();
+        return Arrays.stream(text.split("\n")).filter(s -> !s.isEmpty()).toList();
+    }
+
+    static SizeT size(byte[] data) {
+        return new SizeT(data == null ? 0 : data.length);
+    }
+
+    static byte[] utf8(String s) {
+        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Native memory holding `data`, for pointer fields of option structs (null for null or empty). */
+    static Memory memory(byte[] data) {
+        if (data == null || data.length == 0)
+            return null;
+        Memory m = new Memory(data.length);
+        m.write(0, data, 0, data.length);
+        return m;
+    }
+
+    static String pathString(Path p) {
+        return p == null ? null : p.toString();
+    }
+}

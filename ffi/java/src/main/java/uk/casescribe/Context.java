@@ -1,0 +1,274 @@
+package uk.casescribe;
+
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.LongByReference;
+import com.sun.jna.ptr.PointerByReference;
+import uk.casescribe.CaseScribeLibrary.CtxOptionsStruct;
+import uk.casescribe.CaseScribeLibrary.SizeTByReference;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static uk.casescribe.CaseScribe.C;
+import static uk.casescribe.CaseScribe.check;
+import static uk.casescribe.CaseScribe.size;
+
+/**
+ * One open CaseScribe home: its signing keys, journal, team policies and
+ * jobs. Open one per process and share it: every method may be called from
+ * many threads at once. {@link #close()} waits for calls in flight, cancels
+ * the jobs still running and waits for them to stop.
+ */
+public final class Context extends NativeHandle {
+
+    /** Flags for {@link #open(Path, OpenFlag...)}. */
+    public enum OpenFlag {
+        /** Create the home folder if it is missing. */
+        CREATE("OPEN_CREATE"),
+        /** Skip fdatasync on the journal: benchmarks and tests ONLY (a crash may lose acknowledged saves). */
+        NO_SYNC("OPEN_NO_SYNC");
+
+        final int bit;
+
+        OpenFlag(String constant) {
+            bit = (int) CaseScribe.requiredConstant(constant);
+        }
+    }
+
+    private static final int KEYGEN_ROTATE = (int) CaseScribe.requiredConstant("KEYGEN_ROTATE");
+
+    private Context(Pointer ctx) {
+        super(ctx, "Context");
+    }
+
+    @Override
+    void free(Pointer ctx) {
+        C.casescribe_ctx_close(ctx);
+    }
+
+    /**
+     * Opens the home folder `home` (null: $CASESCRIBE_HOME, then
+     * $HOME/.local/share/casescribe). It must exist unless CREATE is given.
+     */
+    public static Context open(Path home, OpenFlag... flags) throws CaseScribeException {
+        CtxOptionsStruct opts = new CtxOptionsStruct();
+        check(C.casescribe_ctx_options_init(opts, opts.size()));
+        for (OpenFlag f : flags)
+            opts.flags |= f.bit;
+        opts.home = CaseScribe.pathString(home);
+        PointerByReference ctx = new PointerByReference();
+        check(C.casescribe_ctx_open(ctx, opts));
+        return new Context(ctx.getValue());
+    }
+
+    /** The home folder this context opened. */
+    public Path home() throws CaseScribeException {
+        return use(ctx -> Path.of(C.casescribe_ctx_home(ctx)));
+    }
+
+    // ---- keys ------------------------------------------------------------------------------
+
+    /** Makes the home's Ed25519 signing key; returns its key id. EKEY when one exists already. */
+    public String keygen() throws CaseScribeException {
+        return keygen(false);
+    }
+
+    /** Makes a signing key; with `rotate`, replaces the current one (old records still verify). */
+    public String keygen(boolean rotate) throws CaseScribeException {
+        return use(ctx -> {
+            PointerByReference keyId = new PointerByReference();
+            check(C.casescribe_keygen(keyId, ctx, rotate ? KEYGEN_ROTATE : 0));
+            return CaseScribe.takeString(keyId);
+        });
+    }
+
+    /** The current public key as a PEM string, for anyone who should verify records offline. */
+    public String publicKey() throws CaseScribeException {
+        return use(ctx -> {
+            PointerByReference pem = new PointerByReference();
+            check(C.casescribe_public_key(pem, ctx));
+            return CaseScribe.takeString(pem);
+        });
+    }
+
+    // ---- saving and verifying --------------------------------------------------------------
+
+    /** Saves a form through the "xml" adapter; see {@link #save(String, Actor, byte[])}. */
+    public byte[] save(Actor actor, byte[] payload) throws CaseScribeException {
+        return save("xml", actor, payload);
+    }
+
+    /**
+     * Saves one form: policy, consent, review gate, laundering check, stamp,
+     * journal. Returns the stamped payload: store it as the record and send it
+     * back (with the worker's edits) on the next save.
+     */
+    public byte[] save(String adapter, Actor actor, byte[] payload) throws CaseScribeException {
+        CaseScribeLibrary.ActorStruct a = actor.toStruct();
+        return use(ctx -> {
+            PointerByReference out = new PointerByReference();
+            SizeTByReference len = new SizeTByReference();
+            check(C.casescribe_save(out, len, ctx, adapter, a, payload, size(payload)));
+            return CaseScribe.takeBytes(out, len);
+        });
+    }
+
+    /** Verifies a stamped payload through the "xml" adapter; see {@link #verify(String, byte[])}. */
+    public String verify(byte[] payload) throws CaseScribeException {
+        return verify("xml", payload);
+    }
+
+    /**
+     * Checks a stamped payload with the home's public keys. Returns the
+     * plain-English report; throws EVERIFY (with the report attached, saying
+     * what differs), EUNSTAMPED, EKEY or a decode error.
+     */
+    public String verify(String adapter, byte[] payload) throws CaseScribeException {
+        return use(ctx -> {
+            PointerByReference report = new PointerByReference();
+            int status = C.casescribe_verify(report, ctx, adapter, payload, size(payload));
+            return CaseScribe.reportOrThrow(status, report);
+        });
+    }
+
+    // ---- journal ---------------------------------------------------------------------------
+
+    /** What {@link #journalVerify()} found: the number of good entries and a summary. */
+    public record JournalReport(long entries, String report) {
+    }
+
+    /** Reads the whole journal and checks every frame and the hash chain. EJOURNAL names the first bad entry. */
+    public JournalReport journalVerify() throws CaseScribeException {
+        return use(ctx -> {
+            LongByReference entries = new LongByReference();
+            PointerByReference report = new PointerByReference();
+            int status = C.casescribe_journal_verify(entries, report, ctx);
+            String text = CaseScribe.reportOrThrow(status, report);
+            return new JournalReport(entries.getValue(), text);
+        });
+    }
+
+    /** Bytes of a torn journal tail that opening the home cut off; 0 normally. */
+    public long journalTruncatedBytes() throws CaseScribeException {
+        return use(C::casescribe_journal_truncated_bytes);
+    }
+
+    /** Journal entry number `seq` (1 is the first). ENOTFOUND when there is none. */
+    public JournalEntry journalEntry(long seq) throws CaseScribeException {
+        return use(ctx -> {
+            PointerByReference entry = new PointerByReference();
+            check(C.casescribe_journal_entry_get(entry, ctx, seq));
+            return new JournalEntry(entry.getValue());
+        });
+    }
+
+    // ---- team policy -----------------------------------------------------------------------
+
+    /** Changes one feature ("ai-draft": "on"/"off") or setting of `team`'s policy, for the admin `actorId`. */
+    public void teamSet(String actorId, String team, String key, String value) throws CaseScribeException {
+        use(ctx -> {
+            check(C.casescribe_team_set(ctx, actorId, team, key, value));
+            return null;
+        });
+    }
+
+    /** A snapshot of the policy in force for `team`. */
+    public Policy teamPolicy(String team) throws CaseScribeException {
+        return use(ctx -> {
+            PointerByReference policy = new PointerByReference();
+            check(C.casescribe_team_policy(policy, ctx, team));
+            return new Policy(policy.getValue());
+        });
+    }
+
+    /** The teams that have a policy file, sorted. */
+    public List<String> teamList() throws CaseScribeException {
+        return use(ctx -> {
+            PointerByReference teams = new PointerByReference();
+            check(C.casescribe_team_list(teams, ctx));
+            return CaseScribe.lines(CaseScribe.takeString(teams));
+        });
+    }
+
+    /** Makes the home trust a policy admin's Ed25519 public key (PEM) for bundles. */
+    public void policyTrust(String actorId, String publicKeyPem) throws CaseScribeException {
+        byte[] pem = CaseScribe.utf8(publicKeyPem);
+        use(ctx -> {
+            check(C.casescribe_policy_trust(ctx, actorId, pem, size(pem)));
+            return null;
+        });
+    }
+
+    /** Starts a job that fetches a signed policy bundle and applies it. */
+    public Job policyRefresh(FetchOptions options) throws CaseScribeException {
+        CaseScribeLibrary.FetchOptionsStruct s = options.toStruct();
+        return use(ctx -> {
+            PointerByReference job = new PointerByReference();
+            check(C.casescribe_policy_refresh(job, ctx, s));
+            return new Job(job.getValue());
+        });
+    }
+
+    // ---- transcription and drafting --------------------------------------------------------
+
+    /** Starts a transcription job for a recording; see {@link TranscribeOptions}. */
+    public Job transcribe(TranscribeOptions options) throws CaseScribeException {
+        // The struct points into native copies of the form and strings that it
+        // keeps reachable; the library copies what it needs during the call.
+        CaseScribeLibrary.TranscribeOptionsStruct s = options.toStruct();
+        return use(ctx -> {
+            PointerByReference job = new PointerByReference();
+            check(C.casescribe_transcribe(job, ctx, s));
+            return new Job(job.getValue());
+        });
+    }
+
+    /** Deletes the recordings whose retention has run out; returns how many. */
+    public int audioSweep() throws CaseScribeException {
+        return use(ctx -> {
+            IntByReference deleted = new IntByReference();
+            check(C.casescribe_audio_sweep(ctx, deleted));
+            return deleted.getValue();
+        });
+    }
+
+    /** The template `id`, from the home's templates/ folder or the installed ones. ENOTFOUND when none. */
+    public Template templateFind(String id) throws CaseScribeException {
+        return use(ctx -> {
+            PointerByReference t = new PointerByReference();
+            check(C.casescribe_template_find(t, ctx, id));
+            return new Template(t.getValue());
+        });
+    }
+
+    /** The ids of the templates that can be found. */
+    public List<String> templateList() throws CaseScribeException {
+        return use(ctx -> {
+            PointerByReference ids = new PointerByReference();
+            check(C.casescribe_template_list(ids, ctx));
+            return CaseScribe.lines(CaseScribe.takeString(ids));
+        });
+    }
+
+    /** Starts a job drafting a form's AI-draftable sections from a transcript; see {@link FillOptions}. */
+    public Job fill(FillOptions options) throws CaseScribeException {
+        return use(ctx -> options.withStruct(s -> {
+            PointerByReference job = new PointerByReference();
+            check(C.casescribe_fill(job, ctx, s));
+            return new Job(job.getValue());
+        }));
+    }
+
+    // ---- subject access export -------------------------------------------------------------
+
+    /** Starts a subject access export; add the person's records to it, then finish it. */
+    public SarExport sarOpen(SarOptions options) throws CaseScribeException {
+        CaseScribeLibrary.SarOptionsStruct s = options.toStruct();
+        return use(ctx -> {
+            PointerByReference sar = new PointerByReference();
+            check(C.casescribe_sar_open(sar, ctx, s));
+            return new SarExport(sar.getValue());
+        });
+    }
+}

@@ -1,0 +1,130 @@
+package uk.casescribe;
+
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+/** The small things: versions, constants, status codes, errors, struct layouts, closed handles. */
+public class BasicsTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    @Test
+    public void versions() {
+        assertTrue(CaseScribe.version(), CaseScribe.version().matches("\\d+\\.\\d+\\.\\d+.*"));
+        assertEquals(CaseScribeLibrary.ABI_VERSION, CaseScribe.abiVersion());
+    }
+
+    @Test
+    public void constantsByName() throws CaseScribeException {
+        assertEquals(-10, CaseScribe.constant("EVERIFY"));
+        assertEquals(Status.EVERIFY, CaseScribe.constant("EVERIFY"));
+        assertEquals(0x1, CaseScribe.constant("OPEN_CREATE"));
+        assertEquals(8L * 1024 * 1024, CaseScribe.constant("MAX_PAYLOAD"));
+        try {
+            CaseScribe.constant("NO_SUCH_THING");
+            fail("an unknown constant was found");
+        } catch (CaseScribeException e) {
+            assertEquals(Status.ENOTFOUND, e.code());
+            assertEquals("ENOTFOUND", e.name());
+            assertTrue(e.getMessage(), e.getMessage().contains("NO_SUCH_THING"));
+        }
+    }
+
+    @Test
+    public void strerrorAndNames() {
+        assertEquals("success", CaseScribe.strerror(Status.OK));
+        assertTrue(CaseScribe.strerror(Status.EREVIEW).contains("reviewed"));
+        assertEquals("unknown status", CaseScribe.strerror(-9999));
+        assertEquals("EREVIEW", Status.name(Status.EREVIEW));
+        assertEquals("EAUDIO", Status.name(Status.EAUDIO));
+        assertEquals("UNKNOWN", Status.name(-9999));
+    }
+
+    @Test
+    public void errorCarriesCodeNameAndMessage() {
+        try (Record r = Record.open(Fixtures.bytes("<nope"))) {
+            fail("a broken payload was opened: " + r);
+        } catch (CaseScribeException e) {
+            assertEquals(Status.EPARSE, e.code());
+            assertEquals("EPARSE", e.name());
+            assertTrue(e.is("EPARSE"));
+            assertFalse(e.getMessage().isEmpty());
+            assertNotEquals(CaseScribe.strerror(Status.EPARSE), e.getMessage()); // the library's own message
+            assertTrue(e.toString(), e.toString().contains("EPARSE (-4)"));
+            assertNull(e.report());
+        }
+    }
+
+    @Test
+    public void structLayoutsMatchTheLibrary() throws CaseScribeException {
+        assertEquals(CaseScribe.constant("CTX_OPTIONS_SIZE"), new CaseScribeLibrary.CtxOptionsStruct().size());
+        assertEquals(CaseScribe.constant("ACTOR_SIZE"), new CaseScribeLibrary.ActorStruct().size());
+        assertEquals(CaseScribe.constant("FETCH_OPTIONS_SIZE"), new CaseScribeLibrary.FetchOptionsStruct().size());
+        assertEquals(CaseScribe.constant("TRANSCRIBE_OPTIONS_SIZE"),
+                new CaseScribeLibrary.TranscribeOptionsStruct().size());
+        assertEquals(CaseScribe.constant("FILL_OPTIONS_SIZE"), new CaseScribeLibrary.FillOptionsStruct().size());
+        // No SAR size constant: _init refuses a size it does not know.
+        CaseScribeLibrary.SarOptionsStruct sar = new CaseScribeLibrary.SarOptionsStruct();
+        assertEquals(Status.OK, CaseScribe.C.casescribe_sar_options_init(sar, sar.size()));
+        assertEquals(sar.size(), sar.struct_size);
+        assertEquals(Status.EINVAL, CaseScribe.C.casescribe_sar_options_init(sar, sar.size() + 8));
+    }
+
+    @Test
+    public void textIsUtf8BothWaysWhateverTheLocale() throws Exception {
+        // In struct fields (the actor's role) and arguments in, borrowed strings out.
+        String form = Fixtures.form().replace("check in with school", "check in with Zo\u00eb's school");
+        try (Context ctx = Fixtures.newHome(tmp.getRoot().toPath())) {
+            byte[] stamped = ctx.save(Actor.of("sw-017", "trabajadora-social-\u00f1"), Fixtures.bytes(form));
+            try (Record r = Record.open(stamped)) {
+                assertTrue(r.section(1).text(), r.section(1).text().contains("Zo\u00eb's school"));
+            }
+            String report = ctx.verify(stamped);
+            assertTrue(report, report.contains("trabajadora-social-\u00f1"));
+        }
+    }
+
+    @Test
+    public void closedHandlesRaiseInsteadOfCrashing() throws Exception {
+        Context ctx = Fixtures.newHome(tmp.getRoot().toPath());
+        byte[] stamped = ctx.save(Fixtures.WORKER, Fixtures.bytes(Fixtures.form()));
+        Record r = Record.open(stamped);
+        assertEquals("R-7001", r.id());
+        r.close();
+        assertTrue(r.isClosed());
+        expectClosed(r::close);
+        expectClosed(r::id);
+        Policy p = ctx.teamPolicy("cin-north");
+        p.close();
+        expectClosed(() -> p.feature("ai-draft"));
+        JournalEntry entry = ctx.journalEntry(1);
+        entry.close();
+        expectClosed(entry::seq);
+        ctx.close();
+        expectClosed(ctx::close);
+        expectClosed(ctx::publicKey);
+        expectClosed(() -> ctx.save(Fixtures.WORKER, stamped));
+    }
+
+    interface Call {
+        void run() throws CaseScribeException;
+    }
+
+    static void expectClosed(Call call) {
+        try {
+            call.run();
+            fail("a closed handle was used");
+        } catch (CaseScribeException e) {
+            assertEquals(Status.EINVAL, e.code());
+            assertTrue(e.getMessage(), e.getMessage().contains("closed"));
+        }
+    }
+}
