@@ -337,7 +337,8 @@ int32_t casescribe_team_list(char **teams_out, casescribe_ctx *ctx)
     }
     if (d != NULL)
         closedir(d);
-    qsort(names, n, sizeof(*names), by_name);
+    if (n > 1) /* qsort of a NULL array is undefined, even of no elements */
+        qsort(names, n, sizeof(*names), by_name);
     cs_buf b = {0};
     cs_buf_printf(&b, "%s", "");
     for (size_t i = 0; i < n; i++) {

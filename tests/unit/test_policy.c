@@ -444,3 +444,24 @@ Test(policy, concurrent_changes_from_two_processes_lose_nothing)
     casescribe_free(days);
     casescribe_policy_free(p);
 }
+
+/* A home with no policy file yet lists no team (under UBSan this once
+ * aborted: qsort was handed the NULL list). */
+Test(policy, a_home_without_policies_lists_no_team)
+{
+    char path[] = "/tmp/cs-test-XXXXXX";
+    cr_assert_not_null(mkdtemp(path));
+    casescribe_ctx_options opts;
+    casescribe_ctx_options_init(&opts, sizeof(opts));
+    opts.home = path;
+    casescribe_ctx *ctx = NULL;
+    cr_assert_eq(casescribe_ctx_open(&ctx, &opts), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *teams = NULL;
+    cr_assert_eq(casescribe_team_list(&teams, ctx), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_str_eq(teams, "");
+    casescribe_free(teams);
+    casescribe_ctx_close(ctx);
+    char cmd[64];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", path);
+    cr_assert_eq(system(cmd), 0);
+}
