@@ -1,0 +1,54 @@
+"""Python binding of libcasescribe (ctypes; no compiled extension).
+
+    import casescribe
+    with casescribe.Context("/var/lib/casescribe", create=True) as ctx:
+        stamped = ctx.save(form_xml, "sw-017", role="social-worker")
+        print(ctx.verify(stamped))
+
+The library is loaded from $CS_LIB, else found by the dynamic linker. Every
+failure raises casescribe.Error (a subclass per status code) with .code,
+.name and .message. See README.md for ownership and threading.
+"""
+from __future__ import annotations
+
+from .context import (KEYGEN_ROTATE, OPEN_CREATE, OPEN_NO_SYNC, TRANSCRIBE_TAKE_RECORDING, Context, JournalReport,
+                      policy_bundle_sign, verify_with_public_key)
+from .errors import (AudioError, BusyError, CancelledError, ClosedError, ConflictError, ConsentError, Error,
+                     HomeIOError, InternalError, InvalidArgumentError, JournalError, LaunderError, NetworkError,
+                     NoMemoryError, NotFoundError, ParseError, PolicyError, ReviewError, SchemaError,
+                     SigningKeyError, TooBigError, UnstampedError, VerifyError, code_name, constant, last_error,
+                     strerror)
+from .job import Job, JobState
+from .journal import JournalEntry
+from .native import lib as _lib
+from .policy import Policy, PolicyState
+from .record import Record, Section
+from .sar import SarExport, sar_verify
+from .template import AI_DRAFT, AI_NEVER, Template, TemplateSection
+from .transcript import TRANSCRIPT_TEXT, TRANSCRIPT_XML, Segment, Transcript, Word
+
+__version__ = "0.1.0"
+
+
+def version() -> str:
+    """The version of the library loaded, e.g. "0.1.0"."""
+    return _lib.casescribe_version().decode()
+
+
+def abi_version() -> int:
+    """The ABI generation of the library loaded (checked at import)."""
+    return _lib.casescribe_abi_version()
+
+
+__all__ = [
+    "Context", "Record", "Section", "JournalEntry", "JournalReport", "Job", "JobState", "Transcript", "Segment",
+    "Word", "Template", "TemplateSection", "Policy", "PolicyState", "SarExport",
+    "verify_with_public_key", "policy_bundle_sign", "sar_verify", "version", "abi_version", "constant",
+    "strerror", "code_name", "last_error",
+    "OPEN_CREATE", "OPEN_NO_SYNC", "KEYGEN_ROTATE", "TRANSCRIBE_TAKE_RECORDING", "TRANSCRIPT_TEXT",
+    "TRANSCRIPT_XML", "AI_DRAFT", "AI_NEVER",
+    "Error", "InvalidArgumentError", "ClosedError", "NoMemoryError", "HomeIOError", "ParseError", "SchemaError",
+    "ConsentError", "ReviewError", "LaunderError", "SigningKeyError", "VerifyError", "JournalError",
+    "NotFoundError", "ConflictError", "TooBigError", "UnstampedError", "InternalError", "PolicyError",
+    "NetworkError", "BusyError", "CancelledError", "AudioError",
+]
