@@ -1,0 +1,211 @@
+'use strict';
+// Small checks of the binding itself: errors, constants, status texts,
+// versions, struct layouts, closed handles.
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+function env(name) {
+    const value = process.env[name];
+    if (!value)
+        throw new Error(`${name} is not set: run tests/e2e/ffi_node.sh`);
+    return value;
+}
+
+const cs = require('..');
+cs.load(env('CS_LIB'));
+const { CaseScribeError, Context, Record, Template, Transcript, constants } = cs;
+
+function caught(fn) {
+    try {
+        fn();
+    } catch (error) {
+        assert.ok(error instanceof CaseScribeError, `not a CaseScribeError: ${error}`);
+        return error;
+    }
+    assert.fail('no CaseScribeError was thrown');
+}
+
+test('an error carries the code, its name and the library message', () => {
+    const error = caught(() => Record.open('<nope'));
+    assert.ok(error instanceof Error);
+    assert.equal(error.name, 'CaseScribeError');
+    assert.equal(error.code, constants.EPARSE);
+    assert.equal(error.code, -4);
+    assert.equal(error.codeName, 'EPARSE');
+    assert.match(error.message, /^EPARSE: /);
+    assert.match(error.detail, /not well-formed/);
+    // the message was read on this thread right after the failing call
+    assert.equal(cs.lastError(), error.detail);
+});
+
+test('constants by name', () => {
+    assert.equal(cs.constant('EVERIFY'), -10);
+    assert.equal(constants.EVERIFY, -10);
+    assert.equal(constants.OK, 0);
+    assert.equal(constants.OPEN_CREATE, 1);
+    assert.equal(constants.JOB_CANCELLED, 4);
+    assert.equal(constants.TRANSCRIPT_XML, 1);
+    assert.equal(cs.codeName(-7), 'EREVIEW');
+    assert.equal(cs.codeName(-999), undefined);
+    assert.ok(Object.isFrozen(constants));
+    const error = caught(() => cs.constant('NO_SUCH_CONSTANT'));
+    assert.equal(error.codeName, 'ENOTFOUND');
+    assert.match(error.message, /NO_SUCH_CONSTANT/);
+});
+
+test('strerror', () => {
+    assert.equal(cs.strerror(0), 'success');
+    assert.match(cs.strerror(constants.EVERIFY), /changed after it was stamped/);
+    assert.equal(cs.strerror(-999), 'unknown status');
+});
+
+test('version and ABI version', () => {
+    assert.match(cs.version(), /^\d+\.\d+\.\d+$/);
+    assert.equal(cs.abiVersion(), 1);
+    assert.equal(cs.abiVersion(), constants.ABI_VERSION);
+});
+
+test('the option structs are laid out as the C compiler lays them out', (t) => {
+    const koffi = require('koffi');
+    const sizes = {
+        ctx_options: koffi.sizeof(cs.types.CtxOptions),
+        actor: koffi.sizeof(cs.types.Actor),
+        fetch_options: koffi.sizeof(cs.types.FetchOptions),
+        transcribe_options: koffi.sizeof(cs.types.TranscribeOptions),
+        fill_options: koffi.sizeof(cs.types.FillOptions),
+        sar_options: koffi.sizeof(cs.types.SarOptions),
+    };
+    // the library's own record of its sizes
+    assert.equal(sizes.ctx_options, constants.CTX_OPTIONS_SIZE);
+    assert.equal(sizes.actor, constants.ACTOR_SIZE);
+    assert.equal(sizes.fetch_options, constants.FETCH_OPTIONS_SIZE);
+    assert.equal(sizes.transcribe_options, constants.TRANSCRIBE_OPTIONS_SIZE);
+    assert.equal(sizes.fill_options, constants.FILL_OPTIONS_SIZE);
+    // and the C compiler's, from the installed header (ffi_node.sh measures them)
+    if (!process.env.CS_C_SIZES) {
+        t.diagnostic('CS_C_SIZES not set: sar_options checked by hand only');
+        assert.equal(sizes.sar_options, 56);
+        return;
+    }
+    const measured = Object.fromEntries(process.env.CS_C_SIZES.trim().split(/\s+/)
+        .map((pair) => pair.split('=')).map(([name, size]) => [name, Number(size)]));
+    assert.deepEqual(sizes, measured);
+});
+
+test('loading another library path is refused', () => {
+    assert.doesNotThrow(() => cs.load(env('CS_LIB')));
+    assert.throws(() => cs.load('/nonexistent/libcasescribe.so'), /loaded already/);
+});
+
+test('every exported function is declared', () => {
+    // the same list the coverage check greps for, as the loaded library has it
+    const names = Object.keys(cs.raw);
+    assert.equal(names.length, 114);
+    for (const name of names)
+        assert.equal(typeof cs.raw[name], 'function', name);
+});
+
+test('a handle closed twice, or used after close, throws EINVAL', () => {
+    const record = Record.open(fs.readFileSync(env('CS_FORM')));
+    assert.equal(record.id, 'R-7001');
+    assert.equal(record.version, 0); // not stamped
+    record.close();
+    assert.equal(record.closed, true);
+    assert.equal(caught(() => record.close()).codeName, 'EINVAL');
+    assert.equal(caught(() => record.id).codeName, 'EINVAL');
+    assert.equal(caught(() => record.sections).codeName, 'EINVAL');
+    record[Symbol.dispose](); // disposing a closed handle is fine
+});
+
+test('templates and transcripts from memory', () => {
+    const dir = process.env.CASESCRIBE_TEMPLATE_DIR;
+    if (dir) {
+        const template = Template.open(fs.readFileSync(path.join(dir, 'statutory-home-visit.xml')));
+        try {
+            assert.equal(template.id, 'statutory-home-visit');
+            assert.ok(template.version >= 1);
+            assert.ok(template.sectionCount > 1);
+            assert.equal(template.section(template.sectionCount), null);
+        } finally {
+            template.close();
+        }
+    }
+    assert.equal(caught(() => Template.open('<template')).codeName, 'EPARSE');
+    assert.equal(caught(() => Transcript.open('<transcript')).codeName, 'EPARSE');
+    const transcript = Transcript.open(fs.readFileSync(path.join(path.dirname(env('CS_FORM')),
+        'statutory-visit-transcript.xml')));
+    try {
+        assert.ok(transcript.segmentCount > 1);
+        const first = transcript.segment(0);
+        assert.ok(first.words.length > 0);
+        assert.equal(first.words[0].confidence, 900);
+        assert.equal(transcript.segment(transcript.segmentCount), null);
+        assert.equal(transcript.word(0, 100000), null);
+    } finally {
+        transcript.close();
+    }
+});
+
+test('bad arguments fail in JavaScript or with EINVAL, never crash', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-node-unit-'));
+    const ctx = Context.open(home, { noSync: true });
+    try {
+        assert.throws(() => ctx.save('<form/>', {}), TypeError); // no actor
+        assert.throws(() => ctx.save(42, { actor: { userId: 'a' } }), TypeError);
+        assert.equal(caught(() => ctx.save('<form/>', { actor: { userId: 'a' }, adapter: 'nope' })).codeName,
+            'ENOTFOUND');
+        assert.equal(caught(() => ctx.publicKey()).codeName, 'EKEY');
+        assert.equal(caught(() => ctx.teamSet('admin-1', 'bad team!', 'ai-draft', 'on')).codeName, 'EINVAL');
+    } finally {
+        ctx.close();
+        fs.rmSync(home, { recursive: true, force: true });
+    }
+    const missing = path.join(os.tmpdir(), `cs-node-missing-${process.pid}`);
+    assert.equal(caught(() => Context.open(missing)).codeName, 'EIO');
+});
+
+test('policy bundles: sign, trust, and a refresh that cannot connect', { timeout: 60_000 }, async () => {
+    const crypto = require('node:crypto');
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-node-bundle-'));
+    const ctx = Context.open(path.join(home, 'home'), { create: true, noSync: true });
+    try {
+        ctx.keygen();
+        const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519');
+        const keyFile = path.join(home, 'admin.key');
+        fs.writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+        const bundle = '<bundle xmlns="urn:casescribe:policy:1" serial="1" issued-by="dpo-1" ' +
+            'issued-at="2026-11-23T10:00:00Z"><team name="adults-east"><features transcription="on" ' +
+            'ai-draft="off" external-ai="off" observation-tags="off"/><audio-retention-days>3</audio-retention-days>' +
+            '<engine>embedded</engine></team></bundle>';
+        const signed = cs.policyBundleSign(bundle, keyFile);
+        assert.match(signed.toString('utf8'), /adults-east/);
+        assert.notDeepEqual(signed, Buffer.from(bundle));
+        fs.chmodSync(keyFile, 0o644);
+        assert.equal(caught(() => cs.policyBundleSign(bundle, keyFile)).codeName, 'EKEY');
+
+        ctx.policyTrust('dpo-1', publicKey.export({ type: 'spki', format: 'pem' }));
+        assert.equal(caught(() => ctx.policyTrust('dpo-1', 'not a key')).codeName, 'EKEY');
+
+        // Nothing listens on port 1 of this machine: the job fails, changing nothing.
+        const job = ctx.policyRefresh({ url: 'https://127.0.0.1:1/bundle.xml', connectTimeoutMs: 2000,
+            timeoutMs: 5000 });
+        try {
+            assert.equal(job.kind, 'policy-refresh');
+            assert.equal(await job.done({ timeoutMs: 30_000 }), 'failed');
+            assert.equal(job.status, constants.ENETWORK);
+            assert.ok(job.message.length > 0);
+            const error = caught(() => job.result());
+            assert.equal(error.codeName, 'ENETWORK');
+        } finally {
+            job.close();
+        }
+        assert.deepEqual(ctx.teamList(), []);
+        assert.equal(ctx.audioSweep(), 0);
+    } finally {
+        ctx.close();
+        fs.rmSync(home, { recursive: true, force: true });
+    }
+});
