@@ -360,8 +360,11 @@ typedef struct casescribe_job casescribe_job;
 
 /* Called once when the job ends, on the thread that ended it (a worker, or
  * the thread that closed the context, or the caller of
- * casescribe_job_on_end when the job had already ended). Keep it short: it
- * holds up the worker. It may read the job; it must not free it. */
+ * casescribe_job_on_end when the job had already ended), with the signal
+ * mask of the thread that called casescribe_job_on_end (workers otherwise
+ * block every signal; runtimes that stop threads with signals, such as
+ * Mono's garbage collector, need them). Keep it short: it holds up the
+ * worker. It may read the job; it must not free it. */
 typedef void (*casescribe_job_callback)(casescribe_job *job, void *user);
 
 /* A CASESCRIBE_JOB_* value; EINVAL for NULL. */

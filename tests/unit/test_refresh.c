@@ -456,3 +456,48 @@ Test(refresh, a_bundle_is_signed_only_with_a_private_key_file)
                       "issued-at=\"2026-11-23T10:00:00Z\"/>";
     cr_expect_eq(casescribe_policy_bundle_sign(&out, &len, (const uint8_t *)bad, strlen(bad), key), CASESCRIBE_ESCHEMA);
 }
+
+/* The on-end callback runs the host's code with the host's signal mask,
+ * not the worker's (which blocks everything): runtimes such as Mono stop
+ * threads with signals for garbage collection. */
+struct mask_seen {
+    int called, usr2_blocked, term_blocked;
+};
+
+static void note_mask(casescribe_job *job, void *user)
+{
+    (void)job;
+    struct mask_seen *seen = user;
+    sigset_t now;
+    pthread_sigmask(SIG_BLOCK, NULL, &now);
+    seen->usr2_blocked = sigismember(&now, SIGUSR2);
+    seen->term_blocked = sigismember(&now, SIGTERM);
+    __atomic_store_n(&seen->called, 1, __ATOMIC_RELEASE);
+}
+
+Test(refresh, the_end_callback_runs_with_the_signal_mask_of_the_thread_that_set_it)
+{
+    test_home h;
+    home_open(&h, 0);
+    sigset_t mine, old;
+    sigemptyset(&mine);
+    sigaddset(&mine, SIGTERM); /* this thread blocks SIGTERM and lets SIGUSR2 through */
+    pthread_sigmask(SIG_SETMASK, &mine, &old);
+    casescribe_fetch_options o;
+    casescribe_fetch_options_init(&o, sizeof(o));
+    o.url = "https://127.0.0.1:1/bundle.xml"; /* refused at once: the job fails quickly */
+    o.connect_timeout_ms = 2000;
+    struct mask_seen seen = {0};
+    casescribe_job *job = NULL;
+    cr_assert_eq(casescribe_policy_refresh(&job, h.ctx, &o), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_job_on_end(job, note_mask, &seen), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_job_wait(job, 30000), CASESCRIBE_OK);
+    for (int i = 0; i < 3000 && !__atomic_load_n(&seen.called, __ATOMIC_ACQUIRE); i++)
+        usleep(1000);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    cr_assert(seen.called, "the callback ran");
+    cr_assert_eq(seen.usr2_blocked, 0, "SIGUSR2 reaches the callback, as it reaches the thread that set it");
+    cr_assert_eq(seen.term_blocked, 1, "SIGTERM stays blocked, as in the thread that set it");
+    casescribe_job_free(job);
+    home_close(&h);
+}

@@ -25,6 +25,7 @@ struct casescribe_job {
     void (*free_output)(void *);
     casescribe_job_callback on_end;
     void *on_end_user;
+    sigset_t on_end_mask; /* the signal mask of the thread that set on_end */
     casescribe_job *next; /* in the queue */
 };
 
@@ -69,11 +70,19 @@ static void job_end(casescribe_job *job, int32_t status, const char *message, ch
     job->result = result;
     casescribe_job_callback cb = job->on_end;
     void *user = job->on_end_user;
+    sigset_t mask = job->on_end_mask, old;
     job->on_end = NULL;
     pthread_cond_broadcast(&job->ended);
     pthread_mutex_unlock(&job->lock);
-    if (cb != NULL)
-        cb(job, user);
+    if (cb == NULL)
+        return;
+    /* Workers block every signal, but the callback runs the host's code:
+     * managed runtimes (Mono, for one) stop their threads with signals to
+     * collect garbage, and would wait forever for a thread that cannot
+     * receive them. It runs with the signal mask of the thread that set it. */
+    pthread_sigmask(SIG_SETMASK, &mask, &old);
+    cb(job, user);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void cs_job_set_output(casescribe_job *job, void *output, void (*free_output)(void *))
@@ -348,11 +357,14 @@ int32_t casescribe_job_on_end(casescribe_job *job, casescribe_job_callback callb
 {
     if (job == NULL || callback == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_job_on_end: job and callback are required");
+    sigset_t mask;
+    pthread_sigmask(SIG_BLOCK, NULL, &mask); /* reads the caller's mask, changes nothing */
     pthread_mutex_lock(&job->lock);
     int ended = ended_state(job->state);
     if (!ended) {
         job->on_end = callback;
         job->on_end_user = user;
+        job->on_end_mask = mask;
     }
     pthread_mutex_unlock(&job->lock);
     if (ended)
