@@ -1,0 +1,31 @@
+// Journal.cs - one journal entry (casescribe_journal_entry).
+using System;
+
+namespace CaseScribe
+{
+    /// <summary>
+    /// One entry of the home's journal, read with
+    /// <see cref="Context.JournalEntry"/>. It holds ids, digests and times,
+    /// never section text or personal data.
+    /// </summary>
+    public sealed class JournalEntry : NativeObject
+    {
+        internal JournalEntry(JournalEntryHandle handle) : base(handle) { }
+
+        public ulong Seq { get { return Use(p => NativeMethods.casescribe_journal_entry_seq(p)); } }
+        /// <summary>"save", "policy", "audio", ...</summary>
+        public string Kind { get { return Str(NativeMethods.casescribe_journal_entry_kind); } }
+        public string RecordId { get { return Str(NativeMethods.casescribe_journal_entry_record_id); } }
+        public uint RecordVersion { get { return Use(p => NativeMethods.casescribe_journal_entry_record_version(p)); } }
+        /// <summary>"sha256:&lt;hex&gt;" of the stamped provenance.</summary>
+        public string RecordDigest { get { return Str(NativeMethods.casescribe_journal_entry_record_digest); } }
+        public string ActorId { get { return Str(NativeMethods.casescribe_journal_entry_actor_id); } }
+        /// <summary>UTC, ISO 8601.</summary>
+        public string Time { get { return Str(NativeMethods.casescribe_journal_entry_time); } }
+
+        private string Str(Func<IntPtr, IntPtr> getter)
+        {
+            return Use(p => Utf8.FromNative(getter(p)));
+        }
+    }
+}

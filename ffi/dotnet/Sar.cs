@@ -1,0 +1,45 @@
+// Sar.cs - a subject access export (casescribe_sar).
+using System;
+
+namespace CaseScribe
+{
+    /// <summary>
+    /// A subject access export being written: <see cref="Add"/> each of the
+    /// person's records, then <see cref="Finish"/>. Closing an unfinished
+    /// export deletes its parts. Use it from one thread at a time.
+    /// </summary>
+    public sealed class SarExport : NativeObject
+    {
+        internal SarExport(SarHandle handle) : base(handle) { }
+
+        /// <summary>Adds one stamped record, as saved.</summary>
+        public void Add(byte[] payload, string adapter = "xml")
+        {
+            Use(p => Library.Check(NativeMethods.casescribe_sar_add(p, adapter, payload, Utf8.Len(payload))));
+        }
+
+        /// <summary>Signs, zips and writes the export; returns the summary ("name: value" lines).</summary>
+        public string Finish()
+        {
+            return Use(p => {
+                IntPtr summary;
+                Library.Check(NativeMethods.casescribe_sar_finish(out summary, p));
+                return Utf8.TakeString(summary);
+            });
+        }
+
+        /// <summary>
+        /// Checks an export ZIP against the council's public key (null: the
+        /// bundle's own key, which proves only that the files match each other).
+        /// Returns the report; throws EVERIFY (report attached), ENOTFOUND, EPARSE.
+        /// </summary>
+        public static string Verify(string zipPath, string publicKeyPem)
+        {
+            Library.EnsureAbi();
+            byte[] pem = Utf8.Bytes(publicKeyPem);
+            IntPtr report;
+            int status = NativeMethods.casescribe_sar_verify(out report, zipPath, pem, Utf8.Len(pem));
+            return Library.CheckWithReport(status, report);
+        }
+    }
+}

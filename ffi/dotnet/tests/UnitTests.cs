@@ -1,0 +1,197 @@
+// UnitTests.cs - small checks of the binding layer: errors, constants,
+// versions, enum values, struct layouts, closed handles.
+using System;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using CaseScribe;
+
+namespace CaseScribe.Tests
+{
+    public static class UnitTests
+    {
+        [Test(1)]
+        public static void VersionAndAbi()
+        {
+            Assert.True(Regex.IsMatch(Library.Version ?? "", @"^\d+\.\d+\.\d+"), "version looks like x.y.z: " + Library.Version);
+            Assert.Equal(Library.BindingAbiVersion, Library.AbiVersion, "ABI version");
+            Assert.Equal((long)Library.AbiVersion, Library.Constant("ABI_VERSION"), "ABI_VERSION constant");
+        }
+
+        [Test(2)]
+        public static void ErrorCarriesCodeNameAndMessage()
+        {
+            var e = Assert.Throws(Status.EPARSE, () => Record.Open(Env.Utf8("<nope")), "record_open on <nope");
+            Assert.Equal(-4, e.Code, "EPARSE is -4 in the header");
+            Assert.Equal("EPARSE", e.Name, "name");
+            Assert.Contains("EPARSE", e.Message, "Message names the code");
+            Assert.True(e.Detail.Length > 0, "the library's message is carried");
+            Assert.True(e is Exception, "a .NET exception");
+        }
+
+        [Test(3)]
+        public static void ConstantsByName()
+        {
+            Assert.Equal(-10L, Library.Constant("EVERIFY"), "EVERIFY");
+            Assert.Equal((long)Status.EREVIEW, Library.Constant("EREVIEW"), "EREVIEW");
+            foreach (string name in Status.Names)
+                Assert.Equal(name, Status.Name((int)Library.Constant(name)), "status name round trip of " + name);
+            Assert.Throws(Status.ENOTFOUND, () => Library.Constant("NO_SUCH_CONSTANT"), "unknown constant");
+            Assert.Equal("E?(-999)", Status.Name(-999), "an unknown code");
+        }
+
+        [Test(4)]
+        public static void StrError()
+        {
+            Assert.Equal("success", Library.StrError(Status.OK), "strerror(OK)");
+            string text = Library.StrError(Status.EVERIFY);
+            Assert.True(!string.IsNullOrEmpty(text) && text != "unknown status", "strerror(EVERIFY): " + text);
+            Assert.Equal("unknown status", Library.StrError(12345), "strerror of an unknown code");
+        }
+
+        [Test(5)]
+        public static void EnumsMatchTheLibrary()
+        {
+            Check("OPEN_CREATE", (long)OpenFlags.Create);
+            Check("OPEN_NO_SYNC", (long)OpenFlags.NoSync);
+            Check("KEYGEN_ROTATE", (long)KeygenFlags.Rotate);
+            Check("TRANSCRIBE_TAKE_RECORDING", (long)TranscribeFlags.TakeRecording);
+            Check("JOB_QUEUED", (long)JobState.Queued);
+            Check("JOB_RUNNING", (long)JobState.Running);
+            Check("JOB_DONE", (long)JobState.Done);
+            Check("JOB_FAILED", (long)JobState.Failed);
+            Check("JOB_CANCELLED", (long)JobState.Cancelled);
+            Check("TRANSCRIPT_TEXT", (long)TranscriptFormat.Text);
+            Check("TRANSCRIPT_XML", (long)TranscriptFormat.Xml);
+            Check("AI_NEVER", (long)AiUse.Never);
+            Check("AI_DRAFT", (long)AiUse.Draft);
+            Check("POLICY_DEFAULTS", (long)PolicyState.Defaults);
+            Check("POLICY_SIGNED", (long)PolicyState.Signed);
+            Check("POLICY_REFUSED", (long)PolicyState.Refused);
+        }
+
+        private static void Check(string name, long value)
+        {
+            Assert.Equal(Library.Constant(name), value, "enum value of " + name);
+        }
+
+        [Test(6)]
+        public static void StructLayoutsMatchTheHeader()
+        {
+            // The library reports the sizes it was built with ...
+            Size("CTX_OPTIONS_SIZE", typeof(NativeCtxOptions));
+            Size("ACTOR_SIZE", typeof(NativeActor));
+            Size("FETCH_OPTIONS_SIZE", typeof(NativeFetchOptions));
+            Size("TRANSCRIBE_OPTIONS_SIZE", typeof(NativeTranscribeOptions));
+            Size("FILL_OPTIONS_SIZE", typeof(NativeFillOptions));
+            // ... and the test script measures all of them (sar_options too)
+            // with the C compiler against the installed header.
+            string measured = Environment.GetEnvironmentVariable("CS_C_SIZES");
+            if (string.IsNullOrEmpty(measured)) {
+                Console.WriteLine("  (CS_C_SIZES not set: sizes checked against the library's constants only)");
+                return;
+            }
+            var types = new[] {
+                Tuple.Create("ctx_options", typeof(NativeCtxOptions)), Tuple.Create("actor", typeof(NativeActor)),
+                Tuple.Create("fetch_options", typeof(NativeFetchOptions)),
+                Tuple.Create("transcribe_options", typeof(NativeTranscribeOptions)),
+                Tuple.Create("fill_options", typeof(NativeFillOptions)), Tuple.Create("sar_options", typeof(NativeSarOptions)),
+            };
+            var sizes = measured.Split(' ').Where(s => s.Contains("="))
+                .ToDictionary(s => s.Split('=')[0], s => int.Parse(s.Split('=')[1]));
+            foreach (var t in types) {
+                Assert.True(sizes.ContainsKey(t.Item1), "CS_C_SIZES lacks " + t.Item1);
+                Assert.Equal(sizes[t.Item1], Marshal.SizeOf(t.Item2), "sizeof(casescribe_" + t.Item1 + ")");
+            }
+        }
+
+        private static void Size(string constant, Type type)
+        {
+            Assert.Equal(Library.Constant(constant), (long)Marshal.SizeOf(type), constant);
+        }
+
+        [Test(7)]
+        public static void ClosedObjectsRaiseTheBindingsError()
+        {
+            string form = File.ReadAllText(Env.Need("CS_FORM"));
+            var record = Record.Open(Env.Utf8(form));
+            Assert.Equal("R-7001", record.Id, "record id");
+            Assert.Equal(0u, record.Version, "an unstamped form has version 0");
+            record.Close();
+            Assert.True(record.IsClosed, "IsClosed after Close");
+            Assert.Throws(Status.EINVAL, () => record.Close(), "closing twice");
+            Assert.Throws(Status.EINVAL, () => { var id = record.Id; }, "a getter after close");
+            Assert.Throws(Status.EINVAL, () => { var s = record.Sections; }, "sections after close");
+            record.Dispose(); // Dispose stays idempotent for using blocks
+            using (var again = Record.Open(Env.Utf8(form)))
+                Assert.Equal(2, again.Sections.Count, "sections of the form");
+        }
+
+        [Test(8)]
+        public static void InputsAreCheckedByTheLibrary()
+        {
+            Assert.Throws(Status.EPARSE, () => Template.Open(Env.Utf8("<template")), "template_open on bad XML");
+            Assert.Throws(Status.EPARSE, () => Transcript.Open(Env.Utf8("not xml")), "transcript_open on bad XML");
+            Assert.Throws(Status.EKEY, () => Library.VerifyWithPublicKey("not a key", Env.Utf8("<x")), "verify with a bad key");
+            Assert.Throws(Status.ENOTFOUND, () => SarExport.Verify("/nonexistent/sar.zip", null), "sar_verify without a file");
+            try {
+                Policy.SignBundle(Env.Utf8("<bundle/>"), "/nonexistent/admin.pem");
+                throw new AssertionFailed("signing with a missing key succeeded");
+            } catch (CaseScribeException ex) {
+                Assert.True(ex.Code < 0 && ex.Detail.Length > 0, "bundle_sign error carries code and message: " + ex.Message);
+            }
+            // a template from the installed folder, read from memory
+            string dir = Env.Need("CASESCRIBE_TEMPLATE_DIR");
+            using (var t = Template.Open(File.ReadAllBytes(Path.Combine(dir, "statutory-home-visit.xml")))) {
+                Assert.Equal("statutory-home-visit", t.Id, "template id");
+                Assert.True(t.Version >= 1 && !string.IsNullOrEmpty(t.Title), "template version and title");
+                var analysis = t.Sections.Single(s => s.Id == "analysis");
+                Assert.Equal(AiUse.Never, analysis.Ai, "analysis is never drafted");
+                Assert.True(analysis.Prompts.Count > 0 && analysis.Guidance.Length > 0, "prompts and guidance");
+            }
+        }
+
+        [Test(9)]
+        public static void HomeHousekeepingAndPolicyBundles()
+        {
+            string dir = Env.FreshDir("housekeeping");
+            try {
+                using (var ctx = Context.Open(Path.Combine(dir, "home"), OpenFlags.Create | OpenFlags.NoSync)) {
+                    Assert.Throws(Status.EKEY, () => ctx.PublicKey(), "public key before keygen");
+                    string keyId = ctx.Keygen();
+                    Assert.True(!string.IsNullOrEmpty(keyId), "key id");
+                    Assert.Throws(Status.EKEY, () => ctx.Keygen(), "a second keygen without Rotate");
+                    string rotated = ctx.Keygen(KeygenFlags.Rotate);
+                    Assert.True(rotated != keyId, "rotation makes a new key");
+                    Assert.Equal(0UL, ctx.JournalTruncatedBytes, "no torn journal tail");
+                    Assert.Equal(0u, ctx.AudioSweep(), "nothing to sweep");
+                    Assert.Equal(0, ctx.TeamList().Length, "no teams yet");
+                    using (var p = ctx.TeamPolicy("never-configured")) {
+                        Assert.Equal(PolicyState.Defaults, p.State, "a team never configured runs on defaults");
+                        Assert.Equal(0u, p.Version, "defaults are version 0");
+                        Assert.True(p.Digest == null && p.Problem == null, "no digest or problem for defaults");
+                        Assert.True(!p.IsOn("ai-draft"), "ai-draft off by default");
+                        Assert.Equal("0", p.Setting("audio-retention-days"), "retention default");
+                        Assert.Throws(Status.ENOTFOUND, () => p.IsOn("no-such-feature"), "unknown feature");
+                    }
+                    Assert.Throws(Status.EINVAL, () => ctx.TeamSet("admin-1", "cin-north", "ai-draft", "maybe"), "bad value");
+                    // Trusting our own public key as an admin key is enough to exercise the call.
+                    ctx.PolicyTrust("admin-1", ctx.PublicKey());
+                    // A refresh from a port nobody listens on: the job fails, nothing changes.
+                    using (var job = ctx.PolicyRefresh(new FetchOptions {
+                        Url = "https://127.0.0.1:9/bundle.xml", ConnectTimeoutMs = 2000, TimeoutMs = 4000 })) {
+                        Assert.True(job.Wait(60000), "refresh job ends");
+                        Assert.Equal(JobState.Failed, job.State, "refresh from nowhere fails");
+                        Assert.Equal(Status.ENETWORK, job.Status, "with ENETWORK");
+                        Assert.True(!string.IsNullOrEmpty(job.Message), "and a message");
+                        Assert.Throws(Status.ENETWORK, () => job.Result(), "no result from a failed job");
+                        Assert.Throws(Status.ENETWORK, () => job.Transcript(), "a failed job has no transcript");
+                    }
+                }
+            } finally {
+                Directory.Delete(dir, true);
+            }
+        }
+    }
+}
