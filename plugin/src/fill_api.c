@@ -269,6 +269,8 @@ int32_t casescribe_job_draft(uint8_t **form_out, size_t *form_len_out, const cas
         *form_len_out = 0;
     if (form_out == NULL || form_len_out == NULL || job == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_job_draft: form_out, form_len_out and job are required");
+    if (strcmp(casescribe_job_kind(job), "fill") != 0) /* the header's promise, whatever its state */
+        return cs_fail(CASESCRIBE_EINVAL, "this job is a %s, not a fill", casescribe_job_kind(job));
     int32_t status = casescribe_job_status(job);
     if (status != CASESCRIBE_OK)
         return cs_fail(status, "%s", status == CASESCRIBE_EBUSY ? "the job has not ended yet"

@@ -291,6 +291,8 @@ int32_t casescribe_job_transcript(casescribe_transcript **transcript_out, const 
         *transcript_out = NULL;
     if (transcript_out == NULL || job == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_job_transcript: transcript_out and job are required");
+    if (strcmp(casescribe_job_kind(job), "transcription") != 0) /* the header's promise, whatever its state */
+        return cs_fail(CASESCRIBE_EINVAL, "this job is a %s, not a transcription", casescribe_job_kind(job));
     int32_t status = casescribe_job_status(job);
     if (status != CASESCRIBE_OK)
         return cs_fail(status, "%s", status == CASESCRIBE_EBUSY ? "the job has not ended yet"

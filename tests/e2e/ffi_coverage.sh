@@ -4,7 +4,7 @@
 # must appear, as a whole word, in that binding's sources under ffi/<lang>/.
 . "$top_srcdir/tests/e2e/lib.sh"
 install_tree
-"$NM" -D --defined-only "$LIBDIR/libcasescribe.so" | awk '{print $3}' | sed 's/@.*//' | grep '^casescribe_' |
+$NM -D --defined-only "$LIBDIR/libcasescribe.so" | awk '{print $3}' | sed 's/@.*//' | grep '^casescribe_' |
     sort -u > "$work/exported"
 [ -s "$work/exported" ] || fail "no casescribe_ symbols exported"
 missing=0

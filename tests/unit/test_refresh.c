@@ -501,3 +501,25 @@ Test(refresh, the_end_callback_runs_with_the_signal_mask_of_the_thread_that_set_
     casescribe_job_free(job);
     home_close(&h);
 }
+
+/* Asking a job of another kind for a transcript or a draft is EINVAL, as
+ * the header says, even when that job failed (bindings rely on it). */
+Test(refresh, a_refresh_job_has_no_transcript_and_no_draft)
+{
+    test_home h;
+    home_open(&h, 0);
+    casescribe_fetch_options o;
+    casescribe_fetch_options_init(&o, sizeof(o));
+    o.url = "https://127.0.0.1:1/bundle.xml";
+    casescribe_job *job = NULL;
+    cr_assert_eq(casescribe_policy_refresh(&job, h.ctx, &o), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_job_wait(job, 30000), CASESCRIBE_OK);
+    cr_assert_neq(casescribe_job_status(job), CASESCRIBE_OK, "the refresh failed");
+    casescribe_transcript *t = NULL;
+    uint8_t *draft = NULL;
+    size_t len = 0;
+    cr_assert_eq(casescribe_job_transcript(&t, job), CASESCRIBE_EINVAL);
+    cr_assert_eq(casescribe_job_draft(&draft, &len, job), CASESCRIBE_EINVAL);
+    casescribe_job_free(job);
+    home_close(&h);
+}
