@@ -12,30 +12,10 @@ command -v mcs > /dev/null || fail "ffi_dotnet: the C# compiler mcs is missing: 
 command -v mono > /dev/null || fail "ffi_dotnet: the Mono runtime is missing: install the Debian package mono-runtime"
 
 install_tree
-export CS_LIB="$LIBDIR/libcasescribe.so"
-export CS_FORM="$top_srcdir/tests/data/home-visit.xml"
-export CS_AUDIO=/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0870.wav
-export CS_ASR="$PREFIX/libexec/casescribe/casescribe-asr"
-export CASESCRIBE_TEMPLATE_DIR="$PREFIX/share/casescribe/templates"
+binding_env ffi_dotnet
 export TMPDIR="$work" # the tests' homes and exports go under $work too
-[ -f "$CS_LIB" ] || fail "ffi_dotnet: no installed library at $CS_LIB"
-[ -f "$CS_AUDIO" ] || fail "ffi_dotnet: no test recording at $CS_AUDIO: install the Debian package pocketsphinx-testdata"
 
-# The option structs as the C compiler lays them out from the installed
-# header: the tests compare them with the binding's [StructLayout] structs.
-cat > "$work/sizes.c" << 'C'
-#include <stdio.h>
-#include <casescribe.h>
-#define SIZE(t) printf("%s=%zu ", #t, sizeof(casescribe_##t))
-int main(void)
-{
-    SIZE(ctx_options); SIZE(actor); SIZE(fetch_options); SIZE(transcribe_options); SIZE(fill_options); SIZE(sar_options);
-    return 0;
-}
-C
-${CC:-cc} -I"$INCDIR" -o "$work/sizes" "$work/sizes.c" || fail "ffi_dotnet: cannot compile the struct size probe"
-CS_C_SIZES=$("$work/sizes") || fail "ffi_dotnet: the struct size probe failed"
-export CS_C_SIZES
+struct_sizes ffi_dotnet # for the tests to compare with the binding's [StructLayout] structs
 
 out="$work/dotnet"
 mkdir -p "$out"

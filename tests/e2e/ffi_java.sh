@@ -31,12 +31,7 @@ done
 [ -n "$jnidir" ] || fail "libjnidispatch.system.so not found: install the Debian package libjna-jni"
 
 install_tree
-export CS_LIB="$LIBDIR/libcasescribe.so"
-export CS_FORM="$top_srcdir/tests/data/home-visit.xml"
-export CS_AUDIO=/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0870.wav
-export CS_ASR="$PREFIX/libexec/casescribe/casescribe-asr"
-export CASESCRIBE_TEMPLATE_DIR="$PREFIX/share/casescribe/templates"
-[ -r "$CS_AUDIO" ] || fail "$CS_AUDIO not found: install the Debian package pocketsphinx-testdata"
+binding_env ffi_java
 
 src="$top_srcdir/ffi/java/src"
 mkdir -p "$work/classes" "$work/test-classes" "$work/example" "$work/tmp"

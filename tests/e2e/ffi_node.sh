@@ -20,30 +20,10 @@ binding="$top_srcdir/ffi/node"
     { cat "$work/koffi.log" >&2; fail "ffi_node: koffi does not load: run tools/setup deps (npm ci --prefix ffi/node) again"; }
 
 install_tree
-export CS_LIB="$LIBDIR/libcasescribe.so"
-export CS_FORM="$top_srcdir/tests/data/home-visit.xml"
-export CS_AUDIO=/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0870.wav
-export CS_ASR="$PREFIX/libexec/casescribe/casescribe-asr"
-export CASESCRIBE_TEMPLATE_DIR="$PREFIX/share/casescribe/templates"
+binding_env ffi_node
 export TMPDIR="$work" # the tests' homes and exports go under $work too
-[ -f "$CS_LIB" ] || fail "ffi_node: no installed library at $CS_LIB"
-[ -f "$CS_AUDIO" ] || fail "ffi_node: no test recording at $CS_AUDIO: install the Debian package pocketsphinx-testdata"
 
-# The option structs as the C compiler lays them out from the installed
-# header: the unit tests compare them with the binding's koffi structs.
-cat > "$work/sizes.c" << 'C'
-#include <stdio.h>
-#include <casescribe.h>
-#define SIZE(t) printf("%s=%zu ", #t, sizeof(casescribe_##t))
-int main(void)
-{
-    SIZE(ctx_options); SIZE(actor); SIZE(fetch_options); SIZE(transcribe_options); SIZE(fill_options); SIZE(sar_options);
-    return 0;
-}
-C
-${CC:-cc} -I"$INCDIR" -o "$work/sizes" "$work/sizes.c" || fail "ffi_node: cannot compile the struct size probe"
-CS_C_SIZES=$("$work/sizes") || fail "ffi_node: the struct size probe failed"
-export CS_C_SIZES
+struct_sizes ffi_node # for the unit tests to compare with the binding's koffi structs
 
 # Nothing to build: the binding is plain JavaScript. Human-readable results
 # on stdout, TAP in a file to count them.

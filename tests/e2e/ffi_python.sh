@@ -9,13 +9,7 @@ command -v "$py" > /dev/null 2>&1 || fail "no Python 3 ($py): install the Debian
 "$py" -c 'import sys, ctypes, unittest; sys.exit(sys.version_info < (3, 8))' 2> /dev/null ||
     fail "$py is not Python 3.8 or newer with ctypes: install the Debian package python3"
 
-export CS_LIB="$LIBDIR/libcasescribe.so"
-export CS_FORM="$top_srcdir/tests/data/home-visit.xml"
-export CS_AUDIO=/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0870.wav
-export CS_ASR="$PREFIX/libexec/casescribe/casescribe-asr"
-export CASESCRIBE_TEMPLATE_DIR="$PREFIX/share/casescribe/templates"
-[ -f "$CS_AUDIO" ] || fail "no test recording $CS_AUDIO: install the Debian package pocketsphinx-testdata"
-[ -x "$CS_ASR" ] || fail "make install did not install the helper at $CS_ASR"
+binding_env ffi_python
 
 # "Build": a copy outside the source tree (byte-compiled there, so that a
 # syntax error fails here and no __pycache__ lands in the source tree).

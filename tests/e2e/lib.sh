@@ -26,3 +26,37 @@ install_tree() {
     export PKG_CONFIG_PATH="$LIBDIR/pkgconfig"
     export PKG_CONFIG_SYSROOT_DIR="$work/root"
 }
+
+# After install_tree: what the binding suites (ffi_<lang>.sh) read. The
+# installed library, the sample form, a librivox recording, the installed
+# helper and templates (installed under DESTDIR, so named explicitly).
+# $1 names the suite in failures.
+binding_env() {
+    export CS_LIB="$LIBDIR/libcasescribe.so"
+    export CS_FORM="$top_srcdir/tests/data/home-visit.xml"
+    export CS_AUDIO=/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0870.wav
+    export CS_ASR="$PREFIX/libexec/casescribe/casescribe-asr"
+    export CASESCRIBE_TEMPLATE_DIR="$PREFIX/share/casescribe/templates"
+    [ -f "$CS_LIB" ] || fail "$1: no installed library at $CS_LIB"
+    [ -f "$CS_AUDIO" ] || fail "$1: no test recording at $CS_AUDIO: install the Debian package pocketsphinx-testdata"
+    [ -x "$CS_ASR" ] || fail "$1: make install did not install the helper at $CS_ASR"
+}
+
+# Exports CS_C_SIZES: the option structs' sizes as the C compiler lays them
+# out from the installed header, for a binding's tests to compare with its
+# own declarations. $1 names the suite in failures.
+struct_sizes() {
+    cat > "$work/sizes.c" << 'C'
+#include <stdio.h>
+#include <casescribe.h>
+#define SIZE(t) printf("%s=%zu ", #t, sizeof(casescribe_##t))
+int main(void)
+{
+    SIZE(ctx_options); SIZE(actor); SIZE(fetch_options); SIZE(transcribe_options); SIZE(fill_options); SIZE(sar_options);
+    return 0;
+}
+C
+    ${CC:-cc} -I"$INCDIR" -o "$work/sizes" "$work/sizes.c" || fail "$1: cannot compile the struct size probe"
+    CS_C_SIZES=$("$work/sizes") || fail "$1: the struct size probe failed"
+    export CS_C_SIZES
+}
