@@ -411,7 +411,7 @@ namespace CaseScribe
                     o.correction_contact = arena.Str(options.CorrectionContact, o.correction_contact);
                     SarHandle sar;
                     Library.Check(NativeMethods.casescribe_sar_open(out sar, p, ref o));
-                    return new SarExport(sar);
+                    return new SarExport(sar, this);
                 }
             });
         }

@@ -10,22 +10,31 @@ namespace CaseScribe
     /// </summary>
     public sealed class SarExport : NativeObject
     {
-        internal SarExport(SarHandle handle) : base(handle) { }
+        // The library's export keeps a pointer to its context: holding the
+        // Context here keeps its SafeHandle from being finalized first, and
+        // every call runs inside the context's Use, so that a closed context
+        // is EINVAL here, never a use of freed memory.
+        private readonly Context context;
+
+        internal SarExport(SarHandle handle, Context context) : base(handle)
+        {
+            this.context = context;
+        }
 
         /// <summary>Adds one stamped record, as saved.</summary>
         public void Add(byte[] payload, string adapter = "xml")
         {
-            Use(p => Library.Check(NativeMethods.casescribe_sar_add(p, adapter, payload, Utf8.Len(payload))));
+            context.Use(c => Use(p => Library.Check(NativeMethods.casescribe_sar_add(p, adapter, payload, Utf8.Len(payload)))));
         }
 
         /// <summary>Signs, zips and writes the export; returns the summary ("name: value" lines).</summary>
         public string Finish()
         {
-            return Use(p => {
+            return context.Use(c => Use(p => {
                 IntPtr summary;
                 Library.Check(NativeMethods.casescribe_sar_finish(out summary, p));
                 return Utf8.TakeString(summary);
-            });
+            }));
         }
 
         /// <summary>

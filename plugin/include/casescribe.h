@@ -847,7 +847,8 @@ typedef struct casescribe_sar_options {
 CASESCRIBE_EXTERN int32_t casescribe_sar_options_init(casescribe_sar_options *opts, uint32_t struct_size);
 
 /* Starts an export. Makes a private folder (0700) beside output_path for
- * the parts. Errors: EINVAL, ENOMEM, EKEY (the home has no signing key),
+ * the parts. The export uses `ctx` until it is freed: close the context
+ * only after casescribe_sar_free. Errors: EINVAL, ENOMEM, EKEY (the home has no signing key),
  * EIO, and for redact_path ENOTFOUND, ETOOBIG, ESCHEMA (not a review list,
  * an unknown reason). Free with casescribe_sar_free(). Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_sar_open(casescribe_sar **sar_out, casescribe_ctx *ctx,

@@ -126,6 +126,16 @@ namespace CaseScribe.Tests
             record.Dispose(); // Dispose stays idempotent for using blocks
             using (var again = Record.Open(Env.Utf8(form)))
                 Assert.Equal(2, again.Sections.Count, "sections of the form");
+            // The library's export keeps its context: once the context is
+            // closed, the export refuses instead of touching freed memory.
+            string dir = Env.FreshDir("sar-after-close");
+            var ctx = Context.Open(Path.Combine(dir, "home"), OpenFlags.Create | OpenFlags.NoSync);
+            ctx.Keygen();
+            var sar = ctx.OpenSar(new SarOptions { SubjectId = "P-2", OutputPath = Path.Combine(dir, "sar.zip") });
+            ctx.Close();
+            Assert.Throws(Status.EINVAL, () => sar.Add(Env.Utf8(form)), "an export after its context closed");
+            Assert.Throws(Status.EINVAL, () => sar.Finish(), "finishing after the context closed");
+            sar.Close();
         }
 
         [Test(8)]

@@ -268,7 +268,7 @@ public final class Context extends NativeHandle {
         return use(ctx -> {
             PointerByReference sar = new PointerByReference();
             check(C.casescribe_sar_open(sar, ctx, s));
-            return new SarExport(sar.getValue());
+            return new SarExport(sar.getValue(), this);
         });
     }
 }

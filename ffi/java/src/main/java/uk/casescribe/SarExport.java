@@ -14,8 +14,14 @@ import static uk.casescribe.CaseScribe.C;
  */
 public final class SarExport extends NativeHandle {
 
-    SarExport(Pointer sar) {
+    /* The library's export keeps a pointer to its context: every call runs
+     * inside the context's own use(), so that a closed context is EINVAL
+     * here, never a use of freed memory. */
+    private final Context context;
+
+    SarExport(Pointer sar, Context context) {
         super(sar, "SarExport");
+        this.context = context;
     }
 
     @Override
@@ -28,10 +34,10 @@ public final class SarExport extends NativeHandle {
      * a warning; EINVAL for a record that does not name the subject (left out).
      */
     public void add(String adapter, byte[] payload) throws CaseScribeException {
-        use(sar -> {
+        context.use(ctx -> use(sar -> {
             CaseScribe.check(C.casescribe_sar_add(sar, adapter, payload, CaseScribe.size(payload)));
             return null;
-        });
+        }));
     }
 
     public void add(byte[] payload) throws CaseScribeException {
@@ -40,11 +46,11 @@ public final class SarExport extends NativeHandle {
 
     /** Signs and writes the ZIP (and the review list); returns the summary, one "name: value" per line. */
     public String finish() throws CaseScribeException {
-        return use(sar -> {
+        return context.use(ctx -> use(sar -> {
             PointerByReference summary = new PointerByReference();
             CaseScribe.check(C.casescribe_sar_finish(summary, sar));
             return CaseScribe.takeString(summary);
-        });
+        }));
     }
 
     /**

@@ -108,10 +108,16 @@ public class BasicsTest {
         JournalEntry entry = ctx.journalEntry(1);
         entry.close();
         expectClosed(entry::seq);
+        // The library's export keeps its context: once the context is
+        // closed, the export refuses instead of touching freed memory.
+        SarExport sar = ctx.sarOpen(new SarOptions("P-2", tmp.getRoot().toPath().resolve("sar.zip")));
         ctx.close();
         expectClosed(ctx::close);
         expectClosed(ctx::publicKey);
         expectClosed(() -> ctx.save(Fixtures.WORKER, stamped));
+        expectClosed(() -> sar.add(stamped));
+        expectClosed(sar::finish);
+        sar.close();
     }
 
     interface Call {
