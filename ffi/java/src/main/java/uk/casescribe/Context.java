@@ -42,6 +42,15 @@ public final class Context extends NativeHandle {
         super(ctx, "Context");
     }
 
+    /* Closing joins the job workers: from a job's handler, possibly running
+     * on one of them, it would join itself. */
+    @Override
+    void checkClose() throws CaseScribeException {
+        if (Job.inHandler())
+            throw new CaseScribeException(Status.EINVAL,
+                    "a Context cannot be closed from a job's onEnd handler: close it after the handler returns");
+    }
+
     @Override
     void free(Pointer ctx) {
         C.casescribe_ctx_close(ctx);

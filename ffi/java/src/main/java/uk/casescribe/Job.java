@@ -147,8 +147,9 @@ public final class Job extends NativeHandle {
     /**
      * Calls `handler` once when the job ends, replacing an earlier handler;
      * at once (on this thread) when it has ended already. The handler runs on
-     * a library thread: keep it short, do not close the job or its Context
-     * from it. An exception it throws goes to the thread's uncaught-exception
+     * a library thread: keep it short. It may close the job; closing its
+     * Context from it fails with EINVAL (the close would wait for the very
+     * thread the handler runs on). An exception it throws goes to the thread's uncaught-exception
      * handler.
      */
     public void onEnd(Consumer<Job> handler) throws CaseScribeException {
@@ -163,6 +164,7 @@ public final class Job extends NativeHandle {
         }
         if (register) {
             PENDING.put(id, this);
+            REGISTERING.set(this);
             try {
                 use(job -> {
                     CaseScribe.check(C.casescribe_job_on_end(job, ON_END, new Pointer(id)));
@@ -174,10 +176,34 @@ public final class Job extends NativeHandle {
                     registered = false;
                 }
                 throw e;
+            } finally {
+                REGISTERING.remove();
             }
+            Consumer<Job> late = null;
+            synchronized (this) {
+                if (deferred) {
+                    deferred = false;
+                    late = this.handler;
+                }
+            }
+            if (late != null)
+                deliver(late); /* it had ended already: now, outside the lock */
         } else if (callNow) {
             deliver(handler);
         }
+    }
+
+    /* The job whose casescribe_job_on_end call is running on this thread: a
+     * job that had already ended is called back inside that call, while the
+     * handle's read lock is held, where a handler closing the job would wait
+     * for itself. Its delivery is deferred until the call has returned. */
+    private static final ThreadLocal<Job> REGISTERING = new ThreadLocal<>();
+    /* True while a handler runs on this thread (see Context#close). */
+    private static final ThreadLocal<Boolean> IN_HANDLER = ThreadLocal.withInitial(() -> false);
+    private boolean deferred; // guarded by this
+
+    static boolean inHandler() {
+        return IN_HANDLER.get();
     }
 
     private void ended() {
@@ -185,15 +211,22 @@ public final class Job extends NativeHandle {
         synchronized (this) {
             fired = true;
             h = handler;
+            if (REGISTERING.get() == this) {
+                deferred = true;
+                return;
+            }
         }
         deliver(h);
     }
 
     private void deliver(Consumer<Job> h) {
+        IN_HANDLER.set(true);
         try {
             h.accept(this);
         } catch (Throwable t) { // never let an exception unwind into the library's thread
             Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), t);
+        } finally {
+            IN_HANDLER.set(false);
         }
     }
 }

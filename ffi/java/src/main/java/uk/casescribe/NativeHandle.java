@@ -62,8 +62,13 @@ abstract class NativeHandle implements AutoCloseable {
      * Frees the handle. Waits for calls in flight on other threads. Closing
      * twice is an error (EINVAL), as is any use after close.
      */
+    /** Checked before a close: a subclass refuses one that cannot be done safely now. */
+    void checkClose() throws CaseScribeException {
+    }
+
     @Override
     public void close() throws CaseScribeException {
+        checkClose();
         lock.writeLock().lock();
         try {
             Pointer p = handle;

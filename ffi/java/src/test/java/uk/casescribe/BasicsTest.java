@@ -120,6 +120,33 @@ public class BasicsTest {
         sar.close();
     }
 
+    /* A handler given to a job that has already ended runs at once; it may
+     * close the job (this once hung: the handle's read lock was still held),
+     * and closing the Context from a handler is refused, never a crash. */
+    @Test(timeout = 60000)
+    public void aHandlerMayCloseItsJobButNotItsContext() throws Exception {
+        Context ctx = Fixtures.newHome(tmp.getRoot().toPath());
+        Job job = ctx.policyRefresh(new FetchOptions("https://127.0.0.1:1/bundle.xml"));
+        assertTrue("the refresh ends", job.await(java.time.Duration.ofSeconds(30)));
+        int[] contextClose = {0};
+        job.onEnd(j -> {
+            try {
+                ctx.close();
+            } catch (CaseScribeException e) {
+                contextClose[0] = e.code();
+            }
+            try {
+                j.close();
+            } catch (CaseScribeException e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertTrue("the handler closed its job", job.isClosed());
+        assertEquals("closing the Context from a handler is refused", Status.EINVAL, contextClose[0]);
+        assertFalse(ctx.isClosed());
+        ctx.close();
+    }
+
     interface Call {
         void run() throws CaseScribeException;
     }
