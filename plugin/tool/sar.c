@@ -54,11 +54,10 @@ static char *default_review_path(const char *out)
     size_t n = strlen(out);
     if (n > 4 && strcmp(out + n - 4, ".zip") == 0)
         n -= 4;
-    char *p = malloc(n + sizeof(".redaction-review.csv"));
-    if (p != NULL) {
-        memcpy(p, out, n);
-        strcpy(p + n, ".redaction-review.csv");
-    }
+    size_t size = n + sizeof(".redaction-review.csv");
+    char *p = malloc(size);
+    if (p != NULL)
+        snprintf(p, size, "%.*s.redaction-review.csv", (int)n, out);
     return p;
 }
 
