@@ -884,6 +884,120 @@ CASESCRIBE_EXTERN void casescribe_sar_free(casescribe_sar *sar);
 CASESCRIBE_EXTERN int32_t casescribe_sar_verify(char **report_out, const char *zip_path, const uint8_t *pubkey_pem,
                                                 size_t pubkey_len);
 
+/* ------------------------------------------------------------------------
+ * Adapters
+ *
+ * An adapter turns a host's payload into the reference form
+ * (urn:casescribe:form:1, schemas/form-1.xsd: the record model written
+ * down) and the stamped reference form back into the host's payload. Every
+ * function above that takes an `adapter` name looks it up here. Built in:
+ * "xml" (the reference form itself) and "fhir" (an HL7 FHIR R4 Bundle, JSON
+ * or XML, see adapters/fhir/README.md). A vendor registers its own at run
+ * time; examples/vendor-adapter/ is a template to copy.
+ *
+ * Whatever an adapter's decode writes is parsed by the library's own
+ * hardened parser and checked against the form schema and every rule of
+ * the pipeline, exactly as a reference form sent directly would be: an
+ * adapter cannot make the library accept a record it would otherwise
+ * refuse. The pipeline runs the same steps whichever adapter it was called
+ * through.
+ * ------------------------------------------------------------------------ */
+
+/* The callback contract this header describes. Set in
+ * casescribe_adapter.version by casescribe_adapter_init(); a later library
+ * keeps calling adapters written for an older contract the old way. */
+#define CASESCRIBE_ADAPTER_VERSION 1u
+
+/* A growable byte buffer the library owns; callbacks append their output
+ * to it. */
+typedef struct casescribe_buf casescribe_buf;
+
+/* Appends `len` bytes. Errors: EINVAL, ENOMEM, ETOOBIG (the buffer would
+ * pass 4 * CASESCRIBE_MAX_PAYLOAD bytes). Only inside the callback the
+ * buffer was given to. */
+CASESCRIBE_EXTERN int32_t casescribe_buf_append(casescribe_buf *buf, const uint8_t *data, size_t len);
+
+/* Sets the calling thread's casescribe_last_error() message and returns
+ * `status`, so that a callback can `return casescribe_set_error(...)`.
+ * The message should name what was wrong (an element, a field), never
+ * personal data or section text. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_set_error(int32_t status, const char *message);
+
+/* Payload -> reference form: append the form to `form_out`. Return OK or
+ * EPARSE (not well-formed), ESCHEMA (well-formed but not a form), ETOOBIG,
+ * ENOMEM, EINVAL, with casescribe_set_error(); any other value is reported
+ * as EINTERNAL. `payload` is hostile input: bound every loop and size. */
+typedef int32_t (*casescribe_adapter_decode_fn)(void *user, casescribe_buf *form_out, const uint8_t *payload,
+                                                size_t payload_len);
+
+/* Reference form -> payload: append the host's payload to `payload_out`.
+ * `form` is the library's own output (stamped by a save, or a draft made by
+ * a fill job); `original` is the payload decode was given for it, so that
+ * fields the record model does not hold can be carried over. `ctx` is the
+ * context of the call, for casescribe_jws_sign(). Returns as decode; a
+ * save that fails here journals nothing. */
+typedef int32_t (*casescribe_adapter_encode_fn)(void *user, casescribe_buf *payload_out, casescribe_ctx *ctx,
+                                                const uint8_t *form, size_t form_len, const uint8_t *original,
+                                                size_t original_len);
+
+/* An adapter. Fill with casescribe_adapter_init(&a, sizeof(a)) first. */
+typedef struct casescribe_adapter {
+    uint32_t struct_size; /* sizeof(casescribe_adapter), set by _init */
+    uint32_t version;     /* CASESCRIBE_ADAPTER_VERSION, set by _init */
+    const char *name;     /* required: 1-32 of a-z 0-9 - _ ; copied */
+    void *user;           /* passed to every callback; the library never reads it */
+    casescribe_adapter_decode_fn decode; /* required */
+    casescribe_adapter_encode_fn encode; /* required */
+    /* Called once when the adapter is unregistered and no call is using it
+     * any more (from the thread that dropped the last use); may be NULL. */
+    void (*destroy)(void *user);
+} casescribe_adapter;
+
+/* Sets defaults (all NULL, version CASESCRIBE_ADAPTER_VERSION) and
+ * struct_size. EINVAL for a size this library does not know. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_adapter_init(casescribe_adapter *adapter, uint32_t struct_size);
+
+/* Registers an adapter for the whole process (every context, and the
+ * functions that take none). The struct is copied. Callbacks may run on
+ * any thread, several at once (saves, verifies, jobs' workers): make them
+ * thread-safe. Inside a callback call only casescribe_buf_append,
+ * casescribe_set_error, casescribe_jws_sign, casescribe_xml_parse and
+ * casescribe_xml_free. Errors: EINVAL (bad struct, size, version or name,
+ * a NULL callback), ECONFLICT (the name is taken), ENOMEM. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_adapter_register(const casescribe_adapter *adapter);
+
+/* Unregisters an adapter: new calls through `name` fail with ENOTFOUND at
+ * once; calls already running finish, then `destroy` is called. Built-in
+ * adapters cannot be unregistered (EINVAL). ENOTFOUND for an unknown
+ * name. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_adapter_unregister(const char *name);
+
+/* Signs `payload` with the home's current Ed25519 key as a JSON Web
+ * Signature with a detached payload (RFC 7515 appendix F, alg "EdDSA" per
+ * RFC 8037): *jws_out gets "HEADER..SIGNATURE", where HEADER is the
+ * base64url of {"alg":"EdDSA","kid":"<key id>"} and the signature covers
+ * HEADER "." base64url(payload). Anyone holding the public key can check
+ * it with any JOSE library. Free with casescribe_free(). Errors: EINVAL,
+ * ENOMEM, ETOOBIG (over CASESCRIBE_MAX_PAYLOAD), EKEY. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_jws_sign(char **jws_out, casescribe_ctx *ctx, const uint8_t *payload,
+                                              size_t payload_len);
+
+/* Checks a detached JWS from casescribe_jws_sign() against `payload` with
+ * a public key (PEM). OK, EVERIFY (the signature does not match, or another
+ * algorithm than EdDSA), EPARSE (not a detached compact JWS), EKEY (not an
+ * Ed25519 public key), EINVAL, ENOMEM. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_jws_verify(const char *jws, const uint8_t *pubkey_pem, size_t pubkey_len,
+                                                const uint8_t *payload, size_t payload_len);
+
+/* For adapters written in C that read XML: parses `xml` the way the library
+ * parses every payload (no network, no DTD, no entities, at most
+ * CASESCRIBE_MAX_XML_DEPTH deep and CASESCRIBE_MAX_PAYLOAD long). *doc_out
+ * is a libxml2 `xmlDoc *` (libxml2 2.9.14 or later, the one this library
+ * is linked with); free it with casescribe_xml_free(). EPARSE, ETOOBIG,
+ * EINVAL, ENOMEM. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_xml_parse(void **doc_out, const uint8_t *xml, size_t xml_len);
+CASESCRIBE_EXTERN void casescribe_xml_free(void *doc);
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,8 +23,10 @@
 
 struct filling {
     casescribe_ctx *ctx;
-    char *adapter;
+    cs_adapter_use *adapter; /* held for the job's life */
     cs_record *form;
+    uint8_t *payload; /* the form as the host sent it, for the adapter's encode */
+    size_t payload_len;
     casescribe_template *tpl;
     casescribe_transcript *transcript;
     uint32_t max_sentences;
@@ -46,7 +48,9 @@ static void filling_free(void *arg)
     cs_record_free(f->form);
     cs_template_unref(f->tpl);
     cs_transcript_unref(f->transcript);
-    free(f->adapter);
+    if (f->adapter != NULL)
+        cs_adapter_release(f->adapter);
+    free(f->payload);
     free(f->endpoint_asked);
     free(f->remote_model);
     free(f->key_file);
@@ -135,13 +139,10 @@ static int32_t run_filler(cs_draft *d, struct filling *f, const struct route *ro
 
 static int32_t encode_draft(casescribe_job *job, const struct filling *f)
 {
-    const cs_adapter *a = cs_adapter_find(f->adapter);
-    struct draft_output *o = a != NULL ? calloc(1, sizeof(*o)) : NULL;
-    if (a == NULL)
-        return CASESCRIBE_ENOTFOUND;
+    struct draft_output *o = calloc(1, sizeof(*o));
     if (o == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    int32_t rc = a->encode(&o->form, &o->len, f->form);
+    int32_t rc = cs_adapter_encode_with(&o->form, &o->len, f->adapter, f->ctx, f->form, f->payload, f->payload_len);
     if (rc != CASESCRIBE_OK) {
         draft_output_free(o);
         return rc;
@@ -217,9 +218,8 @@ static int32_t copy_options(struct filling *f, const casescribe_fill_options *o)
     f->tpl = cs_template_ref((casescribe_template *)o->form_template);
     f->transcript = cs_transcript_ref((casescribe_transcript *)o->transcript);
     f->max_sentences = o->max_sentences ? o->max_sentences : CS_DEFAULT_MAX_SENTENCES;
-    f->adapter = cs_strdup(o->form_adapter != NULL ? o->form_adapter : "xml");
     f->remote_model = cs_strdup(o->remote_model != NULL ? o->remote_model : "gpt-4o-mini");
-    if (f->adapter == NULL || f->remote_model == NULL ||
+    if (f->remote_model == NULL ||
         (o->remote_endpoint != NULL && (f->endpoint_asked = cs_strdup(o->remote_endpoint)) == NULL) ||
         (o->api_key_file != NULL && (f->key_file = cs_strdup(o->api_key_file)) == NULL) ||
         (o->api_key_env != NULL && (f->key_env = cs_strdup(o->api_key_env)) == NULL) ||
@@ -247,7 +247,15 @@ int32_t casescribe_fill(casescribe_job **job_out, casescribe_ctx *ctx, const cas
     struct route route;
     rc = copy_options(f, opts);
     if (rc == CASESCRIBE_OK)
-        rc = cs_adapter_decode(&f->form, f->adapter, opts->form, opts->form_len);
+        rc = cs_adapter_acquire(&f->adapter, opts->form_adapter != NULL ? opts->form_adapter : "xml");
+    if (rc == CASESCRIBE_OK)
+        rc = cs_adapter_decode_with(&f->form, f->adapter, opts->form, opts->form_len);
+    if (rc == CASESCRIBE_OK && (f->payload = malloc(opts->form_len)) == NULL)
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (rc == CASESCRIBE_OK) {
+        memcpy(f->payload, opts->form, opts->form_len);
+        f->payload_len = opts->form_len;
+    }
     if (rc == CASESCRIBE_OK)
         rc = template_gate(f->form, f->tpl);
     if (rc == CASESCRIBE_OK)

@@ -42,7 +42,9 @@ struct save {
     char (*macs)[CS_TEXT_MAC_LEN]; /* per section: cs_text_mac of its text */
     cs_provenance *stamp;     /* the new provenance */
     char record_digest[CS_DIGEST_LEN];
-    const cs_adapter *adapter;
+    cs_adapter_use *adapter;  /* held from decode to encode; and the payload it decoded */
+    const uint8_t *payload;   /* (the caller's, for this call only), from which encode */
+    size_t payload_len;       /* may carry over what the record model does not hold */
     uint8_t *out;             /* the encoded, stamped payload */
     size_t out_len;
     /* Set when this save repeats the one that made the record's latest
@@ -63,6 +65,8 @@ static void save_free(struct save *s)
     cs_policy_free(s->policy);
     cs_provenance_free(s->stamp);
     free(s->out);
+    if (s->adapter != NULL)
+        cs_adapter_release(s->adapter);
 }
 
 static int32_t check_arguments(uint8_t **out, size_t *out_len, casescribe_ctx *ctx, const casescribe_actor *actor)
@@ -104,8 +108,11 @@ static int32_t check_origin_attributes(const cs_section *sec)
 
 static int32_t step_decode(struct save *s, const char *adapter, const uint8_t *payload, size_t len)
 {
-    int32_t rc = cs_adapter_decode(&s->record, adapter, payload, len);
-    s->adapter = cs_adapter_find(adapter);
+    int32_t rc = cs_adapter_acquire(&s->adapter, adapter);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_adapter_decode_with(&s->record, s->adapter, payload, len);
+    s->payload = payload;
+    s->payload_len = len;
     for (size_t i = 0; rc == CASESCRIBE_OK && i < s->record->n_sections; i++)
         rc = check_origin_attributes(&s->record->sections[i]);
     if (rc == CASESCRIBE_OK)
@@ -588,7 +595,7 @@ static int32_t step_encode(struct save *s)
     cs_provenance_free(s->record->provenance);
     s->record->provenance = s->stamp;
     s->stamp = NULL;
-    return s->adapter->encode(&s->out, &s->out_len, s->record);
+    return cs_adapter_encode_with(&s->out, &s->out_len, s->adapter, s->ctx, s->record, s->payload, s->payload_len);
 }
 
 /* ---- 5. journal -------------------------------------------------------- */
