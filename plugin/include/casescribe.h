@@ -206,7 +206,8 @@ typedef struct casescribe_actor {
 CASESCRIBE_EXTERN int32_t casescribe_actor_init(casescribe_actor *actor, uint32_t struct_size);
 
 /* Saves one form through the adapter named `adapter` ("xml": the reference
- * form urn:casescribe:form:1, see schemas/form-1.xsd).
+ * form urn:casescribe:form:1, see schemas/form-1.xsd; "fhir": an HL7 FHIR R4
+ * Bundle; or one the host registered, see "Adapters" below).
  *
  * The steps, in this order: decode and validate the payload; apply the
  * team's policy (an AI section needs "ai-draft" on for the form's team, and
