@@ -170,6 +170,22 @@ namespace CaseScribe
         }
 
         /// <summary>
+        /// Signs <paramref name="payload"/> with the home's current key as a JSON Web
+        /// Signature with a detached payload (RFC 7515 appendix F, alg "EdDSA", the
+        /// key id as "kid"): returns "HEADER..SIGNATURE". Check it with
+        /// <see cref="Library.VerifyJws"/> or any JOSE library. Throws EKEY when the
+        /// home has no signing key, ETOOBIG over the payload limit.
+        /// </summary>
+        public string SignJws(byte[] payload)
+        {
+            return Use(p => {
+                IntPtr jws;
+                Library.Check(NativeMethods.casescribe_jws_sign(out jws, p, payload, Utf8.Len(payload)));
+                return Utf8.TakeString(jws);
+            });
+        }
+
+        /// <summary>
         /// Saves one form and returns the stamped payload to store as the record
         /// (and to send back, edited, on the next save).
         /// </summary>

@@ -57,6 +57,21 @@ namespace CaseScribe
         }
 
         /// <summary>
+        /// Checks a detached JWS from <see cref="Context.SignJws"/> against
+        /// <paramref name="payload"/> with a public key (a PEM from
+        /// <see cref="Context.PublicKey"/>). Returns when the signature matches;
+        /// throws EVERIFY when it does not (or is not EdDSA), EPARSE when
+        /// <paramref name="jws"/> is not a detached compact JWS, EKEY when the PEM
+        /// is not an Ed25519 public key.
+        /// </summary>
+        public static void VerifyJws(string jws, string publicKeyPem, byte[] payload)
+        {
+            EnsureAbi();
+            byte[] pem = Utf8.Bytes(publicKeyPem);
+            Check(NativeMethods.casescribe_jws_verify(jws, pem, Utf8.Len(pem), payload, Utf8.Len(payload)));
+        }
+
+        /// <summary>
         /// Refuses to run against a library of another ABI generation: the
         /// struct layouts and signatures here would not match it.
         /// </summary>

@@ -303,5 +303,14 @@ namespace CaseScribe
         [DllImport(Lib, CallingConvention = CC)]
         public static extern int casescribe_sar_verify(out IntPtr report_out,
             [MarshalAs(UnmanagedType.LPUTF8Str)] string zip_path, byte[] pubkey_pem, UIntPtr pubkey_len);
+
+        // ---- adapters: the JSON Web Signatures they use. The rest of the adapter
+        // interface (casescribe_adapter_*, casescribe_buf_append, casescribe_set_error,
+        // casescribe_xml_parse/_free) is for adapters written in C and is not bound.
+        [DllImport(Lib, CallingConvention = CC)]
+        public static extern int casescribe_jws_sign(out IntPtr jws_out, IntPtr ctx, byte[] payload, UIntPtr payload_len);
+        [DllImport(Lib, CallingConvention = CC)]
+        public static extern int casescribe_jws_verify([MarshalAs(UnmanagedType.LPUTF8Str)] string jws,
+            byte[] pubkey_pem, UIntPtr pubkey_len, byte[] payload, UIntPtr payload_len);
     }
 }

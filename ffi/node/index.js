@@ -255,6 +255,13 @@ const PROTOTYPES = [
     'void casescribe_sar_free(casescribe_sar *sar)',
     'int32_t casescribe_sar_verify(_Out_ void **report_out, const char *zip_path, const uint8_t *pubkey_pem, ' +
         'size_t pubkey_len)',
+    // adapters: the JSON Web Signatures they use. The rest of the adapter interface
+    // (casescribe_adapter_*, casescribe_buf_append, casescribe_set_error,
+    // casescribe_xml_parse/_free) is for adapters written in C and is not bound.
+    'int32_t casescribe_jws_sign(_Out_ void **jws_out, casescribe_ctx *ctx, const uint8_t *payload, ' +
+        'size_t payload_len)',
+    'int32_t casescribe_jws_verify(const char *jws, const uint8_t *pubkey_pem, size_t pubkey_len, ' +
+        'const uint8_t *payload, size_t payload_len)',
 ];
 
 // The #defines this binding reads by name through casescribe_constant().
@@ -527,6 +534,22 @@ function verifyWithPublicKey(pem, payload, { adapter = 'xml' } = {}) {
     if (status !== 0)
         throw new CaseScribeError(status, message, { report: text });
     return text;
+}
+
+/**
+ * Checks a detached JWS from Context#jwsSign() against `payload` with a
+ * public key (a PEM from Context#publicKey()). Returns true; throws
+ * CaseScribeError EVERIFY when the signature does not match (or is not
+ * EdDSA), EPARSE when `jws` is not a detached compact JWS, EKEY when the PEM
+ * is not an Ed25519 public key.
+ */
+function jwsVerify(jws, pem, payload) {
+    if (typeof jws !== 'string')
+        throw new TypeError('jws must be a string');
+    const key = toBytes(pem, 'pem');
+    const data = toBytes(payload, 'payload');
+    check(F().casescribe_jws_verify(jws, key, key.length, data, data.length));
+    return true;
 }
 
 /** Signs a policy bundle with the admin's private key file (mode 0600); the signed bundle. */
@@ -1082,6 +1105,20 @@ class Context extends Handle {
         return takeString(out[0]);
     }
 
+    /**
+     * Signs `payload` with the home's current key as a JSON Web Signature with
+     * a detached payload (RFC 7515 appendix F, alg 'EdDSA', the key id as
+     * 'kid'): returns 'HEADER..SIGNATURE'. Check it with jwsVerify() or any
+     * JOSE library. Throws EKEY when the home has no signing key, ETOOBIG over
+     * the payload limit.
+     */
+    jwsSign(payload) {
+        const data = toBytes(payload, 'payload');
+        const out = [null];
+        check(raw.casescribe_jws_sign(out, this.pointer, data, data.length));
+        return takeString(out[0]);
+    }
+
     // The actor struct; koffi copies its strings for the duration of the call.
     #actor({ userId, team = null, role = null } = {}) {
         if (typeof userId !== 'string')
@@ -1383,6 +1420,7 @@ module.exports = {
     lastError,
     constant,
     verifyWithPublicKey,
+    jwsVerify,
     policyBundleSign,
     sarVerify,
     Context,

@@ -133,6 +133,7 @@ namespace CaseScribe.Tests
             ctx.Keygen();
             var sar = ctx.OpenSar(new SarOptions { SubjectId = "P-2", OutputPath = Path.Combine(dir, "sar.zip") });
             ctx.Close();
+            Assert.Throws(Status.EINVAL, () => ctx.SignJws(Env.Utf8(form)), "signing with a closed context");
             Assert.Throws(Status.EINVAL, () => sar.Add(Env.Utf8(form)), "an export after its context closed");
             Assert.Throws(Status.EINVAL, () => sar.Finish(), "finishing after the context closed");
             sar.Close();
@@ -198,6 +199,41 @@ namespace CaseScribe.Tests
                         Assert.Throws(Status.ENETWORK, () => job.Result(), "no result from a failed job");
                         Assert.Throws(Status.EINVAL, () => job.Transcript(), "a policy refresh has no transcript (EINVAL, whatever its state)");
                     }
+                }
+            } finally {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        [Test(10)]
+        public static void JwsSignAndVerify()
+        {
+            string dir = Env.FreshDir("jws");
+            try {
+                using (var ctx = Context.Open(Path.Combine(dir, "home"), OpenFlags.Create | OpenFlags.NoSync))
+                using (var other = Context.Open(Path.Combine(dir, "other"), OpenFlags.Create | OpenFlags.NoSync)) {
+                    Assert.Throws(Status.EKEY, () => ctx.SignJws(Env.Utf8("no key yet")), "signing before keygen");
+                    string keyId = ctx.Keygen();
+                    other.Keygen();
+                    string pem = ctx.PublicKey();
+                    byte[] payload = Env.Utf8("{\"resourceType\":\"Provenance\",\"target\":[{\"reference\":\"Composition/R-7001\"}]}");
+                    string jws = ctx.SignJws(payload);
+                    string[] parts = jws.Split('.');
+                    Assert.Equal(3, parts.Length, "HEADER..SIGNATURE: " + jws);
+                    Assert.Equal("", parts[1], "the payload is detached");
+                    string b64 = parts[0].Replace('-', '+').Replace('_', '/');
+                    b64 = b64.PadRight(b64.Length + (4 - b64.Length % 4) % 4, '=');
+                    Assert.Equal("{\"alg\":\"EdDSA\",\"kid\":\"" + keyId + "\"}", Env.Text(Convert.FromBase64String(b64)),
+                        "the protected header");
+                    Library.VerifyJws(jws, pem, payload);
+                    Library.VerifyJws(ctx.SignJws(new byte[0]), pem, new byte[0]);
+
+                    byte[] changed = Env.Utf8(Env.Text(payload).Replace("R-7001", "R-7002"));
+                    Assert.Throws(Status.EVERIFY, () => Library.VerifyJws(jws, pem, changed), "a changed payload");
+                    Assert.Throws(Status.EVERIFY, () => Library.VerifyJws(jws, other.PublicKey(), payload), "another home's key");
+                    foreach (string malformed in new[] { "", "not a jws", parts[0] + "." + parts[2], jws + ".x", "%%%.." + parts[2] })
+                        Assert.Throws(Status.EPARSE, () => Library.VerifyJws(malformed, pem, payload), "malformed JWS <" + malformed + ">");
+                    Assert.Throws(Status.EKEY, () => Library.VerifyJws(jws, "not a key", payload), "a PEM that is no key");
                 }
             } finally {
                 Directory.Delete(dir, true);

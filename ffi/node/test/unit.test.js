@@ -103,7 +103,7 @@ test('loading another library path is refused', () => {
 test('every exported function is declared', () => {
     // the same list the coverage check greps for, as the loaded library has it
     const names = Object.keys(cs.raw);
-    assert.equal(names.length, 114);
+    assert.equal(names.length, 116);
     for (const name of names)
         assert.equal(typeof cs.raw[name], 'function', name);
 });
@@ -165,6 +165,46 @@ test('bad arguments fail in JavaScript or with EINVAL, never crash', () => {
     }
     const missing = path.join(os.tmpdir(), `cs-node-missing-${process.pid}`);
     assert.equal(caught(() => Context.open(missing)).codeName, 'EIO');
+});
+
+test('detached JSON Web Signatures: sign, verify, a changed payload, a malformed JWS', () => {
+    const crypto = require('node:crypto');
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-node-jws-'));
+    const ctx = Context.open(path.join(home, 'home'), { create: true, noSync: true });
+    const other = Context.open(path.join(home, 'other'), { create: true, noSync: true });
+    try {
+        assert.equal(caught(() => ctx.jwsSign('no key yet')).codeName, 'EKEY');
+        const keyId = ctx.keygen();
+        other.keygen();
+        const pem = ctx.publicKey();
+        const payload = Buffer.from('{"resourceType":"Provenance","target":[{"reference":"Composition/R-7001"}]}');
+        const jws = ctx.jwsSign(payload);
+        const [header, detached, signature] = jws.split('.');
+        assert.equal(detached, '', 'the payload is detached');
+        assert.deepEqual(JSON.parse(Buffer.from(header, 'base64url').toString('utf8')), { alg: 'EdDSA', kid: keyId });
+        assert.equal(cs.jwsVerify(jws, pem, payload), true);
+        assert.equal(cs.jwsVerify(jws, Buffer.from(pem), new Uint8Array(payload)), true);
+        assert.equal(cs.jwsVerify(ctx.jwsSign(''), pem, Buffer.alloc(0)), true);
+        // any Ed25519 implementation checks it: RFC 7515 appendix F, RFC 8037
+        const input = Buffer.from(`${header}.${payload.toString('base64url')}`);
+        assert.ok(crypto.verify(null, input, pem, Buffer.from(signature, 'base64url')));
+
+        const changed = Buffer.from(payload.toString().replace('R-7001', 'R-7002'));
+        const error = caught(() => cs.jwsVerify(jws, pem, changed));
+        assert.equal(error.code, constants.EVERIFY);
+        assert.equal(error.codeName, 'EVERIFY');
+        assert.ok(error.detail.length > 0);
+        assert.equal(caught(() => cs.jwsVerify(jws, other.publicKey(), payload)).codeName, 'EVERIFY');
+        for (const malformed of ['', 'not a jws', `${header}.${signature}`, `${jws}.x`, `%%%..${signature}`])
+            assert.equal(caught(() => cs.jwsVerify(malformed, pem, payload)).codeName, 'EPARSE', malformed);
+        assert.equal(caught(() => cs.jwsVerify(jws, 'not a key', payload)).codeName, 'EKEY');
+        assert.throws(() => cs.jwsVerify(null, pem, payload), TypeError);
+    } finally {
+        ctx.close();
+        other.close();
+        fs.rmSync(home, { recursive: true, force: true });
+    }
+    assert.equal(caught(() => ctx.jwsSign('closed')).codeName, 'EINVAL');
 });
 
 test('policy bundles: sign, trust, and a refresh that cannot connect', { timeout: 60_000 }, async () => {

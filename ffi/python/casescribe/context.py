@@ -96,6 +96,18 @@ class Context(Handle):
             check(lib.casescribe_public_key(ctypes.byref(pem), p))
             return take_string(pem)
 
+    def jws_sign(self, payload: BytesLike) -> str:
+        """Signs `payload` with the home's current key as a JSON Web Signature
+        with a detached payload (RFC 7515 appendix F, alg "EdDSA"): returns
+        "HEADER..SIGNATURE", the kid in HEADER naming the key. Check it with
+        `jws_verify` or any JOSE library. SigningKeyError without a key,
+        TooBigError over the payload limit."""
+        data = to_bytes(payload)
+        with self._use() as p:
+            jws = ctypes.c_void_p()
+            check(lib.casescribe_jws_sign(ctypes.byref(jws), p, data, len(data)))
+            return take_string(jws) or ""
+
     # ---- save and verify -----------------------------------------------------
     def save(self, payload: BytesLike, user_id: str, *, role: Optional[str] = None, team: Optional[str] = None,
              adapter: str = "xml") -> bytes:
@@ -271,6 +283,17 @@ def verify_with_public_key(payload: BytesLike, public_key_pem: BytesLike, adapte
     return report_or_raise(code, report)
 
 
+def jws_verify(jws: str, payload: BytesLike, public_key_pem: BytesLike) -> bool:
+    """Checks a detached JWS (from `Context.jws_sign`) against `payload` with
+    a public key (PEM, from `Context.public_key`). Returns True; raises
+    VerifyError when the signature does not match (or is not EdDSA),
+    ParseError when `jws` is not a detached compact JWS, SigningKeyError
+    when the key is not an Ed25519 public key."""
+    data, pem = to_bytes(payload), to_bytes(public_key_pem)
+    check(lib.casescribe_jws_verify(c_str(jws), pem, len(pem), data, len(data)))
+    return True
+
+
 def policy_bundle_sign(bundle: BytesLike, admin_key_path: PathLike) -> bytes:
     """Signs a council policy bundle with the admin's private key file (0600)."""
     data = to_bytes(bundle)
@@ -280,4 +303,4 @@ def policy_bundle_sign(bundle: BytesLike, admin_key_path: PathLike) -> bytes:
     return take_bytes(out, length)
 
 
-__all__ += ["verify_with_public_key", "policy_bundle_sign"]
+__all__ += ["verify_with_public_key", "jws_verify", "policy_bundle_sign"]

@@ -252,6 +252,12 @@ _fn("casescribe_sar_finish", status, out_str, SarP)
 _fn("casescribe_sar_free", None, SarP)
 _fn("casescribe_sar_verify", status, out_str, s, buf, c_size_t)
 
+# Adapters: the JSON Web Signatures they use. The rest of the adapter
+# interface (casescribe_adapter_*, casescribe_buf_append, casescribe_set_error,
+# casescribe_xml_parse/_free) is for adapters written in C and is not bound.
+_fn("casescribe_jws_sign", status, out_str, CtxP, buf, c_size_t)
+_fn("casescribe_jws_verify", status, s, buf, c_size_t, buf, c_size_t)
+
 del status, out_str, out_bytes, out_len, buf, s
 
 

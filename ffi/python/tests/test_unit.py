@@ -1,7 +1,9 @@
 """Small checks of the binding: versions, constants, errors, handle life."""
 from __future__ import annotations
 
+import base64
 import ctypes
+import json
 import os
 import warnings
 
@@ -203,6 +205,50 @@ class StandaloneTest(HomeTestCase):
         with self.assertRaises(casescribe.Error) as caught:
             casescribe.policy_bundle_sign(bundle, os.path.join(self.tmp, "missing.key"))
         self.assertTrue(caught.exception.message)
+
+
+class JwsTest(HomeTestCase):
+    """Detached JSON Web Signatures (casescribe_jws_sign/_verify)."""
+
+    def test_sign_and_verify(self):
+        ctx = self.open_home(keygen=False)
+        key_id = ctx.keygen()
+        pem = ctx.public_key()
+        payload = b'{"resourceType":"Provenance","target":[{"reference":"Composition/R-7001"}]}'
+        jws = ctx.jws_sign(payload)
+        header, detached, signature = jws.split(".")
+        self.assertEqual(detached, "")  # the payload travels separately
+        self.assertTrue(signature)
+        self.assertEqual(json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4))),
+                         {"alg": "EdDSA", "kid": key_id})
+        self.assertIs(casescribe.jws_verify(jws, payload, pem), True)
+        self.assertIs(casescribe.jws_verify(jws, payload.decode(), pem.encode()), True)  # str and bytes alike
+        # an empty payload is a payload like any other
+        self.assertTrue(casescribe.jws_verify(ctx.jws_sign(b""), b"", pem))
+
+        changed = payload.replace(b"R-7001", b"R-7002")
+        with self.assertRaises(casescribe.VerifyError) as caught:
+            casescribe.jws_verify(jws, changed, pem)
+        self.assertEqual(caught.exception.code, casescribe.constant("EVERIFY"))
+        self.assertEqual(caught.exception.name, "EVERIFY")
+        self.assertTrue(caught.exception.message)
+        with self.assertRaises(casescribe.VerifyError):
+            casescribe.jws_verify(jws, payload, self.open_home("other").public_key())
+
+        for malformed in ("", "not a jws", header + "." + signature, jws + ".x", "%%%.." + signature):
+            with self.assertRaises(casescribe.ParseError, msg=malformed) as caught:
+                casescribe.jws_verify(malformed, payload, pem)
+            self.assertEqual(caught.exception.code, casescribe.constant("EPARSE"))
+        with self.assertRaises(casescribe.SigningKeyError):
+            casescribe.jws_verify(jws, payload, b"not a key")
+
+    def test_sign_needs_a_key_and_an_open_context(self):
+        ctx = self.open_home(keygen=False)
+        with self.assertRaises(casescribe.SigningKeyError):
+            ctx.jws_sign(b"payload")
+        ctx.close()
+        with self.assertRaises(casescribe.ClosedError):
+            ctx.jws_sign(b"payload")
 
 
 class PolicyBundleTest(HomeTestCase):

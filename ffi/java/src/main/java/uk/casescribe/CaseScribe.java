@@ -64,6 +64,18 @@ public final class CaseScribe {
         return verifyWithPublicKey("xml", publicKeyPem, payload);
     }
 
+    /**
+     * Checks a detached JWS from {@link Context#jwsSign(byte[])} against
+     * {@code payload} with a public key (a PEM from {@link Context#publicKey()}).
+     * Returns when the signature matches; throws EVERIFY when it does not (or
+     * is not EdDSA), EPARSE when {@code jws} is not a detached compact JWS,
+     * EKEY when the PEM is not an Ed25519 public key.
+     */
+    public static void jwsVerify(String jws, String publicKeyPem, byte[] payload) throws CaseScribeException {
+        byte[] pem = utf8(publicKeyPem);
+        check(C.casescribe_jws_verify(jws, pem, size(pem), payload, size(payload)));
+    }
+
     /** Signs a policy bundle with the admin's Ed25519 private key (a 0600 PKCS#8 PEM file). */
     public static byte[] policyBundleSign(byte[] bundle, Path adminKey) throws CaseScribeException {
         PointerByReference out = new PointerByReference();

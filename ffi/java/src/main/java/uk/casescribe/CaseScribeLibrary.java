@@ -427,4 +427,11 @@ public interface CaseScribeLibrary extends Library {
     void casescribe_sar_free(Pointer sar);
 
     int casescribe_sar_verify(PointerByReference report_out, String zip_path, byte[] pubkey_pem, SizeT pubkey_len);
+
+    // Adapters: the JSON Web Signatures they use. The rest of the adapter interface
+    // (casescribe_adapter_*, casescribe_buf_append, casescribe_set_error,
+    // casescribe_xml_parse/_free) is for adapters written in C and is not bound.
+    int casescribe_jws_sign(PointerByReference jws_out, Pointer ctx, byte[] payload, SizeT payload_len);
+
+    int casescribe_jws_verify(String jws, byte[] pubkey_pem, SizeT pubkey_len, byte[] payload, SizeT payload_len);
 }

@@ -101,6 +101,21 @@ public final class Context extends NativeHandle {
         });
     }
 
+    /**
+     * Signs {@code payload} with the home's current key as a JSON Web Signature
+     * with a detached payload (RFC 7515 appendix F, alg "EdDSA", the key id as
+     * "kid"): returns "HEADER..SIGNATURE". Check it with
+     * {@link CaseScribe#jwsVerify(String, String, byte[])} or any JOSE library.
+     * EKEY when the home has no signing key, ETOOBIG over the payload limit.
+     */
+    public String jwsSign(byte[] payload) throws CaseScribeException {
+        return use(ctx -> {
+            PointerByReference jws = new PointerByReference();
+            check(C.casescribe_jws_sign(jws, ctx, payload, size(payload)));
+            return CaseScribe.takeString(jws);
+        });
+    }
+
     // ---- saving and verifying --------------------------------------------------------------
 
     /** Saves a form through the "xml" adapter; see {@link #save(String, Actor, byte[])}. */

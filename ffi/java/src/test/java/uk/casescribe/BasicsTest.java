@@ -4,6 +4,9 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
+import java.util.Base64;
+import java.util.List;
+
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
@@ -114,10 +117,52 @@ public class BasicsTest {
         ctx.close();
         expectClosed(ctx::close);
         expectClosed(ctx::publicKey);
+        expectClosed(() -> ctx.jwsSign(stamped));
         expectClosed(() -> ctx.save(Fixtures.WORKER, stamped));
         expectClosed(() -> sar.add(stamped));
         expectClosed(sar::finish);
         sar.close();
+    }
+
+    /* Detached JSON Web Signatures: signed with the home's key, checked with its public key alone. */
+    @Test
+    public void jwsSignAndVerify() throws Exception {
+        try (Context ctx = Context.open(tmp.getRoot().toPath().resolve("home"), Context.OpenFlag.CREATE,
+                Context.OpenFlag.NO_SYNC);
+             Context other = Fixtures.newHome(tmp.newFolder("other").toPath())) {
+            expectCode(Status.EKEY, () -> ctx.jwsSign(Fixtures.bytes("no key yet")));
+            String keyId = ctx.keygen();
+            String pem = ctx.publicKey();
+            byte[] payload = Fixtures.bytes("{\"resourceType\":\"Provenance\",\"target\":"
+                    + "[{\"reference\":\"Composition/R-7001\"}]}");
+            String jws = ctx.jwsSign(payload);
+            String[] parts = jws.split("\\.", -1);
+            assertEquals(jws, 3, parts.length);
+            assertEquals("the payload is detached", "", parts[1]);
+            assertEquals("{\"alg\":\"EdDSA\",\"kid\":\"" + keyId + "\"}",
+                    Fixtures.text(Base64.getUrlDecoder().decode(parts[0])));
+            CaseScribe.jwsVerify(jws, pem, payload);
+            CaseScribe.jwsVerify(ctx.jwsSign(new byte[0]), pem, new byte[0]);
+
+            byte[] changed = Fixtures.bytes(Fixtures.text(payload).replace("R-7001", "R-7002"));
+            CaseScribeException e = expectCode(Status.EVERIFY, () -> CaseScribe.jwsVerify(jws, pem, changed));
+            assertEquals("EVERIFY", e.name());
+            expectCode(Status.EVERIFY, () -> CaseScribe.jwsVerify(jws, other.publicKey(), payload));
+            for (String malformed : List.of("", "not a jws", parts[0] + "." + parts[2], jws + ".x", "%%%.." + parts[2]))
+                expectCode(Status.EPARSE, () -> CaseScribe.jwsVerify(malformed, pem, payload));
+            expectCode(Status.EKEY, () -> CaseScribe.jwsVerify(jws, "not a key", payload));
+        }
+    }
+
+    static CaseScribeException expectCode(int code, Call call) {
+        try {
+            call.run();
+        } catch (CaseScribeException e) {
+            assertEquals(e.getMessage(), Status.name(code), e.name());
+            assertEquals(code, e.code());
+            return e;
+        }
+        throw new AssertionError("expected " + Status.name(code));
     }
 
     /* A handler given to a job that has already ended runs at once; it may
