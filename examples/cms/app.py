@@ -99,9 +99,18 @@ class App:
         self.organisation = organisation
         self.jobs = {}  # visit id -> library Job running for it
         self.jobs_lock = threading.Lock()
+        self.collect_lock = threading.Lock()  # one request at a time takes a job's result
         self.failures = {}  # login rate limit: key -> times of failed tries
         self.fail_lock = threading.Lock()
         self.templates = {}  # id -> (title, sections); templates never change
+        # Recordings and exports an earlier run left here (its jobs were
+        # cancelled when it stopped, and give the recording back) belong to
+        # no job now: personal data not to keep.
+        for name in os.listdir(uploads):
+            if name.startswith("visit-"):
+                os.unlink(os.path.join(uploads, name))
+            elif name.startswith("sar-"):
+                shutil.rmtree(os.path.join(uploads, name), ignore_errors=True)
 
     # ---- dispatch ------------------------------------------------------------
     def body_limit(self, req):
@@ -397,13 +406,17 @@ class App:
         suffix = os.path.splitext(filename)[1].lower()
         visit_id = store.new_visit(db, case_id, DEFAULT_TEMPLATE, "transcribing", uid)
         visit = store.visit_of(db, req.user, visit_id)
+        form = self.case_form(db, case, visit["record_id"], DEFAULT_TEMPLATE, uid)
         # A name of our own, never the uploader's; readable by this process only.
         path = os.path.join(self.uploads, "visit-%d-%s%s" % (visit_id, secrets.token_hex(8),
                                                              suffix if suffix in AUDIO_SUFFIXES else ".audio"))
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        form = self.case_form(db, case, visit["record_id"], DEFAULT_TEMPLATE, uid)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+        except OSError:
+            os.unlink(path)  # a disk full: no half recording left behind
+            raise
         try:
             # take_recording: the library keeps the audio only as long as the team's retention allows.
             job = self.ctx.transcribe(forms.build(form), path, helper_path=self.asr, take_recording=True)
@@ -417,34 +430,42 @@ class App:
 
     def collect(self, db, visit):
         """Takes the result of the visit's job once it has ended. Jobs run on
-        the library's threads; pages only look at them."""
+        the library's threads; pages only look at them. One request at a
+        time, committed before the next looks: a double click on "Check
+        again" must not find the job taken and call it lost."""
         if visit["state"] not in ("transcribing", "drafting"):
             return visit
-        with self.jobs_lock:
-            job, path = self.jobs.get(visit["id"], (None, None))
-            if job is not None and not job.ended:
-                return visit
-            self.jobs.pop(visit["id"], None)
         vid = visit["id"]
-        if job is None:
-            db.execute("UPDATE visits SET state = 'failed', message = ? WHERE id = ?",
-                       ("The server restarted while this job ran: start it again.", vid))
-        else:
-            try:
-                if visit["state"] == "transcribing":
-                    with job.transcript() as t:
-                        db.execute("UPDATE visits SET state = 'transcribed', transcript_xml = ?, "
-                                   "transcript_text = ?, message = NULL WHERE id = ?", (t.to_xml(), t.to_text(), vid))
-                else:
-                    db.execute("UPDATE visits SET state = 'drafted', draft_xml = ?, draft_summary = ?, "
-                               "message = NULL WHERE id = ?", (job.draft(), job.result(), vid))
-            except casescribe.Error as e:
-                db.execute("UPDATE visits SET state = ?, message = ? WHERE id = ?",
-                           ("failed" if visit["state"] == "transcribing" else "transcribed", e.message, vid))
-                if path and os.path.exists(path):
-                    os.unlink(path)  # a failed job gives the recording back: it is not kept
-            finally:
-                job.close()
+        with self.collect_lock:
+            visit = store.visit_of(db, {"team": visit["team"]}, vid)  # as the last collector left it
+            if visit["state"] not in ("transcribing", "drafting"):
+                return visit
+            with self.jobs_lock:
+                job, path = self.jobs.get(vid, (None, None))
+                if job is not None and not job.ended:
+                    return visit
+                self.jobs.pop(vid, None)
+            if job is None:
+                db.execute("UPDATE visits SET state = 'failed', message = ? WHERE id = ?",
+                           ("The server restarted while this job ran: start it again.", vid))
+            else:
+                try:
+                    if visit["state"] == "transcribing":
+                        with job.transcript() as t:
+                            db.execute("UPDATE visits SET state = 'transcribed', transcript_xml = ?, "
+                                       "transcript_text = ?, message = NULL WHERE id = ?",
+                                       (t.to_xml(), t.to_text(), vid))
+                    else:
+                        db.execute("UPDATE visits SET state = 'drafted', draft_xml = ?, draft_summary = ?, "
+                                   "message = NULL WHERE id = ?", (job.draft(), job.result(), vid))
+                except casescribe.Error as e:
+                    db.execute("UPDATE visits SET state = ?, message = ? WHERE id = ?",
+                               ("failed" if visit["state"] == "transcribing" else "transcribed", e.message, vid))
+                    if path and os.path.exists(path):
+                        os.unlink(path)  # a failed job gives the recording back: it is not kept
+                finally:
+                    job.close()
+            db.commit()  # the pages that collect (visit_page) have written nothing else yet
         return store.visit_of(db, {"team": visit["team"]}, vid)
 
     def visit_page(self, db, req, visit_id, error=None, status=200, pending=None):

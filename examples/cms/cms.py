@@ -116,7 +116,7 @@ class Handler(BaseHTTPRequestHandler):
             req = Request(method, self.path, self.headers, self.client_address[0])
             if method == "POST":
                 length, limit = self.headers.get("Content-Length", ""), app.body_limit(req)
-                if not length.isdigit():
+                if not (length.isascii() and length.isdigit() and len(length) <= 12):  # not "²", nor 5000 digits
                     raise HttpError(411, "The request has no length.")
                 if int(length) > limit:
                     self.close_connection = True

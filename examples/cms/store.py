@@ -7,6 +7,7 @@ simply "not found".
 """
 import hashlib
 import hmac
+import os
 import secrets
 import sqlite3
 import time
@@ -54,6 +55,9 @@ def connect(path):
 
 
 def create(path):
+    # Names, transcripts and records: readable by this user only, like the
+    # library's home (SQLite gives the -wal and -shm files the same mode).
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     with connect(path) as db:
         db.executescript(SCHEMA)
 

@@ -1,11 +1,9 @@
 """HTTP plumbing of the example CMS: HTML that escapes by default, request
 parsing (urlencoded and multipart forms, cookies) and the headers every
 response carries."""
-import email.parser
-import email.policy
 import html
+import re
 import urllib.parse
-from http.cookies import CookieError, SimpleCookie
 
 SECURITY_HEADERS = [
     # No inline script or style anywhere: everything comes from /static.
@@ -45,43 +43,72 @@ class HttpError(Exception):
         self.status, self.message = status, message
 
 
+# A part's headers as browsers send them are a few hundred bytes (RFC 7578).
+MAX_PART_HEADERS = 4096
+_BOUNDARY = re.compile(r'boundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))', re.I)
+_PARAM = re.compile(r';\s*([A-Za-z0-9_*-]+)="([^"]*)"')
+
+
 class Request:
     def __init__(self, method, target, headers, client):
-        url = urllib.parse.urlsplit(target)
-        self.method, self.path, self.headers, self.client = method, url.path, headers, client
-        self.query = {k: v[0] for k, v in urllib.parse.parse_qs(url.query, max_num_fields=20).items()}
-        self.cookies = {}
         try:
-            self.cookies = {k: m.value for k, m in SimpleCookie(headers.get("Cookie", "")).items()}
-        except CookieError:
-            pass
+            url = urllib.parse.urlsplit(target)
+            query = urllib.parse.parse_qs(url.query, max_num_fields=20)
+        except ValueError:  # an odd target ("//[x") or too many fields
+            raise HttpError(400, "The address could not be read.") from None
+        self.method, self.path, self.headers, self.client = method, url.path, headers, client
+        self.query = {k: v[0] for k, v in query.items()}
+        # Our cookies are plain tokens. Not http.cookies: its parser is slow
+        # on hostile quoted values (CVE-2024-7592) and gives up on other
+        # sites' odd cookies (127.0.0.1 cookies are shared by every port).
+        self.cookies = {}
+        for item in headers.get("Cookie", "").split(";"):
+            name, eq, value = item.strip().partition("=")
+            if eq:
+                self.cookies.setdefault(name, value)
         self.form, self.files = {}, {}
 
     def read_body(self, body):
         """The form fields (and files) of a POST body."""
         ctype = self.headers.get("Content-Type", "")
         if ctype.startswith("application/x-www-form-urlencoded"):
-            self.form = urllib.parse.parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True,
-                                              max_num_fields=500)
+            try:
+                self.form = urllib.parse.parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True,
+                                                  max_num_fields=500)
+            except ValueError:
+                raise HttpError(400, "The form has too many fields.") from None
         elif ctype.startswith("multipart/form-data"):
             self._multipart(ctype, body)
 
     def _multipart(self, ctype, body):
-        # The cgi module is deprecated: the email parser reads multipart/form-data as well.
-        msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            b"Content-Type: " + ctype.encode("latin-1") + b"\r\n\r\n" + body)
-        if not msg.is_multipart():
+        """multipart/form-data as browsers send it (RFC 7578): parts split on
+        the boundary, each with a few headers, of which Content-Disposition
+        names the field (and file). Not the email module: its header parser
+        takes minutes, or overflows the stack, on a hostile 256 KB header."""
+        m = _BOUNDARY.search(ctype)
+        if not m:
             raise HttpError(400, "The form could not be read.")
-        for part in msg.iter_parts():
-            name = part.get_param("name", header="content-disposition")
+        delimiter = b"\r\n--" + (m.group(1) or m.group(2)).encode("latin-1")
+        pieces = (b"\r\n" + body).split(delimiter)
+        for piece in pieces[1:]:  # pieces[0] is the preamble
+            if piece.startswith(b"--"):
+                return  # the close delimiter
+            head, sep, data = piece.partition(b"\r\n\r\n")
+            if not sep or len(head) > MAX_PART_HEADERS:
+                raise HttpError(400, "The form could not be read.")
+            params = {}
+            for line in head.split(b"\r\n"):
+                key, _, value = line.partition(b":")
+                if key.strip().lower() == b"content-disposition":
+                    params = dict(_PARAM.findall(value.decode("utf-8", "replace")))
+            name = params.get("name")
             if not name:
                 continue
-            data = part.get_payload(decode=True) or b""
-            filename = part.get_filename()
-            if filename is not None:
-                self.files[name] = (filename, data)
+            if "filename" in params:
+                self.files[name] = (params["filename"], data)
             else:
                 self.form.setdefault(name, []).append(data.decode("utf-8", "replace"))
+        raise HttpError(400, "The form could not be read.")  # no close delimiter: cut short
 
     def field(self, name, default="", limit=10000):
         value = self.form.get(name, [default])[0]

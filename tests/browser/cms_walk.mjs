@@ -5,9 +5,10 @@
 // visit template, see the `never` section left empty, see an unreviewed
 // final save refused (EREVIEW), review and edit, save final, check the seal,
 // download the subject access export; then another team's case, a POST
-// without its CSRF token and the admin page are tried. A screenshot of each
-// step goes to $ARTIFACTS/cms-NN-step.png; axe-core (WCAG 2.2 AA) checks the
-// case list and the form editor.
+// without its CSRF token, hostile requests (which must be answered at once,
+// with no traceback) and the admin page are tried. A screenshot of each step
+// goes to $ARTIFACTS/cms-NN-step.png; axe-core (WCAG 2.2 AA) checks the case
+// list and the form editor.
 //
 //   CMS_URL=http://127.0.0.1:PORT CMS_NORTH_PASSWORD=... CMS_ADMIN_PASSWORD=... \
 //   CMS_AUDIO=visit.wav CMS_SAR_ZIP=out.zip ARTIFACTS=dir node tests/browser/cms_walk.mjs
@@ -17,6 +18,7 @@
 
 import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
@@ -103,6 +105,18 @@ async function main() {
       else await page.reload();
     }
   };
+  const raw = (request) => new Promise((resolve, reject) => { // the status line of a hand-made request
+    const { hostname, port } = new URL(base);
+    let data = '';
+    const sock = connect(Number(port), hostname, () => sock.write(Buffer.from(request, 'latin1')));
+    sock.setTimeout(10000, () => {
+      sock.destroy();
+      reject(new Failure(`no answer within 10 s to ${JSON.stringify(request.slice(0, 80))}`));
+    });
+    sock.on('data', (d) => { data += d.toString('latin1'); });
+    sock.on('end', () => resolve(data.split('\r\n')[0]));
+    sock.on('error', reject);
+  });
   const login = async (user, password) => {
     await page.goto(`${base}/login`);
     await page.fill('#username', user);
@@ -272,6 +286,39 @@ async function main() {
     }
     const admin = await page.goto(`${base}/admin`);
     check(admin.status() === 403, `a worker opened the admin page: ${admin.status()}`);
+  });
+
+  await step('hostile-input', async () => {
+    // Each is refused (or served) at once; cms.sh fails on any traceback in the server's log.
+    const timeout = 10000;
+    const multipart = (disposition) => ({
+      timeout, headers: { 'Content-Type': 'multipart/form-data; boundary=X' },
+      data: Buffer.from(`--X\r\nContent-Disposition: form-data; ${disposition}\r\n\r\nx\r\n--X--\r\n`),
+    });
+    const session = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    for (const [what, status, request] of [
+      ['a 250 KB multipart header', 400, () => context.request.post(`${base}/login`, multipart(';'.repeat(250000)))],
+      ['a multipart comment 4000 deep', 403, () => context.request.post(`${base}/login`,
+        multipart(`name=${'('.repeat(4000)}`))],
+      ['a quoted cookie of backslashes', 200, () => context.request.get(`${base}/cases`,
+        { timeout, headers: { Cookie: `${session}; x="${'\\'.repeat(60000)}"` } })],
+      ['30 query fields', 400, () => context.request.get(`${base}/cases?${'a=1&'.repeat(30)}`, { timeout })],
+      ['600 form fields', 400, () => context.request.post(`${base}/login`,
+        { timeout, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, data: 'a=1&'.repeat(600) })],
+    ]) {
+      const r = await request();
+      check(r.status() === status, `${what} answered ${r.status()}, not ${status}`);
+    }
+    const host = new URL(base).host;
+    for (const [what, status, request] of [
+      ['Content-Length: \u00b2', '411', `POST /login HTTP/1.1\r\nHost: ${host}\r\nContent-Length: \u00b2\r\n\r\n`],
+      ['a 5000-digit Content-Length', '411',
+        `POST /login HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${'9'.repeat(5000)}\r\n\r\n`],
+      ['the target http://[x/cases', '400', `GET http://[x/cases HTTP/1.1\r\nHost: ${host}\r\n\r\n`],
+    ]) {
+      const line = await raw(request);
+      check(line.split(' ')[1] === status, `${what} answered ${line}, not ${status}`);
+    }
   });
 
   await step('admin', async () => {

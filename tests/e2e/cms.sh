@@ -3,9 +3,9 @@
 # library, walked in real headless Chromium by tests/browser/cms_walk.mjs:
 # login, consent, upload of a visit recording, transcript, AI draft (the
 # `never` section left empty), an unreviewed final save refused, review,
-# final save, seal check, subject access download; another team's case and
-# a POST without its CSRF token refused; team features switched by the
-# admin. Screenshots of each step go to $ARTIFACTS (default
+# final save, seal check, subject access download; another team's case,
+# a POST without its CSRF token and hostile requests refused; team features
+# switched by the admin. Screenshots of each step go to $ARTIFACTS (default
 # tests/artifacts in the build tree) as cms-NN-step.png.
 . "$top_srcdir/tests/e2e/lib.sh"
 
@@ -65,6 +65,8 @@ until grep -q '^serving on http://127.0.0.1:[0-9]*/' "$work/server.log"; do
     sleep 0.2
 done
 port=$(sed -n 's|^serving on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/server.log")
+# The database holds personal data: its owner's alone, like the home.
+[ "$(stat -c %a "$work/cms.db")" = 600 ] || fail "the CMS database is mode $(stat -c %a "$work/cms.db"), not 600"
 password() { sed -n "s/^demo user $1 *password \([^ ]*\) .*/\1/p" "$work/server.log"; }
 
 rc=0
