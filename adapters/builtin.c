@@ -5,7 +5,7 @@
 
 size_t cs_builtin_adapters(casescribe_adapter *out, size_t max)
 {
-    int32_t (*const fill[])(casescribe_adapter *) = {cs_xml_adapter_fill};
+    int32_t (*const fill[])(casescribe_adapter *) = {cs_xml_adapter_fill, cs_fhir_adapter_fill};
     size_t n = 0;
     for (size_t i = 0; i < sizeof(fill) / sizeof(*fill) && n < max; i++)
         if (casescribe_adapter_init(&out[n], sizeof(out[n])) == CASESCRIBE_OK && fill[i](&out[n]) == CASESCRIBE_OK)

@@ -962,8 +962,8 @@ CASESCRIBE_EXTERN int32_t casescribe_adapter_init(casescribe_adapter *adapter, u
  * functions that take none). The struct is copied. Callbacks may run on
  * any thread, several at once (saves, verifies, jobs' workers): make them
  * thread-safe. Inside a callback call only casescribe_buf_append,
- * casescribe_set_error, casescribe_jws_sign, casescribe_xml_parse and
- * casescribe_xml_free. Errors: EINVAL (bad struct, size, version or name,
+ * casescribe_set_error, casescribe_jws_sign, casescribe_jws_verify,
+ * casescribe_xml_parse, casescribe_xml_free and casescribe_free. Errors: EINVAL (bad struct, size, version or name,
  * a NULL callback), ECONFLICT (the name is taken), ENOMEM. Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_adapter_register(const casescribe_adapter *adapter);
 

@@ -2,8 +2,8 @@
  * any host system would.
  *
  *   casescribe [--home DIR] keygen [--rotate]
- *   casescribe [--home DIR] save IN.xml -o OUT.xml [--actor ID --team T --role R]
- *   casescribe [--home DIR] verify FILE [--pubkey KEY.pem]
+ *   casescribe [--home DIR] save IN -o OUT [--adapter NAME] [--actor ID --team T --role R]
+ *   casescribe [--home DIR] verify FILE [--adapter NAME] [--pubkey KEY.pem]
  *   casescribe [--home DIR] journal verify
  *   casescribe [--home DIR] demo
  *   casescribe [--home DIR] pubkey
@@ -28,9 +28,12 @@
 static const char usage_text[] =
     "usage: casescribe [--home DIR] COMMAND\n"
     "  keygen [--rotate]                      make (or rotate) the home's signing key\n"
-    "  save IN.xml -o OUT.xml [--actor ID] [--team T] [--role R]\n"
+    "  save IN -o OUT [--adapter NAME] [--actor ID] [--team T] [--role R]\n"
     "                                         save a form through the hook and write the stamped record\n"
-    "  verify FILE [--pubkey KEY.pem]         check a stamped record and say how it was made\n"
+    "  verify FILE [--adapter NAME] [--pubkey KEY.pem]\n"
+    "                                         check a stamped record and say how it was made\n"
+    "      --adapter: xml (the reference form, the default) or fhir (an HL7 FHIR R4 Bundle, JSON or XML:\n"
+    "      the output is in the format of the input)\n"
     "  journal verify                         check the home's journal\n"
     "  pubkey                                 print the home's public key (PEM) for offline verification\n"
     "  demo                                   save, review, stamp and verify a sample form\n"
@@ -170,18 +173,19 @@ static int cmd_keygen(const char *home, int argc, char **argv)
 
 /* ---- save -------------------------------------------------------------- */
 struct save_args {
-    const char *in, *out, *actor, *team, *role;
+    const char *in, *out, *actor, *team, *role, *adapter;
 };
 
 static int parse_save_args(struct save_args *a, int argc, char **argv)
 {
     memset(a, 0, sizeof(*a));
     for (int i = 0; i < argc; i++) {
-        const char **slot = strcmp(argv[i], "-o") == 0         ? &a->out
-                            : strcmp(argv[i], "--actor") == 0 ? &a->actor
-                            : strcmp(argv[i], "--team") == 0  ? &a->team
-                            : strcmp(argv[i], "--role") == 0  ? &a->role
-                                                              : NULL;
+        const char **slot = strcmp(argv[i], "-o") == 0          ? &a->out
+                            : strcmp(argv[i], "--actor") == 0   ? &a->actor
+                            : strcmp(argv[i], "--team") == 0    ? &a->team
+                            : strcmp(argv[i], "--role") == 0    ? &a->role
+                            : strcmp(argv[i], "--adapter") == 0 ? &a->adapter
+                                                                : NULL;
         if (slot != NULL && i + 1 < argc)
             *slot = argv[++i];
         else if (slot == NULL && a->in == NULL && argv[i][0] != '-')
@@ -189,6 +193,8 @@ static int parse_save_args(struct save_args *a, int argc, char **argv)
         else
             return -1;
     }
+    if (a->adapter == NULL)
+        a->adapter = "xml";
     return a->in != NULL && a->out != NULL ? 0 : -1;
 }
 
@@ -201,10 +207,16 @@ static int cmd_save(const char *home, int argc, char **argv)
         return tool_usage();
     if (tool_read_file(a.in, &payload, &len) != 0)
         return EXIT_REFUSED;
-    /* Without --actor, the form's author is the one saving. */
+    /* Without --actor, the form's author is the one saving; a payload the
+     * adapter cannot read is refused here, with the adapter's reason. */
     casescribe_record *rec = NULL;
     char *author = NULL;
-    if (a.actor == NULL && casescribe_record_open(&rec, "xml", payload, len) == CASESCRIBE_OK) {
+    if (a.actor == NULL) {
+        int32_t rc = casescribe_record_open(&rec, a.adapter, payload, len);
+        if (rc != CASESCRIBE_OK) {
+            free(payload);
+            return tool_fail("save refused", rc);
+        }
         const char *au = casescribe_record_author(rec);
         author = au != NULL ? strdup(au) : NULL;
         casescribe_record_free(rec);
@@ -217,7 +229,7 @@ static int cmd_save(const char *home, int argc, char **argv)
         actor.user_id = a.actor != NULL ? a.actor : author;
         actor.team = a.team;
         actor.role = a.role;
-        int32_t rc = casescribe_save(&stamped, &out_len, ctx, "xml", &actor, payload, len);
+        int32_t rc = casescribe_save(&stamped, &out_len, ctx, a.adapter, &actor, payload, len);
         code = rc != CASESCRIBE_OK ? tool_fail("save refused", rc) : tool_write_file(a.out, stamped, out_len) ? EXIT_REFUSED : 0;
     }
     casescribe_free(stamped);
@@ -230,10 +242,12 @@ static int cmd_save(const char *home, int argc, char **argv)
 /* ---- verify ------------------------------------------------------------ */
 static int cmd_verify(const char *home, int argc, char **argv)
 {
-    const char *file = NULL, *pubkey = NULL;
+    const char *file = NULL, *pubkey = NULL, *adapter = "xml";
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--pubkey") == 0 && i + 1 < argc)
             pubkey = argv[++i];
+        else if (strcmp(argv[i], "--adapter") == 0 && i + 1 < argc)
+            adapter = argv[++i];
         else if (file == NULL && argv[i][0] != '-')
             file = argv[i];
         else
@@ -251,9 +265,9 @@ static int cmd_verify(const char *home, int argc, char **argv)
     int32_t rc;
     casescribe_ctx *ctx = NULL;
     if (pubkey != NULL)
-        rc = casescribe_verify_with_public_key(&report, "xml", pem, pem_len, payload, len);
+        rc = casescribe_verify_with_public_key(&report, adapter, pem, pem_len, payload, len);
     else if (tool_open_home(&ctx, home, 0) == 0)
-        rc = casescribe_verify(&report, ctx, "xml", payload, len);
+        rc = casescribe_verify(&report, ctx, adapter, payload, len);
     else
         rc = CASESCRIBE_EIO;
     if (report != NULL)

@@ -258,6 +258,9 @@ Test(adapter, registering_checks_the_struct_and_the_name)
     a.name = "xml";
     cr_expect_eq(casescribe_adapter_register(&a), CASESCRIBE_ECONFLICT, "the built-in name is taken");
     cr_expect_eq(casescribe_adapter_unregister("xml"), CASESCRIBE_EINVAL, "built-ins stay");
+    a.name = "fhir";
+    cr_expect_eq(casescribe_adapter_register(&a), CASESCRIBE_ECONFLICT, "fhir is built in too");
+    cr_expect_eq(casescribe_adapter_unregister("fhir"), CASESCRIBE_EINVAL);
     cr_expect_eq(casescribe_adapter_unregister("nobody"), CASESCRIBE_ENOTFOUND);
     cr_expect_eq(casescribe_adapter_register(NULL), CASESCRIBE_EINVAL);
 

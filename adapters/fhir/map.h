@@ -1,0 +1,121 @@
+/* map.h - the mapping between the FHIR model and the reference form
+ * (urn:casescribe:form:1), shared by decode.c, encode.c and prov.c. The
+ * names and codes here are the ones adapters/fhir/README.md documents. */
+#ifndef CS_FHIR_MAP_H
+#define CS_FHIR_MAP_H
+
+#include <libxml/tree.h>
+
+#include "model.h"
+
+#define FORM_NS "urn:casescribe:form:1"
+
+/* Our extensions: one base URL, each documented in README.md. */
+#define CS_SD "https://casescribe.org/fhir/StructureDefinition/"
+#define URL_TEAM CS_SD "team"
+#define URL_SUBJECT CS_SD "subject"
+#define URL_SUBJECT_ROLE CS_SD "subject-role"
+#define URL_SECTION CS_SD "section"
+#define URL_CITE CS_SD "cite"
+#define URL_GIVEN_BY CS_SD "consent-given-by"
+#define URL_METHOD CS_SD "consent-method"
+#define URL_CAPACITY CS_SD "consent-capacity"
+#define URL_STAMP CS_SD "stamp"
+#define CS_SCOPE_SYSTEM "https://casescribe.org/fhir/CodeSystem/consent-scope"
+#define CS_QUESTIONNAIRE "https://casescribe.org/fhir/Questionnaire/"
+
+/* Identifier systems. */
+#define SYS_RECORD "urn:casescribe:record"
+#define SYS_SUBJECT "urn:casescribe:subject"
+#define SYS_USER "urn:casescribe:user"
+#define SYS_TEAM "urn:casescribe:team"
+#define SYS_CONSENT "urn:casescribe:consent"
+#define SYS_KEY "urn:casescribe:key"
+
+/* HL7 code systems and extensions. */
+#define INLINE_LABEL "http://hl7.org/fhir/uv/security-label-ds4p/StructureDefinition/extension-inline-sec-label"
+#define OBS_VALUE "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
+#define ACT_CODE "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+#define PARTICIPANT_TYPE "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+#define AI_DEVICE_TYPE "http://hl7.org/fhir/uv/aitransparency/CodeSystem/AIdeviceTypeCS"
+#define DATA_OPERATION "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
+#define CONSENT_SCOPE "http://terminology.hl7.org/CodeSystem/consentscope"
+#define LOINC "http://loinc.org"
+#define SIGNATURE_TYPE "urn:iso-astm:E1762-95:2013"
+#define RESOLVE_VERSION "http://hl7.org/fhir/StructureDefinition/resolve-as-version-specific"
+
+#define MAX_CONSENTS 256u
+
+/* The parts of our complex extensions (section, cite) and the form
+ * attributes they carry, in the order the form writes them. */
+#define FH_SUB_OPTIONAL 0
+#define FH_SUB_REQUIRED 1
+#define FH_SUB_EMPTY 2      /* a required attribute: absent in FHIR means "" in the form */
+#define FH_SUB_EMPTY_NONE 3 /* optional, and "" means the same as absent to the library */
+struct fh_sub {
+    const char *url, *attr, *value;
+    int presence;
+};
+#define FH_N_SUBS 8
+extern const struct fh_sub fh_section_subs[FH_N_SUBS];
+extern const struct fh_sub fh_cite_subs[FH_N_SUBS];
+
+/* The resources of a payload: its QuestionnaireResponse (and the fullUrl
+ * of its entry), its Consents in order, and its Provenance. */
+typedef struct fh_parts {
+    fh_node *qr;
+    const char *qr_url;
+    fh_node *consents[MAX_CONSENTS];
+    size_t n_consents;
+    fh_node *prov;
+} fh_parts;
+
+/* Finds the parts of a Bundle (transaction, batch or collection) or a bare
+ * QuestionnaireResponse. ESCHEMA for anything else. */
+int32_t fh_parts_find(fh_tree *t, fh_parts *p);
+
+/* 1 when an item is one the record model holds as a section: no nested
+ * items, and no answer or one plain valueString answer. */
+int fh_is_section_item(const fh_node *item);
+/* 1 when `ext` is the AIAST inline security label. */
+int fh_is_ai_label(const fh_node *ext);
+/* The value of a Reference's identifier of `system`, or NULL. */
+const char *fh_identified(const fh_node *ref, const char *system);
+/* 1 for the origins of AI-made sections: ai-draft, ai-reviewed. */
+int fh_is_ai_origin(const char *origin);
+/* 1 when the coding is system|code. */
+int fh_coding_is(const fh_node *coding, const char *system, const char *code);
+
+/* An attribute of a form element, borrowed from the tree; NULL when absent. */
+const char *fm_prop(xmlNodePtr n, const char *name);
+/* 1 when n is the form element `name`. */
+int fm_is(xmlNodePtr n, const char *name);
+
+/* Builds the Provenance resource the stamp `prov` (a <provenance> element
+ * of the form) says, with `stamp_b64` as its stamp extension and `qr_url`
+ * (may be NULL) as the fullUrl of its target; under `entry`'s "resource",
+ * or as the root of `t` when entry is NULL. Its signature has no data:
+ * *signature (may be NULL) gets the Signature node to complete. */
+fh_node *fh_prov_build(fh_tree *t, fh_node *entry, xmlNodePtr prov, const char *stamp_b64, const char *qr_url,
+                       fh_node **signature);
+/* The canonical JSON of a Provenance node for its JWS: without its
+ * signature, id and meta; compact with sorted keys. malloc'd. */
+int32_t fh_prov_canonical(char **out, size_t *out_len, fh_tree *t, const fh_node *prov);
+/* Decode's check of a payload's Provenance: the stamp it carries, parsed
+ * (*stamp_doc, an xmlDoc to free with casescribe_xml_free), and the whole
+ * resource equal to the one the stamp says (but for its signature's data,
+ * which must be a JWS by the stamp's key). */
+int32_t fh_prov_check(fh_tree *t, const fh_parts *p, void **stamp_doc);
+
+/* base64 (RFC 4648, with padding) through OpenSSL; malloc'd, NULL on ENOMEM. */
+char *fh_base64(const uint8_t *data, size_t len);
+/* Decodes base64 (whitespace allowed) into a malloc'd buffer; -1 when not base64. */
+int fh_unbase64(uint8_t **out, size_t *out_len, const char *text);
+
+/* The reference form the payload's parts make (decode.c): malloc'd bytes. */
+int32_t fh_form_from_fhir(uint8_t **form, size_t *form_len, fh_tree *t);
+/* The FHIR payload a stamped (or draft) form makes, carrying over from
+ * `original` what the record model does not hold (encode.c). */
+int32_t fh_fhir_from_form(fh_tree *out, xmlDocPtr form, fh_tree *original, casescribe_ctx *ctx);
+
+#endif

@@ -1,0 +1,966 @@
+/* test_fhir.c - the built-in "fhir" adapter: FHIR R4 Bundles in JSON and
+ * XML saved, stamped and verified through the public API; the refusals of
+ * the pipeline through FHIR; tampering with the FHIR (answer text, a
+ * Consent's status, the visible Provenance, the AI labels); the JWS over
+ * the Provenance; items the record model cannot hold kept on the way
+ * back; the R4 value sets and required elements the adapter writes; and
+ * hostile payloads refused without a crash. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <libxml/tree.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fhir/fhir.h"
+#include "helpers.h"
+
+#define SD "https://casescribe.org/fhir/StructureDefinition/"
+
+static test_home home;
+
+static void setup(void)
+{
+    home_open(&home, CASESCRIBE_OPEN_CREATE);
+    /* Built in; registered here too when the library was built without it,
+     * so that these tests say what is wrong with the adapter, not that. */
+    casescribe_adapter a;
+    cr_assert_eq(casescribe_adapter_init(&a, sizeof(a)), CASESCRIBE_OK);
+    cr_assert_eq(cs_fhir_adapter_fill(&a), CASESCRIBE_OK);
+    int32_t rc = casescribe_adapter_register(&a);
+    cr_assert(rc == CASESCRIBE_OK || rc == CASESCRIBE_ECONFLICT, "register: %s", casescribe_last_error());
+}
+
+static void teardown(void)
+{
+    home_close(&home);
+}
+
+TestSuite(fhir, .init = setup, .fini = teardown, .timeout = 60);
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static uint8_t *data_file(const char *name, size_t *len)
+{
+    const char *top = getenv("top_srcdir");
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/tests/data/fhir/%s", top != NULL ? top : ".", name);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    uint8_t *buf = malloc(1 << 20);
+    cr_assert_not_null(buf);
+    *len = fread(buf, 1, (1 << 20) - 1, f);
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static int32_t save(const uint8_t *payload, size_t len, uint8_t **out, size_t *out_len)
+{
+    casescribe_actor actor;
+    cr_assert_eq(casescribe_actor_init(&actor, sizeof(actor)), CASESCRIBE_OK);
+    actor.user_id = "sw-017";
+    actor.role = "social-worker";
+    *out = NULL;
+    *out_len = 0;
+    return casescribe_save(out, out_len, home.ctx, "fhir", &actor, payload, len);
+}
+
+static int32_t save_json(json_t *bundle, uint8_t **out, size_t *out_len)
+{
+    char *s = json_dumps(bundle, JSON_COMPACT);
+    cr_assert_not_null(s);
+    int32_t rc = save((const uint8_t *)s, strlen(s), out, out_len);
+    free(s);
+    return rc;
+}
+
+static int32_t verify(const uint8_t *payload, size_t len)
+{
+    char *report = NULL;
+    int32_t rc = casescribe_verify(&report, home.ctx, "fhir", payload, len);
+    casescribe_free(report);
+    return rc;
+}
+
+static int32_t verify_json(json_t *bundle)
+{
+    char *s = json_dumps(bundle, JSON_INDENT(2));
+    cr_assert_not_null(s);
+    int32_t rc = verify((const uint8_t *)s, strlen(s));
+    free(s);
+    return rc;
+}
+
+static json_t *load_json(const uint8_t *bytes, size_t len)
+{
+    json_t *j = json_loadb((const char *)bytes, len, 0, NULL);
+    cr_assert_not_null(j, "not JSON");
+    return j;
+}
+
+/* The n-th resource of `type` in a Bundle (JSON). */
+static json_t *resource(json_t *bundle, const char *type, size_t n)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(bundle, "entry"), i, e)
+    {
+        json_t *r = json_object_get(e, "resource");
+        if (strcmp(json_string_value(json_object_get(r, "resourceType")), type) == 0 && n-- == 0)
+            return r;
+    }
+    return NULL;
+}
+
+static json_t *entry_of(json_t *bundle, const char *type)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(bundle, "entry"), i, e)
+    {
+        if (strcmp(json_string_value(json_object_get(json_object_get(e, "resource"), "resourceType")), type) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* The item with linkId `link`, anywhere under `parent`. */
+static json_t *item(json_t *parent, const char *link)
+{
+    size_t i, j;
+    json_t *it, *a;
+    json_array_foreach(json_object_get(parent, "item"), i, it)
+    {
+        if (strcmp(json_string_value(json_object_get(it, "linkId")), link) == 0)
+            return it;
+        json_t *found = item(it, link);
+        json_array_foreach(json_object_get(it, "answer"), j, a)
+        {
+            if (found == NULL)
+                found = item(a, link);
+        }
+        if (found != NULL)
+            return found;
+    }
+    return NULL;
+}
+
+static json_t *extension(json_t *parent, const char *url)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(parent, "extension"), i, e)
+    {
+        if (strcmp(json_string_value(json_object_get(e, "url")), url) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* A copy of the items with every extension removed, to compare what the
+ * host sent with what came back. */
+static void strip_extensions(json_t *v)
+{
+    if (json_is_object(v)) {
+        json_object_del(v, "extension");
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x)
+        {
+            strip_extensions(x);
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x)
+        {
+            strip_extensions(x);
+        }
+    }
+}
+
+static void expect_same_items(json_t *sent, json_t *back);
+
+static void set_string(json_t *obj, const char *key, const char *value)
+{
+    cr_assert_eq(json_object_set_new(obj, key, json_string(value)), 0);
+}
+
+/* The visit (tests/data/fhir/visit.json): a QuestionnaireResponse with an
+ * AI draft, sections in and out of a group, a boolean, an integer and a
+ * coded answer, two people and their Consents. Saved as is, as draft. */
+static json_t *visit(void)
+{
+    size_t len = 0;
+    uint8_t *bytes = data_file("visit.json", &len);
+    json_t *j = load_json(bytes, len);
+    free(bytes);
+    return j;
+}
+
+static json_t *saved_visit(void)
+{
+    json_t *in = visit();
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_assert_eq(save_json(in, &out, &out_len), CASESCRIBE_OK, "save: %s", casescribe_last_error());
+    json_decref(in);
+    json_t *j = load_json(out, out_len);
+    casescribe_free(out);
+    return j;
+}
+
+/* ---- saving and verifying ---------------------------------------------------- */
+
+Test(fhir, a_json_bundle_is_stamped_in_json_and_verifies)
+{
+    size_t len = 0, out_len = 0;
+    uint8_t *in = data_file("visit.json", &len), *out = NULL;
+    cr_assert_eq(save(in, len, &out, &out_len), CASESCRIBE_OK, "save: %s", casescribe_last_error());
+    cr_expect_eq(cs_fhir_format(out, out_len), CS_FHIR_JSON, "the answer is in the payload's format");
+    cr_expect_eq(verify(out, out_len), CASESCRIBE_OK, "verify: %s", casescribe_last_error());
+    char *pem = NULL;
+    cr_assert_eq(casescribe_public_key(&pem, home.ctx), CASESCRIBE_OK);
+    char *report = NULL;
+    cr_expect_eq(casescribe_verify_with_public_key(&report, "fhir", (const uint8_t *)pem, strlen(pem), out, out_len),
+                 CASESCRIBE_OK, "verify with the public key: %s", casescribe_last_error());
+    cr_expect_not_null(strstr(report, "VERIFIED"));
+    casescribe_free(report);
+    /* The record reads the same through the adapter. */
+    casescribe_record *r = NULL;
+    cr_assert_eq(casescribe_record_open(&r, "fhir", out, out_len), CASESCRIBE_OK);
+    cr_expect_str_eq(casescribe_record_id(r), "R-7001");
+    cr_expect_eq(casescribe_record_version(r), 1);
+    cr_expect_eq(casescribe_record_section_count(r), 4);
+    cr_expect_str_eq(casescribe_record_section_id(r, 2), "home-environment", "the section inside the group");
+    casescribe_record_free(r);
+    casescribe_free(pem);
+    casescribe_free(out);
+    free(in);
+}
+
+Test(fhir, an_xml_bundle_is_stamped_in_xml_and_verifies)
+{
+    size_t len = 0, out_len = 0;
+    uint8_t *in = data_file("visit.xml", &len), *out = NULL;
+    cr_assert_eq(save(in, len, &out, &out_len), CASESCRIBE_OK, "save: %s", casescribe_last_error());
+    cr_assert_eq(cs_fhir_format(out, out_len), CS_FHIR_XML, "the answer is in the payload's format");
+    void *doc = NULL;
+    cr_assert_eq(casescribe_xml_parse(&doc, out, out_len), CASESCRIBE_OK);
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    cr_expect_str_eq((const char *)root->name, "Bundle");
+    cr_expect_str_eq((const char *)root->ns->href, "http://hl7.org/fhir");
+    casescribe_xml_free(doc);
+    cr_expect_not_null(strstr((const char *)out, "<Provenance>"));
+    cr_expect_eq(verify(out, out_len), CASESCRIBE_OK, "verify: %s", casescribe_last_error());
+    char *pem = NULL, *report = NULL;
+    cr_assert_eq(casescribe_public_key(&pem, home.ctx), CASESCRIBE_OK);
+    cr_expect_eq(casescribe_verify_with_public_key(&report, "fhir", (const uint8_t *)pem, strlen(pem), out, out_len),
+                 CASESCRIBE_OK);
+    casescribe_free(report);
+    casescribe_free(pem);
+    casescribe_free(out);
+    free(in);
+}
+
+Test(fhir, the_same_record_verifies_in_either_format)
+{
+    json_t *b = saved_visit();
+    char *s = json_dumps(b, JSON_INDENT(2));
+    uint8_t *xml = NULL, *back = NULL;
+    size_t xml_len = 0, back_len = 0;
+    cr_assert_eq(cs_fhir_convert(&xml, &xml_len, (const uint8_t *)s, strlen(s), CS_FHIR_XML), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+    cr_expect_eq(verify(xml, xml_len), CASESCRIBE_OK, "the XML of a JSON record verifies: %s", casescribe_last_error());
+    cr_assert_eq(cs_fhir_convert(&back, &back_len, xml, xml_len, CS_FHIR_JSON), CASESCRIBE_OK);
+    json_t *again = load_json(back, back_len);
+    cr_expect(json_equal(b, again), "JSON -> XML -> JSON gives back the same Bundle");
+    json_decref(again);
+    json_decref(b);
+    free(s);
+    free(xml);
+    free(back);
+}
+
+Test(fhir, a_second_save_chains_to_the_first)
+{
+    json_t *b = saved_visit();
+    json_t *present = item(resource(b, "QuestionnaireResponse", 0), "present");
+    set_string(json_array_get(json_object_get(present, "answer"), 0), "valueString", "Jo, Sam and their nan were in.");
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_assert_eq(save_json(b, &out, &out_len), CASESCRIBE_OK, "second save: %s", casescribe_last_error());
+    cr_expect_eq(verify(out, out_len), CASESCRIBE_OK);
+    json_t *v2 = load_json(out, out_len);
+    json_t *prov = resource(v2, "Provenance", 0);
+    cr_expect_str_eq(json_string_value(json_object_get(
+                         json_array_get(json_object_get(json_object_get(prov, "activity"), "coding"), 0), "code")),
+                     "UPDATE");
+    casescribe_record *r = NULL;
+    cr_assert_eq(casescribe_record_open(&r, "fhir", out, out_len), CASESCRIBE_OK);
+    cr_expect_eq(casescribe_record_version(r), 2);
+    casescribe_record_free(r);
+    json_decref(v2);
+    json_decref(b);
+    casescribe_free(out);
+}
+
+/* ---- the pipeline's refusals, through FHIR ------------------------------------- */
+
+static const char never_template[] =
+    "<template xmlns=\"urn:casescribe:template:1\" id=\"visit-test\" version=\"1\"><title>Test visit</title>"
+    "<section id=\"present\" ai=\"draft\"><title>Present</title><guidance>Everyone at the visit.</guidance>"
+    "<prompt>who was present</prompt><cues>present here attended grandmother nan sister brother</cues></section>"
+    "<section id=\"analysis\" ai=\"never\"><title>Analysis</title><guidance>Judgement.</guidance>"
+    "<prompt>risk</prompt><cues>risk</cues></section></template>";
+
+static void install_template(void)
+{
+    char dir[400], path[450];
+    snprintf(dir, sizeof(dir), "%s/templates", home.path);
+    mkdir(dir, 0700);
+    snprintf(path, sizeof(path), "%s/visit-test.xml", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(never_template, f);
+    fclose(f);
+}
+
+static json_t *section_ext(const char *origin)
+{
+    return json_pack("{s:s, s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}]}", "url", SD "section", "extension", "url", "origin",
+                     "valueCode", origin, "url", "engine", "valueString", "embedded:extractive", "url", "model",
+                     "valueString", "bm25-sentences");
+}
+
+Test(fhir, ai_text_in_a_never_section_is_refused)
+{
+    install_template();
+    json_t *b = visit();
+    json_t *qr = resource(b, "QuestionnaireResponse", 0);
+    set_string(qr, "questionnaire", "https://casescribe.org/fhir/Questionnaire/visit-test");
+    json_object_set_new(item(qr, "analysis"), "extension", json_pack("[o]", section_ext("ai-draft")));
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_expect_eq(save_json(b, &out, &out_len), CASESCRIBE_EPOLICY);
+    cr_expect_not_null(strstr(casescribe_last_error(), "analysis"), "%s", casescribe_last_error());
+    cr_expect_not_null(strstr(casescribe_last_error(), "never"));
+    cr_expect_null(out);
+    json_decref(b);
+}
+
+Test(fhir, a_final_save_needs_every_ai_draft_reviewed)
+{
+    json_t *b = visit();
+    json_t *qr = resource(b, "QuestionnaireResponse", 0);
+    set_string(qr, "status", "completed");
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_expect_eq(save_json(b, &out, &out_len), CASESCRIBE_EREVIEW, "%s", casescribe_last_error());
+    cr_expect_not_null(strstr(casescribe_last_error(), "child-seen"), "%s", casescribe_last_error());
+    /* Reviewed and edited by the worker: saved final. */
+    json_t *sec = extension(item(qr, "child-seen"), SD "section");
+    json_t *parts = json_object_get(sec, "extension");
+    set_string(json_array_get(parts, 0), "valueCode", "ai-reviewed");
+    json_array_append_new(parts, json_pack("{s:s, s:s}", "url", "reviewed-by", "valueString", "sw-017"));
+    json_array_append_new(parts,
+                          json_pack("{s:s, s:s}", "url", "reviewed-at", "valueDateTime", "2026-11-03T09:00:00Z"));
+    json_array_append_new(parts, json_pack("{s:s, s:s}", "url", "review", "valueCode", "edited"));
+    cr_assert_eq(save_json(b, &out, &out_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_eq(verify(out, out_len), CASESCRIBE_OK);
+    json_t *s = load_json(out, out_len);
+    cr_expect_str_eq(json_string_value(json_object_get(resource(s, "QuestionnaireResponse", 0), "status")),
+                     "completed");
+    /* The reviewer is the Provenance's verifier. */
+    json_t *agents = json_object_get(resource(s, "Provenance", 0), "agent"), *a;
+    size_t i;
+    int verifier = 0;
+    json_array_foreach(agents, i, a)
+    {
+        json_t *coding = json_array_get(json_object_get(json_object_get(a, "type"), "coding"), 0);
+        if (strcmp(json_string_value(json_object_get(coding, "code")), "verifier") == 0)
+            verifier = strcmp(json_string_value(
+                                  json_object_get(json_object_get(json_object_get(a, "who"), "identifier"), "value")),
+                              "sw-017") == 0;
+    }
+    cr_expect(verifier, "the reviewer is an agent of type verifier");
+    json_decref(s);
+    json_decref(b);
+    casescribe_free(out);
+}
+
+Test(fhir, ai_text_without_consent_is_refused)
+{
+    json_t *b = visit();
+    /* P-3's Consent withdrawn before the save: AI text may no longer be saved. */
+    json_t *c = resource(b, "Consent", 1);
+    set_string(c, "status", "inactive");
+    json_object_set_new(json_object_get(c, "provision"), "period", json_pack("{s:s}", "end", "2026-11-02T11:00:00Z"));
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_expect_eq(save_json(b, &out, &out_len), CASESCRIBE_ECONSENT, "%s", casescribe_last_error());
+    json_decref(b);
+}
+
+/* ---- a fill job's draft, through FHIR ----------------------------------------------- */
+
+/* A transcript of a few things said at the visit, one second a word. */
+static char *transcript_xml(void)
+{
+    static const char *const said[] = {
+        "Worker: Hello, thanks for having me today.",
+        "Jo: Come in. My nan is here as well, she attended the last meeting too.",
+        "Jo: The bus route makes the mornings easier.",
+        "Worker: Lovely weather for it.",
+    };
+    size_t cap = 8192, len = 0;
+    char *x = malloc(cap);
+    cr_assert_not_null(x);
+    len += (size_t)snprintf(
+        x, cap,
+        "<transcript xmlns=\"urn:casescribe:transcript:1\" made-by=\"machine\" engine=\"test:fixture\" "
+        "engine-version=\"1\" model=\"none\" settings=\"\" source=\"fixture\" "
+        "unsure-below-permille=\"600\">");
+    long ms = 0;
+    for (size_t i = 0; i < sizeof(said) / sizeof(*said); i++) {
+        char words[256];
+        len += (size_t)snprintf(x + len, cap - len, "<segment n=\"%zu\" start-ms=\"%ld\" end-ms=\"%ld\">", i + 1, ms,
+                                ms + 20000);
+        snprintf(words, sizeof(words), "%s", said[i]);
+        for (char *w = strtok(words, " "); w != NULL; w = strtok(NULL, " "), ms += 1000)
+            len += (size_t)snprintf(x + len, cap - len,
+                                    "<w start-ms=\"%ld\" end-ms=\"%ld\" confidence-permille=\"%d\">%s</w>", ms,
+                                    ms + 800, strcmp(w, "nan") == 0 ? 300 : 900, w);
+        len += (size_t)snprintf(x + len, cap - len, "</segment>");
+        ms += 20000;
+    }
+    snprintf(x + len, cap - len, "</transcript>");
+    return x;
+}
+
+Test(fhir, a_fill_draft_comes_back_in_fhir_and_saves)
+{
+    install_template();
+    json_t *b = visit();
+    json_t *qr = resource(b, "QuestionnaireResponse", 0);
+    set_string(qr, "questionnaire", "https://casescribe.org/fhir/Questionnaire/visit-test");
+    json_object_del(item(qr, "present"), "answer"); /* left for the filler */
+    char *form = json_dumps(b, JSON_COMPACT);
+    casescribe_template *tpl = NULL;
+    casescribe_transcript *t = NULL;
+    cr_assert_eq(casescribe_template_open(&tpl, (const uint8_t *)never_template, strlen(never_template)),
+                 CASESCRIBE_OK);
+    char *said = transcript_xml();
+    cr_assert_eq(casescribe_transcript_open(&t, (const uint8_t *)said, strlen(said)), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+    free(said);
+    casescribe_fill_options o;
+    cr_assert_eq(casescribe_fill_options_init(&o, sizeof(o)), CASESCRIBE_OK);
+    o.form_adapter = "fhir";
+    o.form = (const uint8_t *)form;
+    o.form_len = strlen(form);
+    o.form_template = tpl;
+    o.transcript = t;
+    casescribe_job *job = NULL;
+    cr_assert_eq(casescribe_fill(&job, home.ctx, &o), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(casescribe_job_wait(job, 30000), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_job_status(job), CASESCRIBE_OK, "%s", casescribe_job_message(job));
+    uint8_t *draft = NULL, *out = NULL;
+    size_t draft_len = 0, out_len = 0;
+    cr_assert_eq(casescribe_job_draft(&draft, &draft_len, job), CASESCRIBE_OK);
+    cr_expect_eq(cs_fhir_format(draft, draft_len), CS_FHIR_JSON, "the draft is in the host's format");
+    json_t *d = load_json(draft, draft_len);
+    json_t *present = item(resource(d, "QuestionnaireResponse", 0), "present");
+    cr_assert_not_null(present);
+    cr_expect_str_eq(json_string_value(json_object_get(present, "text")), "Who was present", "the title stays");
+    char *result = NULL;
+    cr_assert_eq(casescribe_job_result(&result, job), CASESCRIBE_OK);
+    cr_expect_not_null(extension(present, SD "cite"), "every drafted sentence is cited: %s", result);
+    casescribe_free(result);
+    cr_expect_not_null(extension(present, "http://hl7.org/fhir/uv/security-label-ds4p/StructureDefinition/"
+                                          "extension-inline-sec-label"));
+    json_t *drafted = json_deep_copy(resource(d, "QuestionnaireResponse", 0));
+    json_object_del(item(drafted, "present"), "answer"); /* the rest is as the host sent it */
+    expect_same_items(qr, drafted);
+    json_decref(drafted);
+    /* The host saves the draft as it came. */
+    cr_expect_eq(save(draft, draft_len, &out, &out_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_eq(verify(out, out_len), CASESCRIBE_OK);
+    json_decref(d);
+    json_decref(b);
+    casescribe_free(draft);
+    casescribe_free(out);
+    casescribe_job_free(job);
+    casescribe_template_free(tpl);
+    casescribe_transcript_free(t);
+    free(form);
+}
+
+/* ---- tampering ------------------------------------------------------------------ */
+
+Test(fhir, a_changed_answer_does_not_verify)
+{
+    json_t *b = saved_visit();
+    cr_assert_eq(verify_json(b), CASESCRIBE_OK);
+    json_t *present = item(resource(b, "QuestionnaireResponse", 0), "home-environment");
+    set_string(json_array_get(json_object_get(present, "answer"), 0), "valueString", "The house was cold.");
+    cr_expect_eq(verify_json(b), CASESCRIBE_EVERIFY, "%s", casescribe_last_error());
+    json_decref(b);
+}
+
+Test(fhir, a_changed_consent_status_does_not_verify)
+{
+    json_t *b = saved_visit();
+    set_string(resource(b, "Consent", 0), "status", "inactive");
+    cr_expect_neq(verify_json(b), CASESCRIBE_OK);
+    cr_expect_not_null(strstr(casescribe_last_error(), "Consent.status"), "%s", casescribe_last_error());
+    set_string(resource(b, "Consent", 0), "status", "rejected");
+    cr_expect_neq(verify_json(b), CASESCRIBE_OK);
+    json_decref(b);
+}
+
+Test(fhir, a_changed_provenance_agent_does_not_verify)
+{
+    json_t *b = saved_visit();
+    json_t *prov = resource(b, "Provenance", 0);
+    json_t *who =
+        json_object_get(json_object_get(json_array_get(json_object_get(prov, "agent"), 0), "who"), "identifier");
+    set_string(who, "value", "sw-999");
+    cr_expect_eq(verify_json(b), CASESCRIBE_ESCHEMA);
+    cr_expect_not_null(strstr(casescribe_last_error(), "does not match its stamp"), "%s", casescribe_last_error());
+    set_string(who, "value", "sw-017");
+    cr_expect_eq(verify_json(b), CASESCRIBE_OK, "put back, it verifies again");
+    /* An AI engine left out of the visible agents is caught too. */
+    json_array_remove(json_object_get(prov, "agent"), 1);
+    cr_expect_eq(verify_json(b), CASESCRIBE_ESCHEMA);
+    json_decref(b);
+}
+
+Test(fhir, a_servers_copy_of_the_provenance_still_verifies)
+{
+    /* A server that ran the transaction resolved the target to the version
+     * it made and gave the Provenance an id and meta: not the stamp's to say,
+     * so the record still verifies and the JWS still checks. */
+    json_t *b = saved_visit();
+    json_t *prov = resource(b, "Provenance", 0);
+    json_t *target = json_array_get(json_object_get(prov, "target"), 0);
+    set_string(target, "reference", "QuestionnaireResponse/123/_history/1");
+    json_object_del(target, "extension");
+    set_string(prov, "id", "prov-1");
+    json_object_set_new(prov, "meta", json_pack("{s:s}", "versionId", "1"));
+    cr_expect_eq(verify_json(b), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *s = json_dumps(b, 0), *canonical = NULL, *jws = NULL, *pem = NULL;
+    size_t len = 0;
+    cr_assert_eq(cs_fhir_signed_payload(&canonical, &len, &jws, (const uint8_t *)s, strlen(s)), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_public_key(&pem, home.ctx), CASESCRIBE_OK);
+    cr_expect_eq(casescribe_jws_verify(jws, (const uint8_t *)pem, strlen(pem), (const uint8_t *)canonical, len),
+                 CASESCRIBE_OK);
+    /* But in the Bundle as the adapter wrote it, the target is the
+     * QuestionnaireResponse's own entry. */
+    set_string(target, "reference", "urn:uuid:00000000-0000-4000-8000-000000000000");
+    cr_expect_eq(verify_json(b), CASESCRIBE_ESCHEMA);
+    casescribe_free(pem);
+    free(canonical);
+    free(jws);
+    free(s);
+    json_decref(b);
+}
+
+Test(fhir, a_removed_ai_label_does_not_verify)
+{
+    json_t *b = saved_visit();
+    json_t *qr = resource(b, "QuestionnaireResponse", 0);
+    json_t *exts = json_object_get(item(qr, "child-seen"), "extension");
+    size_t last = json_array_size(exts) - 1;
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(exts, last), "url")),
+                     "http://hl7.org/fhir/uv/security-label-ds4p/StructureDefinition/extension-inline-sec-label");
+    json_array_remove(exts, last);
+    cr_expect_eq(verify_json(b), CASESCRIBE_ESCHEMA);
+    cr_expect_not_null(strstr(casescribe_last_error(), "AIAST"), "%s", casescribe_last_error());
+    json_decref(b);
+    b = saved_visit();
+    json_object_del(resource(b, "QuestionnaireResponse", 0), "meta");
+    cr_expect_eq(verify_json(b), CASESCRIBE_ESCHEMA);
+    json_decref(b);
+}
+
+/* ---- the JWS ----------------------------------------------------------------------- */
+
+static void check_jws(const uint8_t *payload, size_t len)
+{
+    char *canonical = NULL, *jws = NULL, *pem = NULL;
+    size_t canonical_len = 0;
+    cr_assert_eq(cs_fhir_signed_payload(&canonical, &canonical_len, &jws, payload, len), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+    cr_assert_eq(casescribe_public_key(&pem, home.ctx), CASESCRIBE_OK);
+    cr_expect_eq(strncmp(jws, "eyJ", 3), 0, "a JWS header");
+    cr_expect_not_null(strstr(jws, ".."), "a detached payload");
+    cr_expect_eq(
+        casescribe_jws_verify(jws, (const uint8_t *)pem, strlen(pem), (const uint8_t *)canonical, canonical_len),
+        CASESCRIBE_OK, "%s", casescribe_last_error());
+    /* The canonical form: compact, sorted keys, no signature. */
+    cr_expect_eq(strncmp(canonical, "{\"activity\":", 12), 0, "%.40s", canonical);
+    cr_expect_null(strstr(canonical, "\"signature\""));
+    cr_expect_null(strchr(canonical, '\n'));
+    canonical[canonical_len / 2] ^= 1;
+    cr_expect_eq(
+        casescribe_jws_verify(jws, (const uint8_t *)pem, strlen(pem), (const uint8_t *)canonical, canonical_len),
+        CASESCRIBE_EVERIFY);
+    free(canonical);
+    free(jws);
+    casescribe_free(pem);
+}
+
+Test(fhir, the_provenance_jws_verifies_with_the_public_key)
+{
+    size_t len = 0, out_len = 0;
+    uint8_t *in = data_file("visit.json", &len), *out = NULL;
+    cr_assert_eq(save(in, len, &out, &out_len), CASESCRIBE_OK);
+    check_jws(out, out_len);
+    uint8_t *xml = NULL;
+    size_t xml_len = 0;
+    cr_assert_eq(cs_fhir_convert(&xml, &xml_len, out, out_len, CS_FHIR_XML), CASESCRIBE_OK);
+    check_jws(xml, xml_len); /* the same JWS, checked from the XML */
+    free(xml);
+    casescribe_free(out);
+    free(in);
+    in = data_file("visit.xml", &len);
+    cr_assert_eq(save(in, len, &out, &out_len), CASESCRIBE_OK);
+    check_jws(out, out_len);
+    casescribe_free(out);
+    free(in);
+}
+
+/* ---- what the record model does not hold ------------------------------------------ */
+
+static void expect_same_items(json_t *sent, json_t *back)
+{
+    json_t *a = json_deep_copy(json_object_get(sent, "item")), *b = json_deep_copy(json_object_get(back, "item"));
+    strip_extensions(a);
+    strip_extensions(b);
+    char *sa = json_dumps(a, JSON_SORT_KEYS), *sb = json_dumps(b, JSON_SORT_KEYS);
+    cr_expect(json_equal(a, b), "every item comes back:\n%s\n%s", sa, sb);
+    free(sa);
+    free(sb);
+    json_decref(a);
+    json_decref(b);
+}
+
+Test(fhir, every_item_comes_back)
+{
+    json_t *sent = visit(), *back = saved_visit();
+    json_t *in = resource(sent, "QuestionnaireResponse", 0), *out = resource(back, "QuestionnaireResponse", 0);
+    expect_same_items(in, out);
+    cr_expect(json_is_true(
+        json_object_get(json_array_get(json_object_get(item(out, "smoke-alarm"), "answer"), 0), "valueBoolean")));
+    cr_expect_eq(json_integer_value(json_object_get(json_array_get(json_object_get(item(out, "visits"), "answer"), 0),
+                                                    "valueInteger")),
+                 3);
+    cr_expect_not_null(item(item(out, "checks"), "home-environment"), "the section stays inside its group");
+    /* The QuestionnaireResponse's other elements and extensions too. */
+    cr_expect_str_eq(json_string_value(json_object_get(out, "authored")), "2026-11-02T10:30:00Z");
+    cr_expect_not_null(extension(out, "http://example.org/fhir/StructureDefinition/visit-kind"));
+    cr_expect_str_eq(json_string_value(json_object_get(json_object_get(out, "subject"), "reference")),
+                     "Patient/example-jo");
+    cr_expect_str_eq(json_string_value(json_object_get(json_object_get(out, "author"), "reference")),
+                     "Practitioner/sw-017");
+    json_decref(sent);
+    json_decref(back);
+}
+
+Test(fhir, every_item_comes_back_through_xml)
+{
+    size_t len = 0, out_len = 0, back_len = 0;
+    uint8_t *in = data_file("visit.xml", &len), *out = NULL, *back = NULL;
+    cr_assert_eq(save(in, len, &out, &out_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(cs_fhir_convert(&back, &back_len, out, out_len, CS_FHIR_JSON), CASESCRIBE_OK);
+    json_t *sent = visit(), *b = load_json(back, back_len);
+    expect_same_items(resource(sent, "QuestionnaireResponse", 0), resource(b, "QuestionnaireResponse", 0));
+    json_decref(sent);
+    json_decref(b);
+    free(back);
+    casescribe_free(out);
+    free(in);
+}
+
+Test(fhir, empty_values_round_trip)
+{
+    /* A person with no role, a consent to nothing (a deny), a section left
+     * empty: FHIR has no empty strings, so each is an absence. */
+    json_t *b = visit();
+    json_t *qr = resource(b, "QuestionnaireResponse", 0);
+    json_object_del(json_object_get(qr, "subject"), "extension");
+    json_t *c = resource(b, "Consent", 1);
+    json_object_set_new(c, "provision", json_pack("{s:s}", "type", "deny"));
+    json_object_del(item(qr, "child-seen"), "extension"); /* no AI text: P-3 consented to nothing */
+    json_object_del(item(qr, "present"), "answer");
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_assert_eq(save_json(b, &out, &out_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_eq(verify(out, out_len), CASESCRIBE_OK);
+    casescribe_record *r = NULL;
+    cr_assert_eq(casescribe_record_open(&r, "fhir", out, out_len), CASESCRIBE_OK);
+    cr_expect_str_eq(casescribe_record_section_text(r, 0), "");
+    casescribe_record_free(r);
+    json_t *s = load_json(out, out_len);
+    cr_expect_str_eq(
+        json_string_value(json_object_get(json_object_get(resource(s, "Consent", 1), "provision"), "type")), "deny");
+    cr_expect_null(json_object_get(item(resource(s, "QuestionnaireResponse", 0), "present"), "answer"));
+    json_decref(s);
+    json_decref(b);
+    casescribe_free(out);
+}
+
+/* ---- R4's required elements and value sets ------------------------------------------- */
+
+static int in_set(const char *value, const char *const *set)
+{
+    for (; value != NULL && *set != NULL; set++)
+        if (strcmp(value, *set) == 0)
+            return 1;
+    return 0;
+}
+
+static const char *code_of(json_t *concept, const char *system)
+{
+    json_t *coding = json_array_get(json_object_get(concept, "coding"), 0);
+    const char *s = json_string_value(json_object_get(coding, "system"));
+    return s != NULL && strcmp(s, system) == 0 ? json_string_value(json_object_get(coding, "code")) : NULL;
+}
+
+static void check_consent(json_t *c)
+{
+    /* http://hl7.org/fhir/R4/valueset-consent-state-codes.html */
+    static const char *const states[] = {"draft",    "proposed",         "active", "rejected",
+                                         "inactive", "entered-in-error", NULL};
+    static const char *const scopes[] = {"adr", "research", "patient-privacy", "treatment", NULL};
+    cr_expect(in_set(json_string_value(json_object_get(c, "status")), states), "Consent.status in R4's value set");
+    cr_expect(
+        in_set(code_of(json_object_get(c, "scope"), "http://terminology.hl7.org/CodeSystem/consentscope"), scopes),
+        "Consent.scope (1..1) from consent-scope");
+    cr_expect_gt(json_array_size(json_object_get(c, "category")), 0, "Consent.category 1..*");
+    cr_expect(json_object_get(c, "policy") != NULL || json_object_get(c, "policyRule") != NULL, "ppc-1");
+    cr_expect_not_null(json_object_get(c, "patient"));
+    cr_expect_not_null(json_object_get(c, "dateTime"));
+    const char *type = json_string_value(json_object_get(json_object_get(c, "provision"), "type"));
+    cr_expect(in_set(type, (const char *const[]){"deny", "permit", NULL}), "Consent.provision.type");
+}
+
+static void check_provenance(json_t *p, json_t *bundle, const char *qr_url)
+{
+    /* http://hl7.org/fhir/R4/codesystem-provenance-participant-type.html */
+    static const char *const types[] = {"enterer",   "performer", "author",    "verifier", "legal", "attester",
+                                        "informant", "custodian", "assembler", "composer", NULL};
+    json_t *target = json_array_get(json_object_get(p, "target"), 0);
+    cr_expect_str_eq(json_string_value(json_object_get(target, "reference")), qr_url, "target resolves in the Bundle");
+    cr_expect_not_null(json_object_get(p, "recorded"));
+    size_t i;
+    json_t *a;
+    cr_expect_gt(json_array_size(json_object_get(p, "agent")), 0);
+    json_array_foreach(json_object_get(p, "agent"), i, a)
+    {
+        const char *code =
+            code_of(json_object_get(a, "type"), "http://terminology.hl7.org/CodeSystem/provenance-participant-type");
+        cr_expect(in_set(code, types), "agent %zu's type is from provenance-participant-type", i);
+        json_t *who = json_object_get(a, "who");
+        cr_expect_not_null(who, "agent.who 1..1");
+        const char *ref = json_string_value(json_object_get(who, "reference"));
+        if (ref != NULL) { /* a contained Device */
+            int found = 0;
+            size_t j;
+            json_t *d;
+            json_array_foreach(json_object_get(p, "contained"), j, d)
+            {
+                found |= ref[0] == '#' && strcmp(json_string_value(json_object_get(d, "id")), ref + 1) == 0;
+            }
+            cr_expect(found, "%s resolves to a contained Device", ref);
+        }
+    }
+    json_t *sig = json_array_get(json_object_get(p, "signature"), 0);
+    cr_expect_gt(json_array_size(json_object_get(sig, "type")), 0, "Signature.type 1..*");
+    cr_expect_not_null(json_object_get(sig, "when"));
+    cr_expect_not_null(json_object_get(sig, "who"));
+    cr_expect_str_eq(json_string_value(json_object_get(sig, "sigFormat")), "application/jose");
+    (void)bundle;
+}
+
+Test(fhir, the_bundle_has_r4s_required_elements_and_codes)
+{
+    json_t *b = saved_visit();
+    cr_expect_str_eq(json_string_value(json_object_get(b, "type")), "transaction");
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(b, "entry"), i, e)
+    {
+        json_t *req = json_object_get(e, "request");
+        cr_expect(json_string_value(json_object_get(e, "fullUrl")) != NULL, "entry %zu has a fullUrl", i);
+        cr_expect(in_set(json_string_value(json_object_get(req, "method")), (const char *const[]){"POST", "PUT", NULL}),
+                  "a transaction entry has request.method");
+        cr_expect_not_null(json_object_get(req, "url"));
+    }
+    json_t *qr = resource(b, "QuestionnaireResponse", 0);
+    cr_expect(
+        in_set(json_string_value(json_object_get(qr, "status")),
+               (const char *const[]){"in-progress", "completed", "amended", "entered-in-error", "stopped", NULL}));
+    cr_expect_eq(json_array_size(json_object_get(json_object_get(qr, "meta"), "security")), 2,
+                 "AIAST and PROCESSINLINELABEL");
+    for (size_t n = 0; resource(b, "Consent", n) != NULL; n++)
+        check_consent(resource(b, "Consent", n));
+    check_provenance(resource(b, "Provenance", 0), b,
+                     json_string_value(json_object_get(entry_of(b, "QuestionnaireResponse"), "fullUrl")));
+    /* The AI label sits on the AI section alone. */
+    cr_expect_not_null(
+        extension(item(qr, "child-seen"),
+                  "http://hl7.org/fhir/uv/security-label-ds4p/StructureDefinition/extension-inline-sec-label"));
+    cr_expect_null(
+        extension(item(qr, "present"),
+                  "http://hl7.org/fhir/uv/security-label-ds4p/StructureDefinition/extension-inline-sec-label"));
+    json_decref(b);
+}
+
+/* ---- hostile payloads -------------------------------------------------------------- */
+
+static int32_t open_payload(const char *payload, size_t len)
+{
+    casescribe_record *r = NULL;
+    int32_t rc = casescribe_record_open(&r, "fhir", (const uint8_t *)payload, len);
+    casescribe_record_free(r);
+    return rc;
+}
+
+static int32_t open_json(json_t *j)
+{
+    char *s = json_dumps(j, JSON_COMPACT);
+    int32_t rc = open_payload(s, strlen(s));
+    free(s);
+    return rc;
+}
+
+static char *repeat(const char *head, const char *unit, size_t n, const char *tail)
+{
+    size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail);
+    char *s = malloc(hl + ul * n + tl + 1);
+    cr_assert_not_null(s);
+    memcpy(s, head, hl);
+    for (size_t i = 0; i < n; i++)
+        memcpy(s + hl + i * ul, unit, ul);
+    memcpy(s + hl + n * ul, tail, tl + 1);
+    return s;
+}
+
+Test(fhir, deep_nesting_is_refused)
+{
+    char *deep = repeat("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"x\":", "[", 100000, "");
+    cr_expect_eq(open_payload(deep, strlen(deep)), CASESCRIBE_EPARSE, "%s", casescribe_last_error());
+    free(deep);
+    /* Within JSON's bound but items nested deeper than the form allows. */
+    json_t *b = visit();
+    json_t *qr = resource(b, "QuestionnaireResponse", 0), *at = qr;
+    for (int i = 0; i < 40; i++) {
+        json_t *it = json_pack("{s:s}", "linkId", "g");
+        json_object_set_new(at, "item", json_pack("[o]", it));
+        at = it;
+    }
+    cr_expect_eq(open_json(b), CASESCRIBE_EPARSE, "%s", casescribe_last_error());
+    json_decref(b);
+}
+
+Test(fhir, huge_arrays_are_refused)
+{
+    char *huge = repeat("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[", "{},", 2000000, "{}]}");
+    cr_expect_eq(open_payload(huge, strlen(huge)), CASESCRIBE_EPARSE, "%s", casescribe_last_error());
+    free(huge);
+    /* 300 sections: more than a form holds. */
+    json_t *b = visit();
+    json_t *items = json_array();
+    for (int i = 0; i < 300; i++) {
+        char link[16];
+        snprintf(link, sizeof(link), "s%d", i);
+        json_array_append_new(items, json_pack("{s:s, s:[{s:s}]}", "linkId", link, "answer", "valueString", "x"));
+    }
+    json_object_set_new(resource(b, "QuestionnaireResponse", 0), "item", items);
+    cr_expect_eq(open_json(b), CASESCRIBE_ESCHEMA, "%s", casescribe_last_error());
+    json_decref(b);
+}
+
+Test(fhir, wrong_types_and_unknown_elements_are_refused)
+{
+    static const struct {
+        const char *key;
+        const char *json;
+    } wrong[] = {
+        {"status", "5"},
+        {"item", "{}"},
+        {"item", "[]"},
+        {"questionnaire", "\"\""},
+        {"subject", "\"P-2\""},
+        {"foo", "\"bar\""},
+        {"implicitRules", "\"http://x\""},
+        {"modifierExtension", "[{\"url\":\"http://x\",\"valueBoolean\":true}]"},
+        {"authored", "\"yesterday\""},
+        {"contained", "[{\"resourceType\":\"Device\"}]"},
+    };
+    for (size_t i = 0; i < sizeof(wrong) / sizeof(*wrong); i++) {
+        json_t *b = visit();
+        json_object_set_new(resource(b, "QuestionnaireResponse", 0), wrong[i].key,
+                            json_loads(wrong[i].json, JSON_DECODE_ANY, NULL));
+        cr_expect_eq(open_json(b), CASESCRIBE_ESCHEMA, "%s = %s: %s", wrong[i].key, wrong[i].json,
+                     casescribe_last_error());
+        json_decref(b);
+    }
+    json_t *b = visit();
+    json_t *answer =
+        json_array_get(json_object_get(item(resource(b, "QuestionnaireResponse", 0), "present"), "answer"), 0);
+    json_object_set_new(answer, "valueString", json_integer(12));
+    cr_expect_eq(open_json(b), CASESCRIBE_ESCHEMA);
+    json_object_set_new(answer, "valueString", json_string("x"));
+    json_object_set_new(answer, "valueInteger", json_integer(12)); /* a choice takes one type */
+    cr_expect_eq(open_json(b), CASESCRIBE_ESCHEMA);
+    json_decref(b);
+    b = visit();
+    set_string(resource(b, "QuestionnaireResponse", 0), "resourceType", "Patient");
+    cr_expect_eq(open_json(b), CASESCRIBE_ESCHEMA);
+    json_decref(b);
+    const char *dup = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"type\":\"batch\"}";
+    cr_expect_eq(open_payload(dup, strlen(dup)), CASESCRIBE_EPARSE);
+    cr_expect_eq(open_payload("hello", 5), CASESCRIBE_EPARSE);
+    cr_expect_eq(open_payload("", 0), CASESCRIBE_EPARSE);
+    cr_expect_eq(open_payload("{\"a\":1}", 7), CASESCRIBE_ESCHEMA);
+    cr_expect_eq(open_payload("{\"resourceType\":\"Bundle\"", 24), CASESCRIBE_EPARSE);
+}
+
+Test(fhir, hostile_xml_is_refused)
+{
+    static const char *const hostile[] = {
+        "<!DOCTYPE Bundle [<!ENTITY x \"y\">]><Bundle xmlns=\"http://hl7.org/fhir\"><type value=\"&x;\"/></Bundle>",
+        "<!DOCTYPE Bundle SYSTEM \"file:///etc/passwd\"><Bundle xmlns=\"http://hl7.org/fhir\"/>",
+        "<Bundle xmlns=\"http://hl7.org/fhir\"><type value=\"collection\">",
+    };
+    for (size_t i = 0; i < sizeof(hostile) / sizeof(*hostile); i++)
+        cr_expect_eq(open_payload(hostile[i], strlen(hostile[i])), CASESCRIBE_EPARSE, "%zu: %s", i,
+                     casescribe_last_error());
+    static const char *const wrong[] = {
+        "<Bundle xmlns=\"http://hl7.org/fhir\"><type value=\"collection\">text</type></Bundle>",
+        "<Bundle xmlns=\"http://example.org\"><type value=\"collection\"/></Bundle>",
+        "<Bundle xmlns=\"http://hl7.org/fhir\"><type value=\"collection\" x=\"1\"/></Bundle>",
+        "<Bundle xmlns=\"http://hl7.org/fhir\"><type value=\"collection\"/><type value=\"batch\"/></Bundle>",
+        "<Bundle xmlns=\"http://hl7.org/fhir\"><type value=\"collection\"/><entry><resource><Patient/></resource>"
+        "</entry></Bundle>",
+        "<Bundle xmlns=\"http://hl7.org/fhir\"><type value=\"collection\"/><entry><resource><![CDATA[x]]>"
+        "</resource></entry></Bundle>",
+    };
+    for (size_t i = 0; i < sizeof(wrong) / sizeof(*wrong); i++)
+        cr_expect_eq(open_payload(wrong[i], strlen(wrong[i])), CASESCRIBE_ESCHEMA, "%zu: %s", i,
+                     casescribe_last_error());
+}
+
+Test(fhir, a_forged_stamp_is_refused)
+{
+    json_t *b = saved_visit();
+    json_t *stamp = extension(resource(b, "Provenance", 0), SD "stamp");
+    set_string(stamp, "valueBase64Binary", "bm90IGEgc3RhbXA=");
+    cr_expect_neq(verify_json(b), CASESCRIBE_OK);
+    json_decref(b);
+}
