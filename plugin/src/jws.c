@@ -70,9 +70,10 @@ static long b64url_decode(uint8_t *out, size_t max, const char *in, size_t len)
 static char *signing_input(const char *header, const uint8_t *payload, size_t len)
 {
     char *p = b64url_encode(payload, len);
-    char *input = p != NULL ? malloc(strlen(header) + 1 + strlen(p) + 1) : NULL;
+    size_t n = p != NULL ? strlen(header) + 1 + strlen(p) + 1 : 0;
+    char *input = p != NULL ? malloc(n) : NULL;
     if (input != NULL)
-        sprintf(input, "%s.%s", header, p);
+        snprintf(input, n, "%s.%s", header, p);
     free(p);
     return input;
 }
@@ -112,7 +113,7 @@ int32_t casescribe_jws_sign(char **jws_out, casescribe_ctx *ctx, const uint8_t *
                    (*jws_out = malloc(strlen(header) + 2 + strlen(sig64) + 1)) == NULL) {
             rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
         } else {
-            sprintf(*jws_out, "%s..%s", header, sig64);
+            snprintf(*jws_out, strlen(header) + 2 + strlen(sig64) + 1, "%s..%s", header, sig64);
         }
     }
     EVP_PKEY_free(key);

@@ -269,7 +269,7 @@ Test(adapter, registering_checks_the_struct_and_the_name)
     a.name = name;
     a.user = &vendor;
     cr_assert_eq(casescribe_adapter_register(&a), CASESCRIBE_OK);
-    strcpy(name, "changed");
+    snprintf(name, sizeof(name), "changed");
     cr_expect_eq(casescribe_adapter_register(&(casescribe_adapter){.struct_size = sizeof(a),
                                                                     .version = CASESCRIBE_ADAPTER_VERSION,
                                                                     .name = "copied",
@@ -407,11 +407,12 @@ Test(adapter, xml_parse_is_the_hardened_parser)
     const char *xxe = "<!DOCTYPE a [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><a>&x;</a>";
     cr_expect_eq(casescribe_xml_parse(&doc, (const uint8_t *)xxe, strlen(xxe)), CASESCRIBE_EPARSE);
     cr_expect_null(doc);
-    char deep[4096] = "";
+    char deep[4096];
+    size_t at = 0;
     for (int i = 0; i < 100; i++)
-        strcat(deep, "<a>");
+        at += (size_t)snprintf(deep + at, sizeof(deep) - at, "<a>");
     for (int i = 0; i < 100; i++)
-        strcat(deep, "</a>");
+        at += (size_t)snprintf(deep + at, sizeof(deep) - at, "</a>");
     cr_expect_eq(casescribe_xml_parse(&doc, (const uint8_t *)deep, strlen(deep)), CASESCRIBE_EPARSE, "too deep");
     cr_expect_eq(casescribe_xml_parse(&doc, (const uint8_t *)"<a/>", CASESCRIBE_MAX_PAYLOAD + 1u),
                  CASESCRIBE_ETOOBIG);
