@@ -366,7 +366,8 @@ typedef struct casescribe_job casescribe_job;
  * block every signal; runtimes that stop threads with signals, such as
  * Mono's garbage collector, need them). Keep it short: it holds up the
  * worker. It may read the job; it must not free it. */
-typedef void (*casescribe_job_callback)(casescribe_job *job, void *user);
+typedef void casescribe_job_callback_fn(casescribe_job *job, void *user);
+typedef casescribe_job_callback_fn *casescribe_job_callback;
 
 /* A CASESCRIBE_JOB_* value; EINVAL for NULL. */
 CASESCRIBE_EXTERN int32_t casescribe_job_state(const casescribe_job *job);
@@ -928,8 +929,8 @@ CASESCRIBE_EXTERN int32_t casescribe_set_error(int32_t status, const char *messa
  * EPARSE (not well-formed), ESCHEMA (well-formed but not a form), ETOOBIG,
  * ENOMEM, EINVAL, with casescribe_set_error(); any other value is reported
  * as EINTERNAL. `payload` is hostile input: bound every loop and size. */
-typedef int32_t (*casescribe_adapter_decode_fn)(void *user, casescribe_buf *form_out, const uint8_t *payload,
-                                                size_t payload_len);
+typedef int32_t casescribe_adapter_decode_fn(void *user, casescribe_buf *form_out, const uint8_t *payload,
+                                             size_t payload_len);
 
 /* Reference form -> payload: append the host's payload to `payload_out`.
  * `form` is the library's own output (stamped by a save, or a draft made by
@@ -937,9 +938,13 @@ typedef int32_t (*casescribe_adapter_decode_fn)(void *user, casescribe_buf *form
  * fields the record model does not hold can be carried over. `ctx` is the
  * context of the call, for casescribe_jws_sign(). Returns as decode; a
  * save that fails here journals nothing. */
-typedef int32_t (*casescribe_adapter_encode_fn)(void *user, casescribe_buf *payload_out, casescribe_ctx *ctx,
-                                                const uint8_t *form, size_t form_len, const uint8_t *original,
-                                                size_t original_len);
+typedef int32_t casescribe_adapter_encode_fn(void *user, casescribe_buf *payload_out, casescribe_ctx *ctx,
+                                             const uint8_t *form, size_t form_len, const uint8_t *original,
+                                             size_t original_len);
+
+/* Called once when an adapter is unregistered and no call is using it any
+ * more (from the thread that dropped the last use). */
+typedef void casescribe_adapter_destroy_fn(void *user);
 
 /* An adapter. Fill with casescribe_adapter_init(&a, sizeof(a)) first. */
 typedef struct casescribe_adapter {
@@ -947,11 +952,11 @@ typedef struct casescribe_adapter {
     uint32_t version;     /* CASESCRIBE_ADAPTER_VERSION, set by _init */
     const char *name;     /* required: 1-32 of a-z 0-9 - _ ; copied */
     void *user;           /* passed to every callback; the library never reads it */
-    casescribe_adapter_decode_fn decode; /* required */
-    casescribe_adapter_encode_fn encode; /* required */
+    casescribe_adapter_decode_fn *decode; /* required */
+    casescribe_adapter_encode_fn *encode; /* required */
     /* Called once when the adapter is unregistered and no call is using it
      * any more (from the thread that dropped the last use); may be NULL. */
-    void (*destroy)(void *user);
+    casescribe_adapter_destroy_fn *destroy;
 } casescribe_adapter;
 
 /* Sets defaults (all NULL, version CASESCRIBE_ADAPTER_VERSION) and

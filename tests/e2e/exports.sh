@@ -8,7 +8,12 @@ $NM -D --defined-only "$so" | awk '$2 ~ /^[TDBR]$/ {print $3}' | sed 's/@.*//' |
 grep -v '^casescribe_' "$work/exported" > "$work/stray" || true
 [ -s "$work/stray" ] && fail "exported without the casescribe_ prefix: $(tr '\n' ' ' < "$work/stray")"
 $NM -D --defined-only "$so" | grep -q 'casescribe_save@@CASESCRIBE_1' || fail "symbols are not versioned CASESCRIBE_1"
-grep -Eo '\bcasescribe_[a-z0-9_]+\(' "$top_srcdir/plugin/include/casescribe.h" | tr -d '(' | sort -u > "$work/declared"
+# Function types (typedef int32_t casescribe_x_fn(...);) look like declarations
+# but are not functions: leave them out.
+grep -Eo 'typedef [a-z0-9_]+ casescribe_[a-z0-9_]+\(' "$top_srcdir/plugin/include/casescribe.h" |
+    sed 's/.* //; s/($//' | sort -u > "$work/types"
+grep -Eo '\bcasescribe_[a-z0-9_]+\(' "$top_srcdir/plugin/include/casescribe.h" | tr -d '(' | sort -u |
+    comm -23 - "$work/types" > "$work/declared"
 missing=$(comm -23 "$work/declared" "$work/exported")
 [ -z "$missing" ] || fail "declared but not exported: $missing"
 extra=$(comm -13 "$work/declared" "$work/exported")
