@@ -197,7 +197,8 @@ typedef struct casescribe_actor {
     uint32_t struct_size; /* sizeof(casescribe_actor), set by _init */
     uint32_t reserved;    /* must be 0 */
     const char *user_id;  /* required: the person's id in the host system */
-    const char *team;     /* the team the save is made for; NULL: the form's team */
+    const char *team;     /* the actor's team; NULL: the form's team. When another team than the
+                             form's, AI text needs its features on in both teams' policies */
     const char *role;     /* for example "social-worker"; NULL: "unspecified" */
 } casescribe_actor;
 
@@ -672,21 +673,26 @@ CASESCRIBE_EXTERN int32_t casescribe_job_draft(uint8_t **form_out, size_t *form_
  * configured has every feature off. The policy is a file in the home signed
  * with the home's key; a file that does not verify (a hand edit, another
  * key) is not used: the team runs on those safe defaults, and the policy
- * handle says why. Every save reads its team's policy as it is on disk at
+ * handle says why. So is an older signed file put back: a file older than
+ * the latest version the home's journal holds for the team, or of that
+ * version with other content (whatever key signed it); and new versions
+ * are numbered after the journal's latest, also when the file was deleted.
+ * Every save reads its team's policy as it is on disk at
  * that moment: a change made by another process applies from the next save.
  * ------------------------------------------------------------------------ */
 
 /* casescribe_policy_state() values. */
 #define CASESCRIBE_POLICY_DEFAULTS 0 /* no policy file: the safe defaults */
 #define CASESCRIBE_POLICY_SIGNED 1   /* a signed file that verifies */
-#define CASESCRIBE_POLICY_REFUSED 2  /* a file that does not verify: the safe defaults apply */
+#define CASESCRIBE_POLICY_REFUSED 2  /* a file not used (bad signature, older than the journal's): defaults */
 
 typedef struct casescribe_policy casescribe_policy;
 
-/* The policy in force for `team` (a name of 1-128 characters of A-Z a-z
- * 0-9 . _ : @ + -, not starting with '.'). *policy_out is a snapshot that
- * later changes do not touch; free it with casescribe_policy_free().
- * Errors: EINVAL, ENOMEM, EIO. Any thread. */
+/* The policy in force for `team`, an id like a form's team: 1-128
+ * characters of A-Z a-z 0-9 . _ : @ / + - (in its file name '/' is written
+ * %2F, a leading '.' %2E). *policy_out is a snapshot that later changes do
+ * not touch; free it with casescribe_policy_free(). Errors: EINVAL (NULL or
+ * a name that is no team id: never the defaults), ENOMEM, EIO. Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_team_policy(casescribe_policy **policy_out, casescribe_ctx *ctx,
                                                  const char *team);
 

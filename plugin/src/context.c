@@ -172,6 +172,8 @@ int32_t cs_ctx_journal_append(casescribe_ctx *ctx, json_t *entry)
     int32_t rc = cs_journal_lock(ctx->journal, cs_ctx_index_visit, ctx);
     if (rc == CASESCRIBE_OK) {
         rc = cs_journal_append_locked(ctx->journal, entry, NULL, NULL);
+        if (rc == CASESCRIBE_OK) /* this process's own entries are not read back: index them now */
+            cs_ctx_index_visit(entry, ctx);
         cs_journal_unlock(ctx->journal);
     }
     return rc;

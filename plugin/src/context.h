@@ -64,6 +64,15 @@ void cs_ctx_unlock_policies(int fd);
 int32_t cs_ctx_policy(casescribe_ctx *ctx, const char *team, cs_policy **out);
 void cs_ctx_policies_free(casescribe_ctx *ctx);
 
+/* What the journal holds of `team`'s policy: the latest version journalled
+ * (0 when none) and that version's digest ("" when unknown), read under the
+ * journal lock so that other processes' changes count. A file older than
+ * that is never used (see policy_api.c). EIO, ENOMEM, EINTERNAL. */
+int32_t cs_ctx_journalled_policy(casescribe_ctx *ctx, const char *team, uint32_t *version,
+                                 char digest[CS_DIGEST_LEN]);
+/* The same for bundles: the highest serial journalled (0 when none). */
+int32_t cs_ctx_journalled_bundle(casescribe_ctx *ctx, uint64_t *serial, char digest[CS_DIGEST_LEN]);
+
 /* Appends an entry that is not a save (a policy change, an audit of a
  * deletion) to the journal, under its lock. EJOURNAL when the journal is
  * damaged: nothing more is written until it is repaired. */

@@ -29,7 +29,100 @@ static int same_file(const struct cs_cached_policy *c, int has_file, const struc
         return 0;
     return !has_file || (c->st.st_ino == st->st_ino && c->st.st_dev == st->st_dev &&
                          c->st.st_size == st->st_size && c->st.st_mtim.tv_sec == st->st_mtim.tv_sec &&
-                         c->st.st_mtim.tv_nsec == st->st_mtim.tv_nsec);
+                         c->st.st_mtim.tv_nsec == st->st_mtim.tv_nsec &&
+                         c->st.st_ctim.tv_sec == st->st_ctim.tv_sec && c->st.st_ctim.tv_nsec == st->st_ctim.tv_nsec);
+}
+
+/* ---- what the journal remembers ------------------------------------------ */
+
+/* Reads the index under the journal lock: entries other processes appended
+ * since are read in first. */
+static int32_t lock_index(casescribe_ctx *ctx)
+{
+    int32_t rc = cs_journal_lock(ctx->journal, cs_ctx_index_visit, ctx);
+    if (rc == CASESCRIBE_OK && (rc = cs_ctx_refresh_index(ctx)) != CASESCRIBE_OK)
+        cs_journal_unlock(ctx->journal);
+    return rc;
+}
+
+int32_t cs_ctx_journalled_policy(casescribe_ctx *ctx, const char *team, uint32_t *version,
+                                 char digest[CS_DIGEST_LEN])
+{
+    const char *d = NULL;
+    *version = 0;
+    digest[0] = '\0';
+    int32_t rc = lock_index(ctx);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    *version = cs_index_policy(ctx->index, team, &d);
+    snprintf(digest, CS_DIGEST_LEN, "%s", d);
+    cs_journal_unlock(ctx->journal);
+    return CASESCRIBE_OK;
+}
+
+int32_t cs_ctx_journalled_bundle(casescribe_ctx *ctx, uint64_t *serial, char digest[CS_DIGEST_LEN])
+{
+    const char *d = NULL;
+    *serial = 0;
+    digest[0] = '\0';
+    int32_t rc = lock_index(ctx);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    *serial = cs_index_bundle(ctx->index, &d);
+    snprintf(digest, CS_DIGEST_LEN, "%s", d);
+    cs_journal_unlock(ctx->journal);
+    return CASESCRIBE_OK;
+}
+
+/* A signed file older than the version the journal holds for its team, or
+ * of that version but other content, is an old file put back (a backup
+ * restored, a copy from before a change): it is refused like a file that
+ * does not verify, and the team runs on the safe defaults. Key rotation
+ * changes nothing here: the journal, not the key, says what is current. */
+static int32_t refuse_rollback(cs_policy **p, uint32_t latest, const char *digest)
+{
+    cs_policy *cur = *p, *d = NULL;
+    if (cur->state != CS_POLICY_SIGNED || cur->version > latest ||
+        (cur->version == latest && (digest[0] == '\0' || strcmp(digest, cur->digest) == 0)))
+        return CASESCRIBE_OK;
+    char problem[512];
+    if (cur->version < latest)
+        snprintf(problem, sizeof(problem), "the policy file of team %s is version %u, older than version %u in this "
+                 "home's journal: an old file put back is never used", cur->team, (unsigned)cur->version,
+                 (unsigned)latest);
+    else
+        snprintf(problem, sizeof(problem), "the policy file of team %s is version %u, but not the version %u this "
+                 "home's journal holds (another digest)", cur->team, (unsigned)cur->version, (unsigned)latest);
+    int32_t rc = cs_policy_defaults(&d, cur->team);
+    if (rc == CASESCRIBE_OK && (d->problem = cs_strdup(problem)) == NULL)
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (rc != CASESCRIBE_OK) {
+        cs_policy_free(d);
+        return rc;
+    }
+    d->state = CS_POLICY_REFUSED;
+    cs_policy_free(cur);
+    *p = d;
+    return CASESCRIBE_OK;
+}
+
+/* The policy of `team` on disk, checked against the journal (read first:
+ * a change journals before it writes its file); the journalled latest
+ * version into *latest. */
+static int32_t load_checked(casescribe_ctx *ctx, const char *team, cs_policy **out, uint32_t *latest)
+{
+    char digest[CS_DIGEST_LEN];
+    *out = NULL;
+    int32_t rc = cs_ctx_journalled_policy(ctx, team, latest, digest);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_policy_load(out, ctx->home, team, ctx->keys);
+    if (rc == CASESCRIBE_OK)
+        rc = refuse_rollback(out, *latest, digest);
+    if (rc != CASESCRIBE_OK) {
+        cs_policy_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 static struct cs_cached_policy *cache_slot(casescribe_ctx *ctx, const char *team)
@@ -52,9 +145,8 @@ static int32_t cached_policy(casescribe_ctx *ctx, const char *team, cs_policy **
 {
     char path[4096];
     struct stat st;
-    if (!cs_policy_valid_team(team))
-        return cs_policy_defaults(out, team); /* no file can exist for it */
-    int32_t rc = cs_policy_path(path, sizeof(path), ctx->home, team);
+    uint32_t latest = 0;
+    int32_t rc = cs_policy_path(path, sizeof(path), ctx->home, team); /* EINVAL for a bad team name */
     if (rc != CASESCRIBE_OK)
         return rc;
     int has_file = stat(path, &st) == 0;
@@ -68,7 +160,7 @@ static int32_t cached_policy(casescribe_ctx *ctx, const char *team, cs_policy **
         return CASESCRIBE_OK;
     }
     cs_policy *fresh = NULL;
-    rc = cs_policy_load(&fresh, ctx->home, team, ctx->keys);
+    rc = load_checked(ctx, team, &fresh, &latest);
     if (rc != CASESCRIBE_OK)
         return rc;
     int is_new = c->policy == NULL;
@@ -194,18 +286,38 @@ static const char *const policy_keys[] = {"transcription",        "ai-draft", "e
                                           "audio-retention-days", "engine",   "endpoints"};
 #define N_POLICY_KEYS (sizeof(policy_keys) / sizeof(policy_keys[0]))
 
+/* The number of the version a change writes: one more than both the file's
+ * and the journal's latest, so that numbers never restart after a file was
+ * deleted or put back. A repair that changes no setting (a refused file
+ * replaced) is journalled too, as a change of the file itself. */
+static int32_t next_version(cs_policy *next, const cs_policy *cur, uint32_t latest, struct change *changes,
+                            size_t *n)
+{
+    uint32_t after = cur->version > latest ? cur->version : latest;
+    if (after == UINT32_MAX)
+        return cs_fail(CASESCRIBE_EINVAL, "the policy of team %s has reached the last version number", cur->team);
+    next->version = after + 1; /* one version, however many settings changed */
+    if (*n > 0)
+        return CASESCRIBE_OK;
+    changes[0] = (struct change){"file", cs_strdup("refused"), cs_strdup("signed")};
+    *n = 1;
+    return changes[0].old_value != NULL && changes[0].new_value != NULL ? CASESCRIBE_OK
+                                                                        : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+}
+
 /* Applies `values` (key -> new text, NULL: keep) to the policy on disk as
  * one new version. Under the policy lock file. */
 static int32_t change_locked(casescribe_ctx *ctx, const char *team, const char *const values[N_POLICY_KEYS],
                              const char *actor, uint64_t serial, int *changed)
 {
     cs_policy *cur = NULL, *next = NULL;
-    struct change changes[N_POLICY_KEYS];
+    struct change changes[N_POLICY_KEYS + 1];
     size_t n = 0;
+    uint32_t latest = 0;
     char at[21];
     cs_format_time(at, cs_now());
     *changed = 0;
-    int32_t rc = cs_policy_load(&cur, ctx->home, team, ctx->keys);
+    int32_t rc = load_checked(ctx, team, &cur, &latest);
     if (rc == CASESCRIBE_OK)
         next = cs_policy_ref(cur);
     for (size_t i = 0; rc == CASESCRIBE_OK && i < N_POLICY_KEYS; i++) {
@@ -231,8 +343,9 @@ static int32_t change_locked(casescribe_ctx *ctx, const char *team, const char *
     }
     /* Setting what is already in force changes nothing: no new version.
      * A refused file is always replaced, so that a change repairs it. */
-    if (rc == CASESCRIBE_OK && (n > 0 || cur->state == CS_POLICY_REFUSED)) {
-        next->version = cur->version + 1; /* one version, however many settings changed */
+    if (rc == CASESCRIBE_OK && (n > 0 || cur->state == CS_POLICY_REFUSED))
+        rc = next_version(next, cur, latest, changes, &n);
+    if (rc == CASESCRIBE_OK && n > 0) {
         rc = write_version(ctx, next, changes, n, serial);
         *changed = rc == CASESCRIBE_OK;
     }
@@ -269,8 +382,7 @@ int32_t casescribe_team_set(casescribe_ctx *ctx, const char *actor_id, const cha
     if (!cs_valid_id(actor_id))
         return cs_fail(CASESCRIBE_EINVAL, "actor id must be 1-128 characters of A-Z a-z 0-9 . _ : @ / + -");
     if (!cs_policy_valid_team(team))
-        return cs_fail(CASESCRIBE_EINVAL, "a team name is 1-128 characters of A-Z a-z 0-9 . _ : @ + - and does "
-                                          "not start with '.'");
+        return cs_fail(CASESCRIBE_EINVAL, "a team name is 1-128 characters of A-Z a-z 0-9 . _ : @ / + -");
     const char *values[N_POLICY_KEYS] = {0};
     size_t i = 0;
     while (i < N_POLICY_KEYS && strcmp(policy_keys[i], key) != 0)
@@ -319,9 +431,14 @@ int32_t casescribe_team_list(char **teams_out, casescribe_ctx *ctx)
     int failed = 0;
     for (struct dirent *e; d != NULL && !failed && (e = readdir(d)) != NULL;) {
         size_t len = strlen(e->d_name);
-        if (len < 5 || strcmp(e->d_name + len - 4, ".xml") != 0)
+        char stem[CS_POLICY_STEM_MAX], team[129];
+        if (len < 5 || len - 4 >= sizeof(stem) || strcmp(e->d_name + len - 4, ".xml") != 0)
             continue;
-        char *name = cs_strdup(e->d_name);
+        memcpy(stem, e->d_name, len - 4);
+        stem[len - 4] = '\0';
+        if (!cs_policy_team_of_file(team, stem))
+            continue; /* not a file the library wrote (the bundle, a stray file) */
+        char *name = cs_strdup(team);
         char **grown = name != NULL ? realloc(names, (n + 1) * sizeof(*names)) : NULL;
         if (grown == NULL) {
             free(name);
@@ -329,11 +446,7 @@ int32_t casescribe_team_list(char **teams_out, casescribe_ctx *ctx)
             break;
         }
         names = grown;
-        name[len - 4] = '\0';
-        if (cs_policy_valid_team(name))
-            names[n++] = name;
-        else
-            free(name); /* not a file the library wrote */
+        names[n++] = name;
     }
     if (d != NULL)
         closedir(d);

@@ -73,20 +73,66 @@ static int32_t admin_keys(cs_keyring **out, const casescribe_ctx *ctx)
     return rc;
 }
 
-/* The last good bundle, when it still verifies with today's admin key;
- * NULL (and OK) otherwise. */
-static int32_t cached_bundle(cs_bundle **out, const casescribe_ctx *ctx, cs_keyring *admin)
+/* A bundle older than the latest the journal holds (serial, digest), or of
+ * that serial with other content, is refused: policy/bundle.xml alone does
+ * not decide, since a file can be deleted or put back. */
+static int32_t check_journalled(const cs_bundle *b, uint64_t serial, const char *digest)
+{
+    if (b->serial > serial || (b->serial == serial && (digest[0] == '\0' || strcmp(digest, b->digest) == 0)))
+        return CASESCRIBE_OK;
+    if (b->serial == serial)
+        return cs_fail(CASESCRIBE_EVERIFY, "the bundle has serial %llu, like the bundle this home's journal holds, "
+                                           "but different content: refused",
+                       (unsigned long long)b->serial);
+    return cs_fail(CASESCRIBE_EVERIFY, "the bundle has serial %llu, older than the %llu this home's journal holds: "
+                                       "refused (a replayed old bundle?)",
+                   (unsigned long long)b->serial, (unsigned long long)serial);
+}
+
+/* The last good bundle, when it still verifies with today's admin key and
+ * is not older than the journal's; NULL (and OK) otherwise. */
+static int32_t cached_bundle(cs_bundle **out, casescribe_ctx *ctx, cs_keyring *admin)
 {
     *out = NULL;
     uint8_t *buf = NULL;
     size_t len = 0;
-    int32_t rc = read_policy_file(&buf, &len, ctx, "bundle.xml", CS_BUNDLE_MAX_BYTES);
+    uint64_t serial = 0;
+    char digest[CS_DIGEST_LEN];
+    int32_t rc = cs_ctx_journalled_bundle(ctx, &serial, digest);
+    if (rc == CASESCRIBE_OK)
+        rc = read_policy_file(&buf, &len, ctx, "bundle.xml", CS_BUNDLE_MAX_BYTES);
     if (rc == CASESCRIBE_OK && cs_bundle_read(out, buf, len, admin) == CASESCRIBE_ENOMEM)
         rc = CASESCRIBE_ENOMEM;
     free(buf);
     if (rc == CASESCRIBE_ENOTFOUND || rc == CASESCRIBE_ETOOBIG)
         rc = CASESCRIBE_OK;
-    cs_clear_error();
+    if (*out != NULL && check_journalled(*out, serial, digest) != CASESCRIBE_OK) {
+        cs_bundle_free(*out);
+        *out = NULL;
+    }
+    if (rc == CASESCRIBE_OK)
+        cs_clear_error();
+    return rc;
+}
+
+/* Journals a bundle about to be taken, unless the journal holds it already:
+ * so that the journal, not the cached file, knows the latest serial, even
+ * when the bundle changes no team. */
+static int32_t journal_bundle(casescribe_ctx *ctx, const cs_bundle *b)
+{
+    uint64_t serial = 0;
+    char digest[CS_DIGEST_LEN], at[21];
+    int32_t rc = cs_ctx_journalled_bundle(ctx, &serial, digest);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    rc = check_journalled(b, serial, digest);
+    if (rc != CASESCRIBE_OK || (b->serial == serial && strcmp(digest, b->digest) == 0))
+        return rc;
+    cs_format_time(at, cs_now());
+    json_t *e = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}", "kind", "policy-bundle", "serial", (json_int_t)b->serial,
+                          "digest", b->digest, "issued-by", b->issued_by, "issued-at", b->issued_at, "time", at);
+    rc = e != NULL ? cs_ctx_journal_append(ctx, e) : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    json_decref(e);
     return rc;
 }
 
@@ -120,7 +166,8 @@ static int32_t apply_bundle(casescribe_ctx *ctx, const cs_bundle *b, cs_buf *rep
 }
 
 /* Under the policy lock: a fetched bundle replaces the last good one only
- * when it is not older. Equal serials must be the same bundle. */
+ * when it is not older (and not older than the journal's, journal_bundle).
+ * Equal serials must be the same bundle. */
 static int32_t check_serial(const cs_bundle *fresh, const cs_bundle *last)
 {
     if (last == NULL || fresh->serial > last->serial)
@@ -167,6 +214,8 @@ static int32_t take_answer(struct refresh *r, cs_keyring *admin, const cs_https_
         rc = cs_bundle_read(&fresh, resp->body, resp->len, admin);
         if (rc == CASESCRIBE_OK)
             rc = check_serial(fresh, last);
+        if (rc == CASESCRIBE_OK)
+            rc = journal_bundle(r->ctx, fresh);
         if (rc == CASESCRIBE_OK)
             rc = store_bundle(r->ctx, resp);
         if (rc == CASESCRIBE_OK) {

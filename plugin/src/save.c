@@ -52,6 +52,7 @@ struct save {
      * then, and not journalled twice. */
     const cs_index_head *retry_of;
     cs_policy *policy;        /* the team's policy, as read at the start of this save */
+    cs_policy *actor_policy;  /* the actor's team's, when another team than the form's */
 };
 
 static void save_free(struct save *s)
@@ -63,6 +64,7 @@ static void save_free(struct save *s)
     free(s->prints);
     free(s->macs);
     cs_policy_free(s->policy);
+    cs_policy_free(s->actor_policy);
     cs_provenance_free(s->stamp);
     free(s->out);
     if (s->adapter != NULL)
@@ -186,31 +188,52 @@ static int32_t never_rule(struct save *s)
     return rc;
 }
 
+/* The AI features section `sec` uses that `pol` has switched off. */
+static uint32_t missing_features(const cs_policy *pol, const cs_section *sec)
+{
+    uint32_t missing = (pol->features & CS_FEATURE_AI_DRAFT) ? 0 : CS_FEATURE_AI_DRAFT;
+    if (!cs_engine_is_local(sec->engine) && !(pol->features & CS_FEATURE_EXTERNAL_AI))
+        missing |= CS_FEATURE_EXTERNAL_AI;
+    return missing;
+}
+
+static int32_t refuse_section(const cs_section *sec, const cs_policy *pol, uint32_t missing, int actors)
+{
+    return cs_fail(CASESCRIBE_EPOLICY,
+                   "section '%s' was made by AI (%s) but team %s's policy%s has '%s' switched off%s%s: save the "
+                   "record without that section, or ask an admin to switch the feature on",
+                   sec->id, sec->engine, pol->team, actors ? " (the team of the worker saving)" : "",
+                   cs_policy_feature_name((missing & CS_FEATURE_AI_DRAFT) ? CS_FEATURE_AI_DRAFT
+                                                                           : CS_FEATURE_EXTERNAL_AI),
+                   pol->state == CS_POLICY_REFUSED ? "; its policy file was not used: " : "",
+                   pol->state == CS_POLICY_REFUSED ? pol->problem : "");
+}
+
+/* Every AI feature a section uses must be on in the policy of the form's
+ * team and, when the worker saving belongs to another team, in that
+ * team's too: a worker whose team has AI off cannot bring AI text in
+ * through a form of a team that has it on. */
 static int32_t step_policy(struct save *s)
 {
     const cs_record *r = s->record;
+    const char *actor_team = s->actor->team;
     int32_t rc = never_rule(s);
     if (rc == CASESCRIBE_OK)
         rc = cs_ctx_policy(s->ctx, r->team, &s->policy);
-    const cs_policy *pol = s->policy;
+    if (rc == CASESCRIBE_OK && actor_team != NULL && strcmp(actor_team, r->team) != 0)
+        rc = cs_ctx_policy(s->ctx, actor_team, &s->actor_policy);
     for (size_t i = 0; rc == CASESCRIBE_OK && i < r->n_sections; i++) {
         const cs_section *sec = &r->sections[i];
         if (!cs_origin_is_ai(sec->origin))
             continue;
-        int external = !cs_engine_is_local(sec->engine), kept = 0;
-        uint32_t missing = (pol->features & CS_FEATURE_AI_DRAFT) ? 0 : CS_FEATURE_AI_DRAFT;
-        if (external && !(pol->features & CS_FEATURE_EXTERNAL_AI))
-            missing |= CS_FEATURE_EXTERNAL_AI;
+        const cs_policy *pol = s->policy;
+        uint32_t missing = missing_features(pol, sec);
+        if (missing == 0 && s->actor_policy != NULL)
+            missing = missing_features(pol = s->actor_policy, sec);
+        int kept = 0;
         if (missing == 0 || (rc = already_stamped(&kept, s, i)) != CASESCRIBE_OK || kept)
             continue;
-        rc = cs_fail(CASESCRIBE_EPOLICY,
-                     "section '%s' was made by AI (%s) but team %s's policy has '%s' switched off%s%s: save the "
-                     "record without that section, or ask an admin to switch the feature on",
-                     sec->id, sec->engine, r->team,
-                     cs_policy_feature_name((missing & CS_FEATURE_AI_DRAFT) ? CS_FEATURE_AI_DRAFT
-                                                                             : CS_FEATURE_EXTERNAL_AI),
-                     pol->state == CS_POLICY_REFUSED ? "; its policy file was not used: " : "",
-                     pol->state == CS_POLICY_REFUSED ? pol->problem : "");
+        rc = refuse_section(sec, pol, missing, pol == s->actor_policy);
     }
     return rc;
 }

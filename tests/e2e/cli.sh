@@ -172,6 +172,18 @@ if "$cs" --home "$home2" save "$work/never.xml" -o "$work/never-saved.xml" --act
 fi
 grep -q "professional judgement" "$work/err" || fail "the never refusal does not say why: $(cat "$work/err")"
 
+# a team name that is no id is an error, not a team never configured
+if "$cs" --home "$home2" team show 'bad team!' > /dev/null 2> "$work/err"; then fail "team show of a bad name succeeded"; fi
+grep -q 'not a valid team name' "$work/err" || fail "bad team name: $(cat "$work/err")"
+# an older signed policy file put back is not used: the journal knows version 2
+"$cs" --home "$home2" team enable adults-west ai-draft > /dev/null || fail "team enable adults-west"
+cp "$home2/policy/adults-west.xml" "$work/west.v1"
+"$cs" --home "$home2" team disable adults-west ai-draft > /dev/null || fail "team disable adults-west"
+cp "$work/west.v1" "$home2/policy/adults-west.xml"
+"$cs" --home "$home2" team show adults-west > "$work/show" || fail "team show of an old policy file"
+grep -q 'NOT USED.*older than version 2' "$work/show" || fail "an old policy file was used: $(cat "$work/show")"
+grep -q '^ai-draft: off$' "$work/show" || fail "the old file switched ai-draft on"
+
 # usage errors exit 2
 set +e
 "$cs" frobnicate 2> /dev/null

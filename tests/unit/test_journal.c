@@ -24,6 +24,7 @@
 #include <zlib.h>
 
 #include "internal.h"
+#include "journal/index.h"
 #include "journal/journal.h"
 
 static atomic_int sync_calls;
@@ -807,4 +808,37 @@ Test(journal, four_processes_never_interleave_and_catch_up)
     json_decref(read);
     cs_journal_close(j);
     cr_expect_eq(verify_ok(), 801);
+}
+
+/* The index keeps, per team, the latest policy version journalled and its
+ * digest, and the highest bundle serial, whatever order entries come in. */
+Test(journal, the_index_keeps_each_teams_latest_policy_and_the_latest_bundle)
+{
+    cs_index *ix = NULL;
+    cr_assert_eq(cs_index_new(&ix), CASESCRIBE_OK);
+    const char *entries[] = {
+        "{\"kind\":\"policy\",\"team\":\"a/b\",\"version\":1,\"policy\":\"sha256:11\"}",
+        "{\"kind\":\"policy\",\"team\":\"a/b\",\"version\":2,\"policy\":\"sha256:22\",\"bundle\":7}",
+        "{\"kind\":\"policy\",\"team\":\"a/b\",\"version\":2,\"policy\":\"sha256:22\",\"bundle\":7}",
+        "{\"kind\":\"policy\",\"team\":\"a/b\",\"version\":1,\"policy\":\"sha256:11\"}",
+        "{\"kind\":\"policy\",\"team\":\"x\",\"version\":\"3\"}",
+        "{\"kind\":\"policy-bundle\",\"serial\":7,\"digest\":\"sha256:b7\"}",
+        "{\"kind\":\"policy-bundle\",\"serial\":5,\"digest\":\"sha256:b5\"}",
+        "{\"kind\":\"save\",\"record\":\"R-1\",\"version\":9,\"digest\":\"sha256:r\",\"team\":\"a/b\",\"ai\":[]}",
+    };
+    for (size_t i = 0; i < sizeof(entries) / sizeof(*entries); i++) {
+        json_t *e = json_loads(entries[i], 0, NULL);
+        cr_assert_not_null(e, "%s", entries[i]);
+        cr_expect_eq(cs_index_visit(e, ix), CASESCRIBE_OK, "%s", entries[i]);
+        json_decref(e);
+    }
+    const char *digest = NULL;
+    cr_expect_eq(cs_index_policy(ix, "a/b", &digest), 2, "an older entry never lowers the latest");
+    cr_expect_str_eq(digest, "sha256:22");
+    cr_expect_eq(cs_index_policy(ix, "x", &digest), 0, "an entry without a number version is ignored");
+    cr_expect_str_eq(digest, "");
+    cr_expect_eq(cs_index_policy(ix, "R-1", NULL), 0, "a save is no policy change");
+    cr_expect_eq(cs_index_bundle(ix, &digest), 7);
+    cr_expect_str_eq(digest, "sha256:b7", "the digest from the policy-bundle entry of that serial");
+    cs_index_free(ix);
 }

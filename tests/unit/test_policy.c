@@ -265,7 +265,7 @@ Test(policy, settings_survive_signing_and_team_names_cannot_escape_the_folder)
     cr_expect_str_eq(r->endpoints[0], "https://asr.example.org/v1");
     cr_expect_str_eq(r->endpoints[1], "http://[::1]:8080/v1", "loopback http passes the schema too");
     cr_expect_str_eq(r->digest, c->digest);
-    const char *bad[] = {"../keys/x", ".hidden", "a/b", "", "team name", NULL};
+    const char *bad[] = {"", "team name", "bad team!", "a\\b", NULL};
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         cs_policy *x = NULL;
         char path[256];
@@ -274,6 +274,29 @@ Test(policy, settings_survive_signing_and_team_names_cannot_escape_the_folder)
         cr_expect_eq(cs_policy_path(path, sizeof(path), home.path, bad[i]), CASESCRIBE_EINVAL);
         cr_expect_eq(cs_policy_load(&x, home.path, bad[i], home.ctx->keys), CASESCRIBE_EINVAL);
     }
+    /* Ids a form may name are teams too: each gets one file of its own,
+     * inside policy/, neither hidden nor the bundle's. */
+    const char *escaping[] = {"../keys/x", ".hidden", "a/b", "bundle", "..", "a%2Fb"};
+    for (size_t i = 0; i < sizeof(escaping) / sizeof(*escaping); i++) {
+        char path[512], prefix[300], team[129];
+        snprintf(prefix, sizeof(prefix), "%s/policy/", home.path);
+        int32_t rc = cs_policy_path(path, sizeof(path), home.path, escaping[i]);
+        if (strchr(escaping[i], '%') != NULL) {
+            cr_expect_eq(rc, CASESCRIBE_EINVAL, "'%%' is no id character");
+            continue;
+        }
+        cr_assert_eq(rc, CASESCRIBE_OK, "%s", escaping[i]);
+        const char *file = path + strlen(prefix);
+        cr_expect_eq(strncmp(path, prefix, strlen(prefix)), 0);
+        cr_expect(strchr(file, '/') == NULL && file[0] != '.' && strcmp(file, "bundle.xml") != 0, "%s -> %s",
+                  escaping[i], file);
+        char stem[CS_POLICY_STEM_MAX];
+        snprintf(stem, sizeof(stem), "%.*s", (int)(strlen(file) - 4), file);
+        cr_expect(cs_policy_team_of_file(team, stem) && strcmp(team, escaping[i]) == 0, "%s reads back", file);
+    }
+    char team[129];
+    cr_expect_not(cs_policy_team_of_file(team, "bundle"), "the bundle is no team's file");
+    cr_expect_not(cs_policy_team_of_file(team, "a%2fb"), "only the one name the library writes");
     EVP_PKEY_free(key);
     free(bytes);
     cs_policy_free(d);
@@ -464,4 +487,199 @@ Test(policy, a_home_without_policies_lists_no_team)
     char cmd[64];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", path);
     cr_assert_eq(system(cmd), 0);
+}
+
+/* ---- rollback, the actor's team, team ids (issue #17) ------------------------ */
+
+static char *read_policy_file(const char *team, size_t *len)
+{
+    char path[512];
+    cr_assert_eq(cs_policy_path(path, sizeof(path), home.path, team), CASESCRIBE_OK);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    char *buf = calloc(1, CS_POLICY_MAX_BYTES + 1);
+    *len = fread(buf, 1, CS_POLICY_MAX_BYTES, f);
+    fclose(f);
+    return buf;
+}
+
+static void write_policy_file(const char *team, const char *bytes, size_t len)
+{
+    char path[512];
+    cr_assert_eq(cs_policy_path(path, sizeof(path), home.path, team), CASESCRIBE_OK);
+    char tmp[600];
+    snprintf(tmp, sizeof(tmp), "%s.restored", path);
+    FILE *f = fopen(tmp, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(bytes, 1, len, f), len);
+    fclose(f);
+    cr_assert_eq(rename(tmp, path), 0); /* as a restore from a backup would */
+}
+
+static int32_t policy_state(casescribe_ctx *ctx, const char *team, uint32_t *version, char *problem, size_t cap)
+{
+    casescribe_policy *p = NULL;
+    cr_assert_eq(casescribe_team_policy(&p, ctx, team), CASESCRIBE_OK, "%s", casescribe_last_error());
+    int32_t state = casescribe_policy_state(p);
+    *version = casescribe_policy_version(p);
+    if (problem != NULL)
+        snprintf(problem, cap, "%s", casescribe_policy_problem(p) ? casescribe_policy_problem(p) : "");
+    casescribe_policy_free(p);
+    return state;
+}
+
+Test(policy, an_older_signed_file_put_back_is_refused_even_after_key_rotation)
+{
+    /* A context opened now sees the change only through the journal. */
+    casescribe_ctx *other = NULL;
+    casescribe_ctx_options o;
+    casescribe_ctx_options_init(&o, sizeof(o));
+    o.home = home.path;
+    o.flags = CASESCRIBE_OPEN_NO_SYNC;
+    cr_assert_eq(casescribe_ctx_open(&other, &o), CASESCRIBE_OK);
+    uint32_t v = 0;
+    cr_assert_eq(policy_state(other, "adults-south", &v, NULL, 0), CASESCRIBE_POLICY_DEFAULTS);
+
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "adults-south", "ai-draft", "on"), CASESCRIBE_OK);
+    size_t len = 0;
+    char *v1 = read_policy_file("adults-south", &len);
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "adults-south", "ai-draft", "off"), CASESCRIBE_OK);
+    char *key = NULL;
+    cr_assert_eq(casescribe_keygen(&key, home.ctx, CASESCRIBE_KEYGEN_ROTATE), CASESCRIBE_OK);
+    casescribe_free(key);
+    write_policy_file("adults-south", v1, len);
+
+    char problem[1200];
+    casescribe_ctx *ctxs[] = {home.ctx, other};
+    for (size_t i = 0; i < 2; i++) {
+        cr_expect_eq(policy_state(ctxs[i], "adults-south", &v, problem, sizeof(problem)), CASESCRIBE_POLICY_REFUSED,
+                     "context %zu used the old file", i);
+        cr_expect_eq(v, 0, "the team runs on the safe defaults");
+        cr_expect(strstr(problem, "version 1") != NULL && strstr(problem, "older than version 2") != NULL, "%s",
+                  problem);
+    }
+    char *xml = ai_form("R-9", "team=\"adults-south\"");
+    cr_expect_eq(save_as(home.ctx, xml, NULL), CASESCRIBE_EPOLICY, "an AI save passed on the old file");
+    cr_expect(strstr(casescribe_last_error(), "older than version 2") != NULL, "%s", casescribe_last_error());
+    /* A context opened afterwards replays the journal and refuses it too. */
+    casescribe_ctx *fresh = NULL;
+    cr_assert_eq(casescribe_ctx_open(&fresh, &o), CASESCRIBE_OK);
+    cr_expect_eq(policy_state(fresh, "adults-south", &v, NULL, 0), CASESCRIBE_POLICY_REFUSED);
+    cr_expect_eq(save_as(fresh, xml, NULL), CASESCRIBE_EPOLICY);
+    /* A change repairs it, numbered after the journal's latest. */
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "adults-south", "ai-draft", "off"), CASESCRIBE_OK);
+    cr_expect_eq(policy_state(fresh, "adults-south", &v, NULL, 0), CASESCRIBE_POLICY_SIGNED);
+    cr_expect_eq(v, 3);
+    casescribe_ctx_close(fresh);
+    casescribe_ctx_close(other);
+    free(xml);
+    free(v1);
+}
+
+Test(policy, a_file_of_the_journalled_version_with_other_content_is_refused)
+{
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "adults-south", "transcription", "on"), CASESCRIBE_OK);
+    /* Signed with the home's own key, version 1 like the journal's, but ai-draft on. */
+    size_t len = 0;
+    char *forged = signed_file("adults-south", "ai-draft", "on", &len);
+    write_policy_file("adults-south", forged, len);
+    uint32_t v = 0;
+    char problem[1200];
+    cr_expect_eq(policy_state(home.ctx, "adults-south", &v, problem, sizeof(problem)), CASESCRIBE_POLICY_REFUSED);
+    cr_expect(strstr(problem, "another digest") != NULL, "%s", problem);
+    char *xml = ai_form("R-9", "team=\"adults-south\"");
+    cr_expect_eq(save_as(home.ctx, xml, NULL), CASESCRIBE_EPOLICY);
+    free(xml);
+    free(forged);
+}
+
+Test(policy, versions_continue_from_the_journal_after_the_file_is_deleted)
+{
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "adults-south", "ai-draft", "on"), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "adults-south", "ai-draft", "off"), CASESCRIBE_OK);
+    char path[512];
+    cr_assert_eq(cs_policy_path(path, sizeof(path), home.path, "adults-south"), CASESCRIBE_OK);
+    cr_assert_eq(unlink(path), 0);
+    uint32_t v = 0;
+    cr_expect_eq(policy_state(home.ctx, "adults-south", &v, NULL, 0), CASESCRIBE_POLICY_DEFAULTS);
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "adults-south", "ai-draft", "on"), CASESCRIBE_OK);
+    cr_expect_eq(policy_state(home.ctx, "adults-south", &v, NULL, 0), CASESCRIBE_POLICY_SIGNED);
+    cr_expect_eq(v, 3, "version %u: numbers restarted after the file was deleted", (unsigned)v);
+    /* So the version 1 file, put back, can never pass for the newest. */
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "adults-south", "ai-draft", "off"), CASESCRIBE_OK);
+    cr_expect_eq(policy_state(home.ctx, "adults-south", &v, NULL, 0), CASESCRIBE_POLICY_SIGNED);
+    cr_expect_eq(v, 4);
+}
+
+static int32_t save_by(const char *xml, const char *team)
+{
+    casescribe_actor actor;
+    cr_assert_eq(casescribe_actor_init(&actor, sizeof(actor)), CASESCRIBE_OK);
+    actor.user_id = "sw-017";
+    actor.team = team;
+    actor.role = "social-worker";
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int32_t rc = casescribe_save(&bytes, &len, home.ctx, "xml", &actor, (const uint8_t *)xml, strlen(xml));
+    casescribe_free(bytes);
+    return rc;
+}
+
+Test(policy, the_actors_team_must_allow_the_ai_too)
+{
+    /* cin-north (the form's team) has ai-draft on; adults-south has not. */
+    char *xml = ai_form("R-1", NULL);
+    cr_expect_eq(save_by(xml, "adults-south"), CASESCRIBE_EPOLICY, "AI text brought in through another team's form");
+    cr_expect(strstr(casescribe_last_error(), "team adults-south") != NULL &&
+                  strstr(casescribe_last_error(), "worker saving") != NULL,
+              "the message names the team that refuses: %s", casescribe_last_error());
+    cr_expect_eq(save_by(xml, "cin-north"), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *other = ai_form("R-2", NULL);
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "adults-south", "ai-draft", "on"), CASESCRIBE_OK);
+    cr_expect_eq(save_by(other, "adults-south"), CASESCRIBE_OK, "%s", casescribe_last_error());
+    /* The form's team still decides too. */
+    char *form_off = ai_form("R-3", "team=\"adults-east\"");
+    cr_expect_eq(save_by(form_off, "cin-north"), CASESCRIBE_EPOLICY);
+    cr_expect(strstr(casescribe_last_error(), "team adults-east's policy has") != NULL, "%s",
+              casescribe_last_error());
+    free(xml);
+    free(other);
+    free(form_off);
+}
+
+Test(policy, a_bad_team_name_is_einval_not_the_defaults)
+{
+    const char *bad[] = {"bad team!", "", "a\\b", "caf\xc3\xa9"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        casescribe_policy *p = NULL;
+        cr_expect_eq(casescribe_team_policy(&p, home.ctx, bad[i]), CASESCRIBE_EINVAL, "'%s'", bad[i]);
+        cr_expect_null(p);
+        cr_expect_eq(casescribe_team_set(home.ctx, "admin-1", bad[i], "ai-draft", "on"), CASESCRIBE_EINVAL);
+    }
+    casescribe_policy *p = NULL;
+    cr_expect_eq(casescribe_team_policy(&p, home.ctx, NULL), CASESCRIBE_EINVAL);
+    char long_name[130];
+    memset(long_name, 'a', 129);
+    long_name[129] = '\0';
+    cr_expect_eq(casescribe_team_policy(&p, home.ctx, long_name), CASESCRIBE_EINVAL);
+}
+
+Test(policy, a_form_team_with_a_slash_or_a_leading_dot_can_switch_ai_on)
+{
+    const char *teams[] = {"north/children", ".hidden", "bundle"};
+    for (size_t i = 0; i < sizeof(teams) / sizeof(*teams); i++) {
+        char attr[200], id[16];
+        snprintf(attr, sizeof(attr), "team=\"%s\"", teams[i]);
+        snprintf(id, sizeof(id), "R-%zu", i + 1);
+        char *xml = ai_form(id, attr);
+        cr_expect_eq(save_as(home.ctx, xml, NULL), CASESCRIBE_EPOLICY);
+        cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", teams[i], "ai-draft", "on"), CASESCRIBE_OK, "%s: %s",
+                     teams[i], casescribe_last_error());
+        cr_expect_eq(save_as(home.ctx, xml, NULL), CASESCRIBE_OK, "%s: %s", teams[i], casescribe_last_error());
+        free(xml);
+    }
+    char *list = NULL;
+    cr_assert_eq(casescribe_team_list(&list, home.ctx), CASESCRIBE_OK);
+    cr_expect_str_eq(list, ".hidden\nbundle\ncin-north\nnorth/children\n");
+    casescribe_free(list);
 }

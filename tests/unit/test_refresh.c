@@ -354,6 +354,42 @@ Test(refresh, an_older_bundle_is_refused_as_a_replay)
     cr_expect_eq(feature("cin-north", "ai-draft", NULL), 1);
 }
 
+/* policy/bundle.xml deleted or put back: the journal still knows the
+ * latest serial, even of a bundle that changed no team. */
+Test(refresh, the_journal_not_the_cached_file_decides_what_is_older)
+{
+    trust_admin();
+    publish("old.xml", 4, TEAM("cin-north", "on", "on"), "admin.key");
+    publish("new.xml", 5, TEAM("cin-north", "off", "on"), "admin.key");
+    publish("same.xml", 6, TEAM("cin-north", "off", "on"), "admin.key");
+    cr_assert_eq(refresh("/new.xml").status, CASESCRIBE_OK);
+    struct outcome o = refresh("/same.xml");
+    cr_assert_eq(o.status, CASESCRIBE_OK, "%s", o.message);
+    cr_expect(strstr(o.result, "already as the bundle says") != NULL, "%s", o.result);
+    char cached[400], etag[400], cmd[1200];
+    snprintf(cached, sizeof(cached), "%s/policy/bundle.xml", home.path);
+    snprintf(etag, sizeof(etag), "%s/policy/bundle.etag", home.path);
+    cr_assert_eq(unlink(cached), 0);
+    unlink(etag);
+    o = refresh("/new.xml");
+    cr_expect_eq(o.status, CASESCRIBE_EVERIFY, "serial 5 after 6, with no cached bundle: %s", o.message);
+    cr_expect(strstr(o.message, "older than the 6 this home's journal holds") != NULL, "%s", o.message);
+    o = refresh("/old.xml");
+    cr_expect_eq(o.status, CASESCRIBE_EVERIFY, "%s", o.message);
+    cr_expect_eq(feature("cin-north", "transcription", NULL), 0);
+    /* An old bundle put back as the cached one is not in force either: a
+     * 304 does not re-apply it, and a full answer of it is refused. */
+    snprintf(cmd, sizeof(cmd), "cp '%s/old.xml' '%s' && printf '\"x\"' > '%s'", site, cached, etag);
+    run(cmd);
+    o = refresh("/old.xml");
+    cr_expect_neq(o.status, CASESCRIBE_OK, "%s", o.result);
+    cr_expect_eq(feature("cin-north", "transcription", NULL), 0);
+    /* The bundle in force, fetched again, is still fine. */
+    o = refresh("/same.xml");
+    cr_expect_eq(o.status, CASESCRIBE_OK, "%s", o.message);
+    cr_expect_eq(feature("cin-north", "transcription", NULL), 0);
+}
+
 Test(refresh, without_a_trusted_admin_key_nothing_is_fetched)
 {
     publish("bundle.xml", 1, TEAM("cin-north", "on", "on"), "admin.key");

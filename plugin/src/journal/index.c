@@ -23,6 +23,14 @@ struct posting {
     uint32_t next;  /* next posting + 1 for the same hash, 0 at the end */
 };
 
+/* The latest policy version journalled for a team (a home has few teams:
+ * a plain array). */
+struct team_policy {
+    char *team;
+    uint32_t version;
+    char digest[72]; /* "" when the entries for that version hold none */
+};
+
 struct cs_index {
     /* Open addressing on record ids; a power-of-two table of heads. */
     struct record_head *heads;
@@ -36,6 +44,10 @@ struct cs_index {
     size_t n_keys, cap_keys;
     struct posting *posts;
     size_t n_posts, cap_posts;
+    struct team_policy *teams;
+    size_t n_teams, cap_teams;
+    uint64_t bundle_serial; /* the highest bundle serial journalled */
+    char bundle_digest[72];
 };
 
 int32_t cs_index_new(cs_index **out)
@@ -54,6 +66,9 @@ void cs_index_free(cs_index *ix)
         free(ix->prints[i].record);
         free(ix->prints[i].section);
     }
+    for (size_t i = 0; i < ix->n_teams; i++)
+        free(ix->teams[i].team);
+    free(ix->teams);
     free(ix->heads);
     free(ix->prints);
     free(ix->keys);
@@ -257,10 +272,80 @@ static int32_t add_print(cs_index *ix, const char *record, const char *section, 
     return post_print(ix, (uint32_t)(ix->n_prints - 1));
 }
 
+static struct team_policy *find_team(const cs_index *ix, const char *team)
+{
+    for (size_t i = 0; i < ix->n_teams; i++)
+        if (strcmp(ix->teams[i].team, team) == 0)
+            return &ix->teams[i];
+    return NULL;
+}
+
+/* Keeps the highest version, and its digest once an entry names it. */
+static int32_t set_team_policy(cs_index *ix, const char *team, uint32_t version, const char *digest)
+{
+    struct team_policy *t = find_team(ix, team);
+    if (t == NULL && ix->n_teams == ix->cap_teams) {
+        size_t cap = ix->cap_teams ? ix->cap_teams * 2 : 16;
+        struct team_policy *grown = realloc(ix->teams, cap * sizeof(*grown));
+        if (grown == NULL)
+            return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
+        ix->teams = grown;
+        ix->cap_teams = cap;
+    }
+    if (t == NULL) {
+        t = &ix->teams[ix->n_teams];
+        if ((t->team = cs_strdup(team)) == NULL)
+            return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
+        t->version = 0;
+        t->digest[0] = '\0';
+        ix->n_teams++;
+    }
+    if (version > t->version) {
+        t->version = version;
+        t->digest[0] = '\0';
+    }
+    if (version == t->version && t->digest[0] == '\0' && digest != NULL && strlen(digest) < sizeof(t->digest))
+        snprintf(t->digest, sizeof(t->digest), "%s", digest);
+    return CASESCRIBE_OK;
+}
+
+static void set_bundle(cs_index *ix, json_int_t serial, const char *digest)
+{
+    if (serial <= 0)
+        return;
+    if ((uint64_t)serial > ix->bundle_serial) {
+        ix->bundle_serial = (uint64_t)serial;
+        ix->bundle_digest[0] = '\0';
+    }
+    if ((uint64_t)serial == ix->bundle_serial && ix->bundle_digest[0] == '\0' && digest != NULL &&
+        strlen(digest) < sizeof(ix->bundle_digest))
+        snprintf(ix->bundle_digest, sizeof(ix->bundle_digest), "%s", digest);
+}
+
+/* A policy change ("policy": team, version, digest, the bundle's serial
+ * when it came from one) or a bundle taken ("policy-bundle": serial,
+ * digest). An entry lacking a field adds nothing from it. */
+static int32_t visit_policy(cs_index *ix, const char *kind, const json_t *entry)
+{
+    if (strcmp(kind, "policy-bundle") == 0) {
+        set_bundle(ix, json_integer_value(json_object_get(entry, "serial")),
+                   json_string_value(json_object_get(entry, "digest")));
+        return CASESCRIBE_OK;
+    }
+    const char *team = json_string_value(json_object_get(entry, "team"));
+    json_int_t version = json_integer_value(json_object_get(entry, "version"));
+    set_bundle(ix, json_integer_value(json_object_get(entry, "bundle")), NULL);
+    if (team == NULL || version <= 0 || version > UINT32_MAX)
+        return CASESCRIBE_OK;
+    return set_team_policy(ix, team, (uint32_t)version, json_string_value(json_object_get(entry, "policy")));
+}
+
 int cs_index_visit(const json_t *entry, void *user)
 {
     cs_index *ix = user;
     const char *kind = json_string_value(json_object_get(entry, "kind"));
+    if (kind != NULL && (strcmp(kind, "policy") == 0 || strcmp(kind, "policy-bundle") == 0))
+        return visit_policy(ix, kind, entry);
     if (kind == NULL || strcmp(kind, "save") != 0)
         return CASESCRIBE_OK;
     const char *record = json_string_value(json_object_get(entry, "record"));
@@ -291,6 +376,21 @@ uint32_t cs_index_latest(const cs_index *ix, const char *record, const char **di
     if (digest != NULL)
         *digest = h->head.digest;
     return h->head.version;
+}
+
+uint32_t cs_index_policy(const cs_index *ix, const char *team, const char **digest)
+{
+    const struct team_policy *t = find_team(ix, team);
+    if (digest != NULL)
+        *digest = t != NULL ? t->digest : "";
+    return t != NULL ? t->version : 0;
+}
+
+uint64_t cs_index_bundle(const cs_index *ix, const char **digest)
+{
+    if (digest != NULL)
+        *digest = ix->bundle_digest;
+    return ix->bundle_serial;
 }
 
 const cs_index_head *cs_index_head_of(const cs_index *ix, const char *record)

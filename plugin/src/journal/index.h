@@ -24,7 +24,9 @@ typedef struct cs_ai_print {
 int32_t cs_index_new(cs_index **out);
 void cs_index_free(cs_index *ix);
 
-/* A cs_journal_visit: adds a "save" entry's facts; ignores other kinds.
+/* A cs_journal_visit: adds a "save" entry's facts, and the policy version
+ * and bundle serial of "policy" and "policy-bundle" entries; ignores other
+ * kinds.
  * Returns CASESCRIBE_ENOMEM or CASESCRIBE_EJOURNAL for a malformed entry. */
 int cs_index_visit(const json_t *entry, void *ix);
 
@@ -49,5 +51,15 @@ const cs_index_head *cs_index_head_of(const cs_index *ix, const char *record);
  * closely, by cs_fingerprint_copies(), and that estimate in *similarity;
  * NULL when none does. */
 const cs_ai_print *cs_index_match(const cs_index *ix, const cs_fingerprint *fp, double *similarity);
+
+/* The latest policy version the journal holds for `team` (0 when none) and,
+ * in *digest (may be NULL), that version's digest ("" when not journalled).
+ * A policy file older than this, or of this version with another digest,
+ * is a rollback. */
+uint32_t cs_index_policy(const cs_index *ix, const char *team, const char **digest);
+
+/* The highest bundle serial the journal holds (0 when none) and, in
+ * *digest (may be NULL), that bundle's digest ("" when not journalled). */
+uint64_t cs_index_bundle(const cs_index *ix, const char **digest);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "context.h"
 #include "internal.h"
 #include "xml/safe_parse.h"
 #include "xml/schema.h"
@@ -72,11 +73,45 @@ void cs_policy_free(cs_policy *p)
 
 int cs_policy_valid_team(const char *team)
 {
-    size_t n = 0;
-    for (; team != NULL && team[n] != '\0'; n++)
-        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@+-", team[n]))
+    return cs_valid_id(team); /* the one rule for a team, on a form, an actor or a policy */
+}
+
+/* The file name of a team's policy, without ".xml": the id with each '/'
+ * written %2F and a leading '.' written %2E ('%' is no id character, so two
+ * teams never share a file, and no name leaves the folder or hides in it),
+ * and team "bundle" as %62undle: policy/bundle.xml is the council's bundle. */
+static void file_stem(char out[CS_POLICY_STEM_MAX], const char *team)
+{
+    size_t w = 0;
+    for (size_t i = 0; team[i] != '\0' && w + 4 <= CS_POLICY_STEM_MAX; i++) {
+        if (team[i] == '/' || (i == 0 && team[i] == '.') || (i == 0 && strcmp(team, "bundle") == 0))
+            w += (size_t)snprintf(out + w, 4, "%%%02X", (unsigned)(unsigned char)team[i]);
+        else
+            out[w++] = team[i];
+    }
+    out[w] = '\0';
+}
+
+int cs_policy_team_of_file(char team[129], const char *stem)
+{
+    size_t w = 0;
+    unsigned byte = 0;
+    for (const char *c = stem; *c != '\0'; w++) {
+        if (w == 128)
             return 0;
-    return n >= 1 && n <= 128 && team[0] != '.';
+        if (*c == '%' && sscanf(c, "%%%2X", &byte) == 1 && strlen(c) >= 3) {
+            team[w] = (char)byte;
+            c += 3;
+        } else {
+            team[w] = *c++;
+        }
+    }
+    team[w] = '\0';
+    char again[CS_POLICY_STEM_MAX];
+    if (!cs_policy_valid_team(team))
+        return 0;
+    file_stem(again, team);
+    return strcmp(again, stem) == 0; /* only the one name the library writes for that team */
 }
 
 int32_t cs_policy_defaults(cs_policy **out, const char *team)
@@ -97,8 +132,11 @@ int32_t cs_policy_defaults(cs_policy **out, const char *team)
 int32_t cs_policy_path(char *out, size_t n, const char *home, const char *team)
 {
     if (!cs_policy_valid_team(team))
-        return cs_fail(CASESCRIBE_EINVAL, "'%s' is not a valid team name", team != NULL ? team : "");
-    int w = snprintf(out, n, "%s/policy/%s.xml", home, team);
+        return cs_fail(CASESCRIBE_EINVAL, "'%.128s' is not a valid team name (1-128 characters of A-Z a-z 0-9 . _ : "
+                                          "@ / + -)", team != NULL ? team : "");
+    char stem[CS_POLICY_STEM_MAX];
+    file_stem(stem, team);
+    int w = snprintf(out, n, "%s/policy/%s.xml", home, stem);
     if (w < 0 || (size_t)w >= n)
         return cs_fail(CASESCRIBE_EINVAL, "the home path is too long");
     return CASESCRIBE_OK;

@@ -62,9 +62,17 @@ int32_t cs_policy_defaults(cs_policy **out, const char *team);
 cs_policy *cs_policy_ref(cs_policy *p);
 void cs_policy_free(cs_policy *p);
 
-/* 1 when `team` can name a policy file: an id ([A-Za-z0-9._:@+-]{1,128})
- * without '/' and not starting with '.'. */
+/* 1 when `team` is a team id: the rule of every id ([A-Za-z0-9._:@/+-]{1,128},
+ * cs_valid_id), the same for a form's team, an actor's and a policy's, so
+ * that every team a form can name can have a policy. */
 int cs_policy_valid_team(const char *team);
+
+/* Room for a policy file's name without ".xml" (cs_policy_path escapes '/',
+ * a leading '.' and the name "bundle" as %XX). */
+#define CS_POLICY_STEM_MAX (3 * 128 + 1)
+/* The team whose policy file is named `stem` (".xml" removed) into `team`;
+ * 1 when it is the name cs_policy_path gives that team, else 0. */
+int cs_policy_team_of_file(char team[129], const char *stem);
 
 /* Reads a policy file's bytes for `team`: parse (hardened), validate, check
  * the team and the signature with `keys`. EPARSE, ESCHEMA, EVERIFY (bad
@@ -76,7 +84,8 @@ int32_t cs_policy_read(cs_policy **out, const char *team, const uint8_t *buf, si
  * reason when it does not verify). Fails only with EINVAL, ENOMEM or EIO. */
 int32_t cs_policy_load(cs_policy **out, const char *home, const char *team, cs_keyring *keys);
 
-/* <home>/policy/<team>.xml into out (n bytes). EINVAL for a bad team. */
+/* <home>/policy/<team>.xml into out (n bytes), with the team's name escaped
+ * so that it names one file inside the folder. EINVAL for a bad team. */
 int32_t cs_policy_path(char *out, size_t n, const char *home, const char *team);
 
 /* A feature's bit from its name ("ai-draft"), 0 when unknown; and back. */
