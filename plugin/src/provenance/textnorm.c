@@ -101,6 +101,27 @@ static void strip_marks(ustr *s)
     s->len = w;
 }
 
+/* Turns every character that is neither a letter, a digit nor a mark into
+ * a space, in place: punctuation of any script breaks words as ASCII
+ * punctuation does (the skeleton would map some, such as an em dash, to
+ * letters). */
+static void break_words(ustr *s)
+{
+    int32_t i = 0, w = 0;
+    while (i < s->len) {
+        int32_t start = i;
+        UChar32 c;
+        U16_NEXT(s->p, i, s->len, c);
+        if (!u_isalnum(c) && (U_GET_GC_MASK(c) & U_GC_M_MASK) == 0) {
+            s->p[w++] = 0x20;
+            continue;
+        }
+        while (start < i)
+            s->p[w++] = s->p[start++];
+    }
+    s->len = w;
+}
+
 /* Steps 1 and 2 of textnorm.h. */
 static int fold(ustr *s, int32_t limit)
 {
@@ -110,6 +131,7 @@ static int fold(ustr *s, int32_t limit)
     if (U_FAILURE(err) || apply(s, by_normaliser, nfkc_cf, limit) != 0 || apply(s, by_normaliser, nfd, limit) != 0)
         return -1;
     strip_marks(s);
+    break_words(s);
     return 0;
 }
 

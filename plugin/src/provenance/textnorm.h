@@ -6,6 +6,7 @@
  *      default-ignorable characters (zero-width spaces, joiners...) go;
  *   2. NFD, then every non-spacing mark (general category Mn) is dropped:
  *      precomposed and combining accents alike ("kítchen" -> "kitchen");
+ *      every other character that is not a letter or digit becomes a space;
  *   3. the UTS #39 confusable skeleton (uspoof_getSkeleton): look-alike
  *      letters from other scripts become their prototype (Cyrillic "а" ->
  *      Latin "a");
