@@ -452,7 +452,8 @@ static int32_t check_against_index(struct save *s, const char *what, const cs_fi
                                    const cs_fingerprint *fp1)
 {
     cs_index_hit hit, old;
-    if (cs_index_grade(s->ctx->index, fp, &hit) != 0 || cs_index_grade(s->ctx->index, fp1, &old) != 0)
+    if (cs_index_grade(s->ctx->index, fp, actor_team(s), &hit) != 0 ||
+        cs_index_grade(s->ctx->index, fp1, actor_team(s), &old) != 0)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory checking %s", what);
     if (old.grade > hit.grade)
         hit = old;
@@ -461,12 +462,12 @@ static int32_t check_against_index(struct save *s, const char *what, const cs_fi
     const cs_ai_print *p = hit.print;
     if (strcmp(p->team, actor_team(s)) != 0)
         return cs_fail(CASESCRIBE_ELAUNDER,
-                       "%s marked as written by a person, but %s text drafted by AI in another record (%.0f%% "
-                       "similar): %s",
+                       "%s marked as written by a person, but the text %s text drafted by AI in another record "
+                       "(%.0f%% similar): %s",
                        what, grade_verb(hit.grade), hit.score * 100, grade_advice(hit.grade));
     return cs_fail(CASESCRIBE_ELAUNDER,
-                   "%s marked as written by a person, but %s AI-drafted text (record %s, section '%s', version %u; "
-                   "%.0f%% similar): %s",
+                   "%s marked as written by a person, but the text %s AI-drafted text (record %s, section '%s', "
+                   "version %u; %.0f%% similar): %s",
                    what, grade_verb(hit.grade), p->record, p->section, (unsigned)p->version, hit.score * 100,
                    grade_advice(hit.grade));
 }

@@ -529,7 +529,18 @@ static long candidates(const cs_index *ix, const cs_fingerprint *fp, uint32_t **
     return (long)u;
 }
 
-int cs_index_grade(const cs_index *ix, const cs_fingerprint *fp, cs_index_hit *hit)
+/* Whether a candidate beats the hit so far: a higher grade, a higher score,
+ * or as good and saved by `team` (a record the caller may name). */
+static int better(const cs_index_hit *hit, int grade, double score, const cs_ai_print *p, const char *team)
+{
+    if (grade != hit->grade)
+        return grade > hit->grade;
+    if (grade == CS_FP_UNRELATED || score != hit->score)
+        return score > hit->score;
+    return team != NULL && strcmp(p->team, team) == 0 && strcmp(hit->print->team, team) != 0;
+}
+
+int cs_index_grade(const cs_index *ix, const cs_fingerprint *fp, const char *team, cs_index_hit *hit)
 {
     memset(hit, 0, sizeof(*hit));
     if (ix->cap_keys == 0 || fp->count == 0 || fp->count > CS_FP_K)
@@ -538,11 +549,11 @@ int cs_index_grade(const cs_index *ix, const cs_fingerprint *fp, cs_index_hit *h
     long n = candidates(ix, fp, &cand);
     if (n < 0)
         return -1;
-    for (long i = 0; i < n && hit->grade < CS_FP_COPIED; i++) {
+    for (long i = 0; i < n; i++) {
         const cs_ai_print *p = &ix->prints[cand[i]];
         double score = 0.0;
         int grade = cs_fingerprint_grade(fp, &p->fp, cs_index_weight, ix, &score);
-        if (grade > hit->grade || (grade == hit->grade && grade > 0 && score > hit->score)) {
+        if (better(hit, grade, score, p, team)) {
             hit->grade = grade;
             hit->score = score;
             hit->print = p;

@@ -60,7 +60,8 @@ const cs_ai_print *cs_index_match(const cs_index *ix, const cs_fingerprint *fp, 
 double cs_index_weight(uint64_t value, const void *ix);
 
 /* The stored AI print that a human text's fp grades highest against by
- * cs_fingerprint_grade (weighted by cs_index_weight), the grade and score.
+ * cs_fingerprint_grade (weighted by cs_index_weight), the grade and score;
+ * of equally good prints, one saved by `team` (may be NULL) is preferred.
  * hit->print is NULL and grade CS_FP_UNRELATED when none matches. Returns 0,
  * or -1 when out of memory (then the caller must fail closed). */
 typedef struct cs_index_hit {
@@ -68,7 +69,7 @@ typedef struct cs_index_hit {
     int grade;
     double score;
 } cs_index_hit;
-int cs_index_grade(const cs_index *ix, const cs_fingerprint *fp, cs_index_hit *hit);
+int cs_index_grade(const cs_index *ix, const cs_fingerprint *fp, const char *team, cs_index_hit *hit);
 
 /* 1 when a short AI text with this token (cs_short_token) was saved here. */
 int cs_index_short_seen(const cs_index *ix, uint64_t token);
