@@ -20,6 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "adapter.h"
 #include "consent/consent.h"
 #include "consent/evaluate.h"
@@ -39,6 +41,7 @@ struct save {
     size_t n_consent;
     int *consent_withdrawn;   /* per section: kept only because it was reviewed before withdrawal */
     cs_fingerprint *prints;   /* per section; count 0 when too short to fingerprint */
+    cs_fingerprint *prints1;  /* per human section: its print in the old scheme mh1 */
     char (*macs)[CS_TEXT_MAC_LEN]; /* per section: cs_text_mac of its text */
     cs_provenance *stamp;     /* the new provenance */
     char record_digest[CS_DIGEST_LEN];
@@ -62,6 +65,7 @@ static void save_free(struct save *s)
     cs_consent_stamps_free(s->consent, s->n_consent);
     free(s->consent_withdrawn);
     free(s->prints);
+    free(s->prints1);
     free(s->macs);
     cs_policy_free(s->policy);
     cs_policy_free(s->actor_policy);
@@ -139,6 +143,19 @@ static const char *mac_of(struct save *s, size_t i)
     return s->macs[i];
 }
 
+/* Section i's MAC in the scheme of a stamp's MAC `like` (tm1 or tm2): into
+ * tmp for tm1, which stamps made before tm2 carry. NULL after a failure. */
+static const char *mac_like(struct save *s, size_t i, const char *like, char tmp[CS_TEXT_MAC_LEN])
+{
+    const cs_section *sec = &s->record->sections[i];
+    if (strncmp(like, "tm1:", 4) != 0)
+        return mac_of(s, i);
+    if (cs_text_mac_tm1(tmp, s->ctx->fp_secret, sec->text, sec->text_len) == 0)
+        return tmp;
+    cs_fail(CASESCRIBE_ENOMEM, "out of memory fingerprinting section '%s'", sec->id);
+    return NULL;
+}
+
 /* ---- 1b. policy -------------------------------------------------------- */
 
 /* An AI section the version this save follows already held, with the same
@@ -156,7 +173,8 @@ static int32_t already_stamped(int *yes, struct save *s, size_t at)
         if (strcmp(st->id, sec->id) != 0 || !cs_origin_is_ai(st->origin) || st->text_mac == NULL ||
             st->engine == NULL || sec->engine == NULL || strcmp(st->engine, sec->engine) != 0)
             continue;
-        const char *mac = mac_of(s, at);
+        char tmp[CS_TEXT_MAC_LEN];
+        const char *mac = mac_like(s, at, st->text_mac, tmp);
         if (mac == NULL)
             return CASESCRIBE_ENOMEM;
         *yes = strcmp(mac, st->text_mac) == 0;
@@ -344,14 +362,35 @@ static int32_t compute_fingerprints(struct save *s)
 {
     const cs_record *r = s->record;
     size_t n = r->n_sections ? r->n_sections : 1;
-    if ((s->prints = calloc(n, sizeof(*s->prints))) == NULL)
+    if ((s->prints = calloc(n, sizeof(*s->prints))) == NULL || (s->prints1 = calloc(n, sizeof(*s->prints1))) == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     for (size_t i = 0; i < r->n_sections; i++) {
         const cs_section *sec = &r->sections[i];
-        if (cs_fingerprint_compute(&s->prints[i], s->ctx->fp_secret, sec->text, sec->text_len) < 0)
+        if (cs_fingerprint_compute(&s->prints[i], s->ctx->fp_secret, sec->text, sec->text_len) < 0 ||
+            (sec->origin == CS_ORIGIN_HUMAN &&
+             cs_fingerprint_compute_mh1(&s->prints1[i], s->ctx->fp_secret, sec->text, sec->text_len) < 0))
             return cs_fail(CASESCRIBE_ENOMEM, "out of memory fingerprinting section '%s'", sec->id);
     }
     return CASESCRIBE_OK;
+}
+
+/* A human text's print against an AI print, weighted by commonness on
+ * this home (cs_fingerprint_grade). */
+static int grade_of(const struct save *s, const cs_fingerprint *human, const cs_fingerprint *ai, double *score)
+{
+    return cs_fingerprint_grade(human, ai, cs_index_weight, s->ctx->index, score);
+}
+
+static const char *grade_verb(int grade)
+{
+    return grade == CS_FP_COPIED ? "matches" : "is substantially derived from";
+}
+
+static const char *grade_advice(int grade)
+{
+    return grade == CS_FP_COPIED ? "save it as ai-reviewed with reviewed-by, reviewed-at and review"
+                                 : "text edited from an AI draft is saved as ai-reviewed with review=\"edited\", "
+                                   "never as a person's own";
 }
 
 static int same_text(const char *a, const char *b)
@@ -372,7 +411,8 @@ static int32_t check_against_previous(struct save *s, size_t i)
         const cs_section_stamp *st = &p->sections[j];
         if (!cs_origin_is_ai(st->origin))
             continue;
-        const char *mac = st->text_mac != NULL && strcmp(st->id, sec->id) == 0 ? mac_of(s, i) : "";
+        char tmp[CS_TEXT_MAC_LEN];
+        const char *mac = st->text_mac != NULL && strcmp(st->id, sec->id) == 0 ? mac_like(s, i, st->text_mac, tmp) : "";
         if (mac == NULL)
             return CASESCRIBE_ENOMEM;
         int same = mac[0] != '\0' && strcmp(st->text_mac, mac) == 0;
@@ -389,12 +429,15 @@ static int32_t check_against_previous(struct save *s, size_t i)
                            st->model ? st->model : "", st->id);
         cs_fingerprint fp;
         double score = 0;
-        if (sec->origin == CS_ORIGIN_HUMAN && s->prints[i].count > 0 && st->fingerprint != NULL &&
-            cs_fingerprint_decode(&fp, st->fingerprint) == 0 && cs_fingerprint_copies(&s->prints[i], &fp, &score))
+        int grade = sec->origin == CS_ORIGIN_HUMAN && st->fingerprint != NULL &&
+                            cs_fingerprint_decode(&fp, st->fingerprint) == 0
+                        ? grade_of(s, fp.scheme == CS_FP_MH1 ? &s->prints1[i] : &s->prints[i], &fp, &score)
+                        : CS_FP_UNRELATED;
+        if (grade != CS_FP_UNRELATED)
             return cs_fail(CASESCRIBE_ELAUNDER,
-                           "section '%s' is marked as written by a person, but its text matches the AI-drafted "
-                           "section '%s' of the previous version (%.0f%% similar): save it as ai-reviewed",
-                           sec->id, st->id, score * 100);
+                           "section '%s' is marked as written by a person, but its text %s the AI-drafted section "
+                           "'%s' of the previous version (%.0f%% similar): %s",
+                           sec->id, grade_verb(grade), st->id, score * 100, grade_advice(grade));
     }
     return CASESCRIBE_OK;
 }
@@ -408,20 +451,132 @@ static int32_t check_against_payload(struct save *s, size_t i)
         if (!cs_origin_is_ai(r->sections[j].origin))
             continue;
         double score = 0;
-        if (s->prints[i].count > 0 && cs_fingerprint_copies(&s->prints[i], &s->prints[j], &score))
+        int grade = grade_of(s, &s->prints[i], &s->prints[j], &score);
+        if (grade != CS_FP_UNRELATED)
             return cs_fail(CASESCRIBE_ELAUNDER,
-                           "section '%s' is marked as written by a person, but its text matches the AI-drafted "
-                           "section '%s' of the same form (%.0f%% similar): save it as ai-reviewed",
-                           r->sections[i].id, r->sections[j].id, score * 100);
+                           "section '%s' is marked as written by a person, but its text %s the AI-drafted section "
+                           "'%s' of the same form (%.0f%% similar): %s",
+                           r->sections[i].id, grade_verb(grade), r->sections[j].id, score * 100,
+                           grade_advice(grade));
     }
     return CASESCRIBE_OK;
+}
+
+/* The team the actor saves for, as the stamp records it. */
+static const char *actor_team(const struct save *s)
+{
+    return s->actor->team != NULL ? s->actor->team : s->record->team;
+}
+
+/* Against every AI text saved on this home (the index), in both schemes.
+ * `what` names the text ("section 'x' is"). A record of another team is
+ * not named: that would tell the worker it exists. */
+static int32_t check_against_index(struct save *s, const char *what, const cs_fingerprint *fp,
+                                   const cs_fingerprint *fp1)
+{
+    cs_index_hit hit, old;
+    if (cs_index_grade(s->ctx->index, fp, actor_team(s), &hit) != 0 ||
+        cs_index_grade(s->ctx->index, fp1, actor_team(s), &old) != 0)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory checking %s", what);
+    if (old.grade > hit.grade)
+        hit = old;
+    if (hit.grade == CS_FP_UNRELATED)
+        return CASESCRIBE_OK;
+    const cs_ai_print *p = hit.print;
+    if (strcmp(p->team, actor_team(s)) != 0)
+        return cs_fail(CASESCRIBE_ELAUNDER,
+                       "%s marked as written by a person, but the text %s text drafted by AI in another record "
+                       "(%.0f%% similar): %s",
+                       what, grade_verb(hit.grade), hit.score * 100, grade_advice(hit.grade));
+    return cs_fail(CASESCRIBE_ELAUNDER,
+                   "%s marked as written by a person, but the text %s AI-drafted text (record %s, section '%s', "
+                   "version %u; %.0f%% similar): %s",
+                   what, grade_verb(hit.grade), p->record, p->section, (unsigned)p->version, hit.score * 100,
+                   grade_advice(hit.grade));
+}
+
+/* A short AI text (CS_SHORT_MIN_WORDS to CS_FP_MIN_WORDS words) must not
+ * come back as human text about the same person: not beside it in this form
+ * (by MAC), nor in any section or record saved before (by token). */
+static int32_t check_short(struct save *s, size_t i)
+{
+    const cs_record *r = s->record;
+    const cs_section *sec = &r->sections[i];
+    size_t words = cs_text_words(sec->text, sec->text_len, CS_FP_MIN_WORDS);
+    if (words < CS_SHORT_MIN_WORDS || words >= CS_FP_MIN_WORDS)
+        return CASESCRIBE_OK;
+    const char *mac = mac_of(s, i);
+    if (mac == NULL)
+        return CASESCRIBE_ENOMEM;
+    int seen = 0;
+    for (size_t j = 0; !seen && j < r->n_sections; j++) {
+        const char *other = cs_origin_is_ai(r->sections[j].origin) ? mac_of(s, j) : "";
+        if (other == NULL)
+            return CASESCRIBE_ENOMEM;
+        seen = strcmp(other, mac) == 0;
+    }
+    for (size_t k = 0; !seen && k < r->n_subjects; k++) {
+        uint64_t token = 0;
+        if (cs_short_token(&token, s->ctx->fp_secret, r->subjects[k].id, mac) != 0)
+            return cs_fail(CASESCRIBE_ENOMEM, "out of memory fingerprinting section '%s'", sec->id);
+        seen = cs_index_short_seen(s->ctx->index, token);
+    }
+    if (seen)
+        return cs_fail(CASESCRIBE_ELAUNDER,
+                       "section '%s' is marked as written by a person, but its text is a short text drafted by AI "
+                       "about the same person: save it as ai-reviewed",
+                       sec->id);
+    return CASESCRIBE_OK;
+}
+
+/* The human sections taken together: an AI text split across several
+ * short human sections is whole again here. */
+static int32_t check_joined(struct save *s)
+{
+    const cs_record *r = s->record;
+    cs_buf text = {0}, names = {0};
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_sections; i++) {
+        const cs_section *sec = &r->sections[i];
+        if (sec->origin != CS_ORIGIN_HUMAN)
+            continue;
+        cs_buf_printf(&text, "%s%.*s", n ? "\n" : "", (int)sec->text_len, sec->text != NULL ? sec->text : "");
+        cs_buf_printf(&names, "%s'%s'", n++ ? ", " : "", sec->id);
+    }
+    int32_t rc = CASESCRIBE_OK;
+    cs_fingerprint fp = {0}, none = {0};
+    if (text.failed || names.failed)
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    else if (n >= 2 && cs_fingerprint_compute(&fp, s->ctx->fp_secret, text.data, text.len) < 0)
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory fingerprinting the human sections");
+    for (size_t j = 0; rc == CASESCRIBE_OK && n >= 2 && j < r->n_sections; j++) {
+        double score = 0;
+        int grade = cs_origin_is_ai(r->sections[j].origin) ? grade_of(s, &fp, &s->prints[j], &score) : 0;
+        if (grade != CS_FP_UNRELATED)
+            rc = cs_fail(CASESCRIBE_ELAUNDER,
+                         "sections %s are marked as written by a person, but taken together their text %s the "
+                         "AI-drafted section '%s' of the same form (%.0f%% similar): %s",
+                         names.data, grade_verb(grade), r->sections[j].id, score * 100, grade_advice(grade));
+    }
+    if (rc == CASESCRIBE_OK && n >= 2) {
+        cs_buf what = {0};
+        cs_buf_printf(&what, "sections %s, taken together, are", names.data);
+        rc = what.failed ? cs_fail(CASESCRIBE_ENOMEM, "out of memory") : check_against_index(s, what.data, &fp, &none);
+        cs_buf_free(&what);
+    }
+    OPENSSL_cleanse(text.data, text.len);
+    cs_buf_free(&text);
+    cs_buf_free(&names);
+    return rc;
 }
 
 /* AI text must not come back marked as a person's own, nor under another
  * engine: compare every section with the AI stamps of the incoming
  * provenance, every human section with the AI sections beside it, and
  * with every AI section ever saved on this home (the index, which also
- * catches a copy whose provenance was stripped). */
+ * catches a copy whose provenance was stripped); short human texts with
+ * the short AI texts about the same subjects; and the human sections
+ * taken together (an AI text split into short sections). */
 static int32_t check_laundering(struct save *s)
 {
     const cs_record *r = s->record;
@@ -431,18 +586,19 @@ static int32_t check_laundering(struct save *s)
             rc = check_against_payload(s, i);
         if (rc != CASESCRIBE_OK)
             return rc;
-        if (r->sections[i].origin != CS_ORIGIN_HUMAN || s->prints[i].count == 0)
+        if (r->sections[i].origin != CS_ORIGIN_HUMAN)
             continue;
-        double similarity = 0;
-        const cs_ai_print *hit = cs_index_match(s->ctx->index, &s->prints[i], &similarity);
-        if (hit != NULL)
-            return cs_fail(CASESCRIBE_ELAUNDER,
-                           "section '%s' is marked as written by a person, but its text matches AI-drafted text "
-                           "(record %s, section '%s', version %u; %.0f%% similar): save it as ai-reviewed with "
-                           "reviewed-by, reviewed-at and review",
-                           r->sections[i].id, hit->record, hit->section, (unsigned)hit->version, similarity * 100);
+        rc = check_short(s, i);
+        cs_buf what = {0};
+        cs_buf_printf(&what, "section '%s' is", r->sections[i].id);
+        if (rc == CASESCRIBE_OK)
+            rc = what.failed ? cs_fail(CASESCRIBE_ENOMEM, "out of memory")
+                             : check_against_index(s, what.data, &s->prints[i], &s->prints1[i]);
+        cs_buf_free(&what);
+        if (rc != CASESCRIBE_OK)
+            return rc;
     }
-    return CASESCRIBE_OK;
+    return check_joined(s);
 }
 
 /* A save the home has already journalled, sent again: it follows the
@@ -656,9 +812,55 @@ static json_t *journal_entry(const cs_provenance *p, const char *record_digest)
     return e;
 }
 
+/* Appends a string to the array entry[key] (made when first needed).
+ * Returns 0 or -1. */
+static int append_string(json_t *entry, const char *key, const char *value)
+{
+    json_t *list = json_object_get(entry, key);
+    if (list == NULL && (json_object_set_new(entry, key, list = json_array()) != 0 || list == NULL))
+        return -1;
+    return json_array_append_new(list, json_string(value));
+}
+
+/* What the laundering check needs of this save besides the AI prints: the
+ * prints of human sections ("human", counted for commonness only) and a
+ * token per subject of each short AI text ("short"). Keyed hashes only. */
+static int add_text_keys(struct save *s, json_t *entry)
+{
+    const cs_record *r = s->record;
+    for (size_t i = 0; i < r->n_sections; i++) {
+        const cs_section *sec = &r->sections[i];
+        char *fp = NULL;
+        if (sec->origin == CS_ORIGIN_HUMAN && s->prints[i].count > 0 &&
+            (cs_fingerprint_encode(&fp, &s->prints[i]) != 0 || append_string(entry, "human", fp) != 0)) {
+            free(fp);
+            return -1;
+        }
+        free(fp);
+        size_t words = cs_text_words(sec->text, sec->text_len, CS_FP_MIN_WORDS);
+        if (!cs_origin_is_ai(sec->origin) || words < CS_SHORT_MIN_WORDS || words >= CS_FP_MIN_WORDS)
+            continue;
+        const char *mac = mac_of(s, i);
+        for (size_t k = 0; k < r->n_subjects; k++) {
+            uint64_t token = 0;
+            char hex[17];
+            if (mac == NULL || cs_short_token(&token, s->ctx->fp_secret, r->subjects[k].id, mac) != 0)
+                return -1;
+            snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)token);
+            if (append_string(entry, "short", hex) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 static int32_t step_journal(struct save *s)
 {
     json_t *entry = journal_entry(s->record->provenance, s->record_digest);
+    if (entry != NULL && add_text_keys(s, entry) != 0) {
+        json_decref(entry);
+        entry = NULL;
+    }
     if (entry == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     int32_t rc = cs_journal_append_locked(s->ctx->journal, entry, NULL, NULL);

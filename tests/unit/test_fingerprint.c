@@ -486,7 +486,7 @@ static void assert_round_trip(const cs_fingerprint *fp, const char *what)
     char *text = NULL;
     cr_assert_eq(cs_fingerprint_encode(&text, fp), 0, "%s: encode", what);
     cr_assert_not_null(text, "%s: encoded text", what);
-    cr_assert_eq(strncmp(text, "mh1:", 4), 0, "%s: prefix of \"%s\"", what, text);
+    cr_assert_eq(strncmp(text, fp->scheme == CS_FP_MH1 ? "mh1:" : "mh2:", 4), 0, "%s: prefix of \"%s\"", what, text);
     size_t want_len = 4 + 4 * ((fp->count * 8 + 2) / 3);
     cr_assert_eq(strlen(text), want_len, "%s: length %zu, want %zu", what, strlen(text), want_len);
     cs_fingerprint back;
@@ -494,6 +494,7 @@ static void assert_round_trip(const cs_fingerprint *fp, const char *what)
     free(text);
     cr_assert_eq(rc, 0, "%s: decode of own encoding", what);
     cr_assert_eq(back.count, fp->count, "%s: count", what);
+    cr_assert_eq(back.scheme, fp->scheme, "%s: scheme", what);
     cr_assert_eq(memcmp(back.h, fp->h, fp->count * sizeof(fp->h[0])), 0, "%s: values", what);
 }
 
@@ -511,6 +512,9 @@ Test(fingerprint_text, round_trip)
     cs_fingerprint eight;
     cr_assert_eq(cs_fingerprint_compute(&eight, secret_one, "a b c d e f g h", 15), 0, "8 words");
     assert_round_trip(&eight, "6 hashes");
+    cs_fingerprint old = {0};
+    cr_assert_eq(cs_fingerprint_compute_mh1(&old, secret_one, NOTE_A, strlen(NOTE_A)), 0, "mh1");
+    assert_round_trip(&old, "note A in mh1");
 }
 
 Test(fingerprint_text, known_encoding_is_big_endian_base64)
@@ -518,11 +522,14 @@ Test(fingerprint_text, known_encoding_is_big_endian_base64)
     cs_fingerprint fp = sketch_of((const uint64_t[]){UINT64_C(0x0102030405060708)}, 1);
     char *text = NULL;
     cr_assert_eq(cs_fingerprint_encode(&text, &fp), 0, "encode");
-    cr_assert_str_eq(text, "mh1:AQIDBAUGBwg=", "encoding");
+    cr_assert_str_eq(text, "mh2:AQIDBAUGBwg=", "encoding");
     free(text);
     cs_fingerprint back;
-    cr_assert_eq(cs_fingerprint_decode(&back, "mh1:AQIDBAUGBwg="), 0, "decode");
+    cr_assert_eq(cs_fingerprint_decode(&back, "mh2:AQIDBAUGBwg="), 0, "decode");
     cr_assert_eq(back.count, 1u, "count");
+    cr_assert_eq(back.scheme, CS_FP_MH2, "scheme");
+    cr_assert_eq(cs_fingerprint_decode(&back, "mh1:AQIDBAUGBwg="), 0, "decode an old print");
+    cr_assert_eq(back.scheme, CS_FP_MH1, "old scheme");
     cr_assert_eq(back.h[0], UINT64_C(0x0102030405060708), "value %016llx", (unsigned long long)back.h[0]);
     cr_assert_eq(cs_fingerprint_decode(&back, "mh1:"), 0, "the empty sketch");
     cr_assert_eq(back.count, 0u, "empty count");
@@ -572,7 +579,7 @@ Test(fingerprint_text, malformed_text_rejected)
         {"", "empty string"},
         {"mh1", "prefix without colon"},
         {"MH1:AQIDBAUGBwg=", "upper-case prefix"},
-        {"mh2:AQIDBAUGBwg=", "other version"},
+        {"mh3:AQIDBAUGBwg=", "other version"},
         {"AQIDBAUGBwg=", "no prefix"},
         {" mh1:AQIDBAUGBwg=", "space before prefix"},
         {"mh1: AQIDBAUGBwg=", "space after prefix"},
@@ -729,5 +736,9 @@ Test(text_mac, same_words_same_mac_and_any_change_differs)
     cr_expect_str_neq(a, c, "a changed word must change the MAC");
     cr_expect_str_neq(a, d, "another home's secret must give another MAC");
     cr_expect_eq(strlen(a), 28);
-    cr_expect_eq(strncmp(a, "tm1:", 4), 0);
+    cr_expect_eq(strncmp(a, "tm2:", 4), 0);
+    char old[CS_TEXT_MAC_LEN];
+    cr_assert_eq(cs_text_mac_tm1(old, secret_one, x, strlen(x)), 0);
+    cr_expect_eq(strncmp(old, "tm1:", 4), 0, "the old MAC is still made for old stamps");
+    cr_expect_str_neq(old, a, "tm1 and tm2 are different schemes");
 }

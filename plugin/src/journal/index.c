@@ -18,6 +18,18 @@ struct record_head {
  * that share at least one shingle, not with every AI text ever saved. */
 #define CS_INDEX_COMMON 512 /* postings beyond which a hash value is a stock phrase */
 
+/* How many distinct prints (AI and human) may share a value before it
+ * weighs less: CS_INDEX_DF_FULL / (prints holding it) beyond that. */
+#define CS_INDEX_DF_FULL 4.0
+
+/* An open-addressing table from 64-bit keyed hashes to counts (0: empty
+ * slot); keyed hashes need no further mixing. */
+typedef struct {
+    uint64_t *keys;
+    uint32_t *counts;
+    size_t n, cap;
+} u64_table;
+
 struct posting {
     uint32_t print; /* index into prints */
     uint32_t next;  /* next posting + 1 for the same hash, 0 at the end */
@@ -48,7 +60,68 @@ struct cs_index {
     size_t n_teams, cap_teams;
     uint64_t bundle_serial; /* the highest bundle serial journalled */
     char bundle_digest[72];
+    /* Commonness: for each sketch value, the distinct prints (AI and human)
+     * holding it; the prints already counted (by a hash of the sketch); and
+     * the tokens of short AI texts per subject (cs_short_token). Keyed
+     * hashes only: no text, no ids. */
+    u64_table df, counted, shorts;
 };
+
+static size_t table_slot(const u64_table *t, uint64_t key)
+{
+    size_t mask = t->cap - 1, i = (size_t)(key ^ (key >> 29)) & mask;
+    while (t->counts[i] != 0 && t->keys[i] != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static uint32_t table_get(const u64_table *t, uint64_t key)
+{
+    return t->cap == 0 ? 0 : t->counts[table_slot(t, key)];
+}
+
+static int table_grow(u64_table *t)
+{
+    u64_table g = {calloc(t->cap ? t->cap * 2 : 1024, sizeof(uint64_t)), NULL, t->n, t->cap ? t->cap * 2 : 1024};
+    g.counts = calloc(g.cap, sizeof(uint32_t));
+    if (g.keys == NULL || g.counts == NULL) {
+        free(g.keys);
+        free(g.counts);
+        return -1;
+    }
+    for (size_t i = 0; i < t->cap; i++) {
+        if (t->counts[i] != 0) {
+            size_t j = table_slot(&g, t->keys[i]);
+            g.keys[j] = t->keys[i];
+            g.counts[j] = t->counts[i];
+        }
+    }
+    free(t->keys);
+    free(t->counts);
+    *t = g;
+    return 0;
+}
+
+/* Adds one to key's count. Returns the new count, or 0 when out of memory. */
+static uint32_t table_add(u64_table *t, uint64_t key)
+{
+    if ((t->n + 1) * 2 > t->cap && table_grow(t) != 0)
+        return 0;
+    size_t i = table_slot(t, key);
+    if (t->counts[i] == 0) {
+        t->keys[i] = key;
+        t->n++;
+    }
+    if (t->counts[i] < UINT32_MAX)
+        t->counts[i]++;
+    return t->counts[i];
+}
+
+static void table_free(u64_table *t)
+{
+    free(t->keys);
+    free(t->counts);
+}
 
 int32_t cs_index_new(cs_index **out)
 {
@@ -65,10 +138,14 @@ void cs_index_free(cs_index *ix)
     for (size_t i = 0; i < ix->n_prints; i++) {
         free(ix->prints[i].record);
         free(ix->prints[i].section);
+        free(ix->prints[i].team);
     }
     for (size_t i = 0; i < ix->n_teams; i++)
         free(ix->teams[i].team);
     free(ix->teams);
+    table_free(&ix->df);
+    table_free(&ix->counted);
+    table_free(&ix->shorts);
     free(ix->heads);
     free(ix->prints);
     free(ix->keys);
@@ -243,7 +320,35 @@ static int already_indexed(const cs_index *ix, const cs_fingerprint *fp)
     return 0;
 }
 
-static int32_t add_print(cs_index *ix, const char *record, const char *section, uint32_t version, const char *text)
+/* A hash of a whole sketch, to count each distinct print once. */
+static uint64_t print_id(const cs_fingerprint *fp)
+{
+    uint64_t h = 1469598103934665603ull ^ fp->scheme;
+    for (uint32_t k = 0; k < fp->count; k++)
+        h = (h ^ fp->h[k]) * 1099511628211ull;
+    return h;
+}
+
+/* Counts a print's values towards their commonness, once per distinct print. */
+static int32_t count_print(cs_index *ix, const cs_fingerprint *fp)
+{
+    uint32_t seen = table_add(&ix->counted, print_id(fp));
+    if (seen == 0)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
+    for (uint32_t k = 0; seen == 1 && k < fp->count; k++)
+        if (table_add(&ix->df, fp->h[k]) == 0)
+            return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
+    return CASESCRIBE_OK;
+}
+
+double cs_index_weight(uint64_t value, const void *ix)
+{
+    uint32_t df = table_get(&((const cs_index *)ix)->df, value);
+    return df <= CS_INDEX_DF_FULL ? 1.0 : CS_INDEX_DF_FULL / (double)df;
+}
+
+static int32_t add_print(cs_index *ix, const char *record, const char *section, uint32_t version, const char *text,
+                         const char *team)
 {
     if (ix->n_prints >= UINT32_MAX / 2 || ix->n_posts >= UINT32_MAX / 2)
         return cs_fail(CASESCRIBE_ENOMEM, "the fingerprint index is full");
@@ -258,14 +363,17 @@ static int32_t add_print(cs_index *ix, const char *record, const char *section, 
     cs_ai_print *p = &ix->prints[ix->n_prints];
     if (cs_fingerprint_decode(&p->fp, text) != 0)
         return cs_fail(CASESCRIBE_EJOURNAL, "a journal entry holds a malformed fingerprint");
-    if (already_indexed(ix, &p->fp))
-        return CASESCRIBE_OK; /* the first save that made it is the one to name */
+    int32_t rc = count_print(ix, &p->fp);
+    if (rc != CASESCRIBE_OK || already_indexed(ix, &p->fp))
+        return rc; /* the first save that made it is the one to name */
     p->record = cs_strdup(record);
     p->section = cs_strdup(section);
+    p->team = cs_strdup(team);
     p->version = version;
-    if (p->record == NULL || p->section == NULL) {
+    if (p->record == NULL || p->section == NULL || p->team == NULL) {
         free(p->record);
         free(p->section);
+        free(p->team);
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
     }
     ix->n_prints++;
@@ -340,6 +448,27 @@ static int32_t visit_policy(cs_index *ix, const char *kind, const json_t *entry)
     return set_team_policy(ix, team, (uint32_t)version, json_string_value(json_object_get(entry, "policy")));
 }
 
+/* A human section's print: counted for commonness only. */
+static int32_t add_human(cs_index *ix, const json_t *item)
+{
+    cs_fingerprint fp;
+    if (cs_fingerprint_decode(&fp, json_string_value(item)) != 0)
+        return cs_fail(CASESCRIBE_EJOURNAL, "a journal entry holds a malformed fingerprint");
+    return count_print(ix, &fp);
+}
+
+/* A short AI text's token: 16 hex digits. */
+static int32_t add_short(cs_index *ix, const json_t *item)
+{
+    const char *hex = json_string_value(item);
+    char *end = NULL;
+    if (hex == NULL || strlen(hex) != 16 || strspn(hex, "0123456789abcdef") != 16)
+        return cs_fail(CASESCRIBE_EJOURNAL, "a journal entry holds a malformed short-text token");
+    uint64_t token = strtoull(hex, &end, 16);
+    return table_add(&ix->shorts, token) != 0 ? CASESCRIBE_OK
+                                                : cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
+}
+
 int cs_index_visit(const json_t *entry, void *user)
 {
     cs_index *ix = user;
@@ -354,6 +483,7 @@ int cs_index_visit(const json_t *entry, void *user)
     if (record == NULL || digest == NULL || version <= 0 || version > UINT32_MAX)
         return cs_fail(CASESCRIBE_EJOURNAL, "a save entry in the journal lacks its record, version or digest");
     int32_t rc = set_head(ix, record, (uint32_t)version, entry);
+    const char *team = json_string_value(json_object_get(entry, "team"));
     size_t i;
     json_t *ai;
     json_array_foreach(json_object_get(entry, "ai"), i, ai)
@@ -363,7 +493,17 @@ int cs_index_visit(const json_t *entry, void *user)
         if (rc == CASESCRIBE_OK && (section == NULL || fp == NULL))
             rc = cs_fail(CASESCRIBE_EJOURNAL, "a journal entry holds a malformed AI fingerprint");
         if (rc == CASESCRIBE_OK)
-            rc = add_print(ix, record, section, (uint32_t)version, fp);
+            rc = add_print(ix, record, section, (uint32_t)version, fp, team != NULL ? team : "");
+    }
+    json_array_foreach(json_object_get(entry, "human"), i, ai)
+    {
+        if (rc == CASESCRIBE_OK)
+            rc = add_human(ix, ai);
+    }
+    json_array_foreach(json_object_get(entry, "short"), i, ai)
+    {
+        if (rc == CASESCRIBE_OK)
+            rc = add_short(ix, ai);
     }
     return rc;
 }
@@ -443,4 +583,82 @@ const cs_ai_print *cs_index_match(const cs_index *ix, const cs_fingerprint *fp, 
     if (similarity != NULL)
         *similarity = best_score;
     return best;
+}
+
+int cs_index_short_seen(const cs_index *ix, uint64_t token)
+{
+    return table_get(&ix->shorts, token) != 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The prints that share enough of fp's values to reach a grade, each once:
+ * every print with CS_FP_MIN_EVIDENCE in common shares at least that many
+ * values (weights are at most 1), so the rarest (count - that + 1) lists
+ * hold them all; the other lists are read unless they are stock phrases.
+ * *out is malloc'd (NULL when none). Returns the count, or -1. */
+static long candidates(const cs_index *ix, const cs_fingerprint *fp, uint32_t **out)
+{
+    size_t slots[CS_FP_K], total = 0;
+    uint32_t min_shared = (uint32_t)CS_FP_MIN_EVIDENCE;
+    uint32_t must = fp->count > min_shared ? fp->count - min_shared + 1 : fp->count;
+    rarest_first(ix, fp, slots);
+    uint32_t lists = 0;
+    for (; lists < fp->count && (lists < must || ix->lengths[slots[lists]] <= CS_INDEX_COMMON); lists++)
+        total += ix->lengths[slots[lists]];
+    *out = NULL;
+    if (total == 0)
+        return 0;
+    uint32_t *c = malloc(total * sizeof(*c));
+    if (c == NULL)
+        return -1;
+    size_t n = 0;
+    for (uint32_t k = 0; k < lists; k++)
+        for (uint32_t p = ix->firsts[slots[k]]; p != 0; p = ix->posts[p - 1].next)
+            c[n++] = ix->posts[p - 1].print;
+    qsort(c, n, sizeof(*c), cmp_u32);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || c[u - 1] != c[i])
+            c[u++] = c[i];
+    *out = c;
+    return (long)u;
+}
+
+/* Whether a candidate beats the hit so far: a higher grade, a higher score,
+ * or as good and saved by `team` (a record the caller may name). */
+static int better(const cs_index_hit *hit, int grade, double score, const cs_ai_print *p, const char *team)
+{
+    if (grade != hit->grade)
+        return grade > hit->grade;
+    if (grade == CS_FP_UNRELATED || score != hit->score)
+        return score > hit->score;
+    return team != NULL && strcmp(p->team, team) == 0 && strcmp(hit->print->team, team) != 0;
+}
+
+int cs_index_grade(const cs_index *ix, const cs_fingerprint *fp, const char *team, cs_index_hit *hit)
+{
+    memset(hit, 0, sizeof(*hit));
+    if (ix->cap_keys == 0 || fp->count == 0 || fp->count > CS_FP_K)
+        return 0;
+    uint32_t *cand = NULL;
+    long n = candidates(ix, fp, &cand);
+    if (n < 0)
+        return -1;
+    for (long i = 0; i < n; i++) {
+        const cs_ai_print *p = &ix->prints[cand[i]];
+        double score = 0.0;
+        int grade = cs_fingerprint_grade(fp, &p->fp, cs_index_weight, ix, &score);
+        if (better(hit, grade, score, p, team)) {
+            hit->grade = grade;
+            hit->score = score;
+            hit->print = p;
+        }
+    }
+    free(cand);
+    return 0;
 }

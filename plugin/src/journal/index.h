@@ -17,6 +17,7 @@ typedef struct cs_index cs_index;
 
 typedef struct cs_ai_print {
     char *record, *section;
+    char *team; /* of the actor who saved it ("" when the entry had none) */
     uint32_t version;
     cs_fingerprint fp;
 } cs_ai_print;
@@ -26,7 +27,9 @@ void cs_index_free(cs_index *ix);
 
 /* A cs_journal_visit: adds a "save" entry's facts, and the policy version
  * and bundle serial of "policy" and "policy-bundle" entries; ignores other
- * kinds.
+ * kinds. A save entry's "ai" prints are indexed; its "human" prints (an array of
+ * fingerprint strings) only count towards commonness (cs_index_weight); its
+ * "short" tokens (16 hex digits each, cs_short_token) are remembered.
  * Returns CASESCRIBE_ENOMEM or CASESCRIBE_EJOURNAL for a malformed entry. */
 int cs_index_visit(const json_t *entry, void *ix);
 
@@ -61,5 +64,24 @@ uint32_t cs_index_policy(const cs_index *ix, const char *team, const char **dige
 /* The highest bundle serial the journal holds (0 when none) and, in
  * *digest (may be NULL), that bundle's digest ("" when not journalled). */
 uint64_t cs_index_bundle(const cs_index *ix, const char **digest);
+/* The weight of a sketch value, as a cs_fp_weight_fn over an index (user):
+ * 1 for a value held by few distinct prints on this home (AI or human), less
+ * the more hold it (stock phrases). */
+double cs_index_weight(uint64_t value, const void *ix);
+
+/* The stored AI print that a human text's fp grades highest against by
+ * cs_fingerprint_grade (weighted by cs_index_weight), the grade and score;
+ * of equally good prints, one saved by `team` (may be NULL) is preferred.
+ * hit->print is NULL and grade CS_FP_UNRELATED when none matches. Returns 0,
+ * or -1 when out of memory (then the caller must fail closed). */
+typedef struct cs_index_hit {
+    const cs_ai_print *print;
+    int grade;
+    double score;
+} cs_index_hit;
+int cs_index_grade(const cs_index *ix, const cs_fingerprint *fp, const char *team, cs_index_hit *hit);
+
+/* 1 when a short AI text with this token (cs_short_token) was saved here. */
+int cs_index_short_seen(const cs_index *ix, uint64_t token);
 
 #endif

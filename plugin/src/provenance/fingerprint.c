@@ -22,10 +22,18 @@
  * ("mh1"); AES-256 and SHA-256 are also both available under a FIPS
  * provider, where SipHash is not.
  *
- * Memory is bounded whatever the length of the text (up to 8 MiB): one
- * batch buffer and the sketch itself, nothing proportional to the input.
+ * Schemes: "mh2" (the current one) first folds the text with ICU (see
+ * textnorm.h: NFKC case folding, accents dropped, UTS #39 confusable
+ * skeleton), then splits words as below; "mh1" split the raw bytes only. A
+ * print of one scheme is never compared with one of the other: a save
+ * computes both for human text while the journal still holds mh1 prints.
+ *
+ * Memory: mh1 is bounded whatever the length of the text (one batch buffer
+ * and the sketch); mh2 also holds the folded text, a few times its size.
  */
 #include "provenance/fingerprint.h"
+
+#include "provenance/textnorm.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -38,7 +46,8 @@
 /* Shingles encrypted per EVP call: large enough to amortise the call, small
  * enough (2 KiB) for the stack of any host thread. */
 #define SHINGLE_BATCH 128
-#define PREFIX "mh1:"
+#define PREFIX_MH1 "mh1:"
+#define PREFIX_MH2 "mh2:"
 #define PREFIX_LEN 4
 /* Base64 length of n bytes, without the terminating NUL. */
 #define B64_LEN(n) (4 * (((n) + 2) / 3))
@@ -46,9 +55,12 @@
 
 /* Domain separation: the label is part of the key derivation, the tag fills
  * the second half of every block so a block never holds only text-derived
- * bytes. Changing either changes every fingerprint: bump "mh1" then. */
-static const char key_label[] = "CaseScribe fingerprint mh1 AES-256 key";
-static const uint8_t block_tag[8] = {'m', 'h', '1', 's', 'h', 'i', 'n', 'g'};
+ * bytes. Changing either changes every fingerprint: bump the scheme then.
+ * Both labels have the same length. */
+static const char key_label_mh1[] = "CaseScribe fingerprint mh1 AES-256 key";
+static const char key_label_mh2[] = "CaseScribe fingerprint mh2 AES-256 key";
+static const uint8_t block_tag_mh1[8] = {'m', 'h', '1', 's', 'h', 'i', 'n', 'g'};
+static const uint8_t block_tag_mh2[8] = {'m', 'h', '2', 's', 'h', 'i', 'n', 'g'};
 
 /* ------------------------------------------------------------------------
  * Small helpers
@@ -223,15 +235,16 @@ typedef struct {
     uint64_t prev[2]; /* hashes of the two words before the current one */
     size_t words;
     int pending; /* blocks waiting in buf */
+    const uint8_t *tag; /* block_tag_mh1 or _mh2 */
     uint8_t buf[SHINGLE_BATCH * BLOCK];
 } sketcher;
 
-/* Derives the AES key from the secret. Returns 0 or -1. */
-static int derive_key(uint8_t key[32], const uint8_t secret[CS_FP_SECRET_LEN])
+/* Derives the AES key of a scheme from the secret. Returns 0 or -1. */
+static int derive_key(uint8_t key[32], const uint8_t secret[CS_FP_SECRET_LEN], const char *key_label)
 {
-    uint8_t msg[sizeof(key_label) + CS_FP_SECRET_LEN];
-    memcpy(msg, key_label, sizeof(key_label)); /* with its NUL: an unambiguous split */
-    memcpy(msg + sizeof(key_label), secret, CS_FP_SECRET_LEN);
+    uint8_t msg[sizeof(key_label_mh2) + CS_FP_SECRET_LEN];
+    memcpy(msg, key_label, sizeof(key_label_mh2)); /* with its NUL: an unambiguous split */
+    memcpy(msg + sizeof(key_label_mh2), secret, CS_FP_SECRET_LEN);
     unsigned int key_len = 0;
     int ok = EVP_Digest(msg, sizeof(msg), key, &key_len, EVP_sha256(), NULL);
     OPENSSL_cleanse(msg, sizeof(msg));
@@ -242,8 +255,9 @@ static int sketcher_open(sketcher *s, cs_fingerprint *fp, const uint8_t secret[C
 {
     memset(s, 0, sizeof(*s));
     s->fp = fp;
+    s->tag = fp->scheme == CS_FP_MH1 ? block_tag_mh1 : block_tag_mh2;
     uint8_t key[32];
-    if (derive_key(key, secret) != 0)
+    if (derive_key(key, secret, fp->scheme == CS_FP_MH1 ? key_label_mh1 : key_label_mh2) != 0)
         return -1;
     s->aes = EVP_CIPHER_CTX_new();
     int ok = s->aes != NULL && EVP_EncryptInit_ex(s->aes, EVP_aes_256_ecb(), NULL, key, NULL) == 1 &&
@@ -284,7 +298,7 @@ static int add_word(sketcher *s, uint64_t h)
         uint64_t shingle = rotl64(s->prev[0], 42) ^ rotl64(s->prev[1], 21) ^ h;
         uint8_t *block = &s->buf[s->pending * BLOCK];
         put_be64(block, shingle);
-        memcpy(block + 8, block_tag, sizeof(block_tag));
+        memcpy(block + 8, s->tag, 8);
         if (++s->pending == SHINGLE_BATCH && flush(s) != 0)
             return -1;
     }
@@ -322,8 +336,33 @@ static int scan(sketcher *s, const uint8_t *text, size_t len)
     return flush(s);
 }
 
-/* Returns 0, 1 for too few words, or -1 (bad arguments, or OpenSSL could not
- * allocate); in both non-zero cases out->count is 0, which matches nothing. */
+/* Sketches text already in the form of its scheme. Returns 0, 1 for too few
+ * words, or -1; in both non-zero cases out->count is 0, which matches nothing. */
+static int sketch(cs_fingerprint *out, const uint8_t secret[CS_FP_SECRET_LEN], const uint8_t *bytes, size_t len)
+{
+    if (count_words(bytes, len, CS_FP_MIN_WORDS) < CS_FP_MIN_WORDS)
+        return 1;
+    sketcher s;
+    int rc = sketcher_open(&s, out, secret) == 0 ? scan(&s, bytes, len) : -1;
+    sketcher_close(&s);
+    OPENSSL_cleanse(s.buf, sizeof(s.buf)); /* shingle values of the text */
+    if (rc != 0)
+        out->count = 0;
+    return rc;
+}
+
+int cs_fingerprint_compute_mh1(cs_fingerprint *out, const uint8_t secret[CS_FP_SECRET_LEN], const char *text,
+                               size_t len)
+{
+    if (out == NULL)
+        return -1;
+    memset(out, 0, sizeof(*out));
+    out->scheme = CS_FP_MH1;
+    if (secret == NULL || (text == NULL && len > 0))
+        return -1;
+    return sketch(out, secret, (const uint8_t *)text, len);
+}
+
 int cs_fingerprint_compute(cs_fingerprint *out, const uint8_t secret[CS_FP_SECRET_LEN], const char *text,
                            size_t len)
 {
@@ -332,15 +371,13 @@ int cs_fingerprint_compute(cs_fingerprint *out, const uint8_t secret[CS_FP_SECRE
     memset(out, 0, sizeof(*out));
     if (secret == NULL || (text == NULL && len > 0))
         return -1;
-    const uint8_t *bytes = (const uint8_t *)text;
-    if (count_words(bytes, len, CS_FP_MIN_WORDS) < CS_FP_MIN_WORDS)
-        return 1;
-    sketcher s;
-    int rc = sketcher_open(&s, out, secret) == 0 ? scan(&s, bytes, len) : -1;
-    sketcher_close(&s);
-    OPENSSL_cleanse(s.buf, sizeof(s.buf)); /* shingle values of the text */
-    if (rc != 0)
-        memset(out, 0, sizeof(*out));
+    char *norm = NULL;
+    size_t norm_len = 0;
+    if (cs_text_normalise(&norm, &norm_len, text, len) != 0)
+        return -1;
+    int rc = sketch(out, secret, (const uint8_t *)norm, norm_len);
+    OPENSSL_cleanse(norm, norm_len);
+    free(norm);
     return rc;
 }
 
@@ -354,7 +391,7 @@ int cs_fingerprint_compute(cs_fingerprint *out, const uint8_t secret[CS_FP_SECRE
  * and count the values found in both. */
 double cs_fingerprint_similarity(const cs_fingerprint *a, const cs_fingerprint *b)
 {
-    if (a == NULL || b == NULL)
+    if (a == NULL || b == NULL || a->scheme != b->scheme)
         return 0.0;
     /* Clamped so that a corrupt count cannot read past h[]. */
     uint32_t na = a->count < CS_FP_K ? a->count : CS_FP_K;
@@ -380,7 +417,7 @@ double cs_fingerprint_similarity(const cs_fingerprint *a, const cs_fingerprint *
 double cs_fingerprint_containment(const cs_fingerprint *part, const cs_fingerprint *whole, uint32_t *samples)
 {
     *samples = 0;
-    if (part == NULL || whole == NULL)
+    if (part == NULL || whole == NULL || part->scheme != whole->scheme)
         return 0.0;
     uint32_t np = part->count < CS_FP_K ? part->count : CS_FP_K;
     uint32_t nw = whole->count < CS_FP_K ? whole->count : CS_FP_K;
@@ -420,6 +457,102 @@ int cs_fingerprint_copies(const cs_fingerprint *human, const cs_fingerprint *ai,
     return copied;
 }
 
+/* Weighted estimates: each sketch value counts with its weight, and the
+ * weight found in both sketches is the evidence. */
+typedef struct {
+    cs_fp_weight_fn fn;
+    const void *user;
+} weigher;
+
+static double weight_of(const weigher *w, uint64_t v)
+{
+    if (w->fn == NULL)
+        return 1.0;
+    double x = w->fn(v, w->user);
+    return x < 0.0 ? 0.0 : x > 1.0 ? 1.0 : x;
+}
+
+static uint32_t clamped(const cs_fingerprint *fp)
+{
+    return fp->count < CS_FP_K ? fp->count : CS_FP_K;
+}
+
+/* The bottom-k similarity estimator of cs_fingerprint_similarity, weighted. */
+static double weighted_similarity(const cs_fingerprint *a, const cs_fingerprint *b, const weigher *w,
+                                  double *evidence)
+{
+    uint32_t na = clamped(a), nb = clamped(b), i = 0, j = 0, taken = 0;
+    double all = 0.0, both = 0.0;
+    while (taken < CS_FP_K && (i < na || j < nb)) {
+        int in_a = j >= nb || (i < na && a->h[i] <= b->h[j]);
+        int in_b = i >= na || (j < nb && b->h[j] <= a->h[i]);
+        double x = weight_of(w, in_a ? a->h[i] : b->h[j]);
+        all += x;
+        both += in_a && in_b ? x : 0.0;
+        i += (uint32_t)in_a;
+        j += (uint32_t)in_b;
+        taken++;
+    }
+    *evidence = both;
+    return all > 0.0 ? both / all : 0.0;
+}
+
+/* cs_fingerprint_containment, weighted. */
+static double weighted_containment(const cs_fingerprint *part, const cs_fingerprint *whole, const weigher *w,
+                                   uint32_t *samples, double *evidence)
+{
+    uint32_t np = clamped(part), nw = clamped(whole), seen = 0, j = 0;
+    double all = 0.0, hits = 0.0;
+    uint64_t limit = nw == CS_FP_K ? whole->h[nw - 1] : UINT64_MAX;
+    for (uint32_t i = 0; nw > 0 && i < np && part->h[i] <= limit; i++) {
+        double x = weight_of(w, part->h[i]);
+        seen++;
+        all += x;
+        while (j < nw && whole->h[j] < part->h[i])
+            j++;
+        hits += j < nw && whole->h[j] == part->h[i] ? x : 0.0;
+    }
+    *samples = seen;
+    *evidence = hits;
+    return all > 0.0 ? hits / all : 0.0;
+}
+
+/* Raises *grade and *score with one estimate. */
+static void consider(int *grade, double *score, double estimate, double copied, double derived)
+{
+    int g = estimate >= copied ? CS_FP_COPIED : estimate >= derived ? CS_FP_DERIVED : CS_FP_UNRELATED;
+    if (g > *grade || (g == *grade && g != CS_FP_UNRELATED && estimate > *score)) {
+        *grade = g;
+        *score = estimate;
+    }
+}
+
+int cs_fingerprint_grade(const cs_fingerprint *human, const cs_fingerprint *ai, cs_fp_weight_fn weight,
+                         const void *user, double *score)
+{
+    int grade = CS_FP_UNRELATED;
+    double best = 0.0, evidence = 0.0;
+    if (score != NULL)
+        *score = 0.0;
+    if (human == NULL || ai == NULL || human->scheme != ai->scheme || human->count == 0 || ai->count == 0)
+        return grade;
+    weigher w = {weight, user};
+    double sim = weighted_similarity(human, ai, &w, &evidence);
+    if (evidence >= CS_FP_MIN_EVIDENCE)
+        consider(&grade, &best, sim, CS_FP_MATCH, CS_FP_DERIVED_MATCH);
+    /* AI text inside a longer note, then a note mostly made of AI text. */
+    const cs_fingerprint *parts[2] = {ai, human}, *wholes[2] = {human, ai};
+    for (int k = 0; k < 2; k++) {
+        uint32_t samples = 0;
+        double c = weighted_containment(parts[k], wholes[k], &w, &samples, &evidence);
+        if (samples >= CS_FP_CONTAIN_SAMPLES && evidence >= CS_FP_MIN_EVIDENCE)
+            consider(&grade, &best, c, CS_FP_CONTAIN_MATCH, CS_FP_DERIVED_CONTAIN);
+    }
+    if (score != NULL)
+        *score = best;
+    return grade;
+}
+
 uint32_t cs_fingerprint_min_shared(uint32_t count)
 {
     /* Similarity >= 0.5 needs half of the values (taken >= count, see the
@@ -434,24 +567,28 @@ uint32_t cs_fingerprint_min_shared(uint32_t count)
  * Text MAC
  * ------------------------------------------------------------------------ */
 
-static const char mac_label[] = "CaseScribe text-mac tm1";
+/* Both labels have the same length. */
+static const char mac_label_tm1[] = "CaseScribe text-mac tm1";
+static const char mac_label_tm2[] = "CaseScribe text-mac tm2";
 
-int cs_text_mac(char out[CS_TEXT_MAC_LEN], const uint8_t secret[CS_FP_SECRET_LEN], const char *text, size_t len)
+static int text_mac(char out[CS_TEXT_MAC_LEN], const uint8_t secret[CS_FP_SECRET_LEN], const char *text, size_t len,
+                    int tm2)
 {
+    const char *mac_label = tm2 ? mac_label_tm2 : mac_label_tm1;
     const uint8_t *bytes = (const uint8_t *)text;
     /* The normalised text is never longer than the text plus the label. */
-    uint8_t *norm = malloc(sizeof(mac_label) + len + 1);
+    uint8_t *norm = malloc(sizeof(mac_label_tm1) + len + 1);
     if (norm == NULL)
         return -1;
-    memcpy(norm, mac_label, sizeof(mac_label)); /* with its NUL: domain separation */
-    size_t n = sizeof(mac_label);
+    memcpy(norm, mac_label, sizeof(mac_label_tm1)); /* with its NUL: domain separation */
+    size_t n = sizeof(mac_label_tm1);
     bool in_word = false;
     for (size_t i = 0, step = 1; i < len; i += step) {
         int kind = classify(bytes, i, len, &step);
         if (kind == BYTE_IGNORE)
             continue;
         uint8_t c = kind == BYTE_PLAIN ? word_byte(bytes[i]) : 0;
-        if (c != 0 && !in_word && n > sizeof(mac_label))
+        if (c != 0 && !in_word && n > sizeof(mac_label_tm1))
             norm[n++] = ' ';
         if (c != 0)
             norm[n++] = c;
@@ -464,10 +601,58 @@ int cs_text_mac(char out[CS_TEXT_MAC_LEN], const uint8_t secret[CS_FP_SECRET_LEN
     free(norm);
     if (!ok)
         return -1;
-    memcpy(out, "tm1:", 4);
+    memcpy(out, tm2 ? "tm2:" : "tm1:", 4);
     EVP_EncodeBlock((unsigned char *)out + 4, md, 16); /* 24 characters and a NUL */
     OPENSSL_cleanse(md, sizeof(md));
     return 0;
+}
+
+int cs_text_mac_tm1(char out[CS_TEXT_MAC_LEN], const uint8_t secret[CS_FP_SECRET_LEN], const char *text,
+                    size_t len)
+{
+    return text_mac(out, secret, text, len, 0);
+}
+
+int cs_text_mac(char out[CS_TEXT_MAC_LEN], const uint8_t secret[CS_FP_SECRET_LEN], const char *text, size_t len)
+{
+    char *norm = NULL;
+    size_t norm_len = 0;
+    if (cs_text_normalise(&norm, &norm_len, text, len) != 0)
+        return -1;
+    int rc = text_mac(out, secret, norm, norm_len, 1);
+    OPENSSL_cleanse(norm, norm_len);
+    free(norm);
+    return rc;
+}
+
+size_t cs_text_words(const char *text, size_t len, size_t limit)
+{
+    return text == NULL ? 0 : count_words((const uint8_t *)text, len, limit);
+}
+
+static const char short_label[] = "CaseScribe short AI text st1";
+
+int cs_short_token(uint64_t *out, const uint8_t secret[CS_FP_SECRET_LEN], const char *subject, const char *mac)
+{
+    *out = 0;
+    size_t ls = strlen(subject), lm = strnlen(mac, CS_TEXT_MAC_LEN);
+    uint8_t *msg = malloc(sizeof(short_label) + ls + 1 + lm);
+    if (msg == NULL)
+        return -1;
+    /* The label and the subject with their NULs: an unambiguous split. */
+    memcpy(msg, short_label, sizeof(short_label));
+    memcpy(msg + sizeof(short_label), subject, ls + 1);
+    memcpy(msg + sizeof(short_label) + ls + 1, mac, lm);
+    uint8_t md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    int ok = HMAC(EVP_sha256(), secret, CS_FP_SECRET_LEN, msg, sizeof(short_label) + ls + 1 + lm, md, &md_len) !=
+                 NULL &&
+             md_len >= 8;
+    free(msg);
+    if (ok)
+        *out = get_be64(md);
+    OPENSSL_cleanse(md, sizeof(md));
+    return ok ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------------
@@ -488,7 +673,7 @@ int cs_fingerprint_encode(char **out, const cs_fingerprint *fp)
     char *text = malloc(PREFIX_LEN + B64_LEN((size_t)raw_len) + 1);
     if (text == NULL)
         return -1;
-    memcpy(text, PREFIX, PREFIX_LEN);
+    memcpy(text, fp->scheme == CS_FP_MH1 ? PREFIX_MH1 : PREFIX_MH2, PREFIX_LEN);
     /* EVP_EncodeBlock writes no newlines and NUL-terminates. */
     EVP_EncodeBlock((unsigned char *)text + PREFIX_LEN, raw, raw_len);
     *out = text;
@@ -544,8 +729,9 @@ int cs_fingerprint_decode(cs_fingerprint *out, const char *text)
     if (out == NULL)
         return -1;
     memset(out, 0, sizeof(*out));
-    if (text == NULL || strncmp(text, PREFIX, PREFIX_LEN) != 0)
+    if (text == NULL || (strncmp(text, PREFIX_MH1, PREFIX_LEN) != 0 && strncmp(text, PREFIX_MH2, PREFIX_LEN) != 0))
         return -1;
+    uint32_t scheme = text[2] == '1' ? CS_FP_MH1 : CS_FP_MH2;
     const char *body = text + PREFIX_LEN;
     size_t len = strnlen(body, MAX_B64 + 1);
     if (len > MAX_B64)
@@ -556,7 +742,7 @@ int cs_fingerprint_decode(cs_fingerprint *out, const char *text)
      * that the bound and the buffer sizes may change without a hole. */
     if (n < 0 || n % 8 != 0 || n / 8 > CS_FP_K)
         return -1;
-    cs_fingerprint fp = {.count = (uint32_t)(n / 8)};
+    cs_fingerprint fp = {.count = (uint32_t)(n / 8), .scheme = scheme};
     for (uint32_t i = 0; i < fp.count; i++) {
         fp.h[i] = get_be64(&raw[i * 8]);
         if (i > 0 && fp.h[i] <= fp.h[i - 1])

@@ -9,9 +9,12 @@
  * typographic punctuation do not - is a word break; invisible characters
  * (Unicode's default-ignorables: soft hyphen, zero-width space, joiners,
  * direction marks, variation selectors) are skipped), so reflowing, case,
- * punctuation and hidden characters do not hide a copy. Look-alike letters
- * from other scripts (Cyrillic "а" for Latin "a") are not folded: that needs
- * Unicode's confusables tables.
+ * punctuation and hidden characters do not hide a copy. Scheme "mh2" (the
+ * current one) first folds the text with ICU (textnorm.h): compatibility
+ * forms (full-width letters), accents, and look-alike letters from other
+ * scripts (Cyrillic "а" for Latin "a") then give the same fingerprint.
+ * Scheme "mh1" (prints journalled before) did not; such prints are still
+ * read, and compared only with mh1 prints (cs_fingerprint_compute_mh1).
  */
 #ifndef CS_FINGERPRINT_H
 #define CS_FINGERPRINT_H
@@ -25,16 +28,26 @@
 /* Estimated Jaccard similarity at or above which a text counts as a copy. */
 #define CS_FP_MATCH 0.5
 
+/* Fingerprint schemes; 0 (a zeroed struct) is the current one. */
+#define CS_FP_MH2 0u
+#define CS_FP_MH1 1u
+
 typedef struct cs_fingerprint {
     uint32_t count;           /* number of hashes kept: min(CS_FP_K, distinct shingles) */
     uint64_t h[CS_FP_K];      /* the smallest keyed shingle hashes, ascending, distinct */
+    uint32_t scheme;          /* CS_FP_MH2 or CS_FP_MH1; prints of two schemes never match */
 } cs_fingerprint;
 
-/* Computes the fingerprint of `text`. Returns 0, 1 when the text has fewer
- * than CS_FP_MIN_WORDS words, or -1 for NULL arguments or an OpenSSL
- * failure (out->count is 0 in both last cases: nothing to compare). */
+/* Computes the (mh2) fingerprint of `text`. Returns 0, 1 when the text has
+ * fewer than CS_FP_MIN_WORDS words, or -1 for NULL arguments, a text over
+ * CS_TEXTNORM_MAX, or an ICU or OpenSSL failure (out->count is 0 in both
+ * last cases: nothing to compare). */
 int cs_fingerprint_compute(cs_fingerprint *out, const uint8_t secret[CS_FP_SECRET_LEN], const char *text,
                            size_t len);
+/* The same in the old scheme mh1 (no Unicode folding), to compare a text
+ * with mh1 prints saved before mh2. */
+int cs_fingerprint_compute_mh1(cs_fingerprint *out, const uint8_t secret[CS_FP_SECRET_LEN], const char *text,
+                               size_t len);
 
 /* Estimated Jaccard similarity of the two texts, 0.0 .. 1.0 (0 when either
  * is empty). Standard bottom-k estimator over the union sketch. */
@@ -55,6 +68,29 @@ double cs_fingerprint_containment(const cs_fingerprint *part, const cs_fingerpri
  * deciding estimate, 0..1. */
 int cs_fingerprint_copies(const cs_fingerprint *human, const cs_fingerprint *ai, double *score);
 
+/* Graded comparison of a text presented as human with an AI text:
+ *   CS_FP_COPIED   the thresholds of cs_fingerprint_copies (similarity
+ *                  CS_FP_MATCH, containment CS_FP_CONTAIN_MATCH): refused;
+ *   CS_FP_DERIVED  similarity >= CS_FP_DERIVED_MATCH or containment >=
+ *                  CS_FP_DERIVED_CONTAIN (heavy edits of an AI draft): may
+ *                  only be saved as ai-reviewed with review="edited";
+ *   CS_FP_UNRELATED otherwise.
+ * Every sketch value counts with weight(value, user) in 0..1 (NULL: 1): how
+ * rare its shingle is on the home, so that stock phrases count little. Each
+ * estimate is also only trusted when the weight of the values it found in
+ * both reaches CS_FP_MIN_EVIDENCE (a few rare shingles): a shared stock
+ * sentence alone never decides. *score gets the deciding estimate. The
+ * thresholds were measured by tests/bench/bench_launder.c (README). */
+#define CS_FP_UNRELATED 0
+#define CS_FP_DERIVED 1
+#define CS_FP_COPIED 2
+#define CS_FP_DERIVED_MATCH 0.12
+#define CS_FP_DERIVED_CONTAIN 0.3
+#define CS_FP_MIN_EVIDENCE 4.0
+typedef double (*cs_fp_weight_fn)(uint64_t value, const void *user);
+int cs_fingerprint_grade(const cs_fingerprint *human, const cs_fingerprint *ai, cs_fp_weight_fn weight,
+                         const void *user, double *score);
+
 /* The fewest sketch values a text with `count` values must share with any
  * print that cs_fingerprint_copies() would match: a search may skip the
  * rest (count minus this, plus one, of its rarest values suffice). */
@@ -66,9 +102,26 @@ uint32_t cs_fingerprint_min_shared(uint32_t count);
  * notice a short AI section relabelled human, where a fingerprint would be
  * too coarse. Returns 0, or -1 on allocation failure. */
 #define CS_TEXT_MAC_LEN 32
+/* The current MAC ("tm2:", over the ICU-folded text, see textnorm.h);
+ * -1 also for a text over CS_TEXTNORM_MAX or an ICU failure. */
 int cs_text_mac(char out[CS_TEXT_MAC_LEN], const uint8_t secret[CS_FP_SECRET_LEN], const char *text, size_t len);
+/* The old MAC ("tm1:", raw bytes), to compare with stamps made before tm2. */
+int cs_text_mac_tm1(char out[CS_TEXT_MAC_LEN], const uint8_t secret[CS_FP_SECRET_LEN], const char *text,
+                    size_t len);
 
-/* Text form for provenance and journal: "mh1:" + base64 (OpenSSL
+/* Words in text (as the fingerprint splits them, before folding), counting
+ * no further than `limit`. */
+size_t cs_text_words(const char *text, size_t len, size_t limit);
+
+/* Short AI texts (CS_SHORT_MIN_WORDS up to CS_FP_MIN_WORDS words) are
+ * remembered per subject: a keyed token of (subject id, text MAC), so
+ * that the same text cannot come back as human text about the same person
+ * in another section or record. Shorter answers ("None.", "Not known") are
+ * what anyone writes. Returns 0, or -1 on an OpenSSL failure. */
+#define CS_SHORT_MIN_WORDS 3
+int cs_short_token(uint64_t *out, const uint8_t secret[CS_FP_SECRET_LEN], const char *subject, const char *mac);
+
+/* Text form for provenance and journal: "mh2:" (or "mh1:") + base64 (OpenSSL
  * EVP_EncodeBlock) of the hashes as big-endian u64. *out is malloc'd.
  * Returns 0, or -1 on allocation failure. */
 int cs_fingerprint_encode(char **out, const cs_fingerprint *fp);
