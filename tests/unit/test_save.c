@@ -86,9 +86,7 @@ Test(save, final_save_after_review_is_version_2_chained_to_1)
     char *v1 = NULL, *v2 = NULL;
     form_parts p = {0};
     cr_assert_eq(save_parts(&p, &v1), CASESCRIBE_OK);
-    char *reviewed = replace_once(v1, "origin=\"ai-draft\"",
-                                  "origin=\"ai-reviewed\" reviewed-by=\"sw-017\" reviewed-at=\"2026-11-03T09:00:00Z\" "
-                                  "review=\"accepted\"");
+    char *reviewed = replace_once(v1, "origin=\"ai-draft\"", review_now("accepted"));
     char *final = replace_once(reviewed, "author=\"sw-017\"", "author=\"sw-017\" final=\"true\"");
     cr_assert_eq(save_as(home.ctx, final, &v2), CASESCRIBE_OK, "%s", casescribe_last_error());
     casescribe_record *rec = NULL;
@@ -420,9 +418,7 @@ Test(save, the_engine_of_an_unchanged_ai_text_cannot_change)
     char *other_engine = replace_once(v1, "engine=\"embedded:pocketsphinx\"", "engine=\"embedded:extractive\"");
     cr_expect_eq(save_as(home.ctx, other_engine, NULL), CASESCRIBE_ELAUNDER);
     /* Reviewing it (same engine, same text) is the normal path. */
-    char *reviewed = replace_once(v1, "origin=\"ai-draft\"",
-                                  "origin=\"ai-reviewed\" reviewed-by=\"sw-017\" reviewed-at=\"2026-11-03T09:00:00Z\" "
-                                  "review=\"accepted\"");
+    char *reviewed = replace_once(v1, "origin=\"ai-draft\"", review_now("accepted"));
     cr_expect_eq(save_as(home.ctx, reviewed, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
     free(other_model);
     free(other_engine);
