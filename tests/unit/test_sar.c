@@ -801,7 +801,7 @@ Test(sar, every_engine_that_drafted_a_text_is_shown)
     cr_expect_not_null(strstr(records, "<earlier-engine engine=\"openai:gpt-4o\" model=\"gpt-4o\"/>"));
     free(html);
     free(records);
-    free(e.summary);
+    casescribe_free(e.summary);
     free(xml);
     free(local);
     free(edited);
