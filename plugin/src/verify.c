@@ -151,6 +151,8 @@ static int32_t verify_with(char **report_out, cs_keyring *keys, casescribe_ctx *
     if (rc != CASESCRIBE_OK)
         return rc;
     cs_buf rep = {0}, diffs = {0};
+    /* Asked first: it clears the thread's error, which the check then sets. */
+    uint32_t latest = ctx != NULL && r->provenance != NULL ? latest_known(ctx, r) : 0;
     rc = cs_verify_record(&diffs, keys, r, NULL);
     if (r->provenance == NULL) {
         cs_buf_printf(&rep, "Record %s carries no provenance: it was never stamped by CaseScribe.\n", r->id);
@@ -162,7 +164,6 @@ static int32_t verify_with(char **report_out, cs_keyring *keys, casescribe_ctx *
             for (char *line = strtok_r(diffs.data, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
                 cs_buf_printf(&rep, "  - %s\n", line);
         }
-        uint32_t latest = ctx != NULL ? latest_known(ctx, r) : 0;
         if (latest > r->provenance->version)
             cs_buf_printf(&rep, "Older version: the latest this home knows is version %u.\n", (unsigned)latest);
         cs_buf_printf(&rep, "Result: %s%s\n", rc == CASESCRIBE_OK ? "VERIFIED: unchanged since it was stamped"

@@ -63,7 +63,8 @@ grep -q "section 'observations': text changed" "$work/report" || fail "report do
 sed 's/author="sw-017"/author="sw-017" final="true"/' "$work/v1.xml" > "$work/final.xml"
 if "$cs" --home "$home" save "$work/final.xml" -o "$work/v2.xml" 2> "$work/err"; then fail "final save with a draft accepted"; fi
 grep -q "observations" "$work/err" || fail "refusal does not name the section: $(cat "$work/err")"
-sed -e 's/<section id="observations" origin="ai-draft"/<section id="observations" origin="ai-reviewed" reviewed-by="sw-017" reviewed-at="2026-11-03T09:00:00Z" review="edited"/' \
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ) # a review is dated after the draft it checks was saved
+sed -e 's/<section id="observations" origin="ai-draft"/<section id="observations" origin="ai-reviewed" reviewed-by="sw-017" reviewed-at="'"$now"'" review="edited"/' \
     "$work/final.xml" > "$work/reviewed.xml"
 "$cs" --home "$home" save "$work/reviewed.xml" -o "$work/v2.xml" || fail "reviewed final save"
 grep -q 'version="2" previous="sha256:' "$work/v2.xml" || fail "version 2 is not chained"
