@@ -68,6 +68,9 @@ sed -e 's/<section id="observations" origin="ai-draft"/<section id="observations
     "$work/final.xml" > "$work/reviewed.xml"
 "$cs" --home "$home" save "$work/reviewed.xml" -o "$work/v2.xml" || fail "reviewed final save"
 grep -q 'version="2" previous="sha256:' "$work/v2.xml" || fail "version 2 is not chained"
+# an older version still verifies, but the report says which is the latest
+"$cs" --home "$home" verify "$work/v1.xml" > "$work/report" || fail "version 1 no longer verifies"
+grep -q "Older version: the latest this home knows is version 2" "$work/report" || fail "verify of version 1 does not name version 2"
 
 # hostile input is refused, reading no file
 printf '<?xml version="1.0"?>\n<!DOCTYPE form [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<form>&x;</form>\n' > "$work/xxe.xml"
