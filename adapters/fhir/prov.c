@@ -36,12 +36,32 @@ static int same(const char *a, const char *b)
     return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* The stamp's parts: its actor and the section stamps of AI sections. */
+/* The stamp's parts: its actor, the section stamps of AI sections, and
+ * after them the engines that drafted their text in earlier versions
+ * (<earlier-engine>, each a Device as well). */
 struct stamp {
     xmlNodePtr prov, actor;
-    xmlNodePtr ai[MAX_STAMPS];
+    xmlNodePtr ai[2 * MAX_STAMPS];
     size_t n_ai;
 };
+
+static size_t first_device(const struct stamp *s, size_t i);
+
+/* Adds the earlier engines of the AI section stamps, one entry per engine
+ * not listed yet. */
+static int32_t read_earlier(fh_tree *t, struct stamp *s)
+{
+    for (size_t i = 0, n = s->n_ai; i < n; i++)
+        for (xmlNodePtr e = s->ai[i]->children; e != NULL; e = e->next) {
+            if (!fm_is(e, "earlier-engine"))
+                continue;
+            if (s->n_ai == 2 * MAX_STAMPS)
+                return bad_stamp(t, "more than 512 engines");
+            s->ai[s->n_ai] = e;
+            s->n_ai += first_device(s, s->n_ai) == s->n_ai;
+        }
+    return CASESCRIBE_OK;
+}
 
 static int32_t read_stamp(fh_tree *t, struct stamp *s, xmlNodePtr prov)
 {
@@ -63,7 +83,7 @@ static int32_t read_stamp(fh_tree *t, struct stamp *s, xmlNodePtr prov)
         return bad_stamp(t, "no actor");
     if (fm_prop(prov, "record") == NULL || fm_prop(prov, "at") == NULL || fm_prop(prov, "key-id") == NULL)
         return bad_stamp(t, "no record, time or key id");
-    return CASESCRIBE_OK;
+    return read_earlier(t, s);
 }
 
 /* The first AI section stamp before index i with the same engine, model

@@ -46,10 +46,12 @@ public static class Example
                 }
 
                 // The worker reviews the draft (the host's review screen sets
-                // these attributes), and the final save goes through.
+                // these attributes, with the time of the review: after the
+                // draft was saved), and the final save goes through.
+                string at = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
                 string reviewed = final.Replace("<section id=\"observations\" origin=\"ai-draft\"",
                     "<section id=\"observations\" origin=\"ai-reviewed\" reviewed-by=\"sw-017\" " +
-                    "reviewed-at=\"2026-11-03T09:00:00Z\" review=\"edited\"");
+                    "reviewed-at=\"" + at + "\" review=\"edited\"");
                 byte[] v2 = ctx.Save(Encoding.UTF8.GetBytes(reviewed), worker);
 
                 // Anyone can check a record: with the home's keys, or offline with

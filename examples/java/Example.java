@@ -68,10 +68,11 @@ public final class Example {
                     throw e;
                 System.out.println("final save refused, as it must be: " + e.getMessage());
             }
-            // ...until the worker has reviewed it, and says so.
+            // ...until the worker has reviewed it, and says so (and when: after the draft was saved).
+            String at = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
             String reviewed = fin.replace("<section id=\"observations\" origin=\"ai-draft\"",
                     "<section id=\"observations\" origin=\"ai-reviewed\" reviewed-by=\"sw-017\""
-                            + " reviewed-at=\"2026-11-03T09:00:00Z\" review=\"edited\"");
+                            + " reviewed-at=\"" + at + "\" review=\"edited\"");
             byte[] v2 = ctx.save(worker, bytes(reviewed));
             System.out.println("saved version 2, final and reviewed");
 

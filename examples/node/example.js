@@ -47,9 +47,11 @@ try {
         console.log('final save refused, as it must be:', error.detail);
     }
 
-    // The worker reviews the draft (here: edited it) and saves again.
+    // The worker reviews the draft (here: edited it) and saves again; the
+    // review is dated when it happens, after the draft was saved.
+    const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const reviewed = final.replace('origin="ai-draft"',
-        'origin="ai-reviewed" reviewed-by="sw-017" reviewed-at="2026-11-03T09:00:00Z" review="edited"');
+        `origin="ai-reviewed" reviewed-by="sw-017" reviewed-at="${at}" review="edited"`);
     const v2 = ctx.save(reviewed, { actor: worker }).toString('utf8');
     console.log('saved version 2 (final, reviewed)');
 

@@ -13,6 +13,7 @@ for the subject access export (default: the current folder).
 """
 import os
 import sys
+import time
 
 import casescribe
 
@@ -43,11 +44,13 @@ def main(home, form_path, out_dir="."):
         except casescribe.ReviewError as e:
             print("refused, as it must be:", e.message)
 
-        # The worker reviews and edits the draft; the form says so.
+        # The worker reviews and edits the draft; the form says so, and when
+        # (after the draft was saved).
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()).encode()
         reviewed = final.replace(
             b'<section id="observations" origin="ai-draft"',
             b'<section id="observations" origin="ai-reviewed" reviewed-by="sw-017" '
-            b'reviewed-at="2026-11-03T09:00:00Z" review="edited"')
+            b'reviewed-at="' + at + b'" review="edited"')
         v2 = ctx.save(reviewed, "sw-017", role="social-worker")
 
         # Anyone with the public key can check the record, offline.

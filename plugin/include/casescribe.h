@@ -115,6 +115,10 @@ CASESCRIBE_EXTERN int32_t casescribe_constant(int64_t *value_out, const char *na
 #define CASESCRIBE_MAX_PAYLOAD (8u * 1024u * 1024u)
 /* Deepest element nesting accepted in an XML payload. */
 #define CASESCRIBE_MAX_XML_DEPTH 32u
+/* How far, in seconds, a section's reviewed-at may lie after the time of
+ * the save that records the review (the host's clock and the library's may
+ * disagree a little): a later review time is refused (EREVIEW). */
+#define CASESCRIBE_REVIEW_CLOCK_SKEW 300u
 
 /* ------------------------------------------------------------------------
  * Context
@@ -214,12 +218,20 @@ CASESCRIBE_EXTERN int32_t casescribe_actor_init(casescribe_actor *actor, uint32_
  * team's policy (an AI section needs "ai-draft" on for the form's team, and
  * "external-ai" too when its engine is not one of the library's own; AI text
  * the previous version already held stays); check consent for every AI
- * section (fail closed); on a final save, refuse AI text nobody has
- * reviewed; refuse "human" sections that copy AI text (the previous
+ * section (fail closed), and refuse a version that drops or changes a
+ * consent entry or withdrawal of the version it follows, or removes a
+ * subject from a record holding AI text (ECONSENT); on a final save, refuse
+ * AI text nobody has reviewed, and any new review dated before the draft
+ * first appeared in the record (for a new draft: before the consent in
+ * force) or after the save plus CASESCRIBE_REVIEW_CLOCK_SKEW (EREVIEW);
+ * refuse "human" sections that copy AI text (the previous
  * version's AI sections, the AI sections beside them, any AI text drafted
  * on this home) and AI text whose engine or model was changed; stamp (digests, chain to
  * the previous version, Ed25519 signature); append to the journal and make
- * it durable; encode the stamped payload. The save never waits for AI work.
+ * it durable; encode the stamped payload. An AI section whose text comes
+ * from an AI section of the previous version keeps that version's engines
+ * in its stamp (every engine that ever drafted it). The save never waits
+ * for AI work.
  *
  * On success *out / *out_len hold the stamped payload: store it as the
  * record, and send it back unchanged (but for your edits) on the next save,
@@ -246,7 +258,11 @@ CASESCRIBE_EXTERN int32_t casescribe_save(uint8_t **out, size_t *out_len, casesc
  * CASESCRIBE_EUNSTAMPED when there is no provenance, EKEY for an unknown key
  * id, or a decode error. *report_out (may be NULL) receives a plain-English
  * report either way (when one could be made); free it with casescribe_free().
- * Reads nothing but the keys: no network. Any thread. */
+ * The report names every engine that drafted each AI section (those of
+ * earlier versions too). When the home's journal holds a newer version of
+ * the record, the record still verifies (OK: it is a genuine version), and
+ * the report says "Older version: the latest this home knows is version N".
+ * Reads the keys and the home's journal: no network. Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_verify(char **report_out, casescribe_ctx *ctx, const char *adapter,
                                             const uint8_t *payload, size_t payload_len);
 

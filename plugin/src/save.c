@@ -56,10 +56,16 @@ struct save {
     const cs_index_head *retry_of;
     cs_policy *policy;        /* the team's policy, as read at the start of this save */
     cs_policy *actor_policy;  /* the actor's team's, when another team than the form's */
+    /* Per section: the engine history (earlier engines, drafted-at) the
+     * new stamp carries forward, made under the lock (see lineage()). */
+    cs_section_stamp *lineage;
 };
 
 static void save_free(struct save *s)
 {
+    for (size_t i = 0; s->lineage != NULL && i < s->record->n_sections; i++)
+        cs_section_stamp_history_free(&s->lineage[i]);
+    free(s->lineage);
     cs_record_free(s->record);
     cs_digests_free(&s->digests);
     cs_consent_stamps_free(s->consent, s->n_consent);
@@ -95,6 +101,11 @@ static int32_t check_arguments(uint8_t **out, size_t *out_len, casescribe_ctx *c
         return cs_fail(CASESCRIBE_EINVAL, "actor role must be 1-256 characters of UTF-8 text without control "
                                           "characters");
     return CASESCRIBE_OK;
+}
+
+static int same_value(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
 /* ---- 1. decode --------------------------------------------------------- */
@@ -280,15 +291,151 @@ static int only_withdrawn(const cs_consent_stamp *stamps, size_t n, int external
     return 1;
 }
 
+/* What a version carries of the consent history of the version it
+ * follows: every consent entry unchanged (digest-compared against the
+ * previous stamp's consent stamps; a withdrawal may be added to an entry),
+ * every withdrawal, and every subject while the record holds AI text.
+ * The previous provenance is only a claim here; a forged one is refused
+ * by chain() before anything is stamped. */
+struct entry_digests {
+    char (*full)[CS_DIGEST_LEN]; /* each consent entry of the form as written */
+    char (*bare)[CS_DIGEST_LEN]; /* and without its withdrawn-at */
+};
+
+static int32_t digest_entries(struct entry_digests *d, const cs_record *r)
+{
+    size_t n = r->n_consents ? r->n_consents : 1;
+    d->full = calloc(n, sizeof(*d->full));
+    d->bare = calloc(n, sizeof(*d->bare));
+    if (d->full == NULL || d->bare == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    int32_t rc = CASESCRIBE_OK;
+    for (size_t i = 0; rc == CASESCRIBE_OK && i < r->n_consents; i++) {
+        rc = cs_consent_entry_digest(d->full[i], &r->consents[i], 0);
+        if (rc == CASESCRIBE_OK)
+            rc = cs_consent_entry_digest(d->bare[i], &r->consents[i], 1);
+    }
+    return rc;
+}
+
+static int digest_is(const char *digest, const char *item, size_t len)
+{
+    return strlen(digest) == len && memcmp(digest, item, len) == 0;
+}
+
+/* The previous version's entry `item` (len bytes of its entries list) is on
+ * this form, as it was or with a withdrawal added. */
+static int entry_carried(const cs_record *r, const struct entry_digests *d, const char *subject, const char *item,
+                         size_t len)
+{
+    for (size_t i = 0; i < r->n_consents; i++)
+        if (strcmp(r->consents[i].subject, subject) == 0 &&
+            (digest_is(d->full[i], item, len) ||
+             (r->consents[i].withdrawn_at != NULL && digest_is(d->bare[i], item, len))))
+            return 1;
+    return 0;
+}
+
+static int withdrawal_kept(const cs_record *r, const cs_consent_stamp *was)
+{
+    for (size_t i = 0; i < r->n_consents; i++)
+        if (strcmp(r->consents[i].subject, was->subject) == 0 && r->consents[i].withdrawn_at != NULL &&
+            strcmp(r->consents[i].withdrawn_at, was->withdrawn_at) == 0)
+            return 1;
+    return 0;
+}
+
+/* For stamps made before entry digests (1.6): the consent in force then. */
+static int in_force_kept(const cs_record *r, const cs_consent_stamp *was)
+{
+    for (size_t i = 0; i < r->n_consents; i++) {
+        const cs_consent *c = &r->consents[i];
+        if (strcmp(c->subject, was->subject) == 0 && same_value(c->at, was->in_force) &&
+            same_value(c->given_by, was->given_by) && same_value(c->capacity, was->capacity) &&
+            same_value(c->scopes, was->scopes))
+            return 1;
+    }
+    return 0;
+}
+
+static int32_t check_subject_history(const cs_record *r, const struct entry_digests *d, const cs_consent_stamp *was,
+                                     uint32_t version)
+{
+    if (was->withdrawn_at != NULL && !withdrawal_kept(r, was))
+        return cs_fail(CASESCRIBE_ECONSENT,
+                       "subject '%s' withdrew consent at %s (version %u), but this version no longer carries that "
+                       "withdrawal: it was removed or re-dated. A withdrawal stays in every later version",
+                       was->subject, was->withdrawn_at, (unsigned)version);
+    for (const char *item = was->entries; item != NULL && *item != '\0';) {
+        size_t len = strcspn(item, " ");
+        if (!entry_carried(r, d, was->subject, item, len))
+            return cs_fail(CASESCRIBE_ECONSENT,
+                           "a consent entry of subject '%s' in version %u was removed or changed: every consent "
+                           "entry is carried into later versions unchanged (new entries, and a withdrawn-at on an "
+                           "entry that had none, may be added)",
+                           was->subject, (unsigned)version);
+        item += len + (item[len] == ' ');
+    }
+    if (was->entries == NULL && was->in_force != NULL && !in_force_kept(r, was))
+        return cs_fail(CASESCRIBE_ECONSENT,
+                       "the consent of subject '%s' in force in version %u (given %s) was removed or changed",
+                       was->subject, (unsigned)version, was->in_force);
+    return CASESCRIBE_OK;
+}
+
+static int holds_ai(const cs_record *r)
+{
+    for (size_t i = 0; i < r->n_sections; i++)
+        if (cs_origin_is_ai(r->sections[i].origin))
+            return 1;
+    return 0;
+}
+
+static int has_subject(const cs_record *r, const char *id)
+{
+    for (size_t i = 0; i < r->n_subjects; i++)
+        if (strcmp(r->subjects[i].id, id) == 0)
+            return 1;
+    return 0;
+}
+
+static int32_t carry_consents(const struct save *s)
+{
+    const cs_record *r = s->record;
+    const cs_provenance *p = r->provenance;
+    if (p == NULL)
+        return CASESCRIBE_OK;
+    struct entry_digests d = {0};
+    int32_t rc = digest_entries(&d, r);
+    for (size_t i = 0; rc == CASESCRIBE_OK && i < p->n_consents; i++) {
+        const cs_consent_stamp *was = &p->consents[i];
+        if (has_subject(r, was->subject))
+            rc = check_subject_history(r, &d, was, p->version);
+        else if (holds_ai(r))
+            rc = cs_fail(CASESCRIBE_ECONSENT,
+                         "subject '%s' of version %u is missing from this version, which holds AI text: a person "
+                         "the record is about cannot be removed from it while it holds AI text",
+                         was->subject, (unsigned)p->version);
+    }
+    free(d.full);
+    free(d.bare);
+    return rc;
+}
+
 static int32_t step_consent(struct save *s)
 {
     const cs_record *r = s->record;
+    int32_t rc = carry_consents(s);
+    if (rc != CASESCRIBE_OK)
+        return rc;
     cs_consent_stamps_free(s->consent, s->n_consent);
     free(s->consent_withdrawn);
     s->consent = NULL;
     s->n_consent = 0;
     s->consent_withdrawn = NULL;
-    int32_t rc = cs_consent_evaluate(&s->consent, &s->n_consent, r, s->now);
+    rc = cs_consent_evaluate(&s->consent, &s->n_consent, r, s->now);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_consent_stamp_entries(s->consent, s->n_consent, r);
     if (rc != CASESCRIBE_OK)
         return rc;
     if ((s->consent_withdrawn = calloc(r->n_sections ? r->n_sections : 1, sizeof(int))) == NULL)
@@ -669,6 +816,175 @@ static int dup_into(char **dst, const char *src)
     return src != NULL && (*dst = cs_strdup(src)) == NULL ? -1 : 0;
 }
 
+/* ---- engine history and review times (under the lock: chain() has
+ * checked that the previous provenance is genuine) ---------------------- */
+
+/* Whether section i's text comes from the AI text stamped as `st` in the
+ * version this save follows, by the laundering rule: the same text MAC in
+ * the same section, or fingerprints the laundering grade finds copied or
+ * derived (heavily edited) from it. A text in the same
+ * section too short to fingerprint cannot be told apart, so it counts. The
+ * one place engine history applies that rule. */
+static int32_t descends_from(int *yes, struct save *s, size_t i, const cs_section_stamp *st)
+{
+    const cs_section *sec = &s->record->sections[i];
+    int same_id = strcmp(sec->id, st->id) == 0;
+    int too_short = s->prints[i].count == 0 || st->fingerprint == NULL;
+    *yes = 0;
+    if (!cs_origin_is_ai(st->origin))
+        return CASESCRIBE_OK;
+    const char *mac = same_id && st->text_mac != NULL ? mac_of(s, i) : "";
+    if (mac == NULL)
+        return CASESCRIBE_ENOMEM;
+    cs_fingerprint fp;
+    double score = 0;
+    *yes = (mac[0] != '\0' && strcmp(mac, st->text_mac) == 0) || (same_id && too_short) ||
+           (!too_short && cs_fingerprint_decode(&fp, st->fingerprint) == 0 &&
+            grade_of(s, &s->prints[i], &fp, &score) != CS_FP_UNRELATED);
+    return CASESCRIBE_OK;
+}
+
+/* Adds an engine that drafted the text before, unless it is the section's
+ * own or already listed. */
+static int32_t add_engine(cs_section_stamp *l, const cs_section *sec, const char *engine, const char *model)
+{
+    if (engine == NULL || (same_value(engine, sec->engine) && same_value(model, sec->model)))
+        return CASESCRIBE_OK;
+    for (size_t k = 0; k < l->n_earlier; k++)
+        if (same_value(engine, l->earlier[k].engine) && same_value(model, l->earlier[k].model))
+            return CASESCRIBE_OK;
+    if (l->n_earlier == CS_MAX_EARLIER_ENGINES)
+        return cs_fail(CASESCRIBE_ETOOBIG, "section '%s' has been drafted by more than %d AI engines: the stamp "
+                                           "cannot list them all", sec->id, CS_MAX_EARLIER_ENGINES + 1);
+    if (l->earlier == NULL && (l->earlier = calloc(CS_MAX_EARLIER_ENGINES, sizeof(*l->earlier))) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    cs_engine_use *e = &l->earlier[l->n_earlier];
+    if ((e->engine = cs_strdup(engine)) == NULL || (model != NULL && (e->model = cs_strdup(model)) == NULL)) {
+        free(e->engine);
+        e->engine = NULL;
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    }
+    l->n_earlier++;
+    return CASESCRIBE_OK;
+}
+
+/* Takes over the engines of `st` and its first appearance, the earliest of
+ * all it descends from (a stamp made before 1.6 holds no drafted-at: the
+ * time of the version that held it stands for it). */
+static int32_t inherit(cs_section_stamp *l, const cs_section *sec, const cs_section_stamp *st, const char *then)
+{
+    int32_t rc = add_engine(l, sec, st->engine, st->model);
+    for (size_t k = 0; rc == CASESCRIBE_OK && k < st->n_earlier; k++)
+        rc = add_engine(l, sec, st->earlier[k].engine, st->earlier[k].model);
+    const char *from = st->drafted_at != NULL ? st->drafted_at : then;
+    int64_t a = 0, b = 0;
+    if (rc != CASESCRIBE_OK || from == NULL || cs_parse_time(&a, from) != 0 ||
+        (l->drafted_at != NULL && cs_parse_time(&b, l->drafted_at) == 0 && b <= a))
+        return rc;
+    free(l->drafted_at);
+    if ((l->drafted_at = cs_strdup(from)) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    return CASESCRIBE_OK;
+}
+
+/* The history of AI section i: what it inherits from the previous version,
+ * or, for text new in this version, drafted now. *found: it inherits. */
+static int32_t section_lineage(struct save *s, size_t i, int *found)
+{
+    const cs_section *sec = &s->record->sections[i];
+    const cs_provenance *p = s->record->provenance;
+    cs_section_stamp *l = &s->lineage[i];
+    *found = 0;
+    for (size_t j = 0; p != NULL && j < p->n_sections; j++) {
+        int yes = 0;
+        int32_t rc = descends_from(&yes, s, i, &p->sections[j]);
+        if (rc == CASESCRIBE_OK && yes) {
+            *found = 1;
+            rc = inherit(l, sec, &p->sections[j], p->at);
+        }
+        if (rc != CASESCRIBE_OK)
+            return rc;
+    }
+    char at[21];
+    cs_format_time(at, s->now);
+    if (l->drafted_at == NULL && (l->drafted_at = cs_strdup(at)) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    return CASESCRIBE_OK;
+}
+
+/* The review the previous version stamped for this section, unchanged:
+ * it was checked when it was stamped. */
+static int review_already_stamped(const cs_record *r, const cs_section *sec)
+{
+    const cs_provenance *p = r->provenance;
+    for (size_t i = 0; p != NULL && i < p->n_sections; i++)
+        if (strcmp(p->sections[i].id, sec->id) == 0)
+            return p->sections[i].origin == CS_ORIGIN_AI_REVIEWED &&
+                   same_value(p->sections[i].reviewed_by, sec->reviewed_by) &&
+                   same_value(p->sections[i].reviewed_at, sec->reviewed_at) &&
+                   same_value(p->sections[i].review, sec->review);
+    return 0;
+}
+
+/* The latest time a subject's consent in force was given: no AI draft
+ * covered by all of them can be older. NULL when none is recorded. */
+static const char *consent_given(const struct save *s)
+{
+    const char *latest = NULL;
+    int64_t best = 0, t = 0;
+    for (size_t i = 0; i < s->n_consent; i++)
+        if (s->consent[i].in_force != NULL && cs_parse_time(&t, s->consent[i].in_force) == 0 &&
+            (latest == NULL || t > best)) {
+            latest = s->consent[i].in_force;
+            best = t;
+        }
+    return latest;
+}
+
+/* A review this version records must lie after the draft it checks first
+ * appeared in the chain (for text new in this version: after the consent in
+ * force), and no later than this save plus CASESCRIBE_REVIEW_CLOCK_SKEW. */
+static int32_t check_review_time(const struct save *s, size_t i, int found)
+{
+    const cs_section *sec = &s->record->sections[i];
+    int64_t at = 0, from = 0;
+    if (sec->origin != CS_ORIGIN_AI_REVIEWED || review_already_stamped(s->record, sec))
+        return CASESCRIBE_OK;
+    if (cs_parse_time(&at, sec->reviewed_at) != 0)
+        return cs_fail(CASESCRIBE_EREVIEW, "section '%s': reviewed-at is not a valid time", sec->id);
+    if (at > s->now + (int64_t)CASESCRIBE_REVIEW_CLOCK_SKEW)
+        return cs_fail(CASESCRIBE_EREVIEW,
+                       "section '%s' claims a review at %s, later than this save (a review is recorded after it "
+                       "happens; clocks may differ by %u seconds at most)",
+                       sec->id, sec->reviewed_at, (unsigned)CASESCRIBE_REVIEW_CLOCK_SKEW);
+    const char *bound = found ? s->lineage[i].drafted_at : consent_given(s);
+    if (bound != NULL && cs_parse_time(&from, bound) == 0 && at < from)
+        return cs_fail(CASESCRIBE_EREVIEW,
+                       "section '%s' claims a review at %s, before %s (%s): a review comes after the draft it checks",
+                       sec->id, sec->reviewed_at,
+                       found ? "its AI draft first appeared in the record" : "the consent that allowed the draft",
+                       bound);
+    return CASESCRIBE_OK;
+}
+
+/* Every AI section's engine history and review time, before it is stamped. */
+static int32_t lineage(struct save *s)
+{
+    const cs_record *r = s->record;
+    if ((s->lineage = calloc(r->n_sections ? r->n_sections : 1, sizeof(*s->lineage))) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    int32_t rc = CASESCRIBE_OK;
+    for (size_t i = 0; rc == CASESCRIBE_OK && i < r->n_sections; i++) {
+        int found = 0;
+        if (!cs_origin_is_ai(r->sections[i].origin))
+            continue;
+        rc = section_lineage(s, i, &found);
+        if (rc == CASESCRIBE_OK)
+            rc = check_review_time(s, i, found);
+    }
+    return rc;
+}
+
 static int32_t fill_section_stamp(cs_section_stamp *st, const cs_section *sec, const char *digest,
                                   const cs_fingerprint *fp, const char *mac, int withdrawn)
 {
@@ -715,6 +1031,11 @@ static int32_t build_provenance(struct save *s, uint32_t version, const char *pr
         int32_t rc = fill_section_stamp(&p->sections[i], &r->sections[i], s->digests.sections[i], &s->prints[i],
                                         cs_origin_is_ai(r->sections[i].origin) ? mac_of(s, i) : NULL,
                                         s->consent_withdrawn[i]);
+        /* The engine history moves into the stamp (AI sections only have one). */
+        p->sections[i].drafted_at = s->lineage[i].drafted_at;
+        p->sections[i].earlier = s->lineage[i].earlier;
+        p->sections[i].n_earlier = s->lineage[i].n_earlier;
+        memset(&s->lineage[i], 0, sizeof(s->lineage[i]));
         if (rc != CASESCRIBE_OK) {
             p->n_sections++;
             return rc;
@@ -894,6 +1215,8 @@ static int32_t stamp_and_journal(struct save *s)
         rc = chain(s, &version, previous);
     if (rc == CASESCRIBE_OK && s->retry_of != NULL)
         rc = prepare_repeat(s, previous);
+    if (rc == CASESCRIBE_OK)
+        rc = lineage(s);
     if (rc == CASESCRIBE_OK)
         rc = sign(s, version, previous);
     if (rc == CASESCRIBE_OK)

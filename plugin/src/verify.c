@@ -14,6 +14,25 @@ static const char *or_unknown(const char *s)
     return s != NULL ? s : "unknown";
 }
 
+/* Every engine that drafted the text: those of earlier versions the stamp
+ * carries, then the section's own. */
+static void describe_engines(cs_buf *rep, const cs_section *sec, const cs_section_stamp *st)
+{
+    size_t earlier = st != NULL ? st->n_earlier : 0;
+    if (earlier == 0) {
+        cs_buf_printf(rep, "first drafted by a computer program (");
+    } else {
+        cs_buf_printf(rep, "drafted by %zu computer programs, first ", earlier + 1);
+        for (size_t k = 0; k < earlier; k++)
+            cs_buf_printf(rep, "(%s%s%s) in an earlier version, then ", st->earlier[k].engine,
+                          st->earlier[k].model ? ", model " : "", st->earlier[k].model ? st->earlier[k].model : "");
+        cs_buf_printf(rep, "(");
+    }
+    cs_buf_printf(rep, "%s%s%s%s%s)", or_unknown(sec->engine), sec->engine_version ? " " : "",
+                  sec->engine_version ? sec->engine_version : "", sec->model ? ", model " : "",
+                  sec->model ? sec->model : "");
+}
+
 static void describe_section(cs_buf *rep, const cs_section *sec, const cs_section_stamp *st)
 {
     cs_buf_printf(rep, "  - %s: ", sec->id);
@@ -21,9 +40,7 @@ static void describe_section(cs_buf *rep, const cs_section *sec, const cs_sectio
         cs_buf_printf(rep, "written by a person.\n");
         return;
     }
-    cs_buf_printf(rep, "first drafted by a computer program (%s%s%s%s%s)", or_unknown(sec->engine),
-                  sec->engine_version ? " " : "", sec->engine_version ? sec->engine_version : "",
-                  sec->model ? ", model " : "", sec->model ? sec->model : "");
+    describe_engines(rep, sec, st);
     if (sec->origin == CS_ORIGIN_AI_DRAFT)
         cs_buf_printf(rep, ", NOT YET CHECKED by a person.\n");
     else
@@ -105,9 +122,27 @@ int32_t cs_verify_record(cs_buf *diffs, cs_keyring *keys, const cs_record *r, ch
     return rc;
 }
 
-/* The whole check; `keys` is a home's keyring or one made from a PEM. */
-static int32_t verify_with(char **report_out, cs_keyring *keys, const char *adapter, const uint8_t *payload,
-                           size_t len)
+/* The latest version of the record the home's journal knows (0 when it
+ * knows none, or when the journal cannot be read). */
+static uint32_t latest_known(casescribe_ctx *ctx, const cs_record *r)
+{
+    const char *digest = NULL;
+    uint32_t latest = 0;
+    if (cs_journal_lock(ctx->journal, cs_ctx_index_visit, ctx) != CASESCRIBE_OK) {
+        cs_clear_error();
+        return 0;
+    }
+    if (cs_ctx_refresh_index(ctx) == CASESCRIBE_OK)
+        latest = cs_index_latest(ctx->index, r->id, &digest);
+    cs_journal_unlock(ctx->journal);
+    cs_clear_error();
+    return latest;
+}
+
+/* The whole check; `keys` is a home's keyring or one made from a PEM; with
+ * a home (ctx), the report also says when a newer version exists there. */
+static int32_t verify_with(char **report_out, cs_keyring *keys, casescribe_ctx *ctx, const char *adapter,
+                           const uint8_t *payload, size_t len)
 {
     if (report_out != NULL)
         *report_out = NULL;
@@ -116,6 +151,8 @@ static int32_t verify_with(char **report_out, cs_keyring *keys, const char *adap
     if (rc != CASESCRIBE_OK)
         return rc;
     cs_buf rep = {0}, diffs = {0};
+    /* Asked first: it clears the thread's error, which the check then sets. */
+    uint32_t latest = ctx != NULL && r->provenance != NULL ? latest_known(ctx, r) : 0;
     rc = cs_verify_record(&diffs, keys, r, NULL);
     if (r->provenance == NULL) {
         cs_buf_printf(&rep, "Record %s carries no provenance: it was never stamped by CaseScribe.\n", r->id);
@@ -127,9 +164,12 @@ static int32_t verify_with(char **report_out, cs_keyring *keys, const char *adap
             for (char *line = strtok_r(diffs.data, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
                 cs_buf_printf(&rep, "  - %s\n", line);
         }
-        cs_buf_printf(&rep, "Result: %s\n", rc == CASESCRIBE_OK ? "VERIFIED: unchanged since it was stamped"
-                                              : rc == CASESCRIBE_EKEY ? "NOT VERIFIED: signed with an unknown key"
-                                                                      : "NOT VERIFIED");
+        if (latest > r->provenance->version)
+            cs_buf_printf(&rep, "Older version: the latest this home knows is version %u.\n", (unsigned)latest);
+        cs_buf_printf(&rep, "Result: %s%s\n", rc == CASESCRIBE_OK ? "VERIFIED: unchanged since it was stamped"
+                                                : rc == CASESCRIBE_EKEY ? "NOT VERIFIED: signed with an unknown key"
+                                                                        : "NOT VERIFIED",
+                      latest > r->provenance->version ? " (an older version: a newer one exists)" : "");
         if (rc == CASESCRIBE_OK && rep.failed)
             rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory writing the verification report");
     }
@@ -149,7 +189,7 @@ int32_t casescribe_verify(char **report_out, casescribe_ctx *ctx, const char *ad
     if (ctx == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_verify: ctx is NULL");
     cs_clear_error();
-    return verify_with(report_out, ctx->keys, adapter, payload, payload_len);
+    return verify_with(report_out, ctx->keys, ctx, adapter, payload, payload_len);
 }
 
 int32_t casescribe_verify_with_public_key(char **report_out, const char *adapter, const uint8_t *pubkey_pem,
@@ -161,7 +201,7 @@ int32_t casescribe_verify_with_public_key(char **report_out, const char *adapter
     cs_keyring *keys = NULL;
     int32_t rc = cs_keyring_from_pem(&keys, pubkey_pem, pubkey_len);
     if (rc == CASESCRIBE_OK)
-        rc = verify_with(report_out, keys, adapter, payload, payload_len);
+        rc = verify_with(report_out, keys, NULL, adapter, payload, payload_len);
     cs_keyring_free(keys);
     return rc;
 }

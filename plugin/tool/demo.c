@@ -148,14 +148,21 @@ static int run(casescribe_ctx *ctx, const char *home)
 
     printf("3. The worker reads the drafts, corrects one, and records the review.\n");
     /* Only the sections change: the provenance is the library's, and any
-     * edit to it would (rightly) make the save fail verification. */
-    char *first = replace_all(v1, "<section id=\"present\" origin=\"ai-draft\"",
-                              "<section id=\"present\" origin=\"ai-reviewed\" reviewed-by=\"sw-017\" "
-                              "reviewed-at=\"2026-11-03T09:00:00Z\" review=\"accepted\"");
+     * edit to it would (rightly) make the save fail verification. The
+     * review is dated now: after the drafts were saved. */
+    char present[160], observations[160], at[24];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm) != NULL ? &tm : NULL);
+    snprintf(present, sizeof(present),
+             "<section id=\"present\" origin=\"ai-reviewed\" reviewed-by=\"sw-017\" reviewed-at=\"%s\" "
+             "review=\"accepted\"", at);
+    snprintf(observations, sizeof(observations),
+             "<section id=\"observations\" origin=\"ai-reviewed\" reviewed-by=\"sw-017\" reviewed-at=\"%s\" "
+             "review=\"edited\"", at);
+    char *first = replace_all(v1, "<section id=\"present\" origin=\"ai-draft\"", present);
     char *second = first != NULL ? replace_all(first, "<section id=\"observations\" origin=\"ai-draft\"",
-                                               "<section id=\"observations\" origin=\"ai-reviewed\" "
-                                               "reviewed-by=\"sw-017\" reviewed-at=\"2026-11-03T09:00:00Z\" "
-                                               "review=\"edited\"")
+                                               observations)
                                  : NULL;
     reviewed = second != NULL ? replace_all(second, "going better this term", "going much better this term") : NULL;
     free(first);

@@ -63,10 +63,14 @@ grep -q "section 'observations': text changed" "$work/report" || fail "report do
 sed 's/author="sw-017"/author="sw-017" final="true"/' "$work/v1.xml" > "$work/final.xml"
 if "$cs" --home "$home" save "$work/final.xml" -o "$work/v2.xml" 2> "$work/err"; then fail "final save with a draft accepted"; fi
 grep -q "observations" "$work/err" || fail "refusal does not name the section: $(cat "$work/err")"
-sed -e 's/<section id="observations" origin="ai-draft"/<section id="observations" origin="ai-reviewed" reviewed-by="sw-017" reviewed-at="2026-11-03T09:00:00Z" review="edited"/' \
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ) # a review is dated after the draft it checks was saved
+sed -e 's/<section id="observations" origin="ai-draft"/<section id="observations" origin="ai-reviewed" reviewed-by="sw-017" reviewed-at="'"$now"'" review="edited"/' \
     "$work/final.xml" > "$work/reviewed.xml"
 "$cs" --home "$home" save "$work/reviewed.xml" -o "$work/v2.xml" || fail "reviewed final save"
 grep -q 'version="2" previous="sha256:' "$work/v2.xml" || fail "version 2 is not chained"
+# an older version still verifies, but the report says which is the latest
+"$cs" --home "$home" verify "$work/v1.xml" > "$work/report" || fail "version 1 no longer verifies"
+grep -q "Older version: the latest this home knows is version 2" "$work/report" || fail "verify of version 1 does not name version 2"
 
 # hostile input is refused, reading no file
 printf '<?xml version="1.0"?>\n<!DOCTYPE form [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<form>&x;</form>\n' > "$work/xxe.xml"

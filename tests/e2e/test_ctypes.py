@@ -6,6 +6,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 
 lib = ctypes.CDLL(sys.argv[1])
 c_int32, c_uint32, c_uint64, c_int64 = ctypes.c_int32, ctypes.c_uint32, ctypes.c_uint64, ctypes.c_int64
@@ -128,7 +129,12 @@ def verify(ctx, xml):
 
 
 FORM = open(sys.argv[2]).read()
-REVIEW = ('origin="ai-reviewed" reviewed-by="sw-017" reviewed-at="2026-11-03T09:00:00Z" review="edited"')
+
+
+def review():
+    """A review recorded now: after the draft it checks was saved."""
+    at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return f'origin="ai-reviewed" reviewed-by="sw-017" reviewed-at="{at}" review="edited"'
 
 
 def main():
@@ -175,7 +181,7 @@ def main():
             assert e.status == EREVIEW and "observations" in str(e), e
 
         v2 = save(ctx, final.replace('<section id="observations" origin="ai-draft"',
-                                     '<section id="observations" ' + REVIEW))
+                                     '<section id="observations" ' + review()))
         status, report = verify(ctx, v2)
         assert status == OK and "VERIFIED" in report and "checked and changed by sw-017" in report, report
 

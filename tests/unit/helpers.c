@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 void home_open(test_home *h, uint32_t flags)
@@ -119,4 +120,17 @@ static const char *const paragraphs[] = {
 const char *paragraph(int which)
 {
     return paragraphs[which & 3];
+}
+
+const char *review_now(const char *review)
+{
+    static __thread char attrs[160];
+    char at[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(attrs, sizeof(attrs), "origin=\"ai-reviewed\" reviewed-by=\"sw-017\" reviewed-at=\"%s\" review=\"%s\"",
+             at, review);
+    return attrs;
 }

@@ -39,6 +39,12 @@ int32_t save_as(casescribe_ctx *ctx, const char *xml, char **out);
  * `from` occurs). */
 char *replace_once(const char *text, const char *from, const char *to);
 
+/* The attributes of a review made now by sw-017 (review "accepted" or
+ * "edited"), to replace origin="ai-draft" of a saved draft: a review is
+ * dated after the draft first appeared. Per thread, overwritten by the
+ * next call. */
+const char *review_now(const char *review);
+
 /* A realistic paragraph of about 60 words (index 0..3, each different). */
 const char *paragraph(int which);
 

@@ -307,6 +307,45 @@ Test(fhir, a_second_save_chains_to_the_first)
     casescribe_free(out);
 }
 
+/* Issue #17: the AI section's text, one word changed, saved under another
+ * engine: the Provenance names both engines, each a contained Device. */
+Test(fhir, every_engine_that_drafted_a_text_is_a_device)
+{
+    json_t *b = saved_visit();
+    json_t *seen = item(resource(b, "QuestionnaireResponse", 0), "child-seen");
+    cr_assert_not_null(seen);
+    json_array_remove(json_object_get(seen, "extension"), 1); /* the citation, which the new text does not fit */
+    set_string(json_array_get(json_object_get(seen, "answer"), 0), "valueString",
+               "Jo said the new bus route makes the afternoons easier.");
+    json_t *parts = json_object_get(extension(seen, SD "section"), "extension");
+    size_t i;
+    json_t *x;
+    json_array_foreach(parts, i, x)
+    {
+        if (strcmp(json_string_value(json_object_get(x, "url")), "engine") == 0)
+            set_string(x, "valueString", "embedded:extractive");
+    }
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_assert_eq(save_json(b, &out, &out_len), CASESCRIBE_OK, "second save: %s", casescribe_last_error());
+    cr_expect_eq(verify(out, out_len), CASESCRIBE_OK);
+    json_t *v2 = load_json(out, out_len);
+    json_t *devices = json_object_get(resource(v2, "Provenance", 0), "contained"), *d;
+    int extractive = 0, pocketsphinx = 0;
+    json_array_foreach(devices, i, d)
+    {
+        const char *name = json_string_value(
+            json_object_get(json_array_get(json_object_get(d, "deviceName"), 0), "name"));
+        extractive += name != NULL && strcmp(name, "embedded:extractive") == 0;
+        pocketsphinx += name != NULL && strcmp(name, "embedded:pocketsphinx") == 0;
+    }
+    cr_expect_eq(extractive, 1, "the engine of this version");
+    cr_expect_eq(pocketsphinx, 1, "the engine that drafted the text first");
+    json_decref(v2);
+    json_decref(b);
+    casescribe_free(out);
+}
+
 /* ---- the pipeline's refusals, through FHIR ------------------------------------- */
 
 static const char never_template[] =

@@ -773,3 +773,39 @@ Test(sar, redaction_spans_map_and_keep_every_reason)
     free(spans);
     cs_redactions_free(&rx);
 }
+
+/* Issue #17: a text first drafted by an external model and then saved, one
+ * word changed, under a local engine: the page names both programs and
+ * records.xml keeps the engine history. */
+Test(sar, every_engine_that_drafted_a_text_is_shown)
+{
+    test_home h;
+    home_open(&h, 0);
+    cr_assert_eq(casescribe_team_set(h.ctx, "admin-1", "cin-north", "external-ai", "on"), CASESCRIBE_OK);
+    form_parts p = {.id = "R-9",
+                    .consents = "<consent subject=\"P-2\" given-by=\"self\" method=\"verbal\" capacity=\"has-capacity\" "
+                                "at=\"2026-01-01T10:00:00Z\" scopes=\"ai-draft external-ai\"/>",
+                    .sections = "<section id=\"summary\" origin=\"ai-draft\" engine=\"openai:gpt-4o\" "
+                                "model=\"gpt-4o\">No new risks were identified.</section>"};
+    char *xml = form_make(&p), *v1 = NULL, *v2 = NULL;
+    cr_assert_eq(save_as(h.ctx, xml, &v1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *local = replace_once(v1, "engine=\"openai:gpt-4o\" model=\"gpt-4o\"", "engine=\"embedded:extractive\"");
+    char *edited = replace_once(local, "identified", "found");
+    cr_assert_eq(save_as(h.ctx, edited, &v2), CASESCRIBE_OK, "%s", casescribe_last_error());
+    struct export e;
+    cr_assert_eq(run_export(&h, &e, NULL, &v2, 1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *html = zip_entry(e.zip, "report.html"), *records = zip_entry(e.zip, "records.xml");
+    cr_assert_not_null(html);
+    cr_expect_not_null(strstr(html, "drafted by another computer program as well: openai:gpt-4o, gpt-4o."), "%s",
+                       html);
+    cr_expect_not_null(strstr(records, "<earlier-engine engine=\"openai:gpt-4o\" model=\"gpt-4o\"/>"));
+    free(html);
+    free(records);
+    casescribe_free(e.summary);
+    free(xml);
+    free(local);
+    free(edited);
+    casescribe_free(v1);
+    casescribe_free(v2);
+    home_close(&h);
+}

@@ -86,9 +86,7 @@ Test(save, final_save_after_review_is_version_2_chained_to_1)
     char *v1 = NULL, *v2 = NULL;
     form_parts p = {0};
     cr_assert_eq(save_parts(&p, &v1), CASESCRIBE_OK);
-    char *reviewed = replace_once(v1, "origin=\"ai-draft\"",
-                                  "origin=\"ai-reviewed\" reviewed-by=\"sw-017\" reviewed-at=\"2026-11-03T09:00:00Z\" "
-                                  "review=\"accepted\"");
+    char *reviewed = replace_once(v1, "origin=\"ai-draft\"", review_now("accepted"));
     char *final = replace_once(reviewed, "author=\"sw-017\"", "author=\"sw-017\" final=\"true\"");
     cr_assert_eq(save_as(home.ctx, final, &v2), CASESCRIBE_OK, "%s", casescribe_last_error());
     casescribe_record *rec = NULL;
@@ -420,9 +418,7 @@ Test(save, the_engine_of_an_unchanged_ai_text_cannot_change)
     char *other_engine = replace_once(v1, "engine=\"embedded:pocketsphinx\"", "engine=\"embedded:extractive\"");
     cr_expect_eq(save_as(home.ctx, other_engine, NULL), CASESCRIBE_ELAUNDER);
     /* Reviewing it (same engine, same text) is the normal path. */
-    char *reviewed = replace_once(v1, "origin=\"ai-draft\"",
-                                  "origin=\"ai-reviewed\" reviewed-by=\"sw-017\" reviewed-at=\"2026-11-03T09:00:00Z\" "
-                                  "review=\"accepted\"");
+    char *reviewed = replace_once(v1, "origin=\"ai-draft\"", review_now("accepted"));
     cr_expect_eq(save_as(home.ctx, reviewed, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
     free(other_model);
     free(other_engine);
@@ -669,4 +665,218 @@ Test(save, one_context_many_threads)
     uint64_t n = 0;
     cr_assert_eq(casescribe_journal_verify(&n, NULL, home.ctx), CASESCRIBE_OK, "%s", casescribe_last_error());
     cr_expect_eq(n, 320 + HOME_SETUP_ENTRIES);
+}
+
+/* ---- the chain carries its history forward (issue #17, point 1) -------- */
+
+#define P2_CONSENT_END "scopes=\"record-audio transcribe ai-draft\"/>"
+#define P2_WITHDRAWN "scopes=\"record-audio transcribe ai-draft\" withdrawn-at=\"2026-06-01T00:00:00Z\"/>"
+
+/* Version 1 holds a reviewed AI section about P-2; version 2 records that
+ * P-2 withdrew consent (the reviewed section stays). */
+static char *saved_withdrawal(void)
+{
+    char *v1 = NULL, *v2 = NULL;
+    form_parts p = {.sections = SECTION_REVIEWED("observations", "Jo said the mornings are easier now.")};
+    cr_assert_eq(save_parts(&p, &v1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert(strstr(v1, "entries=\"sha256:") != NULL, "the consent stamp lists its entries' digests");
+    char *withdrawn = replace_once(v1, P2_CONSENT_END, P2_WITHDRAWN);
+    cr_assert_eq(save_as(home.ctx, withdrawn, &v2), CASESCRIBE_OK, "%s", casescribe_last_error());
+    free(withdrawn);
+    casescribe_free(v1);
+    return v2;
+}
+
+Test(save, a_later_version_cannot_remove_a_withdrawal)
+{
+    char *v2 = saved_withdrawal();
+    char *removed = replace_once(v2, P2_WITHDRAWN, P2_CONSENT_END);
+    cr_expect_eq(save_as(home.ctx, removed, NULL), CASESCRIBE_ECONSENT);
+    assert_error_mentions("subject 'P-2' withdrew consent");
+    char *redated = replace_once(v2, "withdrawn-at=\"2026-06-01T00:00:00Z\"/>", "withdrawn-at=\"2000-01-01T00:00:00Z\"/>");
+    cr_expect_eq(save_as(home.ctx, redated, NULL), CASESCRIBE_ECONSENT);
+    assert_error_mentions("removed or re-dated");
+    free(removed);
+    free(redated);
+    casescribe_free(v2);
+}
+
+Test(save, a_subject_cannot_vanish_from_a_record_with_ai_text)
+{
+    char *v2 = saved_withdrawal();
+    /* P-2 and their consent go; P-3, who consents, comes with a new AI section. */
+    char *subject = replace_once(v2, "<subject id=\"P-2\" role=\"parent\" name=\"Jo Example\"/>",
+                                 "<subject id=\"P-3\" role=\"parent\"/>");
+    char *start = strstr(subject, "<consent subject=\"P-2\"");
+    cr_assert_not_null(start);
+    char *end = strstr(start, "/>") + 2;
+    char *entry = strndup(start, (size_t)(end - start));
+    char *other = replace_once(entry, "subject=\"P-2\"", "subject=\"P-3\"");
+    char *other_clean = replace_once(other, " withdrawn-at=\"2026-06-01T00:00:00Z\"", "");
+    char *consent = replace_once(subject, entry, other_clean);
+    char *more = replace_once(consent, "<section id=\"observations\"",
+                              SECTION_DRAFT("plan", "A new plan was drafted.") "<section id=\"observations\"");
+    cr_expect_eq(save_as(home.ctx, more, NULL), CASESCRIBE_ECONSENT);
+    assert_error_mentions("subject 'P-2'");
+    assert_error_mentions("missing");
+    free(subject);
+    free(entry);
+    free(other);
+    free(other_clean);
+    free(consent);
+    free(more);
+    casescribe_free(v2);
+}
+
+Test(save, consent_entries_are_carried_unchanged_and_new_ones_may_be_added)
+{
+    char *v2 = saved_withdrawal();
+    char *narrowed = replace_once(v2, "scopes=\"record-audio transcribe ai-draft\" withdrawn-at",
+                                  "scopes=\"ai-draft\" withdrawn-at");
+    cr_expect_eq(save_as(home.ctx, narrowed, NULL), CASESCRIBE_ECONSENT);
+    assert_error_mentions("consent entry of subject 'P-2'");
+    /* A new consent after the withdrawal is history added, not erased. */
+    char *added = replace_once(v2, P2_WITHDRAWN,
+                               P2_WITHDRAWN "<consent subject=\"P-2\" given-by=\"self\" method=\"written\" "
+                                            "capacity=\"has-capacity\" at=\"2026-07-01T10:00:00Z\" "
+                                            "scopes=\"ai-draft\"/>");
+    char *v3 = NULL;
+    cr_expect_eq(save_as(home.ctx, added, &v3), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_eq(casescribe_verify(NULL, home.ctx, "xml", (uint8_t *)v3, strlen(v3)), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+    free(narrowed);
+    free(added);
+    casescribe_free(v3);
+    casescribe_free(v2);
+}
+
+/* Version 1's section is drafted by an external model; version 2 changes
+ * one word and claims a local engine. */
+static void engine_swap(const char *text, const char *changed)
+{
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "cin-north", "external-ai", "on"), CASESCRIBE_OK);
+    char *section = malloc(strlen(text) + 256);
+    sprintf(section, "<section id=\"summary\" origin=\"ai-draft\" engine=\"openai:gpt-4o\" model=\"gpt-4o\">%s</section>",
+            text);
+    form_parts p = {.sections = section,
+                    .consents = CONSENT("P-2", "self", "has-capacity", "ai-draft external-ai", "")};
+    char *v1 = NULL, *v2 = NULL, *v3 = NULL, *report = NULL;
+    cr_assert_eq(save_parts(&p, &v1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *swapped = replace_once(v1, "engine=\"openai:gpt-4o\" model=\"gpt-4o\"", "engine=\"embedded:extractive\"");
+    char *edited = replace_once(swapped, text, changed);
+    cr_assert_eq(save_as(home.ctx, edited, &v2), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect(strstr(v2, "<earlier-engine engine=\"openai:gpt-4o\" model=\"gpt-4o\"/>") != NULL, "%s", v2);
+    cr_assert_eq(casescribe_verify(&report, home.ctx, "xml", (uint8_t *)v2, strlen(v2)), CASESCRIBE_OK);
+    cr_expect(strstr(report, "openai:gpt-4o") != NULL && strstr(report, "embedded:extractive") != NULL, "%s", report);
+    /* The history stays with the text in every later version. */
+    cr_assert_eq(save_as(home.ctx, v2, &v3), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect(strstr(v3, "<earlier-engine engine=\"openai:gpt-4o\" model=\"gpt-4o\"/>") != NULL, "%s", v3);
+    free(section);
+    free(swapped);
+    free(edited);
+    casescribe_free(report);
+    casescribe_free(v1);
+    casescribe_free(v2);
+    casescribe_free(v3);
+}
+
+Test(save, a_changed_word_keeps_the_engine_that_drafted_the_text)
+{
+    char long_text[1024];
+    snprintf(long_text, sizeof(long_text), "%s", paragraph(0));
+    char changed[1024];
+    snprintf(changed, sizeof(changed), "%s", long_text);
+    char *space = strchr(changed, ' ');
+    cr_assert_not_null(space);
+    memcpy(changed, "Then", 4 <= (size_t)(space - changed) ? 4 : (size_t)(space - changed));
+    engine_swap(long_text, changed);
+}
+
+Test(save, a_short_text_keeps_the_engine_that_drafted_it)
+{
+    engine_swap("No new risks were identified.", "No new risks were found.");
+}
+
+Test(save, a_redrafted_section_starts_a_new_history)
+{
+    char *v1 = NULL, *v2 = NULL;
+    char *first = malloc(2048), *second = malloc(2048);
+    snprintf(first, 2048, SECTION_DRAFT("summary", "%s"), paragraph(0));
+    snprintf(second, 2048, "<section id=\"summary\" origin=\"ai-draft\" engine=\"embedded:extractive\">%s</section>",
+             paragraph(2));
+    form_parts p = {.sections = first};
+    cr_assert_eq(save_parts(&p, &v1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *start = strstr(v1, "<section id=\"summary\""), *end = strstr(start, "</section>") + 10;
+    char *old = strndup(start, (size_t)(end - start));
+    char *redrafted = replace_once(v1, old, second);
+    cr_assert_eq(save_as(home.ctx, redrafted, &v2), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect(strstr(v2, "earlier-engine") == NULL, "other text, drafted by one engine only: %s", v2);
+    free(first);
+    free(second);
+    free(old);
+    free(redrafted);
+    casescribe_free(v1);
+    casescribe_free(v2);
+}
+
+Test(save, verify_of_an_older_version_names_the_latest)
+{
+    char *v1 = NULL, *v2 = NULL, *report = NULL;
+    form_parts p = {0};
+    cr_assert_eq(save_parts(&p, &v1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(casescribe_verify(&report, home.ctx, "xml", (uint8_t *)v1, strlen(v1)), CASESCRIBE_OK);
+    cr_expect(strstr(report, "Older version") == NULL, "%s", report);
+    casescribe_free(report);
+    cr_assert_eq(save_as(home.ctx, v1, &v2), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(save_as(home.ctx, v2, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(casescribe_verify(&report, home.ctx, "xml", (uint8_t *)v1, strlen(v1)), CASESCRIBE_OK, "a genuine version");
+    cr_expect(strstr(report, "Older version: the latest this home knows is version 3.") != NULL, "%s", report);
+    cr_expect(strstr(report, "VERIFIED: unchanged since it was stamped (an older version") != NULL, "%s", report);
+    casescribe_free(report);
+    casescribe_free(v1);
+    casescribe_free(v2);
+}
+
+Test(save, a_review_cannot_be_dated_in_the_future)
+{
+    form_parts p = {.sections = "<section id=\"s\" origin=\"ai-reviewed\" engine=\"embedded:pocketsphinx\" "
+                                "reviewed-by=\"sw-1\" reviewed-at=\"2099-01-01T00:00:00Z\" review=\"accepted\">t</section>"};
+    cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_EREVIEW);
+    assert_error_mentions("later than this save");
+    int64_t skew = 0;
+    cr_assert_eq(casescribe_constant(&skew, "REVIEW_CLOCK_SKEW"), CASESCRIBE_OK);
+    cr_expect_eq(skew, 300);
+}
+
+Test(save, a_first_version_review_cannot_predate_the_consent)
+{
+    form_parts p = {.sections = "<section id=\"s\" origin=\"ai-reviewed\" engine=\"embedded:pocketsphinx\" "
+                                "reviewed-by=\"sw-1\" reviewed-at=\"1999-01-01T00:00:00Z\" review=\"accepted\">t</section>"};
+    cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_EREVIEW);
+    assert_error_mentions("consent");
+}
+
+Test(save, a_review_cannot_predate_the_draft_it_checks)
+{
+    char *v1 = NULL, *v2 = NULL;
+    form_parts p = {0};
+    cr_assert_eq(save_parts(&p, &v1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect(strstr(v1, "drafted-at=\"") != NULL, "an AI stamp says when its draft appeared");
+    /* The consent allowed drafting since January, but this draft was first
+     * saved today: a review dated last month checked nothing. */
+    char *early = replace_once(v1, "origin=\"ai-draft\"",
+                               "origin=\"ai-reviewed\" reviewed-by=\"sw-017\" reviewed-at=\"2026-02-01T09:00:00Z\" "
+                               "review=\"accepted\"");
+    cr_expect_eq(save_as(home.ctx, early, NULL), CASESCRIBE_EREVIEW);
+    assert_error_mentions("first appeared");
+    char *now = replace_once(v1, "origin=\"ai-draft\"", review_now("edited"));
+    cr_expect_eq(save_as(home.ctx, now, &v2), CASESCRIBE_OK, "%s", casescribe_last_error());
+    /* drafted-at is carried forward unchanged. */
+    const char *d1 = strstr(v1, "drafted-at=\""), *d2 = v2 != NULL ? strstr(v2, "drafted-at=\"") : NULL;
+    cr_assert(d1 != NULL && d2 != NULL);
+    cr_expect_eq(strncmp(d1, d2, 33), 0, "%.33s vs %.33s", d1, d2);
+    free(early);
+    free(now);
+    casescribe_free(v1);
+    casescribe_free(v2);
 }

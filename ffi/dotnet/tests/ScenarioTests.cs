@@ -81,9 +81,11 @@ namespace CaseScribe.Tests
 
                 Step("e. review the AI section, save again: version 2");
                 // Only the section's own attribute: the provenance records the origin too, and is signed.
+                // A review is dated after the draft it checks was saved: now.
+                string at = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
                 string reviewed = final.Replace("<section id=\"observations\" origin=\"ai-draft\"",
                     "<section id=\"observations\" origin=\"ai-reviewed\" reviewed-by=\"sw-017\" " +
-                    "reviewed-at=\"2026-11-03T09:00:00Z\" review=\"edited\"");
+                    "reviewed-at=\"" + at + "\" review=\"edited\"");
                 Assert.True(reviewed != final, "the review changed the payload");
                 byte[] v2 = ctx.Save(Env.Utf8(reviewed), actor);
                 using (var record = Record.Open(v2)) {
@@ -92,7 +94,7 @@ namespace CaseScribe.Tests
                     var obs = record.Sections[0];
                     Assert.Equal("ai-reviewed", obs.Origin, "reviewed origin");
                     Assert.Equal("sw-017", obs.Reviewer, "reviewer");
-                    Assert.Equal("2026-11-03T09:00:00Z", obs.ReviewedAt, "reviewed at");
+                    Assert.Equal(at, obs.ReviewedAt, "reviewed at");
                     Assert.Equal("edited", obs.Review, "review");
                 }
 

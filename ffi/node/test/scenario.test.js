@@ -23,7 +23,9 @@ const { Context, Record, Transcript, CaseScribeError, constants } = cs;
 const FORM = fs.readFileSync(env('CS_FORM'));
 const DATA = path.dirname(env('CS_FORM'));
 const ACTOR = { userId: 'sw-017', role: 'social-worker' };
-const REVIEW = 'origin="ai-reviewed" reviewed-by="sw-017" reviewed-at="2026-11-03T09:00:00Z" review="edited"';
+// A review is dated after the draft it checks was saved: take the time when reviewing.
+const nowUtc = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const review = (at) => `origin="ai-reviewed" reviewed-by="sw-017" reviewed-at="${at}" review="edited"`;
 
 // Runs `fn` and returns the CaseScribeError it throws (fails when it does not).
 function caught(fn) {
@@ -123,7 +125,8 @@ describe('end-to-end scenario', () => {
     });
 
     it('e. saves the reviewed final version as version 2', (t) => {
-        const reviewed = finalDraft.replace('origin="ai-draft"', REVIEW);
+        const at = nowUtc();
+        const reviewed = finalDraft.replace('origin="ai-draft"', review(at));
         v2 = ctx.save(reviewed, { actor: ACTOR }).toString('utf8');
         const record = own(t, Record.open(v2));
         assert.equal(record.version, 2);
@@ -131,7 +134,7 @@ describe('end-to-end scenario', () => {
         const observations = record.sections.find((s) => s.id === 'observations');
         assert.equal(observations.origin, 'ai-reviewed');
         assert.equal(observations.reviewer, 'sw-017');
-        assert.equal(observations.reviewedAt, '2026-11-03T09:00:00Z');
+        assert.equal(observations.reviewedAt, at);
         assert.equal(observations.review, 'edited');
     });
 

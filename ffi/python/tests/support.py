@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import unittest
 
 import casescribe
@@ -19,7 +20,14 @@ CS_AUDIO = os.environ.get("CS_AUDIO") or \
 CS_ASR = os.environ.get("CS_ASR")  # None: the library's installed helper
 DATA_DIR = os.path.dirname(CS_FORM)
 
-REVIEW = 'origin="ai-reviewed" reviewed-by="sw-017" reviewed-at="2026-11-03T09:00:00Z" review="edited"'
+def review(at: str) -> str:
+    """The attributes of a review made at `at`: a review is dated after the
+    draft it checks was saved, so take `at` from now_utc() when reviewing."""
+    return f'origin="ai-reviewed" reviewed-by="sw-017" reviewed-at="{at}" review="edited"'
+
+
+def now_utc() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def read(path: str) -> bytes:

@@ -10,7 +10,7 @@ import time
 import casescribe
 from casescribe import JobState
 
-from .support import CS_ASR, CS_AUDIO, DATA_DIR, REVIEW, HomeTestCase, form, read, statutory_form
+from .support import CS_ASR, CS_AUDIO, DATA_DIR, HomeTestCase, form, now_utc, read, review, statutory_form
 
 JOB_LIMIT = 120.0  # seconds, for any one job
 
@@ -97,8 +97,9 @@ class ScenarioTest(HomeTestCase):
 
     def step_e_reviewed_save(self, ctx, final):
         # Only the section's attribute: the provenance quotes the old origin too.
+        at = now_utc()
         reviewed = final.replace(b'<section id="observations" origin="ai-draft"',
-                                 b'<section id="observations" ' + REVIEW.encode())
+                                 b'<section id="observations" ' + review(at).encode())
         v2 = ctx.save(reviewed, "sw-017", role="social-worker")
         with casescribe.Record.open(v2) as record:
             self.assertEqual(record.version, 2)
@@ -106,7 +107,7 @@ class ScenarioTest(HomeTestCase):
             observations = [s for s in record.sections if s.id == "observations"][0]
             self.assertEqual((observations.origin, observations.reviewer, observations.review),
                              ("ai-reviewed", "sw-017", "edited"))
-            self.assertEqual(observations.reviewed_at, "2026-11-03T09:00:00Z")
+            self.assertEqual(observations.reviewed_at, at)
         self.assertIn(b'version="2" previous="sha256:', v2)
         return v2
 

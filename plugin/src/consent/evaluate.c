@@ -28,6 +28,7 @@ void cs_consent_stamps_free(cs_consent_stamp *stamps, size_t n)
         free(stamps[i].capacity);
         free(stamps[i].scopes);
         free(stamps[i].withdrawn_at);
+        free(stamps[i].entries);
     }
     free(stamps);
 }

@@ -56,6 +56,53 @@ int32_t cs_digests_compute(cs_digests *d, const cs_record *r)
     return rc;
 }
 
+int32_t cs_consent_entry_digest(char out[CS_DIGEST_LEN], const cs_consent *c, int bare)
+{
+    cs_consent entry = *c;
+    if (bare)
+        entry.withdrawn_at = NULL;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int32_t rc = cs_consent_canonical(&bytes, &len, &entry);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_sha256_tag(out, bytes, len);
+    free(bytes);
+    return rc;
+}
+
+/* The digests of the consent entries of one subject, space-separated. */
+static int32_t subject_entries(char **out, const cs_record *r, const char *subject)
+{
+    cs_buf list = {0};
+    char digest[CS_DIGEST_LEN];
+    *out = NULL;
+    for (size_t i = 0; i < r->n_consents; i++) {
+        if (strcmp(r->consents[i].subject, subject) != 0)
+            continue;
+        int32_t rc = cs_consent_entry_digest(digest, &r->consents[i], 0);
+        if (rc != CASESCRIBE_OK) {
+            cs_buf_free(&list);
+            return rc;
+        }
+        cs_buf_printf(&list, "%s%s", list.len ? " " : "", digest);
+    }
+    size_t had = list.len;
+    *out = had > 0 ? cs_buf_take(&list) : NULL; /* NULL too when an append failed */
+    cs_buf_free(&list);
+    return (had > 0 || list.failed) && *out == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory") : CASESCRIBE_OK;
+}
+
+int32_t cs_consent_stamp_entries(cs_consent_stamp *stamps, size_t n, const cs_record *r)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(stamps[i].entries);
+        int32_t rc = subject_entries(&stamps[i].entries, r, stamps[i].subject);
+        if (rc != CASESCRIBE_OK)
+            return rc;
+    }
+    return CASESCRIBE_OK;
+}
+
 void cs_digests_free(cs_digests *d)
 {
     free(d->sections);
@@ -259,13 +306,18 @@ static int compare_consent_state(cs_buf *rep, const cs_record *r)
         return 1;
     }
     int32_t rc = cs_consent_evaluate(&now, &n, r, at);
-    if (rc != CASESCRIBE_OK)
+    if (rc == CASESCRIBE_OK)
+        rc = cs_consent_stamp_entries(now, n, r);
+    if (rc != CASESCRIBE_OK) {
+        cs_consent_stamps_free(now, n);
         return rc; /* out of memory, or a consent value decoding already refused */
+    }
     int diffs = n != p->n_consents;
     for (size_t i = 0; !diffs && i < n; i++) {
         const cs_consent_stamp *a = &now[i], *b = &p->consents[i];
         diffs = !same(a->subject, b->subject) || !same(a->in_force, b->in_force) || a->local_ai != b->local_ai ||
-                a->external_ai != b->external_ai || !same(a->withdrawn_at, b->withdrawn_at);
+                a->external_ai != b->external_ai || !same(a->withdrawn_at, b->withdrawn_at) ||
+                (b->entries != NULL && !same(a->entries, b->entries)); /* absent before 1.6 */
     }
     if (diffs)
         cs_buf_printf(rep, "the consent state stamped does not follow from the consents on the form\n");

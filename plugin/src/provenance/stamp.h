@@ -40,6 +40,14 @@ typedef struct cs_digests {
 int32_t cs_digests_compute(cs_digests *d, const cs_record *r);
 void cs_digests_free(cs_digests *d);
 
+/* The digest of one consent entry (its exclusive C14N alone): with bare,
+ * of the entry without its withdrawn-at (to recognise an entry to which a
+ * withdrawal was added). */
+int32_t cs_consent_entry_digest(char out[CS_DIGEST_LEN], const cs_consent *c, int bare);
+/* Sets each stamp's `entries`: the digests of its subject's consent entries
+ * on r, in form order (NULL when there is none). OK or ENOMEM. */
+int32_t cs_consent_stamp_entries(cs_consent_stamp *stamps, size_t n, const cs_record *r);
+
 /* Signs p (everything but p->signature) with an Ed25519 key; sets
  * p->signature (base64) and, when record_digest is not NULL, the record
  * digest of the signed version. */

@@ -146,6 +146,16 @@ static int decode_section_stamp(cs_section_stamp *s, xmlNodePtr n)
         cs_origin_parse(&s->origin, origin);
     free(origin);
     s->consent_withdrawn = read_boolean(n, "consent-withdrawn");
+    if (rc != 0 || copy_attr(&s->drafted_at, n, "drafted-at") != 0 ||
+        alloc_for((void **)&s->earlier, n, "earlier-engine", sizeof(cs_engine_use), &s->n_earlier) != 0)
+        return -1;
+    size_t i = 0;
+    for (xmlNodePtr c = n->children; c != NULL && rc == 0; c = c->next) {
+        if (!cs_xml_is_element(c, "earlier-engine"))
+            continue;
+        rc = copy_attr(&s->earlier[i].engine, c, "engine") | copy_attr(&s->earlier[i].model, c, "model");
+        i++;
+    }
     return rc;
 }
 
@@ -163,7 +173,8 @@ static int decode_consent_stamp(cs_consent_stamp *c, xmlNodePtr n)
     c->external_ai = allowed(n, "external-ai");
     return copy_attr(&c->subject, n, "subject") | copy_attr(&c->in_force, n, "in-force") |
            copy_attr(&c->given_by, n, "given-by") | copy_attr(&c->capacity, n, "capacity") |
-           copy_attr(&c->scopes, n, "scopes") | copy_attr(&c->withdrawn_at, n, "withdrawn-at");
+           copy_attr(&c->scopes, n, "scopes") | copy_attr(&c->withdrawn_at, n, "withdrawn-at") |
+           copy_attr(&c->entries, n, "entries");
 }
 
 static int copy_content(char **dst, xmlNodePtr n)
@@ -388,19 +399,22 @@ static void render_subjects(struct builder *b, xmlNodePtr root, const cs_record 
     }
 }
 
+static void render_consent(struct builder *b, xmlNodePtr root, const cs_consent *c)
+{
+    xmlNodePtr n = add_element(b, root, "consent", NULL);
+    add_attr(b, n, "subject", c->subject);
+    add_attr(b, n, "given-by", c->given_by);
+    add_attr(b, n, "method", c->method);
+    add_attr(b, n, "capacity", c->capacity);
+    add_attr(b, n, "at", c->at);
+    add_attr(b, n, "scopes", c->scopes);
+    add_attr(b, n, "withdrawn-at", c->withdrawn_at);
+}
+
 static void render_consents(struct builder *b, xmlNodePtr root, const cs_record *r)
 {
-    for (size_t i = 0; i < r->n_consents; i++) {
-        const cs_consent *c = &r->consents[i];
-        xmlNodePtr n = add_element(b, root, "consent", NULL);
-        add_attr(b, n, "subject", c->subject);
-        add_attr(b, n, "given-by", c->given_by);
-        add_attr(b, n, "method", c->method);
-        add_attr(b, n, "capacity", c->capacity);
-        add_attr(b, n, "at", c->at);
-        add_attr(b, n, "scopes", c->scopes);
-        add_attr(b, n, "withdrawn-at", c->withdrawn_at);
-    }
+    for (size_t i = 0; i < r->n_consents; i++)
+        render_consent(b, root, &r->consents[i]);
 }
 
 static void render_section(struct builder *b, xmlNodePtr parent, const cs_section *s)
@@ -464,6 +478,12 @@ static void render_section_stamp(struct builder *b, xmlNodePtr parent, const cs_
     add_attr(b, n, "text-mac", s->text_mac);
     if (s->consent_withdrawn)
         add_attr(b, n, "consent-withdrawn", "true");
+    add_attr(b, n, "drafted-at", s->drafted_at);
+    for (size_t i = 0; i < s->n_earlier; i++) {
+        xmlNodePtr e = add_element(b, n, "earlier-engine", NULL);
+        add_attr(b, e, "engine", s->earlier[i].engine);
+        add_attr(b, e, "model", s->earlier[i].model);
+    }
 }
 
 static void render_consent_stamp(struct builder *b, xmlNodePtr parent, const cs_consent_stamp *c)
@@ -477,6 +497,7 @@ static void render_consent_stamp(struct builder *b, xmlNodePtr parent, const cs_
     add_attr(b, n, "withdrawn-at", c->withdrawn_at);
     add_attr(b, n, "local-ai", c->local_ai ? "allowed" : "refused");
     add_attr(b, n, "external-ai", c->external_ai ? "allowed" : "refused");
+    add_attr(b, n, "entries", c->entries);
 }
 
 static void render_provenance_body(struct builder *b, xmlNodePtr n, const cs_provenance *p, int with_signature)
@@ -581,6 +602,18 @@ int32_t cs_section_canonical(uint8_t **out, size_t *out_len, const cs_section *s
     struct builder b;
     xmlNodePtr root = begin_doc(&b, "form");
     render_section(&b, root, s);
+    if (b.failed) {
+        xmlFreeDoc(b.doc);
+        b.doc = NULL;
+    }
+    return canonical_of(out, out_len, b.doc);
+}
+
+int32_t cs_consent_canonical(uint8_t **out, size_t *out_len, const cs_consent *c)
+{
+    struct builder b;
+    xmlNodePtr root = begin_doc(&b, "form");
+    render_consent(&b, root, c);
     if (b.failed) {
         xmlFreeDoc(b.doc);
         b.doc = NULL;

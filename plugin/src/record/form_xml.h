@@ -30,6 +30,8 @@ int32_t cs_form_encode(uint8_t **out, size_t *out_len, const cs_record *r);
 #define CS_CANON_CONSENTS 3 /* the <consent> elements only */
 int32_t cs_form_canonical(uint8_t **out, size_t *out_len, const cs_record *r, int part);
 int32_t cs_section_canonical(uint8_t **out, size_t *out_len, const cs_section *s);
+/* One consent entry alone, as the form holds it. */
+int32_t cs_consent_canonical(uint8_t **out, size_t *out_len, const cs_consent *c);
 /* The <provenance> element alone, with or without its <signature>. */
 int32_t cs_provenance_canonical(uint8_t **out, size_t *out_len, const cs_provenance *p, int with_signature);
 

@@ -6,8 +6,22 @@
 
 #include "internal.h"
 
+void cs_section_stamp_history_free(cs_section_stamp *s)
+{
+    for (size_t i = 0; i < s->n_earlier; i++) {
+        free(s->earlier[i].engine);
+        free(s->earlier[i].model);
+    }
+    free(s->earlier);
+    free(s->drafted_at);
+    s->earlier = NULL;
+    s->n_earlier = 0;
+    s->drafted_at = NULL;
+}
+
 static void free_section_stamp(cs_section_stamp *s)
 {
+    cs_section_stamp_history_free(s);
     free(s->id);
     free(s->engine);
     free(s->model);
@@ -29,6 +43,7 @@ static void free_consent_stamp(cs_consent_stamp *c)
     free(c->capacity);
     free(c->scopes);
     free(c->withdrawn_at);
+    free(c->entries);
 }
 
 void cs_provenance_free(cs_provenance *p)

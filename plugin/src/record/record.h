@@ -47,6 +47,14 @@ typedef struct cs_cite {
  * the list is malformed. For everything that reads cs_cite.unsure. */
 int cs_unsure_next(const char **p, uint32_t *offset, uint32_t *length);
 
+/* An engine (and model) that drafted a section's text in an earlier
+ * version (<earlier-engine>). */
+typedef struct cs_engine_use {
+    char *engine, *model; /* model may be NULL */
+} cs_engine_use;
+
+#define CS_MAX_EARLIER_ENGINES 16 /* earlier engines one section stamp may list */
+
 /* What the library wrote into <provenance>, as read back. */
 typedef struct cs_section_stamp {
     char *id;
@@ -57,12 +65,24 @@ typedef struct cs_section_stamp {
     char *fingerprint; /* "mh1:..." for AI sections of CS_FP_MIN_WORDS words or more, else NULL */
     char *text_mac;    /* "tm1:..." for AI sections, else NULL (see cs_text_mac) */
     int consent_withdrawn;
+    /* AI sections: when their text first appeared in the record's chain (the
+     * time of the first version that held it, carried forward), and every
+     * other engine that drafted it in an earlier version. NULL / 0 in stamps
+     * made before CaseScribe 1.6. */
+    char *drafted_at;
+    cs_engine_use *earlier;
+    size_t n_earlier;
 } cs_section_stamp;
 
 typedef struct cs_consent_stamp {
     char *subject;
     char *in_force, *given_by, *capacity, *scopes, *withdrawn_at; /* NULL when no consent was in force */
     int local_ai, external_ai;                                     /* 1 allowed, 0 refused */
+    /* The digests (cs_consent_entry_digest) of every consent entry of the
+     * subject on the form, in form order, space-separated; NULL when there
+     * is none, and in stamps made before CaseScribe 1.6. The next version
+     * must carry each of them. */
+    char *entries;
     /* Not rendered: why AI is refused (a cs_consent_result, or -1 when no
      * consent was in force), for the pipeline's messages. */
     int local_reason, external_reason;
@@ -104,6 +124,8 @@ typedef struct cs_record {
 
 void cs_record_free(cs_record *r);
 void cs_provenance_free(cs_provenance *p);
+/* Frees what the stamp's engine history holds (drafted_at, earlier). */
+void cs_section_stamp_history_free(cs_section_stamp *s);
 /* Frees what a citation holds and zeroes it. */
 void cs_cite_clear(cs_cite *c);
 

@@ -351,6 +351,30 @@ static void put_reviewer(FILE *f, const cs_record *r, const cs_section *s)
     put_role(f, role_of(r, s->reviewed_by));
 }
 
+/* The programs that drafted an AI section's text in earlier versions of the
+ * record, as its stamp lists them. */
+static void put_earlier(FILE *f, const cs_record *r, const cs_section *s)
+{
+    const cs_provenance *p = r->provenance;
+    for (size_t i = 0; p != NULL && i < p->n_sections; i++) {
+        const cs_section_stamp *st = &p->sections[i];
+        if (strcmp(st->id, s->id) != 0 || st->n_earlier == 0)
+            continue;
+        fputs("<p class=\"origin origin-earlier\">In earlier versions of this record, this text was drafted by "
+              "another computer program as well: ",
+              f);
+        for (size_t k = 0; k < st->n_earlier; k++) {
+            fputs(k > 0 ? "; " : "", f);
+            put(f, st->earlier[k].engine);
+            if (st->earlier[k].model != NULL) {
+                fputs(", ", f);
+                put(f, st->earlier[k].model);
+            }
+        }
+        fputs(".</p>\n", f);
+    }
+}
+
 static void put_origin(FILE *f, const cs_record *r, const cs_section *s)
 {
     char date[32];
@@ -366,6 +390,7 @@ static void put_origin(FILE *f, const cs_record *r, const cs_section *s)
               f);
         put_engine(f, s);
         fputs(".</p>\n", f);
+        put_earlier(f, r, s);
         return;
     }
     cs_report_date(date, s->reviewed_at);
@@ -375,6 +400,7 @@ static void put_origin(FILE *f, const cs_record *r, const cs_section *s)
     fprintf(f, ", then checked%s by ", edited ? " and changed" : "");
     put_reviewer(f, r, s);
     fprintf(f, " on %s%s.</strong></p>\n", date, edited ? "" : ", who kept it as it was");
+    put_earlier(f, r, s);
 }
 
 /* ---- the text, with its marks ----------------------------------------------- */

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
@@ -13,8 +15,14 @@ final class Fixtures {
     private Fixtures() {
     }
 
-    static final String REVIEW =
-            "origin=\"ai-reviewed\" reviewed-by=\"sw-017\" reviewed-at=\"2026-11-03T09:00:00Z\" review=\"edited\"";
+    /** Now, in UTC to the second: a review is dated after the draft it checks was saved. */
+    static String nowUtc() {
+        return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    static String review(String at) {
+        return "origin=\"ai-reviewed\" reviewed-by=\"sw-017\" reviewed-at=\"" + at + "\" review=\"edited\"";
+    }
     static final Actor WORKER = Actor.of("sw-017", "social-worker");
 
     static Path envPath(String name) {

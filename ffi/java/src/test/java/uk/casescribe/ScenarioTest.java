@@ -18,7 +18,8 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
-import static uk.casescribe.Fixtures.REVIEW;
+import static uk.casescribe.Fixtures.nowUtc;
+import static uk.casescribe.Fixtures.review;
 import static uk.casescribe.Fixtures.WORKER;
 import static uk.casescribe.Fixtures.bytes;
 import static uk.casescribe.Fixtures.text;
@@ -102,15 +103,16 @@ public class ScenarioTest {
 
         // e. reviewed, the final save goes through as version 2
         // (only the section's attribute: the provenance block quotes the origin too, and is signed)
+        String at = nowUtc();
         byte[] v2 = ctx.save(WORKER, bytes(fin.replace("<section id=\"observations\" origin=\"ai-draft\"",
-                "<section id=\"observations\" " + REVIEW)));
+                "<section id=\"observations\" " + review(at))));
         try (Record r = Record.open(v2)) {
             assertEquals(2, r.version());
             assertTrue(r.isFinal());
             List<Record.Section> sections = r.sections();
             assertEquals("ai-reviewed", sections.get(0).origin());
             assertEquals("sw-017", sections.get(0).reviewer());
-            assertEquals("2026-11-03T09:00:00Z", sections.get(0).reviewedAt());
+            assertEquals(at, sections.get(0).reviewedAt());
             assertEquals("edited", sections.get(0).review());
         }
 
