@@ -36,7 +36,7 @@ Test(record, a_full_form_decodes_into_the_model)
     cs_record *r = NULL;
     cr_assert_eq(decode_text(xml, &r), CASESCRIBE_OK, "%s", casescribe_last_error());
     cr_expect_str_eq(r->id, "R-1");
-    cr_expect_str_eq(r->template_id, "home-visit");
+    cr_expect_str_eq(r->template_id, "statutory-home-visit");
     cr_expect_str_eq(r->team, "cin-north");
     cr_expect_eq(r->final, 1);
     cr_assert_eq(r->n_subjects, 1);
