@@ -172,6 +172,24 @@ if "$cs" --home "$home2" save "$work/never.xml" -o "$work/never-saved.xml" --act
 fi
 grep -q "professional judgement" "$work/err" || fail "the never refusal does not say why: $(cat "$work/err")"
 
+# A home template is signed by the home (templates install); a hand edit is refused
+sed 's|id="statutory-home-visit"|id="council-visit"|' "$top_srcdir/plugin/templates/statutory-home-visit.xml" \
+    > "$work/council-visit.xml"
+"$cs" --home "$home2" templates install "$work/council-visit.xml" > /dev/null || fail "templates install"
+grep -q '<signature algorithm="ed25519"' "$home2/templates/council-visit.xml" || fail "the installed template is not signed"
+"$cs" --home "$home2" templates | grep -q '^council-visit' || fail "the installed template is not listed"
+sed -i 's|ai="never"|ai="draft"|' "$home2/templates/council-visit.xml"
+"$cs" --home "$home2" templates | grep -q '^council-visit' && fail "a hand-edited template is still listed"
+sed 's|template="statutory-home-visit"|template="council-visit"|' "$work/draft.xml" > "$work/council.xml"
+if "$cs" --home "$home2" save "$work/council.xml" -o "$work/council-saved.xml" --actor sw-017 2> "$work/err"; then
+    fail "AI text saved under a hand-edited template"
+fi
+sed 's|template="statutory-home-visit"|template="home-visit"|' "$work/draft.xml" > "$work/unknown.xml"
+if "$cs" --home "$home2" save "$work/unknown.xml" -o "$work/unknown-saved.xml" --actor sw-017 2> "$work/err"; then
+    fail "AI text saved under a template the home does not know"
+fi
+grep -q "home-visit" "$work/err" || fail "the unknown template is not named: $(cat "$work/err")"
+
 # usage errors exit 2
 set +e
 "$cs" frobnicate 2> /dev/null
