@@ -376,6 +376,15 @@ namespace CaseScribe
             });
         }
 
+        /// <summary>Signs a template with the home's key and installs it in the home's templates/ folder.</summary>
+        public void InstallTemplate(byte[] xml)
+        {
+            Use(p => {
+                Library.Check(NativeMethods.casescribe_template_install(p, xml, (UIntPtr)xml.Length));
+                return 0;
+            });
+        }
+
         /// <summary>Starts a job drafting the form's AI sections from a transcript.</summary>
         public Job Fill(FillOptions options)
         {

@@ -211,6 +211,7 @@ const PROTOTYPES = [
     'int32_t casescribe_template_find(_Out_ casescribe_template **template_out, casescribe_ctx *ctx, ' +
         'const char *id)',
     'int32_t casescribe_template_list(_Out_ void **ids_out, casescribe_ctx *ctx)',
+    'int32_t casescribe_template_install(casescribe_ctx *ctx, const uint8_t *xml, size_t len)',
     'void casescribe_template_free(casescribe_template *t)',
     'const char *casescribe_template_id(const casescribe_template *t)',
     'const char *casescribe_template_title(const casescribe_template *t)',
@@ -1317,6 +1318,12 @@ class Context extends Handle {
         const out = [null];
         check(raw.casescribe_template_list(out, this.pointer));
         return lines(takeString(out[0]));
+    }
+
+    /** Signs a template with the home's key and installs it in the home's templates/. */
+    templateInstall(xml) {
+        const data = toBytes(xml, 'xml');
+        check(raw.casescribe_template_install(this.pointer, data, data.length));
     }
 
     /** Deletes recordings whose retention has run out; how many. */

@@ -610,15 +610,28 @@ typedef struct casescribe_template casescribe_template;
 CASESCRIBE_EXTERN int32_t casescribe_template_open(casescribe_template **template_out, const uint8_t *xml,
                                                    size_t len);
 /* The template `id`: from the home's templates/ folder, else the installed
- * ones. A context reads each template once, and remembers an id it found
- * no template for: a template added later applies to contexts opened after
- * it. ENOTFOUND, or the file's EPARSE/ESCHEMA/EIO. Any thread. */
+ * ones, else the shipped ones (built into the library). A context reads
+ * each template once, and remembers an id it found no template for: a
+ * template added later applies to contexts opened after it. ENOTFOUND, or
+ * the file's EPARSE/ESCHEMA/EIO, EVERIFY (not signed by the home) or
+ * EPOLICY (it drops a shipped `never` section). Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_template_find(casescribe_template **template_out, casescribe_ctx *ctx,
                                                    const char *id);
 /* The ids of the templates that can be found (the home's and the installed
  * ones, each once), one per line; "" when none. Invalid files are left out.
  * Free *ids_out with casescribe_free(). EINVAL, ENOMEM. Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_template_list(char **ids_out, casescribe_ctx *ctx);
+/* Installs a template (urn:casescribe:template:1, at most 256 KiB) as the
+ * home's own: signs it with the home's current key and writes it
+ * atomically to <home>/templates/<id>.xml, replacing any there. A template
+ * in the home's templates/ folder, or in the installed folder other than a
+ * shipped template byte for byte, is used only when signed by the home's
+ * key: an unsigned or hand-edited one is refused (EVERIFY). A template with
+ * a shipped template's id may add ai="never" sections but never remove one
+ * (EPOLICY). This context sees the new template at once; others from their
+ * next open. The xml is the caller's. EINVAL, EPARSE, ESCHEMA, ETOOBIG,
+ * EPOLICY, EKEY (no signing key), EIO, ENOMEM. Any thread. Since 1.6. */
+CASESCRIBE_EXTERN int32_t casescribe_template_install(casescribe_ctx *ctx, const uint8_t *xml, size_t len);
 /* Drops the handle. NULL does nothing. */
 CASESCRIBE_EXTERN void casescribe_template_free(casescribe_template *t);
 

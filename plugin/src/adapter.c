@@ -294,8 +294,14 @@ int32_t cs_adapter_encode_with(uint8_t **out, size_t *out_len, cs_adapter_use *e
     uint8_t *form = NULL;
     size_t form_len = 0;
     int32_t rc = cs_form_encode(&form, &form_len, r);
-    if (rc != CASESCRIBE_OK)
+    if (rc == CASESCRIBE_OK && form_len > CASESCRIBE_MAX_PAYLOAD)
+        rc = cs_fail(CASESCRIBE_ETOOBIG, "the stamped record would be %zu bytes, more than the %u that verify and "
+                                         "the next save can read: make its sections shorter",
+                     form_len, (unsigned)CASESCRIBE_MAX_PAYLOAD);
+    if (rc != CASESCRIBE_OK) {
+        free(form);
         return rc;
+    }
     static const uint8_t empty[1];
     casescribe_buf payload = {0};
     cs_clear_error();
@@ -305,6 +311,10 @@ int32_t cs_adapter_encode_with(uint8_t **out, size_t *out_len, cs_adapter_use *e
     free(form);
     if (rc == CASESCRIBE_OK && payload.len == 0)
         rc = cs_fail(CASESCRIBE_EINTERNAL, "adapter '%s' encoded the record as nothing", e->name);
+    if (rc == CASESCRIBE_OK && payload.len > CASESCRIBE_MAX_PAYLOAD)
+        rc = cs_fail(CASESCRIBE_ETOOBIG, "adapter '%s' made a stamped payload of %zu bytes, more than the %u that "
+                                         "verify and the next save can read: make the record's sections shorter",
+                     e->name, payload.len, (unsigned)CASESCRIBE_MAX_PAYLOAD);
     if (rc != CASESCRIBE_OK) {
         free(payload.data);
         return rc;

@@ -266,7 +266,7 @@ int32_t cs_ctx_template(casescribe_ctx *ctx, const char *id, casescribe_template
     if (*out != NULL || missed)
         return CASESCRIBE_OK;
     casescribe_template *found = NULL;
-    int32_t rc = cs_template_lookup(&found, ctx->home, id);
+    int32_t rc = cs_template_lookup(&found, ctx->home, ctx->keys, id);
     if (rc == CASESCRIBE_ENOTFOUND) {
         cs_clear_error();
         remember_miss(ctx, id);
@@ -286,6 +286,23 @@ int32_t cs_ctx_template(casescribe_ctx *ctx, const char *id, casescribe_template
     pthread_mutex_unlock(&ctx->policy_lock);
     *out = found;
     return CASESCRIBE_OK;
+}
+
+void cs_ctx_template_forget(casescribe_ctx *ctx, const char *id)
+{
+    if (pthread_mutex_lock(&ctx->policy_lock) != 0)
+        return;
+    for (size_t i = 0; i < ctx->n_templates; i++)
+        if (strcmp(ctx->templates[i]->id, id) == 0) {
+            cs_template_unref(ctx->templates[i]);
+            ctx->templates[i--] = ctx->templates[--ctx->n_templates];
+        }
+    for (size_t i = 0; i < ctx->n_template_misses; i++)
+        if (strcmp(ctx->template_misses[i], id) == 0) {
+            free(ctx->template_misses[i]);
+            ctx->template_misses[i--] = ctx->template_misses[--ctx->n_template_misses];
+        }
+    pthread_mutex_unlock(&ctx->policy_lock);
 }
 
 const char *casescribe_ctx_home(const casescribe_ctx *ctx)

@@ -46,6 +46,8 @@ struct casescribe_ctx {
  * NULL, with OK, when there is no such template; an unreadable or invalid
  * template file is an error (ESCHEMA, EPARSE, EIO). Thread-safe. */
 int32_t cs_ctx_template(casescribe_ctx *ctx, const char *id, casescribe_template **out);
+/* Drops what the context remembers of template `id` (after an install). */
+void cs_ctx_template_forget(casescribe_ctx *ctx, const char *id);
 
 /* Under the policy lock file (see policy_api.c): makes `team`'s policy
  * match `target`'s features and settings, as one new signed version with

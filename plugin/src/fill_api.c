@@ -8,6 +8,8 @@
  * citations: the save hook's policy, consent and review gate apply to it
  * like any other AI text when the host saves it. */
 #include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,8 +321,9 @@ static int listed(const cs_buf *b, const char *id)
     return 0;
 }
 
-/* Adds the ids of the valid templates in `dir` that are not listed yet. */
-static void list_folder(cs_buf *b, const char *dir)
+/* Adds the ids of the templates in `dir` that can be used (signed by the
+ * home, or shipped ones) and are not listed yet. */
+static void list_folder(cs_buf *b, const char *dir, casescribe_ctx *ctx)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -328,16 +331,18 @@ static void list_folder(cs_buf *b, const char *dir)
         size_t n = strlen(e->d_name);
         if (n < 5 || n > 68 || strcmp(e->d_name + n - 4, ".xml") != 0 || e->d_name[0] == '.')
             continue;
-        char path[4400];
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        char id[70];
+        snprintf(id, sizeof(id), "%.*s", (int)(n - 4), e->d_name);
         casescribe_template *t = NULL;
-        if (cs_template_read_file(&t, path) == CASESCRIBE_OK && strlen(t->id) == n - 4 &&
-            strncmp(t->id, e->d_name, n - 4) == 0 && !listed(b, t->id))
-            cs_buf_printf(b, "%s\n", t->id);
+        if (!listed(b, id) && cs_ctx_template(ctx, id, &t) == CASESCRIBE_OK && t != NULL)
+            cs_buf_printf(b, "%s\n", id);
         cs_template_unref(t);
     }
     if (d != NULL)
         closedir(d);
+    for (size_t i = 0; i < cs_n_shipped_templates; i++)
+        if (!listed(b, cs_shipped_templates[i].id))
+            cs_buf_printf(b, "%s\n", cs_shipped_templates[i].id);
     cs_clear_error();
 }
 
@@ -351,11 +356,43 @@ int32_t casescribe_template_list(char **ids_out, casescribe_ctx *ctx)
     cs_buf_printf(&b, "%s", "");
     char home_dir[4200];
     snprintf(home_dir, sizeof(home_dir), "%s/templates", ctx->home);
-    list_folder(&b, home_dir);
-    list_folder(&b, cs_templates_dir());
+    list_folder(&b, home_dir, ctx);
+    list_folder(&b, cs_templates_dir(), ctx);
     *ids_out = cs_buf_take(&b);
     cs_buf_free(&b);
     return *ids_out != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+}
+
+int32_t casescribe_template_install(casescribe_ctx *ctx, const uint8_t *xml, size_t len)
+{
+    if (ctx == NULL || xml == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_template_install: ctx and xml are required");
+    cs_clear_error();
+    casescribe_template *t = NULL;
+    EVP_PKEY *key = NULL;
+    char key_id[CS_KEY_ID_MAX], dir[4200], path[4300];
+    uint8_t *signed_xml = NULL;
+    size_t signed_len = 0;
+    int32_t rc = len > CS_MAX_TEMPLATE_BYTES ? cs_fail(CASESCRIBE_ETOOBIG, "a template is at most %u bytes",
+                                                       (unsigned)CS_MAX_TEMPLATE_BYTES)
+                                             : casescribe_template_open(&t, xml, len);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_keyring_signer(ctx->keys, &key, key_id);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_template_sign(&signed_xml, &signed_len, xml, len, key, key_id);
+    snprintf(dir, sizeof(dir), "%s/templates", ctx->home);
+    if (rc == CASESCRIBE_OK && mkdir(dir, 0755) != 0 && errno != EEXIST)
+        rc = cs_fail(CASESCRIBE_EIO, "cannot create %s: %s", dir, strerror(errno));
+    if (rc == CASESCRIBE_OK) {
+        snprintf(path, sizeof(path), "%s/%s.xml", dir, t->id);
+        rc = cs_write_file_atomic(path, signed_xml, signed_len, 0644);
+    }
+    if (rc == CASESCRIBE_OK)
+        cs_ctx_template_forget(ctx, t->id);
+    EVP_PKEY_free(key);
+    free(signed_xml);
+    cs_template_unref(t);
+    return rc;
 }
 
 void casescribe_template_free(casescribe_template *t)

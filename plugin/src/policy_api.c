@@ -283,7 +283,7 @@ static int32_t write_version(casescribe_ctx *ctx, cs_policy *next, const struct 
 
 /* Every key a policy has, in the order changes are listed. */
 static const char *const policy_keys[] = {"transcription",        "ai-draft", "external-ai", "observation-tags",
-                                          "audio-retention-days", "engine",   "endpoints"};
+                                          "audio-retention-days", "engine",   "endpoints", "allow-without-template"};
 #define N_POLICY_KEYS (sizeof(policy_keys) / sizeof(policy_keys[0]))
 
 /* The number of the version a change writes: one more than both the file's

@@ -194,16 +194,38 @@ static int32_t already_stamped(int *yes, struct save *s, size_t at)
     return CASESCRIBE_OK;
 }
 
+/* AI text in a form whose template the home does not know: its `never`
+ * sections cannot be checked, so it is refused (fail closed) unless the
+ * team's policy lists that template id as allowed without one. */
+static int32_t unknown_template(const struct save *s)
+{
+    const cs_record *r = s->record;
+    for (size_t i = 0; i < r->n_sections; i++) {
+        const cs_section *sec = &r->sections[i];
+        if (!cs_origin_is_ai(sec->origin) || cs_policy_allows_untemplated(s->policy, r->template_id))
+            continue;
+        return cs_fail(CASESCRIBE_EPOLICY,
+                       "the form's template '%s' is not a template this home knows, so its ai=\"never\" sections "
+                       "cannot be checked: AI text (section '%s') is refused. Use a shipped template (`casescribe "
+                       "templates`), install this one signed by the home's key (`casescribe templates install "
+                       "FILE`), or have an admin allow it for team %s (`casescribe team set %s "
+                       "allow-without-template %s`)",
+                       r->template_id, sec->id, r->team, r->team, r->template_id);
+    }
+    return CASESCRIBE_OK;
+}
+
 /* The template's `never` sections hold the worker's professional judgement
  * (analysis, decisions, eligibility): AI text is refused there whatever
- * its review, its engine or the policy. A form whose template the home does
- * not know is not checked. */
+ * its review, its engine or the policy. */
 static int32_t never_rule(struct save *s)
 {
     const cs_record *r = s->record;
     casescribe_template *tpl = NULL;
     int32_t rc = cs_ctx_template(s->ctx, r->template_id, &tpl);
-    for (size_t i = 0; rc == CASESCRIBE_OK && tpl != NULL && i < r->n_sections; i++) {
+    if (rc == CASESCRIBE_OK && tpl == NULL)
+        return unknown_template(s);
+    for (size_t i = 0; rc == CASESCRIBE_OK && i < r->n_sections; i++) {
         const cs_section *sec = &r->sections[i];
         const cs_template_section *ts = cs_template_find_section(tpl, sec->id);
         if (ts != NULL && ts->never && cs_origin_is_ai(sec->origin))
@@ -246,11 +268,11 @@ static int32_t step_policy(struct save *s)
 {
     const cs_record *r = s->record;
     const char *actor_team = s->actor->team;
-    int32_t rc = never_rule(s);
-    if (rc == CASESCRIBE_OK)
-        rc = cs_ctx_policy(s->ctx, r->team, &s->policy);
+    int32_t rc = cs_ctx_policy(s->ctx, r->team, &s->policy);
     if (rc == CASESCRIBE_OK && actor_team != NULL && strcmp(actor_team, r->team) != 0)
         rc = cs_ctx_policy(s->ctx, actor_team, &s->actor_policy);
+    if (rc == CASESCRIBE_OK)
+        rc = never_rule(s);
     for (size_t i = 0; rc == CASESCRIBE_OK && i < r->n_sections; i++) {
         const cs_section *sec = &r->sections[i];
         if (!cs_origin_is_ai(sec->origin))

@@ -125,9 +125,11 @@ int cs_parse_time(int64_t *out, const char *s)
         p++;
     } else if (*p == '+' || *p == '-') {
         int sign = *p++ == '-' ? -1 : 1, oh, om;
-        if (read_digits(&p, 2, &oh) || *p++ != ':' || read_digits(&p, 2, &om) || oh > 23 || om > 59)
+        if (read_digits(&p, 2, &oh) || *p++ != ':' || read_digits(&p, 2, &om) || om > 59)
             return -1;
         offset = sign * (oh * 3600 + om * 60);
+        if (offset < -12 * 3600 || offset > 14 * 3600) /* no place on Earth is outside -12:00..+14:00 */
+            return -1;
     } else {
         return -1;
     }

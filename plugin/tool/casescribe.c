@@ -42,12 +42,14 @@ static const char usage_text[] =
     "  team enable|disable TEAM FEATURE [--actor ID]\n"
     "                                         switch transcription, ai-draft, external-ai or observation-tags\n"
     "  team set TEAM KEY VALUE [--actor ID]   audio-retention-days (0-365), engine (embedded|remote),\n"
-    "                                         endpoints (space-separated https URLs)\n"
+    "                                         endpoints (space-separated https URLs), allow-without-template\n"
+    "                                         (form template ids AI text may use without a known template)\n"
     "  transcribe FORM.xml RECORDING [--format text|xml] [--helper PATH] [--take]\n"
     "                                         transcribe a visit recording (team policy and consent on the form\n"
     "                                         permitting); --take: keep it only as the policy's retention says\n"
     "  audio sweep                            delete taken recordings whose retention has run out\n"
     "  templates                              the form templates installed, and which sections AI never drafts\n"
+    "  templates install FILE                 sign a template with the home's key and install it in the home\n"
     "  fill TEMPLATE TRANSCRIPT.xml --subjects FORM.xml [-o DRAFT.xml] [--max-sentences N]\n"
     "                                         draft the form's sections from a transcript, every sentence cited\n"
     "                                         (team policy ai-draft and consent on the form permitting)\n"
@@ -331,7 +333,8 @@ static int team_show(casescribe_ctx *ctx, const char *team)
     else
         printf("policy: none yet, the safe defaults apply (every AI feature off)\n");
     static const char *const keys[] = {"transcription", "ai-draft", "external-ai", "observation-tags",
-                                       "audio-retention-days", "engine", "endpoints"};
+                                       "audio-retention-days", "engine", "endpoints",
+                                       "allow-without-template"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(*keys) && rc == CASESCRIBE_OK; i++) {
         char *value = NULL;
         rc = casescribe_policy_setting(&value, p, keys[i]);

@@ -12,7 +12,7 @@
 
 
 static const char sample_form[] =
-    "<form xmlns=\"urn:casescribe:form:1\" id=\"%s\" template=\"home-visit\" team=\"cin-north\" author=\"sw-017\">\n"
+    "<form xmlns=\"urn:casescribe:form:1\" id=\"%s\" template=\"statutory-home-visit\" team=\"cin-north\" author=\"sw-017\">\n"
     "  <subject id=\"P-1\" role=\"child\" name=\"Sam Example\"/>\n"
     "  <subject id=\"P-2\" role=\"parent\" name=\"Jo Example\"/>\n"
     "  <consent subject=\"P-1\" given-by=\"representative\" method=\"verbal\" capacity=\"not-assessed\"\n"

@@ -146,9 +146,30 @@ static void print_template(const casescribe_template *t)
                casescribe_template_section_title(t, i));
 }
 
+/* `templates install FILE`: the home signs the template and keeps it. */
+static int install(const char *home, const char *path)
+{
+    uint8_t *xml = NULL;
+    size_t len = 0;
+    casescribe_ctx *ctx = NULL;
+    if (tool_read_file(path, &xml, &len) != 0)
+        return EXIT_REFUSED;
+    if (tool_open_home(&ctx, home, 0) != 0) {
+        free(xml);
+        return EXIT_REFUSED;
+    }
+    int32_t rc = casescribe_template_install(ctx, xml, len);
+    int code = rc == CASESCRIBE_OK ? (printf("installed %s, signed by this home's key\n", path), 0)
+                                   : tool_fail("templates install", rc);
+    casescribe_ctx_close(ctx);
+    free(xml);
+    return code;
+}
+
 int casescribe_tool_templates(const char *home, int argc, char **argv)
 {
-    (void)argv;
+    if (argc == 2 && strcmp(argv[0], "install") == 0)
+        return install(home, argv[1]);
     if (argc != 0)
         return tool_usage();
     casescribe_ctx *ctx = NULL;

@@ -21,7 +21,7 @@ static double now(void)
 
 /* A typical five-section visit record: three drafted by AI, two by the worker. */
 static const char form[] =
-    "<form xmlns=\"urn:casescribe:form:1\" id=\"%s\" template=\"home-visit\" team=\"cin-north\" author=\"sw-017\">"
+    "<form xmlns=\"urn:casescribe:form:1\" id=\"%s\" template=\"statutory-home-visit\" team=\"cin-north\" author=\"sw-017\">"
     "<subject id=\"P-1\" role=\"child\" name=\"Sam Example\"/><subject id=\"P-2\" role=\"parent\" name=\"Jo Example\"/>"
     "<consent subject=\"P-1\" given-by=\"representative\" method=\"verbal\" capacity=\"not-assessed\" "
     "at=\"2026-01-01T10:00:00Z\" scopes=\"record-audio transcribe ai-draft\"/>"

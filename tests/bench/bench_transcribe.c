@@ -152,7 +152,7 @@ static char *run_ours(const char *wav, const char *home, const char *helper, dou
     casescribe_ctx_options_init(&o, sizeof(o));
     o.home = home;
     o.flags = CASESCRIBE_OPEN_CREATE | CASESCRIBE_OPEN_NO_SYNC;
-    const char *form = "<form xmlns=\"urn:casescribe:form:1\" id=\"B-1\" template=\"home-visit\" team=\"bench\" "
+    const char *form = "<form xmlns=\"urn:casescribe:form:1\" id=\"B-1\" template=\"statutory-home-visit\" team=\"bench\" "
                        "author=\"sw-1\"><subject id=\"P-1\" role=\"parent\"/><consent subject=\"P-1\" "
                        "given-by=\"self\" method=\"verbal\" capacity=\"has-capacity\" at=\"2026-01-01T10:00:00Z\" "
                        "scopes=\"record-audio transcribe\"/><section id=\"s\" origin=\"human\">-</section></form>";

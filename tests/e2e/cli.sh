@@ -187,6 +187,23 @@ cp "$work/west.v1" "$home2/policy/adults-west.xml"
 "$cs" --home "$home2" team show adults-west > "$work/show" || fail "team show of an old policy file"
 grep -q 'NOT USED.*older than version 2' "$work/show" || fail "an old policy file was used: $(cat "$work/show")"
 grep -q '^ai-draft: off$' "$work/show" || fail "the old file switched ai-draft on"
+# A home template is signed by the home (templates install); a hand edit is refused
+sed 's|id="statutory-home-visit"|id="council-visit"|' "$top_srcdir/plugin/templates/statutory-home-visit.xml" \
+    > "$work/council-visit.xml"
+"$cs" --home "$home2" templates install "$work/council-visit.xml" > /dev/null || fail "templates install"
+grep -q '<signature algorithm="ed25519"' "$home2/templates/council-visit.xml" || fail "the installed template is not signed"
+"$cs" --home "$home2" templates | grep -q '^council-visit' || fail "the installed template is not listed"
+sed -i 's|ai="never"|ai="draft"|' "$home2/templates/council-visit.xml"
+"$cs" --home "$home2" templates | grep -q '^council-visit' && fail "a hand-edited template is still listed"
+sed 's|template="statutory-home-visit"|template="council-visit"|' "$work/draft.xml" > "$work/council.xml"
+if "$cs" --home "$home2" save "$work/council.xml" -o "$work/council-saved.xml" --actor sw-017 2> "$work/err"; then
+    fail "AI text saved under a hand-edited template"
+fi
+sed 's|template="statutory-home-visit"|template="home-visit"|' "$work/draft.xml" > "$work/unknown.xml"
+if "$cs" --home "$home2" save "$work/unknown.xml" -o "$work/unknown-saved.xml" --actor sw-017 2> "$work/err"; then
+    fail "AI text saved under a template the home does not know"
+fi
+grep -q "home-visit" "$work/err" || fail "the unknown template is not named: $(cat "$work/err")"
 
 # usage errors exit 2
 set +e

@@ -20,7 +20,7 @@
 #define CYCLES 60
 
 static const char form[] =
-    "<form xmlns=\"urn:casescribe:form:1\" id=\"%s\" template=\"home-visit\" team=\"t\" author=\"sw-1\">"
+    "<form xmlns=\"urn:casescribe:form:1\" id=\"%s\" template=\"statutory-home-visit\" team=\"t\" author=\"sw-1\">"
     "<subject id=\"P-1\" role=\"parent\"/>"
     "<section id=\"s\" origin=\"human\">Notes %s.</section></form>";
 

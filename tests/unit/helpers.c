@@ -60,7 +60,7 @@ char *form_make(const form_parts *p)
     char *xml = malloc(n);
     cr_assert_not_null(xml);
     snprintf(xml, n,
-             "<form xmlns=\"urn:casescribe:form:1\" id=\"%s\" template=\"home-visit\" team=\"cin-north\" "
+             "<form xmlns=\"urn:casescribe:form:1\" id=\"%s\" template=\"statutory-home-visit\" team=\"cin-north\" "
              "author=\"sw-017\"%s>%s%s%s%s</form>",
              id, final_attr, subjects, consents, sections, p->extra ? p->extra : "");
     return xml;

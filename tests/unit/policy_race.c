@@ -24,7 +24,7 @@
 #define TOGGLES 40
 
 static const char form[] =
-    "<form xmlns=\"urn:casescribe:form:1\" id=\"%s\" template=\"home-visit\" team=\"t\" author=\"sw-1\">"
+    "<form xmlns=\"urn:casescribe:form:1\" id=\"%s\" template=\"statutory-home-visit\" team=\"t\" author=\"sw-1\">"
     "<subject id=\"P-1\" role=\"parent\"/>"
     "<consent subject=\"P-1\" given-by=\"self\" method=\"verbal\" capacity=\"has-capacity\" "
     "at=\"2026-01-01T10:00:00Z\" scopes=\"ai-draft\"/>"

@@ -82,18 +82,29 @@ static const char *result_label(cs_consent_result r)
         return "NOT_YET_GIVEN";
     case CS_CONSENT_WITHDRAWN:
         return "WITHDRAWN";
+    case CS_CONSENT_HAS_CAPACITY:
+        return "HAS_CAPACITY";
+    case CS_CONSENT_NOT_ASSESSED:
+        return "NOT_ASSESSED";
     }
     return "?";
 }
 
 /* The rules of consent.h, over the symbolic cases, in the header's order:
- * NO_CAPACITY, NOT_YET_GIVEN, WITHDRAWN, SCOPE_MISSING. */
+ * NO_CAPACITY, HAS_CAPACITY, NOT_ASSESSED, NOT_YET_GIVEN, WITHDRAWN,
+ * SCOPE_MISSING. */
 static cs_consent_result oracle(cs_given_by who, cs_capacity cap, use_case use, uint32_t offered, given_case g,
                                 withdrawn_case w)
 {
     bool self_lacking = who == CS_GIVEN_SELF && cap == CS_CAPACITY_LACKS;
     if (self_lacking)
         return CS_CONSENT_NO_CAPACITY;
+    /* A person with capacity consents only for themself (MCA 2005). */
+    if (who != CS_GIVEN_SELF && cap == CS_CAPACITY_HAS)
+        return CS_CONSENT_HAS_CAPACITY;
+    /* A best-interests decision needs an assessment that capacity is lacking. */
+    if (who == CS_GIVEN_BEST_INTERESTS && cap == CS_CAPACITY_NOT_ASSESSED)
+        return CS_CONSENT_NOT_ASSESSED;
     if (g == GIVEN_AFTER)
         return CS_CONSENT_NOT_YET_GIVEN;
     if (w == WD_BEFORE || w == WD_AT_NOW)
@@ -151,7 +162,7 @@ static unsigned check_timings(matrix_cell *c)
 Test(consent_decide, full_matrix_matches_the_rules)
 {
     unsigned asserted = 0;
-    unsigned per_result[5] = {0};
+    unsigned per_result[7] = {0};
     matrix_cell c;
     for (c.who = 0; c.who < 3; c.who++)
         for (c.cap = 0; c.cap < 3; c.cap++)
@@ -165,13 +176,14 @@ Test(consent_decide, full_matrix_matches_the_rules)
                                               (given_case)g, (withdrawn_case)w)]++;
                 }
     cr_log_info("consent matrix: %u combinations asserted (OK %u, NO_CAPACITY %u, SCOPE_MISSING %u, "
-                "NOT_YET_GIVEN %u, WITHDRAWN %u)",
-                asserted, per_result[0], per_result[1], per_result[2], per_result[3], per_result[4]);
+                "NOT_YET_GIVEN %u, WITHDRAWN %u, HAS_CAPACITY %u, NOT_ASSESSED %u)",
+                asserted, per_result[0], per_result[1], per_result[2], per_result[3], per_result[4], per_result[5],
+                per_result[6]);
     /* 3 given-by x 3 capacities x 2 uses x 16 scope sets x 3 given times x
      * 4 withdrawals. */
     cr_assert_eq(asserted, 3u * 3u * 2u * 16u * 3u * 4u, "asserted %u combinations", asserted);
     /* The matrix must actually reach every outcome, or it proves little. */
-    for (int r = 0; r < 5; r++)
+    for (int r = 0; r < 7; r++)
         cr_assert_gt(per_result[r], 0u, "no combination gave %s", result_label((cs_consent_result)r));
 }
 
@@ -195,6 +207,17 @@ static const literal_row literal_rows[] = {
      {CS_GIVEN_SELF, CS_CAPACITY_LACKS, 0, NOW + 10, NOW - 5}, CS_SCOPE_AI_DRAFT, CS_CONSENT_NO_CAPACITY},
     {"representative for a person lacking capacity", {CS_GIVEN_REPRESENTATIVE, CS_CAPACITY_LACKS, 0xc, NOW, 0},
      CS_SCOPE_AI_DRAFT | CS_SCOPE_EXTERNAL_AI, CS_CONSENT_OK},
+    {"representative for a person with capacity (MCA 2005: they consent for themself)",
+     {CS_GIVEN_REPRESENTATIVE, CS_CAPACITY_HAS, 0xf, NOW - 10, 0}, CS_SCOPE_AI_DRAFT, CS_CONSENT_HAS_CAPACITY},
+    {"best interests for a person with capacity", {CS_GIVEN_BEST_INTERESTS, CS_CAPACITY_HAS, 0xf, NOW - 10, 0},
+     CS_SCOPE_AI_DRAFT, CS_CONSENT_HAS_CAPACITY},
+    {"best interests without a capacity assessment",
+     {CS_GIVEN_BEST_INTERESTS, CS_CAPACITY_NOT_ASSESSED, 0xf, NOW - 10, 0}, CS_SCOPE_AI_DRAFT,
+     CS_CONSENT_NOT_ASSESSED},
+    {"representative (a parent) for a person not assessed",
+     {CS_GIVEN_REPRESENTATIVE, CS_CAPACITY_NOT_ASSESSED, 0xf, NOW - 10, 0}, CS_SCOPE_AI_DRAFT, CS_CONSENT_OK},
+    {"best interests for a person lacking capacity", {CS_GIVEN_BEST_INTERESTS, CS_CAPACITY_LACKS, 0x4, NOW, 0},
+     CS_SCOPE_AI_DRAFT, CS_CONSENT_OK},
     {"best interests, external engine, only ai-draft",
      {CS_GIVEN_BEST_INTERESTS, CS_CAPACITY_LACKS, CS_SCOPE_AI_DRAFT, NOW - 10, 0},
      CS_SCOPE_AI_DRAFT | CS_SCOPE_EXTERNAL_AI, CS_CONSENT_SCOPE_MISSING},
@@ -255,9 +278,10 @@ Test(consent_decide, fails_closed_on_bad_input)
 
 Test(consent_reason, every_result_has_distinct_text)
 {
-    const cs_consent_result all[] = {CS_CONSENT_OK, CS_CONSENT_NO_CAPACITY, CS_CONSENT_SCOPE_MISSING,
-                                     CS_CONSENT_NOT_YET_GIVEN, CS_CONSENT_WITHDRAWN};
-    for (size_t i = 0; i < 5; i++) {
+    const cs_consent_result all[] = {CS_CONSENT_OK,           CS_CONSENT_NO_CAPACITY, CS_CONSENT_SCOPE_MISSING,
+                                     CS_CONSENT_NOT_YET_GIVEN, CS_CONSENT_WITHDRAWN,   CS_CONSENT_HAS_CAPACITY,
+                                     CS_CONSENT_NOT_ASSESSED};
+    for (size_t i = 0; i < 7; i++) {
         const char *r = cs_consent_reason(all[i]);
         cr_assert_not_null(r, "reason for %s", result_label(all[i]));
         cr_assert_gt(strlen(r), 0u, "reason for %s is empty", result_label(all[i]));
@@ -474,4 +498,36 @@ Test(consent_withdrawal, earliest_applicable_wins_and_same_second_counts)
     t[1].withdrawn_at = NOW + 30; /* not yet in force, but later than the other */
     t[2].withdrawn_at = NOW - 40; /* the same second as the current consent: fail closed */
     cr_assert_eq(cs_consent_pick_withdrawal(t, 3, 1), 2);
+}
+
+/* ------------------------------------------------------------------------
+ * cs_consent_check_entries: input that can be read only one way
+ * ------------------------------------------------------------------------ */
+
+Test(consent_entries, a_withdrawal_before_its_own_consent_is_invalid)
+{
+    cs_consent_terms t[] = {given_at(NOW - 100), given_at(NOW - 10)};
+    int bad = 0, other = 0;
+    cr_assert_eq(cs_consent_check_entries(t, 2, &bad, &other), CS_ENTRIES_OK);
+    t[1].withdrawn_at = NOW - 11;
+    cr_assert_eq(cs_consent_check_entries(t, 2, &bad, &other), CS_ENTRIES_WITHDRAWN_EARLY);
+    cr_assert_eq(bad, 1);
+    t[1].withdrawn_at = NOW - 10; /* the same second: a withdrawal, valid (and it wins) */
+    cr_assert_eq(cs_consent_check_entries(t, 2, &bad, &other), CS_ENTRIES_OK);
+}
+
+Test(consent_entries, entries_that_disagree_at_one_instant_are_invalid)
+{
+    cs_consent_terms t[] = {given_at(NOW - 100), given_at(NOW - 10), given_at(NOW - 10)};
+    int bad = 0, other = 0;
+    cr_assert_eq(cs_consent_check_entries(t, 3, &bad, &other), CS_ENTRIES_OK, "identical entries agree");
+    t[2].capacity = CS_CAPACITY_LACKS;
+    cr_assert_eq(cs_consent_check_entries(t, 3, &bad, &other), CS_ENTRIES_CONFLICT);
+    cr_assert(bad == 1 && other == 2, "bad %d other %d", bad, other);
+    t[2].capacity = CS_CAPACITY_HAS;
+    t[2].scopes = CS_SCOPE_AI_DRAFT | CS_SCOPE_EXTERNAL_AI;
+    cr_assert_eq(cs_consent_check_entries(t, 3, &bad, &other), CS_ENTRIES_CONFLICT, "scopes differ");
+    t[2].scopes = CS_SCOPE_AI_DRAFT;
+    t[2].given_by = CS_GIVEN_REPRESENTATIVE;
+    cr_assert_eq(cs_consent_check_entries(t, 3, &bad, &other), CS_ENTRIES_CONFLICT, "givers differ");
 }

@@ -357,14 +357,8 @@ static const char never_template[] =
 
 static void install_template(void)
 {
-    char dir[400], path[450];
-    snprintf(dir, sizeof(dir), "%s/templates", home.path);
-    mkdir(dir, 0700);
-    snprintf(path, sizeof(path), "%s/visit-test.xml", dir);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs(never_template, f);
-    fclose(f);
+    cr_assert_eq(casescribe_template_install(home.ctx, (const uint8_t *)never_template, strlen(never_template)),
+                 CASESCRIBE_OK, "%s", casescribe_last_error());
 }
 
 static json_t *section_ext(const char *origin)

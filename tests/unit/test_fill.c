@@ -15,9 +15,12 @@
 
 static test_home home;
 
+static void install_test_template(void);
+
 static void setup(void)
 {
     home_open(&home, 0);
+    install_test_template(); /* the home's own template, signed by its key */
 }
 
 static void teardown(void)
@@ -313,15 +316,42 @@ Test(fill, shipped_templates_are_valid_and_keep_judgement_from_ai)
     }
 }
 
+static casescribe_ctx *another_context(void)
+{
+    casescribe_ctx_options opts;
+    cr_assert_eq(casescribe_ctx_options_init(&opts, sizeof(opts)), CASESCRIBE_OK);
+    opts.home = home.path;
+    casescribe_ctx *ctx = NULL;
+    cr_assert_eq(casescribe_ctx_open(&ctx, &opts), CASESCRIBE_OK, "%s", casescribe_last_error());
+    return ctx;
+}
+
+static void write_home_template(const char *id, const char *xml)
+{
+    char path[450];
+    snprintf(path, sizeof(path), "%s/templates/%s.xml", home.path, id);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(xml, f);
+    fclose(f);
+}
+
+static char *read_home_template(const char *id)
+{
+    char path[450];
+    snprintf(path, sizeof(path), "%s/templates/%s.xml", home.path, id);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f);
+    char *buf = calloc(1, 1 << 18);
+    cr_assert_not_null(buf);
+    size_t n = fread(buf, 1, (1 << 18) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
 Test(fill, templates_in_the_home_are_found_and_listed)
 {
-    char dir[400], path[450];
-    snprintf(dir, sizeof(dir), "%s/templates", home.path);
-    mkdir(dir, 0700);
-    snprintf(path, sizeof(path), "%s/visit-test.xml", dir);
-    FILE *f = fopen(path, "w");
-    fputs(test_template, f);
-    fclose(f);
     casescribe_template *t = NULL;
     cr_assert_eq(casescribe_template_find(&t, home.ctx, "visit-test"), CASESCRIBE_OK, "%s", casescribe_last_error());
     cr_assert_str_eq(casescribe_template_title(t), "Test visit");
@@ -329,9 +359,116 @@ Test(fill, templates_in_the_home_are_found_and_listed)
     char *ids = NULL;
     cr_assert_eq(casescribe_template_list(&ids, home.ctx), CASESCRIBE_OK);
     cr_assert_not_null(strstr(ids, "visit-test\n"));
+    cr_assert_not_null(strstr(ids, "statutory-home-visit\n"), "the shipped templates are built in: %s", ids);
     casescribe_free(ids);
     cr_assert_eq(casescribe_template_find(&t, home.ctx, "../etc/passwd"), CASESCRIBE_ENOTFOUND);
     cr_assert_eq(casescribe_template_find(&t, home.ctx, "no-such-template"), CASESCRIBE_ENOTFOUND);
+}
+
+Test(fill, a_home_template_unsigned_or_edited_by_hand_is_refused)
+{
+    char *signed_xml = read_home_template("visit-test");
+    cr_assert_not_null(strstr(signed_xml, "<signature"), "installed templates are signed");
+    char *edited = replace_once(signed_xml, "ai=\"never\"", "ai=\"draft\"");
+    write_home_template("visit-test", edited);
+    casescribe_ctx *ctx = another_context();
+    casescribe_template *t = NULL;
+    cr_expect_eq(casescribe_template_find(&t, ctx, "visit-test"), CASESCRIBE_EVERIFY, "a hand edit");
+    casescribe_ctx_close(ctx);
+    write_home_template("visit-test", test_template);
+    ctx = another_context();
+    cr_expect_eq(casescribe_template_find(&t, ctx, "visit-test"), CASESCRIBE_EVERIFY, "unsigned");
+    cr_expect_not_null(strstr(casescribe_last_error(), "templates install"), "%s", casescribe_last_error());
+    /* The save fails closed: AI text under a refused template is not accepted. */
+    char *form = visit_form("cin-north", ALL_CONSENT, SECTION_DRAFT("analysis", "The risk is low."));
+    cr_expect_neq(save_as(ctx, form, NULL), CASESCRIBE_OK);
+    casescribe_ctx_close(ctx);
+    free(form);
+    free(edited);
+    free(signed_xml);
+}
+
+static const char shadow_without_never[] =
+    "<template xmlns=\"urn:casescribe:template:1\" id=\"statutory-home-visit\" version=\"9\"><title>Visit</title>"
+    "<section id=\"present\" ai=\"draft\"><title>Present</title><guidance>Who.</guidance></section>"
+    "<section id=\"analysis\" ai=\"draft\"><title>Analysis</title><guidance>Now drafted.</guidance></section>"
+    "</template>";
+
+Test(fill, a_template_shadowing_a_shipped_one_cannot_drop_a_never_section)
+{
+    const char *x = shadow_without_never;
+    cr_expect_eq(casescribe_template_install(home.ctx, (const uint8_t *)x, strlen(x)), CASESCRIBE_EPOLICY);
+    cr_expect_not_null(strstr(casescribe_last_error(), "analysis"), "%s", casescribe_last_error());
+    /* Nor by a file dropped in the installed folder, signed or not. */
+    char dir[400], path[450];
+    snprintf(dir, sizeof(dir), "%s/installed", home.path);
+    mkdir(dir, 0700);
+    snprintf(path, sizeof(path), "%s/statutory-home-visit.xml", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(x, f);
+    fclose(f);
+    setenv("CASESCRIBE_TEMPLATE_DIR", dir, 1);
+    casescribe_ctx *ctx = another_context();
+    casescribe_template *t = NULL;
+    cr_expect_eq(casescribe_template_find(&t, ctx, "statutory-home-visit"), CASESCRIBE_EVERIFY);
+    const char *form = "<form xmlns=\"urn:casescribe:form:1\" id=\"R-51\" template=\"statutory-home-visit\" "
+                       "team=\"cin-north\" author=\"sw-017\">" SUBJECTS ALL_CONSENT
+                       SECTION_DRAFT("analysis", "The risk is low.") "</form>";
+    cr_expect_neq(save_as(ctx, form, NULL), CASESCRIBE_OK, "AI text in the shipped never section");
+    casescribe_ctx_close(ctx);
+    unsetenv("CASESCRIBE_TEMPLATE_DIR");
+    /* Adding a never section is allowed, and enforced. */
+    char *stricter = replace_once(x, "<section id=\"analysis\" ai=\"draft\">", "<section id=\"analysis\" ai=\"never\">");
+    char *stricter2 = replace_once(stricter, "<section id=\"present\" ai=\"draft\">", "<section id=\"present\" ai=\"never\">");
+    cr_assert_eq(casescribe_template_install(home.ctx, (const uint8_t *)stricter2, strlen(stricter2)), CASESCRIBE_OK,
+                 "%s", casescribe_last_error());
+    char *present = replace_once(form, "id=\"analysis\"", "id=\"present\"");
+    cr_expect_eq(save_as(home.ctx, present, NULL), CASESCRIBE_EPOLICY);
+    cr_expect_not_null(strstr(casescribe_last_error(), "present"), "%s", casescribe_last_error());
+    free(present);
+    free(stricter);
+    free(stricter2);
+}
+
+Test(fill, ai_text_under_a_template_the_home_does_not_know_is_refused)
+{
+    const char *ids[] = {"home-visit", "Statutory-Home-Visit", "statutory-home-visit-v2"};
+    for (size_t i = 0; i < 3; i++) {
+        char *form = visit_form("cin-north", ALL_CONSENT, SECTION_DRAFT("analysis", "The risk is low."));
+        char attr[80];
+        snprintf(attr, sizeof(attr), "template=\"%s\"", ids[i]);
+        char *renamed = replace_once(form, "template=\"visit-test\"", attr);
+        snprintf(attr, sizeof(attr), "id=\"R-7%zu\"", i);
+        char *other = replace_once(renamed, "id=\"R-50\"", attr);
+        free(renamed);
+        cr_expect_eq(save_as(home.ctx, other, NULL), CASESCRIBE_EPOLICY, "%s", ids[i]);
+        cr_expect_not_null(strstr(casescribe_last_error(), ids[i]), "%s", casescribe_last_error());
+        cr_expect_not_null(strstr(casescribe_last_error(), "templates install"), "%s", casescribe_last_error());
+        /* A form of the worker's own words needs no template. */
+        char *human = replace_once(other, "origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\"",
+                                   "origin=\"human\"");
+        cr_expect_eq(save_as(home.ctx, human, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
+        free(human);
+        free(other);
+        free(form);
+    }
+}
+
+Test(fill, a_team_policy_may_allow_a_template_id_without_a_template)
+{
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "cin-north", "allow-without-template", "home-visit legacy-form"),
+                 CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *form = visit_form("cin-north", ALL_CONSENT, SECTION_DRAFT("notes", "Mia likes football."));
+    char *allowed = replace_once(form, "template=\"visit-test\"", "template=\"home-visit\"");
+    cr_expect_eq(save_as(home.ctx, allowed, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *other = replace_once(form, "template=\"visit-test\"", "template=\"home-visit-2\"");
+    cr_expect_eq(save_as(home.ctx, other, NULL), CASESCRIBE_EPOLICY, "only the ids listed");
+    cr_expect_eq(casescribe_team_set(home.ctx, "admin-1", "cin-north", "allow-without-template", "bad id!"),
+                 CASESCRIBE_EINVAL);
+    free(other);
+    free(allowed);
+    free(form);
 }
 
 /* ---- the embedded filler -------------------------------------------------------- */
@@ -495,18 +632,12 @@ Test(fill, the_draft_goes_through_the_save_hook_like_any_ai_text)
 
 static void install_test_template(void)
 {
-    char dir[400], path[450];
-    snprintf(dir, sizeof(dir), "%s/templates", home.path);
-    mkdir(dir, 0700);
-    snprintf(path, sizeof(path), "%s/visit-test.xml", dir);
-    FILE *f = fopen(path, "w");
-    fputs(test_template, f);
-    fclose(f);
+    cr_assert_eq(casescribe_template_install(home.ctx, (const uint8_t *)test_template, strlen(test_template)),
+                 CASESCRIBE_OK, "%s", casescribe_last_error());
 }
 
 Test(fill, the_save_refuses_ai_text_in_a_never_section_reviewed_or_not)
 {
-    install_test_template();
     char *form = visit_form("cin-north", ALL_CONSENT, SECTION_DRAFT("analysis", "The risk is low."));
     cr_assert_eq(save_as(home.ctx, form, NULL), CASESCRIBE_EPOLICY);
     cr_expect_not_null(strstr(casescribe_last_error(), "analysis"));

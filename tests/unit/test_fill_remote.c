@@ -113,6 +113,8 @@ static void setup(void)
     set("engine", "remote");
     set("external-ai", "on");
     set("endpoints", endpoints);
+    cr_assert_eq(casescribe_template_install(home.ctx, (const uint8_t *)template_xml, strlen(template_xml)),
+                 CASESCRIBE_OK, "%s", casescribe_last_error());
 }
 
 static void teardown(void)

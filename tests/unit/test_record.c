@@ -36,7 +36,7 @@ Test(record, a_full_form_decodes_into_the_model)
     cs_record *r = NULL;
     cr_assert_eq(decode_text(xml, &r), CASESCRIBE_OK, "%s", casescribe_last_error());
     cr_expect_str_eq(r->id, "R-1");
-    cr_expect_str_eq(r->template_id, "home-visit");
+    cr_expect_str_eq(r->template_id, "statutory-home-visit");
     cr_expect_str_eq(r->team, "cin-north");
     cr_expect_eq(r->final, 1);
     cr_assert_eq(r->n_subjects, 1);
@@ -237,6 +237,13 @@ Test(record, time_parsing)
     cr_expect_eq(cs_parse_time(&t, "2026-13-01T00:00:00Z"), -1);
     cr_expect_eq(cs_parse_time(&t, "2026-11-02T10:16:00"), -1, "a time without a zone is ambiguous");
     cr_expect_eq(cs_parse_time(&t, "2026-11-02T10:16:00Zjunk"), -1);
+    /* Offsets in use on Earth run from -12:00 to +14:00; anything else is not a time. */
+    cr_expect_eq(cs_parse_time(&t, "2026-11-02T10:16:00+14:00"), 0);
+    cr_expect_eq(cs_parse_time(&t, "2026-11-02T10:16:00-12:00"), 0);
+    cr_expect_eq(cs_parse_time(&t, "2026-11-02T10:16:00+23:59"), -1);
+    cr_expect_eq(cs_parse_time(&t, "2026-11-02T10:16:00+14:01"), -1);
+    cr_expect_eq(cs_parse_time(&t, "2026-11-02T10:16:00-12:01"), -1);
+    cr_expect_eq(cs_parse_time(&t, "2026-11-02T10:16:00-23:00"), -1);
     char buf[21];
     cs_format_time(buf, 1793614560);
     cr_expect_str_eq(buf, "2026-11-02T10:16:00Z");

@@ -239,6 +239,155 @@ Test(save, withdrawal_written_on_an_older_consent_is_not_ignored)
     assert_error_mentions("withdrawn");
 }
 
+/* ---- the Mental Capacity Act 2005 ---------------------------------------- */
+
+Test(save, nobody_consents_for_a_person_who_has_capacity)
+{
+    form_parts rep = {.consents = CONSENT("P-2", "representative", "has-capacity", "ai-draft", "")};
+    cr_expect_eq(save_parts(&rep, NULL), CASESCRIBE_ECONSENT);
+    assert_error_mentions("having capacity");
+    form_parts best = {.consents = CONSENT("P-2", "best-interests", "has-capacity", "ai-draft", "")};
+    cr_expect_eq(save_parts(&best, NULL), CASESCRIBE_ECONSENT);
+    assert_error_mentions("having capacity");
+}
+
+Test(save, best_interests_needs_an_assessment_that_capacity_is_lacking)
+{
+    form_parts p = {.consents = CONSENT("P-2", "best-interests", "not-assessed", "ai-draft", "")};
+    cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_ECONSENT);
+    assert_error_mentions("not assessed");
+    /* A representative (a parent for a child) for a person not assessed still counts. */
+    form_parts rep = {.consents = CONSENT("P-2", "representative", "not-assessed", "ai-draft", "")};
+    cr_expect_eq(save_parts(&rep, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
+}
+
+Test(save, a_withdrawal_before_its_own_consent_is_invalid_input)
+{
+    form_parts p = {.consents = CONSENT("P-2", "self", "has-capacity", "ai-draft",
+                                        " withdrawn-at=\"2025-12-01T00:00:00Z\"")};
+    cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_ESCHEMA);
+    assert_error_mentions("P-2");
+    assert_error_mentions("2026-01-01T10:00:00Z");
+}
+
+Test(save, entries_that_disagree_at_one_instant_are_invalid_input)
+{
+    form_parts p = {.consents = CONSENT("P-2", "self", "has-capacity", "ai-draft", "")
+                        CONSENT("P-2", "self", "lacks-capacity", "ai-draft", "")};
+    cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_ESCHEMA);
+    assert_error_mentions("P-2");
+    assert_error_mentions("2026-01-01T10:00:00Z");
+    form_parts same = {.consents = CONSENT("P-2", "self", "has-capacity", "ai-draft", "")
+                           CONSENT("P-2", "self", "has-capacity", "ai-draft", "")};
+    cr_expect_eq(save_parts(&same, NULL), CASESCRIBE_OK, "the same entry twice is no conflict: %s",
+                 casescribe_last_error());
+}
+
+/* ---- times and sizes --------------------------------------------------- */
+
+Test(save, a_time_with_an_offset_no_place_has_is_refused)
+{
+    form_parts p = {.consents = "<consent subject=\"P-2\" given-by=\"self\" method=\"verbal\" "
+                                "capacity=\"has-capacity\" at=\"2026-01-01T10:00:00+23:59\" scopes=\"ai-draft\"/>"};
+    cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_ESCHEMA);
+    assert_error_mentions("+23:59");
+    form_parts ok = {.consents = "<consent subject=\"P-2\" given-by=\"self\" method=\"verbal\" "
+                                 "capacity=\"has-capacity\" at=\"2026-01-01T10:00:00+14:00\" scopes=\"ai-draft\"/>"};
+    cr_expect_eq(save_parts(&ok, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
+    form_parts review = {.sections = SECTION_HUMAN("analysis", "Mine.")
+                             "<section id=\"s\" origin=\"ai-reviewed\" engine=\"embedded:pocketsphinx\" "
+                             "reviewed-by=\"sw-017\" reviewed-at=\"2026-11-03T09:00:00-12:30\" "
+                             "review=\"edited\">Text.</section>"};
+    cr_expect_eq(save_parts(&review, NULL), CASESCRIBE_ESCHEMA);
+}
+
+Test(save, an_oversized_scopes_value_is_refused_before_it_reaches_the_stamp)
+{
+    size_t words = 7800000 / 9; /* "ai-draft " repeated: 7.8 MB */
+    char *scopes = malloc(words * 9 + 1);
+    cr_assert_not_null(scopes);
+    for (size_t i = 0; i < words; i++)
+        memcpy(scopes + i * 9, "ai-draft ", 9);
+    scopes[words * 9 - 1] = '\0';
+    size_t n = words * 9 + 512;
+    char *consent = malloc(n);
+    cr_assert_not_null(consent);
+    snprintf(consent, n,
+             "<consent subject=\"P-2\" given-by=\"self\" method=\"verbal\" capacity=\"has-capacity\" "
+             "at=\"2026-01-01T10:00:00Z\" scopes=\"%s\"/>",
+             scopes);
+    form_parts p = {.consents = consent};
+    cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_ETOOBIG);
+    assert_error_mentions("scopes");
+    uint64_t entries = 0;
+    cr_assert_eq(casescribe_journal_verify(&entries, NULL, home.ctx), CASESCRIBE_OK);
+    cr_expect_eq(entries, HOME_SETUP_ENTRIES, "nothing journalled");
+    free(consent);
+    free(scopes);
+}
+
+/* `count` human sections of `each` bytes of text (in CDATA): words of `fill`,
+ * every other word of the next letter when `vary`. */
+static char *big_sections(size_t count, size_t each, char fill, int vary)
+{
+    size_t n = count * (each + 96) + 1, at = 0;
+    char *out = malloc(n);
+    cr_assert_not_null(out);
+    for (size_t i = 0; i < count; i++) {
+        at += (size_t)snprintf(out + at, n - at, "<section id=\"s%zu\" origin=\"human\"><![CDATA[", i);
+        for (size_t j = 0; j < each; j++)
+            out[at++] = (j % 7 == 6) ? ' ' : (char)(fill + (char)(vary * (int)((j / 7 + i) % 2)));
+        at += (size_t)snprintf(out + at, n - at, "]]></section>");
+    }
+    out[at] = '\0';
+    return out;
+}
+
+Test(save, a_record_whose_stamped_copy_could_not_be_read_back_is_refused, .timeout = 120)
+{
+    /* 9 x 256 KiB of '>' is 2.3 MB in; written out as &gt; it would be 9 MB:
+     * more than verify and the next save read. */
+    char *sections = big_sections(9, 256 * 1024, '>', 0);
+    form_parts p = {.sections = sections, .consents = ""};
+    cr_expect_eq(save_parts(&p, NULL), CASESCRIBE_ETOOBIG);
+    assert_error_mentions("the next save");
+    uint64_t entries = 0;
+    cr_assert_eq(casescribe_journal_verify(&entries, NULL, home.ctx), CASESCRIBE_OK);
+    cr_expect_eq(entries, HOME_SETUP_ENTRIES, "nothing journalled");
+    free(sections);
+}
+
+Test(save, the_largest_acceptable_record_reads_back_in_verify_and_the_next_save, .timeout = 120)
+{
+    /* 31 sections at the 256 KiB bound and one more: about 8.1 MB in. */
+    char *full = big_sections(31, 256 * 1024, 'a', 1);
+    char *last = big_sections(1, 190 * 1024, 'k', 1);
+    char *tail = replace_once(last, "id=\"s0\"", "id=\"last\"");
+    size_t n = strlen(full) + strlen(tail) + 1;
+    char *sections = malloc(n);
+    cr_assert_not_null(sections);
+    snprintf(sections, n, "%s%s", full, tail);
+    form_parts p = {.sections = sections, .consents = ""};
+    char *xml = form_make(&p);
+    cr_assert_gt(strlen(xml), (size_t)8000000);
+    char *v1 = NULL, *v2 = NULL;
+    cr_assert_eq(save_as(home.ctx, xml, &v1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_leq(strlen(v1), (size_t)CASESCRIBE_MAX_PAYLOAD);
+    cr_expect_eq(casescribe_verify(NULL, home.ctx, "xml", (uint8_t *)v1, strlen(v1)), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+    char *edited = replace_once(v1, "<section id=\"last\" origin=\"human\">k", "<section id=\"last\" origin=\"human\">m");
+    cr_expect_eq(save_as(home.ctx, edited, &v2), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect(v2 != NULL && strstr(v2, "version=\"2\"") != NULL, "the next save is version 2");
+    free(edited);
+    casescribe_free(v1);
+    casescribe_free(v2);
+    free(xml);
+    free(sections);
+    free(tail);
+    free(last);
+    free(full);
+}
+
 Test(save, form_with_fancy_final_value_is_still_final)
 {
     /* xs:boolean collapses whitespace: " true " is true to the schema, so it

@@ -167,7 +167,7 @@ static char *many_attributes(unsigned count, int ns, size_t *len)
 }
 
 static const char reference_form[] =
-    "<form xmlns=\"urn:casescribe:form:1\" id=\"R-7001\" template=\"home-visit\" team=\"cin-north\" "
+    "<form xmlns=\"urn:casescribe:form:1\" id=\"R-7001\" template=\"statutory-home-visit\" team=\"cin-north\" "
     "author=\"sw-017\" final=\"false\">\n"
     "  <subject id=\"P-2\" role=\"parent\" name=\"Jo Example\"/>\n"
     "  <consent subject=\"P-2\" given-by=\"self\" method=\"verbal\" capacity=\"has-capacity\" "

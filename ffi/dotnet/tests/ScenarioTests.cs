@@ -192,7 +192,7 @@ namespace CaseScribe.Tests
                         Assert.True(template.Sections.Any(s => s.Id == "analysis" && s.Ai == AiUse.Never), "analysis is never drafted");
                         // The scenario's form, on the statutory template, with only the human analysis
                         // section: everything else is left for the filler to draft.
-                        string fillForm = Env.Text(form).Replace("template=\"home-visit\"", "template=\"statutory-home-visit\"");
+                        string fillForm = Env.Text(form).Replace("template=\"statutory-home-visit\"", "template=\"statutory-home-visit\"");
                         int start = fillForm.IndexOf("<section id=\"observations\"", StringComparison.Ordinal);
                         int end = fillForm.IndexOf("</section>", start, StringComparison.Ordinal) + "</section>".Length;
                         fillForm = fillForm.Remove(start, end - start);

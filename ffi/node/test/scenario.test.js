@@ -251,7 +251,7 @@ describe('end-to-end scenario', () => {
         // worker's own "analysis" section (the template has no
         // "observations").
         const form = FORM.toString('utf8')
-            .replace('template="home-visit"', 'template="statutory-home-visit"')
+            .replace('template="statutory-home-visit"', 'template="statutory-home-visit"')
             .replace(/\s*<section id="observations"[^]*?<\/section>/, '');
         const job = own(t, ctx.fill({ form, template, transcript }));
         assert.equal(await job.done({ timeoutMs: 120_000 }), 'done', job.message ?? '');

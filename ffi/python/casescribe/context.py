@@ -238,6 +238,12 @@ class Context(Handle):
             check(lib.casescribe_template_list(ctypes.byref(out), p))
             return (take_string(out) or "").splitlines()
 
+    def template_install(self, xml: BytesLike) -> None:
+        """Signs a template with the home's key and installs it in the home's templates/ folder."""
+        data = to_bytes(xml)
+        with self._use() as p:
+            check(lib.casescribe_template_install(p, data, len(data)))
+
     def fill(self, form: BytesLike, template: Template, transcript: Transcript, *, max_sentences: int = 0,
              form_adapter: Optional[str] = None, remote_endpoint: Optional[str] = None,
              remote_model: Optional[str] = None, api_key_file: Optional[PathLike] = None,

@@ -42,7 +42,7 @@ def form() -> bytes:
 def statutory_form(source: bytes) -> bytes:
     """`source` made into a statutory-home-visit form: that template has no
     "observations" section, so only the worker's "analysis" is kept."""
-    out = source.replace(b'template="home-visit"', b'template="statutory-home-visit"')
+    out = source.replace(b'template="statutory-home-visit"', b'template="statutory-home-visit"')
     return re.sub(rb'\s*<section id="observations".*?</section>', b"", out, flags=re.S)
 
 

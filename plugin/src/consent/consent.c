@@ -7,20 +7,27 @@
 #include <stddef.h>
 #include <string.h>
 
-/* Whether the person who gave the consent could give it. Anything not known
- * to count (an out-of-range given_by or capacity) does not: fail closed. */
-static bool giver_can_consent(cs_given_by given_by, cs_capacity capacity)
+/* Whether the person who gave the consent could give it (Mental Capacity
+ * Act 2005). Anything not known to count (an out-of-range given_by or
+ * capacity) does not: fail closed. */
+static cs_consent_result giver_can_consent(cs_given_by given_by, cs_capacity capacity)
 {
     switch (given_by) {
     case CS_GIVEN_SELF:
-        /* MCA 2005 s.1(2): capacity is presumed until assessed otherwise. */
-        return capacity == CS_CAPACITY_HAS || capacity == CS_CAPACITY_NOT_ASSESSED;
+        /* s.1(2): capacity is presumed until assessed otherwise. */
+        return capacity == CS_CAPACITY_HAS || capacity == CS_CAPACITY_NOT_ASSESSED ? CS_CONSENT_OK
+                                                                                    : CS_CONSENT_NO_CAPACITY;
     case CS_GIVEN_REPRESENTATIVE:
+        /* A person with capacity decides for themself: nobody consents for them. */
+        return capacity == CS_CAPACITY_LACKS || capacity == CS_CAPACITY_NOT_ASSESSED ? CS_CONSENT_OK
+                                                                                      : CS_CONSENT_HAS_CAPACITY;
     case CS_GIVEN_BEST_INTERESTS:
-        /* Given on the person's behalf: their capacity does not matter here. */
-        return true;
+        /* s.4: a best-interests decision is made only for a person assessed as lacking capacity. */
+        return capacity == CS_CAPACITY_LACKS ? CS_CONSENT_OK
+               : capacity == CS_CAPACITY_HAS ? CS_CONSENT_HAS_CAPACITY
+                                             : CS_CONSENT_NOT_ASSESSED;
     }
-    return false;
+    return CS_CONSENT_NO_CAPACITY;
 }
 
 cs_consent_result cs_consent_decide(const cs_consent_terms *terms, uint32_t needed_scopes, int64_t now)
@@ -30,8 +37,9 @@ cs_consent_result cs_consent_decide(const cs_consent_terms *terms, uint32_t need
         return CS_CONSENT_NOT_YET_GIVEN;
     /* The checks run in the order the header fixes, so that the reason
      * reported for a refusal is the same wherever it is computed. */
-    if (!giver_can_consent(terms->given_by, terms->capacity))
-        return CS_CONSENT_NO_CAPACITY;
+    cs_consent_result giver = giver_can_consent(terms->given_by, terms->capacity);
+    if (giver != CS_CONSENT_OK)
+        return giver;
     if (terms->given_at > now)
         return CS_CONSENT_NOT_YET_GIVEN;
     if (terms->withdrawn_at != 0 && terms->withdrawn_at <= now)
@@ -54,6 +62,12 @@ const char *cs_consent_reason(cs_consent_result r)
         return "no consent had been given at this time";
     case CS_CONSENT_WITHDRAWN:
         return "consent has been withdrawn";
+    case CS_CONSENT_HAS_CAPACITY:
+        return "consent was given on behalf of a person recorded as having capacity, who consents only for "
+               "themself";
+    case CS_CONSENT_NOT_ASSESSED:
+        return "a best-interests decision was recorded for a person whose capacity was not assessed: it needs "
+               "an assessment that they lack capacity";
     }
     return "unknown consent result";
 }
@@ -155,6 +169,29 @@ int cs_consent_parse_scopes(uint32_t *out, const char *text)
     }
     *out = scopes;
     return 0;
+}
+
+static bool same_terms(const cs_consent_terms *a, const cs_consent_terms *b)
+{
+    return a->given_by == b->given_by && a->capacity == b->capacity && a->scopes == b->scopes;
+}
+
+cs_entries_result cs_consent_check_entries(const cs_consent_terms *terms, int n, int *bad, int *other)
+{
+    *bad = *other = -1;
+    for (int i = 0; terms != NULL && i < n; i++) {
+        *bad = i;
+        if (terms[i].withdrawn_at != 0 && terms[i].withdrawn_at < terms[i].given_at)
+            return CS_ENTRIES_WITHDRAWN_EARLY;
+        for (int j = i + 1; j < n; j++) {
+            *other = j;
+            if (terms[j].given_at == terms[i].given_at && !same_terms(&terms[i], &terms[j]))
+                return CS_ENTRIES_CONFLICT;
+        }
+        *other = -1;
+    }
+    *bad = -1;
+    return CS_ENTRIES_OK;
 }
 
 int cs_consent_pick_current(const cs_consent_terms *terms, int n, int64_t now)

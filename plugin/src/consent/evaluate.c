@@ -56,6 +56,27 @@ struct subject_consents {
     int n, current, withdrawal;
 };
 
+/* Invalid input, named by its entry: a withdrawal before its own consent,
+ * or entries that disagree at one instant. */
+static int32_t check_entries(const struct subject_consents *c, const char *subject)
+{
+    int bad = -1, other = -1;
+    switch (cs_consent_check_entries(c->terms, c->n, &bad, &other)) {
+    case CS_ENTRIES_WITHDRAWN_EARLY:
+        return cs_fail(CASESCRIBE_ESCHEMA, "the consent of subject '%s' given at %s is withdrawn at %s, before it "
+                                           "was given: correct the entry",
+                       subject, c->source[bad]->at, c->source[bad]->withdrawn_at);
+    case CS_ENTRIES_CONFLICT:
+        return cs_fail(CASESCRIBE_ESCHEMA, "two consent entries of subject '%s' at %s (and %s) differ in who gave "
+                                           "them, capacity or scopes: which one is in force cannot be told; keep "
+                                           "one entry per instant",
+                       subject, c->source[bad]->at, c->source[other]->at);
+    case CS_ENTRIES_OK:
+        break;
+    }
+    return CASESCRIBE_OK;
+}
+
 static int32_t gather(struct subject_consents *c, const cs_record *r, const char *subject, int64_t now)
 {
     c->n = 0;
@@ -68,6 +89,9 @@ static int32_t gather(struct subject_consents *c, const cs_record *r, const char
             return rc;
         c->source[c->n++] = &r->consents[i];
     }
+    int32_t rc = check_entries(c, subject);
+    if (rc != CASESCRIBE_OK)
+        return rc;
     c->current = cs_consent_pick_current(c->terms, c->n, now);
     if (c->current >= 0) {
         /* A withdrawal written on an older entry still withdraws this one. */

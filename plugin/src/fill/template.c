@@ -4,12 +4,15 @@
 #include "fill/template.h"
 
 #include <dirent.h>
+#include <libxml/c14n.h>
 #include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "policy/policy.h"
+#include "provenance/stamp.h"
 #include "xml/safe_parse.h"
 #include "xml/schema.h"
 
@@ -188,6 +191,131 @@ int32_t cs_template_read_file(casescribe_template **out, const char *path)
     return rc;
 }
 
+/* ---- shipped templates and signed ones ------------------------------------- */
+
+const cs_shipped_template *cs_template_shipped(const char *id)
+{
+    for (size_t i = 0; id != NULL && i < cs_n_shipped_templates; i++)
+        if (strcmp(cs_shipped_templates[i].id, id) == 0)
+            return &cs_shipped_templates[i];
+    return NULL;
+}
+
+/* A template with a shipped template's id may add `never` sections, never
+ * remove one: the worker's judgement stays the worker's. */
+static int32_t keeps_never(const casescribe_template *t, const char *what)
+{
+    const cs_shipped_template *sh = cs_template_shipped(t->id);
+    casescribe_template *orig = NULL;
+    if (sh == NULL)
+        return CASESCRIBE_OK;
+    int32_t rc = casescribe_template_open(&orig, sh->bytes, *sh->len);
+    for (size_t i = 0; rc == CASESCRIBE_OK && i < orig->n_sections; i++) {
+        const cs_template_section *mine = cs_template_find_section(t, orig->sections[i].id);
+        if (orig->sections[i].never && (mine == NULL || !mine->never))
+            rc = cs_fail(CASESCRIBE_EPOLICY,
+                         "%s replaces the shipped template %s but drops its ai=\"never\" section '%s': a template "
+                         "may add never sections, never remove one",
+                         what, t->id, orig->sections[i].id);
+    }
+    cs_template_unref(orig);
+    return rc;
+}
+
+static xmlNodePtr signature_of(xmlDocPtr doc)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    for (xmlNodePtr c = root != NULL ? root->children : NULL; c != NULL; c = c->next)
+        if (cs_xml_is_element(c, "signature"))
+            return c;
+    return NULL;
+}
+
+static int32_t parse_valid(xmlDocPtr *doc, const uint8_t *xml, size_t len)
+{
+    int32_t rc = cs_xml_parse(doc, xml, len, CS_MAX_TEMPLATE_BYTES);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_xml_schema_validate(&template_schema, *doc);
+    return rc;
+}
+
+int32_t cs_template_read_signed(casescribe_template **out, const uint8_t *xml, size_t len, cs_keyring *keys,
+                                const char *what)
+{
+    *out = NULL;
+    xmlDocPtr doc = NULL;
+    char digest[CS_DIGEST_LEN];
+    int32_t rc = parse_valid(&doc, xml, len);
+    if (rc == CASESCRIBE_OK && signature_of(doc) == NULL)
+        rc = cs_fail(CASESCRIBE_EVERIFY, "the %s is not signed by this home's key: install it with `casescribe "
+                                         "templates install FILE`",
+                     what);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_policy_xml_check_signature(doc, keys, what, digest, NULL);
+    xmlFreeDoc(doc);
+    if (rc == CASESCRIBE_OK)
+        rc = casescribe_template_open(out, xml, len);
+    if (rc == CASESCRIBE_OK && (rc = keeps_never(*out, what)) != CASESCRIBE_OK) {
+        cs_template_unref(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* Adds a <signature> over the C14N form (with comments) of `doc`. */
+static int32_t add_signature(xmlDocPtr doc, EVP_PKEY *key, const char *key_id)
+{
+    xmlChar *msg = NULL;
+    char b64[CS_SIGNATURE_B64_LEN];
+    int size = xmlC14NDocDumpMemory(doc, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 1, &msg);
+    int32_t rc = size < 0 || msg == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory canonicalising a template")
+                                         : cs_ed25519_sign(b64, key, msg, (size_t)size);
+    xmlFree(msg);
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    xmlNodePtr sig = rc == CASESCRIBE_OK ? xmlNewChild(root, root->ns, (const xmlChar *)"signature",
+                                                       (const xmlChar *)b64)
+                                         : NULL;
+    if (rc == CASESCRIBE_OK &&
+        (sig == NULL || xmlNewProp(sig, (const xmlChar *)"algorithm", (const xmlChar *)"ed25519") == NULL ||
+         xmlNewProp(sig, (const xmlChar *)"key-id", (const xmlChar *)key_id) == NULL))
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory signing a template");
+    return rc;
+}
+
+int32_t cs_template_sign(uint8_t **out, size_t *out_len, const uint8_t *xml, size_t len, EVP_PKEY *key,
+                         const char *key_id)
+{
+    *out = NULL;
+    *out_len = 0;
+    xmlDocPtr doc = NULL;
+    casescribe_template *t = NULL;
+    int32_t rc = parse_valid(&doc, xml, len);
+    if (rc == CASESCRIBE_OK && (rc = casescribe_template_open(&t, xml, len)) == CASESCRIBE_OK)
+        rc = keeps_never(t, "the template");
+    cs_template_unref(t);
+    xmlNodePtr old = rc == CASESCRIBE_OK ? signature_of(doc) : NULL;
+    if (old != NULL) { /* signed before (by another home): this home signs it now */
+        xmlUnlinkNode(old);
+        xmlFreeNode(old);
+    }
+    if (rc == CASESCRIBE_OK)
+        rc = add_signature(doc, key, key_id);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_xml_schema_validate(&template_schema, doc); /* never write a file that would not read back */
+    xmlChar *mem = NULL;
+    int size = 0;
+    if (rc == CASESCRIBE_OK) {
+        xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
+        if (mem == NULL || size <= 0 || (*out = malloc((size_t)size)) == NULL)
+            rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory writing a template");
+        else
+            memcpy(*out, mem, (size_t)size), *out_len = (size_t)size;
+    }
+    xmlFree(mem);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
 /* ---- finding templates ----------------------------------------------------- */
 
 static int valid_template_id(const char *id)
@@ -207,7 +335,31 @@ const char *cs_templates_dir(void)
     return dir != NULL && dir[0] != '\0' ? dir : CS_TEMPLATEDIR;
 }
 
-int32_t cs_template_lookup(casescribe_template **out, const char *home, const char *id)
+/* A template file: in the installed folder, the shipped template byte for
+ * byte is taken as it is; anything else must be signed by the home. */
+static int32_t read_candidate(casescribe_template **out, const char *path, cs_keyring *keys, const char *id,
+                              int installed)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    char what[4300];
+    int32_t rc = cs_read_file(&bytes, &len, path, CS_MAX_TEMPLATE_BYTES);
+    const cs_shipped_template *sh = cs_template_shipped(id);
+    snprintf(what, sizeof(what), "template file %s", path);
+    if (rc == CASESCRIBE_OK && installed && sh != NULL && len == *sh->len && memcmp(bytes, sh->bytes, len) == 0)
+        rc = casescribe_template_open(out, bytes, len);
+    else if (rc == CASESCRIBE_OK)
+        rc = cs_template_read_signed(out, bytes, len, keys, what);
+    free(bytes);
+    if (rc == CASESCRIBE_OK && strcmp((*out)->id, id) != 0) {
+        cs_template_unref(*out);
+        *out = NULL;
+        return cs_fail(CASESCRIBE_ESCHEMA, "the template file %s says its id is not '%s'", path, id);
+    }
+    return rc;
+}
+
+int32_t cs_template_lookup(casescribe_template **out, const char *home, cs_keyring *keys, const char *id)
 {
     *out = NULL;
     if (!valid_template_id(id))
@@ -220,15 +372,13 @@ int32_t cs_template_lookup(casescribe_template **out, const char *home, const ch
             continue;
         char path[4200];
         snprintf(path, sizeof(path), i == 0 ? "%s/templates/%s.xml" : "%s/%s.xml", dirs[i], id);
-        int32_t rc = cs_template_read_file(out, path);
-        if (rc == CASESCRIBE_OK && strcmp((*out)->id, id) != 0) {
-            cs_template_unref(*out);
-            *out = NULL;
-            return cs_fail(CASESCRIBE_ESCHEMA, "the template file %s says its id is not '%s'", path, id);
-        }
+        int32_t rc = read_candidate(out, path, keys, id, i == 1);
         if (rc != CASESCRIBE_ENOTFOUND)
             return rc;
     }
-    return cs_fail(CASESCRIBE_ENOTFOUND, "no template '%s' in the home's templates/ or in %s", id,
+    const cs_shipped_template *sh = cs_template_shipped(id);
+    if (sh != NULL)
+        return casescribe_template_open(out, sh->bytes, *sh->len);
+    return cs_fail(CASESCRIBE_ENOTFOUND, "no template '%s' in the home's templates/, in %s or shipped", id,
                    cs_templates_dir());
 }

@@ -64,6 +64,9 @@ void cs_policy_free(cs_policy *p)
     for (size_t i = 0; i < p->n_endpoints; i++)
         free(p->endpoints[i]);
     free(p->endpoints);
+    for (size_t i = 0; i < p->n_untemplated; i++)
+        free(p->untemplated[i]);
+    free(p->untemplated);
     free(p->changed_by);
     free(p->changed_at);
     free(p->key_id);
@@ -208,6 +211,21 @@ static char *content(xmlNodePtr n)
     return s;
 }
 
+/* The <allow-without-template> ids under a validated `node`. */
+static int read_untemplated(cs_policy *p, xmlNodePtr node)
+{
+    size_t n = 0;
+    for (xmlNodePtr c = node->children; c != NULL; c = c->next)
+        n += c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "allow-without-template") == 0;
+    if (n > 0 && (p->untemplated = calloc(n, sizeof(char *))) == NULL)
+        return -1;
+    for (xmlNodePtr c = node->children; c != NULL; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "allow-without-template") == 0 &&
+            (p->untemplated[p->n_untemplated++] = content(c)) == NULL)
+            return -1;
+    return 0;
+}
+
 int cs_policy_xml_settings(cs_policy *p, xmlNodePtr node)
 {
     xmlNodePtr f = child(node, "features");
@@ -235,14 +253,16 @@ int cs_policy_xml_settings(cs_policy *p, xmlNodePtr node)
         if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "endpoint") == 0 &&
             (p->endpoints[p->n_endpoints++] = content(c)) == NULL)
             return -1;
-    return 0;
+    return read_untemplated(p, node);
 }
 
 /* Fills the model from a validated document. Returns 0 or -1 (ENOMEM). */
 static int fill_model(cs_policy *p, xmlNodePtr root)
 {
-    char *version = attr(root, "version");
-    p->version = version != NULL ? (uint32_t)strtoul(version, NULL, 10) : 0;
+    char *version = attr(root, "version"); /* required by the schema: NULL is out of memory */
+    if (version == NULL)
+        return -1;
+    p->version = (uint32_t)strtoul(version, NULL, 10);
     free(version);
     p->changed_by = attr(root, "changed-by");
     p->changed_at = attr(root, "changed-at");
@@ -353,6 +373,25 @@ int32_t cs_policy_load(cs_policy **out, const char *home, const char *team, cs_k
 
 /* ---- settings ----------------------------------------------------------- */
 
+static int32_t join_list(char **value, char *const *items, size_t n)
+{
+    cs_buf b = {0};
+    cs_buf_printf(&b, "%s", "");
+    for (size_t i = 0; i < n; i++)
+        cs_buf_printf(&b, "%s%s", i ? " " : "", items[i]);
+    *value = cs_buf_take(&b);
+    cs_buf_free(&b);
+    return *value != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+}
+
+int cs_policy_allows_untemplated(const cs_policy *p, const char *template_id)
+{
+    for (size_t i = 0; p != NULL && template_id != NULL && i < p->n_untemplated; i++)
+        if (strcmp(p->untemplated[i], template_id) == 0)
+            return 1;
+    return 0;
+}
+
 int32_t cs_policy_get(char **value, const cs_policy *p, const char *key)
 {
     *value = NULL;
@@ -367,17 +406,13 @@ int32_t cs_policy_get(char **value, const cs_policy *p, const char *key)
     } else if (key != NULL && strcmp(key, "engine") == 0) {
         v = p->remote_engine ? "remote" : "embedded";
     } else if (key != NULL && strcmp(key, "endpoints") == 0) {
-        cs_buf b = {0};
-        cs_buf_printf(&b, "%s", "");
-        for (size_t i = 0; i < p->n_endpoints; i++)
-            cs_buf_printf(&b, "%s%s", i ? " " : "", p->endpoints[i]);
-        *value = cs_buf_take(&b);
-        cs_buf_free(&b);
-        return *value != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+        return join_list(value, p->endpoints, p->n_endpoints);
+    } else if (key != NULL && strcmp(key, "allow-without-template") == 0) {
+        return join_list(value, p->untemplated, p->n_untemplated);
     } else {
         return cs_fail(CASESCRIBE_ENOTFOUND, "no policy setting called '%s' (features: transcription, ai-draft, "
                                              "external-ai, observation-tags; settings: audio-retention-days, "
-                                             "engine, endpoints)",
+                                             "engine, endpoints, allow-without-template)",
                        key != NULL ? key : "");
     }
     *value = cs_strdup(v);
@@ -399,6 +434,15 @@ static cs_policy *copy_policy(const cs_policy *cur)
     }
     for (size_t i = 0; i < cur->n_endpoints; i++, p->n_endpoints++)
         if ((p->endpoints[i] = cs_strdup(cur->endpoints[i])) == NULL) {
+            cs_policy_free(p);
+            return NULL;
+        }
+    if (cur->n_untemplated > 0 && (p->untemplated = calloc(cur->n_untemplated, sizeof(char *))) == NULL) {
+        cs_policy_free(p);
+        return NULL;
+    }
+    for (size_t i = 0; i < cur->n_untemplated; i++, p->n_untemplated++)
+        if ((p->untemplated[i] = cs_strdup(cur->untemplated[i])) == NULL) {
             cs_policy_free(p);
             return NULL;
         }
@@ -458,6 +502,38 @@ static int32_t set_endpoints(cs_policy *p, const char *value)
     return CASESCRIBE_OK;
 }
 
+/* The form template ids a team may save AI text under without a template
+ * the home knows: space-separated form ids, "" for none. */
+static int32_t set_untemplated(cs_policy *p, const char *value)
+{
+    for (size_t i = 0; i < p->n_untemplated; i++)
+        free(p->untemplated[i]);
+    free(p->untemplated);
+    p->n_untemplated = 0;
+    if ((p->untemplated = calloc(CS_POLICY_MAX_UNTEMPLATED, sizeof(char *))) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    for (const char *s = value; *s != '\0';) {
+        size_t skip = strspn(s, " \t\n"), len = strcspn(s + skip, " \t\n");
+        s += skip;
+        if (len == 0)
+            break;
+        char id[129];
+        snprintf(id, sizeof(id), "%.*s", (int)(len > 128 ? 128 : len), s);
+        if (len > 128 ||
+            strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@/+-") != len)
+            return cs_fail(CASESCRIBE_EINVAL, "'%.128s' is not a template id (1-128 characters of A-Z a-z 0-9 . _ : "
+                                              "@ / + -)",
+                           id);
+        if (p->n_untemplated == CS_POLICY_MAX_UNTEMPLATED)
+            return cs_fail(CASESCRIBE_EINVAL, "at most %d template ids", CS_POLICY_MAX_UNTEMPLATED);
+        if ((p->untemplated[p->n_untemplated] = cs_strdup(id)) == NULL)
+            return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+        p->n_untemplated++;
+        s += len;
+    }
+    return CASESCRIBE_OK;
+}
+
 static int32_t apply(cs_policy *p, const char *key, const char *value)
 {
     uint32_t bit = cs_policy_feature_bit(key);
@@ -485,6 +561,8 @@ static int32_t apply(cs_policy *p, const char *key, const char *value)
     }
     if (strcmp(key, "endpoints") == 0)
         return set_endpoints(p, value);
+    if (strcmp(key, "allow-without-template") == 0)
+        return set_untemplated(p, value);
     char *ignored = NULL;
     return cs_policy_get(&ignored, p, key); /* ENOTFOUND, with the list of keys */
 }
@@ -543,6 +621,9 @@ static xmlDocPtr render(const cs_policy *p)
                          (const xmlChar *)(p->remote_engine ? "remote" : "embedded")) != NULL;
     for (size_t i = 0; ok && i < p->n_endpoints; i++)
         ok = xmlNewTextChild(root, ns, (const xmlChar *)"endpoint", (const xmlChar *)p->endpoints[i]) != NULL;
+    for (size_t i = 0; ok && i < p->n_untemplated; i++)
+        ok = xmlNewTextChild(root, ns, (const xmlChar *)"allow-without-template", (const xmlChar *)p->untemplated[i]) !=
+             NULL;
     if (!ok) {
         if (comment != NULL && comment->parent == NULL)
             xmlFreeNode(comment);

@@ -30,6 +30,7 @@
 
 #define CS_POLICY_MAX_RETENTION_DAYS 365
 #define CS_POLICY_MAX_ENDPOINTS 16
+#define CS_POLICY_MAX_UNTEMPLATED 64
 #define CS_POLICY_MAX_BYTES (64 * 1024)
 
 typedef enum {
@@ -47,6 +48,8 @@ typedef struct cs_policy {
     int remote_engine;       /* 0: embedded (the default), 1: remote */
     char **endpoints;        /* allowed external base URLs (https) */
     size_t n_endpoints;
+    char **untemplated;      /* form template ids AI text may be saved under without a template the home knows */
+    size_t n_untemplated;
     char *changed_by, *changed_at, *key_id; /* NULL for the defaults */
     char digest[CS_DIGEST_LEN];             /* of the signed file; "" for the defaults */
     char *problem;                          /* CS_POLICY_REFUSED: why */
@@ -99,7 +102,8 @@ int32_t cs_policy_get(char **value, const cs_policy *p, const char *key);
 /* A copy of `cur` with `key` set to `value`, as the next version, changed by
  * `actor` at `at`, unsigned. Keys: each feature ("on"|"off"),
  * "audio-retention-days" (0..365), "engine" ("embedded"|"remote"),
- * "endpoints" (space-separated https base URLs, "" for none). EINVAL with a
+ * "endpoints" (space-separated https base URLs, "" for none),
+ * "allow-without-template" (space-separated form template ids). EINVAL with a
  * message for an unknown key or a value out of range. */
 int32_t cs_policy_change(cs_policy **out, const cs_policy *cur, const char *key, const char *value,
                          const char *actor, const char *at);
@@ -132,6 +136,9 @@ int32_t cs_policy_xml_check_signature(xmlDocPtr doc, cs_keyring *keys, const cha
  * renders it (malloc'd); the signed digest into `digest`. */
 int32_t cs_policy_xml_sign(uint8_t **out, size_t *out_len, char digest[CS_DIGEST_LEN], xmlDocPtr doc, EVP_PKEY *key,
                            const char *key_id);
+
+/* 1 when the policy lists `template_id` under "allow-without-template". */
+int cs_policy_allows_untemplated(const cs_policy *p, const char *template_id);
 
 /* For a job on the remote engine: the endpoint it may use, copied into
  * `out` (cap bytes): `asked` when the policy's allow-list has it, else

@@ -300,6 +300,100 @@ static int32_t check_unique_ids(const cs_record *r)
     return CASESCRIBE_OK;
 }
 
+/* ------------------------------------------------------------------------
+ * Bounds. Every field has one, checked before the schema (which repeats
+ * them as facets), so that whatever a save accepts, its stamped copy can
+ * be read back by verify and by the next save: CS_FORM_MAX_* in form_xml.h.
+ * ------------------------------------------------------------------------ */
+
+static const struct {
+    const char *name;
+    size_t max; /* bytes */
+} attr_bounds[] = {
+    {"scopes", CS_FORM_MAX_SCOPES},       {"at", CS_FORM_MAX_TIME},         {"withdrawn-at", CS_FORM_MAX_TIME},
+    {"reviewed-at", CS_FORM_MAX_TIME},    {"in-force", CS_FORM_MAX_TIME},   {"engine-settings", CS_FORM_MAX_LONG},
+    {"fingerprint", CS_FORM_MAX_LONG},    {"segments", CS_FORM_MAX_LONG},   {"unsure", CS_FORM_MAX_UNSURE},
+};
+
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* An attribute's bound: its own, else an id's or a short text's (256
+ * characters, at most 4 bytes each). */
+static size_t attr_bound(const char *name)
+{
+    for (size_t i = 0; i < COUNT_OF(attr_bounds); i++)
+        if (strcmp(attr_bounds[i].name, name) == 0)
+            return attr_bounds[i].max;
+    return CS_FORM_MAX_SHORT;
+}
+
+static int32_t too_big(const xmlNode *n, const char *field, size_t size, size_t max)
+{
+    return cs_fail(CASESCRIBE_ETOOBIG, "the form's %s@%s is %zu bytes; the limit is %zu", (const char *)n->name,
+                   field, size, max);
+}
+
+static int32_t check_attr_bounds(const xmlNode *n)
+{
+    for (const xmlAttr *a = n->properties; a != NULL; a = a->next) {
+        size_t size = 0;
+        for (const xmlNode *t = a->children; t != NULL; t = t->next)
+            size += t->content != NULL ? strlen((const char *)t->content) : 0;
+        size_t max = attr_bound((const char *)a->name);
+        if (size > max)
+            return too_big(n, (const char *)a->name, size, max);
+    }
+    return CASESCRIBE_OK;
+}
+
+/* Text directly inside an element (a section's text, a digest). */
+static int32_t check_text_bound(const xmlNode *n)
+{
+    size_t size = 0;
+    for (const xmlNode *t = n->children; t != NULL; t = t->next)
+        if (t->type == XML_TEXT_NODE || t->type == XML_CDATA_SECTION_NODE)
+            size += t->content != NULL ? strlen((const char *)t->content) : 0;
+    size_t max = strcmp((const char *)n->name, "section") == 0 ? CS_FORM_MAX_SECTION_TEXT : CS_FORM_MAX_LONG;
+    if (size > max)
+        return cs_fail(CASESCRIBE_ETOOBIG, "the text of a <%s> is %zu bytes; the limit is %zu", (const char *)n->name,
+                       size, max);
+    return CASESCRIBE_OK;
+}
+
+static int32_t check_bounds(const xmlNode *n)
+{
+    int32_t rc = check_attr_bounds(n);
+    if (rc == CASESCRIBE_OK)
+        rc = check_text_bound(n);
+    for (const xmlNode *c = n->children; rc == CASESCRIBE_OK && c != NULL; c = c->next)
+        if (c->type == XML_ELEMENT_NODE)
+            rc = check_bounds(c); /* depth is bounded by the parser (CASESCRIBE_MAX_XML_DEPTH) */
+    return rc;
+}
+
+/* Times the schema's pattern lets through but that are no time: month 13,
+ * an offset of +23:59. */
+static int32_t check_times(const xmlNode *n)
+{
+    static const char *const time_attrs[] = {"at", "withdrawn-at", "reviewed-at", "in-force"};
+    for (size_t i = 0; i < COUNT_OF(time_attrs); i++) {
+        xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)time_attrs[i]);
+        int64_t t = 0;
+        int bad = v != NULL && cs_parse_time(&t, (const char *)v) != 0;
+        int32_t rc = bad ? cs_fail(CASESCRIBE_ESCHEMA, "%s@%s '%s' is not a valid time (UTC offsets run from -12:00 "
+                                                       "to +14:00)",
+                                   (const char *)n->name, time_attrs[i], (const char *)v)
+                         : CASESCRIBE_OK;
+        xmlFree(v);
+        if (rc != CASESCRIBE_OK)
+            return rc;
+    }
+    for (const xmlNode *c = n->children; c != NULL; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && check_times(c) != CASESCRIBE_OK)
+            return CASESCRIBE_ESCHEMA;
+    return CASESCRIBE_OK;
+}
+
 int32_t cs_form_decode(cs_record **out, const uint8_t *buf, size_t len)
 {
     *out = NULL;
@@ -307,8 +401,12 @@ int32_t cs_form_decode(cs_record **out, const uint8_t *buf, size_t len)
     int32_t rc = cs_xml_parse(&doc, buf, len, CASESCRIBE_MAX_PAYLOAD);
     if (rc != CASESCRIBE_OK)
         return rc;
-    rc = cs_xml_schema_validate(&form_schema, doc);
     xmlNodePtr root = xmlDocGetRootElement(doc);
+    rc = root != NULL ? check_bounds(root) : CASESCRIBE_OK;
+    if (rc == CASESCRIBE_OK)
+        rc = cs_xml_schema_validate(&form_schema, doc);
+    if (rc == CASESCRIBE_OK && root != NULL)
+        rc = check_times(root);
     /* The schema already allows only <form> as a root; checked again here
      * because everything after this assumes a record id. */
     if (rc == CASESCRIBE_OK && (root == NULL || root->ns == NULL || !cs_xml_is_element(root, "form") ||

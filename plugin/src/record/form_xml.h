@@ -17,6 +17,19 @@
 
 #define CS_FORM_NS "urn:casescribe:form:1"
 
+/* The bound of every field of a form, in bytes (form-1.xsd repeats them as
+ * facets, in characters). A decode refuses a larger one with ETOOBIG naming
+ * the field (the schema bounds the counts of repeated elements: subjects
+ * 64, consents 256, sections 256, citations 4096). Together with the size check
+ * of the stamped record (cs_adapter_encode_with), whatever a save accepts
+ * reads back in verify and in the next save. */
+#define CS_FORM_MAX_SHORT 1024u                 /* ids (128 ASCII), names, roles, engine, model: 256 chars */
+#define CS_FORM_MAX_LONG 4096u                  /* engine settings, fingerprints, digests: 1024 chars */
+#define CS_FORM_MAX_SCOPES 128u                 /* at most the four scope words, separated by spaces */
+#define CS_FORM_MAX_TIME 64u                    /* ISO 8601 with up to 9 decimals and an offset */
+#define CS_FORM_MAX_UNSURE 4096u                /* 256 ranges of OFFSET:LENGTH */
+#define CS_FORM_MAX_SECTION_TEXT (256u * 1024u) /* one section's text */
+
 /* Parses (through cs_xml_parse), validates against form-1.xsd and builds the
  * model, including <provenance> when present. */
 int32_t cs_form_decode(cs_record **out, const uint8_t *buf, size_t len);

@@ -275,6 +275,14 @@ public final class Context extends NativeHandle {
         });
     }
 
+    /** Signs a template with the home's key and installs it in the home's templates/ folder. */
+    public void templateInstall(byte[] xml) throws CaseScribeException {
+        use(ctx -> {
+            check(C.casescribe_template_install(ctx, xml, new SizeT(xml.length)));
+            return null;
+        });
+    }
+
     /** Starts a job drafting a form's AI-draftable sections from a transcript; see {@link FillOptions}. */
     public Job fill(FillOptions options) throws CaseScribeException {
         return use(ctx -> options.withStruct(s -> {

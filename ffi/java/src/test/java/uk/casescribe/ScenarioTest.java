@@ -244,7 +244,7 @@ public class ScenarioTest {
             assertFalse(template.section(0).guidance().isEmpty());
 
             // The visit form, on the statutory template: only the worker's analysis so far.
-            String visit = form.replace("template=\"home-visit\"", "template=\"statutory-home-visit\"")
+            String visit = form.replace("template=\"statutory-home-visit\"", "template=\"statutory-home-visit\"")
                     .replaceAll("(?s)\\s*<section id=\"observations\".*?</section>", "");
             try (Job job = ctx.fill(new FillOptions().form(bytes(visit)).template(template).transcript(transcript))) {
                 assertEquals("fill", job.kind());
