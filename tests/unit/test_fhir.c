@@ -541,9 +541,14 @@ Test(fhir, a_changed_provenance_agent_does_not_verify)
 Test(fhir, a_servers_copy_of_the_provenance_still_verifies)
 {
     /* A server that ran the transaction resolved the target to the version
-     * it made and gave the Provenance an id and meta: not the stamp's to say,
+     * it made and gave each resource an id and meta: not the stamp's to say,
      * so the record still verifies and the JWS still checks. */
     json_t *b = saved_visit();
+    json_t *qr = resource(b, "QuestionnaireResponse", 0);
+    set_string(qr, "id", "123");
+    json_object_set_new(json_object_get(qr, "meta"), "versionId", json_string("1"));
+    set_string(resource(b, "Consent", 0), "id", "c-1");
+    json_object_set_new(resource(b, "Consent", 1), "meta", json_pack("{s:s}", "lastUpdated", "2026-11-02T10:31:00Z"));
     json_t *prov = resource(b, "Provenance", 0);
     json_t *target = json_array_get(json_object_get(prov, "target"), 0);
     set_string(target, "reference", "QuestionnaireResponse/123/_history/1");
