@@ -1098,3 +1098,32 @@ Test(fhir, an_added_narrative_is_refused)
     json_decref(narrative);
     json_decref(b);
 }
+
+Test(fhir, a_stamped_payload_holds_only_what_encode_writes)
+{
+    /* What encode rewrites from the record cannot change the digest, so a
+     * stamped payload may not say anything else there. */
+    json_t *b = saved_visit();
+    json_t *category = json_array_get(
+        json_object_get(json_array_get(json_object_get(resource(b, "Consent", 0), "category"), 0), "coding"), 0);
+    set_string(category, "display", "Consent refused");
+    expect_tamper_fails(b, "a Consent's category display");
+    cr_expect_not_null(strstr(casescribe_last_error(), "Consent"), "%s", casescribe_last_error());
+    json_decref(b);
+    b = saved_visit();
+    set_string(json_object_get(resource(b, "Consent", 1), "patient"), "reference", "Patient/someone-else");
+    expect_tamper_fails(b, "a Consent's patient reference");
+    json_decref(b);
+    /* A host's next save may still add an item of its own. */
+    b = saved_visit();
+    json_t *items = json_object_get(resource(b, "QuestionnaireResponse", 0), "item");
+    cr_assert_eq(json_array_append_new(items, json_pack("{s:s,s:s,s:[{s:s}]}", "linkId", "next-steps", "text",
+                                                        "Next steps", "answer", "valueString", "Visit in a week.")),
+                 0);
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_expect_eq(save_json(b, &out, &out_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_eq(verify(out, out_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_free(out);
+    json_decref(b);
+}
