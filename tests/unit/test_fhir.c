@@ -1073,6 +1073,12 @@ Test(fhir, a_changed_authored_does_not_verify)
     json_t *b = saved_visit();
     set_string(resource(b, "QuestionnaireResponse", 0), "authored", "2026-10-01T09:00:00Z");
     expect_tamper_fails(b, "authored");
+    char *s = json_dumps(b, JSON_COMPACT), *report = NULL;
+    cr_expect_eq(casescribe_verify(&report, home.ctx, "fhir", (const uint8_t *)s, strlen(s)), CASESCRIBE_EVERIFY);
+    cr_expect_not_null(report != NULL ? strstr(report, "carries beyond the record model") : NULL, "%s",
+                       report != NULL ? report : "(no report)");
+    casescribe_free(report);
+    free(s);
     json_decref(b);
 }
 
