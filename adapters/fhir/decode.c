@@ -397,6 +397,15 @@ static int32_t add_stamp(struct builder *b, const fh_parts *p)
     return rc;
 }
 
+/* form/@carried-digest: the stamp covers what the record model does not
+ * hold, through the form (carried.c). */
+static int32_t carried(struct builder *b, const fh_parts *p)
+{
+    char digest[72];
+    int32_t rc = fh_carried_digest(b->t, p, b->doc, digest);
+    return rc == CASESCRIBE_OK ? put(b, b->root, "carried-digest", digest) : rc;
+}
+
 static int32_t build(struct builder *b, const fh_parts *p)
 {
     int32_t rc = form_attrs(b, p->qr);
@@ -410,6 +419,8 @@ static int32_t build(struct builder *b, const fh_parts *p)
         rc = walk(b, p->qr, 2);
     if (rc == CASESCRIBE_OK)
         rc = check_meta(b, p->qr);
+    if (rc == CASESCRIBE_OK)
+        rc = carried(b, p);
     if (rc == CASESCRIBE_OK && p->prov != NULL)
         rc = add_stamp(b, p);
     return rc;

@@ -5,10 +5,10 @@
  * What the record model does not hold is carried over from the payload
  * decode was given (`original`): items that are not plain text (groups,
  * coded or numeric answers) and everything inside them, item texts, and
- * the QuestionnaireResponse's other elements and extensions. The stamp does
- * not cover those (README.md says so). The form is read only through the
- * library's parser (casescribe_xml_parse); it is the library's own output,
- * but it is still bounded here like any input. */
+ * the QuestionnaireResponse's other elements and extensions. The stamp
+ * covers those through form/@carried-digest (carried.c). The form is read
+ * only through the library's parser (casescribe_xml_parse); it is the
+ * library's own output, but it is still bounded here like any input. */
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>

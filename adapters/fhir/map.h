@@ -107,6 +107,14 @@ int32_t fh_prov_canonical(char **out, size_t *out_len, fh_tree *t, const fh_node
  * which must be a JWS by the stamp's key). */
 int32_t fh_prov_check(fh_tree *t, const fh_parts *p, void **stamp_doc);
 
+/* What the payload carries beyond the record model (carried.c): the digest
+ * (sha256:<hex>, for form/@carried-digest) of the QuestionnaireResponse and
+ * Consents encode would write for `form` (decode's form, not yet stamped)
+ * and this payload. When the payload is stamped (p->prov), its own
+ * QuestionnaireResponse and Consents must hold nothing encode would not
+ * write back (ESCHEMA). */
+int32_t fh_carried_digest(fh_tree *t, const fh_parts *p, xmlDocPtr form, char out[72]);
+
 /* base64 (RFC 4648, with padding) through OpenSSL; malloc'd, NULL on ENOMEM. */
 char *fh_base64(const uint8_t *data, size_t len);
 /* Decodes base64 (whitespace allowed) into a malloc'd buffer; -1 when not base64. */

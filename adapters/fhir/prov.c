@@ -346,15 +346,42 @@ static int32_t parse_stamp(fh_tree *t, const fh_node *prov, const char **b64, vo
     return CASESCRIBE_OK;
 }
 
-/* As the adapter writes it, the target's reference is the
- * QuestionnaireResponse's urn:uuid in the same Bundle; once a server has
- * resolved it, it names the server's resource, which only the server can
- * check. */
+/* "QuestionnaireResponse/<id>", or "/_history/<version>" after it (the
+ * version, when the QuestionnaireResponse's meta says it, must be that). */
+static int names_server_qr(const char *ref, const fh_node *qr)
+{
+    static const char type[] = "QuestionnaireResponse/", history[] = "/_history/";
+    const char *id = fh_value(qr, "id");
+    const char *version = fh_value(fh_child(qr, "meta", NULL), "versionId");
+    size_t n = id != NULL ? strlen(id) : 0;
+    if (id == NULL || strncmp(ref, type, sizeof(type) - 1) != 0 || strncmp(ref + sizeof(type) - 1, id, n) != 0)
+        return 0;
+    ref += sizeof(type) - 1 + n;
+    if (*ref == '\0')
+        return 1;
+    if (strncmp(ref, history, sizeof(history) - 1) != 0 || ref[sizeof(history) - 1] == '\0')
+        return 0;
+    ref += sizeof(history) - 1;
+    return version == NULL ? strchr(ref, '/') == NULL : strcmp(ref, version) == 0;
+}
+
+/* Each target's reference names the QuestionnaireResponse of the same
+ * Bundle: its fullUrl, as the adapter writes it; or, once a server has
+ * resolved it, that resource (its fullUrl's version, or its id) in the
+ * server's copy. A target re-pointed at another QuestionnaireResponse is
+ * refused: the reference is the server's to rewrite, so no signature can
+ * cover it, but it must still lead to this record. */
 static int target_resolves(const fh_parts *p)
 {
     for (const fh_node *k = fh_child(p->prov, "target", NULL); k != NULL; k = fh_child(p->prov, "target", k)) {
-        const char *ref = fh_value(k, "reference");
-        if (ref != NULL && strncmp(ref, "urn:uuid:", 9) == 0 && (p->qr_url == NULL || strcmp(ref, p->qr_url) != 0))
+        const char *ref = fh_value(k, "reference"), *url = p->qr_url;
+        size_t n = url != NULL ? strlen(url) : 0;
+        if (ref == NULL || (url != NULL && strcmp(ref, url) == 0))
+            continue;
+        if (url != NULL && strncmp(url, "urn:", 4) != 0 && strncmp(ref, url, n) == 0 &&
+            strncmp(ref + n, "/_history/", 10) == 0 && ref[n + 10] != '\0' && strchr(ref + n + 10, '/') == NULL)
+            continue;
+        if (!names_server_qr(ref, p->qr))
             return 0;
     }
     return 1;
@@ -383,8 +410,11 @@ int32_t fh_prov_check(fh_tree *t, const fh_parts *p, void **stamp_doc)
         rc = expected.status;
     else if (sig == NULL || data == NULL || data->value == NULL || fh_child(p->prov, "signature", sig) != NULL)
         rc = fh_fail(t, CASESCRIBE_ESCHEMA, "fhir: the Provenance must carry one signature with data");
-    else if (!fh_equal(p->prov, want, skip) || !target_resolves(p))
+    else if (!fh_equal(p->prov, want, skip))
         rc = fh_fail(t, CASESCRIBE_ESCHEMA, "fhir: the Provenance resource does not match its stamp");
+    else if (!target_resolves(p))
+        rc = fh_fail(t, CASESCRIBE_ESCHEMA, "fhir: Provenance.target.reference must be the QuestionnaireResponse "
+                                            "of the same Bundle");
     else
         rc = check_jws(t, data->value, fm_prop(stamp, "key-id"));
     if (rc != CASESCRIBE_OK && t->status == CASESCRIBE_OK)

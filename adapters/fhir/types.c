@@ -97,11 +97,12 @@ static const fh_elem signature[] = {EXT,
                                     E("sigFormat", "code", 0),
                                     E("data", "base64Binary", 0)};
 
-/* Resource and DomainResource: the narrative is dropped (it would describe
- * the payload before the save), implicitRules refused (rules this adapter
- * cannot know). */
+/* Resource and DomainResource: the narrative is refused (a text a person
+ * reads that the record does not hold: the stamp could not cover it, and
+ * "no AI was used" must not ride along), implicitRules too (rules this
+ * adapter cannot know). */
 #define RESOURCE E("id", "id", 0), E("meta", "Meta", 0), NO("implicitRules"), E("language", "code", 0)
-#define DOMAIN(contained) RESOURCE, E("text", NULL, FH_SKIP), contained, EXT, MODEXT
+#define DOMAIN(contained) RESOURCE, NO("text"), contained, EXT, MODEXT
 
 static const fh_elem bundle[] = {RESOURCE,
                                  E("identifier", "Identifier", 0),

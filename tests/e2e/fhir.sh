@@ -3,7 +3,8 @@
 # FHIR R4 Bundles in JSON and in XML saved with the installed
 # `casescribe save --adapter fhir` (the answer in the format of the
 # payload), checked with `casescribe verify --adapter fhir` (with the home
-# and with the public key alone), a changed answer caught; the XML output,
+# and with the public key alone), a changed answer caught, and so a changed
+# title, non-text answer, authored or subject reference; the XML output,
 # and the JSON output rewritten as XML by the adapter's own writer
 # (fhir_convert), validated against the official HL7 FHIR R4 XML schema
 # when ../shared/standards/fhir-r4 is there; and the Provenance's JWS
@@ -51,6 +52,24 @@ sed 's/<valueString value="The house was tidy and warm."\/>/<valueString value="
 if "$cs" --home "$home" verify --adapter fhir "$work/changed.xml" > /dev/null 2>&1; then
     fail "a changed answer verified in XML"
 fi
+# What the record model does not hold is covered too (issue #17): the
+# subject's reference, an item's title, an answer that is not a section,
+# authored; a narrative and a re-pointed target are refused.
+n=0
+for change in 's|"Patient/example-jo"|"Patient/someone-else"|' \
+    's|"Was the child seen, and alone?"|"Written by the social worker"|' \
+    's|"valueBoolean": true|"valueBoolean": false|' \
+    's|"authored": "2026-11-02T10:30:00Z"|"authored": "2026-10-01T09:00:00Z"|' \
+    's|"resourceType": "QuestionnaireResponse",|&"text":{"status":"generated","div":"<div xmlns=\\"http://www.w3.org/1999/xhtml\\">No AI was used.</div>"},|' \
+    's|"reference": "urn:uuid:[0-9a-f-]*"|"reference": "QuestionnaireResponse/another-visit"|'; do
+    n=$((n + 1))
+    sed "$change" "$work/out.json" > "$work/tampered$n.json"
+    cmp -s "$work/out.json" "$work/tampered$n.json" && fail "tamper $n did not change the Bundle"
+    if "$cs" --home "$home" verify --adapter fhir "$work/tampered$n.json" > /dev/null 2>&1 ||
+        "$cs" verify --adapter fhir "$work/tampered$n.json" --pubkey "$work/home.pem" > /dev/null 2>&1; then
+        fail "tamper $n ($change) verified"
+    fi
+done
 # The reference form is still the default.
 if "$cs" --home "$home" verify "$work/out.json" > /dev/null 2>&1; then
     fail "FHIR verified through the xml adapter"

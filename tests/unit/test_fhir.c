@@ -574,9 +574,14 @@ Test(fhir, a_changed_provenance_agent_does_not_verify)
 Test(fhir, a_servers_copy_of_the_provenance_still_verifies)
 {
     /* A server that ran the transaction resolved the target to the version
-     * it made and gave the Provenance an id and meta: not the stamp's to say,
+     * it made and gave each resource an id and meta: not the stamp's to say,
      * so the record still verifies and the JWS still checks. */
     json_t *b = saved_visit();
+    json_t *qr = resource(b, "QuestionnaireResponse", 0);
+    set_string(qr, "id", "123");
+    json_object_set_new(json_object_get(qr, "meta"), "versionId", json_string("1"));
+    set_string(resource(b, "Consent", 0), "id", "c-1");
+    json_object_set_new(resource(b, "Consent", 1), "meta", json_pack("{s:s}", "lastUpdated", "2026-11-02T10:31:00Z"));
     json_t *prov = resource(b, "Provenance", 0);
     json_t *target = json_array_get(json_object_get(prov, "target"), 0);
     set_string(target, "reference", "QuestionnaireResponse/123/_history/1");
@@ -995,5 +1000,169 @@ Test(fhir, a_forged_stamp_is_refused)
     json_t *stamp = extension(resource(b, "Provenance", 0), SD "stamp");
     set_string(stamp, "valueBase64Binary", "bm90IGEgc3RhbXA=");
     cr_expect_neq(verify_json(b), CASESCRIBE_OK);
+    json_decref(b);
+}
+
+/* ---- what the signature covers (issue #17, point 4) --------------------------------- */
+
+/* A stamped visit, changed by `tamper`, must not verify: whom the record
+ * is about, what the Provenance targets, every answer and every text a
+ * person reads are the stamp's, or refused. */
+static void expect_tamper_fails(json_t *b, const char *what)
+{
+    int32_t rc = verify_json(b);
+    cr_expect(rc == CASESCRIBE_EVERIFY || rc == CASESCRIBE_ESCHEMA, "%s: verify gave %d (%s)", what, (int)rc,
+              casescribe_last_error());
+    char *s = json_dumps(b, JSON_COMPACT), *pem = NULL, *report = NULL;
+    cr_assert_eq(casescribe_public_key(&pem, home.ctx), CASESCRIBE_OK);
+    cr_expect_neq(casescribe_verify_with_public_key(&report, "fhir", (const uint8_t *)pem, strlen(pem),
+                                                    (const uint8_t *)s, strlen(s)),
+                  CASESCRIBE_OK, "%s: verify with the public key", what);
+    casescribe_free(report);
+    casescribe_free(pem);
+    free(s);
+}
+
+Test(fhir, a_repointed_subject_reference_does_not_verify)
+{
+    json_t *b = saved_visit();
+    cr_assert_eq(verify_json(b), CASESCRIBE_OK, "%s", casescribe_last_error());
+    json_t *subject = json_object_get(resource(b, "QuestionnaireResponse", 0), "subject");
+    set_string(subject, "reference", "Patient/someone-else");
+    expect_tamper_fails(b, "subject.reference re-pointed");
+    json_decref(b);
+}
+
+Test(fhir, a_repointed_provenance_target_does_not_verify)
+{
+    json_t *b = saved_visit();
+    json_t *target = json_array_get(json_object_get(resource(b, "Provenance", 0), "target"), 0);
+    set_string(target, "reference", "QuestionnaireResponse/another-visit");
+    expect_tamper_fails(b, "target re-pointed, the QuestionnaireResponse in the Bundle");
+    cr_expect_not_null(strstr(casescribe_last_error(), "target"), "%s", casescribe_last_error());
+    /* In a server's copy, the target must be the server's QuestionnaireResponse. */
+    set_string(resource(b, "QuestionnaireResponse", 0), "id", "123");
+    set_string(target, "reference", "QuestionnaireResponse/456/_history/1");
+    json_object_del(target, "extension");
+    expect_tamper_fails(b, "target re-pointed, a server's copy");
+    set_string(target, "reference", "QuestionnaireResponse/123/_history/1");
+    cr_expect_eq(verify_json(b), CASESCRIBE_OK, "the server's own: %s", casescribe_last_error());
+    /* The save path takes the same decode. */
+    set_string(target, "reference", "QuestionnaireResponse/456");
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_expect_eq(save_json(b, &out, &out_len), CASESCRIBE_ESCHEMA, "%s", casescribe_last_error());
+    json_decref(b);
+}
+
+Test(fhir, a_changed_item_text_does_not_verify)
+{
+    json_t *b = saved_visit();
+    json_t *ai = item(resource(b, "QuestionnaireResponse", 0), "child-seen");
+    set_string(ai, "text", "Written by the social worker");
+    expect_tamper_fails(b, "the AI item's text");
+    json_decref(b);
+    /* The same through FHIR XML. */
+    b = saved_visit();
+    set_string(item(resource(b, "QuestionnaireResponse", 0), "child-seen"), "text", "Written by the social worker");
+    char *s = json_dumps(b, JSON_COMPACT);
+    uint8_t *xml = NULL;
+    size_t xml_len = 0;
+    cr_assert_eq(cs_fhir_convert(&xml, &xml_len, (const uint8_t *)s, strlen(s), CS_FHIR_XML), CASESCRIBE_OK);
+    cr_expect_eq(verify(xml, xml_len), CASESCRIBE_EVERIFY, "%s", casescribe_last_error());
+    free(xml);
+    free(s);
+    json_decref(b);
+}
+
+Test(fhir, a_changed_non_section_answer_does_not_verify)
+{
+    json_t *b = saved_visit();
+    json_t *smoke = json_array_get(json_object_get(item(resource(b, "QuestionnaireResponse", 0), "smoke-alarm"),
+                                                   "answer"),
+                                   0);
+    cr_assert_eq(json_object_set_new(smoke, "valueBoolean", json_false()), 0);
+    expect_tamper_fails(b, "the smoke alarm answer");
+    json_decref(b);
+    b = saved_visit();
+    json_t *risk = json_object_get(
+        json_array_get(json_object_get(item(resource(b, "QuestionnaireResponse", 0), "risk"), "answer"), 0),
+        "valueCoding");
+    set_string(risk, "code", "high");
+    set_string(risk, "display", "High");
+    expect_tamper_fails(b, "the risk answer");
+    json_decref(b);
+    b = saved_visit();
+    json_t *visits = json_array_get(json_object_get(item(resource(b, "QuestionnaireResponse", 0), "visits"),
+                                                    "answer"),
+                                    0);
+    cr_assert_eq(json_object_set_new(visits, "valueInteger", json_integer(0)), 0);
+    expect_tamper_fails(b, "the visits answer");
+    json_decref(b);
+}
+
+Test(fhir, a_changed_authored_does_not_verify)
+{
+    json_t *b = saved_visit();
+    set_string(resource(b, "QuestionnaireResponse", 0), "authored", "2026-10-01T09:00:00Z");
+    expect_tamper_fails(b, "authored");
+    char *s = json_dumps(b, JSON_COMPACT), *report = NULL;
+    cr_expect_eq(casescribe_verify(&report, home.ctx, "fhir", (const uint8_t *)s, strlen(s)), CASESCRIBE_EVERIFY);
+    cr_expect_not_null(report != NULL ? strstr(report, "carries beyond the record model") : NULL, "%s",
+                       report != NULL ? report : "(no report)");
+    casescribe_free(report);
+    free(s);
+    json_decref(b);
+}
+
+Test(fhir, an_added_narrative_is_refused)
+{
+    json_t *b = saved_visit();
+    json_t *narrative = json_pack("{s:s,s:s}", "status", "generated", "div",
+                                  "<div xmlns=\"http://www.w3.org/1999/xhtml\">No AI was used in this record.</div>");
+    cr_assert_eq(json_object_set(resource(b, "QuestionnaireResponse", 0), "text", narrative), 0);
+    expect_tamper_fails(b, "a narrative on the QuestionnaireResponse");
+    cr_expect_not_null(strstr(casescribe_last_error(), "text"), "%s", casescribe_last_error());
+    json_object_del(resource(b, "QuestionnaireResponse", 0), "text");
+    cr_assert_eq(verify_json(b), CASESCRIBE_OK);
+    cr_assert_eq(json_object_set(resource(b, "Provenance", 0), "text", narrative), 0);
+    expect_tamper_fails(b, "a narrative on the Provenance");
+    json_decref(b);
+    /* Nor does a save take one. */
+    b = visit();
+    cr_assert_eq(json_object_set(resource(b, "Consent", 0), "text", narrative), 0);
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_expect_eq(save_json(b, &out, &out_len), CASESCRIBE_ESCHEMA, "%s", casescribe_last_error());
+    json_decref(narrative);
+    json_decref(b);
+}
+
+Test(fhir, a_stamped_payload_holds_only_what_encode_writes)
+{
+    /* What encode rewrites from the record cannot change the digest, so a
+     * stamped payload may not say anything else there. */
+    json_t *b = saved_visit();
+    json_t *category = json_array_get(
+        json_object_get(json_array_get(json_object_get(resource(b, "Consent", 0), "category"), 0), "coding"), 0);
+    set_string(category, "display", "Consent refused");
+    expect_tamper_fails(b, "a Consent's category display");
+    cr_expect_not_null(strstr(casescribe_last_error(), "Consent"), "%s", casescribe_last_error());
+    json_decref(b);
+    b = saved_visit();
+    set_string(json_object_get(resource(b, "Consent", 1), "patient"), "reference", "Patient/someone-else");
+    expect_tamper_fails(b, "a Consent's patient reference");
+    json_decref(b);
+    /* A host's next save may still add an item of its own. */
+    b = saved_visit();
+    json_t *items = json_object_get(resource(b, "QuestionnaireResponse", 0), "item");
+    cr_assert_eq(json_array_append_new(items, json_pack("{s:s,s:s,s:[{s:s}]}", "linkId", "next-steps", "text",
+                                                        "Next steps", "answer", "valueString", "Visit in a week.")),
+                 0);
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_expect_eq(save_json(b, &out, &out_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_eq(verify(out, out_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_free(out);
     json_decref(b);
 }

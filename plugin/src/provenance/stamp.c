@@ -347,7 +347,8 @@ int32_t cs_stamp_compare(cs_buf *rep, const cs_record *r)
     }
     diffs += compare_sections(rep, r, &d);
     if (diffs == 0 && !same(d.form, p->form_digest)) {
-        cs_buf_printf(rep, "the form's details (template, team, author or final flag) were changed after stamping\n");
+        cs_buf_printf(rep, "the form's details (template, team, author, final flag, or what the adapter's payload "
+                           "carries beyond the record model) were changed after stamping\n");
         diffs++;
     }
     if (diffs == 0)

@@ -267,7 +267,8 @@ static int decode_children(cs_record *r, xmlNodePtr root)
 static int decode_record(cs_record *r, xmlNodePtr root)
 {
     if (copy_attr(&r->id, root, "id") | copy_attr(&r->template_id, root, "template") |
-        copy_attr(&r->team, root, "team") | copy_attr(&r->author, root, "author"))
+        copy_attr(&r->team, root, "team") | copy_attr(&r->author, root, "author") |
+        copy_attr(&r->carried_digest, root, "carried-digest"))
         return -1;
     r->final = read_boolean(root, "final");
     if (alloc_for((void **)&r->subjects, root, "subject", sizeof(cs_subject), &r->n_subjects) != 0 ||
@@ -557,6 +558,7 @@ static void render_form_attrs(struct builder *b, xmlNodePtr root, const cs_recor
     add_attr(b, root, "author", r->author);
     if (r->final)
         add_attr(b, root, "final", "true");
+    add_attr(b, root, "carried-digest", r->carried_digest);
 }
 
 static void render_section_stamp(struct builder *b, xmlNodePtr parent, const cs_section_stamp *s)

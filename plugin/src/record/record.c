@@ -124,6 +124,7 @@ void cs_record_free(cs_record *r)
     free(r->template_id);
     free(r->team);
     free(r->author);
+    free(r->carried_digest);
     cs_provenance_free(r->provenance);
     free(r);
 }

@@ -110,6 +110,10 @@ typedef struct cs_provenance {
 
 typedef struct cs_record {
     char *id, *template_id, *team, *author;
+    /* form/@carried-digest: what an adapter's payload carries beyond the
+     * record model, as the adapter digested it (NULL: none). Covered by
+     * form-digest like the rest of the form. */
+    char *carried_digest;
     int final;
     cs_subject *subjects;
     size_t n_subjects;
