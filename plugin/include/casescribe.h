@@ -88,6 +88,8 @@ CASESCRIBE_EXTERN uint32_t casescribe_abi_version(void);
 #define CASESCRIBE_EBUSY (-19)     /* a job has not ended yet */
 #define CASESCRIBE_ECANCELLED (-20) /* a job was cancelled (by the host, or by closing its context) */
 #define CASESCRIBE_EAUDIO (-21)    /* a recording cannot be used: not audio, corrupt, truncated, empty or silent */
+#define CASESCRIBE_EUNTRUSTED (-22) /* everything matches, but only a key that came with the data vouches for it:
+                                       no trusted key was given, so nothing shows who sealed it (since 1.6) */
 
 /* A short, static description of a status code ("consent does not cover AI
  * text"). Never NULL; unknown codes give "unknown status". Any thread. */
@@ -186,6 +188,18 @@ CASESCRIBE_EXTERN int32_t casescribe_keygen(char **key_id_out, casescribe_ctx *c
  * anyone who should verify records offline. Free with casescribe_free().
  * Errors: EINVAL, ENOMEM, EKEY (no key yet). Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_public_key(char **pem_out, casescribe_ctx *ctx);
+
+/* The fingerprint of an Ed25519 public key given as a PEM (for example
+ * from casescribe_public_key()), for a council to publish on its website
+ * and in its letters so that anyone can tell its key from a forger's: the
+ * SHA-256 of the key's DER SubjectPublicKeyInfo as 64 lowercase hex digits
+ * in 16 groups of four, "3f2a 9c41 ...", the same digits as
+ * `openssl pkey -pubin -in KEY.pem -outform DER | sha256sum`. Free
+ * *fingerprint_out with casescribe_free(). Errors: EINVAL (NULL argument),
+ * EKEY (not an Ed25519 public key in PEM form), ENOMEM. Needs no context;
+ * any thread. Since 1.6. */
+CASESCRIBE_EXTERN int32_t casescribe_public_key_fingerprint(char **fingerprint_out, const uint8_t *pubkey_pem,
+                                                            size_t pubkey_len);
 
 /* ------------------------------------------------------------------------
  * Saving

@@ -308,3 +308,17 @@ int32_t casescribe_public_key(char **pem_out, casescribe_ctx *ctx)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_public_key: NULL argument");
     return cs_keyring_current_pem(ctx->keys, pem_out);
 }
+
+int32_t casescribe_public_key_fingerprint(char **fingerprint_out, const uint8_t *pubkey_pem, size_t pubkey_len)
+{
+    if (fingerprint_out != NULL)
+        *fingerprint_out = NULL;
+    cs_clear_error();
+    if (fingerprint_out == NULL || pubkey_pem == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_public_key_fingerprint: NULL argument");
+    char fp[CS_KEY_FINGERPRINT_MAX];
+    int32_t rc = cs_key_fingerprint_of_pem(fp, pubkey_pem, pubkey_len);
+    if (rc == CASESCRIBE_OK && (*fingerprint_out = cs_strdup(fp)) == NULL)
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    return rc;
+}

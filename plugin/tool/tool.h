@@ -10,6 +10,9 @@
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2
+/* `sar verify` without a trusted key: the files match each other and the
+ * key that came with them, which proves nothing about who sealed them. */
+#define EXIT_UNPROVEN 3
 
 /* Prints the usage to stderr; returns EXIT_USAGE. */
 int tool_usage(void);
