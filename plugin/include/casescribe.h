@@ -75,7 +75,7 @@ CASESCRIBE_EXTERN uint32_t casescribe_abi_version(void);
 #define CASESCRIBE_ECONSENT (-6)   /* AI text without consent that covers it */
 #define CASESCRIBE_EREVIEW (-7)    /* a final save with AI text nobody has reviewed, or an incomplete review */
 #define CASESCRIBE_ELAUNDER (-8)   /* a "human" section matches text an AI drafted */
-#define CASESCRIBE_EKEY (-9)       /* no signing key, an unsafe key file, or an unknown key id */
+#define CASESCRIBE_EKEY (-9)       /* no signing key, an unsafe key file or home folder, or an unknown key id */
 #define CASESCRIBE_EVERIFY (-10)   /* a stamp does not verify: the record was changed after signing */
 #define CASESCRIBE_EJOURNAL (-11)  /* the journal is corrupt or could not be made durable */
 #define CASESCRIBE_ENOTFOUND (-12) /* no such adapter, entry or file */
@@ -159,7 +159,9 @@ CASESCRIBE_EXTERN int32_t casescribe_ctx_options_init(casescribe_ctx_options *op
  * that `casescribe journal verify` can name it), but every save then fails
  * with EJOURNAL until someone investigates.
  * Errors: EINVAL, ENOMEM, EIO (home missing or unreadable), EKEY (a private
- * key file others can read).
+ * key file others can read, or a home, keys/ or policy/ folder that group
+ * or others may write to: whoever can write there can swap the keys, the
+ * policies or the journal; `chmod go-w` it).
  * On success *ctx_out is yours: close it with casescribe_ctx_close().
  * Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_options *opts);

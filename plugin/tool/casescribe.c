@@ -105,14 +105,8 @@ int tool_read_file(const char *path, uint8_t **out, size_t *len)
 
 /* Writes the stamped record beside its final name, syncs it and renames it
  * into place: the save is already journalled, so a half-written output
- * file would leave the worker with a record the home no longer accepts. */
-static mode_t current_umask(void)
-{
-    mode_t m = umask(0);
-    umask(m);
-    return m;
-}
-
+ * file would leave the worker with a record the home no longer accepts.
+ * Mode 0600 whatever the umask: records and drafts hold personal data. */
 int tool_write_file(const char *path, const uint8_t *data, size_t len)
 {
     size_t n = strlen(path) + 16;
@@ -125,7 +119,7 @@ int tool_write_file(const char *path, const uint8_t *data, size_t len)
     int fd = mkstemp(tmp);
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     int ok = f != NULL && fwrite(data, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0 &&
-             fchmod(fileno(f), 0644 & ~current_umask()) == 0;
+             fchmod(fileno(f), 0600) == 0;
     if (f != NULL)
         ok = fclose(f) == 0 && ok;
     else if (fd >= 0)
