@@ -53,7 +53,10 @@ extern "C" {
 /* The version of this header. The library you run against may be newer:
  * ask it with casescribe_version() / casescribe_abi_version(). */
 #define CASESCRIBE_VERSION_STRING "0.1.0"
-/* Bumped only when the binary interface breaks (it then matches the SONAME). */
+/* The ABI generation: bumped only when the binary interface breaks. It is
+ * not the SONAME's number: generation 1 is the interface of
+ * libcasescribe.so.0 (libtool's -version-info C:R:A names the file
+ * .so.(C-A), which stays 0 while functions are only added). */
 #define CASESCRIBE_ABI_VERSION 1
 
 /* The library's version, for example "0.1.0". Static storage; any thread. */
@@ -321,7 +324,9 @@ CASESCRIBE_EXTERN const char *casescribe_record_section_text(const casescribe_re
  *
  * Every save appends one entry to the home's journal: record id, version,
  * digests, actor id and time (never section text, names or other personal
- * data). Entries are hash-chained and CRC-framed.
+ * data). So do a change of a team's policy, trusting a policy admin's key
+ * and deleting a taken recording (see casescribe_journal_entry_kind()).
+ * Entries are hash-chained and CRC-framed.
  * ------------------------------------------------------------------------ */
 typedef struct casescribe_journal_entry casescribe_journal_entry;
 
@@ -343,7 +348,19 @@ CASESCRIBE_EXTERN int32_t casescribe_journal_entry_get(casescribe_journal_entry 
                                                        uint64_t seq);
 CASESCRIBE_EXTERN void casescribe_journal_entry_free(casescribe_journal_entry *entry);
 CASESCRIBE_EXTERN uint64_t casescribe_journal_entry_seq(const casescribe_journal_entry *entry);
-/* "save" for now; more kinds are added over time. Borrowed strings. */
+/* What the entry records:
+ *   "save"          a record saved (record id, version, digest, actor, time);
+ *   "policy"        one setting of a team's policy changed, by hand or by a
+ *                   council bundle (team, setting, old and new value, actor,
+ *                   time, policy version and digest; the bundle's serial);
+ *   "policy-trust"  a policy admin's key trusted (actor, time, old and new
+ *                   key ids);
+ *   "audio"         a taken recording deleted under the team's
+ *                   audio-retention-days (its spool file name, time).
+ * Kinds are only ever added: skip one you do not know. record_id and
+ * record_digest give NULL on entries other than "save" (record_version
+ * gives a "policy" entry's policy version); actor_id is NULL on "audio"
+ * entries; every kind has a time. Borrowed strings. */
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_kind(const casescribe_journal_entry *entry);
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_record_id(const casescribe_journal_entry *entry);
 CASESCRIBE_EXTERN uint32_t casescribe_journal_entry_record_version(const casescribe_journal_entry *entry);
@@ -356,9 +373,11 @@ CASESCRIBE_EXTERN const char *casescribe_journal_entry_time(const casescribe_jou
 /* ------------------------------------------------------------------------
  * Jobs
  *
- * Work that may take long or reach the network (fetching a policy bundle;
- * later transcription and drafting) never runs on the caller's thread or on
- * the save path: it is a job, queued on the context and run by the
+ * Work that may take long or reach the network (fetching a council's policy
+ * bundle, casescribe_policy_refresh(); transcribing a recording,
+ * casescribe_transcribe(); drafting a form from a transcript,
+ * casescribe_fill()) never runs on the caller's thread or on the save
+ * path: it is a job, queued on the context and run by the
  * context's own worker threads (which block every signal). The host watches
  * a job through its handle: poll its state, wait for it with a timeout,
  * ask for a callback when it ends, cancel it. Closing the context cancels
@@ -387,7 +406,7 @@ typedef casescribe_job_callback_fn *casescribe_job_callback;
 
 /* A CASESCRIBE_JOB_* value; EINVAL for NULL. */
 CASESCRIBE_EXTERN int32_t casescribe_job_state(const casescribe_job *job);
-/* What the job does, for example "policy-refresh". Borrowed. */
+/* What the job does: "policy-refresh", "transcription" or "fill". Borrowed. */
 CASESCRIBE_EXTERN const char *casescribe_job_kind(const casescribe_job *job);
 /* Waits until the job ends, at most `timeout_ms` (0: just look; negative:
  * no limit). OK once it has ended (in any state), EBUSY if it has not. */
