@@ -902,7 +902,8 @@ CASESCRIBE_EXTERN int32_t casescribe_sar_add(casescribe_sar *sar, const char *ad
 
 /* Writes the page's head, signs the manifest, zips and renames the ZIP to
  * output_path (mode 0600), and the review list to review_path. *summary_out
- * (may be NULL; free it) gets counts, one "name: value" per line. Errors:
+ * (may be NULL; free it) gets counts, one "name: value" per line, and the
+ * key's id and fingerprint ("key fingerprint: ...", for the cover letter). Errors:
  * EIO, EKEY, ENOMEM, ETOOBIG (a manifest over 64 MiB), EINVAL (already
  * finished, or an add failed with EIO/ENOMEM). The handle must still be
  * freed. */
@@ -912,12 +913,17 @@ CASESCRIBE_EXTERN int32_t casescribe_sar_finish(char **summary_out, casescribe_s
  * is not touched. NULL does nothing. */
 CASESCRIBE_EXTERN void casescribe_sar_free(casescribe_sar *sar);
 
-/* Checks an export: the manifest's signature (with `pubkey_pem`, the
- * council's published key; NULL: the bundle's own public-key.pem, which
- * proves only that the files match each other), and every file against the
- * manifest. Any changed, added or missing file is named in *report_out
- * (may be NULL; free it). OK, EVERIFY, ENOTFOUND (no such file), EPARSE
- * (not a ZIP), ETOOBIG, EINVAL, ENOMEM. Needs no context; any thread. */
+/* Checks an export: the manifest's signature with `pubkey_pem`, the
+ * council's published key, and every file against the manifest. Any
+ * changed, added or missing file is named in *report_out (may be NULL;
+ * free it), with the key's fingerprint (casescribe_public_key_fingerprint).
+ * OK only when everything matches `pubkey_pem`. With NULL, the bundle's own
+ * public-key.pem is used, which proves only that the files match each
+ * other (anyone can re-seal changed files with a key of their own): then
+ * EUNTRUSTED even when everything matches (since 1.6; the report says
+ * "NOT PROVEN" and gives that key's fingerprint to compare with the
+ * council's). EVERIFY, ENOTFOUND (no such file), EPARSE (not a ZIP),
+ * ETOOBIG, EINVAL, ENOMEM. Needs no context; any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_sar_verify(char **report_out, const char *zip_path, const uint8_t *pubkey_pem,
                                                 size_t pubkey_len);
 
