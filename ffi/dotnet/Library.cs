@@ -41,6 +41,20 @@ namespace CaseScribe
         }
 
         /// <summary>
+        /// The SHA-256 fingerprint of a public key (PEM) as a council publishes
+        /// it: 16 groups of four hex digits. Throws EKEY when it is not an
+        /// Ed25519 public key.
+        /// </summary>
+        public static string PublicKeyFingerprint(string publicKeyPem)
+        {
+            EnsureAbi();
+            byte[] pem = Utf8.Bytes(publicKeyPem);
+            IntPtr fingerprint;
+            Check(NativeMethods.casescribe_public_key_fingerprint(out fingerprint, pem, Utf8.Len(pem)));
+            return Utf8.TakeString(fingerprint);
+        }
+
+        /// <summary>
         /// Checks a record with a public key alone (a PEM from
         /// <see cref="Context.PublicKey"/>), for auditors without a home. Returns
         /// the report; throws EVERIFY (with <see cref="CaseScribeException.Report"/>),
@@ -125,7 +139,7 @@ namespace CaseScribe
         private static readonly string[] names = {
             "OK", "EINVAL", "ENOMEM", "EIO", "EPARSE", "ESCHEMA", "ECONSENT", "EREVIEW", "ELAUNDER", "EKEY",
             "EVERIFY", "EJOURNAL", "ENOTFOUND", "ECONFLICT", "ETOOBIG", "EUNSTAMPED", "EINTERNAL", "EPOLICY",
-            "ENETWORK", "EBUSY", "ECANCELLED", "EAUDIO",
+            "ENETWORK", "EBUSY", "ECANCELLED", "EAUDIO", "EUNTRUSTED",
         };
         private static readonly Dictionary<int, string> byCode = new Dictionary<int, string>();
 
@@ -157,6 +171,8 @@ namespace CaseScribe
         public static readonly int EBUSY = Load("EBUSY");
         public static readonly int ECANCELLED = Load("ECANCELLED");
         public static readonly int EAUDIO = Load("EAUDIO");
+        /// <summary>Everything matches, but only a key that came with the data vouches for it.</summary>
+        public static readonly int EUNTRUSTED = Load("EUNTRUSTED");
 
         /// <summary>All status names the binding knows, in header order.</summary>
         public static IList<string> Names { get { return Array.AsReadOnly(names); } }

@@ -132,6 +132,9 @@ namespace CaseScribe
         public static extern int casescribe_keygen(out IntPtr key_id_out, IntPtr ctx, uint flags);
         [DllImport(Lib, CallingConvention = CC)]
         public static extern int casescribe_public_key(out IntPtr pem_out, IntPtr ctx);
+        [DllImport(Lib, CallingConvention = CC)]
+        public static extern int casescribe_public_key_fingerprint(out IntPtr fingerprint_out, byte[] pubkey_pem,
+            UIntPtr pubkey_len);
 
         // ---- saving
         [DllImport(Lib, CallingConvention = CC)]

@@ -38,9 +38,10 @@ namespace CaseScribe
         }
 
         /// <summary>
-        /// Checks an export ZIP against the council's public key (null: the
-        /// bundle's own key, which proves only that the files match each other).
-        /// Returns the report; throws EVERIFY (report attached), ENOTFOUND, EPARSE.
+        /// Checks an export ZIP against the council's public key. Returns the
+        /// report; throws EVERIFY (report attached), ENOTFOUND, EPARSE. With
+        /// null, the bundle's own key is used, which proves only that the files
+        /// match each other: EUNTRUSTED (report attached) even when they do.
         /// </summary>
         public static string Verify(string zipPath, string publicKeyPem)
         {

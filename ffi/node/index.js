@@ -130,6 +130,8 @@ const PROTOTYPES = [
     'const char *casescribe_ctx_home(const casescribe_ctx *ctx)',
     'int32_t casescribe_keygen(_Out_ void **key_id_out, casescribe_ctx *ctx, uint32_t flags)',
     'int32_t casescribe_public_key(_Out_ void **pem_out, casescribe_ctx *ctx)',
+    'int32_t casescribe_public_key_fingerprint(_Out_ void **fingerprint_out, const uint8_t *pubkey_pem, ' +
+        'size_t pubkey_len)',
     // saving and verifying
     'int32_t casescribe_actor_init(_Out_ casescribe_actor *actor, uint32_t struct_size)',
     'int32_t casescribe_save(_Out_ void **out, _Out_ size_t *out_len, casescribe_ctx *ctx, const char *adapter, ' +
@@ -268,7 +270,7 @@ const PROTOTYPES = [
 // The #defines this binding reads by name through casescribe_constant().
 const STATUS_NAMES = ['OK', 'EINVAL', 'ENOMEM', 'EIO', 'EPARSE', 'ESCHEMA', 'ECONSENT', 'EREVIEW', 'ELAUNDER',
     'EKEY', 'EVERIFY', 'EJOURNAL', 'ENOTFOUND', 'ECONFLICT', 'ETOOBIG', 'EUNSTAMPED', 'EINTERNAL', 'EPOLICY',
-    'ENETWORK', 'EBUSY', 'ECANCELLED', 'EAUDIO'];
+    'ENETWORK', 'EBUSY', 'ECANCELLED', 'EAUDIO', 'EUNTRUSTED'];
 const OTHER_CONSTANTS = ['JOB_QUEUED', 'JOB_RUNNING', 'JOB_DONE', 'JOB_FAILED', 'JOB_CANCELLED',
     'POLICY_DEFAULTS', 'POLICY_SIGNED', 'POLICY_REFUSED', 'ABI_VERSION', 'OPEN_CREATE', 'OPEN_NO_SYNC',
     'KEYGEN_ROTATE', 'MAX_PAYLOAD', 'MAX_XML_DEPTH', 'TRANSCRIPT_TEXT', 'TRANSCRIPT_XML',
@@ -521,6 +523,17 @@ function constant(name) {
 }
 
 /**
+ * The SHA-256 fingerprint of a public key (PEM) as a council publishes it:
+ * 16 groups of four hex digits. Throws EKEY when it is not an Ed25519 key.
+ */
+function publicKeyFingerprint(pem) {
+    const key = toBytes(pem, 'pem');
+    const out = [null];
+    check(F().casescribe_public_key_fingerprint(out, key, key.length));
+    return takeString(out[0]);
+}
+
+/**
  * Verifies a stamped payload with a public key alone (a PEM from
  * Context#publicKey()). Returns the report; throws CaseScribeError (EVERIFY,
  * EKEY, EUNSTAMPED, ...) with the report, when one was made, as `.report`.
@@ -563,9 +576,10 @@ function policyBundleSign(bundle, adminKeyPath) {
 }
 
 /**
- * Checks a subject access export ZIP against the council's public key (or,
- * with pem null, its own public-key.pem). Returns the report; throws with
- * `.report` otherwise.
+ * Checks a subject access export ZIP against the council's public key.
+ * Returns the report; throws with `.report` otherwise: EVERIFY when a file
+ * does not match, EUNTRUSTED when pem is null (the files then match only
+ * the key that came with them, which proves nothing about who sealed them).
  */
 function sarVerify(zipPath, pem = null) {
     const key = pem === null ? null : toBytes(pem, 'pem');
@@ -1427,6 +1441,7 @@ module.exports = {
     lastError,
     constant,
     verifyWithPublicKey,
+    publicKeyFingerprint,
     jwsVerify,
     policyBundleSign,
     sarVerify,

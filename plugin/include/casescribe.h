@@ -53,7 +53,10 @@ extern "C" {
 /* The version of this header. The library you run against may be newer:
  * ask it with casescribe_version() / casescribe_abi_version(). */
 #define CASESCRIBE_VERSION_STRING "0.1.0"
-/* Bumped only when the binary interface breaks (it then matches the SONAME). */
+/* The ABI generation: bumped only when the binary interface breaks. It is
+ * not the SONAME's number: generation 1 is the interface of
+ * libcasescribe.so.0 (libtool's -version-info C:R:A names the file
+ * .so.(C-A), which stays 0 while functions are only added). */
 #define CASESCRIBE_ABI_VERSION 1
 
 /* The library's version, for example "0.1.0". Static storage; any thread. */
@@ -75,7 +78,7 @@ CASESCRIBE_EXTERN uint32_t casescribe_abi_version(void);
 #define CASESCRIBE_ECONSENT (-6)   /* AI text without consent that covers it */
 #define CASESCRIBE_EREVIEW (-7)    /* a final save with AI text nobody has reviewed, or an incomplete review */
 #define CASESCRIBE_ELAUNDER (-8)   /* a "human" section matches text an AI drafted */
-#define CASESCRIBE_EKEY (-9)       /* no signing key, an unsafe key file, or an unknown key id */
+#define CASESCRIBE_EKEY (-9)       /* no signing key, an unsafe key file or home folder, or an unknown key id */
 #define CASESCRIBE_EVERIFY (-10)   /* a stamp does not verify: the record was changed after signing */
 #define CASESCRIBE_EJOURNAL (-11)  /* the journal is corrupt or could not be made durable */
 #define CASESCRIBE_ENOTFOUND (-12) /* no such adapter, entry or file */
@@ -83,11 +86,13 @@ CASESCRIBE_EXTERN uint32_t casescribe_abi_version(void);
 #define CASESCRIBE_ETOOBIG (-14)   /* an input is larger than the library accepts */
 #define CASESCRIBE_EUNSTAMPED (-15) /* verify was asked of a record that carries no provenance */
 #define CASESCRIBE_EINTERNAL (-16) /* a bug or an unexpected library failure: please report it */
-#define CASESCRIBE_EPOLICY (-17)   /* the team's policy has the AI feature this needs switched off */
+#define CASESCRIBE_EPOLICY (-17)   /* the team's AI policy refuses it (a feature off, an unknown template) or the never rule */
 #define CASESCRIBE_ENETWORK (-18)  /* a network call failed: no connection, certificate refused, timeout, HTTP error */
 #define CASESCRIBE_EBUSY (-19)     /* a job has not ended yet */
 #define CASESCRIBE_ECANCELLED (-20) /* a job was cancelled (by the host, or by closing its context) */
 #define CASESCRIBE_EAUDIO (-21)    /* a recording cannot be used: not audio, corrupt, truncated, empty or silent */
+#define CASESCRIBE_EUNTRUSTED (-22) /* everything matches, but only a key that came with the data vouches for it:
+                                       no trusted key was given, so nothing shows who sealed it (since 1.6) */
 
 /* A short, static description of a status code ("consent does not cover AI
  * text"). Never NULL; unknown codes give "unknown status". Any thread. */
@@ -161,7 +166,9 @@ CASESCRIBE_EXTERN int32_t casescribe_ctx_options_init(casescribe_ctx_options *op
  * that `casescribe journal verify` can name it), but every save then fails
  * with EJOURNAL until someone investigates.
  * Errors: EINVAL, ENOMEM, EIO (home missing or unreadable), EKEY (a private
- * key file others can read).
+ * key file others can read, or a home, keys/ or policy/ folder that group
+ * or others may write to: whoever can write there can swap the keys, the
+ * policies or the journal; `chmod go-w` it).
  * On success *ctx_out is yours: close it with casescribe_ctx_close().
  * Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_options *opts);
@@ -190,6 +197,18 @@ CASESCRIBE_EXTERN int32_t casescribe_keygen(char **key_id_out, casescribe_ctx *c
  * anyone who should verify records offline. Free with casescribe_free().
  * Errors: EINVAL, ENOMEM, EKEY (no key yet). Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_public_key(char **pem_out, casescribe_ctx *ctx);
+
+/* The fingerprint of an Ed25519 public key given as a PEM (for example
+ * from casescribe_public_key()), for a council to publish on its website
+ * and in its letters so that anyone can tell its key from a forger's: the
+ * SHA-256 of the key's DER SubjectPublicKeyInfo as 64 lowercase hex digits
+ * in 16 groups of four, "3f2a 9c41 ...", the same digits as
+ * `openssl pkey -pubin -in KEY.pem -outform DER | sha256sum`. Free
+ * *fingerprint_out with casescribe_free(). Errors: EINVAL (NULL argument),
+ * EKEY (not an Ed25519 public key in PEM form), ENOMEM. Needs no context;
+ * any thread. Since 1.6. */
+CASESCRIBE_EXTERN int32_t casescribe_public_key_fingerprint(char **fingerprint_out, const uint8_t *pubkey_pem,
+                                                            size_t pubkey_len);
 
 /* ------------------------------------------------------------------------
  * Saving
@@ -322,7 +341,9 @@ CASESCRIBE_EXTERN const char *casescribe_record_section_text(const casescribe_re
  *
  * Every save appends one entry to the home's journal: record id, version,
  * digests, actor id and time (never section text, names or other personal
- * data). Entries are hash-chained and CRC-framed.
+ * data). So do a change of a team's policy, trusting a policy admin's key
+ * and deleting a taken recording (see casescribe_journal_entry_kind()).
+ * Entries are hash-chained and CRC-framed.
  * ------------------------------------------------------------------------ */
 typedef struct casescribe_journal_entry casescribe_journal_entry;
 
@@ -344,7 +365,19 @@ CASESCRIBE_EXTERN int32_t casescribe_journal_entry_get(casescribe_journal_entry 
                                                        uint64_t seq);
 CASESCRIBE_EXTERN void casescribe_journal_entry_free(casescribe_journal_entry *entry);
 CASESCRIBE_EXTERN uint64_t casescribe_journal_entry_seq(const casescribe_journal_entry *entry);
-/* "save" for now; more kinds are added over time. Borrowed strings. */
+/* What the entry records:
+ *   "save"          a record saved (record id, version, digest, actor, time);
+ *   "policy"        one setting of a team's policy changed, by hand or by a
+ *                   council bundle (team, setting, old and new value, actor,
+ *                   time, policy version and digest; the bundle's serial);
+ *   "policy-trust"  a policy admin's key trusted (actor, time, old and new
+ *                   key ids);
+ *   "audio"         a taken recording deleted under the team's
+ *                   audio-retention-days (its spool file name, time).
+ * Kinds are only ever added: skip one you do not know. record_id and
+ * record_digest give NULL on entries other than "save" (record_version
+ * gives a "policy" entry's policy version); actor_id is NULL on "audio"
+ * entries; every kind has a time. Borrowed strings. */
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_kind(const casescribe_journal_entry *entry);
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_record_id(const casescribe_journal_entry *entry);
 CASESCRIBE_EXTERN uint32_t casescribe_journal_entry_record_version(const casescribe_journal_entry *entry);
@@ -357,9 +390,11 @@ CASESCRIBE_EXTERN const char *casescribe_journal_entry_time(const casescribe_jou
 /* ------------------------------------------------------------------------
  * Jobs
  *
- * Work that may take long or reach the network (fetching a policy bundle;
- * later transcription and drafting) never runs on the caller's thread or on
- * the save path: it is a job, queued on the context and run by the
+ * Work that may take long or reach the network (fetching a council's policy
+ * bundle, casescribe_policy_refresh(); transcribing a recording,
+ * casescribe_transcribe(); drafting a form from a transcript,
+ * casescribe_fill()) never runs on the caller's thread or on the save
+ * path: it is a job, queued on the context and run by the
  * context's own worker threads (which block every signal). The host watches
  * a job through its handle: poll its state, wait for it with a timeout,
  * ask for a callback when it ends, cancel it. Closing the context cancels
@@ -388,7 +423,7 @@ typedef casescribe_job_callback_fn *casescribe_job_callback;
 
 /* A CASESCRIBE_JOB_* value; EINVAL for NULL. */
 CASESCRIBE_EXTERN int32_t casescribe_job_state(const casescribe_job *job);
-/* What the job does, for example "policy-refresh". Borrowed. */
+/* What the job does: "policy-refresh", "transcription" or "fill". Borrowed. */
 CASESCRIBE_EXTERN const char *casescribe_job_kind(const casescribe_job *job);
 /* Waits until the job ends, at most `timeout_ms` (0: just look; negative:
  * no limit). OK once it has ended (in any state), EBUSY if it has not. */
@@ -902,7 +937,8 @@ CASESCRIBE_EXTERN int32_t casescribe_sar_add(casescribe_sar *sar, const char *ad
 
 /* Writes the page's head, signs the manifest, zips and renames the ZIP to
  * output_path (mode 0600), and the review list to review_path. *summary_out
- * (may be NULL; free it) gets counts, one "name: value" per line. Errors:
+ * (may be NULL; free it) gets counts, one "name: value" per line, and the
+ * key's id and fingerprint ("key fingerprint: ...", for the cover letter). Errors:
  * EIO, EKEY, ENOMEM, ETOOBIG (a manifest over 64 MiB), EINVAL (already
  * finished, or an add failed with EIO/ENOMEM). The handle must still be
  * freed. */
@@ -912,12 +948,17 @@ CASESCRIBE_EXTERN int32_t casescribe_sar_finish(char **summary_out, casescribe_s
  * is not touched. NULL does nothing. */
 CASESCRIBE_EXTERN void casescribe_sar_free(casescribe_sar *sar);
 
-/* Checks an export: the manifest's signature (with `pubkey_pem`, the
- * council's published key; NULL: the bundle's own public-key.pem, which
- * proves only that the files match each other), and every file against the
- * manifest. Any changed, added or missing file is named in *report_out
- * (may be NULL; free it). OK, EVERIFY, ENOTFOUND (no such file), EPARSE
- * (not a ZIP), ETOOBIG, EINVAL, ENOMEM. Needs no context; any thread. */
+/* Checks an export: the manifest's signature with `pubkey_pem`, the
+ * council's published key, and every file against the manifest. Any
+ * changed, added or missing file is named in *report_out (may be NULL;
+ * free it), with the key's fingerprint (casescribe_public_key_fingerprint).
+ * OK only when everything matches `pubkey_pem`. With NULL, the bundle's own
+ * public-key.pem is used, which proves only that the files match each
+ * other (anyone can re-seal changed files with a key of their own): then
+ * EUNTRUSTED even when everything matches (since 1.6; the report says
+ * "NOT PROVEN" and gives that key's fingerprint to compare with the
+ * council's). EVERIFY, ENOTFOUND (no such file), EPARSE (not a ZIP),
+ * ETOOBIG, EINVAL, ENOMEM. Needs no context; any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_sar_verify(char **report_out, const char *zip_path, const uint8_t *pubkey_pem,
                                                 size_t pubkey_len);
 

@@ -40,11 +40,12 @@ const char *casescribe_strerror(int32_t status)
     case CASESCRIBE_ETOOBIG: return "input too large";
     case CASESCRIBE_EUNSTAMPED: return "the record carries no provenance";
     case CASESCRIBE_EINTERNAL: return "internal error";
-    case CASESCRIBE_EPOLICY: return "the team's policy has this AI feature switched off";
+    case CASESCRIBE_EPOLICY: return "refused by the team's AI policy or a template's never rule";
     case CASESCRIBE_ENETWORK: return "a network call failed (connection, certificate, timeout or HTTP error)";
     case CASESCRIBE_EBUSY: return "the job has not ended yet";
     case CASESCRIBE_ECANCELLED: return "the job was cancelled";
     case CASESCRIBE_EAUDIO: return "the recording cannot be used (not audio, corrupt, truncated, empty or silent)";
+    case CASESCRIBE_EUNTRUSTED: return "verified only against a key that came with the data, not a trusted one";
     default: return "unknown status";
     }
 }
@@ -58,6 +59,7 @@ static const struct {
     CONSTANT(ECONSENT), CONSTANT(EREVIEW), CONSTANT(ELAUNDER), CONSTANT(EKEY), CONSTANT(EVERIFY),
     CONSTANT(EJOURNAL), CONSTANT(ENOTFOUND), CONSTANT(ECONFLICT), CONSTANT(ETOOBIG), CONSTANT(EUNSTAMPED),
     CONSTANT(EINTERNAL), CONSTANT(EPOLICY), CONSTANT(ENETWORK), CONSTANT(EBUSY), CONSTANT(ECANCELLED), CONSTANT(EAUDIO),
+    CONSTANT(EUNTRUSTED),
     CONSTANT(JOB_QUEUED), CONSTANT(JOB_RUNNING), CONSTANT(JOB_DONE), CONSTANT(JOB_FAILED), CONSTANT(JOB_CANCELLED),
     CONSTANT(POLICY_DEFAULTS), CONSTANT(POLICY_SIGNED),
     CONSTANT(POLICY_REFUSED), CONSTANT(ABI_VERSION), CONSTANT(OPEN_CREATE), CONSTANT(OPEN_NO_SYNC),

@@ -100,6 +100,36 @@ static int32_t check_home(const char *home, uint32_t flags)
     return cs_fail(CASESCRIBE_EIO, "cannot use the home %s: %s", home, strerror(errno));
 }
 
+/* The home and its keys/ and policy/ folders (when they exist) must not
+ * be writable by group or others: anyone who can write there can replace
+ * the keys, the policies or the journal. */
+static int32_t check_private_folder(const char *home, const char *sub)
+{
+    char path[4200];
+    int w = snprintf(path, sizeof(path), "%s%s%s", home, sub != NULL ? "/" : "", sub != NULL ? sub : "");
+    if (w < 0 || (size_t)w >= sizeof(path))
+        return cs_fail(CASESCRIBE_EINVAL, "the home path is too long");
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return errno == ENOENT && sub != NULL ? CASESCRIBE_OK
+                                              : cs_fail(CASESCRIBE_EIO, "cannot use %s: %s", path, strerror(errno));
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return cs_fail(CASESCRIBE_EKEY, "refusing the home: %s is writable by %s (mode %03o), who could replace its "
+                                        "keys, policies or journal; run chmod go-w on it", path,
+                       (st.st_mode & S_IWOTH) ? "others" : "its group", (unsigned)(st.st_mode & 07777));
+    return CASESCRIBE_OK;
+}
+
+static int32_t check_private_folders(const char *home)
+{
+    int32_t rc = check_private_folder(home, NULL);
+    if (rc == CASESCRIBE_OK)
+        rc = check_private_folder(home, "keys");
+    if (rc == CASESCRIBE_OK)
+        rc = check_private_folder(home, "policy");
+    return rc;
+}
+
 static int32_t open_journal(casescribe_ctx *ctx)
 {
     size_t n = strlen(ctx->home) + sizeof("/journal.log");
@@ -150,6 +180,8 @@ int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_optio
         rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     if (rc == CASESCRIBE_OK)
         rc = check_home(ctx->home, ctx->flags);
+    if (rc == CASESCRIBE_OK)
+        rc = check_private_folders(ctx->home);
     if (rc == CASESCRIBE_OK)
         rc = cs_keyring_load(&ctx->keys, ctx->home);
     if (rc == CASESCRIBE_OK)
@@ -326,4 +358,18 @@ int32_t casescribe_public_key(char **pem_out, casescribe_ctx *ctx)
     if (pem_out == NULL || ctx == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_public_key: NULL argument");
     return cs_keyring_current_pem(ctx->keys, pem_out);
+}
+
+int32_t casescribe_public_key_fingerprint(char **fingerprint_out, const uint8_t *pubkey_pem, size_t pubkey_len)
+{
+    if (fingerprint_out != NULL)
+        *fingerprint_out = NULL;
+    cs_clear_error();
+    if (fingerprint_out == NULL || pubkey_pem == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_public_key_fingerprint: NULL argument");
+    char fp[CS_KEY_FINGERPRINT_MAX];
+    int32_t rc = cs_key_fingerprint_of_pem(fp, pubkey_pem, pubkey_len);
+    if (rc == CASESCRIBE_OK && (*fingerprint_out = cs_strdup(fp)) == NULL)
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    return rc;
 }

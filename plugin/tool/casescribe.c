@@ -6,7 +6,7 @@
  *   casescribe [--home DIR] verify FILE [--adapter NAME] [--pubkey KEY.pem]
  *   casescribe [--home DIR] journal verify
  *   casescribe [--home DIR] demo
- *   casescribe [--home DIR] pubkey
+ *   casescribe [--home DIR] pubkey [--fingerprint]
  *   casescribe [--home DIR] team list | show TEAM | enable TEAM FEATURE |
  *                           disable TEAM FEATURE | set TEAM KEY VALUE [--actor ID]
  *   casescribe [--home DIR] policy trust ADMIN.pub | refresh URL | sign-bundle (policy.c)
@@ -35,7 +35,8 @@ static const char usage_text[] =
     "      --adapter: xml (the reference form, the default) or fhir (an HL7 FHIR R4 Bundle, JSON or XML:\n"
     "      the output is in the format of the input)\n"
     "  journal verify                         check the home's journal\n"
-    "  pubkey                                 print the home's public key (PEM) for offline verification\n"
+    "  pubkey [--fingerprint]                 print the home's public key (PEM) for offline verification, or\n"
+    "                                         its SHA-256 fingerprint for the council to publish\n"
     "  demo                                   save, review, stamp and verify a sample form\n"
     "  team list                              the teams that have a policy\n"
     "  team show TEAM                         a team's features and settings, and whether its policy is valid\n"
@@ -58,7 +59,8 @@ static const char usage_text[] =
     "                                         a subject access export: the person's records in plain English,\n"
     "                                         machine-readable and sealed; the officer's list of other people\n"
     "                                         goes to --review (default EXPORT.redaction-review.csv)\n"
-    "  sar verify EXPORT.zip [--key KEY.pem]  check an export's seal and name any changed, added or missing file\n"
+    "  sar verify EXPORT.zip [--key KEY.pem]  check an export's seal and name any changed, added or missing file;\n"
+    "                                         without the council's key (--key, or --home) it exits 3: not proven\n"
     "  policy trust ADMIN.pub [--actor ID]    trust the council's policy admin key for bundles\n"
     "  policy refresh URL [--ca CA.pem] [--timeout-ms N]\n"
     "                                         fetch the council's signed policy bundle and apply it\n"
@@ -105,14 +107,8 @@ int tool_read_file(const char *path, uint8_t **out, size_t *len)
 
 /* Writes the stamped record beside its final name, syncs it and renames it
  * into place: the save is already journalled, so a half-written output
- * file would leave the worker with a record the home no longer accepts. */
-static mode_t current_umask(void)
-{
-    mode_t m = umask(0);
-    umask(m);
-    return m;
-}
-
+ * file would leave the worker with a record the home no longer accepts.
+ * Mode 0600 whatever the umask: records and drafts hold personal data. */
 int tool_write_file(const char *path, const uint8_t *data, size_t len)
 {
     size_t n = strlen(path) + 16;
@@ -125,7 +121,7 @@ int tool_write_file(const char *path, const uint8_t *data, size_t len)
     int fd = mkstemp(tmp);
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     int ok = f != NULL && fwrite(data, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0 &&
-             fchmod(fileno(f), 0644 & ~current_umask()) == 0;
+             fchmod(fileno(f), 0600) == 0;
     if (f != NULL)
         ok = fclose(f) == 0 && ok;
     else if (fd >= 0)
@@ -301,16 +297,25 @@ static int cmd_journal(const char *home, int argc, char **argv)
     return code;
 }
 
-static int cmd_pubkey(const char *home, int argc)
+/* The PEM, or with --fingerprint the line a council publishes. */
+static int cmd_pubkey(const char *home, int argc, char **argv)
 {
-    if (argc != 0)
+    int fingerprint = argc == 1 && strcmp(argv[0], "--fingerprint") == 0;
+    if (argc != 0 && !fingerprint)
         return tool_usage();
     casescribe_ctx *ctx = NULL;
     if (tool_open_home(&ctx, home, 0) != 0)
         return EXIT_REFUSED;
-    char *pem = NULL;
+    char *pem = NULL, *fp = NULL;
     int32_t rc = casescribe_public_key(&pem, ctx);
-    int code = rc == CASESCRIBE_OK ? (fputs(pem, stdout), 0) : tool_fail("pubkey", rc);
+    if (rc == CASESCRIBE_OK && fingerprint)
+        rc = casescribe_public_key_fingerprint(&fp, (const uint8_t *)pem, strlen(pem));
+    int code = rc != CASESCRIBE_OK ? tool_fail("pubkey", rc) : 0;
+    if (code == 0 && fingerprint)
+        printf("SHA-256 fingerprint: %s\n", fp);
+    else if (code == 0)
+        fputs(pem, stdout);
+    casescribe_free(fp);
     casescribe_free(pem);
     casescribe_ctx_close(ctx);
     return code;
@@ -417,7 +422,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "journal") == 0)
         return cmd_journal(home, rest, args);
     if (strcmp(cmd, "pubkey") == 0)
-        return cmd_pubkey(home, rest);
+        return cmd_pubkey(home, rest, args);
     if (strcmp(cmd, "team") == 0)
         return cmd_team(home, rest, args);
     if (strcmp(cmd, "audio") == 0)

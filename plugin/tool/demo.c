@@ -73,9 +73,7 @@ static int write_text(const char *home, const char *name, const char *text)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/%s", home, name);
-    FILE *f = fopen(path, "w");
-    int ok = f != NULL && fputs(text, f) >= 0;
-    ok = (f != NULL && fclose(f) == 0) && ok;
+    int ok = tool_write_file(path, (const uint8_t *)text, strlen(text)) == 0; /* 0600, as any record */
     if (ok)
         printf("   (written to %s)\n", path);
     return ok ? 0 : -1;

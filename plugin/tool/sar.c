@@ -3,6 +3,8 @@
  *   sar SUBJECT-ID RECORD.xml... -o EXPORT.zip [--review FILE.csv] [--redact FILE.csv]
  *       [--organisation NAME] [--contact TEXT]
  *   sar verify EXPORT.zip [--key COUNCIL-KEY.pem]   (with --home: the home's key)
+ *       exits 0 verified with that key, 1 not verified, 3 when no key was
+ *       given: the files match only the key that came with them (not proof)
  *
  * Records are streamed to the library one at a time, as a host streams them
  * from its database. The officer's review list goes to --review, by default
@@ -168,6 +170,8 @@ static int verify(const char *home, int argc, char **argv)
     if (report != NULL)
         fputs(report, stdout);
     int code = rc == CASESCRIBE_OK ? 0 : rc == CASESCRIBE_EVERIFY ? EXIT_REFUSED : tool_fail("sar verify", rc);
+    if (rc == CASESCRIBE_EUNTRUSTED)
+        code = EXIT_UNPROVEN; /* tool_fail said why on stderr */
     casescribe_free(report);
     free(pem);
     return code;
@@ -175,12 +179,14 @@ static int verify(const char *home, int argc, char **argv)
 
 int casescribe_tool_sar(const char *home, int argc, char **argv)
 {
+    if (argc < 2)
+        return tool_usage(); /* nothing to export or check: argv[0] may be the NULL after the last argument */
     /* `sar verify X.zip [--key K]`; a subject called "verify" still works with -o */
     int is_verify = strcmp(argv[0], "verify") == 0 && (argc == 2 || (argc == 4 && strcmp(argv[2], "--key") == 0));
-    if (argc >= 2 && is_verify)
+    if (is_verify)
         return verify(home, argc, argv);
     struct sar_args a = {0};
-    int code = argc < 2 || parse(argc, argv, &a) != 0 ? tool_usage() : export(home, argv[0], &a);
+    int code = parse(argc, argv, &a) != 0 ? tool_usage() : export(home, argv[0], &a);
     free(a.records);
     return code;
 }

@@ -10,6 +10,9 @@
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2
+/* `sar verify` without a trusted key: the files match each other and the
+ * key that came with them, which proves nothing about who sealed them. */
+#define EXIT_UNPROVEN 3
 
 /* Prints the usage to stderr; returns EXIT_USAGE. */
 int tool_usage(void);
@@ -17,7 +20,8 @@ int tool_usage(void);
 int tool_fail(const char *what, int32_t status);
 /* A whole file of at most CASESCRIBE_MAX_PAYLOAD bytes; 0 or -1 (said on stderr). */
 int tool_read_file(const char *path, uint8_t **out, size_t *len);
-/* Writes a file atomically (temp, fsync, rename); 0 or -1 (said on stderr). */
+/* Writes a file atomically (temp, fsync, rename), mode 0600 (only its owner
+ * may read it: records hold personal data); 0 or -1 (said on stderr). */
 int tool_write_file(const char *path, const uint8_t *data, size_t len);
 int tool_open_home(casescribe_ctx **ctx, const char *home, uint32_t flags);
 /* The admin named in audit entries: `given`, else the login name. */

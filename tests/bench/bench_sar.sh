@@ -28,7 +28,7 @@ set -- "$work"/r/r-0*.xml
 ten=$(measure export10k "$cs" --home "$work/home" sar P-2 "$@" -o "$work/ten.zip" --review "$work/ten.csv")
 one=$(measure export1k "$cs" --home "$work/home" sar P-2 $(ls "$work"/r/r-0*.xml | head -n 1000) -o "$work/one.zip" --review "$work/one.csv")
 base=$(measure verify10k "$b/tests/bench/bench_sar" verify "$work/home" "$work/r" 10000)
-"$cs" sar verify "$work/ten.zip" > /dev/null || { echo "bench_sar: the 10,000-record export does not verify" >&2; exit 1; }
+"$cs" --home "$work/home" sar verify "$work/ten.zip" > /dev/null || { echo "bench_sar: the 10,000-record export does not verify" >&2; exit 1; }
 echo "$ten $one $base $(stat -c %s "$work/ten.zip")" | awk '{
     printf "sar export, 10,000 records: %.2f s, peak RSS %.1f MB (goals: under 5 s, under 64 MB): %s\n",
         $2, $3 / 1024, ($2 < 5 && $3 < 65536) ? "met" : "NOT MET"

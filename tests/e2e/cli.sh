@@ -41,7 +41,8 @@ grep -q 'NOT USED' "$work/show" || fail "a hand-edited policy was used: $(cat "$
 grep -q '^transcription: off$' "$work/show" || fail "a hand edit switched a feature on"
 cp "$work/policy.bak" "$home/policy/adults-south.xml"
 
-# save + verify (home from CASESCRIBE_HOME this time)
+# save + verify (home from CASESCRIBE_HOME this time), under the usual umask
+umask 022
 CASESCRIBE_HOME="$home" "$cs" save "$data/home-visit.xml" -o "$work/v1.xml" --actor sw-017 --role social-worker ||
     fail "save"
 grep -q '<provenance record="R-7001" version="1"' "$work/v1.xml" || fail "no provenance in the output"
@@ -52,6 +53,27 @@ grep -q 'NOT YET CHECKED' "$work/report" || fail "report does not say the draft 
 # offline verification with the public key alone
 "$cs" --home "$home" pubkey > "$work/pub.pem" || fail "pubkey"
 "$cs" verify "$work/v1.xml" --pubkey "$work/pub.pem" > /dev/null || fail "verify --pubkey"
+# the fingerprint a council publishes: the digits openssl gives for the key's DER
+"$cs" --home "$home" pubkey --fingerprint > "$work/fp" || fail "pubkey --fingerprint"
+want=$(openssl pkey -pubin -in "$work/pub.pem" -outform DER | sha256sum | cut -d' ' -f1)
+got=$(sed -n 's/^SHA-256 fingerprint: //p' "$work/fp")
+[ "$(echo "$got" | tr -d ' ')" = "$want" ] || fail "fingerprint '$got' is not openssl's $want"
+echo "$got" | grep -Eq '^([0-9a-f]{4} ){15}[0-9a-f]{4}$' || fail "fingerprint not in groups of four: '$got'"
+
+# stamped records hold personal data: only their owner may read them, whatever the umask
+[ "$(stat -c %a "$work/v1.xml")" = 600 ] || fail "a stamped record was written $(stat -c %a "$work/v1.xml")"
+
+# a home, keys/ or policy/ folder others may write to is refused, with one line saying how to fix it
+for d in "$home" "$home/keys" "$home/policy"; do
+    chmod o+w "$d"
+    if "$cs" --home "$home" team list > /dev/null 2> "$work/err"; then fail "$d writable by others was used"; fi
+    grep -q "chmod go-w" "$work/err" || fail "refusal: $(cat "$work/err")"
+    [ "$(wc -l < "$work/err")" -eq 1 ] || fail "refusal must be one line: $(cat "$work/err")"
+    chmod go-w "$d"
+done
+chmod 755 "$home"
+"$cs" --home "$home" team list > /dev/null || fail "a home others may read but not write was refused"
+chmod 700 "$home"
 
 # tampering is caught, with a one-line reason
 sed 's/family support worker/family friend/' "$work/v1.xml" > "$work/tampered.xml"
@@ -205,10 +227,21 @@ if "$cs" --home "$home2" save "$work/unknown.xml" -o "$work/unknown-saved.xml" -
 fi
 grep -q "home-visit" "$work/err" || fail "the unknown template is not named: $(cat "$work/err")"
 
-# usage errors exit 2
+# usage errors exit 2, with the usage, never a crash: each command without its arguments
 set +e
 "$cs" frobnicate 2> /dev/null
 [ $? -eq 2 ] || fail "unknown command should exit 2"
+for args in "" "sar" "sar verify" "sar P-2" "sar P-2 $work/v1.xml" "sar verify $work/x.zip --key" "save" \
+    "save $work/v1.xml" "verify" "verify --pubkey" "journal" "journal check" "pubkey --bogus" "team" "team show" \
+    "team enable cin-north" "team set cin-north engine" "policy" "policy trust" "policy refresh" \
+    "policy sign-bundle" "policy sign-bundle $work/bundle.xml" "transcribe" "transcribe $data/home-visit.xml" \
+    "fill" "fill statutory-home-visit" "audio" "templates extra" "demo extra" "keygen --bogus"; do
+    # shellcheck disable=SC2086 # split on purpose: the words are the arguments
+    "$cs" --home "$home2" $args > /dev/null 2> "$work/err"
+    code=$?
+    [ $code -eq 2 ] || fail "'casescribe $args' exited $code, not 2"
+    grep -q '^usage: casescribe' "$work/err" || fail "'casescribe $args' gave no usage: $(cat "$work/err")"
+done
 "$cs" --home "$home2" policy refresh "http://127.0.0.1/b.xml" 2> /dev/null
 [ $? -eq 2 ] || fail "a plain http bundle address should be a usage error"
 set -e

@@ -23,4 +23,22 @@ done
 for s in casescribe_actor casescribe_ctx_options; do
     echo "$body" | grep -A1 "typedef struct $s {" | grep -q 'uint32_t struct_size' || fail "$s does not start with struct_size"
 done
-echo "header: C11 and C++ compile; ABI word rules hold"
+# The header's words match what the library does (#17).
+# The SONAME it names is the one the build makes.
+lib=$(find "$top_builddir/plugin/.libs" -name 'libcasescribe.so.*' -type f | head -n 1)
+soname=$(readelf -d "$lib" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+[ -n "$soname" ] || fail "no SONAME in $lib"
+grep -q "$soname" "$hdr/casescribe.h" || fail "casescribe.h does not name the SONAME $soname"
+grep -q 'then matches the SONAME' "$hdr/casescribe.h" && fail "casescribe.h says the ABI version matches the SONAME"
+# Every kind of journal entry and of job the library makes is listed where the header describes them.
+kinds=$(awk '/What the entry records:/,/casescribe_journal_entry_kind\(/' "$hdr/casescribe.h")
+[ -n "$kinds" ] || fail "casescribe_journal_entry_kind has no list of kinds"
+for k in $(grep -rhoE --include='*.c' 'json_pack\("[^"]*", "kind", "[a-z-]+"' "$top_srcdir/plugin/src" | sed 's/.*"kind", "//; s/"$//' | sort -u); do
+    echo "$kinds" | grep -q "\"$k\"" || fail "journal entry kind '$k' is not in casescribe_journal_entry_kind's comment"
+done
+jobs=$(grep -B1 'casescribe_job_kind(' "$hdr/casescribe.h")
+for k in $(grep -rhoE --include='*.c' 'cs_jobs_submit\(&ctx->jobs, "[a-z-]+"' "$top_srcdir/plugin/src" | sed 's/.*, "//; s/"$//' | sort -u); do
+    echo "$jobs" | grep -q "\"$k\"" || fail "job kind '$k' is not in casescribe_job_kind's comment"
+done
+grep -qi 'later transcription' "$hdr/casescribe.h" && fail "casescribe.h calls transcription later work"
+echo "header: C11 and C++ compile; ABI word rules hold; SONAME, journal and job kinds as the header says"

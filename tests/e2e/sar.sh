@@ -88,6 +88,59 @@ PY
 if "$cs" sar verify "$work/changed.zip" > "$work/v"; then fail "a changed report verified"; fi
 grep -q "changed: 'report.html'" "$work/v" || fail "verify did not name the file: $(cat "$work/v")"
 
+# The fingerprint the council publishes: printed by pubkey --fingerprint and
+# in the summary, given in README.txt, the digits openssl gives for public-key.pem.
+fp=$("$cs" --home "$home" pubkey --fingerprint | sed -n 's/^SHA-256 fingerprint: //p')
+[ "$(echo "$fp" | tr -d ' ')" = "$(openssl pkey -pubin -in "$work/x/public-key.pem" -outform DER | sha256sum | cut -d' ' -f1)" ] ||
+    fail "the fingerprint $fp is not openssl's of public-key.pem"
+grep -q "^key fingerprint: $fp$" "$work/out" || fail "the summary lacks the fingerprint: $(cat "$work/out")"
+grep -q "^    $fp$" "$work/x/README.txt" || fail "README.txt lacks the fingerprint"
+grep -q 'Compare it, digit by digit, with the fingerprint the council' "$work/x/README.txt" || fail "README.txt: compare"
+grep -q 'openssl pkey -pubin -in public-key.pem -outform DER | sha256sum' "$work/x/README.txt" || fail "README.txt: how"
+
+# A forger edits the page, re-hashes it, swaps in their own key and re-seals
+# the manifest: the files match each other, and that is all it proves.
+"$cs" --home "$work/forger" keygen > /dev/null || fail "forger keygen"
+"$cs" --home "$work/forger" pubkey > "$work/forger.pem"
+"$PYTHON3" - "$work/export.zip" "$work/forged" "$work/forger.pem" << 'PY'
+import base64, hashlib, re, sys, zipfile
+src, out, pem = zipfile.ZipFile(sys.argv[1]), sys.argv[2], open(sys.argv[3], "rb").read()
+files = {i.filename: src.read(i) for i in src.infolist()}
+files["report.html"] = files["report.html"].replace(b"Seal check", b"Seal chuck")
+files["public-key.pem"] = pem
+der = base64.b64decode(b"".join(l for l in pem.splitlines() if not l.startswith(b"-----")))
+manifest = re.sub(rb'key-id="ed25519:[0-9a-f]+"', b'key-id="ed25519:' + hashlib.sha256(der[-32:]).hexdigest()[:16].encode() + b'"',
+                  files["manifest.xml"])
+for name in ("report.html", "public-key.pem"):
+    manifest = re.sub(rb'(<file name="' + name.encode() + rb'" bytes=")[0-9]+(" sha256=")[0-9a-f]+"',
+                      lambda m: m.group(1) + str(len(files[name])).encode() + m.group(2) +
+                      hashlib.sha256(files[name]).hexdigest().encode() + b'"', manifest)
+files["manifest.xml"] = manifest
+open(out + ".manifest.xml", "wb").write(manifest)
+with zipfile.ZipFile(out + ".zip.tmp", "w") as dst:
+    for name, data in files.items():
+        dst.writestr(name, data)
+PY
+openssl pkeyutl -sign -inkey "$(find "$work/forger/keys" -name '*.key')" -rawin -in "$work/forged.manifest.xml" \
+    -out "$work/forged.sig" || fail "forger's signature"
+"$PYTHON3" -c 'import sys, zipfile
+src, dst = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2], "w")
+for i in src.infolist():
+    dst.writestr(i.filename, open(sys.argv[3], "rb").read() if i.filename == "manifest.sig" else src.read(i))
+dst.close()' "$work/forged.zip.tmp" "$work/forged.zip" "$work/forged.sig"
+set +e
+"$cs" sar verify "$work/forged.zip" > "$work/v" 2> "$work/err"
+code=$?
+set -e
+[ $code -eq 3 ] || fail "a re-sealed export without a trusted key exited $code, not 3: $(cat "$work/v")"
+grep -q 'signature: verified' "$work/v" || fail "the forgery is not even self-consistent: $(cat "$work/v")"
+grep -q '^Result: NOT PROVEN: the seal proves only that the files match each other' "$work/v" || fail "report: $(cat "$work/v")"
+grep -q '^Result: VERIFIED' "$work/v" && fail "a forgery was called verified"
+grep -q "$fp" "$work/v" && fail "the forger's export showed the council's fingerprint"
+[ "$(wc -l < "$work/err")" -eq 1 ] || fail "one line on stderr: $(cat "$work/err")"
+if "$cs" sar verify "$work/forged.zip" --key "$work/council.pem" > "$work/v"; then fail "a forgery verified with the council's key"; fi
+grep -q '^Result: NOT VERIFIED' "$work/v" || fail "report: $(cat "$work/v")"
+
 # A record about someone else stops the export, and nothing is written.
 form R-9 '<subject id="P-7" role="parent"/>' "" '<section id="child-seen" origin="human">x</section>' > "$work/r9.xml"
 save "$work/r9.xml" "$work/s9.xml"

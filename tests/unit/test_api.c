@@ -30,6 +30,7 @@ Test(api, constants_by_name_match_the_macros)
         {"EKEY", CASESCRIBE_EKEY}, {"EVERIFY", CASESCRIBE_EVERIFY}, {"EJOURNAL", CASESCRIBE_EJOURNAL},
         {"ENOTFOUND", CASESCRIBE_ENOTFOUND}, {"ECONFLICT", CASESCRIBE_ECONFLICT}, {"ETOOBIG", CASESCRIBE_ETOOBIG},
         {"EUNSTAMPED", CASESCRIBE_EUNSTAMPED}, {"EINTERNAL", CASESCRIBE_EINTERNAL}, {"EPOLICY", CASESCRIBE_EPOLICY},
+        {"EAUDIO", CASESCRIBE_EAUDIO}, {"EUNTRUSTED", CASESCRIBE_EUNTRUSTED},
         {"ABI_VERSION", CASESCRIBE_ABI_VERSION}, {"OPEN_CREATE", CASESCRIBE_OPEN_CREATE},
         {"OPEN_NO_SYNC", CASESCRIBE_OPEN_NO_SYNC}, {"KEYGEN_ROTATE", CASESCRIBE_KEYGEN_ROTATE},
         {"MAX_PAYLOAD", CASESCRIBE_MAX_PAYLOAD}, {"MAX_XML_DEPTH", CASESCRIBE_MAX_XML_DEPTH},
@@ -52,7 +53,9 @@ Test(api, status_codes_are_fixed_and_described)
     cr_expect_eq(CASESCRIBE_ELAUNDER, -8);
     cr_expect_eq(CASESCRIBE_EINTERNAL, -16);
     cr_expect_eq(CASESCRIBE_EPOLICY, -17);
-    for (int32_t s = CASESCRIBE_OK; s >= CASESCRIBE_EPOLICY; s--) {
+    cr_expect_eq(CASESCRIBE_EAUDIO, -21);
+    cr_expect_eq(CASESCRIBE_EUNTRUSTED, -22);
+    for (int32_t s = CASESCRIBE_OK; s >= CASESCRIBE_EUNTRUSTED; s--) {
         const char *text = casescribe_strerror(s);
         cr_expect(text != NULL && text[0] != '\0' && strcmp(text, "unknown status") != 0, "status %d", s);
     }
@@ -152,6 +155,47 @@ Test(api, a_new_home_is_private)
     snprintf(path, sizeof(path), "%s/journal.log", h.path);
     cr_assert_eq(stat(path, &st), 0);
     cr_expect_eq(st.st_mode & 077, 0, "the journal must be 0600");
+    home_close(&h);
+}
+
+static int32_t reopen(const char *home)
+{
+    casescribe_ctx_options opts;
+    casescribe_ctx_options_init(&opts, sizeof(opts));
+    opts.home = home;
+    opts.flags = CASESCRIBE_OPEN_NO_SYNC;
+    casescribe_ctx *ctx = NULL;
+    int32_t rc = casescribe_ctx_open(&ctx, &opts);
+    cr_expect((rc == CASESCRIBE_OK) == (ctx != NULL));
+    casescribe_ctx_close(ctx);
+    return rc;
+}
+
+/* Whoever can write to the home, keys/ or policy/ can swap the signing key,
+ * a team's policy or the journal: such a home is refused at open. */
+Test(api, a_home_keys_or_policy_folder_others_can_write_to_is_refused)
+{
+    test_home h;
+    home_open(&h, 0);
+    casescribe_ctx_close(h.ctx);
+    h.ctx = NULL;
+    static const char *const folders[] = {"", "/keys", "/policy"};
+    static const mode_t modes[] = {0777, 0770, 0702, 01777};
+    for (size_t i = 0; i < 3; i++) {
+        char path[512];
+        snprintf(path, sizeof(path), "%s%s", h.path, folders[i]);
+        for (size_t m = 0; m < sizeof(modes) / sizeof(*modes); m++) {
+            cr_assert_eq(chmod(path, modes[m]), 0);
+            cr_expect_eq(reopen(h.path), CASESCRIBE_EKEY, "%s mode %o opened", path, (unsigned)modes[m]);
+            cr_expect(strstr(casescribe_last_error(), path) != NULL, "%s", casescribe_last_error());
+            cr_expect(strstr(casescribe_last_error(), "chmod go-w") != NULL, "%s", casescribe_last_error());
+        }
+        /* readable by others is fine (mkdir under umask 022); writable is not */
+        cr_assert_eq(chmod(path, 0755), 0);
+        cr_expect_eq(reopen(h.path), CASESCRIBE_OK, "%s 0755: %s", path, casescribe_last_error());
+        cr_assert_eq(chmod(path, 0700), 0);
+    }
+    cr_expect_eq(reopen(h.path), CASESCRIBE_OK, "%s", casescribe_last_error());
     home_close(&h);
 }
 

@@ -354,7 +354,7 @@ Test(sar, other_people_are_listed_for_the_officer_and_redacted_on_approval)
                                                                    "sentence: %s", first);
     casescribe_record_free(rec);
     char *rep = NULL;
-    cr_assert_eq(casescribe_sar_verify(&rep, e.zip, NULL, 0), CASESCRIBE_OK, "%s", rep);
+    cr_assert_eq(casescribe_sar_verify(&rep, e.zip, NULL, 0), CASESCRIBE_EUNTRUSTED, "%s", rep);
     casescribe_free(rep);
     free(first), free(html), free(xml), free(manifest), free(csv), free(approved);
     casescribe_free(e.summary);
@@ -470,8 +470,11 @@ Test(sar, verify_names_every_changed_added_or_missing_file)
     struct export e;
     cr_assert_eq(run_export(&h, &e, NULL, records, 3), CASESCRIBE_OK, "%s", casescribe_last_error());
     char *report = NULL;
-    cr_assert_eq(casescribe_sar_verify(&report, e.zip, NULL, 0), CASESCRIBE_OK, "%s", casescribe_last_error());
+    /* Without a key the caller trusts, matching files are not proof. */
+    cr_assert_eq(casescribe_sar_verify(&report, e.zip, NULL, 0), CASESCRIBE_EUNTRUSTED, "%s", casescribe_last_error());
     cr_assert_not_null(strstr(report, "signature: verified"));
+    cr_assert_not_null(strstr(report, "Result: NOT PROVEN"), "%s", report);
+    cr_assert_null(strstr(report, "Result: VERIFIED"), "%s", report);
     cr_assert_not_null(strstr(report, "records: 3 (3 verified when exported, 0 not)"), "%s", report);
     casescribe_free(report);
 
@@ -722,9 +725,19 @@ Test(sar, a_bundle_resealed_with_another_key_verifies_only_against_itself)
                      zip_source_buffer(za, fake, strlen(fake), 0), 0);
     cr_assert_eq(zip_close(za), 0);
     char *report = NULL;
-    cr_assert_eq(casescribe_sar_verify(&report, e.zip, NULL, 0), CASESCRIBE_OK, "self-consistent: %s", report);
-    cr_assert_not_null(strstr(report, "VERIFIED against the bundle's own key"), "and said to be only that: %s", report);
-    cr_assert_null(strstr(report, "as the holder of key"), "%s", report);
+    /* Self-consistent, but never a pass without the council's key: a
+     * distinct status, and the forger's fingerprint, not the council's. */
+    cr_assert_eq(casescribe_sar_verify(&report, e.zip, NULL, 0), CASESCRIBE_EUNTRUSTED, "self-consistent: %s", report);
+    cr_assert_not_null(strstr(report, "Result: NOT PROVEN: the seal proves only that the files match each other"),
+                       "and said to be only that: %s", report);
+    cr_assert_null(strstr(report, "VERIFIED"), "%s", report);
+    char *council_fp = NULL, *fake_fp = NULL;
+    cr_assert_eq(casescribe_public_key_fingerprint(&council_fp, (const uint8_t *)council, strlen(council)),
+                 CASESCRIBE_OK);
+    cr_assert_eq(casescribe_public_key_fingerprint(&fake_fp, (const uint8_t *)fake, strlen(fake)), CASESCRIBE_OK);
+    cr_assert_not_null(strstr(report, fake_fp), "the report shows the fingerprint to compare: %s", report);
+    cr_assert_null(strstr(report, council_fp), "%s", report);
+    casescribe_free(council_fp), casescribe_free(fake_fp);
     casescribe_free(report);
     cr_assert_eq(casescribe_sar_verify(&report, e.zip, (const uint8_t *)council, strlen(council)), CASESCRIBE_EVERIFY);
     cr_assert_not_null(strstr(report, "changed: 'manifest.xml' or manifest.sig"), "%s", report);
@@ -736,6 +749,46 @@ Test(sar, a_bundle_resealed_with_another_key_verifies_only_against_itself)
     casescribe_free(council), casescribe_free(fake), casescribe_free(e.summary);
     free_records(records, n);
     home_close(&forger);
+    home_close(&h);
+}
+
+/* The fingerprint a council publishes, in README.txt for the person to
+ * compare and in the summary for the officer's cover letter. */
+Test(sar, readme_and_summary_give_the_key_fingerprint_to_compare)
+{
+    test_home h;
+    home_open(&h, 0);
+    char *rec = record_human(h.ctx), *pem = NULL, *fp = NULL, *other = NULL;
+    struct export e;
+    cr_assert_eq(run_export(&h, &e, NULL, &rec, 1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(casescribe_public_key(&pem, h.ctx), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_public_key_fingerprint(&fp, (const uint8_t *)pem, strlen(pem)), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+    cr_assert_eq(strlen(fp), 79, "64 hex digits in 16 groups: '%s'", fp);
+    for (size_t i = 0; i < 79; i++)
+        cr_assert(i % 5 == 4 ? fp[i] == ' ' : strchr("0123456789abcdef", fp[i]) != NULL, "'%s' at %zu", fp, i);
+    char *readme = zip_entry(e.zip, "README.txt");
+    cr_assert_not_null(strstr(readme, fp), "README.txt gives the fingerprint: %s", readme);
+    cr_assert_not_null(strstr(readme, "Compare it, digit by digit, with the fingerprint the council\npublishes"));
+    cr_assert_not_null(strstr(readme, "openssl pkey -pubin -in public-key.pem -outform DER | sha256sum"));
+    char line[120];
+    snprintf(line, sizeof(line), "key fingerprint: %s\n", fp);
+    cr_assert_not_null(strstr(e.summary, line), "%s", e.summary);
+    /* another key, another fingerprint; anything else is refused */
+    test_home o;
+    home_open(&o, 0);
+    casescribe_free(pem);
+    cr_assert_eq(casescribe_public_key(&pem, o.ctx), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_public_key_fingerprint(&other, (const uint8_t *)pem, strlen(pem)), CASESCRIBE_OK);
+    cr_assert_str_neq(fp, other);
+    char *none = (char *)"x";
+    cr_assert_eq(casescribe_public_key_fingerprint(&none, (const uint8_t *)"not a key", 9), CASESCRIBE_EKEY);
+    cr_assert_null(none);
+    cr_assert_eq(casescribe_public_key_fingerprint(NULL, (const uint8_t *)pem, strlen(pem)), CASESCRIBE_EINVAL);
+    cr_assert_eq(casescribe_public_key_fingerprint(&none, NULL, 0), CASESCRIBE_EINVAL);
+    home_close(&o);
+    free(readme), free(rec);
+    casescribe_free(pem), casescribe_free(fp), casescribe_free(other), casescribe_free(e.summary);
     home_close(&h);
 }
 

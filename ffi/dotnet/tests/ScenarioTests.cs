@@ -226,7 +226,11 @@ namespace CaseScribe.Tests
                 }
                 Assert.True(File.Exists(zip), "the ZIP was written");
                 Assert.True(File.Exists(Path.Combine(dir, "redaction-review.csv")), "the review list was written");
-                Assert.True(!string.IsNullOrEmpty(SarExport.Verify(zip, pem)), "export verifies with the council key");
+                string sealedReport = SarExport.Verify(zip, pem);
+                Assert.True(sealedReport.Contains(Library.PublicKeyFingerprint(pem)), "the report gives the key's fingerprint");
+                CaseScribeException untrusted = Assert.Throws(Status.EUNTRUSTED, () => SarExport.Verify(zip, null),
+                    "an export without a trusted key is not a pass");
+                Assert.True(untrusted.Report.Contains("NOT PROVEN"), "and the report says so");
 
                 Step("l. close the context; a second close and later calls raise the binding's error");
                 ctx.Close();

@@ -290,6 +290,10 @@ describe('end-to-end scenario', () => {
         assert.ok(fs.existsSync(review));
         const report = cs.sarVerify(zip, ctx.publicKey());
         assert.equal(typeof report, 'string');
+        assert.ok(report.includes(cs.publicKeyFingerprint(ctx.publicKey())), report);
+        const untrusted = caught(() => cs.sarVerify(zip));
+        assert.equal(untrusted.codeName, 'EUNTRUSTED');
+        assert.ok(untrusted.report.includes('NOT PROVEN'), untrusted.report);
         assert.equal(caught(() => cs.sarVerify(path.join(dir, 'missing.zip'))).codeName, 'ENOTFOUND');
     });
 

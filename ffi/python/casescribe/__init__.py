@@ -12,12 +12,12 @@ failure raises casescribe.Error (a subclass per status code) with .code,
 from __future__ import annotations
 
 from .context import (KEYGEN_ROTATE, OPEN_CREATE, OPEN_NO_SYNC, TRANSCRIBE_TAKE_RECORDING, Context, JournalReport,
-                      jws_verify, policy_bundle_sign, verify_with_public_key)
+                      jws_verify, policy_bundle_sign, public_key_fingerprint, verify_with_public_key)
 from .errors import (AudioError, BusyError, CancelledError, ClosedError, ConflictError, ConsentError, Error,
                      HomeIOError, InternalError, InvalidArgumentError, JournalError, LaunderError, NetworkError,
                      NoMemoryError, NotFoundError, ParseError, PolicyError, ReviewError, SchemaError,
-                     SigningKeyError, TooBigError, UnstampedError, VerifyError, code_name, constant, last_error,
-                     strerror)
+                     SigningKeyError, TooBigError, UnstampedError, UntrustedError, VerifyError, code_name, constant,
+                     last_error, strerror)
 from .job import Job, JobState
 from .journal import JournalEntry
 from .native import lib as _lib
@@ -43,12 +43,12 @@ def abi_version() -> int:
 __all__ = [
     "Context", "Record", "Section", "JournalEntry", "JournalReport", "Job", "JobState", "Transcript", "Segment",
     "Word", "Template", "TemplateSection", "Policy", "PolicyState", "SarExport",
-    "verify_with_public_key", "jws_verify", "policy_bundle_sign", "sar_verify", "version", "abi_version", "constant",
+    "verify_with_public_key", "public_key_fingerprint", "jws_verify", "policy_bundle_sign", "sar_verify", "version", "abi_version", "constant",
     "strerror", "code_name", "last_error",
     "OPEN_CREATE", "OPEN_NO_SYNC", "KEYGEN_ROTATE", "TRANSCRIBE_TAKE_RECORDING", "TRANSCRIPT_TEXT",
     "TRANSCRIPT_XML", "AI_DRAFT", "AI_NEVER",
     "Error", "InvalidArgumentError", "ClosedError", "NoMemoryError", "HomeIOError", "ParseError", "SchemaError",
     "ConsentError", "ReviewError", "LaunderError", "SigningKeyError", "VerifyError", "JournalError",
     "NotFoundError", "ConflictError", "TooBigError", "UnstampedError", "InternalError", "PolicyError",
-    "NetworkError", "BusyError", "CancelledError", "AudioError",
+    "NetworkError", "BusyError", "CancelledError", "AudioError", "UntrustedError",
 ]

@@ -281,6 +281,16 @@ class Context(Handle):
             return SarExport(sar, self)
 
 
+def public_key_fingerprint(public_key_pem: BytesLike) -> str:
+    """The SHA-256 fingerprint of a public key (PEM) as a council publishes
+    it: 16 groups of four hex digits. SigningKeyError when it is not an
+    Ed25519 public key."""
+    pem = to_bytes(public_key_pem)
+    fp = ctypes.c_void_p()
+    check(lib.casescribe_public_key_fingerprint(ctypes.byref(fp), pem, len(pem)))
+    return take_string(fp)
+
+
 def verify_with_public_key(payload: BytesLike, public_key_pem: BytesLike, adapter: str = "xml") -> str:
     """Checks a stamped payload with a public key alone (no home needed)."""
     data, pem = to_bytes(payload), to_bytes(public_key_pem)

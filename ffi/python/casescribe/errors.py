@@ -120,7 +120,7 @@ class InternalError(Error):
 
 
 class PolicyError(Error):
-    """EPOLICY: the team's policy has the AI feature switched off."""
+    """EPOLICY: refused by the team's AI policy (a feature switched off) or a template's never rule."""
 
 
 class NetworkError(Error):
@@ -139,13 +139,18 @@ class AudioError(Error):
     """EAUDIO: the recording cannot be used."""
 
 
+class UntrustedError(Error):
+    """EUNTRUSTED: everything matches, but only a key that came with the
+    data vouches for it (no trusted key was given); see `report`."""
+
+
 _CLASSES: Dict[str, Type[Error]] = {
     "EINVAL": InvalidArgumentError, "ENOMEM": NoMemoryError, "EIO": HomeIOError, "EPARSE": ParseError,
     "ESCHEMA": SchemaError, "ECONSENT": ConsentError, "EREVIEW": ReviewError, "ELAUNDER": LaunderError,
     "EKEY": SigningKeyError, "EVERIFY": VerifyError, "EJOURNAL": JournalError, "ENOTFOUND": NotFoundError,
     "ECONFLICT": ConflictError, "ETOOBIG": TooBigError, "EUNSTAMPED": UnstampedError,
     "EINTERNAL": InternalError, "EPOLICY": PolicyError, "ENETWORK": NetworkError, "EBUSY": BusyError,
-    "ECANCELLED": CancelledError, "EAUDIO": AudioError,
+    "ECANCELLED": CancelledError, "EAUDIO": AudioError, "EUNTRUSTED": UntrustedError,
 }
 
 

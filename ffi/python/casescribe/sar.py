@@ -48,9 +48,10 @@ class SarExport(Handle):
 
 
 def sar_verify(zip_path: Union[str, "os.PathLike[str]"], public_key_pem: Optional[BytesLike] = None) -> str:
-    """Checks an export against the council's public key (None: only that the
-    files match each other). Returns the report; VerifyError (with .report
-    naming each changed, added or missing file) otherwise."""
+    """Checks an export against the council's public key. Returns the report;
+    VerifyError (with .report naming each changed, added or missing file)
+    otherwise. Without a key (None) it can only show the files match each
+    other and the key that came with them: UntrustedError (with .report)."""
     pem = None if public_key_pem is None else to_bytes(public_key_pem)
     report = ctypes.c_void_p()
     code = lib.casescribe_sar_verify(ctypes.byref(report), os.fsencode(zip_path), pem, 0 if pem is None else len(pem))

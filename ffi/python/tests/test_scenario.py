@@ -237,7 +237,12 @@ class ScenarioTest(HomeTestCase):
         self.assertIn("records: 1", summary)
         self.assertTrue(os.path.exists(out) and os.path.exists(review))
         report = casescribe.sar_verify(out, ctx.public_key())
-        self.assertTrue(report)
+        fingerprint = casescribe.public_key_fingerprint(ctx.public_key())
+        self.assertIn(fingerprint, report)
+        # Without the council's key: never a pass, and the report says so.
+        with self.assertRaises(casescribe.UntrustedError) as untrusted:
+            casescribe.sar_verify(out)
+        self.assertIn("NOT PROVEN", untrusted.exception.report)
         # Someone else's key: the signature does not verify.
         with casescribe.Context(os.path.join(self.tmp, "other"), create=True, no_sync=True) as other:
             other.keygen()

@@ -69,7 +69,8 @@ class ErrorTest(HomeTestCase):
     def test_every_code_has_its_class(self):
         for name, cls in (("EINVAL", casescribe.InvalidArgumentError), ("EREVIEW", casescribe.ReviewError),
                           ("EVERIFY", casescribe.VerifyError), ("EKEY", casescribe.SigningKeyError),
-                          ("EAUDIO", casescribe.AudioError), ("ECANCELLED", casescribe.CancelledError)):
+                          ("EAUDIO", casescribe.AudioError), ("ECANCELLED", casescribe.CancelledError),
+                          ("EUNTRUSTED", casescribe.UntrustedError)):
             exc = casescribe.errors.error(casescribe.constant(name), "m")
             self.assertIsInstance(exc, cls)
             self.assertEqual((exc.name, exc.message), (name, "m"))

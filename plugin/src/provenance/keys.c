@@ -8,6 +8,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -371,6 +372,39 @@ int32_t cs_key_id_of_pem(char key_id[CS_KEY_ID_MAX], const uint8_t *pem, size_t 
         return cs_fail(CASESCRIBE_EKEY, "the public key must be a PEM of at most %d bytes", KEY_FILE_MAX);
     EVP_PKEY *k = pem_to_key((const char *)pem, len, 0);
     int32_t rc = k != NULL ? key_id_of(key_id, k) : cs_fail(CASESCRIBE_EKEY, "not an Ed25519 public key in PEM form");
+    EVP_PKEY_free(k);
+    return rc;
+}
+
+int32_t cs_key_fingerprint(char out[CS_KEY_FINGERPRINT_MAX], EVP_PKEY *key)
+{
+    unsigned char *der = NULL;
+    uint8_t digest[32];
+    int len = i2d_PUBKEY(key, &der);
+    int ok = len > 0 && EVP_Digest(der, (size_t)len, digest, NULL, EVP_sha256(), NULL) == 1;
+    OPENSSL_free(der);
+    ERR_clear_error();
+    if (!ok)
+        return cs_fail(CASESCRIBE_EKEY, "cannot encode the public key to take its fingerprint");
+    char hex[65];
+    cs_hex(hex, digest, sizeof(digest));
+    char *o = out;
+    for (size_t i = 0; i < 64; i += 4) {
+        if (i > 0)
+            *o++ = ' ';
+        memcpy(o, hex + i, 4);
+        o += 4;
+    }
+    *o = '\0';
+    return CASESCRIBE_OK;
+}
+
+int32_t cs_key_fingerprint_of_pem(char out[CS_KEY_FINGERPRINT_MAX], const uint8_t *pem, size_t len)
+{
+    if (pem == NULL || len == 0 || len > KEY_FILE_MAX)
+        return cs_fail(CASESCRIBE_EKEY, "the public key must be a PEM of at most %d bytes", KEY_FILE_MAX);
+    EVP_PKEY *k = pem_to_key((const char *)pem, len, 0);
+    int32_t rc = k != NULL ? cs_key_fingerprint(out, k) : cs_fail(CASESCRIBE_EKEY, "not an Ed25519 public key in PEM form");
     EVP_PKEY_free(k);
     return rc;
 }

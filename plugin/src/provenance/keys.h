@@ -58,6 +58,15 @@ int32_t cs_key_file_private(EVP_PKEY **out, char key_id[CS_KEY_ID_MAX], const ch
 /* The id of an Ed25519 public key in PEM form. EKEY when it is not one. */
 int32_t cs_key_id_of_pem(char key_id[CS_KEY_ID_MAX], const uint8_t *pem, size_t len);
 
+/* The fingerprint a council publishes for its public key: SHA-256 of the
+ * key's DER SubjectPublicKeyInfo, 64 lowercase hex digits in groups of four
+ * ("3f2a 9c41 ..."), the digits `openssl pkey -pubin -outform DER | sha256sum`
+ * prints. EKEY when the key cannot be encoded. */
+#define CS_KEY_FINGERPRINT_MAX 80
+int32_t cs_key_fingerprint(char out[CS_KEY_FINGERPRINT_MAX], EVP_PKEY *key);
+/* The same for an Ed25519 public key in PEM form. EKEY when it is not one. */
+int32_t cs_key_fingerprint_of_pem(char out[CS_KEY_FINGERPRINT_MAX], const uint8_t *pem, size_t len);
+
 /* Reads <home>/keys/fingerprint.secret, creating it (0600) if missing. */
 int32_t cs_fingerprint_secret(uint8_t out[32], const char *home, int create);
 

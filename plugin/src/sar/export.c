@@ -783,7 +783,7 @@ static int32_t finish_parts(casescribe_sar *sar)
     close_part(&sar->review, &sar->broken);
     if (sar->broken)
         return cs_fail(CASESCRIBE_EIO, "a part of the export could not be written");
-    char *pem = NULL, *readme = NULL;
+    char *pem = NULL, *readme = NULL, fingerprint[CS_KEY_FINGERPRINT_MAX];
     size_t pem_len = 0;
     int32_t rc = write_report(sar);
     if (rc == CASESCRIBE_OK)
@@ -791,7 +791,9 @@ static int32_t finish_parts(casescribe_sar *sar)
     if (rc == CASESCRIBE_OK)
         rc = write_part(sar, "public-key.pem", pem, pem_len);
     if (rc == CASESCRIBE_OK)
-        rc = cs_sar_readme(&readme, sar->key_id);
+        rc = cs_key_fingerprint(fingerprint, sar->signer);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_sar_readme(&readme, sar->key_id, fingerprint);
     if (rc == CASESCRIBE_OK)
         rc = write_part(sar, "README.txt", readme, strlen(readme));
     free(pem);
@@ -860,14 +862,16 @@ int32_t casescribe_sar_finish(char **summary_out, casescribe_sar *sar)
     sar->dir = NULL;
     if (rc != CASESCRIBE_OK)
         return rc;
-    if (summary_out != NULL) {
+    char fingerprint[CS_KEY_FINGERPRINT_MAX];
+    if (summary_out != NULL && (rc = cs_key_fingerprint(fingerprint, sar->signer)) == CASESCRIBE_OK) {
         cs_buf b = {0};
         const cs_report_totals *t = &sar->totals;
+        /* The fingerprint goes in the cover letter: README.txt asks the person to compare it. */
         cs_buf_printf(&b, "records: %llu\nwith AI-drafted parts: %llu\nwith parts not yet checked: %llu\n"
-                          "not verified: %llu\nwith redactions: %llu\nkey: %s\n",
+                          "not verified: %llu\nwith redactions: %llu\nkey: %s\nkey fingerprint: %s\n",
                       (unsigned long long)t->records, (unsigned long long)t->with_ai,
                       (unsigned long long)t->unchecked, (unsigned long long)t->not_verified,
-                      (unsigned long long)t->redacted, sar->key_id);
+                      (unsigned long long)t->redacted, sar->key_id, fingerprint);
         if ((*summary_out = cs_buf_take(&b)) == NULL)
             rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
         cs_buf_free(&b);

@@ -89,7 +89,7 @@ static int signature_ok(EVP_PKEY *key, const uint8_t *sig, size_t siglen, const 
 
 /* ---- README.txt -------------------------------------------------------------------- */
 
-int32_t cs_sar_readme(char **out, const char *key_id)
+int32_t cs_sar_readme(char **out, const char *key_id, const char *fingerprint)
 {
     cs_buf b = {0};
     cs_buf_printf(&b,
@@ -107,7 +107,8 @@ int32_t cs_sar_readme(char **out, const char *key_id)
         "------------------------------------------\n"
         "With CaseScribe installed:\n\n"
         "    casescribe sar verify THIS-FILE.zip --key THE-COUNCILS-KEY.pem\n\n"
-        "It names any file that was changed, added or taken away.\n\n"
+        "It names any file that was changed, added or taken away. Without\n"
+        "--key it can only say the files match each other (\"NOT PROVEN\").\n\n"
         "By hand, with OpenSSL 3 and sha256sum (both free):\n\n"
         " 1. Unzip this file into an empty folder and go into it.\n"
         " 2. Check the signature of the manifest:\n\n"
@@ -117,9 +118,23 @@ int32_t cs_sar_readme(char **out, const char *key_id)
         " 3. Work out the fingerprint of each other file:\n\n"
         "      sha256sum report.html records.xml public-key.pem README.txt\n\n"
         "    Each must be the sha256 that manifest.xml gives for that file.\n"
-        " 4. Step 2 shows the files match the key in public-key.pem (key id\n"
-        "    %s). To be sure that key is the council's, compare it with the\n"
-        "    public key the council publishes or gives you on request.\n\n"
+        " 4. Steps 2 and 3 show only that the files match the key in\n"
+        "    public-key.pem (key id %s).\n"
+        "    Check that this key is the council's, as the next part says.\n\n"
+        "Is it really from the council? Compare the key's fingerprint\n"
+        "-------------------------------------------------------------\n"
+        "Anyone could change these files, make a key of their own and seal\n"
+        "them again: the checks above would still pass. Only the council's\n"
+        "key shows the council sealed them. This export was sealed with the\n"
+        "key whose fingerprint is:\n\n"
+        "    %s\n\n"
+        "Compare it, digit by digit, with the fingerprint the council\n"
+        "publishes (on its website and in the letter that came with this\n"
+        "file; or ask its data protection officer). If they differ, do not\n"
+        "rely on this file: tell the council. To work the fingerprint out\n"
+        "from public-key.pem yourself:\n\n"
+        "      openssl pkey -pubin -in public-key.pem -outform DER | sha256sum\n\n"
+        "It prints the same 64 digits and letters, without the spaces.\n\n"
         "Each record also carries its own seal, made when it was saved. In\n"
         "manifest.xml, every record has its \"digest\" (the fingerprint of that\n"
         "seal), \"provenance\" (whether the seal checked out when this copy\n"
@@ -128,7 +143,7 @@ int32_t cs_sar_readme(char **out, const char *key_id)
         "was taken out ([redacted]), manifest.xml says how many places and why,\n"
         "but not what was taken out; such records come without their seal in\n"
         "records.xml, since its fingerprints would give the removed words away.\n",
-        key_id);
+        key_id, fingerprint);
     *out = cs_buf_take(&b);
     cs_buf_free(&b);
     return *out != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
@@ -222,6 +237,7 @@ struct check {
     uint8_t *listed;             /* per ZIP entry: named by the manifest (or the manifest itself) */
     char key_id[CS_KEY_ID_MAX];  /* the key the signature was checked with */
     int pinned;                  /* that key was the caller's, not the bundle's own */
+    char fingerprint[CS_KEY_FINGERPRINT_MAX]; /* that key's, as a council publishes it */
 };
 
 static void problem(struct check *ck, const char *what, const char *name, const char *why)
@@ -320,6 +336,10 @@ static EVP_PKEY *load_key(struct check *ck, const uint8_t *pem, size_t pem_len)
     if (use != NULL && cs_key_id_of_pem(id, use, use_len) == CASESCRIBE_OK &&
         cs_keyring_from_pem(&ring, use, use_len) == CASESCRIBE_OK)
         cs_keyring_public(ring, id, &key);
+    if (key != NULL && cs_key_fingerprint(ck->fingerprint, key) != CASESCRIBE_OK) {
+        EVP_PKEY_free(key);
+        key = NULL;
+    }
     if (key != NULL) {
         memcpy(ck->key_id, id, sizeof(ck->key_id));
         ck->pinned = pem != NULL;
@@ -329,9 +349,10 @@ static EVP_PKEY *load_key(struct check *ck, const uint8_t *pem, size_t pem_len)
         cs_buf_printf(ck->report, "key: %s\n", pem != NULL ? "the key given is not an Ed25519 public key"
                                                            : "the bundle holds no usable public-key.pem");
     else
-        cs_buf_printf(ck->report, "key: %s (%s)\n", id, pem != NULL ? "the key you gave" : "the bundle's own key: "
-                                                                                            "compare it with the "
-                                                                                            "council's published key");
+        cs_buf_printf(ck->report, "key: %s, fingerprint %s (%s)\n", id, ck->fingerprint,
+                      pem != NULL ? "the key you gave"
+                                  : "the bundle's own key: anyone can make one; compare this fingerprint with the "
+                                    "one the council publishes");
     if (pem != NULL && own != NULL && cs_key_id_of_pem(own_id, own, len) == CASESCRIBE_OK && strcmp(own_id, id) != 0)
         cs_buf_printf(ck->report, "note: the bundle's public-key.pem is another key (%s)\n", own_id);
     free(own);
@@ -356,6 +377,31 @@ static void check_seal(struct check *ck, const uint8_t *pem, size_t pem_len, con
     free(sig);
 }
 
+/* The last line of the report, and the status. Without a key the caller
+ * trusts, matching files prove nothing about who sealed them: anyone can
+ * change the files, make a key and re-seal them. */
+static int32_t verdict(const struct check *ck)
+{
+    if (ck->problems > 0)
+        cs_buf_printf(ck->report, "Result: NOT VERIFIED\n");
+    else if (ck->pinned)
+        cs_buf_printf(ck->report, "Result: VERIFIED: every file is as the holder of key %s (fingerprint %s) "
+                                  "sealed it\n", ck->key_id, ck->fingerprint);
+    else
+        cs_buf_printf(ck->report, "Result: NOT PROVEN: the seal proves only that the files match each other and "
+                                  "the key that came with them (fingerprint %s); anyone can re-seal changed files "
+                                  "with a key of their own. Compare that fingerprint with the one the council "
+                                  "publishes, or check again with the council's public key.\n", ck->fingerprint);
+    if (ck->report->failed)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (ck->problems > 0)
+        return cs_fail(CASESCRIBE_EVERIFY, "the export does not verify: %u problem%s", ck->problems,
+                       ck->problems == 1 ? "" : "s");
+    return ck->pinned ? CASESCRIBE_OK
+                      : cs_fail(CASESCRIBE_EUNTRUSTED, "the export matches only its own key: no trusted key was "
+                                                       "given, so nothing shows the council sealed it");
+}
+
 int32_t cs_sar_verify_zip(cs_buf *report, const char *path, const uint8_t *pem, size_t pem_len)
 {
     int err = 0;
@@ -368,7 +414,7 @@ int32_t cs_sar_verify_zip(cs_buf *report, const char *path, const uint8_t *pem, 
         zip_discard(za);
         return cs_fail(CASESCRIBE_ETOOBIG, "%s holds more than %u files: not an export", path, MAX_ENTRIES);
     }
-    struct check ck = {za, report, 0, calloc((size_t)n + 1, 1), "", 0};
+    struct check ck = {za, report, 0, calloc((size_t)n + 1, 1), "", 0, ""};
     if (ck.listed == NULL) {
         zip_discard(za);
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
@@ -389,19 +435,7 @@ int32_t cs_sar_verify_zip(cs_buf *report, const char *path, const uint8_t *pem, 
     free(manifest);
     free(ck.listed);
     zip_discard(za);
-    if (ck.problems > 0)
-        cs_buf_printf(report, "Result: NOT VERIFIED\n");
-    else if (ck.pinned)
-        cs_buf_printf(report, "Result: VERIFIED: every file is as the holder of key %s sealed it\n", ck.key_id);
-    else /* anyone can make a key and re-seal changed files: only the council's own key tells */
-        cs_buf_printf(report, "Result: VERIFIED against the bundle's own key %s only: the files match each other. "
-                              "Check that this is the council's key, or check again with its public key.\n",
-                      ck.key_id);
-    if (report->failed)
-        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    return ck.problems == 0 ? CASESCRIBE_OK
-                            : cs_fail(CASESCRIBE_EVERIFY, "the export does not verify: %u problem%s", ck.problems,
-                                      ck.problems == 1 ? "" : "s");
+    return verdict(&ck);
 }
 
 int32_t casescribe_sar_verify(char **report_out, const char *zip_path, const uint8_t *pubkey_pem, size_t pubkey_len)
@@ -413,7 +447,7 @@ int32_t casescribe_sar_verify(char **report_out, const char *zip_path, const uin
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_sar_verify: zip_path is NULL or the key is not a PEM");
     cs_buf report = {0};
     int32_t rc = cs_sar_verify_zip(&report, zip_path, pubkey_len > 0 ? pubkey_pem : NULL, pubkey_len);
-    if (report_out != NULL && (rc == CASESCRIBE_OK || rc == CASESCRIBE_EVERIFY))
+    if (report_out != NULL && (rc == CASESCRIBE_OK || rc == CASESCRIBE_EVERIFY || rc == CASESCRIBE_EUNTRUSTED))
         *report_out = cs_buf_take(&report);
     cs_buf_free(&report);
     return rc;

@@ -140,8 +140,9 @@ int32_t cs_sha256_file(char hex[65], uint64_t *bytes, const char *path);
 /* The raw Ed25519 signature of msg. ENOMEM, EKEY. */
 int32_t cs_sar_sign(uint8_t sig[64], EVP_PKEY *key, const uint8_t *msg, size_t len);
 
-/* README.txt: how anyone can check the bundle, by hand or with the tool. */
-int32_t cs_sar_readme(char **out, const char *key_id);
+/* README.txt: how anyone can check the bundle, by hand or with the tool,
+ * and the fingerprint of the key to compare with the council's published one. */
+int32_t cs_sar_readme(char **out, const char *key_id, const char *fingerprint);
 
 /* Zips the files `names` of folder `dir` into `zip_path` (deflated). EIO. */
 int32_t cs_sar_zip(const char *zip_path, const char *dir, const char *const *names, size_t n);

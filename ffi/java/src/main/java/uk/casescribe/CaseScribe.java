@@ -47,6 +47,17 @@ public final class CaseScribe {
     }
 
     /**
+     * The SHA-256 fingerprint of a public key (PEM) as a council publishes it:
+     * 16 groups of four hex digits. Throws EKEY when it is not an Ed25519 public key.
+     */
+    public static String publicKeyFingerprint(String publicKeyPem) throws CaseScribeException {
+        byte[] pem = utf8(publicKeyPem);
+        PointerByReference out = new PointerByReference();
+        check(C.casescribe_public_key_fingerprint(out, pem, size(pem)));
+        return takeString(out);
+    }
+
+    /**
      * Checks a stamped payload with a public key alone (a PEM from
      * {@link Context#publicKey()}), as an auditor without a home does.
      * Returns the report; throws EVERIFY (report attached) when anything differs.

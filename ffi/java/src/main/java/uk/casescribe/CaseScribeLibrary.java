@@ -211,6 +211,8 @@ public interface CaseScribeLibrary extends Library {
 
     int casescribe_public_key(PointerByReference pem_out, Pointer ctx);
 
+    int casescribe_public_key_fingerprint(PointerByReference fingerprint_out, byte[] pubkey_pem, SizeT pubkey_len);
+
     // Saving and verifying
     int casescribe_actor_init(ActorStruct actor, int struct_size);
 

@@ -5,6 +5,7 @@ import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
 import uk.casescribe.CaseScribeLibrary.CtxOptionsStruct;
+import uk.casescribe.CaseScribeLibrary.SizeT;
 import uk.casescribe.CaseScribeLibrary.SizeTByReference;
 
 import java.nio.file.Path;

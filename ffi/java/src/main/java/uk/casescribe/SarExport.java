@@ -55,9 +55,10 @@ public final class SarExport extends NativeHandle {
 
     /**
      * Checks an export ZIP: the manifest's signature with `councilPublicKeyPem`
-     * (null: the bundle's own key, which proves only that the files match each
-     * other) and every file. Returns the report; EVERIFY (report attached) names
-     * any changed, added or missing file.
+     * and every file. Returns the report; EVERIFY (report attached) names any
+     * changed, added or missing file. With null, the bundle's own key is used,
+     * which proves only that the files match each other: EUNTRUSTED (report
+     * attached) even when they do.
      */
     public static String verify(Path zip, String councilPublicKeyPem) throws CaseScribeException {
         byte[] pem = CaseScribe.utf8(councilPublicKeyPem);

@@ -17,7 +17,7 @@ public final class Status {
     // Every status the header defines, by name. The numbers come from the library.
     private static final String[] NAMES = {"OK", "EINVAL", "ENOMEM", "EIO", "EPARSE", "ESCHEMA", "ECONSENT",
             "EREVIEW", "ELAUNDER", "EKEY", "EVERIFY", "EJOURNAL", "ENOTFOUND", "ECONFLICT", "ETOOBIG", "EUNSTAMPED",
-            "EINTERNAL", "EPOLICY", "ENETWORK", "EBUSY", "ECANCELLED", "EAUDIO"};
+            "EINTERNAL", "EPOLICY", "ENETWORK", "EBUSY", "ECANCELLED", "EAUDIO", "EUNTRUSTED"};
     private static final Map<Integer, String> BY_CODE = new HashMap<>();
     private static final Map<String, Integer> BY_NAME = new HashMap<>();
 
@@ -51,6 +51,8 @@ public final class Status {
     public static final int EBUSY = BY_NAME.get("EBUSY");
     public static final int ECANCELLED = BY_NAME.get("ECANCELLED");
     public static final int EAUDIO = BY_NAME.get("EAUDIO");
+    /** Everything matches, but only a key that came with the data vouches for it (no trusted key given). */
+    public static final int EUNTRUSTED = BY_NAME.get("EUNTRUSTED");
 
     /** The name of a status code ("EVERIFY"); "UNKNOWN" for a code this binding does not know. */
     public static String name(int code) {

@@ -48,6 +48,7 @@ public class BasicsTest {
         assertEquals("unknown status", CaseScribe.strerror(-9999));
         assertEquals("EREVIEW", Status.name(Status.EREVIEW));
         assertEquals("EAUDIO", Status.name(Status.EAUDIO));
+        assertEquals("EUNTRUSTED", Status.name(Status.EUNTRUSTED));
         assertEquals("UNKNOWN", Status.name(-9999));
     }
 

@@ -295,7 +295,15 @@ public class ScenarioTest {
         }
         assertTrue(Files.size(zip) > 0);
         assertTrue(Files.exists(review));
-        assertNotNull(SarExport.verify(zip, pem));
+        String sealed = SarExport.verify(zip, pem);
+        assertTrue(sealed, sealed.contains(CaseScribe.publicKeyFingerprint(pem)));
+        try {
+            SarExport.verify(zip, null);
+            fail("an export verified without a trusted key");
+        } catch (CaseScribeException e) {
+            assertEquals(Status.EUNTRUSTED, e.code());
+            assertTrue(e.report(), e.report().contains("NOT PROVEN"));
+        }
 
         assertEquals(0, ctx.audioSweep());
 
