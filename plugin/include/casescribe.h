@@ -372,12 +372,15 @@ CASESCRIBE_EXTERN uint64_t casescribe_journal_entry_seq(const casescribe_journal
  *                   time, policy version and digest; the bundle's serial);
  *   "policy-trust"  a policy admin's key trusted (actor, time, old and new
  *                   key ids);
+ *   "policy-bundle" a council's signed policy bundle taken (serial, digest,
+ *                   issuer, issue time, time), so that an older bundle is
+ *                   refused even after the cached copy is deleted;
  *   "audio"         a taken recording deleted under the team's
  *                   audio-retention-days (its spool file name, time).
  * Kinds are only ever added: skip one you do not know. record_id and
  * record_digest give NULL on entries other than "save" (record_version
  * gives a "policy" entry's policy version); actor_id is NULL on "audio"
- * entries; every kind has a time. Borrowed strings. */
+ * and "policy-bundle" entries; every kind has a time. Borrowed strings. */
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_kind(const casescribe_journal_entry *entry);
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_record_id(const casescribe_journal_entry *entry);
 CASESCRIBE_EXTERN uint32_t casescribe_journal_entry_record_version(const casescribe_journal_entry *entry);
