@@ -264,7 +264,7 @@ static int32_t save_form(const char *sections)
 {
     static char xml[64 * 1024];
     int n = snprintf(xml, sizeof(xml),
-             "<form xmlns=\"urn:casescribe:form:1\" id=\"L-%ld\" template=\"home-visit\" team=\"cin-north\" "
+             "<form xmlns=\"urn:casescribe:form:1\" id=\"L-%ld\" template=\"statutory-home-visit\" team=\"cin-north\" "
              "author=\"sw-017\"><subject id=\"P-%ld\" role=\"child\"/><consent subject=\"P-%ld\" "
              "given-by=\"representative\" method=\"verbal\" capacity=\"not-assessed\" at=\"2026-01-01T10:00:00Z\" "
              "scopes=\"record-audio transcribe ai-draft\"/>%s</form>",
