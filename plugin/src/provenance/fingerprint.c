@@ -48,10 +48,11 @@
 #define SHINGLE_BATCH 128
 #define PREFIX_MH1 "mh1:"
 #define PREFIX_MH2 "mh2:"
+#define PREFIX_MH3 "mh3:"
 #define PREFIX_LEN 4
 /* Base64 length of n bytes, without the terminating NUL. */
 #define B64_LEN(n) (4 * (((n) + 2) / 3))
-#define MAX_B64 B64_LEN(CS_FP_K * 8)
+#define MAX_B64 B64_LEN((CS_FP_K > CS_FP_PK ? CS_FP_K : CS_FP_PK) * 8)
 
 /* Domain separation: the label is part of the key derivation, the tag fills
  * the second half of every block so a block never holds only text-derived
@@ -61,6 +62,8 @@ static const char key_label_mh1[] = "CaseScribe fingerprint mh1 AES-256 key";
 static const char key_label_mh2[] = "CaseScribe fingerprint mh2 AES-256 key";
 static const uint8_t block_tag_mh1[8] = {'m', 'h', '1', 's', 'h', 'i', 'n', 'g'};
 static const uint8_t block_tag_mh2[8] = {'m', 'h', '2', 's', 'h', 'i', 'n', 'g'};
+/* mh3 keeps mh2's key and shingles, and adds word pairs under their own tag. */
+static const uint8_t block_tag_pair[8] = {'m', 'h', '3', 'p', 'a', 'i', 'r', 's'};
 
 /* ------------------------------------------------------------------------
  * Small helpers
@@ -212,30 +215,34 @@ static size_t count_words(const uint8_t *text, size_t len, size_t limit)
  * A linear scan from the top, not a binary search: the array is small, the
  * scan's branch is predictable, and the entries above v move anyway. On a
  * full sketch most values stop at the first comparison. */
-static void keep_smallest(cs_fingerprint *fp, uint64_t v)
+static void keep_smallest(uint64_t *h, uint32_t *count, uint32_t k, uint64_t v)
 {
-    uint32_t n = fp->count;
+    uint32_t n = *count;
     uint32_t pos = n;
-    while (pos > 0 && fp->h[pos - 1] > v)
+    while (pos > 0 && h[pos - 1] > v)
         pos--;
-    if (pos == CS_FP_K)
+    if (pos == k)
         return; /* not below the k kept */
-    if (pos > 0 && fp->h[pos - 1] == v)
+    if (pos > 0 && h[pos - 1] == v)
         return; /* a repeated shingle */
-    if (n == CS_FP_K)
+    if (n == k)
         n--; /* the largest falls off */
-    memmove(&fp->h[pos + 1], &fp->h[pos], (n - pos) * sizeof(fp->h[0]));
-    fp->h[pos] = v;
-    fp->count = n + 1;
+    memmove(&h[pos + 1], &h[pos], (n - pos) * sizeof(h[0]));
+    h[pos] = v;
+    *count = n + 1;
 }
 
 typedef struct {
     EVP_CIPHER_CTX *aes;
     cs_fingerprint *fp;
-    uint64_t prev[2]; /* hashes of the two words before the current one */
+    uint64_t back[2]; /* hashes of the two words before the current one, the latest first */
     size_t words;
+    uint64_t other[CS_FP_PAIR_WINDOW]; /* mh3: the last words that are not function words, the latest first */
+    size_t others;
     int pending; /* blocks waiting in buf */
-    const uint8_t *tag; /* block_tag_mh1 or _mh2 */
+    int pairs;   /* mh3: also sketch word pairs */
+    const uint8_t *tag; /* block_tag_mh1 or _mh2 (mh3's shingles are mh2's) */
+    uint8_t is_pair[SHINGLE_BATCH]; /* which sketch each pending block goes to */
     uint8_t buf[SHINGLE_BATCH * BLOCK];
 } sketcher;
 
@@ -255,6 +262,7 @@ static int sketcher_open(sketcher *s, cs_fingerprint *fp, const uint8_t secret[C
 {
     memset(s, 0, sizeof(*s));
     s->fp = fp;
+    s->pairs = fp->scheme == CS_FP_MH3;
     s->tag = fp->scheme == CS_FP_MH1 ? block_tag_mh1 : block_tag_mh2;
     uint8_t key[32];
     if (derive_key(key, secret, fp->scheme == CS_FP_MH1 ? key_label_mh1 : key_label_mh2) != 0)
@@ -281,58 +289,132 @@ static int flush(sketcher *s)
         return 0;
     if (EVP_EncryptUpdate(s->aes, s->buf, &out_len, s->buf, in_len) != 1 || out_len != in_len)
         return -1;
-    for (int i = 0; i < s->pending; i++)
-        keep_smallest(s->fp, get_be64(&s->buf[i * BLOCK]));
+    cs_fingerprint *fp = s->fp;
+    for (int i = 0; i < s->pending; i++) {
+        uint64_t v = get_be64(&s->buf[i * BLOCK]);
+        if (s->is_pair[i])
+            keep_smallest(fp->w, &fp->wcount, CS_FP_PK, v);
+        else
+            keep_smallest(fp->h, &fp->count, CS_FP_K, v);
+    }
     s->pending = 0;
     return 0;
 }
 
-/* Takes the hash of the next word; once three words are seen, queues the
- * shingle they end. Returns 0 or -1. */
-static int add_word(sketcher *s, uint64_t h)
+/* Queues one block for the keyed PRF: a shingle or (mh3) a word pair.
+ * Returns 0 or -1. */
+static int queue(sketcher *s, uint64_t value, const uint8_t tag[8], int is_pair)
 {
-    if (s->words >= 2) {
-        /* Different rotations keep word order significant ("a b c" and
-         * "c b a" are different shingles); no further mixing is needed
-         * since the keyed PRF follows. */
-        uint64_t shingle = rotl64(s->prev[0], 42) ^ rotl64(s->prev[1], 21) ^ h;
-        uint8_t *block = &s->buf[s->pending * BLOCK];
-        put_be64(block, shingle);
-        memcpy(block + 8, s->tag, 8);
-        if (++s->pending == SHINGLE_BATCH && flush(s) != 0)
-            return -1;
-    }
-    s->prev[0] = s->prev[1];
-    s->prev[1] = h;
+    uint8_t *block = &s->buf[s->pending * BLOCK];
+    put_be64(block, value);
+    memcpy(block + 8, tag, 8);
+    s->is_pair[s->pending] = (uint8_t)is_pair;
+    return ++s->pending == SHINGLE_BATCH ? flush(s) : 0;
+}
+
+/* Takes the hash of the next word; once three words are seen, queues the
+ * shingle they end, and (mh3) unless it is a function word, the pairs it
+ * makes with each of the CS_FP_PAIR_WINDOW other words before it. Returns 0
+ * or -1. */
+static int add_word(sketcher *s, uint64_t h, bool function_word)
+{
+    /* Different rotations keep word order significant ("a b c" and "c b a"
+     * are different shingles, "a .. b" and "b .. a" different pairs); no
+     * further mixing is needed since the keyed PRF follows. A pair does not
+     * say how far apart its words are: a word put in or taken out between
+     * them leaves it as it was. */
+    if (s->words >= 2 && queue(s, rotl64(s->back[1], 42) ^ rotl64(s->back[0], 21) ^ h, s->tag, 0) != 0)
+        return -1;
+    s->back[1] = s->back[0];
+    s->back[0] = h;
     s->words++;
+    if (!s->pairs || function_word)
+        return 0;
+    for (size_t d = 0; d < CS_FP_PAIR_WINDOW && d < s->others; d++)
+        if (queue(s, rotl64(s->other[d], 31) ^ h, block_tag_pair, 1) != 0)
+            return -1;
+    memmove(&s->other[1], &s->other[0], (CS_FP_PAIR_WINDOW - 1) * sizeof(s->other[0]));
+    s->other[0] = h;
+    s->others++;
     return 0;
 }
 
 #define FNV_OFFSET UINT64_C(0xcbf29ce484222325)
 #define FNV_PRIME UINT64_C(0x100000001b3)
 
+/* English function words (articles, pronouns, prepositions, conjunctions,
+ * auxiliaries, and the pieces "s", "t", "ll"... that apostrophes leave),
+ * as the mh3 text form spells them: folded by textnorm.h, whose confusable
+ * skeleton writes "m" as "rn" ("frorn" is "from"). Word pairs skip them:
+ * they are in every text, so pairs of them would fill the pair sketch with
+ * values that weigh nothing (cs_fingerprint_grade), and they are what an
+ * editor changes most. Sorted by strcmp, for bsearch. */
+static const char *const function_words[] = {
+    "a", "about", "above", "across", "after", "against", "all", "along", "although", "an", "and", "any", "are",
+    "arn", "arnong", "around", "as", "at", "be", "because", "been", "before", "behind", "being", "below",
+    "beneath", "beside", "between", "beyond", "both", "but", "by", "can", "could", "d", "despite", "did", "do",
+    "does", "doing", "down", "during", "each", "either", "every", "except", "for", "frorn", "had", "has", "have",
+    "having", "he", "her", "hers", "herself", "hirn", "hirnself", "his", "i", "if", "in", "inside", "into", "is",
+    "it", "its", "itself", "like", "ll", "near", "neither", "no", "nor", "not", "of", "off", "on", "onto", "or",
+    "our", "ours", "ourselves", "out", "outside", "over", "past", "re", "rn", "rnay", "rne", "rnight", "rnine",
+    "rnust", "rny", "rnyself", "s", "shall", "she", "should", "since", "so", "sorne", "t", "than", "that", "the",
+    "their", "theirs", "thern", "thernselves", "these", "they", "this", "those", "though", "through", "throughout",
+    "till", "to", "toward", "towards", "under", "unless", "until", "up", "upon", "us", "ve", "was", "we", "were",
+    "what", "when", "where", "whereas", "whether", "which", "while", "who", "whorn", "whose", "will", "with",
+    "within", "without", "would", "yet", "you", "your", "yours", "yourself", "yourselves",
+};
+#define FUNCTION_WORD_MAX 11 /* the longest, "thernselves" */
+
+static int cmp_word(const void *key, const void *item)
+{
+    return strcmp(key, *(const char *const *)item);
+}
+
+/* Whether the word of `len` bytes in word[] (NUL-terminated when len <=
+ * FUNCTION_WORD_MAX) is a function word. */
+static bool is_function_word(const char *word, size_t len)
+{
+    return len <= FUNCTION_WORD_MAX && bsearch(word, function_words, sizeof(function_words) / sizeof(function_words[0]),
+                                               sizeof(function_words[0]), cmp_word) != NULL;
+}
+
+/* The word being read: its hash, and its first bytes (for is_function_word). */
+typedef struct {
+    uint64_t h;
+    size_t len;
+    char text[FUNCTION_WORD_MAX + 1];
+} word_reader;
+
+static int end_word(sketcher *s, word_reader *w)
+{
+    w->text[w->len <= FUNCTION_WORD_MAX ? w->len : 0] = '\0';
+    int rc = add_word(s, fmix64(w->h), is_function_word(w->text, w->len));
+    w->h = FNV_OFFSET;
+    w->len = 0;
+    return rc;
+}
+
 /* Splits the text into words and feeds them to the sketcher. */
 static int scan(sketcher *s, const uint8_t *text, size_t len)
 {
-    uint64_t h = FNV_OFFSET;
-    bool in_word = false;
+    word_reader w = {.h = FNV_OFFSET};
     for (size_t i = 0, n = 1; i < len; i += n) {
         int kind = classify(text, i, len, &n);
         if (kind == BYTE_IGNORE)
             continue;
         uint8_t c = kind == BYTE_PLAIN ? word_byte(text[i]) : 0;
         if (c != 0) {
-            h = (h ^ c) * FNV_PRIME;
-            in_word = true;
-        } else if (in_word) {
-            if (add_word(s, fmix64(h)) != 0)
-                return -1;
-            h = FNV_OFFSET;
-            in_word = false;
+            w.h = (w.h ^ c) * FNV_PRIME;
+            if (w.len < FUNCTION_WORD_MAX)
+                w.text[w.len] = (char)c;
+            w.len++;
+        } else if (w.len > 0 && end_word(s, &w) != 0) {
+            return -1;
         }
     }
-    if (in_word && add_word(s, fmix64(h)) != 0)
+    if (w.len > 0 && end_word(s, &w) != 0)
         return -1;
+    OPENSSL_cleanse(&w, sizeof(w));
     return flush(s);
 }
 
@@ -345,9 +427,9 @@ static int sketch(cs_fingerprint *out, const uint8_t secret[CS_FP_SECRET_LEN], c
     sketcher s;
     int rc = sketcher_open(&s, out, secret) == 0 ? scan(&s, bytes, len) : -1;
     sketcher_close(&s);
-    OPENSSL_cleanse(s.buf, sizeof(s.buf)); /* shingle values of the text */
+    OPENSSL_cleanse(&s, sizeof(s)); /* word hashes and shingle values of the text */
     if (rc != 0)
-        out->count = 0;
+        out->count = out->wcount = 0;
     return rc;
 }
 
@@ -385,13 +467,20 @@ int cs_fingerprint_compute(cs_fingerprint *out, const uint8_t secret[CS_FP_SECRE
  * Similarity
  * ------------------------------------------------------------------------ */
 
+/* Whether two prints' shingle sketches may be compared: mh3 keeps mh2's
+ * shingles, mh1 folded no Unicode. */
+static bool shingles_comparable(const cs_fingerprint *a, const cs_fingerprint *b)
+{
+    return (a->scheme == CS_FP_MH1) == (b->scheme == CS_FP_MH1);
+}
+
 /* The k smallest of the union of two bottom-k sketches are the k smallest
  * of the union of the two texts' shingle sets, and each of them is in the
  * intersection exactly when it is in both sketches: so merge, stop after k,
  * and count the values found in both. */
 double cs_fingerprint_similarity(const cs_fingerprint *a, const cs_fingerprint *b)
 {
-    if (a == NULL || b == NULL || a->scheme != b->scheme)
+    if (a == NULL || b == NULL || !shingles_comparable(a, b))
         return 0.0;
     /* Clamped so that a corrupt count cannot read past h[]. */
     uint32_t na = a->count < CS_FP_K ? a->count : CS_FP_K;
@@ -417,7 +506,7 @@ double cs_fingerprint_similarity(const cs_fingerprint *a, const cs_fingerprint *
 double cs_fingerprint_containment(const cs_fingerprint *part, const cs_fingerprint *whole, uint32_t *samples)
 {
     *samples = 0;
-    if (part == NULL || whole == NULL || part->scheme != whole->scheme)
+    if (part == NULL || whole == NULL || !shingles_comparable(part, whole))
         return 0.0;
     uint32_t np = part->count < CS_FP_K ? part->count : CS_FP_K;
     uint32_t nw = whole->count < CS_FP_K ? whole->count : CS_FP_K;
@@ -472,21 +561,33 @@ static double weight_of(const weigher *w, uint64_t v)
     return x < 0.0 ? 0.0 : x > 1.0 ? 1.0 : x;
 }
 
-static uint32_t clamped(const cs_fingerprint *fp)
+/* One bottom-k sketch of a print: its values, how many (clamped so that a
+ * corrupt count cannot read past the array), and its k. */
+typedef struct {
+    const uint64_t *v;
+    uint32_t n, k;
+} sketch_view;
+
+static sketch_view shingles_of(const cs_fingerprint *fp)
 {
-    return fp->count < CS_FP_K ? fp->count : CS_FP_K;
+    return (sketch_view){fp->h, fp->count < CS_FP_K ? fp->count : CS_FP_K, CS_FP_K};
+}
+
+static sketch_view pairs_of(const cs_fingerprint *fp)
+{
+    uint32_t n = fp->scheme != CS_FP_MH3 ? 0 : fp->wcount < CS_FP_PK ? fp->wcount : CS_FP_PK;
+    return (sketch_view){fp->w, n, CS_FP_PK};
 }
 
 /* The bottom-k similarity estimator of cs_fingerprint_similarity, weighted. */
-static double weighted_similarity(const cs_fingerprint *a, const cs_fingerprint *b, const weigher *w,
-                                  double *evidence)
+static double weighted_similarity(sketch_view a, sketch_view b, const weigher *w, double *evidence)
 {
-    uint32_t na = clamped(a), nb = clamped(b), i = 0, j = 0, taken = 0;
+    uint32_t i = 0, j = 0, taken = 0;
     double all = 0.0, both = 0.0;
-    while (taken < CS_FP_K && (i < na || j < nb)) {
-        int in_a = j >= nb || (i < na && a->h[i] <= b->h[j]);
-        int in_b = i >= na || (j < nb && b->h[j] <= a->h[i]);
-        double x = weight_of(w, in_a ? a->h[i] : b->h[j]);
+    while (taken < a.k && (i < a.n || j < b.n)) {
+        int in_a = j >= b.n || (i < a.n && a.v[i] <= b.v[j]);
+        int in_b = i >= a.n || (j < b.n && b.v[j] <= a.v[i]);
+        double x = weight_of(w, in_a ? a.v[i] : b.v[j]);
         all += x;
         both += in_a && in_b ? x : 0.0;
         i += (uint32_t)in_a;
@@ -498,23 +599,54 @@ static double weighted_similarity(const cs_fingerprint *a, const cs_fingerprint 
 }
 
 /* cs_fingerprint_containment, weighted. */
-static double weighted_containment(const cs_fingerprint *part, const cs_fingerprint *whole, const weigher *w,
-                                   uint32_t *samples, double *evidence)
+static double weighted_containment(sketch_view part, sketch_view whole, const weigher *w, uint32_t *samples,
+                                   double *evidence)
 {
-    uint32_t np = clamped(part), nw = clamped(whole), seen = 0, j = 0;
+    uint32_t seen = 0, j = 0;
     double all = 0.0, hits = 0.0;
-    uint64_t limit = nw == CS_FP_K ? whole->h[nw - 1] : UINT64_MAX;
-    for (uint32_t i = 0; nw > 0 && i < np && part->h[i] <= limit; i++) {
-        double x = weight_of(w, part->h[i]);
+    uint64_t limit = whole.n == whole.k ? whole.v[whole.n - 1] : UINT64_MAX;
+    for (uint32_t i = 0; whole.n > 0 && i < part.n && part.v[i] <= limit; i++) {
+        double x = weight_of(w, part.v[i]);
         seen++;
         all += x;
-        while (j < nw && whole->h[j] < part->h[i])
+        while (j < whole.n && whole.v[j] < part.v[i])
             j++;
-        hits += j < nw && whole->h[j] == part->h[i] ? x : 0.0;
+        hits += j < whole.n && whole.v[j] == part.v[i] ? x : 0.0;
     }
     *samples = seen;
     *evidence = hits;
     return all > 0.0 ? hits / all : 0.0;
+}
+
+/* The weighted similarity of two sketches (e[0]), the containment of the AI
+ * text in the human one (e[1]) and of the human text in the AI one (e[2]);
+ * each 0 unless its evidence reaches min_evidence (and, for containment,
+ * it has CS_FP_CONTAIN_SAMPLES samples). */
+static void estimate(double e[3], sketch_view human, sketch_view ai, const weigher *w, double min_evidence)
+{
+    double evidence = 0.0;
+    e[0] = e[1] = e[2] = 0.0;
+    if (human.n == 0 || ai.n == 0)
+        return;
+    double sim = weighted_similarity(human, ai, w, &evidence);
+    e[0] = evidence >= min_evidence ? sim : 0.0;
+    sketch_view parts[2] = {ai, human}, wholes[2] = {human, ai};
+    for (int k = 0; k < 2; k++) {
+        uint32_t samples = 0;
+        double c = weighted_containment(parts[k], wholes[k], w, &samples, &evidence);
+        e[1 + k] = samples >= CS_FP_CONTAIN_SAMPLES && evidence >= min_evidence ? c : 0.0;
+    }
+}
+
+void cs_fingerprint_estimates(const cs_fingerprint *human, const cs_fingerprint *ai, cs_fp_weight_fn weight,
+                              const void *user, cs_fp_estimates *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (human == NULL || ai == NULL || !shingles_comparable(human, ai))
+        return;
+    weigher w = {weight, user};
+    estimate(out->shingle, shingles_of(human), shingles_of(ai), &w, CS_FP_MIN_EVIDENCE);
+    estimate(out->pair, pairs_of(human), pairs_of(ai), &w, CS_FP_PAIR_MIN_EVIDENCE);
 }
 
 /* Raises *grade and *score with one estimate. */
@@ -531,23 +663,16 @@ int cs_fingerprint_grade(const cs_fingerprint *human, const cs_fingerprint *ai, 
                          const void *user, double *score)
 {
     int grade = CS_FP_UNRELATED;
-    double best = 0.0, evidence = 0.0;
-    if (score != NULL)
-        *score = 0.0;
-    if (human == NULL || ai == NULL || human->scheme != ai->scheme || human->count == 0 || ai->count == 0)
-        return grade;
-    weigher w = {weight, user};
-    double sim = weighted_similarity(human, ai, &w, &evidence);
-    if (evidence >= CS_FP_MIN_EVIDENCE)
-        consider(&grade, &best, sim, CS_FP_MATCH, CS_FP_DERIVED_MATCH);
-    /* AI text inside a longer note, then a note mostly made of AI text. */
-    const cs_fingerprint *parts[2] = {ai, human}, *wholes[2] = {human, ai};
-    for (int k = 0; k < 2; k++) {
-        uint32_t samples = 0;
-        double c = weighted_containment(parts[k], wholes[k], &w, &samples, &evidence);
-        if (samples >= CS_FP_CONTAIN_SAMPLES && evidence >= CS_FP_MIN_EVIDENCE)
-            consider(&grade, &best, c, CS_FP_CONTAIN_MATCH, CS_FP_DERIVED_CONTAIN);
-    }
+    double best = 0.0;
+    cs_fp_estimates e;
+    cs_fingerprint_estimates(human, ai, weight, user, &e);
+    consider(&grade, &best, e.shingle[0], CS_FP_MATCH, CS_FP_DERIVED_MATCH);
+    for (int k = 1; k < 3; k++)
+        consider(&grade, &best, e.shingle[k], CS_FP_CONTAIN_MATCH, CS_FP_DERIVED_CONTAIN);
+    /* Pairs are shared by texts that say the same in other words: never a copy. */
+    consider(&grade, &best, e.pair[0], 2.0, CS_FP_PAIR_DERIVED_MATCH);
+    for (int k = 1; k < 3; k++)
+        consider(&grade, &best, e.pair[k], 2.0, CS_FP_PAIR_DERIVED_CONTAIN);
     if (score != NULL)
         *score = best;
     return grade;
@@ -659,23 +784,35 @@ int cs_short_token(uint64_t *out, const uint8_t secret[CS_FP_SECRET_LEN], const 
  * Text form
  * ------------------------------------------------------------------------ */
 
+/* Writes n values as big-endian u64 in base64 at out (NUL-terminated). */
+static void encode_values(char *out, const uint64_t *v, uint32_t n)
+{
+    uint8_t raw[CS_FP_K * 8 > CS_FP_PK * 8 ? CS_FP_K * 8 : CS_FP_PK * 8];
+    for (uint32_t i = 0; i < n; i++)
+        put_be64(&raw[i * 8], v[i]);
+    /* EVP_EncodeBlock writes no newlines and NUL-terminates. */
+    EVP_EncodeBlock((unsigned char *)out, raw, (int)n * 8);
+}
+
 int cs_fingerprint_encode(char **out, const cs_fingerprint *fp)
 {
     if (out == NULL)
         return -1;
     *out = NULL;
-    if (fp == NULL || fp->count > CS_FP_K)
+    if (fp == NULL || fp->count > CS_FP_K || fp->wcount > CS_FP_PK)
         return -1;
-    uint8_t raw[CS_FP_K * 8];
-    for (uint32_t i = 0; i < fp->count; i++)
-        put_be64(&raw[i * 8], fp->h[i]);
-    int raw_len = (int)fp->count * 8;
-    char *text = malloc(PREFIX_LEN + B64_LEN((size_t)raw_len) + 1);
+    int mh3 = fp->scheme == CS_FP_MH3;
+    size_t len = PREFIX_LEN + B64_LEN((size_t)fp->count * 8) + (mh3 ? 1 + B64_LEN((size_t)fp->wcount * 8) : 0);
+    char *text = malloc(len + 1);
     if (text == NULL)
         return -1;
-    memcpy(text, fp->scheme == CS_FP_MH1 ? PREFIX_MH1 : PREFIX_MH2, PREFIX_LEN);
-    /* EVP_EncodeBlock writes no newlines and NUL-terminates. */
-    EVP_EncodeBlock((unsigned char *)text + PREFIX_LEN, raw, raw_len);
+    memcpy(text, mh3 ? PREFIX_MH3 : fp->scheme == CS_FP_MH1 ? PREFIX_MH1 : PREFIX_MH2, PREFIX_LEN);
+    encode_values(text + PREFIX_LEN, fp->h, fp->count);
+    if (mh3) {
+        size_t at = strlen(text);
+        text[at] = '.'; /* not a base64 character */
+        encode_values(text + at + 1, fp->w, fp->wcount);
+    }
     *out = text;
     return 0;
 }
@@ -724,30 +861,47 @@ static int decode_body(uint8_t *raw, const char *body, size_t len)
     return n;
 }
 
+/* Decodes one base64 list of at most k ascending, distinct u64 values (len
+ * characters at body) into v. Returns the count, or -1 when malformed. */
+static int decode_values(uint64_t *v, uint32_t k, const char *body, size_t len)
+{
+    if (len > MAX_B64)
+        return -1; /* also bounds the buffers below */
+    uint8_t raw[MAX_B64 / 4 * 3];
+    int n = decode_body(raw, body, len);
+    /* n / 8 > k cannot pass the length bound above when k is CS_FP_K;
+     * checked anyway so that the bound and the sizes may change without a hole. */
+    if (n < 0 || n % 8 != 0 || (uint32_t)(n / 8) > k)
+        return -1;
+    for (int i = 0; i < n / 8; i++) {
+        v[i] = get_be64(&raw[i * 8]);
+        if (i > 0 && v[i] <= v[i - 1])
+            return -1; /* not ascending, or a repeat: not a sketch we wrote */
+    }
+    return n / 8;
+}
+
 int cs_fingerprint_decode(cs_fingerprint *out, const char *text)
 {
     if (out == NULL)
         return -1;
     memset(out, 0, sizeof(*out));
-    if (text == NULL || (strncmp(text, PREFIX_MH1, PREFIX_LEN) != 0 && strncmp(text, PREFIX_MH2, PREFIX_LEN) != 0))
+    if (text == NULL || strncmp(text, "mh", 2) != 0 || text[2] < '1' || text[2] > '3' || text[3] != ':')
         return -1;
-    uint32_t scheme = text[2] == '1' ? CS_FP_MH1 : CS_FP_MH2;
+    static const uint32_t schemes[3] = {CS_FP_MH1, CS_FP_MH2, CS_FP_MH3};
+    cs_fingerprint fp = {.scheme = schemes[text[2] - '1']};
     const char *body = text + PREFIX_LEN;
-    size_t len = strnlen(body, MAX_B64 + 1);
-    if (len > MAX_B64)
-        return -1; /* also bounds the buffers below */
-    uint8_t raw[MAX_B64 / 4 * 3];
-    int n = decode_body(raw, body, len);
-    /* n / 8 > CS_FP_K cannot pass the length bound above; checked anyway so
-     * that the bound and the buffer sizes may change without a hole. */
-    if (n < 0 || n % 8 != 0 || n / 8 > CS_FP_K)
+    size_t len = strnlen(body, 2 * MAX_B64 + 2);
+    const char *dot = memchr(body, '.', len);
+    if ((dot != NULL) != (fp.scheme == CS_FP_MH3))
+        return -1; /* mh3 holds two sketches, the others one */
+    size_t first = dot != NULL ? (size_t)(dot - body) : len;
+    int n = decode_values(fp.h, CS_FP_K, body, first);
+    int m = dot != NULL ? decode_values(fp.w, CS_FP_PK, dot + 1, len - first - 1) : 0;
+    if (n < 0 || m < 0)
         return -1;
-    cs_fingerprint fp = {.count = (uint32_t)(n / 8), .scheme = scheme};
-    for (uint32_t i = 0; i < fp.count; i++) {
-        fp.h[i] = get_be64(&raw[i * 8]);
-        if (i > 0 && fp.h[i] <= fp.h[i - 1])
-            return -1; /* not ascending, or a repeat: not a sketch we wrote */
-    }
+    fp.count = (uint32_t)n;
+    fp.wcount = (uint32_t)m;
     *out = fp;
     return 0;
 }

@@ -15,6 +15,16 @@
  * scripts (Cyrillic "а" for Latin "a") then give the same fingerprint.
  * Scheme "mh1" (prints journalled before) did not; such prints are still
  * read, and compared only with mh1 prints (cs_fingerprint_compute_mh1).
+ *
+ * Scheme "mh3" (the current one) is mh2's shingle sketch (the very same
+ * values, so an mh3 print compares with mh2 prints of old stamps and
+ * journals on those) plus a second bottom-k sketch over ordered word pairs:
+ * each word with each of the CS_FP_PAIR_WINDOW words before it, whatever
+ * the distance between them. A shingle survives an edit only when its three
+ * words do (about (2/3)^3 when a third of the words are replaced); a pair
+ * needs two, and a word put in or taken out between them leaves it intact,
+ * so heavy edits of an AI draft still share a good part of its pairs. The
+ * pairs only ever grade a text DERIVED, never COPIED (cs_fingerprint_grade).
  */
 #ifndef CS_FINGERPRINT_H
 #define CS_FINGERPRINT_H
@@ -22,23 +32,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CS_FP_K 64            /* sketch size */
+#define CS_FP_K 64            /* sketch size (shingles) */
+#define CS_FP_PK 64           /* sketch size (word pairs, mh3) */
+#define CS_FP_PAIR_WINDOW 3   /* a word pairs with this many words before it */
 #define CS_FP_MIN_WORDS 8     /* shorter texts are not fingerprinted: too little to judge */
 #define CS_FP_SECRET_LEN 32
 /* Estimated Jaccard similarity at or above which a text counts as a copy. */
 #define CS_FP_MATCH 0.5
 
 /* Fingerprint schemes; 0 (a zeroed struct) is the current one. */
-#define CS_FP_MH2 0u
+#define CS_FP_MH3 0u
 #define CS_FP_MH1 1u
+#define CS_FP_MH2 2u
 
 typedef struct cs_fingerprint {
     uint32_t count;           /* number of hashes kept: min(CS_FP_K, distinct shingles) */
     uint64_t h[CS_FP_K];      /* the smallest keyed shingle hashes, ascending, distinct */
-    uint32_t scheme;          /* CS_FP_MH2 or CS_FP_MH1; prints of two schemes never match */
+    uint32_t scheme;          /* CS_FP_MH3, _MH2 or _MH1; mh1 prints match only mh1 prints */
+    uint32_t wcount;          /* mh3: number of pair hashes kept: min(CS_FP_PK, distinct pairs) */
+    uint64_t w[CS_FP_PK];     /* mh3: the smallest keyed word-pair hashes, ascending, distinct */
 } cs_fingerprint;
 
-/* Computes the (mh2) fingerprint of `text`. Returns 0, 1 when the text has
+/* Computes the (mh3) fingerprint of `text`. Returns 0, 1 when the text has
  * fewer than CS_FP_MIN_WORDS words, or -1 for NULL arguments, a text over
  * CS_TEXTNORM_MAX, or an ICU or OpenSSL failure (out->count is 0 in both
  * last cases: nothing to compare). */
@@ -87,9 +102,23 @@ int cs_fingerprint_copies(const cs_fingerprint *human, const cs_fingerprint *ai,
 #define CS_FP_DERIVED_MATCH 0.12
 #define CS_FP_DERIVED_CONTAIN 0.3
 #define CS_FP_MIN_EVIDENCE 4.0
+#define CS_FP_PAIR_DERIVED_MATCH 0.2
+#define CS_FP_PAIR_DERIVED_CONTAIN 0.4
+#define CS_FP_PAIR_MIN_EVIDENCE 4.0
 typedef double (*cs_fp_weight_fn)(uint64_t value, const void *user);
 int cs_fingerprint_grade(const cs_fingerprint *human, const cs_fingerprint *ai, cs_fp_weight_fn weight,
                          const void *user, double *score);
+
+/* The estimates cs_fingerprint_grade decides on, for measuring them
+ * (tests/bench/bench_launder.c): over the shingles and (both mh3) the word
+ * pairs, [0] the weighted similarity, [1] the weighted containment of the
+ * AI text in the human one, [2] of the human text in the AI one; each 0
+ * when its evidence (or, for containment, its sample) is short. */
+typedef struct cs_fp_estimates {
+    double shingle[3], pair[3];
+} cs_fp_estimates;
+void cs_fingerprint_estimates(const cs_fingerprint *human, const cs_fingerprint *ai, cs_fp_weight_fn weight,
+                              const void *user, cs_fp_estimates *out);
 
 /* The fewest sketch values a text with `count` values must share with any
  * print that cs_fingerprint_copies() would match: a search may skip the
