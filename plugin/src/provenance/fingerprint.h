@@ -33,8 +33,8 @@
 #include <stdint.h>
 
 #define CS_FP_K 64            /* sketch size (shingles) */
-#define CS_FP_PK 64           /* sketch size (word pairs, mh3) */
-#define CS_FP_PAIR_WINDOW 3   /* a word pairs with this many words before it */
+#define CS_FP_PK 128           /* sketch size (word pairs, mh3) */
+#define CS_FP_PAIR_WINDOW 6   /* a word pairs with this many words before it */
 #define CS_FP_MIN_WORDS 8     /* shorter texts are not fingerprinted: too little to judge */
 #define CS_FP_SECRET_LEN 32
 /* Estimated Jaccard similarity at or above which a text counts as a copy. */
@@ -102,9 +102,12 @@ int cs_fingerprint_copies(const cs_fingerprint *human, const cs_fingerprint *ai,
 #define CS_FP_DERIVED_MATCH 0.12
 #define CS_FP_DERIVED_CONTAIN 0.3
 #define CS_FP_MIN_EVIDENCE 4.0
-#define CS_FP_PAIR_DERIVED_MATCH 0.2
-#define CS_FP_PAIR_DERIVED_CONTAIN 0.4
-#define CS_FP_PAIR_MIN_EVIDENCE 4.0
+/* Word pairs (mh3), from the same measurements: only the containment of
+ * the AI text's pairs in the note decides (DERIVED); pair similarity and
+ * the note's pairs in the AI text overlap human notes and are not used. */
+#define CS_FP_PAIR_DERIVED_MATCH 2.0
+#define CS_FP_PAIR_DERIVED_CONTAIN 0.25
+#define CS_FP_PAIR_MIN_EVIDENCE 8.0
 typedef double (*cs_fp_weight_fn)(uint64_t value, const void *user);
 int cs_fingerprint_grade(const cs_fingerprint *human, const cs_fingerprint *ai, cs_fp_weight_fn weight,
                          const void *user, double *score);
