@@ -386,32 +386,77 @@ static int32_t save_split(const char *text)
  * ------------------------------------------------------------------------ */
 
 enum { M_LIGHT, M_HEAVY, M_HUMAN, M_OWN, M_CLASSES };
-#define STATS 6
+/* The estimates, then the joint view the mh3 rule needs: the best pair
+ * containment among drafts whose facts the text holds, and the best word
+ * containment among drafts whose wording it keeps (for edits: their draft's
+ * pair or word estimate when the other passes, else 0). */
+enum { S_SIM, S_AIN, S_NIN, P_AIN, P_EVI, W_AIN, W_EVI, J_PAIR, J_WORD, STATS };
 #define M_MAX 1024
 static const char *stat_names[STATS] = {"shingle similarity", "shingle AI-in-note", "shingle note-in-AI",
-                                        "pair similarity",    "pair AI-in-note",    "pair note-in-AI"};
+                                        "pair AI-in-note",    "pair evidence",      "word AI-in-note",
+                                        "word evidence",      "pair | facts",       "word | wording"};
 static double measured[M_CLASSES][STATS][M_MAX];
 static int n_measured[M_CLASSES];
 static cs_fingerprint draft_prints[DRAFTS];
 
+/* LAUNDER_DUMP=file: every estimate of every text against each draft it
+ * is measured against, also under other weightings (word weights squared;
+ * pairs weighted as words), for reading thresholds off offline. */
+static FILE *dump;
+static int n_dumped[M_CLASSES];
+static double word_weight_sq(uint64_t v, const void *ix)
+{
+    double w = cs_index_word_weight(v, ix);
+    return w * w;
+}
+static double word_weight_cube(uint64_t v, const void *ix)
+{
+    double w = cs_index_word_weight(v, ix);
+    return w * w * w;
+}
+
+static void dump_row(int cls, int d, const cs_fingerprint *fp, const cs_fp_estimates *e)
+{
+    const cs_fp_weights alt = {cs_index_word_weight, word_weight_sq, ctx->index};
+    cs_fp_estimates f;
+    cs_fingerprint_estimates(fp, &draft_prints[d], &alt, &f);
+    const cs_fp_weights df = {cs_index_weight, cs_index_weight, ctx->index};
+    const cs_fp_weights cube = {cs_index_weight, word_weight_cube, ctx->index};
+    cs_fp_estimates g, h;
+    cs_fingerprint_estimates(fp, &draft_prints[d], &df, &g);
+    cs_fingerprint_estimates(fp, &draft_prints[d], &cube, &h);
+    fprintf(dump, "%d %d %d %.4f %.4f %.4f %.4f %.4f %.4f %.4f %.4f %.4f %.4f %.4f %.4f %.4f %.4f %.4f\n", cls,
+            n_dumped[cls], d, e->shingle[0], e->shingle[1], e->shingle[2], e->pair, e->pair_evidence, e->word,
+            e->word_evidence, f.pair, f.pair_evidence, f.word, f.word_evidence, g.word, g.word_evidence, h.word,
+            h.word_evidence);
+}
+
 static void measure(int cls, const char *text, int draft)
 {
     cs_fingerprint fp;
-    double *out[STATS];
     if (n_measured[cls] >= M_MAX || cs_fingerprint_compute(&fp, ctx->fp_secret, text, strlen(text)) < 0)
         return;
+    double *out = NULL, x[STATS];
+    const cs_fp_weights weights = {cs_index_weight, cs_index_word_weight, ctx->index};
     for (int k = 0; k < STATS; k++)
-        *(out[k] = &measured[cls][k][n_measured[cls]]) = 0.0;
-    n_measured[cls]++;
+        measured[cls][k][n_measured[cls]] = 0.0;
     for (int d = draft < 0 ? 0 : draft; d < (draft < 0 ? DRAFTS : draft + 1); d++) {
         cs_fp_estimates e;
-        cs_fingerprint_estimates(&fp, &draft_prints[d], cs_index_weight, ctx->index, &e);
-        double x[STATS];
-        memcpy(x, e.shingle, sizeof(e.shingle));
-        memcpy(x + 3, e.pair, sizeof(e.pair));
-        for (int k = 0; k < STATS; k++)
-            *out[k] = x[k] > *out[k] ? x[k] : *out[k];
+        cs_fingerprint_estimates(&fp, &draft_prints[d], &weights, &e);
+        if (dump != NULL)
+            dump_row(cls, d, &fp, &e);
+        int facts = e.word >= CS_FP_WORD_DERIVED && e.word_evidence >= CS_FP_WORD_MIN_EVIDENCE;
+        int wording = e.pair >= CS_FP_PAIR_DERIVED && e.pair_evidence >= CS_FP_PAIR_MIN_EVIDENCE;
+        double v[STATS] = {e.shingle[0], e.shingle[1],      e.shingle[2],       e.pair,          e.pair_evidence,
+                           e.word,       e.word_evidence,   facts ? e.pair : 0, wording ? e.word : 0};
+        memcpy(x, v, sizeof(x));
+        for (int k = 0; k < STATS; k++) {
+            out = &measured[cls][k][n_measured[cls]];
+            *out = x[k] > *out ? x[k] : *out;
+        }
     }
+    n_measured[cls]++;
+    n_dumped[cls]++;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -425,6 +470,8 @@ static void print_distributions(void)
     static const char *class_names[M_CLASSES] = {"light edits", "heavy edits", "human notes", "own words"};
     static const double at[] = {0, 1, 5, 10, 25, 50, 75, 90, 95, 99, 99.5, 100};
     printf("estimates (edits: against their draft; notes: the highest against any draft), percentiles:\n");
+    printf("  (mh3 rule: word >= %.2f, word evidence >= %.2f, pair >= %.3f, pair evidence >= %.2f)\n",
+           CS_FP_WORD_DERIVED, CS_FP_WORD_MIN_EVIDENCE, CS_FP_PAIR_DERIVED, CS_FP_PAIR_MIN_EVIDENCE);
     printf("  %-12s %-19s", "class", "estimate");
     for (size_t q = 0; q < N_OF(at); q++)
         printf(" %5g", at[q]);
@@ -456,6 +503,8 @@ int main(void)
         fprintf(stderr, "bench_launder: cannot set up a home: %s\n", casescribe_last_error());
         return 2;
     }
+    if (getenv("LAUNDER_DUMP") != NULL && (dump = fopen(getenv("LAUNDER_DUMP"), "w")) == NULL)
+        return 2;
     casescribe_actor_init(&actor, sizeof(actor));
     actor.user_id = "sw-017";
     char text[TEXT_MAX], edited[TEXT_MAX * 4];

@@ -1,6 +1,7 @@
 /* index.c - the in-memory index of the journal. */
 #include "journal/index.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,25 +339,48 @@ static uint64_t print_id(const cs_fingerprint *fp)
         h = (h ^ fp->h[k]) * 1099511628211ull;
     for (uint32_t k = 0; k < fp->wcount; k++)
         h = (h ^ fp->w[k]) * 1099511628211ull;
+    for (uint32_t k = 0; k < fp->ucount; k++)
+        h = (h ^ fp->u[k]) * 1099511628211ull;
     return h;
 }
 
-/* Counts a print's values towards their commonness, once per distinct print. */
+/* Counts n values towards their commonness. */
+static int32_t count_values(cs_index *ix, const uint64_t *v, uint32_t n)
+{
+    for (uint32_t k = 0; k < n; k++)
+        if (table_add(&ix->df, v[k]) == 0)
+            return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
+    return CASESCRIBE_OK;
+}
+
+/* Counts a print's values (shingles and, mh3, word pairs and words: keyed
+ * apart, they never collide) towards their commonness, once per distinct
+ * print. */
 static int32_t count_print(cs_index *ix, const cs_fingerprint *fp)
 {
     uint32_t seen = table_add(&ix->counted, print_id(fp));
     if (seen == 0)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
-    for (uint32_t k = 0; seen == 1 && k < fp->count + fp->wcount; k++)
-        if (table_add(&ix->df, k < fp->count ? fp->h[k] : fp->w[k - fp->count]) == 0)
-            return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
-    return CASESCRIBE_OK;
+    if (seen > 1)
+        return CASESCRIBE_OK;
+    int32_t rc = count_values(ix, fp->h, fp->count);
+    rc = rc == CASESCRIBE_OK ? count_values(ix, fp->w, fp->wcount) : rc;
+    return rc == CASESCRIBE_OK ? count_values(ix, fp->u, fp->ucount) : rc;
 }
 
 double cs_index_weight(uint64_t value, const void *ix)
 {
     uint32_t df = table_get(&((const cs_index *)ix)->df, value);
     return df <= CS_INDEX_DF_FULL ? 1.0 : CS_INDEX_DF_FULL / (double)df;
+}
+
+double cs_index_word_weight(uint64_t value, const void *ix)
+{
+    const cs_index *x = ix;
+    double n = (double)x->counted.n, df = (double)table_get(&x->df, value);
+    df = df < 1.0 ? 1.0 : df;
+    n = n < df ? df : n;
+    return log((n + 1.0) / df) / log(n + 1.0);
 }
 
 static int32_t add_print(cs_index *ix, const char *record, const char *section, uint32_t version, const char *text,
@@ -677,10 +701,11 @@ int cs_index_grade(const cs_index *ix, const cs_fingerprint *fp, const char *tea
     long n = candidates(ix, fp, &cand);
     if (n < 0)
         return -1;
+    const cs_fp_weights weights = {cs_index_weight, cs_index_word_weight, ix};
     for (long i = 0; i < n; i++) {
         const cs_ai_print *p = &ix->prints[cand[i]];
         double score = 0.0;
-        int grade = cs_fingerprint_grade(fp, &p->fp, cs_index_weight, ix, &score);
+        int grade = cs_fingerprint_grade(fp, &p->fp, &weights, &score);
         if (better(hit, grade, score, p, team)) {
             hit->grade = grade;
             hit->score = score;

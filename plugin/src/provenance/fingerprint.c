@@ -43,11 +43,6 @@
 #include <string.h>
 
 #define BLOCK 16
-/* Measured (bench_launder) and left off: pairs skipping function words
- * (PAIR_SKIP 1) and pair weights squared (PAIR_POWER 2) separated heavy
- * edits from human notes worse. */
-#define PAIR_POWER 1
-#define PAIR_SKIP 0
 /* Shingles encrypted per EVP call: large enough to amortise the call, small
  * enough (2 KiB) for the stack of any host thread. */
 #define SHINGLE_BATCH 128
@@ -67,8 +62,11 @@ static const char key_label_mh1[] = "CaseScribe fingerprint mh1 AES-256 key";
 static const char key_label_mh2[] = "CaseScribe fingerprint mh2 AES-256 key";
 static const uint8_t block_tag_mh1[8] = {'m', 'h', '1', 's', 'h', 'i', 'n', 'g'};
 static const uint8_t block_tag_mh2[8] = {'m', 'h', '2', 's', 'h', 'i', 'n', 'g'};
-/* mh3 keeps mh2's key and shingles, and adds word pairs under their own tag. */
+/* mh3 keeps mh2's key and shingles, and adds word pairs and single words
+ * under tags of their own. */
 static const uint8_t block_tag_pair[8] = {'m', 'h', '3', 'p', 'a', 'i', 'r', 's'};
+static const uint8_t block_tag_word[8] = {'m', 'h', '3', 'w', 'o', 'r', 'd', 's'};
+enum { SKETCH_SHINGLES, SKETCH_PAIRS, SKETCH_WORDS };
 
 /* ------------------------------------------------------------------------
  * Small helpers
@@ -242,12 +240,11 @@ typedef struct {
     cs_fingerprint *fp;
     uint64_t back[2]; /* hashes of the two words before the current one, the latest first */
     size_t words;
-    uint64_t other[CS_FP_PAIR_WINDOW]; /* mh3: the last words that are not function words, the latest first */
-    size_t others;
+    uint64_t other[CS_FP_PAIR_WINDOW]; /* mh3: the last words, the latest first */
     int pending; /* blocks waiting in buf */
-    int pairs;   /* mh3: also sketch word pairs */
+    int pairs;   /* mh3: also sketch word pairs and single words */
     const uint8_t *tag; /* block_tag_mh1 or _mh2 (mh3's shingles are mh2's) */
-    uint8_t is_pair[SHINGLE_BATCH]; /* which sketch each pending block goes to */
+    uint8_t which[SHINGLE_BATCH]; /* the sketch each pending block goes to (SKETCH_*) */
     uint8_t buf[SHINGLE_BATCH * BLOCK];
 } sketcher;
 
@@ -297,8 +294,10 @@ static int flush(sketcher *s)
     cs_fingerprint *fp = s->fp;
     for (int i = 0; i < s->pending; i++) {
         uint64_t v = get_be64(&s->buf[i * BLOCK]);
-        if (s->is_pair[i])
+        if (s->which[i] == SKETCH_PAIRS)
             keep_smallest(fp->w, &fp->wcount, CS_FP_PK, v);
+        else if (s->which[i] == SKETCH_WORDS)
+            keep_smallest(fp->u, &fp->ucount, CS_FP_UK, v);
         else
             keep_smallest(fp->h, &fp->count, CS_FP_K, v);
     }
@@ -306,120 +305,69 @@ static int flush(sketcher *s)
     return 0;
 }
 
-/* Queues one block for the keyed PRF: a shingle or (mh3) a word pair.
- * Returns 0 or -1. */
-static int queue(sketcher *s, uint64_t value, const uint8_t tag[8], int is_pair)
+/* Queues one block for the keyed PRF: a shingle or (mh3) a word pair or a
+ * word, for sketch `which`. Returns 0 or -1. */
+static int queue(sketcher *s, uint64_t value, const uint8_t tag[8], int which)
 {
     uint8_t *block = &s->buf[s->pending * BLOCK];
     put_be64(block, value);
     memcpy(block + 8, tag, 8);
-    s->is_pair[s->pending] = (uint8_t)is_pair;
+    s->which[s->pending] = (uint8_t)which;
     return ++s->pending == SHINGLE_BATCH ? flush(s) : 0;
 }
 
 /* Takes the hash of the next word; once three words are seen, queues the
- * shingle they end, and (mh3) unless it is a function word, the pairs it
- * makes with each of the CS_FP_PAIR_WINDOW other words before it. Returns 0
- * or -1. */
-static int add_word(sketcher *s, uint64_t h, bool function_word)
+ * shingle they end, and (mh3) the word itself and the pairs it makes with
+ * each of the CS_FP_PAIR_WINDOW words before it. Returns 0 or -1. */
+static int add_word(sketcher *s, uint64_t h)
 {
     /* Different rotations keep word order significant ("a b c" and "c b a"
      * are different shingles, "a .. b" and "b .. a" different pairs); no
      * further mixing is needed since the keyed PRF follows. A pair does not
      * say how far apart its words are: a word put in or taken out between
      * them leaves it as it was. */
-    if (s->words >= 2 && queue(s, rotl64(s->back[1], 42) ^ rotl64(s->back[0], 21) ^ h, s->tag, 0) != 0)
+    if (s->words >= 2 && queue(s, rotl64(s->back[1], 42) ^ rotl64(s->back[0], 21) ^ h, s->tag, SKETCH_SHINGLES) != 0)
         return -1;
     s->back[1] = s->back[0];
     s->back[0] = h;
     s->words++;
-    if (!s->pairs || (PAIR_SKIP && function_word))
+    if (!s->pairs)
         return 0;
-    for (size_t d = 0; d < CS_FP_PAIR_WINDOW && d < s->others; d++)
-        if (queue(s, rotl64(s->other[d], 31) ^ h, block_tag_pair, 1) != 0)
+    if (queue(s, h, block_tag_word, SKETCH_WORDS) != 0)
+        return -1;
+    for (size_t d = 0; d < CS_FP_PAIR_WINDOW && d + 1 < s->words; d++)
+        if (queue(s, rotl64(s->other[d], 31) ^ h, block_tag_pair, SKETCH_PAIRS) != 0)
             return -1;
     memmove(&s->other[1], &s->other[0], (CS_FP_PAIR_WINDOW - 1) * sizeof(s->other[0]));
     s->other[0] = h;
-    s->others++;
     return 0;
 }
 
 #define FNV_OFFSET UINT64_C(0xcbf29ce484222325)
 #define FNV_PRIME UINT64_C(0x100000001b3)
 
-/* English function words (articles, pronouns, prepositions, conjunctions,
- * auxiliaries, and the pieces "s", "t", "ll"... that apostrophes leave),
- * as the mh3 text form spells them: folded by textnorm.h, whose confusable
- * skeleton writes "m" as "rn" ("frorn" is "from"). Word pairs skip them:
- * they are in every text, so pairs of them would fill the pair sketch with
- * values that weigh nothing (cs_fingerprint_grade), and they are what an
- * editor changes most. Sorted by strcmp, for bsearch. */
-static const char *const function_words[] = {
-    "a", "about", "above", "across", "after", "against", "all", "along", "although", "an", "and", "any", "are",
-    "arn", "arnong", "around", "as", "at", "be", "because", "been", "before", "behind", "being", "below",
-    "beneath", "beside", "between", "beyond", "both", "but", "by", "can", "could", "d", "despite", "did", "do",
-    "does", "doing", "down", "during", "each", "either", "every", "except", "for", "frorn", "had", "has", "have",
-    "having", "he", "her", "hers", "herself", "hirn", "hirnself", "his", "i", "if", "in", "inside", "into", "is",
-    "it", "its", "itself", "like", "ll", "near", "neither", "no", "nor", "not", "of", "off", "on", "onto", "or",
-    "our", "ours", "ourselves", "out", "outside", "over", "past", "re", "rn", "rnay", "rne", "rnight", "rnine",
-    "rnust", "rny", "rnyself", "s", "shall", "she", "should", "since", "so", "sorne", "t", "than", "that", "the",
-    "their", "theirs", "thern", "thernselves", "these", "they", "this", "those", "though", "through", "throughout",
-    "till", "to", "toward", "towards", "under", "unless", "until", "up", "upon", "us", "ve", "was", "we", "were",
-    "what", "when", "where", "whereas", "whether", "which", "while", "who", "whorn", "whose", "will", "with",
-    "within", "without", "would", "yet", "you", "your", "yours", "yourself", "yourselves",
-};
-#define FUNCTION_WORD_MAX 11 /* the longest, "thernselves" */
-
-static int cmp_word(const void *key, const void *item)
-{
-    return strcmp(key, *(const char *const *)item);
-}
-
-/* Whether the word of `len` bytes in word[] (NUL-terminated when len <=
- * FUNCTION_WORD_MAX) is a function word. */
-static bool is_function_word(const char *word, size_t len)
-{
-    return len <= FUNCTION_WORD_MAX && bsearch(word, function_words, sizeof(function_words) / sizeof(function_words[0]),
-                                               sizeof(function_words[0]), cmp_word) != NULL;
-}
-
-/* The word being read: its hash, and its first bytes (for is_function_word). */
-typedef struct {
-    uint64_t h;
-    size_t len;
-    char text[FUNCTION_WORD_MAX + 1];
-} word_reader;
-
-static int end_word(sketcher *s, word_reader *w)
-{
-    w->text[w->len <= FUNCTION_WORD_MAX ? w->len : 0] = '\0';
-    int rc = add_word(s, fmix64(w->h), is_function_word(w->text, w->len));
-    w->h = FNV_OFFSET;
-    w->len = 0;
-    return rc;
-}
-
 /* Splits the text into words and feeds them to the sketcher. */
 static int scan(sketcher *s, const uint8_t *text, size_t len)
 {
-    word_reader w = {.h = FNV_OFFSET};
+    uint64_t h = FNV_OFFSET;
+    bool in_word = false;
     for (size_t i = 0, n = 1; i < len; i += n) {
         int kind = classify(text, i, len, &n);
         if (kind == BYTE_IGNORE)
             continue;
         uint8_t c = kind == BYTE_PLAIN ? word_byte(text[i]) : 0;
         if (c != 0) {
-            w.h = (w.h ^ c) * FNV_PRIME;
-            if (w.len < FUNCTION_WORD_MAX)
-                w.text[w.len] = (char)c;
-            w.len++;
-        } else if (w.len > 0 && end_word(s, &w) != 0) {
-            return -1;
+            h = (h ^ c) * FNV_PRIME;
+            in_word = true;
+        } else if (in_word) {
+            if (add_word(s, fmix64(h)) != 0)
+                return -1;
+            h = FNV_OFFSET;
+            in_word = false;
         }
     }
-    if (w.len > 0 && end_word(s, &w) != 0)
+    if (in_word && add_word(s, fmix64(h)) != 0)
         return -1;
-    OPENSSL_cleanse(&w, sizeof(w));
     return flush(s);
 }
 
@@ -434,7 +382,7 @@ static int sketch(cs_fingerprint *out, const uint8_t secret[CS_FP_SECRET_LEN], c
     sketcher_close(&s);
     OPENSSL_cleanse(&s, sizeof(s)); /* word hashes and shingle values of the text */
     if (rc != 0)
-        out->count = out->wcount = 0;
+        out->count = out->wcount = out->ucount = 0;
     return rc;
 }
 
@@ -553,50 +501,49 @@ int cs_fingerprint_copies(const cs_fingerprint *human, const cs_fingerprint *ai,
 
 /* Weighted estimates: each sketch value counts with its weight, and the
  * weight found in both sketches is the evidence. */
-typedef struct {
-    cs_fp_weight_fn fn;
-    const void *user;
-    int power;
-} weigher;
-
-static double weight_of(const weigher *w, uint64_t v)
+static double weight_of(cs_fp_weight_fn fn, const void *user, uint64_t v)
 {
-    if (w->fn == NULL)
+    if (fn == NULL)
         return 1.0;
-    double x = w->fn(v, w->user);
-    x = x < 0.0 ? 0.0 : x > 1.0 ? 1.0 : x;
-    for (int p = 1; p < w->power; p++)
-        x *= x;
-    return x;
+    double x = fn(v, user);
+    return x < 0.0 ? 0.0 : x > 1.0 ? 1.0 : x;
 }
 
 /* One bottom-k sketch of a print: its values, how many (clamped so that a
- * corrupt count cannot read past the array), and its k. */
+ * corrupt count cannot read past the array), its k, and its weights. */
 typedef struct {
     const uint64_t *v;
     uint32_t n, k;
+    cs_fp_weight_fn weight;
+    const void *user;
 } sketch_view;
 
-static sketch_view shingles_of(const cs_fingerprint *fp)
+static sketch_view shingles_of(const cs_fingerprint *fp, const cs_fp_weights *w)
 {
-    return (sketch_view){fp->h, fp->count < CS_FP_K ? fp->count : CS_FP_K, CS_FP_K};
+    return (sketch_view){fp->h, fp->count < CS_FP_K ? fp->count : CS_FP_K, CS_FP_K, w->shingle, w->user};
 }
 
-static sketch_view pairs_of(const cs_fingerprint *fp)
+static sketch_view pairs_of(const cs_fingerprint *fp, const cs_fp_weights *w)
 {
     uint32_t n = fp->scheme != CS_FP_MH3 ? 0 : fp->wcount < CS_FP_PK ? fp->wcount : CS_FP_PK;
-    return (sketch_view){fp->w, n, CS_FP_PK};
+    return (sketch_view){fp->w, n, CS_FP_PK, w->shingle, w->user};
+}
+
+static sketch_view words_of(const cs_fingerprint *fp, const cs_fp_weights *w)
+{
+    uint32_t n = fp->scheme != CS_FP_MH3 ? 0 : fp->ucount < CS_FP_UK ? fp->ucount : CS_FP_UK;
+    return (sketch_view){fp->u, n, CS_FP_UK, w->word, w->user};
 }
 
 /* The bottom-k similarity estimator of cs_fingerprint_similarity, weighted. */
-static double weighted_similarity(sketch_view a, sketch_view b, const weigher *w, double *evidence)
+static double weighted_similarity(sketch_view a, sketch_view b, double *evidence)
 {
     uint32_t i = 0, j = 0, taken = 0;
     double all = 0.0, both = 0.0;
     while (taken < a.k && (i < a.n || j < b.n)) {
         int in_a = j >= b.n || (i < a.n && a.v[i] <= b.v[j]);
         int in_b = i >= a.n || (j < b.n && b.v[j] <= a.v[i]);
-        double x = weight_of(w, in_a ? a.v[i] : b.v[j]);
+        double x = weight_of(a.weight, a.user, in_a ? a.v[i] : b.v[j]);
         all += x;
         both += in_a && in_b ? x : 0.0;
         i += (uint32_t)in_a;
@@ -608,14 +555,13 @@ static double weighted_similarity(sketch_view a, sketch_view b, const weigher *w
 }
 
 /* cs_fingerprint_containment, weighted. */
-static double weighted_containment(sketch_view part, sketch_view whole, const weigher *w, uint32_t *samples,
-                                   double *evidence)
+static double weighted_containment(sketch_view part, sketch_view whole, uint32_t *samples, double *evidence)
 {
     uint32_t seen = 0, j = 0;
     double all = 0.0, hits = 0.0;
     uint64_t limit = whole.n == whole.k ? whole.v[whole.n - 1] : UINT64_MAX;
     for (uint32_t i = 0; whole.n > 0 && i < part.n && part.v[i] <= limit; i++) {
-        double x = weight_of(w, part.v[i]);
+        double x = weight_of(part.weight, part.user, part.v[i]);
         seen++;
         all += x;
         while (j < whole.n && whole.v[j] < part.v[i])
@@ -627,35 +573,50 @@ static double weighted_containment(sketch_view part, sketch_view whole, const we
     return all > 0.0 ? hits / all : 0.0;
 }
 
-/* The weighted similarity of two sketches (e[0]), the containment of the AI
- * text in the human one (e[1]) and of the human text in the AI one (e[2]);
- * each 0 unless its evidence reaches min_evidence (and, for containment,
- * it has CS_FP_CONTAIN_SAMPLES samples). */
-static void estimate(double e[3], sketch_view human, sketch_view ai, const weigher *w, double min_evidence)
+/* The weighted similarity of two shingle sketches (e[0]), the containment
+ * of the AI text in the human one (e[1]) and of the human text in the AI
+ * one (e[2]); each 0 unless its evidence reaches CS_FP_MIN_EVIDENCE (and,
+ * for containment, it has CS_FP_CONTAIN_SAMPLES samples). */
+static void estimate(double e[3], sketch_view human, sketch_view ai)
 {
     double evidence = 0.0;
     e[0] = e[1] = e[2] = 0.0;
     if (human.n == 0 || ai.n == 0)
         return;
-    double sim = weighted_similarity(human, ai, w, &evidence);
-    e[0] = evidence >= min_evidence ? sim : 0.0;
+    double sim = weighted_similarity(human, ai, &evidence);
+    e[0] = evidence >= CS_FP_MIN_EVIDENCE ? sim : 0.0;
     sketch_view parts[2] = {ai, human}, wholes[2] = {human, ai};
     for (int k = 0; k < 2; k++) {
         uint32_t samples = 0;
-        double c = weighted_containment(parts[k], wholes[k], w, &samples, &evidence);
-        e[1 + k] = samples >= CS_FP_CONTAIN_SAMPLES && evidence >= min_evidence ? c : 0.0;
+        double c = weighted_containment(parts[k], wholes[k], &samples, &evidence);
+        e[1 + k] = samples >= CS_FP_CONTAIN_SAMPLES && evidence >= CS_FP_MIN_EVIDENCE ? c : 0.0;
     }
 }
 
-void cs_fingerprint_estimates(const cs_fingerprint *human, const cs_fingerprint *ai, cs_fp_weight_fn weight,
-                              const void *user, cs_fp_estimates *out)
+/* The weighted containment of the AI sketch in the human one and its
+ * evidence; both 0 from too few samples. */
+static void contained(double *c, double *evidence, sketch_view ai, sketch_view human)
+{
+    uint32_t samples = 0;
+    *c = *evidence = 0.0;
+    if (human.n == 0 || ai.n == 0)
+        return;
+    double x = weighted_containment(ai, human, &samples, evidence);
+    *c = samples >= CS_FP_CONTAIN_SAMPLES ? x : 0.0;
+    *evidence = samples >= CS_FP_CONTAIN_SAMPLES ? *evidence : 0.0;
+}
+
+void cs_fingerprint_estimates(const cs_fingerprint *human, const cs_fingerprint *ai, const cs_fp_weights *weights,
+                              cs_fp_estimates *out)
 {
     memset(out, 0, sizeof(*out));
     if (human == NULL || ai == NULL || !shingles_comparable(human, ai))
         return;
-    weigher w = {weight, user, 1}, wp = {weight, user, PAIR_POWER};
-    estimate(out->shingle, shingles_of(human), shingles_of(ai), &w, CS_FP_MIN_EVIDENCE);
-    estimate(out->pair, pairs_of(human), pairs_of(ai), &wp, CS_FP_PAIR_MIN_EVIDENCE);
+    static const cs_fp_weights unweighted = {NULL, NULL, NULL};
+    const cs_fp_weights *w = weights != NULL ? weights : &unweighted;
+    estimate(out->shingle, shingles_of(human, w), shingles_of(ai, w));
+    contained(&out->pair, &out->pair_evidence, pairs_of(ai, w), pairs_of(human, w));
+    contained(&out->word, &out->word_evidence, words_of(ai, w), words_of(human, w));
 }
 
 /* Raises *grade and *score with one estimate. */
@@ -668,20 +629,21 @@ static void consider(int *grade, double *score, double estimate, double copied, 
     }
 }
 
-int cs_fingerprint_grade(const cs_fingerprint *human, const cs_fingerprint *ai, cs_fp_weight_fn weight,
-                         const void *user, double *score)
+int cs_fingerprint_grade(const cs_fingerprint *human, const cs_fingerprint *ai, const cs_fp_weights *weights,
+                         double *score)
 {
     int grade = CS_FP_UNRELATED;
     double best = 0.0;
     cs_fp_estimates e;
-    cs_fingerprint_estimates(human, ai, weight, user, &e);
+    cs_fingerprint_estimates(human, ai, weights, &e);
     consider(&grade, &best, e.shingle[0], CS_FP_MATCH, CS_FP_DERIVED_MATCH);
     for (int k = 1; k < 3; k++)
         consider(&grade, &best, e.shingle[k], CS_FP_CONTAIN_MATCH, CS_FP_DERIVED_CONTAIN);
-    /* Pairs are shared by texts that say the same in other words: never a copy. */
-    consider(&grade, &best, e.pair[0], 2.0, CS_FP_PAIR_DERIVED_MATCH);
-    for (int k = 1; k < 3; k++)
-        consider(&grade, &best, e.pair[k], 2.0, CS_FP_PAIR_DERIVED_CONTAIN);
+    /* The same facts in the same wording: derived, never a copy (the
+     * shingles say that). The pair estimate is the score. */
+    int facts = e.word >= CS_FP_WORD_DERIVED && e.word_evidence >= CS_FP_WORD_MIN_EVIDENCE;
+    int wording = e.pair_evidence >= CS_FP_PAIR_MIN_EVIDENCE;
+    consider(&grade, &best, facts && wording ? e.pair : 0.0, 2.0, CS_FP_PAIR_DERIVED);
     if (score != NULL)
         *score = best;
     return grade;
@@ -808,10 +770,11 @@ int cs_fingerprint_encode(char **out, const cs_fingerprint *fp)
     if (out == NULL)
         return -1;
     *out = NULL;
-    if (fp == NULL || fp->count > CS_FP_K || fp->wcount > CS_FP_PK)
+    if (fp == NULL || fp->count > CS_FP_K || fp->wcount > CS_FP_PK || fp->ucount > CS_FP_UK)
         return -1;
     int mh3 = fp->scheme == CS_FP_MH3;
-    size_t len = PREFIX_LEN + B64_LEN((size_t)fp->count * 8) + (mh3 ? 1 + B64_LEN((size_t)fp->wcount * 8) : 0);
+    size_t len = PREFIX_LEN + B64_LEN((size_t)fp->count * 8) +
+                 (mh3 ? 2 + B64_LEN((size_t)fp->wcount * 8) + B64_LEN((size_t)fp->ucount * 8) : 0);
     char *text = malloc(len + 1);
     if (text == NULL)
         return -1;
@@ -821,6 +784,9 @@ int cs_fingerprint_encode(char **out, const cs_fingerprint *fp)
         size_t at = strlen(text);
         text[at] = '.'; /* not a base64 character */
         encode_values(text + at + 1, fp->w, fp->wcount);
+        at = strlen(text);
+        text[at] = '.';
+        encode_values(text + at + 1, fp->u, fp->ucount);
     }
     *out = text;
     return 0;
@@ -900,17 +866,21 @@ int cs_fingerprint_decode(cs_fingerprint *out, const char *text)
     static const uint32_t schemes[3] = {CS_FP_MH1, CS_FP_MH2, CS_FP_MH3};
     cs_fingerprint fp = {.scheme = schemes[text[2] - '1']};
     const char *body = text + PREFIX_LEN;
-    size_t len = strnlen(body, 2 * MAX_B64 + 2);
+    size_t len = strnlen(body, 3 * MAX_B64 + 3);
     const char *dot = memchr(body, '.', len);
-    if ((dot != NULL) != (fp.scheme == CS_FP_MH3))
-        return -1; /* mh3 holds two sketches, the others one */
+    const char *dot2 = dot != NULL ? memchr(dot + 1, '.', len - (size_t)(dot + 1 - body)) : NULL;
+    if ((dot2 != NULL) != (fp.scheme == CS_FP_MH3) || (dot != NULL && dot2 == NULL))
+        return -1; /* mh3 holds three sketches, the others one */
     size_t first = dot != NULL ? (size_t)(dot - body) : len;
+    size_t second = dot2 != NULL ? (size_t)(dot2 - dot - 1) : 0;
     int n = decode_values(fp.h, CS_FP_K, body, first);
-    int m = dot != NULL ? decode_values(fp.w, CS_FP_PK, dot + 1, len - first - 1) : 0;
-    if (n < 0 || m < 0)
+    int m = dot != NULL ? decode_values(fp.w, CS_FP_PK, dot + 1, second) : 0;
+    int u = dot2 != NULL ? decode_values(fp.u, CS_FP_UK, dot2 + 1, len - (size_t)(dot2 + 1 - body)) : 0;
+    if (n < 0 || m < 0 || u < 0)
         return -1;
     fp.count = (uint32_t)n;
     fp.wcount = (uint32_t)m;
+    fp.ucount = (uint32_t)u;
     *out = fp;
     return 0;
 }
