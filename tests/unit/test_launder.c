@@ -104,9 +104,9 @@ Test(launder, a_heavily_edited_draft_must_be_saved_ai_reviewed)
 Test(launder, a_heavy_edit_with_sentences_reordered_must_be_saved_ai_reviewed)
 {
     cr_assert_eq(save_one("R-1", AI, VISIT), CASESCRIBE_OK, "%s", casescribe_last_error());
-    const char *edited = "On Thursday Priya really went to swimming lessons, her first time. We sat in the kitchen "
-                         "where Priya spoke about her contact plan and looked quite anxious. Priya informed me "
-                         "that the rent arrears have changed how she feels about breakfast club.";
+    const char *edited = "On Thursday Priya finally went to swimming classes for her first time. We sat in my "
+                         "kitchen and Priya spoke about her contact plan then looked anxious. Priya informed me "
+                         "how the rent arrears have changed what she feels towards the breakfast club.";
     cr_expect_eq(save_one("R-2", "origin=\"human\"", edited), CASESCRIBE_ELAUNDER, "%s", casescribe_last_error());
     cr_expect(strstr(casescribe_last_error(), "review=\"edited\"") != NULL, "%s", casescribe_last_error());
     const char *reviewed = "origin=\"ai-reviewed\" engine=\"embedded:pocketsphinx\" model=\"en-us\" "
