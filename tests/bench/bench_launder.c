@@ -2,24 +2,38 @@
  * text saved as a worker's own, and how often it refuses a worker's own
  * note. Everything goes through casescribe_save on one fresh home.
  *
- * The corpus is generated here, from a fixed seed (so every run is the same):
- *   - background: human notes built from the same sentence patterns as the
- *     AI drafts, each holding one of a few 19-word stock sentences, saved
- *     first (what a home holds before the AI drafts);
+ * The corpus is generated here, from a fixed seed (the same texts every
+ * run; the home's fingerprint secret is new each run, so the sketches, and
+ * the rates by a few texts, differ):
+ *   - background: 400 human notes built from the same sentence patterns as
+ *     the AI drafts, each holding one of a few 19-word stock sentences,
+ *     saved first (what a home holds before the AI drafts);
  *   - AI drafts of 34-45 words (four pattern sentences, half of them with a
- *     stock sentence), saved as ai-draft;
+ *     stock sentence), saved as ai-draft; the names, feelings, activities,
+ *     places, days and things each used are recorded (its visit);
  *   - each draft then comes back as human text in another record:
  *       light    two words swapped for synonyms, case and punctuation changed
- *       heavy    ~35% of the words replaced, sentence order reversed, and a
- *                sentence of the worker's own added
+ *       heavy    most verbs swapped for synonyms and ~30% of the other words
+ *                replaced by fillers (about a third in all), the second half
+ *                of the words put first, and a pattern sentence of the
+ *                worker's own added
  *       unicode  Cyrillic look-alikes, combining or precomposed accents, or
  *                full-width letters (one trick per text, or all at once)
  *       split    the text cut into human sections of 6-11 words of one form
- *   - human notes: fresh notes from the same patterns and stock sentences.
- * Prints the detection rate per class (refused: ELAUNDER, whether as a copy
- * or as text derived from AI that must be saved ai-reviewed) and the false
- * refusal rate on the human notes. Goals (issue #17): unicode 100%, heavy
- * >= 90%, false refusals <= 0.5%: printed as met or MISSED (exit status 0). */
+ *   - human notes: 800 fresh notes from the same patterns and stock
+ *     sentences, with other slot values (another visit, the same wording);
+ *   - own words: 600 notes, five per draft's visit, in other sentence
+ *     patterns with the SAME people, places and things as the draft (the
+ *     same facts, the worker's own wording), often with a stock sentence.
+ * Prints, per class, the percentiles of every estimate the grade decides on
+ * (against the draft an edit came from; for a note, the highest against any
+ * draft), then the detection rate per edited class (refused: ELAUNDER,
+ * whether as a copy or as text derived from AI that must be saved
+ * ai-reviewed) and the false refusal rate of both human classes. Goals
+ * (issue #17): unicode 100%, heavy >= 90%, false refusals <= 0.5%: printed
+ * as met or MISSED (exit status 0). LAUNDER_DUMP=file also writes every
+ * estimate per text and draft, under other weightings too, for reading
+ * thresholds off offline. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
