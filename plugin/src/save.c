@@ -547,7 +547,8 @@ static int32_t compute_fingerprints(struct save *s)
  * this home (cs_fingerprint_grade). */
 static int grade_of(const struct save *s, const cs_fingerprint *human, const cs_fingerprint *ai, double *score)
 {
-    return cs_fingerprint_grade(human, ai, cs_index_weight, s->ctx->index, score);
+    const cs_fp_weights weights = {cs_index_weight, cs_index_word_weight, s->ctx->index};
+    return cs_fingerprint_grade(human, ai, &weights, score);
 }
 
 static const char *grade_verb(int grade)

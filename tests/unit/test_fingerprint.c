@@ -486,8 +486,9 @@ static void assert_round_trip(const cs_fingerprint *fp, const char *what)
     char *text = NULL;
     cr_assert_eq(cs_fingerprint_encode(&text, fp), 0, "%s: encode", what);
     cr_assert_not_null(text, "%s: encoded text", what);
-    cr_assert_eq(strncmp(text, fp->scheme == CS_FP_MH1 ? "mh1:" : "mh2:", 4), 0, "%s: prefix of \"%s\"", what, text);
-    size_t want_len = 4 + 4 * ((fp->count * 8 + 2) / 3);
+    cr_assert_eq(strncmp(text, fp->scheme == CS_FP_MH1 ? "mh1:" : fp->scheme == CS_FP_MH2 ? "mh2:" : "mh3:", 4), 0, "%s: prefix of \"%s\"", what, text);
+    size_t want_len = 4 + 4 * ((fp->count * 8 + 2) / 3) +
+                      (fp->scheme == CS_FP_MH3 ? 2 + 4 * ((fp->wcount * 8 + 2) / 3) + 4 * ((fp->ucount * 8 + 2) / 3) : 0);
     cr_assert_eq(strlen(text), want_len, "%s: length %zu, want %zu", what, strlen(text), want_len);
     cs_fingerprint back;
     int rc = cs_fingerprint_decode(&back, text);
@@ -496,6 +497,10 @@ static void assert_round_trip(const cs_fingerprint *fp, const char *what)
     cr_assert_eq(back.count, fp->count, "%s: count", what);
     cr_assert_eq(back.scheme, fp->scheme, "%s: scheme", what);
     cr_assert_eq(memcmp(back.h, fp->h, fp->count * sizeof(fp->h[0])), 0, "%s: values", what);
+    cr_assert_eq(back.wcount, fp->wcount, "%s: pair count", what);
+    cr_assert_eq(memcmp(back.w, fp->w, fp->wcount * sizeof(fp->w[0])), 0, "%s: pair values", what);
+    cr_assert_eq(back.ucount, fp->ucount, "%s: word count", what);
+    cr_assert_eq(memcmp(back.u, fp->u, fp->ucount * sizeof(fp->u[0])), 0, "%s: word values", what);
 }
 
 Test(fingerprint_text, round_trip)
@@ -522,7 +527,7 @@ Test(fingerprint_text, known_encoding_is_big_endian_base64)
     cs_fingerprint fp = sketch_of((const uint64_t[]){UINT64_C(0x0102030405060708)}, 1);
     char *text = NULL;
     cr_assert_eq(cs_fingerprint_encode(&text, &fp), 0, "encode");
-    cr_assert_str_eq(text, "mh2:AQIDBAUGBwg=", "encoding");
+    cr_assert_str_eq(text, "mh3:AQIDBAUGBwg=..", "encoding");
     free(text);
     cs_fingerprint back;
     cr_assert_eq(cs_fingerprint_decode(&back, "mh2:AQIDBAUGBwg="), 0, "decode");
@@ -579,7 +584,12 @@ Test(fingerprint_text, malformed_text_rejected)
         {"", "empty string"},
         {"mh1", "prefix without colon"},
         {"MH1:AQIDBAUGBwg=", "upper-case prefix"},
-        {"mh3:AQIDBAUGBwg=", "other version"},
+        {"mh3:AQIDBAUGBwg=", "mh3 without its pair and word sketches"},
+        {"mh3:AQIDBAUGBwg=.", "mh3 without its word sketch"},
+        {"mh3:AQIDBAUGBwg=...", "mh3 with a fourth sketch"},
+        {"mh3:AQIDBAUGBwg=.AQIDBAUGBwg=.AQIDBAUGBwg*", "mh3 word sketch outside base64"},
+        {"mh2:AQIDBAUGBwg=..", "mh2 with mh3's sketches"},
+        {"mh4:AQIDBAUGBwg=", "other version"},
         {"AQIDBAUGBwg=", "no prefix"},
         {" mh1:AQIDBAUGBwg=", "space before prefix"},
         {"mh1: AQIDBAUGBwg=", "space after prefix"},

@@ -93,6 +93,31 @@ Test(launder, a_heavily_edited_draft_must_be_saved_ai_reviewed)
     cr_expect_eq(save_one("R-3", reviewed, edited), CASESCRIBE_OK, "as ai-reviewed: %s", casescribe_last_error());
 }
 
+/* A realistic 40-word draft, then the same visit edited hard: a third of
+ * the words replaced and the sentences reordered (the wording and the facts
+ * both kept: mh3's pairs and words), and a note of a worker's own about the
+ * same kind of visit (other people, places and things: not derived). */
+#define VISIT "Priya told me that the rent arrears had changed how she feels about the breakfast club. We met in " \
+              "the kitchen where Priya talked about the contact plan and seemed anxious. On Thursday Priya went " \
+              "to swimming lessons for the first time."
+
+Test(launder, a_heavy_edit_with_sentences_reordered_must_be_saved_ai_reviewed)
+{
+    cr_assert_eq(save_one("R-1", AI, VISIT), CASESCRIBE_OK, "%s", casescribe_last_error());
+    const char *edited = "On Thursday Priya finally went to swimming classes for her first time. We sat in my "
+                         "kitchen and Priya spoke about her contact plan then looked anxious. Priya informed me "
+                         "how the rent arrears have changed what she feels towards the breakfast club.";
+    cr_expect_eq(save_one("R-2", "origin=\"human\"", edited), CASESCRIBE_ELAUNDER, "%s", casescribe_last_error());
+    cr_expect(strstr(casescribe_last_error(), "review=\"edited\"") != NULL, "%s", casescribe_last_error());
+    const char *reviewed = "origin=\"ai-reviewed\" engine=\"embedded:pocketsphinx\" model=\"en-us\" "
+                           "reviewed-by=\"sw-017\" reviewed-at=\"2026-11-03T09:00:00Z\" review=\"edited\"";
+    cr_expect_eq(save_one("R-3", reviewed, edited), CASESCRIBE_OK, "as ai-reviewed: %s", casescribe_last_error());
+    const char *own = "Visited Tom at home on Monday. Tom was cheerful and keen to tell me about football practice. "
+                      "We met in the garden where Tom talked about the school report and seemed calm. Next visit "
+                      "booked for Friday.";
+    cr_expect_eq(save_one("R-4", "origin=\"human\"", own), CASESCRIBE_OK, "%s", casescribe_last_error());
+}
+
 Test(launder, a_draft_split_into_short_human_sections_is_caught)
 {
     save_draft();

@@ -244,7 +244,7 @@ Test(tamper, consent_stamp_decision)
 
 Test(tamper, fingerprint)
 {
-    char *fp = strstr(stamped, "fingerprint=\"mh2:");
+    char *fp = strstr(stamped, "fingerprint=\"mh3:");
     cr_assert_not_null(fp, "AI sections of 8+ words carry a fingerprint");
     char old[24];
     snprintf(old, sizeof(old), "%.22s", fp);

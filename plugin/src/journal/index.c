@@ -1,6 +1,7 @@
 /* index.c - the in-memory index of the journal. */
 #include "journal/index.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,11 +265,10 @@ static int grow_keys(cs_index *ix)
     return 0;
 }
 
-/* Files print number `which` under each of its hash values. */
-static int32_t post_print(cs_index *ix, uint32_t which)
+/* Files print number `which` under each of n hash values. */
+static int32_t post_values(cs_index *ix, uint32_t which, const uint64_t *v, uint32_t n)
 {
-    const cs_fingerprint *fp = &ix->prints[which].fp;
-    if (ix->n_posts + fp->count > ix->cap_posts) {
+    if (ix->n_posts + n > ix->cap_posts) {
         size_t cap = ix->cap_posts ? ix->cap_posts * 2 : 4096;
         struct posting *grown = realloc(ix->posts, cap * sizeof(*grown));
         if (grown == NULL)
@@ -276,12 +276,12 @@ static int32_t post_print(cs_index *ix, uint32_t which)
         ix->posts = grown;
         ix->cap_posts = cap;
     }
-    for (uint32_t k = 0; k < fp->count; k++) {
+    for (uint32_t k = 0; k < n; k++) {
         if ((ix->n_keys + 1) * 2 > ix->cap_keys && grow_keys(ix) != 0)
             return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
-        size_t slot = hash_slot(ix, fp->h[k]);
+        size_t slot = hash_slot(ix, v[k]);
         if (ix->firsts[slot] == 0) {
-            ix->keys[slot] = fp->h[k];
+            ix->keys[slot] = v[k];
             ix->n_keys++;
         }
         ix->posts[ix->n_posts] = (struct posting){which, ix->firsts[slot]};
@@ -289,6 +289,15 @@ static int32_t post_print(cs_index *ix, uint32_t which)
         ix->lengths[slot]++;
     }
     return CASESCRIBE_OK;
+}
+
+/* Files print number `which` under each of its hash values: shingles and
+ * (mh3) word pairs, which are keyed apart and never collide. */
+static int32_t post_print(cs_index *ix, uint32_t which)
+{
+    const cs_fingerprint *fp = &ix->prints[which].fp;
+    int32_t rc = post_values(ix, which, fp->h, fp->count);
+    return rc == CASESCRIBE_OK ? post_values(ix, which, fp->w, fp->wcount) : rc;
 }
 
 /* The hash value of fp with the shortest posting list, as a slot. */
@@ -314,7 +323,9 @@ static int already_indexed(const cs_index *ix, const cs_fingerprint *fp)
         return 0;
     for (uint32_t p = ix->firsts[rarest_slot(ix, fp)]; p != 0; p = ix->posts[p - 1].next) {
         const cs_fingerprint *other = &ix->prints[ix->posts[p - 1].print].fp;
-        if (other->count == fp->count && memcmp(other->h, fp->h, fp->count * sizeof(fp->h[0])) == 0)
+        if (other->scheme == fp->scheme && other->count == fp->count && other->wcount == fp->wcount &&
+            memcmp(other->h, fp->h, fp->count * sizeof(fp->h[0])) == 0 &&
+            memcmp(other->w, fp->w, fp->wcount * sizeof(fp->w[0])) == 0)
             return 1;
     }
     return 0;
@@ -326,25 +337,50 @@ static uint64_t print_id(const cs_fingerprint *fp)
     uint64_t h = 1469598103934665603ull ^ fp->scheme;
     for (uint32_t k = 0; k < fp->count; k++)
         h = (h ^ fp->h[k]) * 1099511628211ull;
+    for (uint32_t k = 0; k < fp->wcount; k++)
+        h = (h ^ fp->w[k]) * 1099511628211ull;
+    for (uint32_t k = 0; k < fp->ucount; k++)
+        h = (h ^ fp->u[k]) * 1099511628211ull;
     return h;
 }
 
-/* Counts a print's values towards their commonness, once per distinct print. */
+/* Counts n values towards their commonness. */
+static int32_t count_values(cs_index *ix, const uint64_t *v, uint32_t n)
+{
+    for (uint32_t k = 0; k < n; k++)
+        if (table_add(&ix->df, v[k]) == 0)
+            return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
+    return CASESCRIBE_OK;
+}
+
+/* Counts a print's values (shingles and, mh3, word pairs and words: keyed
+ * apart, they never collide) towards their commonness, once per distinct
+ * print. */
 static int32_t count_print(cs_index *ix, const cs_fingerprint *fp)
 {
     uint32_t seen = table_add(&ix->counted, print_id(fp));
     if (seen == 0)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
-    for (uint32_t k = 0; seen == 1 && k < fp->count; k++)
-        if (table_add(&ix->df, fp->h[k]) == 0)
-            return cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
-    return CASESCRIBE_OK;
+    if (seen > 1)
+        return CASESCRIBE_OK;
+    int32_t rc = count_values(ix, fp->h, fp->count);
+    rc = rc == CASESCRIBE_OK ? count_values(ix, fp->w, fp->wcount) : rc;
+    return rc == CASESCRIBE_OK ? count_values(ix, fp->u, fp->ucount) : rc;
 }
 
 double cs_index_weight(uint64_t value, const void *ix)
 {
     uint32_t df = table_get(&((const cs_index *)ix)->df, value);
     return df <= CS_INDEX_DF_FULL ? 1.0 : CS_INDEX_DF_FULL / (double)df;
+}
+
+double cs_index_word_weight(uint64_t value, const void *ix)
+{
+    const cs_index *x = ix;
+    double n = (double)x->counted.n, df = (double)table_get(&x->df, value);
+    df = df < 1.0 ? 1.0 : df;
+    n = n < df ? df : n;
+    return log((n + 1.0) / df) / log(n + 1.0);
 }
 
 static int32_t add_print(cs_index *ix, const char *record, const char *section, uint32_t version, const char *text,
@@ -539,11 +575,11 @@ const cs_index_head *cs_index_head_of(const cs_index *ix, const char *record)
     return h != NULL && h->id != NULL ? &h->head : NULL;
 }
 
-/* Orders fp's values by how many prints share them, rarest first. */
-static void rarest_first(const cs_index *ix, const cs_fingerprint *fp, size_t slots[CS_FP_K])
+/* Orders n values by how many prints share them, rarest first, as slots. */
+static void rarest_first(const cs_index *ix, const uint64_t *v, uint32_t n, size_t *slots)
 {
-    for (uint32_t k = 0; k < fp->count; k++) {
-        size_t slot = hash_slot(ix, fp->h[k]), at = k;
+    for (uint32_t k = 0; k < n; k++) {
+        size_t slot = hash_slot(ix, v[k]), at = k;
         for (; at > 0 && ix->lengths[slots[at - 1]] > ix->lengths[slot]; at--)
             slots[at] = slots[at - 1];
         slots[at] = slot;
@@ -566,7 +602,7 @@ const cs_ai_print *cs_index_match(const cs_index *ix, const cs_fingerprint *fp, 
      * those lists did not. A print met through several lists is scored
      * each time: cheaper than remembering which were seen. */
     size_t slots[CS_FP_K];
-    rarest_first(ix, fp, slots);
+    rarest_first(ix, fp->h, fp->count, slots);
     uint32_t must = fp->count - cs_fingerprint_min_shared(fp->count) + 1;
     for (uint32_t k = 0; k < fp->count && best_score < 1.0; k++) {
         if (k >= must && ix->lengths[slots[k]] > CS_INDEX_COMMON)
@@ -596,20 +632,36 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The prints that share enough of fp's values to reach a grade, each once:
- * every print with CS_FP_MIN_EVIDENCE in common shares at least that many
- * values (weights are at most 1), so the rarest (count - that + 1) lists
- * hold them all; the other lists are read unless they are stock phrases.
- * *out is malloc'd (NULL when none). Returns the count, or -1. */
+/* The lists worth reading among n values (as slots, rarest first, from
+ * *lists on): the rarest `must`, and the others unless they are stock
+ * phrases. Returns the postings they hold. */
+static size_t pick_lists(const cs_index *ix, const uint64_t *v, uint32_t n, uint32_t must, size_t *slots,
+                         uint32_t *lists)
+{
+    size_t total = 0;
+    rarest_first(ix, v, n, slots + *lists);
+    for (uint32_t k = 0; k < n && (k < must || ix->lengths[slots[*lists]] <= CS_INDEX_COMMON); k++, ++*lists)
+        total += ix->lengths[slots[*lists]];
+    return total;
+}
+
+/* The prints that share enough of fp's values to reach a grade, each once.
+ * Shingles: every print with CS_FP_MIN_EVIDENCE in common shares at least
+ * that many values (weights are at most 1), so the rarest (count - that +
+ * 1) lists hold them all; the other lists are read unless they are stock
+ * phrases. Word pairs (mh3): only lists of at most CS_INDEX_COMMON prints;
+ * a value on a longer list weighs under CS_INDEX_DF_FULL / CS_INDEX_COMMON
+ * (cs_index_weight: its df counts every print on the list), so CS_FP_PK of
+ * them stay far below CS_FP_PAIR_MIN_EVIDENCE, and a print that reaches it
+ * is on a shorter list too. *out is malloc'd (NULL when none). Returns the
+ * count, or -1. */
 static long candidates(const cs_index *ix, const cs_fingerprint *fp, uint32_t **out)
 {
-    size_t slots[CS_FP_K], total = 0;
-    uint32_t min_shared = (uint32_t)CS_FP_MIN_EVIDENCE;
+    size_t slots[CS_FP_K + CS_FP_PK];
+    uint32_t min_shared = (uint32_t)CS_FP_MIN_EVIDENCE, lists = 0;
     uint32_t must = fp->count > min_shared ? fp->count - min_shared + 1 : fp->count;
-    rarest_first(ix, fp, slots);
-    uint32_t lists = 0;
-    for (; lists < fp->count && (lists < must || ix->lengths[slots[lists]] <= CS_INDEX_COMMON); lists++)
-        total += ix->lengths[slots[lists]];
+    size_t total = pick_lists(ix, fp->h, fp->count, must, slots, &lists);
+    total += pick_lists(ix, fp->w, fp->wcount, 0, slots, &lists);
     *out = NULL;
     if (total == 0)
         return 0;
@@ -643,16 +695,17 @@ static int better(const cs_index_hit *hit, int grade, double score, const cs_ai_
 int cs_index_grade(const cs_index *ix, const cs_fingerprint *fp, const char *team, cs_index_hit *hit)
 {
     memset(hit, 0, sizeof(*hit));
-    if (ix->cap_keys == 0 || fp->count == 0 || fp->count > CS_FP_K)
+    if (ix->cap_keys == 0 || fp->count == 0 || fp->count > CS_FP_K || fp->wcount > CS_FP_PK)
         return 0;
     uint32_t *cand = NULL;
     long n = candidates(ix, fp, &cand);
     if (n < 0)
         return -1;
+    const cs_fp_weights weights = {cs_index_weight, cs_index_word_weight, ix};
     for (long i = 0; i < n; i++) {
         const cs_ai_print *p = &ix->prints[cand[i]];
         double score = 0.0;
-        int grade = cs_fingerprint_grade(fp, &p->fp, cs_index_weight, ix, &score);
+        int grade = cs_fingerprint_grade(fp, &p->fp, &weights, &score);
         if (better(hit, grade, score, p, team)) {
             hit->grade = grade;
             hit->score = score;

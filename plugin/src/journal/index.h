@@ -68,9 +68,15 @@ uint64_t cs_index_bundle(const cs_index *ix, const char **digest);
  * 1 for a value held by few distinct prints on this home (AI or human), less
  * the more hold it (stock phrases). */
 double cs_index_weight(uint64_t value, const void *ix);
+/* The weight of a single word (mh3), as a cs_fp_weight_fn over an index:
+ * its inverse document frequency over the distinct prints counted (N), in
+ * 0..1 whatever the size of the home: ln((N + 1) / df) / ln(N + 1). A word
+ * in one print of many weighs nearly 1, one in every print nearly 0. */
+double cs_index_word_weight(uint64_t value, const void *ix);
 
 /* The stored AI print that a human text's fp grades highest against by
- * cs_fingerprint_grade (weighted by cs_index_weight), the grade and score;
+ * cs_fingerprint_grade (weighted by cs_index_weight and, for words,
+ * cs_index_word_weight), the grade and score;
  * of equally good prints, one saved by `team` (may be NULL) is preferred.
  * hit->print is NULL and grade CS_FP_UNRELATED when none matches. Returns 0,
  * or -1 when out of memory (then the caller must fail closed). */

@@ -48,10 +48,11 @@
 #define SHINGLE_BATCH 128
 #define PREFIX_MH1 "mh1:"
 #define PREFIX_MH2 "mh2:"
+#define PREFIX_MH3 "mh3:"
 #define PREFIX_LEN 4
 /* Base64 length of n bytes, without the terminating NUL. */
 #define B64_LEN(n) (4 * (((n) + 2) / 3))
-#define MAX_B64 B64_LEN(CS_FP_K * 8)
+#define MAX_B64 B64_LEN((CS_FP_K > CS_FP_PK ? CS_FP_K : CS_FP_PK) * 8)
 
 /* Domain separation: the label is part of the key derivation, the tag fills
  * the second half of every block so a block never holds only text-derived
@@ -61,6 +62,11 @@ static const char key_label_mh1[] = "CaseScribe fingerprint mh1 AES-256 key";
 static const char key_label_mh2[] = "CaseScribe fingerprint mh2 AES-256 key";
 static const uint8_t block_tag_mh1[8] = {'m', 'h', '1', 's', 'h', 'i', 'n', 'g'};
 static const uint8_t block_tag_mh2[8] = {'m', 'h', '2', 's', 'h', 'i', 'n', 'g'};
+/* mh3 keeps mh2's key and shingles, and adds word pairs and single words
+ * under tags of their own. */
+static const uint8_t block_tag_pair[8] = {'m', 'h', '3', 'p', 'a', 'i', 'r', 's'};
+static const uint8_t block_tag_word[8] = {'m', 'h', '3', 'w', 'o', 'r', 'd', 's'};
+enum { SKETCH_SHINGLES, SKETCH_PAIRS, SKETCH_WORDS };
 
 /* ------------------------------------------------------------------------
  * Small helpers
@@ -212,30 +218,33 @@ static size_t count_words(const uint8_t *text, size_t len, size_t limit)
  * A linear scan from the top, not a binary search: the array is small, the
  * scan's branch is predictable, and the entries above v move anyway. On a
  * full sketch most values stop at the first comparison. */
-static void keep_smallest(cs_fingerprint *fp, uint64_t v)
+static void keep_smallest(uint64_t *h, uint32_t *count, uint32_t k, uint64_t v)
 {
-    uint32_t n = fp->count;
+    uint32_t n = *count;
     uint32_t pos = n;
-    while (pos > 0 && fp->h[pos - 1] > v)
+    while (pos > 0 && h[pos - 1] > v)
         pos--;
-    if (pos == CS_FP_K)
+    if (pos == k)
         return; /* not below the k kept */
-    if (pos > 0 && fp->h[pos - 1] == v)
+    if (pos > 0 && h[pos - 1] == v)
         return; /* a repeated shingle */
-    if (n == CS_FP_K)
+    if (n == k)
         n--; /* the largest falls off */
-    memmove(&fp->h[pos + 1], &fp->h[pos], (n - pos) * sizeof(fp->h[0]));
-    fp->h[pos] = v;
-    fp->count = n + 1;
+    memmove(&h[pos + 1], &h[pos], (n - pos) * sizeof(h[0]));
+    h[pos] = v;
+    *count = n + 1;
 }
 
 typedef struct {
     EVP_CIPHER_CTX *aes;
     cs_fingerprint *fp;
-    uint64_t prev[2]; /* hashes of the two words before the current one */
+    uint64_t back[2]; /* hashes of the two words before the current one, the latest first */
     size_t words;
+    uint64_t other[CS_FP_PAIR_WINDOW]; /* mh3: the last words, the latest first */
     int pending; /* blocks waiting in buf */
-    const uint8_t *tag; /* block_tag_mh1 or _mh2 */
+    int pairs;   /* mh3: also sketch word pairs and single words */
+    const uint8_t *tag; /* block_tag_mh1 or _mh2 (mh3's shingles are mh2's) */
+    uint8_t which[SHINGLE_BATCH]; /* the sketch each pending block goes to (SKETCH_*) */
     uint8_t buf[SHINGLE_BATCH * BLOCK];
 } sketcher;
 
@@ -255,6 +264,7 @@ static int sketcher_open(sketcher *s, cs_fingerprint *fp, const uint8_t secret[C
 {
     memset(s, 0, sizeof(*s));
     s->fp = fp;
+    s->pairs = fp->scheme == CS_FP_MH3;
     s->tag = fp->scheme == CS_FP_MH1 ? block_tag_mh1 : block_tag_mh2;
     uint8_t key[32];
     if (derive_key(key, secret, fp->scheme == CS_FP_MH1 ? key_label_mh1 : key_label_mh2) != 0)
@@ -281,30 +291,55 @@ static int flush(sketcher *s)
         return 0;
     if (EVP_EncryptUpdate(s->aes, s->buf, &out_len, s->buf, in_len) != 1 || out_len != in_len)
         return -1;
-    for (int i = 0; i < s->pending; i++)
-        keep_smallest(s->fp, get_be64(&s->buf[i * BLOCK]));
+    cs_fingerprint *fp = s->fp;
+    for (int i = 0; i < s->pending; i++) {
+        uint64_t v = get_be64(&s->buf[i * BLOCK]);
+        if (s->which[i] == SKETCH_PAIRS)
+            keep_smallest(fp->w, &fp->wcount, CS_FP_PK, v);
+        else if (s->which[i] == SKETCH_WORDS)
+            keep_smallest(fp->u, &fp->ucount, CS_FP_UK, v);
+        else
+            keep_smallest(fp->h, &fp->count, CS_FP_K, v);
+    }
     s->pending = 0;
     return 0;
 }
 
+/* Queues one block for the keyed PRF: a shingle or (mh3) a word pair or a
+ * word, for sketch `which`. Returns 0 or -1. */
+static int queue(sketcher *s, uint64_t value, const uint8_t tag[8], int which)
+{
+    uint8_t *block = &s->buf[s->pending * BLOCK];
+    put_be64(block, value);
+    memcpy(block + 8, tag, 8);
+    s->which[s->pending] = (uint8_t)which;
+    return ++s->pending == SHINGLE_BATCH ? flush(s) : 0;
+}
+
 /* Takes the hash of the next word; once three words are seen, queues the
- * shingle they end. Returns 0 or -1. */
+ * shingle they end, and (mh3) the word itself and the pairs it makes with
+ * each of the CS_FP_PAIR_WINDOW words before it. Returns 0 or -1. */
 static int add_word(sketcher *s, uint64_t h)
 {
-    if (s->words >= 2) {
-        /* Different rotations keep word order significant ("a b c" and
-         * "c b a" are different shingles); no further mixing is needed
-         * since the keyed PRF follows. */
-        uint64_t shingle = rotl64(s->prev[0], 42) ^ rotl64(s->prev[1], 21) ^ h;
-        uint8_t *block = &s->buf[s->pending * BLOCK];
-        put_be64(block, shingle);
-        memcpy(block + 8, s->tag, 8);
-        if (++s->pending == SHINGLE_BATCH && flush(s) != 0)
-            return -1;
-    }
-    s->prev[0] = s->prev[1];
-    s->prev[1] = h;
+    /* Different rotations keep word order significant ("a b c" and "c b a"
+     * are different shingles, "a .. b" and "b .. a" different pairs); no
+     * further mixing is needed since the keyed PRF follows. A pair does not
+     * say how far apart its words are: a word put in or taken out between
+     * them leaves it as it was. */
+    if (s->words >= 2 && queue(s, rotl64(s->back[1], 42) ^ rotl64(s->back[0], 21) ^ h, s->tag, SKETCH_SHINGLES) != 0)
+        return -1;
+    s->back[1] = s->back[0];
+    s->back[0] = h;
     s->words++;
+    if (!s->pairs)
+        return 0;
+    if (queue(s, h, block_tag_word, SKETCH_WORDS) != 0)
+        return -1;
+    for (size_t d = 0; d < CS_FP_PAIR_WINDOW && d + 1 < s->words; d++)
+        if (queue(s, rotl64(s->other[d], 31) ^ h, block_tag_pair, SKETCH_PAIRS) != 0)
+            return -1;
+    memmove(&s->other[1], &s->other[0], (CS_FP_PAIR_WINDOW - 1) * sizeof(s->other[0]));
+    s->other[0] = h;
     return 0;
 }
 
@@ -345,9 +380,9 @@ static int sketch(cs_fingerprint *out, const uint8_t secret[CS_FP_SECRET_LEN], c
     sketcher s;
     int rc = sketcher_open(&s, out, secret) == 0 ? scan(&s, bytes, len) : -1;
     sketcher_close(&s);
-    OPENSSL_cleanse(s.buf, sizeof(s.buf)); /* shingle values of the text */
+    OPENSSL_cleanse(&s, sizeof(s)); /* word hashes and shingle values of the text */
     if (rc != 0)
-        out->count = 0;
+        out->count = out->wcount = out->ucount = 0;
     return rc;
 }
 
@@ -385,13 +420,20 @@ int cs_fingerprint_compute(cs_fingerprint *out, const uint8_t secret[CS_FP_SECRE
  * Similarity
  * ------------------------------------------------------------------------ */
 
+/* Whether two prints' shingle sketches may be compared: mh3 keeps mh2's
+ * shingles, mh1 folded no Unicode. */
+static bool shingles_comparable(const cs_fingerprint *a, const cs_fingerprint *b)
+{
+    return (a->scheme == CS_FP_MH1) == (b->scheme == CS_FP_MH1);
+}
+
 /* The k smallest of the union of two bottom-k sketches are the k smallest
  * of the union of the two texts' shingle sets, and each of them is in the
  * intersection exactly when it is in both sketches: so merge, stop after k,
  * and count the values found in both. */
 double cs_fingerprint_similarity(const cs_fingerprint *a, const cs_fingerprint *b)
 {
-    if (a == NULL || b == NULL || a->scheme != b->scheme)
+    if (a == NULL || b == NULL || !shingles_comparable(a, b))
         return 0.0;
     /* Clamped so that a corrupt count cannot read past h[]. */
     uint32_t na = a->count < CS_FP_K ? a->count : CS_FP_K;
@@ -417,7 +459,7 @@ double cs_fingerprint_similarity(const cs_fingerprint *a, const cs_fingerprint *
 double cs_fingerprint_containment(const cs_fingerprint *part, const cs_fingerprint *whole, uint32_t *samples)
 {
     *samples = 0;
-    if (part == NULL || whole == NULL || part->scheme != whole->scheme)
+    if (part == NULL || whole == NULL || !shingles_comparable(part, whole))
         return 0.0;
     uint32_t np = part->count < CS_FP_K ? part->count : CS_FP_K;
     uint32_t nw = whole->count < CS_FP_K ? whole->count : CS_FP_K;
@@ -459,34 +501,49 @@ int cs_fingerprint_copies(const cs_fingerprint *human, const cs_fingerprint *ai,
 
 /* Weighted estimates: each sketch value counts with its weight, and the
  * weight found in both sketches is the evidence. */
-typedef struct {
-    cs_fp_weight_fn fn;
-    const void *user;
-} weigher;
-
-static double weight_of(const weigher *w, uint64_t v)
+static double weight_of(cs_fp_weight_fn fn, const void *user, uint64_t v)
 {
-    if (w->fn == NULL)
+    if (fn == NULL)
         return 1.0;
-    double x = w->fn(v, w->user);
+    double x = fn(v, user);
     return x < 0.0 ? 0.0 : x > 1.0 ? 1.0 : x;
 }
 
-static uint32_t clamped(const cs_fingerprint *fp)
+/* One bottom-k sketch of a print: its values, how many (clamped so that a
+ * corrupt count cannot read past the array), its k, and its weights. */
+typedef struct {
+    const uint64_t *v;
+    uint32_t n, k;
+    cs_fp_weight_fn weight;
+    const void *user;
+} sketch_view;
+
+static sketch_view shingles_of(const cs_fingerprint *fp, const cs_fp_weights *w)
 {
-    return fp->count < CS_FP_K ? fp->count : CS_FP_K;
+    return (sketch_view){fp->h, fp->count < CS_FP_K ? fp->count : CS_FP_K, CS_FP_K, w->shingle, w->user};
+}
+
+static sketch_view pairs_of(const cs_fingerprint *fp, const cs_fp_weights *w)
+{
+    uint32_t n = fp->scheme != CS_FP_MH3 ? 0 : fp->wcount < CS_FP_PK ? fp->wcount : CS_FP_PK;
+    return (sketch_view){fp->w, n, CS_FP_PK, w->shingle, w->user};
+}
+
+static sketch_view words_of(const cs_fingerprint *fp, const cs_fp_weights *w)
+{
+    uint32_t n = fp->scheme != CS_FP_MH3 ? 0 : fp->ucount < CS_FP_UK ? fp->ucount : CS_FP_UK;
+    return (sketch_view){fp->u, n, CS_FP_UK, w->word, w->user};
 }
 
 /* The bottom-k similarity estimator of cs_fingerprint_similarity, weighted. */
-static double weighted_similarity(const cs_fingerprint *a, const cs_fingerprint *b, const weigher *w,
-                                  double *evidence)
+static double weighted_similarity(sketch_view a, sketch_view b, double *evidence)
 {
-    uint32_t na = clamped(a), nb = clamped(b), i = 0, j = 0, taken = 0;
+    uint32_t i = 0, j = 0, taken = 0;
     double all = 0.0, both = 0.0;
-    while (taken < CS_FP_K && (i < na || j < nb)) {
-        int in_a = j >= nb || (i < na && a->h[i] <= b->h[j]);
-        int in_b = i >= na || (j < nb && b->h[j] <= a->h[i]);
-        double x = weight_of(w, in_a ? a->h[i] : b->h[j]);
+    while (taken < a.k && (i < a.n || j < b.n)) {
+        int in_a = j >= b.n || (i < a.n && a.v[i] <= b.v[j]);
+        int in_b = i >= a.n || (j < b.n && b.v[j] <= a.v[i]);
+        double x = weight_of(a.weight, a.user, in_a ? a.v[i] : b.v[j]);
         all += x;
         both += in_a && in_b ? x : 0.0;
         i += (uint32_t)in_a;
@@ -498,23 +555,68 @@ static double weighted_similarity(const cs_fingerprint *a, const cs_fingerprint 
 }
 
 /* cs_fingerprint_containment, weighted. */
-static double weighted_containment(const cs_fingerprint *part, const cs_fingerprint *whole, const weigher *w,
-                                   uint32_t *samples, double *evidence)
+static double weighted_containment(sketch_view part, sketch_view whole, uint32_t *samples, double *evidence)
 {
-    uint32_t np = clamped(part), nw = clamped(whole), seen = 0, j = 0;
+    uint32_t seen = 0, j = 0;
     double all = 0.0, hits = 0.0;
-    uint64_t limit = nw == CS_FP_K ? whole->h[nw - 1] : UINT64_MAX;
-    for (uint32_t i = 0; nw > 0 && i < np && part->h[i] <= limit; i++) {
-        double x = weight_of(w, part->h[i]);
+    uint64_t limit = whole.n == whole.k ? whole.v[whole.n - 1] : UINT64_MAX;
+    for (uint32_t i = 0; whole.n > 0 && i < part.n && part.v[i] <= limit; i++) {
+        double x = weight_of(part.weight, part.user, part.v[i]);
         seen++;
         all += x;
-        while (j < nw && whole->h[j] < part->h[i])
+        while (j < whole.n && whole.v[j] < part.v[i])
             j++;
-        hits += j < nw && whole->h[j] == part->h[i] ? x : 0.0;
+        hits += j < whole.n && whole.v[j] == part.v[i] ? x : 0.0;
     }
     *samples = seen;
     *evidence = hits;
     return all > 0.0 ? hits / all : 0.0;
+}
+
+/* The weighted similarity of two shingle sketches (e[0]), the containment
+ * of the AI text in the human one (e[1]) and of the human text in the AI
+ * one (e[2]); each 0 unless its evidence reaches CS_FP_MIN_EVIDENCE (and,
+ * for containment, it has CS_FP_CONTAIN_SAMPLES samples). */
+static void estimate(double e[3], sketch_view human, sketch_view ai)
+{
+    double evidence = 0.0;
+    e[0] = e[1] = e[2] = 0.0;
+    if (human.n == 0 || ai.n == 0)
+        return;
+    double sim = weighted_similarity(human, ai, &evidence);
+    e[0] = evidence >= CS_FP_MIN_EVIDENCE ? sim : 0.0;
+    sketch_view parts[2] = {ai, human}, wholes[2] = {human, ai};
+    for (int k = 0; k < 2; k++) {
+        uint32_t samples = 0;
+        double c = weighted_containment(parts[k], wholes[k], &samples, &evidence);
+        e[1 + k] = samples >= CS_FP_CONTAIN_SAMPLES && evidence >= CS_FP_MIN_EVIDENCE ? c : 0.0;
+    }
+}
+
+/* The weighted containment of the AI sketch in the human one and its
+ * evidence; both 0 from too few samples. */
+static void contained(double *c, double *evidence, sketch_view ai, sketch_view human)
+{
+    uint32_t samples = 0;
+    *c = *evidence = 0.0;
+    if (human.n == 0 || ai.n == 0)
+        return;
+    double x = weighted_containment(ai, human, &samples, evidence);
+    *c = samples >= CS_FP_CONTAIN_SAMPLES ? x : 0.0;
+    *evidence = samples >= CS_FP_CONTAIN_SAMPLES ? *evidence : 0.0;
+}
+
+void cs_fingerprint_estimates(const cs_fingerprint *human, const cs_fingerprint *ai, const cs_fp_weights *weights,
+                              cs_fp_estimates *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (human == NULL || ai == NULL || !shingles_comparable(human, ai))
+        return;
+    static const cs_fp_weights unweighted = {NULL, NULL, NULL};
+    const cs_fp_weights *w = weights != NULL ? weights : &unweighted;
+    estimate(out->shingle, shingles_of(human, w), shingles_of(ai, w));
+    contained(&out->pair, &out->pair_evidence, pairs_of(ai, w), pairs_of(human, w));
+    contained(&out->word, &out->word_evidence, words_of(ai, w), words_of(human, w));
 }
 
 /* Raises *grade and *score with one estimate. */
@@ -527,27 +629,21 @@ static void consider(int *grade, double *score, double estimate, double copied, 
     }
 }
 
-int cs_fingerprint_grade(const cs_fingerprint *human, const cs_fingerprint *ai, cs_fp_weight_fn weight,
-                         const void *user, double *score)
+int cs_fingerprint_grade(const cs_fingerprint *human, const cs_fingerprint *ai, const cs_fp_weights *weights,
+                         double *score)
 {
     int grade = CS_FP_UNRELATED;
-    double best = 0.0, evidence = 0.0;
-    if (score != NULL)
-        *score = 0.0;
-    if (human == NULL || ai == NULL || human->scheme != ai->scheme || human->count == 0 || ai->count == 0)
-        return grade;
-    weigher w = {weight, user};
-    double sim = weighted_similarity(human, ai, &w, &evidence);
-    if (evidence >= CS_FP_MIN_EVIDENCE)
-        consider(&grade, &best, sim, CS_FP_MATCH, CS_FP_DERIVED_MATCH);
-    /* AI text inside a longer note, then a note mostly made of AI text. */
-    const cs_fingerprint *parts[2] = {ai, human}, *wholes[2] = {human, ai};
-    for (int k = 0; k < 2; k++) {
-        uint32_t samples = 0;
-        double c = weighted_containment(parts[k], wholes[k], &w, &samples, &evidence);
-        if (samples >= CS_FP_CONTAIN_SAMPLES && evidence >= CS_FP_MIN_EVIDENCE)
-            consider(&grade, &best, c, CS_FP_CONTAIN_MATCH, CS_FP_DERIVED_CONTAIN);
-    }
+    double best = 0.0;
+    cs_fp_estimates e;
+    cs_fingerprint_estimates(human, ai, weights, &e);
+    consider(&grade, &best, e.shingle[0], CS_FP_MATCH, CS_FP_DERIVED_MATCH);
+    for (int k = 1; k < 3; k++)
+        consider(&grade, &best, e.shingle[k], CS_FP_CONTAIN_MATCH, CS_FP_DERIVED_CONTAIN);
+    /* The same facts in the same wording: derived, never a copy (the
+     * shingles say that). The pair estimate is the score. */
+    int facts = e.word >= CS_FP_WORD_DERIVED && e.word_evidence >= CS_FP_WORD_MIN_EVIDENCE;
+    int wording = e.pair_evidence >= CS_FP_PAIR_MIN_EVIDENCE;
+    consider(&grade, &best, facts && wording ? e.pair : 0.0, 2.0, CS_FP_PAIR_DERIVED);
     if (score != NULL)
         *score = best;
     return grade;
@@ -659,23 +755,39 @@ int cs_short_token(uint64_t *out, const uint8_t secret[CS_FP_SECRET_LEN], const 
  * Text form
  * ------------------------------------------------------------------------ */
 
+/* Writes n values as big-endian u64 in base64 at out (NUL-terminated). */
+static void encode_values(char *out, const uint64_t *v, uint32_t n)
+{
+    uint8_t raw[CS_FP_K * 8 > CS_FP_PK * 8 ? CS_FP_K * 8 : CS_FP_PK * 8];
+    for (uint32_t i = 0; i < n; i++)
+        put_be64(&raw[i * 8], v[i]);
+    /* EVP_EncodeBlock writes no newlines and NUL-terminates. */
+    EVP_EncodeBlock((unsigned char *)out, raw, (int)n * 8);
+}
+
 int cs_fingerprint_encode(char **out, const cs_fingerprint *fp)
 {
     if (out == NULL)
         return -1;
     *out = NULL;
-    if (fp == NULL || fp->count > CS_FP_K)
+    if (fp == NULL || fp->count > CS_FP_K || fp->wcount > CS_FP_PK || fp->ucount > CS_FP_UK)
         return -1;
-    uint8_t raw[CS_FP_K * 8];
-    for (uint32_t i = 0; i < fp->count; i++)
-        put_be64(&raw[i * 8], fp->h[i]);
-    int raw_len = (int)fp->count * 8;
-    char *text = malloc(PREFIX_LEN + B64_LEN((size_t)raw_len) + 1);
+    int mh3 = fp->scheme == CS_FP_MH3;
+    size_t len = PREFIX_LEN + B64_LEN((size_t)fp->count * 8) +
+                 (mh3 ? 2 + B64_LEN((size_t)fp->wcount * 8) + B64_LEN((size_t)fp->ucount * 8) : 0);
+    char *text = malloc(len + 1);
     if (text == NULL)
         return -1;
-    memcpy(text, fp->scheme == CS_FP_MH1 ? PREFIX_MH1 : PREFIX_MH2, PREFIX_LEN);
-    /* EVP_EncodeBlock writes no newlines and NUL-terminates. */
-    EVP_EncodeBlock((unsigned char *)text + PREFIX_LEN, raw, raw_len);
+    memcpy(text, mh3 ? PREFIX_MH3 : fp->scheme == CS_FP_MH1 ? PREFIX_MH1 : PREFIX_MH2, PREFIX_LEN);
+    encode_values(text + PREFIX_LEN, fp->h, fp->count);
+    if (mh3) {
+        size_t at = strlen(text);
+        text[at] = '.'; /* not a base64 character */
+        encode_values(text + at + 1, fp->w, fp->wcount);
+        at = strlen(text);
+        text[at] = '.';
+        encode_values(text + at + 1, fp->u, fp->ucount);
+    }
     *out = text;
     return 0;
 }
@@ -724,30 +836,51 @@ static int decode_body(uint8_t *raw, const char *body, size_t len)
     return n;
 }
 
+/* Decodes one base64 list of at most k ascending, distinct u64 values (len
+ * characters at body) into v. Returns the count, or -1 when malformed. */
+static int decode_values(uint64_t *v, uint32_t k, const char *body, size_t len)
+{
+    if (len > MAX_B64)
+        return -1; /* also bounds the buffers below */
+    uint8_t raw[MAX_B64 / 4 * 3];
+    int n = decode_body(raw, body, len);
+    /* n / 8 > k cannot pass the length bound above when k is CS_FP_K;
+     * checked anyway so that the bound and the sizes may change without a hole. */
+    if (n < 0 || n % 8 != 0 || (uint32_t)(n / 8) > k)
+        return -1;
+    for (int i = 0; i < n / 8; i++) {
+        v[i] = get_be64(&raw[i * 8]);
+        if (i > 0 && v[i] <= v[i - 1])
+            return -1; /* not ascending, or a repeat: not a sketch we wrote */
+    }
+    return n / 8;
+}
+
 int cs_fingerprint_decode(cs_fingerprint *out, const char *text)
 {
     if (out == NULL)
         return -1;
     memset(out, 0, sizeof(*out));
-    if (text == NULL || (strncmp(text, PREFIX_MH1, PREFIX_LEN) != 0 && strncmp(text, PREFIX_MH2, PREFIX_LEN) != 0))
+    if (text == NULL || strncmp(text, "mh", 2) != 0 || text[2] < '1' || text[2] > '3' || text[3] != ':')
         return -1;
-    uint32_t scheme = text[2] == '1' ? CS_FP_MH1 : CS_FP_MH2;
+    static const uint32_t schemes[3] = {CS_FP_MH1, CS_FP_MH2, CS_FP_MH3};
+    cs_fingerprint fp = {.scheme = schemes[text[2] - '1']};
     const char *body = text + PREFIX_LEN;
-    size_t len = strnlen(body, MAX_B64 + 1);
-    if (len > MAX_B64)
-        return -1; /* also bounds the buffers below */
-    uint8_t raw[MAX_B64 / 4 * 3];
-    int n = decode_body(raw, body, len);
-    /* n / 8 > CS_FP_K cannot pass the length bound above; checked anyway so
-     * that the bound and the buffer sizes may change without a hole. */
-    if (n < 0 || n % 8 != 0 || n / 8 > CS_FP_K)
+    size_t len = strnlen(body, 3 * MAX_B64 + 3);
+    const char *dot = memchr(body, '.', len);
+    const char *dot2 = dot != NULL ? memchr(dot + 1, '.', len - (size_t)(dot + 1 - body)) : NULL;
+    if ((dot2 != NULL) != (fp.scheme == CS_FP_MH3) || (dot != NULL && dot2 == NULL))
+        return -1; /* mh3 holds three sketches, the others one */
+    size_t first = dot != NULL ? (size_t)(dot - body) : len;
+    size_t second = dot2 != NULL ? (size_t)(dot2 - dot - 1) : 0;
+    int n = decode_values(fp.h, CS_FP_K, body, first);
+    int m = dot != NULL ? decode_values(fp.w, CS_FP_PK, dot + 1, second) : 0;
+    int u = dot2 != NULL ? decode_values(fp.u, CS_FP_UK, dot2 + 1, len - (size_t)(dot2 + 1 - body)) : 0;
+    if (n < 0 || m < 0 || u < 0)
         return -1;
-    cs_fingerprint fp = {.count = (uint32_t)(n / 8), .scheme = scheme};
-    for (uint32_t i = 0; i < fp.count; i++) {
-        fp.h[i] = get_be64(&raw[i * 8]);
-        if (i > 0 && fp.h[i] <= fp.h[i - 1])
-            return -1; /* not ascending, or a repeat: not a sketch we wrote */
-    }
+    fp.count = (uint32_t)n;
+    fp.wcount = (uint32_t)m;
+    fp.ucount = (uint32_t)u;
     *out = fp;
     return 0;
 }

@@ -15,6 +15,27 @@
  * scripts (Cyrillic "а" for Latin "a") then give the same fingerprint.
  * Scheme "mh1" (prints journalled before) did not; such prints are still
  * read, and compared only with mh1 prints (cs_fingerprint_compute_mh1).
+ *
+ * Scheme "mh3" (the current one) is mh2's shingle sketch (the very same
+ * values, so an mh3 print compares with mh2 prints of old stamps and
+ * journals on those) and two more keyed bottom-k sketches, which only ever
+ * grade a text DERIVED, never COPIED (cs_fingerprint_grade), and only
+ * together:
+ *   words  the distinct single words (k = CS_FP_UK: every word of a text of
+ *          up to 64 distinct words, exact for the 30-45-word sections that
+ *          matter). Weighted by how rare each word is on the home (names,
+ *          places and things weigh most, pattern words and stock phrases
+ *          little), the AI text's words found in the note say whether the
+ *          note states the same facts;
+ *   pairs  ordered word pairs: each word with each of the CS_FP_PAIR_WINDOW
+ *          words before it, whatever the distance between them. A shingle
+ *          survives an edit only when its three words do (about (2/3)^3
+ *          when a third of the words are replaced); a pair needs two, and a
+ *          word put in or taken out between them leaves it intact. The AI
+ *          text's pairs found in the note say whether it keeps the wording.
+ * A heavy edit keeps both; a note of the worker's own on the same visit
+ * keeps the facts but not the wording, and one on another visit from the
+ * same sentence patterns keeps (some of) the wording but not the facts.
  */
 #ifndef CS_FINGERPRINT_H
 #define CS_FINGERPRINT_H
@@ -22,23 +43,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CS_FP_K 64            /* sketch size */
+#define CS_FP_K 64            /* sketch size (shingles) */
+#define CS_FP_PK 128          /* sketch size (word pairs, mh3) */
+#define CS_FP_UK 64           /* sketch size (single words, mh3) */
+#define CS_FP_PAIR_WINDOW 6   /* a word pairs with this many words before it */
 #define CS_FP_MIN_WORDS 8     /* shorter texts are not fingerprinted: too little to judge */
 #define CS_FP_SECRET_LEN 32
 /* Estimated Jaccard similarity at or above which a text counts as a copy. */
 #define CS_FP_MATCH 0.5
 
 /* Fingerprint schemes; 0 (a zeroed struct) is the current one. */
-#define CS_FP_MH2 0u
+#define CS_FP_MH3 0u
 #define CS_FP_MH1 1u
+#define CS_FP_MH2 2u
 
 typedef struct cs_fingerprint {
     uint32_t count;           /* number of hashes kept: min(CS_FP_K, distinct shingles) */
     uint64_t h[CS_FP_K];      /* the smallest keyed shingle hashes, ascending, distinct */
-    uint32_t scheme;          /* CS_FP_MH2 or CS_FP_MH1; prints of two schemes never match */
+    uint32_t scheme;          /* CS_FP_MH3, _MH2 or _MH1; mh1 prints match only mh1 prints */
+    uint32_t wcount;          /* mh3: number of pair hashes kept: min(CS_FP_PK, distinct pairs) */
+    uint64_t w[CS_FP_PK];     /* mh3: the smallest keyed word-pair hashes, ascending, distinct */
+    uint32_t ucount;          /* mh3: number of word hashes kept: min(CS_FP_UK, distinct words) */
+    uint64_t u[CS_FP_UK];     /* mh3: the smallest keyed single-word hashes, ascending, distinct */
 } cs_fingerprint;
 
-/* Computes the (mh2) fingerprint of `text`. Returns 0, 1 when the text has
+/* Computes the (mh3) fingerprint of `text`. Returns 0, 1 when the text has
  * fewer than CS_FP_MIN_WORDS words, or -1 for NULL arguments, a text over
  * CS_TEXTNORM_MAX, or an ICU or OpenSSL failure (out->count is 0 in both
  * last cases: nothing to compare). */
@@ -71,25 +100,67 @@ int cs_fingerprint_copies(const cs_fingerprint *human, const cs_fingerprint *ai,
 /* Graded comparison of a text presented as human with an AI text:
  *   CS_FP_COPIED   the thresholds of cs_fingerprint_copies (similarity
  *                  CS_FP_MATCH, containment CS_FP_CONTAIN_MATCH): refused;
- *   CS_FP_DERIVED  similarity >= CS_FP_DERIVED_MATCH or containment >=
- *                  CS_FP_DERIVED_CONTAIN (heavy edits of an AI draft): may
- *                  only be saved as ai-reviewed with review="edited";
+ *   CS_FP_DERIVED  shingle similarity >= CS_FP_DERIVED_MATCH or containment
+ *                  >= CS_FP_DERIVED_CONTAIN, or (mh3) both the facts and the
+ *                  wording of the AI text in the note (below): heavy edits
+ *                  of an AI draft, which may only be saved as ai-reviewed
+ *                  with review="edited";
  *   CS_FP_UNRELATED otherwise.
- * Every sketch value counts with weight(value, user) in 0..1 (NULL: 1): how
- * rare its shingle is on the home, so that stock phrases count little. Each
- * estimate is also only trusted when the weight of the values it found in
- * both reaches CS_FP_MIN_EVIDENCE (a few rare shingles): a shared stock
- * sentence alone never decides. *score gets the deciding estimate. The
- * thresholds were measured by tests/bench/bench_launder.c (README). */
+ * Shingles and pairs count with weights->shingle(value, user) in 0..1 (NULL:
+ * 1): how rare the value is on the home, so that stock phrases count
+ * little. A shingle estimate is only trusted when the weight of the values
+ * it found in both reaches CS_FP_MIN_EVIDENCE (a few rare shingles): a
+ * shared stock sentence alone never decides. *score gets the deciding
+ * estimate. The thresholds were measured by tests/bench/bench_launder.c
+ * (README). */
 #define CS_FP_UNRELATED 0
 #define CS_FP_DERIVED 1
 #define CS_FP_COPIED 2
 #define CS_FP_DERIVED_MATCH 0.12
 #define CS_FP_DERIVED_CONTAIN 0.3
 #define CS_FP_MIN_EVIDENCE 4.0
+/* mh3, DERIVED only when both hold:
+ *   facts    the AI text's words found in the note, each weighted by
+ *            weights->word (how rare the word is on the home: see
+ *            cs_index_word_weight), make up at least CS_FP_WORD_DERIVED of
+ *            its words' weight and at least CS_FP_WORD_MIN_EVIDENCE in all
+ *            (a few rare words: a stock sentence alone weighs too little);
+ *   wording  the AI text's pairs found in the note (weighted as shingles)
+ *            make up at least CS_FP_PAIR_DERIVED of its pairs' weight and
+ *            at least CS_FP_PAIR_MIN_EVIDENCE in all.
+ * Read off the distributions bench_launder prints (README, Laundering): 5%
+ * of heavy edits keep under 0.56 of their draft's word weight, the best
+ * match of a generic human note (other names, places, things) over 0.5 in
+ * 1 of 4; a pair share of 0.225 with 6.5 of pair evidence then lets
+ * 0.4-1.2% of those notes through (five runs), and no note in the worker's
+ * own words about the same visit (their pair share is under 0.25 in 99%),
+ * while 91.7-95% of heavy edits pass both. */
+#define CS_FP_WORD_DERIVED 0.5
+#define CS_FP_WORD_MIN_EVIDENCE 1.0
+#define CS_FP_PAIR_DERIVED 0.225
+#define CS_FP_PAIR_MIN_EVIDENCE 6.5
 typedef double (*cs_fp_weight_fn)(uint64_t value, const void *user);
-int cs_fingerprint_grade(const cs_fingerprint *human, const cs_fingerprint *ai, cs_fp_weight_fn weight,
-                         const void *user, double *score);
+typedef struct cs_fp_weights {
+    cs_fp_weight_fn shingle; /* shingles and word pairs */
+    cs_fp_weight_fn word;    /* single words */
+    const void *user;
+} cs_fp_weights;
+int cs_fingerprint_grade(const cs_fingerprint *human, const cs_fingerprint *ai, const cs_fp_weights *weights,
+                         double *score);
+
+/* The estimates cs_fingerprint_grade decides on, for measuring them
+ * (tests/bench/bench_launder.c): over the shingles [0] the weighted
+ * similarity, [1] the weighted containment of the AI text in the human one,
+ * [2] of the human text in the AI one, each 0 when its evidence (or, for
+ * containment, its sample) is short; and (both mh3) the weighted
+ * containment of the AI text's pairs and words in the human text, with the
+ * weight found (evidence), 0 when fewer than CS_FP_CONTAIN_SAMPLES samples. */
+typedef struct cs_fp_estimates {
+    double shingle[3];
+    double pair, pair_evidence, word, word_evidence;
+} cs_fp_estimates;
+void cs_fingerprint_estimates(const cs_fingerprint *human, const cs_fingerprint *ai, const cs_fp_weights *weights,
+                              cs_fp_estimates *out);
 
 /* The fewest sketch values a text with `count` values must share with any
  * print that cs_fingerprint_copies() would match: a search may skip the
@@ -122,7 +193,8 @@ size_t cs_text_words(const char *text, size_t len, size_t limit);
 int cs_short_token(uint64_t *out, const uint8_t secret[CS_FP_SECRET_LEN], const char *subject, const char *mac);
 
 /* Text form for provenance and journal: "mh2:" (or "mh1:") + base64 (OpenSSL
- * EVP_EncodeBlock) of the hashes as big-endian u64. *out is malloc'd.
+ * EVP_EncodeBlock) of the hashes as big-endian u64; "mh3:" + the shingles,
+ * ".", the word pairs, ".", the single words, each so encoded. *out is malloc'd.
  * Returns 0, or -1 on allocation failure. */
 int cs_fingerprint_encode(char **out, const cs_fingerprint *fp);
 /* Parses the text form. Returns 0, or -1 when malformed. */
