@@ -313,10 +313,7 @@ static void *thread_appends(void *arg)
 Test(journal, writers_in_threads_and_processes_keep_one_chain)
 {
     cs_store *st = open_store();
-    pthread_t t[4];
-    for (int i = 0; i < 4; i++)
-        cr_assert_eq(pthread_create(&t[i], NULL, thread_appends, st), 0);
-    pid_t kids[3];
+    pid_t kids[3]; /* forked before any thread runs: a fork copies no lock a thread holds */
     for (int k = 0; k < 3; k++) {
         if ((kids[k] = fork()) == 0) {
             cs_store *mine = NULL;
@@ -325,6 +322,9 @@ Test(journal, writers_in_threads_and_processes_keep_one_chain)
             _exit(bad);
         }
     }
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(pthread_create(&t[i], NULL, thread_appends, st), 0);
     for (int i = 0; i < 4; i++) {
         void *r = NULL;
         pthread_join(t[i], &r);
