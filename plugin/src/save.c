@@ -59,7 +59,7 @@ struct save {
     cs_store_txn *tx;         /* the write transaction of steps 4 and 5 */
     cs_store_head head;       /* the record's head in the ledger, read in tx */
     int have_head;
-    int store_failed;         /* a commonness weight could not be read: fail closed */
+    int32_t store_failed;     /* why a commonness weight could not be read (fail closed), else 0 */
     cs_policy *policy;        /* the team's policy, as read at the start of this save */
     cs_policy *actor_policy;  /* the actor's team's, when another team than the form's */
     /* Per section: the engine history (earlier engines, drafted-at) the
@@ -555,8 +555,8 @@ static int grade_of(struct save *s, const cs_fingerprint *human, const cs_finger
 {
     int failed = 0;
     int grade = cs_store_grade_pair(s->tx, human, ai, score, &failed);
-    if (failed)
-        s->store_failed = 1;
+    if (failed != 0)
+        s->store_failed = failed;
     return grade;
 }
 
@@ -1243,7 +1243,7 @@ static int32_t stamp_and_journal(struct save *s)
     if (rc == CASESCRIBE_OK)
         rc = check_laundering(s);
     if (rc == CASESCRIBE_OK && s->store_failed)
-        rc = cs_fail(CASESCRIBE_EIO, "cannot read the laundering index of %s", cs_store_location(s->ctx->store));
+        rc = cs_fail(s->store_failed, "cannot read the laundering index of %s", cs_store_location(s->ctx->store));
     if (rc == CASESCRIBE_OK)
         rc = chain(s, &version, previous);
     if (rc == CASESCRIBE_OK && s->retry_of != NULL)

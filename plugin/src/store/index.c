@@ -305,7 +305,7 @@ static int32_t grade_candidates(cs_store_txn *tx, const cs_fingerprint *fp, cons
         int failed = 0;
         int grade = rc == CASESCRIBE_OK ? cs_store_grade_pair(tx, fp, &p->fp, &score, &failed) : 0;
         if (rc == CASESCRIBE_OK && failed)
-            rc = cs_fail(CASESCRIBE_EIO, "cannot read the commonness of a fingerprint value");
+            rc = cs_fail(failed, "cannot read the commonness of a fingerprint value");
         if (rc == CASESCRIBE_OK && better(hit, grade, score, p, team)) {
             hit->found = 1;
             hit->grade = grade;

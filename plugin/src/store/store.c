@@ -90,7 +90,7 @@ struct cs_store_txn {
     cs_store *st;
     void *conn;
     int mode;
-    int weight_failed; /* a weight could not be read: the grade used 1 */
+    int32_t weight_failed; /* why a weight could not be read (the grade used 1), else 0 */
     uint64_t wkeys[WEIGHT_SLOTS];
     double wvals[WEIGHT_SLOTS]; /* 0: slot empty (weights are > 0) */
     size_t n_weights;
@@ -557,8 +557,9 @@ double cs_store_weight(uint64_t value, const void *user)
     if (tx->wvals[i] != 0.0)
         return tx->wvals[i];
     int64_t ai = 0, df = 0;
-    if (cs_store_value_counts(tx, value, &ai, &df) != CASESCRIBE_OK) {
-        tx->weight_failed = 1;
+    int32_t rc = cs_store_value_counts(tx, value, &ai, &df);
+    if (rc != CASESCRIBE_OK) {
+        tx->weight_failed = rc;
         cs_clear_error();
         return 1.0;
     }

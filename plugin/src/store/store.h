@@ -187,9 +187,9 @@ int32_t cs_store_grade(cs_store_txn *tx, const cs_fingerprint *fp, const char *t
 
 /* The one place cs_fingerprint_grade is called from: grades `human`
  * against `ai` with each value weighted by its commonness on this home
- * (cs_store_weight). Returns the grade; *failed (may be NULL) is set to 1
- * when a weight could not be read (the grade then used weight 1: the
- * caller must fail closed). */
+ * (cs_store_weight). Returns the grade; *failed (may be NULL) is set to 0,
+ * or to the CASESCRIBE_E* code (ENOMEM, EIO...) when a weight could not be
+ * read (the grade then used weight 1: the caller must fail closed with it). */
 int cs_store_grade_pair(cs_store_txn *tx, const cs_fingerprint *human, const cs_fingerprint *ai, double *score,
                         int *failed);
 
