@@ -476,3 +476,52 @@ Test(journal, a_frame_cut_by_the_end_of_an_old_journal_was_never_acknowledged)
     cr_expect_eq(count_of(st), 2, "the two whole entries are imported");
     cs_store_close(st);
 }
+
+/* ---- the places phase 2 fills -------------------------------------------- */
+
+static int count_key(const cs_store_key *k, void *user)
+{
+    cr_expect_str_eq(k->origin, "home");
+    (*(int *)user)++;
+    return 0;
+}
+
+static int name_job(const cs_store_job *j, void *user)
+{
+    snprintf(user, 32, "%s", j->id);
+    return 0;
+}
+
+Test(journal, meta_checkpoints_keys_and_jobs_are_kept)
+{
+    cs_store *st = open_store();
+    cs_store_txn *tx = NULL;
+    cr_assert_eq(cs_store_begin(st, CS_STORE_WRITE, &tx), CASESCRIBE_OK);
+    cr_assert_eq(cs_store_meta_set(tx, "store-id", "abc"), CASESCRIBE_OK);
+    cs_store_checkpoint cp = {.size = 7, .head = "ff", .time = 1700000000, .text = "note"};
+    cr_assert_eq(cs_store_checkpoint_put(tx, &cp), CASESCRIBE_OK);
+    cs_store_key key = {"k1", "home", "PUB", 1, 0, 3};
+    cr_assert_eq(cs_store_key_put(tx, &key), CASESCRIBE_OK);
+    cs_store_job done = {"j-1", "transcribe", "done", "{}", 1, 2}, open = {"j-2", "transcribe", "running", "{}", 3, 3};
+    cr_assert_eq(cs_store_job_put(tx, &done), CASESCRIBE_OK);
+    cr_assert_eq(cs_store_job_put(tx, &open), CASESCRIBE_OK);
+    cr_assert_eq(cs_store_commit(tx), CASESCRIBE_OK);
+    cr_assert_eq(cs_store_begin(st, CS_STORE_READ, &tx), CASESCRIBE_OK);
+    char *value = NULL;
+    cr_assert_eq(cs_store_meta_get(tx, "store-id", &value), CASESCRIBE_OK);
+    cr_expect_str_eq(value, "abc");
+    free(value);
+    cs_store_checkpoint got;
+    int found = 0, keys = 0;
+    cr_assert_eq(cs_store_checkpoint_latest(tx, &got, &found), CASESCRIBE_OK);
+    cr_expect(found && got.size == 7 && got.time == 1700000000 && strcmp(got.head, "ff") == 0);
+    cr_expect_str_eq(got.text, "note");
+    free(got.text);
+    cr_assert_eq(cs_store_key_list(tx, count_key, &keys), CASESCRIBE_OK);
+    cr_expect_eq(keys, 1);
+    char job[32] = "";
+    cr_assert_eq(cs_store_job_list(tx, 1, name_job, job), CASESCRIBE_OK);
+    cr_expect_str_eq(job, "j-2", "only the unfinished job is listed");
+    cs_store_rollback(tx);
+    cs_store_close(st);
+}

@@ -277,10 +277,7 @@ static int32_t sq_schema(struct sq_conn *c)
     if (rc != CASESCRIBE_OK)
         return rc;
     cs_val name = CS_TEXT("schema");
-    int has_meta = 0;
-    rc = sq_run(c->db, "SELECT 1 FROM meta LIMIT 0", "reading the schema") == CASESCRIBE_OK;
-    cs_clear_error();
-    has_meta = rc;
+    int has_meta = sqlite3_table_column_metadata(c->db, NULL, "meta", NULL, NULL, NULL, NULL, NULL, NULL) == SQLITE_OK;
     rc = has_meta ? sq_exec(c, CS_Q_META_GET, &name, 1, read_schema, &version, NULL) : CASESCRIBE_OK;
     if (rc == CASESCRIBE_OK && version > CS_STORE_SCHEMA)
         rc = cs_fail(CASESCRIBE_EJOURNAL,
