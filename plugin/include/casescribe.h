@@ -80,7 +80,7 @@ CASESCRIBE_EXTERN uint32_t casescribe_abi_version(void);
 #define CASESCRIBE_ELAUNDER (-8)   /* a "human" section matches text an AI drafted */
 #define CASESCRIBE_EKEY (-9)       /* no signing key, an unsafe key file or home folder, or an unknown key id */
 #define CASESCRIBE_EVERIFY (-10)   /* a stamp does not verify: the record was changed after signing */
-#define CASESCRIBE_EJOURNAL (-11)  /* the journal is corrupt or could not be made durable */
+#define CASESCRIBE_EJOURNAL (-11)  /* the journal (ledger) is corrupt, of a newer schema, or not importable */
 #define CASESCRIBE_ENOTFOUND (-12) /* no such adapter, entry or file */
 #define CASESCRIBE_ECONFLICT (-13) /* the record was saved by someone else since this copy was made */
 #define CASESCRIBE_ETOOBIG (-14)   /* an input is larger than the library accepts */
@@ -129,7 +129,8 @@ CASESCRIBE_EXTERN int32_t casescribe_constant(int64_t *value_out, const char *na
  * Context
  *
  * A context is one open home folder: the signing keys (keys/), the journal
- * (journal.log), the team policies (policy/), and the jobs running for it.
+ * (the ledger: ledger.db, an SQLite database), the team policies (policy/),
+ * and the jobs running for it.
  * Open one per process and share it: every function taking a context may be
  * called from many threads at once, and several processes may open the
  * same home. A context does not cross fork(): a child process opens its own
@@ -139,7 +140,7 @@ typedef struct casescribe_ctx casescribe_ctx;
 
 /* Flags for casescribe_ctx_options.flags */
 #define CASESCRIBE_OPEN_CREATE 0x1u  /* create the home folder if it is missing */
-#define CASESCRIBE_OPEN_NO_SYNC 0x2u /* skip fdatasync on the journal: benchmarks and tests ONLY;
+#define CASESCRIBE_OPEN_NO_SYNC 0x2u /* ledger with synchronous=OFF: benchmarks and tests ONLY;
                                         a crash may then lose acknowledged saves */
 
 /* Options for casescribe_ctx_open(). Always fill it with
@@ -159,16 +160,20 @@ typedef struct casescribe_ctx_options {
 CASESCRIBE_EXTERN int32_t casescribe_ctx_options_init(casescribe_ctx_options *opts, uint32_t struct_size);
 
 /* Opens the home named by `opts` (NULL: all defaults). Reads the public keys
- * and the journal; a torn journal tail left by a crash is truncated and
- * reported by casescribe_journal_truncated_bytes(). The home must exist unless
+ * and opens the ledger (<home>/ledger.db, created 0600) in constant time: it
+ * reads no entries, so opening costs the same and takes the same memory
+ * however long the ledger is. A home from an older library with a
+ * journal.log is imported once, on its first open: the whole file is checked
+ * first (a damaged one is refused with EJOURNAL naming the entry, and nothing
+ * is imported), then copied entry for entry (same bytes, same hashes) and
+ * kept read-only as journal.log.imported. The home must exist unless
  * CASESCRIBE_OPEN_CREATE is set; new folders are made 0700.
- * A corrupt entry before the end of the journal does not stop the open (so
- * that `casescribe journal verify` can name it), but every save then fails
- * with EJOURNAL until someone investigates.
- * Errors: EINVAL, ENOMEM, EIO (home missing or unreadable), EKEY (a private
- * key file others can read, or a home, keys/ or policy/ folder that group
- * or others may write to: whoever can write there can swap the keys, the
- * policies or the journal; `chmod go-w` it).
+ * Errors: EINVAL, ENOMEM, EIO (home missing or unreadable, the database
+ * cannot be opened), EKEY (a private key file others can read, or a home,
+ * keys/ or policy/ folder that group or others may write to: whoever can
+ * write there can swap the keys, the policies or the ledger; `chmod go-w`
+ * it), EJOURNAL (a ledger of a newer schema, a damaged journal.log to
+ * import).
  * On success *ctx_out is yours: close it with casescribe_ctx_close().
  * Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_options *opts);
@@ -246,8 +251,10 @@ CASESCRIBE_EXTERN int32_t casescribe_actor_init(casescribe_actor *actor, uint32_
  * refuse "human" sections that copy AI text (the previous
  * version's AI sections, the AI sections beside them, any AI text drafted
  * on this home) and AI text whose engine or model was changed; stamp (digests, chain to
- * the previous version, Ed25519 signature); append to the journal and make
- * it durable; encode the stamped payload. An AI section whose text comes
+ * the previous version, Ed25519 signature); append to the journal and commit
+ * it durably (one transaction of the ledger holds the laundering check, the
+ * chain to the record's head, the entry and its index rows: the save is
+ * acknowledged only after that commit); encode the stamped payload. An AI section whose text comes
  * from an AI section of the previous version keeps that version's engines
  * in its stamp (every engine that ever drafted it). The save never waits
  * for AI work.
@@ -343,19 +350,22 @@ CASESCRIBE_EXTERN const char *casescribe_record_section_text(const casescribe_re
  * digests, actor id and time (never section text, names or other personal
  * data). So do a change of a team's policy, trusting a policy admin's key
  * and deleting a taken recording (see casescribe_journal_entry_kind()).
- * Entries are hash-chained and CRC-framed.
+ * The journal is the home's ledger (ledger.db): each entry is a
+ * compact JSON object with "seq" (1, 2, 3 ...) and "prev" (hex SHA-256 of
+ * the previous entry's bytes), committed in database transactions.
  * ------------------------------------------------------------------------ */
 typedef struct casescribe_journal_entry casescribe_journal_entry;
 
-/* Reads the whole journal from disk and checks every frame and the hash
- * chain. Returns OK, or EJOURNAL naming the first bad entry (number and byte
- * offset) in the report and in casescribe_last_error(). *entries_out (may be
+/* Walks the whole ledger (one entry in memory at a time) and checks every
+ * entry's number, its bytes against the hash kept beside them, and the hash
+ * chain. Returns OK, or EJOURNAL naming the first bad entry in the report and in casescribe_last_error(). *entries_out (may be
  * NULL) gets the number of good entries; *report_out (may be NULL) a
  * plain-English summary, freed with casescribe_free(). Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_journal_verify(uint64_t *entries_out, char **report_out, casescribe_ctx *ctx);
 
-/* Bytes of a torn tail (an entry half-written when a process died) that
- * casescribe_ctx_open() cut off. 0 normally. Any thread. */
+/* Kept for compatibility: the ledger commits whole transactions and nothing
+ * is ever cut from it, so this is always 0 (it counted the torn tail of the
+ * old journal.log). Any thread. */
 CASESCRIBE_EXTERN uint64_t casescribe_journal_truncated_bytes(const casescribe_ctx *ctx);
 
 /* Reads entry number `seq` (1 is the first). Errors: EINVAL, ENOMEM,

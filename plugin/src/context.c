@@ -1,4 +1,4 @@
-/* context.c - opening a home: keys, fingerprint secret, journal and index. */
+/* context.c - opening a home: keys, fingerprint secret and the store. */
 #include "context.h"
 
 #include "fill/template.h"
@@ -130,20 +130,10 @@ static int32_t check_private_folders(const char *home)
     return rc;
 }
 
-static int32_t open_journal(casescribe_ctx *ctx)
+static int32_t open_store(casescribe_ctx *ctx)
 {
-    size_t n = strlen(ctx->home) + sizeof("/journal.log");
-    if ((ctx->journal_path = malloc(n)) == NULL)
-        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    snprintf(ctx->journal_path, n, "%s/journal.log", ctx->home);
-    int32_t rc = cs_index_new(&ctx->index);
-    if (rc != CASESCRIBE_OK)
-        return rc;
-    uint32_t jflags = (ctx->flags & CASESCRIBE_OPEN_NO_SYNC) ? CS_JOURNAL_NO_SYNC : 0;
-    rc = cs_journal_open(&ctx->journal, ctx->journal_path, jflags, cs_ctx_index_visit, ctx);
-    if (rc == CASESCRIBE_OK && ctx->index_stale)
-        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory indexing the journal");
-    return rc;
+    uint32_t flags = (ctx->flags & CASESCRIBE_OPEN_NO_SYNC) ? CS_STORE_NO_SYNC : 0;
+    return cs_store_open(&ctx->store, ctx->home, flags);
 }
 
 int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_options *opts)
@@ -187,7 +177,7 @@ int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_optio
     if (rc == CASESCRIBE_OK)
         rc = cs_fingerprint_secret(ctx->fp_secret, ctx->home, 1);
     if (rc == CASESCRIBE_OK)
-        rc = open_journal(ctx);
+        rc = open_store(ctx);
     if (rc != CASESCRIBE_OK) {
         casescribe_ctx_close(ctx);
         return rc;
@@ -198,45 +188,27 @@ int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_optio
 
 int32_t cs_ctx_journal_append(casescribe_ctx *ctx, json_t *entry)
 {
-    if (cs_journal_failed(ctx->journal))
-        return cs_fail(CASESCRIBE_EJOURNAL, "the journal is damaged: nothing more is written to it until it is "
-                                            "repaired (run `casescribe journal verify`)");
-    int32_t rc = cs_journal_lock(ctx->journal, cs_ctx_index_visit, ctx);
-    if (rc == CASESCRIBE_OK) {
-        rc = cs_journal_append_locked(ctx->journal, entry, NULL, NULL);
-        if (rc == CASESCRIBE_OK) /* this process's own entries are not read back: index them now */
-            cs_ctx_index_visit(entry, ctx);
-        cs_journal_unlock(ctx->journal);
-    }
-    return rc;
-}
-
-int cs_ctx_index_visit(const json_t *entry, void *user)
-{
-    casescribe_ctx *ctx = user;
-    if (cs_index_visit(entry, ctx->index) != CASESCRIBE_OK) {
-        ctx->index_stale = 1;
-        cs_clear_error();
-    }
-    return 0;
-}
-
-int32_t cs_ctx_refresh_index(casescribe_ctx *ctx)
-{
-    if (!ctx->index_stale)
-        return CASESCRIBE_OK;
-    cs_index *fresh = NULL;
-    int32_t rc = cs_index_new(&fresh);
-    if (rc == CASESCRIBE_OK)
-        rc = cs_journal_verify_file(ctx->journal_path, NULL, cs_index_visit, fresh);
+    cs_store_txn *tx = NULL;
+    int32_t rc = cs_store_begin(ctx->store, CS_STORE_WRITE, &tx);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    rc = cs_store_append(tx, entry, NULL, NULL);
     if (rc != CASESCRIBE_OK) {
-        cs_index_free(fresh);
+        cs_store_rollback(tx);
         return rc;
     }
-    cs_index_free(ctx->index);
-    ctx->index = fresh;
-    ctx->index_stale = 0;
-    return CASESCRIBE_OK;
+    return cs_store_commit(tx);
+}
+
+int32_t cs_ctx_head(casescribe_ctx *ctx, const char *record, cs_store_head *head, int *found)
+{
+    cs_store_txn *tx = NULL;
+    *found = 0;
+    int32_t rc = cs_store_begin(ctx->store, CS_STORE_READ, &tx);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_head_get(tx, record, head, found);
+    cs_store_rollback(tx);
+    return rc;
 }
 
 void casescribe_ctx_close(casescribe_ctx *ctx)
@@ -247,8 +219,7 @@ void casescribe_ctx_close(casescribe_ctx *ctx)
      * of its own to stop (threads do not survive fork). */
     if (ctx->pid == getpid())
         cs_jobs_shutdown(&ctx->jobs);
-    cs_journal_close(ctx->journal);
-    cs_index_free(ctx->index);
+    cs_store_close(ctx->store);
     cs_keyring_free(ctx->keys);
     cs_ctx_policies_free(ctx);
     for (size_t i = 0; i < ctx->n_templates; i++)
@@ -259,7 +230,6 @@ void casescribe_ctx_close(casescribe_ctx *ctx)
     free(ctx->template_misses);
     pthread_mutex_destroy(&ctx->policy_lock);
     OPENSSL_cleanse(ctx->fp_secret, sizeof(ctx->fp_secret));
-    free(ctx->journal_path);
     free(ctx->home);
     free(ctx);
 }

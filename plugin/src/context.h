@@ -8,22 +8,18 @@
 
 #include "casescribe.h"
 #include "jobs/jobs.h"
-#include "journal/index.h"
-#include "journal/journal.h"
 #include "policy/policy.h"
 #include "provenance/fingerprint.h"
 #include "provenance/keys.h"
+#include "store/store.h"
 
 struct casescribe_ctx {
     char *home;
     uint32_t flags;
     cs_keyring *keys;           /* thread-safe by itself */
-    char *journal_path;
-    cs_journal *journal;        /* thread-safe by itself */
-    cs_index *index;            /* read and changed only under the journal lock */
-    int index_stale;            /* an entry could not be indexed (out of memory): rebuild before use */
+    cs_store *store;            /* the ledger and its indices; thread-safe by itself */
     uint8_t fp_secret[CS_FP_SECRET_LEN];
-    pid_t pid;                  /* the process that opened it: a forked child shares its journal lock */
+    pid_t pid;                  /* the process that opened it: a forked child must not use its store */
     /* Team policies as last read, each with the identity of its file, so
      * that a save rereads a policy only when its file changed. */
     pthread_mutex_t policy_lock;
@@ -66,28 +62,23 @@ void cs_ctx_unlock_policies(int fd);
 int32_t cs_ctx_policy(casescribe_ctx *ctx, const char *team, cs_policy **out);
 void cs_ctx_policies_free(casescribe_ctx *ctx);
 
-/* What the journal holds of `team`'s policy: the latest version journalled
- * (0 when none) and that version's digest ("" when unknown), read under the
- * journal lock so that other processes' changes count. A file older than
- * that is never used (see policy_api.c). EIO, ENOMEM, EINTERNAL. */
+/* What the ledger holds of `team`'s policy: the latest version journalled
+ * (0 when none) and that version's digest ("" when unknown), read from the
+ * store so that other processes' changes count. A file older than that is
+ * never used (see policy_api.c). EIO, ENOMEM, EINTERNAL. */
 int32_t cs_ctx_journalled_policy(casescribe_ctx *ctx, const char *team, uint32_t *version,
                                  char digest[CS_DIGEST_LEN]);
 /* The same for bundles: the highest serial journalled (0 when none). */
 int32_t cs_ctx_journalled_bundle(casescribe_ctx *ctx, uint64_t *serial, char digest[CS_DIGEST_LEN]);
 
 /* Appends an entry that is not a save (a policy change, an audit of a
- * deletion) to the journal, under its lock. EJOURNAL when the journal is
- * damaged: nothing more is written until it is repaired. */
+ * deletion) to the ledger, in a write transaction of its own, durable when
+ * this returns OK. */
 int32_t cs_ctx_journal_append(casescribe_ctx *ctx, json_t *entry);
 
-/* The journal visitor that feeds the index: an entry the index cannot take
- * (out of memory) marks it stale instead of failing the journal read. */
-int cs_ctx_index_visit(const json_t *entry, void *ctx);
-
-/* Under the journal lock: rebuilds the index from the whole journal when an
- * earlier entry could not be indexed, so that the chain and the laundering
- * check never work from an incomplete index. */
-int32_t cs_ctx_refresh_index(casescribe_ctx *ctx);
+/* The head the ledger holds for `record` (*found 0 when none), read in a
+ * transaction of its own. */
+int32_t cs_ctx_head(casescribe_ctx *ctx, const char *record, cs_store_head *head, int *found);
 
 /* 1 when `s` is a valid identifier for the form's id type ([A-Za-z0-9._:@/+-]{1,128}). */
 int cs_valid_id(const char *s);

@@ -1,4 +1,4 @@
-/* journal_api.c - the journal as the public interface shows it. */
+/* journal_api.c - the ledger (the journal) as the public interface shows it. */
 #include <stdlib.h>
 
 #include "context.h"
@@ -18,29 +18,29 @@ int32_t casescribe_journal_verify(uint64_t *entries_out, char **report_out, case
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_journal_verify: ctx is NULL");
     cs_clear_error();
     uint64_t count = 0;
-    int32_t rc = cs_journal_verify_file(ctx->journal_path, &count, NULL, NULL);
+    int32_t rc = cs_store_verify(ctx->store, &count);
     if (entries_out != NULL)
         *entries_out = count;
     if (report_out != NULL) {
         cs_buf rep = {0};
+        const char *where = cs_store_location(ctx->store);
         if (rc == CASESCRIBE_OK)
-            cs_buf_printf(&rep, "journal %s: %llu entries, every frame and the hash chain check out\n",
-                          ctx->journal_path, (unsigned long long)count);
+            cs_buf_printf(&rep, "ledger %s: %llu entries, every entry and the hash chain check out\n", where,
+                          (unsigned long long)count);
         else
-            cs_buf_printf(&rep, "journal %s: %llu good entries, then: %s\n", ctx->journal_path,
-                          (unsigned long long)count, casescribe_last_error());
-        if (cs_journal_truncated_bytes(ctx->journal) > 0)
-            cs_buf_printf(&rep, "a torn tail of %llu bytes (a save interrupted by a crash, never acknowledged) was "
-                                "cut off when this home was opened\n",
-                          (unsigned long long)cs_journal_truncated_bytes(ctx->journal));
+            cs_buf_printf(&rep, "ledger %s: %llu good entries, then: %s\n", where, (unsigned long long)count,
+                          casescribe_last_error());
         *report_out = cs_buf_take(&rep);
     }
     return rc;
 }
 
+/* The ledger is a database that commits whole transactions: nothing is
+ * ever cut from it. Kept for the ABI; always 0. */
 uint64_t casescribe_journal_truncated_bytes(const casescribe_ctx *ctx)
 {
-    return ctx != NULL ? cs_journal_truncated_bytes(ctx->journal) : 0;
+    (void)ctx;
+    return 0;
 }
 
 int32_t casescribe_journal_entry_get(casescribe_journal_entry **entry_out, casescribe_ctx *ctx, uint64_t seq)
@@ -53,7 +53,11 @@ int32_t casescribe_journal_entry_get(casescribe_journal_entry **entry_out, cases
     casescribe_journal_entry *e = calloc(1, sizeof(*e));
     if (e == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    int32_t rc = cs_journal_read_entry(&e->json, ctx->journal, ctx->journal_path, seq);
+    cs_store_txn *tx = NULL;
+    int32_t rc = cs_store_begin(ctx->store, CS_STORE_READ, &tx);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_entry(tx, seq, &e->json);
+    cs_store_rollback(tx);
     if (rc != CASESCRIBE_OK) {
         free(e);
         return rc;

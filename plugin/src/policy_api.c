@@ -33,45 +33,35 @@ static int same_file(const struct cs_cached_policy *c, int has_file, const struc
                          c->st.st_ctim.tv_sec == st->st_ctim.tv_sec && c->st.st_ctim.tv_nsec == st->st_ctim.tv_nsec);
 }
 
-/* ---- what the journal remembers ------------------------------------------ */
-
-/* Reads the index under the journal lock: entries other processes appended
- * since are read in first. */
-static int32_t lock_index(casescribe_ctx *ctx)
-{
-    int32_t rc = cs_journal_lock(ctx->journal, cs_ctx_index_visit, ctx);
-    if (rc == CASESCRIBE_OK && (rc = cs_ctx_refresh_index(ctx)) != CASESCRIBE_OK)
-        cs_journal_unlock(ctx->journal);
-    return rc;
-}
+/* ---- what the ledger remembers ------------------------------------------- */
 
 int32_t cs_ctx_journalled_policy(casescribe_ctx *ctx, const char *team, uint32_t *version,
                                  char digest[CS_DIGEST_LEN])
 {
-    const char *d = NULL;
+    char d[72] = "";
+    cs_store_txn *tx = NULL;
     *version = 0;
     digest[0] = '\0';
-    int32_t rc = lock_index(ctx);
-    if (rc != CASESCRIBE_OK)
-        return rc;
-    *version = cs_index_policy(ctx->index, team, &d);
-    snprintf(digest, CS_DIGEST_LEN, "%s", d);
-    cs_journal_unlock(ctx->journal);
-    return CASESCRIBE_OK;
+    int32_t rc = cs_store_begin(ctx->store, CS_STORE_READ, &tx);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_policy(tx, team, version, d);
+    cs_store_rollback(tx);
+    snprintf(digest, CS_DIGEST_LEN, "%s", rc == CASESCRIBE_OK ? d : "");
+    return rc;
 }
 
 int32_t cs_ctx_journalled_bundle(casescribe_ctx *ctx, uint64_t *serial, char digest[CS_DIGEST_LEN])
 {
-    const char *d = NULL;
+    char d[72] = "";
+    cs_store_txn *tx = NULL;
     *serial = 0;
     digest[0] = '\0';
-    int32_t rc = lock_index(ctx);
-    if (rc != CASESCRIBE_OK)
-        return rc;
-    *serial = cs_index_bundle(ctx->index, &d);
-    snprintf(digest, CS_DIGEST_LEN, "%s", d);
-    cs_journal_unlock(ctx->journal);
-    return CASESCRIBE_OK;
+    int32_t rc = cs_store_begin(ctx->store, CS_STORE_READ, &tx);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_bundle(tx, serial, d);
+    cs_store_rollback(tx);
+    snprintf(digest, CS_DIGEST_LEN, "%s", rc == CASESCRIBE_OK ? d : "");
+    return rc;
 }
 
 /* A signed file older than the version the journal holds for its team, or

@@ -4,9 +4,11 @@
  *   1b. policy     the team's policy must have on the AI features the sections use
  *   2. consent     every AI section must be covered by every subject's consent
  *   3. review gate a final save holds no unreviewed AI text; reviews are complete
- *   4. stamp       under the journal lock: laundering check, chain to the
- *                  previous version, digests, Ed25519 signature
- *   5. journal     append the entry and make it durable: the commit point
+ *   4. stamp       in a write transaction of the store: laundering check
+ *                  against its index, chain to the record's head, digests,
+ *                  Ed25519 signature
+ *   5. journal     append the ledger entry and its index rows, and commit
+ *                  (durable): the commit point, then the save is acknowledged
  *   6. encode      the adapter renders the stamped record (the bytes are
  *                  made just before the commit, so that a journalled save is
  *                  never lost to an allocation failure after it)
@@ -53,7 +55,11 @@ struct save {
     /* Set when this save repeats the one that made the record's latest
      * version (the host lost the reply): it is stamped again exactly as
      * then, and not journalled twice. */
-    const cs_index_head *retry_of;
+    const cs_store_head *retry_of;
+    cs_store_txn *tx;         /* the write transaction of steps 4 and 5 */
+    cs_store_head head;       /* the record's head in the ledger, read in tx */
+    int have_head;
+    int32_t store_failed;     /* why a commonness weight could not be read (fail closed), else 0 */
     cs_policy *policy;        /* the team's policy, as read at the start of this save */
     cs_policy *actor_policy;  /* the actor's team's, when another team than the form's */
     /* Per section: the engine history (earlier engines, drafted-at) the
@@ -86,7 +92,7 @@ static int32_t check_arguments(uint8_t **out, size_t *out_len, casescribe_ctx *c
     if (out == NULL || out_len == NULL || ctx == NULL || actor == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_save: out, out_len, ctx and actor are required");
     /* flock() belongs to the open file, which a forked child shares with
-     * its parent: both would hold the journal lock at once. */
+     * its parent, and so are the store's connections. */
     if (ctx->pid != getpid())
         return cs_fail(CASESCRIBE_EINVAL, "this context was opened by another process (before a fork): open a new "
                                           "context in this process");
@@ -545,10 +551,13 @@ static int32_t compute_fingerprints(struct save *s)
 
 /* A human text's print against an AI print, weighted by commonness on
  * this home (cs_fingerprint_grade). */
-static int grade_of(const struct save *s, const cs_fingerprint *human, const cs_fingerprint *ai, double *score)
+static int grade_of(struct save *s, const cs_fingerprint *human, const cs_fingerprint *ai, double *score)
 {
-    const cs_fp_weights weights = {cs_index_weight, cs_index_word_weight, s->ctx->index};
-    return cs_fingerprint_grade(human, ai, &weights, score);
+    int failed = 0;
+    int grade = cs_store_grade_pair(s->tx, human, ai, score, &failed);
+    if (failed != 0)
+        s->store_failed = failed;
+    return grade;
 }
 
 static const char *grade_verb(int grade)
@@ -644,15 +653,17 @@ static const char *actor_team(const struct save *s)
 static int32_t check_against_index(struct save *s, const char *what, const cs_fingerprint *fp,
                                    const cs_fingerprint *fp1)
 {
-    cs_index_hit hit, old;
-    if (cs_index_grade(s->ctx->index, fp, actor_team(s), &hit) != 0 ||
-        cs_index_grade(s->ctx->index, fp1, actor_team(s), &old) != 0)
-        return cs_fail(CASESCRIBE_ENOMEM, "out of memory checking %s", what);
+    cs_store_hit hit, old;
+    int32_t rc = cs_store_grade(s->tx, fp, actor_team(s), &hit);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_grade(s->tx, fp1, actor_team(s), &old);
+    if (rc != CASESCRIBE_OK)
+        return rc;
     if (old.grade > hit.grade)
         hit = old;
-    if (hit.grade == CS_FP_UNRELATED)
+    if (!hit.found || hit.grade == CS_FP_UNRELATED)
         return CASESCRIBE_OK;
-    const cs_ai_print *p = hit.print;
+    const cs_store_print *p = &hit.print;
     if (strcmp(p->team, actor_team(s)) != 0)
         return cs_fail(CASESCRIBE_ELAUNDER,
                        "%s marked as written by a person, but the text %s text drafted by AI in another record "
@@ -689,7 +700,8 @@ static int32_t check_short(struct save *s, size_t i)
         uint64_t token = 0;
         if (cs_short_token(&token, s->ctx->fp_secret, r->subjects[k].id, mac) != 0)
             return cs_fail(CASESCRIBE_ENOMEM, "out of memory fingerprinting section '%s'", sec->id);
-        seen = cs_index_short_seen(s->ctx->index, token);
+        if (cs_store_short_seen(s->tx, token, &seen) != CASESCRIBE_OK)
+            return CASESCRIBE_EIO;
     }
     if (seen)
         return cs_fail(CASESCRIBE_ELAUNDER,
@@ -776,10 +788,10 @@ static int32_t check_laundering(struct save *s)
  * version's, and so is the version it follows. Ed25519 signatures are
  * deterministic, so stamping it again with that version's time and key
  * gives the very bytes the host lost; sign() checks they match. */
-static const cs_index_head *repeated_save(const struct save *s, const char *follows)
+static const cs_store_head *repeated_save(const struct save *s, const char *follows)
 {
     const cs_provenance *p = s->record->provenance;
-    const cs_index_head *h = cs_index_head_of(s->ctx->index, s->record->id);
+    const cs_store_head *h = s->have_head ? &s->head : NULL;
     uint32_t follows_version = p != NULL ? p->version : 0; /* an unstamped form "follows" version 0 */
     if (h == NULL || follows_version + 1 != h->version || strcmp(follows, h->previous) != 0 ||
         strcmp(s->digests.form, h->form) != 0 || strcmp(s->actor->user_id, h->actor) != 0)
@@ -794,8 +806,8 @@ static int32_t chain(struct save *s, uint32_t *version, char previous[CS_DIGEST_
 {
     const cs_record *r = s->record;
     const cs_provenance *p = r->provenance;
-    const char *head = NULL;
-    uint32_t latest = cs_index_latest(s->ctx->index, r->id, &head);
+    const char *head = s->head.digest;
+    uint32_t latest = s->have_head ? s->head.version : 0;
     previous[0] = '\0';
     if (p == NULL) {
         *version = 1;
@@ -1074,7 +1086,7 @@ static int32_t build_provenance(struct save *s, uint32_t version, const char *pr
 
 static int32_t stale_copy(const struct save *s)
 {
-    const cs_index_head *h = s->retry_of;
+    const cs_store_head *h = s->retry_of;
     return cs_fail(CASESCRIBE_ECONFLICT,
                    "record %s is at version %u on this home, but this copy follows version %u: reload the record "
                    "and apply the changes again",
@@ -1207,33 +1219,31 @@ static int32_t step_journal(struct save *s)
     }
     if (entry == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    int32_t rc = cs_journal_append_locked(s->ctx->journal, entry, NULL, NULL);
-    /* The save is durable now. If the index cannot take the entry, the save
-     * still stands; the index is rebuilt from the journal before next use. */
-    if (rc == CASESCRIBE_OK)
-        cs_ctx_index_visit(entry, s->ctx);
+    /* The entry and its index rows go in together; durable at commit. */
+    int32_t rc = cs_store_append(s->tx, entry, NULL, NULL);
     json_decref(entry);
     return rc;
 }
 
-/* Steps 4 and 5 run under the journal lock, so that the version chain, the
- * laundering index and the journal agree across threads and processes. */
+/* Steps 4 and 5 run in one write transaction of the store, so that the
+ * version chain, the laundering index and the ledger agree across threads
+ * and processes; the save is acknowledged only once it committed. */
 static int32_t stamp_and_journal(struct save *s)
 {
     int32_t rc = compute_fingerprints(s);
-    if (rc != CASESCRIBE_OK)
-        return rc;
-    if (cs_journal_failed(s->ctx->journal))
-        return cs_fail(CASESCRIBE_EJOURNAL, "the journal is damaged or a write failed; saves are refused until "
-                                            "it is repaired (run `casescribe journal verify`)");
-    rc = cs_journal_lock(s->ctx->journal, cs_ctx_index_visit, s->ctx);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_begin(s->ctx->store, CS_STORE_WRITE, &s->tx);
     if (rc != CASESCRIBE_OK)
         return rc;
     uint32_t version = 0;
     char previous[CS_DIGEST_LEN];
-    rc = cs_ctx_refresh_index(s->ctx);
+    rc = cs_store_lock_record(s->tx, s->record->id);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_head_get(s->tx, s->record->id, &s->head, &s->have_head);
     if (rc == CASESCRIBE_OK)
         rc = check_laundering(s);
+    if (rc == CASESCRIBE_OK && s->store_failed)
+        rc = cs_fail(s->store_failed, "cannot read the laundering index of %s", cs_store_location(s->ctx->store));
     if (rc == CASESCRIBE_OK)
         rc = chain(s, &version, previous);
     if (rc == CASESCRIBE_OK && s->retry_of != NULL)
@@ -1246,8 +1256,13 @@ static int32_t stamp_and_journal(struct save *s)
         rc = step_encode(s);
     if (rc == CASESCRIBE_OK && s->retry_of == NULL)
         rc = step_journal(s);
-    cs_journal_unlock(s->ctx->journal);
-    return rc;
+    cs_store_txn *tx = s->tx;
+    s->tx = NULL;
+    if (rc != CASESCRIBE_OK || s->retry_of != NULL) {
+        cs_store_rollback(tx); /* a repeat writes nothing */
+        return rc;
+    }
+    return cs_store_commit(tx);
 }
 
 /* ---- the pipeline ------------------------------------------------------ */

@@ -126,15 +126,9 @@ int32_t cs_verify_record(cs_buf *diffs, cs_keyring *keys, const cs_record *r, ch
  * knows none, or when the journal cannot be read). */
 static uint32_t latest_known(casescribe_ctx *ctx, const cs_record *r)
 {
-    const char *digest = NULL;
-    uint32_t latest = 0;
-    if (cs_journal_lock(ctx->journal, cs_ctx_index_visit, ctx) != CASESCRIBE_OK) {
-        cs_clear_error();
-        return 0;
-    }
-    if (cs_ctx_refresh_index(ctx) == CASESCRIBE_OK)
-        latest = cs_index_latest(ctx->index, r->id, &digest);
-    cs_journal_unlock(ctx->journal);
+    cs_store_head head;
+    int found = 0;
+    uint32_t latest = cs_ctx_head(ctx, r->id, &head, &found) == CASESCRIBE_OK && found ? head.version : 0;
     cs_clear_error();
     return latest;
 }

@@ -41,7 +41,7 @@
 
 #include "casescribe.h"
 #include "context.h"
-#include "journal/index.h"
+#include "store/store.h"
 #include "provenance/fingerprint.h"
 
 #define DRAFTS 120
@@ -417,25 +417,26 @@ static cs_fingerprint draft_prints[DRAFTS];
  * is measured against, also under other weightings (word weights squared;
  * pairs weighted as words), for reading thresholds off offline. */
 static FILE *dump;
+static cs_store_txn *mtx; /* the read transaction a measurement weighs in */
 static int n_dumped[M_CLASSES];
 static double word_weight_sq(uint64_t v, const void *ix)
 {
-    double w = cs_index_word_weight(v, ix);
+    double w = cs_store_word_weight(v, ix);
     return w * w;
 }
 static double word_weight_cube(uint64_t v, const void *ix)
 {
-    double w = cs_index_word_weight(v, ix);
+    double w = cs_store_word_weight(v, ix);
     return w * w * w;
 }
 
 static void dump_row(int cls, int d, const cs_fingerprint *fp, const cs_fp_estimates *e)
 {
-    const cs_fp_weights alt = {cs_index_word_weight, word_weight_sq, ctx->index};
+    const cs_fp_weights alt = {cs_store_word_weight, word_weight_sq, mtx};
     cs_fp_estimates f;
     cs_fingerprint_estimates(fp, &draft_prints[d], &alt, &f);
-    const cs_fp_weights df = {cs_index_weight, cs_index_weight, ctx->index};
-    const cs_fp_weights cube = {cs_index_weight, word_weight_cube, ctx->index};
+    const cs_fp_weights df = {cs_store_weight, cs_store_weight, mtx};
+    const cs_fp_weights cube = {cs_store_weight, word_weight_cube, mtx};
     cs_fp_estimates g, h;
     cs_fingerprint_estimates(fp, &draft_prints[d], &df, &g);
     cs_fingerprint_estimates(fp, &draft_prints[d], &cube, &h);
@@ -451,7 +452,9 @@ static void measure(int cls, const char *text, int draft)
     if (n_measured[cls] >= M_MAX || cs_fingerprint_compute(&fp, ctx->fp_secret, text, strlen(text)) < 0)
         return;
     double *out = NULL, x[STATS];
-    const cs_fp_weights weights = {cs_index_weight, cs_index_word_weight, ctx->index};
+    if (cs_store_begin(ctx->store, CS_STORE_READ, &mtx) != CASESCRIBE_OK)
+        return;
+    const cs_fp_weights weights = {cs_store_weight, cs_store_word_weight, mtx};
     for (int k = 0; k < STATS; k++)
         measured[cls][k][n_measured[cls]] = 0.0;
     for (int d = draft < 0 ? 0 : draft; d < (draft < 0 ? DRAFTS : draft + 1); d++) {
@@ -469,6 +472,8 @@ static void measure(int cls, const char *text, int draft)
             *out = x[k] > *out ? x[k] : *out;
         }
     }
+    cs_store_rollback(mtx);
+    mtx = NULL;
     n_measured[cls]++;
     n_dumped[cls]++;
 }

@@ -102,7 +102,12 @@ grep -q 'root:' "$work/err" && fail "XXE leaked a file"
 # the journal verifies, and a corrupted entry is named
 "$cs" --home "$home" journal verify > "$work/jv" || fail "journal verify: $(cat "$work/jv")"
 grep -q '4 entries' "$work/jv" || fail "journal should hold 2 policy changes and 2 saves: $(cat "$work/jv")"
-printf 'X' | dd of="$home/journal.log" bs=1 seek=20 conv=notrunc 2> /dev/null
+python3 - "$home/ledger.db" << 'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("""UPDATE ledger SET payload = replace(payload, '"kind"', '"kinx"') WHERE seq = 1""")
+db.commit()
+PY
 if "$cs" --home "$home" journal verify > "$work/jv" 2> "$work/err"; then fail "corrupt journal verified"; fi
 grep -q 'entry 1' "$work/err" || fail "journal verify does not name the entry: $(cat "$work/err")"
 

@@ -152,9 +152,12 @@ Test(api, a_new_home_is_private)
     snprintf(path, sizeof(path), "%s/keys", h.path);
     cr_assert_eq(stat(path, &st), 0);
     cr_expect_eq(st.st_mode & 077, 0, "keys/ must be 0700");
-    snprintf(path, sizeof(path), "%s/journal.log", h.path);
-    cr_assert_eq(stat(path, &st), 0);
-    cr_expect_eq(st.st_mode & 077, 0, "the journal must be 0600");
+    const char *ledger[] = {"ledger.db", "ledger.db-wal", "ledger.lock"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/%s", h.path, ledger[i]);
+        cr_assert_eq(stat(path, &st), 0, "%s", ledger[i]);
+        cr_expect_eq(st.st_mode & 077, 0, "%s must be 0600", ledger[i]);
+    }
     home_close(&h);
 }
 

@@ -392,10 +392,11 @@ Test(policy, changes_are_journalled_without_personal_data_and_a_no_op_writes_not
     cr_expect_str_eq(casescribe_journal_entry_actor_id(e), "admin-7");
     casescribe_journal_entry_free(e);
     /* The raw entry: who, when, team, setting, old and new value; nothing else. */
-    char path[512];
-    snprintf(path, sizeof(path), "%s/journal.log", home.path);
     json_t *entry = NULL;
-    cr_assert_eq(cs_journal_read_entry(&entry, home.ctx->journal, path, after), CASESCRIBE_OK);
+    cs_store_txn *tx = NULL;
+    cr_assert_eq(cs_store_begin(home.ctx->store, CS_STORE_READ, &tx), CASESCRIBE_OK);
+    cr_assert_eq(cs_store_entry(tx, after, &entry), CASESCRIBE_OK);
+    cs_store_rollback(tx);
     const char *keys[] = {"team", "setting", "old", "new", "actor", "time", "version", "policy"};
     const char *want[] = {"cin-north", "transcription", "off", "on", "admin-7", NULL, NULL, NULL};
     for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++) {

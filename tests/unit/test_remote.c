@@ -207,10 +207,12 @@ Test(remote, an_openai_style_answer_becomes_a_transcript_and_the_request_is_as_i
     cr_expect(strstr(log, "\"timestamp_granularities[]\": [\"word\", \"segment\"]") != NULL, "%s", log);
     cr_expect(strstr(log, "\"audio_magic\": \"RIFF\"") != NULL, "a 16 kHz WAV part: %s", log);
 
-    /* The key is nowhere in the home: not in the journal, not in a policy. */
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "grep -rqa -- '" API_KEY "' '%s/journal.log' '%s/policy'", home.path, home.path);
-    cr_expect_neq(system(cmd), 0, "the API key was written into the home");
+    /* The key is nowhere in the home: not in the ledger (its database and
+     * write-ahead log), not in a policy. */
+    char cmd[900];
+    snprintf(cmd, sizeof(cmd), "test -s '%s/ledger.db' && ! grep -rqa -- '" API_KEY "' '%s'/ledger.db* '%s/policy'",
+             home.path, home.path, home.path);
+    cr_expect_eq(system(cmd), 0, "the API key was written into the home (or the ledger is missing)");
 }
 
 Test(remote, whisper_cpp_and_text_only_answers_are_read_with_what_they_give)

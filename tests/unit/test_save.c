@@ -666,13 +666,21 @@ Test(save, journal_holds_ids_and_digests_but_no_text_or_names)
     casescribe_journal_entry_free(e);
     cr_expect_eq(casescribe_journal_entry_get(&e, home.ctx, HOME_SETUP_ENTRIES + 2), CASESCRIBE_ENOTFOUND);
 
-    char path[512];
-    snprintf(path, sizeof(path), "%s/journal.log", home.path);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f);
-    char buf[65536];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
+    /* The ledger's database and its write-ahead log, as bytes on disk. */
+    static char buf[1 << 22];
+    size_t n = 0;
+    const char *files[] = {"ledger.db", "ledger.db-wal"};
+    for (size_t k = 0; k < 2; k++) {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", home.path, files[k]);
+        FILE *f = fopen(path, "rb");
+        cr_assert(f != NULL || k == 1, "%s must exist", files[k]);
+        if (f == NULL)
+            continue;
+        n += fread(buf + n, 1, sizeof(buf) - 1 - n, f);
+        fclose(f);
+    }
+    cr_assert_gt(n, 0);
     buf[n] = '\0';
     for (size_t i = 0; i < n; i++)
         if (buf[i] == '\0')

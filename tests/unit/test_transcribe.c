@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "helpers.h"
 #include "transcribe/engine.h"
 #include "transcribe/transcript.h"
@@ -263,25 +264,22 @@ static int spooled(char last[256])
     return n;
 }
 
+/* A field of the last ledger entry, as the store holds it. */
 static const char *last_journal_field(const char *field)
 {
     static char value[256];
     uint64_t n = 0;
     cr_assert_eq(casescribe_journal_verify(&n, NULL, home.ctx), CASESCRIBE_OK);
-    char path[300];
-    snprintf(path, sizeof(path), "%s/journal.log", home.path);
-    FILE *f = fopen(path, "rb");
-    static char buf[1 << 20];
-    size_t len = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[len] = '\0';
-    char needle[64];
-    snprintf(needle, sizeof(needle), "\"%s\":\"", field);
-    char *at = NULL;
-    for (char *p = buf; (p = memmem(p, len - (size_t)(p - buf), needle, strlen(needle))) != NULL; p++)
-        at = p + strlen(needle);
-    cr_assert_not_null(at, "no %s in the journal", field);
-    snprintf(value, sizeof(value), "%.*s", (int)strcspn(at, "\""), at);
+    cr_assert_gt(n, 0, "the ledger is empty");
+    cs_store_txn *tx = NULL;
+    json_t *entry = NULL;
+    cr_assert_eq(cs_store_begin(home.ctx->store, CS_STORE_READ, &tx), CASESCRIBE_OK);
+    cr_assert_eq(cs_store_entry(tx, n, &entry), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cs_store_rollback(tx);
+    const char *v = json_string_value(json_object_get(entry, field));
+    cr_assert_not_null(v, "no %s in the last ledger entry", field);
+    snprintf(value, sizeof(value), "%s", v);
+    json_decref(entry);
     return value;
 }
 

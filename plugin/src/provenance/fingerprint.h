@@ -122,7 +122,7 @@ int cs_fingerprint_copies(const cs_fingerprint *human, const cs_fingerprint *ai,
 /* mh3, DERIVED only when both hold:
  *   facts    the AI text's words found in the note, each weighted by
  *            weights->word (how rare the word is on the home: see
- *            cs_index_word_weight), make up at least CS_FP_WORD_DERIVED of
+ *            cs_store_word_weight), make up at least CS_FP_WORD_DERIVED of
  *            its words' weight and at least CS_FP_WORD_MIN_EVIDENCE in all
  *            (a few rare words: a stock sentence alone weighs too little);
  *   wording  the AI text's pairs found in the note (weighted as shingles)

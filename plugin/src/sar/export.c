@@ -375,17 +375,14 @@ static int journal_position(casescribe_sar *sar, const cs_record *r, const char 
 {
     if (r->provenance == NULL || digest[0] == '\0')
         return CS_JOURNAL_ABSENT;
-    casescribe_ctx *ctx = sar->ctx;
-    if (cs_journal_lock(ctx->journal, cs_ctx_index_visit, ctx) != CASESCRIBE_OK)
-        return CS_JOURNAL_ABSENT;
+    cs_store_head head;
+    int found = 0;
     int where = CS_JOURNAL_ABSENT;
-    const char *latest = NULL;
-    uint32_t version = cs_ctx_refresh_index(ctx) == CASESCRIBE_OK ? cs_index_latest(ctx->index, r->id, &latest) : 0;
+    uint32_t version = cs_ctx_head(sar->ctx, r->id, &head, &found) == CASESCRIBE_OK && found ? head.version : 0;
     if (version > r->provenance->version)
         where = CS_JOURNAL_OLDER;
     else if (version == r->provenance->version && version > 0)
-        where = strcmp(latest, digest) == 0 ? CS_JOURNAL_LATEST : CS_JOURNAL_DIFFERS;
-    cs_journal_unlock(ctx->journal);
+        where = strcmp(head.digest, digest) == 0 ? CS_JOURNAL_LATEST : CS_JOURNAL_DIFFERS;
     cs_clear_error();
     return where;
 }

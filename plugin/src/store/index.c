@@ -1,0 +1,378 @@
+/* index.c - the index rows a ledger entry implies, and the laundering
+ * search over them (what the in-memory journal index did, as queries).
+ *
+ * Every AI print is filed under each of its sketch values (postings), so
+ * that a save compares a human text only with the few AI texts sharing a
+ * value; vals counts, per value, the AI prints filed under it (the posting
+ * list's length) and the distinct prints, AI or human, holding it
+ * (commonness: stock phrases weigh less). Keyed hashes only: no text. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "store/backend.h"
+
+#define CS_STORE_COMMON 512 /* postings beyond which a value is a stock phrase */
+
+/* ---- entries to rows --------------------------------------------------- */
+
+static const char *field(const json_t *entry, const char *key, size_t cap)
+{
+    const char *v = json_string_value(json_object_get(entry, key));
+    return v != NULL && strlen(v) < cap ? v : "";
+}
+
+static int32_t put_head(cs_store_txn *tx, const char *record, uint32_t version, const json_t *e, uint64_t seq,
+                        int lenient)
+{
+    cs_store_head h;
+    int found = 0;
+    int32_t rc = lenient ? CASESCRIBE_OK : cs_store_head_get(tx, record, &h, &found);
+    if (rc == CASESCRIBE_OK && !lenient && version != (found ? h.version + 1 : 1))
+        return cs_fail(CASESCRIBE_ECONFLICT, "record %s is at version %u in the ledger: version %u cannot follow",
+                       record, found ? (unsigned)h.version : 0u, (unsigned)version);
+    cs_val args[9] = {CS_TEXT(record),
+                      CS_INT(version),
+                      CS_TEXT(field(e, "digest", 72)),
+                      CS_TEXT(field(e, "previous", 72)),
+                      CS_TEXT(field(e, "form", 72)),
+                      CS_TEXT(field(e, "actor", 129)),
+                      CS_TEXT(field(e, "time", 32)),
+                      CS_TEXT(field(e, "key", 64)),
+                      CS_INT(seq)};
+    int64_t changed = 0;
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_run(tx, lenient ? CS_Q_HEAD_PUT : CS_Q_HEAD_CAS, args, 9, NULL, NULL, &changed);
+    if (rc == CASESCRIBE_OK && !lenient && changed != 1)
+        rc = cs_fail(CASESCRIBE_ECONFLICT, "record %s moved on while this save was made", record);
+    return rc;
+}
+
+/* A hash of a whole sketch, to count each distinct print once. */
+static uint64_t print_id(const cs_fingerprint *fp)
+{
+    uint64_t h = 1469598103934665603ull ^ fp->scheme;
+    for (uint32_t k = 0; k < fp->count; k++)
+        h = (h ^ fp->h[k]) * 1099511628211ull;
+    for (uint32_t k = 0; k < fp->wcount; k++)
+        h = (h ^ fp->w[k]) * 1099511628211ull;
+    for (uint32_t k = 0; k < fp->ucount; k++)
+        h = (h ^ fp->u[k]) * 1099511628211ull;
+    return h;
+}
+
+static int32_t count_values(cs_store_txn *tx, const uint64_t *v, uint32_t n)
+{
+    int32_t rc = CASESCRIBE_OK;
+    for (uint32_t k = 0; rc == CASESCRIBE_OK && k < n; k++) {
+        cs_val arg = CS_INT(v[k]);
+        rc = cs_store_run(tx, CS_Q_VALUE_DF, &arg, 1, NULL, NULL, NULL);
+    }
+    return rc;
+}
+
+/* Counts a print's values (shingles and, mh3, word pairs and words: keyed
+ * apart, they never collide) towards their commonness, once per distinct
+ * print, and the print towards the number of prints counted. */
+static int32_t count_print(cs_store_txn *tx, const cs_fingerprint *fp)
+{
+    int64_t added = 0;
+    cs_val arg = CS_INT(print_id(fp)), stat = CS_TEXT("counted");
+    int32_t rc = cs_store_run(tx, CS_Q_COUNTED_ADD, &arg, 1, NULL, NULL, &added);
+    if (rc == CASESCRIBE_OK && added == 1)
+        rc = cs_store_run(tx, CS_Q_STAT_ADD, &stat, 1, NULL, NULL, NULL);
+    if (rc == CASESCRIBE_OK && added == 1)
+        rc = count_values(tx, fp->h, fp->count);
+    if (rc == CASESCRIBE_OK && added == 1)
+        rc = count_values(tx, fp->w, fp->wcount);
+    if (rc == CASESCRIBE_OK && added == 1)
+        rc = count_values(tx, fp->u, fp->ucount);
+    cs_store_forget_weights(tx);
+    return rc;
+}
+
+/* Files print `id` under n of its values. */
+static int32_t post_values(cs_store_txn *tx, int64_t id, const uint64_t *v, uint32_t n)
+{
+    int32_t rc = CASESCRIBE_OK;
+    for (uint32_t k = 0; rc == CASESCRIBE_OK && k < n; k++) {
+        cs_val post[2] = {CS_INT(v[k]), CS_INT(id)};
+        rc = cs_store_run(tx, CS_Q_POSTING_ADD, post, 2, NULL, NULL, NULL);
+        if (rc == CASESCRIBE_OK)
+            rc = cs_store_run(tx, CS_Q_VALUE_AI, post, 1, NULL, NULL, NULL);
+    }
+    return rc;
+}
+
+/* Files a new AI print under its values; a sketch filed already (the same
+ * AI section saved again) is kept once, naming the first save that made
+ * it, so repeats never crowd the search. */
+static int32_t add_print(cs_store_txn *tx, const char *record, const char *section, uint32_t version,
+                         const char *text, const char *team)
+{
+    cs_fingerprint fp;
+    if (cs_fingerprint_decode(&fp, text) != 0)
+        return cs_fail(CASESCRIBE_EJOURNAL, "a ledger entry holds a malformed fingerprint");
+    int32_t rc = count_print(tx, &fp);
+    int64_t id = 0;
+    cs_val same[2] = {CS_INT(print_id(&fp)), CS_TEXT(text)};
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_run(tx, CS_Q_PRINT_SAME, same, 2, cs_store_row_int, &id, NULL);
+    if (rc != CASESCRIBE_OK || id != 0)
+        return rc;
+    cs_val args[6] = {CS_INT(print_id(&fp)), CS_TEXT(text),   CS_TEXT(record),
+                      CS_TEXT(section),      CS_TEXT(team), CS_INT(version)};
+    rc = cs_store_run(tx, CS_Q_PRINT_ADD, args, 6, cs_store_row_int, &id, NULL);
+    if (rc == CASESCRIBE_OK)
+        rc = post_values(tx, id, fp.h, fp.count);
+    return rc == CASESCRIBE_OK ? post_values(tx, id, fp.w, fp.wcount) : rc;
+}
+
+static int32_t add_human(cs_store_txn *tx, const json_t *item)
+{
+    cs_fingerprint fp;
+    if (cs_fingerprint_decode(&fp, json_string_value(item)) != 0)
+        return cs_fail(CASESCRIBE_EJOURNAL, "a ledger entry holds a malformed fingerprint");
+    return count_print(tx, &fp);
+}
+
+/* A short AI text's token: 16 hex digits. */
+static int32_t add_short(cs_store_txn *tx, const json_t *item)
+{
+    const char *hex = json_string_value(item);
+    if (hex == NULL || strlen(hex) != 16 || strspn(hex, "0123456789abcdef") != 16)
+        return cs_fail(CASESCRIBE_EJOURNAL, "a ledger entry holds a malformed short-text token");
+    cs_val arg = CS_INT(strtoull(hex, NULL, 16));
+    return cs_store_run(tx, CS_Q_SHORT_ADD, &arg, 1, NULL, NULL, NULL);
+}
+
+static int32_t index_prints(cs_store_txn *tx, const json_t *entry, const char *record, uint32_t version)
+{
+    const char *team = field(entry, "team", 129);
+    int32_t rc = CASESCRIBE_OK;
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(entry, "ai"), i, item)
+    {
+        const char *section = json_string_value(json_object_get(item, "section"));
+        const char *fp = json_string_value(json_object_get(item, "fp"));
+        if (rc == CASESCRIBE_OK && (section == NULL || fp == NULL))
+            rc = cs_fail(CASESCRIBE_EJOURNAL, "a ledger entry holds a malformed AI fingerprint");
+        if (rc == CASESCRIBE_OK)
+            rc = add_print(tx, record, section, version, fp, team);
+    }
+    json_array_foreach(json_object_get(entry, "human"), i, item)
+    {
+        if (rc == CASESCRIBE_OK)
+            rc = add_human(tx, item);
+    }
+    json_array_foreach(json_object_get(entry, "short"), i, item)
+    {
+        if (rc == CASESCRIBE_OK)
+            rc = add_short(tx, item);
+    }
+    return rc;
+}
+
+/* A policy change ("policy": team, version, digest, the bundle's serial
+ * when it came from one) or a bundle taken ("policy-bundle"). */
+static int32_t index_policy(cs_store_txn *tx, const char *kind, const json_t *entry)
+{
+    if (strcmp(kind, "policy-bundle") == 0) {
+        json_int_t serial = json_integer_value(json_object_get(entry, "serial"));
+        return serial > 0 ? cs_store_bundle_seen(tx, (uint64_t)serial, field(entry, "digest", 72)) : CASESCRIBE_OK;
+    }
+    json_int_t bundle = json_integer_value(json_object_get(entry, "bundle"));
+    int32_t rc = bundle > 0 ? cs_store_bundle_seen(tx, (uint64_t)bundle, NULL) : CASESCRIBE_OK;
+    const char *team = json_string_value(json_object_get(entry, "team"));
+    json_int_t version = json_integer_value(json_object_get(entry, "version"));
+    if (rc != CASESCRIBE_OK || team == NULL || version <= 0 || version > UINT32_MAX)
+        return rc;
+    return cs_store_policy_seen(tx, team, (uint32_t)version, json_string_value(json_object_get(entry, "policy")));
+}
+
+int32_t cs_store_index_entry(cs_store_txn *tx, const json_t *entry, uint64_t seq, int lenient)
+{
+    const char *kind = json_string_value(json_object_get(entry, "kind"));
+    if (kind != NULL && (strcmp(kind, "policy") == 0 || strcmp(kind, "policy-bundle") == 0))
+        return index_policy(tx, kind, entry);
+    if (kind == NULL || strcmp(kind, "save") != 0)
+        return CASESCRIBE_OK;
+    const char *record = json_string_value(json_object_get(entry, "record"));
+    const char *digest = json_string_value(json_object_get(entry, "digest"));
+    json_int_t version = json_integer_value(json_object_get(entry, "version"));
+    if (record == NULL || strlen(record) > 128 || digest == NULL || version <= 0 || version > UINT32_MAX)
+        return cs_fail(CASESCRIBE_EJOURNAL, "a save entry in the ledger lacks its record, version or digest");
+    int32_t rc = put_head(tx, record, (uint32_t)version, entry, seq, lenient);
+    return rc == CASESCRIBE_OK ? index_prints(tx, entry, record, (uint32_t)version) : rc;
+}
+
+/* ---- the laundering search -------------------------------------------- */
+
+struct ids {
+    int64_t *v;
+    size_t n, cap;
+};
+
+static int32_t row_id(const cs_val *cols, int n, void *user)
+{
+    struct ids *ids = user;
+    if (n < 1 || cols[0].type != CS_VAL_INT)
+        return cs_fail(CASESCRIBE_EJOURNAL, "a posting in the ledger is malformed");
+    if (ids->n == ids->cap) {
+        size_t cap = ids->cap ? ids->cap * 2 : 64;
+        int64_t *grown = realloc(ids->v, cap * sizeof(*grown));
+        if (grown == NULL)
+            return cs_fail(CASESCRIBE_ENOMEM, "out of memory searching the ledger");
+        ids->v = grown;
+        ids->cap = cap;
+    }
+    ids->v[ids->n++] = cols[0].i;
+    return CASESCRIBE_OK;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* n values with their posting lengths, rarest first. */
+static int32_t rarest_first(cs_store_txn *tx, const uint64_t *v, uint32_t n, uint64_t *vals, int64_t *lens)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        int64_t ai = 0, df = 0;
+        int32_t rc = cs_store_value_counts(tx, v[k], &ai, &df);
+        if (rc != CASESCRIBE_OK)
+            return rc;
+        uint32_t at = k;
+        for (; at > 0 && lens[at - 1] > ai; at--) {
+            lens[at] = lens[at - 1];
+            vals[at] = vals[at - 1];
+        }
+        lens[at] = ai;
+        vals[at] = v[k];
+    }
+    return CASESCRIBE_OK;
+}
+
+/* Reads the posting lists worth reading among n values: the rarest
+ * `must`, and the others unless they are stock phrases (longer than
+ * CS_STORE_COMMON). */
+static int32_t read_lists(cs_store_txn *tx, const uint64_t *v, uint32_t n, uint32_t must, struct ids *out)
+{
+    uint64_t vals[CS_FP_PK];
+    int64_t lens[CS_FP_PK];
+    int32_t rc = rarest_first(tx, v, n, vals, lens);
+    for (uint32_t k = 0; rc == CASESCRIBE_OK && k < n && (k < must || lens[k] <= CS_STORE_COMMON); k++) {
+        cs_val arg = CS_INT(vals[k]);
+        rc = lens[k] > 0 ? cs_store_run(tx, CS_Q_POSTINGS, &arg, 1, row_id, out, NULL) : CASESCRIBE_OK;
+    }
+    return rc;
+}
+
+/* The prints that share enough of fp's values to reach a grade, each once.
+ * Shingles: every print with CS_FP_MIN_EVIDENCE in common shares at least
+ * that many values (weights are at most 1), so the rarest (count - that +
+ * 1) lists hold them all; the other lists are read unless they are stock
+ * phrases. Word pairs (mh3): only lists of at most CS_STORE_COMMON prints;
+ * a value on a longer list weighs under CS_STORE_DF_FULL / CS_STORE_COMMON
+ * (its df counts every print on the list), so CS_FP_PK of them stay far
+ * below the pair evidence a grade needs, and a print that reaches it is on
+ * a shorter list too. */
+static int32_t candidates(cs_store_txn *tx, const cs_fingerprint *fp, struct ids *out)
+{
+    uint32_t min_shared = (uint32_t)CS_FP_MIN_EVIDENCE;
+    uint32_t must = fp->count > min_shared ? fp->count - min_shared + 1 : fp->count;
+    int32_t rc = read_lists(tx, fp->h, fp->count, must, out);
+    if (rc == CASESCRIBE_OK && fp->wcount <= CS_FP_PK)
+        rc = read_lists(tx, fp->w, fp->wcount, 0, out);
+    if (rc != CASESCRIBE_OK || out->n == 0)
+        return rc;
+    qsort(out->v, out->n, sizeof(*out->v), cmp_i64);
+    size_t u = 0;
+    for (size_t i = 0; i < out->n; i++)
+        if (u == 0 || out->v[u - 1] != out->v[i])
+            out->v[u++] = out->v[i];
+    out->n = u;
+    return CASESCRIBE_OK;
+}
+
+static int32_t row_print(const cs_val *cols, int n, void *user)
+{
+    cs_store_print *p = user;
+    if (n < 5 || cols[3].type != CS_VAL_INT || cols[4].type != CS_VAL_TEXT)
+        return cs_fail(CASESCRIBE_EJOURNAL, "a fingerprint row in the ledger is malformed");
+    {
+        size_t caps[3] = {sizeof(p->record), sizeof(p->section), sizeof(p->team)};
+        char *dst[3] = {p->record, p->section, p->team};
+        for (int i = 0; i < 3; i++) {
+            size_t len = cols[i].type == CS_VAL_TEXT && cols[i].len < caps[i] ? cols[i].len : 0;
+            memcpy(dst[i], len ? cols[i].s : "", len);
+            dst[i][len] = '\0';
+        }
+    }
+    p->version = (uint32_t)cols[3].i;
+    char fp[4096]; /* an mh3 print is about 2,750 characters */
+    if (cols[4].len >= sizeof(fp))
+        return cs_fail(CASESCRIBE_EJOURNAL, "a fingerprint row in the ledger is malformed");
+    memcpy(fp, cols[4].s, cols[4].len);
+    fp[cols[4].len] = '\0';
+    return cs_fingerprint_decode(&p->fp, fp) == 0
+               ? CASESCRIBE_OK
+               : cs_fail(CASESCRIBE_EJOURNAL, "a fingerprint row in the ledger is malformed");
+}
+
+/* Whether a candidate beats the hit so far: a higher grade, a higher score,
+ * or as good and saved by `team` (a record the caller may name). */
+static int better(const cs_store_hit *hit, int grade, double score, const cs_store_print *p, const char *team)
+{
+    if (!hit->found || grade != hit->grade)
+        return !hit->found ? grade != CS_FP_UNRELATED : grade > hit->grade;
+    if (grade == CS_FP_UNRELATED || score != hit->score)
+        return score > hit->score;
+    return team != NULL && strcmp(p->team, team) == 0 && strcmp(hit->print.team, team) != 0;
+}
+
+static int32_t grade_candidates(cs_store_txn *tx, const cs_fingerprint *fp, const char *team, const struct ids *ids,
+                                cs_store_hit *hit)
+{
+    cs_store_print *p = malloc(sizeof(*p));
+    if (p == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory searching the ledger");
+    int32_t rc = CASESCRIBE_OK;
+    for (size_t i = 0; rc == CASESCRIBE_OK && i < ids->n; i++) {
+        cs_val arg = CS_INT(ids->v[i]);
+        p->version = 0;
+        rc = cs_store_run(tx, CS_Q_PRINT_GET, &arg, 1, row_print, p, NULL);
+        double score = 0.0;
+        int failed = 0;
+        int grade = rc == CASESCRIBE_OK ? cs_store_grade_pair(tx, fp, &p->fp, &score, &failed) : 0;
+        if (rc == CASESCRIBE_OK && failed)
+            rc = cs_fail(failed, "cannot read the commonness of a fingerprint value");
+        if (rc == CASESCRIBE_OK && better(hit, grade, score, p, team)) {
+            hit->found = 1;
+            hit->grade = grade;
+            hit->score = score;
+            hit->print = *p;
+        }
+    }
+    free(p);
+    return rc;
+}
+
+int32_t cs_store_grade(cs_store_txn *tx, const cs_fingerprint *fp, const char *team, cs_store_hit *hit)
+{
+    memset(hit, 0, sizeof(*hit));
+    if (fp->count == 0 || fp->count > CS_FP_K)
+        return CASESCRIBE_OK;
+    struct ids ids = {NULL, 0, 0};
+    int32_t rc = candidates(tx, fp, &ids);
+    if (rc == CASESCRIBE_OK)
+        rc = grade_candidates(tx, fp, team, &ids, hit);
+    free(ids.v);
+    if (rc != CASESCRIBE_OK)
+        memset(hit, 0, sizeof(*hit));
+    return rc;
+}

@@ -1,0 +1,229 @@
+/* bench_ledger.c - `make bench`: opening a home and its first save cost the
+ * same with a large ledger as with an empty one, and so does the memory of
+ * a process that opened it. The large ledger is generated directly through
+ * the store's own functions in one transaction (not signed saves): save
+ * entries for distinct records, every 20th with an AI fingerprint, so the
+ * heads and the laundering postings grow as a real home's would.
+ *
+ *   bench_ledger              generate 1M entries (CS_BENCH_ENTRIES to change) and compare with 0
+ *   bench_ledger --measure H  (internal) open home H, save once, print the figures
+ *
+ * Each measurement runs in a fresh process (spawned, so that its memory is
+ * its own), three times; the median is printed. Not a test: nothing here
+ * asserts a time. */
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "casescribe.h"
+#include "internal.h"
+#include "store/store.h"
+
+extern char **environ;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kb = strtol(line + 6, NULL, 10);
+    if (f != NULL)
+        fclose(f);
+    return kb;
+}
+
+static const char form[] =
+    "<form xmlns=\"urn:casescribe:form:1\" id=\"NEW-%ld\" template=\"statutory-home-visit\" team=\"cin-north\" "
+    "author=\"sw-017\"><subject id=\"P-1\" role=\"child\" name=\"Sam Example\"/>"
+    "<consent subject=\"P-1\" given-by=\"representative\" method=\"verbal\" capacity=\"not-assessed\" "
+    "at=\"2026-01-01T10:00:00Z\" scopes=\"record-audio transcribe ai-draft\"/>"
+    "<section id=\"observations\" origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\">Sam showed me "
+    "the new bedroom and said school was going better this term; the family support worker visits weekly.</section>"
+    "<section id=\"analysis\" origin=\"human\">Sam appears settled and the home conditions have improved since the "
+    "last visit; the support plan is working and I have no new concerns.</section></form>";
+
+/* The child: open, RSS, first save; prints "open_us save_us rss_kb". */
+static int measure(const char *home)
+{
+    casescribe_ctx_options opts;
+    casescribe_ctx_options_init(&opts, sizeof(opts));
+    opts.home = home;
+    casescribe_ctx *ctx = NULL;
+    casescribe_actor actor;
+    casescribe_actor_init(&actor, sizeof(actor));
+    actor.user_id = "sw-017";
+    char xml[2048];
+    snprintf(xml, sizeof(xml), form, (long)getpid());
+    double t0 = now();
+    if (casescribe_ctx_open(&ctx, &opts) != CASESCRIBE_OK)
+        return fprintf(stderr, "bench: open: %s\n", casescribe_last_error()), 1;
+    double t1 = now();
+    long rss = rss_kb();
+    uint8_t *out = NULL;
+    size_t len = 0;
+    if (casescribe_save(&out, &len, ctx, "xml", &actor, (const uint8_t *)xml, strlen(xml)) != CASESCRIBE_OK)
+        return fprintf(stderr, "bench: save: %s\n", casescribe_last_error()), 1;
+    double t2 = now();
+    printf("%.0f %.0f %ld\n", (t1 - t0) * 1e6, (t2 - t1) * 1e6, rss);
+    casescribe_free(out);
+    casescribe_ctx_close(ctx);
+    return 0;
+}
+
+static void setup_home(const char *home)
+{
+    casescribe_ctx_options opts;
+    casescribe_ctx_options_init(&opts, sizeof(opts));
+    opts.home = home;
+    casescribe_ctx *ctx = NULL;
+    if (casescribe_ctx_open(&ctx, &opts) != CASESCRIBE_OK || casescribe_keygen(NULL, ctx, 0) != CASESCRIBE_OK ||
+        casescribe_team_set(ctx, "bench-admin", "cin-north", "ai-draft", "on") != CASESCRIBE_OK) {
+        fprintf(stderr, "bench: cannot set up a home: %s\n", casescribe_last_error());
+        exit(1);
+    }
+    casescribe_ctx_close(ctx);
+}
+
+static uint64_t next_random(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* A random sketch in the print's text form. */
+static char *random_print(uint64_t *seed)
+{
+    cs_fingerprint fp = {.count = CS_FP_K, .scheme = CS_FP_MH2};
+    for (uint32_t k = 0; k < CS_FP_K; k++)
+        fp.h[k] = next_random(seed);
+    for (uint32_t k = 1; k < CS_FP_K; k++) /* ascending, as sketches are */
+        for (uint32_t j = k; j > 0 && fp.h[j - 1] > fp.h[j]; j--) {
+            uint64_t t = fp.h[j];
+            fp.h[j] = fp.h[j - 1];
+            fp.h[j - 1] = t;
+        }
+    char *text = NULL;
+    return cs_fingerprint_encode(&text, &fp) == 0 ? text : NULL;
+}
+
+static json_t *entry(long i, uint64_t *seed)
+{
+    char record[32];
+    snprintf(record, sizeof(record), "G-%ld", i);
+    json_t *e = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:[]}", "kind", "save", "record", record,
+                          "version", 1, "digest", "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+                          "form", "sha256:1111111111111111111111111111111111111111111111111111111111111111", "actor",
+                          "sw-017", "team", "cin-north", "time", "2026-01-01T10:00:00Z", "key", "bench", "ai");
+    char *fp = i % 20 == 0 ? random_print(seed) : NULL;
+    if (fp != NULL)
+        json_array_append_new(json_object_get(e, "ai"), json_pack("{s:s, s:s}", "section", "observations", "fp", fp));
+    free(fp);
+    return e;
+}
+
+static void generate(const char *home, long n)
+{
+    cs_store *st = NULL;
+    cs_store_txn *tx = NULL;
+    uint64_t seed = 88172645463325252ull;
+    if (cs_store_open(&st, home, CS_STORE_NO_SYNC) != CASESCRIBE_OK ||
+        cs_store_begin(st, CS_STORE_WRITE, &tx) != CASESCRIBE_OK) {
+        fprintf(stderr, "bench: cannot open the store: %s\n", casescribe_last_error());
+        exit(1);
+    }
+    for (long i = 0; i < n; i++) {
+        json_t *e = entry(i, &seed);
+        if (e == NULL || cs_store_append(tx, e, NULL, NULL) != CASESCRIBE_OK) {
+            fprintf(stderr, "bench: append %ld: %s\n", i, casescribe_last_error());
+            exit(1);
+        }
+        json_decref(e);
+    }
+    if (cs_store_commit(tx) != CASESCRIBE_OK) {
+        fprintf(stderr, "bench: commit: %s\n", casescribe_last_error());
+        exit(1);
+    }
+    cs_store_close(st);
+}
+
+struct figures {
+    double open_us, save_us, rss_kb;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Three fresh processes; the median of each figure. */
+static struct figures run_measure(const char *self, const char *home)
+{
+    double o[3], s[3], r[3];
+    for (int k = 0; k < 3; k++) {
+        int fds[2];
+        pid_t pid;
+        posix_spawn_file_actions_t fa;
+        if (pipe(fds) != 0)
+            exit(1);
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+        char *argv[] = {(char *)self, "--measure", (char *)home, NULL};
+        if (posix_spawn(&pid, self, &fa, NULL, argv, environ) != 0)
+            exit(1);
+        close(fds[1]);
+        FILE *f = fdopen(fds[0], "r");
+        if (f == NULL || fscanf(f, "%lf %lf %lf", &o[k], &s[k], &r[k]) != 3) {
+            fprintf(stderr, "bench: a measurement failed\n");
+            exit(1);
+        }
+        fclose(f);
+        waitpid(pid, NULL, 0);
+        posix_spawn_file_actions_destroy(&fa);
+    }
+    qsort(o, 3, sizeof(double), cmp_double);
+    qsort(s, 3, sizeof(double), cmp_double);
+    qsort(r, 3, sizeof(double), cmp_double);
+    return (struct figures){o[1], s[1], r[1]};
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--measure") == 0)
+        return measure(argv[2]);
+    const char *env = getenv("CS_BENCH_ENTRIES");
+    long n = env != NULL ? strtol(env, NULL, 10) : 1000000;
+    char small[] = "/tmp/cs-bench-ledger0-XXXXXX", large[] = "/tmp/cs-bench-ledgerN-XXXXXX";
+    if (mkdtemp(small) == NULL || mkdtemp(large) == NULL)
+        return 1;
+    setup_home(small);
+    setup_home(large);
+    double t0 = now();
+    generate(large, n);
+    printf("ledger: generated %ld entries (%ld AI prints) in %.1f s\n", n, (n + 19) / 20, now() - t0);
+    struct figures a = run_measure(argv[0], small), b = run_measure(argv[0], large);
+    printf("ledger: open at 0 entries %.2f ms, at %ld %.2f ms\n", a.open_us / 1e3, n, b.open_us / 1e3);
+    printf("ledger: open + first save at 0 entries %.2f ms, at %ld %.2f ms: ratio %.2fx (goal <= 1.5x, <= 20 ms)\n",
+           (a.open_us + a.save_us) / 1e3, n, (b.open_us + b.save_us) / 1e3,
+           (b.open_us + b.save_us) / (a.open_us + a.save_us));
+    printf("ledger: RSS after open at 0 entries %.1f MB, at %ld %.1f MB: ratio %.2fx (goal <= 40 MB, within 10%%)\n",
+           a.rss_kb / 1024, n, b.rss_kb / 1024, b.rss_kb / a.rss_kb);
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s %s", small, large);
+    return system(cmd) == 0 ? 0 : 1;
+}
