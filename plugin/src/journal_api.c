@@ -137,7 +137,7 @@ static int32_t check_evidence(cs_buf *rep, casescribe_ctx *ctx, cs_store_txn *tx
     if (is_checkpoint(evidence, len))
         return cs_checkpoint_check(rep, ctx->keys, tx, (const char *)evidence, len);
     cs_record *r = NULL;
-    int32_t rc = cs_adapter_decode(&r, adapter, evidence, len);
+    int32_t rc = cs_adapter_decode(&r, adapter != NULL ? adapter : "xml", evidence, len);
     if (rc == CASESCRIBE_OK)
         rc = cs_checkpoint_check_record(rep, ctx->keys, tx, r);
     else
