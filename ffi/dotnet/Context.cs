@@ -234,6 +234,30 @@ namespace CaseScribe
             });
         }
 
+        /// <summary>
+        /// Checks that the ledger still holds what a checkpoint (as exported) or a stamped record kept
+        /// outside the home saw. Returns the report; throws EJOURNAL (shorter, disagreeing or another
+        /// home's ledger) or EVERIFY (a bad signature), with the report.
+        /// </summary>
+        public string CheckJournal(byte[] evidence, string adapter = "xml")
+        {
+            return Use(p => {
+                IntPtr report;
+                int status = NativeMethods.casescribe_journal_check(out report, p, adapter, evidence, Utf8.Len(evidence));
+                return Library.CheckWithReport(status, report);
+            });
+        }
+
+        /// <summary>The ledger's latest signed checkpoint (a C2SP signed note), to keep outside the home.</summary>
+        public string ExportCheckpoint()
+        {
+            return Use(p => {
+                IntPtr text;
+                Library.Check(NativeMethods.casescribe_checkpoint_export(out text, p));
+                return Utf8.TakeString(text);
+            });
+        }
+
         /// <summary>Bytes of a torn journal tail that opening cut off; 0 normally.</summary>
         public ulong JournalTruncatedBytes
         {

@@ -181,6 +181,11 @@ namespace CaseScribe
         public static extern int casescribe_journal_verify(out ulong entries_out, out IntPtr report_out, IntPtr ctx);
         [DllImport(Lib, CallingConvention = CC)] public static extern ulong casescribe_journal_truncated_bytes(IntPtr ctx);
         [DllImport(Lib, CallingConvention = CC)]
+        public static extern int casescribe_journal_check(out IntPtr report_out, IntPtr ctx,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string adapter, byte[] evidence, UIntPtr evidence_len);
+        [DllImport(Lib, CallingConvention = CC)]
+        public static extern int casescribe_checkpoint_export(out IntPtr checkpoint_out, IntPtr ctx);
+        [DllImport(Lib, CallingConvention = CC)]
         public static extern int casescribe_journal_entry_get(out JournalEntryHandle entry_out, IntPtr ctx, ulong seq);
         [DllImport(Lib, CallingConvention = CC)] public static extern void casescribe_journal_entry_free(IntPtr entry);
         [DllImport(Lib, CallingConvention = CC)] public static extern ulong casescribe_journal_entry_seq(IntPtr entry);

@@ -164,6 +164,9 @@ const PROTOTYPES = [
     // journal
     'int32_t casescribe_journal_verify(_Out_ uint64_t *entries_out, _Out_ void **report_out, casescribe_ctx *ctx)',
     'uint64_t casescribe_journal_truncated_bytes(const casescribe_ctx *ctx)',
+    'int32_t casescribe_journal_check(_Out_ void **report_out, casescribe_ctx *ctx, const char *adapter, ' +
+        'const uint8_t *evidence, size_t evidence_len)',
+    'int32_t casescribe_checkpoint_export(_Out_ void **checkpoint_out, casescribe_ctx *ctx)',
     'int32_t casescribe_journal_entry_get(_Out_ casescribe_journal_entry **entry_out, casescribe_ctx *ctx, ' +
         'uint64_t seq)',
     'void casescribe_journal_entry_free(casescribe_journal_entry *entry)',
@@ -1216,6 +1219,30 @@ class Context extends Handle {
         if (status !== 0)
             throw new CaseScribeError(status, message, { report: text, entries });
         return { entries, report: text };
+    }
+
+    /**
+     * Checks that the ledger still holds what a checkpoint (as exported) or a
+     * stamped record kept outside the home saw. Returns the report; throws
+     * EJOURNAL (shorter, disagreeing or another home's ledger) or EVERIFY (a
+     * bad signature), with `.report`.
+     */
+    journalCheck(evidence, { adapter = 'xml' } = {}) {
+        const data = toBytes(evidence, 'evidence');
+        const report = [null];
+        const status = raw.casescribe_journal_check(report, this.pointer, adapter, data, data.length);
+        const message = status !== 0 ? raw.casescribe_last_error() : '';
+        const text = takeString(report[0]);
+        if (status !== 0)
+            throw new CaseScribeError(status, message, { report: text });
+        return text;
+    }
+
+    /** The ledger's latest signed checkpoint (a C2SP signed note) as text. */
+    checkpointExport() {
+        const out = [null];
+        check(raw.casescribe_checkpoint_export(out, this.pointer));
+        return takeString(out[0]);
     }
 
     /** Journal entry `seq` (1 is the first). */

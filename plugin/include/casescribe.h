@@ -124,6 +124,13 @@ CASESCRIBE_EXTERN int32_t casescribe_constant(int64_t *value_out, const char *na
  * the save that records the review (the host's clock and the library's may
  * disagree a little): a later review time is refused (EREVIEW). */
 #define CASESCRIBE_REVIEW_CLOCK_SKEW 300u
+/* How far, in seconds, the clock may go back between saves (since 1.6): a
+ * save whose time is earlier than the time of the record's version before
+ * it, or than the time of the ledger's last signed checkpoint (the time of
+ * the home's latest commit, by the store's clock), by more than this is
+ * refused with ECONFLICT and a message naming both times. (A save later
+ * than the last checkpoint is normal: a home can be quiet for months.) */
+#define CASESCRIBE_CLOCK_SKEW 300u
 
 /* ------------------------------------------------------------------------
  * Context
@@ -399,6 +406,48 @@ CASESCRIBE_EXTERN const char *casescribe_journal_entry_record_digest(const cases
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_actor_id(const casescribe_journal_entry *entry);
 /* UTC, ISO 8601, for example "2026-11-02T10:16:00Z". */
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_time(const casescribe_journal_entry *entry);
+
+/* Checkpoints and evidence from outside the home (since 1.6).
+ *
+ * Every commit that appends to the ledger also writes, in the same
+ * transaction, a signed checkpoint: a C2SP signed note
+ * (c2sp.org/tlog-checkpoint) whose lines are the origin
+ * "casescribe/<store id>" (32 hex digits made with the ledger's first
+ * checkpoint: a recreated or swapped store has another), the number of
+ * entries, the base64 SHA-256 of the last entry (the chain head), "time
+ * <seconds since the epoch>" and "key <key id>", then a blank line and
+ * "— casescribe/<store id> <base64 of 4-byte key hint || Ed25519
+ * signature>" by the home's signing key (none before the home has one).
+ * Every stamp also names where its save was committed (<provenance>
+ * ledger-seq and ledger-prev: the entry's number and the hash of the entry
+ * before it). So a checkpoint kept elsewhere, or any stamped record,
+ * proves that the ledger once reached that point. */
+
+/* The latest signed checkpoint of the home's ledger, as text ending in a
+ * newline, for operations to keep outside the home (another server, the
+ * council's archive). *checkpoint_out is freed with casescribe_free().
+ * Errors: EINVAL, ENOTFOUND (no checkpoint yet: nothing was committed since
+ * the home had a signing key), EIO, ENOMEM. Works on a read-only home.
+ * Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_checkpoint_export(char **checkpoint_out, casescribe_ctx *ctx);
+
+/* Checks the ledger against one piece of evidence kept outside the home:
+ * either a checkpoint (text beginning "casescribe/", as exported) or a
+ * stamped record in the format of `adapter` (NULL: "xml"). Returns OK when
+ * the ledger holds what the evidence saw: the checkpoint's entry count and
+ * chain head, or the record's own save entry (same record, version and
+ * record digest) and the hash of the entry before it. EJOURNAL when the
+ * ledger is shorter (entries removed, the store deleted and recreated),
+ * disagrees (an entry rewritten, the chain recomputed), or is another
+ * home's (the checkpoint's origin is not this store's). EVERIFY when the
+ * checkpoint's signature, or the record's stamp, does not verify with the
+ * home's keys; EINVAL for a record stamped before 1.6 (no ledger position);
+ * EPARSE/ESCHEMA for evidence that is neither. Reads only the entries
+ * named (constant time); casescribe_journal_verify checks the chain
+ * itself, so run both. *report_out (may be NULL) gets one line saying
+ * what was found, freed with casescribe_free(). Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_journal_check(char **report_out, casescribe_ctx *ctx, const char *adapter,
+                                                   const uint8_t *evidence, size_t evidence_len);
 
 /* ------------------------------------------------------------------------
  * Jobs

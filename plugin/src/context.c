@@ -12,6 +12,7 @@
 
 #include <openssl/crypto.h>
 
+#include "checkpoint.h"
 #include "internal.h"
 
 #include <libxml/chvalid.h>
@@ -133,7 +134,10 @@ static int32_t check_private_folders(const char *home)
 static int32_t open_store(casescribe_ctx *ctx)
 {
     uint32_t flags = (ctx->flags & CASESCRIBE_OPEN_NO_SYNC) ? CS_STORE_NO_SYNC : 0;
-    return cs_store_open(&ctx->store, ctx->home, flags);
+    int32_t rc = cs_store_open(&ctx->store, ctx->home, flags);
+    if (rc == CASESCRIBE_OK) /* every commit that appends writes a signed checkpoint */
+        cs_store_set_signer(ctx->store, cs_checkpoint_sign, ctx->keys);
+    return rc;
 }
 
 int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_options *opts)

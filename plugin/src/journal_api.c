@@ -1,6 +1,9 @@
 /* journal_api.c - the ledger (the journal) as the public interface shows it. */
 #include <stdlib.h>
+#include <string.h>
 
+#include "adapter.h"
+#include "checkpoint.h"
 #include "context.h"
 #include "internal.h"
 
@@ -119,4 +122,74 @@ const char *casescribe_journal_entry_actor_id(const casescribe_journal_entry *en
 const char *casescribe_journal_entry_time(const casescribe_journal_entry *entry)
 {
     return field(entry, "time");
+}
+
+/* ---- evidence from outside the home ------------------------------------ */
+
+static int is_checkpoint(const uint8_t *evidence, size_t len)
+{
+    return len > 11 && memcmp(evidence, "casescribe/", 11) == 0;
+}
+
+static int32_t check_evidence(cs_buf *rep, casescribe_ctx *ctx, cs_store_txn *tx, const char *adapter,
+                              const uint8_t *evidence, size_t len)
+{
+    if (is_checkpoint(evidence, len))
+        return cs_checkpoint_check(rep, ctx->keys, tx, (const char *)evidence, len);
+    cs_record *r = NULL;
+    int32_t rc = cs_adapter_decode(&r, adapter != NULL ? adapter : "xml", evidence, len);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_checkpoint_check_record(rep, ctx->keys, tx, r);
+    else
+        cs_buf_printf(rep, "not a checkpoint, and not a record: %s\n", casescribe_last_error());
+    cs_record_free(r);
+    return rc;
+}
+
+int32_t casescribe_journal_check(char **report_out, casescribe_ctx *ctx, const char *adapter,
+                                 const uint8_t *evidence, size_t evidence_len)
+{
+    if (report_out != NULL)
+        *report_out = NULL;
+    if (ctx == NULL || evidence == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_journal_check: ctx and evidence are required");
+    if (evidence_len > CASESCRIBE_MAX_PAYLOAD)
+        return cs_fail(CASESCRIBE_ETOOBIG, "the evidence is over %u bytes", (unsigned)CASESCRIBE_MAX_PAYLOAD);
+    cs_clear_error();
+    cs_buf rep = {0};
+    cs_store_txn *tx = NULL;
+    int32_t rc = cs_store_begin(ctx->store, CS_STORE_READ, &tx);
+    if (rc == CASESCRIBE_OK)
+        rc = check_evidence(&rep, ctx, tx, adapter, evidence, evidence_len);
+    else
+        cs_buf_printf(&rep, "%s\n", casescribe_last_error());
+    cs_store_rollback(tx);
+    if (rep.failed && rc == CASESCRIBE_OK)
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory writing the report");
+    if (report_out != NULL)
+        *report_out = cs_buf_take(&rep);
+    cs_buf_free(&rep);
+    return rc;
+}
+
+int32_t casescribe_checkpoint_export(char **checkpoint_out, casescribe_ctx *ctx)
+{
+    if (checkpoint_out != NULL)
+        *checkpoint_out = NULL;
+    if (checkpoint_out == NULL || ctx == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_checkpoint_export: checkpoint_out and ctx are required");
+    cs_clear_error();
+    cs_store_checkpoint cp;
+    int found = 0;
+    cs_store_txn *tx = NULL;
+    int32_t rc = cs_store_begin(ctx->store, CS_STORE_READ, &tx);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_checkpoint_latest(tx, &cp, &found);
+    cs_store_rollback(tx);
+    if (rc == CASESCRIBE_OK && !found)
+        return cs_fail(CASESCRIBE_ENOTFOUND, "the ledger %s has no checkpoint yet: one is written with every save "
+                       "(and every other ledger entry) once the home has a signing key", cs_store_location(ctx->store));
+    if (rc == CASESCRIBE_OK)
+        *checkpoint_out = cp.text;
+    return rc;
 }

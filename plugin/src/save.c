@@ -59,6 +59,8 @@ struct save {
     cs_store_txn *tx;         /* the write transaction of steps 4 and 5 */
     cs_store_head head;       /* the record's head in the ledger, read in tx */
     int have_head;
+    uint64_t ledger_seq;      /* the ledger entry this save makes (a repeat: made) */
+    char ledger_prev[CS_STORE_HASH_LEN]; /* the hash of the entry before it */
     int32_t store_failed;     /* why a commonness weight could not be read (fail closed), else 0 */
     cs_policy *policy;        /* the team's policy, as read at the start of this save */
     cs_policy *actor_policy;  /* the actor's team's, when another team than the form's */
@@ -1062,6 +1064,9 @@ static int32_t build_provenance(struct save *s, uint32_t version, const char *pr
         dup_into(&p->policy_digest, s->policy->digest[0] ? s->policy->digest : NULL))
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     p->policy_version = s->policy->version;
+    p->ledger_seq = s->ledger_seq;
+    if (dup_into(&p->ledger_prev, s->ledger_prev[0] ? s->ledger_prev : NULL))
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     for (size_t i = 0; i < r->n_sections; i++, p->n_sections++) {
         int32_t rc = fill_section_stamp(&p->sections[i], &r->sections[i], s->digests.sections[i], &s->prints[i],
                                         cs_origin_is_ai(r->sections[i].origin) ? mac_of(s, i) : NULL,
@@ -1093,6 +1098,17 @@ static int32_t stale_copy(const struct save *s)
                    s->record->id, (unsigned)h->version, (unsigned)(h->version - 1));
 }
 
+/* A repeat of a save stamped before 1.6 is stamped again without the
+ * ledger position, as it was then. */
+static int32_t unplaced_repeat(struct save *s, EVP_PKEY *key)
+{
+    cs_provenance *p = s->stamp;
+    p->ledger_seq = 0;
+    free(p->ledger_prev);
+    p->ledger_prev = NULL;
+    return cs_stamp_sign(p, key, s->record_digest);
+}
+
 static int32_t sign(struct save *s, uint32_t version, const char *previous)
 {
     EVP_PKEY *key = NULL;
@@ -1104,6 +1120,8 @@ static int32_t sign(struct save *s, uint32_t version, const char *previous)
         rc = build_provenance(s, version, previous, key_id);
     if (rc == CASESCRIBE_OK)
         rc = cs_stamp_sign(s->stamp, key, s->record_digest);
+    if (rc == CASESCRIBE_OK && s->retry_of != NULL && strcmp(s->record_digest, s->retry_of->digest) != 0)
+        rc = unplaced_repeat(s, key); /* a stamp made before stamps named their ledger entry? */
     if (rc == CASESCRIBE_OK && s->retry_of != NULL && strcmp(s->record_digest, s->retry_of->digest) != 0)
         rc = stale_copy(s); /* same content, but not the same save (another role, team or library) */
     EVP_PKEY_free(key);
@@ -1225,6 +1243,50 @@ static int32_t step_journal(struct save *s)
     return rc;
 }
 
+/* Where this save's entry goes in the ledger (a repeat: where it went),
+ * and the hash of the entry before it: the stamp carries both. */
+static int32_t ledger_position(struct save *s)
+{
+    uint64_t count = 0;
+    if (s->retry_of != NULL) {
+        s->ledger_seq = s->retry_of->seq;
+        return s->ledger_seq > 0 ? cs_store_entry_hash(s->tx, s->ledger_seq - 1, s->ledger_prev) : CASESCRIBE_OK;
+    }
+    int32_t rc = cs_store_ledger_tail(s->tx, &count, s->ledger_prev);
+    s->ledger_seq = count + 1;
+    return rc;
+}
+
+/* The clock rule: a new version is not stamped earlier than the version
+ * before it, nor than the ledger's last checkpoint, by more than
+ * CASESCRIBE_CLOCK_SKEW (the host's clock went back): ECONFLICT naming
+ * both times. A repeat is stamped at its first time and is not checked. */
+static int32_t check_clock(struct save *s)
+{
+    int64_t before = 0;
+    char now[21], then[21];
+    cs_store_checkpoint cp;
+    int found = 0;
+    const char *what = "the version before it was stamped";
+    if (s->have_head && cs_parse_time(&before, s->head.time) == 0 && before > s->now + CASESCRIBE_CLOCK_SKEW) {
+        cs_format_time(then, before);
+    } else {
+        int32_t rc = cs_store_checkpoint_latest(s->tx, &cp, &found);
+        if (rc != CASESCRIBE_OK)
+            return rc;
+        free(cp.text);
+        if (!found || cp.time <= s->now + CASESCRIBE_CLOCK_SKEW)
+            return CASESCRIBE_OK;
+        cs_format_time(then, cp.time);
+        what = "the ledger's last checkpoint was written";
+    }
+    cs_format_time(now, s->now);
+    return cs_fail(CASESCRIBE_ECONFLICT,
+                   "this computer's clock says %s, but %s at %s: the clock went back by more than %u seconds; "
+                   "correct the clock and save again",
+                   now, what, then, (unsigned)CASESCRIBE_CLOCK_SKEW);
+}
+
 /* Steps 4 and 5 run in one write transaction of the store, so that the
  * version chain, the laundering index and the ledger agree across threads
  * and processes; the save is acknowledged only once it committed. */
@@ -1246,6 +1308,10 @@ static int32_t stamp_and_journal(struct save *s)
         rc = cs_fail(s->store_failed, "cannot read the laundering index of %s", cs_store_location(s->ctx->store));
     if (rc == CASESCRIBE_OK)
         rc = chain(s, &version, previous);
+    if (rc == CASESCRIBE_OK && s->retry_of == NULL)
+        rc = check_clock(s);
+    if (rc == CASESCRIBE_OK)
+        rc = ledger_position(s);
     if (rc == CASESCRIBE_OK && s->retry_of != NULL)
         rc = prepare_repeat(s, previous);
     if (rc == CASESCRIBE_OK)

@@ -84,6 +84,8 @@ static void describe(cs_buf *rep, const cs_record *r)
                   p->actor_team, p->key_id, p->library);
     if (p->previous != NULL)
         cs_buf_printf(rep, "Follows version %u (%s).\n", (unsigned)(p->version - 1), p->previous);
+    if (p->ledger_seq > 0)
+        cs_buf_printf(rep, "Committed as entry %llu of the home's ledger.\n", (unsigned long long)p->ledger_seq);
     if (p->policy_team != NULL && strcmp(or_unknown(p->policy_state), "signed") == 0)
         cs_buf_printf(rep, "Checked against team %s's AI policy, version %u (%s).\n", p->policy_team,
                       (unsigned)p->policy_version, or_unknown(p->policy_digest));

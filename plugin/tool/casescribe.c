@@ -4,7 +4,8 @@
  *   casescribe [--home DIR] keygen [--rotate]
  *   casescribe [--home DIR] save IN -o OUT [--adapter NAME] [--actor ID --team T --role R]
  *   casescribe [--home DIR] verify FILE [--adapter NAME] [--pubkey KEY.pem]
- *   casescribe [--home DIR] journal verify
+ *   casescribe [--home DIR] journal verify [--checkpoint FILE]... [--record FILE]... [--adapter NAME]
+ *   casescribe [--home DIR] checkpoint export [-o FILE]
  *   casescribe [--home DIR] demo
  *   casescribe [--home DIR] pubkey [--fingerprint]
  *   casescribe [--home DIR] team list | show TEAM | enable TEAM FEATURE |
@@ -34,7 +35,10 @@ static const char usage_text[] =
     "                                         check a stamped record and say how it was made\n"
     "      --adapter: xml (the reference form, the default) or fhir (an HL7 FHIR R4 Bundle, JSON or XML:\n"
     "      the output is in the format of the input)\n"
-    "  journal verify                         check the home's journal\n"
+    "  journal verify [--checkpoint FILE]... [--record FILE]... [--adapter NAME]\n"
+    "                                         check the home's journal (the ledger), and that it still holds\n"
+    "                                         what each checkpoint or stamped record kept elsewhere saw\n"
+    "  checkpoint export [-o FILE]            the ledger's latest signed checkpoint, to keep outside the home\n"
     "  pubkey [--fingerprint]                 print the home's public key (PEM) for offline verification, or\n"
     "                                         its SHA-256 fingerprint for the council to publish\n"
     "  demo                                   save, review, stamp and verify a sample form\n"
@@ -279,9 +283,53 @@ static int cmd_verify(const char *home, int argc, char **argv)
 }
 
 /* ---- journal verify / pubkey ------------------------------------------- */
+/* One --checkpoint or --record FILE against the ledger; 0 when it holds. */
+static int journal_check_file(casescribe_ctx *ctx, const char *adapter, const char *path)
+{
+    uint8_t *evidence = NULL;
+    size_t len = 0;
+    if (tool_read_file(path, &evidence, &len) != 0)
+        return EXIT_REFUSED;
+    char *report = NULL;
+    int32_t rc = casescribe_journal_check(&report, ctx, adapter, evidence, len);
+    printf("%s: %s", path, report != NULL ? report : "\n");
+    int code = rc == CASESCRIBE_OK ? 0 : tool_fail("journal verify", rc);
+    casescribe_free(report);
+    free(evidence);
+    return code;
+}
+
+/* Every --checkpoint FILE and --record FILE (--adapter NAME for records). */
+static int journal_check_all(casescribe_ctx *ctx, int argc, char **argv)
+{
+    const char *adapter = NULL;
+    for (int i = 1; i + 1 < argc; i += 2)
+        if (strcmp(argv[i], "--adapter") == 0)
+            adapter = argv[i + 1];
+    int code = 0;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--checkpoint") != 0 && strcmp(argv[i], "--record") != 0)
+            continue;
+        int one = journal_check_file(ctx, adapter, argv[i + 1]);
+        code = code != 0 ? code : one;
+    }
+    return code;
+}
+
+static int journal_options_ok(int argc, char **argv)
+{
+    if (argc % 2 != 1)
+        return 0;
+    for (int i = 1; i < argc; i += 2)
+        if (strcmp(argv[i], "--checkpoint") != 0 && strcmp(argv[i], "--record") != 0 &&
+            strcmp(argv[i], "--adapter") != 0)
+            return 0;
+    return 1;
+}
+
 static int cmd_journal(const char *home, int argc, char **argv)
 {
-    if (argc != 1 || strcmp(argv[0], "verify") != 0)
+    if (argc < 1 || strcmp(argv[0], "verify") != 0 || !journal_options_ok(argc, argv))
         return tool_usage();
     casescribe_ctx *ctx = NULL;
     if (tool_open_home(&ctx, home, 0) != 0)
@@ -292,7 +340,29 @@ static int cmd_journal(const char *home, int argc, char **argv)
     if (report != NULL)
         fputs(report, stdout);
     int code = rc == CASESCRIBE_OK ? 0 : tool_fail("journal verify", rc);
+    int checks = journal_check_all(ctx, argc, argv);
     casescribe_free(report);
+    casescribe_ctx_close(ctx);
+    return code != 0 ? code : checks;
+}
+
+/* ---- checkpoint export ------------------------------------------------- */
+static int cmd_checkpoint(const char *home, int argc, char **argv)
+{
+    int to_file = argc == 3 && strcmp(argv[1], "-o") == 0;
+    if ((argc != 1 && !to_file) || strcmp(argv[0], "export") != 0)
+        return tool_usage();
+    casescribe_ctx *ctx = NULL;
+    if (tool_open_home(&ctx, home, 0) != 0)
+        return EXIT_REFUSED;
+    char *text = NULL;
+    int32_t rc = casescribe_checkpoint_export(&text, ctx);
+    int code = rc != CASESCRIBE_OK ? tool_fail("checkpoint export", rc) : 0;
+    if (code == 0 && to_file)
+        code = tool_write_file(argv[2], (const uint8_t *)text, strlen(text)) == 0 ? 0 : EXIT_REFUSED;
+    else if (code == 0)
+        fputs(text, stdout);
+    casescribe_free(text);
     casescribe_ctx_close(ctx);
     return code;
 }
@@ -423,6 +493,8 @@ int main(int argc, char **argv)
         return cmd_journal(home, rest, args);
     if (strcmp(cmd, "pubkey") == 0)
         return cmd_pubkey(home, rest, args);
+    if (strcmp(cmd, "checkpoint") == 0)
+        return cmd_checkpoint(home, rest, args);
     if (strcmp(cmd, "team") == 0)
         return cmd_team(home, rest, args);
     if (strcmp(cmd, "audio") == 0)

@@ -102,6 +102,26 @@ grep -q 'root:' "$work/err" && fail "XXE leaked a file"
 # the journal verifies, and a corrupted entry is named
 "$cs" --home "$home" journal verify > "$work/jv" || fail "journal verify: $(cat "$work/jv")"
 grep -q '4 entries' "$work/jv" || fail "journal should hold 2 policy changes and 2 saves: $(cat "$work/jv")"
+# a signed checkpoint and a stamped record kept outside the home: the ledger holds what they saw
+"$cs" --home "$home" checkpoint export -o "$work/cp" || fail "checkpoint export"
+[ "$(stat -c %a "$work/cp")" = 600 ] || fail "checkpoint written $(stat -c %a "$work/cp")"
+head -1 "$work/cp" | grep -Eq '^casescribe/[0-9a-f]{32}$' || fail "checkpoint origin: $(cat "$work/cp")"
+[ "$(sed -n 2p "$work/cp")" = 4 ] || fail "checkpoint size: $(cat "$work/cp")"
+"$cs" --home "$home" checkpoint export | cmp -s - "$work/cp" || fail "checkpoint export to stdout differs"
+grep -q 'ledger-seq="4"' "$work/v2.xml" || fail "version 2's stamp does not name ledger entry 4"
+"$cs" --home "$home" journal verify --checkpoint "$work/cp" --record "$work/v2.xml" > "$work/jv" ||
+    fail "journal verify --checkpoint --record: $(cat "$work/jv")"
+[ "$(grep -c 'the ledger holds it' "$work/jv")" -eq 2 ] || fail "not both held: $(cat "$work/jv")"
+# the last entry removed: the chain alone still checks out, the checkpoint and the record do not
+cp "$home/ledger.db" "$work/ledger.keep"
+python3 -c 'import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute("DELETE FROM ledger WHERE seq = 4"); db.commit()' "$home/ledger.db"
+"$cs" --home "$home" journal verify > /dev/null || fail "a shorter chain should check out by itself"
+for evidence in "--checkpoint $work/cp" "--record $work/v2.xml"; do
+    # shellcheck disable=SC2086 # option and file
+    if "$cs" --home "$home" journal verify $evidence > "$work/jv" 2> "$work/err"; then fail "removed entry passed $evidence"; fi
+    grep -q 'now holds 3: entries were removed' "$work/err" || fail "$evidence: $(cat "$work/err")"
+done
+cp "$work/ledger.keep" "$home/ledger.db"
 python3 - "$home/ledger.db" << 'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
@@ -237,7 +257,8 @@ set +e
 "$cs" frobnicate 2> /dev/null
 [ $? -eq 2 ] || fail "unknown command should exit 2"
 for args in "" "sar" "sar verify" "sar P-2" "sar P-2 $work/v1.xml" "sar verify $work/x.zip --key" "save" \
-    "save $work/v1.xml" "verify" "verify --pubkey" "journal" "journal check" "pubkey --bogus" "team" "team show" \
+    "save $work/v1.xml" "verify" "verify --pubkey" "journal" "journal check" "journal verify --record" \
+    "journal verify --bogus x" "checkpoint" "checkpoint export -o" "checkpoint import" "pubkey --bogus" "team" "team show" \
     "team enable cin-north" "team set cin-north engine" "policy" "policy trust" "policy refresh" \
     "policy sign-bundle" "policy sign-bundle $work/bundle.xml" "transcribe" "transcribe $data/home-visit.xml" \
     "fill" "fill statutory-home-visit" "audio" "templates extra" "demo extra" "keygen --bogus"; do
@@ -250,4 +271,4 @@ done
 "$cs" --home "$home2" policy refresh "http://127.0.0.1/b.xml" 2> /dev/null
 [ $? -eq 2 ] || fail "a plain http bundle address should be a usage error"
 set -e
-echo "cli: keygen, team policy, policy bundle, transcription, templates, fill, save, verify, pubkey, tamper, review gate, XXE, journal, demo"
+echo "cli: keygen, team policy, policy bundle, transcription, templates, fill, save, verify, pubkey, tamper, review gate, XXE, journal, checkpoints, demo"

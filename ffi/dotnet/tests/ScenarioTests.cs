@@ -114,6 +114,11 @@ namespace CaseScribe.Tests
                 var journal = ctx.VerifyJournal();
                 Assert.True(journal.Entries >= 3, "at least 3 entries, got " + journal.Entries);
                 Assert.True(!string.IsNullOrEmpty(journal.Report), "journal report");
+                string checkpoint = ctx.ExportCheckpoint();
+                Assert.True(checkpoint.StartsWith("casescribe/"), "checkpoint origin: " + checkpoint);
+                Assert.True(ctx.CheckJournal(Env.Utf8(checkpoint)).Contains("the ledger holds it"), "checkpoint held");
+                string bigger = checkpoint.Replace("\n" + journal.Entries + "\n", "\n" + (journal.Entries + 1) + "\n");
+                Assert.Throws(Status.EVERIFY, () => ctx.CheckJournal(Env.Utf8(bigger)), "checkpoint with a changed size");
                 using (var entry = ctx.JournalEntry(1)) {
                     Assert.Equal(1UL, entry.Seq, "entry seq");
                     Assert.True(!string.IsNullOrEmpty(entry.Kind), "entry kind");

@@ -159,6 +159,10 @@ describe('end-to-end scenario', () => {
         assert.ok(entries >= 3, `only ${entries} journal entries`);
         assert.equal(entries, 4); // two policy changes, two saves
         assert.match(report, /check out/);
+        const checkpoint = ctx.checkpointExport();
+        assert.ok(checkpoint.startsWith('casescribe/') && checkpoint.includes('\n4\n'), checkpoint);
+        assert.match(ctx.journalCheck(checkpoint), /the ledger holds it/);
+        assert.equal(caught(() => ctx.journalCheck(checkpoint.replace('\n4\n', '\n5\n'))).codeName, 'EVERIFY');
         const entry = own(t, ctx.journalEntry(1));
         assert.equal(entry.seq, 1);
         assert.equal(entry.kind, 'policy');

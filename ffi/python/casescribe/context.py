@@ -142,6 +142,25 @@ class Context(Handle):
             code = lib.casescribe_journal_verify(ctypes.byref(entries), ctypes.byref(report), p)
             return JournalReport(entries.value, report_or_raise(code, report))
 
+    def journal_check(self, evidence: BytesLike, adapter: str = "xml") -> str:
+        """Checks that the ledger still holds what a checkpoint (as exported)
+        or a stamped record kept outside the home saw; returns the report.
+        JournalError (with .report) when the ledger is shorter, disagrees or
+        is another home's; VerifyError when the evidence's signature fails."""
+        data = to_bytes(evidence)
+        with self._use() as p:
+            report = ctypes.c_void_p()
+            code = lib.casescribe_journal_check(ctypes.byref(report), p, c_str(adapter), data, len(data))
+            return report_or_raise(code, report)
+
+    def checkpoint_export(self) -> str:
+        """The ledger's latest signed checkpoint (a C2SP signed note), to keep
+        outside the home. NotFoundError before the first commit."""
+        with self._use() as p:
+            text = ctypes.c_void_p()
+            check(lib.casescribe_checkpoint_export(ctypes.byref(text), p))
+            return take_string(text)
+
     @property
     def journal_truncated_bytes(self) -> int:
         """Bytes of a torn journal tail cut off when the home was opened."""

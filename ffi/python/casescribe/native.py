@@ -162,6 +162,8 @@ _fn("casescribe_record_section_text", s, RecordP, c_uint32)
 
 # Journal
 _fn("casescribe_journal_verify", status, POINTER(c_uint64), out_str, CtxP)
+_fn("casescribe_journal_check", status, out_str, CtxP, s, buf, c_size_t)
+_fn("casescribe_checkpoint_export", status, out_str, CtxP)
 _fn("casescribe_journal_truncated_bytes", c_uint64, CtxP)
 _fn("casescribe_journal_entry_get", status, POINTER(JournalEntryP), CtxP, c_uint64)
 _fn("casescribe_journal_entry_free", None, JournalEntryP)

@@ -118,6 +118,7 @@ class ScenarioTest(HomeTestCase):
         pem = ctx.public_key()
         self.assertIn("BEGIN PUBLIC KEY", pem)
         self.assertIn("VERIFIED", casescribe.verify_with_public_key(v2, pem))
+        self.assertIn("the ledger holds it", ctx.journal_check(v2))
         tampered = v2.replace(b"family support worker", b"family friend")
         with self.assertRaises(casescribe.VerifyError) as caught:
             ctx.verify(tampered)
@@ -139,6 +140,12 @@ class ScenarioTest(HomeTestCase):
             self.assertEqual((entry.kind, entry.record_id, entry.record_version, entry.actor_id),
                              ("save", "R-7001", 2, "sw-017"))
             self.assertTrue(entry.record_digest.startswith("sha256:"))
+        checkpoint = ctx.checkpoint_export()
+        self.assertTrue(checkpoint.startswith("casescribe/"))
+        self.assertIn("\n4\n", checkpoint)
+        self.assertIn("the ledger holds it", ctx.journal_check(checkpoint.encode()))
+        with self.assertRaises(casescribe.VerifyError):
+            ctx.journal_check(checkpoint.replace("\n4\n", "\n5\n").encode())
 
     def step_h_transcribe(self, ctx):
         calls = []

@@ -228,15 +228,18 @@ static int decode_provenance(cs_provenance **out, xmlNodePtr node)
     if (p == NULL)
         return -1;
     *out = p;
-    char *version = NULL;
+    char *version = NULL, *seq = NULL;
     int rc = copy_attr(&p->record, node, "record") | copy_attr(&version, node, "version") |
              copy_attr(&p->previous, node, "previous") | copy_attr(&p->at, node, "at") |
-             copy_attr(&p->library, node, "library") | copy_attr(&p->key_id, node, "key-id");
+             copy_attr(&p->library, node, "library") | copy_attr(&p->key_id, node, "key-id") |
+             copy_attr(&seq, node, "ledger-seq") | copy_attr(&p->ledger_prev, node, "ledger-prev");
     if (version != NULL) {
         unsigned long v = strtoul(version, NULL, 10);
         p->version = v > UINT32_MAX ? 0 : (uint32_t)v;
     }
+    p->ledger_seq = seq != NULL ? strtoull(seq, NULL, 10) : 0; /* the schema allows digits only */
     free(version);
+    free(seq);
     if (rc != 0)
         return -1;
     if (alloc_for((void **)&p->sections, node, "section-stamp", sizeof(cs_section_stamp), &p->n_sections) != 0 ||
@@ -610,6 +613,12 @@ static void render_provenance_body(struct builder *b, xmlNodePtr n, const cs_pro
     add_attr(b, n, "at", p->at);
     add_attr(b, n, "library", p->library);
     add_attr(b, n, "key-id", p->key_id);
+    if (p->ledger_seq > 0) {
+        char seq[24];
+        snprintf(seq, sizeof(seq), "%llu", (unsigned long long)p->ledger_seq);
+        add_attr(b, n, "ledger-seq", seq);
+        add_attr(b, n, "ledger-prev", p->ledger_prev);
+    }
     xmlNodePtr actor = add_element(b, n, "actor", NULL);
     add_attr(b, actor, "id", p->actor_id);
     add_attr(b, actor, "team", p->actor_team);

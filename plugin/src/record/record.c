@@ -71,6 +71,7 @@ void cs_provenance_free(cs_provenance *p)
     free(p->subjects_digest);
     free(p->consents_digest);
     free(p->signature);
+    free(p->ledger_prev);
     free(p);
 }
 

@@ -106,6 +106,11 @@ typedef struct cs_provenance {
     cs_consent_stamp *consents;
     size_t n_consents;
     char *signature; /* base64 */
+    /* Where the save was committed in the home's ledger (since 1.6; 0 and
+     * NULL in older stamps): its entry's seq, and the hash (hex) of the
+     * entry before it (NULL for entry 1). Signed like the rest. */
+    uint64_t ledger_seq;
+    char *ledger_prev;
 } cs_provenance;
 
 typedef struct cs_record {

@@ -85,12 +85,15 @@ struct cs_store {
     pthread_mutex_t pool_lock;
     void **idle; /* connections no transaction holds */
     size_t n_idle, cap_idle;
+    cs_store_signer sign; /* writes the checkpoint of each appending commit */
+    void *sign_user;
 };
 
 struct cs_store_txn {
     cs_store *st;
     void *conn;
     int mode;
+    int appended;          /* entries were appended: the commit writes a checkpoint */
     int32_t weight_failed; /* why a weight could not be read (the grade used 1), else 0 */
     uint64_t wkeys[WEIGHT_SLOTS];
     double wvals[WEIGHT_SLOTS]; /* 0: slot empty (weights are > 0) */
@@ -189,6 +192,7 @@ int32_t cs_store_begin(cs_store *st, int mode, cs_store_txn **out)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     tx->st = st;
     tx->mode = mode;
+    tx->appended = 0;
     tx->weight_failed = 0;
     tx->n_weights = 0;
     tx->counted = -1;
@@ -204,8 +208,36 @@ int32_t cs_store_begin(cs_store *st, int mode, cs_store_txn **out)
     return CASESCRIBE_OK;
 }
 
+void cs_store_set_signer(cs_store *st, cs_store_signer sign, void *user)
+{
+    st->sign = sign;
+    st->sign_user = user;
+}
+
+/* The signed checkpoint of the ledger as tx leaves it, stored in tx. */
+static int32_t write_checkpoint(cs_store_txn *tx)
+{
+    cs_store_checkpoint cp = {0};
+    int32_t rc = cs_store_ledger_tail(tx, &cp.size, cp.head);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_now(tx, &cp.time);
+    if (rc == CASESCRIBE_OK)
+        rc = tx->st->sign(tx, cp.size, cp.head, cp.time, &cp.text, tx->st->sign_user);
+    if (rc == CASESCRIBE_OK && cp.text != NULL) /* NULL: the signer has no key yet */
+        rc = cs_store_checkpoint_put(tx, &cp);
+    free(cp.text);
+    return rc;
+}
+
 int32_t cs_store_commit(cs_store_txn *tx)
 {
+    if (tx->appended && tx->st->sign != NULL) {
+        int32_t rc = write_checkpoint(tx);
+        if (rc != CASESCRIBE_OK) {
+            cs_store_rollback(tx);
+            return rc;
+        }
+    }
     int32_t rc = tx->st->ops->commit(tx->conn);
     give_conn(tx->st, tx->conn);
     free(tx);
@@ -309,6 +341,7 @@ static int32_t put_entry(cs_store_txn *tx, uint64_t seq, const char *payload, si
     if (sha256_hex(hash, payload, len) != 0)
         return cs_fail(CASESCRIBE_EINTERNAL, "cannot hash ledger entry %llu", (unsigned long long)seq);
     cs_val args[3] = {CS_INT(seq), CS_TEXT(hash), {CS_VAL_TEXT, 0, payload, len}};
+    tx->appended = 1;
     return run(tx, CS_Q_LEDGER_PUT, args, 3, NULL, NULL, NULL);
 }
 
@@ -383,6 +416,34 @@ int32_t cs_store_walk(cs_store_txn *tx, uint64_t from, cs_store_visit visit, voi
     struct walk w = {visit, user};
     cs_val arg = CS_INT(from);
     return run(tx, CS_Q_LEDGER_WALK, &arg, 1, row_walk, &w, NULL);
+}
+
+struct hash_of {
+    uint64_t seq;
+    char *hash;
+    int found;
+};
+
+static int copy_hash(uint64_t seq, const char *payload, size_t len, const char *stored, void *user)
+{
+    struct hash_of *h = user;
+    (void)payload;
+    (void)len;
+    h->found = seq == h->seq;
+    if (h->found)
+        snprintf(h->hash, CS_STORE_HASH_LEN, "%s", stored);
+    return 1; /* one row is enough */
+}
+
+int32_t cs_store_entry_hash(cs_store_txn *tx, uint64_t seq, char hash[CS_STORE_HASH_LEN])
+{
+    struct hash_of h = {seq, hash, seq == 0};
+    hash[0] = '\0';
+    int32_t rc = seq == 0 ? CASESCRIBE_OK : cs_store_walk(tx, seq, copy_hash, &h);
+    if (rc < 0)
+        return rc;
+    return h.found ? CASESCRIBE_OK
+                   : cs_fail(CASESCRIBE_ENOTFOUND, "the ledger has no entry %llu", (unsigned long long)seq);
 }
 
 struct verify {

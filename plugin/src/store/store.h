@@ -105,6 +105,19 @@ void cs_store_rollback(cs_store_txn *tx);
  * a council). Within a transaction it does not move. */
 int32_t cs_store_now(cs_store_txn *tx, int64_t *now);
 
+/* Signs a checkpoint of the ledger as it will stand when tx commits: `size`
+ * entries, the last one's hash `head`, at store time `time`. *text gets the
+ * signed note (malloc'd); the function may read and write tx (the store's
+ * id); *text NULL and OK: no checkpoint this time (no key yet). Set once
+ * after opening, by the code that holds the signing key. */
+typedef int32_t (*cs_store_signer)(cs_store_txn *tx, uint64_t size, const char *head, int64_t time, char **text,
+                                   void *user);
+/* From now on every write transaction that appended entries writes a
+ * signed checkpoint (cs_store_checkpoint_put) just before it commits, in
+ * the same transaction: a commit whose checkpoint cannot be made or stored
+ * fails whole. NULL sign: none (the default). Call before any transaction. */
+void cs_store_set_signer(cs_store *st, cs_store_signer sign, void *user);
+
 /* ---- the ledger -------------------------------------------------------- */
 
 /* Appends `entry` (the caller's object: "seq" and "prev" are set in it)
@@ -122,6 +135,10 @@ int32_t cs_store_ledger_tail(cs_store_txn *tx, uint64_t *count, char hash[CS_STO
 /* Entry `seq` as a new JSON object (json_decref it). ENOTFOUND, EJOURNAL
  * when its stored bytes do not parse. */
 int32_t cs_store_entry(cs_store_txn *tx, uint64_t seq, json_t **out);
+
+/* The hash stored beside entry `seq` ("" for seq 0). ENOTFOUND when the
+ * ledger has no such entry. */
+int32_t cs_store_entry_hash(cs_store_txn *tx, uint64_t seq, char hash[CS_STORE_HASH_LEN]);
 
 /* Called for entries in order by cs_store_walk: the payload bytes
  * (borrowed for the call, not NUL-terminated) and the hash stored beside

@@ -267,6 +267,11 @@ public interface CaseScribeLibrary extends Library {
     // Journal
     int casescribe_journal_verify(LongByReference entries_out, PointerByReference report_out, Pointer ctx);
 
+    int casescribe_journal_check(PointerByReference report_out, Pointer ctx, String adapter, byte[] evidence,
+            SizeT evidence_len);
+
+    int casescribe_checkpoint_export(PointerByReference checkpoint_out, Pointer ctx);
+
     long casescribe_journal_truncated_bytes(Pointer ctx);
 
     int casescribe_journal_entry_get(PointerByReference entry_out, Pointer ctx, long seq);

@@ -174,6 +174,29 @@ public final class Context extends NativeHandle {
         });
     }
 
+    /**
+     * Checks that the ledger still holds what a checkpoint (as exported) or a stamped record
+     * kept outside the home saw ({@code adapter} for records: "xml" or "fhir"). Returns the
+     * report; throws EJOURNAL (shorter, disagreeing or another home's ledger) or EVERIFY (a bad
+     * signature), with the report attached.
+     */
+    public String journalCheck(String adapter, byte[] evidence) throws CaseScribeException {
+        return use(ctx -> {
+            PointerByReference report = new PointerByReference();
+            int status = C.casescribe_journal_check(report, ctx, adapter, evidence, size(evidence));
+            return CaseScribe.reportOrThrow(status, report);
+        });
+    }
+
+    /** The ledger's latest signed checkpoint (a C2SP signed note), to keep outside the home. */
+    public String checkpointExport() throws CaseScribeException {
+        return use(ctx -> {
+            PointerByReference text = new PointerByReference();
+            check(C.casescribe_checkpoint_export(text, ctx));
+            return CaseScribe.takeString(text);
+        });
+    }
+
     /** Bytes of a torn journal tail that opening the home cut off; 0 normally. */
     public long journalTruncatedBytes() throws CaseScribeException {
         return use(C::casescribe_journal_truncated_bytes);

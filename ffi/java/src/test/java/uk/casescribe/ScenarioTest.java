@@ -138,6 +138,15 @@ public class ScenarioTest {
         Context.JournalReport journal = ctx.journalVerify();
         assertTrue(journal.report(), journal.entries() >= 3);
         assertEquals(4, journal.entries());
+        String checkpoint = ctx.checkpointExport();
+        assertTrue(checkpoint, checkpoint.startsWith("casescribe/") && checkpoint.contains("\n4\n"));
+        assertTrue(ctx.journalCheck("xml", bytes(checkpoint)).contains("the ledger holds it"));
+        try {
+            ctx.journalCheck("xml", bytes(checkpoint.replace("\n4\n", "\n5\n")));
+            fail("a checkpoint whose size was changed verified");
+        } catch (CaseScribeException e) {
+            assertEquals(Status.EVERIFY, e.code());
+        }
         try (JournalEntry first = ctx.journalEntry(1)) {
             assertEquals(1, first.seq());
             assertEquals("policy", first.kind());
