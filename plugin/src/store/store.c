@@ -67,7 +67,7 @@ const char *const cs_store_sql[CS_Q_COUNT] = {
     [CS_Q_KEY_PUT] = "INSERT INTO keys(id, origin, pub, created, retired, seq) VALUES(?, ?, ?, ?, ?, ?) ON "
                      "CONFLICT(id) DO UPDATE SET origin = excluded.origin, pub = excluded.pub, created = "
                      "excluded.created, retired = excluded.retired, seq = excluded.seq",
-    [CS_Q_KEY_LIST] = "SELECT id, origin, pub, created, retired, seq FROM keys ORDER BY created, id",
+    [CS_Q_KEY_LIST] = "SELECT id, origin, pub, created, retired, seq FROM keys ORDER BY seq, id",
     [CS_Q_JOB_PUT] = "INSERT INTO jobs(id, kind, state, detail, created, updated) VALUES(?, ?, ?, ?, ?, ?) ON "
                      "CONFLICT(id) DO UPDATE SET kind = excluded.kind, state = excluded.state, detail = "
                      "excluded.detail, created = excluded.created, updated = excluded.updated",

@@ -233,7 +233,8 @@ int32_t cs_store_checkpoint_put(cs_store_txn *tx, const cs_store_checkpoint *cp)
 /* *found 0 when none; else cp->text is the caller's to free. */
 int32_t cs_store_checkpoint_latest(cs_store_txn *tx, cs_store_checkpoint *cp, int *found);
 
-/* The key registry: every key the home used or trusts. */
+/* The key registry: every key the home used or trusts (listed in the
+ * order the ledger recorded them). */
 typedef struct cs_store_key {
     const char *id;     /* key id (as stamps name it) */
     const char *origin; /* "home" | "trusted" ... */
