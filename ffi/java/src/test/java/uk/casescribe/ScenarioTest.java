@@ -137,9 +137,12 @@ public class ScenarioTest {
         // g. the journal: two policy changes and two saves
         Context.JournalReport journal = ctx.journalVerify();
         assertTrue(journal.report(), journal.entries() >= 3);
-        assertEquals(4, journal.entries());
-        try (JournalEntry first = ctx.journalEntry(1)) {
-            assertEquals(1, first.seq());
+        assertEquals(5, journal.entries()); // the key, two policy changes, two saves
+        try (JournalEntry key = ctx.journalEntry(1)) {
+            assertEquals("key", key.kind());
+        }
+        try (JournalEntry first = ctx.journalEntry(2)) {
+            assertEquals(2, first.seq());
             assertEquals("policy", first.kind());
             assertEquals("admin-1", first.actorId());
             assertTrue(first.time(), first.time().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"));
@@ -147,7 +150,7 @@ public class ScenarioTest {
             first.recordDigest();
             first.recordVersion();
         }
-        try (JournalEntry save = ctx.journalEntry(4)) {
+        try (JournalEntry save = ctx.journalEntry(5)) {
             assertEquals("save", save.kind());
             assertEquals("R-7001", save.recordId());
             assertEquals(2, save.recordVersion());
