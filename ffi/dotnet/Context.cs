@@ -169,6 +169,31 @@ namespace CaseScribe
             });
         }
 
+        /// <summary>The key registry: every key the home signed with and every key it trusts, as a PEM
+        /// bundle with ids and validity (VerifyWithPublicKey takes it); KeysFlags.List: one line per key;
+        /// KeysFlags.Home: the home's own keys only (EKEY when none yet).</summary>
+        public string KeysExport(KeysFlags flags = KeysFlags.None)
+        {
+            return Use(p => {
+                IntPtr text;
+                Library.Check(NativeMethods.casescribe_keys_export(out text, p, (uint)flags));
+                return Utf8.TakeString(text);
+            });
+        }
+
+        /// <summary>Trusts another server's public key(s), a PEM or the bundle of its KeysExport: each
+        /// new key is a "key" ledger entry naming actorId, and records it signed verify here. Returns the
+        /// key ids in the PEM.</summary>
+        public string[] KeyTrust(string actorId, string pem)
+        {
+            byte[] bytes = Utf8.Bytes(pem);
+            return Use(p => {
+                IntPtr ids;
+                Library.Check(NativeMethods.casescribe_key_trust(out ids, p, actorId, bytes, Utf8.Len(bytes)));
+                return Utf8.TakeString(ids).Split('\n');
+            });
+        }
+
         /// <summary>
         /// Signs <paramref name="payload"/> with the home's current key as a JSON Web
         /// Signature with a detached payload (RFC 7515 appendix F, alg "EdDSA", the

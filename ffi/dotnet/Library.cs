@@ -256,6 +256,18 @@ namespace CaseScribe
         Rotate = 0x1,
     }
 
+    /// <summary>Flags for <see cref="Context.KeysExport"/> (CASESCRIBE_KEYS_*).</summary>
+    [Flags]
+    public enum KeysFlags : uint
+    {
+        /// <summary>Every key of the registry as a PEM bundle with ids and validity.</summary>
+        None = 0,
+        /// <summary>One line per key, no PEM.</summary>
+        List = 0x1,
+        /// <summary>Only the home's own keys, not trusted ones.</summary>
+        Home = 0x2,
+    }
+
     /// <summary>Flags for <see cref="TranscribeOptions.Flags"/> (CASESCRIBE_TRANSCRIBE_*).</summary>
     [Flags]
     public enum TranscribeFlags : uint

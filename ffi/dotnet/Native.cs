@@ -135,6 +135,11 @@ namespace CaseScribe
         [DllImport(Lib, CallingConvention = CC)]
         public static extern int casescribe_public_key_fingerprint(out IntPtr fingerprint_out, byte[] pubkey_pem,
             UIntPtr pubkey_len);
+        [DllImport(Lib, CallingConvention = CC)]
+        public static extern int casescribe_keys_export(out IntPtr out_text, IntPtr ctx, uint flags);
+        [DllImport(Lib, CallingConvention = CC)]
+        public static extern int casescribe_key_trust(out IntPtr key_ids_out, IntPtr ctx,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string actor_id, byte[] pem, UIntPtr pem_len);
 
         // ---- saving
         [DllImport(Lib, CallingConvention = CC)]

@@ -132,6 +132,9 @@ const PROTOTYPES = [
     'int32_t casescribe_public_key(_Out_ void **pem_out, casescribe_ctx *ctx)',
     'int32_t casescribe_public_key_fingerprint(_Out_ void **fingerprint_out, const uint8_t *pubkey_pem, ' +
         'size_t pubkey_len)',
+    'int32_t casescribe_keys_export(_Out_ void **out, casescribe_ctx *ctx, uint32_t flags)',
+    'int32_t casescribe_key_trust(_Out_ void **key_ids_out, casescribe_ctx *ctx, const char *actor_id, ' +
+        'const uint8_t *pem, size_t pem_len)',
     // saving and verifying
     'int32_t casescribe_actor_init(_Out_ casescribe_actor *actor, uint32_t struct_size)',
     'int32_t casescribe_save(_Out_ void **out, _Out_ size_t *out_len, casescribe_ctx *ctx, const char *adapter, ' +
@@ -276,7 +279,7 @@ const STATUS_NAMES = ['OK', 'EINVAL', 'ENOMEM', 'EIO', 'EPARSE', 'ESCHEMA', 'ECO
     'ENETWORK', 'EBUSY', 'ECANCELLED', 'EAUDIO', 'EUNTRUSTED'];
 const OTHER_CONSTANTS = ['JOB_QUEUED', 'JOB_RUNNING', 'JOB_DONE', 'JOB_FAILED', 'JOB_CANCELLED',
     'POLICY_DEFAULTS', 'POLICY_SIGNED', 'POLICY_REFUSED', 'ABI_VERSION', 'OPEN_CREATE', 'OPEN_NO_SYNC',
-    'KEYGEN_ROTATE', 'MAX_PAYLOAD', 'MAX_XML_DEPTH', 'TRANSCRIPT_TEXT', 'TRANSCRIPT_XML',
+    'KEYGEN_ROTATE', 'KEYS_LIST', 'KEYS_HOME', 'MAX_PAYLOAD', 'MAX_XML_DEPTH', 'TRANSCRIPT_TEXT', 'TRANSCRIPT_XML',
     'TRANSCRIBE_TAKE_RECORDING', 'AI_NEVER', 'AI_DRAFT', 'CTX_OPTIONS_SIZE', 'ACTOR_SIZE', 'FETCH_OPTIONS_SIZE',
     'TRANSCRIBE_OPTIONS_SIZE', 'FILL_OPTIONS_SIZE'];
 
@@ -1121,6 +1124,30 @@ class Context extends Handle {
         const out = [null];
         check(raw.casescribe_public_key(out, this.pointer));
         return takeString(out[0]);
+    }
+
+    /**
+     * The key registry: every key the home signed with and every key it
+     * trusts, as a PEM bundle with ids and validity (verifyWithPublicKey
+     * takes it). list: one line per key instead; homeOnly: the home's own
+     * keys only (EKEY when it has none yet).
+     */
+    keysExport({ list = false, homeOnly = false } = {}) {
+        const out = [null];
+        check(raw.casescribe_keys_export(out, this.pointer, (list ? C.KEYS_LIST : 0) | (homeOnly ? C.KEYS_HOME : 0)));
+        return takeString(out[0]);
+    }
+
+    /**
+     * Trusts another server's public key(s), a PEM or the bundle of its
+     * keysExport(): each new key is a "key" ledger entry naming actorId, and
+     * records it signed verify here. Returns the key ids in the PEM.
+     */
+    keyTrust(actorId, pem) {
+        const key = toBytes(pem, 'pem');
+        const out = [null];
+        check(raw.casescribe_key_trust(out, this.pointer, actorId, key, key.length));
+        return takeString(out[0]).split('\n');
     }
 
     /**

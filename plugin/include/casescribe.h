@@ -179,8 +179,10 @@ CASESCRIBE_EXTERN int32_t casescribe_ctx_options_init(casescribe_ctx_options *op
  * cannot be opened), EKEY (a private key file others can read, or a home,
  * keys/ or policy/ folder that group or others may write to: whoever can
  * write there can swap the keys, the policies or the ledger; `chmod go-w`
- * it), EJOURNAL (a ledger of a newer schema, a damaged journal.log to
- * import).
+ * it; or keys/fingerprint.secret missing, or another than the one they
+ * were made with, in a home whose ledger holds fingerprints: restore it
+ * from the backup of the keys, it is never silently recreated), EJOURNAL
+ * (a ledger of a newer schema, a damaged journal.log to import).
  * On success *ctx_out is yours: close it with casescribe_ctx_close().
  * Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_options *opts);
@@ -198,7 +200,8 @@ CASESCRIBE_EXTERN const char *casescribe_ctx_home(const casescribe_ctx *ctx);
                                          public key is kept so old records verify */
 
 /* Makes an Ed25519 signing key in the home: keys/<key-id>.key (0600) and
- * keys/<key-id>.pub, and makes it the current key. Without
+ * keys/<key-id>.pub, and makes it the current key, recorded in the ledger
+ * (a "key" entry, "generate" or "rotate": see casescribe_keys_export()). Without
  * CASESCRIBE_KEYGEN_ROTATE it fails with EKEY when a key exists already.
  * *key_id_out (may be NULL) receives the new key id; free it with
  * casescribe_free(). Errors: EINVAL, ENOMEM, EIO, EKEY. Any thread; saves
@@ -221,6 +224,43 @@ CASESCRIBE_EXTERN int32_t casescribe_public_key(char **pem_out, casescribe_ctx *
  * any thread. Since 1.6. */
 CASESCRIBE_EXTERN int32_t casescribe_public_key_fingerprint(char **fingerprint_out, const uint8_t *pubkey_pem,
                                                             size_t pubkey_len);
+
+/* The key registry. Every key the home has signed with, each rotation, and
+ * each key of another server the council trusts is an entry of kind "key"
+ * in the ledger (action "generate", "rotate" naming the key it retires,
+ * "register" for a key found in keys/ that the registry lacked: a home made
+ * before the registry, on its first open; or "trust"; with the key id, the
+ * public key, the time and the actor: never a secret), and a row of the
+ * registry. casescribe_verify() finds there a key keys/ does not hold, so
+ * records signed by a trusted server verify here; a record signed by a key
+ * in neither is refused (EKEY). */
+#define CASESCRIBE_KEYS_LIST 0x1u /* one line per key, no PEM */
+#define CASESCRIBE_KEYS_HOME 0x2u /* only the home's own keys, not trusted ones */
+
+/* The registry, oldest key first, as text in *out (free with
+ * casescribe_free()). By default a bundle an auditor can keep: per key,
+ * comment lines "# key <id>", "# <origin> created <time> in-use" (or
+ * "retired <time>"), "# ledger-entry <n>" and the public key PEM; origin is
+ * "home" or "trusted", times UTC ISO 8601. casescribe_verify_with_public_key()
+ * and `casescribe verify --pubkey` take such a bundle, so that records signed
+ * before a rotation verify. CASESCRIBE_KEYS_LIST: one line per key,
+ * "<id> <origin> created <time> in-use|retired <time> ledger-entry <n>".
+ * CASESCRIBE_KEYS_HOME: only the keys this home signed with (EKEY when it
+ * has none yet). Errors: EINVAL (NULL argument, unknown flag), ENOMEM, EIO,
+ * EKEY. Any thread. Since 1.6. */
+CASESCRIBE_EXTERN int32_t casescribe_keys_export(char **out, casescribe_ctx *ctx, uint32_t flags);
+
+/* Trusts the Ed25519 public key(s) of another server of the council: a PEM,
+ * or a bundle from that server's casescribe_keys_export() (every key of its
+ * history). Each key not yet in the registry gets a "key" entry (action
+ * "trust", naming `actor_id`); a key held already is left as it is. Records
+ * those keys signed then verify in this home. *key_ids_out (may be NULL)
+ * gets the ids of the keys in the PEM, one per line; free it with
+ * casescribe_free(). Errors: EINVAL (NULL ctx or pem, a bad actor id, a PEM
+ * over 1 MiB, a context from before a fork), EKEY (a block that is not an
+ * Ed25519 public key, or none), ENOMEM, EIO. Any thread. Since 1.6. */
+CASESCRIBE_EXTERN int32_t casescribe_key_trust(char **key_ids_out, casescribe_ctx *ctx, const char *actor_id,
+                                               const uint8_t *pem, size_t pem_len);
 
 /* ------------------------------------------------------------------------
  * Saving
@@ -300,6 +340,8 @@ CASESCRIBE_EXTERN int32_t casescribe_verify(char **report_out, casescribe_ctx *c
                                             const uint8_t *payload, size_t payload_len);
 
 /* The same check with a public key alone (a PEM from casescribe_public_key()),
+ * or a bundle of keys (casescribe_keys_export(): a home's whole key
+ * history, so that records signed before a rotation verify), at most 1 MiB,
  * for auditors who have no home. Returns as casescribe_verify(); EKEY when
  * the record was signed by another key. Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_verify_with_public_key(char **report_out, const char *adapter,
@@ -393,7 +435,10 @@ CASESCRIBE_EXTERN uint64_t casescribe_journal_entry_seq(const casescribe_journal
  *                   issuer, issue time, time), so that an older bundle is
  *                   refused even after the cached copy is deleted;
  *   "audio"         a taken recording deleted under the team's
- *                   audio-retention-days (its spool file name, time).
+ *                   audio-retention-days (its spool file name, time);
+ *   "key"           a key of the key registry: made, rotated, registered
+ *                   or trusted (action, key id, public key, actor, time;
+ *                   see casescribe_keys_export()).
  * Kinds are only ever added: skip one you do not know. record_id and
  * record_digest give NULL on entries other than "save" (record_version
  * gives a "policy" entry's policy version); actor_id is NULL on "audio"

@@ -179,9 +179,9 @@ int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_optio
     if (rc == CASESCRIBE_OK)
         rc = cs_keyring_load(&ctx->keys, ctx->home);
     if (rc == CASESCRIBE_OK)
-        rc = cs_fingerprint_secret(ctx->fp_secret, ctx->home, 1);
-    if (rc == CASESCRIBE_OK)
         rc = open_store(ctx);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_ctx_open_keys(ctx);
     if (rc != CASESCRIBE_OK) {
         casescribe_ctx_close(ctx);
         return rc;
@@ -322,7 +322,7 @@ int32_t casescribe_keygen(char **key_id_out, casescribe_ctx *ctx, uint32_t flags
         *key_id_out = NULL;
     if (ctx == NULL || (flags & ~CASESCRIBE_KEYGEN_ROTATE) != 0)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_keygen: ctx is NULL or flags unknown");
-    return cs_keyring_generate(ctx->keys, ctx->home, (flags & CASESCRIBE_KEYGEN_ROTATE) != 0, key_id_out);
+    return cs_ctx_keygen(ctx, (flags & CASESCRIBE_KEYGEN_ROTATE) != 0, key_id_out);
 }
 
 int32_t casescribe_public_key(char **pem_out, casescribe_ctx *ctx)

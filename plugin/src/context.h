@@ -76,6 +76,15 @@ int32_t cs_ctx_journalled_bundle(casescribe_ctx *ctx, uint64_t *serial, char dig
  * this returns OK. */
 int32_t cs_ctx_journal_append(casescribe_ctx *ctx, json_t *entry);
 
+/* After the store is open (keys_api.c): reads keys/fingerprint.secret,
+ * refusing (EKEY, naming the recovery) to make a new one for a home whose
+ * ledger holds fingerprints, or to use another than they were made with;
+ * registers the keys of keys/ the key registry lacks; makes the registry
+ * the keyring's fallback for keys keys/ does not hold. */
+int32_t cs_ctx_open_keys(casescribe_ctx *ctx);
+/* casescribe_keygen: the key made and its "key" ledger entry. */
+int32_t cs_ctx_keygen(casescribe_ctx *ctx, int rotate, char **key_id_out);
+
 /* The head the ledger holds for `record` (*found 0 when none), read in a
  * transaction of its own. */
 int32_t cs_ctx_head(casescribe_ctx *ctx, const char *record, cs_store_head *head, int *found);

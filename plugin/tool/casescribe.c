@@ -7,7 +7,8 @@
  *   casescribe [--home DIR] journal verify [--checkpoint FILE]... [--record FILE]... [--adapter NAME]
  *   casescribe [--home DIR] checkpoint export [-o FILE]
  *   casescribe [--home DIR] demo
- *   casescribe [--home DIR] pubkey [--fingerprint]
+ *   casescribe [--home DIR] pubkey [--fingerprint|--all]
+ *   casescribe [--home DIR] keys list | trust FILE.pem [--actor ID] | export [-o FILE]
  *   casescribe [--home DIR] team list | show TEAM | enable TEAM FEATURE |
  *                           disable TEAM FEATURE | set TEAM KEY VALUE [--actor ID]
  *   casescribe [--home DIR] policy trust ADMIN.pub | refresh URL | sign-bundle (policy.c)
@@ -32,15 +33,20 @@ static const char usage_text[] =
     "  save IN -o OUT [--adapter NAME] [--actor ID] [--team T] [--role R]\n"
     "                                         save a form through the hook and write the stamped record\n"
     "  verify FILE [--adapter NAME] [--pubkey KEY.pem]\n"
-    "                                         check a stamped record and say how it was made\n"
+    "                                         check a stamped record and say how it was made (--pubkey: a key\n"
+    "                                         or a bundle from pubkey --all / keys export)\n"
     "      --adapter: xml (the reference form, the default) or fhir (an HL7 FHIR R4 Bundle, JSON or XML:\n"
     "      the output is in the format of the input)\n"
     "  journal verify [--checkpoint FILE]... [--record FILE]... [--adapter NAME]\n"
     "                                         check the home's journal (the ledger), and that it still holds\n"
     "                                         what each checkpoint or stamped record kept elsewhere saw\n"
     "  checkpoint export [-o FILE]            the ledger's latest signed checkpoint, to keep outside the home\n"
-    "  pubkey [--fingerprint]                 print the home's public key (PEM) for offline verification, or\n"
-    "                                         its SHA-256 fingerprint for the council to publish\n"
+    "  pubkey [--fingerprint|--all]           print the home's public key (PEM) for offline verification, or\n"
+    "                                         its SHA-256 fingerprint for the council to publish, or (--all)\n"
+    "                                         every key it has signed with, ids and validity, for verify --pubkey\n"
+    "  keys list                              the key registry: the home's keys, rotations and trusted keys\n"
+    "  keys trust FILE.pem [--actor ID]       trust another server's public key(s) (a PEM or its pubkey --all)\n"
+    "  keys export [-o FILE]                  every key of the registry, ids and validity, as one PEM bundle\n"
     "  demo                                   save, review, stamp and verify a sample form\n"
     "  team list                              the teams that have a policy\n"
     "  team show TEAM                         a team's features and settings, and whether its policy is valid\n"
@@ -367,15 +373,78 @@ static int cmd_checkpoint(const char *home, int argc, char **argv)
     return code;
 }
 
-/* The PEM, or with --fingerprint the line a council publishes. */
-static int cmd_pubkey(const char *home, int argc, char **argv)
+/* ---- keys ------------------------------------------------------------- */
+static int keys_export(casescribe_ctx *ctx, uint32_t flags, const char *out)
 {
-    int fingerprint = argc == 1 && strcmp(argv[0], "--fingerprint") == 0;
-    if (argc != 0 && !fingerprint)
+    char *text = NULL;
+    int32_t rc = casescribe_keys_export(&text, ctx, flags);
+    int code = rc != CASESCRIBE_OK ? tool_fail("keys", rc) : 0;
+    if (code == 0 && out != NULL)
+        code = tool_write_file(out, (const uint8_t *)text, strlen(text)) != 0 ? EXIT_REFUSED : 0;
+    else if (code == 0)
+        fputs(text, stdout);
+    casescribe_free(text);
+    return code;
+}
+
+static int keys_trust(casescribe_ctx *ctx, const char *file, const char *actor)
+{
+    uint8_t *pem = NULL;
+    size_t len = 0;
+    if (tool_read_file(file, &pem, &len) != 0)
+        return EXIT_REFUSED;
+    char *ids = NULL;
+    int32_t rc = casescribe_key_trust(&ids, ctx, tool_admin_name(actor), pem, len);
+    int code = rc != CASESCRIBE_OK ? tool_fail("keys trust", rc) : 0;
+    if (code == 0)
+        printf("trusted:\n%s\n", ids);
+    casescribe_free(ids);
+    free(pem);
+    return code;
+}
+
+/* keys list | trust FILE.pem [--actor ID] | export [-o FILE] */
+static int cmd_keys(const char *home, int argc, char **argv)
+{
+    const char *op = argc > 0 ? argv[0] : "", *file = NULL, *actor = NULL, *out = NULL;
+    int ok = strcmp(op, "list") == 0 ? argc == 1 : strcmp(op, "export") == 0 || strcmp(op, "trust") == 0;
+    for (int i = 1; ok && i < argc; i++) {
+        const char **slot = strcmp(argv[i], "-o") == 0 && op[0] == 'e'         ? &out
+                            : strcmp(argv[i], "--actor") == 0 && op[0] == 't' ? &actor
+                                                                              : NULL;
+        if (slot != NULL && i + 1 < argc)
+            *slot = argv[++i];
+        else if (op[0] == 't' && file == NULL && argv[i][0] != '-')
+            file = argv[i];
+        else
+            ok = 0;
+    }
+    if (!ok || (op[0] == 't' && file == NULL))
         return tool_usage();
     casescribe_ctx *ctx = NULL;
     if (tool_open_home(&ctx, home, 0) != 0)
         return EXIT_REFUSED;
+    int code = op[0] == 't' ? keys_trust(ctx, file, actor) : keys_export(ctx, op[0] == 'l' ? CASESCRIBE_KEYS_LIST : 0, out);
+    casescribe_ctx_close(ctx);
+    return code;
+}
+
+/* The PEM, with --fingerprint the line a council publishes, with --all
+ * every key the home has signed with (a bundle, see keys export). */
+static int cmd_pubkey(const char *home, int argc, char **argv)
+{
+    int fingerprint = argc == 1 && strcmp(argv[0], "--fingerprint") == 0;
+    int all = argc == 1 && strcmp(argv[0], "--all") == 0;
+    if (argc != 0 && !fingerprint && !all)
+        return tool_usage();
+    casescribe_ctx *ctx = NULL;
+    if (tool_open_home(&ctx, home, 0) != 0)
+        return EXIT_REFUSED;
+    if (all) {
+        int code = keys_export(ctx, CASESCRIBE_KEYS_HOME, NULL);
+        casescribe_ctx_close(ctx);
+        return code;
+    }
     char *pem = NULL, *fp = NULL;
     int32_t rc = casescribe_public_key(&pem, ctx);
     if (rc == CASESCRIBE_OK && fingerprint)
@@ -495,6 +564,8 @@ int main(int argc, char **argv)
         return cmd_pubkey(home, rest, args);
     if (strcmp(cmd, "checkpoint") == 0)
         return cmd_checkpoint(home, rest, args);
+    if (strcmp(cmd, "keys") == 0)
+        return cmd_keys(home, rest, args);
     if (strcmp(cmd, "team") == 0)
         return cmd_team(home, rest, args);
     if (strcmp(cmd, "audio") == 0)

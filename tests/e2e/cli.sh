@@ -101,25 +101,25 @@ grep -q 'root:' "$work/err" && fail "XXE leaked a file"
 
 # the journal verifies, and a corrupted entry is named
 "$cs" --home "$home" journal verify > "$work/jv" || fail "journal verify: $(cat "$work/jv")"
-grep -q '4 entries' "$work/jv" || fail "journal should hold 2 policy changes and 2 saves: $(cat "$work/jv")"
+grep -q '5 entries' "$work/jv" || fail "journal should hold the key, 2 policy changes and 2 saves: $(cat "$work/jv")"
 # a signed checkpoint and a stamped record kept outside the home: the ledger holds what they saw
 "$cs" --home "$home" checkpoint export -o "$work/cp" || fail "checkpoint export"
 [ "$(stat -c %a "$work/cp")" = 600 ] || fail "checkpoint written $(stat -c %a "$work/cp")"
 head -1 "$work/cp" | grep -Eq '^casescribe/[0-9a-f]{32}$' || fail "checkpoint origin: $(cat "$work/cp")"
-[ "$(sed -n 2p "$work/cp")" = 4 ] || fail "checkpoint size: $(cat "$work/cp")"
+[ "$(sed -n 2p "$work/cp")" = 5 ] || fail "checkpoint size: $(cat "$work/cp")"
 "$cs" --home "$home" checkpoint export | cmp -s - "$work/cp" || fail "checkpoint export to stdout differs"
-grep -q 'ledger-seq="4"' "$work/v2.xml" || fail "version 2's stamp does not name ledger entry 4"
+grep -q 'ledger-seq="5"' "$work/v2.xml" || fail "version 2's stamp does not name ledger entry 5"
 "$cs" --home "$home" journal verify --checkpoint "$work/cp" --record "$work/v2.xml" > "$work/jv" ||
     fail "journal verify --checkpoint --record: $(cat "$work/jv")"
 [ "$(grep -c 'the ledger holds it' "$work/jv")" -eq 2 ] || fail "not both held: $(cat "$work/jv")"
 # the last entry removed: the chain alone still checks out, the checkpoint and the record do not
 cp "$home/ledger.db" "$work/ledger.keep"
-python3 -c 'import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute("DELETE FROM ledger WHERE seq = 4"); db.commit()' "$home/ledger.db"
+python3 -c 'import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute("DELETE FROM ledger WHERE seq = 5"); db.commit()' "$home/ledger.db"
 "$cs" --home "$home" journal verify > /dev/null || fail "a shorter chain should check out by itself"
 for evidence in "--checkpoint $work/cp" "--record $work/v2.xml"; do
     # shellcheck disable=SC2086 # option and file
     if "$cs" --home "$home" journal verify $evidence > "$work/jv" 2> "$work/err"; then fail "removed entry passed $evidence"; fi
-    grep -q 'now holds 3: entries were removed' "$work/err" || fail "$evidence: $(cat "$work/err")"
+    grep -q 'now holds 4: entries were removed' "$work/err" || fail "$evidence: $(cat "$work/err")"
 done
 cp "$work/ledger.keep" "$home/ledger.db"
 python3 - "$home/ledger.db" << 'PY'
@@ -252,6 +252,45 @@ if "$cs" --home "$home2" save "$work/unknown.xml" -o "$work/unknown-saved.xml" -
 fi
 grep -q "home-visit" "$work/err" || fail "the unknown template is not named: $(cat "$work/err")"
 
+# the key registry: keygen and rotation are ledger entries; keys list, export,
+# trust; pubkey --all verifies a record signed before the rotation
+home3="$work/home3"
+"$cs" --home "$home3" keygen > /dev/null || fail "keygen (home3)"
+first=$(cat "$home3/keys/current")
+"$cs" --home "$home3" team enable cin-north ai-draft > /dev/null || fail "team enable (home3)"
+"$cs" --home "$home3" save "$data/home-visit.xml" -o "$work/k1.xml" --actor sw-017 > /dev/null || fail "save (home3)"
+"$cs" --home "$home3" keygen --rotate > /dev/null || fail "keygen --rotate (home3)"
+second=$(cat "$home3/keys/current")
+"$cs" --home "$home3" keys list > "$work/keys" || fail "keys list"
+grep -q "^$first home created .* retired .* ledger-entry 1$" "$work/keys" || fail "keys list, first key: $(cat "$work/keys")"
+grep -q "^$second home created .* in-use ledger-entry 4$" "$work/keys" || fail "keys list, rotated-to key: $(cat "$work/keys")"
+"$cs" --home "$home3" pubkey > "$work/current.pem" || fail "pubkey (home3)"
+if "$cs" verify "$work/k1.xml" --pubkey "$work/current.pem" > /dev/null 2>&1; then
+    fail "a record signed before the rotation verified with the new key alone"
+fi
+"$cs" --home "$home3" pubkey --all > "$work/history.pem" || fail "pubkey --all"
+[ "$(grep -c 'BEGIN PUBLIC KEY' "$work/history.pem")" -eq 2 ] || fail "pubkey --all: $(cat "$work/history.pem")"
+grep -q "^# key $first$" "$work/history.pem" || fail "pubkey --all does not name the old key"
+"$cs" verify "$work/k1.xml" --pubkey "$work/history.pem" > /dev/null || fail "verify --pubkey of the key history"
+# another server's record: refused until its keys are trusted, then verified
+"$cs" --home "$home3" verify "$work/draft-saved.xml" > /dev/null 2> "$work/err" && fail "a record of another home verified"
+grep -q 'not known here' "$work/err" || fail "unknown key: $(cat "$work/err")"
+"$cs" --home "$home2" pubkey --all > "$work/other.pem" 2> "$work/err" || fail "pubkey --all (home2): $(cat "$work/err")"
+"$cs" --home "$home3" keys trust "$work/other.pem" --actor dpo-1 > "$work/out" || fail "keys trust"
+"$cs" --home "$home3" keys list | grep -q ' trusted created ' || fail "keys list lacks the trusted key"
+"$cs" --home "$home3" verify "$work/draft-saved.xml" > /dev/null || fail "a trusted server's record does not verify"
+"$cs" --home "$home3" keys export -o "$work/export.pem" || fail "keys export"
+[ "$(grep -c 'BEGIN PUBLIC KEY' "$work/export.pem")" -eq 3 ] || fail "keys export: $(cat "$work/export.pem")"
+[ "$(stat -c %a "$work/export.pem")" = 600 ] || fail "keys export file mode"
+if "$cs" --home "$home3" keys trust "$home3/keys/$second.key" 2> "$work/err"; then fail "a private key was trusted"; fi
+# the fingerprint secret of a home with AI entries is never recreated
+mv "$home3/keys/fingerprint.secret" "$work/fingerprint.secret"
+if "$cs" --home "$home3" keys list > /dev/null 2> "$work/err"; then fail "a home with AI entries opened without its secret"; fi
+grep -q 'restore keys/fingerprint.secret from the backup' "$work/err" || fail "secret refusal: $(cat "$work/err")"
+[ -e "$home3/keys/fingerprint.secret" ] && fail "the fingerprint secret was recreated"
+mv "$work/fingerprint.secret" "$home3/keys/fingerprint.secret"
+"$cs" --home "$home3" keys list > /dev/null || fail "the restored secret is refused"
+
 # usage errors exit 2, with the usage, never a crash: each command without its arguments
 set +e
 "$cs" frobnicate 2> /dev/null
@@ -261,7 +300,8 @@ for args in "" "sar" "sar verify" "sar P-2" "sar P-2 $work/v1.xml" "sar verify $
     "journal verify --bogus x" "checkpoint" "checkpoint export -o" "checkpoint import" "pubkey --bogus" "team" "team show" \
     "team enable cin-north" "team set cin-north engine" "policy" "policy trust" "policy refresh" \
     "policy sign-bundle" "policy sign-bundle $work/bundle.xml" "transcribe" "transcribe $data/home-visit.xml" \
-    "fill" "fill statutory-home-visit" "audio" "templates extra" "demo extra" "keygen --bogus"; do
+    "fill" "fill statutory-home-visit" "audio" "templates extra" "demo extra" "keygen --bogus" "keys" "keys list x" \
+    "keys trust" "keys export -o" "keys delete" "pubkey --all x"; do
     # shellcheck disable=SC2086 # split on purpose: the words are the arguments
     "$cs" --home "$home2" $args > /dev/null 2> "$work/err"
     code=$?
@@ -271,4 +311,4 @@ done
 "$cs" --home "$home2" policy refresh "http://127.0.0.1/b.xml" 2> /dev/null
 [ $? -eq 2 ] || fail "a plain http bundle address should be a usage error"
 set -e
-echo "cli: keygen, team policy, policy bundle, transcription, templates, fill, save, verify, pubkey, tamper, review gate, XXE, journal, checkpoints, demo"
+echo "cli: keygen, team policy, policy bundle, transcription, templates, fill, save, verify, pubkey, keys, tamper, review gate, XXE, journal, checkpoints, demo"

@@ -223,10 +223,10 @@ def main():
 
         count, report = c_uint64(), ctypes.c_void_p()
         check(lib.casescribe_journal_verify(ctypes.byref(count), ctypes.byref(report), ctx))
-        assert count.value == 43, count.value  # the policy change and 42 saves
+        assert count.value == 44, count.value  # the key, the policy change and 42 saves
         assert "check out" in take_string(report)
         entry = ctypes.c_void_p()
-        check(lib.casescribe_journal_entry_get(ctypes.byref(entry), ctx, 3))
+        check(lib.casescribe_journal_entry_get(ctypes.byref(entry), ctx, 4))
         assert lib.casescribe_journal_entry_record_id(entry) == b"R-7001"
         assert lib.casescribe_journal_entry_record_version(entry) == 2
         lib.casescribe_journal_entry_free(entry)

@@ -14,10 +14,10 @@ typedef struct test_home {
 } test_home;
 
 void home_open(test_home *h, uint32_t flags);
-/* Journal entries home_open writes: the policy change that switches AI
+/* Journal entries home_open writes: the key made ("key") and the policy change that switches AI
  * drafting on for team cin-north. A test's first save is entry
  * HOME_SETUP_ENTRIES + 1. */
-#define HOME_SETUP_ENTRIES 1
+#define HOME_SETUP_ENTRIES 2
 void home_close(test_home *h); /* closes and removes the folder */
 
 /* A form built from parts; NULL parts take defaults. The result is malloc'd. */

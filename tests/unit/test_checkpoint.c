@@ -204,7 +204,8 @@ Test(checkpoint, store_deleted)
         unlink(path);
     }
     reopen();
-    cr_expect_eq(verify_chain(), 0, "the recreated ledger is empty, and its chain checks out");
+    cr_expect_eq(verify_chain(), 1, "the recreated ledger holds only the home's key, registered again, and its "
+                                    "chain checks out");
     cr_expect_eq(check(cp), CASESCRIBE_EJOURNAL, "the checkpoint catches the deletion");
     cr_expect_eq(check(v1), CASESCRIBE_EJOURNAL, "the record catches the deletion");
     free(v1);
@@ -283,13 +284,21 @@ Test(checkpoint, store_swapped_for_another_homes)
     test_home mine = home;
     home_open(&other, CASESCRIBE_OPEN_CREATE);
     home = other;
+    /* The other home shares this one's fingerprint secret: with its own,
+     * the swapped store is refused at open already (its fingerprints were
+     * made with another secret: the key registry's own check), and this
+     * test is about what the checkpoint and the record catch. */
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd), "cp %s/keys/fingerprint.secret %s/keys/fingerprint.secret", mine.path, other.path);
+    cr_assert_eq(system(cmd), 0);
+    reopen();
+    other = home;
     free(save_record("R-1")); /* the same record id and count: only the origin and hashes differ */
     home = mine;
     casescribe_ctx_close(other.ctx);
     other.ctx = NULL;
     casescribe_ctx_close(home.ctx);
     home.ctx = NULL;
-    char cmd[1200];
     snprintf(cmd, sizeof(cmd), "cp %s/ledger.db %s/ledger.db && rm -f %s/ledger.db-wal %s/ledger.db-shm", other.path,
              home.path, home.path, home.path);
     cr_assert_eq(system(cmd), 0);
@@ -299,6 +308,32 @@ Test(checkpoint, store_swapped_for_another_homes)
     home_close(&other);
     free(v1);
     free(cp);
+}
+
+Test(checkpoint, store_swapped_for_one_made_with_another_secret_is_refused_at_open)
+{
+    free(save_record("R-1"));
+    test_home other, mine = home;
+    home_open(&other, CASESCRIBE_OPEN_CREATE);
+    home = other;
+    free(save_record("R-1"));
+    home = mine;
+    casescribe_ctx_close(other.ctx);
+    other.ctx = NULL;
+    casescribe_ctx_close(home.ctx);
+    home.ctx = NULL;
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd), "cp %s/ledger.db %s/ledger.db && rm -f %s/ledger.db-wal %s/ledger.db-shm", other.path,
+             home.path, home.path, home.path);
+    cr_assert_eq(system(cmd), 0);
+    casescribe_ctx_options opts;
+    cr_assert_eq(casescribe_ctx_options_init(&opts, sizeof(opts)), CASESCRIBE_OK);
+    opts.home = home.path;
+    opts.flags = CASESCRIBE_OPEN_NO_SYNC;
+    cr_expect_eq(casescribe_ctx_open(&home.ctx, &opts), CASESCRIBE_EKEY, "a store whose fingerprints were made with "
+                                                                          "another secret is refused");
+    cr_expect_not_null(strstr(casescribe_last_error(), "fingerprint"), "%s", casescribe_last_error());
+    home_close(&other);
 }
 
 Test(checkpoint, clock_back_before_previous_version)

@@ -110,7 +110,7 @@ namespace CaseScribe.Tests
                 Assert.True(!string.IsNullOrEmpty(bad.Report), "EVERIFY carries the report");
                 Assert.Throws(Status.EVERIFY, () => Library.VerifyWithPublicKey(pem, Env.Utf8(tampered)), "offline verify of a tampered record");
 
-                Step("g. journal verify and entry 1");
+                Step("g. journal verify and entry 2 (1 is the key's)");
                 var journal = ctx.VerifyJournal();
                 Assert.True(journal.Entries >= 3, "at least 3 entries, got " + journal.Entries);
                 Assert.True(!string.IsNullOrEmpty(journal.Report), "journal report");
@@ -119,12 +119,14 @@ namespace CaseScribe.Tests
                 Assert.True(ctx.CheckJournal(Env.Utf8(checkpoint)).Contains("the ledger holds it"), "checkpoint held");
                 string bigger = checkpoint.Replace("\n" + journal.Entries + "\n", "\n" + (journal.Entries + 1) + "\n");
                 Assert.Throws(Status.EVERIFY, () => ctx.CheckJournal(Env.Utf8(bigger)), "checkpoint with a changed size");
-                using (var entry = ctx.JournalEntry(1)) {
-                    Assert.Equal(1UL, entry.Seq, "entry seq");
+                using (var key = ctx.JournalEntry(1))
+                    Assert.Equal("key", key.Kind, "the first entry is the key made");
+                using (var entry = ctx.JournalEntry(2)) {
+                    Assert.Equal(2UL, entry.Seq, "entry seq");
                     Assert.True(!string.IsNullOrEmpty(entry.Kind), "entry kind");
                     Assert.True(!string.IsNullOrEmpty(entry.Time) && entry.Time.EndsWith("Z"), "entry time " + entry.Time);
                     Assert.Equal("admin-1", entry.ActorId, "the first entry is the admin's policy change");
-                    Console.WriteLine("    entry 1: kind {0}, record {1} v{2}, digest {3}", entry.Kind, entry.RecordId,
+                    Console.WriteLine("    entry 2: kind {0}, record {1} v{2}, digest {3}", entry.Kind, entry.RecordId,
                         entry.RecordVersion, entry.RecordDigest);
                 }
                 using (var save = FirstSave(ctx, journal.Entries)) {

@@ -56,6 +56,8 @@ namespace CaseScribe.Tests
             Check("OPEN_CREATE", (long)OpenFlags.Create);
             Check("OPEN_NO_SYNC", (long)OpenFlags.NoSync);
             Check("KEYGEN_ROTATE", (long)KeygenFlags.Rotate);
+            Check("KEYS_LIST", (long)KeysFlags.List);
+            Check("KEYS_HOME", (long)KeysFlags.Home);
             Check("TRANSCRIBE_TAKE_RECORDING", (long)TranscribeFlags.TakeRecording);
             Check("JOB_QUEUED", (long)JobState.Queued);
             Check("JOB_RUNNING", (long)JobState.Running);
@@ -175,6 +177,18 @@ namespace CaseScribe.Tests
                     Assert.Throws(Status.EKEY, () => ctx.Keygen(), "a second keygen without Rotate");
                     string rotated = ctx.Keygen(KeygenFlags.Rotate);
                     Assert.True(rotated != keyId, "rotation makes a new key");
+                    string[] keys = ctx.KeysExport(KeysFlags.List).Trim().Split('\n');
+                    Assert.Equal(2, keys.Length, "the registry holds both keys");
+                    Assert.True(keys[0].StartsWith(keyId + " home ") && keys[0].Contains(" retired "), keys[0]);
+                    Assert.True(keys[1].StartsWith(rotated + " home ") && keys[1].Contains(" in-use "), keys[1]);
+                    Assert.Equal(2, ctx.KeysExport(KeysFlags.Home).Split(new[] { "BEGIN PUBLIC KEY" }, StringSplitOptions.None).Length - 1, "the key history");
+                    using (var other = Context.Open(Path.Combine(dir, "other"), OpenFlags.Create | OpenFlags.NoSync)) {
+                        string otherId = other.Keygen();
+                        string[] trusted = ctx.KeyTrust("dpo-1", other.PublicKey());
+                        Assert.True(trusted.Length == 1 && trusted[0] == otherId, "the trusted key's id");
+                    }
+                    Assert.True(ctx.KeysExport(KeysFlags.List).Contains(" trusted "), "the trusted key is listed");
+                    Assert.Throws(Status.EKEY, () => ctx.KeyTrust("dpo-1", "not a key"), "a non-key is refused");
                     Assert.Equal(0UL, ctx.JournalTruncatedBytes, "no torn journal tail");
                     Assert.Equal(0u, ctx.AudioSweep(), "nothing to sweep");
                     Assert.Equal(0, ctx.TeamList().Length, "no teams yet");

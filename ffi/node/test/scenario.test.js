@@ -157,18 +157,19 @@ describe('end-to-end scenario', () => {
     it('g. verifies the journal and reads its first entry', (t) => {
         const { entries, report } = ctx.journalVerify();
         assert.ok(entries >= 3, `only ${entries} journal entries`);
-        assert.equal(entries, 4); // two policy changes, two saves
+        assert.equal(entries, 5); // the key, two policy changes, two saves
         assert.match(report, /check out/);
         const checkpoint = ctx.checkpointExport();
-        assert.ok(checkpoint.startsWith('casescribe/') && checkpoint.includes('\n4\n'), checkpoint);
+        assert.ok(checkpoint.startsWith('casescribe/') && checkpoint.includes('\n5\n'), checkpoint);
         assert.match(ctx.journalCheck(checkpoint), /the ledger holds it/);
-        assert.equal(caught(() => ctx.journalCheck(checkpoint.replace('\n4\n', '\n5\n'))).codeName, 'EVERIFY');
-        const entry = own(t, ctx.journalEntry(1));
-        assert.equal(entry.seq, 1);
+        assert.equal(caught(() => ctx.journalCheck(checkpoint.replace('\n5\n', '\n6\n'))).codeName, 'EVERIFY');
+        assert.equal(own(t, ctx.journalEntry(1)).kind, 'key');
+        const entry = own(t, ctx.journalEntry(2));
+        assert.equal(entry.seq, 2);
         assert.equal(entry.kind, 'policy');
         assert.equal(entry.actorId, 'admin-1');
         assert.match(entry.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-        const save = own(t, ctx.journalEntry(4));
+        const save = own(t, ctx.journalEntry(5));
         assert.equal(save.kind, 'save');
         assert.equal(save.recordId, 'R-7001');
         assert.equal(save.recordVersion, 2);

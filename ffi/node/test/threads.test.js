@@ -65,7 +65,7 @@ test('one context, 4 threads x 5 saves at once', { timeout: 120_000 }, async () 
         }
 
         const { entries } = ctx.journalVerify();
-        assert.equal(entries, 1 + THREADS * SAVES); // the policy change and every save
+        assert.equal(entries, 2 + THREADS * SAVES); // the key, the policy change and every save
 
         // A failure on a worker thread still carries its code and name.
         await assert.rejects(ctx.saveAsync('<nope', { actor: ACTOR }), (error) => {

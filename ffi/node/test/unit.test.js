@@ -103,7 +103,7 @@ test('loading another library path is refused', () => {
 test('every exported function is declared', () => {
     // the same list the coverage check greps for, as the loaded library has it
     const names = Object.keys(cs.raw);
-    assert.equal(names.length, 120);
+    assert.equal(names.length, 122);
     for (const name of names)
         assert.equal(typeof cs.raw[name], 'function', name);
 });
@@ -205,6 +205,30 @@ test('detached JSON Web Signatures: sign, verify, a changed payload, a malformed
         fs.rmSync(home, { recursive: true, force: true });
     }
     assert.equal(caught(() => ctx.jwsSign('closed')).codeName, 'EINVAL');
+});
+
+test('the key registry: rotation history, export, trusted keys', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-node-keys-'));
+    const ctx = Context.open(path.join(home, 'home'), { create: true, noSync: true });
+    const other = Context.open(path.join(home, 'other'), { create: true, noSync: true });
+    try {
+        const first = ctx.keygen();
+        const second = ctx.keygen({ rotate: true });
+        const lines = ctx.keysExport({ list: true }).trim().split('\n');
+        assert.deepEqual(lines.map((l) => l.split(' ').slice(0, 2)), [[first, 'home'], [second, 'home']]);
+        assert.match(lines[0], / retired /);
+        assert.match(lines[1], / in-use /);
+        assert.equal(ctx.keysExport({ homeOnly: true }).split('BEGIN PUBLIC KEY').length - 1, 2);
+        const otherId = other.keygen();
+        assert.deepEqual(ctx.keyTrust('dpo-1', other.publicKey()), [otherId]);
+        assert.match(ctx.keysExport({ list: true }), / trusted /);
+        assert.equal(ctx.keysExport().split('BEGIN PUBLIC KEY').length - 1, 3);
+        assert.equal(caught(() => ctx.keyTrust('dpo-1', 'not a key')).codeName, 'EKEY');
+    } finally {
+        ctx.close();
+        other.close();
+        fs.rmSync(home, { recursive: true, force: true });
+    }
 });
 
 test('policy bundles: sign, trust, and a refresh that cannot connect', { timeout: 60_000 }, async () => {

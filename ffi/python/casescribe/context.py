@@ -17,12 +17,14 @@ from .sar import SarExport
 from .template import Template
 from .transcript import Transcript
 
-__all__ = ["Context", "JournalReport", "OPEN_CREATE", "OPEN_NO_SYNC", "KEYGEN_ROTATE",
+__all__ = ["Context", "JournalReport", "OPEN_CREATE", "OPEN_NO_SYNC", "KEYGEN_ROTATE", "KEYS_LIST", "KEYS_HOME",
            "TRANSCRIBE_TAKE_RECORDING"]
 
 OPEN_CREATE = constant("OPEN_CREATE")
 OPEN_NO_SYNC = constant("OPEN_NO_SYNC")  # tests and benchmarks ONLY: a crash may lose acknowledged saves
 KEYGEN_ROTATE = constant("KEYGEN_ROTATE")
+KEYS_LIST = constant("KEYS_LIST")  # keys_export: one line per key, no PEM
+KEYS_HOME = constant("KEYS_HOME")  # keys_export: only the home's own keys
 TRANSCRIBE_TAKE_RECORDING = constant("TRANSCRIBE_TAKE_RECORDING")
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -95,6 +97,27 @@ class Context(Handle):
             pem = ctypes.c_void_p()
             check(lib.casescribe_public_key(ctypes.byref(pem), p))
             return take_string(pem)
+
+    def keys_export(self, flags: int = 0) -> str:
+        """The key registry: every key the home signed with and every key it
+        trusts, as a PEM bundle with ids and validity (verify_with_public_key
+        takes it); KEYS_LIST: one line per key; KEYS_HOME: the home's own
+        keys only (SigningKeyError when it has none yet)."""
+        with self._use() as p:
+            out = ctypes.c_void_p()
+            check(lib.casescribe_keys_export(ctypes.byref(out), p, flags))
+            return take_string(out) or ""
+
+    def key_trust(self, actor_id: str, pem: BytesLike) -> List[str]:
+        """Trusts another server's public key(s) (a PEM, or the bundle of its
+        keys_export): each new one is a "key" ledger entry naming actor_id,
+        and records it signed verify here. Returns the key ids in the PEM.
+        SigningKeyError for a block that is not an Ed25519 public key."""
+        data = to_bytes(pem)
+        with self._use() as p:
+            ids = ctypes.c_void_p()
+            check(lib.casescribe_key_trust(ctypes.byref(ids), p, c_str(actor_id), data, len(data)))
+            return (take_string(ids) or "").split("\n")
 
     def jws_sign(self, payload: BytesLike) -> str:
         """Signs `payload` with the home's current key as a JSON Web Signature

@@ -129,14 +129,16 @@ class ScenarioTest(HomeTestCase):
 
     def step_g_journal(self, ctx):
         checked = ctx.journal_verify()
-        self.assertEqual(checked.entries, 4)  # two policy changes, two saves
+        self.assertEqual(checked.entries, 5)  # the key, two policy changes, two saves
         self.assertTrue(checked.report)
         with ctx.journal_entry(1) as entry:
-            self.assertEqual(entry.seq, 1)
+            self.assertEqual(entry.kind, "key")
+        with ctx.journal_entry(2) as entry:
+            self.assertEqual(entry.seq, 2)
             self.assertEqual(entry.kind, "policy")
             self.assertEqual(entry.actor_id, "admin-1")
             self.assertRegex(entry.time, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-        with ctx.journal_entry(4) as entry:
+        with ctx.journal_entry(5) as entry:
             self.assertEqual((entry.kind, entry.record_id, entry.record_version, entry.actor_id),
                              ("save", "R-7001", 2, "sw-017"))
             self.assertTrue(entry.record_digest.startswith("sha256:"))

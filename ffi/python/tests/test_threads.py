@@ -42,8 +42,8 @@ class ThreadsTest(HomeTestCase):
         self.assertEqual(errors, [])
         self.assertEqual(sorted(saved), sorted(("R-T%d-%d" % (n, i), 1) for n in range(THREADS)
                                                for i in range(SAVES)))
-        # two policy changes, then one entry per save
-        self.assertEqual(ctx.journal_verify().entries, 2 + THREADS * SAVES)
+        # the key, two policy changes, then one entry per save
+        self.assertEqual(ctx.journal_verify().entries, 3 + THREADS * SAVES)
 
     def test_errors_stay_on_their_thread(self):
         ctx = self.open_home()  # ai-draft off: every save of the AI form fails with EPOLICY

@@ -252,12 +252,37 @@ class JwsTest(HomeTestCase):
             ctx.jws_sign(b"payload")
 
 
+class KeyRegistryTest(HomeTestCase):
+    """The key registry (casescribe_keys_export, casescribe_key_trust)."""
+
+    def test_rotation_history_and_trusted_keys(self):
+        ctx = self.open_home(keygen=False)
+        first = ctx.keygen()
+        second = ctx.keygen(rotate=True)
+        listing = ctx.keys_export(casescribe.KEYS_LIST).splitlines()
+        self.assertEqual([line.split()[:2] for line in listing], [[first, "home"], [second, "home"]])
+        self.assertIn(" retired ", listing[0])
+        self.assertIn(" in-use ", listing[1])
+        history = ctx.keys_export(casescribe.KEYS_HOME)
+        self.assertEqual(history.count("BEGIN PUBLIC KEY"), 2)
+        with ctx.journal_entry(2) as entry:
+            self.assertEqual(entry.kind, "key")
+        other = self.open_home("other")
+        self.assertEqual(ctx.key_trust("dpo-1", other.public_key()), [other.keys_export(casescribe.KEYS_LIST).split()[0]])
+        self.assertIn(" trusted ", ctx.keys_export(casescribe.KEYS_LIST))
+        self.assertEqual(ctx.keys_export().count("BEGIN PUBLIC KEY"), 3)
+        with self.assertRaises(casescribe.SigningKeyError):
+            ctx.key_trust("dpo-1", b"not a key")
+        with self.assertRaises(casescribe.InvalidArgumentError):
+            ctx.keys_export(0x80)
+
+
 class PolicyBundleTest(HomeTestCase):
     def test_trust_and_a_refresh_that_fails_changes_nothing(self):
         ctx = self.open_home()
         admin = self.open_home("admin")
         ctx.policy_trust("dpo-1", admin.public_key())
-        with ctx.journal_entry(1) as entry:
+        with ctx.journal_entry(2) as entry:  # after the key's entry
             self.assertEqual(entry.kind, "policy-trust")
         # Nothing listens on port 9: the job fails, the call itself does not.
         with ctx.policy_refresh("https://127.0.0.1:9/bundle.xml", connect_timeout_ms=2000, timeout_ms=3000) as job:

@@ -35,6 +35,8 @@ struct cs_keyring {
     struct stat current_st;
     struct pubkey *pubs;
     size_t n_pubs;
+    cs_key_lookup_fn lookup; /* keys known elsewhere (the home's key registry) */
+    void *lookup_user;
 };
 
 /* ------------------------------------------------------------------------
@@ -147,6 +149,8 @@ static EVP_PKEY *pem_to_key(const char *pem, size_t len, int private_key)
     ERR_clear_error();
     return k;
 }
+
+static int32_t key_to_pem(char **out, size_t *len, EVP_PKEY *pkey, int private_key);
 
 static int32_t add_public(cs_keyring *k, EVP_PKEY *pkey)
 {
@@ -317,23 +321,85 @@ int32_t cs_keyring_load(cs_keyring **out, const char *home)
     return CASESCRIBE_OK;
 }
 
+/* Adds the key of one PEM block, which must be an Ed25519 "PUBLIC KEY". */
+static int32_t add_pem_block(cs_keyring *k, const char *name, const unsigned char *der, long der_len, size_t n)
+{
+    const unsigned char *p = der;
+    EVP_PKEY *pkey = strcmp(name, "PUBLIC KEY") == 0 ? d2i_PUBKEY(NULL, &p, der_len) : NULL;
+    int32_t rc = pkey != NULL && EVP_PKEY_get_id(pkey) == EVP_PKEY_ED25519
+                     ? add_public(k, pkey)
+                     : cs_fail(CASESCRIBE_EKEY, "block %zu of the PEM is not an Ed25519 public key", n);
+    EVP_PKEY_free(pkey);
+    return rc;
+}
+
+/* Adds every key of the PEM blocks in pem (text between blocks, such as a
+ * bundle's comment lines, is skipped). EKEY when a block is not an Ed25519
+ * public key (a private key is refused, never read), or there is none. */
+static int32_t add_pem_keys(cs_keyring *k, const uint8_t *pem, size_t len)
+{
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    if (bio == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory loading keys");
+    int32_t rc = CASESCRIBE_OK;
+    size_t n = 0;
+    char *name = NULL, *header = NULL;
+    unsigned char *der = NULL;
+    long der_len = 0;
+    while (rc == CASESCRIBE_OK && PEM_read_bio(bio, &name, &header, &der, &der_len) == 1) {
+        rc = add_pem_block(k, name, der, der_len, ++n);
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(der);
+    }
+    unsigned long err = ERR_peek_last_error();
+    if (rc == CASESCRIBE_OK && (n == 0 || ERR_GET_REASON(err) != PEM_R_NO_START_LINE))
+        rc = cs_fail(CASESCRIBE_EKEY, n == 0 ? "not an Ed25519 public key in PEM form"
+                                             : "block %zu of the PEM is damaged", n + 1);
+    ERR_clear_error();
+    BIO_free(bio);
+    return rc;
+}
+
 int32_t cs_keyring_from_pem(cs_keyring **out, const uint8_t *pem, size_t len)
 {
     *out = NULL;
-    if (pem == NULL || len == 0 || len > KEY_FILE_MAX)
-        return cs_fail(CASESCRIBE_EINVAL, "the public key must be a PEM of at most %d bytes", KEY_FILE_MAX);
+    if (pem == NULL || len == 0 || len > CS_KEY_BUNDLE_MAX)
+        return cs_fail(CASESCRIBE_EINVAL, "the public keys must be a PEM of at most %u bytes", CS_KEY_BUNDLE_MAX);
     cs_keyring *k = keyring_new(NULL);
     if (k == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory loading keys");
-    EVP_PKEY *pkey = pem_to_key((const char *)pem, len, 0);
-    int32_t rc = pkey == NULL ? cs_fail(CASESCRIBE_EKEY, "not an Ed25519 public key in PEM form") : add_public(k, pkey);
-    EVP_PKEY_free(pkey);
+    int32_t rc = add_pem_keys(k, pem, len);
     if (rc != CASESCRIBE_OK) {
         cs_keyring_free(k);
         return rc;
     }
     *out = k;
     return CASESCRIBE_OK;
+}
+
+void cs_keyring_set_lookup(cs_keyring *k, cs_key_lookup_fn lookup, void *user)
+{
+    pthread_mutex_lock(&k->lock);
+    k->lookup = lookup;
+    k->lookup_user = user;
+    pthread_mutex_unlock(&k->lock);
+}
+
+int32_t cs_keyring_each(cs_keyring *k, cs_key_visit_fn visit, void *user)
+{
+    pthread_mutex_lock(&k->lock);
+    int32_t rc = CASESCRIBE_OK;
+    for (size_t i = 0; rc == CASESCRIBE_OK && i < k->n_pubs; i++) {
+        char *pem = NULL;
+        size_t len = 0;
+        rc = key_to_pem(&pem, &len, k->pubs[i].pkey, 0);
+        if (rc == CASESCRIBE_OK)
+            rc = visit(k->pubs[i].id, pem, k->signer != NULL && strcmp(k->signer_id, k->pubs[i].id) == 0, user);
+        free(pem);
+    }
+    pthread_mutex_unlock(&k->lock);
+    return rc;
 }
 
 int32_t cs_read_secret_file(char **out, size_t *len, const char *path)
@@ -549,13 +615,41 @@ static EVP_PKEY *find_public(cs_keyring *k, const char *key_id)
     return NULL;
 }
 
+/* The key from the lookup (the registry), called without k->lock held:
+ * it may read the store. The key it gives must have the id asked for. */
+static EVP_PKEY *looked_up(cs_keyring *k, cs_key_lookup_fn lookup, void *user, const char *key_id)
+{
+    char *pem = NULL, got[CS_KEY_ID_MAX];
+    if (lookup == NULL)
+        return NULL;
+    if (lookup(key_id, &pem, user) != CASESCRIBE_OK || pem == NULL) {
+        free(pem);
+        cs_clear_error(); /* the caller says the key is not known here */
+        return NULL;
+    }
+    EVP_PKEY *pkey = pem_to_key(pem, strlen(pem), 0);
+    free(pem);
+    if (pkey == NULL || key_id_of(got, pkey) != CASESCRIBE_OK || strcmp(got, key_id) != 0 ||
+        pthread_mutex_lock(&k->lock) != 0) {
+        EVP_PKEY_free(pkey);
+        return NULL;
+    }
+    (void)add_public(k, pkey);
+    pthread_mutex_unlock(&k->lock);
+    return pkey;
+}
+
 int32_t cs_keyring_public(cs_keyring *k, const char *key_id, EVP_PKEY **pkey)
 {
     pthread_mutex_lock(&k->lock);
     *pkey = find_public(k, key_id);
     if (*pkey == NULL && k->home != NULL && load_public_keys(k) == CASESCRIBE_OK)
         *pkey = find_public(k, key_id);
+    cs_key_lookup_fn lookup = k->lookup;
+    void *user = k->lookup_user;
     pthread_mutex_unlock(&k->lock);
+    if (*pkey == NULL)
+        *pkey = looked_up(k, lookup, user, key_id);
     if (*pkey == NULL)
         return cs_fail(CASESCRIBE_EKEY, "the record was signed by key %s, which is not known here", key_id);
     return CASESCRIBE_OK;

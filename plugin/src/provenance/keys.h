@@ -22,8 +22,25 @@ typedef struct cs_keyring cs_keyring;
 /* Loads the public keys and the current private key of `home` (an empty
  * keyring when there is no keys/ folder yet). EKEY for an unsafe private key file. */
 int32_t cs_keyring_load(cs_keyring **out, const char *home);
-/* A keyring holding one public key (a PEM), for verification without a home. */
+/* A keyring holding the public keys of a PEM (one key, or a bundle of
+ * several as casescribe_keys_export writes: comment lines between blocks),
+ * for verification without a home. EINVAL beyond CS_KEY_BUNDLE_MAX bytes,
+ * EKEY when a block is not an Ed25519 public key or there is none. */
+#define CS_KEY_BUNDLE_MAX (1024u * 1024u)
 int32_t cs_keyring_from_pem(cs_keyring **out, const uint8_t *pem, size_t len);
+
+/* Where cs_keyring_public looks for a key that neither the keyring nor the
+ * keys/ folder holds (the home's key registry): OK with *pem malloc'd (a
+ * public key PEM) or NULL when unknown. Called without the keyring's lock. */
+typedef int32_t (*cs_key_lookup_fn)(const char *key_id, char **pem, void *user);
+void cs_keyring_set_lookup(cs_keyring *k, cs_key_lookup_fn lookup, void *user);
+
+/* Visits every public key the keyring holds (a home's: those of keys/ as
+ * loaded): id, PEM
+ * (borrowed for the call) and whether it is the current signing key. A
+ * non-zero return stops the walk with that value. */
+typedef int32_t (*cs_key_visit_fn)(const char *key_id, const char *pem, int current, void *user);
+int32_t cs_keyring_each(cs_keyring *k, cs_key_visit_fn visit, void *user);
 void cs_keyring_free(cs_keyring *k);
 
 /* Makes a new key pair, writes it (atomically: temp file, fsync, rename,

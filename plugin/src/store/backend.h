@@ -72,6 +72,7 @@ enum cs_stmt {
     CS_Q_JOB_DELETE,
     CS_Q_JOB_LIST,
     CS_Q_JOB_LIST_OPEN,
+    CS_Q_FINGERPRINTED,
     CS_Q_COUNT
 };
 extern const char *const cs_store_sql[CS_Q_COUNT];

@@ -192,11 +192,48 @@ static int32_t index_policy(cs_store_txn *tx, const char *kind, const json_t *en
     return cs_store_policy_seen(tx, team, (uint32_t)version, json_string_value(json_object_get(entry, "policy")));
 }
 
+/* The key a rotation replaced stops being in use at `when`. */
+static int32_t retire_key(cs_store_txn *tx, const char *id, int64_t when)
+{
+    cs_store_key old;
+    int found = 0;
+    int32_t rc = cs_store_key_get(tx, id, &old, &found);
+    if (rc == CASESCRIBE_OK && found && old.retired == 0) {
+        old.retired = when;
+        rc = cs_store_key_put(tx, &old);
+    }
+    if (found)
+        cs_store_key_clear(&old);
+    return rc;
+}
+
+/* A key entry ("key": action generate | rotate | register | trust, key id,
+ * public key PEM, time; "retires" on a rotation; "in-use" false when an
+ * existing home's rotated-out key is registered): its registry row. */
+static int32_t index_key(cs_store_txn *tx, const json_t *entry, uint64_t seq)
+{
+    const char *action = field(entry, "action", 16), *id = field(entry, "key", 64);
+    const char *pub = json_string_value(json_object_get(entry, "pub"));
+    int64_t at = 0;
+    if (action[0] == '\0' || id[0] == '\0' || pub == NULL || cs_parse_time(&at, field(entry, "time", 32)) != 0)
+        return cs_fail(CASESCRIBE_EJOURNAL, "ledger entry %llu: a key entry lacks its action, key, public key or time",
+                       (unsigned long long)seq);
+    int retired = json_is_false(json_object_get(entry, "in-use"));
+    cs_store_key k = {id, strcmp(action, "trust") == 0 ? "trusted" : "home", pub, at, retired ? at : 0, seq};
+    int32_t rc = cs_store_key_put(tx, &k);
+    const char *old = field(entry, "retires", 64);
+    if (rc == CASESCRIBE_OK && old[0] != '\0' && strcmp(old, id) != 0)
+        rc = retire_key(tx, old, at);
+    return rc;
+}
+
 int32_t cs_store_index_entry(cs_store_txn *tx, const json_t *entry, uint64_t seq, int lenient)
 {
     const char *kind = json_string_value(json_object_get(entry, "kind"));
     if (kind != NULL && (strcmp(kind, "policy") == 0 || strcmp(kind, "policy-bundle") == 0))
         return index_policy(tx, kind, entry);
+    if (kind != NULL && strcmp(kind, "key") == 0)
+        return index_key(tx, entry, seq);
     if (kind == NULL || strcmp(kind, "save") != 0)
         return CASESCRIBE_OK;
     const char *record = json_string_value(json_object_get(entry, "record"));

@@ -67,7 +67,7 @@ const char *const cs_store_sql[CS_Q_COUNT] = {
     [CS_Q_KEY_PUT] = "INSERT INTO keys(id, origin, pub, created, retired, seq) VALUES(?, ?, ?, ?, ?, ?) ON "
                      "CONFLICT(id) DO UPDATE SET origin = excluded.origin, pub = excluded.pub, created = "
                      "excluded.created, retired = excluded.retired, seq = excluded.seq",
-    [CS_Q_KEY_LIST] = "SELECT id, origin, pub, created, retired, seq FROM keys ORDER BY created, id",
+    [CS_Q_KEY_LIST] = "SELECT id, origin, pub, created, retired, seq FROM keys ORDER BY seq, id",
     [CS_Q_JOB_PUT] = "INSERT INTO jobs(id, kind, state, detail, created, updated) VALUES(?, ?, ?, ?, ?, ?) ON "
                      "CONFLICT(id) DO UPDATE SET kind = excluded.kind, state = excluded.state, detail = "
                      "excluded.detail, created = excluded.created, updated = excluded.updated",
@@ -75,6 +75,8 @@ const char *const cs_store_sql[CS_Q_COUNT] = {
     [CS_Q_JOB_LIST] = "SELECT id, kind, state, detail, created, updated FROM jobs ORDER BY created, id",
     [CS_Q_JOB_LIST_OPEN] = "SELECT id, kind, state, detail, created, updated FROM jobs WHERE state NOT IN "
                            "('done', 'failed') ORDER BY created, id",
+    [CS_Q_FINGERPRINTED] = "SELECT CASE WHEN EXISTS(SELECT 1 FROM prints) OR EXISTS(SELECT 1 FROM counted) OR "
+                           "EXISTS(SELECT 1 FROM shorts) THEN 1 ELSE 0 END",
 };
 
 struct cs_store {
@@ -788,6 +790,53 @@ int32_t cs_store_key_list(cs_store_txn *tx, cs_store_key_visit visit, void *user
 {
     struct key_walk w = {visit, user};
     return run(tx, CS_Q_KEY_LIST, NULL, 0, row_key, &w, NULL);
+}
+
+struct key_find {
+    const char *id;
+    cs_store_key *out;
+    int found;
+};
+
+static int key_copy(const cs_store_key *k, void *user)
+{
+    struct key_find *f = user;
+    if (strcmp(k->id, f->id) != 0)
+        return 0;
+    cs_store_key c = {cs_strdup(k->id), cs_strdup(k->origin), cs_strdup(k->pub), k->created, k->retired, k->seq};
+    if (c.id == NULL || c.origin == NULL || c.pub == NULL) {
+        cs_store_key_clear(&c);
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory reading the key registry");
+    }
+    *f->out = c;
+    f->found = 1;
+    return 1;
+}
+
+/* The registry is small (the keys one home ever used or trusted): a walk. */
+int32_t cs_store_key_get(cs_store_txn *tx, const char *id, cs_store_key *out, int *found)
+{
+    struct key_find f = {id, out, 0};
+    memset(out, 0, sizeof(*out));
+    int32_t rc = cs_store_key_list(tx, key_copy, &f);
+    *found = f.found;
+    return rc == 1 ? CASESCRIBE_OK : rc;
+}
+
+void cs_store_key_clear(cs_store_key *k)
+{
+    free((char *)k->id);
+    free((char *)k->origin);
+    free((char *)k->pub);
+    memset(k, 0, sizeof(*k));
+}
+
+int32_t cs_store_fingerprinted(cs_store_txn *tx, int *yes)
+{
+    int64_t n = 0;
+    int32_t rc = run(tx, CS_Q_FINGERPRINTED, NULL, 0, row_int, &n, NULL);
+    *yes = rc == CASESCRIBE_OK && n != 0;
+    return rc;
 }
 
 int32_t cs_store_job_put(cs_store_txn *tx, const cs_store_job *j)

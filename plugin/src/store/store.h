@@ -250,7 +250,8 @@ int32_t cs_store_checkpoint_put(cs_store_txn *tx, const cs_store_checkpoint *cp)
 /* *found 0 when none; else cp->text is the caller's to free. */
 int32_t cs_store_checkpoint_latest(cs_store_txn *tx, cs_store_checkpoint *cp, int *found);
 
-/* The key registry: every key the home used or trusts. */
+/* The key registry: every key the home used or trusts (listed in the
+ * order the ledger recorded them). */
 typedef struct cs_store_key {
     const char *id;     /* key id (as stamps name it) */
     const char *origin; /* "home" | "trusted" ... */
@@ -261,6 +262,18 @@ typedef struct cs_store_key {
 int32_t cs_store_key_put(cs_store_txn *tx, const cs_store_key *key); /* insert or replace by id */
 typedef int (*cs_store_key_visit)(const cs_store_key *key, void *user); /* borrowed for the call */
 int32_t cs_store_key_list(cs_store_txn *tx, cs_store_key_visit visit, void *user);
+
+/* The registry is filled from the ledger: a "key" entry (see
+ * cs_store_index_entry) puts its key, origin "home" or "trusted", and a
+ * "rotate" retires the key it replaces. *found is 0 when `id` is not held;
+ * else *out (strings malloc'd: cs_store_key_clear frees them) is its row. */
+int32_t cs_store_key_get(cs_store_txn *tx, const char *id, cs_store_key *out, int *found);
+void cs_store_key_clear(cs_store_key *key);
+
+/* *yes is 1 when the ledger holds anything made with the home's
+ * fingerprint secret (an AI print, a human print counted, a short-text
+ * token): such a home must never get a new secret. Constant time. */
+int32_t cs_store_fingerprinted(cs_store_txn *tx, int *yes);
 
 /* Jobs that must survive a restart. */
 typedef struct cs_store_job {

@@ -213,6 +213,10 @@ public interface CaseScribeLibrary extends Library {
 
     int casescribe_public_key_fingerprint(PointerByReference fingerprint_out, byte[] pubkey_pem, SizeT pubkey_len);
 
+    int casescribe_keys_export(PointerByReference out, Pointer ctx, int flags);
+
+    int casescribe_key_trust(PointerByReference key_ids_out, Pointer ctx, String actor_id, byte[] pem, SizeT pem_len);
+
     // Saving and verifying
     int casescribe_actor_init(ActorStruct actor, int struct_size);
 

@@ -38,6 +38,8 @@ public final class Context extends NativeHandle {
     }
 
     private static final int KEYGEN_ROTATE = (int) CaseScribe.requiredConstant("KEYGEN_ROTATE");
+    private static final int KEYS_LIST = (int) CaseScribe.requiredConstant("KEYS_LIST");
+    private static final int KEYS_HOME = (int) CaseScribe.requiredConstant("KEYS_HOME");
 
     private Context(Pointer ctx) {
         super(ctx, "Context");
@@ -99,6 +101,35 @@ public final class Context extends NativeHandle {
             PointerByReference pem = new PointerByReference();
             check(C.casescribe_public_key(pem, ctx));
             return CaseScribe.takeString(pem);
+        });
+    }
+
+    /**
+     * The key registry: every key the home signed with and every key it
+     * trusts, as a PEM bundle with ids and validity ({@link
+     * CaseScribe#verifyWithPublicKey} takes it). {@code list}: one line per key
+     * instead; {@code homeOnly}: the home's own keys only (EKEY when none yet).
+     */
+    public String keysExport(boolean list, boolean homeOnly) throws CaseScribeException {
+        int flags = (list ? KEYS_LIST : 0) | (homeOnly ? KEYS_HOME : 0);
+        return use(ctx -> {
+            PointerByReference out = new PointerByReference();
+            check(C.casescribe_keys_export(out, ctx, flags));
+            return CaseScribe.takeString(out);
+        });
+    }
+
+    /**
+     * Trusts another server's public key(s), a PEM or the bundle of its
+     * keysExport: each new key is a "key" ledger entry naming actorId, and
+     * records it signed verify here. Returns the key ids in the PEM.
+     */
+    public java.util.List<String> keyTrust(String actorId, String pem) throws CaseScribeException {
+        byte[] data = CaseScribe.utf8(pem);
+        return use(ctx -> {
+            PointerByReference ids = new PointerByReference();
+            check(C.casescribe_key_trust(ids, ctx, actorId, data, size(data)));
+            return java.util.Arrays.asList(CaseScribe.takeString(ids).split("\n"));
         });
     }
 

@@ -26,6 +26,31 @@ public class BasicsTest {
     }
 
     @Test
+    public void keyRegistryHistoryExportAndTrust() throws Exception {
+        try (Context ctx = Context.open(tmp.getRoot().toPath().resolve("keys-home"), Context.OpenFlag.CREATE,
+                Context.OpenFlag.NO_SYNC);
+             Context other = Context.open(tmp.getRoot().toPath().resolve("keys-other"), Context.OpenFlag.CREATE,
+                Context.OpenFlag.NO_SYNC)) {
+            String first = ctx.keygen();
+            String second = ctx.keygen(true);
+            String[] lines = ctx.keysExport(true, false).trim().split("\n");
+            assertEquals(2, lines.length);
+            assertTrue(lines[0], lines[0].startsWith(first + " home ") && lines[0].contains(" retired "));
+            assertTrue(lines[1], lines[1].startsWith(second + " home ") && lines[1].contains(" in-use "));
+            assertEquals(2, ctx.keysExport(false, true).split("BEGIN PUBLIC KEY", -1).length - 1);
+            String otherId = other.keygen();
+            assertEquals(List.of(otherId), ctx.keyTrust("dpo-1", other.publicKey()));
+            assertTrue(ctx.keysExport(true, false).contains(" trusted "));
+            try {
+                ctx.keyTrust("dpo-1", "not a key");
+                fail("a non-key was trusted");
+            } catch (CaseScribeException e) {
+                assertEquals(Status.EKEY, e.code());
+            }
+        }
+    }
+
+    @Test
     public void constantsByName() throws CaseScribeException {
         assertEquals(-10, CaseScribe.constant("EVERIFY"));
         assertEquals(Status.EVERIFY, CaseScribe.constant("EVERIFY"));

@@ -137,18 +137,21 @@ public class ScenarioTest {
         // g. the journal: two policy changes and two saves
         Context.JournalReport journal = ctx.journalVerify();
         assertTrue(journal.report(), journal.entries() >= 3);
-        assertEquals(4, journal.entries());
+        assertEquals(5, journal.entries()); // the key, two policy changes, two saves
         String checkpoint = ctx.checkpointExport();
-        assertTrue(checkpoint, checkpoint.startsWith("casescribe/") && checkpoint.contains("\n4\n"));
+        assertTrue(checkpoint, checkpoint.startsWith("casescribe/") && checkpoint.contains("\n5\n"));
         assertTrue(ctx.journalCheck("xml", bytes(checkpoint)).contains("the ledger holds it"));
         try {
-            ctx.journalCheck("xml", bytes(checkpoint.replace("\n4\n", "\n5\n")));
+            ctx.journalCheck("xml", bytes(checkpoint.replace("\n5\n", "\n6\n")));
             fail("a checkpoint whose size was changed verified");
         } catch (CaseScribeException e) {
             assertEquals(Status.EVERIFY, e.code());
         }
-        try (JournalEntry first = ctx.journalEntry(1)) {
-            assertEquals(1, first.seq());
+        try (JournalEntry key = ctx.journalEntry(1)) {
+            assertEquals("key", key.kind());
+        }
+        try (JournalEntry first = ctx.journalEntry(2)) {
+            assertEquals(2, first.seq());
             assertEquals("policy", first.kind());
             assertEquals("admin-1", first.actorId());
             assertTrue(first.time(), first.time().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"));
@@ -156,7 +159,7 @@ public class ScenarioTest {
             first.recordDigest();
             first.recordVersion();
         }
-        try (JournalEntry save = ctx.journalEntry(4)) {
+        try (JournalEntry save = ctx.journalEntry(5)) {
             assertEquals("save", save.kind());
             assertEquals("R-7001", save.recordId());
             assertEquals(2, save.recordVersion());

@@ -52,8 +52,8 @@ public class ThreadsTest {
             for (Thread t : threads)
                 t.join();
             assertTrue(errors.toString(), errors.isEmpty());
-            // the policy change and every save
-            assertEquals(1 + THREADS * SAVES, ctx.journalVerify().entries());
+            // the key, the policy change and every save
+            assertEquals(2 + THREADS * SAVES, ctx.journalVerify().entries());
         }
     }
 }
