@@ -454,11 +454,18 @@ CASESCRIBE_EXTERN uint64_t casescribe_journal_entry_seq(const casescribe_journal
  *                   issuer, issue time, time), so that an older bundle is
  *                   refused even after the cached copy is deleted;
  *   "audio"         a taken recording deleted under the team's
- *                   audio-retention-days (its spool file name, time).
+ *                   audio-retention-days (its spool file name, time);
+ *   "confirm"       the host confirmed it committed a version
+ *                   (casescribe_save_confirm(): record id, version,
+ *                   digest, time; since 1.6);
+ *   "abandoned"     versions the host never confirmed, superseded by a
+ *                   two-phase save (record id, version: the first
+ *                   abandoned, "last", digest of the last, "confirmed":
+ *                   the version kept, actor, time; since 1.6).
  * Kinds are only ever added: skip one you do not know. record_id and
- * record_digest give NULL on entries other than "save" (record_version
- * gives a "policy" entry's policy version); actor_id is NULL on "audio"
- * and "policy-bundle" entries; every kind has a time. Borrowed strings. */
+ * record_digest give NULL on entries other than "save", "confirm" and
+ * "abandoned" (record_version gives a "policy" entry's policy version);
+ * actor_id is NULL on "audio", "policy-bundle" and "confirm" entries; every kind has a time. Borrowed strings. */
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_kind(const casescribe_journal_entry *entry);
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_record_id(const casescribe_journal_entry *entry);
 CASESCRIBE_EXTERN uint32_t casescribe_journal_entry_record_version(const casescribe_journal_entry *entry);
