@@ -100,6 +100,24 @@ namespace CaseScribe
         public string CorrectionContact { get; set; }
     }
 
+    /// <summary>Where a record stands in the ledger (<see cref="Context.RecordHead"/>).</summary>
+    public sealed class RecordHead
+    {
+        internal RecordHead(uint version, uint confirmed, string digest)
+        {
+            Version = version;
+            Confirmed = confirmed;
+            Digest = digest;
+        }
+
+        /// <summary>The latest version stamped, pending or not.</summary>
+        public uint Version { get; private set; }
+        /// <summary>The last version the host confirmed; 0: none.</summary>
+        public uint Confirmed { get; private set; }
+        /// <summary>The latest version's record digest, "sha256:&lt;hex&gt;".</summary>
+        public string Digest { get; private set; }
+    }
+
     /// <summary>The outcome of <see cref="Context.VerifyJournal"/>.</summary>
     public sealed class JournalReport
     {
@@ -245,6 +263,27 @@ namespace CaseScribe
                 IntPtr report;
                 int status = NativeMethods.casescribe_verify(out report, p, adapter, payload, Utf8.Len(payload));
                 return Library.CheckWithReport(status, report);
+            });
+        }
+
+        /// <summary>
+        /// Records that the host committed the stamped version (what Save
+        /// returned). Throws ENOTFOUND (no such version here) or ECONFLICT
+        /// (it was abandoned).
+        /// </summary>
+        public void SaveConfirm(byte[] stamped, string adapter = "xml")
+        {
+            Use(p => Library.Check(NativeMethods.casescribe_save_confirm(p, adapter, stamped, Utf8.Len(stamped))));
+        }
+
+        /// <summary>Where a record stands in the ledger. Throws ENOTFOUND for a record never saved here.</summary>
+        public RecordHead RecordHead(string recordId)
+        {
+            return Use(p => {
+                uint version, confirmed;
+                IntPtr digest;
+                Library.Check(NativeMethods.casescribe_record_head(out version, out confirmed, out digest, p, recordId));
+                return new RecordHead(version, confirmed, Utf8.TakeString(digest));
             });
         }
 

@@ -245,6 +245,8 @@ namespace CaseScribe
         Create = 0x1,
         /// <summary>Skip fdatasync on the journal: benchmarks and tests ONLY.</summary>
         NoSync = 0x2,
+        /// <summary>Two-phase saves: a version never confirmed with SaveConfirm may be superseded (since 1.6).</summary>
+        TwoPhase = 0x8,
     }
 
     /// <summary>Flags for <see cref="Context.Keygen"/> (CASESCRIBE_KEYGEN_*).</summary>

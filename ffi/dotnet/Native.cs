@@ -154,6 +154,12 @@ namespace CaseScribe
         public static extern int casescribe_verify(out IntPtr report_out, IntPtr ctx,
             [MarshalAs(UnmanagedType.LPUTF8Str)] string adapter, byte[] payload, UIntPtr payload_len);
         [DllImport(Lib, CallingConvention = CC)]
+        public static extern int casescribe_save_confirm(IntPtr ctx,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string adapter, byte[] payload, UIntPtr payload_len);
+        [DllImport(Lib, CallingConvention = CC)]
+        public static extern int casescribe_record_head(out uint version_out, out uint confirmed_out,
+            out IntPtr digest_out, IntPtr ctx, [MarshalAs(UnmanagedType.LPUTF8Str)] string record_id);
+        [DllImport(Lib, CallingConvention = CC)]
         public static extern int casescribe_verify_with_public_key(out IntPtr report_out,
             [MarshalAs(UnmanagedType.LPUTF8Str)] string adapter, byte[] pubkey_pem, UIntPtr pubkey_len,
             byte[] payload, UIntPtr payload_len);

@@ -141,6 +141,10 @@ const PROTOTYPES = [
         'const casescribe_actor *actor, const uint8_t *payload, size_t payload_len)',
     'int32_t casescribe_verify(_Out_ void **report_out, casescribe_ctx *ctx, const char *adapter, ' +
         'const uint8_t *payload, size_t payload_len)',
+    'int32_t casescribe_save_confirm(casescribe_ctx *ctx, const char *adapter, const uint8_t *payload, ' +
+        'size_t payload_len)',
+    'int32_t casescribe_record_head(_Out_ uint32_t *version_out, _Out_ uint32_t *confirmed_out, ' +
+        '_Out_ void **digest_out, casescribe_ctx *ctx, const char *record_id)',
     'int32_t casescribe_verify_with_public_key(_Out_ void **report_out, const char *adapter, ' +
         'const uint8_t *pubkey_pem, size_t pubkey_len, const uint8_t *payload, size_t payload_len)',
     // records
@@ -279,7 +283,7 @@ const STATUS_NAMES = ['OK', 'EINVAL', 'ENOMEM', 'EIO', 'EPARSE', 'ESCHEMA', 'ECO
     'ENETWORK', 'EBUSY', 'ECANCELLED', 'EAUDIO', 'EUNTRUSTED'];
 const OTHER_CONSTANTS = ['JOB_QUEUED', 'JOB_RUNNING', 'JOB_DONE', 'JOB_FAILED', 'JOB_CANCELLED',
     'POLICY_DEFAULTS', 'POLICY_SIGNED', 'POLICY_REFUSED', 'ABI_VERSION', 'OPEN_CREATE', 'OPEN_NO_SYNC',
-    'KEYGEN_ROTATE', 'KEYS_LIST', 'KEYS_HOME', 'MAX_PAYLOAD', 'MAX_XML_DEPTH', 'TRANSCRIPT_TEXT', 'TRANSCRIPT_XML',
+    'OPEN_TWO_PHASE', 'KEYGEN_ROTATE', 'KEYS_LIST', 'KEYS_HOME', 'MAX_PAYLOAD', 'MAX_XML_DEPTH', 'TRANSCRIPT_TEXT', 'TRANSCRIPT_XML',
     'TRANSCRIBE_TAKE_RECORDING', 'AI_NEVER', 'AI_DRAFT', 'CTX_OPTIONS_SIZE', 'ACTOR_SIZE', 'FETCH_OPTIONS_SIZE',
     'TRANSCRIBE_OPTIONS_SIZE', 'FILL_OPTIONS_SIZE'];
 
@@ -1090,13 +1094,16 @@ class Context extends Handle {
     /**
      * Opens a home folder. `home` null: $CASESCRIBE_HOME, then
      * ~/.local/share/casescribe. Options: create (make it if missing),
-     * noSync (no fdatasync: tests and benchmarks ONLY), flags (raw OPEN_*).
+     * noSync (no fdatasync: tests and benchmarks ONLY), twoPhase (a version
+     * never confirmed with saveConfirm() may be superseded by a save from the
+     * confirmed one), flags (raw OPEN_*).
      */
-    static open(home = null, { create = false, noSync = false, flags = 0 } = {}) {
+    static open(home = null, { create = false, noSync = false, twoPhase = false, flags = 0 } = {}) {
         const fns = F();
         const opts = initOptions(fns.casescribe_ctx_options_init, CtxOptions, {
             home,
-            flags: flags | (create ? C.OPEN_CREATE : 0) | (noSync ? C.OPEN_NO_SYNC : 0),
+            flags: flags | (create ? C.OPEN_CREATE : 0) | (noSync ? C.OPEN_NO_SYNC : 0) |
+                (twoPhase ? C.OPEN_TWO_PHASE : 0),
         });
         const out = [null];
         check(fns.casescribe_ctx_open(out, opts));
@@ -1230,6 +1237,29 @@ class Context extends Handle {
         if (status !== 0)
             throw new CaseScribeError(status, message, { report: text });
         return text;
+    }
+
+    /**
+     * Records that the host committed the stamped version `stamped` (what
+     * save() returned). Throws ENOTFOUND when this home holds no such
+     * version, ECONFLICT when it was abandoned.
+     */
+    saveConfirm(stamped, { adapter = 'xml' } = {}) {
+        const data = toBytes(stamped, 'stamped');
+        check(raw.casescribe_save_confirm(this.pointer, adapter, data, data.length));
+    }
+
+    /**
+     * Where a record stands in the ledger: { version, confirmed, digest }
+     * (confirmed 0: no version confirmed). Throws ENOTFOUND for a record this
+     * home never saved.
+     */
+    recordHead(recordId) {
+        const version = [0];
+        const confirmed = [0];
+        const digest = [null];
+        check(raw.casescribe_record_head(version, confirmed, digest, this.pointer, recordId));
+        return { version: Number(version[0]), confirmed: Number(confirmed[0]), digest: takeString(digest[0]) };
     }
 
     /**

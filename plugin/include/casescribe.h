@@ -149,6 +149,9 @@ typedef struct casescribe_ctx casescribe_ctx;
 #define CASESCRIBE_OPEN_CREATE 0x1u  /* create the home folder if it is missing */
 #define CASESCRIBE_OPEN_NO_SYNC 0x2u /* ledger with synchronous=OFF: benchmarks and tests ONLY;
                                         a crash may then lose acknowledged saves */
+#define CASESCRIBE_OPEN_TWO_PHASE 0x8u /* two-phase saves with the host's database: a version the
+                                          host never confirmed may be superseded (see
+                                          casescribe_save_confirm()). Since 1.6 */
 
 /* Options for casescribe_ctx_open(). Always fill it with
  * casescribe_ctx_options_init() first: new fields are only ever appended, and
@@ -321,6 +324,71 @@ CASESCRIBE_EXTERN int32_t casescribe_save(uint8_t **out, size_t *out_len, casesc
                                           const uint8_t *payload, size_t payload_len);
 
 /* ------------------------------------------------------------------------
+ * Two-phase saves with the host's database (since 1.6)
+ *
+ * casescribe_save() commits a version to the ledger before the host commits
+ * the stamped payload to its own database. When the host's commit then
+ * fails, the ledger holds a version the host never stored, and the record
+ * would be stuck: the next edit, made from the copy the host does hold,
+ * follows an older version (ECONFLICT). The pattern that avoids this:
+ *
+ *   1. open the context with CASESCRIBE_OPEN_TWO_PHASE;
+ *   2. out = casescribe_save(...)            the new version is PENDING;
+ *   3. commit `out` in the host's database;
+ *   4. on success, casescribe_save_confirm(ctx, adapter, out, out_len):
+ *      a "confirm" ledger entry; the version (and every earlier one) is
+ *      CONFIRMED. On failure, do nothing: keep the copy you still hold.
+ *
+ * In two-phase mode a save whose copy follows the record's last confirmed
+ * version (or, for a record never confirmed, a form without provenance),
+ * while newer versions were never confirmed, supersedes them: in the same
+ * ledger transaction it journals an "abandoned" entry (record, the first
+ * and last abandoned version, the last one's digest, the confirmed version
+ * kept, the actor and time) and then the new version, chained to the
+ * confirmed one and numbered after the abandoned ones (a version number is
+ * never used twice: v1 confirmed, v2 abandoned, v3 follows v1). Nothing is
+ * forked silently: the ledger says which versions were dropped, by whom,
+ * when. A save sent again after a lost reply, while its version is still
+ * unconfirmed, supersedes it likewise (in two-phase mode it is not
+ * answered with the same bytes). A copy that follows an abandoned version
+ * is refused (ECONFLICT, naming the abandonment); casescribe_verify() and
+ * SAR exports of an abandoned copy say it was abandoned.
+ *
+ * Without CASESCRIBE_OPEN_TWO_PHASE nothing changes: every version counts
+ * as kept, a stale copy is ECONFLICT, and confirmations (allowed in either
+ * mode) are only recorded. A host may mix modes per process; only saves
+ * made through a two-phase context supersede.
+ * ------------------------------------------------------------------------ */
+
+/* Confirms that the host committed the stamped version `payload` carries
+ * (the bytes casescribe_save() returned, decoded by `adapter`): its
+ * signature is checked with the home's keys (current and rotated), then a
+ * "confirm" entry (record id, version, record digest, time) is committed
+ * durably. Confirming a version confirms every earlier one; confirming a
+ * version already confirmed (or older) writes nothing and returns OK.
+ * Errors: EINVAL, ENOMEM, decode errors, EUNSTAMPED (no provenance), EKEY
+ * (signed by a key this home does not know), EVERIFY (the provenance was
+ * altered), ENOTFOUND (this home holds no such version of the record: an
+ * unknown record, a later version number, or another digest under that
+ * number), ECONFLICT (the version was abandoned), EJOURNAL, EIO. Any
+ * thread; a record may be saved and confirmed from different threads. */
+CASESCRIBE_EXTERN int32_t casescribe_save_confirm(casescribe_ctx *ctx, const char *adapter, const uint8_t *payload,
+                                                  size_t payload_len);
+
+/* Where record `record_id` stands in the ledger, for a host reconciling
+ * after a crash: *version_out the latest version stamped (pending or not),
+ * *confirmed_out the last version confirmed (0: none; the latest is
+ * confirmed when both are equal), *digest_out the latest version's record
+ * digest "sha256:<hex>" (as casescribe_journal_entry_record_digest() gives;
+ * free it with casescribe_free()). Any output may be NULL. If your database
+ * holds the latest version, confirm it; if it holds the confirmed one, the
+ * next save from it supersedes the rest (two-phase mode). Errors: EINVAL,
+ * ENOMEM, ENOTFOUND (no version of that record here), EJOURNAL, EIO. Any
+ * thread. */
+CASESCRIBE_EXTERN int32_t casescribe_record_head(uint32_t *version_out, uint32_t *confirmed_out, char **digest_out,
+                                                 casescribe_ctx *ctx, const char *record_id);
+
+/* ------------------------------------------------------------------------
  * Verifying
  * ------------------------------------------------------------------------ */
 
@@ -438,11 +506,18 @@ CASESCRIBE_EXTERN uint64_t casescribe_journal_entry_seq(const casescribe_journal
  *                   audio-retention-days (its spool file name, time);
  *   "key"           a key of the key registry: made, rotated, registered
  *                   or trusted (action, key id, public key, actor, time;
- *                   see casescribe_keys_export()).
+ *                   see casescribe_keys_export());
+ *   "confirm"       the host confirmed it committed a version
+ *                   (casescribe_save_confirm(): record id, version,
+ *                   digest, time; since 1.6);
+ *   "abandoned"     versions the host never confirmed, superseded by a
+ *                   two-phase save (record id, version: the first
+ *                   abandoned, "last", digest of the last, "confirmed":
+ *                   the version kept, actor, time; since 1.6).
  * Kinds are only ever added: skip one you do not know. record_id and
- * record_digest give NULL on entries other than "save" (record_version
- * gives a "policy" entry's policy version); actor_id is NULL on "audio"
- * and "policy-bundle" entries; every kind has a time. Borrowed strings. */
+ * record_digest give NULL on entries other than "save", "confirm" and
+ * "abandoned" (record_version gives a "policy" entry's policy version);
+ * actor_id is NULL on "audio", "policy-bundle" and "confirm" entries; every kind has a time. Borrowed strings. */
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_kind(const casescribe_journal_entry *entry);
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_record_id(const casescribe_journal_entry *entry);
 CASESCRIBE_EXTERN uint32_t casescribe_journal_entry_record_version(const casescribe_journal_entry *entry);

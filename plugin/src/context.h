@@ -88,6 +88,9 @@ int32_t cs_ctx_keygen(casescribe_ctx *ctx, int rotate, char **key_id_out);
 /* The head the ledger holds for `record` (*found 0 when none), read in a
  * transaction of its own. */
 int32_t cs_ctx_head(casescribe_ctx *ctx, const char *record, cs_store_head *head, int *found);
+/* Whether `version` of `record` was abandoned in two-phase mode (*found),
+ * likewise (confirm.c). */
+int32_t cs_ctx_abandoned(casescribe_ctx *ctx, const char *record, uint32_t version, cs_store_abandon *a, int *found);
 
 /* 1 when `s` is a valid identifier for the form's id type ([A-Za-z0-9._:@/+-]{1,128}). */
 int cs_valid_id(const char *s);

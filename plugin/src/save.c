@@ -61,6 +61,9 @@ struct save {
     int have_head;
     uint64_t ledger_seq;      /* the ledger entry this save makes (a repeat: made) */
     char ledger_prev[CS_STORE_HASH_LEN]; /* the hash of the entry before it */
+    /* Two-phase mode: the unconfirmed versions this save supersedes (an
+     * "abandoned" entry is journalled before its own), 0 when none. */
+    uint32_t abandon_first, abandon_last;
     int32_t store_failed;     /* why a commonness weight could not be read (fail closed), else 0 */
     cs_policy *policy;        /* the team's policy, as read at the start of this save */
     cs_policy *actor_policy;  /* the actor's team's, when another team than the form's */
@@ -790,6 +793,11 @@ static int32_t check_laundering(struct save *s)
  * version's, and so is the version it follows. Ed25519 signatures are
  * deterministic, so stamping it again with that version's time and key
  * gives the very bytes the host lost; sign() checks they match. */
+static int two_phase(const struct save *s)
+{
+    return (s->ctx->flags & CASESCRIBE_OPEN_TWO_PHASE) != 0;
+}
+
 static const cs_store_head *repeated_save(const struct save *s, const char *follows)
 {
     const cs_provenance *p = s->record->provenance;
@@ -801,9 +809,50 @@ static const cs_store_head *repeated_save(const struct save *s, const char *foll
     return h;
 }
 
+/* Two-phase mode: a copy that follows the last confirmed version (kept: its
+ * number and digest; 0 and "" for an unstamped form when none was ever
+ * confirmed) while newer versions were never confirmed supersedes them. */
+static int supersedes(const struct save *s, uint32_t kept, const char *kept_digest)
+{
+    const cs_store_head *h = &s->head;
+    return two_phase(s) && s->have_head && h->version > h->confirmed && h->confirmed == kept &&
+           strcmp(h->confirmed_digest, kept_digest) == 0;
+}
+
+/* The new version takes the next number: an abandoned number is never
+ * used again, so no two versions of a record share one. */
+static int32_t abandon(struct save *s, uint32_t *version)
+{
+    if (s->head.version == UINT32_MAX)
+        return cs_fail(CASESCRIBE_ECONFLICT, "record %s has reached the last version number", s->record->id);
+    s->abandon_first = s->head.confirmed + 1;
+    s->abandon_last = s->head.version;
+    *version = s->head.version + 1;
+    return CASESCRIBE_OK;
+}
+
+/* A copy that does not follow the latest version: stale, or abandoned. */
+static int32_t conflict(struct save *s, uint32_t follows)
+{
+    const cs_record *r = s->record;
+    cs_store_abandon a;
+    int found = 0;
+    if (cs_store_abandoned(s->tx, r->id, follows, &a, &found) == CASESCRIBE_OK && found)
+        return cs_fail(CASESCRIBE_ECONFLICT,
+                       "record %s: this copy follows version %u, which was abandoned (stamped, never confirmed by "
+                       "the host, and superseded: ledger entry %llu); the record is at version %u: reload it and "
+                       "apply the changes again",
+                       r->id, (unsigned)follows, (unsigned long long)a.seq, (unsigned)s->head.version);
+    return cs_fail(CASESCRIBE_ECONFLICT,
+                   "record %s is at version %u on this home, but this copy follows version %u: reload the "
+                   "record and apply the changes again",
+                   r->id, (unsigned)s->head.version, (unsigned)follows);
+}
+
 /* Version and previous digest: the incoming provenance must be genuine and,
  * when this home knows the record, must be its latest version (or the one
- * before, when the save is a repeat of the latest). */
+ * before, when the save is a repeat of the latest; or, in two-phase mode,
+ * the last confirmed version, superseding the unconfirmed ones). */
 static int32_t chain(struct save *s, uint32_t *version, char previous[CS_DIGEST_LEN])
 {
     const cs_record *r = s->record;
@@ -813,6 +862,8 @@ static int32_t chain(struct save *s, uint32_t *version, char previous[CS_DIGEST_
     previous[0] = '\0';
     if (p == NULL) {
         *version = 1;
+        if (latest > 0 && supersedes(s, 0, ""))
+            return abandon(s, version);
         if (latest > 0 && (s->retry_of = repeated_save(s, "")) != NULL)
             return CASESCRIBE_OK;
         if (latest > 0)
@@ -831,16 +882,17 @@ static int32_t chain(struct save *s, uint32_t *version, char previous[CS_DIGEST_
     EVP_PKEY_free(pub);
     if (rc != CASESCRIBE_OK)
         return rc;
+    /* Before the repeat rule: a save sent again while its version is
+     * unconfirmed supersedes it too (its bytes never reached the host). */
+    if (latest > 0 && (p->version != latest || strcmp(previous, head) != 0) && supersedes(s, p->version, previous))
+        return abandon(s, version);
     if (latest > 0 && (p->version != latest || strcmp(previous, head) != 0) &&
         (s->retry_of = repeated_save(s, previous)) != NULL) {
         *version = latest;
         return CASESCRIBE_OK;
     }
     if (latest > 0 && (p->version != latest || strcmp(previous, head) != 0))
-        return cs_fail(CASESCRIBE_ECONFLICT,
-                       "record %s is at version %u on this home, but this copy follows version %u: reload the "
-                       "record and apply the changes again",
-                       r->id, (unsigned)latest, (unsigned)p->version);
+        return conflict(s, p->version);
     if (p->version == UINT32_MAX)
         return cs_fail(CASESCRIBE_ECONFLICT, "record %s has reached the last version number", r->id);
     *version = p->version + 1;
@@ -1228,6 +1280,23 @@ static int add_text_keys(struct save *s, json_t *entry)
     return 0;
 }
 
+/* Two-phase mode: the versions this save supersedes, journalled in its
+ * transaction just before it (no text: ids, numbers, a digest). */
+static int32_t step_abandon(struct save *s)
+{
+    char at[21];
+    cs_format_time(at, s->now);
+    json_t *e = json_pack("{s:s, s:s, s:I, s:I, s:s, s:I, s:s, s:s}", "kind", "abandoned", "record", s->record->id,
+                          "version", (json_int_t)s->abandon_first, "last", (json_int_t)s->abandon_last, "digest",
+                          s->head.digest, "confirmed", (json_int_t)s->head.confirmed, "actor", s->actor->user_id,
+                          "time", at);
+    if (e == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    int32_t rc = cs_store_append(s->tx, e, NULL, NULL);
+    json_decref(e);
+    return rc;
+}
+
 static int32_t step_journal(struct save *s)
 {
     json_t *entry = journal_entry(s->record->provenance, s->record_digest);
@@ -1320,6 +1389,8 @@ static int32_t stamp_and_journal(struct save *s)
         rc = sign(s, version, previous);
     if (rc == CASESCRIBE_OK)
         rc = step_encode(s);
+    if (rc == CASESCRIBE_OK && s->retry_of == NULL && s->abandon_last > 0)
+        rc = step_abandon(s);
     if (rc == CASESCRIBE_OK && s->retry_of == NULL)
         rc = step_journal(s);
     cs_store_txn *tx = s->tx;

@@ -135,6 +135,17 @@ static uint32_t latest_known(casescribe_ctx *ctx, const cs_record *r)
     return latest;
 }
 
+/* Whether the home's ledger records this version as abandoned (two-phase
+ * saves): the report says so. */
+static int abandoned_known(casescribe_ctx *ctx, const cs_record *r, cs_store_abandon *a)
+{
+    int found = 0;
+    if (cs_ctx_abandoned(ctx, r->id, r->provenance->version, a, &found) != CASESCRIBE_OK)
+        found = 0;
+    cs_clear_error();
+    return found;
+}
+
 /* The whole check; `keys` is a home's keyring or one made from a PEM; with
  * a home (ctx), the report also says when a newer version exists there. */
 static int32_t verify_with(char **report_out, cs_keyring *keys, casescribe_ctx *ctx, const char *adapter,
@@ -149,6 +160,8 @@ static int32_t verify_with(char **report_out, cs_keyring *keys, casescribe_ctx *
     cs_buf rep = {0}, diffs = {0};
     /* Asked first: it clears the thread's error, which the check then sets. */
     uint32_t latest = ctx != NULL && r->provenance != NULL ? latest_known(ctx, r) : 0;
+    cs_store_abandon gone;
+    int abandoned = latest > 0 && abandoned_known(ctx, r, &gone);
     rc = cs_verify_record(&diffs, keys, r, NULL);
     if (r->provenance == NULL) {
         cs_buf_printf(&rep, "Record %s carries no provenance: it was never stamped by CaseScribe.\n", r->id);
@@ -160,12 +173,18 @@ static int32_t verify_with(char **report_out, cs_keyring *keys, casescribe_ctx *
             for (char *line = strtok_r(diffs.data, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
                 cs_buf_printf(&rep, "  - %s\n", line);
         }
-        if (latest > r->provenance->version)
+        if (abandoned)
+            cs_buf_printf(&rep, "Abandoned version: version %u was stamped but never confirmed by the host, and the "
+                          "record was continued from version %u (ledger entry %llu); the latest this home knows is "
+                          "version %u.\n", (unsigned)r->provenance->version, (unsigned)gone.kept,
+                          (unsigned long long)gone.seq, (unsigned)latest);
+        else if (latest > r->provenance->version)
             cs_buf_printf(&rep, "Older version: the latest this home knows is version %u.\n", (unsigned)latest);
         cs_buf_printf(&rep, "Result: %s%s\n", rc == CASESCRIBE_OK ? "VERIFIED: unchanged since it was stamped"
                                                 : rc == CASESCRIBE_EKEY ? "NOT VERIFIED: signed with an unknown key"
                                                                         : "NOT VERIFIED",
-                      latest > r->provenance->version ? " (an older version: a newer one exists)" : "");
+                      abandoned ? " (an abandoned version: the host never kept it)"
+                      : latest > r->provenance->version ? " (an older version: a newer one exists)" : "");
         if (rc == CASESCRIBE_OK && rep.failed)
             rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory writing the verification report");
     }

@@ -862,3 +862,34 @@ Test(sar, every_engine_that_drafted_a_text_is_shown)
     casescribe_free(v2);
     home_close(&h);
 }
+
+/* Two-phase saves: a version the host never confirmed and that the next
+ * save from the confirmed one superseded is exported as abandoned. */
+Test(sar, an_abandoned_version_is_told_as_abandoned)
+{
+    test_home h;
+    home_open(&h, CASESCRIBE_OPEN_TWO_PHASE);
+    form_parts p = {.id = "R-10", .sections = SECTION_HUMAN("observations", "First note.")};
+    char *xml = form_make(&p), *records[2];
+    char *v1 = save_as_actor(h.ctx, xml, "sw-017", "social-worker");
+    cr_assert_eq(casescribe_save_confirm(h.ctx, "xml", (const uint8_t *)v1, strlen(v1)), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+    char *lost = replace_once(v1, "First note.", "First note, lost by the host.");
+    char *again = replace_once(v1, "First note.", "First note, written again.");
+    records[0] = save_as_actor(h.ctx, lost, "sw-017", "social-worker");
+    records[1] = save_as_actor(h.ctx, again, "sw-017", "social-worker");
+    struct export e;
+    cr_assert_eq(run_export(&h, &e, NULL, records, 2), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *html = zip_entry(e.zip, "report.html"), *manifest = zip_entry(e.zip, "manifest.xml");
+    char *b1 = record_block(html, 1), *b2 = record_block(html, 2);
+    cr_expect_not_null(strstr(manifest, "id=\"R-10\" version=\"2\""), "%s", manifest);
+    cr_expect_not_null(strstr(manifest, "journal=\"abandoned\""), "%s", manifest);
+    cr_expect_not_null(strstr(manifest, "id=\"R-10\" version=\"3\""), "%s", manifest);
+    cr_expect_not_null(strstr(b1, "This version was abandoned."), "%s", b1);
+    cr_expect_null(strstr(b2, "abandoned"), "%s", b2);
+    free(b1), free(b2), free(html), free(manifest);
+    casescribe_free(records[0]), casescribe_free(records[1]), casescribe_free(v1);
+    free(xml), free(lost), free(again);
+    casescribe_free(e.summary);
+    home_close(&h);
+}

@@ -55,6 +55,7 @@ namespace CaseScribe.Tests
         {
             Check("OPEN_CREATE", (long)OpenFlags.Create);
             Check("OPEN_NO_SYNC", (long)OpenFlags.NoSync);
+            Check("OPEN_TWO_PHASE", (long)OpenFlags.TwoPhase);
             Check("KEYGEN_ROTATE", (long)KeygenFlags.Rotate);
             Check("KEYS_LIST", (long)KeysFlags.List);
             Check("KEYS_HOME", (long)KeysFlags.Home);
@@ -248,6 +249,38 @@ namespace CaseScribe.Tests
                     foreach (string malformed in new[] { "", "not a jws", parts[0] + "." + parts[2], jws + ".x", "%%%.." + parts[2] })
                         Assert.Throws(Status.EPARSE, () => Library.VerifyJws(malformed, pem, payload), "malformed JWS <" + malformed + ">");
                     Assert.Throws(Status.EKEY, () => Library.VerifyJws(jws, "not a key", payload), "a PEM that is no key");
+                }
+            } finally {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        [Test(11)]
+        public static void TwoPhaseSavesConfirmAndSupersedeAFailedHostCommit()
+        {
+            string dir = Env.FreshDir("two-phase");
+            try {
+                using (var ctx = Context.Open(Path.Combine(dir, "home"),
+                           OpenFlags.Create | OpenFlags.NoSync | OpenFlags.TwoPhase)) {
+                    ctx.Keygen();
+                    ctx.TeamSet("admin-1", "cin-north", "ai-draft", "on");
+                    var actor = new Actor("sw-017");
+                    byte[] v1 = ctx.Save(Env.Utf8(File.ReadAllText(Env.Need("CS_FORM"))), actor);
+                    ctx.SaveConfirm(v1);
+                    Assert.Equal(1u, ctx.RecordHead("R-7001").Confirmed, "v1 confirmed");
+                    string text = Env.Text(v1);
+                    byte[] v2 = ctx.Save(Env.Utf8(text.Replace("check in with school", "call the school")), actor);
+                    var head = ctx.RecordHead("R-7001");
+                    Assert.Equal(2u, head.Version, "v2 pending");
+                    Assert.Equal(1u, head.Confirmed, "v2 not confirmed");
+                    Assert.True(head.Digest.StartsWith("sha256:"), "the head's digest");
+                    byte[] v3 = ctx.Save(Env.Utf8(text.Replace("check in with school", "visit the school")), actor);
+                    Assert.Contains("version=\"3\"", Env.Text(v3), "the next save from v1 is version 3");
+                    Assert.Contains("Abandoned version", ctx.Verify(v2), "verify of the abandoned copy");
+                    Assert.Throws(Status.ECONFLICT, () => ctx.SaveConfirm(v2), "confirming an abandoned version");
+                    ctx.SaveConfirm(v3);
+                    Assert.Equal(3u, ctx.RecordHead("R-7001").Confirmed, "v3 confirmed");
+                    Assert.Throws(Status.ENOTFOUND, () => ctx.RecordHead("R-unknown"), "an unknown record");
                 }
             } finally {
                 Directory.Delete(dir, true);

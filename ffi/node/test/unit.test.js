@@ -103,7 +103,7 @@ test('loading another library path is refused', () => {
 test('every exported function is declared', () => {
     // the same list the coverage check greps for, as the loaded library has it
     const names = Object.keys(cs.raw);
-    assert.equal(names.length, 122);
+    assert.equal(names.length, 124);
     for (const name of names)
         assert.equal(typeof cs.raw[name], 'function', name);
 });
@@ -268,6 +268,34 @@ test('policy bundles: sign, trust, and a refresh that cannot connect', { timeout
         }
         assert.deepEqual(ctx.teamList(), []);
         assert.equal(ctx.audioSweep(), 0);
+    } finally {
+        ctx.close();
+        fs.rmSync(home, { recursive: true, force: true });
+    }
+});
+
+test('two-phase saves: confirm, the record head, and a failed host commit superseded', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-node-2pc-'));
+    const ctx = Context.open(path.join(home, 'home'), { create: true, noSync: true, twoPhase: true });
+    try {
+        ctx.keygen();
+        ctx.teamSet('admin-1', 'cin-north', 'ai-draft', 'on');
+        const actor = { userId: 'sw-017' };
+        const v1 = ctx.save(fs.readFileSync(env('CS_FORM')), { actor });
+        ctx.saveConfirm(v1);
+        assert.deepEqual([ctx.recordHead('R-7001').version, ctx.recordHead('R-7001').confirmed], [1, 1]);
+        const text = Buffer.from(v1).toString('utf8');
+        const v2 = ctx.save(text.replace('check in with school', 'call the school'), { actor }); // host commit fails
+        const head = ctx.recordHead('R-7001');
+        assert.deepEqual([head.version, head.confirmed], [2, 1]);
+        assert.match(head.digest, /^sha256:/);
+        const v3 = ctx.save(text.replace('check in with school', 'visit the school'), { actor });
+        assert.match(Buffer.from(v3).toString('utf8'), /version="3"/);
+        assert.match(ctx.verify(v2), /Abandoned version/);
+        assert.equal(caught(() => ctx.saveConfirm(v2)).codeName, 'ECONFLICT');
+        ctx.saveConfirm(v3);
+        assert.equal(ctx.recordHead('R-7001').confirmed, 3);
+        assert.equal(caught(() => ctx.recordHead('R-unknown')).codeName, 'ENOTFOUND');
     } finally {
         ctx.close();
         fs.rmSync(home, { recursive: true, force: true });

@@ -17,11 +17,12 @@ from .sar import SarExport
 from .template import Template
 from .transcript import Transcript
 
-__all__ = ["Context", "JournalReport", "OPEN_CREATE", "OPEN_NO_SYNC", "KEYGEN_ROTATE", "KEYS_LIST", "KEYS_HOME",
-           "TRANSCRIBE_TAKE_RECORDING"]
+__all__ = ["Context", "JournalReport", "RecordHead", "OPEN_CREATE", "OPEN_NO_SYNC", "OPEN_TWO_PHASE",
+           "KEYGEN_ROTATE", "KEYS_LIST", "KEYS_HOME", "TRANSCRIBE_TAKE_RECORDING"]
 
 OPEN_CREATE = constant("OPEN_CREATE")
 OPEN_NO_SYNC = constant("OPEN_NO_SYNC")  # tests and benchmarks ONLY: a crash may lose acknowledged saves
+OPEN_TWO_PHASE = constant("OPEN_TWO_PHASE")  # two-phase saves with the host's database (save_confirm)
 KEYGEN_ROTATE = constant("KEYGEN_ROTATE")
 KEYS_LIST = constant("KEYS_LIST")  # keys_export: one line per key, no PEM
 KEYS_HOME = constant("KEYS_HOME")  # keys_export: only the home's own keys
@@ -33,6 +34,12 @@ PathLike = Union[str, "os.PathLike[str]"]
 class JournalReport(NamedTuple):
     entries: int  # good entries
     report: str  # plain-English summary
+
+
+class RecordHead(NamedTuple):
+    version: int  # the latest version stamped, pending or not
+    confirmed: int  # the last version the host confirmed (0: none)
+    digest: str  # the latest version's record digest, "sha256:<hex>"
 
 
 def _set(opts, **fields) -> None:
@@ -56,13 +63,15 @@ class Context(Handle):
     _closable_in_callback = False
 
     def __init__(self, home: Optional[PathLike] = None, *, create: bool = False, no_sync: bool = False,
-                 flags: int = 0) -> None:
+                 two_phase: bool = False, flags: int = 0) -> None:
         """Opens `home` (None: $CASESCRIBE_HOME, then ~/.local/share/casescribe).
         create: make the folder if missing. no_sync: skip fdatasync on the
-        journal (tests only)."""
+        journal (tests only). two_phase: a version never confirmed with
+        save_confirm() may be superseded by a save from the confirmed one."""
         opts = CtxOptions()
         check(lib.casescribe_ctx_options_init(ctypes.byref(opts), ctypes.sizeof(opts)))
-        _set(opts, flags=flags | (OPEN_CREATE if create else 0) | (OPEN_NO_SYNC if no_sync else 0), home=_path(home))
+        flags |= (OPEN_CREATE if create else 0) | (OPEN_NO_SYNC if no_sync else 0)
+        _set(opts, flags=flags | (OPEN_TWO_PHASE if two_phase else 0), home=_path(home))
         ptr = CtxP()
         check(lib.casescribe_ctx_open(ctypes.byref(ptr), ctypes.byref(opts)))
         super().__init__(ptr)
@@ -155,6 +164,23 @@ class Context(Handle):
             report = ctypes.c_void_p()
             code = lib.casescribe_verify(ctypes.byref(report), p, c_str(adapter), data, len(data))
             return report_or_raise(code, report)
+
+    def save_confirm(self, stamped: BytesLike, adapter: str = "xml") -> None:
+        """Records that the host committed the stamped version `stamped`
+        (what save() returned). NotFoundError when this home holds no such
+        version, ConflictError when it was abandoned."""
+        data = to_bytes(stamped)
+        with self._use() as p:
+            check(lib.casescribe_save_confirm(p, c_str(adapter), data, len(data)))
+
+    def record_head(self, record_id: str) -> "RecordHead":
+        """Where a record stands in the ledger: (version, confirmed, digest).
+        NotFoundError for a record this home never saved."""
+        with self._use() as p:
+            version, confirmed, digest = ctypes.c_uint32(), ctypes.c_uint32(), ctypes.c_void_p()
+            check(lib.casescribe_record_head(ctypes.byref(version), ctypes.byref(confirmed), ctypes.byref(digest), p,
+                                             c_str(record_id)))
+            return RecordHead(version.value, confirmed.value, take_string(digest) or "")
 
     # ---- journal -------------------------------------------------------------
     def journal_verify(self) -> JournalReport:

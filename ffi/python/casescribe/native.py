@@ -139,6 +139,8 @@ _fn("casescribe_key_trust", status, out_str, CtxP, s, buf, c_size_t)
 _fn("casescribe_actor_init", status, POINTER(Actor), c_uint32)
 _fn("casescribe_save", status, out_bytes, out_len, CtxP, s, POINTER(Actor), buf, c_size_t)
 _fn("casescribe_verify", status, out_str, CtxP, s, buf, c_size_t)
+_fn("casescribe_save_confirm", status, CtxP, s, buf, c_size_t)
+_fn("casescribe_record_head", status, POINTER(c_uint32), POINTER(c_uint32), out_str, CtxP, s)
 _fn("casescribe_verify_with_public_key", status, out_str, s, buf, c_size_t, buf, c_size_t)
 
 # Records

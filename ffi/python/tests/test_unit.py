@@ -317,3 +317,32 @@ class PolicyBundleTest(HomeTestCase):
         self.assertEqual(ctx.team_list(), ["adults-south"])
         self.assertEqual(ctx.audio_sweep(), 0)
         self.assertEqual(ctx.journal_truncated_bytes, 0)
+
+
+class TwoPhaseTest(HomeTestCase):
+    """A host whose own commit failed after save(): with two_phase the next
+    save from the confirmed version supersedes the version it never kept."""
+
+    def test_confirm_head_and_a_failed_host_commit(self):
+        ctx = casescribe.Context(os.path.join(self.tmp, "home"), create=True, no_sync=True, two_phase=True)
+        self.addCleanup(lambda: ctx.closed or ctx.close())
+        ctx.keygen()
+        self.enable_ai(ctx)
+        v1 = ctx.save(form(), "sw-017")
+        ctx.save_confirm(v1)
+        self.assertEqual(ctx.record_head("R-7001")[:2], (1, 1))
+        v2 = ctx.save(v1.replace(b"check in with school", b"call the school"), "sw-017")  # the host's commit fails
+        head = ctx.record_head("R-7001")
+        self.assertEqual((head.version, head.confirmed), (2, 1))
+        self.assertTrue(head.digest.startswith("sha256:"))
+        v3 = ctx.save(v1.replace(b"check in with school", b"visit the school"), "sw-017")
+        self.assertIn(b'version="3"', v3)
+        self.assertIn("Abandoned version", ctx.verify(v2))
+        with self.assertRaises(casescribe.ConflictError):
+            ctx.save_confirm(v2)
+        ctx.save_confirm(v3)
+        self.assertEqual(ctx.record_head("R-7001")[:2], (3, 3))
+        with self.assertRaises(casescribe.NotFoundError):
+            ctx.record_head("R-unknown")
+        with self.assertRaises(casescribe.UnstampedError):
+            ctx.save_confirm(form())

@@ -379,7 +379,12 @@ static int journal_position(casescribe_sar *sar, const cs_record *r, const char 
     int found = 0;
     int where = CS_JOURNAL_ABSENT;
     uint32_t version = cs_ctx_head(sar->ctx, r->id, &head, &found) == CASESCRIBE_OK && found ? head.version : 0;
-    if (version > r->provenance->version)
+    cs_store_abandon a;
+    int gone = 0;
+    if (version > r->provenance->version &&
+        cs_ctx_abandoned(sar->ctx, r->id, r->provenance->version, &a, &gone) == CASESCRIBE_OK && gone)
+        where = CS_JOURNAL_ABANDONED;
+    else if (version > r->provenance->version)
         where = CS_JOURNAL_OLDER;
     else if (version == r->provenance->version && version > 0)
         where = strcmp(head.digest, digest) == 0 ? CS_JOURNAL_LATEST : CS_JOURNAL_DIFFERS;
@@ -387,7 +392,7 @@ static int journal_position(casescribe_sar *sar, const cs_record *r, const char 
     return where;
 }
 
-static const char *const journal_names[] = {"absent", "latest", "older", "differs"};
+static const char *const journal_names[] = {"absent", "latest", "older", "differs", "abandoned"};
 
 /* ---- one record into each part ------------------------------------------------ */
 

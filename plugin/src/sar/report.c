@@ -209,6 +209,10 @@ static void put_journal(FILE *f, const cs_report_record *rr)
         fputs("<p><strong>A newer version of this record exists.</strong> This copy shows the version you see "
               "here.</p>\n",
               f);
+    else if (rr->journal == CS_JOURNAL_ABANDONED)
+        fputs("<p class=\"warning\"><strong>This version was abandoned.</strong> It was saved but never kept in "
+              "the council's case system, and the record was continued from an earlier version.</p>\n",
+              f);
     else if (rr->journal == CS_JOURNAL_DIFFERS)
         fputs("<p class=\"warning\"><strong>Warning:</strong> the council's system holds a different version of "
               "this record under the same number. Please ask the council about it.</p>\n",

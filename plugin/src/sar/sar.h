@@ -114,6 +114,7 @@ typedef struct cs_report_record {
 #define CS_JOURNAL_LATEST 1  /* the latest version the journal holds */
 #define CS_JOURNAL_OLDER 2   /* a newer version was saved since */
 #define CS_JOURNAL_DIFFERS 3 /* the journal holds another record under this version */
+#define CS_JOURNAL_ABANDONED 4 /* never confirmed by the host, and superseded (two-phase saves) */
 
 /* What the top of the page says. */
 typedef struct cs_report_totals {

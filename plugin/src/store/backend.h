@@ -73,6 +73,9 @@ enum cs_stmt {
     CS_Q_JOB_LIST,
     CS_Q_JOB_LIST_OPEN,
     CS_Q_FINGERPRINTED,
+    CS_Q_HEAD_CONFIRM,
+    CS_Q_ABANDON_PUT,
+    CS_Q_ABANDON_GET,
     CS_Q_COUNT
 };
 extern const char *const cs_store_sql[CS_Q_COUNT];

@@ -227,6 +227,34 @@ static int32_t index_key(cs_store_txn *tx, const json_t *entry, uint64_t seq)
     return rc;
 }
 
+/* The version numbers of a two-phase entry, or 0 when malformed. */
+static uint32_t version_field(const json_t *entry, const char *key)
+{
+    json_int_t v = json_integer_value(json_object_get(entry, key));
+    return v > 0 && v <= UINT32_MAX ? (uint32_t)v : 0;
+}
+
+/* "confirm": the host committed this version (and so every earlier one);
+ * "abandoned": versions version..last were superseded unconfirmed. */
+static int32_t index_two_phase(cs_store_txn *tx, const char *kind, const json_t *entry, uint64_t seq)
+{
+    const char *record = field(entry, "record", 129);
+    uint32_t version = version_field(entry, "version");
+    if (record[0] == '\0' || version == 0)
+        return cs_fail(CASESCRIBE_EJOURNAL, "a %s entry in the ledger lacks its record or version", kind);
+    if (strcmp(kind, "confirm") == 0) {
+        cs_val args[5] = {CS_INT(version), CS_TEXT(field(entry, "digest", 72)), CS_TEXT(record), CS_INT(version),
+                          CS_INT(version)};
+        return cs_store_run(tx, CS_Q_HEAD_CONFIRM, args, 5, NULL, NULL, NULL);
+    }
+    uint32_t last = version_field(entry, "last");
+    if (last < version)
+        return cs_fail(CASESCRIBE_EJOURNAL, "an abandoned entry in the ledger has a malformed range");
+    cs_val args[5] = {CS_TEXT(record), CS_INT(version), CS_INT(last),
+                      CS_INT(json_integer_value(json_object_get(entry, "confirmed"))), CS_INT(seq)};
+    return cs_store_run(tx, CS_Q_ABANDON_PUT, args, 5, NULL, NULL, NULL);
+}
+
 int32_t cs_store_index_entry(cs_store_txn *tx, const json_t *entry, uint64_t seq, int lenient)
 {
     const char *kind = json_string_value(json_object_get(entry, "kind"));
@@ -234,6 +262,8 @@ int32_t cs_store_index_entry(cs_store_txn *tx, const json_t *entry, uint64_t seq
         return index_policy(tx, kind, entry);
     if (kind != NULL && strcmp(kind, "key") == 0)
         return index_key(tx, entry, seq);
+    if (kind != NULL && (strcmp(kind, "confirm") == 0 || strcmp(kind, "abandoned") == 0))
+        return index_two_phase(tx, kind, entry, seq);
     if (kind == NULL || strcmp(kind, "save") != 0)
         return CASESCRIBE_OK;
     const char *record = json_string_value(json_object_get(entry, "record"));

@@ -41,7 +41,7 @@ static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS ledger(seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, payload TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS heads(record TEXT PRIMARY KEY, version INTEGER NOT NULL, digest TEXT NOT NULL,"
     " previous TEXT NOT NULL, form TEXT NOT NULL, actor TEXT NOT NULL, time TEXT NOT NULL, key TEXT NOT NULL,"
-    " seq INTEGER NOT NULL);"
+    " seq INTEGER NOT NULL, confirmed INTEGER NOT NULL DEFAULT 0, confirmed_digest TEXT NOT NULL DEFAULT '');"
     "CREATE TABLE IF NOT EXISTS prints(id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, fp TEXT NOT NULL,"
     " record TEXT NOT NULL, section TEXT NOT NULL, team TEXT NOT NULL, version INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS prints_pid ON prints(pid);"
@@ -59,7 +59,18 @@ static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS keys(id TEXT PRIMARY KEY, origin TEXT NOT NULL, pub TEXT NOT NULL,"
     " created INTEGER NOT NULL, retired INTEGER NOT NULL, seq INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS jobs(id TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL,"
-    " detail TEXT NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL);";
+    " detail TEXT NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS abandoned(record TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,"
+    " kept INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(record, first)) WITHOUT ROWID;";
+
+/* What upgrades a store of schema N to N + 1 (upgrade[N]), run in the
+ * write transaction that sets the new version. */
+static const char *const upgrade_sql[CS_STORE_SCHEMA] = {
+    [1] = "ALTER TABLE heads ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0;"
+          "ALTER TABLE heads ADD COLUMN confirmed_digest TEXT NOT NULL DEFAULT '';"
+          "CREATE TABLE IF NOT EXISTS abandoned(record TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,"
+          " kept INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(record, first)) WITHOUT ROWID;",
+};
 
 static int32_t sq_error(sqlite3 *db, int rc, const char *what)
 {
@@ -217,7 +228,7 @@ static int sq_bind(sqlite3_stmt *st, const cs_val *args, int nargs)
     return rc;
 }
 
-#define SQ_MAX_COLS 8
+#define SQ_MAX_COLS 10
 
 static int32_t sq_row(sqlite3_stmt *st, cs_row_fn row, void *user)
 {
@@ -286,7 +297,15 @@ static int32_t sq_schema(struct sq_conn *c)
                      c->b->path, (long long)version, CS_STORE_SCHEMA);
     if (rc == CASESCRIBE_OK && version <= 0 && ro)
         rc = cs_fail(CASESCRIBE_EJOURNAL, "the ledger %s has no schema and is opened read-only", c->b->path);
-    if (rc == CASESCRIBE_OK && version <= 0 && (rc = sq_run(c->db, schema_sql, "creating the ledger")) == 0) {
+    if (rc == CASESCRIBE_OK && version > 0 && version < CS_STORE_SCHEMA && ro)
+        rc = cs_fail(CASESCRIBE_EJOURNAL, "the ledger %s has schema version %lld, older than this library's %d, and "
+                     "is opened read-only: open it once read-write to upgrade it", c->b->path, (long long)version,
+                     CS_STORE_SCHEMA);
+    if (rc == CASESCRIBE_OK && version <= 0)
+        rc = sq_run(c->db, schema_sql, "creating the ledger");
+    for (int64_t v = version; rc == CASESCRIBE_OK && v > 0 && v < CS_STORE_SCHEMA; v++)
+        rc = sq_run(c->db, upgrade_sql[v], "upgrading the ledger's schema");
+    if (rc == CASESCRIBE_OK && version < CS_STORE_SCHEMA) {
         char v[16];
         snprintf(v, sizeof(v), "%d", CS_STORE_SCHEMA);
         cs_val args[2] = {CS_TEXT("schema"), CS_TEXT(v)};

@@ -28,7 +28,8 @@ const char *const cs_store_sql[CS_Q_COUNT] = {
     [CS_Q_LEDGER_PUT] = "INSERT INTO ledger(seq, hash, payload) VALUES(?, ?, ?)",
     [CS_Q_LEDGER_GET] = "SELECT payload FROM ledger WHERE seq = ?",
     [CS_Q_LEDGER_WALK] = "SELECT seq, payload, hash FROM ledger WHERE seq >= ? ORDER BY seq",
-    [CS_Q_HEAD_GET] = "SELECT version, digest, previous, form, actor, time, key, seq FROM heads WHERE record = ?",
+    [CS_Q_HEAD_GET] = "SELECT version, digest, previous, form, actor, time, key, seq, confirmed, confirmed_digest "
+                      "FROM heads WHERE record = ?",
     [CS_Q_HEAD_PUT] = "INSERT INTO heads(record, version, digest, previous, form, actor, time, key, seq) "
                       "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(record) DO UPDATE SET version = "
                       "excluded.version, digest = excluded.digest, previous = excluded.previous, form = "
@@ -77,6 +78,11 @@ const char *const cs_store_sql[CS_Q_COUNT] = {
                            "('done', 'failed') ORDER BY created, id",
     [CS_Q_FINGERPRINTED] = "SELECT CASE WHEN EXISTS(SELECT 1 FROM prints) OR EXISTS(SELECT 1 FROM counted) OR "
                            "EXISTS(SELECT 1 FROM shorts) THEN 1 ELSE 0 END",
+    [CS_Q_HEAD_CONFIRM] = "UPDATE heads SET confirmed = ?, confirmed_digest = ? WHERE record = ? AND confirmed < ? "
+                          "AND version >= ?",
+    [CS_Q_ABANDON_PUT] = "INSERT INTO abandoned(record, first, last, kept, seq) VALUES(?, ?, ?, ?, ?)",
+    [CS_Q_ABANDON_GET] = "SELECT first, last, kept, seq FROM abandoned WHERE record = ? AND first <= ? AND last >= ? "
+                         "LIMIT 1",
 };
 
 struct cs_store {
@@ -508,6 +514,10 @@ static int32_t row_head(const cs_val *cols, int n, void *user)
     copy_text(h->time, sizeof(h->time), &cols[5]);
     copy_text(h->key, sizeof(h->key), &cols[6]);
     h->seq = cols[7].type == CS_VAL_INT ? (uint64_t)cols[7].i : 0;
+    h->confirmed = n > 8 && cols[8].type == CS_VAL_INT && cols[8].i > 0 && cols[8].i <= h->version
+                       ? (uint32_t)cols[8].i
+                       : 0;
+    copy_text(h->confirmed_digest, sizeof(h->confirmed_digest), n > 9 && h->confirmed ? &cols[9] : &(cs_val){0});
     return CASESCRIBE_OK;
 }
 
@@ -517,6 +527,28 @@ int32_t cs_store_head_get(cs_store_txn *tx, const char *record, cs_store_head *o
     cs_val arg = CS_TEXT(record);
     int32_t rc = run(tx, CS_Q_HEAD_GET, &arg, 1, row_head, out, NULL);
     *found = rc == CASESCRIBE_OK && out->version > 0;
+    return rc;
+}
+
+static int32_t row_abandon(const cs_val *cols, int n, void *user)
+{
+    cs_store_abandon *a = user;
+    if (n < 4 || cols[0].type != CS_VAL_INT || cols[1].type != CS_VAL_INT || cols[2].type != CS_VAL_INT ||
+        cols[3].type != CS_VAL_INT || cols[0].i <= 0 || cols[1].i > UINT32_MAX || cols[2].i < 0)
+        return cs_fail(CASESCRIBE_EJOURNAL, "an abandoned-version row in the ledger is malformed");
+    a->first = (uint32_t)cols[0].i;
+    a->last = (uint32_t)cols[1].i;
+    a->kept = (uint32_t)cols[2].i;
+    a->seq = (uint64_t)cols[3].i;
+    return CASESCRIBE_OK;
+}
+
+int32_t cs_store_abandoned(cs_store_txn *tx, const char *record, uint32_t version, cs_store_abandon *out, int *found)
+{
+    memset(out, 0, sizeof(*out));
+    cs_val args[3] = {CS_TEXT(record), CS_INT(version), CS_INT(version)};
+    int32_t rc = run(tx, CS_Q_ABANDON_GET, args, 3, row_abandon, out, NULL);
+    *found = rc == CASESCRIBE_OK && out->first > 0;
     return rc;
 }
 

@@ -13,7 +13,7 @@
  * object, keys sorted (json_dumps JSON_COMPACT | JSON_SORT_KEYS), holding
  *     "seq":  its number
  *     "prev": hex SHA-256 of the previous entry's payload bytes ("" for 1)
- *     "kind": "save" | "policy" | "policy-bundle" | ...
+ *     "kind": "save" | "policy" | "policy-bundle" | "confirm" | "abandoned" | ...
  * exactly as journal.log framed them before, so that entries imported from
  * a journal.log keep their bytes and hashes. No personal data or text may
  * be put in an entry: the caller is responsible for that.
@@ -46,8 +46,10 @@
 
 #include "provenance/fingerprint.h"
 
-/* The schema this library writes; a store with a higher one is refused. */
-#define CS_STORE_SCHEMA 1
+/* The schema this library writes; a store with a higher one is refused, an
+ * older one is upgraded when opened read-write (2: heads carry the last
+ * confirmed version, and the abandoned table). */
+#define CS_STORE_SCHEMA 2
 /* Payloads larger than this are refused on append (as journal.log did). */
 #define CS_STORE_MAX_ENTRY (1u << 20)
 #define CS_STORE_HASH_LEN 65 /* hex SHA-256 and its NUL */
@@ -165,10 +167,30 @@ typedef struct cs_store_head {
     char form[72];     /* the form digest */
     char actor[129], time[32], key[64];
     uint64_t seq;      /* the ledger entry that made it */
+    /* Two-phase saves: the last version the host confirmed it committed
+     * (a "confirm" entry; 0: none) and its record digest ("" when 0). The
+     * head is confirmed when confirmed == version. */
+    uint32_t confirmed;
+    char confirmed_digest[72];
 } cs_store_head;
 
 /* *found is 0 (and *out zeroed) when the record has no version here. */
 int32_t cs_store_head_get(cs_store_txn *tx, const char *record, cs_store_head *out, int *found);
+
+/* Two-phase saves. A "confirm" entry (record, version, digest) moves the
+ * head's confirmed version forward (never back). An "abandoned" entry
+ * (record, version: the first abandoned, last, digest of the last,
+ * confirmed: the version kept) files versions version..last of the record
+ * as abandoned: stamped, never confirmed by the host, and superseded by a
+ * save chained to the confirmed version. Version numbers are never reused,
+ * so a version number abandoned once stays abandoned. */
+typedef struct cs_store_abandon {
+    uint32_t first, last; /* the versions abandoned */
+    uint32_t kept;        /* the confirmed version the next save chained to */
+    uint64_t seq;         /* the "abandoned" ledger entry */
+} cs_store_abandon;
+/* Whether `version` of `record` was abandoned (*found 0 when not). */
+int32_t cs_store_abandoned(cs_store_txn *tx, const char *record, uint32_t version, cs_store_abandon *out, int *found);
 
 /* In a write transaction, before cs_store_head_get: holds `record` against
  * other writers until tx ends (PostgreSQL: SELECT ... FOR UPDATE /

@@ -229,6 +229,11 @@ public interface CaseScribeLibrary extends Library {
     int casescribe_verify_with_public_key(PointerByReference report_out, String adapter, byte[] pubkey_pem,
                                           SizeT pubkey_len, byte[] payload, SizeT payload_len);
 
+    int casescribe_save_confirm(Pointer ctx, String adapter, byte[] payload, SizeT payload_len);
+
+    int casescribe_record_head(IntByReference version_out, IntByReference confirmed_out,
+                               PointerByReference digest_out, Pointer ctx, String record_id);
+
     // Records
     int casescribe_record_open(PointerByReference record_out, String adapter, byte[] payload, SizeT payload_len);
 

@@ -28,7 +28,9 @@ public final class Context extends NativeHandle {
         /** Create the home folder if it is missing. */
         CREATE("OPEN_CREATE"),
         /** Skip fdatasync on the journal: benchmarks and tests ONLY (a crash may lose acknowledged saves). */
-        NO_SYNC("OPEN_NO_SYNC");
+        NO_SYNC("OPEN_NO_SYNC"),
+        /** Two-phase saves: a version never confirmed with saveConfirm may be superseded (since 1.6). */
+        TWO_PHASE("OPEN_TWO_PHASE");
 
         final int bit;
 
@@ -185,6 +187,35 @@ public final class Context extends NativeHandle {
             PointerByReference report = new PointerByReference();
             int status = C.casescribe_verify(report, ctx, adapter, payload, size(payload));
             return CaseScribe.reportOrThrow(status, report);
+        });
+    }
+
+    // ---- two-phase saves with the host's database ---------------------------------------
+
+    /** Records that the host committed the stamped version (what save returned). ENOTFOUND, ECONFLICT. */
+    public void saveConfirm(byte[] stamped) throws CaseScribeException {
+        saveConfirm("xml", stamped);
+    }
+
+    public void saveConfirm(String adapter, byte[] stamped) throws CaseScribeException {
+        use(ctx -> {
+            check(C.casescribe_save_confirm(ctx, adapter, stamped, size(stamped)));
+            return null;
+        });
+    }
+
+    /** Where a record stands: the latest version, the last confirmed one (0: none), the latest's digest. */
+    public record RecordHead(long version, long confirmed, String digest) {
+    }
+
+    public RecordHead recordHead(String recordId) throws CaseScribeException {
+        return use(ctx -> {
+            IntByReference version = new IntByReference();
+            IntByReference confirmed = new IntByReference();
+            PointerByReference digest = new PointerByReference();
+            check(C.casescribe_record_head(version, confirmed, digest, ctx, recordId));
+            return new RecordHead(Integer.toUnsignedLong(version.getValue()),
+                    Integer.toUnsignedLong(confirmed.getValue()), CaseScribe.takeString(digest));
         });
     }
 

@@ -218,6 +218,31 @@ public class BasicsTest {
         ctx.close();
     }
 
+    @Test
+    public void twoPhaseSavesConfirmAndSupersedeAFailedHostCommit() throws Exception {
+        try (Context ctx = Context.open(tmp.getRoot().toPath().resolve("home"), Context.OpenFlag.CREATE,
+                Context.OpenFlag.NO_SYNC, Context.OpenFlag.TWO_PHASE)) {
+            ctx.keygen();
+            ctx.teamSet("admin-1", "cin-north", "ai-draft", "on");
+            byte[] v1 = ctx.save(Fixtures.WORKER, Fixtures.bytes(Fixtures.form()));
+            ctx.saveConfirm(v1);
+            assertEquals(1, ctx.recordHead("R-7001").confirmed());
+            String text = Fixtures.text(v1);
+            byte[] v2 = ctx.save(Fixtures.WORKER, Fixtures.bytes(text.replace("check in with school", "call the school")));
+            Context.RecordHead head = ctx.recordHead("R-7001");
+            assertEquals(2, head.version());
+            assertEquals(1, head.confirmed());
+            assertTrue(head.digest().startsWith("sha256:"));
+            byte[] v3 = ctx.save(Fixtures.WORKER, Fixtures.bytes(text.replace("check in with school", "visit the school")));
+            assertTrue(Fixtures.text(v3).contains("version=\"3\""));
+            assertTrue(ctx.verify(v2).contains("Abandoned version"));
+            expectCode(Status.ECONFLICT, () -> ctx.saveConfirm(v2));
+            ctx.saveConfirm(v3);
+            assertEquals(3, ctx.recordHead("R-7001").confirmed());
+            expectCode(Status.ENOTFOUND, () -> ctx.recordHead("R-unknown"));
+        }
+    }
+
     interface Call {
         void run() throws CaseScribeException;
     }
