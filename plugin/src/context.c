@@ -133,7 +133,9 @@ static int32_t check_private_folders(const char *home)
 static int32_t open_store(casescribe_ctx *ctx)
 {
     uint32_t flags = (ctx->flags & CASESCRIBE_OPEN_NO_SYNC) ? CS_STORE_NO_SYNC : 0;
-    return cs_store_open(&ctx->store, ctx->home, flags);
+    int32_t rc = cs_store_open(&ctx->store, ctx->home, flags);
+    ctx->jobs.store = ctx->store; /* kept jobs are recorded there */
+    return rc;
 }
 
 int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_options *opts)
