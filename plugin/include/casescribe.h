@@ -473,10 +473,10 @@ CASESCRIBE_EXTERN void casescribe_job_free(casescribe_job *job);
  * crash, kill -9, a deploy) or closes its context before the job ended
  * finds it again from a context opened afterwards: casescribe_job_list()
  * names it, casescribe_job_attach() gives a handle to it. A job that was
- * queued or running when its process went is run again from its input,
- * and the policy and consent gates run again when it starts (fail
- * closed); one that had ended with success gives back what it made (its
- * transcript or draft is kept in the folder until collected). The record
+ * queued or running when its process went (or had ended before the host
+ * freed it) is run again from its input, and the policy and consent gates
+ * run again when it starts (fail closed); a taken recording that
+ * retention already deleted cannot be transcribed again (ENOTFOUND). The record
  * and the folder go when the host frees its last handle to a job that has
  * ended (to drop a job for good: attach, cancel, wait, free). A process
  * running a job holds it (a lock that goes with the process), so that
@@ -497,8 +497,7 @@ CASESCRIBE_EXTERN const char *casescribe_job_id(const casescribe_job *job);
 CASESCRIBE_EXTERN int32_t casescribe_job_list(char **ids_out, casescribe_ctx *ctx);
 /* A handle (free it with casescribe_job_free()) to kept job `id`: the same
  * job when it is alive in this context; otherwise the job rebuilt from its
- * input and queued again, or, when it had ended with success, DONE with
- * what it made. EINVAL (bad id), ENOTFOUND (no such job here, or its input
+ * input and queued again. EINVAL (bad id), ENOTFOUND (no such job here, or its input
  * or template is gone), EBUSY (another live process is running it),
  * EJOURNAL (its record is malformed), ENOMEM, EIO, or the form's
  * EPARSE/ESCHEMA. Any thread. */

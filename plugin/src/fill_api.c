@@ -151,9 +151,6 @@ static int32_t encode_draft(casescribe_job *job, const struct filling *f)
         draft_output_free(o);
         return rc;
     }
-    cs_spool *sp = cs_job_spool(job); /* kept for a host restarted before it collects the draft */
-    if (sp != NULL && cs_spool_write(sp, "output", o->form, o->len) != CASESCRIBE_OK)
-        cs_clear_error();
     cs_job_set_output(job, o, draft_output_free);
     return CASESCRIBE_OK;
 }

@@ -176,19 +176,6 @@ static int32_t transcribe_taken(casescribe_transcript **out, struct transcriptio
     return rc;
 }
 
-/* Keeps what the job made in its folder, so that a host restarted before
- * it collected the transcript still gets it. */
-static int32_t keep_transcript(casescribe_job *job, const casescribe_transcript *out)
-{
-    cs_spool *sp = cs_job_spool(job);
-    char *xml = NULL;
-    int32_t rc = sp == NULL ? CASESCRIBE_OK : casescribe_transcript_render(&xml, out, CASESCRIBE_TRANSCRIPT_XML);
-    if (rc == CASESCRIBE_OK && xml != NULL)
-        rc = cs_spool_write(sp, "output.xml", xml, strlen(xml));
-    free(xml);
-    return rc;
-}
-
 static int32_t run_transcription(casescribe_job *job, void *arg, char **result)
 {
     struct transcription *t = arg;
@@ -199,8 +186,6 @@ static int32_t run_transcription(casescribe_job *job, void *arg, char **result)
     casescribe_transcript *out = NULL;
     if (rc == CASESCRIBE_OK)
         rc = transcribe_taken(&out, t, &route, job);
-    if (rc == CASESCRIBE_OK && keep_transcript(job, out) != CASESCRIBE_OK)
-        cs_clear_error(); /* the host has it in memory; only a restart before it collects would lose it */
     if (rc == CASESCRIBE_OK) {
         cs_buf b = {0};
         cs_buf_printf(&b, "%zu segments, by %s\n", out->n_segments, out->engine);
@@ -450,7 +435,7 @@ static int32_t resume_options(casescribe_transcribe_options *o, const json_t *d,
     if (rc == CASESCRIBE_OK && w == 0)
         rc = cs_spool_path(sp, rec[0] ? rec : "recording", path, n);
     o->audio_path = path;
-    return rc == CASESCRIBE_OK ? check_options(o) : rc;
+    return rc;
 }
 
 /* A taken recording's way back when the job fails. */
@@ -475,6 +460,10 @@ int32_t cs_transcription_resume(casescribe_job **out, casescribe_ctx *ctx, const
                                         : resume_options(&o, d, ctx->home, sp, path, sizeof(path));
     if (rc == CASESCRIBE_OK)
         rc = cs_spool_read(sp, "form", &form, &form_len, FORM_MAX);
+    o.form = form;
+    o.form_len = form_len;
+    if (rc == CASESCRIBE_OK)
+        rc = check_options(&o); /* the bounds hold for a record read back too */
     if (rc == CASESCRIBE_OK) {
         t->ctx = ctx;
         rc = cs_adapter_decode(&t->form, o.form_adapter, form, form_len);

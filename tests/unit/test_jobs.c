@@ -247,17 +247,34 @@ static const char test_template[] =
     "<cues>will agreed appointment book arrange referral</cues></section>"
     "</template>";
 
-static const char transcript_fixture[] =
-    "<transcript xmlns=\"urn:casescribe:transcript:1\" made-by=\"machine\" engine=\"test:fixture\" "
-    "engine-version=\"1\" model=\"none\" settings=\"\" source=\"fixture\" unsure-below-permille=\"600\">"
-    "<segment n=\"1\" start-ms=\"0\" end-ms=\"4000\"><w start-ms=\"0\" end-ms=\"800\" confidence-permille=\"900\">I</w>"
-    "<w start-ms=\"1000\" end-ms=\"1800\" confidence-permille=\"900\">like</w>"
-    "<w start-ms=\"2000\" end-ms=\"2800\" confidence-permille=\"900\">football</w></segment>"
-    "<segment n=\"2\" start-ms=\"5000\" end-ms=\"9000\"><w start-ms=\"5000\" end-ms=\"5800\" confidence-permille=\"900\">we</w>"
-    "<w start-ms=\"6000\" end-ms=\"6800\" confidence-permille=\"900\">agreed</w>"
-    "<w start-ms=\"7000\" end-ms=\"7800\" confidence-permille=\"900\">a</w>"
-    "<w start-ms=\"8000\" end-ms=\"8800\" confidence-permille=\"900\">referral</w></segment>"
-    "</transcript>";
+static const char *const visit[] = {
+    "Mia: I like football and I want to play for the school team.",
+    "Worker: I will book the GP appointment for Tuesday and we agreed a referral to the school nurse.",
+};
+
+/* The transcript of `visit`, each word a second apart. */
+static char *transcript_fixture(void)
+{
+    static char x[8192];
+    size_t len = (size_t)snprintf(x, sizeof(x), "<transcript xmlns=\"urn:casescribe:transcript:1\" made-by=\"machine\" "
+                                  "engine=\"test:fixture\" engine-version=\"1\" model=\"none\" settings=\"\" "
+                                  "source=\"fixture\" unsure-below-permille=\"600\">");
+    long ms = 0;
+    for (size_t s = 0; s < 2; s++) {
+        len += (size_t)snprintf(x + len, sizeof(x) - len, "<segment n=\"%zu\" start-ms=\"%ld\" end-ms=\"%ld\">",
+                                s + 1, ms, ms + 40000);
+        char words[512];
+        snprintf(words, sizeof(words), "%s", visit[s]);
+        for (char *w = strtok(words, " "); w != NULL; w = strtok(NULL, " "), ms += 1000)
+            len += (size_t)snprintf(x + len, sizeof(x) - len,
+                                    "<w start-ms=\"%ld\" end-ms=\"%ld\" confidence-permille=\"900\">%s</w>", ms,
+                                    ms + 800, w);
+        len += (size_t)snprintf(x + len, sizeof(x) - len, "</segment>");
+        ms += 40000;
+    }
+    snprintf(x + len, sizeof(x) - len, "</transcript>");
+    return x;
+}
 
 static const char fill_form[] =
     "<form xmlns=\"urn:casescribe:form:1\" id=\"R-50\" template=\"visit-test\" team=\"cin-north\" "
@@ -272,7 +289,7 @@ static int32_t fill_job(casescribe_job **job, casescribe_ctx *ctx)
     casescribe_transcript *t = NULL;
     int32_t rc = casescribe_template_find(&tpl, ctx, "visit-test");
     if (rc == CASESCRIBE_OK)
-        rc = casescribe_transcript_open(&t, (const uint8_t *)transcript_fixture, strlen(transcript_fixture));
+        rc = casescribe_transcript_open(&t, (const uint8_t *)transcript_fixture(), strlen(transcript_fixture()));
     casescribe_fill_options o;
     casescribe_fill_options_init(&o, sizeof(o));
     o.form = (const uint8_t *)fill_form;

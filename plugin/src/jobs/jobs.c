@@ -115,17 +115,16 @@ static void keep_forget(casescribe_job *job)
     }
 }
 
-/* Under job->lock, as a kept job ends: what it made stays for the host
- * (after a restart too) until the host frees it; a job stopped by its
- * context closing stays as it was, to run again after the restart. */
+/* Under job->lock, as a kept job ends: its row says so until the host frees
+ * it (or at once when the host already did); a job stopped by its context
+ * closing stays as it was, to run again after the restart. */
 static void keep_end(casescribe_job *job, int32_t status)
 {
     if (!kept_open(job) || (status == CASESCRIBE_ECANCELLED && cs_job_interrupted(job)))
         return;
     if (job->host_refs == 0)
         keep_forget(job);
-    else if (status != CASESCRIBE_OK || job->result == NULL ||
-             cs_spool_write(job->spool, "summary", job->result, strlen(job->result)) == CASESCRIBE_OK)
+    else
         keep_state(job);
     cs_clear_error(); /* the job's own message is already copied */
 }
@@ -179,11 +178,6 @@ void *cs_job_output(const casescribe_job *job, const char *kind)
 const char *cs_job_id(const casescribe_job *job)
 {
     return job != NULL && job->id[0] != '\0' ? job->id : NULL;
-}
-
-cs_spool *cs_job_spool(const casescribe_job *job)
-{
-    return job != NULL ? job->spool : NULL; /* set before the job runs, cleared only after it ended */
 }
 
 int cs_job_interrupted(const casescribe_job *job)

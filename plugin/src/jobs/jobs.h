@@ -71,8 +71,6 @@ int32_t cs_jobs_submit_kept(cs_jobs *jobs, const char *kind, cs_job_run_fn run, 
 casescribe_job *cs_jobs_find(cs_jobs *jobs, const char *id);
 /* A kept job's id; NULL for others (and NULL). */
 const char *cs_job_id(const casescribe_job *job);
-/* From a kept job's run function: its spool folder (NULL for others). */
-cs_spool *cs_job_spool(const casescribe_job *job);
 /* 1 when the job was stopped by its context closing (it carries on after a
  * restart), not by the host. */
 int cs_job_interrupted(const casescribe_job *job);

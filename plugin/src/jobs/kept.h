@@ -2,8 +2,7 @@
  * store and its spool folder, for casescribe_job_attach after a restart.
  * Each takes the claimed `spool` (closed on failure) and queues the job
  * again from its input: the policy and consent gates run again when it
- * starts (fail closed). A row whose job had ended with success and whose
- * result was kept gives back a job that is DONE with that result. */
+ * starts (fail closed). */
 #ifndef CS_JOBS_KEPT_H
 #define CS_JOBS_KEPT_H
 
