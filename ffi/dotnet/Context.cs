@@ -454,6 +454,26 @@ namespace CaseScribe
             });
         }
 
+        /// <summary>The ids of this home's kept jobs (transcription, fill) that no other live process holds.</summary>
+        public string[] ListJobs()
+        {
+            return Use(p => {
+                IntPtr ids;
+                Library.Check(NativeMethods.casescribe_job_list(out ids, p));
+                return Utf8.Lines(Utf8.TakeString(ids));
+            });
+        }
+
+        /// <summary>A handle to kept job <paramref name="id"/>: run again from its input after a restart.</summary>
+        public Job AttachJob(string id)
+        {
+            return Use(p => {
+                JobHandle job;
+                Library.Check(NativeMethods.casescribe_job_attach(out job, p, id));
+                return new Job(job);
+            });
+        }
+
         /// <summary>The ids of the templates that can be found.</summary>
         public string[] ListTemplates()
         {

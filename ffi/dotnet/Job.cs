@@ -34,6 +34,9 @@ namespace CaseScribe
         /// <summary>What the job does, for example "transcribe".</summary>
         public string Kind { get { return Use(p => Utf8.FromNative(NativeMethods.casescribe_job_kind(p))); } }
 
+        /// <summary>The id a restarted host reattaches by (Context.AttachJob); null for a job that is not kept.</summary>
+        public string Id { get { return Use(p => Utf8.FromNative(NativeMethods.casescribe_job_id(p))); } }
+
         /// <summary>
         /// Waits at most <paramref name="timeoutMs"/> (0: just look; negative: no
         /// limit). True once the job has ended, in any state; false if it has not.

@@ -218,6 +218,11 @@ namespace CaseScribe
         [DllImport(Lib, CallingConvention = CC)]
         public static extern int casescribe_job_on_end(IntPtr job, NativeJobCallback callback, IntPtr user);
         [DllImport(Lib, CallingConvention = CC)] public static extern void casescribe_job_free(IntPtr job);
+        [DllImport(Lib, CallingConvention = CC)] public static extern IntPtr casescribe_job_id(IntPtr job);
+        [DllImport(Lib, CallingConvention = CC)] public static extern int casescribe_job_list(out IntPtr ids_out, IntPtr ctx);
+        [DllImport(Lib, CallingConvention = CC)]
+        public static extern int casescribe_job_attach(out JobHandle job_out, IntPtr ctx,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string id);
 
         // ---- transcription
         [DllImport(Lib, CallingConvention = CC)]

@@ -194,6 +194,9 @@ const PROTOTYPES = [
     'int32_t casescribe_job_cancel(casescribe_job *job)',
     'int32_t casescribe_job_on_end(casescribe_job *job, casescribe_job_callback *callback, void *user)',
     'void casescribe_job_free(casescribe_job *job)',
+    'const char *casescribe_job_id(const casescribe_job *job)',
+    'int32_t casescribe_job_list(_Out_ void **ids_out, casescribe_ctx *ctx)',
+    'int32_t casescribe_job_attach(_Out_ casescribe_job **job_out, casescribe_ctx *ctx, const char *id)',
     // transcription
     'int32_t casescribe_transcribe_options_init(_Out_ casescribe_transcribe_options *opts, uint32_t struct_size)',
     'int32_t casescribe_transcribe(_Out_ casescribe_job **job_out, casescribe_ctx *ctx, ' +
@@ -898,6 +901,8 @@ class Job extends Handle {
 
     /** 'transcription', 'fill', 'policy-refresh'. */
     get kind() { return raw.casescribe_job_kind(this.pointer); }
+    /** The id a restarted host reattaches by (Context#jobAttach); null for a job that is not kept. */
+    get id() { return raw.casescribe_job_id(this.pointer); }
     /** constants.JOB_QUEUED ... JOB_CANCELLED. */
     get state() { return check0(raw.casescribe_job_state(this.pointer)); }
     /** 'queued', 'running', 'done', 'failed' or 'cancelled'. */
@@ -1409,6 +1414,20 @@ class Context extends Handle {
         const out = [null];
         check(raw.casescribe_template_find(out, this.pointer, id));
         return new Template(out[0]);
+    }
+
+    /** The ids of this home's kept jobs (transcription, fill) that no other live process holds. */
+    jobList() {
+        const out = [null];
+        check(raw.casescribe_job_list(out, this.pointer));
+        return lines(takeString(out[0]));
+    }
+
+    /** A Job for kept job `id`: run again from its input after a restart. */
+    jobAttach(id) {
+        const out = [null];
+        check(raw.casescribe_job_attach(out, this.pointer, id));
+        return new Job(out[0], this);
     }
 
     /** The ids of the templates that can be found. */

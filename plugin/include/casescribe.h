@@ -633,6 +633,45 @@ CASESCRIBE_EXTERN int32_t casescribe_job_on_end(casescribe_job *job, casescribe_
  * handle, from one thread. */
 CASESCRIBE_EXTERN void casescribe_job_free(casescribe_job *job);
 
+/* Jobs that survive a restart. A transcription or fill job is recorded in
+ * the home's store when it is submitted, with its input kept in the home
+ * (<home>/jobs/<id>/, folders 0700, files 0600: the form, the recording
+ * or the transcript; a recording given with
+ * CASESCRIBE_TRANSCRIBE_TAKE_RECORDING is taken into <home>/audio/ at once
+ * and follows audio-retention-days there). A host that dies mid-job (a
+ * crash, kill -9, a deploy) or closes its context before the job ended
+ * finds it again from a context opened afterwards: casescribe_job_list()
+ * names it, casescribe_job_attach() gives a handle to it. A job that was
+ * queued or running when its process went (or had ended before the host
+ * freed it) is run again from its input, and the policy and consent gates
+ * run again when it starts (fail closed); a taken recording that
+ * retention already deleted cannot be transcribed again (ENOTFOUND). The record
+ * and the folder go when the host frees its last handle to a job that has
+ * ended (to drop a job for good: attach, cancel, wait, free). A process
+ * running a job holds it (a lock that goes with the process), so that
+ * another process on the same home never runs it twice. A fill job names
+ * its template by id and version: reattaching fails with ENOTFOUND when
+ * that version is no longer the home's or a shipped one. Policy-refresh
+ * jobs are not kept (the next refresh does the same).
+ *
+ * The job's id: 32 lowercase hex digits (128 random bits), the same in
+ * every process and after a restart; NULL for a job that is not kept (a
+ * policy refresh) or NULL. Borrowed from the handle. Any thread. */
+CASESCRIBE_EXTERN const char *casescribe_job_id(const casescribe_job *job);
+/* The ids of the kept jobs of this home that no other live process holds,
+ * oldest first, one per line ("" when none): jobs that are queued,
+ * running here, were interrupted by a restart, or ended without the host
+ * freeing them. Free *ids_out with casescribe_free(). EINVAL, ENOMEM, EIO
+ * (the store failed). Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_job_list(char **ids_out, casescribe_ctx *ctx);
+/* A handle (free it with casescribe_job_free()) to kept job `id`: the same
+ * job when it is alive in this context; otherwise the job rebuilt from its
+ * input and queued again. EINVAL (bad id), ENOTFOUND (no such job here, or its input
+ * or template is gone), EBUSY (another live process is running it),
+ * EJOURNAL (its record is malformed), ENOMEM, EIO, or the form's
+ * EPARSE/ESCHEMA. Any thread. */
+CASESCRIBE_EXTERN int32_t casescribe_job_attach(casescribe_job **job_out, casescribe_ctx *ctx, const char *id);
+
 /* ------------------------------------------------------------------------
  * Transcription
  *

@@ -137,6 +137,7 @@ static int32_t open_store(casescribe_ctx *ctx)
     int32_t rc = cs_store_open(&ctx->store, ctx->home, flags);
     if (rc == CASESCRIBE_OK) /* every commit that appends writes a signed checkpoint */
         cs_store_set_signer(ctx->store, cs_checkpoint_sign, ctx->keys);
+    ctx->jobs.store = ctx->store; /* kept jobs are recorded there */
     return rc;
 }
 

@@ -21,7 +21,9 @@
 #include "context.h"
 #include "fill/fill.h"
 #include "internal.h"
+#include "jobs/kept.h"
 #include "provenance/keys.h"
+#include "store/spool.h"
 
 struct filling {
     casescribe_ctx *ctx;
@@ -230,6 +232,60 @@ static int32_t copy_options(struct filling *f, const casescribe_fill_options *o)
     return CASESCRIBE_OK;
 }
 
+/* ---- kept jobs: the input in the home, the options in the store ------------ */
+
+#define FORM_MAX (64u << 20)
+#define TRANSCRIPT_MAX (64u << 20)
+
+/* The options a restart needs (no personal data: the form and transcript
+ * are files in the job's folder; the template is named by id and version
+ * and must still be the home's or a shipped one). */
+static json_t *fill_detail(const casescribe_fill_options *o, const casescribe_template *tpl)
+{
+    return json_pack("{s:s, s:s, s:I, s:I, s:s?, s:s?, s:s?, s:s?, s:s?}", "adapter",
+                     o->form_adapter != NULL ? o->form_adapter : "xml", "template", tpl->id, "template-version",
+                     (json_int_t)tpl->version, "max-sentences", (json_int_t)o->max_sentences, "endpoint",
+                     o->remote_endpoint, "remote-model", o->remote_model, "key-file", o->api_key_file, "key-env",
+                     o->api_key_env, "ca-file", o->ca_file);
+}
+
+static int32_t keep_inputs(cs_spool *sp, const casescribe_fill_options *o)
+{
+    char *xml = NULL;
+    int32_t rc = cs_spool_write(sp, "form", o->form, o->form_len);
+    if (rc == CASESCRIBE_OK)
+        rc = casescribe_transcript_render(&xml, o->transcript, CASESCRIBE_TRANSCRIPT_XML);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_spool_write(sp, "transcript.xml", xml, strlen(xml));
+    free(xml);
+    return rc;
+}
+
+/* Records the job in the store, its form and transcript in a folder of
+ * its own, and queues it. */
+static int32_t submit_kept(casescribe_job **job_out, struct filling *f, const casescribe_fill_options *o)
+{
+    char id[CS_JOB_ID_LEN];
+    cs_spool *sp = NULL;
+    json_t *detail = fill_detail(o, f->tpl);
+    char *text = detail != NULL ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(detail);
+    int32_t rc = text == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory") : cs_spool_new_id(id);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_spool_open(&sp, f->ctx->home, id, 1);
+    if (rc == CASESCRIBE_OK)
+        rc = keep_inputs(sp, o);
+    if (rc != CASESCRIBE_OK) {
+        cs_spool_remove(sp);
+        filling_free(f);
+    } else {
+        cs_job_keep keep = {id, sp, text, cs_now(), 1};
+        rc = cs_jobs_submit_kept(&f->ctx->jobs, "fill", run_fill, f, filling_free, &keep, job_out);
+    }
+    free(text);
+    return rc;
+}
+
 int32_t casescribe_fill(casescribe_job **job_out, casescribe_ctx *ctx, const casescribe_fill_options *opts)
 {
     if (job_out != NULL)
@@ -268,7 +324,93 @@ int32_t casescribe_fill(casescribe_job **job_out, casescribe_ctx *ctx, const cas
         filling_free(f);
         return rc;
     }
-    return cs_jobs_submit(&ctx->jobs, "fill", run_fill, f, filling_free, job_out);
+    return submit_kept(job_out, f, opts);
+}
+
+/* ---- after a restart ------------------------------------------------------ */
+
+static const char *opt_text(const json_t *d, const char *key)
+{
+    return json_string_value(json_object_get(d, key));
+}
+
+/* The template the job was asked with: the same id and version must still
+ * be the home's (or a shipped one), else the job cannot be made again. */
+static int32_t resume_template(casescribe_template **out, casescribe_ctx *ctx, const json_t *d)
+{
+    const char *id = opt_text(d, "template");
+    json_int_t version = json_integer_value(json_object_get(d, "template-version"));
+    int32_t rc = id == NULL ? cs_fail(CASESCRIBE_EJOURNAL, "the job's record in the store is malformed")
+                            : cs_ctx_template(ctx, id, out);
+    if (rc == CASESCRIBE_OK && (*out == NULL || (*out)->version != (uint32_t)version))
+        rc = cs_fail(CASESCRIBE_ENOTFOUND, "template '%.64s' version %lld, which the job was asked with, is no "
+                                           "longer in this home: the job cannot be made again",
+                     id, (long long)version);
+    return rc;
+}
+
+static int32_t resume_options(casescribe_fill_options *o, const json_t *d, const cs_spool *sp, uint8_t **form,
+                              casescribe_template **tpl, casescribe_transcript **transcript, casescribe_ctx *ctx)
+{
+    uint8_t *xml = NULL;
+    size_t xml_len = 0;
+    casescribe_fill_options_init(o, sizeof(*o));
+    o->form_adapter = opt_text(d, "adapter");
+    o->remote_endpoint = opt_text(d, "endpoint");
+    o->remote_model = opt_text(d, "remote-model");
+    o->api_key_file = opt_text(d, "key-file");
+    o->api_key_env = opt_text(d, "key-env");
+    o->ca_file = opt_text(d, "ca-file");
+    json_int_t max = json_integer_value(json_object_get(d, "max-sentences"));
+    o->max_sentences = max > 0 && max <= 64 ? (uint32_t)max : 0;
+    int32_t rc = cs_spool_read(sp, "form", form, &o->form_len, FORM_MAX);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_spool_read(sp, "transcript.xml", &xml, &xml_len, TRANSCRIPT_MAX);
+    if (rc == CASESCRIBE_OK)
+        rc = casescribe_transcript_open(transcript, xml, xml_len);
+    if (rc == CASESCRIBE_OK)
+        rc = resume_template(tpl, ctx, d);
+    free(xml);
+    o->form = *form;
+    o->form_template = *tpl;
+    o->transcript = *transcript;
+    return rc;
+}
+
+int32_t cs_fill_resume(casescribe_job **out, casescribe_ctx *ctx, const cs_store_job *row, cs_spool *sp)
+{
+    casescribe_fill_options o;
+    uint8_t *form = NULL;
+    casescribe_template *tpl = NULL;
+    casescribe_transcript *transcript = NULL;
+    json_t *d = json_loads(row->detail, 0, NULL);
+    struct filling *f = calloc(1, sizeof(*f));
+    int32_t rc = d == NULL || f == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory or a malformed job record")
+                                        : resume_options(&o, d, sp, &form, &tpl, &transcript, ctx);
+    if (rc == CASESCRIBE_OK) {
+        f->ctx = ctx;
+        rc = copy_options(f, &o);
+    }
+    if (rc == CASESCRIBE_OK)
+        rc = cs_adapter_acquire(&f->adapter, o.form_adapter != NULL ? o.form_adapter : "xml");
+    if (rc == CASESCRIBE_OK)
+        rc = cs_adapter_decode_with(&f->form, f->adapter, form, o.form_len);
+    if (rc == CASESCRIBE_OK) {
+        f->payload = form; /* the job's own */
+        f->payload_len = o.form_len;
+        form = NULL;
+    }
+    json_decref(d);
+    free(form);
+    cs_template_unref(tpl);
+    cs_transcript_unref(transcript);
+    if (rc != CASESCRIBE_OK) {
+        filling_free(f);
+        cs_spool_close(sp);
+        return rc;
+    }
+    cs_job_keep keep = {row->id, sp, row->detail, row->created, 0};
+    return cs_jobs_submit_kept(&ctx->jobs, "fill", run_fill, f, filling_free, &keep, out);
 }
 
 int32_t casescribe_job_draft(uint8_t **form_out, size_t *form_len_out, const casescribe_job *job)

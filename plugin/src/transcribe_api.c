@@ -14,7 +14,9 @@
 #include "consent/evaluate.h"
 #include "context.h"
 #include "internal.h"
+#include "jobs/kept.h"
 #include "provenance/keys.h"
+#include "store/spool.h"
 #include "transcribe/engine.h"
 #include "transcribe/retention.h"
 #include "transcribe/transcript.h"
@@ -23,6 +25,7 @@ struct transcription {
     casescribe_ctx *ctx;
     cs_record *form; /* the form the recording belongs to: its team and consents */
     char *audio_path, *helper_path, *model_dir;
+    char *given; /* a taken recording: where it came from (given back when the job fails) */
     /* The remote engine, when the team's policy chooses it. */
     char *endpoint_asked, *remote_model, *key_file, *key_env, *ca_file;
     int take_recording;
@@ -43,6 +46,7 @@ static void transcription_free(void *arg)
         return;
     cs_record_free(t->form);
     free(t->audio_path);
+    free(t->given);
     free(t->helper_path);
     free(t->model_dir);
     free(t->endpoint_asked);
@@ -146,32 +150,29 @@ static const char *base_name(const char *path)
     return slash != NULL ? slash + 1 : path;
 }
 
-/* Takes the recording (when asked), transcribes it, and applies the
- * policy's retention: a failed job gives the recording back. */
+/* Transcribes the recording kept for the job and, for a recording the
+ * library took, applies the policy's retention: a failed job gives the
+ * recording back (unless the context closing stopped it: it runs again
+ * after the restart). */
 static int32_t transcribe_taken(casescribe_transcript **out, struct transcription *t, const struct route *route,
                                 casescribe_job *job)
 {
-    if (!t->take_recording)
+    if (!t->take_recording || t->given == NULL)
         return transcribe_routed(out, t, route, job);
-    char *spooled = NULL, *given = t->audio_path;
     cs_audio_sweep(t->ctx->home, cs_now(), NULL, journal_deletion, t->ctx); /* others whose time has come */
     cs_clear_error();
-    int32_t rc = cs_audio_take(&spooled, t->ctx->home, given);
-    if (rc != CASESCRIBE_OK)
-        return rc;
-    t->audio_path = spooled;
-    rc = transcribe_routed(out, t, route, job);
-    t->audio_path = given;
+    int32_t rc = transcribe_routed(out, t, route, job);
     int deleted = 0;
-    if (rc != CASESCRIBE_OK)
-        cs_audio_give_back(spooled, given);
-    else if ((rc = cs_audio_retain(&deleted, spooled, route->retention_days, cs_now())) == CASESCRIBE_OK && deleted)
-        journal_deletion(base_name(spooled), t->ctx);
+    if (rc != CASESCRIBE_OK && !cs_job_interrupted(job))
+        cs_audio_give_back(t->audio_path, t->given);
+    else if (rc == CASESCRIBE_OK &&
+             (rc = cs_audio_retain(&deleted, t->audio_path, route->retention_days, cs_now())) == CASESCRIBE_OK &&
+             deleted)
+        journal_deletion(base_name(t->audio_path), t->ctx);
     if (rc != CASESCRIBE_OK && *out != NULL) {
         cs_transcript_unref(*out);
         *out = NULL;
     }
-    free(spooled);
     return rc;
 }
 
@@ -254,6 +255,116 @@ static int32_t fill_config(struct transcription *t, const casescribe_transcribe_
     return CASESCRIBE_OK;
 }
 
+/* ---- kept jobs: the input in the home, the options in the store ------------ */
+
+#define FORM_MAX (64u << 20)
+
+/* The options a restart needs (no personal data: the recording and the
+ * form are files in the job's folder). */
+static json_t *transcription_detail(const casescribe_transcribe_options *o)
+{
+    return json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:I}", "adapter",
+                     o->form_adapter != NULL ? o->form_adapter : "xml", "helper", o->helper_path, "model-dir",
+                     o->model_dir, "endpoint", o->remote_endpoint, "remote-model", o->remote_model, "key-file",
+                     o->api_key_file, "key-env", o->api_key_env, "ca-file", o->ca_file, "parallel",
+                     (json_int_t)o->parallel, "max-seconds", (json_int_t)o->max_seconds, "unsure",
+                     (json_int_t)o->unsure_permille, "flags", (json_int_t)o->flags);
+}
+
+/* "recording" with the recording's extension (a-z 0-9, at most 5): the
+ * decoder tells MP3 from WAV by name where it must. */
+static void recording_name(char out[16], const char *path)
+{
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    size_t k = 0;
+    char ext[6] = "";
+    for (const char *p = dot != NULL && (slash == NULL || dot > slash) ? dot + 1 : ""; *p != '\0' && k < 5; p++)
+        if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z'))
+            ext[k++] = (char)(*p | 0x20);
+    ext[k] = '\0';
+    snprintf(out, 16, "recording%s%s", k ? "." : "", ext);
+}
+
+/* A taken recording moves into <home>/audio/ now (retention applies to it
+ * there); any other is copied into the job's folder. A recording that does
+ * not exist is left for the job to fail on, as before. */
+static int32_t keep_recording(struct transcription *t, cs_spool *sp, json_t *detail)
+{
+    char name[16], path[4300];
+    char *spooled = NULL;
+    recording_name(name, t->audio_path);
+    int32_t rc = t->take_recording ? cs_audio_take(&spooled, t->ctx->home, t->audio_path)
+                                   : cs_spool_copy_in(sp, name, t->audio_path);
+    if (rc == CASESCRIBE_ENOTFOUND) {
+        cs_clear_error();
+        return json_object_set_new(detail, "recording", json_string("")) == 0
+                   ? CASESCRIBE_OK
+                   : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    }
+    if (rc == CASESCRIBE_OK && t->take_recording)
+        rc = cs_spool_write(sp, "return-path", t->audio_path, strlen(t->audio_path));
+    else if (rc == CASESCRIBE_OK)
+        rc = cs_spool_path(sp, name, path, sizeof(path));
+    if (rc == CASESCRIBE_OK && json_object_set_new(detail, "recording",
+                                                   json_string(spooled != NULL ? base_name(spooled) : name)) != 0)
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    char *now_at = rc != CASESCRIBE_OK ? NULL : cs_strdup(spooled != NULL ? spooled : path);
+    if (rc == CASESCRIBE_OK && now_at == NULL)
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (rc != CASESCRIBE_OK) {
+        if (spooled != NULL)
+            cs_audio_give_back(spooled, t->audio_path);
+        free(spooled);
+        return rc;
+    }
+    free(spooled);
+    if (t->take_recording)
+        t->given = t->audio_path;
+    else
+        free(t->audio_path);
+    t->audio_path = now_at;
+    return CASESCRIBE_OK;
+}
+
+/* Records the job in the store, its form and recording in a folder of its
+ * own, and queues it. */
+static int32_t submit_kept(casescribe_job **job_out, struct transcription *t, const casescribe_transcribe_options *o)
+{
+    char id[CS_JOB_ID_LEN];
+    cs_spool *sp = NULL;
+    json_t *detail = transcription_detail(o);
+    char *text = NULL, *taken = NULL, *given = NULL;
+    int32_t rc = detail == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory") : cs_spool_new_id(id);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_spool_open(&sp, t->ctx->home, id, 1);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_spool_write(sp, "form", o->form, o->form_len);
+    if (rc == CASESCRIBE_OK)
+        rc = keep_recording(t, sp, detail);
+    if (rc == CASESCRIBE_OK && (text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (rc == CASESCRIBE_OK && t->given != NULL &&
+        ((taken = cs_strdup(t->audio_path)) == NULL || (given = cs_strdup(t->given)) == NULL))
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    json_decref(detail);
+    if (rc != CASESCRIBE_OK) {
+        if (t->given != NULL)
+            cs_audio_give_back(t->audio_path, t->given);
+        cs_spool_remove(sp);
+        transcription_free(t);
+    } else {
+        cs_job_keep keep = {id, sp, text, cs_now(), 1};
+        rc = cs_jobs_submit_kept(&t->ctx->jobs, "transcription", run_transcription, t, transcription_free, &keep,
+                                 job_out);
+        if (rc != CASESCRIBE_OK && taken != NULL)
+            cs_audio_give_back(taken, given); /* the job never existed: the recording goes back */
+    }
+    free(text);
+    free(taken);
+    free(given);
+    return rc;
+}
+
 int32_t casescribe_transcribe(casescribe_job **job_out, casescribe_ctx *ctx, const casescribe_transcribe_options *opts)
 {
     if (job_out != NULL)
@@ -282,7 +393,94 @@ int32_t casescribe_transcribe(casescribe_job **job_out, casescribe_ctx *ctx, con
         transcription_free(t);
         return rc;
     }
-    return cs_jobs_submit(&ctx->jobs, "transcription", run_transcription, t, transcription_free, job_out);
+    return submit_kept(job_out, t, opts);
+}
+
+/* ---- after a restart ------------------------------------------------------ */
+
+static const char *opt_text(const json_t *d, const char *key)
+{
+    return json_string_value(json_object_get(d, key)); /* NULL when absent or null */
+}
+
+static uint32_t opt_int(const json_t *d, const char *key)
+{
+    json_int_t v = json_integer_value(json_object_get(d, key));
+    return v > 0 && v <= 1000000 ? (uint32_t)v : 0;
+}
+
+/* The options the job was submitted with, its recording where it is kept. */
+static int32_t resume_options(casescribe_transcribe_options *o, const json_t *d, const char *home,
+                              const cs_spool *sp, char *path, size_t n)
+{
+    casescribe_transcribe_options_init(o, sizeof(*o));
+    o->form_adapter = opt_text(d, "adapter");
+    o->helper_path = opt_text(d, "helper");
+    o->model_dir = opt_text(d, "model-dir");
+    o->remote_endpoint = opt_text(d, "endpoint");
+    o->remote_model = opt_text(d, "remote-model");
+    o->api_key_file = opt_text(d, "key-file");
+    o->api_key_env = opt_text(d, "key-env");
+    o->ca_file = opt_text(d, "ca-file");
+    o->parallel = opt_int(d, "parallel");
+    o->max_seconds = opt_int(d, "max-seconds");
+    o->unsure_permille = opt_int(d, "unsure");
+    o->flags = opt_int(d, "flags");
+    const char *rec = opt_text(d, "recording");
+    if (rec == NULL || strchr(rec, '/') != NULL || rec[0] == '.')
+        return cs_fail(CASESCRIBE_EJOURNAL, "the job's record in the store is malformed");
+    int w = (o->flags & CASESCRIBE_TRANSCRIBE_TAKE_RECORDING) && rec[0] ? snprintf(path, n, "%s/audio/%s", home, rec)
+                                                                         : 0;
+    int32_t rc = w < 0 || (size_t)w >= n ? cs_fail(CASESCRIBE_EINVAL, "the home path is too long") : CASESCRIBE_OK;
+    if (rc == CASESCRIBE_OK && w == 0)
+        rc = cs_spool_path(sp, rec[0] ? rec : "recording", path, n);
+    o->audio_path = path;
+    return rc;
+}
+
+/* A taken recording's way back when the job fails. */
+static int32_t resume_given(struct transcription *t, const cs_spool *sp, const json_t *d)
+{
+    const char *rec = opt_text(d, "recording");
+    if (!t->take_recording || rec == NULL || rec[0] == '\0')
+        return CASESCRIBE_OK;
+    size_t len = 0;
+    return cs_spool_read(sp, "return-path", (uint8_t **)&t->given, &len, 4096);
+}
+
+int32_t cs_transcription_resume(casescribe_job **out, casescribe_ctx *ctx, const cs_store_job *row, cs_spool *sp)
+{
+    char path[4300];
+    uint8_t *form = NULL;
+    size_t form_len = 0;
+    casescribe_transcribe_options o;
+    json_t *d = json_loads(row->detail, 0, NULL);
+    struct transcription *t = calloc(1, sizeof(*t));
+    int32_t rc = d == NULL || t == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory or a malformed job record")
+                                        : resume_options(&o, d, ctx->home, sp, path, sizeof(path));
+    if (rc == CASESCRIBE_OK)
+        rc = cs_spool_read(sp, "form", &form, &form_len, FORM_MAX);
+    o.form = form;
+    o.form_len = form_len;
+    if (rc == CASESCRIBE_OK)
+        rc = check_options(&o); /* the bounds hold for a record read back too */
+    if (rc == CASESCRIBE_OK) {
+        t->ctx = ctx;
+        rc = cs_adapter_decode(&t->form, o.form_adapter, form, form_len);
+    }
+    if (rc == CASESCRIBE_OK)
+        rc = fill_config(t, &o);
+    if (rc == CASESCRIBE_OK)
+        rc = resume_given(t, sp, d);
+    json_decref(d);
+    free(form);
+    if (rc != CASESCRIBE_OK) {
+        transcription_free(t);
+        cs_spool_close(sp);
+        return rc == CASESCRIBE_ENOTFOUND ? cs_fail(rc, "the job's input is no longer in the home") : rc;
+    }
+    cs_job_keep keep = {row->id, sp, row->detail, row->created, 0};
+    return cs_jobs_submit_kept(&ctx->jobs, "transcription", run_transcription, t, transcription_free, &keep, out);
 }
 
 int32_t casescribe_job_transcript(casescribe_transcript **transcript_out, const casescribe_job *job)

@@ -220,6 +220,26 @@ namespace CaseScribe.Tests
             }
         }
 
+        [Test(11)]
+        public static void KeptJobs()
+        {
+            string dir = Env.FreshDir("jobs");
+            try {
+                using (var ctx = Context.Open(Path.Combine(dir, "home"), OpenFlags.Create | OpenFlags.NoSync)) {
+                    Assert.Equal(0, ctx.ListJobs().Length, "no kept jobs on a new home");
+                    Assert.Throws(Status.ENOTFOUND, () => ctx.AttachJob(new string('0', 32)), "an id no job has");
+                    Assert.Throws(Status.EINVAL, () => ctx.AttachJob("not-a-job-id"), "not an id");
+                    using (var job = ctx.PolicyRefresh(new FetchOptions {
+                        Url = "https://127.0.0.1:9/bundle.xml", ConnectTimeoutMs = 2000, TimeoutMs = 4000 })) {
+                        Assert.True(job.Id == null, "a policy refresh is not kept");
+                        job.Wait(60000);
+                    }
+                }
+            } finally {
+                Directory.Delete(dir, true);
+            }
+        }
+
         [Test(10)]
         public static void JwsSignAndVerify()
         {

@@ -113,3 +113,25 @@ test('an unlimited wait refuses while other jobs owe callbacks', { timeout: 120_
     assert.ok(second.wait()); // nothing owed any more
     assert.ok(first.wait());
 });
+
+test('a job interrupted by closing its context is listed and reattached by id in the next one', { timeout: 120_000 },
+    async (t) => {
+        const ctx = openHome(t);
+        const home = ctx.home;
+        const job = transcribe(ctx);
+        const id = job.id;
+        assert.match(id, /^[0-9a-f]{32}$/);
+        await ctx.closeAsync(); // a deploy: the job stops, not for good
+        job.close();
+        const again = Context.open(home, { noSync: true });
+        t.after(async () => { if (!again.closed) await again.closeAsync(); });
+        assert.ok(again.jobList().includes(id), again.jobList().join(','));
+        const resumed = again.jobAttach(id);
+        assert.equal(resumed.id, id);
+        assert.equal(resumed.kind, 'transcription');
+        assert.ok(resumed.wait(100_000));
+        assert.equal(resumed.stateName, 'done', resumed.message);
+        resumed.close();
+        assert.deepEqual(again.jobList(), []);
+        assert.throws(() => again.jobAttach(id), (e) => e.codeName === 'ENOTFOUND');
+    });

@@ -262,6 +262,21 @@ class Context(Handle):
             check(lib.casescribe_policy_refresh(ctypes.byref(job), p, ctypes.byref(opts)))
             return Job(job)
 
+    # ---- jobs kept across a restart ----------------------------------------------
+    def job_list(self) -> List[str]:
+        """The ids of this home's kept jobs that no other live process holds."""
+        with self._use() as p:
+            out = ctypes.c_void_p()
+            check(lib.casescribe_job_list(ctypes.byref(out), p))
+            return (take_string(out) or "").splitlines()
+
+    def job_attach(self, job_id: str) -> Job:
+        """A handle to kept job `job_id` (run again from its input after a restart)."""
+        with self._use() as p:
+            job = JobP()
+            check(lib.casescribe_job_attach(ctypes.byref(job), p, c_str(job_id)))
+            return Job(job)
+
     # ---- transcription ---------------------------------------------------------
     def transcribe(self, form: BytesLike, audio_path: PathLike, *, parallel: int = 0,
                    helper_path: Optional[PathLike] = None, model_dir: Optional[PathLike] = None,

@@ -74,6 +74,13 @@ class Job(Handle):
             return py_str(lib.casescribe_job_kind(p))
 
     @property
+    def id(self) -> Optional[str]:
+        """The id a restarted host reattaches by (Context.job_attach); None
+        for a job that is not kept (a policy refresh)."""
+        with self._use() as p:
+            return py_str(lib.casescribe_job_id(p))
+
+    @property
     def state(self) -> JobState:
         with self._use() as p:
             return JobState(lib.casescribe_job_state(p))

@@ -114,6 +114,14 @@ class ErrorTest(HomeTestCase):
         with self.assertRaises(casescribe.UnstampedError):
             ctx.verify(form())
 
+    def test_kept_jobs(self):
+        ctx = self.open_home()
+        self.assertEqual(ctx.job_list(), [])
+        with self.assertRaises(casescribe.NotFoundError):
+            ctx.job_attach("0" * 32)
+        with self.assertRaises(casescribe.InvalidArgumentError):
+            ctx.job_attach("not-a-job-id")
+
     def test_opening_a_missing_home(self):
         with self.assertRaises(casescribe.HomeIOError):
             casescribe.Context(os.path.join(self.tmp, "missing"))

@@ -27,6 +27,16 @@ struct casescribe_job {
     void *on_end_user;
     sigset_t on_end_mask; /* the signal mask of the thread that set on_end */
     casescribe_job *next; /* in the queue */
+    /* Kept jobs only (id[0] != 0); under `lock` unless said otherwise. */
+    char id[CS_JOB_ID_LEN];
+    cs_spool *spool;      /* NULL once gone or the context closed */
+    cs_jobs *owner;       /* NULL once the context closed */
+    char *detail;
+    int64_t created;
+    int host_refs;        /* handles the host holds */
+    int interrupted;      /* atomic: stopped by the context closing */
+    int gone;             /* atomic: its row and folder were removed */
+    casescribe_job *next_kept; /* under owner->lock */
 };
 
 /* ---- one job -------------------------------------------------------------- */
@@ -47,6 +57,8 @@ static void job_unref(casescribe_job *job)
         job->free_output(job->output);
     free(job->message);
     free(job->result);
+    free(job->detail);
+    cs_spool_close(job->spool);
     pthread_cond_destroy(&job->ended);
     pthread_mutex_destroy(&job->lock);
     free(job);
@@ -55,6 +67,66 @@ static void job_unref(casescribe_job *job)
 static int ended_state(int state)
 {
     return state == CASESCRIBE_JOB_DONE || state == CASESCRIBE_JOB_FAILED || state == CASESCRIBE_JOB_CANCELLED;
+}
+
+/* ---- kept jobs: their row in the store ------------------------------------- */
+
+static const char *row_state(int state)
+{
+    return state == CASESCRIBE_JOB_QUEUED    ? "queued"
+           : state == CASESCRIBE_JOB_RUNNING ? "running"
+           : state == CASESCRIBE_JOB_DONE    ? "done"
+                                             : "failed";
+}
+
+static int kept_open(const casescribe_job *job)
+{
+    return job->owner != NULL && job->spool != NULL;
+}
+
+/* Under job->lock, the context open: records the job's state in its row. */
+static int32_t keep_state(casescribe_job *job)
+{
+    cs_store_txn *tx = NULL;
+    cs_store_job row = {job->id, job->kind, row_state(job->state), job->detail, job->created, cs_now()};
+    int32_t rc = cs_store_begin(job->owner->store, CS_STORE_WRITE, &tx);
+    if (rc == CASESCRIBE_OK && (rc = cs_store_job_put(tx, &row)) != CASESCRIBE_OK)
+        cs_store_rollback(tx);
+    else if (rc == CASESCRIBE_OK)
+        rc = cs_store_commit(tx);
+    return rc;
+}
+
+/* Under job->lock, the context open: the host is done with the job, so its
+ * row and then its folder go (the folder stays when the row could not be
+ * removed: a row never names a missing input). */
+static void keep_forget(casescribe_job *job)
+{
+    cs_store_txn *tx = NULL;
+    int32_t rc = cs_store_begin(job->owner->store, CS_STORE_WRITE, &tx);
+    if (rc == CASESCRIBE_OK && (rc = cs_store_job_delete(tx, job->id)) != CASESCRIBE_OK)
+        cs_store_rollback(tx);
+    else if (rc == CASESCRIBE_OK)
+        rc = cs_store_commit(tx);
+    if (rc == CASESCRIBE_OK) {
+        cs_spool_remove(job->spool);
+        job->spool = NULL;
+        __atomic_store_n(&job->gone, 1, __ATOMIC_RELEASE);
+    }
+}
+
+/* Under job->lock, as a kept job ends: its row says so until the host frees
+ * it (or at once when the host already did); a job stopped by its context
+ * closing stays as it was, to run again after the restart. */
+static void keep_end(casescribe_job *job, int32_t status)
+{
+    if (!kept_open(job) || (status == CASESCRIBE_ECANCELLED && cs_job_interrupted(job)))
+        return;
+    if (job->host_refs == 0)
+        keep_forget(job);
+    else
+        keep_state(job);
+    cs_clear_error(); /* the job's own message is already copied */
 }
 
 /* Records how the job ended, wakes its waiters, then calls the host's
@@ -68,6 +140,7 @@ static void job_end(casescribe_job *job, int32_t status, const char *message, ch
     job->status = status;
     job->message = status == CASESCRIBE_OK ? NULL : cs_strdup(message != NULL && message[0] ? message : casescribe_strerror(status));
     job->result = result;
+    keep_end(job, status);
     casescribe_job_callback cb = job->on_end;
     void *user = job->on_end_user;
     sigset_t mask = job->on_end_mask, old;
@@ -102,6 +175,16 @@ void *cs_job_output(const casescribe_job *job, const char *kind)
     return out;
 }
 
+const char *cs_job_id(const casescribe_job *job)
+{
+    return job != NULL && job->id[0] != '\0' ? job->id : NULL;
+}
+
+int cs_job_interrupted(const casescribe_job *job)
+{
+    return job != NULL && __atomic_load_n(&job->interrupted, __ATOMIC_ACQUIRE) != 0;
+}
+
 int cs_job_cancelled(const casescribe_job *job)
 {
     return job != NULL && __atomic_load_n(&job->cancel, __ATOMIC_ACQUIRE) != 0;
@@ -112,6 +195,10 @@ int cs_job_cancelled(const casescribe_job *job)
 static void run_one(casescribe_job *job)
 {
     char *result = NULL;
+    pthread_mutex_lock(&job->lock);
+    if (kept_open(job) && keep_state(job) != CASESCRIBE_OK) /* "running": the restart will run it again */
+        cs_clear_error();
+    pthread_mutex_unlock(&job->lock);
     cs_clear_error();
     int32_t status = cs_job_cancelled(job) ? CASESCRIBE_ECANCELLED : job->run(job, job->arg, &result);
     /* A job that finished before it saw a cancel keeps its work; one that
@@ -187,15 +274,16 @@ static int32_t start_worker(cs_jobs *jobs)
     return CASESCRIBE_OK;
 }
 
-int32_t cs_jobs_submit(cs_jobs *jobs, const char *kind, cs_job_run_fn run, void *arg, cs_job_free_fn free_arg,
-                       casescribe_job **job_out)
+/* A new job (one reference: the host's), or NULL with the message set and
+ * `arg` freed. */
+static casescribe_job *job_new(const char *kind, cs_job_run_fn run, void *arg, cs_job_free_fn free_arg)
 {
-    *job_out = NULL;
     casescribe_job *job = calloc(1, sizeof(*job));
     if (job == NULL) {
         if (free_arg != NULL)
             free_arg(arg);
-        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+        cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+        return NULL;
     }
     job->kind = kind;
     job->run = run;
@@ -208,8 +296,42 @@ int32_t cs_jobs_submit(cs_jobs *jobs, const char *kind, cs_job_run_fn run, void 
         free(job); /* a failed init leaves nothing to destroy on Linux */
         if (free_arg != NULL)
             free_arg(arg);
-        return cs_fail(CASESCRIBE_ENOMEM, "cannot make a job's lock");
+        cs_fail(CASESCRIBE_ENOMEM, "cannot make a job's lock");
+        return NULL;
     }
+    return job;
+}
+
+/* Under jobs->lock: takes the kept jobs that are gone off the list, into
+ * *gone (unreferenced by the caller, outside the lock). */
+static void prune_kept(cs_jobs *jobs, casescribe_job **gone)
+{
+    for (casescribe_job **p = &jobs->kept; *p != NULL;) {
+        casescribe_job *j = *p;
+        if (!__atomic_load_n(&j->gone, __ATOMIC_ACQUIRE)) {
+            p = &j->next_kept;
+            continue;
+        }
+        *p = j->next_kept;
+        j->next_kept = *gone;
+        *gone = j;
+    }
+}
+
+static void unref_list(casescribe_job *list)
+{
+    while (list != NULL) {
+        casescribe_job *next = list->next_kept;
+        job_unref(list);
+        list = next;
+    }
+}
+
+/* Queues `job` (and, when kept, lists it); on failure the caller still
+ * holds its reference. */
+static int32_t enqueue(cs_jobs *jobs, casescribe_job *job)
+{
+    casescribe_job *gone = NULL;
     pthread_mutex_lock(&jobs->lock);
     int32_t rc = jobs->closing ? cs_fail(CASESCRIBE_EINVAL, "the context is closing") : start_worker(jobs);
     if (rc == CASESCRIBE_OK) {
@@ -220,8 +342,25 @@ int32_t cs_jobs_submit(cs_jobs *jobs, const char *kind, cs_job_run_fn run, void 
             jobs->head = job;
         jobs->tail = job;
         pthread_cond_signal(&jobs->work);
+        if (job->id[0] != '\0') {
+            prune_kept(jobs, &gone);
+            job->next_kept = jobs->kept;
+            jobs->kept = job_ref(job); /* the list's */
+        }
     }
     pthread_mutex_unlock(&jobs->lock);
+    unref_list(gone);
+    return rc;
+}
+
+int32_t cs_jobs_submit(cs_jobs *jobs, const char *kind, cs_job_run_fn run, void *arg, cs_job_free_fn free_arg,
+                       casescribe_job **job_out)
+{
+    *job_out = NULL;
+    casescribe_job *job = job_new(kind, run, arg, free_arg);
+    if (job == NULL)
+        return CASESCRIBE_ENOMEM;
+    int32_t rc = enqueue(jobs, job);
     if (rc != CASESCRIBE_OK) {
         job_unref(job);
         return rc;
@@ -230,12 +369,67 @@ int32_t cs_jobs_submit(cs_jobs *jobs, const char *kind, cs_job_run_fn run, void 
     return CASESCRIBE_OK;
 }
 
+int32_t cs_jobs_submit_kept(cs_jobs *jobs, const char *kind, cs_job_run_fn run, void *arg, cs_job_free_fn free_arg,
+                            const cs_job_keep *keep, casescribe_job **job_out)
+{
+    *job_out = NULL;
+    casescribe_job *job = job_new(kind, run, arg, free_arg);
+    if (job == NULL) {
+        cs_spool_close(keep->spool); /* a fresh one's folder is removed by its caller */
+        return CASESCRIBE_ENOMEM;
+    }
+    snprintf(job->id, sizeof(job->id), "%s", keep->id);
+    job->spool = keep->spool;
+    job->owner = jobs;
+    job->created = keep->created;
+    job->host_refs = 1;
+    int32_t rc = (job->detail = cs_strdup(keep->detail)) == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory")
+                                                                  : CASESCRIBE_OK;
+    if (rc == CASESCRIBE_OK && keep->fresh)
+        rc = keep_state(job); /* "queued": from now on a restart finds it */
+    if (rc == CASESCRIBE_OK)
+        rc = enqueue(jobs, job);
+    if (rc != CASESCRIBE_OK) {
+        int32_t keep_rc = rc;
+        char message[1024];
+        snprintf(message, sizeof(message), "%s", casescribe_last_error());
+        if (keep->fresh) {
+            keep_forget(job); /* not yet shared: no lock needed */
+            cs_spool_remove(job->spool);
+            job->spool = NULL;
+        }
+        job->owner = NULL;
+        job_unref(job);
+        return cs_fail(keep_rc, "%s", message);
+    }
+    *job_out = job;
+    return CASESCRIBE_OK;
+}
+
+casescribe_job *cs_jobs_find(cs_jobs *jobs, const char *id)
+{
+    casescribe_job *found = NULL;
+    pthread_mutex_lock(&jobs->lock);
+    for (casescribe_job *j = jobs->kept; j != NULL && found == NULL; j = j->next_kept)
+        if (strcmp(j->id, id) == 0 && !__atomic_load_n(&j->gone, __ATOMIC_ACQUIRE))
+            found = job_ref(j);
+    pthread_mutex_unlock(&jobs->lock);
+    if (found != NULL) {
+        pthread_mutex_lock(&found->lock);
+        found->host_refs++;
+        pthread_mutex_unlock(&found->lock);
+    }
+    return found;
+}
+
 void cs_jobs_shutdown(cs_jobs *jobs)
 {
     pthread_mutex_lock(&jobs->lock);
     jobs->closing = 1;
     casescribe_job *queued = jobs->head;
     jobs->head = jobs->tail = NULL;
+    for (casescribe_job *j = jobs->kept; j != NULL; j = j->next_kept)
+        __atomic_store_n(&j->interrupted, 1, __ATOMIC_RELEASE); /* before the cancel each sees */
     for (int i = 0; i < CS_JOB_WORKERS; i++)
         if (jobs->running[i] != NULL)
             __atomic_store_n(&jobs->running[i]->cancel, 1, __ATOMIC_RELEASE);
@@ -250,6 +444,17 @@ void cs_jobs_shutdown(cs_jobs *jobs)
     }
     for (int i = 0; i < jobs->n_workers; i++)
         pthread_join(jobs->workers[i], NULL);
+    /* The kept jobs let go of the store and their folders (their claims),
+     * which stay for the context opened after. */
+    for (casescribe_job *j = jobs->kept; j != NULL; j = j->next_kept) {
+        pthread_mutex_lock(&j->lock);
+        cs_spool_close(j->spool);
+        j->spool = NULL;
+        j->owner = NULL;
+        pthread_mutex_unlock(&j->lock);
+    }
+    unref_list(jobs->kept);
+    jobs->kept = NULL;
     pthread_cond_destroy(&jobs->work);
     pthread_mutex_destroy(&jobs->lock);
 }
@@ -374,6 +579,14 @@ int32_t casescribe_job_on_end(casescribe_job *job, casescribe_job_callback callb
 
 void casescribe_job_free(casescribe_job *job)
 {
-    if (job != NULL)
-        job_unref(job);
+    if (job == NULL)
+        return;
+    if (job->id[0] != '\0') {
+        pthread_mutex_lock(&job->lock);
+        if (--job->host_refs == 0 && ended_state(job->state) && kept_open(job) && !cs_job_interrupted(job))
+            keep_forget(job); /* collected: its row and folder go */
+        pthread_mutex_unlock(&job->lock);
+        cs_clear_error();
+    }
+    job_unref(job);
 }

@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 #include "casescribe.h"
+#include "store/spool.h"
+#include "store/store.h"
 
 #define CS_JOB_WORKERS 2
 
@@ -32,6 +34,13 @@ typedef struct cs_jobs {
     pthread_t workers[CS_JOB_WORKERS];
     int n_workers;
     int closing;
+    /* Kept jobs (transcription, fill): recorded in `store` from submission
+     * until the host frees them after they ended, their inputs in a spool
+     * folder of the home, so that a context opened after a restart finds
+     * them (casescribe_job_list, casescribe_job_attach). `kept` holds a
+     * reference to each live one (found by id), dropped once it is gone. */
+    cs_store *store;
+    casescribe_job *kept;
 } cs_jobs;
 
 int32_t cs_jobs_init(cs_jobs *jobs);
@@ -43,6 +52,28 @@ void cs_jobs_shutdown(cs_jobs *jobs);
  * free_arg when the job is freed, even when this call fails). */
 int32_t cs_jobs_submit(cs_jobs *jobs, const char *kind, cs_job_run_fn run, void *arg, cs_job_free_fn free_arg,
                        casescribe_job **job_out);
+
+/* A kept job: its id, and the spool folder (owned by the job from the
+ * call, even when it fails) and row detail (copied) it is recorded with.
+ * `fresh`: a new job (recorded "queued" now; on failure its row and folder
+ * are removed) rather than one reattached after a restart. */
+typedef struct cs_job_keep {
+    const char *id;
+    cs_spool *spool;
+    const char *detail;
+    int64_t created;
+    int fresh;
+} cs_job_keep;
+int32_t cs_jobs_submit_kept(cs_jobs *jobs, const char *kind, cs_job_run_fn run, void *arg, cs_job_free_fn free_arg,
+                            const cs_job_keep *keep, casescribe_job **job_out);
+/* A live kept job of this context with `id`, as a new host handle (NULL
+ * when there is none). */
+casescribe_job *cs_jobs_find(cs_jobs *jobs, const char *id);
+/* A kept job's id; NULL for others (and NULL). */
+const char *cs_job_id(const casescribe_job *job);
+/* 1 when the job was stopped by its context closing (it carries on after a
+ * restart), not by the host. */
+int cs_job_interrupted(const casescribe_job *job);
 
 /* From a job's run function: hands over what the job made (a transcript),
  * freed with `free_output` when the job is freed. */

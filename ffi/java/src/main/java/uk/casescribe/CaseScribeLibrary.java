@@ -319,6 +319,9 @@ public interface CaseScribeLibrary extends Library {
     int casescribe_job_on_end(Pointer job, JobCallback callback, Pointer user);
 
     void casescribe_job_free(Pointer job);
+    String casescribe_job_id(Pointer job);
+    int casescribe_job_list(PointerByReference ids_out, Pointer ctx);
+    int casescribe_job_attach(PointerByReference job_out, Pointer ctx, String id);
 
     // Transcription
     int casescribe_transcribe_options_init(TranscribeOptionsStruct opts, int struct_size);

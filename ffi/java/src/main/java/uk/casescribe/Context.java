@@ -310,6 +310,24 @@ public final class Context extends NativeHandle {
         });
     }
 
+    /** The ids of this home's kept jobs (transcription, fill) that no other live process holds. */
+    public List<String> jobList() throws CaseScribeException {
+        return use(ctx -> {
+            PointerByReference ids = new PointerByReference();
+            check(C.casescribe_job_list(ids, ctx));
+            return CaseScribe.lines(CaseScribe.takeString(ids));
+        });
+    }
+
+    /** A handle to kept job `id`: run again from its input after a restart. */
+    public Job jobAttach(String id) throws CaseScribeException {
+        return use(ctx -> {
+            PointerByReference job = new PointerByReference();
+            check(C.casescribe_job_attach(job, ctx, id));
+            return new Job(job.getValue());
+        });
+    }
+
     /** Starts a job that fetches a signed policy bundle and applies it. */
     public Job policyRefresh(FetchOptions options) throws CaseScribeException {
         CaseScribeLibrary.FetchOptionsStruct s = options.toStruct();

@@ -86,6 +86,11 @@ public final class Job extends NativeHandle {
         return use(C::casescribe_job_kind);
     }
 
+    /** The id a restarted host reattaches by (Context.jobAttach); null for a job that is not kept. */
+    public String id() throws CaseScribeException {
+        return use(C::casescribe_job_id);
+    }
+
     /** Waits until the job ends, at most `timeout` (null: no limit). True once it has ended. */
     public boolean await(Duration timeout) throws CaseScribeException {
         int ms = timeout == null ? -1 : (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());

@@ -191,6 +191,20 @@ public class BasicsTest {
         throw new AssertionError("expected " + Status.name(code));
     }
 
+    /* Kept jobs: none on a new home; an id no job has, or no id at all. */
+    @Test
+    public void keptJobs() throws Exception {
+        try (Context ctx = Fixtures.newHome(tmp.getRoot().toPath())) {
+            assertTrue(ctx.jobList().isEmpty());
+            expectCode(Status.ENOTFOUND, () -> ctx.jobAttach("00000000000000000000000000000000"));
+            expectCode(Status.EINVAL, () -> ctx.jobAttach("not-a-job-id"));
+            try (Job refresh = ctx.policyRefresh(new FetchOptions("https://127.0.0.1:1/bundle.xml"))) {
+                assertNull("a policy refresh is not kept", refresh.id());
+                refresh.await(java.time.Duration.ofSeconds(30));
+            }
+        }
+    }
+
     /* A handler given to a job that has already ended runs at once; it may
      * close the job (this once hung: the handle's read lock was still held),
      * and closing the Context from a handler is refused, never a crash. */

@@ -1,0 +1,16 @@
+/* kept.h - rebuilding a kept job (transcription, fill) from its row in the
+ * store and its spool folder, for casescribe_job_attach after a restart.
+ * Each takes the claimed `spool` (closed on failure) and queues the job
+ * again from its input: the policy and consent gates run again when it
+ * starts (fail closed). */
+#ifndef CS_JOBS_KEPT_H
+#define CS_JOBS_KEPT_H
+
+#include "casescribe.h"
+#include "store/spool.h"
+#include "store/store.h"
+
+int32_t cs_transcription_resume(casescribe_job **out, casescribe_ctx *ctx, const cs_store_job *row, cs_spool *spool);
+int32_t cs_fill_resume(casescribe_job **out, casescribe_ctx *ctx, const cs_store_job *row, cs_spool *spool);
+
+#endif
