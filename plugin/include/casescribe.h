@@ -142,6 +142,11 @@ typedef struct casescribe_ctx casescribe_ctx;
 #define CASESCRIBE_OPEN_CREATE 0x1u  /* create the home folder if it is missing */
 #define CASESCRIBE_OPEN_NO_SYNC 0x2u /* ledger with synchronous=OFF: benchmarks and tests ONLY;
                                         a crash may then lose acknowledged saves */
+#define CASESCRIBE_OPEN_READ_ONLY 0x4u /* open without writing anything to the home (a backup, a snapshot,
+                                          an auditor's copy): verify, journal verify and the public key
+                                          work; a save, keygen or policy change fails with EIO. Implied
+                                          when the home folder is not writable (mode, read-only mount);
+                                          needed as root, whom mode bits do not stop. Since 1.6. */
 
 /* Options for casescribe_ctx_open(). Always fill it with
  * casescribe_ctx_options_init() first: new fields are only ever appended, and

@@ -95,7 +95,7 @@ static int32_t check_home(const char *home, uint32_t flags)
     struct stat st;
     if (stat(home, &st) == 0)
         return S_ISDIR(st.st_mode) ? CASESCRIBE_OK : cs_fail(CASESCRIBE_EIO, "%s is not a folder", home);
-    if (errno == ENOENT && (flags & CASESCRIBE_OPEN_CREATE))
+    if (errno == ENOENT && (flags & CASESCRIBE_OPEN_CREATE) && !(flags & CASESCRIBE_OPEN_READ_ONLY))
         return make_folders(home);
     return cs_fail(CASESCRIBE_EIO, "cannot use the home %s: %s", home, strerror(errno));
 }
@@ -130,10 +130,42 @@ static int32_t check_private_folders(const char *home)
     return rc;
 }
 
+/* Read-only when asked, or when the home cannot be written (a backup, a
+ * snapshot, a read-only mount): nothing is then created or written. */
+static int read_only_home(const casescribe_ctx *ctx)
+{
+    return (ctx->flags & CASESCRIBE_OPEN_READ_ONLY) != 0 || (access(ctx->home, W_OK) != 0 && errno != ENOENT);
+}
+
+int32_t cs_ctx_writable(const casescribe_ctx *ctx)
+{
+    if (ctx->flags & CASESCRIBE_OPEN_READ_ONLY)
+        return cs_fail(CASESCRIBE_EIO, "the home %s is open read-only (asked, or the folder is not writable): "
+                                       "nothing can be saved or changed in it", ctx->home);
+    return CASESCRIBE_OK;
+}
+
 static int32_t open_store(casescribe_ctx *ctx)
 {
     uint32_t flags = (ctx->flags & CASESCRIBE_OPEN_NO_SYNC) ? CS_STORE_NO_SYNC : 0;
+    if (read_only_home(ctx)) {
+        ctx->flags |= CASESCRIBE_OPEN_READ_ONLY;
+        flags |= CS_STORE_READ_ONLY;
+    }
     return cs_store_open(&ctx->store, ctx->home, flags);
+}
+
+/* A read-only home without the secret can still be verified: nothing is
+ * saved there, so no fingerprint is ever computed with it. */
+static int32_t load_fingerprint_secret(casescribe_ctx *ctx)
+{
+    int ro = read_only_home(ctx);
+    int32_t rc = cs_fingerprint_secret(ctx->fp_secret, ctx->home, !ro);
+    if (rc == CASESCRIBE_ENOTFOUND && ro) {
+        cs_clear_error();
+        rc = CASESCRIBE_OK;
+    }
+    return rc;
 }
 
 int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_options *opts)
@@ -175,7 +207,7 @@ int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_optio
     if (rc == CASESCRIBE_OK)
         rc = cs_keyring_load(&ctx->keys, ctx->home);
     if (rc == CASESCRIBE_OK)
-        rc = cs_fingerprint_secret(ctx->fp_secret, ctx->home, 1);
+        rc = load_fingerprint_secret(ctx);
     if (rc == CASESCRIBE_OK)
         rc = open_store(ctx);
     if (rc != CASESCRIBE_OK) {
@@ -318,6 +350,8 @@ int32_t casescribe_keygen(char **key_id_out, casescribe_ctx *ctx, uint32_t flags
         *key_id_out = NULL;
     if (ctx == NULL || (flags & ~CASESCRIBE_KEYGEN_ROTATE) != 0)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_keygen: ctx is NULL or flags unknown");
+    if (cs_ctx_writable(ctx) != CASESCRIBE_OK)
+        return CASESCRIBE_EIO;
     return cs_keyring_generate(ctx->keys, ctx->home, (flags & CASESCRIBE_KEYGEN_ROTATE) != 0, key_id_out);
 }
 

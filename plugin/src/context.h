@@ -79,6 +79,9 @@ int32_t cs_ctx_journal_append(casescribe_ctx *ctx, json_t *entry);
 /* The head the ledger holds for `record` (*found 0 when none), read in a
  * transaction of its own. */
 int32_t cs_ctx_head(casescribe_ctx *ctx, const char *record, cs_store_head *head, int *found);
+/* OK, or EIO naming the home when ctx was opened read-only (asked, or the
+ * home not writable): called first by everything that writes to the home. */
+int32_t cs_ctx_writable(const casescribe_ctx *ctx);
 
 /* 1 when `s` is a valid identifier for the form's id type ([A-Za-z0-9._:@/+-]{1,128}). */
 int cs_valid_id(const char *s);
