@@ -368,6 +368,25 @@ typedef struct casescribe_journal_entry casescribe_journal_entry;
  * plain-English summary, freed with casescribe_free(). Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_journal_verify(uint64_t *entries_out, char **report_out, casescribe_ctx *ctx);
 
+/* Repairs a ledger damaged in its middle (EJOURNAL from
+ * casescribe_journal_verify naming an entry before the last, or a damaged
+ * database file) from a backup: `backup` is a copy of ledger.db, or a
+ * backed-up home folder holding one. The rebuilt ledger holds every entry
+ * of the backup (which must verify whole), then every entry of the damaged
+ * ledger that still continues that chain, up to the first one that is
+ * unreadable or does not (what follows it is lost from the ledger: the
+ * report names those entries; their records still verify by signature and
+ * can be saved again). The damaged ledger is kept beside as
+ * ledger.db.damaged-<time>. `home` is the home folder (NULL: as
+ * casescribe_ctx_open finds it). Runs under the home's write lock; stop the
+ * hosts first: a process that has the home open refuses its next save with
+ * EJOURNAL (its ledger was replaced) until it reopens the context.
+ * *report_out (may be NULL) gets a plain-English account, freed with
+ * casescribe_free(). Errors: EINVAL, ENOTFOUND (no backup there), EJOURNAL
+ * (the backup does not verify: nothing was changed), EIO, ENOMEM.
+ * Any thread. Since 1.6. */
+CASESCRIBE_EXTERN int32_t casescribe_journal_recover(char **report_out, const char *home, const char *backup);
+
 /* Kept for compatibility: the ledger commits whole transactions and nothing
  * is ever cut from it, so this is always 0 (it counted the torn tail of the
  * old journal.log). Any thread. */

@@ -59,6 +59,12 @@ static char *resolve_home(const casescribe_ctx_options *opts)
     return path;
 }
 
+char *cs_ctx_resolve_home(const char *home)
+{
+    casescribe_ctx_options opts = {sizeof(opts), 0, home};
+    return resolve_home(&opts);
+}
+
 /* mkdir -p, new folders 0700: a home holds keys and a journal. */
 static int32_t make_folders(const char *path)
 {
