@@ -135,6 +135,9 @@ namespace CaseScribe
         [DllImport(Lib, CallingConvention = CC)]
         public static extern int casescribe_public_key_fingerprint(out IntPtr fingerprint_out, byte[] pubkey_pem,
             UIntPtr pubkey_len);
+        [DllImport(Lib, CallingConvention = CC)]
+        public static extern int casescribe_journal_recover(out IntPtr report_out,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string home, [MarshalAs(UnmanagedType.LPUTF8Str)] string backup);
 
         // ---- saving
         [DllImport(Lib, CallingConvention = CC)]

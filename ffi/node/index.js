@@ -132,6 +132,7 @@ const PROTOTYPES = [
     'int32_t casescribe_public_key(_Out_ void **pem_out, casescribe_ctx *ctx)',
     'int32_t casescribe_public_key_fingerprint(_Out_ void **fingerprint_out, const uint8_t *pubkey_pem, ' +
         'size_t pubkey_len)',
+    'int32_t casescribe_journal_recover(_Out_ void **report_out, const char *home, const char *backup)',
     // saving and verifying
     'int32_t casescribe_actor_init(_Out_ casescribe_actor *actor, uint32_t struct_size)',
     'int32_t casescribe_save(_Out_ void **out, _Out_ size_t *out_len, casescribe_ctx *ctx, const char *adapter, ' +
@@ -530,6 +531,19 @@ function publicKeyFingerprint(pem) {
     const key = toBytes(pem, 'pem');
     const out = [null];
     check(F().casescribe_public_key_fingerprint(out, key, key.length));
+    return takeString(out[0]);
+}
+
+/**
+ * Rebuilds a home's ledger damaged in its middle from `backup` (a copy of
+ * ledger.db, or a backed-up home) and the damaged ledger's entries that still
+ * follow it; returns the report (what came from where, what is lost). `home`
+ * null: as Context.open finds it. Stop the hosts first. Throws ENOTFOUND
+ * without a backup, EJOURNAL when the backup does not verify (nothing changed).
+ */
+function journalRecover(home, backup) {
+    const out = [null];
+    check(F().casescribe_journal_recover(out, home, backup));
     return takeString(out[0]);
 }
 
@@ -1442,6 +1456,7 @@ module.exports = {
     constant,
     verifyWithPublicKey,
     publicKeyFingerprint,
+    journalRecover,
     jwsVerify,
     policyBundleSign,
     sarVerify,

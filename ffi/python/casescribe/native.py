@@ -132,6 +132,7 @@ _fn("casescribe_ctx_home", s, CtxP)
 _fn("casescribe_keygen", status, out_str, CtxP, c_uint32)
 _fn("casescribe_public_key", status, out_str, CtxP)
 _fn("casescribe_public_key_fingerprint", status, out_str, buf, c_size_t)
+_fn("casescribe_journal_recover", status, out_str, s, s)
 
 # Saving and verifying
 _fn("casescribe_actor_init", status, POINTER(Actor), c_uint32)

@@ -213,6 +213,8 @@ public interface CaseScribeLibrary extends Library {
 
     int casescribe_public_key_fingerprint(PointerByReference fingerprint_out, byte[] pubkey_pem, SizeT pubkey_len);
 
+    int casescribe_journal_recover(PointerByReference report_out, String home, String backup);
+
     // Saving and verifying
     int casescribe_actor_init(ActorStruct actor, int struct_size);
 
