@@ -172,7 +172,13 @@ CASESCRIBE_EXTERN int32_t casescribe_ctx_options_init(casescribe_ctx_options *op
  * first (a damaged one is refused with EJOURNAL naming the entry, and nothing
  * is imported), then copied entry for entry (same bytes, same hashes) and
  * kept read-only as journal.log.imported. The home must exist unless
- * CASESCRIBE_OPEN_CREATE is set; new folders are made 0700.
+ * CASESCRIBE_OPEN_CREATE is set; new folders are made 0700. A home whose
+ * folder is not writable, or CASESCRIBE_OPEN_READ_ONLY, opens read-only:
+ * nothing is created or written there. Every later call that reads or
+ * writes the ledger first checks that <home>/ledger.db is still the file
+ * opened here: one replaced, moved or deleted under the process (a restore,
+ * a rotation) fails that call with EJOURNAL, writing nothing; close and
+ * reopen the context once the right ledger is in place.
  * Errors: EINVAL, ENOMEM, EIO (home missing or unreadable, the database
  * cannot be opened), EKEY (a private key file others can read, or a home,
  * keys/ or policy/ folder that group or others may write to: whoever can

@@ -71,6 +71,12 @@ typedef struct cs_store_txn cs_store_txn;
  * tables of a new store, prepares nothing per entry and reads no entry.
  * When the home holds a journal.log that was never imported, it is
  * imported first (cs_store_import_journal) under the write lock.
+ * Every transaction (and every new connection) first checks that the
+ * store is still the one opened (SQLite: <home>/ledger.db has the device
+ * and inode it had at open; writes check after taking the writers' lock),
+ * else EJOURNAL: a file replaced, moved or deleted under the process is
+ * never written to nor read. READ_ONLY creates and writes nothing in the
+ * home (SQLite: read through the -wal when there is one, else immutable).
  * Thread-safe handle: each thread runs its own transactions. */
 int32_t cs_store_open(cs_store **out, const char *home, uint32_t flags);
 /* Closes every connection. NULL is a no-op. No transaction may be open. */
