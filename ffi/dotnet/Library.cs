@@ -55,6 +55,21 @@ namespace CaseScribe
         }
 
         /// <summary>
+        /// Rebuilds a home's ledger damaged in its middle from <paramref name="backup"/>
+        /// (a copy of ledger.db, or a backed-up home) and the damaged ledger's
+        /// entries that still follow it; returns the report (what came from
+        /// where, what is lost). Stop the hosts first. Throws ENOTFOUND without
+        /// a backup, EJOURNAL when the backup does not verify (nothing changed).
+        /// </summary>
+        public static string JournalRecover(string home, string backup)
+        {
+            EnsureAbi();
+            IntPtr report;
+            Check(NativeMethods.casescribe_journal_recover(out report, home, backup));
+            return Utf8.TakeString(report);
+        }
+
+        /// <summary>
         /// Checks a record with a public key alone (a PEM from
         /// <see cref="Context.PublicKey"/>), for auditors without a home. Returns
         /// the report; throws EVERIFY (with <see cref="CaseScribeException.Report"/>),

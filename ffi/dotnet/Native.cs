@@ -140,6 +140,9 @@ namespace CaseScribe
         [DllImport(Lib, CallingConvention = CC)]
         public static extern int casescribe_key_trust(out IntPtr key_ids_out, IntPtr ctx,
             [MarshalAs(UnmanagedType.LPUTF8Str)] string actor_id, byte[] pem, UIntPtr pem_len);
+        [DllImport(Lib, CallingConvention = CC)]
+        public static extern int casescribe_journal_recover(out IntPtr report_out,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string home, [MarshalAs(UnmanagedType.LPUTF8Str)] string backup);
 
         // ---- saving
         [DllImport(Lib, CallingConvention = CC)]

@@ -135,6 +135,7 @@ const PROTOTYPES = [
     'int32_t casescribe_keys_export(_Out_ void **out, casescribe_ctx *ctx, uint32_t flags)',
     'int32_t casescribe_key_trust(_Out_ void **key_ids_out, casescribe_ctx *ctx, const char *actor_id, ' +
         'const uint8_t *pem, size_t pem_len)',
+    'int32_t casescribe_journal_recover(_Out_ void **report_out, const char *home, const char *backup)',
     // saving and verifying
     'int32_t casescribe_actor_init(_Out_ casescribe_actor *actor, uint32_t struct_size)',
     'int32_t casescribe_save(_Out_ void **out, _Out_ size_t *out_len, casescribe_ctx *ctx, const char *adapter, ' +
@@ -543,6 +544,19 @@ function publicKeyFingerprint(pem) {
     const key = toBytes(pem, 'pem');
     const out = [null];
     check(F().casescribe_public_key_fingerprint(out, key, key.length));
+    return takeString(out[0]);
+}
+
+/**
+ * Rebuilds a home's ledger damaged in its middle from `backup` (a copy of
+ * ledger.db, or a backed-up home) and the damaged ledger's entries that still
+ * follow it; returns the report (what came from where, what is lost). `home`
+ * null: as Context.open finds it. Stop the hosts first. Throws ENOTFOUND
+ * without a backup, EJOURNAL when the backup does not verify (nothing changed).
+ */
+function journalRecover(home, backup) {
+    const out = [null];
+    check(F().casescribe_journal_recover(out, home, backup));
     return takeString(out[0]);
 }
 
@@ -1545,6 +1559,7 @@ module.exports = {
     constant,
     verifyWithPublicKey,
     publicKeyFingerprint,
+    journalRecover,
     jwsVerify,
     policyBundleSign,
     sarVerify,

@@ -149,6 +149,11 @@ typedef struct casescribe_ctx casescribe_ctx;
 #define CASESCRIBE_OPEN_CREATE 0x1u  /* create the home folder if it is missing */
 #define CASESCRIBE_OPEN_NO_SYNC 0x2u /* ledger with synchronous=OFF: benchmarks and tests ONLY;
                                         a crash may then lose acknowledged saves */
+#define CASESCRIBE_OPEN_READ_ONLY 0x4u /* open without writing anything to the home (a backup, a snapshot,
+                                          an auditor's copy): verify, journal verify and the public key
+                                          work; a save, keygen or policy change fails with EIO. Implied
+                                          when the home folder is not writable (mode, read-only mount);
+                                          needed as root, whom mode bits do not stop. Since 1.6. */
 #define CASESCRIBE_OPEN_TWO_PHASE 0x8u /* two-phase saves with the host's database: a version the
                                           host never confirmed may be superseded (see
                                           casescribe_save_confirm()). Since 1.6 */
@@ -177,7 +182,13 @@ CASESCRIBE_EXTERN int32_t casescribe_ctx_options_init(casescribe_ctx_options *op
  * first (a damaged one is refused with EJOURNAL naming the entry, and nothing
  * is imported), then copied entry for entry (same bytes, same hashes) and
  * kept read-only as journal.log.imported. The home must exist unless
- * CASESCRIBE_OPEN_CREATE is set; new folders are made 0700.
+ * CASESCRIBE_OPEN_CREATE is set; new folders are made 0700. A home whose
+ * folder is not writable, or CASESCRIBE_OPEN_READ_ONLY, opens read-only:
+ * nothing is created or written there. Every later call that reads or
+ * writes the ledger first checks that <home>/ledger.db is still the file
+ * opened here: one replaced, moved or deleted under the process (a restore,
+ * a rotation) fails that call with EJOURNAL, writing nothing; close and
+ * reopen the context once the right ledger is in place.
  * Errors: EINVAL, ENOMEM, EIO (home missing or unreadable, the database
  * cannot be opened), EKEY (a private key file others can read, or a home,
  * keys/ or policy/ folder that group or others may write to: whoever can
@@ -479,6 +490,25 @@ typedef struct casescribe_journal_entry casescribe_journal_entry;
  * NULL) gets the number of good entries; *report_out (may be NULL) a
  * plain-English summary, freed with casescribe_free(). Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_journal_verify(uint64_t *entries_out, char **report_out, casescribe_ctx *ctx);
+
+/* Repairs a ledger damaged in its middle (EJOURNAL from
+ * casescribe_journal_verify naming an entry before the last, or a damaged
+ * database file) from a backup: `backup` is a copy of ledger.db, or a
+ * backed-up home folder holding one. The rebuilt ledger holds every entry
+ * of the backup (which must verify whole), then every entry of the damaged
+ * ledger that still continues that chain, up to the first one that is
+ * unreadable or does not (what follows it is lost from the ledger: the
+ * report names those entries; their records still verify by signature and
+ * can be saved again). The damaged ledger is kept beside as
+ * ledger.db.damaged-<time>. `home` is the home folder (NULL: as
+ * casescribe_ctx_open finds it). Runs under the home's write lock; stop the
+ * hosts first: a process that has the home open refuses its next save with
+ * EJOURNAL (its ledger was replaced) until it reopens the context.
+ * *report_out (may be NULL) gets a plain-English account, freed with
+ * casescribe_free(). Errors: EINVAL, ENOTFOUND (no backup there), EJOURNAL
+ * (the backup does not verify: nothing was changed), EIO, ENOMEM.
+ * Any thread. Since 1.6. */
+CASESCRIBE_EXTERN int32_t casescribe_journal_recover(char **report_out, const char *home, const char *backup);
 
 /* Kept for compatibility: the ledger commits whole transactions and nothing
  * is ever cut from it, so this is always 0 (it counted the torn tail of the

@@ -60,6 +60,12 @@ static char *resolve_home(const casescribe_ctx_options *opts)
     return path;
 }
 
+char *cs_ctx_resolve_home(const char *home)
+{
+    casescribe_ctx_options opts = {sizeof(opts), 0, home};
+    return resolve_home(&opts);
+}
+
 /* mkdir -p, new folders 0700: a home holds keys and a journal. */
 static int32_t make_folders(const char *path)
 {
@@ -96,7 +102,7 @@ static int32_t check_home(const char *home, uint32_t flags)
     struct stat st;
     if (stat(home, &st) == 0)
         return S_ISDIR(st.st_mode) ? CASESCRIBE_OK : cs_fail(CASESCRIBE_EIO, "%s is not a folder", home);
-    if (errno == ENOENT && (flags & CASESCRIBE_OPEN_CREATE))
+    if (errno == ENOENT && (flags & CASESCRIBE_OPEN_CREATE) && !(flags & CASESCRIBE_OPEN_READ_ONLY))
         return make_folders(home);
     return cs_fail(CASESCRIBE_EIO, "cannot use the home %s: %s", home, strerror(errno));
 }
@@ -131,9 +137,28 @@ static int32_t check_private_folders(const char *home)
     return rc;
 }
 
+/* Read-only when asked, or when the home cannot be written (a backup, a
+ * snapshot, a read-only mount): nothing is then created or written. */
+static int read_only_home(const casescribe_ctx *ctx)
+{
+    return (ctx->flags & CASESCRIBE_OPEN_READ_ONLY) != 0 || (access(ctx->home, W_OK) != 0 && errno != ENOENT);
+}
+
+int32_t cs_ctx_writable(const casescribe_ctx *ctx)
+{
+    if (ctx->flags & CASESCRIBE_OPEN_READ_ONLY)
+        return cs_fail(CASESCRIBE_EIO, "the home %s is open read-only (asked, or the folder is not writable): "
+                                       "nothing can be saved or changed in it", ctx->home);
+    return CASESCRIBE_OK;
+}
+
 static int32_t open_store(casescribe_ctx *ctx)
 {
     uint32_t flags = (ctx->flags & CASESCRIBE_OPEN_NO_SYNC) ? CS_STORE_NO_SYNC : 0;
+    if (read_only_home(ctx)) {
+        ctx->flags |= CASESCRIBE_OPEN_READ_ONLY;
+        flags |= CS_STORE_READ_ONLY;
+    }
     int32_t rc = cs_store_open(&ctx->store, ctx->home, flags);
     if (rc == CASESCRIBE_OK) /* every commit that appends writes a signed checkpoint */
         cs_store_set_signer(ctx->store, cs_checkpoint_sign, ctx->keys);
@@ -323,6 +348,8 @@ int32_t casescribe_keygen(char **key_id_out, casescribe_ctx *ctx, uint32_t flags
         *key_id_out = NULL;
     if (ctx == NULL || (flags & ~CASESCRIBE_KEYGEN_ROTATE) != 0)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_keygen: ctx is NULL or flags unknown");
+    if (cs_ctx_writable(ctx) != CASESCRIBE_OK)
+        return CASESCRIBE_EIO;
     return cs_ctx_keygen(ctx, (flags & CASESCRIBE_KEYGEN_ROTATE) != 0, key_id_out);
 }
 

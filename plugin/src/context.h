@@ -91,6 +91,12 @@ int32_t cs_ctx_head(casescribe_ctx *ctx, const char *record, cs_store_head *head
 /* Whether `version` of `record` was abandoned in two-phase mode (*found),
  * likewise (confirm.c). */
 int32_t cs_ctx_abandoned(casescribe_ctx *ctx, const char *record, uint32_t version, cs_store_abandon *a, int *found);
+/* OK, or EIO naming the home when ctx was opened read-only (asked, or the
+ * home not writable): called first by everything that writes to the home. */
+int32_t cs_ctx_writable(const casescribe_ctx *ctx);
+/* The home folder `home` names (NULL or "": $CASESCRIBE_HOME, then
+ * ~/.local/share/casescribe), malloc'd; NULL when none or out of memory. */
+char *cs_ctx_resolve_home(const char *home);
 
 /* 1 when `s` is a valid identifier for the form's id type ([A-Za-z0-9._:@/+-]{1,128}). */
 int cs_valid_id(const char *s);

@@ -509,6 +509,8 @@ int32_t casescribe_template_install(casescribe_ctx *ctx, const uint8_t *xml, siz
 {
     if (ctx == NULL || xml == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_template_install: ctx and xml are required");
+    if (cs_ctx_writable(ctx) != CASESCRIBE_OK)
+        return CASESCRIBE_EIO;
     cs_clear_error();
     casescribe_template *t = NULL;
     EVP_PKEY *key = NULL;

@@ -38,6 +38,43 @@ int32_t casescribe_journal_verify(uint64_t *entries_out, char **report_out, case
     return rc;
 }
 
+static void recovery_report(cs_buf *rep, const cs_store_recovery *r)
+{
+    uint64_t kept = r->from_backup + r->from_damaged;
+    cs_buf_printf(rep, "ledger recovered: %llu entries from the backup, then %llu of the damaged ledger's that still "
+                       "continue its chain (%llu entries in all)\n",
+                  (unsigned long long)r->from_backup, (unsigned long long)r->from_damaged, (unsigned long long)kept);
+    if (r->damaged_entries > kept)
+        cs_buf_printf(rep, "LOST from the ledger: entries %llu to %llu of the damaged ledger (their records still "
+                           "verify by signature; save them again to journal them)\n",
+                      (unsigned long long)kept + 1, (unsigned long long)r->damaged_entries);
+    else if (r->damaged_entries == 0)
+        cs_buf_printf(rep, "the damaged ledger could not be read at all: only the backup's entries are kept\n");
+    cs_buf_printf(rep, "the damaged ledger is kept as %s\n", r->kept);
+}
+
+int32_t casescribe_journal_recover(char **report_out, const char *home, const char *backup)
+{
+    if (report_out != NULL)
+        *report_out = NULL;
+    if (backup == NULL || backup[0] == '\0')
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_journal_recover: no backup named");
+    cs_clear_error();
+    char *dir = cs_ctx_resolve_home(home);
+    if (dir == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "no home folder: name one, or set CASESCRIBE_HOME or HOME");
+    cs_store_recovery r;
+    int32_t rc = cs_store_recover(dir, backup, &r);
+    free(dir);
+    if (rc == CASESCRIBE_OK && report_out != NULL) {
+        cs_buf rep = {0};
+        recovery_report(&rep, &r);
+        if ((*report_out = cs_buf_take(&rep)) == NULL)
+            rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    }
+    return rc;
+}
+
 /* The ledger is a database that commits whole transactions: nothing is
  * ever cut from it. Kept for the ABI; always 0. */
 uint64_t casescribe_journal_truncated_bytes(const casescribe_ctx *ctx)

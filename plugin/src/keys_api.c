@@ -128,7 +128,7 @@ static int32_t register_keys(casescribe_ctx *ctx)
 {
     int missing = 0;
     int32_t rc = register_pass(ctx, CS_STORE_READ, &missing);
-    if (rc != CASESCRIBE_OK || missing == 0 || access(ctx->home, W_OK) != 0)
+    if (rc != CASESCRIBE_OK || missing == 0 || (ctx->flags & CASESCRIBE_OPEN_READ_ONLY))
         return rc;
     return register_pass(ctx, CS_STORE_WRITE, &missing);
 }
@@ -179,6 +179,14 @@ static int32_t load_secret(casescribe_ctx *ctx)
     int32_t rc = secret_state(ctx, &fingerprinted, &marker);
     if (rc == CASESCRIBE_OK)
         rc = cs_fingerprint_secret(ctx->fp_secret, ctx->home, 0);
+    if (rc == CASESCRIBE_ENOTFOUND && (ctx->flags & CASESCRIBE_OPEN_READ_ONLY)) {
+        /* A read-only home (a backup, an auditor's copy) can still be
+         * verified without it: nothing is saved there, so no fingerprint is
+         * ever made with it. */
+        cs_clear_error();
+        free(marker);
+        return CASESCRIBE_OK;
+    }
     if (rc == CASESCRIBE_ENOTFOUND && fingerprinted)
         rc = missing_secret(ctx, marker);
     else if (rc == CASESCRIBE_ENOTFOUND && (cs_clear_error(), 1))
@@ -190,7 +198,8 @@ static int32_t load_secret(casescribe_ctx *ctx)
                      "%s/keys/fingerprint.secret is secret %s, but this home's fingerprints were made with secret "
                      "%s: restore that one from the backup of the home's keys",
                      ctx->home, id, marker);
-    else if (rc == CASESCRIBE_OK && (marker == NULL || strcmp(marker, id) != 0) && access(ctx->home, W_OK) == 0)
+    else if (rc == CASESCRIBE_OK && (marker == NULL || strcmp(marker, id) != 0) &&
+             !(ctx->flags & CASESCRIBE_OPEN_READ_ONLY))
         rc = set_marker(ctx, id);
     free(marker);
     return rc;

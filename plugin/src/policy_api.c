@@ -367,6 +367,8 @@ int32_t casescribe_team_set(casescribe_ctx *ctx, const char *actor_id, const cha
 {
     if (ctx == NULL || key == NULL || value == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_team_set: ctx, key and value are required");
+    if (cs_ctx_writable(ctx) != CASESCRIBE_OK)
+        return CASESCRIBE_EIO;
     if (ctx->pid != getpid())
         return cs_fail(CASESCRIBE_EINVAL, "this context was opened by another process (before a fork)");
     if (!cs_valid_id(actor_id))

@@ -297,6 +297,8 @@ int32_t casescribe_policy_refresh(casescribe_job **job_out, casescribe_ctx *ctx,
         *job_out = NULL;
     if (job_out == NULL || ctx == NULL || opts == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_policy_refresh: job_out, ctx and opts are required");
+    if (cs_ctx_writable(ctx) != CASESCRIBE_OK)
+        return CASESCRIBE_EIO;
     if (ctx->pid != getpid())
         return cs_fail(CASESCRIBE_EINVAL, "this context was opened by another process (before a fork)");
     int32_t rc = check_fetch_options(opts);
@@ -320,6 +322,8 @@ int32_t casescribe_policy_trust(casescribe_ctx *ctx, const char *actor_id, const
 {
     if (ctx == NULL || pem == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_policy_trust: ctx and pem are required");
+    if (cs_ctx_writable(ctx) != CASESCRIBE_OK)
+        return CASESCRIBE_EIO;
     if (!cs_valid_id(actor_id))
         return cs_fail(CASESCRIBE_EINVAL, "actor id must be 1-128 characters of A-Z a-z 0-9 . _ : @ / + -");
     if (ctx->pid != getpid())

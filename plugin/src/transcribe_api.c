@@ -508,6 +508,8 @@ int32_t casescribe_audio_sweep(casescribe_ctx *ctx, uint32_t *deleted_out)
         *deleted_out = 0;
     if (ctx == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_audio_sweep: ctx is NULL");
+    if (cs_ctx_writable(ctx) != CASESCRIBE_OK)
+        return CASESCRIBE_EIO;
     cs_clear_error();
     return cs_audio_sweep(ctx->home, cs_now(), deleted_out, journal_deletion, ctx);
 }

@@ -5,6 +5,8 @@
  *   casescribe [--home DIR] save IN -o OUT [--adapter NAME] [--actor ID --team T --role R]
  *   casescribe [--home DIR] verify FILE [--adapter NAME] [--pubkey KEY.pem]
  *   casescribe [--home DIR] journal verify [--checkpoint FILE]... [--record FILE]... [--adapter NAME]
+ *   casescribe [--home DIR] journal recover --from BACKUP
+ *   casescribe [--home DIR] --read-only COMMAND ...   (open the home without writing to it)
  *   casescribe [--home DIR] checkpoint export [-o FILE]
  *   casescribe [--home DIR] demo
  *   casescribe [--home DIR] pubkey [--fingerprint|--all]
@@ -28,7 +30,7 @@
 #include "tool.h"
 
 static const char usage_text[] =
-    "usage: casescribe [--home DIR] COMMAND\n"
+    "usage: casescribe [--home DIR] [--read-only] COMMAND\n"
     "  keygen [--rotate]                      make (or rotate) the home's signing key\n"
     "  save IN -o OUT [--adapter NAME] [--actor ID] [--team T] [--role R]\n"
     "                                         save a form through the hook and write the stamped record\n"
@@ -40,6 +42,9 @@ static const char usage_text[] =
     "  journal verify [--checkpoint FILE]... [--record FILE]... [--adapter NAME]\n"
     "                                         check the home's journal (the ledger), and that it still holds\n"
     "                                         what each checkpoint or stamped record kept elsewhere saw\n"
+    "  journal recover --from BACKUP          rebuild a ledger damaged in its middle from a backup (a copy of\n"
+    "                                         ledger.db or a backed-up home) and the damaged ledger's entries\n"
+    "                                         that still follow it; the damaged one is kept; stop hosts first\n"
     "  checkpoint export [-o FILE]            the ledger's latest signed checkpoint, to keep outside the home\n"
     "  pubkey [--fingerprint|--all]           print the home's public key (PEM) for offline verification, or\n"
     "                                         its SHA-256 fingerprint for the council to publish, or (--all)\n"
@@ -76,7 +81,12 @@ static const char usage_text[] =
     "                                         fetch the council's signed policy bundle and apply it\n"
     "  policy sign-bundle IN.xml --key ADMIN.key -o OUT.xml\n"
     "                                         sign a bundle with the admin's private key (mode 0600)\n"
-    "The home is --home, else $CASESCRIBE_HOME, else ~/.local/share/casescribe.\n";
+    "The home is --home, else $CASESCRIBE_HOME, else ~/.local/share/casescribe. --read-only opens it\n"
+    "without writing anything (a backup, a snapshot; implied when the folder is not writable): verify,\n"
+    "journal verify and pubkey work there.\n";
+
+/* CASESCRIBE_OPEN_READ_ONLY when --read-only was given. */
+static uint32_t open_flags;
 
 int tool_usage(void)
 {
@@ -151,7 +161,7 @@ int tool_open_home(casescribe_ctx **ctx, const char *home, uint32_t flags)
     casescribe_ctx_options opts;
     casescribe_ctx_options_init(&opts, sizeof(opts));
     opts.home = home;
-    opts.flags = flags;
+    opts.flags = flags | open_flags;
     int32_t rc = casescribe_ctx_open(ctx, &opts);
     return rc == CASESCRIBE_OK ? 0 : tool_fail("cannot open the home", rc);
 }
@@ -333,8 +343,20 @@ static int journal_options_ok(int argc, char **argv)
     return 1;
 }
 
+static int journal_recover(const char *home, const char *backup)
+{
+    char *report = NULL;
+    int32_t rc = casescribe_journal_recover(&report, home, backup);
+    if (report != NULL)
+        fputs(report, stdout);
+    casescribe_free(report);
+    return rc == CASESCRIBE_OK ? 0 : tool_fail("journal recover", rc);
+}
+
 static int cmd_journal(const char *home, int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[0], "recover") == 0 && strcmp(argv[1], "--from") == 0)
+        return journal_recover(home, argv[2]);
     if (argc < 1 || strcmp(argv[0], "verify") != 0 || !journal_options_ok(argc, argv))
         return tool_usage();
     casescribe_ctx *ctx = NULL;
@@ -546,6 +568,10 @@ int main(int argc, char **argv)
     if (i + 1 < argc && strcmp(argv[i], "--home") == 0) {
         home = argv[i + 1];
         i += 2;
+    }
+    if (i < argc && strcmp(argv[i], "--read-only") == 0) {
+        open_flags = CASESCRIBE_OPEN_READ_ONLY;
+        i++;
     }
     if (i >= argc)
         return tool_usage();

@@ -42,7 +42,7 @@ expect '3. reviewed by sw-017 and saved final: version 2, chained to version 1 (
 expect 'Result: VERIFIED'
 expect 'checked and accepted by sw-017'
 expect "5. vendorFields and Larkspur's own keys carried through both saves: yes"
-expect 'journal: 3 entries, chain intact' # the policy change and two saves; nothing for the refused one
+expect 'journal: 4 entries, chain intact' # the key, the policy change and two saves; nothing for the refused one
 expect 'adapter "larkspur" unregistered'
 
 # The records are Larkspur JSON: what CaseScribe does not model came

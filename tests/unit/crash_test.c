@@ -1,8 +1,17 @@
-/* crash_test.c - a child process saving in a loop is killed with SIGKILL at
- * random moments, many times. Afterwards every save the child acknowledged
- * (reported only after casescribe_save returned OK, i.e. after fdatasync) must
- * be in the journal, the journal must verify, and each acknowledged record
- * must verify. Prints TAP. Uses only the public header. */
+/* crash_test.c - a child process is killed with SIGKILL at random moments,
+ * many times, while it
+ *   1. saves in a loop (kills land in the save and in its commit),
+ *   2. opens the home, saves once and closes it, in a loop (kills land in
+ *      the open),
+ *   3. opens a home whose old journal.log is being imported into the
+ *      ledger (kills land in the migration).
+ * Afterwards every save the child acknowledged (reported only after
+ * casescribe_save returned OK, i.e. after the commit was synced) must be in
+ * the journal, the journal must verify, each acknowledged record must
+ * verify, and every home must open again: 0 acknowledged saves lost, 0
+ * unrecoverable homes. Bounded: a fixed number of rounds of at most 200 ms.
+ * Prints TAP. The library is used through its public header only; the old
+ * journal.log is written here (zlib's crc32, OpenSSL's SHA-256). */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <signal.h>
@@ -13,9 +22,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <zlib.h>
+
 #include "casescribe.h"
 
 #define ROUNDS 40
+#define OPEN_ROUNDS 20
+#define IMPORT_ROUNDS 10
+#define IMPORT_ENTRIES 20000
 #define MAX_ACKS 20000
 
 static const char form[] =
@@ -53,8 +68,9 @@ static casescribe_ctx *open_home(const char *home)
     return ctx;
 }
 
-/* The child: save new records forever, acknowledging each on the pipe. */
-static void child(const char *home, int round, int ack_fd)
+/* The child: save new records forever, acknowledging each on the pipe;
+ * with reopen, the home is opened and closed around every save. */
+static void child(const char *home, int round, int ack_fd, int reopen)
 {
     casescribe_ctx *ctx = open_home(home);
     if (ctx == NULL)
@@ -63,6 +79,11 @@ static void child(const char *home, int round, int ack_fd)
     casescribe_actor_init(&actor, sizeof(actor));
     actor.user_id = "sw-1";
     for (int i = 0;; i++) {
+        if (reopen) {
+            casescribe_ctx_close(ctx);
+            if ((ctx = open_home(home)) == NULL)
+                _exit(3);
+        }
         char id[64], xml[2048], path[512];
         snprintf(id, sizeof(id), "R-%d-%d", round, i);
         snprintf(xml, sizeof(xml), form, id, id, id);
@@ -85,7 +106,7 @@ static void child(const char *home, int round, int ack_fd)
 }
 
 /* Runs one round: fork, let it save for a random moment, SIGKILL, read acks. */
-static int run_round(const char *home, int round, char **acks, int *n_acks)
+static int run_round(const char *home, int round, char **acks, int *n_acks, int reopen)
 {
     int fds[2];
     if (pipe(fds) != 0)
@@ -95,7 +116,7 @@ static int run_round(const char *home, int round, char **acks, int *n_acks)
         return -1;
     if (pid == 0) {
         close(fds[0]);
-        child(home, round, fds[1]);
+        child(home, round, fds[1], reopen);
     }
     close(fds[1]);
     struct timespec nap = {0, (long)(20 + rand() % 180) * 1000000L};
@@ -151,13 +172,87 @@ static int verify_file(casescribe_ctx *ctx, const char *home, const char *id)
     return casescribe_verify(NULL, ctx, "xml", buf, len) == CASESCRIBE_OK;
 }
 
+/* ---- kill -9 during the import of an old journal.log ------------------- */
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Writes an old-format journal.log of n save entries (framed: u32 LE
+ * length | u32 LE crc32 | payload, each chained by "prev"). */
+static int write_old_journal(const char *path, int n)
+{
+    FILE *f = fopen(path, "wb");
+    char prev[65] = "", payload[512];
+    for (int i = 1; f != NULL && i <= n; i++) {
+        int len = snprintf(payload, sizeof(payload),
+                           "{\"actor\":\"sw-1\",\"ai\":[],\"digest\":\"sha256:%064d\",\"form\":\"sha256:f\","
+                           "\"key\":\"k1\",\"kind\":\"save\",\"prev\":\"%s\",\"record\":\"M-%d\",\"seq\":%d,"
+                           "\"team\":\"t\",\"time\":\"2025-01-01T00:00:00Z\",\"version\":1}",
+                           i, prev, i, i);
+        unsigned char head[8], md[32];
+        put_le32(head, (uint32_t)len);
+        put_le32(head + 4, (uint32_t)crc32(0L, (const Bytef *)payload, (uInt)len));
+        if (fwrite(head, 1, 8, f) != 8 || fwrite(payload, 1, (size_t)len, f) != (size_t)len ||
+            EVP_Digest(payload, (size_t)len, md, NULL, EVP_sha256(), NULL) != 1)
+            break;
+        for (int j = 0; j < 32; j++)
+            snprintf(prev + 2 * j, 3, "%02x", md[j]);
+        if (i == n)
+            return fclose(f) == 0 ? 0 : -1;
+    }
+    if (f != NULL)
+        fclose(f);
+    return -1;
+}
+
+/* One home with a journal.log; a child opens it (importing it) and is
+ * killed at a random moment of the import. The home must then open, hold
+ * every one of the old entries and verify. 0: all well. */
+static int import_round(int *killed)
+{
+    char home[] = "/tmp/cs-crash-import-XXXXXX", path[256];
+    if (mkdtemp(home) == NULL)
+        return -1;
+    snprintf(path, sizeof(path), "%s/journal.log", home);
+    int bad = write_old_journal(path, IMPORT_ENTRIES) != 0;
+    pid_t pid = bad ? -1 : fork();
+    if (pid == 0) {
+        casescribe_ctx *ctx = open_home(home);
+        casescribe_ctx_close(ctx);
+        _exit(0);
+    }
+    struct timespec nap = {0, (long)(rand() % 200) * 1000000L};
+    nanosleep(&nap, NULL);
+    int status = 0;
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        *killed += WIFSIGNALED(status);
+    }
+    casescribe_ctx *ctx = bad ? NULL : open_home(home);
+    uint64_t entries = 0;
+    bad = ctx == NULL || casescribe_journal_verify(&entries, NULL, ctx) != CASESCRIBE_OK ||
+          entries != IMPORT_ENTRIES;
+    snprintf(path, sizeof(path), "%s/journal.log.imported", home);
+    bad = bad || access(path, F_OK) != 0;
+    if (bad)
+        printf("# import round: %llu entries after the kill (want %d): %s\n", (unsigned long long)entries,
+               IMPORT_ENTRIES, casescribe_last_error());
+    casescribe_ctx_close(ctx);
+    remove_tree(home);
+    return bad ? -1 : 0;
+}
+
 int main(void)
 {
     char home[] = "/tmp/cs-crash-XXXXXX";
     static char *acks[MAX_ACKS];
     int n_acks = 0, failures = 0;
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
-    printf("1..3\n");
+    printf("1..5\n");
     casescribe_ctx *ctx = mkdtemp(home) != NULL ? open_home(home) : NULL;
     /* The saves hold AI drafts: team t's admin switches AI drafting on. */
     if (ctx == NULL || casescribe_keygen(NULL, ctx, 0) != CASESCRIBE_OK ||
@@ -167,14 +262,20 @@ int main(void)
     }
     casescribe_ctx_close(ctx);
     for (int round = 0; round < ROUNDS; round++)
-        failures += run_round(home, round, acks, &n_acks) != 0;
+        failures += run_round(home, round, acks, &n_acks, 0) != 0;
     printf("%s 1 - %d rounds killed with SIGKILL mid-save (%d acknowledged saves)\n", failures ? "not ok" : "ok",
            ROUNDS, n_acks);
+    int open_failures = 0;
+    for (int round = ROUNDS; round < ROUNDS + OPEN_ROUNDS; round++)
+        open_failures += run_round(home, round, acks, &n_acks, 1) != 0;
+    printf("%s 2 - %d rounds killed with SIGKILL while opening the home, saving once and closing it (%d "
+           "acknowledged saves in all)\n", open_failures ? "not ok" : "ok", OPEN_ROUNDS, n_acks);
+    failures += open_failures;
 
     ctx = open_home(home); /* cuts any torn tail */
     uint64_t entries = 0;
     int32_t rc = ctx != NULL ? casescribe_journal_verify(&entries, NULL, ctx) : CASESCRIBE_EIO;
-    printf("%s 2 - journal verifies after recovery: %llu entries, torn tail cut: %llu bytes\n",
+    printf("%s 3 - journal verifies after recovery: %llu entries, torn tail cut: %llu bytes\n",
            rc == CASESCRIBE_OK ? "ok" : "not ok", (unsigned long long)entries,
            (unsigned long long)casescribe_journal_truncated_bytes(ctx));
     if (rc != CASESCRIBE_OK)
@@ -189,7 +290,7 @@ int main(void)
         }
     }
     int ok3 = lost == 0 && n_acks > 0 && entries >= (uint64_t)n_acks;
-    printf("%s 3 - every acknowledged save is in the journal and verifies (%d lost)\n", ok3 ? "ok" : "not ok", lost);
+    printf("%s 4 - every acknowledged save is in the journal and verifies (%d lost)\n", ok3 ? "ok" : "not ok", lost);
     casescribe_ctx_close(ctx);
     for (int i = 0; i < n_acks; i++)
         free(acks[i]);
@@ -197,5 +298,11 @@ int main(void)
         free(ids[i]);
     free(ids);
     remove_tree(home);
-    return failures == 0 && rc == CASESCRIBE_OK && ok3 ? 0 : 1;
+    int import_failures = 0, killed = 0;
+    for (int round = 0; round < IMPORT_ROUNDS; round++)
+        import_failures += import_round(&killed) != 0;
+    printf("%s 5 - %d homes killed with SIGKILL while importing a journal.log of %d entries (%d before the import "
+           "ended): every one opens and holds every entry (%d unrecoverable)\n", import_failures ? "not ok" : "ok",
+           IMPORT_ROUNDS, IMPORT_ENTRIES, killed, import_failures);
+    return failures == 0 && import_failures == 0 && rc == CASESCRIBE_OK && ok3 ? 0 : 1;
 }

@@ -240,6 +240,24 @@ namespace CaseScribe.Tests
             }
         }
 
+        [Test(12)]
+        public static void JournalRecoverFromABackup()
+        {
+            string dir = Env.FreshDir("recover");
+            try {
+                string home = Path.Combine(dir, "home"), backup = Path.Combine(dir, "backup.db");
+                using (var ctx = Context.Open(home, OpenFlags.Create | OpenFlags.NoSync))
+                    ctx.Keygen();
+                File.Copy(Path.Combine(home, "ledger.db"), backup);
+                string report = Library.JournalRecover(home, backup);
+                Assert.True(report.Contains("from the backup"), "the report: " + report);
+                Assert.True(Directory.GetFiles(home, "ledger.db.damaged-*").Length == 1, "the damaged ledger is kept");
+                Assert.Throws(Status.ENOTFOUND, () => Library.JournalRecover(home, Path.Combine(dir, "none.db")), "no backup");
+            } finally {
+                Directory.Delete(dir, true);
+            }
+        }
+
         [Test(10)]
         public static void JwsSignAndVerify()
         {
@@ -275,7 +293,7 @@ namespace CaseScribe.Tests
             }
         }
 
-        [Test(11)]
+        [Test(13)]
         public static void TwoPhaseSavesConfirmAndSupersedeAFailedHostCommit()
         {
             string dir = Env.FreshDir("two-phase");

@@ -374,6 +374,17 @@ def public_key_fingerprint(public_key_pem: BytesLike) -> str:
     return take_string(fp)
 
 
+def journal_recover(home: Optional[PathLike], backup: PathLike) -> str:
+    """Rebuilds a home's ledger damaged in its middle from `backup` (a copy
+    of ledger.db, or a backed-up home) and the damaged ledger's entries that
+    still follow it; returns the report (what came from where, what is
+    lost). Stop the hosts first. NotFoundError without a backup,
+    JournalError when the backup does not verify (nothing changed)."""
+    report = ctypes.c_void_p()
+    check(lib.casescribe_journal_recover(ctypes.byref(report), _path(home), _path(backup)))
+    return take_string(report) or ""
+
+
 def verify_with_public_key(payload: BytesLike, public_key_pem: BytesLike, adapter: str = "xml") -> str:
     """Checks a stamped payload with a public key alone (no home needed)."""
     data, pem = to_bytes(payload), to_bytes(public_key_pem)

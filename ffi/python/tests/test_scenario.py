@@ -144,10 +144,10 @@ class ScenarioTest(HomeTestCase):
             self.assertTrue(entry.record_digest.startswith("sha256:"))
         checkpoint = ctx.checkpoint_export()
         self.assertTrue(checkpoint.startswith("casescribe/"))
-        self.assertIn("\n4\n", checkpoint)
+        self.assertIn("\n5\n", checkpoint)
         self.assertIn("the ledger holds it", ctx.journal_check(checkpoint.encode()))
         with self.assertRaises(casescribe.VerifyError):
-            ctx.journal_check(checkpoint.replace("\n4\n", "\n5\n").encode())
+            ctx.journal_check(checkpoint.replace("\n5\n", "\n6\n").encode())
 
     def step_h_transcribe(self, ctx):
         calls = []

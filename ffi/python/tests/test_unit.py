@@ -200,6 +200,19 @@ class StandaloneTest(HomeTestCase):
         with self.assertRaises(casescribe.ParseError):
             casescribe.Transcript.open(b"<transcript")
 
+    def test_journal_recover(self):
+        home = os.path.join(self.tmp, "home")
+        with casescribe.Context(home, create=True, no_sync=True) as ctx:
+            ctx.keygen()
+        backup = os.path.join(self.tmp, "backup.db")
+        with open(os.path.join(home, "ledger.db"), "rb") as src, open(backup, "wb") as dst:
+            dst.write(src.read())
+        report = casescribe.journal_recover(home, backup)
+        self.assertIn("from the backup", report)
+        self.assertTrue([n for n in os.listdir(home) if n.startswith("ledger.db.damaged-")])
+        with self.assertRaises(casescribe.NotFoundError):
+            casescribe.journal_recover(home, os.path.join(self.tmp, "none.db"))
+
     def test_verify_with_a_bad_key(self):
         with self.assertRaises(casescribe.Error):
             casescribe.verify_with_public_key(form(), b"not a key")

@@ -117,6 +117,15 @@ int32_t cs_store_policy_seen(cs_store_txn *tx, const char *team, uint32_t versio
 int32_t cs_store_bundle_seen(cs_store_txn *tx, uint64_t serial, const char *digest);
 /* Inserts an imported entry's exact bytes as entry seq, and its index rows. */
 int32_t cs_store_put_raw(cs_store_txn *tx, uint64_t seq, const char *payload, size_t len, const json_t *entry);
+/* The chain checked so far: the last good entry and its hash. */
+typedef struct cs_store_chain {
+    uint64_t seq;
+    char prev[CS_STORE_HASH_LEN];
+} cs_store_chain;
+/* Checks entry seq (its number, JSON, seq, prev and stored hash) against
+ * the chain *user (a cs_store_chain) and moves it on; EJOURNAL naming the
+ * entry otherwise. A cs_store_visit. */
+int cs_store_chain_next(uint64_t seq, const char *payload, size_t len, const char *stored, void *user);
 /* Imports <home>/journal.log when present (import.c). */
 int32_t cs_store_import_pending(cs_store *st, const char *home);
 

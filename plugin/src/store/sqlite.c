@@ -6,6 +6,13 @@
  * the kernel wakes the next writer when the lock is released, where
  * SQLite's busy handler would sleep and back off. Statements are prepared
  * once per connection, on first use, and kept (SQLITE_PREPARE_PERSISTENT).
+ *
+ * A file moved or copied over <home>/ledger.db while a process has it open
+ * is not noticed by SQLite (its connections keep the old file, and its WAL
+ * would then be applied to the new one): the device and inode of the file
+ * opened first are kept, and every connection and every transaction (after
+ * the writers' lock, so that a rotation made under that lock is seen)
+ * checks that the path still names that file, else fails with EJOURNAL.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +33,8 @@
 struct sq_backend {
     char *path, *lock_path;
     uint32_t flags;
+    dev_t dev; /* the file this store opened: a different one at the path */
+    ino_t ino; /* later means it was replaced or rotated under the process */
 };
 
 struct sq_conn {
@@ -81,6 +90,9 @@ static int32_t sq_error(sqlite3 *db, int rc, const char *what)
     if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
         return cs_fail(CASESCRIBE_EJOURNAL, "the ledger database is damaged (%s): %s; restore it from a backup",
                        what, msg);
+    if (code == SQLITE_FULL)
+        return cs_fail(CASESCRIBE_EIO, "the disk holding the ledger is full (%s): nothing of this save was "
+                                       "written; free some space and save again", what);
     if (code == SQLITE_CONSTRAINT)
         return cs_fail(CASESCRIBE_ECONFLICT, "the ledger refused a write (%s): %s", what, msg);
     return cs_fail(CASESCRIBE_EIO, "the ledger database failed (%s): %s", what, msg);
@@ -120,6 +132,43 @@ static int32_t sq_configure(struct sq_conn *c)
     return rc;
 }
 
+/* The path still names the file this store opened (see the top). */
+static int32_t sq_same_file(const struct sq_backend *b)
+{
+    struct stat sb;
+    if (stat(b->path, &sb) != 0)
+        return cs_fail(CASESCRIBE_EJOURNAL,
+                       "the ledger %s was moved or deleted while this process had it open (%s): nothing was "
+                       "written; put the right ledger back, then close and reopen the context (restart the host)",
+                       b->path, strerror(errno));
+    if (sb.st_dev != b->dev || sb.st_ino != b->ino)
+        return cs_fail(CASESCRIBE_EJOURNAL,
+                       "the ledger %s was replaced by another file (a restore, a rotation) while this process had "
+                       "it open: nothing was written to either; close and reopen the context (restart the host)",
+                       b->path);
+    return CASESCRIBE_OK;
+}
+
+/* A read-only open creates nothing in the home. When a -wal file is beside
+ * the ledger (a process has it open, or one crashed), it is read through
+ * that WAL and its -shm, which exist; else the file alone holds every
+ * commit and is opened immutable (SQLite would otherwise create -wal and
+ * -shm, or fail in a read-only folder). */
+static char *sq_read_only_uri(const char *path)
+{
+    char wal[4200];
+    int has_wal = snprintf(wal, sizeof(wal), "%s-wal", path) < (int)sizeof(wal) && access(wal, F_OK) == 0;
+    size_t n = strlen(path);
+    char *uri = malloc(n * 3 + 32), *o = uri;
+    if (uri == NULL)
+        return NULL;
+    o += sprintf(o, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p != '\0'; p++)
+        o += strchr("%?#", *p) != NULL ? sprintf(o, "%%%02X", *p) : sprintf(o, "%c", *p);
+    sprintf(o, "%s", has_wal ? "?mode=ro" : "?mode=ro&immutable=1");
+    return uri;
+}
+
 static int32_t sq_connect(void *backend, void **out)
 {
     struct sq_backend *b = backend;
@@ -129,14 +178,18 @@ static int32_t sq_connect(void *backend, void **out)
     c->b = b;
     c->lock_fd = -1;
     int ro = (b->flags & CS_STORE_READ_ONLY) != 0;
-    int flags = (ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
-    int rc = sqlite3_open_v2(b->path, &c->db, flags, NULL);
+    int flags = (ro ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
+    char *uri = ro ? sq_read_only_uri(b->path) : NULL;
+    int rc = ro && uri == NULL ? SQLITE_NOMEM : sqlite3_open_v2(ro ? uri : b->path, &c->db, flags, NULL);
+    free(uri);
     int32_t r = rc == SQLITE_OK ? CASESCRIBE_OK : sq_error(c->db, rc, "opening the ledger");
     if (r == CASESCRIBE_OK && !ro &&
         (c->lock_fd = open(b->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
         r = cs_fail(CASESCRIBE_EIO, "cannot open %s: %s", b->lock_path, strerror(errno));
     if (r == CASESCRIBE_OK)
         r = sq_configure(c);
+    if (r == CASESCRIBE_OK && b->ino != 0)
+        r = sq_same_file(b);
     if (r != CASESCRIBE_OK) {
         sq_disconnect(c, 0);
         return r;
@@ -166,10 +219,13 @@ static void sq_unlock(struct sq_conn *c)
 static int32_t sq_begin(void *conn, int mode)
 {
     struct sq_conn *c = conn;
-    if (mode != CS_STORE_WRITE)
-        return sq_run(c->db, "BEGIN DEFERRED", "starting a read");
-    int32_t rc = sq_lock(c);
-    if (rc == CASESCRIBE_OK && (rc = sq_run(c->db, "BEGIN IMMEDIATE", "starting a write")) != CASESCRIBE_OK)
+    int32_t rc = mode == CS_STORE_WRITE ? sq_lock(c) : CASESCRIBE_OK;
+    if (rc == CASESCRIBE_OK && c->b->ino != 0)
+        rc = sq_same_file(c->b);
+    if (rc == CASESCRIBE_OK)
+        rc = sq_run(c->db, mode == CS_STORE_WRITE ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED",
+                    mode == CS_STORE_WRITE ? "starting a write" : "starting a read");
+    if (rc != CASESCRIBE_OK)
         sq_unlock(c);
     return rc;
 }
@@ -332,6 +388,17 @@ static int32_t sq_create_file(const char *path)
                                       : cs_fail(CASESCRIBE_EIO, "cannot sync the folder of %s", path);
 }
 
+/* Called once the first connection opened the file: which file it is. */
+static int32_t sq_remember_file(struct sq_backend *b)
+{
+    struct stat sb;
+    if (stat(b->path, &sb) != 0)
+        return cs_fail(CASESCRIBE_EIO, "cannot read %s: %s", b->path, strerror(errno));
+    b->dev = sb.st_dev;
+    b->ino = sb.st_ino;
+    return CASESCRIBE_OK;
+}
+
 static void sq_close(void *backend, int forked)
 {
     struct sq_backend *b = backend;
@@ -365,6 +432,8 @@ static int32_t sq_open(void **out, char **location, const char *home, uint32_t f
     struct sq_conn *c = NULL;
     if (rc == CASESCRIBE_OK)
         rc = sq_connect(b, (void **)&c);
+    if (rc == CASESCRIBE_OK)
+        rc = sq_remember_file(b);
     if (rc == CASESCRIBE_OK)
         rc = sq_schema(c);
     sq_disconnect(c, 0);

@@ -454,15 +454,11 @@ int32_t cs_store_entry_hash(cs_store_txn *tx, uint64_t seq, char hash[CS_STORE_H
                    : cs_fail(CASESCRIBE_ENOTFOUND, "the ledger has no entry %llu", (unsigned long long)seq);
 }
 
-struct verify {
-    uint64_t seq;
-    char prev[CS_STORE_HASH_LEN];
-};
-
-/* One entry against the chain so far. */
-static int verify_one(uint64_t seq, const char *payload, size_t len, const char *stored, void *user)
+/* One entry against the chain so far (a cs_store_visit over a
+ * cs_store_chain). */
+int cs_store_chain_next(uint64_t seq, const char *payload, size_t len, const char *stored, void *user)
 {
-    struct verify *v = user;
+    cs_store_chain *v = user;
     char hash[CS_STORE_HASH_LEN];
     json_t *e = json_loadb(payload, len, JSON_REJECT_DUPLICATES, NULL);
     const char *prev = json_string_value(json_object_get(e, "prev"));
@@ -488,11 +484,11 @@ static int verify_one(uint64_t seq, const char *payload, size_t len, const char 
 
 int32_t cs_store_verify(cs_store *st, uint64_t *count_out)
 {
-    struct verify v = {0, ""};
+    cs_store_chain v = {0, ""};
     cs_store_txn *tx = NULL;
     int32_t rc = cs_store_begin(st, CS_STORE_READ, &tx);
     if (rc == CASESCRIBE_OK)
-        rc = cs_store_walk(tx, 1, verify_one, &v);
+        rc = cs_store_walk(tx, 1, cs_store_chain_next, &v);
     cs_store_rollback(tx);
     if (count_out != NULL)
         *count_out = v.seq;

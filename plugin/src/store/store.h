@@ -73,6 +73,12 @@ typedef struct cs_store_txn cs_store_txn;
  * tables of a new store, prepares nothing per entry and reads no entry.
  * When the home holds a journal.log that was never imported, it is
  * imported first (cs_store_import_journal) under the write lock.
+ * Every transaction (and every new connection) first checks that the
+ * store is still the one opened (SQLite: <home>/ledger.db has the device
+ * and inode it had at open; writes check after taking the writers' lock),
+ * else EJOURNAL: a file replaced, moved or deleted under the process is
+ * never written to nor read. READ_ONLY creates and writes nothing in the
+ * home (SQLite: read through the -wal when there is one, else immutable).
  * Thread-safe handle: each thread runs its own transactions. */
 int32_t cs_store_open(cs_store **out, const char *home, uint32_t flags);
 /* Closes every connection. NULL is a no-op. No transaction may be open. */
@@ -88,6 +94,24 @@ const char *cs_store_location(const cs_store *st);
  * a torn tail) is refused with EJOURNAL naming the entry and the recovery;
  * nothing is imported then. Called by cs_store_open; exposed for tests. */
 int32_t cs_store_import_journal(cs_store *st, const char *path);
+
+/* Rebuilds the ledger of `home` after damage in its middle: every entry of
+ * `backup` (a copy of ledger.db, or a backed-up home folder holding one),
+ * which must verify whole, then the entries of the damaged ledger that
+ * continue its chain, up to the first that is unreadable or does not chain;
+ * with the index rows they imply and the backup's keys, jobs and latest
+ * checkpoint. Runs under the writers' lock. The damaged store is kept
+ * beside (out->kept) and the rebuilt one takes its place; processes that
+ * had the old one open refuse their next transaction and must reopen.
+ * Errors: ENOTFOUND (no backup), EJOURNAL (the backup does not verify:
+ * nothing changed), EIO, ENOMEM. */
+typedef struct cs_store_recovery {
+    uint64_t from_backup;     /* entries 1..from_backup came from the backup */
+    uint64_t from_damaged;    /* the damaged ledger's entries kept after them */
+    uint64_t damaged_entries; /* the damaged ledger's own count (0: unreadable) */
+    char kept[4200];          /* where the damaged store now is */
+} cs_store_recovery;
+int32_t cs_store_recover(const char *home, const char *backup, cs_store_recovery *out);
 
 /* ---- transactions ------------------------------------------------------ */
 

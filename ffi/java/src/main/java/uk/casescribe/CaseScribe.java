@@ -58,6 +58,19 @@ public final class CaseScribe {
     }
 
     /**
+     * Rebuilds a home's ledger damaged in its middle from {@code backup} (a copy
+     * of ledger.db, or a backed-up home) and the damaged ledger's entries that
+     * still follow it; returns the report (what came from where, what is lost).
+     * Stop the hosts first. Throws ENOTFOUND without a backup, EJOURNAL when
+     * the backup does not verify (nothing changed).
+     */
+    public static String journalRecover(Path home, Path backup) throws CaseScribeException {
+        PointerByReference out = new PointerByReference();
+        check(C.casescribe_journal_recover(out, home == null ? null : home.toString(), backup.toString()));
+        return takeString(out);
+    }
+
+    /**
      * Checks a stamped payload with a public key alone (a PEM from
      * {@link Context#publicKey()}), as an auditor without a home does.
      * Returns the report; throws EVERIFY (report attached) when anything differs.

@@ -217,6 +217,8 @@ public interface CaseScribeLibrary extends Library {
 
     int casescribe_key_trust(PointerByReference key_ids_out, Pointer ctx, String actor_id, byte[] pem, SizeT pem_len);
 
+    int casescribe_journal_recover(PointerByReference report_out, String home, String backup);
+
     // Saving and verifying
     int casescribe_actor_init(ActorStruct actor, int struct_size);
 

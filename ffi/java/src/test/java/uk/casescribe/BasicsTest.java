@@ -150,6 +150,23 @@ public class BasicsTest {
         sar.close();
     }
 
+    /* A ledger rebuilt from a backup: the damaged one is kept beside. */
+    @Test
+    public void journalRecover() throws Exception {
+        java.nio.file.Path home = tmp.getRoot().toPath().resolve("home");
+        try (Context ctx = Context.open(home, Context.OpenFlag.CREATE, Context.OpenFlag.NO_SYNC)) {
+            ctx.keygen();
+        }
+        java.nio.file.Path backup = tmp.getRoot().toPath().resolve("backup.db");
+        java.nio.file.Files.copy(home.resolve("ledger.db"), backup);
+        String report = CaseScribe.journalRecover(home, backup);
+        assertTrue(report, report.contains("from the backup"));
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(home)) {
+            assertTrue(files.anyMatch(p -> p.getFileName().toString().startsWith("ledger.db.damaged-")));
+        }
+        expectCode(Status.ENOTFOUND, () -> CaseScribe.journalRecover(home, tmp.getRoot().toPath().resolve("none")));
+    }
+
     /* Detached JSON Web Signatures: signed with the home's key, checked with its public key alone. */
     @Test
     public void jwsSignAndVerify() throws Exception {
