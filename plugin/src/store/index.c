@@ -326,17 +326,62 @@ static int32_t rarest_first(cs_store_txn *tx, const uint64_t *v, uint32_t n, uin
 
 /* Reads the posting lists worth reading among n values: the rarest
  * `must`, and the others unless they are stock phrases (longer than
- * CS_STORE_COMMON). */
-static int32_t read_lists(cs_store_txn *tx, const uint64_t *v, uint32_t n, uint32_t must, struct ids *out)
+ * CS_STORE_COMMON). *skipped gets the number of lists left unread. */
+static int32_t read_lists(cs_store_txn *tx, const uint64_t *v, uint32_t n, uint32_t must, struct ids *out,
+                          uint32_t *skipped)
 {
     uint64_t vals[CS_FP_PK];
     int64_t lens[CS_FP_PK];
+    uint32_t k = 0;
     int32_t rc = rarest_first(tx, v, n, vals, lens);
-    for (uint32_t k = 0; rc == CASESCRIBE_OK && k < n && (k < must || lens[k] <= CS_STORE_COMMON); k++) {
+    for (; rc == CASESCRIBE_OK && k < n && (k < must || lens[k] <= CS_STORE_COMMON); k++) {
         cs_val arg = CS_INT(vals[k]);
         rc = lens[k] > 0 ? cs_store_run(tx, CS_Q_POSTINGS, &arg, 1, row_id, out, NULL) : CASESCRIBE_OK;
     }
+    *skipped = n - k;
     return rc;
+}
+
+/* Keeps, sorted and once each, the ids met at least `need` times: a list
+ * holds a print once, so an id's count is the number of values the print
+ * shares with the text among the lists read. */
+static void keep_frequent(struct ids *x, uint32_t need)
+{
+    if (x->n == 0)
+        return;
+    qsort(x->v, x->n, sizeof(*x->v), cmp_i64);
+    size_t u = 0;
+    for (size_t i = 0, run; i < x->n; i += run) {
+        for (run = 1; i + run < x->n && x->v[i + run] == x->v[i]; run++)
+            ;
+        if (run >= need)
+            x->v[u++] = x->v[i];
+    }
+    x->n = u;
+}
+
+/* At least `evidence` in weight needs that many shared values (weights are
+ * at most 1); every unread list may hold one of them. */
+static uint32_t hits_needed(double evidence, uint32_t skipped)
+{
+    uint32_t need = (uint32_t)(evidence + 0.999);
+    return need > skipped + 1 ? need - skipped : 1;
+}
+
+static int32_t merge_ids(struct ids *into, const struct ids *from)
+{
+    if (into->n + from->n > into->cap) {
+        int64_t *grown = realloc(into->v, (into->n + from->n) * sizeof(*grown));
+        if (grown == NULL)
+            return cs_fail(CASESCRIBE_ENOMEM, "out of memory searching the ledger");
+        into->v = grown;
+        into->cap = into->n + from->n;
+    }
+    if (from->n > 0)
+        memcpy(into->v + into->n, from->v, from->n * sizeof(*from->v));
+    into->n += from->n;
+    keep_frequent(into, 1);
+    return CASESCRIBE_OK;
 }
 
 /* The prints that share enough of fp's values to reach a grade, each once.
@@ -347,23 +392,25 @@ static int32_t read_lists(cs_store_txn *tx, const uint64_t *v, uint32_t n, uint3
  * a value on a longer list weighs under CS_STORE_DF_FULL / CS_STORE_COMMON
  * (its df counts every print on the list), so CS_FP_PK of them stay far
  * below the pair evidence a grade needs, and a print that reaches it is on
- * a shorter list too. */
+ * a shorter list too. A grade needs CS_FP_MIN_EVIDENCE of shingles or
+ * CS_FP_PAIR_MIN_EVIDENCE of pairs in common, so a print met in fewer lists
+ * than that (less the lists left unread) is never graded: the search then
+ * costs what the few prints near the text cost, not the home's size. */
 static int32_t candidates(cs_store_txn *tx, const cs_fingerprint *fp, struct ids *out)
 {
-    uint32_t min_shared = (uint32_t)CS_FP_MIN_EVIDENCE;
+    struct ids pairs = {NULL, 0, 0};
+    uint32_t min_shared = (uint32_t)CS_FP_MIN_EVIDENCE, skipped = 0, pair_skipped = 0;
     uint32_t must = fp->count > min_shared ? fp->count - min_shared + 1 : fp->count;
-    int32_t rc = read_lists(tx, fp->h, fp->count, must, out);
+    int32_t rc = read_lists(tx, fp->h, fp->count, must, out, &skipped);
     if (rc == CASESCRIBE_OK && fp->wcount <= CS_FP_PK)
-        rc = read_lists(tx, fp->w, fp->wcount, 0, out);
-    if (rc != CASESCRIBE_OK || out->n == 0)
-        return rc;
-    qsort(out->v, out->n, sizeof(*out->v), cmp_i64);
-    size_t u = 0;
-    for (size_t i = 0; i < out->n; i++)
-        if (u == 0 || out->v[u - 1] != out->v[i])
-            out->v[u++] = out->v[i];
-    out->n = u;
-    return CASESCRIBE_OK;
+        rc = read_lists(tx, fp->w, fp->wcount, 0, &pairs, &pair_skipped);
+    if (rc == CASESCRIBE_OK) {
+        keep_frequent(out, hits_needed(CS_FP_MIN_EVIDENCE, skipped));
+        keep_frequent(&pairs, hits_needed(CS_FP_PAIR_MIN_EVIDENCE, pair_skipped));
+        rc = merge_ids(out, &pairs);
+    }
+    free(pairs.v);
+    return rc;
 }
 
 static int32_t row_print(const cs_val *cols, int n, void *user)

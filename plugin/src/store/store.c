@@ -18,7 +18,7 @@
 /* How many distinct prints (AI and human) may share a value before it
  * weighs less: CS_STORE_DF_FULL / (prints holding it) beyond that. */
 #define CS_STORE_DF_FULL 4.0
-#define WEIGHT_SLOTS 1024 /* per transaction: the weights read so far */
+#define WEIGHT_SLOTS 4096 /* per transaction: the weights read so far */
 
 const char *const cs_store_sql[CS_Q_COUNT] = {
     [CS_Q_META_GET] = "SELECT value FROM meta WHERE name = ?",
