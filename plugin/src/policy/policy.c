@@ -211,17 +211,18 @@ static char *content(xmlNodePtr n)
     return s;
 }
 
-/* The <allow-without-template> ids under a validated `node`. */
-static int read_untemplated(cs_policy *p, xmlNodePtr node)
+/* The text of every <name> child of a validated `node`, into a new array
+ * (*out, *n). Returns 0 or -1 (ENOMEM). */
+static int read_list(xmlNodePtr node, const char *name, char ***out, size_t *n)
 {
-    size_t n = 0;
+    size_t count = 0;
     for (xmlNodePtr c = node->children; c != NULL; c = c->next)
-        n += c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "allow-without-template") == 0;
-    if (n > 0 && (p->untemplated = calloc(n, sizeof(char *))) == NULL)
+        count += c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0;
+    if (count > 0 && (*out = calloc(count, sizeof(char *))) == NULL)
         return -1;
     for (xmlNodePtr c = node->children; c != NULL; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "allow-without-template") == 0 &&
-            (p->untemplated[p->n_untemplated++] = content(c)) == NULL)
+        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0 &&
+            ((*out)[(*n)++] = content(c)) == NULL)
             return -1;
     return 0;
 }
@@ -244,16 +245,9 @@ int cs_policy_xml_settings(cs_policy *p, xmlNodePtr node)
     free(engine);
     if (days == NULL || engine == NULL)
         return -1;
-    size_t n = 0;
-    for (xmlNodePtr c = node->children; c != NULL; c = c->next)
-        n += c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "endpoint") == 0;
-    if (n > 0 && (p->endpoints = calloc(n, sizeof(char *))) == NULL)
+    if (read_list(node, "endpoint", &p->endpoints, &p->n_endpoints) != 0)
         return -1;
-    for (xmlNodePtr c = node->children; c != NULL; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "endpoint") == 0 &&
-            (p->endpoints[p->n_endpoints++] = content(c)) == NULL)
-            return -1;
-    return read_untemplated(p, node);
+    return read_list(node, "allow-without-template", &p->untemplated, &p->n_untemplated);
 }
 
 /* Fills the model from a validated document. Returns 0 or -1 (ENOMEM). */
