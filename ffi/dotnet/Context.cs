@@ -322,7 +322,7 @@ namespace CaseScribe
             });
         }
 
-        /// <summary>Bytes of a torn journal tail that opening cut off; 0 normally.</summary>
+        /// <summary>Always 0 since the ledger is a database (it counted the torn tail of the old journal file).</summary>
         public ulong JournalTruncatedBytes
         {
             get { return Use(p => NativeMethods.casescribe_journal_truncated_bytes(p)); }

@@ -1135,7 +1135,7 @@ class Context extends Handle {
 
     /** The home folder it opened. */
     get home() { return raw.casescribe_ctx_home(this.pointer); }
-    /** Bytes of a torn journal tail cut off at open (0 normally). */
+    /** Always 0 since the ledger is a database (it counted the torn tail of the old journal file). */
     get journalTruncatedBytes() { return Number(raw.casescribe_journal_truncated_bytes(this.pointer)); }
 
     /** Makes the signing key; returns its id. rotate: replace an existing one. */

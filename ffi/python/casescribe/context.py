@@ -212,7 +212,7 @@ class Context(Handle):
 
     @property
     def journal_truncated_bytes(self) -> int:
-        """Bytes of a torn journal tail cut off when the home was opened."""
+        """Always 0 since the ledger is a database: it counted the torn tail of the old journal file."""
         with self._use() as p:
             return lib.casescribe_journal_truncated_bytes(p)
 

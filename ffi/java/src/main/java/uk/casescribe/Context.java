@@ -259,7 +259,7 @@ public final class Context extends NativeHandle {
         });
     }
 
-    /** Bytes of a torn journal tail that opening the home cut off; 0 normally. */
+    /** Always 0 since the ledger is a database (it counted the torn tail of the old journal file). */
     public long journalTruncatedBytes() throws CaseScribeException {
         return use(C::casescribe_journal_truncated_bytes);
     }
