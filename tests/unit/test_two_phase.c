@@ -28,8 +28,8 @@ static void one_phase(void)
     home_open(&home, 0);
 }
 
-TestSuite(two_phase, .init = two_phase, .fini = teardown);
-TestSuite(one_phase, .init = one_phase, .fini = teardown);
+TestSuite(two_phase, .init = two_phase, .fini = teardown); /* homes opened with CASESCRIBE_OPEN_TWO_PHASE */
+
 
 static int32_t confirm(const char *stamped)
 {
@@ -267,6 +267,8 @@ Test(two_phase, confirm_refuses_what_this_home_does_not_hold)
     casescribe_free(v1);
     casescribe_free(other);
 }
+
+TestSuite(one_phase, .init = one_phase, .fini = teardown); /* homes opened without it */
 
 Test(one_phase, without_two_phase_mode_a_copy_of_the_confirmed_version_is_a_conflict)
 {

@@ -158,14 +158,14 @@ static char *sq_read_only_uri(const char *path)
 {
     char wal[4200];
     int has_wal = snprintf(wal, sizeof(wal), "%s-wal", path) < (int)sizeof(wal) && access(wal, F_OK) == 0;
-    size_t n = strlen(path);
-    char *uri = malloc(n * 3 + 32), *o = uri;
+    size_t cap = strlen(path) * 3 + 32, at = 0; /* "file:", each byte escaped at most, the query */
+    char *uri = malloc(cap);
     if (uri == NULL)
         return NULL;
-    o += sprintf(o, "file:");
+    at += (size_t)snprintf(uri, cap, "file:");
     for (const unsigned char *p = (const unsigned char *)path; *p != '\0'; p++)
-        o += strchr("%?#", *p) != NULL ? sprintf(o, "%%%02X", *p) : sprintf(o, "%c", *p);
-    sprintf(o, "%s", has_wal ? "?mode=ro" : "?mode=ro&immutable=1");
+        at += (size_t)snprintf(uri + at, cap - at, strchr("%?#", *p) != NULL ? "%%%02X" : "%c", *p);
+    snprintf(uri + at, cap - at, "%s", has_wal ? "?mode=ro" : "?mode=ro&immutable=1");
     return uri;
 }
 
