@@ -112,6 +112,17 @@ static void kill_host_mid_job(char id[64], int fill)
     cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "the host was not killed");
     cr_assert_eq(n, 33, "the host did not report its job (%zd)", n);
     id[32] = '\0';
+    /* A helper the host was starting when it died may hold the job's claim
+     * (a copy of its descriptor) until its exec closes it: a restart comes
+     * later than that. Wait for the claim to be free, 10 s at the most. */
+    for (int i = 0; i < 200; i++) {
+        char *listed = NULL;
+        int free_now = casescribe_job_list(&listed, home.ctx) == CASESCRIBE_OK && has_line(listed, id);
+        casescribe_free(listed);
+        if (free_now)
+            break;
+        usleep(50 * 1000);
+    }
 }
 
 static void host_child(int fd, int fill)

@@ -45,6 +45,8 @@ static uint32_t version_of(const char *stamped)
     return v;
 }
 
+TestSuite(one_phase, .init = one_phase, .fini = teardown); /* homes opened without it */
+
 /* The number of ledger entries of `kind`, and the last one's seq. */
 static int count_kind(const char *kind, uint64_t *last)
 {
@@ -267,8 +269,6 @@ Test(two_phase, confirm_refuses_what_this_home_does_not_hold)
     casescribe_free(v1);
     casescribe_free(other);
 }
-
-TestSuite(one_phase, .init = one_phase, .fini = teardown); /* homes opened without it */
 
 Test(one_phase, without_two_phase_mode_a_copy_of_the_confirmed_version_is_a_conflict)
 {
