@@ -413,6 +413,18 @@ int32_t cs_policy_get(char **value, const cs_policy *p, const char *key)
     return *value != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
 }
 
+/* Copies n strings into a new array (*out, *n_out counts those copied, so
+ * that a failure leaves something cs_policy_free can free). 0 or -1. */
+static int copy_list(char ***out, size_t *n_out, char *const *from, size_t n)
+{
+    if (n > 0 && (*out = calloc(n, sizeof(char *))) == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++, ++*n_out)
+        if (((*out)[i] = cs_strdup(from[i])) == NULL)
+            return -1;
+    return 0;
+}
+
 static cs_policy *copy_policy(const cs_policy *cur)
 {
     cs_policy *p = NULL;
@@ -422,24 +434,11 @@ static cs_policy *copy_policy(const cs_policy *cur)
     p->features = cur->features;
     p->retention_days = cur->retention_days;
     p->remote_engine = cur->remote_engine;
-    if (cur->n_endpoints > 0 && (p->endpoints = calloc(cur->n_endpoints, sizeof(char *))) == NULL) {
+    if (copy_list(&p->endpoints, &p->n_endpoints, cur->endpoints, cur->n_endpoints) != 0 ||
+        copy_list(&p->untemplated, &p->n_untemplated, cur->untemplated, cur->n_untemplated) != 0) {
         cs_policy_free(p);
         return NULL;
     }
-    for (size_t i = 0; i < cur->n_endpoints; i++, p->n_endpoints++)
-        if ((p->endpoints[i] = cs_strdup(cur->endpoints[i])) == NULL) {
-            cs_policy_free(p);
-            return NULL;
-        }
-    if (cur->n_untemplated > 0 && (p->untemplated = calloc(cur->n_untemplated, sizeof(char *))) == NULL) {
-        cs_policy_free(p);
-        return NULL;
-    }
-    for (size_t i = 0; i < cur->n_untemplated; i++, p->n_untemplated++)
-        if ((p->untemplated[i] = cs_strdup(cur->untemplated[i])) == NULL) {
-            cs_policy_free(p);
-            return NULL;
-        }
     return p;
 }
 

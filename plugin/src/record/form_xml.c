@@ -706,28 +706,28 @@ int32_t cs_form_canonical(uint8_t **out, size_t *out_len, const cs_record *r, in
     return canonical_of(out, out_len, render_record(r, part, 0));
 }
 
+/* The document a builder made, or NULL (freed) when a step failed. */
+static xmlDocPtr built(struct builder *b)
+{
+    if (b->failed) {
+        xmlFreeDoc(b->doc);
+        b->doc = NULL;
+    }
+    return b->doc;
+}
+
 int32_t cs_section_canonical(uint8_t **out, size_t *out_len, const cs_section *s)
 {
     struct builder b;
-    xmlNodePtr root = begin_doc(&b, "form");
-    render_section(&b, root, s);
-    if (b.failed) {
-        xmlFreeDoc(b.doc);
-        b.doc = NULL;
-    }
-    return canonical_of(out, out_len, b.doc);
+    render_section(&b, begin_doc(&b, "form"), s);
+    return canonical_of(out, out_len, built(&b));
 }
 
 int32_t cs_consent_canonical(uint8_t **out, size_t *out_len, const cs_consent *c)
 {
     struct builder b;
-    xmlNodePtr root = begin_doc(&b, "form");
-    render_consent(&b, root, c);
-    if (b.failed) {
-        xmlFreeDoc(b.doc);
-        b.doc = NULL;
-    }
-    return canonical_of(out, out_len, b.doc);
+    render_consent(&b, begin_doc(&b, "form"), c);
+    return canonical_of(out, out_len, built(&b));
 }
 
 int32_t cs_provenance_canonical(uint8_t **out, size_t *out_len, const cs_provenance *p, int with_signature)
