@@ -671,10 +671,11 @@ CASESCRIBE_EXTERN void casescribe_job_free(casescribe_job *job);
  * and follows audio-retention-days there). A host that dies mid-job (a
  * crash, kill -9, a deploy) or closes its context before the job ended
  * finds it again from a context opened afterwards: casescribe_job_list()
- * names it, casescribe_job_attach() gives a handle to it. A job that was
- * queued or running when its process went (or had ended before the host
- * freed it) is run again from its input, and the policy and consent gates
- * run again when it starts (fail closed); a taken recording that
+ * names it, casescribe_job_attach() gives a handle to it. A job that had
+ * ended before the host freed it gives back its kept ending and result (a
+ * transcript, a draft) without running again (since 1.7). A job that was
+ * queued or running when its process went is run again from its input,
+ * and the policy and consent gates run again when it starts (fail closed); a taken recording that
  * retention already deleted cannot be transcribed again (ENOTFOUND). The record
  * and the folder go when the host frees its last handle to a job that has
  * ended (to drop a job for good: attach, cancel, wait, free). A process
@@ -694,9 +695,19 @@ CASESCRIBE_EXTERN const char *casescribe_job_id(const casescribe_job *job);
  * freeing them. Free *ids_out with casescribe_free(). EINVAL, ENOMEM, EIO
  * (the store failed). Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_job_list(char **ids_out, casescribe_ctx *ctx);
+/* The same jobs as casescribe_job_list(), one line each: "<id> <kind>
+ * <state> created <time> updated <time>", times UTC ISO 8601, state
+ * "queued" or "running" (alive in this context), "interrupted" (queued or
+ * running when its process went: attaching runs it again), "done",
+ * "failed" or "cancelled" (ended before its host freed it: attaching gives
+ * back how it ended and what it made). No personal data. Free *lines_out
+ * with casescribe_free(). EINVAL, ENOMEM, EIO. Any thread. Since 1.7. */
+CASESCRIBE_EXTERN int32_t casescribe_job_list_detail(char **lines_out, casescribe_ctx *ctx);
 /* A handle (free it with casescribe_job_free()) to kept job `id`: the same
- * job when it is alive in this context; otherwise the job rebuilt from its
- * input and queued again. EINVAL (bad id), ENOTFOUND (no such job here, or its input
+ * job when it is alive in this context; a job that ended before its host
+ * freed it, as it ended (its status, message, result, transcript or draft
+ * were kept in its folder: it is not run again, since 1.7); otherwise the
+ * job rebuilt from its input and queued again. EINVAL (bad id), ENOTFOUND (no such job here, or its input
  * or template is gone), EBUSY (another live process is running it),
  * EJOURNAL (its record is malformed), ENOMEM, EIO, or the form's
  * EPARSE/ESCHEMA. Any thread. */
