@@ -64,6 +64,10 @@ static const char usage_text[] =
     "                                         transcribe a visit recording (team policy and consent on the form\n"
     "                                         permitting); --take: keep it only as the policy's retention says\n"
     "  audio sweep                            delete taken recordings whose retention has run out\n"
+    "  jobs list                              the home's kept jobs (transcription, fill): id, kind, state, times\n"
+    "  jobs attach|resume ID [-o FILE] [--keep]\n"
+    "                                         what a job that ended made (attach), or run one that a restart\n"
+    "                                         interrupted to its end (resume); --keep leaves it for later\n"
     "  templates                              the form templates installed, and which sections AI never drafts\n"
     "  templates install FILE                 sign a template with the home's key and install it in the home\n"
     "  fill TEMPLATE TRANSCRIPT.xml --subjects FORM.xml [-o DRAFT.xml] [--max-sentences N]\n"
@@ -604,6 +608,8 @@ int main(int argc, char **argv)
         return casescribe_tool_templates(home, rest, args);
     if (strcmp(cmd, "sar") == 0)
         return casescribe_tool_sar(home, rest, args);
+    if (strcmp(cmd, "jobs") == 0)
+        return casescribe_tool_jobs(home, rest, args);
     if (strcmp(cmd, "policy") == 0)
         return casescribe_tool_policy(home, rest, args);
     if (strcmp(cmd, "demo") == 0)
