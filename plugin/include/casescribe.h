@@ -582,7 +582,10 @@ CASESCRIBE_EXTERN const char *casescribe_journal_entry_time(const casescribe_jou
 CASESCRIBE_EXTERN int32_t casescribe_checkpoint_export(char **checkpoint_out, casescribe_ctx *ctx);
 
 /* Checks the ledger against one piece of evidence kept outside the home:
- * either a checkpoint (text beginning "casescribe/", as exported) or a
+ * either a checkpoint (text beginning "casescribe/", as exported), a
+ * subject access export (the ZIP casescribe_sar_finish() wrote, or its
+ * manifest.xml: since 1.7 its manifest carries the ledger's latest
+ * checkpoint when it was exported; ENOTFOUND for one that carries none) or a
  * stamped record in the format of `adapter` (NULL: "xml"). Returns OK when
  * the ledger holds what the evidence saw: the checkpoint's entry count and
  * chain head, or the record's own save entry (same record, version and
@@ -1144,7 +1147,10 @@ CASESCRIBE_EXTERN int32_t casescribe_policy_bundle_sign(uint8_t **out, size_t *o
  *                   around each urn:casescribe:form:1 form), with provenance.
  *   manifest.xml    SHA-256 of every file, each record's digest, version and
  *                   previous digest, and what was redacted (counts and
- *                   reasons, never the text); see sar-manifest-1.xsd.
+ *                   reasons, never the text); see sar-manifest-1.xsd. Since
+ *                   1.7 also the home ledger's latest signed checkpoint
+ *                   (<checkpoint>): the export proves how far the ledger
+ *                   had come (casescribe_journal_check() takes the ZIP).
  *   manifest.sig    the raw Ed25519 signature of manifest.xml by the home's
  *                   current key; public-key.pem and README.txt tell anyone
  *                   how to check it with openssl and sha256sum alone.
