@@ -446,6 +446,21 @@ int32_t cs_jobs_submit_kept(cs_jobs *jobs, const char *kind, cs_job_run_fn run, 
     return CASESCRIBE_OK;
 }
 
+/* A job's end as `end` says it (the output the job's from now on). */
+static int32_t ended_fields(casescribe_job *job, const cs_job_ending *end)
+{
+    job->status = end->status;
+    job->state = end->status == CASESCRIBE_OK ? CASESCRIBE_JOB_DONE
+                 : end->status == CASESCRIBE_ECANCELLED ? CASESCRIBE_JOB_CANCELLED : CASESCRIBE_JOB_FAILED;
+    job->output = end->output;
+    job->free_output = end->free_output;
+    if (end->status != CASESCRIBE_OK && (job->message = cs_strdup(end->message)) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (end->status == CASESCRIBE_OK && (job->result = cs_strdup(end->result)) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    return CASESCRIBE_OK;
+}
+
 int32_t cs_jobs_adopt_ended(cs_jobs *jobs, const char *kind, const cs_job_keep *keep, const cs_job_ending *end,
                             casescribe_job **job_out)
 {
@@ -456,13 +471,8 @@ int32_t cs_jobs_adopt_ended(cs_jobs *jobs, const char *kind, const cs_job_keep *
         return CASESCRIBE_ENOMEM;
     }
     int32_t rc = keep_fields(job, jobs, keep);
-    job->status = end->status;
-    job->state = end->status == CASESCRIBE_OK ? CASESCRIBE_JOB_DONE
-                 : end->status == CASESCRIBE_ECANCELLED ? CASESCRIBE_JOB_CANCELLED : CASESCRIBE_JOB_FAILED;
-    if (rc == CASESCRIBE_OK && end->status != CASESCRIBE_OK && (job->message = cs_strdup(end->message)) == NULL)
-        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    if (rc == CASESCRIBE_OK && end->status == CASESCRIBE_OK && (job->result = cs_strdup(end->result)) == NULL)
-        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (rc == CASESCRIBE_OK)
+        rc = ended_fields(job, end); /* before it is listed: another thread may find it at once */
     casescribe_job *gone = NULL;
     pthread_mutex_lock(&jobs->lock);
     if (rc == CASESCRIBE_OK && jobs->closing)
@@ -473,11 +483,11 @@ int32_t cs_jobs_adopt_ended(cs_jobs *jobs, const char *kind, const cs_job_keep *
     unref_list(gone);
     if (rc != CASESCRIBE_OK) {
         job->owner = NULL; /* its row and folder stay for another try */
+        job->output = NULL; /* the caller's again */
+        job->free_output = NULL;
         job_unref(job);
         return rc;
     }
-    job->output = end->output;
-    job->free_output = end->free_output;
     *job_out = job;
     return CASESCRIBE_OK;
 }
