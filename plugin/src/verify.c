@@ -206,6 +206,11 @@ static int32_t key_window(cs_buf *diffs, casescribe_ctx *ctx, const uint8_t *pem
     return check_window(diffs, r, from, until);
 }
 
+int32_t cs_verify_key_window(cs_buf *diffs, casescribe_ctx *ctx, const cs_record *r)
+{
+    return key_window(diffs, ctx, NULL, 0, r);
+}
+
 /* The whole check; `keys` is a home's keyring or one made from a PEM; with
  * a home (ctx), the report also says when a newer version exists there. */
 static int32_t verify_with(char **report_out, cs_keyring *keys, casescribe_ctx *ctx, const uint8_t *pem,

@@ -345,6 +345,20 @@ Test(keys, a_stamp_outside_its_keys_validity_window_is_refused)
     cr_expect(report != NULL && strstr(report, "Signing key: key ") != NULL && strstr(report, "NOT VERIFIED") != NULL,
               "%s", report);
     casescribe_free(report);
+    /* A subject access export does not call it verified either. */
+    char zip[400], *summary = NULL;
+    snprintf(zip, sizeof(zip), "%s/export.zip", h.path);
+    casescribe_sar_options so;
+    cr_assert_eq(casescribe_sar_options_init(&so, sizeof(so)), CASESCRIBE_OK);
+    so.subject_id = "P-2";
+    so.output_path = zip;
+    casescribe_sar *sar = NULL;
+    cr_assert_eq(casescribe_sar_open(&sar, h.ctx, &so), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(casescribe_sar_add(sar, "xml", (const uint8_t *)before, strlen(before)), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_sar_finish(&summary, sar), CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_sar_free(sar);
+    cr_expect(strstr(summary, "not verified: 1\n") != NULL, "%s", summary);
+    casescribe_free(summary);
     /* The same through a key history whose retirement says so. */
     char *r = strstr(all, "retired ");
     cr_assert_not_null(r, "%s", all);
