@@ -177,7 +177,7 @@ static int32_t transcribe_taken(casescribe_transcript **out, struct transcriptio
 }
 
 /* The file of a kept transcription job's folder that keeps its transcript. */
-#define KEPT_TRANSCRIPT "transcript.xml"
+#define KEPT_TRANSCRIPT "made-transcript.xml"
 #define KEPT_TRANSCRIPT_MAX (32u << 20)
 
 /* Keeps the transcript in the job's folder (a kept job), as XML. */

@@ -17,6 +17,7 @@
  *   casescribe [--home DIR] transcribe FORM.xml RECORDING (transcribe.c)
  *   casescribe [--home DIR] fill TEMPLATE TRANSCRIPT --subjects FORM.xml [-o DRAFT.xml] | templates (fill.c)
  *   casescribe [--home DIR] sar SUBJECT-ID RECORD.xml... -o EXPORT.zip | sar verify EXPORT.zip (sar.c)
+ *   casescribe [--home DIR] jobs list | attach ID | resume ID [-o FILE] [--keep] (jobs.c)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
