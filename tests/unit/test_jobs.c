@@ -470,3 +470,19 @@ Test(jobs, a_failed_job_gives_back_its_kept_failure_and_an_interrupted_one_is_li
     casescribe_job_wait(job, 200000);
     casescribe_job_free(job);
 }
+
+Test(jobs, a_job_that_ended_under_an_older_library_keeps_no_ending_and_runs_again)
+{
+    cr_assert_eq(casescribe_template_install(home.ctx, (const uint8_t *)test_template, strlen(test_template)),
+                 CASESCRIBE_OK, "%s", casescribe_last_error());
+    char id[64], path[400];
+    kill_host_after_job_ended(id, 1);
+    snprintf(path, sizeof(path), "%s/jobs/%s/ended", home.path, id);
+    cr_assert_eq(unlink(path), 0, "the ending is kept in the job's folder");
+    casescribe_job *job = NULL;
+    cr_assert_eq(casescribe_job_attach(&job, home.ctx, id), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *draft = draft_of(job);
+    cr_expect(strstr(draft, "football") != NULL, "%s", draft);
+    casescribe_job_free(job);
+    casescribe_free(draft);
+}

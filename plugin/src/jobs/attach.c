@@ -167,6 +167,14 @@ static int32_t read_ending(cs_job_ending *end, json_t **doc, const char *kind, c
     return rc;
 }
 
+/* 1 when the job's folder keeps how it ended (a job that ended under a
+ * library before 1.7 kept nothing: it runs again). */
+static int has_ending(const cs_spool *sp)
+{
+    char path[4400];
+    return cs_spool_path(sp, CS_JOB_ENDED_FILE, path, sizeof(path)) == CASESCRIBE_OK && access(path, F_OK) == 0;
+}
+
 /* A job that ended before its host freed it: given back as it ended, with
  * what it made, never run again. */
 static int32_t give_back(casescribe_job **job_out, casescribe_ctx *ctx, const struct found_row *f, cs_spool *sp)
@@ -207,7 +215,7 @@ int32_t casescribe_job_attach(casescribe_job **job_out, casescribe_ctx *ctx, con
     int32_t rc = read_row(ctx, &f);
     if (rc == CASESCRIBE_OK)
         rc = cs_spool_open(&sp, ctx->home, id, 0);
-    if (rc == CASESCRIBE_OK && ended_row(f.state))
+    if (rc == CASESCRIBE_OK && ended_row(f.state) && has_ending(sp))
         rc = give_back(job_out, ctx, &f, sp);
     else if (rc == CASESCRIBE_OK) {
         cs_store_job row = {id, f.kind, f.state, f.detail, f.created, f.created};
