@@ -464,6 +464,16 @@ namespace CaseScribe
             });
         }
 
+        /// <summary>The same jobs, one line each: id, kind, state, created and updated times.</summary>
+        public string[] ListJobsDetail()
+        {
+            return Use(p => {
+                IntPtr lines;
+                Library.Check(NativeMethods.casescribe_job_list_detail(out lines, p));
+                return Utf8.Lines(Utf8.TakeString(lines));
+            });
+        }
+
         /// <summary>A handle to kept job <paramref name="id"/>: run again from its input after a restart.</summary>
         public Job AttachJob(string id)
         {

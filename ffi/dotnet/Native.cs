@@ -223,6 +223,7 @@ namespace CaseScribe
         [DllImport(Lib, CallingConvention = CC)] public static extern void casescribe_job_free(IntPtr job);
         [DllImport(Lib, CallingConvention = CC)] public static extern IntPtr casescribe_job_id(IntPtr job);
         [DllImport(Lib, CallingConvention = CC)] public static extern int casescribe_job_list(out IntPtr ids_out, IntPtr ctx);
+        [DllImport(Lib, CallingConvention = CC)] public static extern int casescribe_job_list_detail(out IntPtr lines_out, IntPtr ctx);
         [DllImport(Lib, CallingConvention = CC)]
         public static extern int casescribe_job_attach(out JobHandle job_out, IntPtr ctx,
             [MarshalAs(UnmanagedType.LPUTF8Str)] string id);

@@ -197,6 +197,7 @@ const PROTOTYPES = [
     'void casescribe_job_free(casescribe_job *job)',
     'const char *casescribe_job_id(const casescribe_job *job)',
     'int32_t casescribe_job_list(_Out_ void **ids_out, casescribe_ctx *ctx)',
+    'int32_t casescribe_job_list_detail(_Out_ void **lines_out, casescribe_ctx *ctx)',
     'int32_t casescribe_job_attach(_Out_ casescribe_job **job_out, casescribe_ctx *ctx, const char *id)',
     // transcription
     'int32_t casescribe_transcribe_options_init(_Out_ casescribe_transcribe_options *opts, uint32_t struct_size)',
@@ -1434,6 +1435,13 @@ class Context extends Handle {
     jobList() {
         const out = [null];
         check(raw.casescribe_job_list(out, this.pointer));
+        return lines(takeString(out[0]));
+    }
+
+    /** The same jobs, one line each: id, kind, state, created and updated times. */
+    jobListDetail() {
+        const out = [null];
+        check(raw.casescribe_job_list_detail(out, this.pointer));
         return lines(takeString(out[0]));
     }
 

@@ -582,7 +582,10 @@ CASESCRIBE_EXTERN const char *casescribe_journal_entry_time(const casescribe_jou
 CASESCRIBE_EXTERN int32_t casescribe_checkpoint_export(char **checkpoint_out, casescribe_ctx *ctx);
 
 /* Checks the ledger against one piece of evidence kept outside the home:
- * either a checkpoint (text beginning "casescribe/", as exported) or a
+ * either a checkpoint (text beginning "casescribe/", as exported), a
+ * subject access export (the ZIP casescribe_sar_finish() wrote, or its
+ * manifest.xml: since 1.7 its manifest carries the ledger's latest
+ * checkpoint when it was exported; ENOTFOUND for one that carries none) or a
  * stamped record in the format of `adapter` (NULL: "xml"). Returns OK when
  * the ledger holds what the evidence saw: the checkpoint's entry count and
  * chain head, or the record's own save entry (same record, version and
@@ -671,10 +674,11 @@ CASESCRIBE_EXTERN void casescribe_job_free(casescribe_job *job);
  * and follows audio-retention-days there). A host that dies mid-job (a
  * crash, kill -9, a deploy) or closes its context before the job ended
  * finds it again from a context opened afterwards: casescribe_job_list()
- * names it, casescribe_job_attach() gives a handle to it. A job that was
- * queued or running when its process went (or had ended before the host
- * freed it) is run again from its input, and the policy and consent gates
- * run again when it starts (fail closed); a taken recording that
+ * names it, casescribe_job_attach() gives a handle to it. A job that had
+ * ended before the host freed it gives back its kept ending and result (a
+ * transcript, a draft) without running again (since 1.7). A job that was
+ * queued or running when its process went is run again from its input,
+ * and the policy and consent gates run again when it starts (fail closed); a taken recording that
  * retention already deleted cannot be transcribed again (ENOTFOUND). The record
  * and the folder go when the host frees its last handle to a job that has
  * ended (to drop a job for good: attach, cancel, wait, free). A process
@@ -694,9 +698,19 @@ CASESCRIBE_EXTERN const char *casescribe_job_id(const casescribe_job *job);
  * freeing them. Free *ids_out with casescribe_free(). EINVAL, ENOMEM, EIO
  * (the store failed). Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_job_list(char **ids_out, casescribe_ctx *ctx);
+/* The same jobs as casescribe_job_list(), one line each: "<id> <kind>
+ * <state> created <time> updated <time>", times UTC ISO 8601, state
+ * "queued" or "running" (alive in this context), "interrupted" (queued or
+ * running when its process went: attaching runs it again), "done",
+ * "failed" or "cancelled" (ended before its host freed it: attaching gives
+ * back how it ended and what it made). No personal data. Free *lines_out
+ * with casescribe_free(). EINVAL, ENOMEM, EIO. Any thread. Since 1.7. */
+CASESCRIBE_EXTERN int32_t casescribe_job_list_detail(char **lines_out, casescribe_ctx *ctx);
 /* A handle (free it with casescribe_job_free()) to kept job `id`: the same
- * job when it is alive in this context; otherwise the job rebuilt from its
- * input and queued again. EINVAL (bad id), ENOTFOUND (no such job here, or its input
+ * job when it is alive in this context; a job that ended before its host
+ * freed it, as it ended (its status, message, result, transcript or draft
+ * were kept in its folder: it is not run again, since 1.7); otherwise the
+ * job rebuilt from its input and queued again. EINVAL (bad id), ENOTFOUND (no such job here, or its input
  * or template is gone), EBUSY (another live process is running it),
  * EJOURNAL (its record is malformed), ENOMEM, EIO, or the form's
  * EPARSE/ESCHEMA. Any thread. */
@@ -1133,7 +1147,10 @@ CASESCRIBE_EXTERN int32_t casescribe_policy_bundle_sign(uint8_t **out, size_t *o
  *                   around each urn:casescribe:form:1 form), with provenance.
  *   manifest.xml    SHA-256 of every file, each record's digest, version and
  *                   previous digest, and what was redacted (counts and
- *                   reasons, never the text); see sar-manifest-1.xsd.
+ *                   reasons, never the text); see sar-manifest-1.xsd. Since
+ *                   1.7 also the home ledger's latest signed checkpoint
+ *                   (<checkpoint>): the export proves how far the ledger
+ *                   had come (casescribe_journal_check() takes the ZIP).
  *   manifest.sig    the raw Ed25519 signature of manifest.xml by the home's
  *                   current key; public-key.pem and README.txt tell anyone
  *                   how to check it with openssl and sha256sum alone.

@@ -85,6 +85,13 @@ int32_t cs_ctx_open_keys(casescribe_ctx *ctx);
 /* casescribe_keygen: the key made and its "key" ledger entry. */
 int32_t cs_ctx_keygen(casescribe_ctx *ctx, int rotate, char **key_id_out);
 
+/* The validity window of key `key_id` in the home's registry (*found 0
+ * when the registry does not hold it): *from is its creation time when the
+ * home made it (a "generate" or "rotate" entry; 0 for a key registered or
+ * trusted later, whose making the ledger did not see), *until its
+ * retirement by a rotation (0: in use). keys_api.c. */
+int32_t cs_ctx_key_window(casescribe_ctx *ctx, const char *key_id, int64_t *from, int64_t *until, int *found);
+
 /* The head the ledger holds for `record` (*found 0 when none), read in a
  * transaction of its own. */
 int32_t cs_ctx_head(casescribe_ctx *ctx, const char *record, cs_store_head *head, int *found);

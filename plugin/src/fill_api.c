@@ -37,6 +37,9 @@ struct filling {
     char *endpoint_asked, *remote_model, *key_file, *key_env, *ca_file;
 };
 
+/* The file of a kept fill job's folder that keeps its draft. */
+#define KEPT_DRAFT "draft"
+
 /* What a fill job made: the draft form, encoded by the adapter it came
  * through. */
 struct draft_output {
@@ -152,6 +155,8 @@ static int32_t encode_draft(casescribe_job *job, const struct filling *f)
         return rc;
     }
     cs_job_set_output(job, o, draft_output_free);
+    if (cs_job_keep_output(job, KEPT_DRAFT, o->form, o->len) != CASESCRIBE_OK)
+        cs_clear_error(); /* the draft is made: only a restart would run it again */
     return CASESCRIBE_OK;
 }
 
@@ -411,6 +416,22 @@ int32_t cs_fill_resume(casescribe_job **out, casescribe_ctx *ctx, const cs_store
     }
     cs_job_keep keep = {row->id, sp, row->detail, row->created, 0};
     return cs_jobs_submit_kept(&ctx->jobs, "fill", run_fill, f, filling_free, &keep, out);
+}
+
+int32_t cs_fill_kept_output(cs_job_ending *end, const cs_spool *sp)
+{
+    struct draft_output *o = calloc(1, sizeof(*o));
+    int32_t rc = o != NULL ? cs_spool_read(sp, KEPT_DRAFT, &o->form, &o->len, FORM_MAX)
+                           : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (rc == CASESCRIBE_ENOTFOUND)
+        rc = cs_fail(CASESCRIBE_ENOTFOUND, "the draft this job made is no longer in its folder");
+    if (rc != CASESCRIBE_OK) {
+        draft_output_free(o);
+        return rc;
+    }
+    end->output = o;
+    end->free_output = draft_output_free;
+    return CASESCRIBE_OK;
 }
 
 int32_t casescribe_job_draft(uint8_t **form_out, size_t *form_len_out, const casescribe_job *job)

@@ -6,6 +6,7 @@
 #include "checkpoint.h"
 #include "context.h"
 #include "internal.h"
+#include "sar/sar.h"
 
 struct casescribe_journal_entry {
     json_t *json; /* strings handed out are borrowed from it */
@@ -168,11 +169,29 @@ static int is_checkpoint(const uint8_t *evidence, size_t len)
     return len > 11 && memcmp(evidence, "casescribe/", 11) == 0;
 }
 
+/* A subject access export (the ZIP or its manifest.xml): the ledger
+ * checkpoint its manifest carries. */
+static int32_t check_export(cs_buf *rep, casescribe_ctx *ctx, cs_store_txn *tx, const uint8_t *data, size_t len)
+{
+    char *text = NULL;
+    size_t n = 0;
+    int32_t rc = cs_sar_checkpoint(&text, &n, data, len);
+    cs_buf_printf(rep, "subject access export: ");
+    if (rc == CASESCRIBE_OK)
+        rc = cs_checkpoint_check(rep, ctx->keys, tx, text, n);
+    else
+        cs_buf_printf(rep, "%s\n", casescribe_last_error());
+    free(text);
+    return rc;
+}
+
 static int32_t check_evidence(cs_buf *rep, casescribe_ctx *ctx, cs_store_txn *tx, const char *adapter,
                               const uint8_t *evidence, size_t len)
 {
     if (is_checkpoint(evidence, len))
         return cs_checkpoint_check(rep, ctx->keys, tx, (const char *)evidence, len);
+    if (cs_sar_is_export(evidence, len))
+        return check_export(rep, ctx, tx, evidence, len);
     cs_record *r = NULL;
     int32_t rc = cs_adapter_decode(&r, adapter != NULL ? adapter : "xml", evidence, len);
     if (rc == CASESCRIBE_OK)

@@ -40,6 +40,41 @@ static int32_t registry_lookup(const char *key_id, char **pem, void *user)
     return rc;
 }
 
+/* ---- validity windows -------------------------------------------------- */
+
+/* 1 when ledger entry `seq` made its key here (action generate or rotate). */
+static int made_here(cs_store_txn *tx, uint64_t seq)
+{
+    json_t *e = NULL;
+    if (seq == 0 || cs_store_entry(tx, seq, &e) != CASESCRIBE_OK) {
+        cs_clear_error();
+        return 0;
+    }
+    const char *action = json_string_value(json_object_get(e, "action"));
+    int made = action != NULL && (strcmp(action, "generate") == 0 || strcmp(action, "rotate") == 0);
+    json_decref(e);
+    return made;
+}
+
+int32_t cs_ctx_key_window(casescribe_ctx *ctx, const char *key_id, int64_t *from, int64_t *until, int *found)
+{
+    cs_store_txn *tx = NULL;
+    cs_store_key k;
+    *from = *until = 0;
+    *found = 0;
+    int32_t rc = cs_store_begin(ctx->store, CS_STORE_READ, &tx);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_key_get(tx, key_id, &k, found);
+    if (rc == CASESCRIBE_OK && *found) {
+        *from = made_here(tx, k.seq) ? k.created : 0;
+        *until = k.retired;
+    }
+    cs_store_rollback(tx);
+    if (*found)
+        cs_store_key_clear(&k);
+    return rc;
+}
+
 /* ---- key entries ------------------------------------------------------- */
 
 /* Who made a key entry without a named actor: the process's user id. */

@@ -176,6 +176,40 @@ static int32_t transcribe_taken(casescribe_transcript **out, struct transcriptio
     return rc;
 }
 
+/* The file of a kept transcription job's folder that keeps its transcript. */
+#define KEPT_TRANSCRIPT "made-transcript.xml"
+#define KEPT_TRANSCRIPT_MAX (32u << 20)
+
+/* Keeps the transcript in the job's folder (a kept job), as XML. */
+static void keep_transcript(casescribe_job *job, const casescribe_transcript *t)
+{
+    if (cs_job_id(job) == NULL)
+        return;
+    char *xml = NULL;
+    if (casescribe_transcript_render(&xml, t, CASESCRIBE_TRANSCRIPT_XML) == CASESCRIBE_OK)
+        cs_job_keep_output(job, KEPT_TRANSCRIPT, xml, strlen(xml));
+    casescribe_free(xml);
+    cs_clear_error(); /* the transcript is made: only a restart would run it again */
+}
+
+int32_t cs_transcription_kept_output(cs_job_ending *end, const cs_spool *sp)
+{
+    uint8_t *xml = NULL;
+    size_t len = 0;
+    casescribe_transcript *t = NULL;
+    int32_t rc = cs_spool_read(sp, KEPT_TRANSCRIPT, &xml, &len, KEPT_TRANSCRIPT_MAX);
+    if (rc == CASESCRIBE_ENOTFOUND)
+        rc = cs_fail(CASESCRIBE_ENOTFOUND, "the transcript this job made is no longer in its folder");
+    if (rc == CASESCRIBE_OK)
+        rc = casescribe_transcript_open(&t, xml, len);
+    free(xml);
+    if (rc == CASESCRIBE_OK) {
+        end->output = t;
+        end->free_output = free_transcript;
+    }
+    return rc;
+}
+
 static int32_t run_transcription(casescribe_job *job, void *arg, char **result)
 {
     struct transcription *t = arg;
@@ -192,6 +226,7 @@ static int32_t run_transcription(casescribe_job *job, void *arg, char **result)
         *result = cs_buf_take(&b);
         cs_buf_free(&b);
         cs_job_set_output(job, out, free_transcript);
+        keep_transcript(job, out);
     }
     return rc;
 }

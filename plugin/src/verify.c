@@ -1,5 +1,7 @@
 /* verify.c - checking a stamped record offline, and saying in plain words
  * how it was made. */
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,10 +148,73 @@ static int abandoned_known(casescribe_ctx *ctx, const cs_record *r, cs_store_aba
     return found;
 }
 
+/* ---- the signing key's validity window --------------------------------- */
+
+/* A key's window from a bundle of keys (casescribe_keys_export): the
+ * "retired <time>" on the line after "# key <id>" (its "created" is not
+ * used: for a key registered or trusted later it is not when it was made).
+ * *until 0 when the bundle says none. */
+static void bundle_window(const uint8_t *pem, size_t len, const char *key_id, int64_t *until)
+{
+    char head[CS_KEY_ID_MAX + 8], at[32] = "";
+    *until = 0;
+    int n = snprintf(head, sizeof(head), "# key %s\n", key_id);
+    const char *end = (const char *)pem + len;
+    const char *hit = n > 0 && (size_t)n < sizeof(head) ? memmem(pem, len, head, (size_t)n) : NULL;
+    const char *line = hit != NULL ? hit + n : NULL;
+    const char *eol = line != NULL ? memchr(line, '\n', (size_t)(end - line)) : NULL;
+    const char *r = eol != NULL ? memmem(line, (size_t)(eol - line), " retired ", 9) : NULL;
+    if (r == NULL || eol - (r + 9) >= (ptrdiff_t)sizeof(at))
+        return;
+    memcpy(at, r + 9, (size_t)(eol - (r + 9)));
+    if (cs_parse_time(until, at) != 0)
+        *until = 0;
+}
+
+/* Refuses (one line into diffs, EVERIFY) a stamp dated outside the window
+ * [from - skew, until + skew] of the key that signed it (0: open end). */
+static int32_t check_window(cs_buf *diffs, const cs_record *r, int64_t from, int64_t until)
+{
+    int64_t at = 0, skew = CASESCRIBE_CLOCK_SKEW;
+    if (cs_parse_time(&at, r->provenance->at) != 0 || ((from == 0 || at >= from - skew) &&
+                                                       (until == 0 || at <= until + skew)))
+        return CASESCRIBE_OK;
+    char made[21] = "", gone[21] = "";
+    cs_format_time(made, from);
+    cs_format_time(gone, until);
+    int before = from != 0 && at < from - skew;
+    cs_buf_printf(diffs, "key %s was not valid at the stamp's time %s: it was %s %s (allowed clock skew %u s)\n",
+                  r->provenance->key_id, r->provenance->at, before ? "created" : "retired by a rotation",
+                  before ? made : gone, (unsigned)CASESCRIBE_CLOCK_SKEW);
+    return cs_fail(CASESCRIBE_EVERIFY, "record %s does not verify: key %s was not valid at the stamp's time %s (it was "
+                   "%s %s)", r->id, r->provenance->key_id, r->provenance->at,
+                   before ? "created" : "retired", before ? made : gone);
+}
+
+/* The window check of a record whose signature verified: with a home, its
+ * key registry; without, the bundle of keys given (when it says). */
+static int32_t key_window(cs_buf *diffs, casescribe_ctx *ctx, const uint8_t *pem, size_t pem_len, const cs_record *r)
+{
+    int64_t from = 0, until = 0;
+    int found = 0;
+    if (ctx != NULL) {
+        int32_t rc = cs_ctx_key_window(ctx, r->provenance->key_id, &from, &until, &found);
+        if (rc != CASESCRIBE_OK)
+            return rc;
+    } else if (pem != NULL)
+        bundle_window(pem, pem_len, r->provenance->key_id, &until);
+    return check_window(diffs, r, from, until);
+}
+
+int32_t cs_verify_key_window(cs_buf *diffs, casescribe_ctx *ctx, const cs_record *r)
+{
+    return key_window(diffs, ctx, NULL, 0, r);
+}
+
 /* The whole check; `keys` is a home's keyring or one made from a PEM; with
  * a home (ctx), the report also says when a newer version exists there. */
-static int32_t verify_with(char **report_out, cs_keyring *keys, casescribe_ctx *ctx, const char *adapter,
-                           const uint8_t *payload, size_t len)
+static int32_t verify_with(char **report_out, cs_keyring *keys, casescribe_ctx *ctx, const uint8_t *pem,
+                           size_t pem_len, const char *adapter, const uint8_t *payload, size_t len)
 {
     if (report_out != NULL)
         *report_out = NULL;
@@ -157,12 +222,14 @@ static int32_t verify_with(char **report_out, cs_keyring *keys, casescribe_ctx *
     int32_t rc = cs_adapter_decode(&r, adapter, payload, len);
     if (rc != CASESCRIBE_OK)
         return rc;
-    cs_buf rep = {0}, diffs = {0};
+    cs_buf rep = {0}, diffs = {0}, window = {0};
     /* Asked first: it clears the thread's error, which the check then sets. */
     uint32_t latest = ctx != NULL && r->provenance != NULL ? latest_known(ctx, r) : 0;
     cs_store_abandon gone;
     int abandoned = latest > 0 && abandoned_known(ctx, r, &gone);
     rc = cs_verify_record(&diffs, keys, r, NULL);
+    if (rc == CASESCRIBE_OK)
+        rc = key_window(&window, ctx, pem, pem_len, r);
     if (r->provenance == NULL) {
         cs_buf_printf(&rep, "Record %s carries no provenance: it was never stamped by CaseScribe.\n", r->id);
     } else {
@@ -173,6 +240,8 @@ static int32_t verify_with(char **report_out, cs_keyring *keys, casescribe_ctx *
             for (char *line = strtok_r(diffs.data, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
                 cs_buf_printf(&rep, "  - %s\n", line);
         }
+        if (window.len > 0)
+            cs_buf_printf(&rep, "Signing key: %s", window.data);
         if (abandoned)
             cs_buf_printf(&rep, "Abandoned version: version %u was stamped but never confirmed by the host, and the "
                           "record was continued from version %u (ledger entry %llu); the latest this home knows is "
@@ -192,6 +261,7 @@ static int32_t verify_with(char **report_out, cs_keyring *keys, casescribe_ctx *
         *report_out = cs_buf_take(&rep);
     cs_buf_free(&rep);
     cs_buf_free(&diffs);
+    cs_buf_free(&window);
     cs_record_free(r);
     return rc;
 }
@@ -204,7 +274,7 @@ int32_t casescribe_verify(char **report_out, casescribe_ctx *ctx, const char *ad
     if (ctx == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_verify: ctx is NULL");
     cs_clear_error();
-    return verify_with(report_out, ctx->keys, ctx, adapter, payload, payload_len);
+    return verify_with(report_out, ctx->keys, ctx, NULL, 0, adapter, payload, payload_len);
 }
 
 int32_t casescribe_verify_with_public_key(char **report_out, const char *adapter, const uint8_t *pubkey_pem,
@@ -216,7 +286,7 @@ int32_t casescribe_verify_with_public_key(char **report_out, const char *adapter
     cs_keyring *keys = NULL;
     int32_t rc = cs_keyring_from_pem(&keys, pubkey_pem, pubkey_len);
     if (rc == CASESCRIBE_OK)
-        rc = verify_with(report_out, keys, NULL, adapter, payload, payload_len);
+        rc = verify_with(report_out, keys, NULL, pubkey_pem, pubkey_len, adapter, payload, payload_len);
     cs_keyring_free(keys);
     return rc;
 }

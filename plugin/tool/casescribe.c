@@ -17,6 +17,7 @@
  *   casescribe [--home DIR] transcribe FORM.xml RECORDING (transcribe.c)
  *   casescribe [--home DIR] fill TEMPLATE TRANSCRIPT --subjects FORM.xml [-o DRAFT.xml] | templates (fill.c)
  *   casescribe [--home DIR] sar SUBJECT-ID RECORD.xml... -o EXPORT.zip | sar verify EXPORT.zip (sar.c)
+ *   casescribe [--home DIR] jobs list | attach ID | resume ID [-o FILE] [--keep] (jobs.c)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -41,7 +42,8 @@ static const char usage_text[] =
     "      the output is in the format of the input)\n"
     "  journal verify [--checkpoint FILE]... [--record FILE]... [--adapter NAME]\n"
     "                                         check the home's journal (the ledger), and that it still holds\n"
-    "                                         what each checkpoint or stamped record kept elsewhere saw\n"
+    "                                         what each checkpoint or stamped record kept elsewhere saw (a\n"
+    "                                         subject access export, or its manifest.xml, counts as a checkpoint)\n"
     "  journal recover --from BACKUP          rebuild a ledger damaged in its middle from a backup (a copy of\n"
     "                                         ledger.db or a backed-up home) and the damaged ledger's entries\n"
     "                                         that still follow it; the damaged one is kept; stop hosts first\n"
@@ -64,6 +66,10 @@ static const char usage_text[] =
     "                                         transcribe a visit recording (team policy and consent on the form\n"
     "                                         permitting); --take: keep it only as the policy's retention says\n"
     "  audio sweep                            delete taken recordings whose retention has run out\n"
+    "  jobs list                              the home's kept jobs (transcription, fill): id, kind, state, times\n"
+    "  jobs attach|resume ID [-o FILE] [--keep]\n"
+    "                                         what a job that ended made (attach), or run one that a restart\n"
+    "                                         interrupted to its end (resume); --keep leaves it for later\n"
     "  templates                              the form templates installed, and which sections AI never drafts\n"
     "  templates install FILE                 sign a template with the home's key and install it in the home\n"
     "  fill TEMPLATE TRANSCRIPT.xml --subjects FORM.xml [-o DRAFT.xml] [--max-sentences N]\n"
@@ -604,6 +610,8 @@ int main(int argc, char **argv)
         return casescribe_tool_templates(home, rest, args);
     if (strcmp(cmd, "sar") == 0)
         return casescribe_tool_sar(home, rest, args);
+    if (strcmp(cmd, "jobs") == 0)
+        return casescribe_tool_jobs(home, rest, args);
     if (strcmp(cmd, "policy") == 0)
         return casescribe_tool_policy(home, rest, args);
     if (strcmp(cmd, "demo") == 0)

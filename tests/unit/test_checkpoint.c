@@ -367,3 +367,82 @@ Test(checkpoint, clock_back_before_last_checkpoint)
     cr_expect_eq(save_as(home.ctx, xml, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
     free(xml);
 }
+
+/* ---- a subject access export carries the ledger's checkpoint ----------------- */
+
+static uint8_t *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    static uint8_t buf[1 << 20];
+    *len = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    return buf;
+}
+
+static int32_t check_bytes(const uint8_t *evidence, size_t len, char **report)
+{
+    int32_t rc = casescribe_journal_check(report, home.ctx, NULL, evidence, len);
+    cr_assert_not_null(*report);
+    return rc;
+}
+
+Test(checkpoint, a_subject_access_export_from_before_a_truncation_proves_it)
+{
+    char *v1 = save_record("R-1");
+    free(save_record("R-2"));
+    uint64_t size = verify_chain();
+    char zip[400];
+    snprintf(zip, sizeof(zip), "%s/export.zip", home.path);
+    casescribe_sar_options o;
+    cr_assert_eq(casescribe_sar_options_init(&o, sizeof(o)), CASESCRIBE_OK);
+    o.subject_id = "P-2";
+    o.output_path = zip;
+    casescribe_sar *sar = NULL;
+    cr_assert_eq(casescribe_sar_open(&sar, home.ctx, &o), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(casescribe_sar_add(sar, "xml", (const uint8_t *)v1, strlen(v1)), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_sar_finish(NULL, sar), CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_sar_free(sar);
+    /* The manifest holds the ledger's latest checkpoint, sealed with it. */
+    char *pem = NULL, *report = NULL;
+    cr_assert_eq(casescribe_public_key(&pem, home.ctx), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_sar_verify(&report, zip, (const uint8_t *)pem, strlen(pem)), CASESCRIBE_OK, "%s", report);
+    char want[80];
+    snprintf(want, sizeof(want), " had %llu entries when this was exported", (unsigned long long)size);
+    cr_expect(strstr(report, "checkpoint: the council's ledger casescribe/") != NULL && strstr(report, want) != NULL,
+              "%s", report);
+    casescribe_free(report);
+    size_t len = 0;
+    const uint8_t *bytes = read_all(zip, &len);
+    cr_expect_eq(check_bytes(bytes, len, &report), CASESCRIBE_OK, "%s", report);
+    cr_expect(strstr(report, "subject access export: checkpoint casescribe/") != NULL, "%s", report);
+    casescribe_free(report);
+    /* An older backup put back: the last entry cut. The chain alone checks
+     * out; the export, kept by the person or the council, does not. */
+    char sql[80];
+    snprintf(sql, sizeof(sql), "DELETE FROM ledger WHERE seq >= %llu", (unsigned long long)size);
+    tamper(sql);
+    cr_expect_eq(verify_chain(), size - 1);
+    cr_expect_eq(check_bytes(bytes, len, &report), CASESCRIBE_EJOURNAL, "%s", report);
+    casescribe_free(report);
+    /* Offline, its manifest.xml alone carries the same proof. */
+    char cmd[900], manifest[400];
+    snprintf(manifest, sizeof(manifest), "%s/manifest.xml", home.path);
+    snprintf(cmd, sizeof(cmd), "cd %s && python3 -c \"import zipfile; open('manifest.xml','wb').write("
+             "zipfile.ZipFile('export.zip').read('manifest.xml'))\"", home.path);
+    cr_assert_eq(system(cmd), 0);
+    bytes = read_all(manifest, &len);
+    cr_expect_eq(check_bytes(bytes, len, &report), CASESCRIBE_EJOURNAL, "%s", report);
+    casescribe_free(report);
+    /* A manifest without a checkpoint (an export from before 1.7) proves nothing. */
+    char *m = calloc(1, len + 1), *c = NULL;
+    memcpy(m, bytes, len);
+    cr_assert_not_null(c = strstr(m, "<checkpoint>"));
+    char *e = strstr(c, "</checkpoint>\n");
+    memmove(c, e + 14, strlen(e + 14) + 1);
+    cr_expect_eq(check_bytes((const uint8_t *)m, strlen(m), &report), CASESCRIBE_ENOTFOUND, "%s", report);
+    casescribe_free(report);
+    free(m);
+    casescribe_free(pem);
+    free(v1);
+}

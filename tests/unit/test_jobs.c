@@ -349,3 +349,140 @@ Test(jobs, a_host_killed_after_asking_for_a_fill_reattaches_and_gets_the_same_dr
     casescribe_free(resumed);
     casescribe_free(whole);
 }
+
+/* ---- a job that ended before its host freed it ------------------------------ */
+
+/* The host: submits (fill, or a transcription of a file that is no
+ * recording), waits for the job to END, reports its id, and is killed
+ * before it frees the job. */
+static void ended_host_child(int fd, int fill)
+{
+    casescribe_ctx *ctx = open_again();
+    casescribe_job *job = NULL;
+    int32_t rc = CASESCRIBE_OK;
+    if (fill)
+        rc = fill_job(&job, ctx);
+    else {
+        casescribe_transcribe_options o;
+        casescribe_transcribe_options_init(&o, sizeof(o));
+        o.form = (const uint8_t *)fill_form;
+        o.form_len = strlen(fill_form);
+        o.audio_path = "/etc/hostname";
+        o.helper_path = helper;
+        rc = casescribe_transcribe(&job, ctx, &o);
+    }
+    if (rc != CASESCRIBE_OK || casescribe_job_wait(job, 60000) != CASESCRIBE_OK)
+        _exit(2);
+    char line[40];
+    snprintf(line, sizeof(line), "%s\n", casescribe_job_id(job));
+    if (write(fd, line, 33) != 33)
+        _exit(4);
+    for (;;)
+        pause();
+}
+
+static void kill_host_after_job_ended(char id[64], int fill)
+{
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        close(fds[0]);
+        ended_host_child(fds[1], fill);
+    }
+    close(fds[1]);
+    memset(id, 0, 64);
+    ssize_t n = read(fds[0], id, 33);
+    close(fds[0]);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    cr_assert_eq(n, 33, "the host did not report its job (%zd)", n);
+    id[32] = '\0';
+}
+
+/* The line casescribe_job_list_detail gives for `id` ("" when none). */
+static char *detail_line(const char *id)
+{
+    static char line[256];
+    char *all = NULL;
+    cr_assert_eq(casescribe_job_list_detail(&all, home.ctx), CASESCRIBE_OK, "%s", casescribe_last_error());
+    const char *p = strstr(all, id);
+    line[0] = '\0';
+    if (p != NULL)
+        snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
+    casescribe_free(all);
+    return line;
+}
+
+Test(jobs, a_fill_that_ended_before_its_host_freed_it_gives_back_its_kept_draft_without_running_again)
+{
+    cr_assert_eq(casescribe_template_install(home.ctx, (const uint8_t *)test_template, strlen(test_template)),
+                 CASESCRIBE_OK, "%s", casescribe_last_error());
+    char id[64];
+    kill_host_after_job_ended(id, 1);
+    char *line = detail_line(id);
+    cr_expect(strstr(line, " fill done created 20") != NULL && strstr(line, " updated 20") != NULL, "%s", line);
+    cr_expect(strstr(line, "Mia") == NULL && strstr(line, "football") == NULL, "no personal data: %s", line);
+    /* Without its template a run could not even start (ENOTFOUND): the kept
+     * draft comes back all the same, already ended. */
+    char tpl[400];
+    snprintf(tpl, sizeof(tpl), "%s/templates/visit-test.xml", home.path);
+    cr_assert_eq(unlink(tpl), 0);
+    casescribe_ctx_close(home.ctx);
+    home.ctx = open_again();
+    casescribe_job *job = NULL;
+    cr_assert_eq(casescribe_job_attach(&job, home.ctx, id), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_eq(casescribe_job_state(job), CASESCRIBE_JOB_DONE, "not queued again");
+    char *result = NULL;
+    cr_assert_eq(casescribe_job_result(&result, job), CASESCRIBE_OK);
+    cr_expect(strstr(result, "drafted by embedded:extractive") != NULL, "the kept result: %s", result);
+    char *kept = draft_of(job);
+    cr_expect(strstr(kept, "football") != NULL, "%s", kept);
+    casescribe_job_free(job);
+    cr_expect(!folder_exists(id), "collected once the host freed it");
+    cr_expect_str_eq(detail_line(id), "");
+    casescribe_free(result);
+    casescribe_free(kept);
+}
+
+Test(jobs, a_failed_job_gives_back_its_kept_failure_and_an_interrupted_one_is_listed_so)
+{
+    char id[64];
+    kill_host_after_job_ended(id, 0);
+    cr_expect(strstr(detail_line(id), " transcription failed ") != NULL, "%s", detail_line(id));
+    casescribe_job *job = NULL;
+    cr_assert_eq(casescribe_job_attach(&job, home.ctx, id), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_eq(casescribe_job_state(job), CASESCRIBE_JOB_FAILED);
+    cr_expect_eq(casescribe_job_status(job), CASESCRIBE_EAUDIO, "%s", casescribe_job_message(job));
+    cr_expect_not_null(casescribe_job_message(job));
+    casescribe_job_free(job);
+    cr_expect(!folder_exists(id));
+    /* Killed mid-transcription: "interrupted" until attached. */
+    kill_host_mid_job(id, 0);
+    cr_expect(strstr(detail_line(id), " transcription interrupted created ") != NULL, "%s", detail_line(id));
+    cr_assert_eq(casescribe_job_attach(&job, home.ctx, id), CASESCRIBE_OK, "%s", casescribe_last_error());
+    const char *state = strstr(detail_line(id), " transcription ");
+    cr_expect(state != NULL && (strncmp(state, " transcription queued", 21) == 0 ||
+                                strncmp(state, " transcription running", 22) == 0 ||
+                                strncmp(state, " transcription done", 19) == 0), "%s", detail_line(id));
+    casescribe_job_cancel(job);
+    casescribe_job_wait(job, 200000);
+    casescribe_job_free(job);
+}
+
+Test(jobs, a_job_that_ended_under_an_older_library_keeps_no_ending_and_runs_again)
+{
+    cr_assert_eq(casescribe_template_install(home.ctx, (const uint8_t *)test_template, strlen(test_template)),
+                 CASESCRIBE_OK, "%s", casescribe_last_error());
+    char id[64], path[400];
+    kill_host_after_job_ended(id, 1);
+    snprintf(path, sizeof(path), "%s/jobs/%s/ended", home.path, id);
+    cr_assert_eq(unlink(path), 0, "the ending is kept in the job's folder");
+    casescribe_job *job = NULL;
+    cr_assert_eq(casescribe_job_attach(&job, home.ctx, id), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *draft = draft_of(job);
+    cr_expect(strstr(draft, "football") != NULL, "%s", draft);
+    casescribe_job_free(job);
+    casescribe_free(draft);
+}

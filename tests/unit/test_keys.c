@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "context.h"
@@ -288,5 +289,100 @@ Test(keys, a_fresh_home_may_create_its_fingerprint_secret)
     cr_expect_eq(reopen(&h), CASESCRIBE_OK, "%s", casescribe_last_error());
     free(form);
     casescribe_free(stamped);
+    home_close(&h);
+}
+
+/* Moves key `id`'s registry window (0 keeps a bound as it is). */
+static void set_window(test_home *h, const char *id, int64_t created, int64_t retired)
+{
+    cs_store_key k = registry_row(h, id);
+    if (created != 0)
+        k.created = created;
+    if (retired != 0)
+        k.retired = retired;
+    cs_store_txn *tx = NULL;
+    cr_assert_eq(cs_store_begin(h->ctx->store, CS_STORE_WRITE, &tx), CASESCRIBE_OK);
+    cr_assert_eq(cs_store_key_put(tx, &k), CASESCRIBE_OK);
+    cr_assert_eq(cs_store_commit(tx), CASESCRIBE_OK);
+    cs_store_key_clear(&k);
+}
+
+static int32_t verify_home(test_home *h, const char *stamped)
+{
+    return casescribe_verify(NULL, h->ctx, "xml", (const uint8_t *)stamped, strlen(stamped));
+}
+
+Test(keys, a_stamp_outside_its_keys_validity_window_is_refused)
+{
+    test_home h;
+    home_open(&h, 0);
+    char *first = current_key(&h);
+    char *form = form_make(&(form_parts){0}), *before = NULL;
+    cr_assert_eq(save_as(h.ctx, form, &before), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(casescribe_keygen(NULL, h.ctx, CASESCRIBE_KEYGEN_ROTATE), CASESCRIBE_OK);
+    /* Signed before the rotation: still verifies, with the home and with
+     * the exported history. */
+    cr_expect_eq(verify_home(&h, before), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *all = NULL;
+    cr_assert_eq(casescribe_keys_export(&all, h.ctx, 0), CASESCRIBE_OK);
+    cr_expect_eq(casescribe_verify_with_public_key(NULL, "xml", (const uint8_t *)all, strlen(all),
+                                                   (const uint8_t *)before, strlen(before)),
+                 CASESCRIBE_OK, "%s", casescribe_last_error());
+    /* Within the clock skew of the rotation: still fine. */
+    int64_t now = (int64_t)time(NULL);
+    set_window(&h, first, 0, now - 60);
+    cr_expect_eq(verify_home(&h, before), CASESCRIBE_OK, "%s", casescribe_last_error());
+    /* A stamp dated an hour after its key was retired by a rotation (a
+     * retired key used again, or a forged date): refused, naming both. */
+    set_window(&h, first, 0, now - 3600);
+    char *report = NULL;
+    cr_expect_eq(casescribe_verify(&report, h.ctx, "xml", (const uint8_t *)before, strlen(before)),
+                 CASESCRIBE_EVERIFY);
+    const char *msg = casescribe_last_error();
+    char retired[21];
+    cs_format_time(retired, now - 3600);
+    cr_expect(strstr(msg, first) != NULL && strstr(msg, "retired") != NULL && strstr(msg, retired) != NULL, "%s", msg);
+    cr_expect(report != NULL && strstr(report, "Signing key: key ") != NULL && strstr(report, "NOT VERIFIED") != NULL,
+              "%s", report);
+    casescribe_free(report);
+    /* A subject access export does not call it verified either. */
+    char zip[400], *summary = NULL;
+    snprintf(zip, sizeof(zip), "%s/export.zip", h.path);
+    casescribe_sar_options so;
+    cr_assert_eq(casescribe_sar_options_init(&so, sizeof(so)), CASESCRIBE_OK);
+    so.subject_id = "P-2";
+    so.output_path = zip;
+    casescribe_sar *sar = NULL;
+    cr_assert_eq(casescribe_sar_open(&sar, h.ctx, &so), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(casescribe_sar_add(sar, "xml", (const uint8_t *)before, strlen(before)), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_sar_finish(&summary, sar), CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_sar_free(sar);
+    cr_expect(strstr(summary, "not verified: 1\n") != NULL, "%s", summary);
+    casescribe_free(summary);
+    /* The same through a key history whose retirement says so. */
+    char *r = strstr(all, "retired ");
+    cr_assert_not_null(r, "%s", all);
+    memcpy(r + 8, retired, 20);
+    cr_expect_eq(casescribe_verify_with_public_key(NULL, "xml", (const uint8_t *)all, strlen(all),
+                                                   (const uint8_t *)before, strlen(before)),
+                 CASESCRIBE_EVERIFY, "%s", casescribe_last_error());
+    cr_expect(strstr(casescribe_last_error(), first) != NULL, "%s", casescribe_last_error());
+    /* A stamp dated before its key was made: refused too. */
+    char *second = current_key(&h), *after = NULL;
+    form_parts p2 = {.id = "R-2"};
+    char *form2 = form_make(&p2);
+    cr_assert_eq(save_as(h.ctx, form2, &after), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_eq(verify_home(&h, after), CASESCRIBE_OK, "%s", casescribe_last_error());
+    set_window(&h, second, now + 3600, 0);
+    cr_expect_eq(verify_home(&h, after), CASESCRIBE_EVERIFY);
+    cr_expect(strstr(casescribe_last_error(), "created") != NULL && strstr(casescribe_last_error(), second) != NULL,
+              "%s", casescribe_last_error());
+    free(first);
+    free(second);
+    free(form);
+    free(form2);
+    casescribe_free(before);
+    casescribe_free(after);
+    casescribe_free(all);
     home_close(&h);
 }

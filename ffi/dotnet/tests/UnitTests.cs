@@ -227,6 +227,7 @@ namespace CaseScribe.Tests
             try {
                 using (var ctx = Context.Open(Path.Combine(dir, "home"), OpenFlags.Create | OpenFlags.NoSync)) {
                     Assert.Equal(0, ctx.ListJobs().Length, "no kept jobs on a new home");
+                    Assert.Equal(0, ctx.ListJobsDetail().Length, "no kept jobs on a new home");
                     Assert.Throws(Status.ENOTFOUND, () => ctx.AttachJob(new string('0', 32)), "an id no job has");
                     Assert.Throws(Status.EINVAL, () => ctx.AttachJob("not-a-job-id"), "not an id");
                     using (var job = ctx.PolicyRefresh(new FetchOptions {

@@ -126,6 +126,8 @@ test('a job interrupted by closing its context is listed and reattached by id in
         const again = Context.open(home, { noSync: true });
         t.after(async () => { if (!again.closed) await again.closeAsync(); });
         assert.ok(again.jobList().includes(id), again.jobList().join(','));
+        assert.ok(again.jobListDetail().some((l) => l.startsWith(`${id} transcription interrupted created `)),
+            again.jobListDetail().join('\n'));
         const resumed = again.jobAttach(id);
         assert.equal(resumed.id, id);
         assert.equal(resumed.kind, 'transcription');

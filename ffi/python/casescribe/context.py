@@ -270,6 +270,13 @@ class Context(Handle):
             check(lib.casescribe_job_list(ctypes.byref(out), p))
             return (take_string(out) or "").splitlines()
 
+    def job_list_detail(self) -> List[str]:
+        """The same jobs, one line each: id, kind, state, created and updated times."""
+        with self._use() as p:
+            out = ctypes.c_void_p()
+            check(lib.casescribe_job_list_detail(ctypes.byref(out), p))
+            return (take_string(out) or "").splitlines()
+
     def job_attach(self, job_id: str) -> Job:
         """A handle to kept job `job_id` (run again from its input after a restart)."""
         with self._use() as p:

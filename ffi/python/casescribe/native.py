@@ -192,6 +192,7 @@ _fn("casescribe_job_on_end", status, JobP, JobCallback, c_void_p)
 _fn("casescribe_job_free", None, JobP)
 _fn("casescribe_job_id", s, JobP)
 _fn("casescribe_job_list", status, out_str, CtxP)
+_fn("casescribe_job_list_detail", status, out_str, CtxP)
 _fn("casescribe_job_attach", status, POINTER(JobP), CtxP, c_char_p)
 
 # Transcription

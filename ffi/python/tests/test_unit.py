@@ -117,6 +117,7 @@ class ErrorTest(HomeTestCase):
     def test_kept_jobs(self):
         ctx = self.open_home()
         self.assertEqual(ctx.job_list(), [])
+        self.assertEqual(ctx.job_list_detail(), [])
         with self.assertRaises(casescribe.NotFoundError):
             ctx.job_attach("0" * 32)
         with self.assertRaises(casescribe.InvalidArgumentError):

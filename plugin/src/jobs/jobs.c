@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "internal.h"
 
 struct casescribe_job {
@@ -36,6 +38,7 @@ struct casescribe_job {
     int host_refs;        /* handles the host holds */
     int interrupted;      /* atomic: stopped by the context closing */
     int gone;             /* atomic: its row and folder were removed */
+    int keep_failed;      /* what it made could not be kept: a restart runs it again */
     casescribe_job *next_kept; /* under owner->lock */
 };
 
@@ -115,6 +118,31 @@ static void keep_forget(casescribe_job *job)
     }
 }
 
+/* Under job->lock: how the job ended, into its folder ("ended": status,
+ * message, result), so that a context opened later gives it back on attach
+ * instead of running the job again. */
+static int32_t keep_ended(casescribe_job *job)
+{
+    json_t *e = json_pack("{s:i, s:s, s:s}", "status", (int)job->status, "message",
+                          job->message != NULL ? job->message : "", "result", job->result != NULL ? job->result : "");
+    char *text = e != NULL ? json_dumps(e, JSON_COMPACT) : NULL;
+    json_decref(e);
+    int32_t rc = text != NULL ? cs_spool_write(job->spool, CS_JOB_ENDED_FILE, text, strlen(text))
+                              : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    free(text);
+    return rc;
+}
+
+int32_t cs_job_keep_output(casescribe_job *job, const char *name, const void *data, size_t len)
+{
+    pthread_mutex_lock(&job->lock);
+    int32_t rc = kept_open(job) ? cs_spool_write(job->spool, name, data, len) : CASESCRIBE_OK;
+    if (rc != CASESCRIBE_OK)
+        job->keep_failed = 1;
+    pthread_mutex_unlock(&job->lock);
+    return rc;
+}
+
 /* Under job->lock, as a kept job ends: its row says so until the host frees
  * it (or at once when the host already did); a job stopped by its context
  * closing stays as it was, to run again after the restart. */
@@ -124,8 +152,8 @@ static void keep_end(casescribe_job *job, int32_t status)
         return;
     if (job->host_refs == 0)
         keep_forget(job);
-    else
-        keep_state(job);
+    else if (!job->keep_failed && keep_ended(job) == CASESCRIBE_OK)
+        keep_state(job); /* the row says "done" only once the result is kept */
     cs_clear_error(); /* the job's own message is already copied */
 }
 
@@ -327,6 +355,14 @@ static void unref_list(casescribe_job *list)
     }
 }
 
+/* Under jobs->lock: lists a kept job (found by id from now on). */
+static void list_kept(cs_jobs *jobs, casescribe_job *job, casescribe_job **gone)
+{
+    prune_kept(jobs, gone);
+    job->next_kept = jobs->kept;
+    jobs->kept = job_ref(job); /* the list's */
+}
+
 /* Queues `job` (and, when kept, lists it); on failure the caller still
  * holds its reference. */
 static int32_t enqueue(cs_jobs *jobs, casescribe_job *job)
@@ -342,11 +378,8 @@ static int32_t enqueue(cs_jobs *jobs, casescribe_job *job)
             jobs->head = job;
         jobs->tail = job;
         pthread_cond_signal(&jobs->work);
-        if (job->id[0] != '\0') {
-            prune_kept(jobs, &gone);
-            job->next_kept = jobs->kept;
-            jobs->kept = job_ref(job); /* the list's */
-        }
+        if (job->id[0] != '\0')
+            list_kept(jobs, job, &gone);
     }
     pthread_mutex_unlock(&jobs->lock);
     unref_list(gone);
@@ -369,6 +402,19 @@ int32_t cs_jobs_submit(cs_jobs *jobs, const char *kind, cs_job_run_fn run, void 
     return CASESCRIBE_OK;
 }
 
+/* A kept job's host-side fields, from `keep` (the spool is the job's from
+ * now on). */
+static int32_t keep_fields(casescribe_job *job, cs_jobs *jobs, const cs_job_keep *keep)
+{
+    snprintf(job->id, sizeof(job->id), "%s", keep->id);
+    job->spool = keep->spool;
+    job->owner = jobs;
+    job->created = keep->created;
+    job->host_refs = 1;
+    return (job->detail = cs_strdup(keep->detail)) == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory")
+                                                            : CASESCRIBE_OK;
+}
+
 int32_t cs_jobs_submit_kept(cs_jobs *jobs, const char *kind, cs_job_run_fn run, void *arg, cs_job_free_fn free_arg,
                             const cs_job_keep *keep, casescribe_job **job_out)
 {
@@ -378,13 +424,7 @@ int32_t cs_jobs_submit_kept(cs_jobs *jobs, const char *kind, cs_job_run_fn run, 
         cs_spool_close(keep->spool); /* a fresh one's folder is removed by its caller */
         return CASESCRIBE_ENOMEM;
     }
-    snprintf(job->id, sizeof(job->id), "%s", keep->id);
-    job->spool = keep->spool;
-    job->owner = jobs;
-    job->created = keep->created;
-    job->host_refs = 1;
-    int32_t rc = (job->detail = cs_strdup(keep->detail)) == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory")
-                                                                  : CASESCRIBE_OK;
+    int32_t rc = keep_fields(job, jobs, keep);
     if (rc == CASESCRIBE_OK && keep->fresh)
         rc = keep_state(job); /* "queued": from now on a restart finds it */
     if (rc == CASESCRIBE_OK)
@@ -401,6 +441,52 @@ int32_t cs_jobs_submit_kept(cs_jobs *jobs, const char *kind, cs_job_run_fn run, 
         job->owner = NULL;
         job_unref(job);
         return cs_fail(keep_rc, "%s", message);
+    }
+    *job_out = job;
+    return CASESCRIBE_OK;
+}
+
+/* A job's end as `end` says it (the output the job's from now on). */
+static int32_t ended_fields(casescribe_job *job, const cs_job_ending *end)
+{
+    job->status = end->status;
+    job->state = end->status == CASESCRIBE_OK ? CASESCRIBE_JOB_DONE
+                 : end->status == CASESCRIBE_ECANCELLED ? CASESCRIBE_JOB_CANCELLED : CASESCRIBE_JOB_FAILED;
+    job->output = end->output;
+    job->free_output = end->free_output;
+    if (end->status != CASESCRIBE_OK && (job->message = cs_strdup(end->message)) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (end->status == CASESCRIBE_OK && (job->result = cs_strdup(end->result)) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    return CASESCRIBE_OK;
+}
+
+int32_t cs_jobs_adopt_ended(cs_jobs *jobs, const char *kind, const cs_job_keep *keep, const cs_job_ending *end,
+                            casescribe_job **job_out)
+{
+    *job_out = NULL;
+    casescribe_job *job = job_new(kind, NULL, NULL, NULL);
+    if (job == NULL) {
+        cs_spool_close(keep->spool);
+        return CASESCRIBE_ENOMEM;
+    }
+    int32_t rc = keep_fields(job, jobs, keep);
+    if (rc == CASESCRIBE_OK)
+        rc = ended_fields(job, end); /* before it is listed: another thread may find it at once */
+    casescribe_job *gone = NULL;
+    pthread_mutex_lock(&jobs->lock);
+    if (rc == CASESCRIBE_OK && jobs->closing)
+        rc = cs_fail(CASESCRIBE_EINVAL, "the context is closing");
+    if (rc == CASESCRIBE_OK)
+        list_kept(jobs, job, &gone);
+    pthread_mutex_unlock(&jobs->lock);
+    unref_list(gone);
+    if (rc != CASESCRIBE_OK) {
+        job->owner = NULL; /* its row and folder stay for another try */
+        job->output = NULL; /* the caller's again */
+        job->free_output = NULL;
+        job_unref(job);
+        return rc;
     }
     *job_out = job;
     return CASESCRIBE_OK;

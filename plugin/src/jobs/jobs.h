@@ -66,6 +66,28 @@ typedef struct cs_job_keep {
 } cs_job_keep;
 int32_t cs_jobs_submit_kept(cs_jobs *jobs, const char *kind, cs_job_run_fn run, void *arg, cs_job_free_fn free_arg,
                             const cs_job_keep *keep, casescribe_job **job_out);
+/* How a kept job ended, as its folder keeps it (CS_JOB_ENDED_FILE: JSON
+ * status, message, result; the kind's output in files of its own). */
+#define CS_JOB_ENDED_FILE "ended"
+typedef struct cs_job_ending {
+    int32_t status;      /* OK, the error, ECANCELLED */
+    const char *message; /* copied; for a failure */
+    const char *result;  /* copied; for a success */
+    void *output;        /* the job's from the call on success (cs_job_output), the caller's on failure */
+    void (*free_output)(void *);
+} cs_job_ending;
+/* A kept job that ended before its host freed it (its row "done" or
+ * "failed"), given back as it ended without running it again: a host
+ * handle, listed in this context; `keep` as for cs_jobs_submit_kept (its
+ * spool the job's, even on failure). */
+int32_t cs_jobs_adopt_ended(cs_jobs *jobs, const char *kind, const cs_job_keep *keep, const cs_job_ending *end,
+                            casescribe_job **job_out);
+/* From a kept job's run function: keeps what it made in its folder
+ * (file `name`), so that a host reattaching after a restart gets it back.
+ * Nothing for a job that is not kept. On failure the job's end is not
+ * recorded as kept (a restart runs it again). */
+int32_t cs_job_keep_output(casescribe_job *job, const char *name, const void *data, size_t len);
+
 /* A live kept job of this context with `id`, as a new host handle (NULL
  * when there is none). */
 casescribe_job *cs_jobs_find(cs_jobs *jobs, const char *id);

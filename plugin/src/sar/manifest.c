@@ -298,6 +298,92 @@ static void summarise_records(cs_buf *report, xmlNodePtr root)
                   verified, total - verified, redacted);
 }
 
+/* ---- the ledger checkpoint a manifest carries ------------------------------------- */
+
+int cs_sar_is_export(const uint8_t *data, size_t len)
+{
+    static const char ns[] = "urn:casescribe:sar:1";
+    if (len >= 4 && memcmp(data, "PK\x03\x04", 4) == 0)
+        return 1;
+    size_t head = len < 512 ? len : 512;
+    return memmem(data, head, "<manifest", 9) != NULL && memmem(data, head, ns, sizeof(ns) - 1) != NULL;
+}
+
+/* The <checkpoint> of a manifest's bytes. */
+static int32_t manifest_checkpoint(char **text, size_t *len, const uint8_t *manifest, size_t mlen)
+{
+    xmlDocPtr doc = NULL;
+    int32_t rc = cs_xml_parse(&doc, manifest, mlen, CS_SAR_MAX_MANIFEST);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_xml_schema_validate(&manifest_schema, doc);
+    xmlNodePtr n = rc == CASESCRIBE_OK ? xmlDocGetRootElement(doc)->children : NULL;
+    while (n != NULL && !cs_xml_is_element(n, "checkpoint"))
+        n = n->next;
+    xmlChar *content = n != NULL ? xmlNodeGetContent(n) : NULL;
+    if (rc == CASESCRIBE_OK && n == NULL)
+        rc = cs_fail(CASESCRIBE_ENOTFOUND, "the export's manifest carries no ledger checkpoint (made before 1.7, "
+                     "or before the home's first commit)");
+    else if (rc == CASESCRIBE_OK && (content == NULL || (*text = strdup((const char *)content)) == NULL))
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (rc == CASESCRIBE_OK)
+        *len = strlen(*text);
+    xmlFree(content);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+/* manifest.xml of a ZIP in memory. */
+static int32_t zipped_manifest(uint8_t **out, size_t *len, const uint8_t *data, size_t data_len)
+{
+    zip_error_t err;
+    zip_error_init(&err);
+    zip_source_t *src = zip_source_buffer_create(data, data_len, 0, &err);
+    zip_t *za = src != NULL ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err) : NULL;
+    if (za == NULL) {
+        zip_source_free(src);
+        zip_error_fini(&err);
+        return cs_fail(CASESCRIBE_EPARSE, "the export cannot be opened as a ZIP file");
+    }
+    *out = read_entry(za, CS_SAR_MANIFEST, CS_SAR_MAX_MANIFEST, len);
+    zip_discard(za);
+    zip_error_fini(&err);
+    return *out != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_EPARSE, "the ZIP holds no readable manifest.xml");
+}
+
+int32_t cs_sar_checkpoint(char **text, size_t *len, const uint8_t *data, size_t data_len)
+{
+    *text = NULL;
+    *len = 0;
+    if (data_len < 4 || memcmp(data, "PK\x03\x04", 4) != 0)
+        return manifest_checkpoint(text, len, data, data_len);
+    uint8_t *manifest = NULL;
+    size_t mlen = 0;
+    int32_t rc = zipped_manifest(&manifest, &mlen, data, data_len);
+    if (rc == CASESCRIBE_OK)
+        rc = manifest_checkpoint(text, len, manifest, mlen);
+    free(manifest);
+    return rc;
+}
+
+/* The report's line on the checkpoint a manifest carries: its origin and
+ * size (the signature over the manifest vouches for it). */
+static void describe_checkpoint(cs_buf *report, xmlNodePtr root)
+{
+    xmlNodePtr n = root->children;
+    while (n != NULL && !cs_xml_is_element(n, "checkpoint"))
+        n = n->next;
+    xmlChar *c = n != NULL ? xmlNodeGetContent(n) : NULL;
+    if (c == NULL)
+        return;
+    const char *origin = (const char *)c, *size = strchr(origin, '\n');
+    int olen = size != NULL ? (int)(size - origin) : 0;
+    unsigned long long entries = size != NULL ? strtoull(size + 1, NULL, 10) : 0;
+    cs_buf_printf(report, "checkpoint: the council's ledger %.*s had %llu entries when this was exported (check a "
+                  "ledger against it: casescribe journal verify --checkpoint EXPORT.zip)\n", olen > 64 ? 64 : olen,
+                  origin, entries);
+    xmlFree(c);
+}
+
 /* Reads and checks the manifest against the ZIP's files. */
 static void check_manifest(struct check *ck, const uint8_t *manifest, size_t len)
 {
@@ -320,6 +406,7 @@ static void check_manifest(struct check *ck, const uint8_t *manifest, size_t len
         if (cs_xml_is_element(n, "file"))
             check_file(ck, n);
     summarise_records(ck->report, root);
+    describe_checkpoint(ck->report, root);
     xmlFreeDoc(doc);
 }
 

@@ -148,6 +148,17 @@ int32_t cs_sar_readme(char **out, const char *key_id, const char *fingerprint);
 /* Zips the files `names` of folder `dir` into `zip_path` (deflated). EIO. */
 int32_t cs_sar_zip(const char *zip_path, const char *dir, const char *const *names, size_t n);
 
+/* 1 when `data` looks like a subject access export: a ZIP, or its
+ * manifest.xml (urn:casescribe:sar:1). */
+int cs_sar_is_export(const uint8_t *data, size_t len);
+/* The ledger checkpoint an export's manifest carries (since 1.7): `data`
+ * is the export (a ZIP, in memory) or its manifest.xml. *text (malloc'd,
+ * *len bytes) is the signed note as `checkpoint export` wrote it.
+ * ENOTFOUND when the manifest carries none (an export made before 1.7, or
+ * before the home's first commit), EPARSE/ESCHEMA when it is no export's
+ * manifest, ETOOBIG, ENOMEM. */
+int32_t cs_sar_checkpoint(char **text, size_t *len, const uint8_t *data, size_t data_len);
+
 /* Checks the ZIP at `path` (see casescribe_sar_verify). */
 int32_t cs_sar_verify_zip(cs_buf *report, const char *path, const uint8_t *pem, size_t pem_len);
 

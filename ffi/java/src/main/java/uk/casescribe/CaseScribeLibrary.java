@@ -323,6 +323,7 @@ public interface CaseScribeLibrary extends Library {
     void casescribe_job_free(Pointer job);
     String casescribe_job_id(Pointer job);
     int casescribe_job_list(PointerByReference ids_out, Pointer ctx);
+    int casescribe_job_list_detail(PointerByReference lines_out, Pointer ctx);
     int casescribe_job_attach(PointerByReference job_out, Pointer ctx, String id);
 
     // Transcription

@@ -319,6 +319,15 @@ public final class Context extends NativeHandle {
         });
     }
 
+    /** The same jobs, one line each: id, kind, state, created and updated times. */
+    public List<String> jobListDetail() throws CaseScribeException {
+        return use(ctx -> {
+            PointerByReference lines = new PointerByReference();
+            check(C.casescribe_job_list_detail(lines, ctx));
+            return CaseScribe.lines(CaseScribe.takeString(lines));
+        });
+    }
+
     /** A handle to kept job `id`: run again from its input after a restart. */
     public Job jobAttach(String id) throws CaseScribeException {
         return use(ctx -> {

@@ -213,6 +213,7 @@ public class BasicsTest {
     public void keptJobs() throws Exception {
         try (Context ctx = Fixtures.newHome(tmp.getRoot().toPath())) {
             assertTrue(ctx.jobList().isEmpty());
+            assertTrue(ctx.jobListDetail().isEmpty());
             expectCode(Status.ENOTFOUND, () -> ctx.jobAttach("00000000000000000000000000000000"));
             expectCode(Status.EINVAL, () -> ctx.jobAttach("not-a-job-id"));
             try (Job refresh = ctx.policyRefresh(new FetchOptions("https://127.0.0.1:1/bundle.xml"))) {
