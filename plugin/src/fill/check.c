@@ -166,6 +166,49 @@ cs_check_result cs_check_sentence(const char *sentence, const uint32_t *cites, s
     return CS_CHECK_SUPPORTED;
 }
 
+/* 1 when `phrase` is in `low` starting at a word's start. */
+static int has_phrase_at_word(const char *low, const char *phrase)
+{
+    for (const char *p = low; (p = strstr(p, phrase)) != NULL; p++)
+        if (p == low || !(is_alpha(p[-1]) || is_digit(p[-1]) || p[-1] == '\''))
+            return 1;
+    return 0;
+}
+
+static int any_phrase(const char *low, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (has_phrase_at_word(low, list[i]))
+            return 1;
+    return 0;
+}
+
+/* Spoken steering: a machine or whoever writes the record addressed, and
+ * told what to write or leave out; or the writing told outright ("write
+ * that", "leave out"). */
+static int steers_the_record(const char *low)
+{
+    static const char *const addressed[] = {
+        "computer", "assistant", "recorder", "the ai", "an ai", "a.i", "chatgpt", "the system", "robot",
+        "transcriber", "the machine", "the app", "whoever writes", "whoever's writing", "whoever is writing",
+        "the software", "alexa", "siri",
+    };
+    static const char *const writing[] = {
+        "write", "record", "put", "note", "say", "mention", "leave", "type", "state", "log", "make sure",
+        "don't", "do not",
+    };
+    static const char *const outright[] = {
+        "write that the", "write that he", "write that she", "write that they", "write that there", "write that it",
+        "write that everything", "write that no", "write that i'm", "write that we", "write down that", "put down that", "record that", "leave out", "leave that out",
+        "don't write", "do not write", "don't put", "do not put", "don't record", "do not record", "don't mention",
+        "write it as", "write the risk", "put the risk", "say in the report", "in the report say",
+    };
+    if (any_phrase(low, outright, sizeof(outright) / sizeof(*outright)))
+        return 1;
+    return any_phrase(low, addressed, sizeof(addressed) / sizeof(*addressed)) &&
+           any_phrase(low, writing, sizeof(writing) / sizeof(*writing));
+}
+
 int cs_carries_instructions(const char *text)
 {
     static const char *const signs[] = {
@@ -181,5 +224,5 @@ int cs_carries_instructions(const char *text)
     for (size_t i = 0; i < sizeof(signs) / sizeof(*signs); i++)
         if (strstr(low, signs[i]) != NULL)
             return 1;
-    return 0;
+    return steers_the_record(low);
 }
