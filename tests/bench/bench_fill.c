@@ -732,6 +732,25 @@ static pid_t start_model(const char *corpus_dir, const char *log, int *port)
     return pid;
 }
 
+/* With BENCH_FILL_DUMP=DIR, each embedded draft and job result is kept
+ * there (ID.xml, ID.txt), to read what the filler did. */
+static void dump(json_t *entry, const char *draft, const char *result)
+{
+    const char *dir = getenv("BENCH_FILL_DUMP");
+    if (dir == NULL)
+        return;
+    const char *what[2][2] = {{"xml", draft}, {"txt", result}};
+    for (int i = 0; i < 2; i++) {
+        char path[800];
+        snprintf(path, sizeof(path), "%s/%s.%s", dir, json_string_value(json_object_get(entry, "id")), what[i][0]);
+        FILE *f = fopen(path, "w");
+        if (f != NULL) {
+            fputs(what[i][1], f);
+            fclose(f);
+        }
+    }
+}
+
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
     return strcmp((*a)->d_name, (*b)->d_name);
@@ -779,8 +798,10 @@ int main(int argc, char **argv)
     json_array_foreach(entries, i, entry) {
         char *draft = NULL, *result = NULL;
         double ms = 0;
-        if (run_one(ctx, entry, NULL, &draft, &result, &ms) == CASESCRIBE_OK)
+        if (run_one(ctx, entry, NULL, &draft, &result, &ms) == CASESCRIBE_OK) {
             evaluate(&embedded, ctx, entry, draft, result);
+            dump(entry, draft, result);
+        }
         embedded.ms += ms / (double)json_array_size(entries);
         casescribe_free(draft);
         casescribe_free(result);

@@ -119,6 +119,7 @@ struct index {
     double avg_len;
     struct query *queries; /* per template section */
     size_t *content;       /* per unit: how many search terms it has */
+    const size_t *best;    /* per unit: the section it is evidence for, SIZE_MAX for none (while assigning) */
 };
 
 static void index_free(struct index *ix, size_t n_sections)
@@ -517,14 +518,47 @@ static size_t section_cap(const struct index *ix, const casescribe_template *tpl
     return cap < ADAPTIVE_MIN ? ADAPTIVE_MIN : cap > ADAPTIVE_MAX ? ADAPTIVE_MAX : cap;
 }
 
-/* One drafted line: the unit tidied, or a short answer with its question. */
-static int32_t write_line(cs_draft_section *ds, const struct index *ix, size_t u)
+/* A unit that may be drafted: not a bare question, not the worker's
+ * judgement, not an instruction to whoever writes the record. */
+static int draftable(const cs_unit *un)
 {
-    const cs_unit *un = &ix->units[u];
+    return !un->question && !un->opinion && !un->instruction;
+}
+
+/* The turn around unit u that may go with it into section s: the units
+ * of its segment next to it that are draftable and evidence for no other
+ * section, so that a fact said over two sentences stays whole. */
+static cs_unit turn_of(const struct index *ix, size_t u, size_t s, size_t *first, size_t *last)
+{
+    *first = *last = u;
+    while (*first > 0 && ix->units[*first - 1].seg == ix->units[u].seg && draftable(&ix->units[*first - 1]) &&
+           (ix->best[*first - 1] == s || ix->best[*first - 1] == SIZE_MAX) && ix->units[*first].answer != 1)
+        (*first)--;
+    while (*last + 1 < ix->n_units && ix->units[*last + 1].seg == ix->units[u].seg &&
+           draftable(&ix->units[*last + 1]) && (ix->best[*last + 1] == s || ix->best[*last + 1] == SIZE_MAX))
+        (*last)++;
+    cs_unit turn = ix->units[u];
+    turn.w0 = ix->units[*first].w0;
+    turn.w1 = ix->units[*last].w1;
+    return turn;
+}
+
+/* One drafted line: the unit's turn tidied, or a short answer with its
+ * question. */
+static int32_t write_line(cs_draft_section *ds, const struct index *ix, size_t u, size_t s, size_t *done)
+{
+    size_t first, last;
+    cs_unit turn = turn_of(ix, u, s, &first, &last);
+    int paired = ix->units[u].answer == 1 && first == u && last == u && ix->content[u] < PAIR_BELOW;
+    if (paired)
+        first = u - 1; /* the question is in this line too */
+    if (*done != SIZE_MAX && first <= *done)
+        return CASESCRIBE_OK; /* already in the line before */
+    *done = last;
+    const cs_unit *un = &turn;
     const cs_segment *seg = &ix->t->segments[un->seg];
-    int paired = un->answer && ix->content[u] < PAIR_BELOW;
     const cs_unit *from = paired ? &ix->units[u - 1] : un;
-    const cs_segment *first = &ix->t->segments[from->seg];
+    const cs_segment *opening = &ix->t->segments[from->seg];
     char *unsure = NULL, segments[32];
     char *text = paired ? cs_render_answer(ix->t, from, un, &unsure) : tidy(ix->t, seg, un, &unsure);
     if (text == NULL)
@@ -533,7 +567,7 @@ static int32_t write_line(cs_draft_section *ds, const struct index *ix, size_t u
         snprintf(segments, sizeof(segments), "%u %u", (unsigned)from->seg + 1, (unsigned)un->seg + 1);
     else
         snprintf(segments, sizeof(segments), "%u", (unsigned)un->seg + 1);
-    int32_t rc = cs_draft_add(ds, text, segments, unsure, first->words[from->w0].start_ms,
+    int32_t rc = cs_draft_add(ds, text, segments, unsure, opening->words[from->w0].start_ms,
                               seg->words[un->w1 - 1].end_ms, NULL);
     free(text);
     free(unsure);
@@ -542,8 +576,8 @@ static int32_t write_line(cs_draft_section *ds, const struct index *ix, size_t u
 
 /* The section's best picks, at most `cap`, none far weaker than the best,
  * in the order they were said. */
-static int32_t write_section(cs_draft *d, const struct index *ix, const char *id, struct pick *picks, size_t n,
-                             size_t cap)
+static int32_t write_section(cs_draft *d, const struct index *ix, size_t s, const char *id, struct pick *picks,
+                             size_t n, size_t cap)
 {
     qsort(picks, n, sizeof(*picks), by_score_desc);
     size_t keep = 0;
@@ -554,16 +588,10 @@ static int32_t write_section(cs_draft *d, const struct index *ix, const char *id
     if (ds == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting");
     int32_t rc = CASESCRIBE_OK;
+    size_t done = SIZE_MAX;
     for (size_t i = 0; i < keep && rc == CASESCRIBE_OK; i++)
-        rc = write_line(ds, ix, picks[i].unit);
+        rc = write_line(ds, ix, picks[i].unit, s, &done);
     return rc;
-}
-
-/* A unit that may be drafted: not a bare question, not the worker's
- * judgement, not an instruction to whoever writes the record. */
-static int draftable(const cs_unit *un)
-{
-    return !un->question && !un->opinion && !un->instruction;
 }
 
 /* Scores every unit against every section, and counts its content terms. */
@@ -590,15 +618,19 @@ static size_t best_section(const struct index *ix, const casescribe_template *tp
 {
     size_t ns = tpl->n_sections, best = SIZE_MAX;
     double w = ix->units[u].answer ? ANSWER_CONTEXT : TURN_CONTEXT;
+    size_t before = u; /* the question an answering turn answers, else the unit before */
+    while (before > 0 && ix->units[before].answer == 2)
+        before--;
+    before = before > 0 ? before - 1 : SIZE_MAX;
     *best_score = 0;
     for (size_t s = 0; s < ns; s++) {
-        double sc = own[u * ns + s] + (u > 0 ? w * own[(u - 1) * ns + s] : 0);
+        double sc = own[u * ns + s] + (before != SIZE_MAX ? w * own[before * ns + s] : 0);
         if (sc > *best_score) {
             *best_score = sc;
             best = s;
         }
     }
-    size_t terms = ix->content[u] + (ix->units[u].answer ? ix->content[u - 1] : 0);
+    size_t terms = ix->content[u] + (ix->units[u].answer == 1 ? ix->content[u - 1] : 0);
     if (!draftable(&ix->units[u]) || terms < MIN_CONTENT_TERMS || *best_score < MIN_SCORE)
         best = SIZE_MAX;
     return best;
@@ -618,6 +650,7 @@ static int32_t assign(cs_draft *d, struct index *ix, const casescribe_template *
                      : score_all(ix, tpl, &own, job);
     for (size_t u = 0; rc == CASESCRIBE_OK && u < ix->n_units; u++)
         best[u] = best_section(ix, tpl, own, u, &best_score[u]);
+    ix->best = best;
     size_t cap = section_cap(ix, tpl, max_sentences);
     for (size_t s = 0; rc == CASESCRIBE_OK && s < tpl->n_sections; s++) {
         if (tpl->sections[s].never)
@@ -629,7 +662,7 @@ static int32_t assign(cs_draft *d, struct index *ix, const casescribe_template *
         if (n == 0)
             cs_buf_printf(&d->report, "%s: nothing in the transcript matched it\n", tpl->sections[s].id);
         else
-            rc = write_section(d, ix, tpl->sections[s].id, picks, n, cap);
+            rc = write_section(d, ix, s, tpl->sections[s].id, picks, n, cap);
     }
     free(own);
     free(best);

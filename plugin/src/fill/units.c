@@ -174,6 +174,8 @@ static void classify(cs_unit *units, size_t n, size_t u, const casescribe_transc
     if (u > 0 && units[u - 1].question && un->speaker && units[u - 1].speaker && units[u - 1].seg != un->seg &&
         strcmp(t->segments[units[u - 1].seg].words[0].text, label) != 0)
         un->answer = 1;
+    else if (u > 0 && units[u - 1].answer && units[u - 1].seg == un->seg)
+        un->answer = 2; /* the rest of the answering turn */
 }
 
 int32_t cs_units_of(cs_unit **out, size_t *n, const casescribe_transcript *t)

@@ -15,7 +15,8 @@ typedef struct cs_unit {
     uint32_t w0, w1; /* words [w0, w1) of the segment, speaker label excluded */
     int speaker;     /* 1 when the segment starts with a label ("Kerry:"), word 0 */
     int question;    /* ends with '?', or (no end punctuation) reads as one and the next speaker answers */
-    int answer;      /* said by another speaker right after a question: the question gives it its topic */
+    int answer;      /* the question before gives it its topic: 1 said by another speaker right after it,
+                        2 the rest of that turn */
     int worker;      /* the label is the worker's ("Worker:") */
     int opinion;     /* judgement: the worker evaluating or deciding, or anyone's "in my view" */
     int instruction; /* addressed to a recorder, computer or AI, or telling it what to write */
