@@ -441,7 +441,7 @@ static char *take_line(cs_buf *b, const struct marks *m, char **unsure)
 }
 
 /* The unit's words, tidied: fillers and stutters ("I I") out, the first
- * letter capitalised, a full stop when it has none, and the speaker's
+ * letter of each sentence capitalised, a full stop when it has none, and the speaker's
  * label ("Kerry:") in front when the segment had one. Nothing else changes:
  * every word is the transcript's. The words of it the transcriber was
  * unsure of go to *unsure (NULL when none), as byte ranges of the
@@ -457,8 +457,10 @@ static char *tidy(const casescribe_transcript *t, const cs_segment *seg, const c
         cs_buf_printf(&b, "%s ", seg->words[0].text);
     size_t first = b.len;
     append_unit(&b, &m, t, un, 0);
-    if (!b.failed && b.len > first && b.data[first] >= 'a' && b.data[first] <= 'z')
-        b.data[first] = (char)(b.data[first] - 'a' + 'A');
+    for (size_t i = first; !b.failed && i < b.len; i++) /* each sentence's first letter, as the line's */
+        if ((i == first || (i >= first + 2 && b.data[i - 1] == ' ' && strchr(".?!", b.data[i - 2]) != NULL)) &&
+            b.data[i] >= 'a' && b.data[i] <= 'z')
+            b.data[i] = (char)(b.data[i] - 'a' + 'A');
     if (b.len > first)
         end_line(&b, &m);
     return take_line(&b, &m, unsure);
@@ -525,17 +527,23 @@ static int draftable(const cs_unit *un)
     return !un->question && !un->opinion && !un->instruction;
 }
 
+/* Unit v may join u's line: same turn, draftable, some content ("Come in."
+ * has none) and evidence for no other section. */
+static int goes_with(const struct index *ix, size_t v, size_t u, size_t s)
+{
+    return ix->units[v].seg == ix->units[u].seg && draftable(&ix->units[v]) && ix->content[v] > 0 &&
+           (ix->best[v] == s || ix->best[v] == SIZE_MAX);
+}
+
 /* The turn around unit u that may go with it into section s: the units
  * of its segment next to it that are draftable and evidence for no other
  * section, so that a fact said over two sentences stays whole. */
 static cs_unit turn_of(const struct index *ix, size_t u, size_t s, size_t *first, size_t *last)
 {
     *first = *last = u;
-    while (*first > 0 && ix->units[*first - 1].seg == ix->units[u].seg && draftable(&ix->units[*first - 1]) &&
-           (ix->best[*first - 1] == s || ix->best[*first - 1] == SIZE_MAX) && ix->units[*first].answer != 1)
+    while (*first > 0 && goes_with(ix, *first - 1, u, s) && ix->units[*first].answer != 1)
         (*first)--;
-    while (*last + 1 < ix->n_units && ix->units[*last + 1].seg == ix->units[u].seg &&
-           draftable(&ix->units[*last + 1]) && (ix->best[*last + 1] == s || ix->best[*last + 1] == SIZE_MAX))
+    while (*last + 1 < ix->n_units && goes_with(ix, *last + 1, u, s))
         (*last)++;
     cs_unit turn = ix->units[u];
     turn.w0 = ix->units[*first].w0;
