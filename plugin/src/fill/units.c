@@ -101,10 +101,12 @@ static const char *const subjects[] = {
     "everything", "anything", "everyone", "things", "that", "this",
 };
 static const char *const determiners[] = {"the", "your", "his", "her", "their", "my", "our", "a", "an", "any"};
+static const char *const elliptical[] = {"any", "anything", "anyone", "anybody", "everything", "ok", "okay", "alright"};
 
-/* Word order of a question: an auxiliary first, before its subject ("do
- * you", "is the house"), or after one opening word that is not a subject
- * ("harold have you"); or a question word among the first two. */
+/* Word order of a question: an auxiliary first ("do you", "is the
+ * house"), or after one opening word that is not a subject, before its
+ * subject ("harold have you"); a question word among the first two; or
+ * the elliptical "any falls?". */
 static int reads_as_question(const char *text)
 {
     char w0[32] = "", w1[32] = "", w2[32] = "";
@@ -113,7 +115,7 @@ static int reads_as_question(const char *text)
     nth_word(text, 2, w2, sizeof(w2));
     if (AMONG(w0, wh_words) || (AMONG(w1, wh_words) && !AMONG(w0, subjects) && !AMONG(w0, determiners)))
         return 1;
-    if (AMONG(w0, auxiliaries) && (AMONG(w1, subjects) || AMONG(w1, determiners)))
+    if (AMONG(w0, auxiliaries) || AMONG(w0, elliptical))
         return 1;
     return AMONG(w1, auxiliaries) && AMONG(w2, subjects) && !AMONG(w0, subjects) && !AMONG(w0, determiners);
 }
@@ -171,6 +173,10 @@ static void classify(cs_unit *units, size_t n, size_t u, const casescribe_transc
                                strcmp(t->segments[next->seg].words[0].text, label) != 0;
     if (!punctuated && !un->question && next_speaker_differs && reads_as_question(text))
         un->question = 1;
+    /* "And his sister is at nursery, is that right?" states a fact, asking
+     * only to confirm it: by its word order a statement. */
+    if (un->question && !reads_as_question(text))
+        un->question = 0;
     if (u > 0 && units[u - 1].question && un->speaker && units[u - 1].speaker && units[u - 1].seg != un->seg &&
         strcmp(t->segments[units[u - 1].seg].words[0].text, label) != 0)
         un->answer = 1;
