@@ -22,7 +22,7 @@
 #define TURN_CONTEXT 0.3    /* any sentence a little of the turn before */
 #define PAIR_BELOW 3        /* a shorter answer ("no i don't want one") is drafted with its question */
 #define RELATIVE_SCORE 0.3  /* a section keeps no sentence scoring under this share of its best */
-#define ADAPTIVE_MIN 4      /* the cap per section when the caller sets none: units / (2 x sections), */
+#define ADAPTIVE_MIN 6      /* the cap per section when the caller sets none: units / sections, */
 #define ADAPTIVE_MAX 12     /* within these */
 #define TERM_MAX 48
 
@@ -516,7 +516,7 @@ static size_t section_cap(const struct index *ix, const casescribe_template *tpl
     size_t drafted = 0;
     for (size_t s = 0; s < tpl->n_sections; s++)
         drafted += !tpl->sections[s].never;
-    size_t cap = ix->n_units / (2 * (drafted ? drafted : 1));
+    size_t cap = ix->n_units / (drafted ? drafted : 1);
     return cap < ADAPTIVE_MIN ? ADAPTIVE_MIN : cap > ADAPTIVE_MAX ? ADAPTIVE_MAX : cap;
 }
 
