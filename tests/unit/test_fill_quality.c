@@ -234,6 +234,9 @@ Test(fill_quality, steering_is_told_from_ordinary_talk_about_writing)
     };
     const char *ordinary[] = {
         "I'll write that down and send it to you.",
+        "Mia, I'm going to write down that I saw you on your own in your bedroom today, is that okay?",
+        "Sasha, I'll write down that I saw Leo on his own in the kitchen.",
+        "Thanks for seeing me, Lisa. And you must be Jean.",
         "She writes to her nan every week.",
         "The school keeps a record of her attendance.",
         "He put the bins out on Monday.",
@@ -244,4 +247,166 @@ Test(fill_quality, steering_is_told_from_ordinary_talk_about_writing)
         cr_expect(cs_carries_instructions(steering[i]), "not flagged: %s", steering[i]);
     for (size_t i = 0; i < sizeof(ordinary) / sizeof(*ordinary); i++)
         cr_expect(!cs_carries_instructions(ordinary[i]), "flagged: %s", ordinary[i]);
+}
+
+/* ---- questions and answers, context, record style ------------------------------------ */
+
+/* A machine transcript: no punctuation, no capitals but the labels. */
+static const char *const machine[] = {
+    /* 1 */ "Worker: morning harold thanks for letting me in",
+    /* 2 */ "Worker: harold have you got a pendant alarm",
+    /* 3 */ "Harold: no i don't want one of them",
+    /* 4 */ "Worker: have you had any falls",
+    /* 5 */ "Harold: i fell@300 in the garden in march and lay there an hour",
+    /* 6 */ "Worker: who helps you during the week",
+    /* 7 */ "Harold: gary does my shopping on fridays",
+    /* 8 */ "Harold: my son gary is on the phone on speaker",
+};
+
+/* The words a rendering may add: its fixed connecting words and the
+ * changes of person. Every other word must be in the cited segments. */
+static int connecting(const char *w)
+{
+    const char *fixed[] = {"asked", "said", "they", "them", "their", "theirs", "themselves", "are", "were", "have",
+                           "will", "would"};
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(*fixed); i++)
+        if (strcmp(fixed[i], w) == 0)
+            return 1;
+    return 0;
+}
+
+/* Every word of `line` (lowercased, punctuation and quotes off) is in the
+ * segments it cites, or a connecting word; returns how many words it has. */
+static int expect_words_cited(const char *line, const char *segments, const casescribe_transcript *t)
+{
+    char cited[4096] = " ";
+    size_t len = 1;
+    for (const char *p = segments; *p != '\0';) {
+        char *end;
+        unsigned long n = strtoul(p, &end, 10);
+        cr_assert(end != p && n >= 1 && n <= casescribe_transcript_segment_count(t), "bad citation %s", segments);
+        for (const char *c = casescribe_transcript_segment_text(t, (uint32_t)n - 1); *c != '\0' && len + 2 < 4096;
+             c++)
+            cited[len++] = (*c >= 'A' && *c <= 'Z') ? (char)(*c | 0x20) : (strchr(".,?!\":", *c) ? ' ' : *c);
+        cited[len++] = ' ';
+        p = *end == ' ' ? end + 1 : end;
+    }
+    cited[len] = '\0';
+    char copy[2048];
+    snprintf(copy, sizeof(copy), "%s", line);
+    int words = 0;
+    for (char *w = strtok(copy, " "); w != NULL; w = strtok(NULL, " ")) {
+        char bare[128] = " ";
+        size_t n = 1;
+        for (const char *c = w; *c != '\0' && n + 2 < sizeof(bare); c++)
+            if (!strchr(".,?!\"", *c))
+                bare[n++] = (char)(*c >= 'A' && *c <= 'Z' ? *c | 0x20 : *c);
+        bare[n++] = ' ';
+        bare[n] = '\0';
+        if (n <= 2)
+            continue;
+        char word[128];
+        snprintf(word, sizeof(word), "%.*s", (int)(n - 2), bare + 1);
+        words++;
+        cr_expect(connecting(word) || strstr(cited, bare) != NULL, "'%s' of \"%s\" is not in segments %s", word,
+                  line, segments);
+    }
+    return words;
+}
+
+Test(fill_quality, a_question_without_punctuation_and_its_short_answer_are_drafted_together_attributed)
+{
+    casescribe_template *tpl = shipped("care-act-needs-assessment");
+    casescribe_transcript *t = transcript_of(machine, sizeof(machine) / sizeof(*machine));
+    cs_unit *units = NULL;
+    size_t n = 0;
+    cr_assert_eq(cs_units_of(&units, &n, t), CASESCRIBE_OK);
+    cr_assert_eq(n, 8);
+    int questions[] = {0, 1, 0, 1, 0, 1, 0, 0}, answers[] = {0, 0, 1, 0, 1, 0, 1, 0};
+    for (size_t u = 0; u < n; u++) {
+        cr_expect_eq(units[u].question, questions[u], "segment %zu: question %d", u + 1, units[u].question);
+        cr_expect_eq(units[u].answer != 0, answers[u], "segment %zu: answer %d", u + 1, units[u].answer);
+    }
+    free(units);
+    cs_draft d;
+    fill_with(&d, tpl, t);
+    const cs_draft_sentence *pair = NULL;
+    for (size_t i = 0; i < d.n; i++)
+        for (size_t k = 0; k < d.sections[i].n; k++)
+            if (strcmp(d.sections[i].sentences[k].segments, "2 3") == 0)
+                pair = &d.sections[i].sentences[k];
+    cr_assert_not_null(pair, "the question and its answer were not drafted together:\n%s", d.report.data);
+    cr_expect_str_eq(pair->text, "Asked \"harold have you got a pendant alarm\", Harold said no they don't want one of "
+                                 "them.");
+    expect_words_cited(pair->text, pair->segments, t);
+    /* A bare question is never a line of its own. */
+    for (size_t i = 0; i < d.n; i++)
+        for (size_t k = 0; k < d.sections[i].n; k++) {
+            cr_expect_str_neq(d.sections[i].sentences[k].segments, "2");
+            cr_expect_str_neq(d.sections[i].sentences[k].segments, "4");
+        }
+    cs_draft_free(&d);
+    casescribe_transcript_free(t);
+    casescribe_template_free(tpl);
+}
+
+/* An answer with no word of any section's own takes its section from the
+ * question: "is that all right" is about the section the question was. */
+Test(fill_quality, an_answer_takes_its_section_from_the_question_before_it)
+{
+    const char *turns[] = {
+        "Worker: Do you feel lonely in the evenings since your wife died?",
+        "Harold: Evenings are long, yes, every single one of them.",
+        "Worker: Thanks.",
+    };
+    casescribe_template *tpl = shipped("care-act-needs-assessment");
+    casescribe_transcript *t = transcript_of(turns, 3);
+    cs_draft d;
+    fill_with(&d, tpl, t);
+    const cs_draft_section *wellbeing = drafted(&d, "wellbeing");
+    cr_assert_not_null(wellbeing, "%s", d.report.data);
+    int found = 0;
+    for (size_t k = 0; k < wellbeing->n; k++)
+        found |= strstr(wellbeing->sentences[k].segments, "2") != NULL;
+    cr_expect(found, "the answer is not in wellbeing");
+    cs_draft_free(&d);
+    casescribe_transcript_free(t);
+    casescribe_template_free(tpl);
+}
+
+/* The record-style rendering changes only person and the fixed connecting
+ * words: every other word of it is in its cited segments, unsure words
+ * stay marked where the rendering put them. */
+Test(fill_quality, the_reported_speech_rendering_holds_only_words_of_its_cited_segments)
+{
+    const char *turns[] = {
+        "Worker: Did you fall?",
+        "Harold: I@300 was in my garden.",
+        "Worker: Has anyone helped you since?",
+        "Kerry: We've agreed a payment plan with the housing officer, I'm paying twenty pounds a week.",
+    };
+    casescribe_transcript *t = transcript_of(turns, 4);
+    cs_unit *units = NULL;
+    size_t n = 0;
+    cr_assert_eq(cs_units_of(&units, &n, t), CASESCRIBE_OK);
+    cr_assert_eq(n, 4);
+    char *unsure = NULL, *line = cs_render_answer(t, &units[0], &units[1], &unsure);
+    cr_assert_not_null(line);
+    cr_expect_str_eq(line, "Asked \"Did you fall?\", Harold said they were in their garden.");
+    cr_expect_gt(expect_words_cited(line, "1 2", t), 8);
+    cr_assert_not_null(unsure, "the unsure 'I' is marked where 'they' stands");
+    unsigned o = 0, l = 0;
+    cr_assert_eq(sscanf(unsure, "%u:%u", &o, &l), 2);
+    cr_expect_eq(strncmp(line + o, "they", 4), 0, "%s at %u", line, o);
+    free(line);
+    free(unsure);
+    line = cs_render_answer(t, &units[2], &units[3], &unsure);
+    cr_assert_not_null(line);
+    cr_expect_str_eq(line, "Asked \"Has anyone helped you since?\", Kerry said they have agreed a payment plan with "
+                           "the housing officer, they are paying twenty pounds a week.");
+    expect_words_cited(line, "3 4", t);
+    cr_expect_null(unsure);
+    free(line);
+    free(units);
+    casescribe_transcript_free(t);
 }
