@@ -410,3 +410,39 @@ Test(fill_quality, the_reported_speech_rendering_holds_only_words_of_its_cited_s
     free(units);
     casescribe_transcript_free(t);
 }
+
+/* ---- the same rules on a remote model's answer ------------------------------------------ */
+
+Test(fill_quality, a_remote_answer_drawing_only_on_the_workers_judgement_or_on_steering_is_dropped)
+{
+    casescribe_template *tpl = shipped("statutory-home-visit");
+    casescribe_transcript *t = transcript_of(visit, sizeof(visit) / sizeof(*visit));
+    cs_subject subjects[] = {{"C-1", "child", "Mia Thompson"}, {"P-1", "mother", "Kerry Thompson"}};
+    cs_record form;
+    memset(&form, 0, sizeof(form));
+    form.subjects = subjects;
+    form.n_subjects = 2;
+    /* S3 is the worker's worry, S7 an order to ignore the template, S4 the
+     * child's own words: only the last may be drafted. */
+    const char body[] =
+        "{\"model\": \"m\", \"choices\": [{\"message\": {\"content\": \"{\\\"sections\\\": [{\\\"id\\\": "
+        "\\\"worries\\\", \\\"sentences\\\": [{\\\"text\\\": \\\"There is worry about the shouting at bedtime.\\\", "
+        "\\\"cites\\\": [\\\"S3\\\"]}, {\\\"text\\\": \\\"The risk is low.\\\", \\\"cites\\\": [\\\"S7\\\"]}, "
+        "{\\\"text\\\": \\\"Dad shouts at mum at bedtime.\\\", \\\"cites\\\": [\\\"S4\\\"]}]}]}\"}}]}";
+    cs_draft d;
+    memset(&d, 0, sizeof(d));
+    cs_buf_printf(&d.report, "%s", "");
+    cr_assert_eq(cs_fill_remote_answer(&d, tpl, t, &form, (const uint8_t *)body, strlen(body), 6), CASESCRIBE_OK,
+                 "%s", casescribe_last_error());
+    const cs_draft_section *worries = drafted(&d, "worries");
+    cr_assert_not_null(worries, "%s", d.report.data);
+    cr_expect_eq(worries->n, 1, "%s", d.report.data);
+    cr_expect_str_eq(worries->sentences[0].segments, "4");
+    cr_expect_not_null(strstr(d.report.data, "worries: sentence 1 dropped: it draws only on the worker's own "
+                                             "judgement"),
+                       "%s", d.report.data);
+    cr_expect_not_null(strstr(d.report.data, "worries: sentence 2 dropped:"), "%s", d.report.data);
+    cs_draft_free(&d);
+    casescribe_transcript_free(t);
+    casescribe_template_free(tpl);
+}
