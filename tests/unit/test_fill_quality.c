@@ -350,6 +350,31 @@ Test(fill_quality, a_question_without_punctuation_and_its_short_answer_are_draft
     casescribe_template_free(tpl);
 }
 
+/* An engine that ends every turn with a full stop and never writes '?':
+ * its questions are found by word order too. One that writes '?' is
+ * trusted: a full stop there ends a statement. */
+Test(fill_quality, questions_are_found_by_word_order_when_the_engine_never_writes_a_question_mark)
+{
+    const char *stops[] = {"Worker: Harold have you got a pendant alarm.", "Harold: No I don't want one."};
+    const char *marks[] = {"Worker: Harold have you got a pendant alarm.", "Harold: No I don't want one.",
+                           "Worker: Do you cook?", "Harold: Toast mostly."};
+    casescribe_transcript *t = transcript_of(stops, 2);
+    cs_unit *units = NULL;
+    size_t n = 0;
+    cr_assert_eq(cs_units_of(&units, &n, t), CASESCRIBE_OK);
+    cr_assert_eq(n, 2);
+    cr_expect(units[0].question && units[1].answer == 1);
+    free(units);
+    casescribe_transcript_free(t);
+    t = transcript_of(marks, 4);
+    cr_assert_eq(cs_units_of(&units, &n, t), CASESCRIBE_OK);
+    cr_assert_eq(n, 4);
+    cr_expect(!units[0].question && !units[1].answer, "a full stop ends a statement where '?' is written");
+    cr_expect(units[2].question && units[3].answer == 1);
+    free(units);
+    casescribe_transcript_free(t);
+}
+
 /* An answer with no word of any section's own takes its section from the
  * question: "is that all right" is about the section the question was. */
 Test(fill_quality, an_answer_takes_its_section_from_the_question_before_it)

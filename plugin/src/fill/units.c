@@ -154,7 +154,7 @@ static int is_worker_label(const char *label)
            strcmp(label, "SW:") == 0;
 }
 
-static void classify(cs_unit *units, size_t n, size_t u, const casescribe_transcript *t)
+static void classify(cs_unit *units, size_t n, size_t u, const casescribe_transcript *t, int marks_questions)
 {
     cs_unit *un = &units[u];
     char text[2048];
@@ -167,11 +167,12 @@ static void classify(cs_unit *units, size_t n, size_t u, const casescribe_transc
     un->worker = un->speaker && is_worker_label(label);
     un->instruction = cs_carries_instructions(text);
     un->opinion = HAS_PHRASE(text, anyones_judgement) || (un->worker && HAS_PHRASE(text, worker_judgement));
-    /* Unpunctuated: a question by its word order when the next speaker answers it. */
+    /* Unpunctuated (or from an engine that never writes '?'): a question by
+     * its word order when the next speaker answers it. */
     const cs_unit *next = u + 1 < n ? &units[u + 1] : NULL;
     int next_speaker_differs = next != NULL && next->speaker && un->speaker && next->seg != un->seg &&
                                strcmp(t->segments[next->seg].words[0].text, label) != 0;
-    if (!punctuated && !un->question && next_speaker_differs && reads_as_question(text))
+    if ((!punctuated || !marks_questions) && !un->question && next_speaker_differs && reads_as_question(text))
         un->question = 1;
     /* "And his sister is at nursery, is that right?" states a fact, asking
      * only to confirm it: by its word order a statement. */
@@ -211,8 +212,12 @@ int32_t cs_units_of(cs_unit **out, size_t *n, const casescribe_transcript *t)
             start = w + 1;
         }
     }
+    /* An engine that never writes '?' may still end turns with '.'. */
+    int marks_questions = 0;
+    for (size_t u = 0; u < *n && !marks_questions; u++)
+        marks_questions = (*out)[u].question;
     for (size_t u = 0; u < *n; u++)
-        classify(*out, *n, u, t);
+        classify(*out, *n, u, t, marks_questions);
     return CASESCRIBE_OK;
 }
 
