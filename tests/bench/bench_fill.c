@@ -426,7 +426,8 @@ static void score_line_words(struct totals *tot, json_t *entry, const struct lin
         long n = strtol(p, &end, 10);
         if (end == p)
             break;
-        const char *seg = n >= 1 && n <= (long)json_array_size(segs) ? json_string_value(json_array_get(segs, (size_t)n - 1)) : NULL;
+        const char *seg =
+            n >= 1 && n <= (long)json_array_size(segs) ? json_string_value(json_array_get(segs, (size_t)n - 1)) : NULL;
         if (seg == NULL) {
             exact = 0;
         } else {

@@ -222,7 +222,8 @@ static int steers_the_record(const char *low)
     };
     static const char *const outright[] = {
         "write that the", "write that he", "write that she", "write that they", "write that there", "write that it",
-        "write that everything", "write that no", "write that i'm", "write that we", "write down that", "put down that", "record that", "leave out", "leave that out",
+        "write that everything", "write that no", "write that i'm", "write that we", "write down that",
+        "put down that", "record that", "leave out", "leave that out",
         "don't write", "do not write", "don't put", "do not put", "don't record", "do not record", "don't mention",
         "write it as", "write the risk", "put the risk", "say in the report", "in the report say",
     };

@@ -21,6 +21,7 @@
 #define ANSWER_CONTEXT 1.0  /* an answer takes the topic of the question it answers */
 #define TURN_CONTEXT 0.3    /* any sentence a little of the turn before */
 #define PAIR_BELOW 3        /* a shorter answer ("no i don't want one") is drafted with its question */
+#define SPREAD 0.5          /* how much a word shared by sections weighs less (0: not at all) */
 #define RELATIVE_SCORE 0.3  /* a section keeps no sentence scoring under this share of its best */
 #define ADAPTIVE_MIN 6      /* the cap per section when the caller sets none: units / sections, */
 #define ADAPTIVE_MAX 12     /* within these */
@@ -214,6 +215,22 @@ static int build_query(struct index *ix, struct query *q, const cs_template_sect
     return rc;
 }
 
+/* A query word many sections share ("mum" is in who was present, the
+ * family and the worries) tells them apart less: each weight is scaled by
+ * how few sections ask for the word, as idf does for units. */
+static void spread_weights(struct index *ix, size_t n_sections)
+{
+    for (size_t s = 0; s < n_sections; s++)
+        for (size_t i = 0; i < ix->queries[s].n; i++) {
+            size_t df = 0;
+            for (size_t o = 0; o < n_sections; o++)
+                df += ix->queries[o].n > 0 && bsearch(&ix->queries[s].ids[i], ix->queries[o].ids, ix->queries[o].n,
+                                                      sizeof(int32_t), cmp_id) != NULL;
+            double spread = log(1 + (double)n_sections / (double)(df ? df : 1)) / log(1 + (double)n_sections);
+            ix->queries[s].weights[i] *= pow(spread, SPREAD);
+        }
+}
+
 static int32_t build_index(struct index *ix, const casescribe_template *tpl)
 {
     int32_t rc = cs_units_of(&ix->units, &ix->n_units, ix->t);
@@ -259,6 +276,8 @@ static int32_t build_index(struct index *ix, const casescribe_template *tpl)
         ix->idf[i] = log(1 + (n - ix->idf[i] + 0.5) / (ix->idf[i] + 0.5));
     for (size_t s = 0; s < tpl->n_sections && !bad; s++)
         bad = build_query(ix, &ix->queries[s], &tpl->sections[s]);
+    if (!bad)
+        spread_weights(ix, tpl->n_sections);
     return bad ? cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting") : CASESCRIBE_OK;
 }
 
@@ -728,7 +747,8 @@ int32_t cs_fill_extractive(cs_draft *d, const casescribe_template *tpl, const ca
     snprintf(settings, sizeof(settings),
              "bm25 k1=%.1f b=%.2f min-score=%.1f context=%.1f/%.1f max-sentences=%u (0: adaptive); template %s v%u; "
              "transcript by %.100s %.60s (%.60s)",
-             K1, B, MIN_SCORE, ANSWER_CONTEXT, TURN_CONTEXT, (unsigned)max_sentences, tpl->id, (unsigned)tpl->version, t->engine, t->version,
+             K1, B, MIN_SCORE, ANSWER_CONTEXT, TURN_CONTEXT, (unsigned)max_sentences, tpl->id, (unsigned)tpl->version,
+             t->engine, t->version,
              t->model);
     d->engine = cs_strdup(CS_EXTRACTIVE_ENGINE);
     d->model = cs_strdup("bm25-sentences");
