@@ -373,6 +373,19 @@ Test(fill_quality, questions_are_found_by_word_order_when_the_engine_never_write
     cr_expect(units[2].question && units[3].answer == 1);
     free(units);
     casescribe_transcript_free(t);
+    /* "what's" is a question word; an auxiliary before its subject makes a
+     * question even when the same speaker goes on. */
+    const char *more[] = {"Worker: tia what's your favourite toy", "Tia: dolly",
+                          "Worker: callum shall we go and see your room", "Worker: i saw callum on his own",
+                          "Worker: gary does my shopping on fridays", "Harold: yes"};
+    t = transcript_of(more, 6);
+    cr_assert_eq(cs_units_of(&units, &n, t), CASESCRIBE_OK);
+    cr_assert_eq(n, 6);
+    cr_expect(units[0].question && units[1].answer == 1);
+    cr_expect(units[2].question && !units[3].answer);
+    cr_expect(!units[4].question, "'gary does my shopping' is a statement");
+    free(units);
+    casescribe_transcript_free(t);
 }
 
 /* An answer with no word of any section's own takes its section from the

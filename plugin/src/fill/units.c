@@ -90,7 +90,8 @@ static int among(const char *w, const char *const *list, size_t n)
 }
 #define AMONG(w, list) among(w, list, sizeof(list) / sizeof(*list))
 
-static const char *const wh_words[] = {"what", "who", "where", "when", "why", "how", "which", "whose"};
+static const char *const wh_words[] = {"what", "who", "where", "when", "why", "how", "which", "whose", "what's",
+                                       "who's", "where's", "how's", "why's", "when's"};
 static const char *const auxiliaries[] = {
     "do", "does", "did", "is", "are", "was", "were", "have", "has", "had", "can", "could", "would", "will",
     "shall", "should", "may", "might", "am", "don't", "doesn't", "didn't", "isn't", "aren't", "haven't",
@@ -107,17 +108,18 @@ static const char *const elliptical[] = {"any", "anything", "anyone", "anybody",
  * house"), or after one opening word that is not a subject, before its
  * subject ("harold have you"); a question word among the first two; or
  * the elliptical "any falls?". */
-static int reads_as_question(const char *text)
+static int reads_as_question(const char *text, int *strongly)
 {
     char w0[32] = "", w1[32] = "", w2[32] = "";
     nth_word(text, 0, w0, sizeof(w0));
     nth_word(text, 1, w1, sizeof(w1));
     nth_word(text, 2, w2, sizeof(w2));
-    if (AMONG(w0, wh_words) || (AMONG(w1, wh_words) && !AMONG(w0, subjects) && !AMONG(w0, determiners)))
+    /* Strongly: an auxiliary before its subject ("do you", "callum shall we") */
+    *strongly = (AMONG(w0, auxiliaries) && (AMONG(w1, subjects) || AMONG(w1, determiners))) ||
+                (AMONG(w1, auxiliaries) && AMONG(w2, subjects) && !AMONG(w0, subjects) && !AMONG(w0, determiners));
+    if (*strongly || AMONG(w0, wh_words) || (AMONG(w1, wh_words) && !AMONG(w0, subjects) && !AMONG(w0, determiners)))
         return 1;
-    if (AMONG(w0, auxiliaries) || AMONG(w0, elliptical))
-        return 1;
-    return AMONG(w1, auxiliaries) && AMONG(w2, subjects) && !AMONG(w0, subjects) && !AMONG(w0, determiners);
+    return AMONG(w0, auxiliaries) || AMONG(w0, elliptical);
 }
 
 static int has_phrase(const char *text, const char *const *list, size_t n)
@@ -168,15 +170,17 @@ static void classify(cs_unit *units, size_t n, size_t u, const casescribe_transc
     un->instruction = cs_carries_instructions(text);
     un->opinion = HAS_PHRASE(text, anyones_judgement) || (un->worker && HAS_PHRASE(text, worker_judgement));
     /* Unpunctuated (or from an engine that never writes '?'): a question by
-     * its word order when the next speaker answers it. */
+     * its word order when the next speaker answers it, or by an auxiliary
+     * before its subject whoever speaks next. */
     const cs_unit *next = u + 1 < n ? &units[u + 1] : NULL;
     int next_speaker_differs = next != NULL && next->speaker && un->speaker && next->seg != un->seg &&
                                strcmp(t->segments[next->seg].words[0].text, label) != 0;
-    if ((!punctuated || !marks_questions) && !un->question && next_speaker_differs && reads_as_question(text))
+    int strongly = 0, by_order = reads_as_question(text, &strongly);
+    if ((!punctuated || !marks_questions) && !un->question && by_order && (next_speaker_differs || strongly))
         un->question = 1;
     /* "And his sister is at nursery, is that right?" states a fact, asking
      * only to confirm it: by its word order a statement. */
-    if (un->question && !reads_as_question(text))
+    if (un->question && !by_order)
         un->question = 0;
     if (u > 0 && units[u - 1].question && un->speaker && units[u - 1].speaker && units[u - 1].seg != un->seg &&
         strcmp(t->segments[units[u - 1].seg].words[0].text, label) != 0)
