@@ -957,7 +957,8 @@ CASESCRIBE_EXTERN const char *casescribe_template_prompt(const casescribe_templa
  * its own at once). */
 typedef struct casescribe_fill_options {
     uint32_t struct_size;
-    uint32_t max_sentences;                   /* per section; 0: 6, at most 64 */
+    uint32_t max_sentences;                   /* per section, at most 64; 0: the filler's (embedded: 6 to 12,
+                                                 growing with the transcript; remote: 6) */
     const char *form_adapter;                 /* default "xml" */
     const uint8_t *form;                      /* the form to draft: its template, team, subjects and consents */
     size_t form_len;
@@ -980,7 +981,16 @@ CASESCRIBE_EXTERN int32_t casescribe_fill_options_init(casescribe_fill_options *
  * service: connection, certificate, timeout, HTTP error, or an answer that
  * is not the JSON asked for), ETOOBIG, ECANCELLED. Its result
  * (casescribe_job_result) says, section by section, what was drafted and
- * what was left out and why, without quoting any text. Any thread. */
+ * what was left out and why, without quoting any text; and, whatever the
+ * engine, one line per transcript sentence (since 1.7):
+ *   "possible attempt to steer the record: segment N (at hh:mm:ss), not drafted"
+ *     for a sentence addressed to a recorder, computer or AI, or telling
+ *     it what to write, for the reviewer to see;
+ *   "the worker's own words, offered for ID[, ID]: segment N (at hh:mm:ss)"
+ *     for the worker's own judgement said aloud, which no AI section
+ *     holds: the worker may use it in those `never` sections.
+ * Segments count from 1; "(at ...)" is absent when the time is unknown.
+ * Any thread. */
 CASESCRIBE_EXTERN int32_t casescribe_fill(casescribe_job **job_out, casescribe_ctx *ctx,
                                           const casescribe_fill_options *opts);
 

@@ -135,7 +135,7 @@ static int32_t run_filler(cs_draft *d, struct filling *f, const struct route *ro
     char *key = NULL;
     int32_t rc = cs_api_key(&key, f->key_file, f->key_env);
     cs_remote_fill_config cfg = {route->endpoint, f->remote_model, key, f->ca_file, 180000, 1u << 20,
-                                 f->max_sentences};
+                                 f->max_sentences ? f->max_sentences : CS_DEFAULT_MAX_SENTENCES};
     if (rc == CASESCRIBE_OK)
         rc = cs_fill_remote(d, f->tpl, f->transcript, f->form, &cfg, job);
     if (key != NULL)
@@ -172,6 +172,8 @@ static int32_t run_fill(casescribe_job *job, void *arg, char **result)
     cs_buf_printf(&d.report, "%s", "");
     if (rc == CASESCRIBE_OK)
         rc = run_filler(&d, f, &route, job);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_fill_flags(&d, f->tpl, f->transcript);
     if (rc == CASESCRIBE_OK)
         rc = cs_draft_apply(f->form, &d, f->tpl);
     if (rc == CASESCRIBE_OK)
@@ -216,7 +218,7 @@ static int32_t check_options(const casescribe_fill_options *o)
     if (o->form_template == NULL || o->transcript == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "form_template and transcript are required");
     if (o->max_sentences > 64)
-        return cs_fail(CASESCRIBE_EINVAL, "max_sentences is 0 (the default, %d) to 64", CS_DEFAULT_MAX_SENTENCES);
+        return cs_fail(CASESCRIBE_EINVAL, "max_sentences is 0 (the default: the filler chooses) to 64");
     if (o->remote_model != NULL && !cs_valid_label(o->remote_model, 128))
         return cs_fail(CASESCRIBE_EINVAL, "remote_model must be 1-128 printable characters");
     return CASESCRIBE_OK;
@@ -226,7 +228,7 @@ static int32_t copy_options(struct filling *f, const casescribe_fill_options *o)
 {
     f->tpl = cs_template_ref((casescribe_template *)o->form_template);
     f->transcript = cs_transcript_ref((casescribe_transcript *)o->transcript);
-    f->max_sentences = o->max_sentences ? o->max_sentences : CS_DEFAULT_MAX_SENTENCES;
+    f->max_sentences = o->max_sentences; /* 0: the filler's own (embedded: adaptive) */
     f->remote_model = cs_strdup(o->remote_model != NULL ? o->remote_model : "gpt-4o-mini");
     if (f->remote_model == NULL ||
         (o->remote_endpoint != NULL && (f->endpoint_asked = cs_strdup(o->remote_endpoint)) == NULL) ||

@@ -7,14 +7,32 @@
  * fact is recalled when all its keywords are in the drafted section), the
  * share of sentences with a valid citation (existing segments, supported),
  * the unsupported-sentence rate, and AI writes to `never` sections (which
- * must be 0). Baseline, measured in the same run: the "lead" filler, which
+ * must be 0). Baselines, measured in the same run: the "lead" filler, which
  * takes as many sentences as the embedded one drafted, from the start of
- * the transcript; its recall is what relevance adds nothing to.
+ * the transcript (its recall is what relevance adds nothing to), and the
+ * "keyword" filler, which takes as many turns holding the most words of
+ * the section's title and guidance.
  *
- *   bench_fill SRCDIR   (make bench)
+ * On the labelled transcripts (every sentence labelled with its section,
+ * or none / opinion / instruction) it also scores each drafted line by the
+ * labelled sentences of its cited segments that the line holds (60% of
+ * their content words): precision (the line holds a sentence of its own
+ * section), misplaced (one of another section), opinion leaks, instruction
+ * sentences drafted, and label recall; and from the job result, the share
+ * of instruction sentences flagged with their citation and of opinion
+ * sentences offered as the worker's own words. On every transcript: exact
+ * citations (every cited segment exists and gives the line a word), words
+ * the transcriber was unsure of left unmarked (one word in seven of the
+ * transcript is made unsure), and content words of a line absent from its
+ * cited segments. The goals print beside the figures.
+ *
+ *   bench_fill SRCDIR [CORPUS-DIR]   (make bench; a second directory, such
+ *                                    as a held-out set, is scored instead) 
  */
 
+#include <ctype.h>
 #include <jansson.h>
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <signal.h>
 #include <spawn.h>
@@ -33,13 +51,17 @@ extern char **environ;
 
 struct tally {
     char section[80];
-    int facts, recalled, lead_recalled;
+    int facts, recalled, lead_recalled, key_recalled;
+    int lines, correct, labelled, label_recalled;
 };
 
 struct totals {
-    struct tally rows[128];
+    struct tally rows[192];
     int n_rows;
-    int sentences, valid, unsupported, never_writes, facts, recalled, lead_recalled;
+    int sentences, valid, unsupported, never_writes, facts, recalled, lead_recalled, key_recalled;
+    int lines, correct, misplaced, nowhere, opinion_leaks, instructions_drafted, labelled, label_recalled;
+    int instructions, instructions_flagged, opinions, opinions_offered;
+    int cites, exact, unsure_words, unsure_marked, unsupported_words, words;
     double ms;
 };
 
@@ -50,6 +72,8 @@ static struct tally *row(struct totals *t, const char *tpl, const char *section)
     for (int i = 0; i < t->n_rows; i++)
         if (strcmp(t->rows[i].section, key) == 0)
             return &t->rows[i];
+    if (t->n_rows == (int)(sizeof(t->rows) / sizeof(*t->rows)))
+        return &t->rows[t->n_rows - 1];
     struct tally *r = &t->rows[t->n_rows++];
     memset(r, 0, sizeof(*r));
     snprintf(r->section, sizeof(r->section), "%s", key);
@@ -101,8 +125,10 @@ static char *transcript_of(json_t *entry)
         snprintf(num, sizeof(num), "%ld", ms);
         xmlNewProp(s, (const xmlChar *)"start-ms", (const xmlChar *)num);
         snprintf(words, sizeof(words), "%s", json_string_value(seg));
-        for (char *w = strtok(words, " "); w != NULL; w = strtok(NULL, " ")) {
+        int k = 0;
+        for (char *w = strtok(words, " "); w != NULL; w = strtok(NULL, " "), k++) {
             xmlNodePtr x = xmlNewTextChild(s, root->ns, (const xmlChar *)"w", (const xmlChar *)w);
+            xmlNewProp(x, (const xmlChar *)"confidence-permille", (const xmlChar *)(k % 7 == 3 ? "400" : "900"));
             snprintf(num, sizeof(num), "%ld", ms);
             xmlNewProp(x, (const xmlChar *)"start-ms", (const xmlChar *)num);
             ms += 400;
@@ -169,7 +195,8 @@ static void score_cites(struct totals *t, const char *draft, uint32_t n_segments
     }
 }
 
-static int32_t run_one(casescribe_ctx *ctx, json_t *entry, const char *endpoint, char **draft, double *ms)
+static int32_t run_one(casescribe_ctx *ctx, json_t *entry, const char *endpoint, char **draft, char **result,
+                       double *ms)
 {
     char *txml = transcript_of(entry), *form = form_of(entry);
     casescribe_transcript *t = NULL;
@@ -194,6 +221,8 @@ static int32_t run_one(casescribe_ctx *ctx, json_t *entry, const char *endpoint,
         (rc = casescribe_job_status(job)) == CASESCRIBE_OK) {
         size_t len = 0;
         rc = casescribe_job_draft((uint8_t **)draft, &len, job);
+        if (rc == CASESCRIBE_OK)
+            rc = casescribe_job_result(result, job);
     }
     clock_gettime(CLOCK_MONOTONIC, &b);
     *ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
@@ -219,7 +248,327 @@ static int lead_recalls(json_t *entry, json_t *keywords, int k)
     return fact_in(text, keywords);
 }
 
-static void evaluate(struct totals *tot, casescribe_ctx *ctx, json_t *entry, const char *draft)
+/* ---- scoring drafted lines against the labels ----------------------------- */
+
+/* Words a rendering may add or change (person, tense, connecting words):
+ * the only words of a line that need not be in its cited segments. */
+static const char *const connecting[] = {
+    "asked", "about", "said", "says", "told", "that", "the", "and", "was", "were", "does", "did", "not", "had",
+    "has", "have", "his", "her", "hers", "their", "they", "she", "him", "them", "would", "will", "is", "are",
+    "himself", "herself", "themselves", "worker", "when", "whether", "there",
+};
+
+static int is_connecting(const char *w)
+{
+    for (size_t i = 0; i < sizeof(connecting) / sizeof(*connecting); i++)
+        if (strcmp(connecting[i], w) == 0)
+            return 1;
+    return 0;
+}
+
+/* The content words of `text` (lowercase letters and digits, three or more,
+ * apostrophes kept inside), into words[] (at most cap); returns how many. */
+static int content_words(const char *text, char words[][40], int cap)
+{
+    int n = 0;
+    for (const char *p = text; *p != '\0' && n < cap;) {
+        while (*p != '\0' && !isalnum((unsigned char)*p))
+            p++;
+        size_t k = 0;
+        while ((isalnum((unsigned char)*p) || *p == '\'') && k + 1 < 40)
+            words[n][k++] = (char)tolower((unsigned char)*p++);
+        while (isalnum((unsigned char)*p) || *p == '\'')
+            p++;
+        while (k > 0 && words[n][k - 1] == '\'')
+            k--;
+        words[n][k] = '\0';
+        if (k >= 3 && !is_connecting(words[n]))
+            n++;
+    }
+    return n;
+}
+
+static int word_in(const char *w, char words[][40], int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(words[i], w) == 0)
+            return 1;
+    return 0;
+}
+
+/* The share of `sentence`'s content words that `line` holds. */
+static double held(const char *sentence, const char *line)
+{
+    static char a[256][40], b[256][40];
+    int na = content_words(sentence, a, 256), nb = content_words(line, b, 256), got = 0;
+    for (int i = 0; i < na; i++)
+        got += word_in(a[i], b, nb);
+    return na ? (double)got / na : 0;
+}
+
+/* The sentences of a corpus segment, cut as the labeller cut them (after
+ * . ? or ! and a space; a machine turn is one), speaker label left out. */
+static int sentences_of(const char *segment, int machine, char out[][1024], int cap)
+{
+    const char *p = strstr(segment, ": ");
+    p = p != NULL ? p + 2 : segment;
+    int n = 0;
+    while (*p != '\0' && n < cap) {
+        const char *end = p;
+        while (*end != '\0' && !(!machine && strchr(".?!", *end) && end[1] == ' '))
+            end++;
+        if (*end != '\0')
+            end++;
+        snprintf(out[n++], 1024, "%.*s", (int)(end - p), p);
+        p = *end == ' ' ? end + 1 : end;
+    }
+    return n;
+}
+
+struct line {
+    char section[64], segments[128], text[2048], unsure[512];
+};
+
+/* The drafted lines of a draft form: each <cite> with the text it covers. */
+static int lines_of(const char *draft, const casescribe_record *r, struct line *out, int cap)
+{
+    xmlDocPtr doc = xmlReadMemory(draft, (int)strlen(draft), NULL, NULL, XML_PARSE_NONET);
+    int n = 0;
+    for (xmlNodePtr c = doc ? xmlDocGetRootElement(doc)->children : NULL; c != NULL && n < cap; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "cite") != 0)
+            continue;
+        xmlChar *sec = xmlGetProp(c, (const xmlChar *)"section"), *segs = xmlGetProp(c, (const xmlChar *)"segments"),
+                *off = xmlGetProp(c, (const xmlChar *)"offset"), *len = xmlGetProp(c, (const xmlChar *)"length"),
+                *uns = xmlGetProp(c, (const xmlChar *)"unsure");
+        const char *text = NULL;
+        for (uint32_t i = 0; sec != NULL && i < casescribe_record_section_count(r); i++)
+            if (strcmp(casescribe_record_section_id(r, i), (const char *)sec) == 0)
+                text = casescribe_record_section_text(r, i);
+        size_t o = off ? strtoul((const char *)off, NULL, 10) : 0, l = len ? strtoul((const char *)len, NULL, 10) : 0;
+        if (text != NULL && o + l <= strlen(text)) {
+            snprintf(out[n].section, sizeof(out[n].section), "%s", (const char *)sec);
+            snprintf(out[n].segments, sizeof(out[n].segments), "%s", segs ? (const char *)segs : "");
+            snprintf(out[n].text, sizeof(out[n].text), "%.*s", (int)l, text + o);
+            snprintf(out[n].unsure, sizeof(out[n].unsure), "%s", uns ? (const char *)uns : "");
+            /* unsure ranges are counted in the section's text: make them the line's */
+            char shifted[512] = "";
+            size_t sl = 0;
+            for (const char *p = out[n].unsure; *p != '\0';) {
+                unsigned long a = strtoul(p, (char **)&p, 10), b = *p == ':' ? strtoul(p + 1, (char **)&p, 10) : 0;
+                sl += (size_t)snprintf(shifted + sl, sizeof(shifted) - sl, "%s%lu:%lu", sl ? " " : "", a - o, b);
+                while (*p == ' ')
+                    p++;
+            }
+            snprintf(out[n].unsure, sizeof(out[n].unsure), "%s", shifted);
+            n++;
+        }
+        xmlFree(sec), xmlFree(segs), xmlFree(off), xmlFree(len), xmlFree(uns);
+    }
+    xmlFreeDoc(doc);
+    return n;
+}
+
+/* 1 when segment `seg` (from 1) is among a line's cited segments. */
+static int cites_segment(const char *segments, long seg)
+{
+    for (const char *p = segments; *p != '\0';) {
+        char *end;
+        long n = strtol(p, &end, 10);
+        if (end == p)
+            return 0;
+        if (n == seg)
+            return 1;
+        p = end;
+        while (*p == ' ')
+            p++;
+    }
+    return 0;
+}
+
+/* The job result names a flagged or offered sentence by "segment N" on a
+ * line starting with `what`. */
+static int result_names(const char *result, const char *what, long seg)
+{
+    for (const char *p = result; p != NULL && (p = strstr(p, what)) != NULL; p++) {
+        const char *eol = strchr(p, '\n'), *s = strstr(p, "segment ");
+        if (s != NULL && (eol == NULL || s < eol) && strtol(s + 8, NULL, 10) == seg)
+            return 1;
+    }
+    return 0;
+}
+
+/* The first whole-word occurrence of w in text, or NULL. */
+static const char *whole_word(const char *text, const char *w)
+{
+    size_t n = strlen(w);
+    for (const char *p = text; (p = strstr(p, w)) != NULL; p++)
+        if ((p == text || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+            return p;
+    return NULL;
+}
+
+static int occurrences(const char *text, const char *w)
+{
+    int n = 0;
+    for (const char *p = text; (p = whole_word(p, w)) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* Exact citation, unsupported words and unsure marks of one line. */
+static void score_line_words(struct totals *tot, json_t *entry, const struct line *ln)
+{
+    json_t *segs = json_object_get(entry, "segments");
+    static char lw[256][40], sw[1024][40];
+    int nl = content_words(ln->text, lw, 256), ns = 0, exact = ln->segments[0] != '\0';
+    for (const char *p = ln->segments; *p != '\0';) {
+        char *end;
+        long n = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        const char *seg =
+            n >= 1 && n <= (long)json_array_size(segs) ? json_string_value(json_array_get(segs, (size_t)n - 1)) : NULL;
+        if (seg == NULL) {
+            exact = 0;
+        } else {
+            int before = ns;
+            ns += content_words(seg, sw + ns, 1024 - ns);
+            int gives = 0;
+            for (int i = 0; i < nl && !gives; i++)
+                gives = word_in(lw[i], sw + before, ns - before);
+            exact &= gives;
+            /* one word in seven was unsure (k % 7 == 3): each must be marked where the line holds it */
+            char copy[4096];
+            snprintf(copy, sizeof(copy), "%s", seg);
+            int k = 0;
+            for (char *w = strtok(copy, " "); w != NULL; w = strtok(NULL, " "), k++) {
+                if (k % 7 != 3 || strlen(w) < 4 || occurrences(seg, w) != 1 || occurrences(ln->text, w) != 1)
+                    continue; /* a word said twice, once sure and once not, cannot be told apart here */
+                const char *at = whole_word(ln->text, w);
+                tot->unsure_words++;
+                size_t o = (size_t)(at - ln->text);
+                int marked = 0;
+                for (const char *q = ln->unsure; *q != '\0' && !marked;) {
+                    unsigned long a = strtoul(q, (char **)&q, 10), b = *q == ':' ? strtoul(q + 1, (char **)&q, 10) : 0;
+                    marked = o >= a && o + strlen(w) <= a + b;
+                    while (*q == ' ')
+                        q++;
+                }
+                tot->unsure_marked += marked;
+            }
+        }
+        p = end;
+        while (*p == ' ')
+            p++;
+    }
+    tot->cites++;
+    tot->words += nl;
+    for (int i = 0; i < nl; i++)
+        tot->unsupported_words += !word_in(lw[i], sw, ns);
+    tot->exact += exact;
+}
+
+/* A line against the labelled sentences of the segments it cites. */
+static void score_line_labels(struct totals *tot, json_t *entry, const struct line *ln, const char *tpl_id)
+{
+    json_t *segs = json_object_get(entry, "segments"), *labels = json_object_get(entry, "labels");
+    int machine = strcmp(json_string_value(json_object_get(entry, "style")), "machine") == 0;
+    int own = 0, other = 0, opinion = 0, instruction = 0;
+    static char sent[8][1024];
+    for (size_t s = 0; s < json_array_size(segs); s++) {
+        if (!cites_segment(ln->segments, (long)s + 1))
+            continue;
+        int n = sentences_of(json_string_value(json_array_get(segs, s)), machine, sent, 8);
+        for (int k = 0; k < n; k++) {
+            const char *label = json_string_value(json_array_get(json_array_get(labels, s), (size_t)k));
+            if (label == NULL || held(sent[k], ln->text) < 0.6)
+                continue;
+            own |= strcmp(label, ln->section) == 0;
+            opinion |= strcmp(label, "opinion") == 0;
+            instruction |= strcmp(label, "instruction") == 0;
+            other |= strcmp(label, "none") != 0 && strcmp(label, "opinion") != 0 &&
+                     strcmp(label, "instruction") != 0 && strcmp(label, ln->section) != 0;
+        }
+    }
+    struct tally *r = row(tot, tpl_id, ln->section);
+    r->lines++;
+    r->correct += own;
+    tot->lines++;
+    tot->correct += own;
+    tot->misplaced += !own && other;
+    tot->nowhere += !own && !other;
+    tot->opinion_leaks += opinion;
+    tot->instructions_drafted += instruction;
+}
+
+/* Label recall, and what the job result flags and offers. */
+static void score_labels(struct totals *tot, json_t *entry, const struct line *lines, int n_lines,
+                         const char *result, const char *tpl_id)
+{
+    json_t *segs = json_object_get(entry, "segments"), *labels = json_object_get(entry, "labels");
+    int machine = strcmp(json_string_value(json_object_get(entry, "style")), "machine") == 0;
+    static char sent[8][1024];
+    for (size_t s = 0; s < json_array_size(segs); s++) {
+        int n = sentences_of(json_string_value(json_array_get(segs, s)), machine, sent, 8);
+        for (int k = 0; k < n; k++) {
+            const char *label = json_string_value(json_array_get(json_array_get(labels, s), (size_t)k));
+            if (label == NULL || strcmp(label, "none") == 0)
+                continue;
+            if (strcmp(label, "instruction") == 0) {
+                tot->instructions++;
+                tot->instructions_flagged += result_names(result, "possible attempt to steer the record", (long)s + 1);
+                continue;
+            }
+            if (strcmp(label, "opinion") == 0) {
+                tot->opinions++;
+                tot->opinions_offered += result_names(result, "the worker's own words", (long)s + 1);
+                continue;
+            }
+            int got = 0;
+            for (int i = 0; i < n_lines && !got; i++)
+                got = strcmp(lines[i].section, label) == 0 && cites_segment(lines[i].segments, (long)s + 1) &&
+                      held(sent[k], lines[i].text) >= 0.6;
+            struct tally *r = row(tot, tpl_id, label);
+            r->labelled++;
+            r->label_recalled += got;
+            tot->labelled++;
+            tot->label_recalled += got;
+        }
+    }
+}
+
+/* The keyword baseline: the k turns holding most words (5 letters or more,
+ * compared on their first five) of the section's title and guidance. */
+static int keyword_recalls(json_t *entry, const casescribe_template *tpl, uint32_t sec, json_t *keywords, int k)
+{
+    char query[4096];
+    snprintf(query, sizeof(query), "%s %s", casescribe_template_section_title(tpl, sec),
+             casescribe_template_section_guidance(tpl, sec) ? casescribe_template_section_guidance(tpl, sec) : "");
+    static char qw[512][40], sw[256][40];
+    int nq = content_words(query, qw, 512);
+    json_t *segs = json_object_get(entry, "segments");
+    size_t n = json_array_size(segs);
+    int *hits = calloc(n ? n : 1, sizeof(int)), got = 0;
+    for (size_t s = 0; s < n; s++) {
+        int ns = content_words(json_string_value(json_array_get(segs, s)), sw, 256);
+        for (int i = 0; i < ns; i++)
+            for (int j = 0; j < nq; j++)
+                hits[s] += strlen(sw[i]) >= 5 && strncmp(sw[i], qw[j], 5) == 0;
+    }
+    for (int pick = 0; pick < k && !got; pick++) {
+        size_t best = 0;
+        for (size_t s = 1; s < n; s++)
+            best = hits[s] > hits[best] ? s : best;
+        if (hits[best] <= 0)
+            break;
+        hits[best] = -1;
+        got = fact_in(json_string_value(json_array_get(segs, best)), keywords);
+    }
+    free(hits);
+    return got;
+}
+
+static void evaluate(struct totals *tot, casescribe_ctx *ctx, json_t *entry, const char *draft, const char *result)
 {
     casescribe_record *r = NULL;
     casescribe_template *tpl = NULL;
@@ -239,9 +588,13 @@ static void evaluate(struct totals *tot, casescribe_ctx *ctx, json_t *entry, con
     json_object_foreach(json_object_get(entry, "facts"), key, facts) {
         const char *text = NULL;
         int lines = 0;
+        uint32_t sec = 0;
         for (uint32_t i = 0; i < casescribe_record_section_count(r); i++)
             if (strcmp(casescribe_record_section_id(r, i), key) == 0)
                 text = casescribe_record_section_text(r, i);
+        for (uint32_t s = 0; s < casescribe_template_section_count(tpl); s++)
+            if (strcmp(casescribe_template_section_id(tpl, s), key) == 0)
+                sec = s;
         for (const char *p = text; p != NULL && *p; p++)
             lines += *p == '\n';
         lines += text != NULL && *text != '\0';
@@ -249,48 +602,120 @@ static void evaluate(struct totals *tot, casescribe_ctx *ctx, json_t *entry, con
         size_t i;
         json_t *fact;
         json_array_foreach(facts, i, fact) {
-            int got = fact_in(text, fact), lead = lead_recalls(entry, fact, lines);
+            int got = fact_in(text, fact), lead = lead_recalls(entry, fact, lines),
+                kw = keyword_recalls(entry, tpl, sec, fact, lines);
             row_->facts++;
             row_->recalled += got;
             row_->lead_recalled += lead;
+            row_->key_recalled += kw;
             tot->facts++;
             tot->recalled += got;
             tot->lead_recalled += lead;
+            tot->key_recalled += kw;
         }
     }
     score_cites(tot, draft, (uint32_t)json_array_size(json_object_get(entry, "segments")));
+    static struct line lines[512];
+    int n = lines_of(draft, r, lines, 512);
+    for (int i = 0; i < n; i++) {
+        score_line_words(tot, entry, &lines[i]);
+        if (json_object_get(entry, "labels") != NULL)
+            score_line_labels(tot, entry, &lines[i], tpl_id);
+    }
+    if (json_object_get(entry, "labels") != NULL)
+        score_labels(tot, entry, lines, n, result, tpl_id);
     casescribe_template_free(tpl);
     casescribe_record_free(r);
+}
+
+static double pct(int a, int b)
+{
+    return 100.0 * a / (b ? b : 1);
 }
 
 static void report(const char *what, const struct totals *t, int with_rows)
 {
     printf("\n== %s ==\n", what);
     if (with_rows) {
-        printf("%-52s %6s %8s %8s\n", "template/section", "facts", "recall", "lead");
-        for (int i = 0; i < t->n_rows; i++)
-            printf("%-52s %6d %7.0f%% %7.0f%%\n", t->rows[i].section, t->rows[i].facts,
-                   100.0 * t->rows[i].recalled / (t->rows[i].facts ? t->rows[i].facts : 1),
-                   100.0 * t->rows[i].lead_recalled / (t->rows[i].facts ? t->rows[i].facts : 1));
+        printf("%-52s %6s %7s %7s %7s | %6s %7s %6s %9s\n", "template/section", "facts", "recall", "lead",
+               "keyword", "lines", "precis", "label", "lab-recall");
+        for (int i = 0; i < t->n_rows; i++) {
+            const struct tally *r = &t->rows[i];
+            printf("%-52s %6d %6.0f%% %6.0f%% %6.0f%% | %6d %6.0f%% %6d %8.0f%%\n", r->section, r->facts,
+                   pct(r->recalled, r->facts), pct(r->lead_recalled, r->facts), pct(r->key_recalled, r->facts),
+                   r->lines, pct(r->correct, r->lines), r->labelled, pct(r->label_recalled, r->labelled));
+        }
+        const char *tpls[] = {"statutory-home-visit", "child-family-assessment", "care-act-needs-assessment",
+                              "carers-assessment", "strategy-discussion"};
+        printf("per template:%40s %7s %7s %7s | %7s %9s\n", "", "recall", "lead", "keyword", "precis", "lab-recall");
+        for (int k = 0; k < 5; k++) {
+            int f = 0, g = 0, l = 0, kw = 0, ln = 0, c = 0, lab = 0, lr = 0;
+            for (int i = 0; i < t->n_rows; i++) {
+                const struct tally *r = &t->rows[i];
+                if (strncmp(r->section, tpls[k], strlen(tpls[k])) != 0 || r->section[strlen(tpls[k])] != '/')
+                    continue;
+                f += r->facts, g += r->recalled, l += r->lead_recalled, kw += r->key_recalled;
+                ln += r->lines, c += r->correct, lab += r->labelled, lr += r->label_recalled;
+            }
+            printf("  %-50s %6.0f%% %6.0f%% %6.0f%% | %6.0f%% %8.0f%%\n", tpls[k], pct(g, f), pct(l, f), pct(kw, f),
+                   pct(c, ln), pct(lr, lab));
+        }
     }
-    printf("fact recall: %d/%d = %.1f%% (lead baseline %.1f%%, ratio %.2fx)\n", t->recalled, t->facts,
-           100.0 * t->recalled / t->facts, 100.0 * t->lead_recalled / t->facts,
-           t->lead_recalled ? (double)t->recalled / t->lead_recalled : 0);
+    printf("fact recall: %d/%d = %.1f%% (lead baseline %.1f%%, keyword baseline %.1f%%; ratio to lead %.2fx)\n",
+           t->recalled, t->facts, pct(t->recalled, t->facts), pct(t->lead_recalled, t->facts),
+           pct(t->key_recalled, t->facts), t->lead_recalled ? (double)t->recalled / t->lead_recalled : 0);
     printf("sentences: %d; with a valid citation: %.1f%%; unsupported: %.1f%%\n", t->sentences,
-           100.0 * t->valid / (t->sentences ? t->sentences : 1),
-           100.0 * t->unsupported / (t->sentences ? t->sentences : 1));
+           pct(t->valid, t->sentences), pct(t->unsupported, t->sentences));
+    printf("labelled transcripts: %d drafted lines, precision %.1f%%, misplaced %d, belonging nowhere %d; "
+           "label recall %d/%d = %.1f%%\n",
+           t->lines, pct(t->correct, t->lines), t->misplaced, t->nowhere, t->label_recalled, t->labelled,
+           pct(t->label_recalled, t->labelled));
+    printf("opinion sentences in AI sections: %d; offered as the worker's own words: %d/%d\n", t->opinion_leaks,
+           t->opinions_offered, t->opinions);
+    printf("instruction sentences drafted: %d; flagged with their citation in the job result: %d/%d\n",
+           t->instructions_drafted, t->instructions_flagged, t->instructions);
+    printf("citations exact: %d/%d = %.1f%%; unsure words marked: %d/%d = %.1f%%; content words absent from "
+           "the cited segments: %d of %d\n",
+           t->exact, t->cites, pct(t->exact, t->cites), t->unsure_marked, t->unsure_words,
+           pct(t->unsure_marked, t->unsure_words), t->unsupported_words, t->words);
     printf("AI writes to never sections: %d\n", t->never_writes);
     printf("time per transcript: %.1f ms\n", t->ms);
 }
 
-static pid_t start_model(const char *srcdir, const char *log, int *port)
+/* The issue's goals for the embedded filler, each met or not. */
+static int goals(const struct totals *t)
+{
+    struct {
+        const char *what;
+        int met;
+    } g[] = {
+        {"fact recall >= 65%", pct(t->recalled, t->facts) >= 65},
+        {"precision >= 70% (labelled)", pct(t->correct, t->lines) >= 70},
+        {"0 opinion sentences in AI sections", t->opinion_leaks == 0},
+        {"0 instruction sentences drafted, all flagged", t->instructions_drafted == 0 &&
+                                                            t->instructions_flagged == t->instructions},
+        {"0 writes to never sections", t->never_writes == 0},
+        {"100% citations exact", t->exact == t->cites},
+        {"100% unsure words marked", t->unsure_marked == t->unsure_words},
+        {"no unsupported content word", t->unsupported_words == 0},
+    };
+    int all = 1;
+    printf("\ngoals (embedded filler):\n");
+    for (size_t i = 0; i < sizeof(g) / sizeof(*g); i++) {
+        printf("  %-48s %s\n", g[i].what, g[i].met ? "met" : "NOT MET");
+        all &= g[i].met;
+    }
+    return all;
+}
+
+static pid_t start_model(const char *corpus_dir, const char *log, int *port)
 {
     int fds[2];
     if (pipe(fds) != 0)
         return -1;
     char script[600], corpus[600];
-    snprintf(script, sizeof(script), "%s/tests/net/chat_server.py", srcdir);
-    snprintf(corpus, sizeof(corpus), "%s/tests/fill/corpus", srcdir);
+    snprintf(script, sizeof(script), "%s/tests/net/chat_server.py", getenv("BENCH_SRCDIR"));
+    snprintf(corpus, sizeof(corpus), "%s", corpus_dir);
     char *argv[] = {"python3", script, "--corpus", corpus, "--log", (char *)log, NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -308,6 +733,25 @@ static pid_t start_model(const char *srcdir, const char *log, int *port)
     return pid;
 }
 
+/* With BENCH_FILL_DUMP=DIR, each embedded draft and job result is kept
+ * there (ID.xml, ID.txt), to read what the filler did. */
+static void dump(json_t *entry, const char *draft, const char *result)
+{
+    const char *dir = getenv("BENCH_FILL_DUMP");
+    if (dir == NULL)
+        return;
+    const char *what[2][2] = {{"xml", draft}, {"txt", result}};
+    for (int i = 0; i < 2; i++) {
+        char path[800];
+        snprintf(path, sizeof(path), "%s/%s.%s", dir, json_string_value(json_object_get(entry, "id")), what[i][0]);
+        FILE *f = fopen(path, "w");
+        if (f != NULL) {
+            fputs(what[i][1], f);
+            fclose(f);
+        }
+    }
+}
+
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
     return strcmp((*a)->d_name, (*b)->d_name);
@@ -320,10 +764,8 @@ int main(int argc, char **argv)
     if (mkdtemp(home) == NULL)
         return 1;
     /* The shipped templates, from the source tree (as if installed). */
-    snprintf(tdir, sizeof(tdir), "%s/templates", home);
-    snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && cp '%s'/plugin/templates/*.xml '%s'/", tdir, srcdir, tdir);
-    if (system(cmd) != 0)
-        return 1;
+    snprintf(tdir, sizeof(tdir), "%s/plugin/templates", srcdir);
+    setenv("CASESCRIBE_TEMPLATE_DIR", tdir, 1);
     casescribe_ctx_options opts;
     casescribe_ctx_options_init(&opts, sizeof(opts));
     opts.home = home;
@@ -334,7 +776,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_fill: %s\n", casescribe_last_error());
         return 1;
     }
-    snprintf(corpus, sizeof(corpus), "%s/tests/fill/corpus", srcdir);
+    if (argc > 2)
+        snprintf(corpus, sizeof(corpus), "%s", argv[2]);
+    else
+        snprintf(corpus, sizeof(corpus), "%s/tests/fill/corpus", srcdir);
     struct dirent **names = NULL;
     int n = scandir(corpus, &names, NULL, by_name);
     json_t *entries = json_array();
@@ -352,30 +797,36 @@ int main(int argc, char **argv)
     size_t i;
     json_t *entry;
     json_array_foreach(entries, i, entry) {
-        char *draft = NULL;
+        char *draft = NULL, *result = NULL;
         double ms = 0;
-        if (run_one(ctx, entry, NULL, &draft, &ms) == CASESCRIBE_OK)
-            evaluate(&embedded, ctx, entry, draft);
+        if (run_one(ctx, entry, NULL, &draft, &result, &ms) == CASESCRIBE_OK) {
+            evaluate(&embedded, ctx, entry, draft, result);
+            dump(entry, draft, result);
+        }
         embedded.ms += ms / (double)json_array_size(entries);
         casescribe_free(draft);
+        casescribe_free(result);
     }
     report("embedded filler (extractive, no network)", &embedded, 1);
+    goals(&embedded);
 
     snprintf(log, sizeof(log), "%s/model.log", home);
     int port = 0;
-    pid_t model = start_model(srcdir, log, &port);
+    setenv("BENCH_SRCDIR", srcdir, 1);
+    pid_t model = start_model(corpus, log, &port);
     char endpoint[200];
     snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d/oracle/v1", port);
     if (model > 0 && casescribe_team_set(ctx, "bench", "bench", "engine", "remote") == CASESCRIBE_OK &&
         casescribe_team_set(ctx, "bench", "bench", "external-ai", "on") == CASESCRIBE_OK &&
         casescribe_team_set(ctx, "bench", "bench", "endpoints", endpoint) == CASESCRIBE_OK) {
         json_array_foreach(entries, i, entry) {
-            char *draft = NULL;
+            char *draft = NULL, *result = NULL;
             double ms = 0;
-            if (run_one(ctx, entry, endpoint, &draft, &ms) == CASESCRIBE_OK)
-                evaluate(&remote, ctx, entry, draft);
+            if (run_one(ctx, entry, endpoint, &draft, &result, &ms) == CASESCRIBE_OK)
+                evaluate(&remote, ctx, entry, draft, result);
             remote.ms += ms / (double)json_array_size(entries);
             casescribe_free(draft);
+            casescribe_free(result);
         }
         report("remote filler (loopback stand-in model: cited answers plus hostile extras in every answer)",
                &remote, 0);

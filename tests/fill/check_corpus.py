@@ -24,8 +24,14 @@ What it checks, per transcript:
     conversely every identifier-like string found in the segments is
     listed.
 
-And for the corpus as a whole: files 01..22, the template mix
-(5 / 4 / 5 / 4 / 4), at least 4 transcripts with identifiers and every
+Labelled transcripts (23 on) also have "style" ("punctuated", or "machine":
+lowercase turns without punctuation, as a speech engine gives them, one
+sentence a turn) and "labels": per segment, one label per sentence: a draft
+section of the template, or none, opinion (the worker evaluating or
+deciding) or instruction (addressed to the recorder, computer or AI).
+
+And for the corpus as a whole: files 01..NN, the template mix
+(5 / 4 / 5 / 4 / 4 unlabelled, and every template among the labelled), at least 4 transcripts with identifiers and every
 identifier kind used at least once, at least 2 transcripts with a
 prompt-injection-like sentence, at least 8 with a third party speaking.
 """
@@ -71,8 +77,10 @@ EXPECTED_MIX = {
     "carers-assessment": 4,
     "strategy-discussion": 4,
 }
-EXPECTED_COUNT = 22
+EXPECTED_UNLABELLED = 22
 KEYS = ["id", "template", "title", "subjects", "identifiers", "segments", "facts"]
+LABELLED_KEYS = ["style", "labels"]
+OTHER_LABELS = ["none", "opinion", "instruction"]
 
 MIN_SEGMENTS, MAX_SEGMENTS = 25, 60
 MIN_FACTS, MAX_FACTS = 2, 5
@@ -176,7 +184,11 @@ def check_file(path, probs):
 
     keys = list(data.keys())
     missing = [k for k in KEYS if k not in data]
-    extra = [k for k in keys if k not in KEYS]
+    extra = [k for k in keys if k not in KEYS + LABELLED_KEYS]
+    labelled = "labels" in data
+    machine = data.get("style") == "machine"
+    if labelled and data.get("style") not in ("punctuated", "machine"):
+        probs.add(name, "style must be punctuated or machine")
     if missing:
         probs.add(name, "missing keys %s" % missing)
         return None
@@ -215,12 +227,23 @@ def check_file(path, probs):
         speaker, body = sm.group(1), sm.group(2)
         speakers[speaker] += 1
         bodies.append(body)
-        if body[-1] not in ".?!":
-            probs.add(name, "segment %d does not end with . ? or !" % i)
-        n_sent = len([s for s in SENTENCE_SPLIT_RE.split(body.strip()) if s])
+        if machine:
+            if re.search(r"[.?!,;A-Z]", body):
+                probs.add(name, "machine segment %d has punctuation or capitals" % i)
+            n_sent = 1
+        else:
+            if body[-1] not in ".?!":
+                probs.add(name, "segment %d does not end with . ? or !" % i)
+            n_sent = len([s for s in SENTENCE_SPLIT_RE.split(body.strip()) if s])
+        if labelled:
+            lab = data["labels"][i - 1] if i - 1 < len(data["labels"]) else None
+            if not isinstance(lab, list) or len(lab) != n_sent:
+                probs.add(name, "segment %d: want %d labels, one per sentence" % (i, n_sent))
+            elif any(l not in tdef["draft"] + OTHER_LABELS for l in lab):
+                probs.add(name, "segment %d: a label is not a draft section or %s" % (i, OTHER_LABELS))
         if not 1 <= n_sent <= MAX_SENTENCES:
             probs.add(name, "segment %d has %d sentences (want 1..%d)" % (i, n_sent, MAX_SENTENCES))
-        if '"' in seg:
+        if '"' in seg and not machine:
             probs.add(name, "segment %d contains a double quote" % i)
     if "Worker" not in speakers:
         probs.add(name, "the worker never speaks")
@@ -331,6 +354,8 @@ def check_file(path, probs):
         "kinds": kinds,
         "injection": injection,
         "third": third,
+        "labelled": labelled,
+        "labels": Counter(l for lab in data.get("labels", []) for l in lab),
     }
 
 
@@ -350,9 +375,22 @@ def main(argv):
 
     # --- corpus-level ---------------------------------------------------
     numbers = sorted(s["number"] for s in stats if s["number"] is not None)
-    if numbers != list(range(1, EXPECTED_COUNT + 1)):
-        probs.add("corpus", "files are numbered %s, want 01..%02d" % (numbers, EXPECTED_COUNT))
-    mix = Counter(s["template"] for s in stats)
+    if numbers != list(range(1, len(numbers) + 1)):
+        probs.add("corpus", "files are numbered %s, want 01..%02d" % (numbers, len(numbers)))
+    if any(s["labelled"] != (s["number"] > EXPECTED_UNLABELLED) for s in stats):
+        probs.add("corpus", "files 01..%02d unlabelled, labels from %02d on" % (EXPECTED_UNLABELLED,
+                                                                              EXPECTED_UNLABELLED + 1))
+    lab_mix = Counter(s["template"] for s in stats if s["labelled"])
+    for t in TEMPLATES:
+        if not lab_mix.get(t):
+            probs.add("corpus", "no labelled transcript for %s" % t)
+    labels = Counter()
+    for s in stats:
+        labels.update(s["labels"])
+    for k in ("opinion", "instruction"):
+        if labels[k] < 5:
+            probs.add("corpus", "only %d %s sentences labelled (want >= 5)" % (labels[k], k))
+    mix = Counter(s["template"] for s in stats if not s["labelled"])
     for t, want in EXPECTED_MIX.items():
         if mix.get(t, 0) != want:
             probs.add("corpus", "%d transcripts for %s, want %d" % (mix.get(t, 0), t, want))
@@ -393,6 +431,7 @@ def main(argv):
     print("with identifiers: %d (kinds: %s)" % (
         len(with_ids), ", ".join("%s %d" % kv for kv in sorted(all_kinds.items()))))
     print("with injection-like sentence: %d" % len(inj))
+    print("labelled sentences: %s" % ", ".join("%s %d" % kv for kv in sorted(labels.items())))
     print("with third party speaking: %d" % len(third))
     if probs.items:
         print()

@@ -1,7 +1,8 @@
 /* fuzz_fill.c - libFuzzer harness for what template filling parses: the
  * first byte chooses the parser, the rest is its input.
  *   0  a template (urn:casescribe:template:1)
- *   1  a transcript (urn:casescribe:transcript:1)
+ *   1  a transcript (urn:casescribe:transcript:1), then drafted by the
+ *      embedded filler, its flags listed
  *   2  a remote model's answer (a chat completion), read against a fixed
  *      template, transcript and form, every sentence checked
  *   3  text to pseudonymise and restore
@@ -52,6 +53,20 @@ static void answer(const uint8_t *data, size_t size)
     cs_draft_free(&d);
 }
 
+/* A transcript that reads is drafted by the embedded filler, its
+ * questions, answers, judgement and steering found and flagged. */
+static void drafted(const casescribe_transcript *t)
+{
+    static casescribe_template *tpl;
+    if (tpl == NULL && casescribe_template_open(&tpl, (const uint8_t *)tpl_xml, strlen(tpl_xml)) != 0)
+        return;
+    cs_draft d;
+    memset(&d, 0, sizeof(d));
+    if (cs_fill_extractive(&d, tpl, t, 0, NULL) == 0)
+        cs_fill_flags(&d, tpl, t);
+    cs_draft_free(&d);
+}
+
 static void pseudonyms(const uint8_t *data, size_t size)
 {
     char *text = malloc(size + 1);
@@ -89,8 +104,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     case 1: {
         casescribe_transcript *t = NULL;
-        if (casescribe_transcript_open(&t, data + 1, size - 1) == 0)
+        if (casescribe_transcript_open(&t, data + 1, size - 1) == 0) {
+            drafted(t);
             casescribe_transcript_free(t);
+        }
         break;
     }
     case 2:

@@ -166,6 +166,73 @@ cs_check_result cs_check_sentence(const char *sentence, const uint32_t *cites, s
     return CS_CHECK_SUPPORTED;
 }
 
+/* 1 when `phrase` is in `low` starting at a word's start. */
+static int has_phrase_at_word(const char *low, const char *phrase)
+{
+    for (const char *p = low; (p = strstr(p, phrase)) != NULL; p++)
+        if (p == low || !(is_alpha(p[-1]) || is_digit(p[-1]) || p[-1] == '\''))
+            return 1;
+    return 0;
+}
+
+static int any_phrase(const char *low, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (has_phrase_at_word(low, list[i]))
+            return 1;
+    return 0;
+}
+
+/* 1 when the writing told at `at` is the speaker's own ("I'll write down
+ * that I saw her alone", "let me put down that..."), not an order. */
+static int own_writing(const char *low, const char *at)
+{
+    static const char *const mine[] = {"i'll ", "i will ", "going to ", "let me ", "we'll ", "i can ", "i'd "};
+    for (size_t i = 0; i < sizeof(mine) / sizeof(*mine); i++) {
+        size_t n = strlen(mine[i]);
+        if ((size_t)(at - low) >= n && strncmp(at - n, mine[i], n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Like any_phrase, for the phrases that tell the writing outright. */
+static int any_order(const char *low, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (const char *p = low; (p = strstr(p, list[i])) != NULL; p++)
+            if ((p == low || !(is_alpha(p[-1]) || is_digit(p[-1]) || p[-1] == '\'')) && !own_writing(low, p))
+                return 1;
+    return 0;
+}
+
+/* Spoken steering: a machine or whoever writes the record addressed, and
+ * told what to write or leave out; or the writing told outright ("write
+ * that", "leave out"). */
+static int steers_the_record(const char *low)
+{
+    static const char *const addressed[] = {
+        "computer", "assistant", "recorder", "the ai", "an ai", "a.i", "chatgpt", "the system", "robot",
+        "transcriber", "the machine", "the app", "whoever writes", "whoever's writing", "whoever is writing",
+        "the software", "alexa", "siri",
+    };
+    static const char *const writing[] = {
+        "write", "record", "put", "note", "say", "mention", "leave", "type", "state", "log", "make sure",
+        "don't", "do not",
+    };
+    static const char *const outright[] = {
+        "write that the", "write that he", "write that she", "write that they", "write that there", "write that it",
+        "write that everything", "write that no", "write that i'm", "write that we", "write down that",
+        "put down that", "record that", "leave out", "leave that out",
+        "don't write", "do not write", "don't put", "do not put", "don't record", "do not record", "don't mention",
+        "write it as", "write the risk", "put the risk", "say in the report", "in the report say",
+    };
+    if (any_order(low, outright, sizeof(outright) / sizeof(*outright)))
+        return 1;
+    return any_phrase(low, addressed, sizeof(addressed) / sizeof(*addressed)) &&
+           any_phrase(low, writing, sizeof(writing) / sizeof(*writing));
+}
+
 int cs_carries_instructions(const char *text)
 {
     static const char *const signs[] = {
@@ -178,8 +245,12 @@ int cs_carries_instructions(const char *text)
     for (const char *p = text; *p != '\0' && n + 1 < sizeof(low); p++)
         low[n++] = lower(*p);
     low[n] = '\0';
-    for (size_t i = 0; i < sizeof(signs) / sizeof(*signs); i++)
-        if (strstr(low, signs[i]) != NULL)
+    for (size_t i = 0; i < sizeof(signs) / sizeof(*signs); i++) {
+        const char *at = strstr(low, signs[i]);
+        if (at != NULL && strcmp(signs[i], "you must") == 0 && strncmp(at, "you must be ", 12) == 0)
+            continue; /* "and you must be Jean": a greeting */
+        if (at != NULL)
             return 1;
-    return 0;
+    }
+    return steers_the_record(low);
 }

@@ -20,7 +20,10 @@ cs_check_result cs_check_sentence(const char *sentence, const uint32_t *cites, s
                                   char *const *segments, size_t n_segments, const char **reason);
 
 /* 1 when the text reads as instructions to a machine rather than a record
- * of a visit ("ignore the template", "as an AI", markup, links). */
+ * of a visit ("ignore the template", "as an AI", markup, links), or steers
+ * the record: a recorder, computer or AI addressed and told what to write,
+ * or the writing told outright ("write that the risk is low", "leave out").
+ * Used on the transcript's sentences and on a remote model's answer. */
 int cs_carries_instructions(const char *text);
 
 #endif

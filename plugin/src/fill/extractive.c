@@ -16,8 +16,15 @@
 
 #define K1 1.2
 #define B 0.75
-#define MIN_SCORE 1.5     /* tuned on the labelled corpus (make bench): 2.5 gave 30.6% recall, 3.5 21.6% */
+#define MIN_SCORE 1.5     /* on the labelled corpus (make bench), 1.0 to 2.5 now give recall within a point */
 #define MIN_CONTENT_TERMS 2 /* "Yeah, fine." says nothing a section needs */
+#define ANSWER_CONTEXT 1.0  /* an answer takes the topic of the question it answers */
+#define TURN_CONTEXT 0.3    /* any sentence a little of the turn before */
+#define PAIR_BELOW 3        /* a shorter answer ("no i don't want one") is drafted with its question */
+#define SPREAD 0.5          /* how much a word shared by sections weighs less (0: not at all) */
+#define RELATIVE_SCORE 0.3  /* a section keeps no sentence scoring under this share of its best */
+#define ADAPTIVE_MIN 6      /* the cap per section when the caller sets none: units / sections, */
+#define ADAPTIVE_MAX 12     /* within these */
 #define TERM_MAX 48
 
 /* ---- the vocabulary: every search term, sorted, so terms become ids ------ */
@@ -112,6 +119,8 @@ struct index {
     double *idf;      /* per vocabulary id */
     double avg_len;
     struct query *queries; /* per template section */
+    size_t *content;       /* per unit: how many search terms it has */
+    const size_t *best;    /* per unit: the section it is evidence for, SIZE_MAX for none (while assigning) */
 };
 
 static void index_free(struct index *ix, size_t n_sections)
@@ -121,6 +130,7 @@ static void index_free(struct index *ix, size_t n_sections)
     free(ix->terms);
     free(ix->offsets);
     free(ix->idf);
+    free(ix->content);
     for (size_t i = 0; ix->queries != NULL && i < n_sections; i++) {
         free(ix->queries[i].ids);
         free(ix->queries[i].weights);
@@ -205,6 +215,22 @@ static int build_query(struct index *ix, struct query *q, const cs_template_sect
     return rc;
 }
 
+/* A query word many sections share ("mum" is in who was present, the
+ * family and the worries) tells them apart less: each weight is scaled by
+ * how few sections ask for the word, as idf does for units. */
+static void spread_weights(struct index *ix, size_t n_sections)
+{
+    for (size_t s = 0; s < n_sections; s++)
+        for (size_t i = 0; i < ix->queries[s].n; i++) {
+            size_t df = 0;
+            for (size_t o = 0; o < n_sections; o++)
+                df += ix->queries[o].n > 0 && bsearch(&ix->queries[s].ids[i], ix->queries[o].ids, ix->queries[o].n,
+                                                      sizeof(int32_t), cmp_id) != NULL;
+            double spread = log(1 + (double)n_sections / (double)(df ? df : 1)) / log(1 + (double)n_sections);
+            ix->queries[s].weights[i] *= pow(spread, SPREAD);
+        }
+}
+
 static int32_t build_index(struct index *ix, const casescribe_template *tpl)
 {
     int32_t rc = cs_units_of(&ix->units, &ix->n_units, ix->t);
@@ -250,6 +276,8 @@ static int32_t build_index(struct index *ix, const casescribe_template *tpl)
         ix->idf[i] = log(1 + (n - ix->idf[i] + 0.5) / (ix->idf[i] + 0.5));
     for (size_t s = 0; s < tpl->n_sections && !bad; s++)
         bad = build_query(ix, &ix->queries[s], &tpl->sections[s]);
+    if (!bad)
+        spread_weights(ix, tpl->n_sections);
     return bad ? cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting") : CASESCRIBE_OK;
 }
 
@@ -337,8 +365,102 @@ static int marks_text(char **out, const struct marks *m)
     return *out == NULL ? -1 : 0;
 }
 
+/* Reported speech changes only person: the speaker's "I" becomes "they"
+ * (the record does not guess anyone's gender), with the verb forms that
+ * go with it. Every other word is the transcript's. NULL: keep the word. */
+static const char *reported_form(const char *word, size_t len)
+{
+    static const char *const map[][2] = {
+        {"i", "they"},          {"me", "them"},         {"my", "their"},        {"mine", "theirs"},
+        {"myself", "themselves"}, {"i'm", "they are"},  {"i've", "they have"},  {"i'll", "they will"},
+        {"i'd", "they would"},  {"we", "they"},         {"us", "them"},         {"our", "their"},
+        {"ours", "theirs"},     {"ourselves", "themselves"}, {"we're", "they are"}, {"we've", "they have"},
+        {"we'll", "they will"}, {"we'd", "they would"}, {"am", "are"},          {"was", "were"},
+    };
+    char w[16];
+    if (len >= sizeof(w))
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)word[i];
+        if (c == 0xE2 && i + 2 < len && (unsigned char)word[i + 1] == 0x80 && (unsigned char)word[i + 2] == 0x99)
+            return NULL; /* a curly apostrophe: left as said */
+        w[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    w[len] = '\0';
+    for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
+        if (strcmp(map[i][0], w) == 0)
+            return map[i][1];
+    return NULL;
+}
+
+/* Appends a word, in reported speech when `reported` ("am" and "was" only
+ * change after the speaker's "I"), marking it when the transcriber was
+ * unsure of it. */
+static void append_word(cs_buf *b, struct marks *m, const char *word, int unsure, int reported, int *after_i)
+{
+    size_t len = strlen(word), core = 0;
+    while (core < len && (((word[core] | 0x20) >= 'a' && (word[core] | 0x20) <= 'z') || word[core] == '\''))
+        core++;
+    const char *as = reported ? reported_form(word, core) : NULL;
+    int is_verb = core == 2 ? strncmp(word, "am", 2) == 0 : core == 3 && strncmp(word, "was", 3) == 0;
+    if (as != NULL && is_verb && !*after_i)
+        as = NULL;
+    if (reported)
+        *after_i = core == 1 && (word[0] == 'I' || word[0] == 'i');
+    size_t at = b->len;
+    if (as != NULL)
+        cs_buf_printf(b, "%s%s", as, word + core);
+    else
+        cs_buf_printf(b, "%s", word);
+    if (!b->failed && unsure && len > 0)
+        mark(m, at, b->len - at);
+}
+
+/* Appends the unit's words, fillers and stutters ("I I") out. */
+static void append_unit(cs_buf *b, struct marks *m, const casescribe_transcript *t, const cs_unit *un, int reported)
+{
+    const cs_segment *seg = &t->segments[un->seg];
+    size_t first = b->len;
+    const char *prev = NULL;
+    int after_i = 0;
+    for (uint32_t w = un->w0; w < un->w1; w++) {
+        const char *word = seg->words[w].text;
+        if (cs_is_filler(word) || (prev != NULL && same_word(prev, word) && w + 1 < un->w1))
+            continue;
+        cs_buf_printf(b, "%s", b->len > first ? " " : "");
+        append_word(b, m, word, word[0] != '\0' && cs_word_unsure(t, &seg->words[w]), reported, &after_i);
+        prev = word;
+    }
+}
+
+/* Ends a line: a trailing comma, semicolon or colon out, a full stop when
+ * it has none. */
+static void end_line(cs_buf *b, struct marks *m)
+{
+    if (b->failed || b->len == 0)
+        return;
+    char last = b->data[b->len - 1];
+    if (last == ',' || last == ';' || last == ':')
+        b->data[--b->len] = '\0';
+    marks_trim(m, b->len);
+    last = b->len > 0 ? b->data[b->len - 1] : '.';
+    if (last != '.' && last != '?' && last != '!' && last != '"' && last != '\'')
+        cs_buf_printf(b, ".");
+}
+
+static char *take_line(cs_buf *b, const struct marks *m, char **unsure)
+{
+    char *out = cs_buf_take(b);
+    cs_buf_free(b);
+    if (out != NULL && marks_text(unsure, m) != 0) {
+        free(out);
+        out = NULL;
+    }
+    return out;
+}
+
 /* The unit's words, tidied: fillers and stutters ("I I") out, the first
- * letter capitalised, a full stop when it has none, and the speaker's
+ * letter of each sentence capitalised, a full stop when it has none, and the speaker's
  * label ("Kerry:") in front when the segment had one. Nothing else changes:
  * every word is the transcript's. The words of it the transcriber was
  * unsure of go to *unsure (NULL when none), as byte ranges of the
@@ -353,35 +475,37 @@ static char *tidy(const casescribe_transcript *t, const cs_segment *seg, const c
     if (un->speaker)
         cs_buf_printf(&b, "%s ", seg->words[0].text);
     size_t first = b.len;
-    const char *prev = NULL;
-    for (uint32_t w = un->w0; w < un->w1; w++) {
-        const char *word = seg->words[w].text;
-        if (cs_is_filler(word) || (prev != NULL && same_word(prev, word) && w + 1 < un->w1))
-            continue;
-        cs_buf_printf(&b, "%s", b.len > first ? " " : "");
-        if (!b.failed && word[0] != '\0' && cs_word_unsure(t, &seg->words[w]))
-            mark(&m, b.len, strlen(word));
-        cs_buf_printf(&b, "%s", word);
-        prev = word;
-    }
-    if (!b.failed && b.len > first && b.data[first] >= 'a' && b.data[first] <= 'z')
-        b.data[first] = (char)(b.data[first] - 'a' + 'A');
-    if (!b.failed && b.len > first) {
-        char last = b.data[b.len - 1];
-        if (last == ',' || last == ';' || last == ':')
-            b.data[--b.len] = '\0';
-        marks_trim(&m, b.len);
-        last = b.len > 0 ? b.data[b.len - 1] : '.';
-        if (last != '.' && last != '?' && last != '!' && last != '"' && last != '\'')
-            cs_buf_printf(&b, ".");
-    }
-    char *out = cs_buf_take(&b);
-    cs_buf_free(&b);
-    if (out != NULL && marks_text(unsure, &m) != 0) {
-        free(out);
-        out = NULL;
-    }
-    return out;
+    append_unit(&b, &m, t, un, 0);
+    for (size_t i = first; !b.failed && i < b.len; i++) /* each sentence's first letter, as the line's */
+        if ((i == first || (i >= first + 2 && b.data[i - 1] == ' ' && strchr(".?!", b.data[i - 2]) != NULL)) &&
+            b.data[i] >= 'a' && b.data[i] <= 'z')
+            b.data[i] = (char)(b.data[i] - 'a' + 'A');
+    if (b.len > first)
+        end_line(&b, &m);
+    return take_line(&b, &m, unsure);
+}
+
+/* A short answer with the question that gives it meaning, attributed, the
+ * answer in reported speech: Asked "have you got a pendant alarm", Harold
+ * said no they don't want one of them. Only the transcript's words, less
+ * fillers, with person changed, and the fixed words Asked, said and the
+ * quotes. NULL on ENOMEM. */
+char *cs_render_answer(const casescribe_transcript *t, const cs_unit *question, const cs_unit *answer,
+                       char **unsure)
+{
+    cs_buf b = {0};
+    struct marks m;
+    m.n = 0;
+    *unsure = NULL;
+    cs_buf_printf(&b, "Asked \"");
+    append_unit(&b, &m, t, question, 0);
+    cs_buf_printf(&b, "\", ");
+    const cs_segment *seg = &t->segments[answer->seg];
+    const char *label = answer->speaker ? seg->words[0].text : "they:";
+    cs_buf_printf(&b, "%.*s said ", (int)(strlen(label) - 1), label);
+    append_unit(&b, &m, t, answer, 1);
+    end_line(&b, &m);
+    return take_line(&b, &m, unsure);
 }
 
 struct pick {
@@ -401,61 +525,160 @@ static int by_unit(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int32_t write_section(cs_draft *d, const struct index *ix, const char *id, struct pick *picks, size_t n,
-                             uint32_t max_sentences)
+/* How many sentences a section may take: the caller's cap, or (0) one
+ * that grows with the transcript, a long visit saying more per section
+ * than a short one. */
+static size_t section_cap(const struct index *ix, const casescribe_template *tpl, uint32_t max_sentences)
+{
+    if (max_sentences > 0)
+        return max_sentences;
+    size_t drafted = 0;
+    for (size_t s = 0; s < tpl->n_sections; s++)
+        drafted += !tpl->sections[s].never;
+    size_t cap = ix->n_units / (drafted ? drafted : 1);
+    return cap < ADAPTIVE_MIN ? ADAPTIVE_MIN : cap > ADAPTIVE_MAX ? ADAPTIVE_MAX : cap;
+}
+
+/* A unit that may be drafted: not a bare question, not the worker's
+ * judgement, not an instruction to whoever writes the record. */
+static int draftable(const cs_unit *un)
+{
+    return !un->question && !un->opinion && !un->instruction;
+}
+
+/* Unit v may join u's line: same turn, draftable, some content ("Come in."
+ * has none) and evidence for no other section. */
+static int goes_with(const struct index *ix, size_t v, size_t u, size_t s)
+{
+    return ix->units[v].seg == ix->units[u].seg && draftable(&ix->units[v]) && ix->content[v] > 0 &&
+           (ix->best[v] == s || ix->best[v] == SIZE_MAX);
+}
+
+/* The turn around unit u that may go with it into section s: the units
+ * of its segment next to it that are draftable and evidence for no other
+ * section, so that a fact said over two sentences stays whole. */
+static cs_unit turn_of(const struct index *ix, size_t u, size_t s, size_t *first, size_t *last)
+{
+    *first = *last = u;
+    while (*first > 0 && goes_with(ix, *first - 1, u, s) && ix->units[*first].answer != 1)
+        (*first)--;
+    while (*last + 1 < ix->n_units && goes_with(ix, *last + 1, u, s))
+        (*last)++;
+    cs_unit turn = ix->units[u];
+    turn.w0 = ix->units[*first].w0;
+    turn.w1 = ix->units[*last].w1;
+    return turn;
+}
+
+/* One drafted line: the unit's turn tidied, or a short answer with its
+ * question. */
+static int32_t write_line(cs_draft_section *ds, const struct index *ix, size_t u, size_t s, size_t *done)
+{
+    size_t first, last;
+    cs_unit turn = turn_of(ix, u, s, &first, &last);
+    int paired = ix->units[u].answer == 1 && first == u && last == u && ix->content[u] < PAIR_BELOW;
+    if (paired)
+        first = u - 1; /* the question is in this line too */
+    if (*done != SIZE_MAX && first <= *done)
+        return CASESCRIBE_OK; /* already in the line before */
+    *done = last;
+    const cs_unit *un = &turn;
+    const cs_segment *seg = &ix->t->segments[un->seg];
+    const cs_unit *from = paired ? &ix->units[u - 1] : un;
+    const cs_segment *opening = &ix->t->segments[from->seg];
+    char *unsure = NULL, segments[32];
+    char *text = paired ? cs_render_answer(ix->t, from, un, &unsure) : tidy(ix->t, seg, un, &unsure);
+    if (text == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting");
+    if (paired)
+        snprintf(segments, sizeof(segments), "%u %u", (unsigned)from->seg + 1, (unsigned)un->seg + 1);
+    else
+        snprintf(segments, sizeof(segments), "%u", (unsigned)un->seg + 1);
+    int32_t rc = cs_draft_add(ds, text, segments, unsure, opening->words[from->w0].start_ms,
+                              seg->words[un->w1 - 1].end_ms, NULL);
+    free(text);
+    free(unsure);
+    return rc;
+}
+
+/* The section's best picks, at most `cap`, none far weaker than the best,
+ * in the order they were said. */
+static int32_t write_section(cs_draft *d, const struct index *ix, size_t s, const char *id, struct pick *picks,
+                             size_t n, size_t cap)
 {
     qsort(picks, n, sizeof(*picks), by_score_desc);
-    if (n > max_sentences)
-        n = max_sentences;
-    qsort(picks, n, sizeof(*picks), by_unit); /* in the order they were said */
+    size_t keep = 0;
+    while (keep < n && keep < cap && picks[keep].score >= RELATIVE_SCORE * picks[0].score)
+        keep++;
+    qsort(picks, keep, sizeof(*picks), by_unit); /* in the order they were said */
     cs_draft_section *ds = cs_draft_section_get(d, id);
     if (ds == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting");
-    for (size_t i = 0; i < n; i++) {
-        const cs_unit *un = &ix->units[picks[i].unit];
-        const cs_segment *seg = &ix->t->segments[un->seg];
-        char *unsure = NULL, *text = tidy(ix->t, seg, un, &unsure), segments[16];
-        if (text == NULL)
-            return cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting");
-        snprintf(segments, sizeof(segments), "%u", (unsigned)un->seg + 1);
-        int32_t rc = cs_draft_add(ds, text, segments, unsure, seg->words[un->w0].start_ms,
-                                  seg->words[un->w1 - 1].end_ms, NULL);
-        free(text);
-        free(unsure);
-        if (rc != CASESCRIBE_OK)
-            return rc;
+    int32_t rc = CASESCRIBE_OK;
+    size_t done = SIZE_MAX;
+    for (size_t i = 0; i < keep && rc == CASESCRIBE_OK; i++)
+        rc = write_line(ds, ix, picks[i].unit, s, &done);
+    return rc;
+}
+
+/* Scores every unit against every section, and counts its content terms. */
+static int32_t score_all(struct index *ix, const casescribe_template *tpl, double **out, const casescribe_job *job)
+{
+    size_t ns = tpl->n_sections ? tpl->n_sections : 1;
+    *out = malloc((ix->n_units ? ix->n_units : 1) * ns * sizeof(**out));
+    ix->content = malloc((ix->n_units ? ix->n_units : 1) * sizeof(*ix->content));
+    if (*out == NULL || ix->content == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting");
+    for (size_t u = 0; u < ix->n_units; u++) {
+        if ((u & 1023) == 0 && cs_job_cancelled(job))
+            return cs_fail(CASESCRIBE_ECANCELLED, "the fill job was cancelled");
+        for (size_t s = 0; s < tpl->n_sections; s++)
+            (*out)[u * ns + s] = score(ix, u, &ix->queries[s], &ix->content[u]);
     }
     return CASESCRIBE_OK;
+}
+
+/* The section a unit is evidence for: its own words, and the topic of the
+ * turn before it (all of it for an answer to that turn's question). */
+static size_t best_section(const struct index *ix, const casescribe_template *tpl, const double *own, size_t u,
+                           double *best_score)
+{
+    size_t ns = tpl->n_sections, best = SIZE_MAX;
+    double w = ix->units[u].answer ? ANSWER_CONTEXT : TURN_CONTEXT;
+    size_t before = u; /* the question an answering turn answers, else the unit before */
+    while (before > 0 && ix->units[before].answer == 2)
+        before--;
+    before = before > 0 ? before - 1 : SIZE_MAX;
+    *best_score = 0;
+    for (size_t s = 0; s < ns; s++) {
+        double sc = own[u * ns + s] + (before != SIZE_MAX ? w * own[before * ns + s] : 0);
+        if (sc > *best_score) {
+            *best_score = sc;
+            best = s;
+        }
+    }
+    size_t terms = ix->content[u] + (ix->units[u].answer == 1 ? ix->content[u - 1] : 0);
+    if (!draftable(&ix->units[u]) || terms < MIN_CONTENT_TERMS || *best_score < MIN_SCORE)
+        best = SIZE_MAX;
+    return best;
 }
 
 /* Each unit goes to the one section it matches best, if that is a draft
  * section and the match is strong enough: a sentence is evidence for one
  * section, and one that reads as professional judgement is left alone. */
-static int32_t assign(cs_draft *d, const struct index *ix, const casescribe_template *tpl, uint32_t max_sentences,
+static int32_t assign(cs_draft *d, struct index *ix, const casescribe_template *tpl, uint32_t max_sentences,
                       const casescribe_job *job)
 {
     size_t *best = malloc((ix->n_units ? ix->n_units : 1) * sizeof(*best));
-    double *best_score = malloc((ix->n_units ? ix->n_units : 1) * sizeof(*best_score));
+    double *best_score = malloc((ix->n_units ? ix->n_units : 1) * sizeof(*best_score)), *own = NULL;
     struct pick *picks = malloc((ix->n_units ? ix->n_units : 1) * sizeof(*picks));
     int32_t rc = best == NULL || best_score == NULL || picks == NULL
                      ? cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting")
-                     : CASESCRIBE_OK;
-    for (size_t u = 0; rc == CASESCRIBE_OK && u < ix->n_units; u++) {
-        if ((u & 1023) == 0 && cs_job_cancelled(job))
-            rc = cs_fail(CASESCRIBE_ECANCELLED, "the fill job was cancelled");
-        best[u] = SIZE_MAX;
-        best_score[u] = 0;
-        size_t content = 0;
-        for (size_t s = 0; s < tpl->n_sections; s++) {
-            double sc = score(ix, u, &ix->queries[s], &content);
-            if (sc > best_score[u]) {
-                best_score[u] = sc;
-                best[u] = s;
-            }
-        }
-        if (ix->units[u].question || content < MIN_CONTENT_TERMS || best_score[u] < MIN_SCORE)
-            best[u] = SIZE_MAX;
-    }
+                     : score_all(ix, tpl, &own, job);
+    for (size_t u = 0; rc == CASESCRIBE_OK && u < ix->n_units; u++)
+        best[u] = best_section(ix, tpl, own, u, &best_score[u]);
+    ix->best = best;
+    size_t cap = section_cap(ix, tpl, max_sentences);
     for (size_t s = 0; rc == CASESCRIBE_OK && s < tpl->n_sections; s++) {
         if (tpl->sections[s].never)
             continue;
@@ -466,11 +689,51 @@ static int32_t assign(cs_draft *d, const struct index *ix, const casescribe_temp
         if (n == 0)
             cs_buf_printf(&d->report, "%s: nothing in the transcript matched it\n", tpl->sections[s].id);
         else
-            rc = write_section(d, ix, tpl->sections[s].id, picks, n, max_sentences);
+            rc = write_section(d, ix, s, tpl->sections[s].id, picks, n, cap);
     }
+    free(own);
     free(best);
     free(best_score);
     free(picks);
+    return rc;
+}
+
+/* "at 00:12:31" for a time in the recording, "" when unknown. */
+static void at_time(char *out, size_t cap, int64_t ms)
+{
+    if (ms < 0)
+        snprintf(out, cap, "%s", "");
+    else
+        snprintf(out, cap, " (at %02lld:%02lld:%02lld)", (long long)(ms / 3600000), (long long)(ms / 60000 % 60),
+                 (long long)(ms / 1000 % 60));
+}
+
+int32_t cs_fill_flags(cs_draft *d, const casescribe_template *tpl, const casescribe_transcript *t)
+{
+    cs_unit *units = NULL;
+    size_t n = 0;
+    int32_t rc = cs_units_of(&units, &n, t);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    cs_buf never = {0};
+    cs_buf_printf(&never, "%s", "");
+    for (size_t s = 0; s < tpl->n_sections; s++)
+        if (tpl->sections[s].never)
+            cs_buf_printf(&never, "%s%s", never.len ? ", " : "", tpl->sections[s].id);
+    for (size_t u = 0; u < n && !never.failed; u++) {
+        const cs_segment *seg = &t->segments[units[u].seg];
+        char when[40];
+        at_time(when, sizeof(when), seg->words[units[u].w0].start_ms);
+        if (units[u].instruction)
+            cs_buf_printf(&d->report, "possible attempt to steer the record: segment %u%s, not drafted\n",
+                          (unsigned)units[u].seg + 1, when);
+        else if (units[u].opinion && never.len > 0)
+            cs_buf_printf(&d->report, "the worker's own words, offered for %s: segment %u%s\n", never.data,
+                          (unsigned)units[u].seg + 1, when);
+    }
+    rc = never.failed || d->report.failed ? cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting") : CASESCRIBE_OK;
+    cs_buf_free(&never);
+    free(units);
     return rc;
 }
 
@@ -482,9 +745,10 @@ int32_t cs_fill_extractive(cs_draft *d, const casescribe_template *tpl, const ca
     ix.t = t;
     char settings[512];
     snprintf(settings, sizeof(settings),
-             "bm25 k1=%.1f b=%.2f min-score=%.1f max-sentences=%u; template %s v%u; transcript by %.100s %.60s "
-             "(%.60s)",
-             K1, B, MIN_SCORE, (unsigned)max_sentences, tpl->id, (unsigned)tpl->version, t->engine, t->version,
+             "bm25 k1=%.1f b=%.2f min-score=%.1f context=%.1f/%.1f max-sentences=%u (0: adaptive); template %s v%u; "
+             "transcript by %.100s %.60s (%.60s)",
+             K1, B, MIN_SCORE, ANSWER_CONTEXT, TURN_CONTEXT, (unsigned)max_sentences, tpl->id, (unsigned)tpl->version,
+             t->engine, t->version,
              t->model);
     d->engine = cs_strdup(CS_EXTRACTIVE_ENGINE);
     d->model = cs_strdup("bm25-sentences");

@@ -18,10 +18,31 @@
 
 /* Embedded, no network: picks the transcript's own sentences for each
  * `draft` section by BM25 against the section's title, guidance, prompts
- * and cues, tidies them (fillers and stutters out) and cites each one. A
- * sentence that matches a `never` section best is used nowhere. */
+ * and cues (with the topic of the turn before: all of it for an answer to
+ * a question), tidies them (fillers and stutters out) and cites each one.
+ * A sentence that matches a `never` section best is used nowhere; nor is a
+ * bare question, the worker's own judgement or an instruction to whoever
+ * writes the record (cs_fill_flags lists those). A short answer is drafted
+ * with its question (cs_render_answer). max_sentences per section; 0: a
+ * cap that grows with the transcript. */
 int32_t cs_fill_extractive(cs_draft *d, const casescribe_template *tpl, const casescribe_transcript *t,
                            uint32_t max_sentences, const casescribe_job *job);
+
+/* Appends to the draft's report, whatever the filler, a line per sentence
+ * of the transcript that reads as an attempt to steer the record ("possible
+ * attempt to steer the record: segment 24 (at 00:09:12), not drafted") and
+ * per sentence of the worker's own judgement ("the worker's own words,
+ * offered for analysis: segment 12 (at 00:04:10)"), citing, never quoting.
+ * ENOMEM. */
+int32_t cs_fill_flags(cs_draft *d, const casescribe_template *tpl, const casescribe_transcript *t);
+
+/* A short answer with its question, attributed, the answer in reported
+ * speech (only person changes: "I" -> "they"): Asked "have you got a
+ * pendant alarm", Harold said no they don't want one of them. Unsure words
+ * as tidy marks them, into *unsure. NULL on ENOMEM. */
+struct cs_unit;
+char *cs_render_answer(const casescribe_transcript *t, const struct cs_unit *question, const struct cs_unit *answer,
+                       char **unsure);
 
 typedef struct cs_remote_fill_config {
     const char *endpoint; /* base URL from the policy's allow-list: {endpoint}/chat/completions */

@@ -10,6 +10,7 @@
 #include "fill/check.h"
 #include "fill/fill.h"
 #include "fill/pseudonym.h"
+#include "fill/units.h"
 #include "internal.h"
 #include "net/https.h"
 
@@ -185,7 +186,40 @@ struct answer_ctx {
     const casescribe_transcript *t;
     const struct job_text *jt;
     uint32_t max_sentences;
+    unsigned char *judgement; /* per segment: 1 when all of it is judgement or steering, never an AI's to draft */
 };
+
+/* Which segments hold nothing but the worker's judgement or sentences
+ * steering the record (as the embedded filler tells them). ENOMEM. */
+static int32_t judgement_segments(unsigned char **out, const casescribe_transcript *t)
+{
+    cs_unit *units = NULL;
+    size_t n = 0;
+    *out = calloc(t->n_segments ? t->n_segments : 1, 1);
+    int32_t rc = *out == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory") : cs_units_of(&units, &n, t);
+    for (size_t u = 0; rc == CASESCRIBE_OK && u < n; u++)
+        if (u == 0 || units[u].seg != units[u - 1].seg)
+            (*out)[units[u].seg] = 1;
+    for (size_t u = 0; rc == CASESCRIBE_OK && u < n; u++)
+        if (!units[u].opinion && !units[u].instruction)
+            (*out)[units[u].seg] = 0;
+    free(units);
+    return rc;
+}
+
+/* 1 when every segment a sentence cites is judgement or steering. */
+static int cites_only_judgement(const struct answer_ctx *a, const uint32_t *nums, size_t n)
+{
+    size_t valid = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (nums[k] < 1 || nums[k] > a->t->n_segments)
+            continue;
+        valid++;
+        if (!a->judgement[nums[k] - 1])
+            return 0;
+    }
+    return valid > 0;
+}
 
 static int32_t add_checked(struct answer_ctx *a, cs_draft_section *ds, const char *id, size_t index, json_t *sentence)
 {
@@ -204,6 +238,10 @@ static int32_t add_checked(struct answer_ctx *a, cs_draft_section *ds, const cha
     }
     const char *reason = NULL;
     cs_check_result verdict = cs_check_sentence(text, nums, n, a->jt->segments, a->jt->n_segments, &reason);
+    if (verdict != CS_CHECK_DROP && cites_only_judgement(a, nums, n)) {
+        verdict = CS_CHECK_DROP;
+        reason = "it draws only on the worker's own judgement or on words steering the record";
+    }
     if (verdict == CS_CHECK_DROP) {
         cs_buf_printf(&a->d->report, "%s: sentence %zu dropped: %s\n", id, index + 1, reason);
         return CASESCRIBE_OK;
@@ -359,14 +397,15 @@ static int32_t take_answer(cs_draft *d, const casescribe_template *tpl, const ca
     if (answer == NULL)
         return cs_fail(CASESCRIBE_ENETWORK, "the model service's answer is not the JSON asked for: it was refused "
                                             "and no draft was made");
-    struct answer_ctx a = {d, tpl, t, jt, max_sentences};
+    struct answer_ctx a = {d, tpl, t, jt, max_sentences, NULL};
     size_t i;
     json_t *item;
-    int32_t rc = CASESCRIBE_OK;
+    int32_t rc = judgement_segments(&a.judgement, t);
     json_array_foreach(json_object_get(answer, "sections"), i, item) {
-        if ((rc = take_section(&a, item, i)) != CASESCRIBE_OK)
+        if (rc != CASESCRIBE_OK || (rc = take_section(&a, item, i)) != CASESCRIBE_OK)
             break;
     }
+    free(a.judgement);
     json_decref(answer);
     return rc;
 }

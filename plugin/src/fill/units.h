@@ -14,11 +14,17 @@ typedef struct cs_unit {
     uint32_t seg;    /* segment index, from 0 */
     uint32_t w0, w1; /* words [w0, w1) of the segment, speaker label excluded */
     int speaker;     /* 1 when the segment starts with a label ("Kerry:"), word 0 */
-    int question;    /* ends with '?' */
+    int question;    /* ends with '?', or (no end punctuation) reads as one and the next speaker answers */
+    int answer;      /* the question before gives it its topic: 1 said by another speaker right after it,
+                        2 the rest of that turn */
+    int worker;      /* the label is the worker's ("Worker:") */
+    int opinion;     /* judgement: the worker evaluating or deciding, or anyone's "in my view" */
+    int instruction; /* addressed to a recorder, computer or AI, or telling it what to write */
 } cs_unit;
 
 /* Cuts every segment into sentences at words ending in . ? or ! (a segment
- * without punctuation, as pocketsphinx gives, is one unit). ENOMEM. */
+ * without punctuation, as pocketsphinx gives, is one unit), and says of
+ * each what it is (the fields above). ENOMEM. */
 int32_t cs_units_of(cs_unit **out, size_t *n, const casescribe_transcript *t);
 
 /* The search form of a word: lowercase ASCII letters and digits only, a
@@ -26,6 +32,10 @@ int32_t cs_units_of(cs_unit **out, size_t *n, const casescribe_transcript *t);
  * "visiting" -> "visit"). Writes "" for stop words and for words with no
  * letter or digit. `out` holds `cap` bytes. */
 void cs_search_term(char *out, size_t cap, const char *word, size_t len);
+
+/* The unit's words (speaker label excluded), lowercase ASCII with curly
+ * apostrophes made straight, single-spaced, into out (cap bytes). */
+void cs_unit_text(char *out, size_t cap, const casescribe_transcript *t, const cs_unit *u);
 
 /* 1 when the word (as written) is a filler a tidy draft leaves out ("um"). */
 int cs_is_filler(const char *word);
