@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "casescribe.h"
 
@@ -14,10 +15,17 @@
  * key that came with them, which proves nothing about who sealed them. */
 #define EXIT_UNPROVEN 3
 
+/* tool_msgs.c: the usage and the one-line errors. */
 /* Prints the usage to stderr; returns EXIT_USAGE. */
 int tool_usage(void);
+/* Prints the usage to `to` (stdout for --help). */
+void tool_print_usage(FILE *to);
 /* One line on stderr, what failed and why; returns the exit code. */
 int tool_fail(const char *what, int32_t status);
+
+/* tool_util.c: files, the home, the admin's name. */
+/* CASESCRIBE_OPEN_READ_ONLY when --read-only was given (set by main). */
+extern uint32_t tool_open_flags;
 /* A whole file of at most CASESCRIBE_MAX_PAYLOAD bytes; 0 or -1 (said on stderr). */
 int tool_read_file(const char *path, uint8_t **out, size_t *len);
 /* Writes a file atomically (temp, fsync, rename), mode 0600 (only its owner
