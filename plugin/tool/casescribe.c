@@ -7,6 +7,7 @@
  *   casescribe [--home DIR] journal verify [--checkpoint FILE]... [--record FILE]... [--adapter NAME]
  *   casescribe [--home DIR] journal recover --from BACKUP
  *   casescribe [--home DIR] --read-only COMMAND ...   (open the home without writing to it)
+ *   casescribe [--home DIR] COMMAND --help | --help | --version   (tool_msgs.c)
  *   casescribe [--home DIR] checkpoint export [-o FILE]
  *   casescribe [--home DIR] demo
  *   casescribe [--home DIR] pubkey [--fingerprint|--all]
@@ -113,6 +114,9 @@ static int cmd_save(const char *home, int argc, char **argv)
         int32_t rc = casescribe_save(&stamped, &out_len, ctx, a.adapter, &actor, payload, len);
         code = rc != CASESCRIBE_OK ? tool_fail("save refused", rc) : tool_write_file(a.out, stamped, out_len) ? EXIT_REFUSED : 0;
     }
+    if (code == 0 && a.actor == NULL && author != NULL)
+        fprintf(stderr, "casescribe: no --actor given: stamped the form's author, %s, as the one who saved it\n",
+                author);
     casescribe_free(stamped);
     casescribe_ctx_close(ctx);
     free(author);
@@ -434,6 +438,20 @@ int main(int argc, char **argv)
     const char *cmd = argv[i++];
     int rest = argc - i;
     char **args = argv + i;
+    if (strcmp(cmd, "--version") == 0) {
+        printf("casescribe %s (library %s, ABI %u)\n", CASESCRIBE_VERSION_STRING, casescribe_version(),
+               (unsigned)casescribe_abi_version());
+        return 0;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        if (rest > 0)
+            return tool_known_command(args[0]) ? tool_command_help(args[0]) : tool_unknown_command(args[0]);
+        tool_print_usage(stdout);
+        return 0;
+    }
+    if (tool_wants_help(rest, args))
+        return tool_known_command(cmd) ? tool_command_help(cmd) : tool_unknown_command(cmd);
+    tool_set_command(cmd, rest, args);
     if (strcmp(cmd, "keygen") == 0)
         return cmd_keygen(home, rest, args);
     if (strcmp(cmd, "save") == 0)
@@ -464,9 +482,5 @@ int main(int argc, char **argv)
         return casescribe_tool_policy(home, rest, args);
     if (strcmp(cmd, "demo") == 0)
         return rest == 0 ? casescribe_tool_demo(home) : tool_usage();
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
-        tool_print_usage(stdout);
-        return 0;
-    }
-    return tool_usage();
+    return tool_unknown_command(cmd);
 }

@@ -20,6 +20,18 @@
 int tool_usage(void);
 /* Prints the usage to `to` (stdout for --help). */
 void tool_print_usage(FILE *to);
+/* Names the subcommand being run and its arguments (main, before the
+ * dispatch): tool_usage() then names an unknown option, with "did you
+ * mean", and shows that command's lines of the usage only. */
+void tool_set_command(const char *cmd, int argc, char **argv);
+/* 1 when `cmd` is a command of the usage text. */
+int tool_known_command(const char *cmd);
+/* "unknown command 'X' (did you mean 'Y'?)" and the usage; EXIT_USAGE. */
+int tool_unknown_command(const char *cmd);
+/* `cmd`'s lines of the usage on stdout (COMMAND --help); returns 0. */
+int tool_command_help(const char *cmd);
+/* 1 when an argument is --help or -h. */
+int tool_wants_help(int argc, char **argv);
 /* One line on stderr, what failed and why; returns the exit code. */
 int tool_fail(const char *what, int32_t status);
 

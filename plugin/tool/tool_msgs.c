@@ -1,5 +1,7 @@
 /* tool_msgs.c - what the command says: its usage and its one-line errors. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <string.h>
 
 #include "casescribe.h"
 #include "tool.h"
@@ -58,12 +60,202 @@ static const char usage_text[] =
     "                                         sign a bundle with the admin's private key (mode 0600)\n"
     "The home is --home, else $CASESCRIBE_HOME, else ~/.local/share/casescribe. --read-only opens it\n"
     "without writing anything (a backup, a snapshot; implied when the folder is not writable): verify,\n"
-    "journal verify and pubkey work there.\n";
+    "journal verify and pubkey work there. casescribe COMMAND --help (or -h) shows one command's usage;\n"
+    "--version the command's and the library's versions.\n"
+    "Exit status: 0 done; 1 refused or failed (one line on stderr says why); 2 usage error (an unknown\n"
+    "command or option, a missing argument); 3 sar verify: not proven (no trusted key given).\n";
+
+/* The subcommand being run (set by main) and its arguments: a usage error
+ * names what it could not use and shows that command's lines only. */
+static const char *current_cmd;
+static int current_argc;
+static char **current_argv;
+
+void tool_set_command(const char *cmd, int argc, char **argv)
+{
+    current_cmd = cmd;
+    current_argc = argc;
+    current_argv = argv;
+}
+
+/* Levenshtein distance of two short words (capped at 32 characters). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strnlen(a, 32), lb = strnlen(b, 32), row[33];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            best = up + 1 < best ? up + 1 : best;
+            best = row[j - 1] + 1 < best ? row[j - 1] + 1 : best;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[lb];
+}
+
+/* A usage line's word starting at `p` (up to a space or one of "[]|:,()."),
+ * copied into word[64]; returns the character after it. */
+static const char *next_word(const char *p, char *word)
+{
+    size_t n = 0;
+    while (*p != '\0' && *p != '\n' && strchr(" []|:,().", *p) == NULL) {
+        if (n < 63)
+            word[n++] = *p;
+        p++;
+    }
+    word[n] = '\0';
+    return p;
+}
+
+/* Calls fn(word, arg) for each word of the usage entries of `cmd` (every
+ * entry when cmd is NULL) that is its first word (options == 0) or an
+ * option, "-x" or "--xyz" (options == 1). An entry is a line starting with
+ * two spaces and a word, and the more-indented lines that follow it. */
+static void each_word(const char *cmd, int options, void (*fn)(const char *, void *), void *arg)
+{
+    int in_entry = 0;
+    char word[64];
+    for (const char *line = usage_text; *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        int starts = line[0] == ' ' && line[1] == ' ' && line[2] != ' ';
+        if (starts) {
+            next_word(line + 2, word);
+            in_entry = cmd == NULL || strcmp(word, cmd) == 0;
+            if (!options && in_entry)
+                fn(word, arg);
+        } else if (line[0] != ' ') {
+            in_entry = 0;
+        }
+        for (const char *p = line; options && in_entry && p < end; p++) {
+            if (*p == '-' && (p == line || strchr(" [|(", p[-1]) != NULL) && p[1] != ' ') {
+                p = next_word(p, word) - 1;
+                fn(word, arg);
+            }
+        }
+        line = end + 1;
+    }
+}
+
+/* The known word nearest to `given`, for "did you mean". */
+struct nearest {
+    const char *given;
+    char best[64];
+    size_t distance;
+    int exact;
+};
+
+static void consider(const char *word, void *arg)
+{
+    struct nearest *n = arg;
+    size_t d = edit_distance(n->given, word);
+    n->exact |= d == 0;
+    if (d < n->distance) {
+        n->distance = d;
+        snprintf(n->best, sizeof(n->best), "%s", word);
+    }
+}
+
+/* "" or " (did you mean 'X'?)" into buf[96]; *exact when `given` is known. */
+static const char *did_you_mean(const char *cmd, int options, const char *given, char *buf, int *exact)
+{
+    struct nearest n = {given, "", 3, 0};
+    each_word(cmd, options, consider, &n);
+    if (options) {
+        static const char *const global[] = {"--home", "--read-only", "--help", "-h", "--version"};
+        for (size_t i = 0; i < sizeof(global) / sizeof(*global); i++)
+            consider(global[i], &n);
+    }
+    *exact = n.exact;
+    buf[0] = '\0';
+    if (n.best[0] != '\0' && n.distance < strlen(given))
+        snprintf(buf, 96, " (did you mean '%s'?)", n.best);
+    return buf;
+}
+
+/* The lines of the usage about `cmd`, after the usage line. */
+static void print_command_usage(FILE *to, const char *cmd)
+{
+    fputs("usage: casescribe [--home DIR] [--read-only] COMMAND\n", to);
+    int in_entry = 0;
+    char word[64];
+    for (const char *line = usage_text; *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        if (line[0] == ' ' && line[1] == ' ' && line[2] != ' ') {
+            next_word(line + 2, word);
+            in_entry = strcmp(word, cmd) == 0;
+        } else if (line[0] != ' ') {
+            in_entry = 0;
+        }
+        if (in_entry)
+            fprintf(to, "%.*s\n", (int)(end - line), line);
+        line = end + 1;
+    }
+    fputs("Exit status: 0 done, 1 refused or failed, 2 usage error (casescribe --help says more).\n", to);
+}
+
+/* The first argument that looks like an option the command does not know. */
+static const char *unknown_option(char *hint)
+{
+    for (int i = 0; i < current_argc; i++) {
+        const char *a = current_argv[i];
+        int exact = 0;
+        if (a[0] != '-' || !(a[1] == '-' || (a[1] >= 'a' && a[1] <= 'z') || (a[1] >= 'A' && a[1] <= 'Z')))
+            continue;
+        did_you_mean(current_cmd, 1, a, hint, &exact);
+        if (!exact)
+            return a;
+    }
+    return NULL;
+}
 
 int tool_usage(void)
 {
+    char hint[96];
+    const char *bad = current_cmd != NULL ? unknown_option(hint) : NULL;
+    if (bad != NULL)
+        fprintf(stderr, "casescribe %s: unknown option '%.64s'%s\n", current_cmd, bad, hint);
+    if (current_cmd != NULL && tool_known_command(current_cmd))
+        print_command_usage(stderr, current_cmd);
+    else
+        fputs(usage_text, stderr);
+    return EXIT_USAGE;
+}
+
+int tool_known_command(const char *cmd)
+{
+    char hint[96];
+    int exact = 0;
+    did_you_mean(NULL, 0, cmd, hint, &exact);
+    return exact;
+}
+
+int tool_unknown_command(const char *cmd)
+{
+    char hint[96];
+    int exact = 0;
+    did_you_mean(NULL, 0, cmd, hint, &exact);
+    fprintf(stderr, "casescribe: unknown command '%.64s'%s\n", cmd, hint);
     fputs(usage_text, stderr);
     return EXIT_USAGE;
+}
+
+int tool_command_help(const char *cmd)
+{
+    print_command_usage(stdout, cmd);
+    return 0;
+}
+
+int tool_wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    return 0;
 }
 
 void tool_print_usage(FILE *to)
