@@ -6,6 +6,7 @@
  *   casescribe [--home DIR] verify FILE [--adapter NAME] [--pubkey KEY.pem]
  *   casescribe [--home DIR] journal verify [--checkpoint FILE]... [--record FILE]... [--adapter NAME]
  *   casescribe [--home DIR] journal recover --from BACKUP
+ *   casescribe [--home DIR] journal list [--since N] [--kind K] [--format text|json] (journal_list.c)
  *   casescribe [--home DIR] --read-only COMMAND ...   (open the home without writing to it)
  *   casescribe [--home DIR] COMMAND --help | --help | --version   (tool_msgs.c)
  *   casescribe [--home DIR] checkpoint export [-o FILE]
@@ -224,6 +225,8 @@ static int cmd_journal(const char *home, int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[0], "recover") == 0 && strcmp(argv[1], "--from") == 0)
         return journal_recover(home, argv[2]);
+    if (argc >= 1 && strcmp(argv[0], "list") == 0)
+        return casescribe_tool_journal_list(home, argc, argv);
     if (argc < 1 || strcmp(argv[0], "verify") != 0 || !journal_options_ok(argc, argv))
         return tool_usage();
     casescribe_ctx *ctx = NULL;
