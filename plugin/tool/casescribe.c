@@ -11,6 +11,7 @@
  *   casescribe [--home DIR] COMMAND --help | --help | --version   (tool_msgs.c)
  *   casescribe [--home DIR] checkpoint export [-o FILE]
  *   casescribe [--home DIR] demo
+ *   casescribe [--home DIR] doctor [--format text|json] (doctor.c)
  *   casescribe [--home DIR] pubkey [--fingerprint|--all]
  *   casescribe [--home DIR] keys list | trust FILE.pem [--actor ID] | export [-o FILE]
  *   casescribe [--home DIR] team list | show TEAM | enable TEAM FEATURE |
@@ -483,6 +484,8 @@ int main(int argc, char **argv)
         return casescribe_tool_sar(home, rest, args);
     if (strcmp(cmd, "policy") == 0)
         return casescribe_tool_policy(home, rest, args);
+    if (strcmp(cmd, "doctor") == 0)
+        return casescribe_tool_doctor(home, rest, args);
     if (strcmp(cmd, "demo") == 0)
         return rest == 0 ? casescribe_tool_demo(home) : tool_usage();
     return tool_unknown_command(cmd);

@@ -55,5 +55,6 @@ int casescribe_tool_fill(const char *home, int argc, char **argv);       /* fill
 int casescribe_tool_templates(const char *home, int argc, char **argv);  /* fill.c */
 int casescribe_tool_sar(const char *home, int argc, char **argv);        /* sar.c */
 int casescribe_tool_journal_list(const char *home, int argc, char **argv); /* journal_list.c */
+int casescribe_tool_doctor(const char *home, int argc, char **argv);       /* doctor.c */
 
 #endif

@@ -33,6 +33,9 @@ static const char usage_text[] =
     "  keys trust FILE.pem [--actor ID]       trust another server's public key(s) (a PEM or its pubkey --all)\n"
     "  keys export [-o FILE]                  every key of the registry, ids and validity, as one PEM bundle\n"
     "  demo                                   save, review, stamp and verify a sample form\n"
+    "  doctor [--format text|json]            check the home's health, one line per check: keys, permissions,\n"
+    "                                         ledger, checkpoint, clock, policies (exit 0 healthy, 1 warnings,\n"
+    "                                         2 failures); changes nothing\n"
     "  team list                              the teams that have a policy\n"
     "  team show TEAM                         a team's features and settings, and whether its policy is valid\n"
     "  team enable|disable TEAM FEATURE [--actor ID]\n"
@@ -66,7 +69,8 @@ static const char usage_text[] =
     "journal verify and pubkey work there. casescribe COMMAND --help (or -h) shows one command's usage;\n"
     "--version the command's and the library's versions.\n"
     "Exit status: 0 done; 1 refused or failed (one line on stderr says why); 2 usage error (an unknown\n"
-    "command or option, a missing argument); 3 sar verify: not proven (no trusted key given).\n";
+    "command or option, a missing argument); 3 sar verify: not proven (no trusted key given). doctor:\n"
+    "0 healthy, 1 warnings, 2 failures.\n";
 
 /* The subcommand being run (set by main) and its arguments: a usage error
  * names what it could not use and shows that command's lines only. */
