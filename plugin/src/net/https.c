@@ -198,7 +198,7 @@ static int32_t tls_failure(CURL *curl, CURLcode code, const char *errbuf, const 
                        ca_file != NULL ? ca_file : "(system default)", why);
     return cs_fail(CASESCRIBE_ENETWORK,
                    "cannot fetch %s: the server's TLS certificate is not trusted: %s (certificate verify result "
-                   "%ld: %s); trust the CA that issued it with the fetch options' ca_file (%s now)",
+                   "%ld: %s); trust the CA that issued it with the fetch options' ca_file (in use: %s)",
                    url, why, result, x509, ca_file != NULL ? ca_file : "the system's CAs");
 }
 
