@@ -72,6 +72,8 @@ fresh; sed -i 's/ai-draft="on"/ai-draft="off"/' "$h/policy/cin-north.xml"; docto
 expect '^FAIL policy .*team cin-north: NOT USED'
 fresh; sqlite3 "$h/ledger.db" "UPDATE ledger SET payload = replace(payload, 'dpo-1', 'dpo-9') WHERE seq = 2"
 doctor "$h" 2; expect '^FAIL ledger '
+fresh; sqlite3 "$h/ledger.db" "DELETE FROM checkpoints WHERE size = (SELECT max(size) FROM checkpoints)"
+doctor "$h" 1; expect '^warn checkpoint .*the latest checkpoint covers 2 of 3 entries'
 doctor "$work/no-such-home" 2; expect '^FAIL store .*does not open'
 # an empty folder is no home yet: the store does not open (text and json)
 mkdir -m 700 "$work/empty"
@@ -82,4 +84,4 @@ set +e
 "$cs" --home "$good" doctor --bogus > /dev/null 2>&1
 [ $? -eq 2 ] || fail "doctor --bogus should be a usage error"
 set -e
-echo "doctor: a healthy home is ok (text and json) and unchanged; 12 problems found and graded"
+echo "doctor: a healthy home is ok (text and json) and unchanged; 13 problems found and graded"
