@@ -19,7 +19,7 @@ struct list_args {
 static int parse_list_args(struct list_args *a, int argc, char **argv)
 {
     memset(a, 0, sizeof(*a));
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
         if (strcmp(argv[i], "--since") == 0 && value != NULL) {
@@ -35,7 +35,6 @@ static int parse_list_args(struct list_args *a, int argc, char **argv)
         } else {
             return -1;
         }
-        i++;
     }
     return 0;
 }
