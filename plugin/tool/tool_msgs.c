@@ -148,6 +148,31 @@ static void each_word(const char *cmd, int options, void (*fn)(const char *, voi
     }
 }
 
+/* Calls fn(word, arg) for each subcommand word of `cmd`'s entries ("keys
+ * list", "team enable|disable ...": list, enable, disable), and fn(NULL,
+ * arg) for an entry that takes none (its second word is an argument or an
+ * option, or its synopsis is the command alone). */
+static void each_subcommand(const char *cmd, void (*fn)(const char *, void *), void *arg)
+{
+    char word[64];
+    for (const char *line = usage_text; *line != '\0'; line = strchr(line, '\n') + 1) {
+        if (line[0] != ' ' || line[1] != ' ' || line[2] == ' ')
+            continue;
+        const char *p = next_word(line + 2, word);
+        if (strcmp(word, cmd) != 0)
+            continue;
+        if (p[0] != ' ' || p[1] < 'a' || p[1] > 'z') {
+            fn(NULL, arg);
+            continue;
+        }
+        p++;
+        do {
+            p = next_word(p, word);
+            fn(word, arg);
+        } while (*p == '|' && *++p != '\0');
+    }
+}
+
 /* The known word nearest to `given`, for "did you mean". */
 struct nearest {
     const char *given;
@@ -159,6 +184,10 @@ struct nearest {
 static void consider(const char *word, void *arg)
 {
     struct nearest *n = arg;
+    if (word == NULL) { /* an entry where any word goes */
+        n->exact = 1;
+        return;
+    }
     size_t d = edit_distance(n->given, word);
     n->exact |= d == 0;
     if (d < n->distance) {
@@ -220,12 +249,29 @@ static const char *unknown_option(char *hint)
     return NULL;
 }
 
+/* The first argument, when the command takes a subcommand word and this is
+ * none of them. */
+static const char *unknown_subcommand(char *hint)
+{
+    if (current_argc < 1 || current_argv[0][0] == '-')
+        return NULL;
+    struct nearest n = {current_argv[0], "", 3, 0};
+    each_subcommand(current_cmd, consider, &n);
+    hint[0] = '\0';
+    if (n.best[0] != '\0' && n.distance < strlen(n.given))
+        snprintf(hint, 96, " (did you mean '%s'?)", n.best);
+    return n.exact ? NULL : n.given;
+}
+
 int tool_usage(void)
 {
     char hint[96];
     const char *bad = current_cmd != NULL ? unknown_option(hint) : NULL;
+    const char *bad_sub = current_cmd != NULL && bad == NULL ? unknown_subcommand(hint) : NULL;
     if (bad != NULL)
         fprintf(stderr, "casescribe %s: unknown option '%.64s'%s\n", current_cmd, bad, hint);
+    if (bad_sub != NULL)
+        fprintf(stderr, "casescribe %s: unknown subcommand '%.64s'%s\n", current_cmd, bad_sub, hint);
     if (current_cmd != NULL && tool_known_command(current_cmd))
         print_command_usage(stderr, current_cmd);
     else

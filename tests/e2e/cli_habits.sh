@@ -49,6 +49,14 @@ grep -q '^  keygen' "$work/err" && fail "the usage error shows every command"
 "$cs" --home "$home" journal verify --chekpoint x > /dev/null 2> "$work/err"
 [ $? -eq 2 ] || fail "journal verify --chekpoint did not exit 2"
 grep -q "unknown option '--chekpoint' (did you mean '--checkpoint'?)" "$work/err" || fail "$(head -1 "$work/err")"
+for pair in "keys lst|list" "journal verfy|verify" "team shw|show" "policy refesh|refresh"; do
+    args=${pair%|*}
+    # shellcheck disable=SC2086 # split on purpose
+    "$cs" --home "$home" $args x > /dev/null 2> "$work/err"
+    [ $? -eq 2 ] || fail "'$args' did not exit 2"
+    grep -q "^casescribe ${args% *}: unknown subcommand '${args#* }' (did you mean '${pair#*|}'?)$" "$work/err" ||
+        fail "'$args': $(head -1 "$work/err")"
+done
 [ -e "$work/x.xml" ] && fail "a save with an unknown option wrote its output"
 set -e
 
