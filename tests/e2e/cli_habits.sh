@@ -18,7 +18,8 @@ for how in "save --help" "save -h" "help save" "--home $home save --help"; do
     [ -s "$work/err" ] && fail "'$how' wrote to stderr: $(cat "$work/err")"
 done
 "$cs" journal --help > "$work/out" || fail "journal --help"
-grep -q '^  journal verify' "$work/out" && grep -q '^  journal recover' "$work/out" || fail "journal --help: $(cat "$work/out")"
+grep -q '^  journal verify' "$work/out" || fail "journal --help lacks verify: $(cat "$work/out")"
+grep -q '^  journal recover' "$work/out" || fail "journal --help lacks recover: $(cat "$work/out")"
 for how in "-h" "--help" "help"; do
     "$cs" $how > "$work/out" || fail "'casescribe $how' did not exit 0"
     grep -q '^Exit status: 0 done; 1 refused or failed' "$work/out" || fail "'$how' does not list exit statuses"
@@ -104,7 +105,8 @@ policy = [e for e in lines if e["kind"] == "policy"][0]
 assert (policy["team"], policy["setting"], policy["old"], policy["new"]) == ("cin-north", "ai-draft", "off", "on")
 PY
 "$cs" --home "$home" journal list --since 2 --kind save --format json > "$work/json" || fail "--since --kind"
-[ "$(wc -l < "$work/json")" -eq 2 ] && ! grep -qv '"kind":"save"' "$work/json" || fail "--kind save: $(cat "$work/json")"
+[ "$(wc -l < "$work/json")" -eq 2 ] || fail "--since 2 --kind save: $(cat "$work/json")"
+if grep -qv '"kind":"save"' "$work/json"; then fail "--kind save printed another kind: $(cat "$work/json")"; fi
 "$cs" --home "$home" journal list --since "$n" > "$work/json" || fail "--since the last entry"
 [ -s "$work/json" ] && fail "--since the last entry printed: $(cat "$work/json")"
 "$cs" --home "$home" --read-only journal list --kind key > /dev/null || fail "journal list on a read-only home"

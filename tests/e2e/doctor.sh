@@ -1,8 +1,7 @@
 #!/bin/sh
 # `casescribe doctor`: a healthy home exits 0 with one ok line per check;
 # each problem it can see, provoked here, names itself and exits 1
-# (warnings) or 2 (failures); --format json says the same. The clock check
-# is not provoked (it would need the clock moved back).
+# (warnings) or 2 (failures); --format json says the same.
 . "$top_srcdir/tests/e2e/lib.sh"
 install_tree
 cs="$BIN/casescribe"
@@ -75,6 +74,27 @@ doctor "$h" 2; expect '^FAIL ledger '
 fresh; sqlite3 "$h/ledger.db" "DELETE FROM checkpoints WHERE size = (SELECT max(size) FROM checkpoints)"
 doctor "$h" 1; expect '^warn checkpoint .*the latest checkpoint covers 2 of 3 entries'
 doctor "$work/no-such-home" 2; expect '^FAIL store .*does not open'
+# the clock: commits made an hour ahead (a clock shifted by LD_PRELOAD of
+# tests/e2e/clockshift.c), then doctor with the real clock, 100 s later
+# and an hour and 100 s later (skipped under sanitizers, whose runtime must
+# be the first preload)
+if [ "${SANITIZERS:-no}" != yes ]; then
+    ${CC:-cc} -shared -fPIC -o "$work/clockshift.so" "$top_srcdir/tests/e2e/clockshift.c" -ldl ||
+        fail "cannot build the clock shim"
+    fresh
+    CS_CLOCK_OFFSET=3600 LD_PRELOAD="$work/clockshift.so" "$cs" --home "$h" team enable cin-north transcription \
+        > /dev/null || fail "a policy change an hour ahead"
+    doctor "$h" 2; expect '^FAIL clock .*this clock is 3[56][0-9][0-9] s behind the ledger.s last commit: saves are refused'
+    set +e
+    CS_CLOCK_OFFSET=3500 LD_PRELOAD="$work/clockshift.so" "$cs" --home "$h" doctor > "$work/out" 2>&1
+    [ $? -eq 1 ] || fail "doctor 100 s behind should warn: $(cat "$work/out")"
+    set -e
+    expect '^warn clock .*s behind the ledger.s last commit (check NTP)'
+    CS_CLOCK_OFFSET=3700 LD_PRELOAD="$work/clockshift.so" "$cs" --home "$h" doctor > "$work/out" ||
+        fail "doctor after the last commit: $(cat "$work/out")"
+    expect '^ok   clock '
+fi
+
 # an empty folder is no home yet: the store does not open (text and json)
 mkdir -m 700 "$work/empty"
 doctor "$work/empty" 2; expect '^FAIL store .*does not open'
@@ -84,4 +104,4 @@ set +e
 "$cs" --home "$good" doctor --bogus > /dev/null 2>&1
 [ $? -eq 2 ] || fail "doctor --bogus should be a usage error"
 set -e
-echo "doctor: a healthy home is ok (text and json) and unchanged; 13 problems found and graded"
+echo "doctor: a healthy home is ok (text and json) and unchanged; 13 problems found and graded, the clock ahead and behind"

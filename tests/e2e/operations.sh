@@ -49,6 +49,7 @@ n=$(find "$units" -name 'casescribe-*.service' -o -name 'casescribe-*.timer' | w
 for t in "$units"/*.timer; do
     [ -f "${t%.timer}.service" ] || fail "$(basename "$t") has no service"
 done
+# shellcheck disable=SC2016 # the unit's own ${...}, not the shell's
 grep -q '^ExecStart=/usr/bin/casescribe policy refresh ${CASESCRIBE_POLICY_URL} --ca ${CASESCRIBE_CA}' \
     "$units/casescribe-policy-refresh.service" || fail "the refresh unit does not run policy refresh with --ca"
 grep -q '^ExecStart=/usr/bin/casescribe audio sweep$' "$units/casescribe-audio-sweep.service" ||
