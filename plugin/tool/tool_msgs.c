@@ -291,6 +291,15 @@ int tool_unknown_command(const char *cmd)
 {
     char hint[96];
     int exact = 0;
+    if (cmd[0] == '-') { /* in the command's place: a global option out of order, or another */
+        did_you_mean("", 1, cmd, hint, &exact);
+        if (exact)
+            fprintf(stderr, "casescribe: %.64s goes before the command, with its value if it takes one\n", cmd);
+        else
+            fprintf(stderr, "casescribe: unknown option '%.64s'%s\n", cmd, hint);
+        fputs(usage_text, stderr);
+        return EXIT_USAGE;
+    }
     did_you_mean(NULL, 0, cmd, hint, &exact);
     fprintf(stderr, "casescribe: unknown command '%.64s'%s\n", cmd, hint);
     fputs(usage_text, stderr);
