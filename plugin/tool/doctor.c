@@ -190,16 +190,21 @@ static void check_checkpoint(struct doctor *d, uint64_t entries)
     casescribe_free(text);
 }
 
+/* The library's one-line report names where the ledger is. */
 static void check_ledger(struct doctor *d)
 {
     uint64_t entries = 0;
-    int32_t rc = casescribe_journal_verify(&entries, NULL, d->ctx);
-    if (rc != CASESCRIBE_OK) {
+    char *said = NULL;
+    int32_t rc = casescribe_journal_verify(&entries, &said, d->ctx);
+    if (said != NULL)
+        said[strcspn(said, "\n")] = '\0';
+    if (rc != CASESCRIBE_OK)
         report(d, FAIL, "ledger", "%s (see `casescribe journal recover`)", casescribe_last_error());
-        return;
-    }
-    report(d, OK, "ledger", "%llu entries, every entry and the hash chain check out", (unsigned long long)entries);
-    check_checkpoint(d, entries);
+    else
+        report(d, OK, "ledger", "%s", said != NULL ? said : "every entry and the hash chain check out");
+    casescribe_free(said);
+    if (rc == CASESCRIBE_OK)
+        check_checkpoint(d, entries);
 }
 
 static void check_policies(struct doctor *d)
