@@ -23,6 +23,19 @@ namespace CaseScribe
         /// <summary>UTC, ISO 8601.</summary>
         public string Time { get { return Str(NativeMethods.casescribe_journal_entry_time); } }
 
+        /// <summary>
+        /// Any field the entry records, by its JSON name, as text (numbers in
+        /// decimal, lists as compact JSON), or null when absent: a policy
+        /// entry's "team", "setting", "old" and "new", for example.
+        /// </summary>
+        public string Field(string name)
+        {
+            return Use(p => Utf8.FromNative(NativeMethods.casescribe_journal_entry_field(p, name)));
+        }
+
+        /// <summary>The entry as one line of compact JSON (a save entry's text fingerprints left out).</summary>
+        public string Json { get { return Str(NativeMethods.casescribe_journal_entry_json); } }
+
         private string Str(Func<IntPtr, IntPtr> getter)
         {
             return Use(p => Utf8.FromNative(getter(p)));

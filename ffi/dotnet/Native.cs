@@ -189,6 +189,12 @@ namespace CaseScribe
         [DllImport(Lib, CallingConvention = CC)] public static extern IntPtr casescribe_record_section_reviewed_at(IntPtr record, uint index);
         [DllImport(Lib, CallingConvention = CC)] public static extern IntPtr casescribe_record_section_review(IntPtr record, uint index);
         [DllImport(Lib, CallingConvention = CC)] public static extern IntPtr casescribe_record_section_text(IntPtr record, uint index);
+        [DllImport(Lib, CallingConvention = CC)] public static extern IntPtr casescribe_record_stamp(IntPtr record,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string name);
+        [DllImport(Lib, CallingConvention = CC)] public static extern uint casescribe_record_stamp_count(IntPtr record,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string list);
+        [DllImport(Lib, CallingConvention = CC)] public static extern IntPtr casescribe_record_stamp_item(IntPtr record,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string list, uint index, [MarshalAs(UnmanagedType.LPUTF8Str)] string name);
 
         // ---- journal
         [DllImport(Lib, CallingConvention = CC)]
@@ -209,6 +215,9 @@ namespace CaseScribe
         [DllImport(Lib, CallingConvention = CC)] public static extern IntPtr casescribe_journal_entry_record_digest(IntPtr entry);
         [DllImport(Lib, CallingConvention = CC)] public static extern IntPtr casescribe_journal_entry_actor_id(IntPtr entry);
         [DllImport(Lib, CallingConvention = CC)] public static extern IntPtr casescribe_journal_entry_time(IntPtr entry);
+        [DllImport(Lib, CallingConvention = CC)] public static extern IntPtr casescribe_journal_entry_field(IntPtr entry,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string name);
+        [DllImport(Lib, CallingConvention = CC)] public static extern IntPtr casescribe_journal_entry_json(IntPtr entry);
 
         // ---- jobs
         [DllImport(Lib, CallingConvention = CC)] public static extern int casescribe_job_state(IntPtr job);

@@ -48,6 +48,29 @@ namespace CaseScribe
         /// <summary>The key id that signed the record; null when not stamped.</summary>
         public string KeyId { get { return Str(NativeMethods.casescribe_record_key_id); } }
 
+        /// <summary>
+        /// What the stamp says, by name ("time", "actor", "team", "role",
+        /// "previous", "policy-version", "policy-digest", "ledger-seq", ...:
+        /// see casescribe_record_stamp in the header); null when absent.
+        /// This reads; Context.Verify checks.
+        /// </summary>
+        public string Stamp(string name)
+        {
+            return Use(p => Utf8.FromNative(NativeMethods.casescribe_record_stamp(p, name)));
+        }
+
+        /// <summary>How many items the stamp's list has: "section", "consent" or "earlier-engine".</summary>
+        public uint StampCount(string list)
+        {
+            return Use(p => NativeMethods.casescribe_record_stamp_count(p, list));
+        }
+
+        /// <summary>One fact of one item of a stamp list, e.g. StampItem("consent", 0, "local-ai").</summary>
+        public string StampItem(string list, uint index, string name)
+        {
+            return Use(p => Utf8.FromNative(NativeMethods.casescribe_record_stamp_item(p, list, index, name)));
+        }
+
         /// <summary>The sections, copied out of the record in form order.</summary>
         public IList<RecordSection> Sections
         {

@@ -169,6 +169,10 @@ const PROTOTYPES = [
     'const char *casescribe_record_section_reviewed_at(const casescribe_record *record, uint32_t index)',
     'const char *casescribe_record_section_review(const casescribe_record *record, uint32_t index)',
     'const char *casescribe_record_section_text(const casescribe_record *record, uint32_t index)',
+    'const char *casescribe_record_stamp(const casescribe_record *record, const char *name)',
+    'uint32_t casescribe_record_stamp_count(const casescribe_record *record, const char *list)',
+    'const char *casescribe_record_stamp_item(const casescribe_record *record, const char *list, uint32_t index, ' +
+        'const char *name)',
     // journal
     'int32_t casescribe_journal_verify(_Out_ uint64_t *entries_out, _Out_ void **report_out, casescribe_ctx *ctx)',
     'uint64_t casescribe_journal_truncated_bytes(const casescribe_ctx *ctx)',
@@ -185,6 +189,8 @@ const PROTOTYPES = [
     'const char *casescribe_journal_entry_record_digest(const casescribe_journal_entry *entry)',
     'const char *casescribe_journal_entry_actor_id(const casescribe_journal_entry *entry)',
     'const char *casescribe_journal_entry_time(const casescribe_journal_entry *entry)',
+    'const char *casescribe_journal_entry_field(const casescribe_journal_entry *entry, const char *name)',
+    'const char *casescribe_journal_entry_json(const casescribe_journal_entry *entry)',
     // jobs
     'int32_t casescribe_job_state(const casescribe_job *job)',
     'const char *casescribe_job_kind(const casescribe_job *job)',
@@ -645,6 +651,16 @@ class Record extends Handle {
     get version() { return raw.casescribe_record_version(this.pointer); }
     get keyId() { return raw.casescribe_record_key_id(this.pointer); }
     get sectionCount() { return raw.casescribe_record_section_count(this.pointer); }
+    /** What the stamp says, by name ('time', 'actor', 'team', 'role', 'previous',
+     * 'policy-version', 'policy-digest', 'ledger-seq', ...: see casescribe_record_stamp
+     * in the header), or null. This reads; Context.verify checks. */
+    stamp(name) { return raw.casescribe_record_stamp(this.pointer, String(name)); }
+    /** How many items the stamp's list has: 'section', 'consent' or 'earlier-engine'. */
+    stampCount(list) { return raw.casescribe_record_stamp_count(this.pointer, String(list)); }
+    /** One fact of one item of a stamp list, e.g. stampItem('consent', 0, 'local-ai'), or null. */
+    stampItem(list, index, name) {
+        return raw.casescribe_record_stamp_item(this.pointer, String(list), index, String(name));
+    }
 
     /** Section `index` as a plain object (null past the end). */
     section(index) {
@@ -692,6 +708,12 @@ class JournalEntry extends Handle {
     get actorId() { return raw.casescribe_journal_entry_actor_id(this.pointer); }
     /** UTC, ISO 8601. */
     get time() { return raw.casescribe_journal_entry_time(this.pointer); }
+    /** Any field the entry records, by its JSON name, as text (numbers in
+     * decimal, lists as compact JSON), or null: a policy entry's 'team',
+     * 'setting', 'old' and 'new', for example. */
+    field(name) { return raw.casescribe_journal_entry_field(this.pointer, String(name)); }
+    /** The entry as one line of compact JSON (a save entry's text fingerprints left out). */
+    get json() { return raw.casescribe_journal_entry_json(this.pointer); }
 }
 
 // ---------------------------------------------------------------------------

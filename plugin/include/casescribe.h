@@ -471,6 +471,41 @@ CASESCRIBE_EXTERN const char *casescribe_record_section_reviewed_at(const casesc
 CASESCRIBE_EXTERN const char *casescribe_record_section_review(const casescribe_record *record, uint32_t index);
 CASESCRIBE_EXTERN const char *casescribe_record_section_text(const casescribe_record *record, uint32_t index);
 
+/* What the record's stamp (its <provenance>) says, so that a host never
+ * parses it or reads the English report. These read; they do not verify:
+ * call casescribe_verify() (or _with_public_key) on the same payload for
+ * that. Strings are borrowed from the record, numbers given in decimal;
+ * NULL when the record is not stamped, the name is unknown or the stamp
+ * lacks it (older stamps lack the ledger and history fields).
+ *
+ * casescribe_record_stamp(record, name), name one of:
+ *   "record", "version", "previous" (the digest of the version before it;
+ *   NULL for version 1), "time" (UTC ISO 8601), "library", "key-id",
+ *   "actor", "team", "role" (who saved it), "policy-team", "policy-state"
+ *   ("signed", "defaults" or "refused"), "policy-version", "policy-digest",
+ *   "form-digest", "subjects-digest", "consents-digest", "ledger-seq",
+ *   "ledger-prev" (where the save was committed in the ledger), "signature".
+ *
+ * casescribe_record_stamp_count(record, list) and
+ * casescribe_record_stamp_item(record, list, index, name), list one of:
+ *   "section"         per section: "id", "origin" ("human", "ai-draft" or
+ *                     "ai-reviewed"), "engine", "model", "engine-version",
+ *                     "engine-settings", "reviewed-by", "reviewed-at",
+ *                     "review" ("accepted" or "edited"), "digest",
+ *                     "drafted-at" (when its AI text first appeared),
+ *                     "consent-withdrawn" ("true" or "false");
+ *   "consent"         per subject: "subject", "in-force" (when the consent
+ *                     in force was given; NULL when none was), "given-by",
+ *                     "capacity", "scopes", "withdrawn-at", "local-ai" and
+ *                     "external-ai" ("allowed" or "refused"), "entries";
+ *   "earlier-engine"  every engine that drafted a section's text in an
+ *                     earlier version: "section", "engine", "model".
+ * The count is 0 for an unknown list. Any thread. Since 1.7. */
+CASESCRIBE_EXTERN const char *casescribe_record_stamp(const casescribe_record *record, const char *name);
+CASESCRIBE_EXTERN uint32_t casescribe_record_stamp_count(const casescribe_record *record, const char *list);
+CASESCRIBE_EXTERN const char *casescribe_record_stamp_item(const casescribe_record *record, const char *list,
+                                                           uint32_t index, const char *name);
+
 /* ------------------------------------------------------------------------
  * Journal
  *
@@ -556,6 +591,34 @@ CASESCRIBE_EXTERN const char *casescribe_journal_entry_record_digest(const cases
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_actor_id(const casescribe_journal_entry *entry);
 /* UTC, ISO 8601, for example "2026-11-02T10:16:00Z". */
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_time(const casescribe_journal_entry *entry);
+/* Any field the entry records, by its name in the entry's JSON, as text:
+ * strings as they are, numbers in decimal, true/false, lists and objects as
+ * compact JSON; NULL when the entry has no such field (or entry or name is
+ * NULL). The names, by kind (every kind also has "kind", "seq", "prev" and
+ * "time"):
+ *   save          record, version, digest, form (the form's digest), actor,
+ *                 team, key (the signing key id), ai and human (keyed
+ *                 fingerprints of the AI sections' and the human text, for
+ *                 the laundering check; ai is [{"section","fp"}]);
+ *   policy        team, setting, old, new, actor, version (the policy's),
+ *                 policy (its digest), bundle (the council bundle's serial,
+ *                 when a bundle made the change);
+ *   policy-trust  actor, old, new (key ids);
+ *   policy-bundle serial, digest, issued-by, issued-at;
+ *   audio         action ("deleted"), reason, file (the spool file name);
+ *   key           action, key (id), pub (PEM), actor;
+ *   confirm       record, version, digest;
+ *   abandoned     record, version, last, digest, confirmed, actor.
+ * Borrowed from the entry (valid until casescribe_journal_entry_free). Any
+ * thread. Since 1.7. */
+CASESCRIBE_EXTERN const char *casescribe_journal_entry_field(const casescribe_journal_entry *entry, const char *name);
+/* The entry as one line of compact JSON (no newline), for a log collector
+ * or SIEM (`casescribe journal list --format json`): every field but a save
+ * entry's text fingerprints (ai, human: derived from record text, of no use
+ * outside the home; _field reads them). Entries hold no section text, names
+ * or other personal data. Borrowed from the entry;
+ * NULL when entry is NULL. Any thread. Since 1.7. */
+CASESCRIBE_EXTERN const char *casescribe_journal_entry_json(const casescribe_journal_entry *entry);
 
 /* Checkpoints and evidence from outside the home (since 1.6).
  *

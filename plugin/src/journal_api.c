@@ -1,4 +1,5 @@
 /* journal_api.c - the ledger (the journal) as the public interface shows it. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,50 @@
 
 struct casescribe_journal_entry {
     json_t *json; /* strings handed out are borrowed from it */
+    json_t *text; /* every member that is not a string, as text (casescribe_journal_entry_field) */
+    char *line;   /* the entry, compact JSON, without its text fingerprints */
 };
+
+/* A member that is not a string, as the text casescribe_journal_entry_field
+ * gives: decimal, true/false, or compact JSON; NULL for null. */
+static json_t *as_text(json_t *value)
+{
+    char num[32];
+    if (json_is_integer(value)) {
+        snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+        return json_string(num);
+    }
+    if (json_is_boolean(value))
+        return json_string(json_is_true(value) ? "true" : "false");
+    if (json_is_null(value))
+        return NULL;
+    char *dumped = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_t *s = dumped != NULL ? json_string(dumped) : NULL;
+    free(dumped);
+    return s;
+}
+
+/* Fills e->text and e->line from e->json; ENOMEM. */
+static int32_t entry_prepare(casescribe_journal_entry *e)
+{
+    const char *name;
+    json_t *value;
+    e->text = json_object();
+    json_t *shown = json_copy(e->json);
+    if (shown != NULL) {
+        json_object_del(shown, "ai"); /* keyed fingerprints of record text: of no use outside the home */
+        json_object_del(shown, "human");
+        e->line = json_dumps(shown, JSON_COMPACT);
+        json_decref(shown);
+    }
+    int bad = e->text == NULL || e->line == NULL;
+    json_object_foreach(e->json, name, value)
+    {
+        if (!bad && !json_is_string(value) && !json_is_null(value))
+            bad = json_object_set_new(e->text, name, as_text(value)) != 0;
+    }
+    return bad ? cs_fail(CASESCRIBE_ENOMEM, "out of memory") : CASESCRIBE_OK;
+}
 
 int32_t casescribe_journal_verify(uint64_t *entries_out, char **report_out, casescribe_ctx *ctx)
 {
@@ -99,8 +143,10 @@ int32_t casescribe_journal_entry_get(casescribe_journal_entry **entry_out, cases
     if (rc == CASESCRIBE_OK)
         rc = cs_store_entry(tx, seq, &e->json);
     cs_store_rollback(tx);
+    if (rc == CASESCRIBE_OK)
+        rc = entry_prepare(e);
     if (rc != CASESCRIBE_OK) {
-        free(e);
+        casescribe_journal_entry_free(e);
         return rc;
     }
     *entry_out = e;
@@ -112,6 +158,8 @@ void casescribe_journal_entry_free(casescribe_journal_entry *entry)
     if (entry == NULL)
         return;
     json_decref(entry->json);
+    json_decref(entry->text);
+    free(entry->line);
     free(entry);
 }
 
@@ -160,6 +208,19 @@ const char *casescribe_journal_entry_actor_id(const casescribe_journal_entry *en
 const char *casescribe_journal_entry_time(const casescribe_journal_entry *entry)
 {
     return field(entry, "time");
+}
+
+const char *casescribe_journal_entry_field(const casescribe_journal_entry *entry, const char *name)
+{
+    if (entry == NULL || name == NULL)
+        return NULL;
+    const char *s = field(entry, name);
+    return s != NULL ? s : json_string_value(json_object_get(entry->text, name));
+}
+
+const char *casescribe_journal_entry_json(const casescribe_journal_entry *entry)
+{
+    return entry != NULL ? entry->line : NULL;
 }
 
 /* ---- evidence from outside the home ------------------------------------ */

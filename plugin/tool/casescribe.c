@@ -6,9 +6,12 @@
  *   casescribe [--home DIR] verify FILE [--adapter NAME] [--pubkey KEY.pem]
  *   casescribe [--home DIR] journal verify [--checkpoint FILE]... [--record FILE]... [--adapter NAME]
  *   casescribe [--home DIR] journal recover --from BACKUP
+ *   casescribe [--home DIR] journal list [--since N] [--kind K] [--format text|json] (journal_list.c)
  *   casescribe [--home DIR] --read-only COMMAND ...   (open the home without writing to it)
+ *   casescribe [--home DIR] COMMAND --help | --help | --version   (tool_msgs.c)
  *   casescribe [--home DIR] checkpoint export [-o FILE]
  *   casescribe [--home DIR] demo
+ *   casescribe [--home DIR] doctor [--format text|json] (doctor.c)
  *   casescribe [--home DIR] pubkey [--fingerprint|--all]
  *   casescribe [--home DIR] keys list | trust FILE.pem [--actor ID] | export [-o FILE]
  *   casescribe [--home DIR] team list | show TEAM | enable TEAM FEATURE |
@@ -29,148 +32,6 @@
 
 #include "casescribe.h"
 #include "tool.h"
-
-static const char usage_text[] =
-    "usage: casescribe [--home DIR] [--read-only] COMMAND\n"
-    "  keygen [--rotate]                      make (or rotate) the home's signing key\n"
-    "  save IN -o OUT [--adapter NAME] [--actor ID] [--team T] [--role R]\n"
-    "                                         save a form through the hook and write the stamped record\n"
-    "  verify FILE [--adapter NAME] [--pubkey KEY.pem]\n"
-    "                                         check a stamped record and say how it was made (--pubkey: a key\n"
-    "                                         or a bundle from pubkey --all / keys export)\n"
-    "      --adapter: xml (the reference form, the default) or fhir (an HL7 FHIR R4 Bundle, JSON or XML:\n"
-    "      the output is in the format of the input)\n"
-    "  journal verify [--checkpoint FILE]... [--record FILE]... [--adapter NAME]\n"
-    "                                         check the home's journal (the ledger), and that it still holds\n"
-    "                                         what each checkpoint or stamped record kept elsewhere saw (a\n"
-    "                                         subject access export, or its manifest.xml, counts as a checkpoint)\n"
-    "  journal recover --from BACKUP          rebuild a ledger damaged in its middle from a backup (a copy of\n"
-    "                                         ledger.db or a backed-up home) and the damaged ledger's entries\n"
-    "                                         that still follow it; the damaged one is kept; stop hosts first\n"
-    "  checkpoint export [-o FILE]            the ledger's latest signed checkpoint, to keep outside the home\n"
-    "  pubkey [--fingerprint|--all]           print the home's public key (PEM) for offline verification, or\n"
-    "                                         its SHA-256 fingerprint for the council to publish, or (--all)\n"
-    "                                         every key it has signed with, ids and validity, for verify --pubkey\n"
-    "  keys list                              the key registry: the home's keys, rotations and trusted keys\n"
-    "  keys trust FILE.pem [--actor ID]       trust another server's public key(s) (a PEM or its pubkey --all)\n"
-    "  keys export [-o FILE]                  every key of the registry, ids and validity, as one PEM bundle\n"
-    "  demo                                   save, review, stamp and verify a sample form\n"
-    "  team list                              the teams that have a policy\n"
-    "  team show TEAM                         a team's features and settings, and whether its policy is valid\n"
-    "  team enable|disable TEAM FEATURE [--actor ID]\n"
-    "                                         switch transcription, ai-draft, external-ai or observation-tags\n"
-    "  team set TEAM KEY VALUE [--actor ID]   audio-retention-days (0-365), engine (embedded|remote),\n"
-    "                                         endpoints (space-separated https URLs), allow-without-template\n"
-    "                                         (form template ids AI text may use without a known template)\n"
-    "  transcribe FORM.xml RECORDING [--format text|xml] [--helper PATH] [--take]\n"
-    "                                         transcribe a visit recording (team policy and consent on the form\n"
-    "                                         permitting); --take: keep it only as the policy's retention says\n"
-    "  audio sweep                            delete taken recordings whose retention has run out\n"
-    "  jobs list                              the home's kept jobs (transcription, fill): id, kind, state, times\n"
-    "  jobs attach|resume ID [-o FILE] [--keep]\n"
-    "                                         what a job that ended made (attach), or run one that a restart\n"
-    "                                         interrupted to its end (resume); --keep leaves it for later\n"
-    "  templates                              the form templates installed, and which sections AI never drafts\n"
-    "  templates install FILE                 sign a template with the home's key and install it in the home\n"
-    "  fill TEMPLATE TRANSCRIPT.xml --subjects FORM.xml [-o DRAFT.xml] [--max-sentences N]\n"
-    "                                         draft the form's sections from a transcript, every sentence cited\n"
-    "                                         (team policy ai-draft and consent on the form permitting)\n"
-    "  sar SUBJECT-ID RECORD.xml... -o EXPORT.zip [--review FILE.csv] [--redact FILE.csv]\n"
-    "      [--organisation NAME] [--contact TEXT]\n"
-    "                                         a subject access export: the person's records in plain English,\n"
-    "                                         machine-readable and sealed; the officer's list of other people\n"
-    "                                         goes to --review (default EXPORT.redaction-review.csv)\n"
-    "  sar verify EXPORT.zip [--key KEY.pem]  check an export's seal and name any changed, added or missing file;\n"
-    "                                         without the council's key (--key, or --home) it exits 3: not proven\n"
-    "  policy trust ADMIN.pub [--actor ID]    trust the council's policy admin key for bundles\n"
-    "  policy refresh URL [--ca CA.pem] [--timeout-ms N]\n"
-    "                                         fetch the council's signed policy bundle and apply it\n"
-    "  policy sign-bundle IN.xml --key ADMIN.key -o OUT.xml\n"
-    "                                         sign a bundle with the admin's private key (mode 0600)\n"
-    "The home is --home, else $CASESCRIBE_HOME, else ~/.local/share/casescribe. --read-only opens it\n"
-    "without writing anything (a backup, a snapshot; implied when the folder is not writable): verify,\n"
-    "journal verify and pubkey work there.\n";
-
-/* CASESCRIBE_OPEN_READ_ONLY when --read-only was given. */
-static uint32_t open_flags;
-
-int tool_usage(void)
-{
-    fputs(usage_text, stderr);
-    return EXIT_USAGE;
-}
-
-/* One line on stderr: what failed and why. */
-int tool_fail(const char *what, int32_t status)
-{
-    const char *detail = casescribe_last_error();
-    fprintf(stderr, "casescribe: %s: %s\n", what, detail[0] ? detail : casescribe_strerror(status));
-    return status == CASESCRIBE_EINVAL ? EXIT_USAGE : EXIT_REFUSED;
-}
-
-int tool_read_file(const char *path, uint8_t **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        fprintf(stderr, "casescribe: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    size_t cap = (size_t)CASESCRIBE_MAX_PAYLOAD + 1, n = 0;
-    uint8_t *buf = malloc(cap);
-    if (buf != NULL)
-        n = fread(buf, 1, cap, f);
-    int bad = buf == NULL || ferror(f);
-    fclose(f);
-    if (bad || n == cap) {
-        fprintf(stderr, "casescribe: cannot read %s: %s\n", path, bad ? "read error" : "file too large");
-        free(buf);
-        return -1;
-    }
-    *out = buf;
-    *len = n;
-    return 0;
-}
-
-/* Writes the stamped record beside its final name, syncs it and renames it
- * into place: the save is already journalled, so a half-written output
- * file would leave the worker with a record the home no longer accepts.
- * Mode 0600 whatever the umask: records and drafts hold personal data. */
-int tool_write_file(const char *path, const uint8_t *data, size_t len)
-{
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (tmp == NULL) {
-        fprintf(stderr, "casescribe: out of memory\n");
-        return -1;
-    }
-    snprintf(tmp, n, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    int ok = f != NULL && fwrite(data, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0 &&
-             fchmod(fileno(f), 0600) == 0;
-    if (f != NULL)
-        ok = fclose(f) == 0 && ok;
-    else if (fd >= 0)
-        close(fd);
-    ok = ok && rename(tmp, path) == 0;
-    if (!ok) {
-        fprintf(stderr, "casescribe: cannot write %s: %s\n", path, strerror(errno));
-        if (fd >= 0)
-            unlink(tmp);
-    }
-    free(tmp);
-    return ok ? 0 : -1;
-}
-
-int tool_open_home(casescribe_ctx **ctx, const char *home, uint32_t flags)
-{
-    casescribe_ctx_options opts;
-    casescribe_ctx_options_init(&opts, sizeof(opts));
-    opts.home = home;
-    opts.flags = flags | open_flags;
-    int32_t rc = casescribe_ctx_open(ctx, &opts);
-    return rc == CASESCRIBE_OK ? 0 : tool_fail("cannot open the home", rc);
-}
 
 /* ---- keygen ------------------------------------------------------------ */
 static int cmd_keygen(const char *home, int argc, char **argv)
@@ -256,6 +117,9 @@ static int cmd_save(const char *home, int argc, char **argv)
         int32_t rc = casescribe_save(&stamped, &out_len, ctx, a.adapter, &actor, payload, len);
         code = rc != CASESCRIBE_OK ? tool_fail("save refused", rc) : tool_write_file(a.out, stamped, out_len) ? EXIT_REFUSED : 0;
     }
+    if (code == 0 && a.actor == NULL && author != NULL)
+        fprintf(stderr, "casescribe: no --actor given: stamped the form's author, %s, as the one who saved it\n",
+                author);
     casescribe_free(stamped);
     casescribe_ctx_close(ctx);
     free(author);
@@ -363,6 +227,8 @@ static int cmd_journal(const char *home, int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[0], "recover") == 0 && strcmp(argv[1], "--from") == 0)
         return journal_recover(home, argv[2]);
+    if (argc >= 1 && strcmp(argv[0], "list") == 0)
+        return casescribe_tool_journal_list(home, argc, argv);
     if (argc < 1 || strcmp(argv[0], "verify") != 0 || !journal_options_ok(argc, argv))
         return tool_usage();
     casescribe_ctx *ctx = NULL;
@@ -518,13 +384,6 @@ static int team_show(casescribe_ctx *ctx, const char *team)
     return rc == CASESCRIBE_OK ? 0 : tool_fail("team show", rc);
 }
 
-/* The admin named in the audit entry: --actor, else the login name. */
-const char *tool_admin_name(const char *given)
-{
-    const char *user = getenv("USER");
-    return given != NULL ? given : user != NULL && user[0] != '\0' ? user : "admin";
-}
-
 static int cmd_team(const char *home, int argc, char **argv)
 {
     const char *actor = NULL;
@@ -576,7 +435,7 @@ int main(int argc, char **argv)
         i += 2;
     }
     if (i < argc && strcmp(argv[i], "--read-only") == 0) {
-        open_flags = CASESCRIBE_OPEN_READ_ONLY;
+        tool_open_flags = CASESCRIBE_OPEN_READ_ONLY;
         i++;
     }
     if (i >= argc)
@@ -584,6 +443,20 @@ int main(int argc, char **argv)
     const char *cmd = argv[i++];
     int rest = argc - i;
     char **args = argv + i;
+    if (strcmp(cmd, "--version") == 0) {
+        printf("casescribe %s (library %s, ABI %u)\n", CASESCRIBE_VERSION_STRING, casescribe_version(),
+               (unsigned)casescribe_abi_version());
+        return 0;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        if (rest > 0)
+            return tool_known_command(args[0]) ? tool_command_help(args[0]) : tool_unknown_command(args[0]);
+        tool_print_usage(stdout);
+        return 0;
+    }
+    if (tool_wants_help(rest, args))
+        return tool_known_command(cmd) ? tool_command_help(cmd) : tool_unknown_command(cmd);
+    tool_set_command(cmd, rest, args);
     if (strcmp(cmd, "keygen") == 0)
         return cmd_keygen(home, rest, args);
     if (strcmp(cmd, "save") == 0)
@@ -614,11 +487,9 @@ int main(int argc, char **argv)
         return casescribe_tool_jobs(home, rest, args);
     if (strcmp(cmd, "policy") == 0)
         return casescribe_tool_policy(home, rest, args);
+    if (strcmp(cmd, "doctor") == 0)
+        return casescribe_tool_doctor(home, rest, args);
     if (strcmp(cmd, "demo") == 0)
         return rest == 0 ? casescribe_tool_demo(home) : tool_usage();
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
-        fputs(usage_text, stdout);
-        return 0;
-    }
-    return tool_usage();
+    return tool_unknown_command(cmd);
 }

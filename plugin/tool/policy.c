@@ -82,7 +82,10 @@ static int refresh(const char *home, int argc, char **argv)
         rc = casescribe_job_wait(job, -1);
     char *result = NULL;
     if (rc == CASESCRIBE_OK && (rc = casescribe_job_status(job)) != CASESCRIBE_OK)
-        fprintf(stderr, "casescribe: policy refresh: %s\n", casescribe_job_message(job));
+        fprintf(stderr, "casescribe: policy refresh: %s%s\n", casescribe_job_message(job),
+                strstr(casescribe_job_message(job), "certificate") != NULL
+                    ? " (give the CA certificate that issued the server's with --ca CA.pem)"
+                    : "");
     else if (rc == CASESCRIBE_OK && (rc = casescribe_job_result(&result, job)) == CASESCRIBE_OK)
         fputs(result, stdout);
     int code = rc == CASESCRIBE_OK ? 0 : job != NULL && casescribe_job_message(job) != NULL ? EXIT_REFUSED

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "casescribe.h"
 
@@ -14,10 +15,29 @@
  * key that came with them, which proves nothing about who sealed them. */
 #define EXIT_UNPROVEN 3
 
+/* tool_msgs.c: the usage and the one-line errors. */
 /* Prints the usage to stderr; returns EXIT_USAGE. */
 int tool_usage(void);
+/* Prints the usage to `to` (stdout for --help). */
+void tool_print_usage(FILE *to);
+/* Names the subcommand being run and its arguments (main, before the
+ * dispatch): tool_usage() then names an unknown option, with "did you
+ * mean", and shows that command's lines of the usage only. */
+void tool_set_command(const char *cmd, int argc, char **argv);
+/* 1 when `cmd` is a command of the usage text. */
+int tool_known_command(const char *cmd);
+/* "unknown command 'X' (did you mean 'Y'?)" and the usage; EXIT_USAGE. */
+int tool_unknown_command(const char *cmd);
+/* `cmd`'s lines of the usage on stdout (COMMAND --help); returns 0. */
+int tool_command_help(const char *cmd);
+/* 1 when an argument is --help or -h. */
+int tool_wants_help(int argc, char **argv);
 /* One line on stderr, what failed and why; returns the exit code. */
 int tool_fail(const char *what, int32_t status);
+
+/* tool_util.c: files, the home, the admin's name. */
+/* CASESCRIBE_OPEN_READ_ONLY when --read-only was given (set by main). */
+extern uint32_t tool_open_flags;
 /* A whole file of at most CASESCRIBE_MAX_PAYLOAD bytes; 0 or -1 (said on stderr). */
 int tool_read_file(const char *path, uint8_t **out, size_t *len);
 /* Writes a file atomically (temp, fsync, rename), mode 0600 (only its owner
@@ -35,5 +55,7 @@ int casescribe_tool_fill(const char *home, int argc, char **argv);       /* fill
 int casescribe_tool_templates(const char *home, int argc, char **argv);  /* fill.c */
 int casescribe_tool_sar(const char *home, int argc, char **argv);        /* sar.c */
 int casescribe_tool_jobs(const char *home, int argc, char **argv);       /* jobs.c */
+int casescribe_tool_journal_list(const char *home, int argc, char **argv); /* journal_list.c */
+int casescribe_tool_doctor(const char *home, int argc, char **argv);       /* doctor.c */
 
 #endif

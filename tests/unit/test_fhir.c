@@ -301,6 +301,16 @@ Test(fhir, a_second_save_chains_to_the_first)
     casescribe_record *r = NULL;
     cr_assert_eq(casescribe_record_open(&r, "fhir", out, out_len), CASESCRIBE_OK);
     cr_expect_eq(casescribe_record_version(r), 2);
+    /* the stamp's facts read the same from a FHIR record */
+    cr_expect_str_eq(casescribe_record_stamp(r, "version"), "2");
+    cr_expect_str_eq(casescribe_record_stamp(r, "actor"), "sw-017");
+    cr_expect_str_eq(casescribe_record_stamp(r, "role"), "social-worker");
+    cr_expect_eq(strncmp(casescribe_record_stamp(r, "previous"), "sha256:", 7), 0);
+    cr_expect_not_null(casescribe_record_stamp(r, "time"));
+    cr_expect_not_null(casescribe_record_stamp(r, "ledger-seq"));
+    cr_expect_eq(casescribe_record_stamp_count(r, "section"), casescribe_record_section_count(r));
+    cr_expect_gt(casescribe_record_stamp_count(r, "consent"), 0);
+    cr_expect_not_null(casescribe_record_stamp_item(r, "consent", 0, "subject"));
     casescribe_record_free(r);
     json_decref(v2);
     json_decref(b);

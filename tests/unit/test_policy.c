@@ -408,6 +408,85 @@ Test(policy, changes_are_journalled_without_personal_data_and_a_no_op_writes_not
     json_decref(entry);
 }
 
+/* Every field of a policy entry reads through the public getters, numbers
+ * as decimal text, and _json is the entry as the ledger holds it. */
+Test(policy, every_field_of_a_policy_entry_reads_through_the_api)
+{
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-7", "cin-north", "audio-retention-days", "12"), CASESCRIBE_OK);
+    uint64_t n = 0;
+    cr_assert_eq(casescribe_journal_verify(&n, NULL, home.ctx), CASESCRIBE_OK);
+    casescribe_journal_entry *e = NULL;
+    cr_assert_eq(casescribe_journal_entry_get(&e, home.ctx, n), CASESCRIBE_OK);
+    const char *names[] = {"kind", "team", "setting", "old", "new", "actor"};
+    const char *want[] = {"policy", "cin-north", "audio-retention-days", "0", "12", "admin-7"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+        cr_expect_str_eq(casescribe_journal_entry_field(e, names[i]), want[i], "%s", names[i]);
+    char seq[24];
+    snprintf(seq, sizeof(seq), "%llu", (unsigned long long)n);
+    cr_expect_str_eq(casescribe_journal_entry_field(e, "seq"), seq);
+    char version[16];
+    snprintf(version, sizeof(version), "%u", (unsigned)casescribe_journal_entry_record_version(e));
+    cr_expect_neq(casescribe_journal_entry_record_version(e), 0);
+    cr_expect_str_eq(casescribe_journal_entry_field(e, "version"), version);
+    cr_expect_str_eq(casescribe_journal_entry_field(e, "time"), casescribe_journal_entry_time(e));
+    cr_expect_eq(strncmp(casescribe_journal_entry_field(e, "policy"), "sha256:", 7), 0);
+    cr_expect_null(casescribe_journal_entry_field(e, "bundle"), "no bundle made this change");
+    cr_expect_null(casescribe_journal_entry_field(e, "no-such-field"));
+    cr_expect_null(casescribe_journal_entry_field(e, NULL));
+    cr_expect_null(casescribe_journal_entry_field(NULL, "team"));
+    cr_expect_null(casescribe_journal_entry_json(NULL));
+    /* _json: one line, the same object the ledger holds */
+    const char *line = casescribe_journal_entry_json(e);
+    cr_assert_not_null(line);
+    cr_expect_null(strchr(line, '\n'));
+    json_t *parsed = json_loads(line, 0, NULL), *raw = NULL;
+    cs_store_txn *tx = NULL;
+    cr_assert_eq(cs_store_begin(home.ctx->store, CS_STORE_READ, &tx), CASESCRIBE_OK);
+    cr_assert_eq(cs_store_entry(tx, n, &raw), CASESCRIBE_OK);
+    cs_store_rollback(tx);
+    cr_expect(json_equal(parsed, raw), "%s", line);
+    json_decref(parsed);
+    json_decref(raw);
+    casescribe_journal_entry_free(e);
+}
+
+/* A key entry (the home's first key) and a save entry's list read too. */
+Test(policy, key_and_save_entries_read_through_the_field_getter)
+{
+    casescribe_journal_entry *e = NULL;
+    uint64_t n = 0;
+    int found_key = 0;
+    cr_assert_eq(casescribe_journal_verify(&n, NULL, home.ctx), CASESCRIBE_OK);
+    for (uint64_t seq = 1; seq <= n && !found_key; seq++) {
+        cr_assert_eq(casescribe_journal_entry_get(&e, home.ctx, seq), CASESCRIBE_OK);
+        if (strcmp(casescribe_journal_entry_kind(e), "key") == 0) {
+            found_key = 1;
+            const char *action = casescribe_journal_entry_field(e, "action");
+            cr_expect(strcmp(action, "generate") == 0 || strcmp(action, "register") == 0, "%s", action);
+            cr_expect_eq(strncmp(casescribe_journal_entry_field(e, "key"), "ed25519:", 8), 0);
+            cr_expect_not_null(strstr(casescribe_journal_entry_field(e, "pub"), "BEGIN PUBLIC KEY"));
+        }
+        casescribe_journal_entry_free(e);
+    }
+    cr_expect(found_key, "no key entry among the %llu entries", (unsigned long long)n);
+    char *xml = ai_form("R-9", NULL);
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "cin-north", "ai-draft", "on"), CASESCRIBE_OK);
+    cr_assert_eq(save_as(home.ctx, xml, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(casescribe_journal_verify(&n, NULL, home.ctx), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_journal_entry_get(&e, home.ctx, n), CASESCRIBE_OK);
+    cr_expect_str_eq(casescribe_journal_entry_field(e, "record"), "R-9");
+    cr_expect_str_eq(casescribe_journal_entry_field(e, "version"), "1");
+    const char *ai = casescribe_journal_entry_field(e, "ai");
+    cr_assert_not_null(ai);
+    cr_expect_eq(ai[0], '[', "a list reads as compact JSON: %s", ai);
+    const char *line = casescribe_journal_entry_json(e);
+    cr_expect_not_null(strstr(line, "\"record\":\"R-9\""), "%s", line);
+    cr_expect_null(strstr(line, "\"ai\""), "text fingerprints are left out of the JSON line: %s", line);
+    cr_expect_null(strstr(line, "\"human\""), "%s", line);
+    casescribe_journal_entry_free(e);
+    free(xml);
+}
+
 Test(policy, another_process_change_is_seen_by_the_next_save)
 {
     /* A second context stands for another process (its own cache). */

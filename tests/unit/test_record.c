@@ -142,6 +142,27 @@ Test(record, unknown_attributes_are_refused_by_name)
                    CASESCRIBE_ESCHEMA, "mood");
 }
 
+/* A form outside the namespace: the message names the xmlns it needs,
+ * not libxml2's "No matching global declaration available for the
+ * validation root". So does any document checked against a schema. */
+Test(record, a_form_without_its_namespace_says_which_it_needs)
+{
+    const char *body = " id=\"R-1\" template=\"t\" team=\"x\" author=\"a\"><subject id=\"P\" role=\"r\"/>"
+                       "<section id=\"s\" origin=\"human\">T</section></form>";
+    char xml[512];
+    snprintf(xml, sizeof(xml), "<form%s", body);
+    expect_refused(xml, CASESCRIBE_ESCHEMA, "its root element <form> is in no namespace; it needs "
+                                            "xmlns=\"urn:casescribe:form:1\"");
+    cr_expect_null(strstr(casescribe_last_error(), "No matching global declaration"));
+    snprintf(xml, sizeof(xml), "<form xmlns=\"urn:casescribe:form:2\"%s", body);
+    expect_refused(xml, CASESCRIBE_ESCHEMA, "in namespace 'urn:casescribe:form:2'; it needs "
+                                            "xmlns=\"urn:casescribe:form:1\"");
+    snprintf(xml, sizeof(xml), "<form xmlns=\"urn:casescribe:form:1\"%s", body);
+    cs_record *r = NULL;
+    cr_expect_eq(decode_text(xml, &r), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cs_record_free(r);
+}
+
 Test(record, unknown_elements_are_refused_by_name)
 {
     expect_refused("<form xmlns=\"urn:casescribe:form:1\" id=\"R-1\" template=\"t\" team=\"x\" author=\"a\">"

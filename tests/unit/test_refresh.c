@@ -281,8 +281,14 @@ Test(refresh, a_certificate_from_another_ca_is_refused)
     struct outcome o = refresh_with("/bundle.xml", "rogue-ca.pem", 0, 0);
     cr_expect_eq(o.status, CASESCRIBE_ENETWORK, "%d %s", o.status, o.message);
     cr_expect(strstr(o.message, "certificate") != NULL, "%s", o.message);
+    /* an operator can act on it: curl's words, OpenSSL's verify result, the CA file used */
+    cr_expect(strstr(o.message, "the server's TLS certificate is not trusted: SSL certificate problem") != NULL, "%s",
+              o.message);
+    cr_expect(strstr(o.message, "certificate verify result ") != NULL, "%s", o.message);
+    cr_expect(strstr(o.message, "rogue-ca.pem)") != NULL, "%s", o.message);
     o = refresh_with("/bundle.xml", NULL, 0, 0); /* the system's store does not know the test CA either */
     cr_expect_eq(o.status, CASESCRIBE_ENETWORK, "%s", o.message);
+    cr_expect(strstr(o.message, "(in use: the system's CAs)") != NULL, "%s", o.message);
     cr_expect_eq(feature("cin-north", "transcription", NULL), 0);
     cr_expect_eq(answered(200), 0, "no request got through");
 }

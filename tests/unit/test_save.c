@@ -63,6 +63,81 @@ Test(save, draft_is_stamped_as_version_1)
     casescribe_free(out);
 }
 
+/* Every fact of the stamp reads through casescribe_record_stamp*, and
+ * agrees with the ledger and the <provenance> text. */
+Test(save, the_stamp_reads_through_the_api)
+{
+    char *v1 = NULL, *v2 = NULL;
+    form_parts p = {0};
+    cr_assert_eq(save_parts(&p, &v1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *reviewed = replace_once(v1, "origin=\"ai-draft\"", review_now("accepted"));
+    cr_assert_eq(save_as(home.ctx, reviewed, &v2), CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_record *rec = NULL;
+    cr_assert_eq(casescribe_record_open(&rec, "xml", (uint8_t *)v2, strlen(v2)), CASESCRIBE_OK);
+    casescribe_journal_entry *e1 = NULL, *e2 = NULL;
+    cr_assert_eq(casescribe_journal_entry_get(&e1, home.ctx, HOME_SETUP_ENTRIES + 1), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_journal_entry_get(&e2, home.ctx, HOME_SETUP_ENTRIES + 2), CASESCRIBE_OK);
+    cr_expect_str_eq(casescribe_record_stamp(rec, "record"), "R-1");
+    cr_expect_str_eq(casescribe_record_stamp(rec, "version"), "2");
+    cr_expect_str_eq(casescribe_record_stamp(rec, "previous"), casescribe_journal_entry_record_digest(e1));
+    cr_expect_str_eq(casescribe_record_stamp(rec, "time"), casescribe_journal_entry_time(e2));
+    cr_expect_str_eq(casescribe_record_stamp(rec, "actor"), "sw-017");
+    cr_expect_str_eq(casescribe_record_stamp(rec, "role"), "social-worker");
+    cr_expect_str_eq(casescribe_record_stamp(rec, "key-id"), casescribe_record_key_id(rec));
+    cr_expect_str_eq(casescribe_record_stamp(rec, "policy-team"), "cin-north");
+    cr_expect_str_eq(casescribe_record_stamp(rec, "policy-state"), "signed");
+    cr_expect_neq(strcmp(casescribe_record_stamp(rec, "policy-version"), "0"), 0);
+    cr_expect_eq(strncmp(casescribe_record_stamp(rec, "policy-digest"), "sha256:", 7), 0);
+    cr_expect_str_eq(casescribe_record_stamp(rec, "ledger-seq"), casescribe_journal_entry_field(e2, "seq"));
+    cr_expect_str_eq(casescribe_record_stamp(rec, "ledger-prev"), casescribe_journal_entry_field(e2, "prev"));
+    char at[64];
+    snprintf(at, sizeof(at), "at=\"%s\"", casescribe_record_stamp(rec, "time"));
+    cr_expect_not_null(strstr(v2, at), "the time is the <provenance> at");
+    cr_expect_null(casescribe_record_stamp(rec, "no-such-fact"));
+    cr_expect_null(casescribe_record_stamp(rec, NULL));
+    /* per section: origin, engine, reviewer and review time */
+    cr_assert_eq(casescribe_record_stamp_count(rec, "section"), casescribe_record_section_count(rec));
+    cr_expect_str_eq(casescribe_record_stamp_item(rec, "section", 0, "id"), "observations");
+    cr_expect_str_eq(casescribe_record_stamp_item(rec, "section", 0, "origin"), "ai-reviewed");
+    cr_expect_str_eq(casescribe_record_stamp_item(rec, "section", 0, "engine"), "embedded:pocketsphinx");
+    cr_expect_str_eq(casescribe_record_stamp_item(rec, "section", 0, "reviewed-by"), "sw-017");
+    cr_expect_str_eq(casescribe_record_stamp_item(rec, "section", 0, "reviewed-at"),
+                     casescribe_record_section_reviewed_at(rec, 0));
+    cr_expect_str_eq(casescribe_record_stamp_item(rec, "section", 0, "review"), "accepted");
+    cr_expect_str_eq(casescribe_record_stamp_item(rec, "section", 0, "consent-withdrawn"), "false");
+    cr_expect_str_eq(casescribe_record_stamp_item(rec, "section", 1, "origin"), "human");
+    cr_expect_null(casescribe_record_stamp_item(rec, "section", 1, "engine"));
+    cr_expect_eq(strncmp(casescribe_record_stamp_item(rec, "section", 1, "digest"), "sha256:", 7), 0);
+    cr_expect_null(casescribe_record_stamp_item(rec, "section", 9, "id"), "an index past the end");
+    /* per subject: the consent stamped */
+    cr_assert_eq(casescribe_record_stamp_count(rec, "consent"), 1);
+    cr_expect_str_eq(casescribe_record_stamp_item(rec, "consent", 0, "subject"), "P-2");
+    cr_expect_str_eq(casescribe_record_stamp_item(rec, "consent", 0, "given-by"), "self");
+    cr_expect_str_eq(casescribe_record_stamp_item(rec, "consent", 0, "local-ai"), "allowed");
+    cr_expect_not_null(casescribe_record_stamp_item(rec, "consent", 0, "in-force"));
+    cr_expect_eq(casescribe_record_stamp_count(rec, "earlier-engine"), 0, "one engine drafted it");
+    cr_expect_eq(casescribe_record_stamp_count(rec, "no-such-list"), 0);
+    cr_expect_null(casescribe_record_stamp_item(rec, "no-such-list", 0, "id"));
+    casescribe_record_free(rec);
+    /* an unstamped form: nothing */
+    cr_assert_eq(casescribe_record_open(&rec, "xml", (uint8_t *)reviewed, strlen(reviewed)), CASESCRIBE_OK);
+    cr_expect_str_eq(casescribe_record_stamp(rec, "version"), "1", "the copy that was saved carries v1's stamp");
+    casescribe_record_free(rec);
+    char *bare = form_make(&p);
+    cr_assert_eq(casescribe_record_open(&rec, "xml", (uint8_t *)bare, strlen(bare)), CASESCRIBE_OK);
+    cr_expect_null(casescribe_record_stamp(rec, "version"));
+    cr_expect_eq(casescribe_record_stamp_count(rec, "section"), 0);
+    cr_expect_null(casescribe_record_stamp_item(rec, "section", 0, "id"));
+    cr_expect_null(casescribe_record_stamp(NULL, "version"));
+    casescribe_record_free(rec);
+    casescribe_journal_entry_free(e1);
+    casescribe_journal_entry_free(e2);
+    free(bare);
+    free(reviewed);
+    casescribe_free(v1);
+    casescribe_free(v2);
+}
+
 Test(save, nothing_is_journalled_when_a_save_fails)
 {
     form_parts p = {.final = "true"};
@@ -924,6 +999,15 @@ static int engine_swap(const char *text, const char *changed)
     char *edited = replace_once(swapped, text, changed);
     cr_assert_eq(save_as(home.ctx, edited, &v2), CASESCRIBE_OK, "%s", casescribe_last_error());
     cr_expect(strstr(v2, "<earlier-engine engine=\"openai:gpt-4o\" model=\"gpt-4o\"/>") != NULL, "%s", v2);
+    casescribe_record *rec = NULL; /* the history through the stamp getters */
+    cr_assert_eq(casescribe_record_open(&rec, "xml", (uint8_t *)v2, strlen(v2)), CASESCRIBE_OK);
+    cr_expect_eq(casescribe_record_stamp_count(rec, "earlier-engine"), 1);
+    cr_expect_str_eq(casescribe_record_stamp_item(rec, "earlier-engine", 0, "section"), "summary");
+    cr_expect_str_eq(casescribe_record_stamp_item(rec, "earlier-engine", 0, "engine"), "openai:gpt-4o");
+    cr_expect_str_eq(casescribe_record_stamp_item(rec, "earlier-engine", 0, "model"), "gpt-4o");
+    cr_expect_str_eq(casescribe_record_stamp_item(rec, "section", 0, "engine"), "embedded:extractive");
+    cr_expect_not_null(casescribe_record_stamp_item(rec, "section", 0, "drafted-at"));
+    casescribe_record_free(rec);
     cr_assert_eq(casescribe_verify(&report, home.ctx, "xml", (uint8_t *)v2, strlen(v2)), CASESCRIBE_OK);
     cr_expect(strstr(report, "openai:gpt-4o") != NULL && strstr(report, "embedded:extractive") != NULL, "%s", report);
     /* The history stays with the text in every later version. */

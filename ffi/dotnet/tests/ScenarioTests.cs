@@ -96,6 +96,16 @@ namespace CaseScribe.Tests
                     Assert.Equal("sw-017", obs.Reviewer, "reviewer");
                     Assert.Equal(at, obs.ReviewedAt, "reviewed at");
                     Assert.Equal("edited", obs.Review, "review");
+                    Assert.Equal("2", record.Stamp("version"), "stamp version");
+                    Assert.Equal("sw-017", record.Stamp("actor"), "stamp actor");
+                    Assert.Equal(Team, record.Stamp("policy-team"), "stamp policy team");
+                    Assert.Contains("sha256:", record.Stamp("previous"), "stamp previous digest");
+                    Assert.True(record.Stamp("no-such-fact") == null, "an unknown fact is null");
+                    Assert.Equal((uint)record.Sections.Count, record.StampCount("section"), "stamped sections");
+                    Assert.Equal("ai-reviewed", record.StampItem("section", 0, "origin"), "stamped origin");
+                    Assert.Equal(at, record.StampItem("section", 0, "reviewed-at"), "stamped review time");
+                    Assert.Equal(1u, record.StampCount("consent"), "consent stamps");
+                    Assert.Equal("allowed", record.StampItem("consent", 0, "local-ai"), "stamped consent");
                 }
 
                 Step("f. verify with the home, with the public key alone, and catch tampering");
@@ -126,6 +136,13 @@ namespace CaseScribe.Tests
                     Assert.True(!string.IsNullOrEmpty(entry.Kind), "entry kind");
                     Assert.True(!string.IsNullOrEmpty(entry.Time) && entry.Time.EndsWith("Z"), "entry time " + entry.Time);
                     Assert.Equal("admin-1", entry.ActorId, "the first entry is the admin's policy change");
+                    Assert.Equal("cin-north", entry.Field("team"), "a policy entry's team");
+                    Assert.Equal("ai-draft", entry.Field("setting"), "a policy entry's setting");
+                    Assert.Equal("off", entry.Field("old"), "a policy entry's old value");
+                    Assert.Equal("on", entry.Field("new"), "a policy entry's new value");
+                    Assert.Equal("2", entry.Field("seq"), "a number as text");
+                    Assert.True(entry.Field("no-such-field") == null, "an absent field is null");
+                    Assert.Contains("\"setting\":\"ai-draft\"", entry.Json, "the entry as JSON");
                     Console.WriteLine("    entry 2: kind {0}, record {1} v{2}, digest {3}", entry.Kind, entry.RecordId,
                         entry.RecordVersion, entry.RecordDigest);
                 }

@@ -136,6 +136,18 @@ describe('end-to-end scenario', () => {
         assert.equal(observations.reviewer, 'sw-017');
         assert.equal(observations.reviewedAt, at);
         assert.equal(observations.review, 'edited');
+        // what the stamp says, without parsing <provenance>
+        assert.equal(record.stamp('version'), '2');
+        assert.equal(record.stamp('actor'), 'sw-017');
+        assert.equal(record.stamp('policy-team'), 'cin-north');
+        assert.match(record.stamp('previous'), /^sha256:/);
+        assert.equal(record.stamp('no-such-fact'), null);
+        assert.equal(record.stampCount('section'), record.sections.length);
+        assert.equal(record.stampItem('section', 0, 'reviewed-at'), at);
+        assert.equal(record.stampItem('section', 0, 'origin'), 'ai-reviewed');
+        assert.equal(record.stampCount('consent'), 1);
+        assert.equal(record.stampItem('consent', 0, 'local-ai'), 'allowed');
+        assert.equal(record.stampItem('section', 99, 'id'), null);
     });
 
     it('f. verifies, with the home and with the public key alone, and catches tampering', () => {
@@ -169,6 +181,13 @@ describe('end-to-end scenario', () => {
         assert.equal(entry.kind, 'policy');
         assert.equal(entry.actorId, 'admin-1');
         assert.match(entry.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+        assert.equal(entry.field('team'), 'cin-north');
+        assert.equal(entry.field('setting'), 'ai-draft');
+        assert.equal(entry.field('old'), 'off');
+        assert.equal(entry.field('new'), 'on');
+        assert.equal(entry.field('seq'), '2');
+        assert.equal(entry.field('no-such-field'), null);
+        assert.equal(JSON.parse(entry.json).setting, 'ai-draft');
         const save = own(t, ctx.journalEntry(5));
         assert.equal(save.kind, 'save');
         assert.equal(save.recordId, 'R-7001');

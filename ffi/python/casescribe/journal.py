@@ -55,3 +55,17 @@ class JournalEntry(Handle):
         """UTC, ISO 8601."""
         with self._use() as p:
             return py_str(lib.casescribe_journal_entry_time(p))
+
+    def field(self, name: str) -> Optional[str]:
+        """Any field the entry records, by its JSON name, as text (numbers
+        in decimal, lists as compact JSON); None when absent. A policy
+        entry's "team", "setting", "old", "new", for example."""
+        with self._use() as p:
+            return py_str(lib.casescribe_journal_entry_field(p, name.encode()))
+
+    @property
+    def json(self) -> Optional[str]:
+        """The entry as one line of compact JSON (a save entry's text
+        fingerprints left out), for a log collector."""
+        with self._use() as p:
+            return py_str(lib.casescribe_journal_entry_json(p))

@@ -164,6 +164,9 @@ _fn("casescribe_record_section_reviewer", s, RecordP, c_uint32)
 _fn("casescribe_record_section_reviewed_at", s, RecordP, c_uint32)
 _fn("casescribe_record_section_review", s, RecordP, c_uint32)
 _fn("casescribe_record_section_text", s, RecordP, c_uint32)
+_fn("casescribe_record_stamp", s, RecordP, c_char_p)
+_fn("casescribe_record_stamp_count", c_uint32, RecordP, c_char_p)
+_fn("casescribe_record_stamp_item", s, RecordP, c_char_p, c_uint32, c_char_p)
 
 # Journal
 _fn("casescribe_journal_verify", status, POINTER(c_uint64), out_str, CtxP)
@@ -179,6 +182,8 @@ _fn("casescribe_journal_entry_record_version", c_uint32, JournalEntryP)
 _fn("casescribe_journal_entry_record_digest", s, JournalEntryP)
 _fn("casescribe_journal_entry_actor_id", s, JournalEntryP)
 _fn("casescribe_journal_entry_time", s, JournalEntryP)
+_fn("casescribe_journal_entry_field", s, JournalEntryP, c_char_p)
+_fn("casescribe_journal_entry_json", s, JournalEntryP)
 
 # Jobs
 _fn("casescribe_job_state", c_int32, JobP)

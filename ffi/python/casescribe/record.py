@@ -75,6 +75,26 @@ class Record(Handle):
         with self._use() as p:
             return py_str(lib.casescribe_record_key_id(p))
 
+    def stamp(self, name: str) -> Optional[str]:
+        """What the stamp says, by name: "time", "actor", "team", "role",
+        "previous", "policy-version", "policy-digest", "ledger-seq", ...
+        (see casescribe_record_stamp in the header); None when absent. This
+        reads; Context.verify() checks."""
+        with self._use() as p:
+            return py_str(lib.casescribe_record_stamp(p, name.encode()))
+
+    def stamp_count(self, list_name: str) -> int:
+        """How many items the stamp's list has: "section", "consent" or
+        "earlier-engine"."""
+        with self._use() as p:
+            return lib.casescribe_record_stamp_count(p, list_name.encode())
+
+    def stamp_item(self, list_name: str, index: int, name: str) -> Optional[str]:
+        """One fact of one item of a stamp list: stamp_item("consent", 0,
+        "local-ai"), stamp_item("section", 1, "reviewed-by"), ..."""
+        with self._use() as p:
+            return py_str(lib.casescribe_record_stamp_item(p, list_name.encode(), index, name.encode()))
+
     @property
     def sections(self) -> List[Section]:
         with self._use() as p:

@@ -128,6 +128,37 @@ class ErrorTest(HomeTestCase):
             casescribe.Context(os.path.join(self.tmp, "missing"))
 
 
+class StampTest(HomeTestCase):
+    """What a stamp says, through casescribe_record_stamp*."""
+
+    def test_the_stamp_reads_without_parsing(self):
+        ctx = self.open_home()
+        ctx.team_set("admin-1", "cin-north", "ai-draft", "on")
+        stamped = ctx.save(form(), "sw-017", role="social-worker")
+        with casescribe.Record.open(stamped) as record:
+            self.assertEqual(record.stamp("record"), "R-7001")
+            self.assertEqual(record.stamp("version"), "1")
+            self.assertIsNone(record.stamp("previous"))
+            self.assertEqual(record.stamp("actor"), "sw-017")
+            self.assertEqual(record.stamp("role"), "social-worker")
+            self.assertEqual(record.stamp("policy-team"), "cin-north")
+            self.assertTrue(record.stamp("policy-digest").startswith("sha256:"))
+            with ctx.journal_entry(int(record.stamp("ledger-seq"))) as entry:
+                self.assertEqual(entry.time, record.stamp("time"))
+            self.assertIsNone(record.stamp("no-such-fact"))
+            self.assertEqual(record.stamp_count("section"), len(record.sections))
+            self.assertEqual(record.stamp_item("section", 0, "origin"), "ai-draft")
+            self.assertEqual(record.stamp_item("section", 1, "origin"), "human")
+            self.assertEqual(record.stamp_count("consent"), 1)
+            self.assertEqual(record.stamp_item("consent", 0, "subject"), "P-2")
+            self.assertEqual(record.stamp_item("consent", 0, "local-ai"), "allowed")
+            self.assertEqual(record.stamp_count("earlier-engine"), 0)
+            self.assertIsNone(record.stamp_item("section", 99, "id"))
+        with casescribe.Record.open(form()) as record:
+            self.assertIsNone(record.stamp("version"))
+            self.assertEqual(record.stamp_count("section"), 0)
+
+
 class HandleLifeTest(HomeTestCase):
     def test_context_closed_twice_and_used_after_close(self):
         ctx = self.open_home()
@@ -306,6 +337,11 @@ class PolicyBundleTest(HomeTestCase):
         ctx.policy_trust("dpo-1", admin.public_key())
         with ctx.journal_entry(2) as entry:  # after the key's entry
             self.assertEqual(entry.kind, "policy-trust")
+            self.assertEqual(entry.field("actor"), "dpo-1")
+            self.assertTrue(entry.field("new").startswith("ed25519:"))
+            self.assertEqual(entry.field("seq"), "2")
+            self.assertIsNone(entry.field("no-such-field"))
+            self.assertEqual(json.loads(entry.json)["new"], entry.field("new"))
         # Nothing listens on port 9: the job fails, the call itself does not.
         with ctx.policy_refresh("https://127.0.0.1:9/bundle.xml", connect_timeout_ms=2000, timeout_ms=3000) as job:
             self.assertEqual(job.kind, "policy-refresh")

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,8 +184,28 @@ static void free_headers(struct curl_slist *list)
     curl_slist_free_all(list);
 }
 
-static int32_t failure(CURLcode code, const struct transfer *t, const char *errbuf, const char *url)
+/* A certificate the transfer would not trust: curl's words, OpenSSL's
+ * verify result and what to do, so an operator can act on it. */
+static int32_t tls_failure(CURL *curl, CURLcode code, const char *errbuf, const char *url, const char *ca_file)
 {
+    long result = 0;
+    if (curl_easy_getinfo(curl, CURLINFO_SSL_VERIFYRESULT, &result) != CURLE_OK)
+        result = 0;
+    const char *why = errbuf[0] ? errbuf : curl_easy_strerror(code);
+    const char *x509 = result != 0 ? X509_verify_cert_error_string(result) : "no verify result";
+    if (code == CURLE_SSL_CACERT_BADFILE)
+        return cs_fail(CASESCRIBE_ENETWORK, "cannot fetch %s: the CA file %s could not be used: %s", url,
+                       ca_file != NULL ? ca_file : "(system default)", why);
+    return cs_fail(CASESCRIBE_ENETWORK,
+                   "cannot fetch %s: the server's TLS certificate is not trusted: %s (certificate verify result "
+                   "%ld: %s); trust the CA that issued it with the fetch options' ca_file (in use: %s)",
+                   url, why, result, x509, ca_file != NULL ? ca_file : "the system's CAs");
+}
+
+static int32_t failure(CURL *curl, CURLcode code, const struct transfer *t, const char *errbuf, const char *url)
+{
+    if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE)
+        return tls_failure(curl, code, errbuf, url, t->req->ca_file);
     if (t->too_big || code == CURLE_FILESIZE_EXCEEDED)
         return cs_fail(CASESCRIBE_ETOOBIG, "%s sent more than %zu bytes: refused", url, t->req->max_bytes);
     if (code == CURLE_ABORTED_BY_CALLBACK)
@@ -257,7 +278,7 @@ static int32_t perform(const cs_https_request *req, const struct body *body, cs_
     if (rc == CASESCRIBE_OK) {
         CURLcode code = curl_easy_perform(curl);
         if (code != CURLE_OK)
-            rc = failure(code, &t, errbuf, req->url);
+            rc = failure(curl, code, &t, errbuf, req->url);
         else
             curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
     }

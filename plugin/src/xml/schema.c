@@ -56,8 +56,26 @@ static void keep_first_error(void *user, xmlErrorPtr err)
         fe->text[--n] = '\0';
 }
 
+/* The root element must be in the schema's namespace (the first word of
+ * `what`); libxml2 alone would only say "No matching global declaration
+ * available for the validation root". */
+static int32_t check_namespace(const cs_xml_schema *schema, xmlDocPtr doc)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    size_t n = strcspn(schema->what, " ");
+    const char *href = root != NULL && root->ns != NULL ? (const char *)root->ns->href : NULL;
+    if (root == NULL || (href != NULL && strlen(href) == n && strncmp(href, schema->what, n) == 0))
+        return CASESCRIBE_OK;
+    return cs_fail(CASESCRIBE_ESCHEMA, "not a valid %s: its root element <%.64s> is %s%.200s%s; it needs "
+                                       "xmlns=\"%.*s\"",
+                   schema->what, (const char *)root->name, href != NULL ? "in namespace '" : "in no namespace",
+                   href != NULL ? href : "", href != NULL ? "'" : "", (int)n, schema->what);
+}
+
 int32_t cs_xml_schema_validate(cs_xml_schema *schema, xmlDocPtr doc)
 {
+    if (check_namespace(schema, doc) != CASESCRIBE_OK)
+        return CASESCRIBE_ESCHEMA;
     xmlError host_error;
     cs_xml_host_error_save(&host_error);
     xmlSchemaPtr compiled = compiled_schema(schema);

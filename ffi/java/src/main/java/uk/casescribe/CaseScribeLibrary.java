@@ -275,6 +275,12 @@ public interface CaseScribeLibrary extends Library {
 
     String casescribe_record_section_text(Pointer record, int index);
 
+    String casescribe_record_stamp(Pointer record, String name);
+
+    int casescribe_record_stamp_count(Pointer record, String list);
+
+    String casescribe_record_stamp_item(Pointer record, String list, int index, String name);
+
     // Journal
     int casescribe_journal_verify(LongByReference entries_out, PointerByReference report_out, Pointer ctx);
 
@@ -302,6 +308,10 @@ public interface CaseScribeLibrary extends Library {
     String casescribe_journal_entry_actor_id(Pointer entry);
 
     String casescribe_journal_entry_time(Pointer entry);
+
+    String casescribe_journal_entry_field(Pointer entry, String name);
+
+    String casescribe_journal_entry_json(Pointer entry);
 
     // Jobs
     int casescribe_job_state(Pointer job);

@@ -50,4 +50,18 @@ public final class JournalEntry extends NativeHandle {
     public String time() throws CaseScribeException {
         return use(C::casescribe_journal_entry_time);
     }
+
+    /**
+     * Any field the entry records, by its JSON name, as text (numbers in
+     * decimal, lists as compact JSON), or null when absent: a policy
+     * entry's "team", "setting", "old" and "new", for example.
+     */
+    public String field(String name) throws CaseScribeException {
+        return use(p -> C.casescribe_journal_entry_field(p, name));
+    }
+
+    /** The entry as one line of compact JSON (a save entry's text fingerprints left out). */
+    public String json() throws CaseScribeException {
+        return use(C::casescribe_journal_entry_json);
+    }
 }

@@ -65,6 +65,26 @@ public final class Record extends NativeHandle {
         return use(C::casescribe_record_key_id);
     }
 
+    /**
+     * What the stamp says, by name ("time", "actor", "team", "role",
+     * "previous", "policy-version", "policy-digest", "ledger-seq", ...: see
+     * casescribe_record_stamp in the header), or null when absent. This
+     * reads; Context.verify checks.
+     */
+    public String stamp(String name) throws CaseScribeException {
+        return use(r -> C.casescribe_record_stamp(r, name));
+    }
+
+    /** How many items the stamp's list has: "section", "consent" or "earlier-engine". */
+    public int stampCount(String list) throws CaseScribeException {
+        return use(r -> C.casescribe_record_stamp_count(r, list));
+    }
+
+    /** One fact of one item of a stamp list, e.g. stampItem("consent", 0, "local-ai"); null when absent. */
+    public String stampItem(String list, int index, String name) throws CaseScribeException {
+        return use(r -> C.casescribe_record_stamp_item(r, list, index, name));
+    }
+
     public int sectionCount() throws CaseScribeException {
         return use(C::casescribe_record_section_count);
     }

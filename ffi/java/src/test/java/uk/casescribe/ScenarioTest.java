@@ -114,6 +114,20 @@ public class ScenarioTest {
             assertEquals("sw-017", sections.get(0).reviewer());
             assertEquals(at, sections.get(0).reviewedAt());
             assertEquals("edited", sections.get(0).review());
+            // what the stamp says, without parsing <provenance>
+            assertEquals("2", r.stamp("version"));
+            assertEquals("sw-017", r.stamp("actor"));
+            assertEquals("cin-north", r.stamp("policy-team"));
+            assertTrue(r.stamp("previous").startsWith("sha256:"));
+            assertTrue(r.stamp("policy-digest").startsWith("sha256:"));
+            assertNull(r.stamp("no-such-fact"));
+            assertEquals(sections.size(), r.stampCount("section"));
+            assertEquals("ai-reviewed", r.stampItem("section", 0, "origin"));
+            assertEquals(at, r.stampItem("section", 0, "reviewed-at"));
+            assertEquals("sw-017", r.stampItem("section", 0, "reviewed-by"));
+            assertEquals(1, r.stampCount("consent"));
+            assertEquals("allowed", r.stampItem("consent", 0, "local-ai"));
+            assertNull(r.stampItem("section", 99, "id"));
         }
 
         // f. verify with the home, with the public key alone, and catch tampering
@@ -158,6 +172,13 @@ public class ScenarioTest {
             first.recordId(); // policy entries name no record; the call must still be safe
             first.recordDigest();
             first.recordVersion();
+            assertEquals("cin-north", first.field("team"));
+            assertEquals("ai-draft", first.field("setting"));
+            assertEquals("off", first.field("old"));
+            assertEquals("on", first.field("new"));
+            assertEquals("2", first.field("seq"));
+            assertNull(first.field("no-such-field"));
+            assertTrue(first.json(), first.json().startsWith("{") && first.json().contains("\"setting\":\"ai-draft\""));
         }
         try (JournalEntry save = ctx.journalEntry(5)) {
             assertEquals("save", save.kind());
