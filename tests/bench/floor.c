@@ -586,11 +586,34 @@ static int chain(floor_ctx *f, struct view *v, cs_store_txn *tx, struct stamp *s
     return 0;
 }
 
+/* The index's reads of a save (with index rows only): every human text
+ * against the home's AI prints in both schemes, and against the AI
+ * sections beside it. */
+static int laundering_reads(floor_ctx *f, const cs_record *r, const struct stamp *st, cs_store_txn *tx)
+{
+    for (size_t i = 0; f->index_rows && i < r->n_sections; i++) {
+        cs_store_hit hit;
+        double score = 0;
+        int failed = 0;
+        if (r->sections[i].origin != CS_ORIGIN_HUMAN || st->prints[i].count == 0)
+            continue;
+        if (cs_store_grade(tx, &st->prints[i], r->team, &hit) != CASESCRIBE_OK ||
+            cs_store_grade(tx, &st->prints1[i], r->team, &hit) != CASESCRIBE_OK)
+            return fail("index");
+        for (size_t j = 0; j < r->n_sections && failed == 0; j++)
+            if (cs_origin_is_ai(r->sections[j].origin))
+                cs_store_grade_pair(tx, &st->prints[i], &st->prints[j], &score, &failed);
+        if (failed != 0)
+            return fail("index weights");
+    }
+    return 0;
+}
+
 static int stamp_in(floor_ctx *f, struct view *v, struct digests *d, struct stamp *st, cs_store_txn *tx)
 {
     char previous[CS_DIGEST_LEN], record_digest[CS_DIGEST_LEN];
     uint64_t count = 0;
-    if (chain(f, v, tx, st, previous) != 0 ||
+    if (chain(f, v, tx, st, previous) != 0 || laundering_reads(f, &v->r, st, tx) != 0 ||
         cs_store_ledger_tail(tx, &count, st->ledger_prev) != CASESCRIBE_OK)
         return -1;
     st->seq = count + 1;
