@@ -7,6 +7,7 @@
 
 #include "../bench/floor.h"
 #include "helpers.h"
+#include "record/form_xml.h"
 
 /* Two AI sections (one of them reviewed), two human ones, two subjects. */
 static char *visit_form(const char *id)
@@ -115,5 +116,33 @@ Test(floor, next_versions_chain_between_the_library_and_the_floor)
     casescribe_free(v1);
     casescribe_free(v3);
     floor_close(f);
+    home_close(&h);
+}
+
+/* casescribe_save writes the stamped record from the rendering its digests
+ * and signature were made from: byte for byte what rendering the stamped
+ * model again writes, for a first version and a next one. */
+Test(floor, the_stamped_record_is_written_as_its_model_renders)
+{
+    test_home h;
+    home_open(&h, CASESCRIBE_OPEN_NO_SYNC);
+    char *xml = visit_form("R-4"), *v1 = NULL, *v2 = NULL;
+    cr_assert_eq(save_as(h.ctx, xml, &v1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(save_as(h.ctx, v1, &v2), CASESCRIBE_OK, "%s", casescribe_last_error());
+    const char *versions[] = {v1, v2};
+    for (size_t i = 0; i < 2; i++) {
+        cs_record *r = NULL;
+        uint8_t *again = NULL;
+        size_t len = 0;
+        cr_assert_eq(cs_form_decode(&r, (const uint8_t *)versions[i], strlen(versions[i])), CASESCRIBE_OK);
+        cr_assert_eq(cs_form_encode(&again, &len, r), CASESCRIBE_OK);
+        cr_expect_eq(len, strlen(versions[i]));
+        cr_expect_str_eq((const char *)again, versions[i], "version %zu", i + 1);
+        free(again);
+        cs_record_free(r);
+    }
+    free(xml);
+    casescribe_free(v1);
+    casescribe_free(v2);
     home_close(&h);
 }

@@ -115,6 +115,74 @@ Test(record, digests_depend_on_content_not_layout)
     cs_record_free(r3);
 }
 
+/* The digest of part `part` rendered alone, as digests were made before
+ * they came from one canonical pass. */
+static void digest_alone(char out[CS_DIGEST_LEN], int32_t rc, uint8_t **bytes, const size_t *len)
+{
+    cr_assert_eq(rc, CASESCRIBE_OK);
+    cr_assert_eq(cs_sha256_tag(out, *bytes, *len), CASESCRIBE_OK);
+    free(*bytes);
+    *bytes = NULL;
+}
+
+static void expect_digests_as_rendered_alone(const char *xml)
+{
+    cs_record *r = NULL;
+    cr_assert_eq(decode_text(xml, &r), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cs_digests d;
+    cr_assert_eq(cs_digests_compute(&d, r), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char want[CS_DIGEST_LEN];
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    static const int parts[] = {CS_CANON_FORM, CS_CANON_SUBJECTS, CS_CANON_CONSENTS};
+    const char *got[] = {d.form, d.subjects, d.consents};
+    for (size_t i = 0; i < 3; i++) {
+        digest_alone(want, cs_form_canonical(&bytes, &len, r, parts[i]), &bytes, &len);
+        cr_expect_str_eq(got[i], want, "part %d of %s", parts[i], xml);
+    }
+    for (size_t i = 0; i < r->n_sections; i++) {
+        digest_alone(want, cs_section_canonical(&bytes, &len, &r->sections[i]), &bytes, &len);
+        cr_expect_str_eq(d.sections[i], want, "section %zu of %s", i, xml);
+    }
+    for (size_t i = 0; i < r->n_consents; i++) {
+        digest_alone(want, cs_consent_canonical(&bytes, &len, &r->consents[i]), &bytes, &len);
+        cr_expect_str_eq(d.entries[i], want, "consent %zu of %s", i, xml);
+        char entry[CS_DIGEST_LEN];
+        cr_assert_eq(cs_consent_entry_digest(entry, &r->consents[i], 0), CASESCRIBE_OK);
+        cr_expect_str_eq(d.entries[i], entry);
+    }
+    cs_digests_free(&d);
+    cs_record_free(r);
+}
+
+/* Every digest comes from slices of one canonical pass: each must be the
+ * digest of its part rendered alone, whatever the form holds (prefixes, a
+ * processing instruction or a comment inside a section, markup characters
+ * in text and attributes, citations, withdrawals, no subjects at all). */
+Test(record, one_canonical_pass_digests_every_part_as_rendered_alone)
+{
+    static const char *const bodies[] = {
+        "<f:form xmlns:f='urn:casescribe:form:1' id='R-1' template='t' team='x' author='a' final=' true'>"
+        "<f:subject id='P-1' role='child' name='A &quot;&gt;&lt;&amp;&apos; B'/>"
+        "<f:consent subject='P-1' given-by='self' method='verbal' capacity='has-capacity' at='2026-01-01T10:00:00Z' "
+        "scopes='ai-draft' withdrawn-at='2026-02-01T10:00:00Z'/>"
+        "<f:section id='s1' origin='human'>x<?pi inside?>y<!-- c --><![CDATA[ <z> \"q\" ]]>&gt;</f:section>"
+        "<f:section id='s2' origin='ai-draft' engine='embedded:pocketsphinx' model='a\"&gt;b'>Text &lt;/section&gt;</f:section>"
+        "<f:cite section='s2' offset='0' length='4' segments='1 2' support='unsupported' reason='a &gt; b'/></f:form>",
+        "<form xmlns=\"urn:casescribe:form:1\" id=\"R-2\" template=\"t\" team=\"x\" author=\"a\">"
+        "<subject id=\"P\" role=\"r\"/><section id=\"only\" origin=\"human\">Ünïcødé ✓\r\n\ttabs</section></form>",
+        "<form xmlns=\"urn:casescribe:form:1\" id=\"R-3\" template=\"t\" team=\"x\" author=\"a\">"
+        "<subject id=\"P-1\" role=\"r\"/><subject id=\"P-2\" role=\"r\"/>"
+        "<consent subject=\"P-2\" given-by=\"self\" method=\"written\" capacity=\"has-capacity\" "
+        "at=\"2026-01-01T10:00:00Z\" scopes=\"\"/><section id=\"e\" origin=\"human\"></section></form>",
+    };
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(*bodies); i++)
+        expect_digests_as_rendered_alone(bodies[i]);
+    char *usual = form_make(&(form_parts){0});
+    expect_digests_as_rendered_alone(usual);
+    free(usual);
+}
+
 Test(record, the_canonical_form_is_exclusive_c14n)
 {
     const char *xml = "<form xmlns=\"urn:casescribe:form:1\" id=\"R-1\" template=\"t\" team=\"x\" author=\"a\">"

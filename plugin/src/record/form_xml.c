@@ -742,6 +742,131 @@ int32_t cs_provenance_canonical(uint8_t **out, size_t *out_len, const cs_provena
     return canonical_of(out, out_len, b.doc);
 }
 
+/* ------------------------------------------------------------------------
+ * One canonical pass for every digest, and one rendering for the stamp and
+ * the stamped record.
+ * ------------------------------------------------------------------------ */
+
+/* Where each child of the root lies in canonical bytes c: C14N writes
+ * every '<' of text and attribute values as "&lt;" and every '"' inside an
+ * attribute value as "&quot;", and never an empty-element tag, so a '<'
+ * starts a tag and a '>' outside quotes ends it. Returns the count. */
+static size_t child_ranges(const uint8_t *c, size_t len, size_t (*ranges)[2], size_t max)
+{
+    size_t n = 0, depth = 0, start = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (c[i] != '<')
+            continue;
+        int closing = i + 1 < len && c[i + 1] == '/';
+        size_t at = i;
+        for (int quoted = 0; i < len && (c[i] != '>' || quoted); i++)
+            quoted ^= c[i] == '"';
+        if (!closing && depth++ == 1)
+            start = at;
+        if (closing && depth > 0 && --depth == 1 && n < max) {
+            ranges[n][0] = start;
+            ranges[n][1] = i + 1;
+            n++;
+        }
+    }
+    return n;
+}
+
+void cs_form_canon_free(cs_form_canon *c)
+{
+    free(c->bytes);
+    free(c->ranges);
+    xmlFreeDoc(c->doc);
+    memset(c, 0, sizeof(*c));
+}
+
+int32_t cs_form_canonical_all(cs_form_canon *out, const cs_record *r, int keep_doc)
+{
+    memset(out, 0, sizeof(*out));
+    xmlDocPtr doc = render_record(r, CS_CANON_FORM, 0);
+    xmlChar *mem = NULL;
+    int size = doc != NULL ? xmlC14NDocDumpMemory(doc, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0, &mem) : -1;
+    if (keep_doc)
+        out->doc = doc;
+    else
+        xmlFreeDoc(doc);
+    int32_t rc = take_bytes(&out->bytes, &out->len, mem, size);
+    size_t n = r->n_subjects + r->n_consents + r->n_sections + r->n_cites;
+    if (rc == CASESCRIBE_OK && (out->ranges = calloc(n ? n : 1, sizeof(*out->ranges))) == NULL)
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (rc == CASESCRIBE_OK && (out->n_ranges = child_ranges(out->bytes, out->len, out->ranges, n)) != n)
+        rc = cs_fail(CASESCRIBE_EINTERNAL, "the canonical form has %zu parts, not %zu", out->n_ranges, n);
+    if (rc != CASESCRIBE_OK)
+        cs_form_canon_free(out);
+    return rc;
+}
+
+/* The C14N pass over the provenance inside the stamped record's document:
+ * only it and what it holds. */
+static int in_provenance(void *user, xmlNodePtr node, xmlNodePtr parent)
+{
+    xmlNodePtr n = node->type == XML_NAMESPACE_DECL || node->type == XML_ATTRIBUTE_NODE ? parent : node;
+    for (; n != NULL; n = n->parent)
+        if (n == user)
+            return 1;
+    return 0;
+}
+
+static xmlNodePtr provenance_of(xmlDocPtr doc)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    for (xmlNodePtr c = root != NULL ? root->children : NULL; c != NULL; c = c->next)
+        if (cs_xml_is_element(c, "provenance"))
+            return c;
+    return NULL;
+}
+
+int32_t cs_form_provenance_into(void *doc_, const cs_provenance *p, uint8_t **msg, size_t *len)
+{
+    xmlDocPtr doc = doc_;
+    xmlNodePtr root = xmlDocGetRootElement(doc), old = provenance_of(doc);
+    *msg = NULL;
+    *len = 0;
+    if (old != NULL) {
+        xmlUnlinkNode(old);
+        xmlFreeNode(old);
+    }
+    struct builder b = {doc, root->ns, 0};
+    xmlNodePtr n = add_element(&b, root, "provenance", NULL);
+    render_provenance_body(&b, n, p, 0);
+    if (b.failed)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory rendering the provenance");
+    /* The bytes stay in the buffer: it has no output callback to flush to. */
+    xmlOutputBufferPtr buf = xmlAllocOutputBuffer(NULL);
+    int ok = buf != NULL && xmlC14NExecute(doc, in_provenance, n, XML_C14N_EXCLUSIVE_1_0, NULL, 0, buf) >= 0;
+    size_t used = ok ? xmlBufUse(buf->buffer) : 0;
+    if (ok && (*msg = malloc(used + 1)) != NULL) {
+        memcpy(*msg, xmlBufContent(buf->buffer), used);
+        (*msg)[used] = '\0';
+        *len = used;
+    }
+    if (buf != NULL)
+        xmlOutputBufferClose(buf);
+    return *msg != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory canonicalising the provenance");
+}
+
+int32_t cs_form_dump_signed(uint8_t **out, size_t *out_len, void *doc_, const cs_provenance *p)
+{
+    xmlDocPtr doc = doc_;
+    xmlNodePtr prov = provenance_of(doc);
+    *out = NULL;
+    *out_len = 0;
+    struct builder b = {doc, prov != NULL ? prov->ns : NULL, prov == NULL};
+    xmlNodePtr sig = add_element(&b, prov, "signature", p->signature);
+    add_attr(&b, sig, "algorithm", "ed25519");
+    if (b.failed)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory rendering the record");
+    xmlChar *mem = NULL;
+    int size = 0;
+    xmlDocDumpFormatMemoryEnc(doc, &mem, &size, "UTF-8", 1);
+    return take_bytes(out, out_len, mem, size);
+}
+
 int32_t cs_form_encode(uint8_t **out, size_t *out_len, const cs_record *r)
 {
     *out = NULL;
