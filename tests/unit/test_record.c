@@ -3,6 +3,7 @@
  * that depend on content only. */
 #include <criterion/criterion.h>
 #include <libxml/parser.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -208,6 +209,39 @@ Test(record, unknown_attributes_are_refused_by_name)
     expect_refused("<form xmlns=\"urn:casescribe:form:1\" id=\"R-1\" template=\"t\" team=\"x\" author=\"a\">"
                    "<subject id=\"P\" role=\"r\"/><section id=\"s\" origin=\"human\" mood=\"x\">T</section></form>",
                    CASESCRIBE_ESCHEMA, "mood");
+}
+
+/* Validation contexts are reused from one form to the next: nothing of a
+ * refused form (its error, where validation stopped) carries into the next,
+ * from one thread or several. */
+static void *validate_in_turn(void *arg)
+{
+    (void)arg;
+    const char *good = "<form xmlns=\"urn:casescribe:form:1\" id=\"R-1\" template=\"t\" team=\"x\" author=\"a\">"
+                       "<subject id=\"P\" role=\"r\"/><section id=\"s\" origin=\"human\">T</section></form>";
+    for (int i = 0; i < 20; i++) {
+        expect_refused("<form xmlns=\"urn:casescribe:form:1\" id=\"R-1\" template=\"t\" team=\"x\" author=\"a\">"
+                       "<subject id=\"P\" role=\"r\"/><section id=\"s\" origin=\"human\" mood=\"x\">T</section>"
+                       "</form>",
+                       CASESCRIBE_ESCHEMA, "mood");
+        cs_record *r = NULL;
+        cr_expect_eq(decode_text(good, &r), CASESCRIBE_OK, "%s", casescribe_last_error());
+        cs_record_free(r);
+        expect_refused("<form xmlns=\"urn:casescribe:form:1\" id=\"R-1\" template=\"t\" team=\"x\" author=\"a\">"
+                       "<section id=\"s\" origin=\"human\">T</section></form>",
+                       CASESCRIBE_ESCHEMA, "subject");
+    }
+    return NULL;
+}
+
+Test(record, a_reused_validation_context_keeps_nothing_of_the_last_form)
+{
+    pthread_t threads[4];
+    validate_in_turn(NULL);
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(pthread_create(&threads[i], NULL, validate_in_turn, NULL), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(threads[i], NULL);
 }
 
 Test(record, unknown_elements_are_refused_by_name)

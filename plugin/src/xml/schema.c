@@ -13,10 +13,15 @@ static void ignore_error(void *user, xmlErrorPtr err)
     (void)err;
 }
 
-static xmlSchemaPtr compiled_schema(cs_xml_schema *s)
+/* The compiled schema and, in *vctxt, an idle validation context (NULL
+ * when none is idle). */
+static xmlSchemaPtr compiled_schema(cs_xml_schema *s, xmlSchemaValidCtxtPtr *vctxt)
 {
+    *vctxt = NULL;
     if (pthread_mutex_lock(&s->lock) != 0)
         return NULL;
+    if (s->n_idle > 0)
+        *vctxt = s->idle[--s->n_idle];
     if (s->compiled == NULL) {
         xmlSchemaParserCtxtPtr pctxt = xmlSchemaNewMemParserCtxt((const char *)s->xsd, (int)*s->xsd_len);
         if (pctxt != NULL) {
@@ -56,18 +61,37 @@ static void keep_first_error(void *user, xmlErrorPtr err)
         fe->text[--n] = '\0';
 }
 
+/* A validation context for the next validation (libxml2 resets its state
+ * at the start of each); freed when enough are idle. */
+static void put_idle(cs_xml_schema *s, xmlSchemaValidCtxtPtr vctxt)
+{
+    if (pthread_mutex_lock(&s->lock) != 0) {
+        xmlSchemaFreeValidCtxt(vctxt);
+        return;
+    }
+    if (s->n_idle < CS_XML_SCHEMA_IDLE) {
+        s->idle[s->n_idle++] = vctxt;
+        vctxt = NULL;
+    }
+    pthread_mutex_unlock(&s->lock);
+    xmlSchemaFreeValidCtxt(vctxt);
+}
+
 int32_t cs_xml_schema_validate(cs_xml_schema *schema, xmlDocPtr doc)
 {
     xmlError host_error;
     cs_xml_host_error_save(&host_error);
-    xmlSchemaPtr compiled = compiled_schema(schema);
-    xmlSchemaValidCtxtPtr vctxt = compiled != NULL ? xmlSchemaNewValidCtxt(compiled) : NULL;
+    xmlSchemaValidCtxtPtr vctxt = NULL;
+    xmlSchemaPtr compiled = compiled_schema(schema, &vctxt);
+    if (compiled != NULL && vctxt == NULL)
+        vctxt = xmlSchemaNewValidCtxt(compiled);
     struct first_error fe = {{0}, 0};
     int rc = -1;
     if (vctxt != NULL) {
         xmlSchemaSetValidStructuredErrors(vctxt, keep_first_error, &fe);
         rc = xmlSchemaValidateDoc(vctxt, doc);
-        xmlSchemaFreeValidCtxt(vctxt);
+        xmlSchemaSetValidStructuredErrors(vctxt, ignore_error, NULL); /* fe ends with this call */
+        put_idle(schema, vctxt);
     }
     cs_xml_host_error_restore(&host_error);
     if (compiled == NULL)
