@@ -126,7 +126,7 @@ static int32_t key_id_of(char out[CS_KEY_ID_MAX], EVP_PKEY *pkey)
     uint8_t raw[32], digest[32];
     size_t raw_len = sizeof(raw);
     if (EVP_PKEY_get_raw_public_key(pkey, raw, &raw_len) != 1 || raw_len != 32 ||
-        EVP_Digest(raw, raw_len, digest, NULL, EVP_sha256(), NULL) != 1) {
+        EVP_Digest(raw, raw_len, digest, NULL, cs_sha256(), NULL) != 1) {
         ERR_clear_error();
         return cs_fail(CASESCRIBE_EKEY, "not an Ed25519 key");
     }

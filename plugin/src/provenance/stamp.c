@@ -2,26 +2,11 @@
 #include "provenance/stamp.h"
 
 #include <openssl/err.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "consent/evaluate.h"
 #include "record/form_xml.h"
-
-static EVP_MD *sha256_fetched;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void fetch_sha256(void)
-{
-    sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL); /* kept for the life of the process */
-}
-
-const EVP_MD *cs_sha256(void)
-{
-    pthread_once(&sha256_once, fetch_sha256);
-    return sha256_fetched != NULL ? sha256_fetched : EVP_sha256();
-}
 
 int32_t cs_sha256_tag(char out[CS_DIGEST_LEN], const uint8_t *data, size_t len)
 {

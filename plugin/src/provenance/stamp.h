@@ -31,10 +31,6 @@ int cs_ed25519_verify(EVP_PKEY *pub, const char *b64, const uint8_t *msg, size_t
  * signed version ("sha256:<hex>"). */
 int32_t cs_signed_digest(char out[CS_DIGEST_LEN], const uint8_t *msg, size_t len, const char *signature);
 
-/* SHA-256, fetched once per process (thread-safe): an EVP_sha256() per
- * call would look the algorithm up each time. */
-const EVP_MD *cs_sha256(void);
-
 typedef struct cs_digests {
     char form[CS_DIGEST_LEN], subjects[CS_DIGEST_LEN], consents[CS_DIGEST_LEN];
     char (*sections)[CS_DIGEST_LEN]; /* one per section, in order */
