@@ -184,6 +184,27 @@ Test(record, one_canonical_pass_digests_every_part_as_rendered_alone)
     free(usual);
 }
 
+/* Attribute values and texts are read from the parsed document as libxml2
+ * reads them (entities and character references resolved, CDATA and text
+ * joined, comments and PIs left out), whichever way the payload wrote them. */
+Test(record, values_are_read_with_their_references_resolved)
+{
+    const char *xml = "<form xmlns='urn:casescribe:form:1' id='R&#45;1' template='t' team='x' author='a'>"
+                      "<subject id='P' role='r' name='A &quot;&gt;&lt;&amp;&apos; B&#x2713;'/>"
+                      "<subject id='Q' role='' name=\"it's\"/>"
+                      "<section id='s' origin='human'>a<!-- c -->b<?pi x?><![CDATA[<c>]]>&amp;d</section></form>";
+    cs_record *r = NULL;
+    cr_assert_eq(decode_text(xml, &r), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_str_eq(r->id, "R-1");
+    cr_expect_str_eq(r->subjects[0].name, "A \">\x3c&' B\xe2\x9c\x93");
+    cr_expect_str_eq(r->subjects[1].role, "");
+    cr_expect_str_eq(r->subjects[1].name, "it's");
+    cr_expect_str_eq(r->subjects[1].id, "Q");
+    cr_expect_null(r->carried_digest, "an absent attribute is NULL");
+    cr_expect_str_eq(r->sections[0].text, "ab<c>&d");
+    cs_record_free(r);
+}
+
 Test(record, the_canonical_form_is_exclusive_c14n)
 {
     const char *xml = "<form xmlns=\"urn:casescribe:form:1\" id=\"R-1\" template=\"t\" team=\"x\" author=\"a\">"

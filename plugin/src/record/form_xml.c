@@ -22,16 +22,49 @@ static cs_xml_schema form_schema = CS_XML_SCHEMA_INIT(cs_form_schema, cs_form_sc
  * value shapes, so this only copies.
  * ------------------------------------------------------------------------ */
 
+/* Attribute `name` (in no namespace) of node, as xmlGetNoNsProp reads it,
+ * but borrowed from the document when it is one text node, as the parser
+ * leaves attributes (*owned NULL); else xmlGetNoNsProp's copy, in *owned
+ * (xmlFree it). NULL when absent. Saves an allocation per attribute. */
+static const char *attr_value(xmlNodePtr node, const char *name, xmlChar **owned)
+{
+    *owned = NULL;
+    xmlAttrPtr a = node->properties;
+    for (; a != NULL && (a->ns != NULL || strcmp((const char *)a->name, name) != 0); a = a->next)
+        ;
+    xmlNodePtr t = a != NULL ? a->children : NULL;
+    if (t != NULL && t->next == NULL && t->type == XML_TEXT_NODE && t->content != NULL)
+        return (const char *)t->content;
+    /* Absent, and no DTD could default it (cs_xml_parse refuses DTDs). */
+    if (a == NULL && node->doc != NULL && node->doc->intSubset == NULL && node->doc->extSubset == NULL)
+        return NULL;
+    *owned = xmlGetNoNsProp(node, (const xmlChar *)name);
+    return (const char *)*owned;
+}
+
 /* Copies attribute `name` into *dst (NULL when absent). Returns -1 on ENOMEM. */
 static int copy_attr(char **dst, xmlNodePtr node, const char *name)
 {
-    xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
-    *dst = NULL;
-    if (v == NULL)
-        return 0;
-    *dst = cs_strdup((const char *)v);
+    xmlChar *owned = NULL;
+    const char *v = attr_value(node, name, &owned);
+    *dst = v != NULL ? cs_strdup(v) : NULL;
+    xmlFree(owned);
+    return v != NULL && *dst == NULL ? -1 : 0;
+}
+
+/* A copy of the text inside n (xmlNodeGetContent), without libxml2's own
+ * copy when it is one text node. NULL on ENOMEM. */
+static char *content_of(xmlNodePtr n)
+{
+    xmlNodePtr t = n->children;
+    if (t == NULL)
+        return cs_strdup("");
+    if (t->next == NULL && t->type == XML_TEXT_NODE && t->content != NULL)
+        return cs_strdup((const char *)t->content);
+    xmlChar *v = xmlNodeGetContent(n);
+    char *copy = cs_strdup(v != NULL ? (const char *)v : "");
     xmlFree(v);
-    return *dst == NULL ? -1 : 0;
+    return copy;
 }
 
 static size_t count_children(xmlNodePtr parent, const char *name)
@@ -61,8 +94,8 @@ static int alloc_for(void **out, xmlNodePtr parent, const char *name, size_t ele
  * the schema does, so that final=" true" is as final as the schema says. */
 static int read_boolean(xmlNodePtr node, const char *name)
 {
-    xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
-    const char *p = (const char *)v;
+    xmlChar *v = NULL;
+    const char *p = attr_value(node, name, &v);
     size_t n = p != NULL ? strlen(p) : 0;
     while (n > 0 && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
         p++, n--;
@@ -96,9 +129,7 @@ static int decode_section(cs_section *s, xmlNodePtr n)
     if (origin != NULL)
         cs_origin_parse(&s->origin, origin); /* the schema allows only known values */
     free(origin);
-    xmlChar *text = xmlNodeGetContent(n);
-    s->text = cs_strdup(text != NULL ? (const char *)text : "");
-    xmlFree(text);
+    s->text = content_of(n);
     if (s->text == NULL)
         return -1;
     s->text_len = strlen(s->text);
@@ -108,8 +139,9 @@ static int decode_section(cs_section *s, xmlNodePtr n)
 /* An xs:unsignedInt the schema has checked, or `absent`. */
 static int64_t read_number(xmlNodePtr node, const char *name, int64_t absent)
 {
-    xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
-    int64_t x = v != NULL ? strtoll((const char *)v, NULL, 10) : absent;
+    xmlChar *v = NULL;
+    const char *text = attr_value(node, name, &v);
+    int64_t x = text != NULL ? strtoll(text, NULL, 10) : absent;
     xmlFree(v);
     return x;
 }
@@ -161,8 +193,9 @@ static int decode_section_stamp(cs_section_stamp *s, xmlNodePtr n)
 
 static int allowed(xmlNodePtr n, const char *name)
 {
-    xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
-    int yes = v != NULL && strcmp((const char *)v, "allowed") == 0;
+    xmlChar *v = NULL;
+    const char *text = attr_value(n, name, &v);
+    int yes = text != NULL && strcmp(text, "allowed") == 0;
     xmlFree(v);
     return yes;
 }
@@ -179,9 +212,7 @@ static int decode_consent_stamp(cs_consent_stamp *c, xmlNodePtr n)
 
 static int copy_content(char **dst, xmlNodePtr n)
 {
-    xmlChar *v = xmlNodeGetContent(n);
-    *dst = cs_strdup(v != NULL ? (const char *)v : "");
-    xmlFree(v);
+    *dst = content_of(n);
     return *dst == NULL ? -1 : 0;
 }
 
@@ -381,14 +412,15 @@ static int32_t check_times(const xmlNode *n)
 {
     static const char *const time_attrs[] = {"at", "withdrawn-at", "reviewed-at", "in-force"};
     for (size_t i = 0; i < COUNT_OF(time_attrs); i++) {
-        xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)time_attrs[i]);
+        xmlChar *owned = NULL;
+        const char *v = attr_value((xmlNodePtr)n, time_attrs[i], &owned);
         int64_t t = 0;
-        int bad = v != NULL && cs_parse_time(&t, (const char *)v) != 0;
+        int bad = v != NULL && cs_parse_time(&t, v) != 0;
         int32_t rc = bad ? cs_fail(CASESCRIBE_ESCHEMA, "%s@%s '%s' is not a valid time (UTC offsets run from -12:00 "
                                                        "to +14:00)",
-                                   (const char *)n->name, time_attrs[i], (const char *)v)
+                                   (const char *)n->name, time_attrs[i], v)
                          : CASESCRIBE_OK;
-        xmlFree(v);
+        xmlFree(owned);
         if (rc != CASESCRIBE_OK)
             return rc;
     }
