@@ -30,6 +30,7 @@ struct floor_ctx {
     char key_id[CS_KEY_ID_MAX];
     uint8_t secret[CS_FP_SECRET_LEN];
     EVP_MD *sha256;
+    xmlDocPtr xsd;
     xmlSchemaPtr schema;
     xmlSchemaValidCtxtPtr vctxt;
     int index_rows;
@@ -61,7 +62,11 @@ int floor_open(floor_ctx **out, const char *home, int nosync)
         return fail("cannot open the home");
     cs_store_set_signer(f->store, cs_checkpoint_sign, f->keys);
     f->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-    xmlSchemaParserCtxtPtr pctxt = xmlSchemaNewMemParserCtxt((const char *)cs_form_schema, (int)cs_form_schema_len);
+    /* As the library: the fingerprint's patterns checked in C, not by the regex engine. */
+    f->xsd = xmlReadMemory((const char *)cs_form_schema, (int)cs_form_schema_len, NULL, NULL, XML_PARSE_NONET);
+    if (f->xsd != NULL)
+        cs_form_strip_xsd(f->xsd);
+    xmlSchemaParserCtxtPtr pctxt = f->xsd != NULL ? xmlSchemaNewDocParserCtxt(f->xsd) : NULL;
     f->schema = pctxt != NULL ? xmlSchemaParse(pctxt) : NULL;
     xmlSchemaFreeParserCtxt(pctxt);
     f->vctxt = f->schema != NULL ? xmlSchemaNewValidCtxt(f->schema) : NULL;
@@ -77,6 +82,7 @@ void floor_close(floor_ctx *f)
         return;
     xmlSchemaFreeValidCtxt(f->vctxt);
     xmlSchemaFree(f->schema);
+    xmlFreeDoc(f->xsd);
     EVP_MD_free(f->sha256);
     EVP_PKEY_free(f->key);
     cs_keyring_free(f->keys);
@@ -202,10 +208,14 @@ static int view_open(floor_ctx *f, struct view *v, const uint8_t *xml, size_t le
     v->r.author = (char *)attr(v->root, "author");
     if (view_children(v) != 0)
         return fail("the floor reads plain forms only");
-    for (xmlNodePtr c = v->prov != NULL ? v->prov->children : NULL; c != NULL; c = c->next)
+    int prints_ok = 1;
+    for (xmlNodePtr c = v->prov != NULL ? v->prov->children : NULL; c != NULL; c = c->next) {
+        const char *fp = is(c, "section-stamp") ? attr(c, "fingerprint") : NULL;
+        prints_ok &= fp == NULL || cs_form_fingerprint_shape(fp);
         if (is(c, "signature"))
             v->sig = c;
-    return 0;
+    }
+    return prints_ok ? 0 : fail("not a valid fingerprint");
 }
 
 /* ---- canonical bytes ---------------------------------------------------- */

@@ -3,6 +3,7 @@
  * that depend on content only. */
 #include <criterion/criterion.h>
 #include <libxml/parser.h>
+#include <libxml/xmlschemas.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,4 +392,89 @@ Test(record, schema_errors_leave_the_hosts_last_error_alone)
     cr_expect_eq(after->line, line);
     cr_expect(after->file != NULL && strcmp(after->file, "host.xml") == 0, "the host's error file changed");
     xmlResetLastError();
+}
+
+/* ---- the fingerprint's patterns, checked in C -------------------------- */
+
+extern const unsigned char cs_form_schema[];
+extern const unsigned int cs_form_schema_len;
+
+static void quiet(void *user, xmlErrorPtr err)
+{
+    (void)user;
+    (void)err;
+}
+
+/* A fingerprint value: valid runs, or one of many ways to be wrong. */
+static void make_print(char *out, unsigned *seed)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+    static const char *const prefixes[] = {"mh1:", "mh2:", "mh3:", "mh3:", "mh3:", "mh0:", "mh4:", "MH3:", "mh3", "", "mh12:"};
+    static const char *const wrong[] = {" ", "-", "_", ".", ":", "!", "\xc3\xa9", "&#9;", "&amp;", "&lt;", "\xe2\x9c\x93"};
+    static const size_t sizes[] = {0, 1, 2, 63, 1023, 1024, 1025, 1367, 1368, 1369};
+    const char *prefix = prefixes[rand_r(seed) % 11];
+    size_t at = (size_t)sprintf(out, "%s", prefix);
+    int runs = rand_r(seed) % 2 ? (strcmp(prefix, "mh3:") == 0 ? 3 : 1) : rand_r(seed) % 4 + 1;
+    for (int r = 0; r < runs; r++) {
+        size_t n = rand_r(seed) % 3 ? sizes[rand_r(seed) % 10] : (size_t)(rand_r(seed) % 1400);
+        for (size_t i = 0; i < n; i++)
+            out[at++] = b64[rand_r(seed) % 65];
+        if (r + 1 < runs)
+            out[at++] = rand_r(seed) % 8 ? '.' : ',';
+    }
+    out[at] = '\0';
+    if (rand_r(seed) % 4 == 0 && at > 0) { /* a wrong character somewhere */
+        size_t pos = rand_r(seed) % at;
+        char tail[8192];
+        snprintf(tail, sizeof(tail), "%s", out + pos);
+        sprintf(out + pos, "%s%s", wrong[rand_r(seed) % 11], tail);
+    }
+}
+
+/* The published form-1.xsd (every pattern in the regex engine) and the
+ * library's decode (the fingerprint's patterns in C) accept and refuse the
+ * same fingerprints: generated valid and invalid values in a stamped record. */
+Test(record, fingerprint_patterns_checked_in_c_agree_with_the_published_xsd)
+{
+    test_home h;
+    home_open(&h, CASESCRIBE_OPEN_NO_SYNC);
+    char *stamped = NULL, *form = form_make(&(form_parts){.sections = SECTION_DRAFT("a", "One two three four five six "
+                                                                                       "seven eight nine ten eleven.")});
+    cr_assert_eq(save_as(h.ctx, form, &stamped), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *at = strstr(stamped, "fingerprint=\"");
+    cr_assert_not_null(at);
+    at += strlen("fingerprint=\"");
+    char *end = strchr(at, '"');
+    xmlSchemaParserCtxtPtr pctxt = xmlSchemaNewMemParserCtxt((const char *)cs_form_schema, (int)cs_form_schema_len);
+    xmlSchemaPtr published = xmlSchemaParse(pctxt);
+    xmlSchemaValidCtxtPtr vctxt = xmlSchemaNewValidCtxt(published);
+    cr_assert_not_null(vctxt);
+    xmlSchemaSetValidStructuredErrors(vctxt, quiet, NULL);
+    unsigned seed = 20;
+    int accepted = 0, refused = 0;
+    static char print[8192], xml[32768];
+    for (int i = 0; i < 3000; i++) {
+        make_print(print, &seed);
+        snprintf(xml, sizeof(xml), "%.*s%s%s", (int)(at - stamped), stamped, print, end);
+        xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), NULL, NULL, XML_PARSE_NONET);
+        int xsd_ok = doc != NULL && xmlSchemaValidateDoc(vctxt, doc) == 0;
+        xmlFreeDoc(doc);
+        cs_record *r = NULL;
+        int32_t rc = cs_form_decode(&r, (const uint8_t *)xml, strlen(xml));
+        cr_expect_eq(rc == CASESCRIBE_OK, xsd_ok, "value %d (%zu bytes) '%.80s...': decode %d, published XSD %d", i,
+                     strlen(print), print, rc, xsd_ok);
+        cr_expect(rc == CASESCRIBE_OK || rc == CASESCRIBE_ESCHEMA || rc == CASESCRIBE_EPARSE || rc == CASESCRIBE_ETOOBIG,
+                  "status %d", rc);
+        accepted += rc == CASESCRIBE_OK;
+        refused += rc != CASESCRIBE_OK;
+        cs_record_free(r);
+    }
+    cr_expect_gt(accepted, 200, "enough valid values were tried (%d)", accepted);
+    cr_expect_gt(refused, 300, "enough invalid values were tried (%d)", refused);
+    xmlSchemaFreeValidCtxt(vctxt);
+    xmlSchemaFree(published);
+    xmlSchemaFreeParserCtxt(pctxt);
+    free(form);
+    casescribe_free(stamped);
+    home_close(&h);
 }

@@ -34,6 +34,13 @@
  * model, including <provenance> when present. */
 int32_t cs_form_decode(cs_record **out, const uint8_t *buf, size_t len);
 
+/* 1 when v has the shape form-1.xsd's patterns give section-stamp/@fingerprint
+ * (checked here, not by the compiled schema), else 0. */
+int cs_form_fingerprint_shape(const char *v);
+/* Takes those patterns out of a parsed form-1.xsd (an xmlDocPtr) before it
+ * is compiled: what the library validates forms with. */
+void cs_form_strip_xsd(void *xsd_doc);
+
 /* Renders the record with its provenance (when set) as indented UTF-8 XML. */
 int32_t cs_form_encode(uint8_t **out, size_t *out_len, const cs_record *r);
 

@@ -1,6 +1,7 @@
 /* schema.c - validation against the library's embedded XSDs. */
 #include "xml/schema.h"
 
+#include <libxml/parser.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,20 @@ static void ignore_error(void *user, xmlErrorPtr err)
     (void)err;
 }
 
+/* A parser context for the schema's XSD: its bytes, or (with a strip
+ * function) the document they parse to, stripped. NULL when out of memory. */
+static xmlSchemaParserCtxtPtr parser_of(cs_xml_schema *s)
+{
+    if (s->strip == NULL)
+        return xmlSchemaNewMemParserCtxt((const char *)s->xsd, (int)*s->xsd_len);
+    if (s->stripped == NULL) {
+        s->stripped = xmlReadMemory((const char *)s->xsd, (int)*s->xsd_len, NULL, NULL, XML_PARSE_NONET);
+        if (s->stripped != NULL)
+            s->strip(s->stripped);
+    }
+    return s->stripped != NULL ? xmlSchemaNewDocParserCtxt(s->stripped) : NULL;
+}
+
 /* The compiled schema and, in *vctxt, an idle validation context (NULL
  * when none is idle). */
 static xmlSchemaPtr compiled_schema(cs_xml_schema *s, xmlSchemaValidCtxtPtr *vctxt)
@@ -23,7 +38,7 @@ static xmlSchemaPtr compiled_schema(cs_xml_schema *s, xmlSchemaValidCtxtPtr *vct
     if (s->n_idle > 0)
         *vctxt = s->idle[--s->n_idle];
     if (s->compiled == NULL) {
-        xmlSchemaParserCtxtPtr pctxt = xmlSchemaNewMemParserCtxt((const char *)s->xsd, (int)*s->xsd_len);
+        xmlSchemaParserCtxtPtr pctxt = parser_of(s);
         if (pctxt != NULL) {
             xmlSchemaSetParserStructuredErrors(pctxt, ignore_error, NULL);
             s->compiled = xmlSchemaParse(pctxt);

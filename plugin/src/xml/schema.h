@@ -27,9 +27,16 @@ typedef struct cs_xml_schema {
      * as validating a small form. Kept for the life of the process. */
     xmlSchemaValidCtxtPtr idle[CS_XML_SCHEMA_IDLE];
     size_t n_idle;
+    /* When set: facets the library checks in C instead (an XSD regex is
+     * slow), removed from the parsed XSD before it is compiled; the
+     * document is kept with the compiled schema. */
+    void (*strip)(xmlDocPtr xsd);
+    xmlDocPtr stripped;
 } cs_xml_schema;
 
-#define CS_XML_SCHEMA_INIT(bytes, len, what) {(bytes), &(len), (what), PTHREAD_MUTEX_INITIALIZER, NULL, {NULL}, 0}
+#define CS_XML_SCHEMA_INIT(bytes, len, what) {(bytes), &(len), (what), PTHREAD_MUTEX_INITIALIZER, NULL, {NULL}, 0, NULL, NULL}
+#define CS_XML_SCHEMA_INIT_STRIPPED(bytes, len, what, strip)                                                          \
+    {(bytes), &(len), (what), PTHREAD_MUTEX_INITIALIZER, NULL, {NULL}, 0, (strip), NULL}
 
 /* CASESCRIBE_OK when `doc` is valid; ESCHEMA naming the first violation and
  * its line (a quoted value in libxml2's message is withheld: it may be
