@@ -37,7 +37,8 @@ static double cpu(void)
 
 /* The typical five-section visit record of bench_save. */
 static const char form[] =
-    "<form xmlns=\"urn:casescribe:form:1\" id=\"%s\" template=\"statutory-home-visit\" team=\"cin-north\" author=\"sw-017\">"
+    "<form xmlns=\"urn:casescribe:form:1\" id=\"%s\" template=\"statutory-home-visit\" team=\"cin-north\" "
+    "author=\"sw-017\">"
     "<subject id=\"P-1\" role=\"child\" name=\"Sam Example\"/><subject id=\"P-2\" role=\"parent\" name=\"Jo Example\"/>"
     "<consent subject=\"P-1\" given-by=\"representative\" method=\"verbal\" capacity=\"not-assessed\" "
     "at=\"2026-01-01T10:00:00Z\" scopes=\"record-audio transcribe ai-draft\"/>"
@@ -239,10 +240,38 @@ static void fresh_process(const char *self, double *open_ms, double *save_ms, do
 }
 
 enum ratio {
-    R_SAVE, R_P99, R_VERIFY, R_NEXT, R_DURABLE, R_INDEX_US, R_SAVE_VS_INDEXED, /* ratios, and the index's us */
-    US_SAVE, US_FLOOR, US_FLOOR_INDEX, US_P99, US_FLOOR_P99, US_VERIFY, US_FLOOR_VERIFY, US_NEXT, US_FLOOR_NEXT,
-    US_DURABLE, US_FLOOR_DURABLE, /* microseconds per operation */
-    C_SAVE, C_VERIFY, C_NEXT, C_DURABLE, R_COUNT /* ratios of CPU time per operation */
+    R_SAVE,
+    R_P99,
+    R_VERIFY,
+    R_NEXT,
+    R_DURABLE,
+    R_INDEX_US,
+    R_SAVE_VS_INDEXED, /* ratios, and the index's us */
+    US_SAVE,
+    US_FLOOR,
+    US_FLOOR_INDEX,
+    US_P99,
+    US_FLOOR_P99,
+    US_VERIFY,
+    US_FLOOR_VERIFY,
+    US_NEXT,
+    US_FLOOR_NEXT,
+    US_DURABLE,
+    US_FLOOR_DURABLE, /* microseconds per operation */
+    C_SAVE,
+    C_VERIFY,
+    C_NEXT,
+    C_DURABLE, /* ratios of CPU time per operation */
+    CU_SAVE,
+    CU_FLOOR,
+    CU_FLOOR_INDEX,
+    CU_VERIFY,
+    CU_FLOOR_VERIFY,
+    CU_NEXT,
+    CU_FLOOR_NEXT,
+    CU_DURABLE,
+    CU_FLOOR_DURABLE,
+    R_COUNT /* CPU microseconds per operation */
 };
 
 static double us(struct measure m)
@@ -270,6 +299,9 @@ static void round_once(struct home *fast, struct home *durable, const char *reco
     r[C_VERIFY] = fv.cpu_us / lv.cpu_us;
     r[C_NEXT] = fn.cpu_us / ln.cpu_us;
     r[C_DURABLE] = fd.cpu_us / ld.cpu_us;
+    double cpu_per_op[] = {ls.cpu_us, fs.cpu_us, fi.cpu_us, lv.cpu_us, fv.cpu_us,
+                           ln.cpu_us, fn.cpu_us, ld.cpu_us, fd.cpu_us};
+    memcpy(&r[CU_SAVE], cpu_per_op, sizeof(cpu_per_op));
 }
 
 int main(int argc, char **argv)
@@ -304,19 +336,29 @@ int main(int argc, char **argv)
            "medians of per-round ratios; typical 5-section form (%zu-byte stamped record)\n",
            casescribe_version(), ROUNDS, strlen(record));
     printf("  save (no fsync) vs floor save           %.2f x   (cpu %.2f x; goal >= 0.85; %.0f us vs %.0f us)\n",
-           median(r[R_SAVE], ROUNDS), median(r[C_SAVE], ROUNDS), median(r[US_SAVE], ROUNDS), median(r[US_FLOOR], ROUNDS));
+           median(r[R_SAVE], ROUNDS), median(r[C_SAVE], ROUNDS), median(r[US_SAVE], ROUNDS),
+           median(r[US_FLOOR], ROUNDS));
     printf("  save p99 vs floor p99                   %.2f x   (goal <= 1.5; %.0f us vs %.0f us)\n",
            median(r[R_P99], ROUNDS), median(r[US_P99], ROUNDS), median(r[US_FLOOR_P99], ROUNDS));
     printf("  verify vs floor verify                  %.2f x   (cpu %.2f x; goal >= 0.90; %.0f us vs %.0f us)\n",
-           median(r[R_VERIFY], ROUNDS), median(r[C_VERIFY], ROUNDS), median(r[US_VERIFY], ROUNDS), median(r[US_FLOOR_VERIFY], ROUNDS));
+           median(r[R_VERIFY], ROUNDS), median(r[C_VERIFY], ROUNDS), median(r[US_VERIFY], ROUNDS),
+           median(r[US_FLOOR_VERIFY], ROUNDS));
     printf("  next-version save vs its floor          %.2f x   (cpu %.2f x; goal >= 0.85; %.0f us vs %.0f us)\n",
-           median(r[R_NEXT], ROUNDS), median(r[C_NEXT], ROUNDS), median(r[US_NEXT], ROUNDS), median(r[US_FLOOR_NEXT], ROUNDS));
+           median(r[R_NEXT], ROUNDS), median(r[C_NEXT], ROUNDS), median(r[US_NEXT], ROUNDS),
+           median(r[US_FLOOR_NEXT], ROUNDS));
     printf("  durable save vs floor + durability      %.2f x   (cpu %.2f x; goal >= 0.90; %.0f us vs %.0f us)\n",
-           median(r[R_DURABLE], ROUNDS), median(r[C_DURABLE], ROUNDS), median(r[US_DURABLE], ROUNDS), median(r[US_FLOOR_DURABLE], ROUNDS));
+           median(r[R_DURABLE], ROUNDS), median(r[C_DURABLE], ROUNDS), median(r[US_DURABLE], ROUNDS),
+           median(r[US_FLOOR_DURABLE], ROUNDS));
     printf("  fresh process: open + first save        %.2f ms  (open %.2f, first save %.2f; goal <= 10)\n"
            "                 the same in CPU time     %.2f ms  (open %.2f, first save %.2f)\n",
            median(fresh_total, ROUNDS), median(fresh_open, ROUNDS), median(fresh_save, ROUNDS),
            median(cpu_total, ROUNDS), median(cpu_open, ROUNDS), median(cpu_save, ROUNDS));
+    printf(
+        "  CPU us per operation, library / floor: save %.0f / %.0f (floor with the index %.0f), verify %.0f / %.0f,\n"
+        "  next version %.0f / %.0f, durable save %.0f / %.0f\n",
+        median(r[CU_SAVE], ROUNDS), median(r[CU_FLOOR], ROUNDS), median(r[CU_FLOOR_INDEX], ROUNDS),
+        median(r[CU_VERIFY], ROUNDS), median(r[CU_FLOOR_VERIFY], ROUNDS), median(r[CU_NEXT], ROUNDS),
+        median(r[CU_FLOOR_NEXT], ROUNDS), median(r[CU_DURABLE], ROUNDS), median(r[CU_FLOOR_DURABLE], ROUNDS));
     printf("  index share (issue 18, engineer \"index\"): its rows and laundering reads cost %.0f us per save in the\n"
            "  floor (%.0f us with them); save (no fsync) vs floor save WITH the index: %.2f x\n",
            median(r[R_INDEX_US], ROUNDS), median(r[US_FLOOR_INDEX], ROUNDS), median(r[R_SAVE_VS_INDEXED], ROUNDS));

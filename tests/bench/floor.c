@@ -551,9 +551,9 @@ static json_t *ledger_entry(floor_ctx *f, const struct view *v, const struct sta
                             const char *form)
 {
     json_t *ai = json_array(), *human = json_array();
-    json_t *e = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "kind", "save", "record", v->r.id,
-                          "version", (json_int_t)st->version, "digest", digest, "form", form, "actor", st->actor,
-                          "team", st->team, "time", st->at, "key", f->key_id);
+    json_t *e = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "kind", "save", "record", v->r.id, "version",
+                          (json_int_t)st->version, "digest", digest, "form", form, "actor", st->actor, "team", st->team,
+                          "time", st->at, "key", f->key_id);
     for (size_t i = 0; e != NULL && ai != NULL && human != NULL && i < v->r.n_sections; i++) {
         if (st->encoded[i] == NULL)
             continue;
@@ -686,16 +686,16 @@ static int same_digests(struct view *v, const struct digests *d)
     size_t i = 0;
     int same = 1;
     for (xmlNodePtr c = v->prov->children; c != NULL; c = c->next) {
-        const char *want = is(c, "form-digest")       ? d->form
-                           : is(c, "subjects-digest") ? d->subjects
-                           : is(c, "consents-digest") ? d->consents
+        const char *want = is(c, "form-digest")                            ? d->form
+                           : is(c, "subjects-digest")                      ? d->subjects
+                           : is(c, "consents-digest")                      ? d->consents
                            : is(c, "section-stamp") && i < v->r.n_sections ? d->sections[i++]
                                                                            : NULL;
         if (want == NULL)
             continue;
         const char *got = is(c, "section-stamp") ? attr(c, "digest")
-                          : c->children != NULL   ? (const char *)c->children->content
-                                                  : "";
+                          : c->children != NULL  ? (const char *)c->children->content
+                                                 : "";
         same &= got != NULL && strcmp(got, want) == 0;
     }
     return same && i == v->r.n_sections;

@@ -409,8 +409,10 @@ static void quiet(void *user, xmlErrorPtr err)
 static void make_print(char *out, unsigned *seed)
 {
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
-    static const char *const prefixes[] = {"mh1:", "mh2:", "mh3:", "mh3:", "mh3:", "mh0:", "mh4:", "MH3:", "mh3", "", "mh12:"};
-    static const char *const wrong[] = {" ", "-", "_", ".", ":", "!", "\xc3\xa9", "&#9;", "&amp;", "&lt;", "\xe2\x9c\x93"};
+    static const char *const prefixes[] = {"mh1:", "mh2:", "mh3:", "mh3:", "mh3:", "mh0:",
+                                           "mh4:", "MH3:", "mh3",  "",     "mh12:"};
+    static const char *const wrong[] = {" ", "-", "_", ".", ":", "!", "\xc3\xa9", "&#9;", "&amp;", "&lt;",
+                                        "\xe2\x9c\x93"};
     static const size_t sizes[] = {0, 1, 2, 63, 1023, 1024, 1025, 1367, 1368, 1369};
     const char *prefix = prefixes[rand_r(seed) % 11];
     size_t at = (size_t)sprintf(out, "%s", prefix);
@@ -438,8 +440,8 @@ Test(record, fingerprint_patterns_checked_in_c_agree_with_the_published_xsd)
 {
     test_home h;
     home_open(&h, CASESCRIBE_OPEN_NO_SYNC);
-    char *stamped = NULL, *form = form_make(&(form_parts){.sections = SECTION_DRAFT("a", "One two three four five six "
-                                                                                       "seven eight nine ten eleven.")});
+    form_parts parts = {.sections = SECTION_DRAFT("a", "One two three four five six seven eight nine ten eleven.")};
+    char *stamped = NULL, *form = form_make(&parts);
     cr_assert_eq(save_as(h.ctx, form, &stamped), CASESCRIBE_OK, "%s", casescribe_last_error());
     char *at = strstr(stamped, "fingerprint=\"");
     cr_assert_not_null(at);
@@ -463,7 +465,8 @@ Test(record, fingerprint_patterns_checked_in_c_agree_with_the_published_xsd)
         int32_t rc = cs_form_decode(&r, (const uint8_t *)xml, strlen(xml));
         cr_expect_eq(rc == CASESCRIBE_OK, xsd_ok, "value %d (%zu bytes) '%.80s...': decode %d, published XSD %d", i,
                      strlen(print), print, rc, xsd_ok);
-        cr_expect(rc == CASESCRIBE_OK || rc == CASESCRIBE_ESCHEMA || rc == CASESCRIBE_EPARSE || rc == CASESCRIBE_ETOOBIG,
+        cr_expect(rc == CASESCRIBE_OK || rc == CASESCRIBE_ESCHEMA || rc == CASESCRIBE_EPARSE ||
+                      rc == CASESCRIBE_ETOOBIG,
                   "status %d", rc);
         accepted += rc == CASESCRIBE_OK;
         refused += rc != CASESCRIBE_OK;

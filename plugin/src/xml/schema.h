@@ -34,7 +34,8 @@ typedef struct cs_xml_schema {
     xmlDocPtr stripped;
 } cs_xml_schema;
 
-#define CS_XML_SCHEMA_INIT(bytes, len, what) {(bytes), &(len), (what), PTHREAD_MUTEX_INITIALIZER, NULL, {NULL}, 0, NULL, NULL}
+#define CS_XML_SCHEMA_INIT(bytes, len, what)                                                                          \
+    {(bytes), &(len), (what), PTHREAD_MUTEX_INITIALIZER, NULL, {NULL}, 0, NULL, NULL}
 #define CS_XML_SCHEMA_INIT_STRIPPED(bytes, len, what, strip)                                                          \
     {(bytes), &(len), (what), PTHREAD_MUTEX_INITIALIZER, NULL, {NULL}, 0, (strip), NULL}
 
