@@ -294,7 +294,18 @@ int32_t cs_adapter_encode_with(uint8_t **out, size_t *out_len, cs_adapter_use *e
     uint8_t *form = NULL;
     size_t form_len = 0;
     int32_t rc = cs_form_encode(&form, &form_len, r);
-    if (rc == CASESCRIBE_OK && form_len > CASESCRIBE_MAX_PAYLOAD)
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    return cs_adapter_encode_form(out, out_len, e, ctx, form, form_len, original, original_len);
+}
+
+int32_t cs_adapter_encode_form(uint8_t **out, size_t *out_len, cs_adapter_use *e, casescribe_ctx *ctx, uint8_t *form,
+                               size_t form_len, const uint8_t *original, size_t original_len)
+{
+    int32_t rc = CASESCRIBE_OK;
+    *out = NULL;
+    *out_len = 0;
+    if (form_len > CASESCRIBE_MAX_PAYLOAD)
         rc = cs_fail(CASESCRIBE_ETOOBIG, "the stamped record would be %zu bytes, more than the %u that verify and "
                                          "the next save can read: make its sections shorter",
                      form_len, (unsigned)CASESCRIBE_MAX_PAYLOAD);

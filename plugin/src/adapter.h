@@ -40,6 +40,10 @@ int32_t cs_adapter_decode(cs_record **out, const char *adapter, const uint8_t *p
  * payload `r` was decoded from; `ctx` the context of the call. */
 int32_t cs_adapter_encode_with(uint8_t **out, size_t *out_len, cs_adapter_use *use, casescribe_ctx *ctx,
                                const cs_record *r, const uint8_t *original, size_t original_len);
+/* The same from the reference form `form` already written (form_len
+ * bytes, which this call frees whatever the result). */
+int32_t cs_adapter_encode_form(uint8_t **out, size_t *out_len, cs_adapter_use *use, casescribe_ctx *ctx,
+                               uint8_t *form, size_t form_len, const uint8_t *original, size_t original_len);
 
 /* The built-in adapters (adapters/builtin.c, written against the public
  * header only): fills up to `max` initialised structs, returns how many. */

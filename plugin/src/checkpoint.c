@@ -52,7 +52,7 @@ static int key_hint(uint8_t hint[4], const char *name, EVP_PKEY *pub)
     buf[n] = '\n';
     buf[n + 1] = 0x01; /* the signed-note algorithm byte of Ed25519 */
     memcpy(buf + n + 2, raw, 32);
-    if (EVP_Digest(buf, n + 34, md, NULL, EVP_sha256(), NULL) != 1) {
+    if (EVP_Digest(buf, n + 34, md, NULL, cs_sha256(), NULL) != 1) {
         ERR_clear_error();
         return -1;
     }

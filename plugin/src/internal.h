@@ -2,6 +2,7 @@
 #ifndef CS_INTERNAL_H
 #define CS_INTERNAL_H
 
+#include <openssl/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,5 +57,11 @@ void cs_buf_printf(cs_buf *b, const char *fmt, ...) CS_PRINTF(2, 3);
 /* Hands the text to the caller (free it), or NULL after a failure. */
 char *cs_buf_take(cs_buf *b);
 void cs_buf_free(cs_buf *b);
+
+/* OpenSSL algorithms fetched once per process (thread-safe) for the hot
+ * paths: EVP_sha256() or EVP_aes_256_ecb() handed to an init looks the
+ * algorithm up again on every call. Never NULL (those are the fallback). */
+const EVP_MD *cs_sha256(void);
+const EVP_CIPHER *cs_aes_256_ecb(void);
 
 #endif

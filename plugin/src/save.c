@@ -144,7 +144,7 @@ static int32_t step_decode(struct save *s, const char *adapter, const uint8_t *p
     for (size_t i = 0; rc == CASESCRIBE_OK && i < s->record->n_sections; i++)
         rc = check_origin_attributes(&s->record->sections[i]);
     if (rc == CASESCRIBE_OK)
-        rc = cs_digests_compute(&s->digests, s->record);
+        rc = cs_digests_compute_keep(&s->digests, s->record); /* kept: the stamp and encode render from it */
     if (rc == CASESCRIBE_OK &&
         (s->macs = calloc(s->record->n_sections ? s->record->n_sections : 1, sizeof(*s->macs))) == NULL)
         rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
@@ -335,7 +335,7 @@ struct entry_digests {
     char (*bare)[CS_DIGEST_LEN]; /* and without its withdrawn-at */
 };
 
-static int32_t digest_entries(struct entry_digests *d, const cs_record *r)
+static int32_t digest_entries(struct entry_digests *d, const cs_record *r, const cs_digests *all)
 {
     size_t n = r->n_consents ? r->n_consents : 1;
     d->full = calloc(n, sizeof(*d->full));
@@ -343,9 +343,12 @@ static int32_t digest_entries(struct entry_digests *d, const cs_record *r)
     if (d->full == NULL || d->bare == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     int32_t rc = CASESCRIBE_OK;
+    /* Without a withdrawn-at, an entry is its bare self. */
     for (size_t i = 0; rc == CASESCRIBE_OK && i < r->n_consents; i++) {
-        rc = cs_consent_entry_digest(d->full[i], &r->consents[i], 0);
-        if (rc == CASESCRIBE_OK)
+        memcpy(d->full[i], all->entries[i], CS_DIGEST_LEN);
+        if (r->consents[i].withdrawn_at == NULL)
+            memcpy(d->bare[i], all->entries[i], CS_DIGEST_LEN);
+        else
             rc = cs_consent_entry_digest(d->bare[i], &r->consents[i], 1);
     }
     return rc;
@@ -439,7 +442,7 @@ static int32_t carry_consents(const struct save *s)
     if (p == NULL)
         return CASESCRIBE_OK;
     struct entry_digests d = {0};
-    int32_t rc = digest_entries(&d, r);
+    int32_t rc = digest_entries(&d, r, &s->digests);
     for (size_t i = 0; rc == CASESCRIBE_OK && i < p->n_consents; i++) {
         const cs_consent_stamp *was = &p->consents[i];
         if (has_subject(r, was->subject))
@@ -468,7 +471,7 @@ static int32_t step_consent(struct save *s)
     s->consent_withdrawn = NULL;
     rc = cs_consent_evaluate(&s->consent, &s->n_consent, r, s->now);
     if (rc == CASESCRIBE_OK)
-        rc = cs_consent_stamp_entries(s->consent, s->n_consent, r);
+        rc = cs_consent_stamp_entries(s->consent, s->n_consent, r, &s->digests);
     if (rc != CASESCRIBE_OK)
         return rc;
     if ((s->consent_withdrawn = calloc(r->n_sections ? r->n_sections : 1, sizeof(int))) == NULL)
@@ -1158,7 +1161,7 @@ static int32_t unplaced_repeat(struct save *s, EVP_PKEY *key)
     p->ledger_seq = 0;
     free(p->ledger_prev);
     p->ledger_prev = NULL;
-    return cs_stamp_sign(p, key, s->record_digest);
+    return cs_stamp_sign_into(&s->digests, p, key, s->record_digest);
 }
 
 static int32_t sign(struct save *s, uint32_t version, const char *previous)
@@ -1171,7 +1174,7 @@ static int32_t sign(struct save *s, uint32_t version, const char *previous)
     if (rc == CASESCRIBE_OK)
         rc = build_provenance(s, version, previous, key_id);
     if (rc == CASESCRIBE_OK)
-        rc = cs_stamp_sign(s->stamp, key, s->record_digest);
+        rc = cs_stamp_sign_into(&s->digests, s->stamp, key, s->record_digest);
     if (rc == CASESCRIBE_OK && s->retry_of != NULL && strcmp(s->record_digest, s->retry_of->digest) != 0)
         rc = unplaced_repeat(s, key); /* a stamp made before stamps named their ledger entry? */
     if (rc == CASESCRIBE_OK && s->retry_of != NULL && strcmp(s->record_digest, s->retry_of->digest) != 0)
@@ -1200,7 +1203,17 @@ static int32_t step_encode(struct save *s)
     cs_provenance_free(s->record->provenance);
     s->record->provenance = s->stamp;
     s->stamp = NULL;
-    return cs_adapter_encode_with(&s->out, &s->out_len, s->adapter, s->ctx, s->record, s->payload, s->payload_len);
+    if (s->digests.doc == NULL)
+        return cs_adapter_encode_with(&s->out, &s->out_len, s->adapter, s->ctx, s->record, s->payload,
+                                      s->payload_len);
+    /* Written from the rendering the digests and the signature were made from. */
+    uint8_t *form = NULL;
+    size_t form_len = 0;
+    int32_t rc = cs_stamp_encode_signed(&form, &form_len, &s->digests, s->record->provenance);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    return cs_adapter_encode_form(&s->out, &s->out_len, s->adapter, s->ctx, form, form_len, s->payload,
+                                  s->payload_len);
 }
 
 /* ---- 5. journal -------------------------------------------------------- */

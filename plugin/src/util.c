@@ -11,6 +11,9 @@
 #include <libgen.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <pthread.h>
+
 /* One message per thread, so that a host's threads never read each other's
  * errors (libgit2 does the same). Fixed size: setting an error never fails. */
 static _Thread_local char last_error[1024];
@@ -230,4 +233,27 @@ int32_t cs_read_file(uint8_t **out, size_t *len, const char *path, size_t max)
     *out = buf;
     *len = got;
     return CASESCRIBE_OK;
+}
+
+static EVP_MD *sha256_fetched;
+static EVP_CIPHER *aes_fetched;
+static pthread_once_t fetched_once = PTHREAD_ONCE_INIT;
+
+static void fetch_algorithms(void)
+{
+    /* Kept for the life of the process. */
+    sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+    aes_fetched = EVP_CIPHER_fetch(NULL, "AES-256-ECB", NULL);
+}
+
+const EVP_MD *cs_sha256(void)
+{
+    pthread_once(&fetched_once, fetch_algorithms);
+    return sha256_fetched != NULL ? sha256_fetched : EVP_sha256();
+}
+
+const EVP_CIPHER *cs_aes_256_ecb(void)
+{
+    pthread_once(&fetched_once, fetch_algorithms);
+    return aes_fetched != NULL ? aes_fetched : EVP_aes_256_ecb();
 }

@@ -3,6 +3,7 @@
  * key history verifying records signed before a rotation, and the
  * fingerprint secret never silently recreated. */
 #include <criterion/criterion.h>
+#include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include "context.h"
 #include "helpers.h"
+#include "provenance/keys.h"
 #include "store/store.h"
 
 static int32_t reopen(test_home *h)
@@ -384,5 +386,51 @@ Test(keys, a_stamp_outside_its_keys_validity_window_is_refused)
     casescribe_free(before);
     casescribe_free(after);
     casescribe_free(all);
+    home_close(&h);
+}
+
+/* Key files are read from their raw bytes when they hold an Ed25519 key in
+ * the form OpenSSL writes (the fast path), and through OpenSSL's decoders
+ * otherwise: both give the same key. */
+static EVP_PKEY *decoded(const char *path, int private_key)
+{
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    EVP_PKEY *k = private_key ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : PEM_read_PUBKEY(f, NULL, NULL, NULL);
+    fclose(f);
+    cr_assert_not_null(k);
+    return k;
+}
+
+Test(keys, key_files_read_from_raw_bytes_are_the_keys_openssl_decodes)
+{
+    test_home h;
+    home_open(&h, CASESCRIBE_OPEN_NO_SYNC);
+    EVP_PKEY *signer = NULL;
+    char id[CS_KEY_ID_MAX], path[512];
+    cr_assert_eq(cs_keyring_signer(h.ctx->keys, &signer, id), CASESCRIBE_OK);
+    snprintf(path, sizeof(path), "%s/keys/%s.key", h.path, id);
+    EVP_PKEY *full = decoded(path, 1), *read = NULL;
+    char read_id[CS_KEY_ID_MAX];
+    cr_assert_eq(cs_key_file_private(&read, read_id, path), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_str_eq(read_id, id);
+    cr_expect_eq(EVP_PKEY_eq(read, full), 1, "the same key as OpenSSL's decoder reads");
+    cr_expect_eq(EVP_PKEY_eq(signer, full), 1, "the keyring's signer is that key");
+    /* Another key type in the same PEM label: the decoders read it, and it is refused. */
+    char other[512];
+    snprintf(other, sizeof(other), "%s/other.key", h.path);
+    EVP_PKEY *ec = EVP_EC_gen("P-256");
+    FILE *f = fopen(other, "w");
+    cr_assert(ec != NULL && f != NULL);
+    cr_assert_eq(PEM_write_PKCS8PrivateKey(f, ec, NULL, NULL, 0, NULL, NULL), 1);
+    fclose(f);
+    chmod(other, 0600);
+    EVP_PKEY *again = NULL;
+    cr_expect_neq(cs_key_file_private(&again, read_id, other), CASESCRIBE_OK, "a P-256 key is no signing key here");
+    cr_expect_null(again);
+    EVP_PKEY_free(ec);
+    EVP_PKEY_free(read);
+    EVP_PKEY_free(full);
+    EVP_PKEY_free(signer);
     home_close(&h);
 }

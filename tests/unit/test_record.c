@@ -3,6 +3,8 @@
  * that depend on content only. */
 #include <criterion/criterion.h>
 #include <libxml/parser.h>
+#include <libxml/xmlschemas.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +117,95 @@ Test(record, digests_depend_on_content_not_layout)
     cs_record_free(r3);
 }
 
+/* The digest of part `part` rendered alone, as digests were made before
+ * they came from one canonical pass. */
+static void digest_alone(char out[CS_DIGEST_LEN], int32_t rc, uint8_t **bytes, const size_t *len)
+{
+    cr_assert_eq(rc, CASESCRIBE_OK);
+    cr_assert_eq(cs_sha256_tag(out, *bytes, *len), CASESCRIBE_OK);
+    free(*bytes);
+    *bytes = NULL;
+}
+
+static void expect_digests_as_rendered_alone(const char *xml)
+{
+    cs_record *r = NULL;
+    cr_assert_eq(decode_text(xml, &r), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cs_digests d;
+    cr_assert_eq(cs_digests_compute(&d, r), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char want[CS_DIGEST_LEN];
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    static const int parts[] = {CS_CANON_FORM, CS_CANON_SUBJECTS, CS_CANON_CONSENTS};
+    const char *got[] = {d.form, d.subjects, d.consents};
+    for (size_t i = 0; i < 3; i++) {
+        digest_alone(want, cs_form_canonical(&bytes, &len, r, parts[i]), &bytes, &len);
+        cr_expect_str_eq(got[i], want, "part %d of %s", parts[i], xml);
+    }
+    for (size_t i = 0; i < r->n_sections; i++) {
+        digest_alone(want, cs_section_canonical(&bytes, &len, &r->sections[i]), &bytes, &len);
+        cr_expect_str_eq(d.sections[i], want, "section %zu of %s", i, xml);
+    }
+    for (size_t i = 0; i < r->n_consents; i++) {
+        digest_alone(want, cs_consent_canonical(&bytes, &len, &r->consents[i]), &bytes, &len);
+        cr_expect_str_eq(d.entries[i], want, "consent %zu of %s", i, xml);
+        char entry[CS_DIGEST_LEN];
+        cr_assert_eq(cs_consent_entry_digest(entry, &r->consents[i], 0), CASESCRIBE_OK);
+        cr_expect_str_eq(d.entries[i], entry);
+    }
+    cs_digests_free(&d);
+    cs_record_free(r);
+}
+
+/* Every digest comes from slices of one canonical pass: each must be the
+ * digest of its part rendered alone, whatever the form holds (prefixes, a
+ * processing instruction or a comment inside a section, markup characters
+ * in text and attributes, citations, withdrawals, no subjects at all). */
+Test(record, one_canonical_pass_digests_every_part_as_rendered_alone)
+{
+    static const char *const bodies[] = {
+        "<f:form xmlns:f='urn:casescribe:form:1' id='R-1' template='t' team='x' author='a' final=' true'>"
+        "<f:subject id='P-1' role='child' name='A &quot;&gt;&lt;&amp;&apos; B'/>"
+        "<f:consent subject='P-1' given-by='self' method='verbal' capacity='has-capacity' at='2026-01-01T10:00:00Z' "
+        "scopes='ai-draft' withdrawn-at='2026-02-01T10:00:00Z'/>"
+        "<f:section id='s1' origin='human'>x<?pi inside?>y<!-- c --><![CDATA[ <z> \"q\" ]]>&gt;</f:section>"
+        "<f:section id='s2' origin='ai-draft' engine='embedded:pocketsphinx' model='a\"&gt;b'>Text &lt;/section&gt;</f:section>"
+        "<f:cite section='s2' offset='0' length='4' segments='1 2' support='unsupported' reason='a &gt; b'/></f:form>",
+        "<form xmlns=\"urn:casescribe:form:1\" id=\"R-2\" template=\"t\" team=\"x\" author=\"a\">"
+        "<subject id=\"P\" role=\"r\"/><section id=\"only\" origin=\"human\">Ünïcødé ✓\r\n\ttabs</section></form>",
+        "<form xmlns=\"urn:casescribe:form:1\" id=\"R-3\" template=\"t\" team=\"x\" author=\"a\">"
+        "<subject id=\"P-1\" role=\"r\"/><subject id=\"P-2\" role=\"r\"/>"
+        "<consent subject=\"P-2\" given-by=\"self\" method=\"written\" capacity=\"has-capacity\" "
+        "at=\"2026-01-01T10:00:00Z\" scopes=\"\"/><section id=\"e\" origin=\"human\"></section></form>",
+    };
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(*bodies); i++)
+        expect_digests_as_rendered_alone(bodies[i]);
+    char *usual = form_make(&(form_parts){0});
+    expect_digests_as_rendered_alone(usual);
+    free(usual);
+}
+
+/* Attribute values and texts are read from the parsed document as libxml2
+ * reads them (entities and character references resolved, CDATA and text
+ * joined, comments and PIs left out), whichever way the payload wrote them. */
+Test(record, values_are_read_with_their_references_resolved)
+{
+    const char *xml = "<form xmlns='urn:casescribe:form:1' id='R&#45;1' template='t' team='x' author='a'>"
+                      "<subject id='P' role='r' name='A &quot;&gt;&lt;&amp;&apos; B&#x2713;'/>"
+                      "<subject id='Q' role='' name=\"it's\"/>"
+                      "<section id='s' origin='human'>a<!-- c -->b<?pi x?><![CDATA[<c>]]>&amp;d</section></form>";
+    cs_record *r = NULL;
+    cr_assert_eq(decode_text(xml, &r), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_str_eq(r->id, "R-1");
+    cr_expect_str_eq(r->subjects[0].name, "A \">\x3c&' B\xe2\x9c\x93");
+    cr_expect_str_eq(r->subjects[1].role, "");
+    cr_expect_str_eq(r->subjects[1].name, "it's");
+    cr_expect_str_eq(r->subjects[1].id, "Q");
+    cr_expect_null(r->carried_digest, "an absent attribute is NULL");
+    cr_expect_str_eq(r->sections[0].text, "ab<c>&d");
+    cs_record_free(r);
+}
+
 Test(record, the_canonical_form_is_exclusive_c14n)
 {
     const char *xml = "<form xmlns=\"urn:casescribe:form:1\" id=\"R-1\" template=\"t\" team=\"x\" author=\"a\">"
@@ -161,6 +252,39 @@ Test(record, a_form_without_its_namespace_says_which_it_needs)
     cs_record *r = NULL;
     cr_expect_eq(decode_text(xml, &r), CASESCRIBE_OK, "%s", casescribe_last_error());
     cs_record_free(r);
+}
+
+/* Validation contexts are reused from one form to the next: nothing of a
+ * refused form (its error, where validation stopped) carries into the next,
+ * from one thread or several. */
+static void *validate_in_turn(void *arg)
+{
+    (void)arg;
+    const char *good = "<form xmlns=\"urn:casescribe:form:1\" id=\"R-1\" template=\"t\" team=\"x\" author=\"a\">"
+                       "<subject id=\"P\" role=\"r\"/><section id=\"s\" origin=\"human\">T</section></form>";
+    for (int i = 0; i < 20; i++) {
+        expect_refused("<form xmlns=\"urn:casescribe:form:1\" id=\"R-1\" template=\"t\" team=\"x\" author=\"a\">"
+                       "<subject id=\"P\" role=\"r\"/><section id=\"s\" origin=\"human\" mood=\"x\">T</section>"
+                       "</form>",
+                       CASESCRIBE_ESCHEMA, "mood");
+        cs_record *r = NULL;
+        cr_expect_eq(decode_text(good, &r), CASESCRIBE_OK, "%s", casescribe_last_error());
+        cs_record_free(r);
+        expect_refused("<form xmlns=\"urn:casescribe:form:1\" id=\"R-1\" template=\"t\" team=\"x\" author=\"a\">"
+                       "<section id=\"s\" origin=\"human\">T</section></form>",
+                       CASESCRIBE_ESCHEMA, "subject");
+    }
+    return NULL;
+}
+
+Test(record, a_reused_validation_context_keeps_nothing_of_the_last_form)
+{
+    pthread_t threads[4];
+    validate_in_turn(NULL);
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(pthread_create(&threads[i], NULL, validate_in_turn, NULL), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(threads[i], NULL);
 }
 
 Test(record, unknown_elements_are_refused_by_name)
@@ -289,4 +413,92 @@ Test(record, schema_errors_leave_the_hosts_last_error_alone)
     cr_expect_eq(after->line, line);
     cr_expect(after->file != NULL && strcmp(after->file, "host.xml") == 0, "the host's error file changed");
     xmlResetLastError();
+}
+
+/* ---- the fingerprint's patterns, checked in C -------------------------- */
+
+extern const unsigned char cs_form_schema[];
+extern const unsigned int cs_form_schema_len;
+
+static void quiet(void *user, xmlErrorPtr err)
+{
+    (void)user;
+    (void)err;
+}
+
+/* A fingerprint value: valid runs, or one of many ways to be wrong. */
+static void make_print(char *out, unsigned *seed)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+    static const char *const prefixes[] = {"mh1:", "mh2:", "mh3:", "mh3:", "mh3:", "mh0:",
+                                           "mh4:", "MH3:", "mh3",  "",     "mh12:"};
+    static const char *const wrong[] = {" ", "-", "_", ".", ":", "!", "\xc3\xa9", "&#9;", "&amp;", "&lt;",
+                                        "\xe2\x9c\x93"};
+    static const size_t sizes[] = {0, 1, 2, 63, 1023, 1024, 1025, 1367, 1368, 1369};
+    const char *prefix = prefixes[rand_r(seed) % 11];
+    size_t at = (size_t)sprintf(out, "%s", prefix);
+    int runs = rand_r(seed) % 2 ? (strcmp(prefix, "mh3:") == 0 ? 3 : 1) : rand_r(seed) % 4 + 1;
+    for (int r = 0; r < runs; r++) {
+        size_t n = rand_r(seed) % 3 ? sizes[rand_r(seed) % 10] : (size_t)(rand_r(seed) % 1400);
+        for (size_t i = 0; i < n; i++)
+            out[at++] = b64[rand_r(seed) % 65];
+        if (r + 1 < runs)
+            out[at++] = rand_r(seed) % 8 ? '.' : ',';
+    }
+    out[at] = '\0';
+    if (rand_r(seed) % 4 == 0 && at > 0) { /* a wrong character somewhere */
+        size_t pos = rand_r(seed) % at;
+        char tail[8192];
+        snprintf(tail, sizeof(tail), "%s", out + pos);
+        sprintf(out + pos, "%s%s", wrong[rand_r(seed) % 11], tail);
+    }
+}
+
+/* The published form-1.xsd (every pattern in the regex engine) and the
+ * library's decode (the fingerprint's patterns in C) accept and refuse the
+ * same fingerprints: generated valid and invalid values in a stamped record. */
+Test(record, fingerprint_patterns_checked_in_c_agree_with_the_published_xsd)
+{
+    test_home h;
+    home_open(&h, CASESCRIBE_OPEN_NO_SYNC);
+    form_parts parts = {.sections = SECTION_DRAFT("a", "One two three four five six seven eight nine ten eleven.")};
+    char *stamped = NULL, *form = form_make(&parts);
+    cr_assert_eq(save_as(h.ctx, form, &stamped), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *at = strstr(stamped, "fingerprint=\"");
+    cr_assert_not_null(at);
+    at += strlen("fingerprint=\"");
+    char *end = strchr(at, '"');
+    xmlSchemaParserCtxtPtr pctxt = xmlSchemaNewMemParserCtxt((const char *)cs_form_schema, (int)cs_form_schema_len);
+    xmlSchemaPtr published = xmlSchemaParse(pctxt);
+    xmlSchemaValidCtxtPtr vctxt = xmlSchemaNewValidCtxt(published);
+    cr_assert_not_null(vctxt);
+    xmlSchemaSetValidStructuredErrors(vctxt, quiet, NULL);
+    unsigned seed = 20;
+    int accepted = 0, refused = 0;
+    static char print[8192], xml[32768];
+    for (int i = 0; i < 3000; i++) {
+        make_print(print, &seed);
+        snprintf(xml, sizeof(xml), "%.*s%s%s", (int)(at - stamped), stamped, print, end);
+        xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), NULL, NULL, XML_PARSE_NONET);
+        int xsd_ok = doc != NULL && xmlSchemaValidateDoc(vctxt, doc) == 0;
+        xmlFreeDoc(doc);
+        cs_record *r = NULL;
+        int32_t rc = cs_form_decode(&r, (const uint8_t *)xml, strlen(xml));
+        cr_expect_eq(rc == CASESCRIBE_OK, xsd_ok, "value %d (%zu bytes) '%.80s...': decode %d, published XSD %d", i,
+                     strlen(print), print, rc, xsd_ok);
+        cr_expect(rc == CASESCRIBE_OK || rc == CASESCRIBE_ESCHEMA || rc == CASESCRIBE_EPARSE ||
+                      rc == CASESCRIBE_ETOOBIG,
+                  "status %d", rc);
+        accepted += rc == CASESCRIBE_OK;
+        refused += rc != CASESCRIBE_OK;
+        cs_record_free(r);
+    }
+    cr_expect_gt(accepted, 200, "enough valid values were tried (%d)", accepted);
+    cr_expect_gt(refused, 300, "enough invalid values were tried (%d)", refused);
+    xmlSchemaFreeValidCtxt(vctxt);
+    xmlSchemaFree(published);
+    xmlSchemaFreeParserCtxt(pctxt);
+    free(form);
+    casescribe_free(stamped);
+    home_close(&h);
 }

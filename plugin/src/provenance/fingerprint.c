@@ -33,6 +33,7 @@
  */
 #include "provenance/fingerprint.h"
 
+#include "internal.h"
 #include "provenance/textnorm.h"
 
 #include <openssl/crypto.h>
@@ -255,7 +256,7 @@ static int derive_key(uint8_t key[32], const uint8_t secret[CS_FP_SECRET_LEN], c
     memcpy(msg, key_label, sizeof(key_label_mh2)); /* with its NUL: an unambiguous split */
     memcpy(msg + sizeof(key_label_mh2), secret, CS_FP_SECRET_LEN);
     unsigned int key_len = 0;
-    int ok = EVP_Digest(msg, sizeof(msg), key, &key_len, EVP_sha256(), NULL);
+    int ok = EVP_Digest(msg, sizeof(msg), key, &key_len, cs_sha256(), NULL);
     OPENSSL_cleanse(msg, sizeof(msg));
     return ok == 1 && key_len == 32 ? 0 : -1;
 }
@@ -270,7 +271,7 @@ static int sketcher_open(sketcher *s, cs_fingerprint *fp, const uint8_t secret[C
     if (derive_key(key, secret, fp->scheme == CS_FP_MH1 ? key_label_mh1 : key_label_mh2) != 0)
         return -1;
     s->aes = EVP_CIPHER_CTX_new();
-    int ok = s->aes != NULL && EVP_EncryptInit_ex(s->aes, EVP_aes_256_ecb(), NULL, key, NULL) == 1 &&
+    int ok = s->aes != NULL && EVP_EncryptInit_ex(s->aes, cs_aes_256_ecb(), NULL, key, NULL) == 1 &&
              EVP_CIPHER_CTX_set_padding(s->aes, 0) == 1;
     OPENSSL_cleanse(key, sizeof(key));
     return ok ? 0 : -1;

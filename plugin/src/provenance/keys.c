@@ -126,7 +126,7 @@ static int32_t key_id_of(char out[CS_KEY_ID_MAX], EVP_PKEY *pkey)
     uint8_t raw[32], digest[32];
     size_t raw_len = sizeof(raw);
     if (EVP_PKEY_get_raw_public_key(pkey, raw, &raw_len) != 1 || raw_len != 32 ||
-        EVP_Digest(raw, raw_len, digest, NULL, EVP_sha256(), NULL) != 1) {
+        EVP_Digest(raw, raw_len, digest, NULL, cs_sha256(), NULL) != 1) {
         ERR_clear_error();
         return cs_fail(CASESCRIBE_EKEY, "not an Ed25519 key");
     }
@@ -135,12 +135,53 @@ static int32_t key_id_of(char out[CS_KEY_ID_MAX], EVP_PKEY *pkey)
     return CASESCRIBE_OK;
 }
 
+/* The DER forms OpenSSL writes an Ed25519 key in (RFC 8410): a
+ * SubjectPublicKeyInfo and a PKCS#8 PrivateKeyInfo (version 0, no public
+ * key), each a fixed prefix and the 32 raw key bytes. */
+static const uint8_t ed25519_spki[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+static const uint8_t ed25519_pkcs8[] = {0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06,
+                                        0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20};
+
+/* A key in exactly that form, from its raw bytes; NULL for any other form
+ * (then OpenSSL's decoders, much slower to set up, read it). */
+static EVP_PKEY *raw_key(const char *name, const uint8_t *der, long der_len, int private_key)
+{
+    const uint8_t *prefix = private_key ? ed25519_pkcs8 : ed25519_spki;
+    size_t n = private_key ? sizeof(ed25519_pkcs8) : sizeof(ed25519_spki);
+    if (strcmp(name, private_key ? "PRIVATE KEY" : "PUBLIC KEY") != 0 || der_len != (long)(n + 32) ||
+        memcmp(der, prefix, n) != 0)
+        return NULL;
+    return private_key ? EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, der + n, 32)
+                       : EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, der + n, 32);
+}
+
+/* The first PEM block of pem, when it is an Ed25519 key in the form above. */
+static EVP_PKEY *pem_to_raw_key(const char *pem, size_t len, int private_key)
+{
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    char *name = NULL, *header = NULL;
+    unsigned char *der = NULL;
+    long der_len = 0;
+    EVP_PKEY *k = NULL;
+    if (bio != NULL && PEM_read_bio(bio, &name, &header, &der, &der_len) == 1 && header[0] == '\0')
+        k = raw_key(name, der, der_len, private_key);
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_clear_free(der, der_len > 0 ? (size_t)der_len : 0);
+    BIO_free(bio);
+    ERR_clear_error();
+    return k;
+}
+
 static EVP_PKEY *pem_to_key(const char *pem, size_t len, int private_key)
 {
+    EVP_PKEY *k = pem_to_raw_key(pem, len, private_key);
+    if (k != NULL)
+        return k;
     BIO *bio = BIO_new_mem_buf(pem, (int)len);
     if (bio == NULL)
         return NULL;
-    EVP_PKEY *k = private_key ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    k = private_key ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
     BIO_free(bio);
     if (k != NULL && EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
         EVP_PKEY_free(k);

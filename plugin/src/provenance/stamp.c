@@ -11,7 +11,7 @@
 int32_t cs_sha256_tag(char out[CS_DIGEST_LEN], const uint8_t *data, size_t len)
 {
     uint8_t md[32];
-    if (EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL) != 1) {
+    if (EVP_Digest(data, len, md, NULL, cs_sha256(), NULL) != 1) {
         ERR_clear_error();
         return cs_fail(CASESCRIBE_EINTERNAL, "SHA-256 failed");
     }
@@ -20,40 +20,83 @@ int32_t cs_sha256_tag(char out[CS_DIGEST_LEN], const uint8_t *data, size_t len)
     return CASESCRIBE_OK;
 }
 
-static int32_t digest_part(char out[CS_DIGEST_LEN], const cs_record *r, int part)
+/* The digest of a part: CS_CANON_OPEN, slices [from, to) of c, CS_CANON_CLOSE
+ * (whole: all of c alone). */
+static int32_t digest_slices(EVP_MD_CTX *ctx, char out[CS_DIGEST_LEN], const cs_form_canon *c, size_t from, size_t to,
+                             int whole)
 {
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    int32_t rc = cs_form_canonical(&bytes, &len, r, part);
+    static const char open[] = CS_CANON_OPEN, close[] = CS_CANON_CLOSE;
+    uint8_t md[32];
+    int ok = EVP_DigestInit_ex(ctx, cs_sha256(), NULL) == 1;
+    if (whole)
+        ok = ok && EVP_DigestUpdate(ctx, c->bytes, c->len) == 1;
+    else
+        ok = ok && EVP_DigestUpdate(ctx, open, sizeof(open) - 1) == 1;
+    for (size_t i = from; !whole && ok && i < to; i++)
+        ok = EVP_DigestUpdate(ctx, c->bytes + c->ranges[i][0], c->ranges[i][1] - c->ranges[i][0]) == 1;
+    if (!whole)
+        ok = ok && EVP_DigestUpdate(ctx, close, sizeof(close) - 1) == 1;
+    if (!ok || EVP_DigestFinal_ex(ctx, md, NULL) != 1) {
+        ERR_clear_error();
+        return cs_fail(CASESCRIBE_EINTERNAL, "SHA-256 failed");
+    }
+    memcpy(out, "sha256:", 7);
+    cs_hex(out + 7, md, sizeof(md));
+    return CASESCRIBE_OK;
+}
+
+/* Every digest from the slices of one canonical pass: the children of
+ * <form> are the subjects, the consents, the sections, the citations. */
+static int32_t digests_of(cs_digests *d, const cs_record *r, const cs_form_canon *c)
+{
+    size_t ns = r->n_subjects, nc = r->n_consents;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (ctx == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    int32_t rc = digest_slices(ctx, d->form, c, 0, 0, 1);
     if (rc == CASESCRIBE_OK)
-        rc = cs_sha256_tag(out, bytes, len);
-    free(bytes);
+        rc = digest_slices(ctx, d->subjects, c, 0, ns, 0);
+    if (rc == CASESCRIBE_OK)
+        rc = digest_slices(ctx, d->consents, c, ns, ns + nc, 0);
+    for (size_t i = 0; rc == CASESCRIBE_OK && i < nc; i++)
+        rc = digest_slices(ctx, d->entries[i], c, ns + i, ns + i + 1, 0);
+    for (size_t i = 0; rc == CASESCRIBE_OK && i < r->n_sections; i++)
+        rc = digest_slices(ctx, d->sections[i], c, ns + nc + i, ns + nc + i + 1, 0);
+    EVP_MD_CTX_free(ctx);
+    return rc;
+}
+
+static int32_t compute(cs_digests *d, const cs_record *r, int keep)
+{
+    memset(d, 0, sizeof(*d));
+    d->sections = calloc(r->n_sections ? r->n_sections : 1, sizeof(*d->sections));
+    d->entries = calloc(r->n_consents ? r->n_consents : 1, sizeof(*d->entries));
+    if (d->sections == NULL || d->entries == NULL) {
+        cs_digests_free(d);
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    }
+    d->n_sections = r->n_sections;
+    d->n_entries = r->n_consents;
+    cs_form_canon c;
+    int32_t rc = cs_form_canonical_all(&c, r, keep);
+    if (rc == CASESCRIBE_OK)
+        rc = digests_of(d, r, &c);
+    d->doc = c.doc;
+    c.doc = NULL;
+    cs_form_canon_free(&c);
+    if (rc != CASESCRIBE_OK)
+        cs_digests_free(d);
     return rc;
 }
 
 int32_t cs_digests_compute(cs_digests *d, const cs_record *r)
 {
-    memset(d, 0, sizeof(*d));
-    d->sections = calloc(r->n_sections ? r->n_sections : 1, sizeof(*d->sections));
-    if (d->sections == NULL)
-        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    d->n_sections = r->n_sections;
-    int32_t rc = digest_part(d->form, r, CS_CANON_FORM);
-    if (rc == CASESCRIBE_OK)
-        rc = digest_part(d->subjects, r, CS_CANON_SUBJECTS);
-    if (rc == CASESCRIBE_OK)
-        rc = digest_part(d->consents, r, CS_CANON_CONSENTS);
-    for (size_t i = 0; rc == CASESCRIBE_OK && i < r->n_sections; i++) {
-        uint8_t *bytes = NULL;
-        size_t len = 0;
-        rc = cs_section_canonical(&bytes, &len, &r->sections[i]);
-        if (rc == CASESCRIBE_OK)
-            rc = cs_sha256_tag(d->sections[i], bytes, len);
-        free(bytes);
-    }
-    if (rc != CASESCRIBE_OK)
-        cs_digests_free(d);
-    return rc;
+    return compute(d, r, 0);
+}
+
+int32_t cs_digests_compute_keep(cs_digests *d, const cs_record *r)
+{
+    return compute(d, r, 1);
 }
 
 int32_t cs_consent_entry_digest(char out[CS_DIGEST_LEN], const cs_consent *c, int bare)
@@ -71,7 +114,7 @@ int32_t cs_consent_entry_digest(char out[CS_DIGEST_LEN], const cs_consent *c, in
 }
 
 /* The digests of the consent entries of one subject, space-separated. */
-static int32_t subject_entries(char **out, const cs_record *r, const char *subject)
+static int32_t subject_entries(char **out, const cs_record *r, const char *subject, const cs_digests *d)
 {
     cs_buf list = {0};
     char digest[CS_DIGEST_LEN];
@@ -79,7 +122,11 @@ static int32_t subject_entries(char **out, const cs_record *r, const char *subje
     for (size_t i = 0; i < r->n_consents; i++) {
         if (strcmp(r->consents[i].subject, subject) != 0)
             continue;
-        int32_t rc = cs_consent_entry_digest(digest, &r->consents[i], 0);
+        int32_t rc = CASESCRIBE_OK;
+        if (d != NULL && i < d->n_entries)
+            memcpy(digest, d->entries[i], CS_DIGEST_LEN);
+        else
+            rc = cs_consent_entry_digest(digest, &r->consents[i], 0);
         if (rc != CASESCRIBE_OK) {
             cs_buf_free(&list);
             return rc;
@@ -92,11 +139,11 @@ static int32_t subject_entries(char **out, const cs_record *r, const char *subje
     return (had > 0 || list.failed) && *out == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory") : CASESCRIBE_OK;
 }
 
-int32_t cs_consent_stamp_entries(cs_consent_stamp *stamps, size_t n, const cs_record *r)
+int32_t cs_consent_stamp_entries(cs_consent_stamp *stamps, size_t n, const cs_record *r, const cs_digests *d)
 {
     for (size_t i = 0; i < n; i++) {
         free(stamps[i].entries);
-        int32_t rc = subject_entries(&stamps[i].entries, r, stamps[i].subject);
+        int32_t rc = subject_entries(&stamps[i].entries, r, stamps[i].subject, d);
         if (rc != CASESCRIBE_OK)
             return rc;
     }
@@ -106,8 +153,14 @@ int32_t cs_consent_stamp_entries(cs_consent_stamp *stamps, size_t n, const cs_re
 void cs_digests_free(cs_digests *d)
 {
     free(d->sections);
+    free(d->entries);
+    cs_form_canon c = {.doc = d->doc};
+    cs_form_canon_free(&c);
     d->sections = NULL;
+    d->entries = NULL;
+    d->doc = NULL;
     d->n_sections = 0;
+    d->n_entries = 0;
 }
 
 /* ---- Ed25519 and the digest of a signed text: shared by records and policies */
@@ -116,7 +169,7 @@ int32_t cs_signed_digest(char out[CS_DIGEST_LEN], const uint8_t *msg, size_t len
 {
     uint8_t md[32];
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 && EVP_DigestUpdate(ctx, msg, len) == 1 &&
+    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, cs_sha256(), NULL) == 1 && EVP_DigestUpdate(ctx, msg, len) == 1 &&
              EVP_DigestUpdate(ctx, signature, strlen(signature)) == 1 && EVP_DigestFinal_ex(ctx, md, NULL) == 1;
     EVP_MD_CTX_free(ctx);
     if (!ok) {
@@ -192,6 +245,37 @@ int32_t cs_stamp_sign(cs_provenance *p, EVP_PKEY *key, char record_digest[CS_DIG
             rc = cs_signed_digest(record_digest, msg, len, p->signature);
     }
     free(msg);
+    return rc;
+}
+
+int32_t cs_stamp_sign_into(cs_digests *d, cs_provenance *p, EVP_PKEY *key, char record_digest[CS_DIGEST_LEN])
+{
+    uint8_t *msg = NULL;
+    size_t len = 0;
+    char b64[CS_SIGNATURE_B64_LEN];
+    if (d->doc == NULL)
+        return cs_stamp_sign(p, key, record_digest);
+    int32_t rc = cs_form_provenance_into(d->doc, p, &msg, &len);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_ed25519_sign(b64, key, msg, len);
+    if (rc == CASESCRIBE_OK) {
+        free(p->signature);
+        if ((p->signature = cs_strdup(b64)) == NULL)
+            rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+        else if (record_digest != NULL)
+            rc = cs_signed_digest(record_digest, msg, len, p->signature);
+    }
+    free(msg);
+    return rc;
+}
+
+int32_t cs_stamp_encode_signed(uint8_t **out, size_t *out_len, cs_digests *d, const cs_provenance *p)
+{
+    int32_t rc = cs_form_dump_signed(out, out_len, d->doc, p);
+    /* The rendering now holds a signature: it cannot be signed again. */
+    cs_form_canon c = {.doc = d->doc};
+    cs_form_canon_free(&c);
+    d->doc = NULL;
     return rc;
 }
 
@@ -295,7 +379,7 @@ static int compare_sections(cs_buf *rep, const cs_record *r, const cs_digests *d
     return diffs;
 }
 
-static int compare_consent_state(cs_buf *rep, const cs_record *r)
+static int compare_consent_state(cs_buf *rep, const cs_record *r, const cs_digests *d)
 {
     const cs_provenance *p = r->provenance;
     int64_t at = 0;
@@ -307,7 +391,7 @@ static int compare_consent_state(cs_buf *rep, const cs_record *r)
     }
     int32_t rc = cs_consent_evaluate(&now, &n, r, at);
     if (rc == CASESCRIBE_OK)
-        rc = cs_consent_stamp_entries(now, n, r);
+        rc = cs_consent_stamp_entries(now, n, r, d);
     if (rc != CASESCRIBE_OK) {
         cs_consent_stamps_free(now, n);
         return rc; /* out of memory, or a consent value decoding already refused */
@@ -352,7 +436,7 @@ int32_t cs_stamp_compare(cs_buf *rep, const cs_record *r)
         diffs++;
     }
     if (diffs == 0)
-        diffs = compare_consent_state(rep, r);
+        diffs = compare_consent_state(rep, r, &d);
     cs_digests_free(&d);
     if (diffs >= 0 && rep->failed)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory writing the verification report");

@@ -35,9 +35,15 @@ typedef struct cs_digests {
     char form[CS_DIGEST_LEN], subjects[CS_DIGEST_LEN], consents[CS_DIGEST_LEN];
     char (*sections)[CS_DIGEST_LEN]; /* one per section, in order */
     size_t n_sections;
+    char (*entries)[CS_DIGEST_LEN]; /* cs_consent_entry_digest of each consent entry, in order */
+    size_t n_entries;
+    void *doc; /* cs_digests_compute_keep: the rendered form, for cs_stamp_sign_into */
 } cs_digests;
 
+/* Every digest of the record from one canonical pass (cs_form_canonical_all). */
 int32_t cs_digests_compute(cs_digests *d, const cs_record *r);
+/* The same, keeping the rendered form for cs_stamp_sign_into. */
+int32_t cs_digests_compute_keep(cs_digests *d, const cs_record *r);
 void cs_digests_free(cs_digests *d);
 
 /* The digest of one consent entry (its exclusive C14N alone): with bare,
@@ -45,13 +51,20 @@ void cs_digests_free(cs_digests *d);
  * withdrawal was added). */
 int32_t cs_consent_entry_digest(char out[CS_DIGEST_LEN], const cs_consent *c, int bare);
 /* Sets each stamp's `entries`: the digests of its subject's consent entries
- * on r, in form order (NULL when there is none). OK or ENOMEM. */
-int32_t cs_consent_stamp_entries(cs_consent_stamp *stamps, size_t n, const cs_record *r);
+ * on r, in form order (NULL when there is none). OK or ENOMEM. With d (the
+ * digests of r), the entry digests are d's, else each is computed. */
+int32_t cs_consent_stamp_entries(cs_consent_stamp *stamps, size_t n, const cs_record *r, const cs_digests *d);
 
 /* Signs p (everything but p->signature) with an Ed25519 key; sets
  * p->signature (base64) and, when record_digest is not NULL, the record
  * digest of the signed version. */
 int32_t cs_stamp_sign(cs_provenance *p, EVP_PKEY *key, char record_digest[CS_DIGEST_LEN]);
+/* The same, rendering p once into the form cs_digests_compute_keep kept in
+ * d (replacing a provenance signed there before); then
+ * cs_stamp_encode_signed writes the stamped record from it. */
+int32_t cs_stamp_sign_into(cs_digests *d, cs_provenance *p, EVP_PKEY *key, char record_digest[CS_DIGEST_LEN]);
+/* The stamped record (as cs_form_encode would write it) from d's rendering. */
+int32_t cs_stamp_encode_signed(uint8_t **out, size_t *out_len, cs_digests *d, const cs_provenance *p);
 /* OK when p->signature is a valid signature of p by `pub`, EVERIFY
  * otherwise. When record_digest is not NULL it receives the record digest. */
 int32_t cs_stamp_check_signature(const cs_provenance *p, EVP_PKEY *pub, char record_digest[CS_DIGEST_LEN]);

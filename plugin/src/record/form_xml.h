@@ -34,6 +34,13 @@
  * model, including <provenance> when present. */
 int32_t cs_form_decode(cs_record **out, const uint8_t *buf, size_t len);
 
+/* 1 when v has the shape form-1.xsd's patterns give section-stamp/@fingerprint
+ * (checked here, not by the compiled schema), else 0. */
+int cs_form_fingerprint_shape(const char *v);
+/* Takes those patterns out of a parsed form-1.xsd (an xmlDocPtr) before it
+ * is compiled: what the library validates forms with. */
+void cs_form_strip_xsd(void *xsd_doc);
+
 /* Renders the record with its provenance (when set) as indented UTF-8 XML. */
 int32_t cs_form_encode(uint8_t **out, size_t *out_len, const cs_record *r);
 
@@ -43,6 +50,35 @@ int32_t cs_form_encode(uint8_t **out, size_t *out_len, const cs_record *r);
 #define CS_CANON_CONSENTS 3 /* the <consent> elements only */
 int32_t cs_form_canonical(uint8_t **out, size_t *out_len, const cs_record *r, int part);
 int32_t cs_section_canonical(uint8_t **out, size_t *out_len, const cs_section *s);
+/* The canonical bytes of the form part (as cs_form_canonical CS_CANON_FORM)
+ * made in ONE pass, and where each child of <form> lies in them: subjects,
+ * consents, sections, then citations, in model order. The canonical bytes
+ * of any part (the subjects, the consents, one consent entry, one section)
+ * are CS_CANON_OPEN, that part's slices, CS_CANON_CLOSE: byte for byte
+ * what cs_form_canonical, cs_consent_canonical and cs_section_canonical
+ * make by rendering the part alone. With keep_doc, the rendered document
+ * is kept (doc) for cs_form_sign_into and cs_form_dump. */
+#define CS_CANON_OPEN "<form xmlns=\"" CS_FORM_NS "\">"
+#define CS_CANON_CLOSE "</form>"
+typedef struct cs_form_canon {
+    uint8_t *bytes;
+    size_t len;
+    size_t (*ranges)[2]; /* [start, end) of each child of <form>, in model order */
+    size_t n_ranges;
+    void *doc; /* xmlDocPtr, or NULL */
+} cs_form_canon;
+int32_t cs_form_canonical_all(cs_form_canon *out, const cs_record *r, int keep_doc);
+void cs_form_canon_free(cs_form_canon *c);
+
+/* Puts provenance p without its signature into the kept document `doc`
+ * (replacing one put there before) and sets *msg to its canonical bytes
+ * (malloc'd): the bytes cs_provenance_canonical(p, 0) makes, from the one
+ * rendering the stamped record is then written from. */
+int32_t cs_form_provenance_into(void *doc, const cs_provenance *p, uint8_t **msg, size_t *len);
+/* Adds p's signature to the provenance cs_form_provenance_into put in doc,
+ * and writes the document as cs_form_encode writes the record. */
+int32_t cs_form_dump_signed(uint8_t **out, size_t *out_len, void *doc, const cs_provenance *p);
+
 /* One consent entry alone, as the form holds it. */
 int32_t cs_consent_canonical(uint8_t **out, size_t *out_len, const cs_consent *c);
 /* The <provenance> element alone, with or without its <signature>. */

@@ -311,7 +311,7 @@ static int32_t row_text(const cs_val *cols, int n, void *user)
 static int sha256_hex(char out[CS_STORE_HASH_LEN], const void *data, size_t len)
 {
     uint8_t md[32];
-    if (EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL) != 1) {
+    if (EVP_Digest(data, len, md, NULL, cs_sha256(), NULL) != 1) {
         ERR_clear_error();
         return -1;
     }

@@ -1,6 +1,7 @@
 /* schema.c - validation against the library's embedded XSDs. */
 #include "xml/schema.h"
 
+#include <libxml/parser.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,12 +14,31 @@ static void ignore_error(void *user, xmlErrorPtr err)
     (void)err;
 }
 
-static xmlSchemaPtr compiled_schema(cs_xml_schema *s)
+/* A parser context for the schema's XSD: its bytes, or (with a strip
+ * function) the document they parse to, stripped. NULL when out of memory. */
+static xmlSchemaParserCtxtPtr parser_of(cs_xml_schema *s)
 {
+    if (s->strip == NULL)
+        return xmlSchemaNewMemParserCtxt((const char *)s->xsd, (int)*s->xsd_len);
+    if (s->stripped == NULL) {
+        s->stripped = xmlReadMemory((const char *)s->xsd, (int)*s->xsd_len, NULL, NULL, XML_PARSE_NONET);
+        if (s->stripped != NULL)
+            s->strip(s->stripped);
+    }
+    return s->stripped != NULL ? xmlSchemaNewDocParserCtxt(s->stripped) : NULL;
+}
+
+/* The compiled schema and, in *vctxt, an idle validation context (NULL
+ * when none is idle). */
+static xmlSchemaPtr compiled_schema(cs_xml_schema *s, xmlSchemaValidCtxtPtr *vctxt)
+{
+    *vctxt = NULL;
     if (pthread_mutex_lock(&s->lock) != 0)
         return NULL;
+    if (s->n_idle > 0)
+        *vctxt = s->idle[--s->n_idle];
     if (s->compiled == NULL) {
-        xmlSchemaParserCtxtPtr pctxt = xmlSchemaNewMemParserCtxt((const char *)s->xsd, (int)*s->xsd_len);
+        xmlSchemaParserCtxtPtr pctxt = parser_of(s);
         if (pctxt != NULL) {
             xmlSchemaSetParserStructuredErrors(pctxt, ignore_error, NULL);
             s->compiled = xmlSchemaParse(pctxt);
@@ -72,20 +92,39 @@ static int32_t check_namespace(const cs_xml_schema *schema, xmlDocPtr doc)
                    href != NULL ? href : "", href != NULL ? "'" : "", (int)n, schema->what);
 }
 
+/* A validation context for the next validation (libxml2 resets its state
+ * at the start of each); freed when enough are idle. */
+static void put_idle(cs_xml_schema *s, xmlSchemaValidCtxtPtr vctxt)
+{
+    if (pthread_mutex_lock(&s->lock) != 0) {
+        xmlSchemaFreeValidCtxt(vctxt);
+        return;
+    }
+    if (s->n_idle < CS_XML_SCHEMA_IDLE) {
+        s->idle[s->n_idle++] = vctxt;
+        vctxt = NULL;
+    }
+    pthread_mutex_unlock(&s->lock);
+    xmlSchemaFreeValidCtxt(vctxt);
+}
+
 int32_t cs_xml_schema_validate(cs_xml_schema *schema, xmlDocPtr doc)
 {
     if (check_namespace(schema, doc) != CASESCRIBE_OK)
         return CASESCRIBE_ESCHEMA;
     xmlError host_error;
     cs_xml_host_error_save(&host_error);
-    xmlSchemaPtr compiled = compiled_schema(schema);
-    xmlSchemaValidCtxtPtr vctxt = compiled != NULL ? xmlSchemaNewValidCtxt(compiled) : NULL;
+    xmlSchemaValidCtxtPtr vctxt = NULL;
+    xmlSchemaPtr compiled = compiled_schema(schema, &vctxt);
+    if (compiled != NULL && vctxt == NULL)
+        vctxt = xmlSchemaNewValidCtxt(compiled);
     struct first_error fe = {{0}, 0};
     int rc = -1;
     if (vctxt != NULL) {
         xmlSchemaSetValidStructuredErrors(vctxt, keep_first_error, &fe);
         rc = xmlSchemaValidateDoc(vctxt, doc);
-        xmlSchemaFreeValidCtxt(vctxt);
+        xmlSchemaSetValidStructuredErrors(vctxt, ignore_error, NULL); /* fe ends with this call */
+        put_idle(schema, vctxt);
     }
     cs_xml_host_error_restore(&host_error);
     if (compiled == NULL)
