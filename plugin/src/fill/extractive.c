@@ -350,8 +350,8 @@ static char *tidy(const casescribe_transcript *t, const cs_segment *seg, const c
     struct marks m;
     m.n = 0;
     *unsure = NULL;
-    if (un->speaker)
-        cs_buf_printf(&b, "%s ", seg->words[0].text);
+    for (uint32_t k = 0; un->speaker && k < (seg->speaker_words > 0 ? seg->speaker_words : 1); k++)
+        cs_buf_printf(&b, "%s ", seg->words[k].text); /* "Kerry:", "Kerry Thompson:" */
     size_t first = b.len;
     const char *prev = NULL;
     for (uint32_t w = un->w0; w < un->w1; w++) {

@@ -329,7 +329,12 @@ static void put_engine(FILE *f, const cs_section *s)
                                                                : "";
     const char *from = s->engine_settings != NULL ? strstr(s->engine_settings, "transcript by ") : NULL;
     fputs(" (", f);
-    if (from != NULL) {
+    if (from != NULL && strncmp(from + strlen("transcript by "), "imported:", 9) == 0) {
+        from += strlen("transcript by imported:"); /* captions or a meeting tool's transcript, not ours */
+        fputs("transcript: made by another program, not by the council's speech-to-text, and imported from its ", f);
+        put_escaped(f, from, strcspn(from, " ;"));
+        fputs(" file; drafting: ", f);
+    } else if (from != NULL) {
         fputs("speech-to-text: ", f);
         from += strlen("transcript by ");
         put_escaped(f, from, strcspn(from, ";"));

@@ -64,6 +64,7 @@ static int32_t add_word(struct words *ws, const char *text, double start, double
     w->start_ms = ws->offset_ms + (int64_t)(start * 1000);
     w->end_ms = ws->offset_ms + (int64_t)(end * 1000);
     w->confidence = p >= 0 && p <= 1 ? (int32_t)(p * 1000 + 0.5) : -1;
+    w->by = CS_BY_MACHINE;
     if ((w->text = cs_strdup(clean)) == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     ws->n++;
