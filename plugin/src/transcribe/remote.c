@@ -9,6 +9,7 @@
 
 #include "internal.h"
 #include "context.h"
+#include "jobs/jobs.h"
 #include "net/https.h"
 #include "transcribe/audio.h"
 #include "transcribe/transcript.h"
@@ -175,6 +176,7 @@ int32_t cs_remote_transcribe(casescribe_transcript *t, const cs_remote_config *c
         int32_t rc = transcribe_part(t, cfg, samples, &chunks[i], job);
         if (rc != CASESCRIBE_OK)
             return rc;
+        cs_job_progress_add(job, (int64_t)((chunks[i].end - chunks[i].start) / 16)); /* ms of audio */
     }
     return CASESCRIBE_OK;
 }
