@@ -167,6 +167,18 @@ Test(import, hostile_input_is_refused)
     cr_assert_eq(open_text(&t, "[00:00:01] Kerry: hello\n[00:00:00] Kerry: back in time\n"), CASESCRIBE_EPARSE);
     cr_assert_eq(open_text(&t, "1\n00:00:01,000 --> 00:00:02,000\nok\n\n2\nnot a time\nwords\n"), CASESCRIBE_EPARSE);
     cr_assert_eq(open_text(&t, "WEBVTT\n\n25:00:00.000 --> 25:00:01.000\nafter a day\n"), CASESCRIBE_EPARSE);
+    char name[400] = "WEBVTT\n\n00:01.000 --> 00:02.000\n<v ";
+    for (int i = 0; i < 30; i++)
+        strcat(name, "Someone ");
+    strcat(name, ">hello\n");
+    cr_assert_eq(open_text(&t, name), CASESCRIBE_EPARSE, "a speaker's name over 200 bytes (found by fuzz_transcript)");
+    cr_assert_eq(open_text(&t, "WEBVTT\n\n00:01.000 --> 00:02.000\n<v.loud Jo unclosed hello there\n\n"
+                               "00:03.000 --> 00:04.000\nreal words\n"),
+                 CASESCRIBE_OK, "an unclosed tag is the rest of its cue, and names no speaker");
+    cr_assert_eq(casescribe_transcript_segment_count(t), 1);
+    cr_assert_eq(t->segments[0].speaker_words, 0);
+    casescribe_transcript_free(t);
+    t = NULL;
     cr_assert_null(t);
     size_t big = 5000;
     char *line = malloc(big + 64);

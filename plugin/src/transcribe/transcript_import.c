@@ -24,6 +24,7 @@
 #define MAX_MS 86400000LL
 #define MAX_TAGS 200u
 #define MAX_TAG_LABEL 200u
+#define MAX_SPEAKER 200u /* bytes of a speaker's name (the schema allows 256 characters) */
 
 enum { KIND_NONE, KIND_VTT, KIND_SRT, KIND_TEXT };
 
@@ -205,6 +206,9 @@ static int32_t add_cue(struct builder *b, int64_t start, int64_t end, const char
     size_t n_text = count_words(text, len), n_name = n_text ? count_words(speaker, speaker_len) : 0, n = 0;
     if (n_text == 0)
         return CASESCRIBE_OK;
+    if (speaker_len > MAX_SPEAKER)
+        return cs_fail(CASESCRIBE_EPARSE, "line %zu of the transcript names a speaker in more than %u bytes", line,
+                       MAX_SPEAKER);
     if (b->t->n_segments >= CS_TRANSCRIPT_MAX_SEGMENTS)
         return cs_fail(CASESCRIBE_ETOOBIG, "a transcript may hold at most %u segments", CS_TRANSCRIPT_MAX_SEGMENTS);
     if ((b->words += n_text + n_name) > CS_TRANSCRIPT_MAX_WORDS)
@@ -242,7 +246,8 @@ static void clean_payload(cs_buf *out, cs_buf *speaker, const char *s, size_t n)
         if (s[i] == '<') {
             const char *close = memchr(s + i, '>', n - i);
             size_t end = close != NULL ? (size_t)(close - s) : n;
-            if (speaker->len == 0 && end - i > 2 && s[i + 1] == 'v' && (s[i + 2] == ' ' || s[i + 2] == '.')) {
+            if (close != NULL && speaker->len == 0 && end - i > 2 && s[i + 1] == 'v' &&
+                (s[i + 2] == ' ' || s[i + 2] == '.')) {
                 const char *name = memchr(s + i + 2, ' ', end - i - 2);
                 if (name != NULL)
                     cs_buf_printf(speaker, "%.*s", (int)(s + end - name - 1), name + 1);
