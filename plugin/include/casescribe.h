@@ -865,7 +865,19 @@ CASESCRIBE_EXTERN int32_t casescribe_audio_sweep(casescribe_ctx *ctx, uint32_t *
  * draft from it later. The XML is checked like any input: EPARSE, ESCHEMA
  * (also for segments out of order or times that run backwards), ETOOBIG
  * (over 32 MiB, 20000 segments or 500000 words), EINVAL, ENOMEM. Free the
- * handle with casescribe_transcript_free(). Needs no context; any thread. */
+ * handle with casescribe_transcript_free(). Needs no context; any thread.
+ *
+ * Since 1.7 it also reads transcripts other programs made, told apart by
+ * their content: WebVTT (Microsoft Teams, Zoom, Otter: a cue's speaker from
+ * its <v Name> voice tag or a leading "Name:"), SubRip (SRT) and plain text
+ * with "[hh:mm:ss] Speaker: words" lines. Each cue becomes a segment whose
+ * words carry the cue's times and no confidence; the transcript is
+ * made-by "imported" (engine "imported:webvtt", "imported:srt" or
+ * "imported:text"), no word of it is unsure, and its renderings say that
+ * another program made it. Bounds: 32 MiB, lines of 4096 bytes, strict
+ * UTF-8 without control characters, words of 64 characters, speakers'
+ * names of 200 bytes, and the segment and word counts above (EPARSE or
+ * ETOOBIG, naming the line). */
 CASESCRIBE_EXTERN int32_t casescribe_transcript_open(casescribe_transcript **transcript_out, const uint8_t *xml,
                                                      size_t len);
 
