@@ -56,11 +56,11 @@ int32_t tool_wait(casescribe_job *job, const char *what, const char *unit)
     if (!tool_progress_shown())
         return casescribe_job_wait(job, -1);
     int32_t rc;
-    while ((rc = casescribe_job_wait(job, POLL_MS)) == CASESCRIBE_EBUSY) {
+    do { /* drawn at once: a short job still shows that it ran */
         int64_t done = 0, total = 0;
         if (casescribe_job_progress(job, &done, &total) == CASESCRIBE_OK)
             tool_progress_draw(what, done, total, unit);
-    }
+    } while ((rc = casescribe_job_wait(job, POLL_MS)) == CASESCRIBE_EBUSY);
     tool_progress_clear();
     return rc;
 }

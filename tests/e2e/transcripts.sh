@@ -25,15 +25,20 @@ command -v script > /dev/null || fail "no script(1): install the Debian package 
 "$cs" --home "$home" team enable cin-north ai-draft > /dev/null || fail "team enable ai-draft"
 "$cs" --home "$home" team enable cin-north transcription > /dev/null || fail "team enable transcription"
 
-# Each format drafts, and the draft names where its transcript came from.
-for f in teams.vtt:webvtt zoom.vtt:webvtt otter.srt:srt notes.txt:text; do
+# Each format drafts (into the template its visit is about), and the draft
+# names where its transcript came from.
+for f in teams.vtt:webvtt:statutory-home-visit zoom.vtt:webvtt:care-act-needs-assessment \
+    otter.srt:srt:carers-assessment notes.txt:text:statutory-home-visit; do
     file=${f%%:*}
-    kind=${f##*:}
-    "$cs" --home "$home" fill statutory-home-visit "$data/transcripts/$file" --subjects "$form" \
+    kind=${f#*:}
+    template=${kind#*:}
+    kind=${kind%%:*}
+    sed "s/template=\"statutory-home-visit\"/template=\"$template\"/" "$form" > "$work/form-$file.xml"
+    "$cs" --home "$home" fill "$template" "$data/transcripts/$file" --subjects "$work/form-$file.xml" \
         -o "$work/draft-$file.xml" 2> "$work/report" || fail "fill from $file: $(cat "$work/report")"
+    grep -q 'origin="ai-draft"' "$work/draft-$file.xml" || fail "nothing drafted from $file: $(cat "$work/report")"
     grep -q "transcript by imported:$kind" "$work/draft-$file.xml" ||
         fail "the draft from $file does not say where its transcript came from"
-    grep -q 'origin="ai-draft"' "$work/draft-$file.xml" || fail "nothing drafted from $file: $(cat "$work/report")"
     # stderr is not a terminal: the report and nothing else (no bar, no escapes)
     if grep -q "$(printf '\r')" "$work/report" || grep -q "$(printf '\033')" "$work/report" ||
         grep -q 'drafting \[' "$work/report"; then
@@ -66,7 +71,8 @@ grep -q "^\[00:00:01\] (worker's note) child withdrew to bedroom$" "$work/out" |
 grep -q 'by="worker"' "$work/tagged.xml" || fail "no worker's segment in the XML"
 
 # The draft carries them as the worker's own section; the SAR page says who wrote what.
-"$cs" --home "$home" fill statutory-home-visit "$work/tagged.xml" --subjects "$form" -o "$work/tagged-draft.xml" \
+sed 's/id="R-8001"/id="R-8002"/' "$form" > "$work/form-tagged.xml" # another visit, another record
+"$cs" --home "$home" fill statutory-home-visit "$work/tagged.xml" --subjects "$work/form-tagged.xml" -o "$work/tagged-draft.xml" \
     2> "$work/report" || fail "fill from the tagged transcript: $(cat "$work/report")"
 grep -q '<section id="worker-observations" origin="human">00:00:01 child withdrew to bedroom' \
     "$work/tagged-draft.xml" || fail "the tags are not the worker's section of the draft: $(cat "$work/tagged-draft.xml")"
@@ -92,7 +98,7 @@ tty_run() { # OUTPUT COMMAND...: runs the command in a pty, its terminal output 
 }
 tty_run "$work/tty1" "'$cs' --home '$home' transcribe '$form' '$wav' --helper '$asr'" || fail "transcribe in a pty"
 grep -q 'transcribing \[' "$work/tty1" || fail "no progress bar on a terminal: $(cat -A "$work/tty1" | head -5)"
-tty_run "$work/tty2" "'$cs' --home '$home' fill statutory-home-visit '$data/transcripts/zoom.vtt' --subjects '$form' -o '$work/d.xml'" ||
+tty_run "$work/tty2" "'$cs' --home '$home' fill statutory-home-visit '$data/transcripts/notes.txt' --subjects '$form' -o '$work/d.xml'" ||
     fail "fill in a pty"
 grep -q 'drafting \[' "$work/tty2" || fail "no fill progress bar on a terminal: $(cat -A "$work/tty2" | head -5)"
 tty_run "$work/tty3" "'$cs' --home '$home' sar C-1 '$work/s1.xml' '$work/s2.xml' -o '$work/e2.zip'" || fail "sar in a pty"
