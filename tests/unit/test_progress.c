@@ -247,3 +247,31 @@ Test(tags, a_draft_carries_tags_as_the_workers_words_never_as_ai_text)
     cr_assert_not_null(strstr(casescribe_last_error(), "observation-tags switched off"));
     casescribe_transcript_free(t);
 }
+
+Test(tags, the_tags_of_a_kept_job_survive_a_restart)
+{
+    cr_assert_eq(casescribe_team_set(home.ctx, "admin-1", "cin-north", "observation-tags", "on"), CASESCRIBE_OK);
+    casescribe_job *jobs[3];
+    for (int i = 0; i < 3; i++) /* two workers: the third waits in the queue */
+        cr_assert_eq(start(&jobs[i], "00:00:02 child withdrew to bedroom\n", sizeof(casescribe_transcribe_options)),
+                     CASESCRIBE_OK, "%s", casescribe_last_error());
+    char id[40];
+    snprintf(id, sizeof(id), "%s", casescribe_job_id(jobs[2]));
+    casescribe_ctx_close(home.ctx); /* a deploy: the jobs stop, not for good */
+    for (int i = 0; i < 3; i++)
+        casescribe_job_free(jobs[i]);
+    casescribe_ctx_options o;
+    cr_assert_eq(casescribe_ctx_options_init(&o, sizeof(o)), CASESCRIBE_OK);
+    o.home = home.path;
+    o.flags = CASESCRIBE_OPEN_NO_SYNC;
+    cr_assert_eq(casescribe_ctx_open(&home.ctx, &o), CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_job *job = NULL;
+    cr_assert_eq(casescribe_job_attach(&job, home.ctx, id), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(casescribe_job_wait(job, 110000), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_job_status(job), CASESCRIBE_OK, "%s", casescribe_job_message(job));
+    casescribe_transcript *t = NULL;
+    cr_assert_eq(casescribe_job_transcript(&t, job), CASESCRIBE_OK);
+    cr_assert_eq(cs_transcript_tag_count(t), 1, "the tags were kept with the job");
+    casescribe_transcript_free(t);
+    casescribe_job_free(job);
+}
