@@ -468,6 +468,23 @@ class App:
             db.commit()  # the pages that collect (visit_page) have written nothing else yet
         return store.visit_of(db, {"team": visit["team"]}, vid)
 
+    def progress(self, vid):
+        """How much of the recording the visit's job has transcribed
+        (Job.progress: milliseconds of the recording), as a progress bar."""
+        with self.jobs_lock:
+            job, _ = self.jobs.get(vid, (None, None))
+        try:
+            done, total = job.progress if job is not None else (0, 0)
+        except casescribe.Error:  # collected by another request meanwhile
+            done, total = 0, 0
+        if total <= 0:
+            return render('<p id="transcription-progress">Waiting for the recording to be read.</p>')
+        clock = lambda ms: "%d:%02d" % (ms // 60000, ms // 1000 % 60)
+        return render('<p id="transcription-progress"><label for="progress-bar">Transcribed so far:</label> '
+                      '<progress id="progress-bar" max="{t}" value="{d}">{p}%</progress> {p}% '
+                      '({a} of {b} of the recording)</p>', t=str(total), d=str(done), p=str(done * 100 // total),
+                      a=clock(done), b=clock(total))
+
     def visit_page(self, db, req, visit_id, error=None, status=200, pending=None):
         visit = self.collect(db, self.visit_of(db, req, visit_id))
         vid, state = visit["id"], visit["state"]
@@ -483,6 +500,7 @@ class App:
         if state == "transcribing":
             parts.append(render('<p class="working" id="working">Transcribing the recording. This takes about as '
                                 'long as the recording; the page does not update by itself. {a}</p>', a=check_again))
+            parts.append(self.progress(vid))
         elif visit["message"]:
             parts.append(render('<p class="error" id="job-error">The last job did not work: {m}</p>',
                                 m=visit["message"]))

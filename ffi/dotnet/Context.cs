@@ -50,6 +50,9 @@ namespace CaseScribe
         public string ApiKeyFile { get; set; }
         public string ApiKeyEnv { get; set; }
         public string CaFile { get; set; }
+        /// <summary>The worker's observation tags, "hh:mm:ss label" a line (UTF-8); the team's policy must have
+        /// observation-tags on. Null: none.</summary>
+        public byte[] Tags { get; set; }
     }
 
     /// <summary>What to draft (casescribe_fill_options). Null and 0 leave the library's defaults.</summary>
@@ -427,6 +430,8 @@ namespace CaseScribe
                     o.api_key_file = arena.Str(options.ApiKeyFile, o.api_key_file);
                     o.api_key_env = arena.Str(options.ApiKeyEnv, o.api_key_env);
                     o.ca_file = arena.Str(options.CaFile, o.ca_file);
+                    o.tags = arena.Pin(options.Tags);
+                    o.tags_len = Utf8.Len(options.Tags);
                     JobHandle job;
                     Library.Check(NativeMethods.casescribe_transcribe(out job, p, ref o));
                     return new Job(job);

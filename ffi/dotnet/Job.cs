@@ -58,6 +58,21 @@ namespace CaseScribe
             Wait(-1);
         }
 
+        /// <summary>
+        /// How far the job has got, (done, total) in its kind's unit: milliseconds of the recording for a
+        /// transcription, steps (3) for a fill; (0, 0) until it knows its total; done == total once done.
+        /// </summary>
+        public Tuple<long, long> Progress
+        {
+            get {
+                return Use(p => {
+                    long done, total;
+                    Library.Check(NativeMethods.casescribe_job_progress(p, out done, out total));
+                    return Tuple.Create(done, total);
+                });
+            }
+        }
+
         /// <summary>How the job ended: Status.OK, its error, ECANCELLED; EBUSY while running.</summary>
         public int Status { get { return Use(p => NativeMethods.casescribe_job_status(p)); } }
 

@@ -55,6 +55,8 @@ namespace CaseScribe
         public IntPtr api_key_file;
         public IntPtr api_key_env;
         public IntPtr ca_file;
+        public IntPtr tags;         // since 1.7
+        public UIntPtr tags_len;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -231,6 +233,8 @@ namespace CaseScribe
         public static extern int casescribe_job_on_end(IntPtr job, NativeJobCallback callback, IntPtr user);
         [DllImport(Lib, CallingConvention = CC)] public static extern void casescribe_job_free(IntPtr job);
         [DllImport(Lib, CallingConvention = CC)] public static extern IntPtr casescribe_job_id(IntPtr job);
+        [DllImport(Lib, CallingConvention = CC)]
+        public static extern int casescribe_job_progress(IntPtr job, out long done_out, out long total_out);
         [DllImport(Lib, CallingConvention = CC)] public static extern int casescribe_job_list(out IntPtr ids_out, IntPtr ctx);
         [DllImport(Lib, CallingConvention = CC)] public static extern int casescribe_job_list_detail(out IntPtr lines_out, IntPtr ctx);
         [DllImport(Lib, CallingConvention = CC)]

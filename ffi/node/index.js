@@ -80,6 +80,8 @@ const TranscribeOptions = declareType('casescribe_transcribe_options',
         api_key_file: 'const char *',
         api_key_env: 'const char *',
         ca_file: 'const char *',
+        tags: 'const uint8_t *', // since 1.7
+        tags_len: 'size_t',
     }));
 
 const FillOptions = declareType('casescribe_fill_options', () => koffi.struct('casescribe_fill_options', {
@@ -205,6 +207,7 @@ const PROTOTYPES = [
     'int32_t casescribe_job_list(_Out_ void **ids_out, casescribe_ctx *ctx)',
     'int32_t casescribe_job_list_detail(_Out_ void **lines_out, casescribe_ctx *ctx)',
     'int32_t casescribe_job_attach(_Out_ casescribe_job **job_out, casescribe_ctx *ctx, const char *id)',
+    'int32_t casescribe_job_progress(const casescribe_job *job, _Out_ int64_t *done_out, _Out_ int64_t *total_out)',
     // transcription
     'int32_t casescribe_transcribe_options_init(_Out_ casescribe_transcribe_options *opts, uint32_t struct_size)',
     'int32_t casescribe_transcribe(_Out_ casescribe_job **job_out, casescribe_ctx *ctx, ' +
@@ -949,6 +952,16 @@ class Job extends Handle {
     get status() { return raw.casescribe_job_status(this.pointer); }
     /** Why it failed or was cancelled; null while running or after success. */
     get message() { return raw.casescribe_job_message(this.pointer); }
+    /**
+     * How far it has got, { done, total } in its kind's unit: milliseconds
+     * of the recording for a transcription, steps (3) for a fill; both 0
+     * until it knows its total; done === total once it is done.
+     */
+    get progress() {
+        const done = [0], total = [0];
+        check(raw.casescribe_job_progress(this.pointer, done, total));
+        return { done: Number(done[0]), total: Number(total[0]) };
+    }
 
     /**
      * Blocks this thread until the job ends, at most `timeoutMs` (0: just
@@ -1392,13 +1405,18 @@ class Context extends Handle {
      * Starts transcribing a recording for a form: a Job. Options: form
      * (bytes), audioPath, and optionally formAdapter, takeRecording,
      * parallel, maxSeconds, unsurePermille, helperPath, modelDir,
-     * remoteEndpoint, remoteModel, apiKeyFile, apiKeyEnv, caFile.
+     * remoteEndpoint, remoteModel, apiKeyFile, apiKeyEnv, caFile, and tags
+     * (the worker's observation tags, "hh:mm:ss label" a line; the team's
+     * policy must have observation-tags on). Job#progress says how far it is.
      */
     transcribe(options = {}) {
         const form = toBytes(options.form, 'form');
+        const tags = options.tags !== undefined && options.tags !== null ? toBytes(options.tags, 'tags') : null;
         const fields = {
             form,
             form_len: form.length,
+            tags,
+            tags_len: tags !== null ? tags.length : 0,
             audio_path: options.audioPath,
             flags: options.takeRecording ? C.TRANSCRIBE_TAKE_RECORDING : 0,
         };

@@ -729,6 +729,20 @@ CASESCRIBE_EXTERN int32_t casescribe_job_on_end(casescribe_job *job, casescribe_
  * handle, from one thread. */
 CASESCRIBE_EXTERN void casescribe_job_free(casescribe_job *job);
 
+/* How far a job has got: *done_out of *total_out units, where the unit is
+ * the job kind's: for a transcription, milliseconds of the recording (the
+ * silences count as done once the recording is split, each part of speech
+ * once it is recognised); for a fill, steps (3: the gates, the draft, the
+ * draft put into the form). Both are 0 until the job knows its total (a
+ * queued job, a recording still being decoded, a policy refresh, which
+ * reports none); done never exceeds total, never goes back, and equals it
+ * once the job is DONE. A subject access export is not a job: the host
+ * streams its records and knows how many it has added. EINVAL (NULL
+ * arguments: both outputs set to 0 when given). Any thread, any time,
+ * without blocking. Since 1.7. */
+CASESCRIBE_EXTERN int32_t casescribe_job_progress(const casescribe_job *job, int64_t *done_out,
+                                                  int64_t *total_out);
+
 /* Jobs that survive a restart. A transcription or fill job is recorded in
  * the home's store when it is submitted, with its input kept in the home
  * (<home>/jobs/<id>/, folders 0700, files 0600: the form, the recording
@@ -833,6 +847,18 @@ typedef struct casescribe_transcribe_options {
     const char *api_key_file;    /* a file holding the API key, mode 0600 (refused otherwise); or */
     const char *api_key_env;     /* the name of an environment variable holding it; neither: no key */
     const char *ca_file;         /* extra PEM CA certificates for the service; NULL: the system's */
+    /* Since 1.7. The worker's observation tags: moments marked during the
+     * visit, one a line, "hh:mm:ss label" ("00:12:31 child withdrew to
+     * bedroom"; "[hh:mm:ss] label" too), UTF-8, at most 200 tags of 200
+     * bytes. Each is put in the transcript at its time as a segment of the
+     * worker's own words (by="worker"), never marked unsure, never drafted
+     * as AI text: a fill job carries them into the draft's human section
+     * "worker-observations". Needs "observation-tags" on in the team's
+     * policy (EPOLICY otherwise); a malformed list is EPARSE at once. NULL
+     * (0): none. Copied. A struct from before 1.7 (without these fields)
+     * is still accepted: pass its own size. */
+    const uint8_t *tags;
+    size_t tags_len;
 } casescribe_transcribe_options;
 
 CASESCRIBE_EXTERN int32_t casescribe_transcribe_options_init(casescribe_transcribe_options *opts,
@@ -916,7 +942,19 @@ CASESCRIBE_EXTERN int32_t casescribe_audio_sweep(casescribe_ctx *ctx, uint32_t *
  * draft from it later. The XML is checked like any input: EPARSE, ESCHEMA
  * (also for segments out of order or times that run backwards), ETOOBIG
  * (over 32 MiB, 20000 segments or 500000 words), EINVAL, ENOMEM. Free the
- * handle with casescribe_transcript_free(). Needs no context; any thread. */
+ * handle with casescribe_transcript_free(). Needs no context; any thread.
+ *
+ * Since 1.7 it also reads transcripts other programs made, told apart by
+ * their content: WebVTT (Microsoft Teams, Zoom, Otter: a cue's speaker from
+ * its <v Name> voice tag or a leading "Name:"), SubRip (SRT) and plain text
+ * with "[hh:mm:ss] Speaker: words" lines. Each cue becomes a segment whose
+ * words carry the cue's times and no confidence; the transcript is
+ * made-by "imported" (engine "imported:webvtt", "imported:srt" or
+ * "imported:text"), no word of it is unsure, and its renderings say that
+ * another program made it. Bounds: 32 MiB, lines of 4096 bytes, strict
+ * UTF-8 without control characters, words of 64 characters, speakers'
+ * names of 200 bytes, and the segment and word counts above (EPARSE or
+ * ETOOBIG, naming the line). */
 CASESCRIBE_EXTERN int32_t casescribe_transcript_open(casescribe_transcript **transcript_out, const uint8_t *xml,
                                                      size_t len);
 

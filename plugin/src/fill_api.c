@@ -20,6 +20,7 @@
 #include "consent/evaluate.h"
 #include "context.h"
 #include "fill/fill.h"
+#include "fill/tags.h"
 #include "internal.h"
 #include "jobs/kept.h"
 #include "provenance/keys.h"
@@ -78,6 +79,7 @@ static void draft_output_free(void *arg)
 
 struct route {
     int remote;
+    int tags; /* observation-tags on */
     char endpoint[600];
 };
 
@@ -89,6 +91,7 @@ static int32_t policy_gate(struct route *route, casescribe_ctx *ctx, const cs_re
         return rc;
     memset(route, 0, sizeof(*route));
     route->remote = p->remote_engine;
+    route->tags = (p->features & CS_FEATURE_OBSERVATION_TAGS) != 0;
     if (!(p->features & CS_FEATURE_AI_DRAFT))
         rc = cs_fail(CASESCRIBE_EPOLICY, "team %s has ai-draft switched off in its policy: no draft was made%s",
                      p->team,
@@ -101,6 +104,18 @@ static int32_t policy_gate(struct route *route, casescribe_ctx *ctx, const cs_re
         rc = cs_policy_pick_endpoint(route->endpoint, sizeof(route->endpoint), p, asked);
     cs_policy_free(p);
     return rc;
+}
+
+/* A transcript holding the worker's observation tags is drafted from only
+ * when the team's policy has observation-tags on. */
+static int32_t tags_gate(const struct route *route, const cs_record *form, const casescribe_transcript *t)
+{
+    size_t n = cs_transcript_tag_count(t);
+    if (n == 0 || route->tags)
+        return CASESCRIBE_OK;
+    return cs_fail(CASESCRIBE_EPOLICY, "team %s has observation-tags switched off in its policy, and the transcript "
+                                       "holds %zu observation tags: no draft was made",
+                   form->team, n);
 }
 
 static int32_t consent_gate(const cs_record *form, int remote)
@@ -160,22 +175,31 @@ static int32_t encode_draft(casescribe_job *job, const struct filling *f)
     return CASESCRIBE_OK;
 }
 
+/* A fill job's progress, in steps: the gates, the draft, the form. */
+#define FILL_STEPS 3
+
 static int32_t run_fill(casescribe_job *job, void *arg, char **result)
 {
     struct filling *f = arg;
     struct route route;
     int32_t rc = policy_gate(&route, f->ctx, f->form, f->endpoint_asked);
     if (rc == CASESCRIBE_OK)
+        rc = tags_gate(&route, f->form, f->transcript);
+    if (rc == CASESCRIBE_OK)
         rc = consent_gate(f->form, route.remote);
     cs_draft d;
     memset(&d, 0, sizeof(d));
     cs_buf_printf(&d.report, "%s", "");
+    cs_job_progress_set(job, 1, FILL_STEPS); /* the gates */
     if (rc == CASESCRIBE_OK)
         rc = run_filler(&d, f, &route, job);
+    cs_job_progress_set(job, 2, FILL_STEPS); /* the draft */
     if (rc == CASESCRIBE_OK)
         rc = cs_fill_flags(&d, f->tpl, f->transcript);
     if (rc == CASESCRIBE_OK)
         rc = cs_draft_apply(f->form, &d, f->tpl);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_draft_add_tags(f->form, f->transcript, &d.report);
     if (rc == CASESCRIBE_OK)
         rc = cs_record_check_cites(f->form);
     if (rc == CASESCRIBE_OK)
@@ -325,6 +349,8 @@ int32_t casescribe_fill(casescribe_job **job_out, casescribe_ctx *ctx, const cas
         rc = template_gate(f->form, f->tpl);
     if (rc == CASESCRIBE_OK)
         rc = policy_gate(&route, ctx, f->form, opts->remote_endpoint);
+    if (rc == CASESCRIBE_OK)
+        rc = tags_gate(&route, f->form, f->transcript);
     if (rc == CASESCRIBE_OK)
         rc = consent_gate(f->form, route.remote);
     if (rc != CASESCRIBE_OK) {

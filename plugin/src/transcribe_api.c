@@ -5,6 +5,7 @@
  * fails at once, with its reason) and again when the job starts (the
  * policy may have changed while the job waited in the queue). */
 #include <openssl/crypto.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,12 +30,15 @@ struct transcription {
     /* The remote engine, when the team's policy chooses it. */
     char *endpoint_asked, *remote_model, *key_file, *key_env, *ca_file;
     int take_recording;
+    uint8_t *tags; /* the worker's observation tags, as given; NULL when none */
+    size_t tags_len;
     cs_engine_config cfg;
 };
 
 /* What the policy decided: which engine, and for a remote one, where. */
 struct route {
     int remote;
+    int tags; /* observation-tags on */
     char endpoint[600];
     uint32_t retention_days; /* for a recording the library took */
 };
@@ -54,6 +58,7 @@ static void transcription_free(void *arg)
     free(t->key_file);
     free(t->key_env);
     free(t->ca_file);
+    free(t->tags);
     free(t);
 }
 
@@ -68,6 +73,7 @@ static int32_t policy_gate(struct route *route, casescribe_ctx *ctx, const cs_re
     memset(route, 0, sizeof(*route));
     route->remote = p->remote_engine;
     route->retention_days = p->retention_days;
+    route->tags = (p->features & CS_FEATURE_OBSERVATION_TAGS) != 0;
     if (!(p->features & CS_FEATURE_TRANSCRIPTION))
         rc = cs_fail(CASESCRIBE_EPOLICY, "team %s has transcription switched off in its policy%s", p->team,
                      p->state == CS_POLICY_REFUSED ? " (its policy file is not valid, so every feature is off)" : "");
@@ -78,6 +84,31 @@ static int32_t policy_gate(struct route *route, casescribe_ctx *ctx, const cs_re
     else if (p->remote_engine)
         rc = cs_policy_pick_endpoint(route->endpoint, sizeof(route->endpoint), p, asked);
     cs_policy_free(p);
+    return rc;
+}
+
+/* Observation tags come with a recording only when the team's policy has
+ * observation-tags on. */
+static int32_t tags_gate(const struct route *route, const cs_record *form, size_t tags_len)
+{
+    if (tags_len == 0 || route->tags)
+        return CASESCRIBE_OK;
+    return cs_fail(CASESCRIBE_EPOLICY, "team %s has observation-tags switched off in its policy: the recording "
+                                       "cannot be transcribed with the worker's tags (send it without them, or "
+                                       "switch observation-tags on)",
+                   form->team);
+}
+
+/* A tag list that does not read is refused when the job is asked for, with
+ * the line at fault, rather than after the recording was transcribed. */
+static int32_t tags_readable(const uint8_t *tags, size_t len)
+{
+    if (len == 0)
+        return CASESCRIBE_OK;
+    casescribe_transcript *scratch = cs_transcript_new();
+    int32_t rc = scratch != NULL ? cs_transcript_add_tags(scratch, tags, len)
+                                 : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    cs_transcript_unref(scratch);
     return rc;
 }
 
@@ -216,13 +247,21 @@ static int32_t run_transcription(casescribe_job *job, void *arg, char **result)
     struct route route;
     int32_t rc = policy_gate(&route, t->ctx, t->form, t->endpoint_asked);
     if (rc == CASESCRIBE_OK)
+        rc = tags_gate(&route, t->form, t->tags_len);
+    if (rc == CASESCRIBE_OK)
         rc = consent_gate(t->form, route.remote);
     casescribe_transcript *out = NULL;
     if (rc == CASESCRIBE_OK)
         rc = transcribe_taken(&out, t, &route, job);
+    if (rc == CASESCRIBE_OK && t->tags_len > 0 && (rc = cs_transcript_add_tags(out, t->tags, t->tags_len)) != 0) {
+        cs_transcript_unref(out);
+        out = NULL;
+    }
     if (rc == CASESCRIBE_OK) {
         cs_buf b = {0};
         cs_buf_printf(&b, "%zu segments, by %s\n", out->n_segments, out->engine);
+        if (t->tags_len > 0)
+            cs_buf_printf(&b, "%zu of them the worker's observation tags\n", cs_transcript_tag_count(out));
         *result = cs_buf_take(&b);
         cs_buf_free(&b);
         cs_job_set_output(job, out, free_transcript);
@@ -233,16 +272,26 @@ static int32_t run_transcription(casescribe_job *job, void *arg, char **result)
 
 /* ---- the public interface ------------------------------------------------- */
 
+/* The options' size before 1.7 added the observation tags. */
+#define OPTIONS_1_6_SIZE offsetof(casescribe_transcribe_options, tags)
+
+static int known_size(uint32_t size)
+{
+    return size == sizeof(casescribe_transcribe_options) || size == OPTIONS_1_6_SIZE;
+}
+
 int32_t casescribe_transcribe_options_init(casescribe_transcribe_options *opts, uint32_t struct_size)
 {
-    if (opts == NULL || struct_size != sizeof(*opts))
+    if (opts == NULL || !known_size(struct_size))
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_transcribe_options_init: pass sizeof(casescribe_transcribe_options)");
-    memset(opts, 0, sizeof(*opts));
-    opts->struct_size = (uint32_t)sizeof(*opts);
+    memset(opts, 0, struct_size);
+    opts->struct_size = struct_size;
     opts->form_adapter = "xml";
     opts->remote_model = "whisper-1";
     return CASESCRIBE_OK;
 }
+
+#define MAX_TAGS_BYTES (64u << 10)
 
 static uint32_t cpus(void)
 {
@@ -252,8 +301,10 @@ static uint32_t cpus(void)
 
 static int32_t check_options(const casescribe_transcribe_options *o)
 {
-    if (o->struct_size != sizeof(*o))
+    if (!known_size(o->struct_size))
         return cs_fail(CASESCRIBE_EINVAL, "transcribe options not initialised: call casescribe_transcribe_options_init");
+    if (o->struct_size > OPTIONS_1_6_SIZE && (o->tags_len > MAX_TAGS_BYTES || (o->tags == NULL && o->tags_len > 0)))
+        return cs_fail(CASESCRIBE_EINVAL, "tags: at most %u bytes, and given when tags_len is set", MAX_TAGS_BYTES);
     if (o->audio_path == NULL || o->audio_path[0] == '\0' || strlen(o->audio_path) > 4000)
         return cs_fail(CASESCRIBE_EINVAL, "audio_path is required");
     if (o->form == NULL || o->form_len == 0)
@@ -282,6 +333,12 @@ static int32_t fill_config(struct transcription *t, const casescribe_transcribe_
         (o->ca_file != NULL && (t->ca_file = cs_strdup(o->ca_file)) == NULL))
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     t->take_recording = (o->flags & CASESCRIBE_TRANSCRIBE_TAKE_RECORDING) != 0;
+    size_t tags_len = o->struct_size > OPTIONS_1_6_SIZE ? o->tags_len : 0;
+    if (tags_len > 0 && (t->tags = malloc(tags_len)) == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (tags_len > 0)
+        memcpy(t->tags, o->tags, tags_len);
+    t->tags_len = tags_len;
     t->cfg.helper_path = t->helper_path;
     t->cfg.model_dir = t->model_dir;
     t->cfg.parallel = o->parallel ? o->parallel : cpus();
@@ -374,6 +431,8 @@ static int32_t submit_kept(casescribe_job **job_out, struct transcription *t, co
         rc = cs_spool_open(&sp, t->ctx->home, id, 1);
     if (rc == CASESCRIBE_OK)
         rc = cs_spool_write(sp, "form", o->form, o->form_len);
+    if (rc == CASESCRIBE_OK && t->tags_len > 0)
+        rc = cs_spool_write(sp, "tags", t->tags, t->tags_len);
     if (rc == CASESCRIBE_OK)
         rc = keep_recording(t, sp, detail);
     if (rc == CASESCRIBE_OK && (text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
@@ -421,9 +480,13 @@ int32_t casescribe_transcribe(casescribe_job **job_out, casescribe_ctx *ctx, con
     if (rc == CASESCRIBE_OK)
         rc = policy_gate(&route, ctx, t->form, opts->remote_endpoint);
     if (rc == CASESCRIBE_OK)
-        rc = consent_gate(t->form, route.remote);
-    if (rc == CASESCRIBE_OK)
         rc = fill_config(t, opts);
+    if (rc == CASESCRIBE_OK)
+        rc = tags_gate(&route, t->form, t->tags_len);
+    if (rc == CASESCRIBE_OK)
+        rc = tags_readable(t->tags, t->tags_len);
+    if (rc == CASESCRIBE_OK)
+        rc = consent_gate(t->form, route.remote);
     if (rc != CASESCRIBE_OK) {
         transcription_free(t);
         return rc;
@@ -486,7 +549,7 @@ static int32_t resume_given(struct transcription *t, const cs_spool *sp, const j
 int32_t cs_transcription_resume(casescribe_job **out, casescribe_ctx *ctx, const cs_store_job *row, cs_spool *sp)
 {
     char path[4300];
-    uint8_t *form = NULL;
+    uint8_t *form = NULL, *tags = NULL;
     size_t form_len = 0;
     casescribe_transcribe_options o;
     json_t *d = json_loads(row->detail, 0, NULL);
@@ -497,6 +560,9 @@ int32_t cs_transcription_resume(casescribe_job **out, casescribe_ctx *ctx, const
         rc = cs_spool_read(sp, "form", &form, &form_len, FORM_MAX);
     o.form = form;
     o.form_len = form_len;
+    if (rc == CASESCRIBE_OK && (rc = cs_spool_read(sp, "tags", &tags, &o.tags_len, MAX_TAGS_BYTES)) == CASESCRIBE_ENOTFOUND)
+        rc = CASESCRIBE_OK; /* none were given */
+    o.tags = tags;
     if (rc == CASESCRIBE_OK)
         rc = check_options(&o); /* the bounds hold for a record read back too */
     if (rc == CASESCRIBE_OK) {
@@ -509,6 +575,7 @@ int32_t cs_transcription_resume(casescribe_job **out, casescribe_ctx *ctx, const
         rc = resume_given(t, sp, d);
     json_decref(d);
     free(form);
+    free(tags);
     if (rc != CASESCRIBE_OK) {
         transcription_free(t);
         cs_spool_close(sp);

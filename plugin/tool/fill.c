@@ -1,10 +1,13 @@
 /* fill.c - `casescribe fill` and `casescribe templates`: a transcript drafted
  * into a form, through a job like any host would run it.
  *
- *   fill TEMPLATE TRANSCRIPT.xml --subjects FORM.xml [-o DRAFT.xml] [--max-sentences N]
+ *   fill TEMPLATE TRANSCRIPT --subjects FORM.xml [-o DRAFT.xml] [--max-sentences N]
  *   templates
  *
  * TEMPLATE is an installed template's id, or a path to a template file.
+ * TRANSCRIPT is the library's XML, or another program's WebVTT, SRT or
+ * "[hh:mm:ss] Speaker: words" text (casescribe_transcript_open). On a
+ * terminal, a progress bar on stderr while the job runs.
  * The form is required, although the issue's syntax shows it as an option:
  * its team's policy and its subjects' consent decide whether AI may draft
  * at all (no consent, no AI).
@@ -80,7 +83,7 @@ static int32_t run(casescribe_job **job, casescribe_ctx *ctx, const char *tpl_na
     if (rc == CASESCRIBE_OK)
         rc = casescribe_fill(job, ctx, &o);
     if (rc == CASESCRIBE_OK)
-        rc = casescribe_job_wait(*job, -1);
+        rc = tool_wait(*job, "drafting", "steps");
     casescribe_template_free(tpl); /* the job keeps its own references */
     casescribe_transcript_free(t);
     return rc;

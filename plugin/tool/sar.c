@@ -10,7 +10,8 @@
  * from its database. The officer's review list goes to --review, by default
  * beside the export as EXPORT.redaction-review.csv, never into it. A record
  * that cannot be read, or is not about the subject, stops the export: an
- * officer must not send an incomplete one without knowing.
+ * officer must not send an incomplete one without knowing. On a terminal,
+ * a progress bar (records added) on stderr.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -69,19 +70,23 @@ static int add_records(casescribe_sar *sar, const struct sar_args *a)
     for (int i = 0; i < a->n_records; i++) {
         uint8_t *payload = NULL;
         size_t len = 0;
+        tool_progress_clear(); /* a message about this record starts on a line of its own */
         if (tool_read_file(a->records[i], &payload, &len) != 0) {
             failed++;
             continue;
         }
+        tool_progress_draw("exporting", i, a->n_records, " records");
         int32_t rc = casescribe_sar_add(sar, "xml", payload, len);
         free(payload);
         if (rc != CASESCRIBE_OK) {
+            tool_progress_clear();
             fprintf(stderr, "casescribe: sar: %s: %s\n", a->records[i], casescribe_last_error());
             failed++;
             if (rc == CASESCRIBE_EIO || rc == CASESCRIBE_ENOMEM)
                 break;
         }
     }
+    tool_progress_clear();
     return failed;
 }
 

@@ -47,6 +47,15 @@ int tool_open_home(casescribe_ctx **ctx, const char *home, uint32_t flags);
 /* The admin named in audit entries: `given`, else the login name. */
 const char *tool_admin_name(const char *given);
 
+/* Progress on long work (progress.c), on stderr and only when it is a
+ * terminal: otherwise nothing is written. tool_wait waits for the job to
+ * end as casescribe_job_wait(job, -1) does, drawing its progress ("ms":
+ * a clock; otherwise a count of `unit`). */
+int tool_progress_shown(void);
+void tool_progress_draw(const char *what, int64_t done, int64_t total, const char *unit);
+void tool_progress_clear(void);
+int32_t tool_wait(casescribe_job *job, const char *what, const char *unit);
+
 int casescribe_tool_demo(const char *home);                         /* demo.c */
 int casescribe_tool_policy(const char *home, int argc, char **argv); /* policy.c */
 int casescribe_tool_transcribe(const char *home, int argc, char **argv); /* transcribe.c */

@@ -94,9 +94,10 @@ async function main() {
     process.stdout.write(`axe-core: ${label}: no violations (${r.passes.length} rules passed)\n`);
   };
   const text = (sel) => page.locator(sel).innerText();
-  const until = async (sel, what) => { // polls a job by following "Check again"
+  const until = async (sel, what, each = null) => { // polls a job by following "Check again"
     const end = Date.now() + JOB_MS;
     while ((await page.locator(sel).count()) === 0) {
+      if (each) await each();
       if (await page.locator('#job-error').count()) throw new Failure(`${what}: ${await text('#job-error')}`);
       check(Date.now() < end, `${what} did not finish within ${JOB_MS / 1000} s`);
       await page.waitForTimeout(1000);
@@ -169,7 +170,21 @@ async function main() {
   });
 
   await step('transcript', async () => {
-    await until('#transcript', 'the transcription');
+    // Each time the page says it is transcribing, it shows how far the job
+    // has got (Job.progress); the job may end before a page shows it at all.
+    let shown = 0;
+    const progressShown = async () => {
+      if ((await page.locator('#working').count()) === 0) return;
+      check((await page.locator('#transcription-progress').count()) === 1,
+        'the page says it is transcribing but shows no progress');
+      const p = await text('#transcription-progress');
+      check(/Transcribed so far:[^]*\d+% \(\d+:\d\d of \d+:\d\d of the recording\)|Waiting for the recording/.test(p),
+        `the progress reads: ${p}`);
+      shown += 1;
+    };
+    await progressShown();
+    await until('#transcript', 'the transcription', progressShown);
+    process.stdout.write(`transcription progress shown on ${shown} page(s)\n`);
     check((await text('#transcript')).includes('Machine transcript'), 'the transcript is not shown');
   });
 

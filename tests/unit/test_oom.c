@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "transcribe/transcript.h"
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t size);
@@ -191,4 +192,35 @@ Test(oom, the_review_gate_and_the_laundering_check_never_fail_open)
     free(gate);
     free(copy);
     home_close(&h);
+}
+
+/* Another program's transcript (WebVTT with voice tags, entities, a NOTE)
+ * and the worker's observation tags: every allocation may fail. */
+Test(oom, an_imported_transcript_and_its_tags_may_fail_cleanly)
+{
+    static const char vtt[] = "WEBVTT\n\nNOTE made by a meeting tool\n\n1\n00:00:01.000 --> 00:00:03.000\n"
+                              "<v Kerry Thompson>Come in, sorry &amp; thanks.</v>\n\n00:00:04.000 --> 00:00:06.000\n"
+                              "Priya Shah: Is Mia about?\n";
+    static const char tags[] = "00:00:02 child withdrew to bedroom\n[00:00:05] mother tearful\n";
+    int done = 0, failures = 0;
+    for (long n = 0; n < 2000 && !done; n++) {
+        casescribe_transcript *t = NULL;
+        arm(n);
+        int32_t rc = casescribe_transcript_open(&t, (const uint8_t *)vtt, strlen(vtt));
+        disarm();
+        cr_expect(rc == CASESCRIBE_OK || rc == CASESCRIBE_ENOMEM, "allocation %ld failing gave %d: %s", n, rc,
+                  casescribe_last_error());
+        cr_expect(rc == CASESCRIBE_OK || t == NULL);
+        if (rc == CASESCRIBE_OK) {
+            arm(n);
+            rc = cs_transcript_add_tags(t, (const uint8_t *)tags, strlen(tags));
+            disarm();
+            cr_expect(rc == CASESCRIBE_OK || rc == CASESCRIBE_ENOMEM, "tags: allocation %ld failing gave %d", n, rc);
+            done = !injected;
+        }
+        failures += rc == CASESCRIBE_ENOMEM;
+        casescribe_transcript_free(t);
+    }
+    cr_assert(done, "the import never completed");
+    cr_assert_gt(failures, 10, "allocations were failed");
 }

@@ -172,6 +172,9 @@ namespace CaseScribe.Tests
                     Assert.Equal(JobState.Done, job.State, "transcription done (" + job.Message + ")");
                     Assert.Equal(Status.OK, job.Status, "status OK");
                     Assert.True(job.Message == null, "no message on success");
+                    var progress = job.Progress; // milliseconds of the recording, all of it done
+                    Assert.True(progress.Item2 > 1000, "the recording's length as the total");
+                    Assert.True(progress.Item1 == progress.Item2, "a done job is all done");
                     // The library wakes waiters before it calls the callback.
                     Assert.True(ended.WaitOne(10000), "the end callback ran");
                     Assert.Equal(1, Volatile.Read(ref calls), "the end callback ran once");

@@ -137,3 +137,23 @@ test('a job interrupted by closing its context is listed and reattached by id in
         assert.deepEqual(again.jobList(), []);
         assert.throws(() => again.jobAttach(id), (e) => e.codeName === 'ENOTFOUND');
     });
+
+test('a transcription reports its progress in milliseconds of the recording', { timeout: 120_000 }, async (t) => {
+    const ctx = openHome(t);
+    const job = transcribe(ctx);
+    t.after(() => job.closed || job.close());
+    let last = 0;
+    while (!job.isEnded) {
+        const { done, total } = job.progress;
+        assert.ok(done <= total && done >= last, `progress ${done} of ${total} after ${last}`);
+        last = done;
+        await sleep(10);
+    }
+    assert.equal(job.status, 0, job.message);
+    const { done, total } = job.progress;
+    assert.ok(total > 1000, `total ${total}`);
+    assert.equal(done, total);
+    ctx.teamSet('admin-1', 'cin-north', 'observation-tags', 'off');
+    assert.throws(() => ctx.transcribe({ form: FORM, audioPath: env('CS_AUDIO'), helperPath: env('CS_ASR'),
+        tags: Buffer.from('00:00:01 child withdrew to bedroom\n') }), (e) => e.codeName === 'EPOLICY');
+});

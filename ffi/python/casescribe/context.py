@@ -290,18 +290,23 @@ class Context(Handle):
                    take_recording: bool = False, max_seconds: int = 0, unsure_permille: int = 0,
                    form_adapter: Optional[str] = None, remote_endpoint: Optional[str] = None,
                    remote_model: Optional[str] = None, api_key_file: Optional[PathLike] = None,
-                   api_key_env: Optional[str] = None, ca_file: Optional[PathLike] = None) -> Job:
+                   api_key_env: Optional[str] = None, ca_file: Optional[PathLike] = None,
+                   tags: Optional[BytesLike] = None) -> Job:
         """Starts transcribing the recording of the visit `form` records
         (its team's policy and its subjects' consent are checked first).
-        Job.transcript() gives the result. The options are copied."""
+        `tags`: the worker's observation tags, "hh:mm:ss label" a line
+        (the policy's observation-tags must be on). Job.transcript() gives
+        the result; Job.progress how far it has got. The options are copied."""
         data = to_bytes(form)
+        tag_bytes = to_bytes(tags) if tags is not None else None
         opts = TranscribeOptions()
         check(lib.casescribe_transcribe_options_init(ctypes.byref(opts), ctypes.sizeof(opts)))
         _set(opts, flags=TRANSCRIBE_TAKE_RECORDING if take_recording else 0, parallel=parallel,
              max_seconds=max_seconds, unsure_permille=unsure_permille, form_adapter=c_str(form_adapter),
              form=data, form_len=len(data), audio_path=_path(audio_path), helper_path=_path(helper_path),
              model_dir=_path(model_dir), remote_endpoint=c_str(remote_endpoint), remote_model=c_str(remote_model),
-             api_key_file=_path(api_key_file), api_key_env=c_str(api_key_env), ca_file=_path(ca_file))
+             api_key_file=_path(api_key_file), api_key_env=c_str(api_key_env), ca_file=_path(ca_file),
+             tags=tag_bytes, tags_len=len(tag_bytes) if tag_bytes is not None else 0)
         with self._use() as p:
             job = JobP()
             check(lib.casescribe_transcribe(ctypes.byref(job), p, ctypes.byref(opts)))

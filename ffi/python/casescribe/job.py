@@ -6,10 +6,10 @@ import ctypes
 import enum
 import threading
 import time
-from typing import Callable, Optional, Set
+from typing import Callable, Optional, Set, Tuple
 
 from ._handle import Handle, job_callback_scope, py_str, take_bytes, take_string
-from .errors import EINVAL, OK, InvalidArgumentError, constant, error, last_error
+from .errors import EINVAL, OK, InvalidArgumentError, check, constant, error, last_error
 from .native import JobCallback, TranscriptP, lib
 from .transcript import Transcript
 
@@ -79,6 +79,16 @@ class Job(Handle):
         for a job that is not kept (a policy refresh)."""
         with self._use() as p:
             return py_str(lib.casescribe_job_id(p))
+
+    @property
+    def progress(self) -> Tuple[int, int]:
+        """(done, total) so far, in the job kind's unit: milliseconds of the
+        recording for a transcription, steps (3) for a fill; (0, 0) until the
+        job knows its total. done == total once the job is done."""
+        with self._use() as p:
+            done, total = ctypes.c_int64(), ctypes.c_int64()
+            check(lib.casescribe_job_progress(p, ctypes.byref(done), ctypes.byref(total)))
+            return done.value, total.value
 
     @property
     def state(self) -> JobState:

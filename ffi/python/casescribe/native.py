@@ -82,7 +82,7 @@ class TranscribeOptions(ctypes.Structure):
                 ("audio_path", c_char_p), ("max_seconds", c_uint32), ("unsure_permille", c_uint32),
                 ("helper_path", c_char_p), ("model_dir", c_char_p), ("remote_endpoint", c_char_p),
                 ("remote_model", c_char_p), ("api_key_file", c_char_p), ("api_key_env", c_char_p),
-                ("ca_file", c_char_p)]
+                ("ca_file", c_char_p), ("tags", c_char_p), ("tags_len", c_size_t)]
 
 
 class FillOptions(ctypes.Structure):
@@ -199,6 +199,7 @@ _fn("casescribe_job_id", s, JobP)
 _fn("casescribe_job_list", status, out_str, CtxP)
 _fn("casescribe_job_list_detail", status, out_str, CtxP)
 _fn("casescribe_job_attach", status, POINTER(JobP), CtxP, c_char_p)
+_fn("casescribe_job_progress", status, JobP, POINTER(c_int64), POINTER(c_int64))
 
 # Transcription
 _fn("casescribe_transcribe_options_init", status, POINTER(TranscribeOptions), c_uint32)

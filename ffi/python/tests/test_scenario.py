@@ -168,6 +168,9 @@ class ScenarioTest(HomeTestCase):
         self.assertEqual(job.status, 0, job.message)
         self.assertIsNone(job.message)
         job.raise_for_status()
+        done, total = job.progress  # milliseconds of the recording, all of it done
+        self.assertGreater(total, 1000)
+        self.assertEqual(done, total)
         # The callback runs just after waiters are woken: give it a moment.
         self.assertTrue(called.wait(10), "the on-end callback was not called")
         self.assertEqual(len(calls), 1)

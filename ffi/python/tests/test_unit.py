@@ -219,6 +219,13 @@ class StandaloneTest(HomeTestCase):
         with self.assertRaises(casescribe.SchemaError):
             casescribe.Template.open(b'<form xmlns="urn:casescribe:form:1"/>')
 
+    def test_transcript_open_reads_another_programs_captions(self):
+        vtt = b"WEBVTT\n\n00:00:01.000 --> 00:00:03.500\n<v Kerry Thompson>Come in, sorry about the mess.</v>\n"
+        with casescribe.Transcript.open(vtt) as t:
+            self.assertEqual(t.engine, "imported:webvtt")
+            self.assertEqual(t.segment(0).start_ms, 1000)
+            self.assertIn("Imported transcript", t.to_text())
+
     def test_transcript_open(self):
         with casescribe.Transcript.open(read(os.path.join(DATA_DIR, "statutory-visit-transcript.xml"))) as t:
             self.assertGreater(t.segment_count, 0)

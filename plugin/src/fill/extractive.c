@@ -472,8 +472,8 @@ static char *tidy(const casescribe_transcript *t, const cs_segment *seg, const c
     struct marks m;
     m.n = 0;
     *unsure = NULL;
-    if (un->speaker)
-        cs_buf_printf(&b, "%s ", seg->words[0].text);
+    for (uint32_t k = 0; un->speaker && k < (seg->speaker_words > 0 ? seg->speaker_words : 1); k++)
+        cs_buf_printf(&b, "%s ", seg->words[k].text); /* "Kerry:", "Kerry Thompson:" */
     size_t first = b.len;
     append_unit(&b, &m, t, un, 0);
     for (size_t i = first; !b.failed && i < b.len; i++) /* each sentence's first letter, as the line's */

@@ -70,7 +70,9 @@ static int32_t pseudonymise_transcript(struct job_text *jt, const casescribe_tra
     if ((jt->segments = calloc(t->n_segments ? t->n_segments : 1, sizeof(*jt->segments))) == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     for (size_t i = 0; i < t->n_segments && rc == CASESCRIBE_OK; i++) {
-        rc = cs_pseudonymise(&jt->segments[i], &jt->names, t->segments[i].text);
+        /* An observation tag is the worker's own words: never the model's to draft from. */
+        rc = cs_pseudonymise(&jt->segments[i], &jt->names,
+                             t->segments[i].by == CS_BY_WORKER ? "" : t->segments[i].text);
         jt->n_segments += rc == CASESCRIBE_OK;
     }
     return rc;

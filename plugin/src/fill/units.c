@@ -196,8 +196,10 @@ int32_t cs_units_of(cs_unit **out, size_t *n, const casescribe_transcript *t)
     size_t cap = 0;
     for (uint32_t s = 0; s < t->n_segments; s++) {
         const cs_segment *seg = &t->segments[s];
-        int speaker = seg->n_words > 1 && is_speaker_label(seg->words[0].text);
-        uint32_t start = speaker ? 1 : 0;
+        if (seg->by == CS_BY_WORKER)
+            continue; /* an observation tag: the worker's words, never drafted as AI text */
+        int speaker = seg->speaker_words > 0 || (seg->n_words > 1 && is_speaker_label(seg->words[0].text));
+        uint32_t start = seg->speaker_words > 0 ? seg->speaker_words : speaker ? 1 : 0;
         for (uint32_t w = start; w < seg->n_words; w++) {
             if (!ends_sentence(seg->words[w].text) && w + 1 < seg->n_words)
                 continue;

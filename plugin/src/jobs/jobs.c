@@ -40,6 +40,9 @@ struct casescribe_job {
     int gone;             /* atomic: its row and folder were removed */
     int keep_failed;      /* what it made could not be kept: a restart runs it again */
     casescribe_job *next_kept; /* under owner->lock */
+    /* How far it has got, in the kind's unit (casescribe_job_progress);
+     * read and written atomically. */
+    int64_t progress_done, progress_total;
 };
 
 /* ---- one job -------------------------------------------------------------- */
@@ -166,6 +169,9 @@ static void job_end(casescribe_job *job, int32_t status, const char *message, ch
                  : status == CASESCRIBE_ECANCELLED ? CASESCRIBE_JOB_CANCELLED
                                                    : CASESCRIBE_JOB_FAILED;
     job->status = status;
+    if (status == CASESCRIBE_OK) /* all of it is done */
+        __atomic_store_n(&job->progress_done, __atomic_load_n(&job->progress_total, __ATOMIC_ACQUIRE),
+                         __ATOMIC_RELEASE);
     job->message = status == CASESCRIBE_OK ? NULL : cs_strdup(message != NULL && message[0] ? message : casescribe_strerror(status));
     job->result = result;
     keep_end(job, status);
@@ -211,6 +217,28 @@ const char *cs_job_id(const casescribe_job *job)
 int cs_job_interrupted(const casescribe_job *job)
 {
     return job != NULL && __atomic_load_n(&job->interrupted, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* The job is the run function's own (not const to it); the fillers are
+ * handed it const, as they may only read it, and report through here. */
+void cs_job_progress_set(const casescribe_job *job, int64_t done, int64_t total)
+{
+    casescribe_job *j = (casescribe_job *)job;
+    if (j == NULL || done < 0 || total < 0)
+        return;
+    __atomic_store_n(&j->progress_total, total, __ATOMIC_RELAXED);
+    __atomic_store_n(&j->progress_done, done < total ? done : total, __ATOMIC_RELEASE);
+}
+
+void cs_job_progress_add(const casescribe_job *job, int64_t delta)
+{
+    casescribe_job *j = (casescribe_job *)job;
+    if (j == NULL || delta <= 0)
+        return;
+    int64_t total = __atomic_load_n(&j->progress_total, __ATOMIC_ACQUIRE);
+    int64_t done = __atomic_add_fetch(&j->progress_done, delta, __ATOMIC_ACQ_REL);
+    if (done > total) /* never more than all of it */
+        __atomic_store_n(&j->progress_done, total, __ATOMIC_RELEASE);
 }
 
 int cs_job_cancelled(const casescribe_job *job)
@@ -660,6 +688,22 @@ int32_t casescribe_job_on_end(casescribe_job *job, casescribe_job_callback callb
     pthread_mutex_unlock(&job->lock);
     if (ended)
         callback(job, user); /* it ended first: call now, in this thread */
+    return CASESCRIBE_OK;
+}
+
+int32_t casescribe_job_progress(const casescribe_job *job, int64_t *done_out, int64_t *total_out)
+{
+    if (done_out != NULL)
+        *done_out = 0;
+    if (total_out != NULL)
+        *total_out = 0;
+    if (job == NULL || done_out == NULL || total_out == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_job_progress: job, done_out and total_out are required");
+    casescribe_job *j = (casescribe_job *)job;
+    int64_t done = __atomic_load_n(&j->progress_done, __ATOMIC_ACQUIRE);
+    int64_t total = __atomic_load_n(&j->progress_total, __ATOMIC_ACQUIRE);
+    *done_out = done < total ? done : total; /* a pair read between two stores still makes sense */
+    *total_out = total;
     return CASESCRIBE_OK;
 }
 

@@ -103,6 +103,12 @@ void cs_job_set_output(casescribe_job *job, void *output, void (*free_output)(vo
 /* What a DONE job of `kind` made, or NULL. Borrowed from the job. */
 void *cs_job_output(const casescribe_job *job, const char *kind);
 
+/* From a job's work (any thread it uses): how far it has got, in its kind's
+ * unit (casescribe_job_progress); done is kept within 0..total. The add
+ * counts more done. NULL (work run outside a job) does nothing. */
+void cs_job_progress_set(const casescribe_job *job, int64_t done, int64_t total);
+void cs_job_progress_add(const casescribe_job *job, int64_t delta);
+
 /* 1 once the host or the context has asked the job to stop; 0 for NULL
  * (work run outside a job). Any thread. */
 int cs_job_cancelled(const casescribe_job *job);

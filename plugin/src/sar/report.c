@@ -329,7 +329,15 @@ static void put_engine(FILE *f, const cs_section *s)
                                                                : "";
     const char *from = s->engine_settings != NULL ? strstr(s->engine_settings, "transcript by ") : NULL;
     fputs(" (", f);
-    if (from != NULL) {
+    if (from != NULL && strncmp(from + strlen("transcript by "), "imported:", 9) == 0) {
+        from += strlen("transcript by imported:"); /* captions or a meeting tool's transcript, not ours */
+        fputs("transcript: made by another program, not by the council's speech-to-text, and imported from ", f);
+        fputs(strncmp(from, "webvtt", 6) == 0 ? "its WebVTT captions" /* Teams, Zoom, Otter */
+              : strncmp(from, "srt", 3) == 0  ? "its SubRip (SRT) captions"
+                                              : "its text transcript",
+              f);
+        fputs("; drafting: ", f);
+    } else if (from != NULL) {
         fputs("speech-to-text: ", f);
         from += strlen("transcript by ");
         put_escaped(f, from, strcspn(from, ";"));

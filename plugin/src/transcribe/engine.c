@@ -192,6 +192,7 @@ static int32_t take_reply(struct decoder *d, struct work *w, json_t *reply)
         return cs_fail(CASESCRIBE_EINTERNAL, "the speech helper answered out of turn");
     w->results[d->chunk] = json_incref(words);
     w->done++;
+    cs_job_progress_add(w->job, (int64_t)((w->chunks[d->chunk].end - w->chunks[d->chunk].start) / 16));
     d->chunk = -1;
     return CASESCRIBE_OK;
 }
@@ -350,6 +351,17 @@ static int32_t recognise(casescribe_transcript *t, struct work *w)
     return rc;
 }
 
+/* Progress in milliseconds of the recording: the silences between the
+ * parts count as done once it is split; each part counts when recognised. */
+static void start_progress(const casescribe_job *job, const struct work *w, size_t n_samples)
+{
+    int64_t speech = 0;
+    for (size_t i = 0; i < w->n_chunks; i++)
+        speech += (int64_t)((w->chunks[i].end - w->chunks[i].start) / 16);
+    int64_t total = (int64_t)(n_samples / 16);
+    cs_job_progress_set(job, total > speech ? total - speech : 0, total > speech ? total : speech);
+}
+
 int32_t cs_engine_transcribe(casescribe_transcript **out, const cs_engine_config *cfg, const char *audio_path,
                              const casescribe_job *job)
 {
@@ -365,6 +377,8 @@ int32_t cs_engine_transcribe(casescribe_transcript **out, const cs_engine_config
         rc = cs_vad_split(&w.chunks, &w.n_chunks, samples, n);
     if (rc == CASESCRIBE_OK && w.n_chunks == 0)
         rc = cs_fail(CASESCRIBE_EAUDIO, "no speech was found in the recording");
+    if (rc == CASESCRIBE_OK)
+        start_progress(job, &w, n);
     w.samples = samples;
     if (rc == CASESCRIBE_OK)
         rc = cfg->remote != NULL ? cs_remote_transcribe(t, cfg->remote, samples, w.chunks, w.n_chunks, job)

@@ -9,6 +9,7 @@
 
 #include "internal.h"
 #include "context.h"
+#include "jobs/jobs.h"
 #include "net/https.h"
 #include "transcribe/audio.h"
 #include "transcribe/transcript.h"
@@ -64,6 +65,7 @@ static int32_t add_word(struct words *ws, const char *text, double start, double
     w->start_ms = ws->offset_ms + (int64_t)(start * 1000);
     w->end_ms = ws->offset_ms + (int64_t)(end * 1000);
     w->confidence = p >= 0 && p <= 1 ? (int32_t)(p * 1000 + 0.5) : -1;
+    w->by = CS_BY_MACHINE;
     if ((w->text = cs_strdup(clean)) == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     ws->n++;
@@ -174,6 +176,7 @@ int32_t cs_remote_transcribe(casescribe_transcript *t, const cs_remote_config *c
         int32_t rc = transcribe_part(t, cfg, samples, &chunks[i], job);
         if (rc != CASESCRIBE_OK)
             return rc;
+        cs_job_progress_add(job, (int64_t)((chunks[i].end - chunks[i].start) / 16)); /* ms of audio */
     }
     return CASESCRIBE_OK;
 }

@@ -65,8 +65,25 @@ int32_t cs_transcript_add_segment(casescribe_transcript *t, int64_t start_ms, in
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     }
     t->segments = grown;
-    t->segments[t->n_segments++] = (cs_segment){start_ms, end_ms, joined, words, n_words};
+    t->segments[t->n_segments++] = (cs_segment){
+        .start_ms = start_ms, .end_ms = end_ms, .text = joined, .words = words, .n_words = n_words};
     return CASESCRIBE_OK;
+}
+
+void cs_transcript_mark_last(casescribe_transcript *t, uint8_t by, uint32_t speaker_words)
+{
+    if (t->n_segments > 0) {
+        t->segments[t->n_segments - 1].by = by;
+        t->segments[t->n_segments - 1].speaker_words = speaker_words;
+    }
+}
+
+size_t cs_transcript_tag_count(const casescribe_transcript *t)
+{
+    size_t n = 0;
+    for (size_t i = 0; t != NULL && i < t->n_segments; i++)
+        n += t->segments[i].by == CS_BY_WORKER;
+    return n;
 }
 
 /* ---- getters --------------------------------------------------------------- */
@@ -168,20 +185,35 @@ static void clock_text(char out[32], int64_t ms)
              (long long)(ms / 1000 % 60));
 }
 
-/* Plain text: what a worker reads. It says at the top that a machine made
- * it, and marks every word the engine was unsure of as [word?]. */
+static void text_notice(cs_buf *b, const casescribe_transcript *t)
+{
+    if (t->made_by == CS_BY_IMPORTED)
+        cs_buf_printf(b,
+                      "Imported transcript: made by another program (%s), not by this library's speech-to-text. "
+                      "It gave no confidence for its words, so none is marked unsure: it is not a verbatim "
+                      "record either. Check it against the recording before relying on it.\n\n",
+                      t->source);
+    else
+        cs_buf_printf(b,
+                      "Machine transcript, made by speech-to-text (%s %s, model %s). It is not a verbatim record: "
+                      "words in [brackets?] are ones the program was unsure of. Check it against the recording "
+                      "before relying on it.\n\n",
+                      t->engine, t->version, t->model);
+    if (cs_transcript_tag_count(t) > 0)
+        cs_buf_printf(b, "Lines marked \"worker's note\" are the social worker's own words, typed during the "
+                         "visit: the program did not write them.\n\n");
+}
+
+/* Plain text: what a worker reads. It says at the top what made it, and
+ * marks every word the engine was unsure of as [word?]. */
 static int32_t render_text(char **out, const casescribe_transcript *t)
 {
     cs_buf b = {0};
-    cs_buf_printf(&b,
-                  "Machine transcript, made by speech-to-text (%s %s, model %s). It is not a verbatim record: "
-                  "words in [brackets?] are ones the program was unsure of. Check it against the recording "
-                  "before relying on it.\n\n",
-                  t->engine, t->version, t->model);
+    text_notice(&b, t);
     for (uint32_t s = 0; s < t->n_segments; s++) {
         char at[32];
         clock_text(at, t->segments[s].start_ms);
-        cs_buf_printf(&b, "[%s]", at);
+        cs_buf_printf(&b, "[%s]%s", at, t->segments[s].by == CS_BY_WORKER ? " (worker's note)" : "");
         for (uint32_t w = 0; w < t->segments[s].n_words; w++)
             cs_buf_printf(&b, casescribe_transcript_word_unsure(t, s, w) ? " [%s?]" : " %s",
                           t->segments[s].words[w].text);
@@ -216,6 +248,27 @@ static int add_word(xmlNodePtr seg, xmlNsPtr ns, const casescribe_transcript *t,
     return ok;
 }
 
+/* A segment's by="worker" (an observation tag) and speaker="Kerry Thompson"
+ * (the label its first words hold, without the colon). */
+static int set_origin(xmlNodePtr seg, const cs_segment *s)
+{
+    if (s->by == CS_BY_WORKER && !set_text(seg, "by", "worker"))
+        return 0;
+    if (s->speaker_words == 0 || s->speaker_words > s->n_words)
+        return 1;
+    cs_buf b = {0};
+    for (uint32_t w = 0; w < s->speaker_words; w++)
+        cs_buf_printf(&b, "%s%s", w ? " " : "", s->words[w].text);
+    char *name = cs_buf_take(&b);
+    cs_buf_free(&b);
+    size_t n = name != NULL ? strlen(name) : 0;
+    if (n > 0 && name[n - 1] == ':')
+        name[n - 1] = '\0';
+    int ok = name != NULL && set_text(seg, "speaker", name);
+    free(name);
+    return ok;
+}
+
 /* XML (urn:casescribe:transcript:1): every word with its times and
  * confidence, unsure words flagged, and the engine on the root, which also
  * says plainly that a machine made it. */
@@ -228,7 +281,8 @@ static int32_t render_xml(char **out, const casescribe_transcript *t)
     if (ok) {
         xmlDocSetRootElement(doc, root);
         xmlSetNs(root, ns);
-        ok = set_text(root, "made-by", "machine") && set_text(root, "engine", t->engine) &&
+        ok = set_text(root, "made-by", t->made_by == CS_BY_IMPORTED ? "imported" : "machine") &&
+             set_text(root, "engine", t->engine) &&
              set_text(root, "engine-version", t->version) && set_text(root, "model", t->model) &&
              set_text(root, "settings", t->settings) && set_text(root, "source", t->source) &&
              set_num(root, "unsure-below-permille", t->unsure_permille);
@@ -238,7 +292,7 @@ static int32_t render_xml(char **out, const casescribe_transcript *t)
     for (uint32_t s = 0; ok && s < t->n_segments; s++) {
         xmlNodePtr seg = xmlNewChild(root, ns, (const xmlChar *)"segment", NULL);
         ok = seg != NULL && set_num(seg, "n", s + 1) && set_num(seg, "start-ms", t->segments[s].start_ms) &&
-             set_num(seg, "end-ms", t->segments[s].end_ms);
+             set_num(seg, "end-ms", t->segments[s].end_ms) && set_origin(seg, &t->segments[s]);
         for (uint32_t w = 0; ok && w < t->segments[s].n_words; w++)
             ok = add_word(seg, ns, t, s, w);
     }

@@ -18,8 +18,8 @@ static cs_xml_schema transcript_schema =
     CS_XML_SCHEMA_INIT(cs_transcript_schema, cs_transcript_schema_len, "urn:casescribe:transcript:1 transcript");
 
 #define MAX_TRANSCRIPT_BYTES (32u << 20)
-#define MAX_SEGMENTS 20000u
-#define MAX_WORDS 500000u
+#define MAX_SEGMENTS CS_TRANSCRIPT_MAX_SEGMENTS
+#define MAX_WORDS CS_TRANSCRIPT_MAX_WORDS
 
 /* A schema-checked attribute: a copy, or NULL for one that is absent. */
 static char *attr(xmlNodePtr n, const char *name)
@@ -37,6 +37,39 @@ static int64_t number(xmlNodePtr n, const char *name)
     int64_t x = v != NULL ? strtoll((const char *)v, NULL, 10) : -1;
     xmlFree(v);
     return x;
+}
+
+/* Words a speaker's name takes ("Kerry Thompson" -> 2), or 0. */
+static uint32_t name_words(const char *name)
+{
+    uint32_t n = 0;
+    for (const char *p = name; p != NULL && *p != '\0'; p++)
+        n += *p != ' ' && (p == name || p[-1] == ' ');
+    return n;
+}
+
+/* Who wrote the segment just read, and its speaker label: the segment's
+ * first words must spell speaker="..." with a colon after the last. */
+static int32_t read_origin(casescribe_transcript *t, xmlNodePtr seg)
+{
+    cs_segment *s = &t->segments[t->n_segments - 1];
+    char *by = attr(seg, "by"), *speaker = attr(seg, "speaker");
+    s->by = by != NULL && strcmp(by, "worker") == 0 ? CS_BY_WORKER : t->made_by;
+    for (size_t i = 0; i < s->n_words; i++)
+        s->words[i].by = s->by;
+    uint32_t n = name_words(speaker);
+    int32_t rc = CASESCRIBE_OK;
+    if (speaker != NULL) {
+        size_t len = strlen(speaker);
+        int ok = n > 0 && n <= s->n_words && strncmp(s->text, speaker, len) == 0 && s->text[len] == ':';
+        rc = ok ? CASESCRIBE_OK
+                : cs_fail(CASESCRIBE_ESCHEMA, "transcript segment %zu does not start with its speaker's name",
+                          t->n_segments);
+    }
+    s->speaker_words = rc == CASESCRIBE_OK ? n : 0;
+    free(by);
+    free(speaker);
+    return rc;
 }
 
 static int32_t read_segment(casescribe_transcript *t, xmlNodePtr seg, size_t *total_words)
@@ -75,7 +108,8 @@ static int32_t read_segment(casescribe_transcript *t, xmlNodePtr seg, size_t *to
                             : cs_fail(CASESCRIBE_ENOMEM, "out of memory reading a transcript");
         }
     }
-    return cs_transcript_add_segment(t, start, end, words, n);
+    int32_t rc = cs_transcript_add_segment(t, start, end, words, n);
+    return rc == CASESCRIBE_OK ? read_origin(t, seg) : rc;
 }
 
 static int32_t read_transcript(casescribe_transcript *t, xmlNodePtr root)
@@ -86,6 +120,9 @@ static int32_t read_transcript(casescribe_transcript *t, xmlNodePtr root)
     t->settings = attr(root, "settings");
     t->source = attr(root, "source");
     t->unsure_permille = (uint32_t)number(root, "unsure-below-permille");
+    char *made_by = attr(root, "made-by");
+    t->made_by = made_by != NULL && strcmp(made_by, "imported") == 0 ? CS_BY_IMPORTED : CS_BY_MACHINE;
+    free(made_by);
     if (t->engine == NULL || t->version == NULL || t->model == NULL || t->settings == NULL || t->source == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory reading a transcript");
     size_t total_words = 0;
@@ -108,8 +145,12 @@ int32_t casescribe_transcript_open(casescribe_transcript **transcript_out, const
     if (transcript_out == NULL || xml == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_transcript_open: transcript_out and xml are required");
     cs_clear_error();
+    int kind = 0;
+    int32_t rc = cs_transcript_import(transcript_out, xml, len, &kind);
+    if (kind != 0)
+        return rc; /* WebVTT, SRT or plain text */
     xmlDocPtr doc = NULL;
-    int32_t rc = cs_xml_parse(&doc, xml, len, MAX_TRANSCRIPT_BYTES);
+    rc = cs_xml_parse(&doc, xml, len, MAX_TRANSCRIPT_BYTES);
     if (rc == CASESCRIBE_OK)
         rc = cs_xml_schema_validate(&transcript_schema, doc);
     casescribe_transcript *t = rc == CASESCRIBE_OK ? cs_transcript_new() : NULL;

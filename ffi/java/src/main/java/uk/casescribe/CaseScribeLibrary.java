@@ -132,7 +132,7 @@ public interface CaseScribeLibrary extends Library {
     /** casescribe_transcribe_options */
     @Structure.FieldOrder({"struct_size", "flags", "parallel", "form_adapter", "form", "form_len", "audio_path",
             "max_seconds", "unsure_permille", "helper_path", "model_dir", "remote_endpoint", "remote_model",
-            "api_key_file", "api_key_env", "ca_file"})
+            "api_key_file", "api_key_env", "ca_file", "tags", "tags_len"})
     class TranscribeOptionsStruct extends SizedStruct {
         public int struct_size;
         public int flags;
@@ -150,6 +150,8 @@ public interface CaseScribeLibrary extends Library {
         public String api_key_file;
         public String api_key_env;
         public String ca_file;
+        public Pointer tags;
+        public SizeT tags_len = new SizeT(0);
     }
 
     /** casescribe_fill_options */
@@ -335,6 +337,8 @@ public interface CaseScribeLibrary extends Library {
     int casescribe_job_list(PointerByReference ids_out, Pointer ctx);
     int casescribe_job_list_detail(PointerByReference lines_out, Pointer ctx);
     int casescribe_job_attach(PointerByReference job_out, Pointer ctx, String id);
+
+    int casescribe_job_progress(Pointer job, LongByReference done_out, LongByReference total_out);
 
     // Transcription
     int casescribe_transcribe_options_init(TranscribeOptionsStruct opts, int struct_size);

@@ -1,6 +1,7 @@
 package uk.casescribe;
 
 import com.sun.jna.Pointer;
+import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
 import uk.casescribe.CaseScribeLibrary.SizeTByReference;
 
@@ -100,6 +101,18 @@ public final class Job extends NativeHandle {
                 return false;
             CaseScribe.check(status);
             return true;
+        });
+    }
+
+    /**
+     * How far the job has got: {done, total} in its kind's unit (milliseconds of the recording for a
+     * transcription, steps (3) for a fill); {0, 0} until it knows its total; done equals total once it is done.
+     */
+    public long[] progress() throws CaseScribeException {
+        return use(job -> {
+            LongByReference done = new LongByReference(), total = new LongByReference();
+            CaseScribe.check(C.casescribe_job_progress(job, done, total));
+            return new long[] {done.getValue(), total.getValue()};
         });
     }
 

@@ -27,6 +27,7 @@ public final class TranscribeOptions {
     private Path apiKeyFile;
     private String apiKeyEnv;
     private Path caFile;
+    private byte[] tags;
 
     /** The form the recording belongs to (required). */
     public TranscribeOptions form(byte[] form) {
@@ -112,6 +113,15 @@ public final class TranscribeOptions {
         return this;
     }
 
+    /**
+     * The worker's observation tags, "hh:mm:ss label" a line (UTF-8), put in the transcript at their time as the
+     * worker's own words; the team's policy must have observation-tags on.
+     */
+    public TranscribeOptions tags(byte[] tags) {
+        this.tags = tags == null ? null : tags.clone();
+        return this;
+    }
+
     /** The C struct, filled from the library's defaults; it keeps every buffer it points to reachable. */
     TranscribeOptionsStruct toStruct() throws CaseScribeException {
         TranscribeOptionsStruct s = new TranscribeOptionsStruct();
@@ -143,6 +153,8 @@ public final class TranscribeOptions {
             s.api_key_env = apiKeyEnv;
         if (caFile != null)
             s.ca_file = caFile.toString();
+        s.tags = CaseScribe.memory(tags);
+        s.tags_len = new SizeT(tags == null ? 0 : tags.length);
         return s;
     }
 }

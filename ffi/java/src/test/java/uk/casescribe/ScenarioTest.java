@@ -212,6 +212,9 @@ public class ScenarioTest {
             assertEquals(job.message(), Status.OK, job.status());
             assertEquals(Job.State.DONE, job.state());
             assertNull(job.message());
+            long[] progress = job.progress(); // milliseconds of the recording, all of it done
+            assertTrue(progress[1] > 1000);
+            assertEquals(progress[1], progress[0]);
             // The library calls back just after it marks the job ended.
             assertTrue("the on-end callback was not called", called.await(30, TimeUnit.SECONDS));
             assertEquals(1, calls.get());
