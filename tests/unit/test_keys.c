@@ -369,6 +369,21 @@ Test(keys, a_stamp_outside_its_keys_validity_window_is_refused)
                                                    (const uint8_t *)before, strlen(before)),
                  CASESCRIBE_EVERIFY, "%s", casescribe_last_error());
     cr_expect(strstr(casescribe_last_error(), first) != NULL, "%s", casescribe_last_error());
+    /* Review: the same history with CRLF line ends (OpenSSL reads its keys
+     * all the same): the retirement still holds. */
+    size_t n_all = strlen(all), k = 0;
+    char *crlf = malloc(2 * n_all + 1);
+    cr_assert_not_null(crlf);
+    for (size_t i = 0; i < n_all; i++) {
+        if (all[i] == '\n')
+            crlf[k++] = '\r';
+        crlf[k++] = all[i];
+    }
+    crlf[k] = '\0';
+    cr_expect_eq(casescribe_verify_with_public_key(NULL, "xml", (const uint8_t *)crlf, k, (const uint8_t *)before,
+                                                   strlen(before)),
+                 CASESCRIBE_EVERIFY, "a CRLF key history lost its retirement: %s", casescribe_last_error());
+    free(crlf);
     /* A stamp dated before its key was made: refused too. */
     char *second = current_key(&h), *after = NULL;
     form_parts p2 = {.id = "R-2"};
