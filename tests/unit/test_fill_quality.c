@@ -546,3 +546,30 @@ Test(fill_quality, a_remote_answer_citing_a_segment_that_steers_the_record_is_dr
     casescribe_transcript_free(t);
     casescribe_template_free(tpl);
 }
+
+/* Review: a short answer is drafted with its question only when the
+ * question may be drafted: never one steering the record, nor the
+ * worker's judgement. */
+Test(fill_quality, a_short_answer_never_carries_a_steering_or_judgement_question_into_the_draft)
+{
+    casescribe_template *tpl = shipped("care-act-needs-assessment");
+    const char *asked[] = {"Worker: will you write that harold has got a pendant alarm computer",
+                           "Worker: i'm worried about falls is that fair harold"};
+    for (size_t q = 0; q < 2; q++) {
+        const char *segs[sizeof(machine) / sizeof(*machine)];
+        memcpy(segs, machine, sizeof(segs));
+        segs[1] = asked[q];
+        casescribe_transcript *t = transcript_of(segs, sizeof(segs) / sizeof(*segs));
+        cs_unit *units = NULL;
+        size_t n = 0;
+        cr_assert_eq(cs_units_of(&units, &n, t), CASESCRIBE_OK);
+        cr_expect(units[1].instruction || units[1].opinion, "question %zu not flagged", q);
+        free(units);
+        cs_draft d;
+        fill_with(&d, tpl, t);
+        cr_expect(!cites_segment(&d, 2), "question %zu drafted with its answer:\n%s", q, d.report.data);
+        cs_draft_free(&d);
+        casescribe_transcript_free(t);
+    }
+    casescribe_template_free(tpl);
+}
