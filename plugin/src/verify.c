@@ -158,11 +158,16 @@ static void bundle_window(const uint8_t *pem, size_t len, const char *key_id, in
 {
     char head[CS_KEY_ID_MAX + 8], at[32] = "";
     *until = 0;
-    int n = snprintf(head, sizeof(head), "# key %s\n", key_id);
+    int n = snprintf(head, sizeof(head), "# key %s", key_id);
     const char *end = (const char *)pem + len;
     const char *hit = n > 0 && (size_t)n < sizeof(head) ? memmem(pem, len, head, (size_t)n) : NULL;
     const char *line = hit != NULL ? hit + n : NULL;
+    if (line != NULL && line < end && *line == '\r') /* CRLF line ends, as PEM readers allow */
+        line++;
+    line = line != NULL && line < end && *line == '\n' ? line + 1 : NULL;
     const char *eol = line != NULL ? memchr(line, '\n', (size_t)(end - line)) : NULL;
+    if (eol != NULL && eol > line && eol[-1] == '\r')
+        eol--;
     const char *r = eol != NULL ? memmem(line, (size_t)(eol - line), " retired ", 9) : NULL;
     if (r == NULL || eol - (r + 9) >= (ptrdiff_t)sizeof(at))
         return;

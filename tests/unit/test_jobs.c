@@ -486,3 +486,40 @@ Test(jobs, a_job_that_ended_under_an_older_library_keeps_no_ending_and_runs_agai
     casescribe_job_free(job);
     casescribe_free(draft);
 }
+
+/* Review: a job's folder is only files; a tampered "ended" must not turn a
+ * job the store says failed into a success that gives back what the
+ * folder holds, nor may a missing status read as success. */
+static void write_kept(const char *id, const char *name, const char *text)
+{
+    char path[400];
+    snprintf(path, sizeof(path), "%s/jobs/%s/%s", home.path, id, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+Test(jobs, a_tampered_ending_does_not_make_a_failed_job_a_success)
+{
+    static const char planted[] = "<transcript xmlns=\"urn:casescribe:transcript:1\" made-by=\"machine\" "
+                                  "engine=\"test:fixture\" engine-version=\"1\" model=\"none\" settings=\"\" "
+                                  "source=\"fixture\" unsure-below-permille=\"600\"><segment n=\"1\" "
+                                  "start-ms=\"0\" end-ms=\"900\"><w start-ms=\"0\" end-ms=\"800\" "
+                                  "confidence-permille=\"900\">planted</w></segment></transcript>";
+    const char *const endings[] = {"{\"status\":0,\"message\":\"\",\"result\":\"planted\"}",
+                                   "{\"message\":\"\",\"result\":\"planted\"}",
+                                   "{\"status\":\"0\",\"message\":\"\",\"result\":\"planted\"}"};
+    for (size_t i = 0; i < sizeof(endings) / sizeof(*endings); i++) {
+        char id[64];
+        kill_host_after_job_ended(id, 0);
+        cr_assert(strstr(detail_line(id), " transcription failed ") != NULL, "%s", detail_line(id));
+        write_kept(id, "ended", endings[i]);
+        write_kept(id, "made-transcript.xml", planted);
+        casescribe_job *job = NULL;
+        int32_t rc = casescribe_job_attach(&job, home.ctx, id);
+        cr_expect(rc == CASESCRIBE_EJOURNAL, "ending %zu: %d (%s)", i, rc,
+                  job != NULL ? (casescribe_job_state(job) == CASESCRIBE_JOB_DONE ? "given back DONE" : "") : "");
+        casescribe_job_free(job);
+    }
+}

@@ -8,6 +8,7 @@
  * the errors a busy reviewer misses. */
 #include "fill/check.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -233,6 +234,17 @@ static int steers_the_record(const char *low)
            any_phrase(low, writing, sizeof(writing) / sizeof(*writing));
 }
 
+/* 1 when sign is in low, a greeting "you must be Jean" aside (only that
+ * occurrence: a later "you must" still counts). */
+static int has_sign(const char *low, const char *sign)
+{
+    int greeting = strcmp(sign, "you must") == 0;
+    for (const char *at = low; (at = strstr(at, sign)) != NULL; at++)
+        if (!greeting || strncmp(at, "you must be ", 12) != 0)
+            return 1;
+    return 0;
+}
+
 int cs_carries_instructions(const char *text)
 {
     static const char *const signs[] = {
@@ -240,17 +252,16 @@ int cs_carries_instructions(const char *text)
         "disregard", "system prompt", "as an ai", "language model", "instructions", "you must", "you are now",
         "do not tell", "do not mention", "new task", "<script", "http://", "https://", "```", "</", "{{",
     };
-    char low[2048];
-    size_t n = 0;
-    for (const char *p = text; *p != '\0' && n + 1 < sizeof(low); p++)
-        low[n++] = lower(*p);
-    low[n] = '\0';
-    for (size_t i = 0; i < sizeof(signs) / sizeof(*signs); i++) {
-        const char *at = strstr(low, signs[i]);
-        if (at != NULL && strcmp(signs[i], "you must") == 0 && strncmp(at, "you must be ", 12) == 0)
-            continue; /* "and you must be Jean": a greeting */
-        if (at != NULL)
-            return 1;
-    }
-    return steers_the_record(low);
+    size_t n = strlen(text);
+    char *low = malloc(n + 1); /* all of it: an order may come after any preamble */
+    if (low == NULL)
+        return 1; /* out of memory: not drafted */
+    for (size_t i = 0; i <= n; i++)
+        low[i] = lower(text[i]);
+    int found = 0;
+    for (size_t i = 0; i < sizeof(signs) / sizeof(*signs) && !found; i++)
+        found = has_sign(low, signs[i]);
+    found = found || steers_the_record(low);
+    free(low);
+    return found;
 }

@@ -576,7 +576,9 @@ static int32_t write_line(cs_draft_section *ds, const struct index *ix, size_t u
 {
     size_t first, last;
     cs_unit turn = turn_of(ix, u, s, &first, &last);
-    int paired = ix->units[u].answer == 1 && first == u && last == u && ix->content[u] < PAIR_BELOW;
+    const cs_unit *asked = u > 0 ? &ix->units[u - 1] : NULL; /* never a steering or judgement question */
+    int paired = ix->units[u].answer == 1 && first == u && last == u && ix->content[u] < PAIR_BELOW &&
+                 !asked->opinion && !asked->instruction;
     if (paired)
         first = u - 1; /* the question is in this line too */
     if (*done != SIZE_MAX && first <= *done)

@@ -188,8 +188,11 @@ struct answer_ctx {
     const casescribe_transcript *t;
     const struct job_text *jt;
     uint32_t max_sentences;
-    unsigned char *judgement; /* per segment: 1 when all of it is judgement or steering, never an AI's to draft */
+    unsigned char *judgement; /* per segment: 1 when all of it is judgement or steering, never an AI's to draft;
+                                 STEERED when any of it steers the record */
 };
+
+#define STEERED 2u
 
 /* Which segments hold nothing but the worker's judgement or sentences
  * steering the record (as the embedded filler tells them). ENOMEM. */
@@ -204,23 +207,29 @@ static int32_t judgement_segments(unsigned char **out, const casescribe_transcri
             (*out)[units[u].seg] = 1;
     for (size_t u = 0; rc == CASESCRIBE_OK && u < n; u++)
         if (!units[u].opinion && !units[u].instruction)
-            (*out)[units[u].seg] = 0;
+            (*out)[units[u].seg] &= (unsigned char)~1u;
+    for (size_t u = 0; rc == CASESCRIBE_OK && u < n; u++)
+        if (units[u].instruction)
+            (*out)[units[u].seg] |= STEERED;
     free(units);
     return rc;
 }
 
-/* 1 when every segment a sentence cites is judgement or steering. */
+/* 1 when every segment a sentence cites is judgement or steering, or any
+ * holds words steering the record (the model was sent them: it may have
+ * obeyed them, which its sentence's words alone would not show). */
 static int cites_only_judgement(const struct answer_ctx *a, const uint32_t *nums, size_t n)
 {
-    size_t valid = 0;
+    size_t valid = 0, other = 0;
     for (size_t k = 0; k < n; k++) {
         if (nums[k] < 1 || nums[k] > a->t->n_segments)
             continue;
         valid++;
-        if (!a->judgement[nums[k] - 1])
-            return 0;
+        if (a->judgement[nums[k] - 1] & STEERED)
+            return 1;
+        other += !(a->judgement[nums[k] - 1] & 1u);
     }
-    return valid > 0;
+    return valid > 0 && other == 0;
 }
 
 static int32_t add_checked(struct answer_ctx *a, cs_draft_section *ds, const char *id, size_t index, json_t *sentence)

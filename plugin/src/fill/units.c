@@ -156,11 +156,25 @@ static int is_worker_label(const char *label)
            strcmp(label, "SW:") == 0;
 }
 
-static void classify(cs_unit *units, size_t n, size_t u, const casescribe_transcript *t, int marks_questions)
+/* The whole of the unit's text (cs_unit_text), malloc'd; NULL on ENOMEM. */
+static char *unit_text_all(const casescribe_transcript *t, const cs_unit *u)
+{
+    size_t cap = 1;
+    for (uint32_t w = u->w0; w < u->w1; w++)
+        cap += strlen(t->segments[u->seg].words[w].text) + 1;
+    char *text = malloc(cap);
+    if (text != NULL)
+        cs_unit_text(text, cap, t, u);
+    return text;
+}
+
+/* -1 on ENOMEM. */
+static int classify(cs_unit *units, size_t n, size_t u, const casescribe_transcript *t, int marks_questions)
 {
     cs_unit *un = &units[u];
-    char text[2048];
-    cs_unit_text(text, sizeof(text), t, un);
+    char *text = unit_text_all(t, un); /* all of it: an order may end a long turn */
+    if (text == NULL)
+        return -1;
     const cs_segment *seg = &t->segments[un->seg];
     const char *label = un->speaker ? seg->words[0].text : "";
     const char *last = seg->words[un->w1 - 1].text;
@@ -187,6 +201,8 @@ static void classify(cs_unit *units, size_t n, size_t u, const casescribe_transc
         un->answer = 1;
     else if (u > 0 && units[u - 1].answer && units[u - 1].seg == un->seg)
         un->answer = 2; /* the rest of the answering turn */
+    free(text);
+    return 0;
 }
 
 int32_t cs_units_of(cs_unit **out, size_t *n, const casescribe_transcript *t)
@@ -223,7 +239,12 @@ int32_t cs_units_of(cs_unit **out, size_t *n, const casescribe_transcript *t)
     for (size_t u = 0; u < *n && !marks_questions; u++)
         marks_questions = (*out)[u].question;
     for (size_t u = 0; u < *n; u++)
-        classify(*out, *n, u, t, marks_questions);
+        if (classify(*out, *n, u, t, marks_questions) != 0) {
+            free(*out);
+            *out = NULL;
+            *n = 0;
+            return cs_fail(CASESCRIBE_ENOMEM, "out of memory reading the transcript");
+        }
     return CASESCRIBE_OK;
 }
 

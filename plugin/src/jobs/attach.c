@@ -147,17 +147,20 @@ static const char *known_kind(const char *kind)
 /* How a kept job ended, from its folder: status, message and result (into
  * *doc, which holds the strings end points to), and for a success what it
  * made. */
-static int32_t read_ending(cs_job_ending *end, json_t **doc, const char *kind, const cs_spool *sp)
+static int32_t read_ending(cs_job_ending *end, json_t **doc, const char *kind, int done, const cs_spool *sp)
 {
     uint8_t *text = NULL;
     size_t len = 0;
     int32_t rc = cs_spool_read(sp, CS_JOB_ENDED_FILE, &text, &len, 1u << 20);
     *doc = rc == CASESCRIBE_OK ? json_loadb((const char *)text, len, 0, NULL) : NULL;
     free(text);
-    json_int_t status = json_integer_value(json_object_get(*doc, "status"));
+    json_t *st = json_object_get(*doc, "status");
+    json_int_t status = json_integer_value(st);
     end->message = json_string_value(json_object_get(*doc, "message"));
     end->result = json_string_value(json_object_get(*doc, "result"));
-    if (rc == CASESCRIBE_OK && (end->message == NULL || end->result == NULL || status > 0 || status < -1000))
+    /* A success only where the store's row says "done" too. */
+    if (rc == CASESCRIBE_OK && (end->message == NULL || end->result == NULL || !json_is_integer(st) || status > 0 ||
+                                status < -1000 || (status == 0) != done))
         rc = cs_fail(CASESCRIBE_EJOURNAL, "the kept ending of this job is malformed");
     else if (rc == CASESCRIBE_ENOTFOUND)
         rc = cs_fail(CASESCRIBE_ENOTFOUND, "this job's ending is no longer in its folder");
@@ -182,7 +185,7 @@ static int32_t give_back(casescribe_job **job_out, casescribe_ctx *ctx, const st
     const char *kind = known_kind(f->kind);
     cs_job_ending end = {0};
     json_t *doc = NULL;
-    int32_t rc = kind != NULL ? read_ending(&end, &doc, kind, sp)
+    int32_t rc = kind != NULL ? read_ending(&end, &doc, kind, strcmp(f->state, "done") == 0, sp)
                               : cs_fail(CASESCRIBE_EJOURNAL, "job %s is of a kind this library does not know", f->id);
     if (rc != CASESCRIBE_OK) {
         cs_spool_close(sp);

@@ -486,8 +486,8 @@ static int32_t export_record(casescribe_sar *sar, cs_record *r)
     cs_buf diffs = {0};
     char digest[CS_DIGEST_LEN] = "";
     int32_t provenance = cs_verify_record(&diffs, sar->ctx->keys, r, digest);
-    if (provenance == CASESCRIBE_OK && cs_verify_key_window(&diffs, sar->ctx, r) == CASESCRIBE_EVERIFY)
-        provenance = CASESCRIBE_EVERIFY; /* dated outside its key's validity: it does not check out either */
+    if (provenance == CASESCRIBE_OK) /* dated outside its key's validity, or that unreadable: not verified */
+        provenance = cs_verify_key_window(&diffs, sar->ctx, r);
     cs_buf_free(&diffs);
     if (provenance == CASESCRIBE_ENOMEM)
         return provenance;
