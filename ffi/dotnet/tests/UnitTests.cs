@@ -19,6 +19,19 @@ namespace CaseScribe.Tests
             Assert.Equal((long)Library.AbiVersion, Library.Constant("ABI_VERSION"), "ABI_VERSION constant");
         }
 
+        [Test(14)]
+        public static void VersionInfoNamesTheLibraryAndItsFeatures()
+        {
+            VersionInfo info = Library.GetVersionInfo();
+            Assert.Equal(Library.Version, info.Major + "." + info.Minor + "." + info.Patch, "version numbers");
+            Assert.Equal(Library.Constant("VERSION_NUM"), (long)info.VersionNum, "VERSION_NUM");
+            Assert.Equal(Library.AbiVersion, info.AbiVersion, "ABI version");
+            foreach (string feature in new[] { "EMBEDDED_ENGINE", "REMOTE_ENGINES", "STORE_SQLITE", "ADAPTER_XML", "ADAPTER_FHIR" })
+                Assert.True(info.Has(feature), feature);
+            Assert.Equal(Library.Constant("LIBRARY_INFO_SIZE"), (long)Marshal.SizeOf(typeof(NativeLibraryInfo)), "struct size");
+            Assert.Throws(Status.ENOTFOUND, () => info.Has("NO_SUCH_FEATURE"), "unknown feature");
+        }
+
         [Test(2)]
         public static void ErrorCarriesCodeNameAndMessage()
         {
