@@ -3,7 +3,7 @@
 # install` puts it: a page for every function the installed library exports,
 # casescribe(3) and casescribe(1); every subcommand the command's usage names
 # is in casescribe(1), with the exit statuses; every page renders without a
-# groff warning.
+# groff warning; `make html` renders them all.
 . "$top_srcdir/tests/e2e/lib.sh"
 install_tree
 man="$PREFIX/share/man"
@@ -53,4 +53,13 @@ done
 for page in "$man"/man1/*.1 "$man"/man3/*.3; do
     groff -man -Tascii -wmac -wescape -wchar -winput -wdelim -z "$page" 2>&1 | grep . && fail "groff warns about $page"
 done
+# `make html`: the same pages as HTML in plugin/doc/html/, with an index.
+make -s -C "$top_builddir" html > "$work/html.log" 2>&1 || { cat "$work/html.log"; fail "make html failed"; }
+grep -i warning "$work/html.log" && fail "make html printed warnings"
+html="$top_builddir/plugin/doc/html"
+while read -r fn; do
+    grep -q "$fn" "$html/$fn.3.html" 2> /dev/null || fail "make html made no page for $fn"
+    grep -q "href=\"$fn.3.html\"" "$html/index.html" || fail "plugin/doc/html/index.html does not link $fn"
+done < "$work/exported"
+grep -q 'EXIT STATUS' "$html/casescribe.1.html" || fail "no casescribe(1) in HTML"
 echo "man: $(wc -l < "$work/exported") function pages, casescribe(3) and casescribe(1) with $(wc -l < "$work/subcommands") subcommands"
