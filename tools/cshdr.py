@@ -56,8 +56,12 @@ def read_groups(lines):
         text = " ".join(l.strip() for l in lines[first:i + 1])
         name = re.search(r"(casescribe_\w+)\s*\(", text).group(1)
         if current is None:
-            has_comment = first > 0 and lines[first - 1].rstrip().endswith("*/")
-            current = Group(comment_start(lines, first - 1), first - 1) if has_comment else Group(None, None)
+            start = comment_start(lines, first - 1) if first > 0 and lines[first - 1].rstrip().endswith("*/") else None
+            # a comment of its own: "/*" first, then only " *" lines (not a #define's trailing comment)
+            if start is not None and not (lines[start].startswith("/*") and
+                                          all(l.startswith(" *") for l in lines[start + 1:first])):
+                start = None
+            current = Group(start, first - 1) if start is not None else Group(None, None)
             groups.append(current)
         current.decls.append((name, text, first, i))
         i += 1

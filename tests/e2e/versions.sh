@@ -53,6 +53,17 @@ grep -q "^  \"version\": \"$version\"" "$top_srcdir/ffi/node/package.json" || fa
 "$PYTHON3" "$top_srcdir/tools/header-since" --check "$hdr" "$top_srcdir/plugin/libcasescribe.map" > "$work/since" ||
     { cat "$work/since"; fail "functions whose comment does not say since which release (run tools/header-since)"; }
 
+# ... and the check notices a function without it, or with another release.
+sed 's/ Since 1\.7\. \*\// *\//' "$hdr" > "$work/nosince.h"
+"$PYTHON3" "$top_srcdir/tools/header-since" --check "$work/nosince.h" "$top_srcdir/plugin/libcasescribe.map" > "$work/since" &&
+    fail "tools/header-since --check passed a function without its Since"
+grep -q 'casescribe_version_info: no "Since 1.7."' "$work/since" || fail "the check did not name casescribe_version_info: $(cat "$work/since")"
+sed 's/ Since 1\.7\. \*\// Since 1.6. *\//' "$hdr" > "$work/wrongsince.h"
+"$PYTHON3" "$top_srcdir/tools/header-since" --check "$work/wrongsince.h" "$top_srcdir/plugin/libcasescribe.map" > "$work/since" &&
+    fail "tools/header-since --check passed a wrong Since"
+"$PYTHON3" "$top_srcdir/tools/header-since" "$work/nosince.h" "$top_srcdir/plugin/libcasescribe.map" > /dev/null
+cmp -s "$work/nosince.h" "$hdr" || fail "tools/header-since did not put the header back as it was"
+
 # CASESCRIBE_DEPRECATED warns with its message, and can be silenced.
 cat > "$work/d.c" << 'C'
 #include <casescribe.h>
