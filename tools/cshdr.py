@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """cshdr.py - reads plugin/include/casescribe.h and plugin/libcasescribe.map
 for tools/mkman and tools/header-since (not installed).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Library.cs - library-wide functions, status codes, the exception type, the
 // enums, and the small marshalling helpers the other files share.
 using System;

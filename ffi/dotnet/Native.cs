@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Native.cs - the raw P/Invoke declarations of libcasescribe, one per exported
 // function, in header order, plus the option structs laid out as in
 // casescribe.h (x86_64 SysV: natural alignment, pointers and size_t 8 bytes).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 'use strict';
 /*
  * casescribe - the Node.js binding of libcasescribe, over koffi.

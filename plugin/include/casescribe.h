@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * casescribe.h - the public interface of libcasescribe.
  *

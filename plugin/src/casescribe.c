@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* casescribe.c - versions, status texts, constants and option structs. */
 #include <stddef.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The public header compiles alone as C11 and as C++, pedantic, warnings as errors.
 . "$top_srcdir/tests/e2e/lib.sh"
 hdr="$top_srcdir/plugin/include"

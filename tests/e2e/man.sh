@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The reference manual (tools/mkman, from the header's comments) as `make
 # install` puts it: a page for every function the installed library exports,
 # casescribe(3) and casescribe(1); every subcommand the command's usage names

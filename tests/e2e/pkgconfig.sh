@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # pkg-config as a vendor's build uses it, with only libcasescribe's own files
 # installed (make install DESTDIR=...): `pkg-config --cflags --libs
 # casescribe` works with no other .pc file in sight (none of the private

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # One version everywhere (plugin/doc/versioning.md): the header's macros,
 # configure's AC_INIT, the installed .pc file, casescribe_version() and
 # casescribe_version_info() of the installed library, the bindings' package

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_api.c - the public interface's conventions: status codes and their
  * texts, constants by name, option structs, argument checks, per-thread
  * errors. */

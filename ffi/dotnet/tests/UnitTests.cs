@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // UnitTests.cs - small checks of the binding layer: errors, constants,
 // versions, enum values, struct layouts, closed handles.
 using System;

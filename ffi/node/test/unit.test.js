@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 'use strict';
 // Small checks of the binding itself: errors, constants, status texts,
 // versions, struct layouts, closed handles.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Python binding of libcasescribe (ctypes; no compiled extension).
 
     import casescribe

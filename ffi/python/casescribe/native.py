@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The C interface of libcasescribe, declared for ctypes: one line per function
 of casescribe.h, the option structs laid out as the header lays them out, and
 the opaque handle types.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Small checks of the binding: versions, constants, errors, handle life."""
 from __future__ import annotations
 
