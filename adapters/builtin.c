@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* builtin.c - the list of built-in adapters the registry loads on first
  * use. Adding one: write it against <casescribe.h> in its own folder, and
  * add its fill function here. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* builtin.h - the adapters built into libcasescribe. Each is written
  * against the public header alone, as a vendor's would be, and fills an
  * initialised casescribe_adapter. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* carried.c - what the stamp covers beyond the record model.
  *
  * A QuestionnaireResponse carries more than the reference form holds:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* common.c - what decode, encode and the Provenance share: finding the
  * resources of a payload, telling section items from the others, the AI
  * labels, reading form attributes, and base64 through OpenSSL. */

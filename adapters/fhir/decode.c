@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* decode.c - FHIR model -> reference form (urn:casescribe:form:1).
  *
  * The QuestionnaireResponse gives the form's attributes, its subjects and

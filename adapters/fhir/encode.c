@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* encode.c - reference form (stamped, or a fill job's draft) -> FHIR model:
  * a transaction Bundle of the QuestionnaireResponse, one Consent per
  * <consent>, and, for a stamped form, the signed Provenance.

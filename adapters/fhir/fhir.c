@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fhir.c - the "fhir" adapter: HL7 FHIR R4 in, the reference form out, and
  * back. The format of a payload is told by its first byte (JSON '{', XML
  * '<'), and encode answers in the format of the payload it is given as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fhir.h - the built-in "fhir" adapter: HL7 FHIR R4 Bundles, JSON or XML
  * (adapters/fhir/README.md). Written against <casescribe.h> alone. */
 #ifndef CS_FHIR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* json.c - FHIR JSON to and from the FHIR model, through jansson.
  *
  * Reading follows R4's JSON rules (json.html): repeating elements are

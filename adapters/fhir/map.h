@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* map.h - the mapping between the FHIR model and the reference form
  * (urn:casescribe:form:1), shared by decode.c, encode.c and prov.c. The
  * names and codes here are the ones adapters/fhir/README.md documents. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* model.c - FHIR trees: making, linking, copying, comparing and freeing
  * nodes. Every allocation is counted against FH_MAX_NODES and checked;
  * a failure is remembered in the tree, so that builder calls after it do

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* model.h - the FHIR model of the "fhir" adapter: one tree per Bundle (or
  * bare QuestionnaireResponse), whatever format it came in.
  *

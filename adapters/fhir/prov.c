@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* prov.c - the FHIR Provenance of a stamp, and decode's check that a
  * payload's Provenance is exactly the one its stamp says.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* types.c - the FHIR R4 types the "fhir" adapter reads and writes, in the
  * element order of the official R4 schema (fhir-single.xsd, 4.0.1), and
  * the lexical checks of its primitives.

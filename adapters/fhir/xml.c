@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* xml.c - FHIR XML to and from the FHIR model.
  *
  * Reading goes through the library's hardened parser alone

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* xml.c - the reference form adapter, "xml".
  *
  * The host's payload is the reference form itself (urn:casescribe:form:1),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* save_and_verify.c - the smallest host: open a home, make a key, save a
  * visit form through the hook, see the final save refused while its AI
  * draft is unreviewed, and verify the stamped record offline.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Pages and actions of the example CMS. Every save goes through
 casescribe_save (Context.save, adapter "xml"); transcription and drafting
 run as library jobs that the pages look in on, never inside a request."""

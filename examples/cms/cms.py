@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The example case management system: a small web application on top of
 CaseScribe's Python binding. Standard library only.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The reference form (urn:casescribe:form:1, plugin/schemas/form-1.xsd) as
 this CMS writes and reads it: the host writes everything but <provenance>,
 which the library writes on each save and which is sent back verbatim with

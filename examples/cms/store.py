@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """SQLite storage of the example CMS: teams, users, sessions, cases, the
 people each case is about, their consents, visits and the stamped records.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """HTTP plumbing of the example CMS: HTML that escapes by default, request
 parsing (urlencoded and multipart forms, cookies) and the headers every
 response carries."""

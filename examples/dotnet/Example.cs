@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Example.cs - CaseScribe from C#: save a form, review its AI draft, verify
 // it, and export a person's records. Copy it and adapt the host's parts.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Example.java - a host's save button through the Java binding: open a home,
  * make a key, save a visit form, see the final save refused while its AI

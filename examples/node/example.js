@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 'use strict';
 /*
  * CaseScribe behind a case management system's "save" button, from Node.js:

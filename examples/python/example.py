@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """CaseScribe from Python: what a case management system does around its
 "save" button. Open a home, make a key, switch AI drafting on for a team,
 save a visit form with an AI-drafted section, see the final save refused

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* demo.c - a host program for the Larkspur adapter: what the Larkspur Case
  * Manager does behind its save button, with the adapter registered at run
  * time and every record kept in Larkspur's own JSON.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* larkspur_adapter.c - a CaseScribe adapter for the JSON form payload of the
  * (invented) Larkspur Case Manager. Written against the installed
  * <casescribe.h> alone, with jansson for JSON and libxml2 for XML, like any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* larkspur_adapter.h - a CaseScribe adapter for the (invented) Larkspur Case
  * Manager's JSON form payload. A template to copy: see README.md.
  *

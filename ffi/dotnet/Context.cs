@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Context.cs - an open home folder (casescribe_ctx) and the options classes
 // of the calls made through it.
 using System;

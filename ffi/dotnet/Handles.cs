@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Handles.cs - one SafeHandle per library handle type, and the base class of
 // the public wrappers.
 //

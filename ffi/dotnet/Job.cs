@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Job.cs - work the library runs on its own threads (casescribe_job).
 using System;
 using System.Collections.Generic;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Journal.cs - one journal entry (casescribe_journal_entry).
 using System;
 

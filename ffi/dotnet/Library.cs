@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Library.cs - library-wide functions, status codes, the exception type, the
 // enums, and the small marshalling helpers the other files share.
 using System;
@@ -19,11 +20,19 @@ namespace CaseScribe
         private static readonly object abiLock = new object();
         private static bool abiChecked;
 
-        /// <summary>The library's version, for example "0.1.0".</summary>
+        /// <summary>The library's version, for example "1.7.0".</summary>
         public static string Version { get { return Utf8.FromNative(NativeMethods.casescribe_version()); } }
 
         /// <summary>The library's ABI generation (CASESCRIBE_ABI_VERSION).</summary>
         public static uint AbiVersion { get { return NativeMethods.casescribe_abi_version(); } }
+
+        /// <summary>casescribe_version_info(): the loaded library's version numbers and build features.</summary>
+        public static VersionInfo GetVersionInfo()
+        {
+            var info = new NativeLibraryInfo();
+            Check(NativeMethods.casescribe_version_info(ref info, (uint)Marshal.SizeOf(typeof(NativeLibraryInfo))));
+            return new VersionInfo(info);
+        }
 
         /// <summary>The value of a public #define by name, without the prefix ("EVERIFY").</summary>
         /// <exception cref="CaseScribeException">ENOTFOUND for an unknown name.</exception>
@@ -425,6 +434,30 @@ namespace CaseScribe
                 h.Free();
             strings.Clear();
             pins.Clear();
+        }
+    }
+
+    /// <summary>casescribe_version_info(): the loaded library's version numbers and build features.</summary>
+    public sealed class VersionInfo
+    {
+        public readonly uint Major, Minor, Patch, VersionNum, AbiVersion, Features;
+
+        internal VersionInfo(NativeLibraryInfo info)
+        {
+            Major = info.major;
+            Minor = info.minor;
+            Patch = info.patch;
+            VersionNum = info.version_num;
+            AbiVersion = info.abi_version;
+            Features = info.features;
+        }
+
+        /// <summary>Whether the library was built with a feature, named as its CASESCRIBE_FEATURE_ constant
+        /// without the prefix ("STORE_POSTGRESQL").</summary>
+        /// <exception cref="CaseScribeException">ENOTFOUND for a name the library does not know.</exception>
+        public bool Has(string feature)
+        {
+            return (Features & (uint)Library.Constant("FEATURE_" + feature)) != 0;
         }
     }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Native.cs - the raw P/Invoke declarations of libcasescribe, one per exported
 // function, in header order, plus the option structs laid out as in
 // casescribe.h (x86_64 SysV: natural alignment, pointers and size_t 8 bytes).
@@ -18,6 +19,18 @@ using System.Runtime.InteropServices;
 
 namespace CaseScribe
 {
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct NativeLibraryInfo
+    {
+        public uint struct_size;
+        public uint major;
+        public uint minor;
+        public uint patch;
+        public uint version_num;
+        public uint abi_version;
+        public uint features;
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     internal struct NativeCtxOptions
     {
@@ -115,6 +128,7 @@ namespace CaseScribe
         // ---- versions, status, memory, constants
         [DllImport(Lib, CallingConvention = CC)] public static extern IntPtr casescribe_version();
         [DllImport(Lib, CallingConvention = CC)] public static extern uint casescribe_abi_version();
+        [DllImport(Lib, CallingConvention = CC)] public static extern int casescribe_version_info(ref NativeLibraryInfo info, uint struct_size);
         [DllImport(Lib, CallingConvention = CC)] public static extern IntPtr casescribe_strerror(int status);
         [DllImport(Lib, CallingConvention = CC)] public static extern IntPtr casescribe_last_error();
         [DllImport(Lib, CallingConvention = CC)] public static extern void casescribe_free(IntPtr ptr);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Policy.cs - a snapshot of a team's policy (casescribe_policy) and bundle signing.
 using System;
 

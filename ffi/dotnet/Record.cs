@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Record.cs - a decoded, read-only record (casescribe_record) and its sections.
 using System;
 using System.Collections.Generic;

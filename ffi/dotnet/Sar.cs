@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Sar.cs - a subject access export (casescribe_sar).
 using System;
 

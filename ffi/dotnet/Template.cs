@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Template.cs - a form template (casescribe_template).
 using System;
 using System.Collections.Generic;

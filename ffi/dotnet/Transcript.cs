@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Transcript.cs - a machine transcript (casescribe_transcript).
 using System;
 using System.Collections.Generic;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 'use strict';
 /*
  * casescribe - the Node.js binding of libcasescribe, over koffi.
@@ -110,6 +111,16 @@ const SarOptions = declareType('casescribe_sar_options', () => koffi.struct('cas
     correction_contact: 'const char *',
 }));
 
+const LibraryInfo = declareType('casescribe_library_info', () => koffi.struct('casescribe_library_info', {
+    struct_size: 'uint32_t',
+    major: 'uint32_t',
+    minor: 'uint32_t',
+    patch: 'uint32_t',
+    version_num: 'uint32_t',
+    abi_version: 'uint32_t',
+    features: 'uint32_t',
+}));
+
 const JobCallback = declareType('casescribe_job_callback',
     () => koffi.proto('void casescribe_job_callback(casescribe_job *job, void *user)'));
 
@@ -121,6 +132,7 @@ const PROTOTYPES = [
     // versions, status codes, memory, constants
     'const char *casescribe_version(void)',
     'uint32_t casescribe_abi_version(void)',
+    'int32_t casescribe_version_info(_Out_ casescribe_library_info *info, uint32_t struct_size)',
     'const char *casescribe_strerror(int32_t status)',
     'const char *casescribe_last_error(void)',
     'void casescribe_free(void *ptr)',
@@ -528,6 +540,25 @@ function version() {
 
 function abiVersion() {
     return F().casescribe_abi_version();
+}
+
+/**
+ * casescribe_version_info(): the loaded library's version numbers and build
+ * features ({ major, minor, patch, versionNum, abiVersion, features, has(name) },
+ * has() taking a CASESCRIBE_FEATURE_ name without the prefix: 'STORE_POSTGRESQL').
+ */
+function versionInfo() {
+    const info = {};
+    check(F().casescribe_version_info(info, koffi.sizeof(LibraryInfo)));
+    return Object.freeze({
+        major: info.major,
+        minor: info.minor,
+        patch: info.patch,
+        versionNum: info.version_num,
+        abiVersion: info.abi_version,
+        features: info.features,
+        has: (name) => (info.features & constant(`FEATURE_${name}`)) !== 0,
+    });
 }
 
 function strerror(code) {
@@ -1591,7 +1622,7 @@ const lazy = (target) => new Proxy(target, {
 });
 
 // The koffi types, for `raw` calls that take an options struct or a callback.
-const types = Object.freeze({ CtxOptions, Actor, FetchOptions, TranscribeOptions, FillOptions, SarOptions, JobCallback });
+const types = Object.freeze({ LibraryInfo, CtxOptions, Actor, FetchOptions, TranscribeOptions, FillOptions, SarOptions, JobCallback });
 
 module.exports = {
     load,
@@ -1602,6 +1633,7 @@ module.exports = {
     codeName,
     version,
     abiVersion,
+    versionInfo,
     strerror,
     lastError,
     constant,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* casescribe_asr.c - the helper process that decodes recordings and runs
  * pocketsphinx for the library (see plugin/src/transcribe/protocol.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * casescribe.h - the public interface of libcasescribe.
  *
@@ -50,21 +51,77 @@ extern "C" {
  * Versions
  * ------------------------------------------------------------------------ */
 
-/* The version of this header. The library you run against may be newer:
- * ask it with casescribe_version() / casescribe_abi_version(). */
-#define CASESCRIBE_VERSION_STRING "0.1.0"
-/* The ABI generation: bumped only when the binary interface breaks. It is
- * not the SONAME's number: generation 1 is the interface of
- * libcasescribe.so.0 (libtool's -version-info C:R:A names the file
- * .so.(C-A), which stays 0 while functions are only added). */
+/* The version of this header, MAJOR.MINOR.PATCH (plugin/doc/versioning.md):
+ * release 1.N.0 is the one that introduced symbol node CASESCRIBE_1.N, a
+ * patch release changes no interface, and MAJOR changes only when the binary
+ * interface breaks. The library you run against may be newer: ask it with
+ * casescribe_version() or casescribe_version_info(). */
+#define CASESCRIBE_VERSION_MAJOR 1
+#define CASESCRIBE_VERSION_MINOR 7
+#define CASESCRIBE_VERSION_PATCH 0
+#define CASESCRIBE_VERSION_STRING "1.7.0"
+/* The version as one number, 0xMMmmpp (1.7.0 is 0x010700), for #if. */
+#define CASESCRIBE_VERSION_NUM 0x010700
+/* True when this header is version x.y.z or later, for example
+ * #if CASESCRIBE_AT_LEAST_VERSION(1, 7, 0). */
+#define CASESCRIBE_AT_LEAST_VERSION(x, y, z) (CASESCRIBE_VERSION_NUM >= (((x) << 16) | ((y) << 8) | (z)))
+/* The ABI generation: bumped only when the binary interface breaks, together
+ * with CASESCRIBE_VERSION_MAJOR, which it equals. It is not the SONAME's
+ * number: generation 1 is the interface of libcasescribe.so.0 (libtool's
+ * -version-info C:R:A names the file .so.(C-A), which stays 0 while
+ * functions are only added). */
 #define CASESCRIBE_ABI_VERSION 1
 
-/* The library's version, for example "0.1.0". Static storage; any thread. */
+/* Marks a function that a later release will remove (see "Deprecation" in
+ * plugin/doc/versioning.md): compilers then warn where it is called, with
+ * `msg` (what to call instead). A deprecated function keeps working, with
+ * its symbol, until the next MAJOR release. Define
+ * CASESCRIBE_NO_DEPRECATION_WARNINGS to silence the warnings. */
+#if defined(CASESCRIBE_NO_DEPRECATION_WARNINGS)
+#define CASESCRIBE_DEPRECATED(msg)
+#elif defined(__GNUC__) && (__GNUC__ > 4 || (__GNUC__ == 4 && __GNUC_MINOR__ >= 5))
+#define CASESCRIBE_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#elif defined(_MSC_VER)
+#define CASESCRIBE_DEPRECATED(msg) __declspec(deprecated(msg))
+#else
+#define CASESCRIBE_DEPRECATED(msg)
+#endif
+
+/* The library's version, for example "1.7.0". Static storage; any thread. Since 1.0. */
 CASESCRIBE_EXTERN const char *casescribe_version(void);
 
 /* The ABI generation of the library, CASESCRIBE_ABI_VERSION when it was
- * built. A binding checks it once at load time. Any thread. */
+ * built. A binding checks it once at load time. Any thread. Since 1.0. */
 CASESCRIBE_EXTERN uint32_t casescribe_abi_version(void);
+
+/* What a build of the library can do (casescribe_library_info.features). */
+#define CASESCRIBE_FEATURE_EMBEDDED_ENGINE 0x1u  /* transcription on this machine (pocketsphinx, casescribe-asr) */
+#define CASESCRIBE_FEATURE_REMOTE_ENGINES 0x2u   /* remote transcription and drafting services over HTTPS */
+#define CASESCRIBE_FEATURE_STORE_SQLITE 0x4u     /* the ledger in SQLite (ledger.db in the home) */
+#define CASESCRIBE_FEATURE_STORE_POSTGRESQL 0x8u /* the ledger in a PostgreSQL server (built with libpq) */
+#define CASESCRIBE_FEATURE_ADAPTER_XML 0x10u     /* the built-in "xml" adapter: the reference form */
+#define CASESCRIBE_FEATURE_ADAPTER_FHIR 0x20u    /* the built-in "fhir" adapter: HL7 FHIR R4 Bundles */
+
+/* The running library's version and features, for casescribe_version_info().
+ * Fields are only ever appended; struct_size says which ones were filled. */
+typedef struct casescribe_library_info {
+    uint32_t struct_size; /* set by the library: the bytes of this struct it filled */
+    uint32_t major;       /* the library's CASESCRIBE_VERSION_MAJOR, MINOR and PATCH */
+    uint32_t minor;
+    uint32_t patch;
+    uint32_t version_num; /* its CASESCRIBE_VERSION_NUM */
+    uint32_t abi_version; /* its CASESCRIBE_ABI_VERSION */
+    uint32_t features;    /* CASESCRIBE_FEATURE_* of this build; flags are only ever added */
+} casescribe_library_info;
+
+/* Fills `info` with the running library's version and what it was built
+ * with (a host built against an older header learns the newer library's
+ * version from it; a host checks a feature before offering it). Pass
+ * sizeof(casescribe_library_info) as struct_size: fields beyond it are not
+ * written, and info->struct_size is set to the bytes filled. Errors: EINVAL
+ * (NULL info, struct_size smaller than the first version of the struct).
+ * Any thread. Since 1.7. */
+CASESCRIBE_EXTERN int32_t casescribe_version_info(casescribe_library_info *info, uint32_t struct_size);
 
 /* ------------------------------------------------------------------------
  * Status codes. Never renumbered; new ones are only appended.
@@ -95,22 +152,22 @@ CASESCRIBE_EXTERN uint32_t casescribe_abi_version(void);
                                        no trusted key was given, so nothing shows who sealed it (since 1.6) */
 
 /* A short, static description of a status code ("consent does not cover AI
- * text"). Never NULL; unknown codes give "unknown status". Any thread. */
+ * text"). Never NULL; unknown codes give "unknown status". Any thread. Since 1.0. */
 CASESCRIBE_EXTERN const char *casescribe_strerror(int32_t status);
 
 /* The message of the last failure on the calling thread, naming what failed
  * (a section id, an attribute, a file). Never NULL ("" when there is none).
- * Borrowed: valid until this thread's next call into the library. */
+ * Borrowed: valid until this thread's next call into the library. Since 1.0. */
 CASESCRIBE_EXTERN const char *casescribe_last_error(void);
 
 /* Releases memory the library returned through an output argument.
- * casescribe_free(NULL) does nothing. Any thread. */
+ * casescribe_free(NULL) does nothing. Any thread. Since 1.0. */
 CASESCRIBE_EXTERN void casescribe_free(void *ptr);
 
 /* The value of a public #define by its name without the prefix, for example
  * "EVERIFY" or "OPEN_CREATE", so that bindings need not copy numbers.
  * Returns CASESCRIBE_OK, or CASESCRIBE_ENOTFOUND for an unknown name.
- * Any thread. */
+ * Any thread. Since 1.0. */
 CASESCRIBE_EXTERN int32_t casescribe_constant(int64_t *value_out, const char *name);
 
 /* ------------------------------------------------------------------------
@@ -171,7 +228,7 @@ typedef struct casescribe_ctx_options {
 /* Sets every field of `opts` to its default and struct_size to `struct_size`.
  * Pass sizeof(casescribe_ctx_options). Returns CASESCRIBE_EINVAL when
  * struct_size is smaller than the first version of the struct or larger than
- * this library knows. Any thread. */
+ * this library knows. Any thread. Since 1.0. */
 CASESCRIBE_EXTERN int32_t casescribe_ctx_options_init(casescribe_ctx_options *opts, uint32_t struct_size);
 
 /* Opens the home named by `opts` (NULL: all defaults). Reads the public keys
@@ -198,13 +255,13 @@ CASESCRIBE_EXTERN int32_t casescribe_ctx_options_init(casescribe_ctx_options *op
  * from the backup of the keys, it is never silently recreated), EJOURNAL
  * (a ledger of a newer schema, a damaged journal.log to import).
  * On success *ctx_out is yours: close it with casescribe_ctx_close().
- * Any thread. */
+ * Any thread. Since 1.0. */
 CASESCRIBE_EXTERN int32_t casescribe_ctx_open(casescribe_ctx **ctx_out, const casescribe_ctx_options *opts);
 
-/* Closes a context. No other thread may be using it. NULL does nothing. */
+/* Closes a context. No other thread may be using it. NULL does nothing. Since 1.0. */
 CASESCRIBE_EXTERN void casescribe_ctx_close(casescribe_ctx *ctx);
 
-/* The home folder the context opened. Borrowed from ctx. Any thread. */
+/* The home folder the context opened. Borrowed from ctx. Any thread. Since 1.0. */
 CASESCRIBE_EXTERN const char *casescribe_ctx_home(const casescribe_ctx *ctx);
 
 /* ------------------------------------------------------------------------
@@ -219,12 +276,12 @@ CASESCRIBE_EXTERN const char *casescribe_ctx_home(const casescribe_ctx *ctx);
  * CASESCRIBE_KEYGEN_ROTATE it fails with EKEY when a key exists already.
  * *key_id_out (may be NULL) receives the new key id; free it with
  * casescribe_free(). Errors: EINVAL, ENOMEM, EIO, EKEY. Any thread; saves
- * running at the same time sign with either the old or the new key. */
+ * running at the same time sign with either the old or the new key. Since 1.0. */
 CASESCRIBE_EXTERN int32_t casescribe_keygen(char **key_id_out, casescribe_ctx *ctx, uint32_t flags);
 
 /* The current public key as a PEM (SubjectPublicKeyInfo) string, to give to
  * anyone who should verify records offline. Free with casescribe_free().
- * Errors: EINVAL, ENOMEM, EKEY (no key yet). Any thread. */
+ * Errors: EINVAL, ENOMEM, EKEY (no key yet). Any thread. Since 1.0. */
 CASESCRIBE_EXTERN int32_t casescribe_public_key(char **pem_out, casescribe_ctx *ctx);
 
 /* The fingerprint of an Ed25519 public key given as a PEM (for example
@@ -292,7 +349,7 @@ typedef struct casescribe_actor {
 } casescribe_actor;
 
 /* Sets defaults (all NULL) and struct_size. Returns EINVAL for a size this
- * library does not know. Any thread. */
+ * library does not know. Any thread. Since 1.0. */
 CASESCRIBE_EXTERN int32_t casescribe_actor_init(casescribe_actor *actor, uint32_t struct_size);
 
 /* Saves one form through the adapter named `adapter` ("xml": the reference
@@ -329,7 +386,7 @@ CASESCRIBE_EXTERN int32_t casescribe_actor_init(casescribe_actor *actor, uint32_
  * Errors: EINVAL, ENOMEM, ETOOBIG, EPARSE, ESCHEMA, ENOTFOUND (adapter),
  * EPOLICY, ECONSENT, EREVIEW, ELAUNDER, EKEY, EVERIFY (the incoming provenance was
  * altered), ECONFLICT (a newer version was saved meanwhile), EJOURNAL, EIO.
- * Nothing is journalled when a save fails. Any thread. */
+ * Nothing is journalled when a save fails. Any thread. Since 1.0. */
 CASESCRIBE_EXTERN int32_t casescribe_save(uint8_t **out, size_t *out_len, casescribe_ctx *ctx,
                                           const char *adapter, const casescribe_actor *actor,
                                           const uint8_t *payload, size_t payload_len);
@@ -382,7 +439,7 @@ CASESCRIBE_EXTERN int32_t casescribe_save(uint8_t **out, size_t *out_len, casesc
  * altered), ENOTFOUND (this home holds no such version of the record: an
  * unknown record, a later version number, or another digest under that
  * number), ECONFLICT (the version was abandoned), EJOURNAL, EIO. Any
- * thread; a record may be saved and confirmed from different threads. */
+ * thread; a record may be saved and confirmed from different threads. Since 1.6. */
 CASESCRIBE_EXTERN int32_t casescribe_save_confirm(casescribe_ctx *ctx, const char *adapter, const uint8_t *payload,
                                                   size_t payload_len);
 
@@ -395,7 +452,7 @@ CASESCRIBE_EXTERN int32_t casescribe_save_confirm(casescribe_ctx *ctx, const cha
  * holds the latest version, confirm it; if it holds the confirmed one, the
  * next save from it supersedes the rest (two-phase mode). Errors: EINVAL,
  * ENOMEM, ENOTFOUND (no version of that record here), EJOURNAL, EIO. Any
- * thread. */
+ * thread. Since 1.6. */
 CASESCRIBE_EXTERN int32_t casescribe_record_head(uint32_t *version_out, uint32_t *confirmed_out, char **digest_out,
                                                  casescribe_ctx *ctx, const char *record_id);
 
@@ -414,7 +471,7 @@ CASESCRIBE_EXTERN int32_t casescribe_record_head(uint32_t *version_out, uint32_t
  * earlier versions too). When the home's journal holds a newer version of
  * the record, the record still verifies (OK: it is a genuine version), and
  * the report says "Older version: the latest this home knows is version N".
- * Reads the keys and the home's journal: no network. Any thread. */
+ * Reads the keys and the home's journal: no network. Any thread. Since 1.0. */
 CASESCRIBE_EXTERN int32_t casescribe_verify(char **report_out, casescribe_ctx *ctx, const char *adapter,
                                             const uint8_t *payload, size_t payload_len);
 
@@ -422,7 +479,7 @@ CASESCRIBE_EXTERN int32_t casescribe_verify(char **report_out, casescribe_ctx *c
  * or a bundle of keys (casescribe_keys_export(): a home's whole key
  * history, so that records signed before a rotation verify), at most 1 MiB,
  * for auditors who have no home. Returns as casescribe_verify(); EKEY when
- * the record was signed by another key. Any thread. */
+ * the record was signed by another key. Any thread. Since 1.0. */
 CASESCRIBE_EXTERN int32_t casescribe_verify_with_public_key(char **report_out, const char *adapter,
                                                             const uint8_t *pubkey_pem, size_t pubkey_len,
                                                             const uint8_t *payload, size_t payload_len);
@@ -435,40 +492,45 @@ typedef struct casescribe_record casescribe_record;
 /* Decodes a payload (stamped or not) into a read-only record. This does not
  * verify it: call casescribe_verify() for that. Free with
  * casescribe_record_free(). Errors: EINVAL, ENOMEM, ETOOBIG, EPARSE, ESCHEMA,
- * ENOTFOUND (adapter). Any thread; a record may be read from several threads. */
+ * ENOTFOUND (adapter). Any thread; a record may be read from several threads. Since 1.0. */
 CASESCRIBE_EXTERN int32_t casescribe_record_open(casescribe_record **record_out, const char *adapter,
                                                  const uint8_t *payload, size_t payload_len);
 CASESCRIBE_EXTERN void casescribe_record_free(casescribe_record *record);
 
 /* Getters. Strings are borrowed from the record; NULL when the field is
- * absent or the index is out of range. */
+ * absent or the index is out of range. Since 1.0. */
 CASESCRIBE_EXTERN const char *casescribe_record_id(const casescribe_record *record);
 CASESCRIBE_EXTERN const char *casescribe_record_team(const casescribe_record *record);
 CASESCRIBE_EXTERN const char *casescribe_record_author(const casescribe_record *record);
-/* 1 when the form is marked final, 0 otherwise. */
+/* 1 when the form is marked final, 0 otherwise. Since 1.0. */
 CASESCRIBE_EXTERN int32_t casescribe_record_is_final(const casescribe_record *record);
-/* The stamped version number (1, 2, ...), or 0 when not stamped. */
+/* The stamped version number (1, 2, ...), or 0 when not stamped. Since 1.0. */
 CASESCRIBE_EXTERN uint32_t casescribe_record_version(const casescribe_record *record);
-/* The key id that signed the record, or NULL when not stamped. */
+/* The key id that signed the record, or NULL when not stamped. Since 1.0. */
 CASESCRIBE_EXTERN const char *casescribe_record_key_id(const casescribe_record *record);
+/* The number of sections, and a section's id by its index (0 to count - 1). Since 1.0. */
 CASESCRIBE_EXTERN uint32_t casescribe_record_section_count(const casescribe_record *record);
 CASESCRIBE_EXTERN const char *casescribe_record_section_id(const casescribe_record *record, uint32_t index);
-/* "human", "ai-draft" or "ai-reviewed". */
+/* "human", "ai-draft" or "ai-reviewed". Since 1.0. */
 CASESCRIBE_EXTERN const char *casescribe_record_section_origin(const casescribe_record *record, uint32_t index);
+/* The engine and model that drafted a section, as the form names them; NULL when absent. Since 1.0. */
 CASESCRIBE_EXTERN const char *casescribe_record_section_engine(const casescribe_record *record, uint32_t index);
 CASESCRIBE_EXTERN const char *casescribe_record_section_model(const casescribe_record *record, uint32_t index);
 /* For a section drafted from a machine transcript: the engine's version and
  * settings, as the form gives them (copy them there from
  * casescribe_transcript_engine_version() and _settings()); stamped into the
- * provenance with the engine and model. NULL when absent. */
+ * provenance with the engine and model. NULL when absent. Since 1.2. */
 CASESCRIBE_EXTERN const char *casescribe_record_section_engine_version(const casescribe_record *record,
                                                                       uint32_t index);
 CASESCRIBE_EXTERN const char *casescribe_record_section_engine_settings(const casescribe_record *record,
                                                                        uint32_t index);
+/* Who reviewed a section's AI text and when (UTC, ISO 8601), as the form
+ * records them; NULL when absent. Since 1.0. */
 CASESCRIBE_EXTERN const char *casescribe_record_section_reviewer(const casescribe_record *record, uint32_t index);
 CASESCRIBE_EXTERN const char *casescribe_record_section_reviewed_at(const casescribe_record *record, uint32_t index);
-/* "accepted" or "edited". */
+/* "accepted" or "edited". Since 1.0. */
 CASESCRIBE_EXTERN const char *casescribe_record_section_review(const casescribe_record *record, uint32_t index);
+/* The section's text. Since 1.0. */
 CASESCRIBE_EXTERN const char *casescribe_record_section_text(const casescribe_record *record, uint32_t index);
 
 /* What the record's stamp (its <provenance>) says, so that a host never
@@ -523,7 +585,7 @@ typedef struct casescribe_journal_entry casescribe_journal_entry;
  * entry's number, its bytes against the hash kept beside them, and the hash
  * chain. Returns OK, or EJOURNAL naming the first bad entry in the report and in casescribe_last_error(). *entries_out (may be
  * NULL) gets the number of good entries; *report_out (may be NULL) a
- * plain-English summary, freed with casescribe_free(). Any thread. */
+ * plain-English summary, freed with casescribe_free(). Any thread. Since 1.0. */
 CASESCRIBE_EXTERN int32_t casescribe_journal_verify(uint64_t *entries_out, char **report_out, casescribe_ctx *ctx);
 
 /* Repairs a ledger damaged in its middle (EJOURNAL from
@@ -547,12 +609,12 @@ CASESCRIBE_EXTERN int32_t casescribe_journal_recover(char **report_out, const ch
 
 /* Kept for compatibility: the ledger commits whole transactions and nothing
  * is ever cut from it, so this is always 0 (it counted the torn tail of the
- * old journal.log). Any thread. */
+ * old journal.log). Any thread. Since 1.0. */
 CASESCRIBE_EXTERN uint64_t casescribe_journal_truncated_bytes(const casescribe_ctx *ctx);
 
 /* Reads entry number `seq` (1 is the first). Errors: EINVAL, ENOMEM,
  * ENOTFOUND (no such entry), EJOURNAL, EIO. Free with
- * casescribe_journal_entry_free(). Any thread. */
+ * casescribe_journal_entry_free(). Any thread. Since 1.0. */
 CASESCRIBE_EXTERN int32_t casescribe_journal_entry_get(casescribe_journal_entry **entry_out, casescribe_ctx *ctx,
                                                        uint64_t seq);
 CASESCRIBE_EXTERN void casescribe_journal_entry_free(casescribe_journal_entry *entry);
@@ -582,14 +644,17 @@ CASESCRIBE_EXTERN uint64_t casescribe_journal_entry_seq(const casescribe_journal
  * Kinds are only ever added: skip one you do not know. record_id and
  * record_digest give NULL on entries other than "save", "confirm" and
  * "abandoned" (record_version gives a "policy" entry's policy version);
- * actor_id is NULL on "audio", "policy-bundle" and "confirm" entries; every kind has a time. Borrowed strings. */
+ * actor_id is NULL on "audio", "policy-bundle" and "confirm" entries; every kind has a time. Borrowed strings.
+ * Since 1.0. */
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_kind(const casescribe_journal_entry *entry);
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_record_id(const casescribe_journal_entry *entry);
 CASESCRIBE_EXTERN uint32_t casescribe_journal_entry_record_version(const casescribe_journal_entry *entry);
-/* "sha256:<hex>" of the stamped provenance, which covers the whole record. */
+/* "sha256:<hex>" of the stamped provenance, which covers the whole record. Since 1.0. */
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_record_digest(const casescribe_journal_entry *entry);
+/* The actor the entry names (NULL for the kinds without one: see
+ * casescribe_journal_entry_kind()). Since 1.0. */
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_actor_id(const casescribe_journal_entry *entry);
-/* UTC, ISO 8601, for example "2026-11-02T10:16:00Z". */
+/* UTC, ISO 8601, for example "2026-11-02T10:16:00Z". Since 1.0. */
 CASESCRIBE_EXTERN const char *casescribe_journal_entry_time(const casescribe_journal_entry *entry);
 /* Any field the entry records, by its name in the entry's JSON, as text:
  * strings as they are, numbers in decimal, true/false, lists and objects as
@@ -641,7 +706,7 @@ CASESCRIBE_EXTERN const char *casescribe_journal_entry_json(const casescribe_jou
  * council's archive). *checkpoint_out is freed with casescribe_free().
  * Errors: EINVAL, ENOTFOUND (no checkpoint yet: nothing was committed since
  * the home had a signing key), EIO, ENOMEM. Works on a read-only home.
- * Any thread. */
+ * Any thread. Since 1.6. */
 CASESCRIBE_EXTERN int32_t casescribe_checkpoint_export(char **checkpoint_out, casescribe_ctx *ctx);
 
 /* Checks the ledger against one piece of evidence kept outside the home:
@@ -661,7 +726,7 @@ CASESCRIBE_EXTERN int32_t casescribe_checkpoint_export(char **checkpoint_out, ca
  * EPARSE/ESCHEMA for evidence that is neither. Reads only the entries
  * named (constant time); casescribe_journal_verify checks the chain
  * itself, so run both. *report_out (may be NULL) gets one line saying
- * what was found, freed with casescribe_free(). Any thread. */
+ * what was found, freed with casescribe_free(). Any thread. Since 1.6. */
 CASESCRIBE_EXTERN int32_t casescribe_journal_check(char **report_out, casescribe_ctx *ctx, const char *adapter,
                                                    const uint8_t *evidence, size_t evidence_len);
 
@@ -699,34 +764,34 @@ typedef struct casescribe_job casescribe_job;
 typedef void casescribe_job_callback_fn(casescribe_job *job, void *user);
 typedef casescribe_job_callback_fn *casescribe_job_callback;
 
-/* A CASESCRIBE_JOB_* value; EINVAL for NULL. */
+/* A CASESCRIBE_JOB_* value; EINVAL for NULL. Since 1.2. */
 CASESCRIBE_EXTERN int32_t casescribe_job_state(const casescribe_job *job);
-/* What the job does: "policy-refresh", "transcription" or "fill". Borrowed. */
+/* What the job does: "policy-refresh", "transcription" or "fill". Borrowed. Since 1.2. */
 CASESCRIBE_EXTERN const char *casescribe_job_kind(const casescribe_job *job);
 /* Waits until the job ends, at most `timeout_ms` (0: just look; negative:
- * no limit). OK once it has ended (in any state), EBUSY if it has not. */
+ * no limit). OK once it has ended (in any state), EBUSY if it has not. Since 1.2. */
 CASESCRIBE_EXTERN int32_t casescribe_job_wait(casescribe_job *job, int32_t timeout_ms);
 /* How the job ended: OK, the error it failed with, ECANCELLED; EBUSY while
- * it has not ended. */
+ * it has not ended. Since 1.2. */
 CASESCRIBE_EXTERN int32_t casescribe_job_status(const casescribe_job *job);
 /* Why a job failed or was cancelled, in plain English (never personal
- * data); NULL while it runs or when it succeeded. Borrowed from the handle. */
+ * data); NULL while it runs or when it succeeded. Borrowed from the handle. Since 1.2. */
 CASESCRIBE_EXTERN const char *casescribe_job_message(const casescribe_job *job);
 /* A copy of what a DONE job made, as text (for a policy refresh: what it
  * changed). Free with casescribe_free(). EBUSY before the end, the job's
- * error when it did not succeed. */
+ * error when it did not succeed. Since 1.2. */
 CASESCRIBE_EXTERN int32_t casescribe_job_result(char **result_out, const casescribe_job *job);
 /* Asks the job to stop: a queued job will not start, a running one stops
  * at its next check (a network transfer within about a second). A job that
- * finishes first keeps its result. OK, or EINVAL for NULL. */
+ * finishes first keeps its result. OK, or EINVAL for NULL. Since 1.2. */
 CASESCRIBE_EXTERN int32_t casescribe_job_cancel(casescribe_job *job);
 /* Sets the callback called when the job ends (replacing an earlier one);
- * when it has already ended, calls it now. */
+ * when it has already ended, calls it now. Since 1.2. */
 CASESCRIBE_EXTERN int32_t casescribe_job_on_end(casescribe_job *job, casescribe_job_callback callback,
                                                 void *user);
 /* Drops the host's handle. A job still running carries on and its result
  * is dropped (cancel it first to stop it). NULL does nothing. Once per
- * handle, from one thread. */
+ * handle, from one thread. Since 1.2. */
 CASESCRIBE_EXTERN void casescribe_job_free(casescribe_job *job);
 
 /* How far a job has got: *done_out of *total_out units, where the unit is
@@ -767,13 +832,13 @@ CASESCRIBE_EXTERN int32_t casescribe_job_progress(const casescribe_job *job, int
  *
  * The job's id: 32 lowercase hex digits (128 random bits), the same in
  * every process and after a restart; NULL for a job that is not kept (a
- * policy refresh) or NULL. Borrowed from the handle. Any thread. */
+ * policy refresh) or NULL. Borrowed from the handle. Any thread. Since 1.6. */
 CASESCRIBE_EXTERN const char *casescribe_job_id(const casescribe_job *job);
 /* The ids of the kept jobs of this home that no other live process holds,
  * oldest first, one per line ("" when none): jobs that are queued,
  * running here, were interrupted by a restart, or ended without the host
  * freeing them. Free *ids_out with casescribe_free(). EINVAL, ENOMEM, EIO
- * (the store failed). Any thread. */
+ * (the store failed). Any thread. Since 1.6. */
 CASESCRIBE_EXTERN int32_t casescribe_job_list(char **ids_out, casescribe_ctx *ctx);
 /* The same jobs as casescribe_job_list(), one line each: "<id> <kind>
  * <state> created <time> updated <time>", times UTC ISO 8601, state
@@ -790,7 +855,7 @@ CASESCRIBE_EXTERN int32_t casescribe_job_list_detail(char **lines_out, casescrib
  * job rebuilt from its input and queued again. EINVAL (bad id), ENOTFOUND (no such job here, or its input
  * or template is gone), EBUSY (another live process is running it),
  * EJOURNAL (its record is malformed), ENOMEM, EIO, or the form's
- * EPARSE/ESCHEMA. Any thread. */
+ * EPARSE/ESCHEMA. Any thread. Since 1.6. */
 CASESCRIBE_EXTERN int32_t casescribe_job_attach(casescribe_job **job_out, casescribe_ctx *ctx, const char *id);
 
 /* ------------------------------------------------------------------------
@@ -861,6 +926,9 @@ typedef struct casescribe_transcribe_options {
     size_t tags_len;
 } casescribe_transcribe_options;
 
+/* Sets every field of `opts` to its default and struct_size to `struct_size`
+ * (pass sizeof(casescribe_transcribe_options)). Returns EINVAL for a size this library does
+ * not know. Any thread. Since 1.2. */
 CASESCRIBE_EXTERN int32_t casescribe_transcribe_options_init(casescribe_transcribe_options *opts,
                                                              uint32_t struct_size);
 
@@ -883,21 +951,21 @@ CASESCRIBE_EXTERN int32_t casescribe_transcribe_options_init(casescribe_transcri
  * a part: the message says where), EKEY (an API key file others can read,
  * or an unset variable), ENETWORK (the remote service: connection,
  * certificate, timeout, an HTTP error or an answer that makes no sense),
- * ECANCELLED. Any thread. */
+ * ECANCELLED. Any thread. Since 1.2. */
 CASESCRIBE_EXTERN int32_t casescribe_transcribe(casescribe_job **job_out, casescribe_ctx *ctx,
                                                 const casescribe_transcribe_options *opts);
 
 /* The transcript a DONE transcription job made: a handle of its own, freed
  * with casescribe_transcript_free() (the job may be freed first). EBUSY
  * before the end, the job's error when it failed, EINVAL for another kind
- * of job. Any thread. */
+ * of job. Any thread. Since 1.2. */
 CASESCRIBE_EXTERN int32_t casescribe_job_transcript(casescribe_transcript **transcript_out,
                                                     const casescribe_job *job);
 
 /* Reading a transcript. A transcript never changes; any thread. Segments
  * are the parts between silences; times are milliseconds from the start of
  * the recording; strings are borrowed from the handle. Out-of-range
- * indexes give 0, -1 or NULL. */
+ * indexes give 0, -1 or NULL. Since 1.2. */
 CASESCRIBE_EXTERN uint32_t casescribe_transcript_segment_count(const casescribe_transcript *t);
 CASESCRIBE_EXTERN int64_t casescribe_transcript_segment_start_ms(const casescribe_transcript *t, uint32_t seg);
 CASESCRIBE_EXTERN int64_t casescribe_transcript_segment_end_ms(const casescribe_transcript *t, uint32_t seg);
@@ -909,15 +977,15 @@ CASESCRIBE_EXTERN int64_t casescribe_transcript_word_start_ms(const casescribe_t
                                                               uint32_t word);
 CASESCRIBE_EXTERN int64_t casescribe_transcript_word_end_ms(const casescribe_transcript *t, uint32_t seg,
                                                             uint32_t word);
-/* The engine's confidence in a word, 0-1000 per mille; -1 when it gave none. */
+/* The engine's confidence in a word, 0-1000 per mille; -1 when it gave none. Since 1.2. */
 CASESCRIBE_EXTERN int32_t casescribe_transcript_word_confidence(const casescribe_transcript *t, uint32_t seg,
                                                                 uint32_t word);
 /* 1 when the word is below the unsure threshold (or has no confidence), 0
- * otherwise, EINVAL out of range. */
+ * otherwise, EINVAL out of range. Since 1.2. */
 CASESCRIBE_EXTERN int32_t casescribe_transcript_word_unsure(const casescribe_transcript *t, uint32_t seg,
                                                             uint32_t word);
 /* What made it, for the record's provenance: engine ("embedded:pocketsphinx"),
- * model, engine version, and the settings used. */
+ * model, engine version, and the settings used. Since 1.2. */
 CASESCRIBE_EXTERN const char *casescribe_transcript_engine(const casescribe_transcript *t);
 CASESCRIBE_EXTERN const char *casescribe_transcript_model(const casescribe_transcript *t);
 CASESCRIBE_EXTERN const char *casescribe_transcript_engine_version(const casescribe_transcript *t);
@@ -927,14 +995,14 @@ CASESCRIBE_EXTERN const char *casescribe_transcript_settings(const casescribe_tr
 #define CASESCRIBE_TRANSCRIPT_TEXT 0 /* plain text: a machine-made notice, then a line per segment, unsure words as [word?] */
 #define CASESCRIBE_TRANSCRIPT_XML 1  /* urn:casescribe:transcript:1, every word with times, confidence and unsure="true" */
 
-/* Renders the transcript; free *out with casescribe_free(). EINVAL, ENOMEM. */
+/* Renders the transcript; free *out with casescribe_free(). EINVAL, ENOMEM. Since 1.2. */
 CASESCRIBE_EXTERN int32_t casescribe_transcript_render(char **out, const casescribe_transcript *t, uint32_t format);
-/* Drops the handle. NULL does nothing. */
+/* Drops the handle. NULL does nothing. Since 1.2. */
 CASESCRIBE_EXTERN void casescribe_transcript_free(casescribe_transcript *t);
 
 /* Deletes the recordings the home holds whose retention has run out; how
  * many into *deleted_out (may be NULL). Call it daily, for example from the
- * host's maintenance task. Errors: EINVAL, EIO. Any thread. */
+ * host's maintenance task. Errors: EINVAL, EIO. Any thread. Since 1.2. */
 CASESCRIBE_EXTERN int32_t casescribe_audio_sweep(casescribe_ctx *ctx, uint32_t *deleted_out);
 
 /* Reads a transcript back from its XML rendering (CASESCRIBE_TRANSCRIPT_XML,
@@ -954,7 +1022,7 @@ CASESCRIBE_EXTERN int32_t casescribe_audio_sweep(casescribe_ctx *ctx, uint32_t *
  * another program made it. Bounds: 32 MiB, lines of 4096 bytes, strict
  * UTF-8 without control characters, words of 64 characters, speakers'
  * names of 200 bytes, and the segment and word counts above (EPARSE or
- * ETOOBIG, naming the line). */
+ * ETOOBIG, naming the line). Since 1.3. */
 CASESCRIBE_EXTERN int32_t casescribe_transcript_open(casescribe_transcript **transcript_out, const uint8_t *xml,
                                                      size_t len);
 
@@ -1007,7 +1075,7 @@ typedef struct casescribe_template casescribe_template;
 #define CASESCRIBE_AI_DRAFT 1 /* AI may propose a draft, which a person must review */
 
 /* Reads a template from memory (at most 256 KiB). EPARSE, ESCHEMA,
- * ETOOBIG, EINVAL, ENOMEM. Needs no context; any thread. */
+ * ETOOBIG, EINVAL, ENOMEM. Needs no context; any thread. Since 1.3. */
 CASESCRIBE_EXTERN int32_t casescribe_template_open(casescribe_template **template_out, const uint8_t *xml,
                                                    size_t len);
 /* The template `id`: from the home's templates/ folder, else the installed
@@ -1015,12 +1083,12 @@ CASESCRIBE_EXTERN int32_t casescribe_template_open(casescribe_template **templat
  * each template once, and remembers an id it found no template for: a
  * template added later applies to contexts opened after it. ENOTFOUND, or
  * the file's EPARSE/ESCHEMA/EIO, EVERIFY (not signed by the home) or
- * EPOLICY (it drops a shipped `never` section). Any thread. */
+ * EPOLICY (it drops a shipped `never` section). Any thread. Since 1.3. */
 CASESCRIBE_EXTERN int32_t casescribe_template_find(casescribe_template **template_out, casescribe_ctx *ctx,
                                                    const char *id);
 /* The ids of the templates that can be found (the home's and the installed
  * ones, each once), one per line; "" when none. Invalid files are left out.
- * Free *ids_out with casescribe_free(). EINVAL, ENOMEM. Any thread. */
+ * Free *ids_out with casescribe_free(). EINVAL, ENOMEM. Any thread. Since 1.3. */
 CASESCRIBE_EXTERN int32_t casescribe_template_list(char **ids_out, casescribe_ctx *ctx);
 /* Installs a template (urn:casescribe:template:1, at most 256 KiB) as the
  * home's own: signs it with the home's current key and writes it
@@ -1033,11 +1101,11 @@ CASESCRIBE_EXTERN int32_t casescribe_template_list(char **ids_out, casescribe_ct
  * next open. The xml is the caller's. EINVAL, EPARSE, ESCHEMA, ETOOBIG,
  * EPOLICY, EKEY (no signing key), EIO, ENOMEM. Any thread. Since 1.6. */
 CASESCRIBE_EXTERN int32_t casescribe_template_install(casescribe_ctx *ctx, const uint8_t *xml, size_t len);
-/* Drops the handle. NULL does nothing. */
+/* Drops the handle. NULL does nothing. Since 1.3. */
 CASESCRIBE_EXTERN void casescribe_template_free(casescribe_template *t);
 
 /* Reading a template. A template never changes; any thread. Strings are
- * borrowed from the handle; out-of-range indexes give NULL or 0. */
+ * borrowed from the handle; out-of-range indexes give NULL or 0. Since 1.3. */
 CASESCRIBE_EXTERN const char *casescribe_template_id(const casescribe_template *t);
 CASESCRIBE_EXTERN const char *casescribe_template_title(const casescribe_template *t);
 CASESCRIBE_EXTERN uint32_t casescribe_template_version(const casescribe_template *t);
@@ -1046,8 +1114,10 @@ CASESCRIBE_EXTERN const char *casescribe_template_section_id(const casescribe_te
 CASESCRIBE_EXTERN const char *casescribe_template_section_title(const casescribe_template *t, uint32_t section);
 CASESCRIBE_EXTERN const char *casescribe_template_section_guidance(const casescribe_template *t,
                                                                    uint32_t section);
-/* CASESCRIBE_AI_DRAFT or CASESCRIBE_AI_NEVER; EINVAL out of range. */
+/* CASESCRIBE_AI_DRAFT or CASESCRIBE_AI_NEVER; EINVAL out of range. Since 1.3. */
 CASESCRIBE_EXTERN int32_t casescribe_template_section_ai(const casescribe_template *t, uint32_t section);
+/* The prompts the template gives the worker for a section: how many, and
+ * each by its index (0 to count - 1). Since 1.3. */
 CASESCRIBE_EXTERN uint32_t casescribe_template_prompt_count(const casescribe_template *t, uint32_t section);
 CASESCRIBE_EXTERN const char *casescribe_template_prompt(const casescribe_template *t, uint32_t section,
                                                          uint32_t prompt);
@@ -1074,6 +1144,9 @@ typedef struct casescribe_fill_options {
     const char *ca_file;         /* extra PEM CA certificates for the service; NULL: the system's */
 } casescribe_fill_options;
 
+/* Sets every field of `opts` to its default and struct_size to `struct_size`
+ * (pass sizeof(casescribe_fill_options)). Returns EINVAL for a size this library does
+ * not know. Any thread. Since 1.3. */
 CASESCRIBE_EXTERN int32_t casescribe_fill_options_init(casescribe_fill_options *opts, uint32_t struct_size);
 
 /* Starts a fill job. Fails at once with EINVAL (also for a form of another
@@ -1091,14 +1164,14 @@ CASESCRIBE_EXTERN int32_t casescribe_fill_options_init(casescribe_fill_options *
  *     for the worker's own judgement said aloud, which no AI section
  *     holds: the worker may use it in those `never` sections.
  * Segments count from 1; "(at ...)" is absent when the time is unknown.
- * Any thread. */
+ * Any thread. Since 1.3. */
 CASESCRIBE_EXTERN int32_t casescribe_fill(casescribe_job **job_out, casescribe_ctx *ctx,
                                           const casescribe_fill_options *opts);
 
 /* The draft form a DONE fill job made, encoded by the adapter the form came
  * through. Free *form_out with casescribe_free(). EBUSY before the end, the
  * job's error when it failed, EINVAL for another kind of job, ENOMEM. Any
- * thread. */
+ * thread. Since 1.3. */
 CASESCRIBE_EXTERN int32_t casescribe_job_draft(uint8_t **form_out, size_t *form_len_out, const casescribe_job *job);
 
 /* ------------------------------------------------------------------------
@@ -1132,7 +1205,7 @@ typedef struct casescribe_policy casescribe_policy;
  * characters of A-Z a-z 0-9 . _ : @ / + - (in its file name '/' is written
  * %2F, a leading '.' %2E). *policy_out is a snapshot that later changes do
  * not touch; free it with casescribe_policy_free(). Errors: EINVAL (NULL or
- * a name that is no team id: never the defaults), ENOMEM, EIO. Any thread. */
+ * a name that is no team id: never the defaults), ENOMEM, EIO. Any thread. Since 1.1. */
 CASESCRIBE_EXTERN int32_t casescribe_team_policy(casescribe_policy **policy_out, casescribe_ctx *ctx,
                                                  const char *team);
 
@@ -1145,36 +1218,36 @@ CASESCRIBE_EXTERN int32_t casescribe_team_policy(casescribe_policy **policy_out,
  * processes are serialised: none is lost. Errors: EINVAL (bad team, actor
  * or value, with the allowed values in the message), ENOTFOUND (unknown
  * feature or setting), EKEY (no signing key), EJOURNAL, EIO, ENOMEM.
- * Any thread. */
+ * Any thread. Since 1.1. */
 CASESCRIBE_EXTERN int32_t casescribe_team_set(casescribe_ctx *ctx, const char *actor_id, const char *team,
                                               const char *key, const char *value);
 
 /* The teams that have a policy file, one name per line, sorted; "" when
  * none. Free *teams_out with casescribe_free(). Errors: EINVAL, ENOMEM,
- * EIO. Any thread. */
+ * EIO. Any thread. Since 1.1. */
 CASESCRIBE_EXTERN int32_t casescribe_team_list(char **teams_out, casescribe_ctx *ctx);
 
 /* Reading a policy. Strings are borrowed from the handle. Any thread; a
- * handle may be read from several threads. */
+ * handle may be read from several threads. Since 1.1. */
 CASESCRIBE_EXTERN const char *casescribe_policy_team(const casescribe_policy *policy);
-/* The version (0 for the defaults). */
+/* The version (0 for the defaults). Since 1.1. */
 CASESCRIBE_EXTERN uint32_t casescribe_policy_version(const casescribe_policy *policy);
-/* A CASESCRIBE_POLICY_* value; -1 for NULL. */
+/* A CASESCRIBE_POLICY_* value; -1 for NULL. Since 1.1. */
 CASESCRIBE_EXTERN int32_t casescribe_policy_state(const casescribe_policy *policy);
-/* For a REFUSED policy, why the file was not used; NULL otherwise. */
+/* For a REFUSED policy, why the file was not used; NULL otherwise. Since 1.1. */
 CASESCRIBE_EXTERN const char *casescribe_policy_problem(const casescribe_policy *policy);
 /* "sha256:..." of the signed file (recorded in each record's provenance);
- * NULL for the defaults. */
+ * NULL for the defaults. Since 1.1. */
 CASESCRIBE_EXTERN const char *casescribe_policy_digest(const casescribe_policy *policy);
 /* 1 when `feature` is on, 0 when off, CASESCRIBE_ENOTFOUND for an unknown
- * feature, CASESCRIBE_EINVAL for NULL. */
+ * feature, CASESCRIBE_EINVAL for NULL. Since 1.1. */
 CASESCRIBE_EXTERN int32_t casescribe_policy_feature(const casescribe_policy *policy, const char *feature);
 /* The value of a feature or setting as text ("on", "30", "embedded", the
  * endpoints space-separated). Free *value_out with casescribe_free().
- * Errors: EINVAL, ENOTFOUND, ENOMEM. */
+ * Errors: EINVAL, ENOTFOUND, ENOMEM. Since 1.1. */
 CASESCRIBE_EXTERN int32_t casescribe_policy_setting(char **value_out, const casescribe_policy *policy,
                                                     const char *key);
-/* Frees a policy handle. NULL does nothing. */
+/* Frees a policy handle. NULL does nothing. Since 1.1. */
 CASESCRIBE_EXTERN void casescribe_policy_free(casescribe_policy *policy);
 
 /* ------------------------------------------------------------------------
@@ -1208,13 +1281,16 @@ typedef struct casescribe_fetch_options {
     int32_t timeout_ms;         /* the whole transfer; default 30000; 1 ms to 10 minutes */
 } casescribe_fetch_options;
 
+/* Sets every field of `opts` to its default and struct_size to `struct_size`
+ * (pass sizeof(casescribe_fetch_options)). Returns EINVAL for a size this library does
+ * not know. Any thread. Since 1.2. */
 CASESCRIBE_EXTERN int32_t casescribe_fetch_options_init(casescribe_fetch_options *opts, uint32_t struct_size);
 
 /* Makes the home trust the policy admin's Ed25519 public key (PEM) for
  * bundles, replacing any key trusted before; the change is journalled
  * (kind "policy-trust": actor, time, old and new key id). Trusting the key
  * already trusted does nothing. Errors: EINVAL, EKEY (not an Ed25519
- * public key), EJOURNAL, EIO, ENOMEM. Any thread. */
+ * public key), EJOURNAL, EIO, ENOMEM. Any thread. Since 1.2. */
 CASESCRIBE_EXTERN int32_t casescribe_policy_trust(casescribe_ctx *ctx, const char *actor_id, const char *pem,
                                                   size_t pem_len);
 
@@ -1224,7 +1300,7 @@ CASESCRIBE_EXTERN int32_t casescribe_policy_trust(casescribe_ctx *ctx, const cha
  * timeout, HTTP status other than 200 or 304, redirect), ETOOBIG,
  * EPARSE/ESCHEMA (not a bundle), EVERIFY (bad signature, untrusted key,
  * older serial), EJOURNAL, EIO. This call itself fails only with EINVAL
- * (bad options) or ENOMEM. The options are copied. Any thread. */
+ * (bad options) or ENOMEM. The options are copied. Any thread. Since 1.2. */
 CASESCRIBE_EXTERN int32_t casescribe_policy_refresh(casescribe_job **job_out, casescribe_ctx *ctx,
                                                     const casescribe_fetch_options *opts);
 
@@ -1232,7 +1308,7 @@ CASESCRIBE_EXTERN int32_t casescribe_policy_refresh(casescribe_job **job_out, ca
  * that only its owner may read: mode 0600), replacing any signature it
  * has. The result is checked against the schema. Free *out with
  * casescribe_free(). Errors: EINVAL, EKEY, EPARSE, ESCHEMA, ETOOBIG,
- * ENOMEM. Needs no context; any thread. */
+ * ENOMEM. Needs no context; any thread. Since 1.2. */
 CASESCRIBE_EXTERN int32_t casescribe_policy_bundle_sign(uint8_t **out, size_t *out_len, const uint8_t *bundle,
                                                         size_t bundle_len, const char *admin_key_path);
 
@@ -1295,13 +1371,16 @@ typedef struct casescribe_sar_options {
                                        protection officer */
 } casescribe_sar_options;
 
+/* Sets every field of `opts` to its default and struct_size to `struct_size`
+ * (pass sizeof(casescribe_sar_options)). Returns EINVAL for a size this library does
+ * not know. Any thread. Since 1.4. */
 CASESCRIBE_EXTERN int32_t casescribe_sar_options_init(casescribe_sar_options *opts, uint32_t struct_size);
 
 /* Starts an export. Makes a private folder (0700) beside output_path for
  * the parts. The export uses `ctx` until it is freed: close the context
  * only after casescribe_sar_free. Errors: EINVAL, ENOMEM, EKEY (the home has no signing key),
  * EIO, and for redact_path ENOTFOUND, ETOOBIG, ESCHEMA (not a review list,
- * an unknown reason). Free with casescribe_sar_free(). Any thread. */
+ * an unknown reason). Free with casescribe_sar_free(). Any thread. Since 1.4. */
 CASESCRIBE_EXTERN int32_t casescribe_sar_open(casescribe_sar **sar_out, casescribe_ctx *ctx,
                                               const casescribe_sar_options *opts);
 
@@ -1310,7 +1389,7 @@ CASESCRIBE_EXTERN int32_t casescribe_sar_open(casescribe_sar **sar_out, casescri
  * included with a warning, never silently. Errors: the decode errors
  * (EPARSE, ESCHEMA, ETOOBIG, ENOTFOUND adapter): nothing was added and the
  * export goes on; EINVAL for a record that does not name the subject (left
- * out: it is not theirs); EIO or ENOMEM: the export cannot be finished. */
+ * out: it is not theirs); EIO or ENOMEM: the export cannot be finished. Since 1.4. */
 CASESCRIBE_EXTERN int32_t casescribe_sar_add(casescribe_sar *sar, const char *adapter, const uint8_t *payload,
                                              size_t payload_len);
 
@@ -1320,11 +1399,11 @@ CASESCRIBE_EXTERN int32_t casescribe_sar_add(casescribe_sar *sar, const char *ad
  * key's id and fingerprint ("key fingerprint: ...", for the cover letter). Errors:
  * EIO, EKEY, ENOMEM, ETOOBIG (a manifest over 64 MiB), EINVAL (already
  * finished, or an add failed with EIO/ENOMEM). The handle must still be
- * freed. */
+ * freed. Since 1.4. */
 CASESCRIBE_EXTERN int32_t casescribe_sar_finish(char **summary_out, casescribe_sar *sar);
 
 /* Drops the handle; an unfinished export's parts are deleted and the output
- * is not touched. NULL does nothing. */
+ * is not touched. NULL does nothing. Since 1.4. */
 CASESCRIBE_EXTERN void casescribe_sar_free(casescribe_sar *sar);
 
 /* Checks an export: the manifest's signature with `pubkey_pem`, the
@@ -1337,7 +1416,7 @@ CASESCRIBE_EXTERN void casescribe_sar_free(casescribe_sar *sar);
  * EUNTRUSTED even when everything matches (since 1.6; the report says
  * "NOT PROVEN" and gives that key's fingerprint to compare with the
  * council's). EVERIFY, ENOTFOUND (no such file), EPARSE (not a ZIP),
- * ETOOBIG, EINVAL, ENOMEM. Needs no context; any thread. */
+ * ETOOBIG, EINVAL, ENOMEM. Needs no context; any thread. Since 1.4. */
 CASESCRIBE_EXTERN int32_t casescribe_sar_verify(char **report_out, const char *zip_path, const uint8_t *pubkey_pem,
                                                 size_t pubkey_len);
 
@@ -1371,13 +1450,13 @@ typedef struct casescribe_buf casescribe_buf;
 
 /* Appends `len` bytes. Errors: EINVAL, ENOMEM, ETOOBIG (the buffer would
  * pass 4 * CASESCRIBE_MAX_PAYLOAD bytes). Only inside the callback the
- * buffer was given to. */
+ * buffer was given to. Since 1.5. */
 CASESCRIBE_EXTERN int32_t casescribe_buf_append(casescribe_buf *buf, const uint8_t *data, size_t len);
 
 /* Sets the calling thread's casescribe_last_error() message and returns
  * `status`, so that a callback can `return casescribe_set_error(...)`.
  * The message should name what was wrong (an element, a field), never
- * personal data or section text. Any thread. */
+ * personal data or section text. Any thread. Since 1.5. */
 CASESCRIBE_EXTERN int32_t casescribe_set_error(int32_t status, const char *message);
 
 /* Payload -> reference form: append the form to `form_out`. Return OK or
@@ -1415,7 +1494,7 @@ typedef struct casescribe_adapter {
 } casescribe_adapter;
 
 /* Sets defaults (all NULL, version CASESCRIBE_ADAPTER_VERSION) and
- * struct_size. EINVAL for a size this library does not know. Any thread. */
+ * struct_size. EINVAL for a size this library does not know. Any thread. Since 1.5. */
 CASESCRIBE_EXTERN int32_t casescribe_adapter_init(casescribe_adapter *adapter, uint32_t struct_size);
 
 /* Registers an adapter for the whole process (every context, and the
@@ -1424,13 +1503,13 @@ CASESCRIBE_EXTERN int32_t casescribe_adapter_init(casescribe_adapter *adapter, u
  * thread-safe. Inside a callback call only casescribe_buf_append,
  * casescribe_set_error, casescribe_jws_sign, casescribe_jws_verify,
  * casescribe_xml_parse, casescribe_xml_free and casescribe_free. Errors: EINVAL (bad struct, size, version or name,
- * a NULL callback), ECONFLICT (the name is taken), ENOMEM. Any thread. */
+ * a NULL callback), ECONFLICT (the name is taken), ENOMEM. Any thread. Since 1.5. */
 CASESCRIBE_EXTERN int32_t casescribe_adapter_register(const casescribe_adapter *adapter);
 
 /* Unregisters an adapter: new calls through `name` fail with ENOTFOUND at
  * once; calls already running finish, then `destroy` is called. Built-in
  * adapters cannot be unregistered (EINVAL). ENOTFOUND for an unknown
- * name. Any thread. */
+ * name. Any thread. Since 1.5. */
 CASESCRIBE_EXTERN int32_t casescribe_adapter_unregister(const char *name);
 
 /* Signs `payload` with the home's current Ed25519 key as a JSON Web
@@ -1439,14 +1518,14 @@ CASESCRIBE_EXTERN int32_t casescribe_adapter_unregister(const char *name);
  * base64url of {"alg":"EdDSA","kid":"<key id>"} and the signature covers
  * HEADER "." base64url(payload). Anyone holding the public key can check
  * it with any JOSE library. Free with casescribe_free(). Errors: EINVAL,
- * ENOMEM, ETOOBIG (over CASESCRIBE_MAX_PAYLOAD), EKEY. Any thread. */
+ * ENOMEM, ETOOBIG (over CASESCRIBE_MAX_PAYLOAD), EKEY. Any thread. Since 1.5. */
 CASESCRIBE_EXTERN int32_t casescribe_jws_sign(char **jws_out, casescribe_ctx *ctx, const uint8_t *payload,
                                               size_t payload_len);
 
 /* Checks a detached JWS from casescribe_jws_sign() against `payload` with
  * a public key (PEM). OK, EVERIFY (the signature does not match, or another
  * algorithm than EdDSA), EPARSE (not a detached compact JWS), EKEY (not an
- * Ed25519 public key), EINVAL, ENOMEM. Any thread. */
+ * Ed25519 public key), EINVAL, ENOMEM. Any thread. Since 1.5. */
 CASESCRIBE_EXTERN int32_t casescribe_jws_verify(const char *jws, const uint8_t *pubkey_pem, size_t pubkey_len,
                                                 const uint8_t *payload, size_t payload_len);
 
@@ -1455,7 +1534,7 @@ CASESCRIBE_EXTERN int32_t casescribe_jws_verify(const char *jws, const uint8_t *
  * CASESCRIBE_MAX_XML_DEPTH deep and CASESCRIBE_MAX_PAYLOAD long). *doc_out
  * is a libxml2 `xmlDoc *` (libxml2 2.9.14 or later, the one this library
  * is linked with); free it with casescribe_xml_free(). EPARSE, ETOOBIG,
- * EINVAL, ENOMEM. Any thread. */
+ * EINVAL, ENOMEM. Any thread. Since 1.5. */
 CASESCRIBE_EXTERN int32_t casescribe_xml_parse(void **doc_out, const uint8_t *xml, size_t xml_len);
 CASESCRIBE_EXTERN void casescribe_xml_free(void *doc);
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # embed.sh NAME FILE: prints a C file defining `const unsigned char NAME[]`
 # (the bytes of FILE) and `const unsigned int NAME_len`, so that the schema
 # the library validates with is the one shipped, with no file to find at run time.

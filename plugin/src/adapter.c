@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* adapter.c - the adapter registry, and the two calls the pipeline makes
  * through it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* adapter.h - adapters turn a vendor payload into the record model and back.
  *
  * Every adapter, built in or registered by a vendor, is a casescribe_adapter

@@ -1,8 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* casescribe.c - versions, status texts, constants and option structs. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+#include "adapter.h"
 #include "internal.h"
 
 const char *casescribe_version(void)
@@ -13,6 +16,57 @@ const char *casescribe_version(void)
 uint32_t casescribe_abi_version(void)
 {
     return CASESCRIBE_ABI_VERSION;
+}
+
+/* The first casescribe_library_info: struct_size up to features. */
+#define LIBRARY_INFO_V1 (offsetof(casescribe_library_info, features) + sizeof(uint32_t))
+
+/* CASESCRIBE_FEATURE_ADAPTER_* for each built-in adapter the registry holds. */
+static uint32_t adapter_features(void)
+{
+    static const struct {
+        const char *name;
+        uint32_t flag;
+    } builtins[] = {{"xml", CASESCRIBE_FEATURE_ADAPTER_XML}, {"fhir", CASESCRIBE_FEATURE_ADAPTER_FHIR}};
+    uint32_t features = 0;
+    for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
+        cs_adapter_use *use = NULL;
+        if (cs_adapter_acquire(&use, builtins[i].name) == CASESCRIBE_OK) {
+            features |= builtins[i].flag;
+            cs_adapter_release(use);
+        }
+    }
+    cs_clear_error();
+    return features;
+}
+
+/* The engines and stores this build was configured with. */
+static uint32_t build_features(void)
+{
+    uint32_t features = CASESCRIBE_FEATURE_EMBEDDED_ENGINE | CASESCRIBE_FEATURE_REMOTE_ENGINES |
+                        CASESCRIBE_FEATURE_STORE_SQLITE;
+#ifdef HAVE_LIBPQ
+    features |= CASESCRIBE_FEATURE_STORE_POSTGRESQL;
+#endif
+    return features;
+}
+
+int32_t casescribe_version_info(casescribe_library_info *info, uint32_t struct_size)
+{
+    if (info == NULL || struct_size < LIBRARY_INFO_V1)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_version_info: a NULL info or a struct_size below %u",
+                       (unsigned)LIBRARY_INFO_V1);
+    casescribe_library_info all = {
+        .struct_size = (uint32_t)(struct_size < sizeof(all) ? struct_size : sizeof(all)),
+        .major = CASESCRIBE_VERSION_MAJOR,
+        .minor = CASESCRIBE_VERSION_MINOR,
+        .patch = CASESCRIBE_VERSION_PATCH,
+        .version_num = CASESCRIBE_VERSION_NUM,
+        .abi_version = CASESCRIBE_ABI_VERSION,
+        .features = build_features() | adapter_features(),
+    };
+    memcpy(info, &all, all.struct_size);
+    return CASESCRIBE_OK;
 }
 
 void casescribe_free(void *ptr)
@@ -71,7 +125,11 @@ static const struct {
     {"TRANSCRIBE_OPTIONS_SIZE", (int64_t)sizeof(casescribe_transcribe_options)},
     CONSTANT(TRANSCRIPT_TEXT), CONSTANT(TRANSCRIPT_XML), CONSTANT(TRANSCRIBE_TAKE_RECORDING),
     CONSTANT(AI_NEVER), CONSTANT(AI_DRAFT),
+    CONSTANT(VERSION_MAJOR), CONSTANT(VERSION_MINOR), CONSTANT(VERSION_PATCH), CONSTANT(VERSION_NUM),
+    CONSTANT(FEATURE_EMBEDDED_ENGINE), CONSTANT(FEATURE_REMOTE_ENGINES), CONSTANT(FEATURE_STORE_SQLITE),
+    CONSTANT(FEATURE_STORE_POSTGRESQL), CONSTANT(FEATURE_ADAPTER_XML), CONSTANT(FEATURE_ADAPTER_FHIR),
     {"FILL_OPTIONS_SIZE", (int64_t)sizeof(casescribe_fill_options)},
+    {"LIBRARY_INFO_SIZE", (int64_t)sizeof(casescribe_library_info)},
 };
 
 int32_t casescribe_constant(int64_t *value_out, const char *name)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* checkpoint.c - signed checkpoints of the ledger (see checkpoint.h). */
 #include "checkpoint.h"
 

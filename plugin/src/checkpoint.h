@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* checkpoint.h - signed checkpoints of the home's ledger, and checking the
  * ledger against evidence kept outside the home (checkpoints, records).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* confirm.c - two-phase saves with the host's database (see
  * casescribe_save_confirm in casescribe.h): the host confirms the version
  * it committed; in two-phase mode a version it never confirmed is

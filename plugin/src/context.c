@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* context.c - opening a home: keys, fingerprint secret and the store. */
 #include "context.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* context.h - what an open home holds. */
 #ifndef CS_CONTEXT_H
 #define CS_CONTEXT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fill_api.c - drafting a form from a transcript, as a job; and templates.
  *
  * The same two gates as transcription, at the request and again when the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* inspect.c - read-only access to a decoded record, for hosts that should
  * not parse XML themselves. */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* internal.h - helpers shared by every part of the library. Not installed. */
 #ifndef CS_INTERNAL_H
 #define CS_INTERNAL_H

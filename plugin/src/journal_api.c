@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* journal_api.c - the ledger (the journal) as the public interface shows it. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* jws.c - JSON Web Signatures with detached payloads (RFC 7515 appendix F),
  * EdDSA over Ed25519 (RFC 8037), made with the home's signing key.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* keys_api.c - the home's key registry, kept in the ledger, and the guard
  * on the fingerprint secret.
  *

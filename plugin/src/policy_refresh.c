@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* policy_refresh.c - a council's policy bundle, from its HTTPS address to
  * the teams' policy files, as a job (network calls never run on the save
  * path, and only jobs reach net/).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* save.c - the save pipeline, in the one order a reader should find it:
  *
  *   1. decode      the adapter turns the payload into the record model

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* transcribe_api.c - transcription as a job: the policy and consent gates,
  * then the engine, off the save path.
  *

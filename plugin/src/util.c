@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* util.c - per-thread error messages, small string and time helpers. */
 #include "internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* verify.c - checking a stamped record offline, and saying in plain words
  * how it was made. */
 #include <stddef.h>

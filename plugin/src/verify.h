@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* verify.h - checking one decoded record against its stamp, shared by
  * casescribe_verify and the subject access export. */
 #ifndef CS_VERIFY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* casescribe - the command-line tool. It uses only the public header, like
  * any host system would.
  *

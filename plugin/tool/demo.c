@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* demo.c - `casescribe demo`: one visit record through the hook, end to end,
  * as a host system would do it. Uses only the public header. */
 #define _POSIX_C_SOURCE 200809L

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* doctor.c - `casescribe doctor`: the home's health, one line per check,
  * for an operator or (--format json) a monitoring system. It changes
  * nothing: the home is opened read-only.

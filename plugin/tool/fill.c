@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fill.c - `casescribe fill` and `casescribe templates`: a transcript drafted
  * into a form, through a job like any host would run it.
  *

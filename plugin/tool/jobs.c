@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* jobs.c - `casescribe jobs`: the home's kept jobs (transcription, fill)
  * after a restart, through the public header like any host.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* journal_list.c - `casescribe journal list`: the ledger's entries, one a
  * line, for an operator or (--format json) a log collector or SIEM.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* policy.c - `casescribe policy`: the council-wide policy bundle.
  *
  *   policy trust ADMIN.pub [--actor ID]

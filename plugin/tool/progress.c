@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* progress.c - a progress bar on stderr for long work, drawn only when
  * stderr is a terminal: output to a file or a pipe is exactly as it was. */
 #define _POSIX_C_SOURCE 200809L

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tool.h - what the command's files share. The command uses only the
  * public header, like any host system would. */
 #ifndef CASESCRIBE_TOOL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tool_msgs.c - what the command says: its usage and its one-line errors. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>

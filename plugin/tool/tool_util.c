@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tool_util.c - what every subcommand uses: reading and writing files,
  * opening the home, the admin's name. */
 #define _POSIX_C_SOURCE 200809L

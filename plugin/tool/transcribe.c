@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* transcribe.c - `casescribe transcribe`: a recording to a transcript,
  * through a job like any host would run it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_fill.c - drafting quality on the labelled corpus (tests/fill/corpus:
  * fictional transcripts, each with the facts that belong in each section).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_floor.c - `make bench`: casescribe_save and casescribe_verify
  * against the floor of their mandated work (floor.h), measured in the same
  * run: ROUNDS interleaved rounds, each printing nothing; then the median of

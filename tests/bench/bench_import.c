@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_import.c - reading another program's transcript: a WebVTT export of
  * a long meeting (20000 cues with voice tags, about 2 MB, made here) read by
  * casescribe_transcript_open, against reading the same transcript back from

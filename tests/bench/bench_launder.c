@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_launder.c - `make bench`: how well the laundering check catches AI
  * text saved as a worker's own, and how often it refuses a worker's own
  * note. Everything goes through casescribe_save on one fresh home.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_ledger.c - `make bench`: opening a home and its first save cost the
  * same with a large ledger as with an empty one, and so does the memory of
  * a process that opened it. The large ledger is generated directly through

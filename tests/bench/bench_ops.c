@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_ops.c - `make bench`: saving under concurrency, with full
  * durability (synchronous=FULL, the default), on the disk of the build
  * folder (CS_BENCH_DIR to change; not /tmp, which may be memory):

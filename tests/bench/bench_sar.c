@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_sar.c - records for the subject access export benchmark, and its
  * baseline. bench_sar.sh times the export itself with /usr/bin/time -v.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bench_sar.sh BUILDDIR - the subject access export at scale: 10,000 records
 # streamed through `casescribe sar`, timed and its peak memory read with
 # /usr/bin/time -v. The goals: under 5 s and under 64 MB, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_save.c - `make bench`: save and verify rates against raw OpenSSL
  * Ed25519, measured in the same run on the same machine, printed as ratios.
  * Not a test: nothing here asserts a time. */

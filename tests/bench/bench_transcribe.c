@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_transcribe.c - `make bench`: the embedded engine against
  * pocketsphinx_continuous on the same recording in the same run.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* floor.c - the floor of a save and of a verify (see floor.h). */
 #include "floor.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* floor.h - the floor of a save and of a verify: the work the library must
  * do for them (issue 20), done once each, as cheaply as the same libraries
  * allow, with nothing else. bench_floor measures casescribe_save and

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Accessibility check of one self-contained HTML page in real headless Chromium.
 //
 //   node tests/browser/axe_page.mjs PAGE.html SCREENSHOT.png

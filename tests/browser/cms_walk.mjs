@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // The example case management system (examples/cms) walked in real headless
 // Chromium, as a social worker uses it: log in, open a case, record consent,
 // upload the visit recording, wait for the transcript, draft the statutory

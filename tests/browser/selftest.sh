@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Self-test of the accessibility harness (tests/browser/axe_page.mjs) in real
 # headless Chromium: fixtures/good.html must pass and fixtures/bad.html must
 # fail with the violations planted in it. Screenshots and logs go to

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The ABI matches the committed baseline (plugin/abi/libcasescribe.abi).
 # An incompatible change fails; see README "Changing the ABI".
 . "$top_srcdir/tests/e2e/lib.sh"

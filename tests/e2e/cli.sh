@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The installed `casescribe` command, as an admin or a script would use it.
 . "$top_srcdir/tests/e2e/lib.sh"
 install_tree

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The command's habits: --help and -h per command, --version, unknown
 # commands and options named with a "did you mean", the exit statuses the
 # usage lists, and errors a user can act on (a form without its namespace,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* clockshift.c - for tests/e2e/doctor.sh, as LD_PRELOAD: moves the wall
  * clock (clock_gettime, gettimeofday, time) by $CS_CLOCK_OFFSET seconds, so
  * that a home can be given a last commit in the future and doctor run

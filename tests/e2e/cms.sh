@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The example case management system (examples/cms) against the installed
 # library, walked in real headless Chromium by tests/browser/cms_walk.mjs:
 # login, consent, upload of a visit recording, transcript, AI draft (the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The installed library through Python ctypes: a vendor's view.
 . "$top_srcdir/tests/e2e/lib.sh"
 install_tree

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # `casescribe doctor`: a healthy home exits 0 with one ok line per check;
 # each problem it can see, provoked here, names itself and exits 1
 # (warnings) or 2 (failures); --format json says the same.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # examples/c built the way a vendor builds it: the installed header and
 # library through pkg-config, nothing from the source tree.
 . "$top_srcdir/tests/e2e/lib.sh"

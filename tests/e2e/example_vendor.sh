@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # examples/vendor-adapter built the way a vendor builds it: the installed
 # header and library through pkg-config, with jansson and libxml2, which the
 # adapter links itself; nothing from the source tree but the example. Then

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The shared library exports casescribe_* and nothing else (version script),
 # and every function the header declares is exported.
 . "$top_srcdir/tests/e2e/lib.sh"

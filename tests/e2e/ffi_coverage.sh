@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Every function libcasescribe.so exports must be bound in each of the four
 # languages, so that no binding falls behind the header: each exported name
 # must appear, as a whole word, in that binding's sources under ffi/<lang>/.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The C# binding (ffi/dotnet) on Mono, against the installed library: builds
 # the binding, its tests and the example into $work and runs them.
 . "$top_srcdir/tests/e2e/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Java binding (ffi/java, JNA) against the installed library: builds the
 # binding into a jar, runs its JUnit tests (the shared end-to-end scenario,
 # one context from several threads, the small unit tests), then builds and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Node.js binding (ffi/node, over koffi) against the installed library:
 # its tests under `node --test`, then the vendor example in examples/node.
 . "$top_srcdir/tests/e2e/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Python binding (ffi/python, ctypes) and its example, against the
 # installed library: unit tests, the issue-8 scenario, threads, example.
 . "$top_srcdir/tests/e2e/lib.sh"

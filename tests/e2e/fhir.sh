@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The FHIR adapter end to end, as a host and an outside auditor use it:
 # FHIR R4 Bundles in JSON and in XML saved with the installed
 # `casescribe save --adapter fhir` (the answer in the format of the

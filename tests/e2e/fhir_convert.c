@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fhir_convert.c - the "fhir" adapter's own readers and writers, for the
  * end-to-end test (tests/e2e/fhir.sh): rewrites a FHIR payload as FHIR XML
  * or JSON (so that the JSON the adapter writes can be checked against the

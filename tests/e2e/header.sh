@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The public header compiles alone as C11 and as C++, pedantic, warnings as errors.
 . "$top_srcdir/tests/e2e/lib.sh"
 hdr="$top_srcdir/plugin/include"
@@ -13,7 +14,7 @@ for word in bool _Bool enum long FILE time_t inline; do
     echo "$body" | grep -Ewq "$word" && fail "casescribe.h uses '$word'"
 done
 structs=$(echo "$body" | grep -Eo 'typedef struct [a-z_]+ \{' | awk '{print $3}' | sort | tr '\n' ' ')
-[ "$structs" = "casescribe_actor casescribe_adapter casescribe_ctx_options casescribe_fetch_options casescribe_fill_options casescribe_sar_options casescribe_transcribe_options " ] ||
+[ "$structs" = "casescribe_actor casescribe_adapter casescribe_ctx_options casescribe_fetch_options casescribe_fill_options casescribe_library_info casescribe_sar_options casescribe_transcribe_options " ] ||
     fail "unexpected struct layouts in the header: $structs"
 # Each of them carries its own size, first.
 for s in $structs; do

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # `casescribe jobs`: a transcription whose command was killed mid-job is
 # listed after the restart (id, kind, state, times; no personal data),
 # resumed by id to its end, kept (--keep) and then attached: the kept

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # lib.sh - shared by the end-to-end scripts. Run from `make check`, which
 # exports top_srcdir, top_builddir, CC, CXX, PYTHON3, NM, ABIDIFF, SANITIZERS.
 set -eu

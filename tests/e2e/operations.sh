@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # plugin/doc/operations.md, run: every ```sh block of the guide, in order,
 # against a temporary home (the guide's /var/lib, /var/backups and /etc
 # paths rewritten under $work/root), with the installed command; and the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Operations with the installed `casescribe`: a ledger damaged in its middle
 # rebuilt from a backup (journal recover --from), and a read-only home
 # (--read-only, and a read-only mount where the machine allows one).

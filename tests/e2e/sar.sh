@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The subject access export end to end, as an officer runs it: records of
 # every kind exported with `casescribe sar`, the seal checked by hand as
 # README.txt says (openssl, sha256sum) and with `sar verify`, a changed file

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A vendor's view of libcasescribe through Python ctypes: open a home, make a
 key, save, inspect, verify, tamper, read the journal, free everything the
 library allocated. Run by ctypes.sh against the installed library."""

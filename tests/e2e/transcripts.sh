@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Transcripts from the tools councils use, observation tags and progress
 # bars, end to end through the installed `casescribe`, as a worker runs it:
 #   - `fill` drafts from a Teams-shaped WebVTT, a Zoom-shaped WebVTT, an

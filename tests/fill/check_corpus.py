@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Check the labelled fill corpus in tests/fill/corpus/.
 
 Stdlib only.  Usage: python3 tests/fill/check_corpus.py [corpus-dir]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_audio.c - libFuzzer harness for the recording decoder (libsndfile
  * and libsamplerate behind cs_audio_decode): any bytes may be refused,
  * none may crash, leak, hang or read out of bounds.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_fhir.c - libFuzzer harness for the "fhir" adapter: a payload (FHIR
  * JSON or XML) decoded into a record whose every field is read, verified
  * against a fixed key, rewritten in both formats by the adapter's own

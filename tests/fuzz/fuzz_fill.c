@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_fill.c - libFuzzer harness for what template filling parses: the
  * first byte chooses the parser, the rest is its input.
  *   0  a template (urn:casescribe:template:1)

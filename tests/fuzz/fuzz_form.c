@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_form.c - libFuzzer harness for the "xml" adapter, through the public
  * API only: decode a payload into a record and read every field of it, and
  * verify it against a fixed key. Either may refuse the input; neither may crash,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_policy.c - libFuzzer harness for team policy files and council
  * bundles (the hardened parser, the policy schema, the signature check and
  * the model): any bytes may be refused, none may crash, leak or hang.

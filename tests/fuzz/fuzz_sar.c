@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_sar.c - libFuzzer harness for what the subject access export reads
  * or renders from outside: the first byte chooses, the rest is the input.
  *   0  an officer's redaction file (CSV), then applied to a fixed text

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_transcript.c - libFuzzer harness for transcripts other programs made
  * and for observation tags: the first byte chooses what the rest is.
  *   0  a transcript for casescribe_transcript_open: WebVTT, SRT, plain text

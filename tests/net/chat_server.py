@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A stand-in for an OpenAI-compatible chat model, for the remote filler's
 tests and benchmark: POST {base}/chat/completions, answered with a chat
 completion whose message content is the "model's" JSON.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # crashing-asr.sh: a casescribe-asr that crashes on its first chunk, once.
 # The first "serve" it is asked for says it is ready, reads a little of its
 # first chunk and dies of SIGSEGV; every other call runs the real helper

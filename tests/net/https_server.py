@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A small HTTPS server for the policy-refresh tests.
 
 It serves the files of --dir with a strong ETag and answers 304 Not

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make-test-pki.sh DIR: a throwaway PKI for the policy-refresh tests.
 #   ca.pem            a test CA
 #   server.pem/.key   a certificate for 127.0.0.1 and localhost signed by it

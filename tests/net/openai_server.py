@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A stand-in for an OpenAI-compatible speech-to-text service, for the
 remote-engine tests: POST {base}/audio/transcriptions with multipart
 form-data, answered in verbose_json.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* adapter_race.c - saves on several threads through a vendor's adapter
  * while another thread registers and unregisters it over and over: a
  * save either finds the adapter and finishes with it, or finds no adapter

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* crash_test.c - a child process is killed with SIGKILL at random moments,
  * many times, while it
  *   1. saves in a loop (kills land in the save and in its commit),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* helpers.c - shared set-up for the unit tests. */
 #include "helpers.h"
 

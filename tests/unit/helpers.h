@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* helpers.h - shared set-up for the unit tests: temporary homes and forms. */
 #ifndef CS_TEST_HELPERS_H
 #define CS_TEST_HELPERS_H

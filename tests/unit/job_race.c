@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* job_race.c - many threads submit, poll, wait for, cancel and free jobs
  * while the workers run them, then the context is closed under them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* policy_race.c - saves on many threads while an admin toggles the team's
  * policy: every save sees one whole policy, the old or the new, never a mix.
  *

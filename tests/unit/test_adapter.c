@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_adapter.c - the public adapter interface: registering, the pipeline
  * through a vendor's adapter, what an adapter may not do, unregistering
  * while calls run, and the JWS and XML services adapters use. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_api.c - the public interface's conventions: status codes and their
  * texts, constants by name, option structs, argument checks, per-thread
  * errors. */
@@ -10,12 +11,70 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "helpers.h"
 
 Test(api, versions)
 {
     cr_expect_str_eq(casescribe_version(), CASESCRIBE_VERSION_STRING);
     cr_expect_eq(casescribe_abi_version(), CASESCRIBE_ABI_VERSION);
+}
+
+Test(api, version_macros_agree)
+{
+    char expected[32];
+    snprintf(expected, sizeof(expected), "%d.%d.%d", CASESCRIBE_VERSION_MAJOR, CASESCRIBE_VERSION_MINOR,
+             CASESCRIBE_VERSION_PATCH);
+    cr_expect_str_eq(CASESCRIBE_VERSION_STRING, expected);
+    cr_expect_eq(CASESCRIBE_VERSION_NUM,
+                 (CASESCRIBE_VERSION_MAJOR << 16) | (CASESCRIBE_VERSION_MINOR << 8) | CASESCRIBE_VERSION_PATCH);
+    cr_expect_eq(CASESCRIBE_ABI_VERSION, CASESCRIBE_VERSION_MAJOR);
+    cr_expect(CASESCRIBE_AT_LEAST_VERSION(1, 7, 0));
+    cr_expect(CASESCRIBE_AT_LEAST_VERSION(1, 6, 9));
+    cr_expect(CASESCRIBE_AT_LEAST_VERSION(CASESCRIBE_VERSION_MAJOR, CASESCRIBE_VERSION_MINOR, CASESCRIBE_VERSION_PATCH));
+    cr_expect_not(CASESCRIBE_AT_LEAST_VERSION(CASESCRIBE_VERSION_MAJOR, CASESCRIBE_VERSION_MINOR + 1, 0));
+    cr_expect_not(CASESCRIBE_AT_LEAST_VERSION(CASESCRIBE_VERSION_MAJOR + 1, 0, 0));
+}
+
+Test(api, version_info_names_the_running_library_and_its_features)
+{
+    casescribe_library_info info;
+    memset(&info, 0xff, sizeof(info));
+    cr_assert_eq(casescribe_version_info(&info, sizeof(info)), CASESCRIBE_OK);
+    cr_expect_eq(info.struct_size, sizeof(info));
+    cr_expect_eq(info.major, CASESCRIBE_VERSION_MAJOR);
+    cr_expect_eq(info.minor, CASESCRIBE_VERSION_MINOR);
+    cr_expect_eq(info.patch, CASESCRIBE_VERSION_PATCH);
+    cr_expect_eq(info.version_num, CASESCRIBE_VERSION_NUM);
+    cr_expect_eq(info.abi_version, casescribe_abi_version());
+    uint32_t always = CASESCRIBE_FEATURE_EMBEDDED_ENGINE | CASESCRIBE_FEATURE_REMOTE_ENGINES |
+                      CASESCRIBE_FEATURE_STORE_SQLITE | CASESCRIBE_FEATURE_ADAPTER_XML | CASESCRIBE_FEATURE_ADAPTER_FHIR;
+    cr_expect_eq(info.features & always, always);
+#ifdef HAVE_LIBPQ
+    cr_expect(info.features & CASESCRIBE_FEATURE_STORE_POSTGRESQL);
+#else
+    cr_expect_not(info.features & CASESCRIBE_FEATURE_STORE_POSTGRESQL, "built without libpq");
+#endif
+    cr_expect_eq(info.features & ~(always | CASESCRIBE_FEATURE_STORE_POSTGRESQL), 0u, "no unknown flag");
+}
+
+Test(api, version_info_fills_only_what_the_caller_knows)
+{
+    casescribe_library_info info;
+    memset(&info, 0xab, sizeof(info));
+    cr_expect_eq(casescribe_version_info(NULL, sizeof(info)), CASESCRIBE_EINVAL);
+    cr_expect_eq(casescribe_version_info(&info, offsetof(casescribe_library_info, features)), CASESCRIBE_EINVAL);
+    cr_expect_eq(info.major, 0xababababu, "nothing written on EINVAL");
+    cr_expect_str_neq(casescribe_last_error(), "");
+    /* A caller whose struct is larger (a newer header) gets what this library knows. */
+    struct {
+        casescribe_library_info info;
+        uint32_t later;
+    } bigger;
+    memset(&bigger, 0xcd, sizeof(bigger));
+    cr_assert_eq(casescribe_version_info(&bigger.info, sizeof(bigger)), CASESCRIBE_OK);
+    cr_expect_eq(bigger.info.struct_size, sizeof(casescribe_library_info));
+    cr_expect_eq(bigger.later, 0xcdcdcdcdu, "nothing written past the fields this library knows");
 }
 
 Test(api, constants_by_name_match_the_macros)
@@ -36,6 +95,8 @@ Test(api, constants_by_name_match_the_macros)
         {"KEYS_LIST", CASESCRIBE_KEYS_LIST}, {"KEYS_HOME", CASESCRIBE_KEYS_HOME},
         {"MAX_PAYLOAD", CASESCRIBE_MAX_PAYLOAD}, {"MAX_XML_DEPTH", CASESCRIBE_MAX_XML_DEPTH},
         {"CTX_OPTIONS_SIZE", sizeof(casescribe_ctx_options)}, {"ACTOR_SIZE", sizeof(casescribe_actor)},
+        {"VERSION_NUM", CASESCRIBE_VERSION_NUM}, {"FEATURE_STORE_POSTGRESQL", CASESCRIBE_FEATURE_STORE_POSTGRESQL},
+        {"FEATURE_ADAPTER_FHIR", CASESCRIBE_FEATURE_ADAPTER_FHIR}, {"LIBRARY_INFO_SIZE", sizeof(casescribe_library_info)},
     };
     for (size_t i = 0; i < sizeof(expected) / sizeof(*expected); i++) {
         int64_t v = 12345;

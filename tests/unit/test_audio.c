@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_audio.c - recordings in: every format libsndfile reads becomes 16 kHz
  * mono, and broken, empty, silent or absurd recordings get a clear error. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_checkpoint.c - tamper evidence beyond the home: the signed
  * checkpoint written with every commit, the ledger position every stamp
  * carries, casescribe_journal_check against both, the damage battery (the

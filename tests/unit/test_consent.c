@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_consent.c - the consent decision over its whole input matrix, the
  * attribute parsers, cs_consent_pick_current and cs_consent_reason.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_fhir.c - the built-in "fhir" adapter: FHIR R4 Bundles in JSON and
  * XML saved, stamped and verified through the public API; the refusals of
  * the pipeline through FHIR; tampering with the FHIR (answer text, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_fill.c - templates, transcripts read back, the embedded filler, the
  * gates before drafting, citations in the form, and the save's `never`
  * rule. The remote filler has its own file (test_fill_remote.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_fill_quality.c - what makes the embedded filler's draft one a
  * social worker can use: its vocabulary reaches every section of every
  * shipped template, the worker's judgement stays the worker's, sentences

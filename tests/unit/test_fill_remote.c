@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_fill_remote.c - the remote filler against a stand-in chat model
  * (tests/net/chat_server.py) started by each test: nothing identifying in
  * what is sent, placeholders restored in what comes back, and every kind

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_fingerprint.c - the keyed bottom-k MinHash fingerprint: what it must
  * see as the same text, what it must tell apart, the similarity estimator on
  * hand-made sketches, the text form, and hostile or huge input. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_floor.c - the floor of bench_floor (tests/bench/floor.h) does the
  * save's and verify's work: it accepts what casescribe_save stamped and
  * casescribe_verify accepts what it stamps, both ways and across versions. */

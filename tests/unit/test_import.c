@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_import.c - transcripts other programs made (WebVTT from Teams and
  * Zoom, SRT from Otter, plain text with [hh:mm:ss] lines) read by
  * casescribe_transcript_open into the same model, marked imported; hostile

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_jobs.c - jobs survive a restart: a host killed with SIGKILL
  * mid-transcription, or right after asking for a fill, finds its job again
  * from a context opened afterwards (casescribe_job_list), reattaches by id

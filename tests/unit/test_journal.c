@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_journal.c - the ledger kept by the store (plugin/src/store): the
  * hash chain, entries by seq, verify catching changed, removed and
  * re-chained entries in the database, the head compare-and-set, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_keys.c - the key registry in the ledger (keygen, rotation, trusted
  * keys of other servers, existing homes registered on open), the exported
  * key history verifying records signed before a rotation, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_launder.c - representative cases of each laundering class (issue
  * #17), through the public API: Unicode disguises, heavy edits, splits,
  * short texts, stock phrases, and what ELAUNDER may name. The measured rates

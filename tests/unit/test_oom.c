@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_oom.c - every allocation the library makes may fail, one at a time
  * (SQLite and curl test this way): the Nth malloc/calloc/realloc of a save
  * returns NULL, for N = 1, 2, ... until a save completes without reaching

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_ops.c - the ledger under real operations: its file replaced or
  * rotated under a running process (which must refuse, not write
  * elsewhere), a full disk (that save fails, the next one after space

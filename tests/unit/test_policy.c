@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_policy.c - a team's feature policy: safe defaults, signing, what a
  * hand edit or another key does, and the rules for changing a setting. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_progress.c - how far a job has got (casescribe_job_progress), and
  * the worker's observation tags through a real transcription (the helper
  * just built, a librivox recording) and a fill: the team policy's

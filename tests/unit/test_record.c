@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_record.c - the reference form: schema validation (unknown names are
  * refused by name), decoding into the model, encoding, and canonical digests
  * that depend on content only. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_refresh.c - a council's policy bundle fetched over HTTPS by a job.
  *
  * Each test starts its own HTTPS server (tests/net/https_server.py) with a

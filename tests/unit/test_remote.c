@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_remote.c - the remote engine against a stand-in OpenAI-compatible
  * service (tests/net/openai_server.py) started by each test: what is sent,
  * how each shape of answer is read, and every gate and failure that must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_sar.c - the subject access export: what the person sees for each
  * kind of record, the officer's review list and redactions, and the seal
  * (a changed, added or removed file is named by verify). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_save.c - the save pipeline: consent (fail closed), the review gate,
  * laundering, the version chain and the journal, through the public API. */
 #include <criterion/criterion.h>

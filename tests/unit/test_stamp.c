@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_stamp.c - keys (0600, rotation, old records still verify), and the
  * Ed25519 signature over the canonical provenance. */
 #include <criterion/criterion.h>

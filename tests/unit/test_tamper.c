@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_tamper.c - every single change to a stamped record is detected, and
  * verify says what changed. Layout-only changes (whitespace, attribute
  * order) are not changes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_transcribe.c - transcription jobs: the policy and consent gates, the
  * embedded engine on real speech (pocketsphinx-testdata's librivox files),
  * the transcript and its renderings, and helpers that crash or receive

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_two_phase.c - two-phase saves with the host's database: a version
  * the host never confirmed (its own commit failed) must not strand the
  * record. With CASESCRIBE_OPEN_TWO_PHASE the next save from the last

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_xml_hostile.c - cs_xml_parse against hostile input.
  *
  * Every call is timed with clock_gettime and must return within a second

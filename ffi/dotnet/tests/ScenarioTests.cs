@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ScenarioTests.cs - the end-to-end scenario every binding runs against the
 // real library, and one context shared by several threads.
 using System;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // TestRunner.cs - a minimal test runner (no NUnit on a bare Mono install):
 // runs every public static method marked [Test], prints PASS/FAIL for each,
 // and exits 1 when any failed.

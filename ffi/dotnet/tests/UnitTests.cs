@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // UnitTests.cs - small checks of the binding layer: errors, constants,
 // versions, enum values, struct layouts, closed handles.
 using System;
@@ -17,6 +18,19 @@ namespace CaseScribe.Tests
             Assert.True(Regex.IsMatch(Library.Version ?? "", @"^\d+\.\d+\.\d+"), "version looks like x.y.z: " + Library.Version);
             Assert.Equal(Library.BindingAbiVersion, Library.AbiVersion, "ABI version");
             Assert.Equal((long)Library.AbiVersion, Library.Constant("ABI_VERSION"), "ABI_VERSION constant");
+        }
+
+        [Test(14)]
+        public static void VersionInfoNamesTheLibraryAndItsFeatures()
+        {
+            VersionInfo info = Library.GetVersionInfo();
+            Assert.Equal(Library.Version, info.Major + "." + info.Minor + "." + info.Patch, "version numbers");
+            Assert.Equal(Library.Constant("VERSION_NUM"), (long)info.VersionNum, "VERSION_NUM");
+            Assert.Equal(Library.AbiVersion, info.AbiVersion, "ABI version");
+            foreach (string feature in new[] { "EMBEDDED_ENGINE", "REMOTE_ENGINES", "STORE_SQLITE", "ADAPTER_XML", "ADAPTER_FHIR" })
+                Assert.True(info.Has(feature), feature);
+            Assert.Equal(Library.Constant("LIBRARY_INFO_SIZE"), (long)Marshal.SizeOf(typeof(NativeLibraryInfo)), "struct size");
+            Assert.Throws(Status.ENOTFOUND, () => info.Has("NO_SUCH_FEATURE"), "unknown feature");
         }
 
         [Test(2)]

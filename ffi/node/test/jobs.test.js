@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 'use strict';
 // Job#onEnd: the library calls back on its own worker thread; koffi relays
 // the call to the JavaScript thread. These check the binding's guarantees

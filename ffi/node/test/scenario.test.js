@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 'use strict';
 // The end-to-end scenario every binding runs against the real library
 // (tests/e2e/ffi_node.sh sets the paths): open, keygen, team policy, save,

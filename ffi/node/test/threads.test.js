@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 'use strict';
 // One context used from several threads at once. JavaScript has one thread,
 // so the threads are koffi's: Context#saveAsync() runs casescribe_save on

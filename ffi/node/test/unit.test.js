@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 'use strict';
 // Small checks of the binding itself: errors, constants, status texts,
 // versions, struct layouts, closed handles.
@@ -95,6 +96,18 @@ test('the option structs are laid out as the C compiler lays them out', (t) => {
     assert.deepEqual(sizes, measured);
 });
 
+test('versionInfo names the loaded library and its features', () => {
+    const koffi = require('koffi');
+    const info = cs.versionInfo();
+    assert.equal(`${info.major}.${info.minor}.${info.patch}`, cs.version());
+    assert.equal(info.versionNum, cs.constant('VERSION_NUM'));
+    assert.equal(info.abiVersion, cs.abiVersion());
+    for (const feature of ['EMBEDDED_ENGINE', 'REMOTE_ENGINES', 'STORE_SQLITE', 'ADAPTER_XML', 'ADAPTER_FHIR'])
+        assert.ok(info.has(feature), feature);
+    assert.equal(koffi.sizeof(cs.types.LibraryInfo), cs.constant('LIBRARY_INFO_SIZE'));
+    assert.equal(caught(() => info.has('NO_SUCH_FEATURE')).codeName, 'ENOTFOUND');
+});
+
 test('loading another library path is refused', () => {
     assert.doesNotThrow(() => cs.load(env('CS_LIB')));
     assert.throws(() => cs.load('/nonexistent/libcasescribe.so'), /loaded already/);
@@ -103,7 +116,7 @@ test('loading another library path is refused', () => {
 test('every exported function is declared', () => {
     // the same list the coverage check greps for, as the loaded library has it
     const names = Object.keys(cs.raw);
-    assert.equal(names.length, 135);
+    assert.equal(names.length, 136);
     for (const name of names)
         assert.equal(typeof cs.raw[name], 'function', name);
 });

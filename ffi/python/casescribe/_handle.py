@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What every handle class shares: a guarded native pointer, close(), the
 context-manager protocol, and copying library memory into Python objects."""
 from __future__ import annotations

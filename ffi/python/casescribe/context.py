@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The context: one open home folder (keys, journal, team policies, jobs)."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Errors: every failing call raises `Error` (or the subclass for its status
 code) carrying the library's code, the code's name and the message the
 library gave on the failing thread."""

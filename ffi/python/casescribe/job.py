@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Jobs: transcription, drafting and policy refresh run on the context's own
 worker threads; the host watches them through a Job."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """One entry of a home's journal."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The C interface of libcasescribe, declared for ctypes: one line per function
 of casescribe.h, the option structs laid out as the header lays them out, and
 the opaque handle types.
@@ -98,6 +99,11 @@ class SarOptions(ctypes.Structure):
                 ("organisation", c_char_p), ("correction_contact", c_char_p)]
 
 
+class LibraryInfo(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("major", c_uint32), ("minor", c_uint32), ("patch", c_uint32),
+                ("version_num", c_uint32), ("abi_version", c_uint32), ("features", c_uint32)]
+
+
 # void (*casescribe_job_callback)(casescribe_job *job, void *user)
 JobCallback = ctypes.CFUNCTYPE(None, JobP, c_void_p)
 
@@ -119,6 +125,7 @@ s = c_char_p  # const char * in, or a borrowed const char * out (bytes or None)
 # Versions, errors, memory, constants
 _fn("casescribe_version", s)
 _fn("casescribe_abi_version", c_uint32)
+_fn("casescribe_version_info", status, POINTER(LibraryInfo), c_uint32)
 _fn("casescribe_strerror", s, c_int32)
 _fn("casescribe_last_error", s)
 _fn("casescribe_free", None, c_void_p)

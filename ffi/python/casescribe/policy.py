@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A snapshot of a team's policy."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Reading a form record (stamped or not) without parsing it yourself."""
 from __future__ import annotations
 

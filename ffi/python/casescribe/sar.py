@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Subject access exports: a person's records as a signed ZIP."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Form templates: the sections of a form and which of them AI may draft."""
 from __future__ import annotations
 

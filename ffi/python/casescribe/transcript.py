@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Machine transcripts of visit recordings."""
 from __future__ import annotations
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What the tests share: the inputs named by the environment (see
 tests/e2e/ffi_python.sh), with defaults for a run from the source tree."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The end-to-end scenario every binding runs against the real library
 (issue 8, steps a-l): policy, save, review gate, verify, tamper, journal,
 transcription with a callback, cancel, fill, subject access export, close."""

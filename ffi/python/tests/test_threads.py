@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """One Context shared by several Python threads at once (the library
 releases nothing to the GIL: ctypes drops it for every call)."""
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Small checks of the binding: versions, constants, errors, handle life."""
 from __future__ import annotations
 
@@ -18,6 +19,18 @@ class VersionTest(HomeTestCase):
         self.assertRegex(casescribe.version(), r"^\d+\.\d+\.\d+")
         self.assertEqual(casescribe.abi_version(), native.ABI_VERSION)
         self.assertEqual(casescribe.abi_version(), casescribe.constant("ABI_VERSION"))
+
+    def test_version_info(self):
+        info = casescribe.version_info()
+        self.assertEqual("%d.%d.%d" % (info.major, info.minor, info.patch), casescribe.version())
+        self.assertEqual(casescribe.__version__, casescribe.version())
+        self.assertEqual(info.version_num, casescribe.constant("VERSION_NUM"))
+        self.assertEqual(info.abi_version, casescribe.abi_version())
+        for feature in ("EMBEDDED_ENGINE", "REMOTE_ENGINES", "STORE_SQLITE", "ADAPTER_XML", "ADAPTER_FHIR"):
+            self.assertTrue(info.has(feature), feature)
+        self.assertEqual(ctypes.sizeof(native.LibraryInfo), casescribe.constant("LIBRARY_INFO_SIZE"))
+        with self.assertRaises(casescribe.NotFoundError):
+            info.has("NO_SUCH_FEATURE")
 
     def test_struct_sizes_match_the_library(self):
         for name, struct in (("CTX_OPTIONS_SIZE", native.CtxOptions), ("ACTOR_SIZE", native.Actor),

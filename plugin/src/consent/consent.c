@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* consent.c - the consent decision and the parsers of the form's consent
  * attributes. Pure functions: no I/O, no clock, no global state, so that a
  * decision can be replayed exactly when a record is verified later. */

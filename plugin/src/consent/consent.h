@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* consent.h - the consent decision: a pure function, no I/O, no clock.
  *
  * The rules (fail closed):

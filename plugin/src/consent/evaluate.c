@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* evaluate.c - consent state of a record, subject by subject. */
 #include "consent/evaluate.h"
 

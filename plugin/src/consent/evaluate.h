@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* evaluate.h - the consent state of a whole record: for each subject, the
  * consent in force at a time and what it allows. Built on the pure decision
  * in consent.h; used when stamping and again when verifying (at the stamp's

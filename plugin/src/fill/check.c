@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check.c - is a model's sentence supported by the segments it cites?
  *
  * A sentence may paraphrase, but the facts people act on must be in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check.h - checking a remote model's sentence against the transcript it
  * says it came from. Works on pseudonymised text on both sides, so that a
  * placeholder the model repeats counts as the name it stands for. */

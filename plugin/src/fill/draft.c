@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* draft.c - a filler's proposal, and putting it into the form. */
 #include "fill/draft.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* draft.h - what a filler proposes for a form: per section, sentences, each
  * with the transcript segments it came from. Fillers (extractive, remote)
  * make one; cs_draft_apply puts it into the form as ai-draft sections with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* extractive.c - the embedded filler: BM25 over the transcript's sentences.
  *
  * It cannot invent a fact, because everything it writes is the

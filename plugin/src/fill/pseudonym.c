@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pseudonym.c - placeholders for names and identifiers (see pseudonym.h).
  * Patterns are POSIX extended regular expressions (glibc's regcomp), each
  * with a check in code where the shape alone is not enough. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pseudonym.h - what must not leave the machine, replaced before anything
  * is sent to a remote model, and put back in what comes back.
  *

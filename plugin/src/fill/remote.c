@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* remote.c - the remote filler: an OpenAI-compatible /chat/completions
  * service asked for JSON that follows a schema, with only pseudonymised
  * text sent, and every sentence of the answer checked before use. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tags.c - observation tags into a draft, as the worker's own words. */
 #include "fill/tags.h"
 

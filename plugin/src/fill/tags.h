@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tags.h - the worker's observation tags, carried from a transcript into a
  * draft as the worker's own words: a human section, never an AI one. */
 #ifndef CS_FILL_TAGS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* template.c - reading form templates (urn:casescribe:template:1). A
  * template decides which sections a computer may ever draft, so it is read
  * as hostile input and checked against the embedded schema like a form. */

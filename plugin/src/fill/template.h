@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* template.h - a form template: its sections, what each asks for, and
  * whether a computer may ever draft it (ai="draft") or not (ai="never").
  * Immutable once read; shared by reference between the host's handles, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* units.c - sentences of a transcript, and search terms. */
 #include "fill/units.h"
 

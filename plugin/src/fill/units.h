@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* units.h - a transcript cut into sentences ("units"), each a run of words
  * of one segment, and the words people search with. Shared by the
  * extractive filler (which scores units) and the answer checker (which

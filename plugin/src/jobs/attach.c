@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* attach.c - kept jobs after a restart: listing them and reattaching. */
 #include <stdlib.h>
 #include <string.h>

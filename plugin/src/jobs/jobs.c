@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* jobs.c - the context's job queue and its worker threads. */
 #include "jobs/jobs.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* jobs.h - work that must never run on the save path (network calls,
  * transcription, drafting) runs as a job: queued on the context, run by the
  * context's worker threads, watched by the host through a handle.

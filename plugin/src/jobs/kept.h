@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kept.h - rebuilding a kept job (transcription, fill) from its row in the
  * store and its spool folder, for casescribe_job_attach after a restart.
  * Each takes the claimed `spool` (closed on failure) and queues the job

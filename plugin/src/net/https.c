@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* https.c - GET over HTTPS with libcurl, with every limit set. */
 #include "net/https.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* https.h - the library's one way onto the network: an HTTPS request with
  * libcurl, hardened as every call from inside a host's process must be.
  * Only jobs call it (never the save path).

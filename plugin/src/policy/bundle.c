@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bundle.c - reading, verifying and signing a council's policy bundle. */
 #include "policy/bundle.h"
 

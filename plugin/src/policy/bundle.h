@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bundle.h - a council's policy bundle: many teams' settings, signed by the
  * council's policy admin, fetched by every host (see policy_refresh.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* policy.c - reading, checking, changing and signing a team's policy file. */
 #include "policy/policy.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* policy.h - a team's feature policy: what AI a team may use.
  *
  * A policy is a signed file, <home>/policy/<team>.xml (urn:casescribe:policy:1,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fingerprint.c - keyed bottom-k MinHash of a section's text.
  *
  * Pipeline: normalise and split words (see fingerprint.h); hash each word

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fingerprint.h - a one-way fingerprint of a section's text, to notice AI
  * text later presented as a worker's own ("laundering").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* keys.c - Ed25519 key files of a home, loaded with OpenSSL 3's EVP API. */
 #include "provenance/keys.h"
 

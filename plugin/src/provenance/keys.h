@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* keys.h - the home's Ed25519 keys and fingerprint secret.
  *
  * Layout under <home>/keys/ (folder 0700):

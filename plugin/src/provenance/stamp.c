@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stamp.c - digests and Ed25519 signatures (OpenSSL 3 one-shot EVP). */
 #include "provenance/stamp.h"
 

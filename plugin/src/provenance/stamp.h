@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stamp.h - digests, signatures and the chain of a record's versions.
  *
  * What is signed: the exclusive-C14N bytes of <provenance> without its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* textnorm.c - Unicode folding for fingerprints, by ICU (see textnorm.h). */
 #include "provenance/textnorm.h"
 

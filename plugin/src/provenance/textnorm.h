@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* textnorm.h - the Unicode folding a text goes through before it is
  * fingerprinted or MACed (scheme "mh2" / "tm2"), done by ICU:
  *

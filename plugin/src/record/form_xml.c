@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* form_xml.c - the reference form: decode (hardened parse + XSD), encode, and
  * canonical bytes for digests and signatures. */
 #include "record/form_xml.h"

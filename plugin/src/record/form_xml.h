@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* form_xml.h - the reference form (urn:casescribe:form:1): decoding with
  * schema validation, encoding, and the canonical (C14N) bytes that digests
  * and signatures are computed over.

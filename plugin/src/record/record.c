@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* record.c - freeing and small queries on the record model. */
 #include "record/record.h"
 

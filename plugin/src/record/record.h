@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* record.h - the record model: a form as the pipeline sees it, whatever
  * adapter it came through. Knows no adapter, network or engine. */
 #ifndef CS_RECORD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* export.c - the subject access export, one record at a time.
  *
  * casescribe_sar_open makes a private folder (0700) beside the output; each

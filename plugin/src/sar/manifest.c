@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* manifest.c - sealing a subject access export and checking one.
  *
  * The seal is deliberately checkable without CaseScribe: manifest.sig is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* names.c - finding other people's names in section text, for the officer
  * who must review third-party information before a disclosure.
  *

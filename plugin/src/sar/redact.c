@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* redact.c - the officer's decisions (a reviewed redaction-review.csv, read
  * with libcsv) and applying them to text. */
 #include <csv.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* report.c - report.html: the person's own records, in plain English.
  *
  * Written for a member of the public who has asked for their records, not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sar.h - the subject access export: what a person receives when they ask
  * for their records, and how anyone checks it.
  *

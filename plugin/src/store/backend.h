@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* backend.h - what a store backend provides (SQLite now, PostgreSQL next).
  *
  * The common code (store.c) holds the logic and the statements, written in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* import.c - the one-time import of a home's old journal.log.
  *
  * journal.log framed each entry as  u32 LE length | u32 LE crc32 | payload

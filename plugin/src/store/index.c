@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* index.c - the index rows a ledger entry implies, and the laundering
  * search over them (what the in-memory journal index did, as queries).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* recover.c - rebuilding a damaged ledger from a backup (store.h:
  * cs_store_recover).
  *

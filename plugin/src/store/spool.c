@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* spool.c - the folders of jobs that survive a restart. */
 #include "store/spool.h"
 

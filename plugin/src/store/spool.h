@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* spool.h - the inputs (and results) of jobs that must survive a restart,
  * kept as files in the home beside the store, whatever its backend:
  * <home>/jobs/ (0700) holds one folder per job, <home>/jobs/<id>/ (0700),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sqlite.c - the embedded store backend: one SQLite file <home>/ledger.db.
  *
  * WAL, synchronous=FULL (OFF with CS_STORE_NO_SYNC) and a busy timeout on

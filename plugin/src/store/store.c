@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* store.c - the store's common code (see store.h): the connection pool and
  * transactions, the ledger's chain rule, and the index rows each entry
  * implies, written once for every backend. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* store.h - everything the library persists about a home, behind one
  * backend-neutral interface: the ledger (the hash-chained journal), record
  * heads, the laundering fingerprint index, policy versions, and the places

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* audio.c - decoding and resampling a recording with libsndfile and
  * libsamplerate. */
 #include "transcribe/audio.h"

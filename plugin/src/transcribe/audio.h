@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* audio.h - a recording in, 16 kHz mono 16-bit samples out, for the engines.
  *
  * Any format libsndfile reads (WAV, FLAC, OGG/Vorbis, OGG/Opus, MP3, ...),

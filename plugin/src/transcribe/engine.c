@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* engine.c - recordings to transcripts through supervised helpers. */
 #include "transcribe/engine.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* engine.h - the embedded engine: a recording to a transcript, with the
  * decoding and the recognition done in supervised helper processes.
  *

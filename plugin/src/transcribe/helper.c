@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* helper.c - the supervised helper processes. */
 #include "transcribe/helper.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* helper.h - starting, talking to and stopping casescribe-asr processes.
  *
  * A helper is a child process on a socket pair (not pipes: a write to a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* protocol.h - what the library and its helper process (casescribe-asr)
  * say to each other over a socket pair. Shared by both sides.
  *

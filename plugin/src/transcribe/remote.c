@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* remote.c - an OpenAI-compatible speech-to-text service, part by part. */
 #include "transcribe/remote.h"
 

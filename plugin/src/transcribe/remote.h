@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* remote.h - the remote engine: any OpenAI-compatible speech-to-text
  * service (/audio/transcriptions: whisper.cpp's server, vLLM, Azure,
  * OpenAI), only ever reached from a job, only at an endpoint the team's

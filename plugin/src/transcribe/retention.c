@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* retention.c - the home's spool of taken recordings. */
 #include "transcribe/retention.h"
 

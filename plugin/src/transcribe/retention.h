@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* retention.h - recordings the library has taken from the host, kept in
  * <home>/audio/ (0700) only as long as the team's policy allows.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* transcript.c - the transcript object, its getters and its renderings. */
 #include "transcribe/transcript.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* transcript.h - a machine transcript: segments of words with times and
  * the engine's confidence, and what made it. Immutable once built; shared
  * (reference-counted) between a job and the handles the host holds. */

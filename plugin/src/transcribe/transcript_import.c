@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* transcript_import.c - transcripts other programs made, read into the
  * same model as the library's own: WebVTT (Microsoft Teams, Zoom and Otter
  * exports; speakers from <v Name> voice tags or "Name: words" lines),

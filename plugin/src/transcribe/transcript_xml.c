@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* transcript_xml.c - reading a transcript back from its XML rendering
  * (urn:casescribe:transcript:1), so that a host can keep a transcript and
  * draft a form from it later. The file is hostile input like any other:

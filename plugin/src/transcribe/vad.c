@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vad.c - splitting a recording at its silences. */
 #include "transcribe/vad.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vad.h - where the speech is: a recording split at its silences into
  * chunks that decoders can work on in parallel.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* safe_parse.c - the one hardened entry point through which every XML input
  * is parsed (see safe_parse.h for the contract).
  *

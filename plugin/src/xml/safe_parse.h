@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* safe_parse.h - the ONE function through which every XML input is parsed.
  *
  * Hostile input is the normal case: no network, no DTD loading, no entity

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* schema.c - validation against the library's embedded XSDs. */
 #include "xml/schema.h"
 

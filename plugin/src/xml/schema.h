@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* schema.h - validating a document against an XSD embedded in the library.
  *
  * The schema is compiled on first use from the bytes embedded at build time

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package uk.casescribe;
 
 import com.sun.jna.Memory;
@@ -24,7 +25,7 @@ public final class CaseScribe {
     /** The loaded library; see {@link CaseScribeLibrary#load()} for where it comes from. */
     static final CaseScribeLibrary C = CaseScribeLibrary.load();
 
-    /** The library's version, for example "0.1.0". */
+    /** The library's version, for example "1.7.0". */
     public static String version() {
         return C.casescribe_version();
     }
@@ -32,6 +33,38 @@ public final class CaseScribe {
     /** The library's ABI generation (checked against {@link CaseScribeLibrary#ABI_VERSION} at load). */
     public static int abiVersion() {
         return C.casescribe_abi_version();
+    }
+
+    /** casescribe_version_info(): the loaded library's version numbers and build features. */
+    public static final class VersionInfo {
+        public final int major;
+        public final int minor;
+        public final int patch;
+        public final int versionNum;
+        public final int abiVersion;
+        public final int features;
+
+        VersionInfo(CaseScribeLibrary.LibraryInfoStruct info) {
+            major = info.major;
+            minor = info.minor;
+            patch = info.patch;
+            versionNum = info.version_num;
+            abiVersion = info.abi_version;
+            features = info.features;
+        }
+
+        /** Whether the library was built with a feature, named as its CASESCRIBE_FEATURE_ constant without the
+         * prefix ("STORE_POSTGRESQL"). Throws ENOTFOUND for a name the library does not know. */
+        public boolean has(String feature) throws CaseScribeException {
+            return (features & constant("FEATURE_" + feature)) != 0;
+        }
+    }
+
+    /** The loaded library's version numbers and build features. */
+    public static VersionInfo versionInfo() throws CaseScribeException {
+        CaseScribeLibrary.LibraryInfoStruct info = new CaseScribeLibrary.LibraryInfoStruct();
+        check(C.casescribe_version_info(info, info.size()));
+        return new VersionInfo(info);
     }
 
     /** A short, static description of a status code; "unknown status" for unknown codes. */

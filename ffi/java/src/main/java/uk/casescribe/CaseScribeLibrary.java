@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package uk.casescribe;
 
 import com.sun.jna.Callback;
@@ -186,10 +187,24 @@ public interface CaseScribeLibrary extends Library {
         public String correction_contact;
     }
 
+    /** casescribe_library_info (filled by the library) */
+    @Structure.FieldOrder({"struct_size", "major", "minor", "patch", "version_num", "abi_version", "features"})
+    class LibraryInfoStruct extends Structure {
+        public int struct_size;
+        public int major;
+        public int minor;
+        public int patch;
+        public int version_num;
+        public int abi_version;
+        public int features;
+    }
+
     // Versions, status codes, memory, constants
     String casescribe_version();
 
     int casescribe_abi_version();
+
+    int casescribe_version_info(LibraryInfoStruct info, int struct_size);
 
     String casescribe_strerror(int status);
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package uk.casescribe;
 
 import org.junit.Rule;
@@ -23,6 +24,24 @@ public class BasicsTest {
     public void versions() {
         assertTrue(CaseScribe.version(), CaseScribe.version().matches("\\d+\\.\\d+\\.\\d+.*"));
         assertEquals(CaseScribeLibrary.ABI_VERSION, CaseScribe.abiVersion());
+    }
+
+    @Test
+    public void versionInfo() throws Exception {
+        CaseScribe.VersionInfo info = CaseScribe.versionInfo();
+        assertEquals(CaseScribe.version(), info.major + "." + info.minor + "." + info.patch);
+        assertEquals(CaseScribe.constant("VERSION_NUM"), info.versionNum);
+        assertEquals(CaseScribe.abiVersion(), info.abiVersion);
+        for (String feature : new String[] {"EMBEDDED_ENGINE", "REMOTE_ENGINES", "STORE_SQLITE", "ADAPTER_XML",
+                "ADAPTER_FHIR"})
+            assertTrue(feature, info.has(feature));
+        assertEquals(CaseScribe.constant("LIBRARY_INFO_SIZE"), new CaseScribeLibrary.LibraryInfoStruct().size());
+        try {
+            info.has("NO_SUCH_FEATURE");
+            fail("an unknown feature name was accepted");
+        } catch (CaseScribeException e) {
+            assertEquals(Status.ENOTFOUND, e.code());
+        }
     }
 
     @Test
