@@ -13,6 +13,7 @@
 
 #include "context.h"
 #include "internal.h"
+#include "shared.h"
 #include "policy/policy.h"
 
 /* ---- the cache ---------------------------------------------------------- */
@@ -138,6 +139,8 @@ static int32_t cached_policy(casescribe_ctx *ctx, const char *team, cs_policy **
     uint32_t latest = 0;
     int32_t rc = cs_policy_path(path, sizeof(path), ctx->home, team); /* EINVAL for a bad team name */
     if (rc != CASESCRIBE_OK)
+        return rc;
+    if (cs_store_shared(ctx->store) && (rc = cs_shared_policy_sync(ctx, team, path)) != CASESCRIBE_OK)
         return rc;
     int has_file = stat(path, &st) == 0;
     if (!has_file && errno != ENOENT)
@@ -266,6 +269,8 @@ static int32_t write_version(casescribe_ctx *ctx, cs_policy *next, const struct 
         rc = audit(ctx, next, &changes[i], serial);
     if (rc == CASESCRIBE_OK && (rc = cs_policy_path(path, sizeof(path), ctx->home, next->team)) == CASESCRIBE_OK)
         rc = cs_write_file_atomic(path, bytes, len, 0644);
+    if (rc == CASESCRIBE_OK && cs_store_shared(ctx->store))
+        rc = cs_shared_policy_put(ctx, next->team, bytes, len);
     EVP_PKEY_free(key_pair);
     free(bytes);
     return rc;

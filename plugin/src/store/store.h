@@ -81,6 +81,19 @@ typedef struct cs_store_txn cs_store_txn;
  * home (SQLite: read through the -wal when there is one, else immutable).
  * Thread-safe handle: each thread runs its own transactions. */
 int32_t cs_store_open(cs_store **out, const char *home, uint32_t flags);
+/* Which store a home uses (select.c): $CASESCRIBE_STORE when set, else the
+ * line `store = VALUE` of <home>/casescribe.conf, else the home's own SQLite
+ * file. VALUE "sqlite" (or empty) is that file; "postgresql://...",
+ * "postgres://..." or a libpq "key=value ..." string (e.g. "service=NAME")
+ * is a shared PostgreSQL store. *uri gets a malloc'd libpq string, or NULL
+ * for SQLite. EINVAL for a value that is neither (named, never echoed: it
+ * may hold a password); EIO when the file cannot be read. */
+int32_t cs_store_configured(const char *home, char **uri);
+/* cs_store_open with the store named explicitly (NULL or "": SQLite in
+ * `home`); a shared store imports no journal.log. */
+int32_t cs_store_open_uri(cs_store **out, const char *home, const char *uri, uint32_t flags);
+/* 1 when the store is shared by several servers (PostgreSQL). */
+int cs_store_shared(const cs_store *st);
 /* Closes every connection. NULL is a no-op. No transaction may be open. */
 void cs_store_close(cs_store *st);
 /* Where the store lives, for messages ("/home/x/ledger.db"); borrowed. */
