@@ -30,7 +30,7 @@
 #include "tool.h"
 
 static const char usage_text[] =
-    "usage: casescribe [--home DIR] [--read-only] COMMAND\n"
+    "usage: casescribe [--home DIR] [--store URI] [--read-only] COMMAND\n"
     "  keygen [--rotate]                      make (or rotate) the home's signing key\n"
     "  save IN -o OUT [--adapter NAME] [--actor ID] [--team T] [--role R]\n"
     "                                         save a form through the hook and write the stamped record\n"
@@ -49,6 +49,11 @@ static const char usage_text[] =
     "  pubkey [--fingerprint|--all]           print the home's public key (PEM) for offline verification, or\n"
     "                                         its SHA-256 fingerprint for the council to publish, or (--all)\n"
     "                                         every key it has signed with, ids and validity, for verify --pubkey\n"
+    "  store status|init|migrate              the store the home names (its own SQLite ledger, or a shared\n"
+    "                                         PostgreSQL one: casescribe.conf `store = URI`, CASESCRIBE_STORE or\n"
+    "                                         --store URI): where, schema, entries; init creates its schema,\n"
+    "                                         migrate upgrades it\n"
+    "  store copy --to URI                    copy the home's own SQLite ledger into an empty PostgreSQL store\n"
     "  keys list                              the key registry: the home's keys, rotations and trusted keys\n"
     "  keys trust FILE.pem [--actor ID]       trust another server's public key(s) (a PEM or its pubkey --all)\n"
     "  keys export [-o FILE]                  every key of the registry, ids and validity, as one PEM bundle\n"
@@ -559,6 +564,21 @@ static int cmd_team(const char *home, int argc, char **argv)
     return code;
 }
 
+/* store status|init|migrate | store copy --to URI */
+static int cmd_store(const char *home, int argc, char **argv)
+{
+    int copy = argc == 3 && strcmp(argv[0], "copy") == 0 && strcmp(argv[1], "--to") == 0;
+    if (!copy && (argc != 1 || (strcmp(argv[0], "status") != 0 && strcmp(argv[0], "init") != 0 &&
+                                strcmp(argv[0], "migrate") != 0)))
+        return tool_usage();
+    char *report = NULL;
+    int32_t rc = casescribe_store_admin(&report, home, argv[0], copy ? argv[2] : NULL);
+    if (rc == CASESCRIBE_OK)
+        fputs(report, stdout);
+    casescribe_free(report);
+    return rc == CASESCRIBE_OK ? 0 : tool_fail("store", rc);
+}
+
 /* ---- demo -------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -567,6 +587,11 @@ int main(int argc, char **argv)
     int i = 1;
     if (i + 1 < argc && strcmp(argv[i], "--home") == 0) {
         home = argv[i + 1];
+        i += 2;
+    }
+    if (i + 1 < argc && strcmp(argv[i], "--store") == 0) { /* the store the home names, overridden */
+        if (setenv("CASESCRIBE_STORE", argv[i + 1], 1) != 0)
+            return tool_usage();
         i += 2;
     }
     if (i < argc && strcmp(argv[i], "--read-only") == 0) {
@@ -588,6 +613,8 @@ int main(int argc, char **argv)
         return cmd_journal(home, rest, args);
     if (strcmp(cmd, "pubkey") == 0)
         return cmd_pubkey(home, rest, args);
+    if (strcmp(cmd, "store") == 0)
+        return cmd_store(home, rest, args);
     if (strcmp(cmd, "checkpoint") == 0)
         return cmd_checkpoint(home, rest, args);
     if (strcmp(cmd, "keys") == 0)

@@ -192,6 +192,12 @@ static int32_t pg_configure(struct pg_conn *c)
     return pg_simple(c, sql, PGRES_COMMAND_OK, "setting the session up");
 }
 
+static void quiet(void *user, const char *message)
+{
+    (void)user;
+    (void)message;
+}
+
 static int32_t pg_connect(void *backend, void **out)
 {
     struct pg_backend *b = backend;
@@ -208,6 +214,8 @@ static int32_t pg_connect(void *backend, void **out)
         rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory connecting to the shared store");
     else if (PQstatus(c->pg) != CONNECTION_OK)
         rc = pg_error(c, NULL, "connecting");
+    if (c->pg != NULL)
+        PQsetNoticeProcessor(c->pg, quiet, NULL); /* a library prints nothing */
     if (rc == CASESCRIBE_OK)
         rc = pg_configure(c);
     if (rc != CASESCRIBE_OK) {
@@ -299,7 +307,7 @@ static int64_t local_offset(void)
 static int32_t pg_now(void *conn, int64_t *now)
 {
     struct pg_conn *c = conn;
-    PGresult *res = PQexec(c->pg, "SELECT extract(epoch FROM now())::bigint");
+    PGresult *res = PQexec(c->pg, "SELECT floor(extract(epoch FROM now()))::bigint");
     int32_t rc = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 ? CASESCRIBE_OK
                                                                                : pg_error(c, res, "reading the clock");
     int64_t db = rc == CASESCRIBE_OK ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;

@@ -92,6 +92,12 @@ int32_t cs_store_configured(const char *home, char **uri);
 /* cs_store_open with the store named explicitly (NULL or "": SQLite in
  * `home`); a shared store imports no journal.log. */
 int32_t cs_store_open_uri(cs_store **out, const char *home, const char *uri, uint32_t flags);
+/* Copies the whole ledger of `from` into the EMPTY store `to` (copy.c):
+ * each entry's bytes after checking its chain, the index rows, key
+ * registry, jobs, latest checkpoint, store id and secret marker, in one
+ * transaction of `to`. *count gets the entries copied. EINVAL (`to` is
+ * not empty), EJOURNAL (the chain breaks: nothing copied), EIO, ENOMEM. */
+int32_t cs_store_copy(cs_store *from, cs_store *to, uint64_t *count);
 /* 1 when the store is shared by several servers (PostgreSQL). */
 int cs_store_shared(const cs_store *st);
 /* Closes every connection. NULL is a no-op. No transaction may be open. */
