@@ -38,7 +38,7 @@ start)
         as_owner "$PGBIN/initdb" -D "$dir/db" -A trust -U cs -E UTF8 --no-locale > "$dir/initdb.log" 2>&1
     fi
     as_owner "$PGBIN/pg_ctl" -D "$dir/db" -l "$dir/log" -w -t 60 \
-        -o "-k $dir -c listen_addresses='' -c max_connections=200 -c fsync=on -c synchronous_commit=on" \
+        -o "-k $dir -c listen_addresses='' -c max_connections=200 ${CS_PG_FAST:+-c fsync=off -c full_page_writes=off}" \
         start > /dev/null
     as_owner "$PGBIN/psql" -h "$dir" -U cs -d postgres -qAt \
         -c "SELECT 1 FROM pg_database WHERE datname = 'casescribe'" | grep -q 1 ||
