@@ -137,7 +137,10 @@ CASESCRIBE_EXTERN int32_t casescribe_constant(int64_t *value_out, const char *na
  *
  * A context is one open home folder: the signing keys (keys/), the journal
  * (the ledger: ledger.db, an SQLite database), the team policies (policy/),
- * and the jobs running for it.
+ * and the jobs running for it. Several servers of a council may instead
+ * share one ledger in PostgreSQL: the home names that store in
+ * casescribe.conf (see casescribe_store_admin() and
+ * plugin/doc/deployment.md); each keeps its own key in its own home.
  * Open one per process and share it: every function taking a context may be
  * called from many threads at once, and several processes may open the
  * same home. A context does not cross fork(): a child process opens its own

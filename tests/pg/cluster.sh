@@ -7,6 +7,9 @@
 #   As root (CI), initdb and the server run as the `postgres` user, which
 #   the postgresql-15 package creates. Never a system service.
 #   `start` prints the libpq URI; exit 77 (skip) when the binaries are absent.
+#   CS_PG_FAST=1: fsync off (suites that do not test durability). `restart`
+#   stops and starts it again (fault tests). DIR's parent must be
+#   searchable by `postgres` when run as root.
 set -eu
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 cmd=${1:-}
@@ -34,8 +37,10 @@ start)
     mkdir -p "$dir"
     chmod 755 "$dir"
     [ "$(id -u)" -ne 0 ] || chown postgres "$dir"
-    if [ ! -f "$dir/db/PG_VERSION" ]; then
-        as_owner "$PGBIN/initdb" -D "$dir/db" -A trust -U cs -E UTF8 --no-locale > "$dir/initdb.log" 2>&1
+    if [ ! -f "$dir/db/PG_VERSION" ] &&
+        ! as_owner "$PGBIN/initdb" -D "$dir/db" -A trust -U cs -E UTF8 --no-locale > "$dir/initdb.log" 2>&1; then
+        cat "$dir/initdb.log" >&2
+        exit 1
     fi
     as_owner "$PGBIN/pg_ctl" -D "$dir/db" -l "$dir/log" -w -t 60 \
         -o "-k $dir -c listen_addresses='' -c max_connections=200 ${CS_PG_FAST:+-c fsync=off -c full_page_writes=off}" \

@@ -17,6 +17,7 @@ if [ ! -x "$PGBIN/initdb" ]; then
     exit 77
 fi
 dir=$(mktemp -d /tmp/cs-pg-suites.XXXXXX)
+chmod 755 "$dir" # the cluster runs as postgres when the tests run as root
 cleanup() {
     "$top_srcdir/tests/pg/cluster.sh" stop "$dir/pg"
     rm -rf "$dir"

@@ -282,6 +282,9 @@ Test(pg, a_store_of_a_newer_schema_is_refused)
     cr_expect(strstr(casescribe_last_error(), "99") != NULL && strstr(casescribe_last_error(), "newer") != NULL, "%s",
               casescribe_last_error());
     cr_expect_eq(casescribe_store_admin(NULL, a.path, "migrate", NULL), CASESCRIBE_EJOURNAL);
+    /* A shared store is not rebuilt from a SQLite backup. */
+    cr_expect_eq(casescribe_journal_recover(NULL, a.path, a.path), CASESCRIBE_EINVAL);
+    cr_expect(strstr(casescribe_last_error(), "PostgreSQL") != NULL, "%s", casescribe_last_error());
     home_close(&a);
 }
 

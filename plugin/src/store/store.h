@@ -6,8 +6,9 @@
  * The save, policy, SAR and verify code talk to this interface only; they
  * know no SQL. Backends: SQLite (sqlite.c, the embedded default: one file
  * <home>/ledger.db, mode 0600, WAL, synchronous=FULL on every connection)
- * and, next issue, PostgreSQL behind the same functions (backend.h holds
- * the ops table each backend fills).
+ * and PostgreSQL (pg.c: one database several servers share) behind the same
+ * functions (backend.h holds the ops table each backend fills; select.c
+ * reads which one a home names).
  *
  * The ledger: entries 1, 2, 3 ... (no gaps); each is one compact JSON
  * object, keys sorted (json_dumps JSON_COMPACT | JSON_SORT_KEYS), holding
