@@ -42,6 +42,21 @@ suite test_keys --filter 'keys/!(a_deleted_fingerprint_secret_*|a_fresh_home_may
 suite test_two_phase --filter '*/!(a_schema_1_ledger_is_upgraded_on_open)'
 suite test_tamper
 suite test_checkpoint --filter 'checkpoint/!(clock_back_*|forged_save_entry_*|last_entry_forged|rechained|store_deleted|store_swapped_*|truncated_at_every_boundary)'
+echo "== casescribe store on the command line"
+cli_store() {
+    cli="$top_builddir/casescribe" h="$dir/cli" to="$uri&options=-csearch_path%3Dcli_copy"
+    env -u CASESCRIBE_STORE "$cli" --home "$h" keygen > /dev/null &&
+        env -u CASESCRIBE_STORE "$cli" --home "$h" demo > /dev/null 2>&1 &&
+        env -u CASESCRIBE_STORE "$cli" --home "$h" store status | grep -q "kind: sqlite" &&
+        "$cli" --home "$h" store copy --to "$to" | grep -q "^copied [0-9]* entries" &&
+        ! "$cli" --home "$h" store copy --to "$to" 2> /dev/null &&
+        "$cli" --home "$h" --store "$to" store status | grep -q "kind: postgresql" &&
+        echo "store = $to" > "$h/casescribe.conf" &&
+        "$cli" --home "$h" store migrate | grep -q "schema: 2" &&
+        "$cli" --home "$h" journal verify | grep -q "PostgreSQL database" &&
+        "$cli" --home "$h" --store sqlite journal verify | grep -q "ledger.db"
+}
+cli_store || { echo "FAIL: casescribe store on the command line"; failed=$((failed + 1)); }
 echo "== cross-server tests"
 env CS_PG_URI="$uri" "$top_builddir/tests/unit/test_pg" -j2 || { echo "FAIL: test_pg"; failed=$((failed + 1)); }
 "$top_srcdir/tests/pg/cluster.sh" stop "$dir/pg"

@@ -21,6 +21,12 @@
  * for every server. A server whose own clock is more than
  * CASESCRIBE_CLOCK_SKEW away from it refuses to stamp, naming both times.
  *
+ * Writes whose result no one reads (row counters, postings, the entry
+ * itself) are sent in libpq's pipeline mode and their results read at the
+ * next statement that answers, or at COMMIT: a save is then a few round
+ * trips, not one per index row. An error among them fails that statement
+ * or the COMMIT, so the transaction still fails whole.
+ *
  * A broken connection (the server restarted, the network went) fails the
  * transaction it was in with ENETWORK; the next transaction resets it. Only
  * BEGIN is retried (once, after a reset): nothing was done then.
@@ -59,6 +65,7 @@ struct pg_conn {
     struct pg_backend *b;
     PGconn *pg;
     unsigned char prepared[CS_Q_COUNT];
+    int queued; /* writes sent in pipeline mode whose results are not read yet */
 };
 
 static const char *const schema_sql =
@@ -182,10 +189,39 @@ static void pg_disconnect(void *conn, int forked)
     free(c);
 }
 
+/* Reads the results of the queued writes (in order, up to the sync) and
+ * leaves pipeline mode; the first error, if any. */
+static int32_t pg_drain(struct pg_conn *c)
+{
+    if (c->queued == 0)
+        return CASESCRIBE_OK;
+    int32_t rc = PQpipelineSync(c->pg) == 1 ? CASESCRIBE_OK : pg_error(c, NULL, "sending writes");
+    int ends = 0, synced = rc != CASESCRIBE_OK; /* no sync sent: nothing to wait for */
+    while (!synced && PQstatus(c->pg) == CONNECTION_OK && ends <= c->queued) {
+        PGresult *res = PQgetResult(c->pg);
+        if (res == NULL) { /* the end of one write's results */
+            ends++;
+            continue;
+        }
+        ExecStatusType st = PQresultStatus(res);
+        synced = st == PGRES_PIPELINE_SYNC;
+        if (rc == CASESCRIBE_OK && !synced && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+            rc = pg_error(c, res, "writing the ledger");
+        PQclear(res);
+    }
+    c->queued = 0;
+    if (rc == CASESCRIBE_OK && !synced)
+        rc = pg_error(c, NULL, "reading the results of writes");
+    if (PQstatus(c->pg) == CONNECTION_OK && PQexitPipelineMode(c->pg) != 1 && rc == CASESCRIBE_OK)
+        rc = pg_error(c, NULL, "leaving pipeline mode");
+    return rc;
+}
+
 /* Per-session settings; run again after every reset. */
 static int32_t pg_configure(struct pg_conn *c)
 {
     memset(c->prepared, 0, sizeof(c->prepared));
+    c->queued = 0;
     const char *sql = (c->b->flags & CS_STORE_NO_SYNC)
                           ? "SET statement_timeout = '" CS_PG_STATEMENT_TIMEOUT "'; SET synchronous_commit = off"
                           : "SET statement_timeout = '" CS_PG_STATEMENT_TIMEOUT "'; SET synchronous_commit = on";
@@ -253,6 +289,8 @@ static int32_t pg_begin_once(struct pg_conn *c, int mode)
 static void pg_rollback(void *conn)
 {
     struct pg_conn *c = conn;
+    if (pg_drain(c) != CASESCRIBE_OK)
+        cs_clear_error(); /* undone anyway */
     if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         PQclear(PQexec(c->pg, "ROLLBACK"));
 }
@@ -280,6 +318,11 @@ static int32_t pg_begin(void *conn, int mode)
 static int32_t pg_commit(void *conn)
 {
     struct pg_conn *c = conn;
+    int32_t drained = pg_drain(c);
+    if (drained != CASESCRIBE_OK) {
+        pg_rollback(c);
+        return drained;
+    }
     PGresult *res = PQexec(c->pg, "COMMIT");
     int ok = PQresultStatus(res) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(res), "COMMIT") == 0;
     int32_t rc = CASESCRIBE_OK;
@@ -307,6 +350,9 @@ static int64_t local_offset(void)
 static int32_t pg_now(void *conn, int64_t *now)
 {
     struct pg_conn *c = conn;
+    int32_t drained = pg_drain(c);
+    if (drained != CASESCRIBE_OK)
+        return drained;
     PGresult *res = PQexec(c->pg, "SELECT floor(extract(epoch FROM now()))::bigint");
     int32_t rc = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 ? CASESCRIBE_OK
                                                                                : pg_error(c, res, "reading the clock");
@@ -430,14 +476,24 @@ static int32_t pg_exec(void *conn, int stmt, const cs_val *args, int nargs, cs_r
     if (nargs > CS_PG_MAX_ARGS || stmt < 0 || stmt >= CS_Q_COUNT)
         return cs_fail(CASESCRIBE_EINTERNAL, "a store statement has too many parameters");
     pg_bind(&a, args, nargs);
-    if (stmt == CS_Q_LEDGER_WALK)
+    int queue = row == NULL && changes == NULL && PQtransactionStatus(c->pg) == PQTRANS_INTRANS;
+    int32_t rc = queue && c->prepared[stmt] ? CASESCRIBE_OK : pg_drain(c);
+    if (rc == CASESCRIBE_OK && stmt == CS_Q_LEDGER_WALK)
         return pg_walk(c, &a, nargs, row, user);
-    int32_t rc = pg_prepare(c, stmt);
+    if (rc == CASESCRIBE_OK)
+        rc = pg_prepare(c, stmt);
     if (rc != CASESCRIBE_OK)
         return rc;
     char name[16];
     snprintf(name, sizeof(name), "q%d", stmt);
-    return pg_result(c, PQexecPrepared(c->pg, name, nargs, a.v, a.len, a.fmt, 0), row, user, changes);
+    if (!queue)
+        return pg_result(c, PQexecPrepared(c->pg, name, nargs, a.v, a.len, a.fmt, 0), row, user, changes);
+    if (c->queued == 0 && PQenterPipelineMode(c->pg) != 1)
+        return pg_error(c, NULL, "entering pipeline mode");
+    if (PQsendQueryPrepared(c->pg, name, nargs, a.v, a.len, a.fmt, 0) != 1)
+        return pg_error(c, NULL, "sending a write");
+    c->queued++;
+    return CASESCRIBE_OK;
 }
 
 /* ---- the schema ------------------------------------------------------- */
