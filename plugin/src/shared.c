@@ -114,21 +114,16 @@ static int32_t policy_name(char out[200], const char *team)
     return n > 0 && n < 200 ? CASESCRIBE_OK : cs_fail(CASESCRIBE_EINVAL, "a team name is too long");
 }
 
-int32_t cs_shared_policy_put(casescribe_ctx *ctx, const char *team, const uint8_t *doc, size_t len)
+int32_t cs_shared_policy_put(cs_store_txn *tx, const char *team, const uint8_t *doc, size_t len)
 {
     char name[200], *text = malloc(len + 1);
     if (text == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     memcpy(text, doc, len);
     text[len] = '\0';
-    cs_store_txn *tx = NULL;
     int32_t rc = policy_name(name, team);
     if (rc == CASESCRIBE_OK)
-        rc = cs_store_begin(ctx->store, CS_STORE_WRITE, &tx);
-    if (rc == CASESCRIBE_OK && (rc = cs_store_meta_set(tx, name, text)) != CASESCRIBE_OK)
-        cs_store_rollback(tx);
-    else if (rc == CASESCRIBE_OK)
-        rc = cs_store_commit(tx);
+        rc = cs_store_meta_set(tx, name, text);
     free(text);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "casescribe.h"
+#include "store/store.h"
 
 /* Sets ctx->fp_secret to the council's fingerprint secret, kept in the
  * store; the first server to open offers its home's own (made when
@@ -15,8 +16,8 @@
  * EJOURNAL, ENOMEM. */
 int32_t cs_shared_secret(casescribe_ctx *ctx);
 /* Keeps `team`'s signed policy document (as written to its file) in the
- * store, for every server. */
-int32_t cs_shared_policy_put(casescribe_ctx *ctx, const char *team, const uint8_t *doc, size_t len);
+ * store, for every server, in write transaction tx. */
+int32_t cs_shared_policy_put(cs_store_txn *tx, const char *team, const uint8_t *doc, size_t len);
 /* Writes the store's document of `team` to `path` (the home's policy
  * file) when the file differs: the policy then loads, and is checked
  * against the ledger, as a local one. Nothing when the store has none. */

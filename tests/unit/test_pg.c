@@ -75,17 +75,48 @@ Test(pg, a_record_saved_on_a_is_verified_and_edited_on_b_then_on_a_again)
     home_close(&b);
 }
 
+/* A server's home for a forked process: no Criterion assertion there (a
+ * child's failed assertion would wait on the runner); NULL on failure. */
+static char child_path[64];
+
+/* Closes a child's home and removes its folder. */
+static void child_done(casescribe_ctx *ctx)
+{
+    char cmd[128];
+    casescribe_ctx_close(ctx);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", child_path);
+    if (system(cmd) != 0)
+        _exit(4);
+}
+
+static casescribe_ctx *child_home(void)
+{
+    char *home = child_path;
+    snprintf(home, sizeof(child_path), "/tmp/cs-pg-child-XXXXXX");
+    casescribe_ctx_options opts;
+    casescribe_ctx *ctx = NULL;
+    casescribe_ctx_options_init(&opts, sizeof(opts));
+    opts.home = mkdtemp(home);
+    opts.flags = CASESCRIBE_OPEN_NO_SYNC;
+    if (opts.home == NULL || casescribe_ctx_open(&ctx, &opts) != CASESCRIBE_OK)
+        return NULL;
+    if (casescribe_keygen(NULL, ctx, 0) != CASESCRIBE_OK) {
+        casescribe_ctx_close(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
 /* A server process: opens its own home, waits for the start, saves `xml`;
  * exits 0 when saved, 1 on ECONFLICT, 2 otherwise. */
 static void server(int go, const char *xml)
 {
-    test_home h;
-    home_open(&h, 0);
+    casescribe_ctx *ctx = child_home();
     char c;
-    if (read(go, &c, 1) != 1)
+    if (ctx == NULL || read(go, &c, 1) != 1)
         _exit(3);
-    int32_t rc = save_as(h.ctx, xml, NULL);
-    casescribe_ctx_close(h.ctx);
+    int32_t rc = save_as(ctx, xml, NULL);
+    child_done(ctx);
     _exit(rc == CASESCRIBE_OK ? 0 : rc == CASESCRIBE_ECONFLICT ? 1 : 2);
 }
 
@@ -328,4 +359,53 @@ Test(pg, store_copy_moves_a_homes_sqlite_ledger_and_laundering_detection_goes_wi
     casescribe_free(v1);
     home_close(&s);
     home_close(&b);
+}
+
+/* A server process that switches the team's AI drafting on at the same
+ * moment as another, then saves an AI draft: exits 0 when its change was
+ * made or refused as made elsewhere meanwhile (ECONFLICT), the policy it
+ * then runs on is a signed one, and the save went through. */
+static void policy_server(int go, int i)
+{
+    casescribe_ctx *ctx = child_home();
+    char c;
+    if (ctx == NULL || read(go, &c, 1) != 1)
+        _exit(3);
+    int32_t rc = casescribe_team_set(ctx, i == 0 ? "admin-1" : "admin-2", "cin-north", "ai-draft", "on");
+    casescribe_policy *p = NULL;
+    int ok = (rc == CASESCRIBE_OK || rc == CASESCRIBE_ECONFLICT) &&
+             casescribe_team_policy(&p, ctx, "cin-north") == CASESCRIBE_OK &&
+             casescribe_policy_state(p) == CASESCRIBE_POLICY_SIGNED;
+    casescribe_policy_free(p);
+    char *form = form_make(&(form_parts){.id = i == 0 ? "R-P0" : "R-P1"});
+    ok = ok && save_as(ctx, form, NULL) == CASESCRIBE_OK;
+    free(form);
+    child_done(ctx);
+    _exit(ok ? 0 : 1);
+}
+
+Test(pg, two_servers_changing_one_policy_at_once_never_make_two_versions_of_one_number)
+{
+    int go[2];
+    cr_assert_eq(pipe(go), 0);
+    pid_t pid[2];
+    for (int i = 0; i < 2; i++) {
+        pid[i] = fork();
+        cr_assert_geq(pid[i], 0);
+        if (pid[i] == 0)
+            policy_server(go[0], i);
+    }
+    sleep(3);
+    cr_assert_eq(write(go[1], "gg", 2), 2);
+    for (int i = 0; i < 2; i++) {
+        int status = 0;
+        cr_assert_eq(waitpid(pid[i], &status, 0), pid[i]);
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "server %d: %d", i, status);
+    }
+    test_home a; /* a third server joins: the one policy is in force there too */
+    home_open(&a, 0);
+    uint32_t v = 0;
+    cr_expect_eq(feature_on(a.ctx, "ai-draft", &v), 1);
+    cr_expect_eq(casescribe_journal_verify(NULL, NULL, a.ctx), CASESCRIBE_OK, "%s", casescribe_last_error());
+    home_close(&a);
 }
