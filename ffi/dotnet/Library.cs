@@ -79,6 +79,21 @@ namespace CaseScribe
         }
 
         /// <summary>
+        /// The store a home names (its own SQLite ledger, or a shared PostgreSQL
+        /// one): <paramref name="command"/> "status", "init", "migrate", or "copy"
+        /// (the home's SQLite ledger into the empty store <paramref name="uri"/>).
+        /// Returns the report. Throws EJOURNAL for a newer schema, ENETWORK when
+        /// the database is unreachable.
+        /// </summary>
+        public static string StoreAdmin(string home, string command, string uri = null)
+        {
+            EnsureAbi();
+            IntPtr report;
+            Check(NativeMethods.casescribe_store_admin(out report, home, command, uri));
+            return Utf8.TakeString(report);
+        }
+
+        /// <summary>
         /// Checks a record with a public key alone (a PEM from
         /// <see cref="Context.PublicKey"/>), for auditors without a home. Returns
         /// the report; throws EVERIFY (with <see cref="CaseScribeException.Report"/>),

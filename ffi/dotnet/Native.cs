@@ -159,6 +159,10 @@ namespace CaseScribe
         [DllImport(Lib, CallingConvention = CC)]
         public static extern int casescribe_journal_recover(out IntPtr report_out,
             [MarshalAs(UnmanagedType.LPUTF8Str)] string home, [MarshalAs(UnmanagedType.LPUTF8Str)] string backup);
+        [DllImport(Lib, CallingConvention = CC)]
+        public static extern int casescribe_store_admin(out IntPtr report_out,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string home, [MarshalAs(UnmanagedType.LPUTF8Str)] string command,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string uri);
 
         // ---- saving
         [DllImport(Lib, CallingConvention = CC)]

@@ -150,6 +150,7 @@ const PROTOTYPES = [
     'int32_t casescribe_key_trust(_Out_ void **key_ids_out, casescribe_ctx *ctx, const char *actor_id, ' +
         'const uint8_t *pem, size_t pem_len)',
     'int32_t casescribe_journal_recover(_Out_ void **report_out, const char *home, const char *backup)',
+    'int32_t casescribe_store_admin(_Out_ void **report_out, const char *home, const char *command, const char *uri)',
     // saving and verifying
     'int32_t casescribe_actor_init(_Out_ casescribe_actor *actor, uint32_t struct_size)',
     'int32_t casescribe_save(_Out_ void **out, _Out_ size_t *out_len, casescribe_ctx *ctx, const char *adapter, ' +
@@ -598,6 +599,18 @@ function publicKeyFingerprint(pem) {
 function journalRecover(home, backup) {
     const out = [null];
     check(F().casescribe_journal_recover(out, home, backup));
+    return takeString(out[0]);
+}
+
+/**
+ * The store a home names (its own SQLite ledger, or a shared PostgreSQL one):
+ * `command` 'status', 'init', 'migrate', or 'copy' (the home's SQLite ledger
+ * into the empty store `uri`). Returns the report. Throws EJOURNAL for a
+ * newer schema, ENETWORK when the database is unreachable.
+ */
+function storeAdmin(home, command, uri = null) {
+    const out = [null];
+    check(F().casescribe_store_admin(out, home, command, uri));
     return takeString(out[0]);
 }
 
@@ -1640,6 +1653,7 @@ module.exports = {
     verifyWithPublicKey,
     publicKeyFingerprint,
     journalRecover,
+    storeAdmin,
     jwsVerify,
     policyBundleSign,
     sarVerify,

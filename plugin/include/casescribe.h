@@ -194,7 +194,10 @@ CASESCRIBE_EXTERN int32_t casescribe_constant(int64_t *value_out, const char *na
  *
  * A context is one open home folder: the signing keys (keys/), the journal
  * (the ledger: ledger.db, an SQLite database), the team policies (policy/),
- * and the jobs running for it.
+ * and the jobs running for it. Several servers of a council may instead
+ * share one ledger in PostgreSQL: the home names that store in
+ * casescribe.conf (see casescribe_store_admin() and
+ * plugin/doc/deployment.md); each keeps its own key in its own home.
  * Open one per process and share it: every function taking a context may be
  * called from many threads at once, and several processes may open the
  * same home. A context does not cross fork(): a child process opens its own
@@ -606,6 +609,36 @@ CASESCRIBE_EXTERN int32_t casescribe_journal_verify(uint64_t *entries_out, char 
  * (the backup does not verify: nothing was changed), EIO, ENOMEM.
  * Any thread. Since 1.6. */
 CASESCRIBE_EXTERN int32_t casescribe_journal_recover(char **report_out, const char *home, const char *backup);
+
+/* The store of the home `home` (NULL: $CASESCRIBE_HOME, else
+ * ~/.local/share/casescribe). A home keeps its ledger in its own SQLite
+ * file (ledger.db, the default), or in a PostgreSQL database that several
+ * servers of a council share: named by the line `store = postgresql://...`
+ * (or `store = service=NAME`, a libpq service) of <home>/casescribe.conf,
+ * which $CASESCRIBE_STORE overrides. Credentials come only from libpq's own
+ * files (~/.pgpass, the service file); sslmode=verify-full is supported;
+ * every connection has a connect and a statement timeout. Each server keeps
+ * its private key in its home and registers its public key in the shared
+ * key registry; the ledger, record heads, laundering index, fingerprint
+ * secret, policies, checkpoints and jobs are shared, and stamps take the
+ * database's clock (a server whose own clock is more than
+ * CASESCRIBE_CLOCK_SKEW from it refuses to stamp). A lost connection fails
+ * what was in flight with ENETWORK and is made again at the next call.
+ * See plugin/doc/deployment.md. `command`:
+ *   "status"  where the store is, its schema version and entry count;
+ *   "init"    creates the schema of the store the home names (when new);
+ *   "migrate" upgrades its schema to this library's (a store of a newer
+ *             schema is refused, EJOURNAL: every server refuses it);
+ *   "copy"    copies the home's own SQLite ledger (every entry byte for
+ *             byte, after checking its chain, with the key registry, jobs
+ *             and latest checkpoint) into the EMPTY store `uri`, in one
+ *             transaction; the home then names it in casescribe.conf.
+ * `uri` is used by "copy" only (NULL otherwise). *report_out (may be NULL)
+ * gets a report for people; free it with casescribe_free(). Errors:
+ * EINVAL (unknown command, no target, target not empty), EJOURNAL, EIO,
+ * ENETWORK (the database is unreachable), ENOMEM. Any thread. Since 1.7. */
+CASESCRIBE_EXTERN int32_t casescribe_store_admin(char **report_out, const char *home, const char *command,
+                                                 const char *uri);
 
 /* Kept for compatibility: the ledger commits whole transactions and nothing
  * is ever cut from it, so this is always 0 (it counted the torn tail of the

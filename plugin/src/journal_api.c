@@ -110,7 +110,14 @@ int32_t casescribe_journal_recover(char **report_out, const char *home, const ch
     if (dir == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "no home folder: name one, or set CASESCRIBE_HOME or HOME");
     cs_store_recovery r;
-    int32_t rc = cs_store_recover(dir, backup, &r);
+    char *shared = NULL;
+    int32_t rc = cs_store_configured(dir, &shared);
+    if (rc == CASESCRIBE_OK && shared != NULL)
+        rc = cs_fail(CASESCRIBE_EINVAL, "the home %s keeps its ledger in a shared PostgreSQL store: restore that "
+                     "database with PostgreSQL's own backups (point-in-time recovery), not with journal recover", dir);
+    free(shared);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_recover(dir, backup, &r);
     free(dir);
     if (rc == CASESCRIBE_OK && report_out != NULL) {
         cs_buf rep = {0};

@@ -17,6 +17,7 @@
 
 #include "context.h"
 #include "internal.h"
+#include "shared.h"
 
 #define FP_SECRET_META "fingerprint-secret"
 #define FP_SECRET_LABEL "casescribe fingerprint secret id"
@@ -243,7 +244,7 @@ static int32_t load_secret(casescribe_ctx *ctx)
 
 int32_t cs_ctx_open_keys(casescribe_ctx *ctx)
 {
-    int32_t rc = load_secret(ctx);
+    int32_t rc = cs_store_shared(ctx->store) ? cs_shared_secret(ctx) : load_secret(ctx);
     if (rc == CASESCRIBE_OK)
         rc = register_keys(ctx);
     if (rc == CASESCRIBE_OK)

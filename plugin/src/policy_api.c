@@ -14,6 +14,7 @@
 
 #include "context.h"
 #include "internal.h"
+#include "shared.h"
 #include "policy/policy.h"
 
 /* ---- the cache ---------------------------------------------------------- */
@@ -140,6 +141,8 @@ static int32_t cached_policy(casescribe_ctx *ctx, const char *team, cs_policy **
     int32_t rc = cs_policy_path(path, sizeof(path), ctx->home, team); /* EINVAL for a bad team name */
     if (rc != CASESCRIBE_OK)
         return rc;
+    if (cs_store_shared(ctx->store) && (rc = cs_shared_policy_sync(ctx, team, path)) != CASESCRIBE_OK)
+        return rc;
     int has_file = stat(path, &st) == 0;
     if (!has_file && errno != ENOENT)
         return cs_fail(CASESCRIBE_EIO, "cannot read %s: %s", path, strerror(errno));
@@ -233,7 +236,8 @@ struct change {
 
 /* The audit entry: who changed what, from what to what. Ids and setting
  * values only (endpoints are service URLs): no personal data. */
-static int32_t audit(casescribe_ctx *ctx, const cs_policy *next, const struct change *c, uint64_t serial)
+static int32_t audit(casescribe_ctx *ctx, cs_store_txn *tx, const cs_policy *next, const struct change *c,
+                     uint64_t serial)
 {
     json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "kind", "policy", "team", next->team,
                           "setting", c->key, "old", c->old_value, "new", c->new_value, "actor", next->changed_by,
@@ -244,9 +248,38 @@ static int32_t audit(casescribe_ctx *ctx, const cs_policy *next, const struct ch
     }
     if (e == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    int32_t rc = cs_ctx_journal_append(ctx, e);
+    int32_t rc = tx != NULL ? cs_store_append(tx, e, NULL, NULL) : cs_ctx_journal_append(ctx, e);
     json_decref(e);
     return rc;
+}
+
+/* On a shared store: the audit entries and the signed document in one
+ * write transaction, refused (ECONFLICT) when another server journalled
+ * this version of the team meanwhile, so that two servers never make two
+ * different policies of one version number. */
+static int32_t journal_shared(casescribe_ctx *ctx, const cs_policy *next, const struct change *changes, size_t n,
+                              uint64_t serial, const uint8_t *doc, size_t len)
+{
+    cs_store_txn *tx = NULL;
+    uint32_t latest = 0;
+    char digest[72];
+    int32_t rc = cs_store_begin(ctx->store, CS_STORE_WRITE, &tx);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    rc = cs_store_policy(tx, next->team, &latest, digest);
+    if (rc == CASESCRIBE_OK && latest >= next->version)
+        rc = cs_fail(CASESCRIBE_ECONFLICT, "another server changed the policy of team %s at the same time (it is at "
+                     "version %u now): nothing was changed here; look at it again and repeat the change",
+                     next->team, (unsigned)latest);
+    for (size_t i = 0; rc == CASESCRIBE_OK && i < n; i++)
+        rc = audit(ctx, tx, next, &changes[i], serial);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_shared_policy_put(tx, next->team, doc, len);
+    if (rc != CASESCRIBE_OK) {
+        cs_store_rollback(tx);
+        return rc;
+    }
+    return cs_store_commit(tx);
 }
 
 /* Signs `next`, journals its changes, then puts the file in place. The
@@ -263,8 +296,10 @@ static int32_t write_version(casescribe_ctx *ctx, cs_policy *next, const struct 
     int32_t rc = cs_keyring_signer(ctx->keys, &key_pair, key_id);
     if (rc == CASESCRIBE_OK)
         rc = cs_policy_sign(&bytes, &len, next, key_pair, key_id);
-    for (size_t i = 0; rc == CASESCRIBE_OK && i < n; i++)
-        rc = audit(ctx, next, &changes[i], serial);
+    if (rc == CASESCRIBE_OK && cs_store_shared(ctx->store))
+        rc = journal_shared(ctx, next, changes, n, serial, bytes, len);
+    for (size_t i = 0; rc == CASESCRIBE_OK && !cs_store_shared(ctx->store) && i < n; i++)
+        rc = audit(ctx, NULL, next, &changes[i], serial);
     if (rc == CASESCRIBE_OK && (rc = cs_policy_path(path, sizeof(path), ctx->home, next->team)) == CASESCRIBE_OK)
         rc = cs_write_file_atomic(path, bytes, len, 0644);
     EVP_PKEY_free(key_pair);
@@ -308,7 +343,12 @@ static int32_t change_locked(casescribe_ctx *ctx, const char *team, const char *
     char at[21];
     cs_format_time(at, cs_now());
     *changed = 0;
-    int32_t rc = load_checked(ctx, team, &cur, &latest);
+    char path[4096];
+    int32_t rc = cs_policy_path(path, sizeof(path), ctx->home, team);
+    if (rc == CASESCRIBE_OK && cs_store_shared(ctx->store)) /* change what every server runs on */
+        rc = cs_shared_policy_sync(ctx, team, path);
+    if (rc == CASESCRIBE_OK)
+        rc = load_checked(ctx, team, &cur, &latest);
     if (rc == CASESCRIBE_OK)
         next = cs_policy_ref(cur);
     for (size_t i = 0; rc == CASESCRIBE_OK && i < N_POLICY_KEYS; i++) {

@@ -1382,7 +1382,9 @@ static int32_t stamp_and_journal(struct save *s)
         return rc;
     uint32_t version = 0;
     char previous[CS_DIGEST_LEN];
-    rc = cs_store_lock_record(s->tx, s->record->id);
+    rc = cs_store_now(s->tx, &s->now); /* the store's clock stamps: one for every server of a shared store */
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_lock_record(s->tx, s->record->id);
     if (rc == CASESCRIBE_OK)
         rc = cs_store_head_get(s->tx, s->record->id, &s->head, &s->have_head);
     if (rc == CASESCRIBE_OK)

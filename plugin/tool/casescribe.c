@@ -425,6 +425,21 @@ static int cmd_team(const char *home, int argc, char **argv)
     return code;
 }
 
+/* store status|init|migrate | store copy --to URI */
+static int cmd_store(const char *home, int argc, char **argv)
+{
+    int copy = argc == 3 && strcmp(argv[0], "copy") == 0 && strcmp(argv[1], "--to") == 0;
+    if (!copy && (argc != 1 || (strcmp(argv[0], "status") != 0 && strcmp(argv[0], "init") != 0 &&
+                                strcmp(argv[0], "migrate") != 0)))
+        return tool_usage();
+    char *report = NULL;
+    int32_t rc = casescribe_store_admin(&report, home, argv[0], copy ? argv[2] : NULL);
+    if (rc == CASESCRIBE_OK)
+        fputs(report, stdout);
+    casescribe_free(report);
+    return rc == CASESCRIBE_OK ? 0 : tool_fail("store", rc);
+}
+
 /* ---- demo -------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -433,6 +448,11 @@ int main(int argc, char **argv)
     int i = 1;
     if (i + 1 < argc && strcmp(argv[i], "--home") == 0) {
         home = argv[i + 1];
+        i += 2;
+    }
+    if (i + 1 < argc && strcmp(argv[i], "--store") == 0) { /* the store the home names, overridden */
+        if (setenv("CASESCRIBE_STORE", argv[i + 1], 1) != 0)
+            return tool_usage();
         i += 2;
     }
     if (i < argc && strcmp(argv[i], "--read-only") == 0) {
@@ -468,6 +488,8 @@ int main(int argc, char **argv)
         return cmd_journal(home, rest, args);
     if (strcmp(cmd, "pubkey") == 0)
         return cmd_pubkey(home, rest, args);
+    if (strcmp(cmd, "store") == 0)
+        return cmd_store(home, rest, args);
     if (strcmp(cmd, "checkpoint") == 0)
         return cmd_checkpoint(home, rest, args);
     if (strcmp(cmd, "keys") == 0)

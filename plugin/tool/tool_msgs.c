@@ -8,7 +8,7 @@
 #include "tool.h"
 
 static const char usage_text[] =
-    "usage: casescribe [--home DIR] [--read-only] COMMAND\n"
+    "usage: casescribe [--home DIR] [--store URI] [--read-only] COMMAND\n"
     "  keygen [--rotate]                      make (or rotate) the home's signing key\n"
     "  save IN -o OUT [--adapter NAME] [--actor ID] [--team T] [--role R]\n"
     "                                         save a form through the hook and write the stamped record\n"
@@ -31,6 +31,11 @@ static const char usage_text[] =
     "  pubkey [--fingerprint|--all]           print the home's public key (PEM) for offline verification, or\n"
     "                                         its SHA-256 fingerprint for the council to publish, or (--all)\n"
     "                                         every key it has signed with, ids and validity, for verify --pubkey\n"
+    "  store status|init|migrate              the store the home names (its own SQLite ledger, or a shared\n"
+    "                                         PostgreSQL one: casescribe.conf `store = URI`, CASESCRIBE_STORE or\n"
+    "                                         --store URI): where, schema, entries; init creates its schema,\n"
+    "                                         migrate upgrades it\n"
+    "  store copy --to URI                    copy the home's own SQLite ledger into an empty PostgreSQL store\n"
     "  keys list                              the key registry: the home's keys, rotations and trusted keys\n"
     "  keys trust FILE.pem [--actor ID]       trust another server's public key(s) (a PEM or its pubkey --all)\n"
     "  keys export [-o FILE]                  every key of the registry, ids and validity, as one PEM bundle\n"
@@ -224,7 +229,7 @@ static const char *did_you_mean(const char *cmd, int options, const char *given,
 /* The lines of the usage about `cmd`, after the usage line. */
 static void print_command_usage(FILE *to, const char *cmd)
 {
-    fputs("usage: casescribe [--home DIR] [--read-only] COMMAND\n", to);
+    fputs("usage: casescribe [--home DIR] [--store URI] [--read-only] COMMAND\n", to);
     int in_entry = 0;
     char word[64];
     for (const char *line = usage_text; *line != '\0';) {

@@ -256,6 +256,22 @@ namespace CaseScribe.Tests
         }
 
         [Test(12)]
+        public static void StoreAdminStatus()
+        {
+            string dir = Env.FreshDir("store");
+            try {
+                string home = Path.Combine(dir, "home");
+                using (var ctx = Context.Open(home, OpenFlags.Create | OpenFlags.NoSync))
+                    ctx.Keygen();
+                string report = Library.StoreAdmin(home, "status");
+                Assert.True(report.Contains("sqlite") && report.Contains("entries: 1"), "the report: " + report);
+                Assert.Throws(Status.EINVAL, () => Library.StoreAdmin(home, "nonsense"), "an unknown command");
+            } finally {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        [Test(12)]
         public static void JournalRecoverFromABackup()
         {
             string dir = Env.FreshDir("recover");

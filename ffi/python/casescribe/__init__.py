@@ -15,7 +15,7 @@ from __future__ import annotations
 import ctypes
 
 from .context import (KEYGEN_ROTATE, KEYS_HOME, KEYS_LIST, OPEN_CREATE, OPEN_NO_SYNC, OPEN_TWO_PHASE,
-                      TRANSCRIBE_TAKE_RECORDING, Context, JournalReport, RecordHead, journal_recover, jws_verify,
+                      TRANSCRIBE_TAKE_RECORDING, Context, JournalReport, RecordHead, journal_recover, jws_verify, store_admin,
                       policy_bundle_sign, public_key_fingerprint, verify_with_public_key)
 from .errors import (AudioError, BusyError, CancelledError, ClosedError, ConflictError, ConsentError, Error,
                      HomeIOError, InternalError, InvalidArgumentError, JournalError, LaunderError, NetworkError,
@@ -72,7 +72,7 @@ def version_info() -> VersionInfo:
 __all__ = [
     "Context", "Record", "Section", "JournalEntry", "JournalReport", "RecordHead", "Job", "JobState", "Transcript", "Segment",
     "Word", "Template", "TemplateSection", "Policy", "PolicyState", "SarExport",
-    "verify_with_public_key", "public_key_fingerprint", "journal_recover", "jws_verify", "policy_bundle_sign", "sar_verify", "version", "abi_version", "version_info", "VersionInfo", "constant",
+    "verify_with_public_key", "public_key_fingerprint", "journal_recover", "store_admin", "jws_verify", "policy_bundle_sign", "sar_verify", "version", "abi_version", "version_info", "VersionInfo", "constant",
     "strerror", "code_name", "last_error",
     "OPEN_CREATE", "OPEN_NO_SYNC", "OPEN_TWO_PHASE", "KEYGEN_ROTATE", "KEYS_LIST", "KEYS_HOME", "TRANSCRIBE_TAKE_RECORDING", "TRANSCRIPT_TEXT",
     "TRANSCRIPT_XML", "AI_DRAFT", "AI_NEVER",

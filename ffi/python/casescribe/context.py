@@ -398,6 +398,17 @@ def journal_recover(home: Optional[PathLike], backup: PathLike) -> str:
     return take_string(report) or ""
 
 
+def store_admin(home: Optional[PathLike], command: str, uri: Optional[str] = None) -> str:
+    """The store a home names (its own SQLite ledger, or a shared PostgreSQL
+    one): command "status", "init", "migrate", or "copy" (the home's SQLite
+    ledger into the empty store `uri`). Returns the report. JournalError for
+    a store of a newer schema, NetworkError when the database is unreachable."""
+    report = ctypes.c_void_p()
+    check(lib.casescribe_store_admin(ctypes.byref(report), _path(home), c_str(command),
+                                     c_str(uri) if uri is not None else None))
+    return take_string(report) or ""
+
+
 def verify_with_public_key(payload: BytesLike, public_key_pem: BytesLike, adapter: str = "xml") -> str:
     """Checks a stamped payload with a public key alone (no home needed)."""
     data, pem = to_bytes(payload), to_bytes(public_key_pem)

@@ -142,6 +142,7 @@ _fn("casescribe_public_key_fingerprint", status, out_str, buf, c_size_t)
 _fn("casescribe_keys_export", status, out_str, CtxP, c_uint32)
 _fn("casescribe_key_trust", status, out_str, CtxP, s, buf, c_size_t)
 _fn("casescribe_journal_recover", status, out_str, s, s)
+_fn("casescribe_store_admin", status, out_str, s, s, s)
 
 # Saving and verifying
 _fn("casescribe_actor_init", status, POINTER(Actor), c_uint32)

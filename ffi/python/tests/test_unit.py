@@ -265,6 +265,16 @@ class StandaloneTest(HomeTestCase):
         with self.assertRaises(casescribe.NotFoundError):
             casescribe.journal_recover(home, os.path.join(self.tmp, "none.db"))
 
+    def test_store_admin_status(self):
+        home = os.path.join(self.tmp, "home")
+        with casescribe.Context(home, create=True, no_sync=True) as ctx:
+            ctx.keygen()
+        report = casescribe.store_admin(home, "status")
+        self.assertIn("sqlite", report)
+        self.assertIn("entries: 1", report)
+        with self.assertRaises(casescribe.InvalidArgumentError):
+            casescribe.store_admin(home, "nonsense")
+
     def test_verify_with_a_bad_key(self):
         with self.assertRaises(casescribe.Error):
             casescribe.verify_with_public_key(form(), b"not a key")

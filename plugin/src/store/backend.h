@@ -102,6 +102,7 @@ typedef struct cs_store_ops {
 } cs_store_ops;
 
 extern const cs_store_ops cs_store_sqlite_ops;
+extern const cs_store_ops cs_store_pg_ops; /* open() gets the libpq connection string for `home` */
 
 /* Shared by the store's own files (store.c, index.c, import.c). */
 int32_t cs_store_run(cs_store_txn *tx, int stmt, const cs_val *args, int nargs, cs_row_fn row, void *user,

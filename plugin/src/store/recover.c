@@ -119,7 +119,7 @@ static void copy_damaged_entries(const char *home, struct copy *c, uint64_t *las
     cs_store_txn *tx = NULL;
     char hash[CS_STORE_HASH_LEN];
     *last = 0;
-    if (cs_store_open(&st, home, CS_STORE_READ_ONLY) != CASESCRIBE_OK) {
+    if (cs_store_open_uri(&st, home, NULL, CS_STORE_READ_ONLY) != CASESCRIBE_OK) {
         cs_clear_error();
         return;
     }
@@ -180,9 +180,9 @@ static int32_t build(const char *home, const char *backup, const char *work, cs_
     struct copy c = {NULL, {0, ""}, 0};
     int32_t rc = copy_backup(backup, src);
     if (rc == CASESCRIBE_OK)
-        rc = cs_store_open(&from, src, 0);
+        rc = cs_store_open_uri(&from, src, NULL, 0);
     if (rc == CASESCRIBE_OK)
-        rc = cs_store_open(&to, dst, 0);
+        rc = cs_store_open_uri(&to, dst, NULL, 0);
     if (rc == CASESCRIBE_OK)
         rc = cs_store_begin(to, CS_STORE_WRITE, &c.to);
     if (rc == CASESCRIBE_OK)

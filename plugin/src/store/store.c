@@ -114,6 +114,22 @@ struct cs_store_txn {
 
 int32_t cs_store_open(cs_store **out, const char *home, uint32_t flags)
 {
+    char *uri = NULL;
+    *out = NULL;
+    int32_t rc = cs_store_configured(home, &uri);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_open_uri(out, home, uri, flags);
+    free(uri);
+    return rc;
+}
+
+int cs_store_shared(const cs_store *st)
+{
+    return st != NULL && st->ops != &cs_store_sqlite_ops;
+}
+
+int32_t cs_store_open_uri(cs_store **out, const char *home, const char *uri, uint32_t flags)
+{
     *out = NULL;
     cs_store *st = calloc(1, sizeof(*st));
     if (st == NULL)
@@ -122,10 +138,11 @@ int32_t cs_store_open(cs_store **out, const char *home, uint32_t flags)
         free(st);
         return cs_fail(CASESCRIBE_ENOMEM, "cannot make a mutex");
     }
-    st->ops = &cs_store_sqlite_ops;
+    int shared = uri != NULL && uri[0] != '\0';
+    st->ops = shared ? &cs_store_pg_ops : &cs_store_sqlite_ops;
     st->pid = getpid();
-    int32_t rc = st->ops->open(&st->backend, &st->location, home, flags);
-    if (rc == CASESCRIBE_OK && !(flags & CS_STORE_READ_ONLY))
+    int32_t rc = st->ops->open(&st->backend, &st->location, shared ? uri : home, flags);
+    if (rc == CASESCRIBE_OK && !shared && !(flags & CS_STORE_READ_ONLY))
         rc = cs_store_import_pending(st, home);
     if (rc != CASESCRIBE_OK) {
         cs_store_close(st);

@@ -7,8 +7,9 @@
  * The save, policy, SAR and verify code talk to this interface only; they
  * know no SQL. Backends: SQLite (sqlite.c, the embedded default: one file
  * <home>/ledger.db, mode 0600, WAL, synchronous=FULL on every connection)
- * and, next issue, PostgreSQL behind the same functions (backend.h holds
- * the ops table each backend fills).
+ * and PostgreSQL (pg.c: one database several servers share) behind the same
+ * functions (backend.h holds the ops table each backend fills; select.c
+ * reads which one a home names).
  *
  * The ledger: entries 1, 2, 3 ... (no gaps); each is one compact JSON
  * object, keys sorted (json_dumps JSON_COMPACT | JSON_SORT_KEYS), holding
@@ -82,6 +83,25 @@ typedef struct cs_store_txn cs_store_txn;
  * home (SQLite: read through the -wal when there is one, else immutable).
  * Thread-safe handle: each thread runs its own transactions. */
 int32_t cs_store_open(cs_store **out, const char *home, uint32_t flags);
+/* Which store a home uses (select.c): $CASESCRIBE_STORE when set, else the
+ * line `store = VALUE` of <home>/casescribe.conf, else the home's own SQLite
+ * file. VALUE "sqlite" (or empty) is that file; "postgresql://...",
+ * "postgres://..." or a libpq "key=value ..." string (e.g. "service=NAME")
+ * is a shared PostgreSQL store. *uri gets a malloc'd libpq string, or NULL
+ * for SQLite. EINVAL for a value that is neither (named, never echoed: it
+ * may hold a password); EIO when the file cannot be read. */
+int32_t cs_store_configured(const char *home, char **uri);
+/* cs_store_open with the store named explicitly (NULL or "": SQLite in
+ * `home`); a shared store imports no journal.log. */
+int32_t cs_store_open_uri(cs_store **out, const char *home, const char *uri, uint32_t flags);
+/* Copies the whole ledger of `from` into the EMPTY store `to` (copy.c):
+ * each entry's bytes after checking its chain, the index rows, key
+ * registry, jobs, latest checkpoint, store id and secret marker, in one
+ * transaction of `to`. *count gets the entries copied. EINVAL (`to` is
+ * not empty), EJOURNAL (the chain breaks: nothing copied), EIO, ENOMEM. */
+int32_t cs_store_copy(cs_store *from, cs_store *to, uint64_t *count);
+/* 1 when the store is shared by several servers (PostgreSQL). */
+int cs_store_shared(const cs_store *st);
 /* Closes every connection. NULL is a no-op. No transaction may be open. */
 void cs_store_close(cs_store *st);
 /* Where the store lives, for messages ("/home/x/ledger.db"); borrowed. */

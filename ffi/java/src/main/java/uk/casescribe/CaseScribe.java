@@ -104,6 +104,18 @@ public final class CaseScribe {
     }
 
     /**
+     * The store a home names (its own SQLite ledger, or a shared PostgreSQL
+     * one): {@code command} "status", "init", "migrate", or "copy" (the home's
+     * SQLite ledger into the empty store {@code uri}; null otherwise). Returns
+     * the report. Throws EJOURNAL for a newer schema, ENETWORK when unreachable.
+     */
+    public static String storeAdmin(Path home, String command, String uri) throws CaseScribeException {
+        PointerByReference out = new PointerByReference();
+        check(C.casescribe_store_admin(out, home == null ? null : home.toString(), command, uri));
+        return takeString(out);
+    }
+
+    /**
      * Checks a stamped payload with a public key alone (a PEM from
      * {@link Context#publicKey()}), as an auditor without a home does.
      * Returns the report; throws EVERIFY (report attached) when anything differs.

@@ -236,6 +236,8 @@ public interface CaseScribeLibrary extends Library {
 
     int casescribe_journal_recover(PointerByReference report_out, String home, String backup);
 
+    int casescribe_store_admin(PointerByReference report_out, String home, String command, String uri);
+
     // Saving and verifying
     int casescribe_actor_init(ActorStruct actor, int struct_size);
 

@@ -169,6 +169,18 @@ public class BasicsTest {
         sar.close();
     }
 
+    /* The store a home names: its own SQLite ledger here. */
+    @Test
+    public void storeAdminStatus() throws Exception {
+        java.nio.file.Path home = tmp.getRoot().toPath().resolve("home");
+        try (Context ctx = Context.open(home, Context.OpenFlag.CREATE, Context.OpenFlag.NO_SYNC)) {
+            ctx.keygen();
+        }
+        String report = CaseScribe.storeAdmin(home, "status", null);
+        assertTrue(report, report.contains("sqlite") && report.contains("entries: 1"));
+        expectCode(Status.EINVAL, () -> CaseScribe.storeAdmin(home, "nonsense", null));
+    }
+
     /* A ledger rebuilt from a backup: the damaged one is kept beside. */
     @Test
     public void journalRecover() throws Exception {
