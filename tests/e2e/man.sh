@@ -55,7 +55,7 @@ for page in "$man"/man1/*.1 "$man"/man3/*.3; do
     groff -man -Tascii -wmac -wescape -wchar -winput -wdelim -z "$page" 2>&1 | grep . && fail "groff warns about $page"
 done
 # `make html`: the same pages as HTML in plugin/doc/html/, with an index.
-make -s -C "$top_builddir" html > "$work/html.log" 2>&1 || { cat "$work/html.log"; fail "make html failed"; }
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" html > "$work/html.log" 2>&1 || { cat "$work/html.log"; fail "make html failed"; }
 grep -i warning "$work/html.log" && fail "make html printed warnings"
 html="$top_builddir/plugin/doc/html"
 while read -r fn; do
