@@ -48,7 +48,6 @@ enum cs_stmt {
     CS_Q_HEAD_PUT,
     CS_Q_HEAD_CAS,
     CS_Q_VALUE_GET,
-    CS_Q_VALUE_AI,
     CS_Q_VALUE_DF,
     CS_Q_COUNTED_ADD,
     CS_Q_STAT_ADD,
@@ -76,6 +75,17 @@ enum cs_stmt {
     CS_Q_HEAD_CONFIRM,
     CS_Q_ABANDON_PUT,
     CS_Q_ABANDON_GET,
+    /* Batches of the statements a save runs per sketch value (several rows
+     * per statement; values of one sketch are distinct, so no statement
+     * touches a row twice): 8 and 32 rows of CS_Q_VALUE_DF and
+     * CS_Q_POSTING_ADD, and the counts and posting lists of 32 values (pad
+     * with repeats). */
+    CS_Q_VALUE_DF8,
+    CS_Q_VALUE_DF32,
+    CS_Q_POSTING_ADD8,
+    CS_Q_POSTING_ADD32,
+    CS_Q_VALUES_GET32,
+    CS_Q_POSTINGS32,
     CS_Q_COUNT
 };
 extern const char *const cs_store_sql[CS_Q_COUNT];
@@ -109,8 +119,9 @@ int32_t cs_store_row_int(const cs_val *cols, int n, void *user); /* first column
 /* The index rows an entry implies (index.c); lenient: a save's head only
  * moves forward (import), else it must be the head's version + 1. */
 int32_t cs_store_index_entry(cs_store_txn *tx, const json_t *entry, uint64_t seq, int lenient);
-/* The AI and commonness counts of a sketch value. */
-int32_t cs_store_value_counts(cs_store_txn *tx, uint64_t value, int64_t *ai, int64_t *df);
+/* The commonness (df: distinct prints holding it) of n sketch values into
+ * df[], read in batches and kept in the transaction's cache. */
+int32_t cs_store_value_dfs(cs_store_txn *tx, const uint64_t *v, uint32_t n, int64_t *df);
 /* A read value's cached weight is stale once the transaction wrote counts. */
 void cs_store_forget_weights(cs_store_txn *tx);
 int32_t cs_store_policy_seen(cs_store_txn *tx, const char *team, uint32_t version, const char *digest);

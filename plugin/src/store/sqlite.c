@@ -128,7 +128,8 @@ static int32_t sq_configure(struct sq_conn *c)
     sqlite3_busy_timeout(c->db, SQ_BUSY_MS);
     int32_t rc = sq_run(c->db, sync, "setting synchronous");
     if (rc == CASESCRIBE_OK)
-        rc = sq_run(c->db, "PRAGMA foreign_keys=OFF; PRAGMA trusted_schema=OFF;", "setting pragmas");
+        rc = sq_run(c->db, "PRAGMA foreign_keys=OFF; PRAGMA trusted_schema=OFF; PRAGMA temp_store=MEMORY;",
+                    "setting pragmas");
     return rc;
 }
 
