@@ -830,6 +830,31 @@ static int32_t snapshot_laundering(struct save *s)
     return rc;
 }
 
+/* Whether a human print shares enough sketch values with an AI print for
+ * any grade: each estimate needs its evidence (CS_FP_MIN_EVIDENCE of
+ * shingles, CS_FP_PAIR_MIN_EVIDENCE of pairs), and a shared value weighs
+ * at most 1 (what cs_store_grade's search relies on too). */
+static uint32_t shared_values(const uint64_t *a, uint32_t na, const uint64_t *b, uint32_t nb)
+{
+    uint32_t i = 0, j = 0, n = 0;
+    while (i < na && j < nb) {
+        if (a[i] == b[j])
+            n++;
+        uint64_t x = a[i], y = b[j];
+        i += x <= y;
+        j += y <= x;
+    }
+    return n;
+}
+
+static int may_grade(const cs_fingerprint *h, const cs_fingerprint *ai)
+{
+    uint32_t hk = h->count < CS_FP_K ? h->count : CS_FP_K, ak = ai->count < CS_FP_K ? ai->count : CS_FP_K;
+    uint32_t hp = h->wcount < CS_FP_PK ? h->wcount : CS_FP_PK, ap = ai->wcount < CS_FP_PK ? ai->wcount : CS_FP_PK;
+    return shared_values(h->h, hk, ai->h, ak) >= (uint32_t)CS_FP_MIN_EVIDENCE ||
+           shared_values(h->w, hp, ai->w, ap) >= (uint32_t)(CS_FP_PAIR_MIN_EVIDENCE + 0.999);
+}
+
 /* One AI print journalled after the snapshot (entry e, item `item`)
  * against each human section and the human sections taken together: what
  * cs_store_grade would have found had it been filed then. */
@@ -849,7 +874,7 @@ static int32_t regrade(struct save *s, const json_t *e, const json_t *item)
         const cs_fingerprint *fp = joined ? (s->joined_n >= 2 ? &s->joined : NULL)
                                           : r->sections[i].origin == CS_ORIGIN_HUMAN ? &s->prints[i] : NULL;
         double score = 0;
-        int grade = fp != NULL ? grade_of(s, fp, &ai, &score) : CS_FP_UNRELATED;
+        int grade = fp != NULL && may_grade(fp, &ai) ? grade_of(s, fp, &ai, &score) : CS_FP_UNRELATED;
         char what[192];
         snprintf(what, sizeof(what), joined ? "the human sections, taken together, are" : "section '%s' is",
                  joined ? "" : r->sections[i].id);
