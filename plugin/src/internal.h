@@ -57,10 +57,4 @@ void cs_buf_printf(cs_buf *b, const char *fmt, ...) CS_PRINTF(2, 3);
 char *cs_buf_take(cs_buf *b);
 void cs_buf_free(cs_buf *b);
 
-/* Tests only (save.c): when set, called by each save after its laundering
- * check read the index in a snapshot and before it takes the write lock,
- * where another writer's save may land. */
-extern void (*cs_save_after_snapshot)(void *user);
-extern void *cs_save_after_snapshot_user;
-
 #endif

@@ -65,13 +65,10 @@ struct save {
      * "abandoned" entry is journalled before its own), 0 when none. */
     uint32_t abandon_first, abandon_last;
     int32_t store_failed;     /* why a commonness weight could not be read (fail closed), else 0 */
-    uint64_t snapshot_seq;    /* the ledger's length when the laundering check read the index */
     int signature_checked;    /* the incoming provenance's signature, checked before the lock: */
     int32_t signature_rc;     /* its result, and the digest of the version it stamped */
     char signed_digest[CS_DIGEST_LEN];
     char *signature_error;    /* its message when it failed (re-raised by chain()) */
-    cs_fingerprint joined;    /* the human sections taken together (joined_n >= 2 of them) */
-    size_t joined_n;
     cs_policy *policy;        /* the team's policy, as read at the start of this save */
     cs_policy *actor_policy;  /* the actor's team's, when another team than the form's */
     /* Per section: the engine history (earlier engines, drafted-at) the
@@ -660,25 +657,9 @@ static const char *actor_team(const struct save *s)
     return s->actor->team != NULL ? s->actor->team : s->record->team;
 }
 
-/* The refusal of a text that `grade`s against the AI print of (record,
- * section, version) saved by `team`. A record of another team is not
- * named: that would tell the worker it exists. */
-static int32_t refuse_indexed(const struct save *s, const char *what, int grade, double score, const char *record,
-                              const char *section, const char *team, uint32_t version)
-{
-    if (strcmp(team, actor_team(s)) != 0)
-        return cs_fail(CASESCRIBE_ELAUNDER,
-                       "%s marked as written by a person, but the text %s text drafted by AI in another record "
-                       "(%.0f%% similar): %s",
-                       what, grade_verb(grade), score * 100, grade_advice(grade));
-    return cs_fail(CASESCRIBE_ELAUNDER,
-                   "%s marked as written by a person, but the text %s AI-drafted text (record %s, section '%s', "
-                   "version %u; %.0f%% similar): %s",
-                   what, grade_verb(grade), record, section, (unsigned)version, score * 100, grade_advice(grade));
-}
-
 /* Against every AI text saved on this home (the index), in both schemes.
- * `what` names the text ("section 'x' is"). */
+ * `what` names the text ("section 'x' is"). A record of another team is
+ * not named: that would tell the worker it exists. */
 static int32_t check_against_index(struct save *s, const char *what, const cs_fingerprint *fp,
                                    const cs_fingerprint *fp1)
 {
@@ -693,7 +674,16 @@ static int32_t check_against_index(struct save *s, const char *what, const cs_fi
     if (!hit.found || hit.grade == CS_FP_UNRELATED)
         return CASESCRIBE_OK;
     const cs_store_print *p = &hit.print;
-    return refuse_indexed(s, what, hit.grade, hit.score, p->record, p->section, p->team, p->version);
+    if (strcmp(p->team, actor_team(s)) != 0)
+        return cs_fail(CASESCRIBE_ELAUNDER,
+                       "%s marked as written by a person, but the text %s text drafted by AI in another record "
+                       "(%.0f%% similar): %s",
+                       what, grade_verb(hit.grade), hit.score * 100, grade_advice(hit.grade));
+    return cs_fail(CASESCRIBE_ELAUNDER,
+                   "%s marked as written by a person, but the text %s AI-drafted text (record %s, section '%s', "
+                   "version %u; %.0f%% similar): %s",
+                   what, grade_verb(hit.grade), p->record, p->section, (unsigned)p->version, hit.score * 100,
+                   grade_advice(hit.grade));
 }
 
 /* A short AI text (CS_SHORT_MIN_WORDS to CS_FP_MIN_WORDS words) must not
@@ -751,8 +741,6 @@ static int32_t check_joined(struct save *s)
         rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     else if (n >= 2 && cs_fingerprint_compute(&fp, s->ctx->fp_secret, text.data, text.len) < 0)
         rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory fingerprinting the human sections");
-    s->joined = fp;
-    s->joined_n = n;
     for (size_t j = 0; rc == CASESCRIBE_OK && n >= 2 && j < r->n_sections; j++) {
         double score = 0;
         int grade = cs_origin_is_ai(r->sections[j].origin) ? grade_of(s, &fp, &s->prints[j], &score) : 0;
@@ -803,123 +791,6 @@ static int32_t check_laundering(struct save *s)
             return rc;
     }
     return check_joined(s);
-}
-
-/* The laundering check reads the index in a snapshot, before this save
- * takes the home's write lock, so that the search (the bulk of its reads)
- * never holds other writers up, and a refused text never waits for them.
- * Under the lock, only what was journalled since is checked (catch_up). */
-void (*cs_save_after_snapshot)(void *user);
-void *cs_save_after_snapshot_user;
-
-static int32_t snapshot_laundering(struct save *s)
-{
-    char hash[CS_STORE_HASH_LEN];
-    int32_t rc = cs_store_begin(s->ctx->store, CS_STORE_READ, &s->tx);
-    if (rc != CASESCRIBE_OK)
-        return rc;
-    rc = cs_store_ledger_tail(s->tx, &s->snapshot_seq, hash); /* the snapshot starts here */
-    if (rc == CASESCRIBE_OK)
-        rc = check_laundering(s);
-    if (rc == CASESCRIBE_OK && s->store_failed)
-        rc = cs_fail(s->store_failed, "cannot read the laundering index of %s", cs_store_location(s->ctx->store));
-    cs_store_rollback(s->tx);
-    s->tx = NULL;
-    if (rc == CASESCRIBE_OK && cs_save_after_snapshot != NULL)
-        cs_save_after_snapshot(cs_save_after_snapshot_user);
-    return rc;
-}
-
-/* Whether a human print shares enough sketch values with an AI print for
- * any grade: each estimate needs its evidence (CS_FP_MIN_EVIDENCE of
- * shingles, CS_FP_PAIR_MIN_EVIDENCE of pairs), and a shared value weighs
- * at most 1 (what cs_store_grade's search relies on too). */
-static uint32_t shared_values(const uint64_t *a, uint32_t na, const uint64_t *b, uint32_t nb)
-{
-    uint32_t i = 0, j = 0, n = 0;
-    while (i < na && j < nb) {
-        if (a[i] == b[j])
-            n++;
-        uint64_t x = a[i], y = b[j];
-        i += x <= y;
-        j += y <= x;
-    }
-    return n;
-}
-
-static int may_grade(const cs_fingerprint *h, const cs_fingerprint *ai)
-{
-    uint32_t hk = h->count < CS_FP_K ? h->count : CS_FP_K, ak = ai->count < CS_FP_K ? ai->count : CS_FP_K;
-    uint32_t hp = h->wcount < CS_FP_PK ? h->wcount : CS_FP_PK, ap = ai->wcount < CS_FP_PK ? ai->wcount : CS_FP_PK;
-    return shared_values(h->h, hk, ai->h, ak) >= (uint32_t)CS_FP_MIN_EVIDENCE ||
-           shared_values(h->w, hp, ai->w, ap) >= (uint32_t)(CS_FP_PAIR_MIN_EVIDENCE + 0.999);
-}
-
-/* One AI print journalled after the snapshot (entry e, item `item`)
- * against each human section and the human sections taken together: what
- * cs_store_grade would have found had it been filed then. */
-static int32_t regrade(struct save *s, const json_t *e, const json_t *item)
-{
-    const cs_record *r = s->record;
-    cs_fingerprint ai;
-    const char *text = json_string_value(json_object_get(item, "fp"));
-    const char *section = json_string_value(json_object_get(item, "section"));
-    json_int_t version = json_integer_value(json_object_get(e, "version"));
-    const char *record = json_string_value(json_object_get(e, "record"));
-    const char *team = json_string_value(json_object_get(e, "team"));
-    if (text == NULL || section == NULL || record == NULL || cs_fingerprint_decode(&ai, text) != 0)
-        return cs_fail(CASESCRIBE_EJOURNAL, "a ledger entry holds a malformed AI fingerprint");
-    for (size_t i = 0; i <= r->n_sections; i++) {
-        int joined = i == r->n_sections;
-        const cs_fingerprint *fp = joined ? (s->joined_n >= 2 ? &s->joined : NULL)
-                                          : r->sections[i].origin == CS_ORIGIN_HUMAN ? &s->prints[i] : NULL;
-        double score = 0;
-        int grade = fp != NULL && may_grade(fp, &ai) ? grade_of(s, fp, &ai, &score) : CS_FP_UNRELATED;
-        char what[192];
-        snprintf(what, sizeof(what), joined ? "the human sections, taken together, are" : "section '%s' is",
-                 joined ? "" : r->sections[i].id);
-        if (grade != CS_FP_UNRELATED)
-            return refuse_indexed(s, what, grade, score, record, section, team != NULL ? team : "",
-                                  version > 0 && version <= UINT32_MAX ? (uint32_t)version : 0);
-    }
-    return CASESCRIBE_OK;
-}
-
-/* A cs_store_visit over the entries journalled since the snapshot. */
-static int regrade_entry(uint64_t seq, const char *payload, size_t len, const char *stored, void *user)
-{
-    (void)stored;
-    json_t *e = json_loadb(payload, len, 0, NULL), *item;
-    if (e == NULL)
-        return cs_fail(CASESCRIBE_EJOURNAL, "ledger entry %llu does not parse", (unsigned long long)seq);
-    const char *kind = json_string_value(json_object_get(e, "kind"));
-    int32_t rc = CASESCRIBE_OK;
-    size_t k;
-    json_array_foreach(json_object_get(e, "ai"), k, item)
-    {
-        if (rc == CASESCRIBE_OK && kind != NULL && strcmp(kind, "save") == 0)
-            rc = regrade(user, e, item);
-    }
-    json_decref(e);
-    return rc;
-}
-
-/* Under the write lock: the AI prints and short texts journalled since the
- * snapshot, against this save's human texts. Commonness weights of the
- * snapshot's search are those of the snapshot (a few entries apart). */
-static int32_t catch_up(struct save *s)
-{
-    uint64_t now = 0;
-    char hash[CS_STORE_HASH_LEN];
-    int32_t rc = cs_store_ledger_tail(s->tx, &now, hash);
-    if (rc != CASESCRIBE_OK || now == s->snapshot_seq)
-        return rc;
-    rc = cs_store_walk(s->tx, s->snapshot_seq + 1, regrade_entry, s);
-    for (size_t i = 0; rc == CASESCRIBE_OK && i < s->record->n_sections; i++)
-        rc = s->record->sections[i].origin == CS_ORIGIN_HUMAN ? check_short(s, i) : CASESCRIBE_OK;
-    if (rc == CASESCRIBE_OK && s->store_failed)
-        rc = cs_fail(s->store_failed, "cannot read the laundering index of %s", cs_store_location(s->ctx->store));
-    return rc;
 }
 
 /* A save the home has already journalled, sent again: it follows the
@@ -1508,17 +1379,13 @@ static int32_t check_clock(struct save *s)
 
 /* Steps 4 and 5 run in one write transaction of the store, so that the
  * version chain, the laundering index and the ledger agree across threads
- * and processes; the save is acknowledged only once it committed. The
- * laundering search runs before it, in a read snapshot, and the write
- * transaction checks only the entries journalled since (catch_up). */
+ * and processes; the save is acknowledged only once it committed. */
 static int32_t stamp_and_journal(struct save *s)
 {
     const cs_provenance *p = s->record->provenance;
     int32_t rc = compute_fingerprints(s);
     if (rc == CASESCRIBE_OK && p != NULL && strcmp(p->record, s->record->id) == 0)
         check_incoming(s); /* its result is chain()'s to return, in its order */
-    if (rc == CASESCRIBE_OK)
-        rc = snapshot_laundering(s);
     if (rc == CASESCRIBE_OK)
         rc = cs_store_begin(s->ctx->store, CS_STORE_WRITE, &s->tx);
     if (rc != CASESCRIBE_OK)
@@ -1529,7 +1396,9 @@ static int32_t stamp_and_journal(struct save *s)
     if (rc == CASESCRIBE_OK)
         rc = cs_store_head_get(s->tx, s->record->id, &s->head, &s->have_head);
     if (rc == CASESCRIBE_OK)
-        rc = catch_up(s);
+        rc = check_laundering(s);
+    if (rc == CASESCRIBE_OK && s->store_failed)
+        rc = cs_fail(s->store_failed, "cannot read the laundering index of %s", cs_store_location(s->ctx->store));
     if (rc == CASESCRIBE_OK)
         rc = chain(s, &version, previous);
     if (rc == CASESCRIBE_OK && s->retry_of == NULL)

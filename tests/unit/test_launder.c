@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "internal.h"
 
 static test_home home;
 
@@ -191,64 +190,4 @@ Test(launder, elaunder_names_no_record_of_another_team)
     cr_expect(strstr(casescribe_last_error(), "R-12") != NULL, "%s", casescribe_last_error());
     free(south);
     free(xml);
-}
-
-/* The laundering search reads the index before the save takes the write
- * lock; an AI text journalled by another writer in between (the hook runs
- * exactly there) is still checked, under the lock. */
-struct late {
-    const char *record, *subject, *sections;
-    int ran;
-    int32_t rc;
-};
-
-static void save_late(void *user)
-{
-    struct late *l = user;
-    cs_save_after_snapshot = NULL; /* this save's own snapshot runs no hook */
-    l->ran = 1;
-    l->rc = save_sections(l->record, l->subject, l->sections);
-}
-
-static int32_t save_with_late(struct late *l, const char *record, const char *subject, const char *sections)
-{
-    cs_save_after_snapshot = save_late;
-    cs_save_after_snapshot_user = l;
-    int32_t rc = save_sections(record, subject, sections);
-    char why[1024];
-    snprintf(why, sizeof(why), "%s", casescribe_last_error());
-    cs_save_after_snapshot = NULL;
-    cr_assert(l->ran, "the hook ran (%d: %s)", rc, why);
-    cr_assert_eq(l->rc, CASESCRIBE_OK, "the late save: %s", casescribe_last_error());
-    cs_fail(rc, "%s", why); /* the outer save's message, for the caller */
-    return rc;
-}
-
-Test(launder, an_ai_text_journalled_after_the_snapshot_is_still_caught)
-{
-    struct late l = {"R-1", "P-2", "<section id=\"notes\" " AI ">" DRAFT "</section>", 0, 0};
-    cr_expect_eq(save_with_late(&l, "R-2", "P-2", "<section id=\"notes\" origin=\"human\">" DRAFT "</section>"),
-                 CASESCRIBE_ELAUNDER, "%s", casescribe_last_error());
-    cr_expect(strstr(casescribe_last_error(), "record R-1, section 'notes'") != NULL, "%s", casescribe_last_error());
-    /* Split into short sections: caught taken together. */
-#define DRAFT2 "Priya told me that the new flat is warm and dry, that her brother visits on Sundays, and " \
-               "that the school nurse checked her asthma plan."
-    struct late l2 = {"R-3", "P-2", "<section id=\"notes\" " AI ">" DRAFT2 "</section>", 0, 0};
-    const char *parts = "<section id=\"a\" origin=\"human\">Priya told me that the new</section>"
-                        "<section id=\"b\" origin=\"human\">flat is warm and dry, that</section>"
-                        "<section id=\"c\" origin=\"human\">her brother visits on Sundays, and</section>"
-                        "<section id=\"d\" origin=\"human\">that the school nurse checked her</section>"
-                        "<section id=\"e\" origin=\"human\">asthma plan.</section>";
-    cr_expect_eq(save_with_late(&l2, "R-4", "P-2", parts), CASESCRIBE_ELAUNDER, "%s", casescribe_last_error());
-    cr_expect(strstr(casescribe_last_error(), "taken together") != NULL, "%s", casescribe_last_error());
-    /* A short AI text about the same person. */
-    struct late l3 = {"R-5", "P-2", "<section id=\"notes\" " AI ">Sam is sleeping better now.</section>", 0, 0};
-    cr_expect_eq(save_with_late(&l3, "R-6", "P-2", "<section id=\"s\" origin=\"human\">Sam is sleeping better "
-                                                   "now.</section>"),
-                 CASESCRIBE_ELAUNDER, "%s", casescribe_last_error());
-    /* An unrelated human note is saved, after the late save committed. */
-    struct late l4 = {"R-7", "P-2", "<section id=\"notes\" " AI ">Jo is eating well again and sleeps well.</section>",
-                      0, 0};
-    cr_expect_eq(save_with_late(&l4, "R-8", "P-2", "<section id=\"s\" origin=\"human\">" STOCK "</section>"),
-                 CASESCRIBE_OK, "%s", casescribe_last_error());
 }
