@@ -330,9 +330,10 @@ static void expect_counted(cs_store_txn *tx, const uint64_t *v, uint32_t n, cons
         cr_expect_eq(df[k], 1 + holds(o, on, v[k]), "value %u of %u counted %lld times", k, n, (long long)df[k]);
 }
 
-Test(journal, every_value_of_a_print_is_counted_and_filed_in_batches)
+static void count_and_file(uint32_t batch)
 {
     cs_store *st = open_store();
+    cs_store_set_batch(st, batch);
     const char *texts[2] = {long_text, short_text};
     cs_fingerprint fp[2];
     for (int i = 0; i < 2; i++) {
@@ -361,6 +362,16 @@ Test(journal, every_value_of_a_print_is_counted_and_filed_in_batches)
     }
     cs_store_rollback(tx);
     cs_store_close(st);
+}
+
+Test(journal, every_value_of_a_print_is_counted_and_filed_in_batches)
+{
+    count_and_file(32);
+}
+
+Test(journal, every_value_of_a_print_is_counted_and_filed_one_by_one)
+{
+    count_and_file(1);
 }
 
 static void *thread_appends(void *arg)

@@ -7,8 +7,9 @@
  * it (df, commonness: stock phrases weigh less; it also bounds the length
  * of the value's posting list, which orders the search). Its column `ai`
  * (posting lengths, schema 1-2) is no longer kept up: df orders as well.
- * Rows are written and read in batches of up to 32 values per statement.
- * Keyed hashes only: no text. */
+ * A backend that takes them (cs_store_ops.batch) gets rows written and
+ * read in batches of up to 32 values per statement. Keyed hashes only: no
+ * text. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,9 +67,9 @@ static uint64_t print_id(const cs_fingerprint *fp)
 }
 
 /* Runs a one-row statement (CS_Q_VALUE_DF, or CS_Q_POSTING_ADD with
- * `print` as each row's second value) over n values, in its 32- and 8-row
- * forms as far as they go: a save writes a few statements per sketch, not
- * one per value. */
+ * `print` as each row's second value) over n values; on a batched backend
+ * in its 32- and 8-row forms as far as they go: a few statements per
+ * sketch, not one per value. */
 static int32_t run_values(cs_store_txn *tx, int stmt, const uint64_t *v, uint32_t n, const int64_t *print)
 {
     static const uint32_t sizes[3] = {32, 8, 1};
@@ -77,7 +78,7 @@ static int32_t run_values(cs_store_txn *tx, int stmt, const uint64_t *v, uint32_
     cs_val args[64];
     uint32_t k = 0;
     int32_t rc = CASESCRIBE_OK;
-    for (int f = 0; f < 3; f++) {
+    for (int f = cs_store_batched(tx) ? 0 : 2; f < 3; f++) {
         for (; rc == CASESCRIBE_OK && n - k >= sizes[f]; k += sizes[f]) {
             int na = 0;
             for (uint32_t j = 0; j < sizes[f]; j++) {
@@ -356,7 +357,9 @@ static int32_t read_lists(cs_store_txn *tx, const uint64_t *v, uint32_t n, uint3
     for (; rc == CASESCRIBE_OK && k < n && (k < must || lens[k] <= CS_STORE_COMMON); k++)
         if (lens[k] > 0) /* a value no print holds has no list */
             args[m++] = CS_INT(vals[k]);
-    for (uint32_t at = 0; rc == CASESCRIBE_OK && at < m; at += 32) {
+    for (uint32_t j = 0; rc == CASESCRIBE_OK && !cs_store_batched(tx) && j < m; j++)
+        rc = cs_store_run(tx, CS_Q_POSTINGS, &args[j], 1, row_id, out, NULL);
+    for (uint32_t at = 0; rc == CASESCRIBE_OK && cs_store_batched(tx) && at < m; at += 32) {
         cs_val batch[32];
         for (uint32_t j = 0; j < 32; j++) /* padded with repeats: IN reads each list once */
             batch[j] = args[at + j < m ? at + j : m - 1];

@@ -450,6 +450,7 @@ static int32_t sq_open(void **out, char **location, const char *home, uint32_t f
 
 const cs_store_ops cs_store_sqlite_ops = {
     .name = "sqlite",
+    .batch = 1, /* see backend.h */
     .open = sq_open,
     .close = sq_close,
     .connect = sq_connect,

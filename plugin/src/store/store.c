@@ -109,6 +109,7 @@ struct cs_store {
     pthread_mutex_t pool_lock;
     void **idle; /* connections no transaction holds */
     size_t n_idle, cap_idle;
+    uint32_t batch;       /* sketch values a statement takes (cs_store_ops.batch) */
     cs_store_signer sign; /* writes the checkpoint of each appending commit */
     void *sign_user;
 };
@@ -138,6 +139,7 @@ int32_t cs_store_open(cs_store **out, const char *home, uint32_t flags)
         return cs_fail(CASESCRIBE_ENOMEM, "cannot make a mutex");
     }
     st->ops = &cs_store_sqlite_ops;
+    st->batch = st->ops->batch;
     st->pid = getpid();
     int32_t rc = st->ops->open(&st->backend, &st->location, home, flags);
     if (rc == CASESCRIBE_OK && !(flags & CS_STORE_READ_ONLY))
@@ -711,6 +713,16 @@ static int32_t cached_df(cs_store_txn *tx, uint64_t value, int64_t *df)
     return rc;
 }
 
+int cs_store_batched(const cs_store_txn *tx)
+{
+    return tx->st->batch >= BATCH;
+}
+
+void cs_store_set_batch(cs_store *st, uint32_t batch)
+{
+    st->batch = batch;
+}
+
 int32_t cs_store_value_dfs(cs_store_txn *tx, const uint64_t *v, uint32_t n, int64_t *df)
 {
     uint64_t miss[BATCH];
@@ -718,7 +730,7 @@ int32_t cs_store_value_dfs(cs_store_txn *tx, const uint64_t *v, uint32_t n, int6
     int32_t rc = CASESCRIBE_OK;
     if (tx->n_weights + n > WEIGHT_SLOTS / 2)
         df_forget(tx);
-    for (uint32_t k = 0; rc == CASESCRIBE_OK && k <= n; k++) {
+    for (uint32_t k = 0; rc == CASESCRIBE_OK && cs_store_batched(tx) && k <= n; k++) {
         if (k < n && tx->wdf[df_slot(tx, v[k])] == 0)
             miss[m++] = v[k];
         if (m > 0 && (m == BATCH || k == n)) {
@@ -795,7 +807,8 @@ void cs_store_forget_weights(cs_store_txn *tx)
 }
 
 /* The counts of every value of a print, read in batches before grading
- * looks them up one by one. */
+ * looks them up one by one (batched backends; others read each value the
+ * grade looks at, when it looks). */
 static int32_t prefetch(cs_store_txn *tx, const cs_fingerprint *fp)
 {
     int mh3 = fp->scheme == CS_FP_MH3;
@@ -812,8 +825,8 @@ int cs_store_grade_pair(cs_store_txn *tx, const cs_fingerprint *human, const cs_
 {
     const cs_fp_weights weights = {cs_store_weight, cs_store_word_weight, tx};
     tx->weight_failed = 0;
-    int32_t rc = prefetch(tx, human);
-    if (rc == CASESCRIBE_OK)
+    int32_t rc = cs_store_batched(tx) ? prefetch(tx, human) : CASESCRIBE_OK;
+    if (rc == CASESCRIBE_OK && cs_store_batched(tx))
         rc = prefetch(tx, ai);
     if (rc != CASESCRIBE_OK) {
         tx->weight_failed = rc;
