@@ -66,6 +66,10 @@ struct save {
      * "abandoned" entry is journalled before its own), 0 when none. */
     uint32_t abandon_first, abandon_last;
     int32_t store_failed;     /* why a commonness weight could not be read (fail closed), else 0 */
+    int signature_checked;    /* the incoming provenance's signature, checked before the lock: */
+    int32_t signature_rc;     /* its result, and the digest of the version it stamped */
+    char signed_digest[CS_DIGEST_LEN];
+    char *signature_error;    /* its message when it failed (re-raised by chain()) */
     cs_policy *policy;        /* the team's policy, as read at the start of this save */
     cs_policy *actor_policy;  /* the actor's team's, when another team than the form's */
     /* Per section: the engine history (earlier engines, drafted-at) the
@@ -78,6 +82,7 @@ static void save_free(struct save *s)
     for (size_t i = 0; s->lineage != NULL && i < s->record->n_sections; i++)
         cs_section_stamp_history_free(&s->lineage[i]);
     free(s->lineage);
+    free(s->signature_error);
     cs_record_free(s->record);
     cs_digests_free(&s->digests);
     cs_consent_stamps_free(s->consent, s->n_consent);
@@ -853,6 +858,23 @@ static int32_t conflict(struct save *s, uint32_t follows)
                    r->id, (unsigned)s->head.version, (unsigned)follows);
 }
 
+/* The signature of the incoming provenance (and the digest of the version
+ * it stamped): it needs no store, so it is checked before the write lock. */
+static int32_t check_incoming(struct save *s)
+{
+    const cs_provenance *p = s->record->provenance;
+    EVP_PKEY *pub = NULL;
+    s->signed_digest[0] = '\0';
+    s->signature_checked = 1;
+    s->signature_rc = cs_keyring_public(s->ctx->keys, p->key_id, &pub);
+    if (s->signature_rc == CASESCRIBE_OK)
+        s->signature_rc = cs_stamp_check_signature(p, pub, s->signed_digest);
+    EVP_PKEY_free(pub);
+    if (s->signature_rc != CASESCRIBE_OK)
+        s->signature_error = cs_strdup(casescribe_last_error());
+    return s->signature_rc;
+}
+
 /* Version and previous digest: the incoming provenance must be genuine and,
  * when this home knows the record, must be its latest version (or the one
  * before, when the save is a repeat of the latest; or, in two-phase mode,
@@ -879,13 +901,12 @@ static int32_t chain(struct save *s, uint32_t *version, char previous[CS_DIGEST_
     }
     if (strcmp(p->record, r->id) != 0)
         return cs_fail(CASESCRIBE_EVERIFY, "the provenance belongs to record %s, not %s", p->record, r->id);
-    EVP_PKEY *pub = NULL;
-    int32_t rc = cs_keyring_public(s->ctx->keys, p->key_id, &pub);
-    if (rc == CASESCRIBE_OK)
-        rc = cs_stamp_check_signature(p, pub, previous);
-    EVP_PKEY_free(pub);
+    int32_t rc = s->signature_checked ? s->signature_rc : check_incoming(s);
+    if (rc != CASESCRIBE_OK && s->signature_error != NULL)
+        return cs_fail(rc, "%s", s->signature_error);
     if (rc != CASESCRIBE_OK)
         return rc;
+    memcpy(previous, s->signed_digest, CS_DIGEST_LEN);
     /* Before the repeat rule: a save sent again while its version is
      * unconfirmed supersedes it too (its bytes never reached the host). */
     if (latest > 0 && (p->version != latest || strcmp(previous, head) != 0) && supersedes(s, p->version, previous))
@@ -1375,7 +1396,10 @@ static int32_t check_clock(struct save *s)
  * and processes; the save is acknowledged only once it committed. */
 static int32_t stamp_and_journal(struct save *s)
 {
+    const cs_provenance *p = s->record->provenance;
     int32_t rc = compute_fingerprints(s);
+    if (rc == CASESCRIBE_OK && p != NULL && strcmp(p->record, s->record->id) == 0)
+        check_incoming(s); /* its result is chain()'s to return, in its order */
     if (rc == CASESCRIBE_OK)
         rc = cs_store_begin(s->ctx->store, CS_STORE_WRITE, &s->tx);
     if (rc != CASESCRIBE_OK)

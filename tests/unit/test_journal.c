@@ -19,6 +19,7 @@
 #include <zlib.h>
 
 #include "internal.h"
+#include "store/backend.h"
 #include "store/store.h"
 
 static char dir[64], db_path[128];
@@ -300,6 +301,78 @@ Test(journal, the_laundering_search_finds_a_stored_ai_print)
     cr_expect_eq(hit.found, 0, "an unrelated text matches nothing");
     cs_store_rollback(tx);
     cs_store_close(st);
+}
+
+/* A long text (full shingle and pair sketches, over 32 words) and a
+ * 13-word one (remainders of the 32- and 8-row batches): every value of
+ * each is counted (once per print holding it) and filed, so that each
+ * text is found as a copy from the postings. */
+static const char *long_text =
+    "Alex attended the family centre on Tuesday with his grandmother and spoke about the new school, the bus "
+    "route, the football team he joined in March, his sister's birthday party, the broken window in the back "
+    "bedroom, the letter from the housing office about the rent arrears, the appointment at the clinic next "
+    "week, and how much he enjoys the cooking lessons at the youth club on Thursday evenings with his friends";
+static const char *short_text = "Kasia read the school report aloud and smiled at every teacher comment there";
+
+static int holds(const uint64_t *v, uint32_t n, uint64_t x)
+{
+    for (uint32_t k = 0; k < n; k++)
+        if (v[k] == x)
+            return 1;
+    return 0;
+}
+
+/* Each value's df is the number of the two prints holding it. */
+static void expect_counted(cs_store_txn *tx, const uint64_t *v, uint32_t n, const uint64_t *o, uint32_t on)
+{
+    int64_t df[CS_FP_PK];
+    cr_assert_eq(cs_store_value_dfs(tx, v, n, df), CASESCRIBE_OK, "%s", casescribe_last_error());
+    for (uint32_t k = 0; k < n; k++)
+        cr_expect_eq(df[k], 1 + holds(o, on, v[k]), "value %u of %u counted %lld times", k, n, (long long)df[k]);
+}
+
+static void count_and_file(uint32_t batch)
+{
+    cs_store *st = open_store();
+    cs_store_set_batch(st, batch);
+    const char *texts[2] = {long_text, short_text};
+    cs_fingerprint fp[2];
+    for (int i = 0; i < 2; i++) {
+        char *enc = NULL, record[8];
+        cr_assert_eq(cs_fingerprint_compute(&fp[i], secret, texts[i], strlen(texts[i])), 0);
+        cr_assert_eq(cs_fingerprint_encode(&enc, &fp[i]), 0);
+        snprintf(record, sizeof(record), "R-%d", i);
+        cr_assert_eq(append_one(st, save_entry(record, 1, enc)), CASESCRIBE_OK, "%s", casescribe_last_error());
+        free(enc);
+    }
+    cr_assert_eq(fp[0].count, CS_FP_K);
+    cr_assert_eq(fp[0].wcount, CS_FP_PK);
+    cr_assert(fp[0].ucount > 32, "%u words", fp[0].ucount);
+    cr_assert(fp[1].count % 8 != 0 && fp[1].count < 32, "%u shingles", fp[1].count);
+    cs_store_txn *tx = NULL;
+    cr_assert_eq(cs_store_begin(st, CS_STORE_READ, &tx), CASESCRIBE_OK);
+    for (int i = 0; i < 2; i++) {
+        const cs_fingerprint *o = &fp[1 - i];
+        expect_counted(tx, fp[i].h, fp[i].count, o->h, o->count);
+        expect_counted(tx, fp[i].w, fp[i].wcount, o->w, o->wcount);
+        expect_counted(tx, fp[i].u, fp[i].ucount, o->u, o->ucount);
+        cs_store_hit hit;
+        cr_assert_eq(cs_store_grade(tx, &fp[i], "cin", &hit), CASESCRIBE_OK);
+        cr_expect(hit.found && hit.grade == CS_FP_COPIED, "text %d is found as a copy", i);
+        cr_expect_str_eq(hit.print.record, i == 0 ? "R-0" : "R-1");
+    }
+    cs_store_rollback(tx);
+    cs_store_close(st);
+}
+
+Test(journal, every_value_of_a_print_is_counted_and_filed_in_batches)
+{
+    count_and_file(32);
+}
+
+Test(journal, every_value_of_a_print_is_counted_and_filed_one_by_one)
+{
+    count_and_file(1);
 }
 
 static void *thread_appends(void *arg)

@@ -49,7 +49,6 @@ enum cs_stmt {
     CS_Q_HEAD_PUT,
     CS_Q_HEAD_CAS,
     CS_Q_VALUE_GET,
-    CS_Q_VALUE_AI,
     CS_Q_VALUE_DF,
     CS_Q_COUNTED_ADD,
     CS_Q_STAT_ADD,
@@ -77,12 +76,28 @@ enum cs_stmt {
     CS_Q_HEAD_CONFIRM,
     CS_Q_ABANDON_PUT,
     CS_Q_ABANDON_GET,
+    /* Batches of the statements a save runs per sketch value (several rows
+     * per statement; values of one sketch are distinct, so no statement
+     * touches a row twice): 8 and 32 rows of CS_Q_VALUE_DF and
+     * CS_Q_POSTING_ADD, and the counts and posting lists of 32 values (pad
+     * with repeats). */
+    CS_Q_VALUE_DF8,
+    CS_Q_VALUE_DF32,
+    CS_Q_POSTING_ADD8,
+    CS_Q_POSTING_ADD32,
+    CS_Q_VALUES_GET32,
+    CS_Q_POSTINGS32,
     CS_Q_COUNT
 };
 extern const char *const cs_store_sql[CS_Q_COUNT];
 
 typedef struct cs_store_ops {
     const char *name;
+    /* Sketch values worth putting in one statement: 32 to use the CS_Q_*8
+     * and CS_Q_*32 forms (a client-server backend: fewer round trips); 0 or
+     * 1 for one value a statement (SQLite: a multi-row write also writes a
+     * statement journal, measured slower than single rows). */
+    uint32_t batch;
     /* Store-wide state from a home: checks or creates the schema
      * (CS_STORE_SCHEMA; EJOURNAL for a newer one). *location is a malloc'd
      * description for messages. */
@@ -111,8 +126,13 @@ int32_t cs_store_row_int(const cs_val *cols, int n, void *user); /* first column
 /* The index rows an entry implies (index.c); lenient: a save's head only
  * moves forward (import), else it must be the head's version + 1. */
 int32_t cs_store_index_entry(cs_store_txn *tx, const json_t *entry, uint64_t seq, int lenient);
-/* The AI and commonness counts of a sketch value. */
-int32_t cs_store_value_counts(cs_store_txn *tx, uint64_t value, int64_t *ai, int64_t *df);
+/* The commonness (df: distinct prints holding it) of n sketch values into
+ * df[] (may be NULL: only read), kept in the transaction's cache. */
+int32_t cs_store_value_dfs(cs_store_txn *tx, const uint64_t *v, uint32_t n, int64_t *df);
+/* Whether the store uses the batched (CS_Q_*32) statements: its backend's
+ * cs_store_ops.batch, or what cs_store_set_batch set (tests run both). */
+int cs_store_batched(const cs_store_txn *tx);
+void cs_store_set_batch(cs_store *st, uint32_t batch);
 /* A read value's cached weight is stale once the transaction wrote counts. */
 void cs_store_forget_weights(cs_store_txn *tx);
 int32_t cs_store_policy_seen(cs_store_txn *tx, const char *team, uint32_t version, const char *digest);

@@ -4,9 +4,13 @@
  *
  * Every AI print is filed under each of its sketch values (postings), so
  * that a save compares a human text only with the few AI texts sharing a
- * value; vals counts, per value, the AI prints filed under it (the posting
- * list's length) and the distinct prints, AI or human, holding it
- * (commonness: stock phrases weigh less). Keyed hashes only: no text. */
+ * value; vals counts, per value, the distinct prints, AI or human, holding
+ * it (df, commonness: stock phrases weigh less; it also bounds the length
+ * of the value's posting list, which orders the search). Its column `ai`
+ * (posting lengths, schema 1-2) is no longer kept up: df orders as well.
+ * A backend that takes them (cs_store_ops.batch) gets rows written and
+ * read in batches of up to 32 values per statement. Keyed hashes only: no
+ * text. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,14 +67,35 @@ static uint64_t print_id(const cs_fingerprint *fp)
     return h;
 }
 
-static int32_t count_values(cs_store_txn *tx, const uint64_t *v, uint32_t n)
+/* Runs a one-row statement (CS_Q_VALUE_DF, or CS_Q_POSTING_ADD with
+ * `print` as each row's second value) over n values; on a batched backend
+ * in its 32- and 8-row forms as far as they go: a few statements per
+ * sketch, not one per value. */
+static int32_t run_values(cs_store_txn *tx, int stmt, const uint64_t *v, uint32_t n, const int64_t *print)
 {
+    static const uint32_t sizes[3] = {32, 8, 1};
+    int df = stmt == CS_Q_VALUE_DF;
+    const int forms[3] = {df ? CS_Q_VALUE_DF32 : CS_Q_POSTING_ADD32, df ? CS_Q_VALUE_DF8 : CS_Q_POSTING_ADD8, stmt};
+    cs_val args[64];
+    uint32_t k = 0;
     int32_t rc = CASESCRIBE_OK;
-    for (uint32_t k = 0; rc == CASESCRIBE_OK && k < n; k++) {
-        cs_val arg = CS_INT(v[k]);
-        rc = cs_store_run(tx, CS_Q_VALUE_DF, &arg, 1, NULL, NULL, NULL);
+    for (int f = cs_store_batched(tx) ? 0 : 2; f < 3; f++) {
+        for (; rc == CASESCRIBE_OK && n - k >= sizes[f]; k += sizes[f]) {
+            int na = 0;
+            for (uint32_t j = 0; j < sizes[f]; j++) {
+                args[na++] = CS_INT(v[k + j]);
+                if (print != NULL)
+                    args[na++] = CS_INT(*print);
+            }
+            rc = cs_store_run(tx, forms[f], args, na, NULL, NULL, NULL);
+        }
     }
     return rc;
+}
+
+static int32_t count_values(cs_store_txn *tx, const uint64_t *v, uint32_t n)
+{
+    return run_values(tx, CS_Q_VALUE_DF, v, n, NULL);
 }
 
 /* Counts a print's values (shingles and, mh3, word pairs and words: keyed
@@ -93,17 +118,11 @@ static int32_t count_print(cs_store_txn *tx, const cs_fingerprint *fp)
     return rc;
 }
 
-/* Files print `id` under n of its values. */
+/* Files print `id` under n of its values. (The values' commonness, which
+ * also orders the search, was counted with the print: count_print.) */
 static int32_t post_values(cs_store_txn *tx, int64_t id, const uint64_t *v, uint32_t n)
 {
-    int32_t rc = CASESCRIBE_OK;
-    for (uint32_t k = 0; rc == CASESCRIBE_OK && k < n; k++) {
-        cs_val post[2] = {CS_INT(v[k]), CS_INT(id)};
-        rc = cs_store_run(tx, CS_Q_POSTING_ADD, post, 2, NULL, NULL, NULL);
-        if (rc == CASESCRIBE_OK)
-            rc = cs_store_run(tx, CS_Q_VALUE_AI, post, 1, NULL, NULL, NULL);
-    }
-    return rc;
+    return run_values(tx, CS_Q_POSTING_ADD, v, n, &id);
 }
 
 /* Files a new AI print under its values; a sketch filed already (the same
@@ -306,23 +325,23 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* n values with their posting lengths, rarest first. */
+/* n values with their commonness, rarest first: a value's df counts every
+ * distinct print holding it, so its posting list (AI prints only) is no
+ * longer than that. */
 static int32_t rarest_first(cs_store_txn *tx, const uint64_t *v, uint32_t n, uint64_t *vals, int64_t *lens)
 {
-    for (uint32_t k = 0; k < n; k++) {
-        int64_t ai = 0, df = 0;
-        int32_t rc = cs_store_value_counts(tx, v[k], &ai, &df);
-        if (rc != CASESCRIBE_OK)
-            return rc;
+    int64_t df[CS_FP_PK];
+    int32_t rc = cs_store_value_dfs(tx, v, n, df);
+    for (uint32_t k = 0; rc == CASESCRIBE_OK && k < n; k++) {
         uint32_t at = k;
-        for (; at > 0 && lens[at - 1] > ai; at--) {
+        for (; at > 0 && lens[at - 1] > df[k]; at--) {
             lens[at] = lens[at - 1];
             vals[at] = vals[at - 1];
         }
-        lens[at] = ai;
+        lens[at] = df[k];
         vals[at] = v[k];
     }
-    return CASESCRIBE_OK;
+    return rc;
 }
 
 /* Reads the posting lists worth reading among n values: the rarest
@@ -333,11 +352,19 @@ static int32_t read_lists(cs_store_txn *tx, const uint64_t *v, uint32_t n, uint3
 {
     uint64_t vals[CS_FP_PK];
     int64_t lens[CS_FP_PK];
-    uint32_t k = 0;
+    uint32_t k = 0, m = 0;
+    cs_val args[CS_FP_PK];
     int32_t rc = rarest_first(tx, v, n, vals, lens);
-    for (; rc == CASESCRIBE_OK && k < n && (k < must || lens[k] <= CS_STORE_COMMON); k++) {
-        cs_val arg = CS_INT(vals[k]);
-        rc = lens[k] > 0 ? cs_store_run(tx, CS_Q_POSTINGS, &arg, 1, row_id, out, NULL) : CASESCRIBE_OK;
+    for (; rc == CASESCRIBE_OK && k < n && (k < must || lens[k] <= CS_STORE_COMMON); k++)
+        if (lens[k] > 0) /* a value no print holds has no list */
+            args[m++] = CS_INT(vals[k]);
+    for (uint32_t j = 0; rc == CASESCRIBE_OK && !cs_store_batched(tx) && j < m; j++)
+        rc = cs_store_run(tx, CS_Q_POSTINGS, &args[j], 1, row_id, out, NULL);
+    for (uint32_t at = 0; rc == CASESCRIBE_OK && cs_store_batched(tx) && at < m; at += 32) {
+        cs_val batch[32];
+        for (uint32_t j = 0; j < 32; j++) /* padded with repeats: IN reads each list once */
+            batch[j] = args[at + j < m ? at + j : m - 1];
+        rc = cs_store_run(tx, CS_Q_POSTINGS32, batch, 32, row_id, out, NULL);
     }
     *skipped = n - k;
     return rc;

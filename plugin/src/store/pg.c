@@ -48,7 +48,7 @@
 #define CS_PG_CONNECT_TIMEOUT "10"              /* seconds, unless the connection string says */
 #define CS_PG_STATEMENT_TIMEOUT "30s"           /* any statement, lock waits included */
 #define CS_PG_WALK_BATCH "512"                  /* ledger rows fetched at a time by a walk */
-#define CS_PG_MAX_ARGS 12
+#define CS_PG_MAX_ARGS 64
 #define CS_PG_MAX_COLS 12
 
 /* Types of result columns read as integers (pg_type OIDs). */
@@ -645,4 +645,5 @@ const cs_store_ops cs_store_pg_ops = {
     .now = pg_now,
     .lock_record = pg_lock_record,
     .exec = pg_exec,
+    .batch = 32, /* one round trip for 32 index values */
 };

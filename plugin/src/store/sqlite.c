@@ -129,7 +129,8 @@ static int32_t sq_configure(struct sq_conn *c)
     sqlite3_busy_timeout(c->db, SQ_BUSY_MS);
     int32_t rc = sq_run(c->db, sync, "setting synchronous");
     if (rc == CASESCRIBE_OK)
-        rc = sq_run(c->db, "PRAGMA foreign_keys=OFF; PRAGMA trusted_schema=OFF;", "setting pragmas");
+        rc = sq_run(c->db, "PRAGMA foreign_keys=OFF; PRAGMA trusted_schema=OFF; PRAGMA temp_store=MEMORY;",
+                    "setting pragmas");
     return rc;
 }
 
@@ -450,6 +451,7 @@ static int32_t sq_open(void **out, char **location, const char *home, uint32_t f
 
 const cs_store_ops cs_store_sqlite_ops = {
     .name = "sqlite",
+    .batch = 1, /* see backend.h */
     .open = sq_open,
     .close = sq_close,
     .connect = sq_connect,

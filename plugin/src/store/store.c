@@ -19,7 +19,19 @@
 /* How many distinct prints (AI and human) may share a value before it
  * weighs less: CS_STORE_DF_FULL / (prints holding it) beyond that. */
 #define CS_STORE_DF_FULL 4.0
-#define WEIGHT_SLOTS 4096 /* per transaction: the weights read so far */
+#define WEIGHT_SLOTS 4096 /* per transaction: the commonness counts read so far */
+#define BATCH 32          /* values per batched statement (CS_Q_*32) */
+
+/* Repeats a string literal n times (batched statements). */
+#define REP2(s) s s
+#define REP4(s) REP2(s) REP2(s)
+#define REP7(s) REP4(s) REP2(s) s
+#define REP8(s) REP4(s) REP4(s)
+#define REP31(s) REP8(s) REP8(s) REP8(s) REP7(s)
+#define VALUE_DF_HEAD "INSERT INTO vals(value, ai, df) VALUES(?, 0, 1)"
+#define VALUE_DF_TAIL " ON CONFLICT(value) DO UPDATE SET df = vals.df + 1"
+#define POSTING_HEAD "INSERT INTO postings(value, print) VALUES(?, ?)"
+#define POSTING_TAIL " ON CONFLICT(value, print) DO NOTHING"
 
 const char *const cs_store_sql[CS_Q_COUNT] = {
     [CS_Q_META_GET] = "SELECT value FROM meta WHERE name = ?",
@@ -42,8 +54,6 @@ const char *const cs_store_sql[CS_Q_COUNT] = {
                       "excluded.form, actor = excluded.actor, time = excluded.time, key = excluded.key, seq = "
                       "excluded.seq WHERE excluded.version = heads.version + 1",
     [CS_Q_VALUE_GET] = "SELECT ai, df FROM vals WHERE value = ?",
-    [CS_Q_VALUE_AI] = "INSERT INTO vals(value, ai, df) VALUES(?, 1, 0) ON CONFLICT(value) DO UPDATE SET ai = "
-                      "vals.ai + 1",
     [CS_Q_VALUE_DF] = "INSERT INTO vals(value, ai, df) VALUES(?, 0, 1) ON CONFLICT(value) DO UPDATE SET df = "
                       "vals.df + 1",
     [CS_Q_COUNTED_ADD] = "INSERT INTO counted(pid) VALUES(?) ON CONFLICT(pid) DO NOTHING",
@@ -84,6 +94,12 @@ const char *const cs_store_sql[CS_Q_COUNT] = {
     [CS_Q_ABANDON_PUT] = "INSERT INTO abandoned(record, first, last, kept, seq) VALUES(?, ?, ?, ?, ?)",
     [CS_Q_ABANDON_GET] = "SELECT first, last, kept, seq FROM abandoned WHERE record = ? AND first <= ? AND last >= ? "
                          "LIMIT 1",
+    [CS_Q_VALUE_DF8] = VALUE_DF_HEAD REP7(", (?, 0, 1)") VALUE_DF_TAIL,
+    [CS_Q_VALUE_DF32] = VALUE_DF_HEAD REP31(", (?, 0, 1)") VALUE_DF_TAIL,
+    [CS_Q_POSTING_ADD8] = POSTING_HEAD REP7(", (?, ?)") POSTING_TAIL,
+    [CS_Q_POSTING_ADD32] = POSTING_HEAD REP31(", (?, ?)") POSTING_TAIL,
+    [CS_Q_VALUES_GET32] = "SELECT value, df FROM vals WHERE value IN (?" REP31(", ?") ")",
+    [CS_Q_POSTINGS32] = "SELECT print FROM postings WHERE value IN (?" REP31(", ?") ")",
 };
 
 struct cs_store {
@@ -94,6 +110,7 @@ struct cs_store {
     pthread_mutex_t pool_lock;
     void **idle; /* connections no transaction holds */
     size_t n_idle, cap_idle;
+    uint32_t batch;       /* sketch values a statement takes (cs_store_ops.batch) */
     cs_store_signer sign; /* writes the checkpoint of each appending commit */
     void *sign_user;
 };
@@ -105,7 +122,7 @@ struct cs_store_txn {
     int appended;          /* entries were appended: the commit writes a checkpoint */
     int32_t weight_failed; /* why a weight could not be read (the grade used 1), else 0 */
     uint64_t wkeys[WEIGHT_SLOTS];
-    double wvals[WEIGHT_SLOTS]; /* 0: slot empty (weights are > 0) */
+    int64_t wdf[WEIGHT_SLOTS]; /* a value's df + 1; 0: slot empty */
     size_t n_weights;
     int64_t counted; /* distinct prints counted for commonness, -1 until read */
 };
@@ -140,6 +157,7 @@ int32_t cs_store_open_uri(cs_store **out, const char *home, const char *uri, uin
     }
     int shared = uri != NULL && uri[0] != '\0';
     st->ops = shared ? &cs_store_pg_ops : &cs_store_sqlite_ops;
+    st->batch = st->ops->batch;
     st->pid = getpid();
     int32_t rc = st->ops->open(&st->backend, &st->location, shared ? uri : home, flags);
     if (rc == CASESCRIBE_OK && !shared && !(flags & CS_STORE_READ_ONLY))
@@ -222,7 +240,7 @@ int32_t cs_store_begin(cs_store *st, int mode, cs_store_txn **out)
     tx->weight_failed = 0;
     tx->n_weights = 0;
     tx->counted = -1;
-    memset(tx->wvals, 0, sizeof(tx->wvals));
+    memset(tx->wdf, 0, sizeof(tx->wdf));
     int32_t rc = take_conn(st, &tx->conn);
     if (rc == CASESCRIBE_OK && (rc = st->ops->begin(tx->conn, mode)) != CASESCRIBE_OK)
         give_conn(st, tx->conn);
@@ -650,13 +668,96 @@ static int32_t row_counts(const cs_val *cols, int n, void *user)
     return CASESCRIBE_OK;
 }
 
-int32_t cs_store_value_counts(cs_store_txn *tx, uint64_t value, int64_t *ai, int64_t *df)
+/* The transaction's cache of commonness counts (open addressing): the slot
+ * of `value`, or the empty slot where it goes. */
+static size_t df_slot(const cs_store_txn *tx, uint64_t value)
 {
+    size_t i = (size_t)(value ^ (value >> 29)) & (WEIGHT_SLOTS - 1);
+    while (tx->wdf[i] != 0 && tx->wkeys[i] != value)
+        i = (i + 1) & (WEIGHT_SLOTS - 1);
+    return i;
+}
+
+static void df_forget(cs_store_txn *tx)
+{
+    memset(tx->wdf, 0, sizeof(tx->wdf));
+    tx->n_weights = 0;
+}
+
+static void df_put(cs_store_txn *tx, uint64_t value, int64_t df)
+{
+    if (tx->n_weights * 4 >= WEIGHT_SLOTS * 3) /* full enough: start again */
+        df_forget(tx);
+    size_t i = df_slot(tx, value);
+    tx->n_weights += tx->wdf[i] == 0;
+    tx->wkeys[i] = value;
+    tx->wdf[i] = (df < 0 ? 0 : df) + 1;
+}
+
+static int32_t row_df(const cs_val *cols, int n, void *user)
+{
+    if (n < 2 || cols[0].type != CS_VAL_INT || cols[1].type != CS_VAL_INT)
+        return cs_fail(CASESCRIBE_EJOURNAL, "a commonness count in the ledger is malformed");
+    df_put(user, (uint64_t)cols[0].i, cols[1].i);
+    return CASESCRIBE_OK;
+}
+
+/* Reads the counts of 1..BATCH values in one statement (padded with
+ * repeats of the last) into the cache; a value the table lacks has df 0. */
+static int32_t read_dfs(cs_store_txn *tx, const uint64_t *v, uint32_t n)
+{
+    cs_val args[BATCH];
+    for (uint32_t k = 0; k < BATCH; k++)
+        args[k] = CS_INT(v[k < n ? k : n - 1]);
+    for (uint32_t k = 0; k < n; k++)
+        df_put(tx, v[k], 0);
+    return run(tx, CS_Q_VALUES_GET32, args, BATCH, row_df, tx, NULL);
+}
+
+/* The df of one value, from the cache or read alone. */
+static int32_t cached_df(cs_store_txn *tx, uint64_t value, int64_t *df)
+{
+    size_t i = df_slot(tx, value);
+    if (tx->wdf[i] != 0) {
+        *df = tx->wdf[i] - 1;
+        return CASESCRIBE_OK;
+    }
     struct value_counts c = {0, 0};
     cs_val arg = CS_INT(value);
     int32_t rc = run(tx, CS_Q_VALUE_GET, &arg, 1, row_counts, &c, NULL);
-    *ai = c.ai;
+    if (rc == CASESCRIBE_OK)
+        df_put(tx, value, c.df);
     *df = c.df;
+    return rc;
+}
+
+int cs_store_batched(const cs_store_txn *tx)
+{
+    return tx->st->batch >= BATCH;
+}
+
+void cs_store_set_batch(cs_store *st, uint32_t batch)
+{
+    st->batch = batch;
+}
+
+int32_t cs_store_value_dfs(cs_store_txn *tx, const uint64_t *v, uint32_t n, int64_t *df)
+{
+    uint64_t miss[BATCH];
+    uint32_t m = 0;
+    int32_t rc = CASESCRIBE_OK;
+    if (tx->n_weights + n > WEIGHT_SLOTS / 2)
+        df_forget(tx);
+    for (uint32_t k = 0; rc == CASESCRIBE_OK && cs_store_batched(tx) && k <= n; k++) {
+        if (k < n && tx->wdf[df_slot(tx, v[k])] == 0)
+            miss[m++] = v[k];
+        if (m > 0 && (m == BATCH || k == n)) {
+            rc = read_dfs(tx, miss, m);
+            m = 0;
+        }
+    }
+    for (uint32_t k = 0; rc == CASESCRIBE_OK && df != NULL && k < n; k++)
+        rc = cached_df(tx, v[k], &df[k]);
     return rc;
 }
 
@@ -677,58 +778,34 @@ static int32_t counted_prints(cs_store_txn *tx, int64_t *n)
 }
 
 /* Shingles and word pairs: full weight up to CS_STORE_DF_FULL prints. */
-static int32_t shingle_weight(cs_store_txn *tx, uint64_t value, double *w)
+static double shingle_weight(int64_t df)
 {
-    int64_t ai = 0, df = 0;
-    int32_t rc = cs_store_value_counts(tx, value, &ai, &df);
-    *w = df <= CS_STORE_DF_FULL ? 1.0 : CS_STORE_DF_FULL / (double)df;
-    return rc;
+    return df <= CS_STORE_DF_FULL ? 1.0 : CS_STORE_DF_FULL / (double)df;
 }
 
 /* Single words (mh3): inverse document frequency over the N distinct
  * prints counted, in 0..1 whatever the size of the home:
  * ln((N + 1) / df) / ln(N + 1). */
-static int32_t word_weight(cs_store_txn *tx, uint64_t value, double *w)
+static double word_weight(int64_t df, int64_t n)
 {
-    int64_t ai = 0, df = 0, n = 0;
-    int32_t rc = cs_store_value_counts(tx, value, &ai, &df);
-    if (rc == CASESCRIBE_OK)
-        rc = counted_prints(tx, &n);
     double d = df < 1 ? 1.0 : (double)df, total = (double)n < d ? d : (double)n;
-    *w = log((total + 1.0) / d) / log(total + 1.0);
-    return rc;
+    return log((total + 1.0) / d) / log(total + 1.0);
 }
 
-/* A weight from the transaction's cache, or read and cached. Words are
- * cached under their value with the top bit flipped: sketch values of the
- * two kinds are keyed apart, so they never meet there. A read that fails
+/* A weight from the cached count (read when missing). A read that fails
  * gives weight 1 and marks the transaction (the caller fails closed). */
 static double cached_weight(cs_store_txn *tx, uint64_t value, int words)
 {
-    uint64_t key = words ? value ^ (1ull << 63) : value;
-    size_t i = (size_t)(key ^ (key >> 29)) & (WEIGHT_SLOTS - 1);
-    while (tx->wvals[i] != 0.0 && tx->wkeys[i] != key)
-        i = (i + 1) & (WEIGHT_SLOTS - 1);
-    if (tx->wvals[i] != 0.0)
-        return tx->wvals[i];
-    double w = 1.0;
-    int32_t rc = words ? word_weight(tx, value, &w) : shingle_weight(tx, value, &w);
+    int64_t df = 0, n = 0;
+    int32_t rc = cached_df(tx, value, &df);
+    if (rc == CASESCRIBE_OK && words)
+        rc = counted_prints(tx, &n);
     if (rc != CASESCRIBE_OK) {
         tx->weight_failed = rc;
         cs_clear_error();
         return 1.0;
     }
-    if (w <= 0.0)
-        return w; /* a word in every print: not cached (0 marks an empty slot) */
-    if (tx->n_weights * 2 >= WEIGHT_SLOTS) { /* full enough: start again */
-        memset(tx->wvals, 0, sizeof(tx->wvals));
-        tx->n_weights = 0;
-        return w;
-    }
-    tx->wkeys[i] = key;
-    tx->wvals[i] = w;
-    tx->n_weights++;
-    return w;
+    return words ? word_weight(df, n) : shingle_weight(df);
 }
 
 double cs_store_weight(uint64_t value, const void *user)
@@ -743,9 +820,22 @@ double cs_store_word_weight(uint64_t value, const void *user)
 
 void cs_store_forget_weights(cs_store_txn *tx)
 {
-    memset(tx->wvals, 0, sizeof(tx->wvals));
-    tx->n_weights = 0;
+    df_forget(tx);
     tx->counted = -1;
+}
+
+/* The counts of every value of a print, read in batches before grading
+ * looks them up one by one (batched backends; others read each value the
+ * grade looks at, when it looks). */
+static int32_t prefetch(cs_store_txn *tx, const cs_fingerprint *fp)
+{
+    int mh3 = fp->scheme == CS_FP_MH3;
+    int32_t rc = cs_store_value_dfs(tx, fp->h, fp->count < CS_FP_K ? fp->count : CS_FP_K, NULL);
+    if (rc == CASESCRIBE_OK && mh3)
+        rc = cs_store_value_dfs(tx, fp->w, fp->wcount < CS_FP_PK ? fp->wcount : CS_FP_PK, NULL);
+    if (rc == CASESCRIBE_OK && mh3)
+        rc = cs_store_value_dfs(tx, fp->u, fp->ucount < CS_FP_UK ? fp->ucount : CS_FP_UK, NULL);
+    return rc;
 }
 
 int cs_store_grade_pair(cs_store_txn *tx, const cs_fingerprint *human, const cs_fingerprint *ai, double *score,
@@ -753,6 +843,13 @@ int cs_store_grade_pair(cs_store_txn *tx, const cs_fingerprint *human, const cs_
 {
     const cs_fp_weights weights = {cs_store_weight, cs_store_word_weight, tx};
     tx->weight_failed = 0;
+    int32_t rc = cs_store_batched(tx) ? prefetch(tx, human) : CASESCRIBE_OK;
+    if (rc == CASESCRIBE_OK && cs_store_batched(tx))
+        rc = prefetch(tx, ai);
+    if (rc != CASESCRIBE_OK) {
+        tx->weight_failed = rc;
+        cs_clear_error();
+    }
     int grade = cs_fingerprint_grade(human, ai, &weights, score);
     if (failed != NULL)
         *failed = tx->weight_failed;
