@@ -38,6 +38,7 @@ all_acked_kept() {
 export CASESCRIBE_STORE="$uri"
 
 echo "-- kill -9 in the middle of a save loop"
+: > "$dir/kill.log" # before the loop starts: a background redirect may open it after the first grep
 "$loop" "$dir/a" K 100000 0 > "$dir/kill.log" 2> "$dir/kill.err" &
 pid=$!
 n=0
@@ -50,6 +51,7 @@ all_acked_kept "$dir/kill.log"
 "$cli" --home "$dir/b" journal verify || fail "the ledger does not verify after kill -9"
 
 echo "-- PostgreSQL restarted during a save loop"
+: > "$dir/restart.log" # before the loop starts: a background redirect may open it after the first grep
 "$loop" "$dir/a" R 100000 20 > "$dir/restart.log" 2> "$dir/restart.err" &
 pid=$!
 n=0
