@@ -109,8 +109,7 @@ static int set_str(char **dst, const char *value)
     return 0;
 }
 
-/* The section `id` of the form, added (empty, human) when missing. */
-static cs_section *form_section(cs_record *form, const char *id)
+cs_section *cs_draft_form_section(cs_record *form, const char *id)
 {
     for (size_t i = 0; i < form->n_sections; i++)
         if (strcmp(form->sections[i].id, id) == 0)
@@ -182,7 +181,7 @@ static int32_t add_cite(cs_record *form, const char *id, size_t offset, size_t l
 /* Writes one drafted section: the sentences one per line, a citation each. */
 static int32_t write_section(cs_record *form, const cs_draft_section *ds, const cs_draft *d)
 {
-    cs_section *s = form_section(form, ds->id);
+    cs_section *s = cs_draft_form_section(form, ds->id);
     if (s == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting");
     drop_cites(form, ds->id);

@@ -54,4 +54,8 @@ int32_t cs_draft_add(cs_draft_section *s, const char *text, const char *segments
  * whatever the draft holds. ENOMEM, EINTERNAL. */
 int32_t cs_draft_apply(cs_record *form, cs_draft *d, const casescribe_template *tpl);
 
+/* The section `id` of the form, added (empty, origin 0: human) when
+ * missing; NULL on ENOMEM. */
+cs_section *cs_draft_form_section(cs_record *form, const char *id);
+
 #endif

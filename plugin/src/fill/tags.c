@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fill/draft.h"
+
 static int32_t tag_lines(char **out, const casescribe_transcript *t)
 {
     cs_buf b = {0};
@@ -23,27 +25,6 @@ static int32_t tag_lines(char **out, const casescribe_transcript *t)
     return *out != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting");
 }
 
-/* The form's tags section, added (empty, human) when missing; NULL on ENOMEM. */
-static cs_section *tags_section(cs_record *form)
-{
-    for (size_t i = 0; i < form->n_sections; i++)
-        if (strcmp(form->sections[i].id, CS_TAGS_SECTION) == 0)
-            return &form->sections[i];
-    cs_section *grown = realloc(form->sections, (form->n_sections + 1) * sizeof(*grown));
-    if (grown == NULL)
-        return NULL;
-    form->sections = grown;
-    cs_section *s = &grown[form->n_sections];
-    memset(s, 0, sizeof(*s));
-    if ((s->id = cs_strdup(CS_TAGS_SECTION)) == NULL || (s->text = cs_strdup("")) == NULL) {
-        free(s->id);
-        return NULL;
-    }
-    s->origin = CS_ORIGIN_HUMAN;
-    form->n_sections++;
-    return s;
-}
-
 int32_t cs_draft_add_tags(cs_record *form, const casescribe_transcript *t, cs_buf *report)
 {
     size_t n = cs_transcript_tag_count(t);
@@ -57,7 +38,7 @@ int32_t cs_draft_add_tags(cs_record *form, const casescribe_transcript *t, cs_bu
     }
     char *text = NULL;
     int32_t rc = tag_lines(&text, t);
-    cs_section *s = rc == CASESCRIBE_OK ? tags_section(form) : NULL;
+    cs_section *s = rc == CASESCRIBE_OK ? cs_draft_form_section(form, CS_TAGS_SECTION) : NULL;
     if (rc == CASESCRIBE_OK && s == NULL)
         rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting");
     if (rc != CASESCRIBE_OK) {

@@ -148,6 +148,16 @@ typedef struct cs_store_chain {
  * the chain *user (a cs_store_chain) and moves it on; EJOURNAL naming the
  * entry otherwise. A cs_store_visit. */
 int cs_store_chain_next(uint64_t seq, const char *payload, size_t len, const char *stored, void *user);
+/* Copying entries into another store (store copy, journal recover). */
+typedef struct cs_store_copier {
+    cs_store_txn *to;
+    cs_store_chain chain;
+    int one; /* stop after one entry */
+} cs_store_copier;
+/* Checks entry seq against c->chain, then inserts its exact bytes and
+ * index rows into c->to; returns c->one after a good entry (a
+ * cs_store_visit on a cs_store_copier). */
+int cs_store_copy_entry(uint64_t seq, const char *payload, size_t len, const char *stored, void *user);
 /* Imports <home>/journal.log when present (import.c). */
 int32_t cs_store_import_pending(cs_store *st, const char *home);
 

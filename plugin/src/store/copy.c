@@ -9,20 +9,15 @@
 #include "internal.h"
 #include "store/backend.h"
 
-struct copy {
-    cs_store_txn *to;
-    cs_store_chain chain;
-};
-
-static int copy_entry(uint64_t seq, const char *payload, size_t len, const char *stored, void *user)
+int cs_store_copy_entry(uint64_t seq, const char *payload, size_t len, const char *stored, void *user)
 {
-    struct copy *c = user;
+    cs_store_copier *c = user;
     int32_t rc = cs_store_chain_next(seq, payload, len, stored, &c->chain);
     json_t *e = rc == CASESCRIBE_OK ? json_loadb(payload, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
     if (rc == CASESCRIBE_OK)
         rc = e == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory") : cs_store_put_raw(c->to, seq, payload, len, e);
     json_decref(e);
-    return rc;
+    return rc != CASESCRIBE_OK ? rc : c->one;
 }
 
 static int put_key(const cs_store_key *k, void *user)
@@ -68,7 +63,7 @@ static int32_t copy_rest(cs_store_txn *from, cs_store_txn *to)
 
 int32_t cs_store_copy(cs_store *from, cs_store *to, uint64_t *count)
 {
-    struct copy c = {NULL, {0, ""}};
+    cs_store_copier c = {NULL, {0, ""}, 0};
     cs_store_txn *rd = NULL;
     uint64_t there = 0;
     char hash[CS_STORE_HASH_LEN];
@@ -80,7 +75,7 @@ int32_t cs_store_copy(cs_store *from, cs_store *to, uint64_t *count)
     if (rc == CASESCRIBE_OK)
         rc = cs_store_begin(from, CS_STORE_READ, &rd);
     if (rc == CASESCRIBE_OK)
-        rc = cs_store_walk(rd, 1, copy_entry, &c);
+        rc = cs_store_walk(rd, 1, cs_store_copy_entry, &c);
     if (rc == CASESCRIBE_OK)
         rc = copy_rest(rd, c.to);
     cs_store_rollback(rd);

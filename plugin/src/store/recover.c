@@ -79,30 +79,13 @@ static int32_t copy_backup(const char *backup, const char *dir)
 
 /* ---- copying entries ------------------------------------------------------ */
 
-struct copy {
-    cs_store_txn *to;
-    cs_store_chain chain;
-    int one; /* stop after one entry */
-};
-
-static int copy_entry(uint64_t seq, const char *payload, size_t len, const char *stored, void *user)
-{
-    struct copy *c = user;
-    int32_t rc = cs_store_chain_next(seq, payload, len, stored, &c->chain);
-    json_t *e = rc == CASESCRIBE_OK ? json_loadb(payload, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
-    if (rc == CASESCRIBE_OK)
-        rc = e == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory") : cs_store_put_raw(c->to, seq, payload, len, e);
-    json_decref(e);
-    return rc != CASESCRIBE_OK ? rc : c->one;
-}
-
 /* Every entry of the backup; it must verify whole. */
-static int32_t copy_backup_entries(cs_store *from, struct copy *c)
+static int32_t copy_backup_entries(cs_store *from, cs_store_copier *c)
 {
     cs_store_txn *tx = NULL;
     int32_t rc = cs_store_begin(from, CS_STORE_READ, &tx);
     if (rc == CASESCRIBE_OK)
-        rc = cs_store_walk(tx, 1, copy_entry, c);
+        rc = cs_store_walk(tx, 1, cs_store_copy_entry, c);
     cs_store_rollback(tx);
     if (rc != CASESCRIBE_OK)
         return cs_fail(CASESCRIBE_EJOURNAL, "the backup does not verify (%s): nothing was changed; use another "
@@ -113,7 +96,7 @@ static int32_t copy_backup_entries(cs_store *from, struct copy *c)
 /* The damaged ledger's entries after the backup's, one read each, while
  * they continue the chain. *last gets the damaged ledger's own count when
  * it can still say. */
-static void copy_damaged_entries(const char *home, struct copy *c, uint64_t *last)
+static void copy_damaged_entries(const char *home, cs_store_copier *c, uint64_t *last)
 {
     cs_store *st = NULL;
     cs_store_txn *tx = NULL;
@@ -127,7 +110,7 @@ static void copy_damaged_entries(const char *home, struct copy *c, uint64_t *las
         if (cs_store_ledger_tail(tx, last, hash) != CASESCRIBE_OK)
             *last = 0;
         c->one = 1;
-        while (cs_store_walk(tx, c->chain.seq + 1, copy_entry, c) == 1)
+        while (cs_store_walk(tx, c->chain.seq + 1, cs_store_copy_entry, c) == 1)
             ; /* one entry a walk: the first bad one stops it */
         cs_store_rollback(tx);
     }
@@ -177,7 +160,7 @@ static int32_t build(const char *home, const char *backup, const char *work, cs_
     if (mkdir(src, 0700) != 0 || mkdir(dst, 0700) != 0)
         return cs_fail(CASESCRIBE_EIO, "cannot make %s: %s", work, strerror(errno));
     cs_store *from = NULL, *to = NULL;
-    struct copy c = {NULL, {0, ""}, 0};
+    cs_store_copier c = {NULL, {0, ""}, 0};
     int32_t rc = copy_backup(backup, src);
     if (rc == CASESCRIBE_OK)
         rc = cs_store_open_uri(&from, src, NULL, 0);
