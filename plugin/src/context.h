@@ -46,7 +46,7 @@ int32_t cs_ctx_template(casescribe_ctx *ctx, const char *id, casescribe_template
 /* Drops what the context remembers of template `id` (after an install). */
 void cs_ctx_template_forget(casescribe_ctx *ctx, const char *id);
 
-/* Under the policy lock file (see policy_api.c): makes `team`'s policy
+/* Under the policy lock file (see policy/api.c): makes `team`'s policy
  * match `target`'s features and settings, as one new signed version with
  * one audit entry per changed setting, naming `actor` and, when not 0, the
  * bundle `serial` it came from. *changed is 1 when a version was written. */
@@ -66,7 +66,7 @@ void cs_ctx_policies_free(casescribe_ctx *ctx);
 /* What the ledger holds of `team`'s policy: the latest version journalled
  * (0 when none) and that version's digest ("" when unknown), read from the
  * store so that other processes' changes count. A file older than that is
- * never used (see policy_api.c). EIO, ENOMEM, EINTERNAL. */
+ * never used (see policy/api.c). EIO, ENOMEM, EINTERNAL. */
 int32_t cs_ctx_journalled_policy(casescribe_ctx *ctx, const char *team, uint32_t *version,
                                  char digest[CS_DIGEST_LEN]);
 /* The same for bundles: the highest serial journalled (0 when none). */

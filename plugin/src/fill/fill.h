@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fill.h - the two fillers. Each reads a template and a transcript and
  * makes a cs_draft; neither touches the form, the policy or consent (the
- * fill job in fill_api.c does, before and after). */
+ * fill job in fill/api.c does, before and after). */
 #ifndef CS_FILL_FILL_H
 #define CS_FILL_FILL_H
 

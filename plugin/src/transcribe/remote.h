@@ -3,7 +3,7 @@
  * service (/audio/transcriptions: whisper.cpp's server, vLLM, Azure,
  * OpenAI), only ever reached from a job, only at an endpoint the team's
  * policy allows, only when the policy has external-ai on and every
- * subject's consent has external-ai (see transcribe_api.c).
+ * subject's consent has external-ai (see transcribe/api.c).
  *
  * The recording goes in the parts the voice-activity detector found, one
  * request each (16 kHz mono WAV, verbose_json asked for, with word times

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* fill_api.c - drafting a form from a transcript, as a job; and templates.
+/* fill/api.c - drafting a form from a transcript, as a job; and templates.
  *
  * The same two gates as transcription, at the request and again when the
  * job starts: the form's team must have "ai-draft" on (and "external-ai"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* policy_api.c - team policies through a context: a cache that follows the
+/* policy/api.c - team policies through a context: a cache that follows the
  * files on disk, changes that are signed and audited, and the public
  * interface. The policy rules themselves are in policy/policy.c. */
 #include <dirent.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* transcribe_api.c - transcription as a job: the policy and consent gates,
+/* transcribe/api.c - transcription as a job: the policy and consent gates,
  * then the engine, off the save path.
  *
  * Both gates run twice: when the host asks (so that a refused request

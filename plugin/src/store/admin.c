@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* store_admin.c - `casescribe store init|migrate|status|copy`
+/* store/admin.c - `casescribe store init|migrate|status|copy`
  * (casescribe_store_admin): the store a home names, its schema, and moving
  * a home's own SQLite ledger into a shared PostgreSQL store. */
 #include <stdlib.h>
