@@ -33,8 +33,10 @@ int main(void)
     return 0;
 }
 C
+san=
+[ "${SANITIZERS:-no}" = yes ] && san="-fsanitize=address,undefined" # the library needs the runtime first
 # shellcheck disable=SC2046
-$CC -std=c11 -Wall -Werror "$work/v.c" $(pkg-config --cflags --libs casescribe) -o "$work/v" || fail "cannot build the probe"
+$CC -std=c11 -Wall -Werror $san "$work/v.c" $(pkg-config --cflags --libs casescribe) -o "$work/v" || fail "cannot build the probe"
 [ "$("$work/v")" = "$version $version $major" ] || fail "the installed library says: $("$work/v")"
 
 # The symbol node of this minor release, and the file libtool names.
