@@ -106,19 +106,22 @@ static int report(casescribe_job *job, const struct job_args *a)
     return code;
 }
 
-/* attach (the job must have ended) or resume (it runs here to its end). */
+/* attach (the job must have ended) or resume (it runs here to its end);
+ * closes ctx. */
 static int attach(casescribe_ctx *ctx, const struct job_args *a, int resume)
 {
     char *line = listed_line(ctx, a->id);
     if (line == NULL) {
         fprintf(stderr, "casescribe: no job %s in this home (collected, never kept here, or being run by "
                         "another process)\n", a->id);
+        casescribe_ctx_close(ctx);
         return EXIT_REFUSED;
     }
     int ended = ended_line(line);
     free(line);
     if (!resume && !ended) {
         fprintf(stderr, "casescribe: job %s has not ended: `casescribe jobs resume %s` runs it here\n", a->id, a->id);
+        casescribe_ctx_close(ctx);
         return EXIT_REFUSED;
     }
     casescribe_job *job = NULL;
