@@ -127,7 +127,11 @@ const char *review_now(const char *review)
 {
     static __thread char attrs[160];
     char at[32];
-    time_t now = time(NULL);
+    /* The library's clock (CLOCK_REALTIME): time() reads the coarse clock,
+     * which may still say the second before the save that just returned. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    time_t now = ts.tv_sec;
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
