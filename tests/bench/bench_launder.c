@@ -32,7 +32,8 @@
  * whether as a copy or as text derived from AI that must be saved
  * ai-reviewed) and the false refusal rate of both human classes. Goals
  * (issue #17): unicode 100%, heavy >= 90%, false refusals <= 0.5%: printed
- * as met or MISSED (exit status 0). LAUNDER_DUMP=file also writes every
+ * as met or MISSED (exit status 0; with --check, 1 when MISSED: the test
+ * tests/e2e/launder.sh). LAUNDER_DUMP=file also writes every
  * estimate per text and draft, under other weightings too, for reading
  * thresholds off offline. */
 #include <stdint.h>
@@ -510,8 +511,9 @@ static void print_distributions(void)
 #define AI_ATTRS "origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\""
 #define HUMAN_ATTRS "origin=\"human\""
 
-int main(void)
+int main(int argc, char **argv)
 {
+    int check = argc == 2 && strcmp(argv[1], "--check") == 0;
     char home[] = "/tmp/cs-bench-launder-XXXXXX";
     casescribe_ctx_options opts;
     casescribe_ctx_options_init(&opts, sizeof(opts));
@@ -592,5 +594,5 @@ int main(void)
     int ok = caught[UNICODE] == tried[UNICODE] && caught[HEAVY] * 10 >= tried[HEAVY] * 9 && fr <= 0.5 &&
              fr_own <= 0.5;
     printf("  goals (unicode 100%%, heavy >= 90%%, false refusals <= 0.5%%): %s\n", ok ? "met" : "MISSED");
-    return 0;
+    return check && !ok ? 1 : 0;
 }

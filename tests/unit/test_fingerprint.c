@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "provenance/fingerprint.h"
+#include "record/form_xml.h"
 
 /* ------------------------------------------------------------------------
  * Texts. Two case notes on different cases that share the vocabulary of the
@@ -487,7 +488,11 @@ static void assert_round_trip(const cs_fingerprint *fp, const char *what)
     char *text = NULL;
     cr_assert_eq(cs_fingerprint_encode(&text, fp), 0, "%s: encode", what);
     cr_assert_not_null(text, "%s: encoded text", what);
-    cr_assert_eq(strncmp(text, fp->scheme == CS_FP_MH1 ? "mh1:" : fp->scheme == CS_FP_MH2 ? "mh2:" : "mh3:", 4), 0, "%s: prefix of \"%s\"", what, text);
+    const char *prefix = fp->scheme == CS_FP_MH1   ? "mh1:"
+                         : fp->scheme == CS_FP_MH2 ? "mh2:"
+                         : fp->wcount > CS_FP_PK_MH3 ? "mh4:"
+                                                   : "mh3:";
+    cr_assert_eq(strncmp(text, prefix, 4), 0, "%s: prefix of \"%.40s\", want %s", what, text, prefix);
     size_t want_len = 4 + 4 * ((fp->count * 8 + 2) / 3) +
                       (fp->scheme == CS_FP_MH3 ? 2 + 4 * ((fp->wcount * 8 + 2) / 3) + 4 * ((fp->ucount * 8 + 2) / 3) : 0);
     cr_assert_eq(strlen(text), want_len, "%s: length %zu, want %zu", what, strlen(text), want_len);
@@ -521,6 +526,35 @@ Test(fingerprint_text, round_trip)
     cs_fingerprint old = {0};
     cr_assert_eq(cs_fingerprint_compute_mh1(&old, secret_one, NOTE_A, strlen(NOTE_A)), 0, "mh1");
     assert_round_trip(&old, "note A in mh1");
+}
+
+/* A print of more than CS_FP_PK_MH3 word pairs is spelt mh4 (a reader of
+ * mh3 prints would refuse its longer pair sketch); one of fewer is spelt
+ * mh3, as before, and only so: one print, one spelling. */
+Test(fingerprint_text, long_pair_sketches_are_mh4_and_short_ones_stay_mh3)
+{
+    cs_fingerprint note = fingerprint_of(secret_one, NOTE_A, "note A");
+    cr_assert_eq(note.wcount, CS_FP_PK, "note A keeps %u pairs", note.wcount);
+    char *text = NULL;
+    cr_assert_eq(cs_fingerprint_encode(&text, &note), 0);
+    cr_assert_eq(strncmp(text, "mh4:", 4), 0, "%.20s", text);
+    cr_assert_leq(strlen(text), (size_t)CS_FP_TEXT_MAX);
+    cr_assert_eq(cs_form_fingerprint_shape(text), 1, "the form's pattern takes an mh4 print");
+    cs_fingerprint back;
+    text[2] = '3';
+    cr_assert_neq(cs_fingerprint_decode(&back, text), 0, "256 pairs spelt mh3");
+    free(text);
+    cs_fingerprint old = note; /* what a library of CS_FP_PK_MH3 pairs stamped */
+    old.wcount = CS_FP_PK_MH3;
+    cr_assert_eq(cs_fingerprint_encode(&text, &old), 0);
+    cr_assert_eq(strncmp(text, "mh3:", 4), 0, "%.20s", text);
+    cr_assert_eq(cs_fingerprint_decode(&back, text), 0, "an old mh3 print still reads");
+    text[2] = '4';
+    cr_assert_neq(cs_fingerprint_decode(&back, text), 0, "128 pairs spelt mh4");
+    free(text);
+    /* the old print still finds its text, and a heavy copy of it */
+    double score = 0;
+    cr_assert_eq(cs_fingerprint_grade(&note, &old, NULL, &score), CS_FP_COPIED, "score %.3f", score);
 }
 
 Test(fingerprint_text, known_encoding_is_big_endian_base64)

@@ -431,16 +431,16 @@ static void quiet(void *user, xmlErrorPtr err)
 static void make_print(char *out, unsigned *seed)
 {
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
-    static const char *const prefixes[] = {"mh1:", "mh2:", "mh3:", "mh3:", "mh3:", "mh0:",
-                                           "mh4:", "MH3:", "mh3",  "",     "mh12:"};
+    static const char *const prefixes[] = {"mh1:", "mh2:", "mh3:", "mh3:", "mh4:", "mh4:", "mh0:",
+                                           "mh5:", "MH3:", "mh3",  "",     "mh12:"};
     static const char *const wrong[] = {" ", "-", "_", ".", ":", "!", "\xc3\xa9", "&#9;", "&amp;", "&lt;",
                                         "\xe2\x9c\x93"};
-    static const size_t sizes[] = {0, 1, 2, 63, 1023, 1024, 1025, 1367, 1368, 1369};
-    const char *prefix = prefixes[rand_r(seed) % 11];
+    static const size_t sizes[] = {0, 1, 2, 63, 1023, 1024, 1025, 1367, 1368, 1369, 2731, 2732, 2733};
+    const char *prefix = prefixes[rand_r(seed) % 12];
     size_t at = (size_t)sprintf(out, "%s", prefix);
-    int runs = rand_r(seed) % 2 ? (strcmp(prefix, "mh3:") == 0 ? 3 : 1) : rand_r(seed) % 4 + 1;
+    int runs = rand_r(seed) % 2 ? (strcmp(prefix, "mh3:") == 0 || strcmp(prefix, "mh4:") == 0 ? 3 : 1) : rand_r(seed) % 4 + 1;
     for (int r = 0; r < runs; r++) {
-        size_t n = rand_r(seed) % 3 ? sizes[rand_r(seed) % 10] : (size_t)(rand_r(seed) % 1400);
+        size_t n = rand_r(seed) % 3 ? sizes[rand_r(seed) % 13] : (size_t)(rand_r(seed) % 2800);
         for (size_t i = 0; i < n; i++)
             out[at++] = b64[rand_r(seed) % 65];
         if (r + 1 < runs)
@@ -449,7 +449,7 @@ static void make_print(char *out, unsigned *seed)
     out[at] = '\0';
     if (rand_r(seed) % 4 == 0 && at > 0) { /* a wrong character somewhere */
         size_t pos = rand_r(seed) % at;
-        char tail[8192];
+        char tail[16384];
         snprintf(tail, sizeof(tail), "%s", out + pos);
         sprintf(out + pos, "%s%s", wrong[rand_r(seed) % 11], tail);
     }
@@ -476,8 +476,8 @@ Test(record, fingerprint_patterns_checked_in_c_agree_with_the_published_xsd)
     xmlSchemaSetValidStructuredErrors(vctxt, quiet, NULL);
     unsigned seed = 20;
     int accepted = 0, refused = 0;
-    static char print[8192], xml[32768];
-    for (int i = 0; i < 3000; i++) {
+    static char print[16384], xml[40960];
+    for (int i = 0; i < 4500; i++) {
         make_print(print, &seed);
         snprintf(xml, sizeof(xml), "%.*s%s%s", (int)(at - stamped), stamped, print, end);
         xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), NULL, NULL, XML_PARSE_NONET);

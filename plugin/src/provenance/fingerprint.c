@@ -51,6 +51,7 @@
 #define PREFIX_MH1 "mh1:"
 #define PREFIX_MH2 "mh2:"
 #define PREFIX_MH3 "mh3:"
+#define PREFIX_MH4 "mh4:" /* mh3 with over CS_FP_PK_MH3 pair values */
 #define PREFIX_LEN 4
 /* Base64 length of n bytes, without the terminating NUL. */
 #define B64_LEN(n) (4 * (((n) + 2) / 3))
@@ -780,7 +781,9 @@ int cs_fingerprint_encode(char **out, const cs_fingerprint *fp)
     char *text = malloc(len + 1);
     if (text == NULL)
         return -1;
-    memcpy(text, mh3 ? PREFIX_MH3 : fp->scheme == CS_FP_MH1 ? PREFIX_MH1 : PREFIX_MH2, PREFIX_LEN);
+    const char *prefix = !mh3 ? (fp->scheme == CS_FP_MH1 ? PREFIX_MH1 : PREFIX_MH2)
+                              : fp->wcount > CS_FP_PK_MH3 ? PREFIX_MH4 : PREFIX_MH3;
+    memcpy(text, prefix, PREFIX_LEN);
     encode_values(text + PREFIX_LEN, fp->h, fp->count);
     if (mh3) {
         size_t at = strlen(text);
@@ -863,9 +866,10 @@ int cs_fingerprint_decode(cs_fingerprint *out, const char *text)
     if (out == NULL)
         return -1;
     memset(out, 0, sizeof(*out));
-    if (text == NULL || strncmp(text, "mh", 2) != 0 || text[2] < '1' || text[2] > '3' || text[3] != ':')
+    if (text == NULL || strncmp(text, "mh", 2) != 0 || text[2] < '1' || text[2] > '4' || text[3] != ':')
         return -1;
-    static const uint32_t schemes[3] = {CS_FP_MH1, CS_FP_MH2, CS_FP_MH3};
+    static const uint32_t schemes[4] = {CS_FP_MH1, CS_FP_MH2, CS_FP_MH3, CS_FP_MH3};
+    int mh4 = text[2] == '4';
     cs_fingerprint fp = {.scheme = schemes[text[2] - '1']};
     const char *body = text + PREFIX_LEN;
     size_t len = strnlen(body, 3 * MAX_B64 + 3);
@@ -876,10 +880,10 @@ int cs_fingerprint_decode(cs_fingerprint *out, const char *text)
     size_t first = dot != NULL ? (size_t)(dot - body) : len;
     size_t second = dot2 != NULL ? (size_t)(dot2 - dot - 1) : 0;
     int n = decode_values(fp.h, CS_FP_K, body, first);
-    int m = dot != NULL ? decode_values(fp.w, CS_FP_PK, dot + 1, second) : 0;
+    int m = dot != NULL ? decode_values(fp.w, mh4 ? CS_FP_PK : CS_FP_PK_MH3, dot + 1, second) : 0;
     int u = dot2 != NULL ? decode_values(fp.u, CS_FP_UK, dot2 + 1, len - (size_t)(dot2 + 1 - body)) : 0;
-    if (n < 0 || m < 0 || u < 0)
-        return -1;
+    if (n < 0 || m < 0 || u < 0 || (mh4 && (uint32_t)m <= CS_FP_PK_MH3))
+        return -1; /* a print of up to CS_FP_PK_MH3 pairs is spelt mh3, only */
     fp.count = (uint32_t)n;
     fp.wcount = (uint32_t)m;
     fp.ucount = (uint32_t)u;

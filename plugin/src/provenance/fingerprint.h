@@ -34,6 +34,10 @@
  *          when a third of the words are replaced); a pair needs two, and a
  *          word put in or taken out between them leaves it intact. The AI
  *          text's pairs found in the note say whether it keeps the wording.
+ * Written "mh4:" when the pair sketch holds more than CS_FP_PK_MH3 values
+ * (the pair sketch of mh3 prints stopped there; a text with fewer pairs
+ * has the same print either way, spelt mh3): 256 pair values halve the
+ * noise of the pair estimate on the 30-45-word sections that matter.
  * A heavy edit keeps both; a note of the worker's own on the same visit
  * keeps the facts but not the wording, and one on another visit from the
  * same sentence patterns keeps (some of) the wording but not the facts.
@@ -45,11 +49,14 @@
 #include <stdint.h>
 
 #define CS_FP_K 64            /* sketch size (shingles) */
-#define CS_FP_PK 128          /* sketch size (word pairs, mh3) */
+#define CS_FP_PK 256          /* sketch size (word pairs, mh3/mh4) */
+#define CS_FP_PK_MH3 128      /* the most pair values an "mh3:" print holds */
 #define CS_FP_UK 64           /* sketch size (single words, mh3) */
 #define CS_FP_PAIR_WINDOW 6   /* a word pairs with this many words before it */
 #define CS_FP_MIN_WORDS 8     /* shorter texts are not fingerprinted: too little to judge */
 #define CS_FP_SECRET_LEN 32
+/* The longest text form of a print: "mh4:", three base64 runs, two dots. */
+#define CS_FP_TEXT_MAX (4 + 4 * ((CS_FP_K * 8 + 2) / 3) + 4 * ((CS_FP_PK * 8 + 2) / 3) + 4 * ((CS_FP_UK * 8 + 2) / 3) + 2)
 /* Estimated Jaccard similarity at or above which a text counts as a copy. */
 #define CS_FP_MATCH 0.5
 
@@ -134,14 +141,16 @@ int cs_fingerprint_copies(const cs_fingerprint *human, const cs_fingerprint *ai,
  * Read off the distributions bench_launder prints (README, Laundering): 5%
  * of heavy edits keep under 0.56 of their draft's word weight, the best
  * match of a generic human note (other names, places, things) over 0.5 in
- * 1 of 4; a pair share of 0.225 with 6.5 of pair evidence then lets
- * 0.4-1.2% of those notes through (five runs), and no note in the worker's
- * own words about the same visit (their pair share is under 0.25 in 99%),
- * while 91.7-95% of heavy edits pass both. */
+ * 1 of 4; a pair share of 0.225 with 13 of pair evidence (6.5 when the
+ * pair sketch held 128 values: the same share of twice the sample) then
+ * lets 0-0.4% of those notes through (eight runs; 0.25-1.0% with 128
+ * values, whose noisier share let more past), and no note in the worker's
+ * own words about the same visit, while 95-95.8% of heavy edits pass
+ * both. */
 #define CS_FP_WORD_DERIVED 0.5
 #define CS_FP_WORD_MIN_EVIDENCE 1.0
 #define CS_FP_PAIR_DERIVED 0.225
-#define CS_FP_PAIR_MIN_EVIDENCE 6.5
+#define CS_FP_PAIR_MIN_EVIDENCE 13.0
 typedef double (*cs_fp_weight_fn)(uint64_t value, const void *user);
 typedef struct cs_fp_weights {
     cs_fp_weight_fn shingle; /* shingles and word pairs */

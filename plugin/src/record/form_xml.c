@@ -73,19 +73,22 @@ static int is_base64_char(unsigned char c)
 
 /* form-1.xsd's patterns of section-stamp/@fingerprint:
  *   mh[12]:[A-Za-z0-9+/=]{0,1024}
- *   mh3:[A-Za-z0-9+/=]{0,1024}\.[A-Za-z0-9+/=]{0,1368}\.[A-Za-z0-9+/=]{0,1024} */
+ *   mh3:[A-Za-z0-9+/=]{0,1024}\.[A-Za-z0-9+/=]{0,1368}\.[A-Za-z0-9+/=]{0,1024}
+ *   mh4:[A-Za-z0-9+/=]{0,1024}\.[A-Za-z0-9+/=]{0,2732}\.[A-Za-z0-9+/=]{0,1024} */
 int cs_form_fingerprint_shape(const char *v)
 {
-    static const size_t mh3_runs[] = {1024, 1368, 1024};
+    static const size_t mh3_runs[] = {1024, 1368, 1024}, mh4_runs[] = {1024, 2732, 1024};
     int mh12 = strncmp(v, "mh1:", 4) == 0 || strncmp(v, "mh2:", 4) == 0;
-    if (!mh12 && strncmp(v, "mh3:", 4) != 0)
+    int mh4 = strncmp(v, "mh4:", 4) == 0;
+    if (!mh12 && !mh4 && strncmp(v, "mh3:", 4) != 0)
         return 0;
+    const size_t *runs = mh4 ? mh4_runs : mh3_runs;
     const unsigned char *p = (const unsigned char *)v + 4;
     for (size_t i = 0; i < (mh12 ? 1 : 3); i++) {
         size_t n = 0;
         while (is_base64_char(p[n]))
             n++;
-        if (n > (mh12 ? 1024 : mh3_runs[i]))
+        if (n > (mh12 ? 1024 : runs[i]))
             return 0;
         p += n;
         if (!mh12 && i < 2 && *p++ != '.')
@@ -107,7 +110,7 @@ static int32_t check_fingerprints(xmlNodePtr root)
             xmlFree(owned);
             if (bad)
                 return cs_fail(CASESCRIBE_ESCHEMA, "not a valid urn:casescribe:form:1 form (line %ld): a "
-                                                   "section-stamp's fingerprint is not an mh1, mh2 or mh3 print",
+                                                   "section-stamp's fingerprint is not an mh1, mh2, mh3 or mh4 print",
                                xmlGetLineNo(c));
         }
     }
@@ -444,7 +447,7 @@ static const struct {
 } attr_bounds[] = {
     {"scopes", CS_FORM_MAX_SCOPES},       {"at", CS_FORM_MAX_TIME},         {"withdrawn-at", CS_FORM_MAX_TIME},
     {"reviewed-at", CS_FORM_MAX_TIME},    {"in-force", CS_FORM_MAX_TIME},   {"engine-settings", CS_FORM_MAX_LONG},
-    {"fingerprint", CS_FORM_MAX_LONG},    {"segments", CS_FORM_MAX_LONG},   {"unsure", CS_FORM_MAX_UNSURE},
+    {"fingerprint", CS_FORM_MAX_PRINT},    {"segments", CS_FORM_MAX_LONG},   {"unsure", CS_FORM_MAX_UNSURE},
 };
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))

@@ -25,7 +25,8 @@
  * of the stamped record (cs_adapter_encode_with), whatever a save accepts
  * reads back in verify and in the next save. */
 #define CS_FORM_MAX_SHORT 1024u                 /* ids (128 ASCII), names, roles, engine, model: 256 chars */
-#define CS_FORM_MAX_LONG 4096u                  /* engine settings, fingerprints, digests: 1024 chars */
+#define CS_FORM_MAX_LONG 4096u                  /* engine settings, digests: 1024 chars */
+#define CS_FORM_MAX_PRINT 4786u                 /* fingerprints: the longest mh4 of form-1.xsd's pattern */
 #define CS_FORM_MAX_SCOPES 128u                 /* at most the four scope words, separated by spaces */
 #define CS_FORM_MAX_TIME 64u                    /* ISO 8601 with up to 9 decimals and an offset */
 #define CS_FORM_MAX_UNSURE 4096u                /* 256 ranges of OFFSET:LENGTH */

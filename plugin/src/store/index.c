@@ -456,7 +456,7 @@ static int32_t row_print(const cs_val *cols, int n, void *user)
         }
     }
     p->version = (uint32_t)cols[3].i;
-    char fp[4096]; /* an mh3 print is about 2,750 characters */
+    char fp[CS_FP_TEXT_MAX + 1];
     if (cols[4].len >= sizeof(fp))
         return cs_fail(CASESCRIBE_EJOURNAL, "a fingerprint row in the ledger is malformed");
     memcpy(fp, cols[4].s, cols[4].len);
