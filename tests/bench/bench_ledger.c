@@ -8,6 +8,7 @@
  *
  *   bench_ledger              generate 1M entries (CS_BENCH_ENTRIES to change) and compare with 0
  *   bench_ledger --measure H  (internal) open home H, save once, print the figures
+ *   bench_ledger --generate H N  set up home H with N generated entries, and keep it
  *
  * Each measurement runs in a fresh process (spawned, so that its memory is
  * its own), three times; the median is printed. Not a test: nothing here
@@ -51,10 +52,28 @@ static const char form[] =
     "author=\"sw-017\"><subject id=\"P-1\" role=\"child\" name=\"Sam Example\"/>"
     "<consent subject=\"P-1\" given-by=\"representative\" method=\"verbal\" capacity=\"not-assessed\" "
     "at=\"2026-01-01T10:00:00Z\" scopes=\"record-audio transcribe ai-draft\"/>"
-    "<section id=\"observations\" origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\">Sam showed me "
-    "the new bedroom and said school was going better this term; the family support worker visits weekly.</section>"
-    "<section id=\"analysis\" origin=\"human\">Sam appears settled and the home conditions have improved since the "
-    "last visit; the support plan is working and I have no new concerns.</section></form>";
+    "<section id=\"observations\" origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\">%s</section>"
+    "<section id=\"analysis\" origin=\"human\">%s</section></form>";
+
+/* Words for the texts of the measured save: new to the home in every run
+ * (a worker's first save of the day is new text), so that the save files
+ * its prints as a real one does instead of finding them filed already. */
+static const char *const vocabulary[] = {
+    "school", "bedroom", "mother", "father", "support", "worker", "visit", "weekly", "plan", "settled", "garden",
+    "kitchen", "homework", "doctor", "nursery", "brother", "sister", "grandmother", "football", "dinner", "bus",
+    "teacher", "money", "rent", "housing", "benefits", "clinic", "medication", "sleep", "breakfast", "friends",
+    "phone", "laptop", "dog", "cat", "holiday", "birthday", "church", "library", "swimming", "park", "shopping",
+    "cooking", "cleaning", "laundry", "heating", "window", "door", "stairs", "neighbour", "police", "health",
+    "dentist", "uniform", "shoes", "coat", "bicycle", "reading", "writing", "drawing", "music", "television",
+    "morning", "evening", "weekend", "appointment", "letter", "meeting", "review", "nurse", "carer", "respite"};
+
+static void words(char *out, size_t cap, int n, unsigned *seed)
+{
+    size_t len = 0, nv = sizeof(vocabulary) / sizeof(vocabulary[0]);
+    out[0] = '\0';
+    for (int i = 0; i < n && len + 16 < cap; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? " " : "", vocabulary[rand_r(seed) % nv]);
+}
 
 /* The child: open, RSS, first save; prints "open_us save_us rss_kb". */
 static int measure(const char *home)
@@ -66,8 +85,13 @@ static int measure(const char *home)
     casescribe_actor actor;
     casescribe_actor_init(&actor, sizeof(actor));
     actor.user_id = "sw-017";
-    char xml[2048];
-    snprintf(xml, sizeof(xml), form, (long)getpid());
+    char xml[4096], ai[512], human[512];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    unsigned seed = (unsigned)ts.tv_nsec ^ (unsigned)getpid();
+    words(ai, sizeof(ai), 20, &seed);
+    words(human, sizeof(human), 28, &seed);
+    snprintf(xml, sizeof(xml), form, (long)getpid(), ai, human);
     double t0 = now();
     if (casescribe_ctx_open(&ctx, &opts) != CASESCRIBE_OK)
         return fprintf(stderr, "bench: open: %s\n", casescribe_last_error()), 1;
@@ -207,6 +231,11 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--measure") == 0)
         return measure(argv[2]);
+    if (argc == 4 && strcmp(argv[1], "--generate") == 0) {
+        setup_home(argv[2]);
+        generate(argv[2], strtol(argv[3], NULL, 10));
+        return 0;
+    }
     const char *env = getenv("CS_BENCH_ENTRIES");
     long n = env != NULL ? strtol(env, NULL, 10) : 1000000;
     char small[] = "/tmp/cs-bench-ledger0-XXXXXX", large[] = "/tmp/cs-bench-ledgerN-XXXXXX";
