@@ -233,6 +233,28 @@ static void check_policies(struct doctor *d)
     casescribe_free(teams);
 }
 
+/* The value of "NAME: value" in a store report, into out ("?" if absent). */
+static void report_field(const char *rep, const char *name, char *out, size_t cap)
+{
+    const char *at = rep != NULL ? strstr(rep, name) : NULL;
+    size_t len = at != NULL ? strcspn(at + strlen(name), "\n") : 0;
+    snprintf(out, cap, "%.*s", (int)len, at != NULL && len > 0 ? at + strlen(name) : "?");
+}
+
+/* The store: which kind, and its schema against the one this library writes. */
+static void check_store(struct doctor *d)
+{
+    char *rep = NULL, kind[64], schema[64];
+    if (casescribe_store_admin(&rep, d->home, "status", NULL) != CASESCRIBE_OK) {
+        report(d, FAIL, "store", "%s opens, but its store cannot be described: %s", d->home, casescribe_last_error());
+        return;
+    }
+    report_field(rep, "\nkind: ", kind, sizeof(kind));
+    report_field(rep, "\nschema: ", schema, sizeof(schema));
+    report(d, OK, "store", "%s opens: %s store, schema %s", d->home, kind, schema);
+    casescribe_free(rep);
+}
+
 static int finish(struct doctor *d)
 {
     if (d->checks != NULL) {
@@ -269,7 +291,7 @@ int casescribe_tool_doctor(const char *home, int argc, char **argv)
         report(&d, FAIL, "store", "the home does not open: %s", casescribe_last_error());
         return finish(&d);
     }
-    report(&d, OK, "store", "%s opens (its ledger's schema is one this library reads)", d.home);
+    check_store(&d);
     check_folder(&d, "home", "");
     check_folder(&d, "keys-folder", "keys");
     check_keys(&d);

@@ -34,6 +34,7 @@ for check in store home keys-folder keys fingerprint ledger checkpoint clock pol
 done
 grep -qv '^ok ' "$work/out" && fail "a healthy home has a line that is not ok: $(cat "$work/out")"
 expect 'ledger .*3 entries'
+expect 'store .*sqlite.* store, schema [0-9][0-9]* (this library writes [0-9][0-9]*)'
 expect 'checkpoint .*is the chain head (3 entries)'
 expect 'policy .*team cin-north: version 1, valid'
 "$cs" --home "$good" doctor --format json > "$work/json" || fail "doctor --format json on a healthy home"
