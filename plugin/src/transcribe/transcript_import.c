@@ -186,8 +186,10 @@ static int32_t split_words(cs_word *w, size_t *n, const char *text, size_t len, 
                                               "is longer than 64 characters", line);
         i = j;
     }
-    if (colon && *n > first)
-        strcat(w[*n - 1].text, ":"); /* room for it was allocated */
+    if (colon && *n > first) { /* room for it was allocated */
+        size_t at = strlen(w[*n - 1].text);
+        memcpy(w[*n - 1].text + at, ":", 2);
+    }
     return CASESCRIBE_OK;
 }
 
