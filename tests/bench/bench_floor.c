@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "casescribe.h"
 #include "floor.h"
 
@@ -37,33 +38,6 @@ static double cpu(void)
 }
 
 /* The typical five-section visit record of bench_save. */
-static const char form[] =
-    "<form xmlns=\"urn:casescribe:form:1\" id=\"%s\" template=\"statutory-home-visit\" team=\"cin-north\" "
-    "author=\"sw-017\">"
-    "<subject id=\"P-1\" role=\"child\" name=\"Sam Example\"/><subject id=\"P-2\" role=\"parent\" name=\"Jo Example\"/>"
-    "<consent subject=\"P-1\" given-by=\"representative\" method=\"verbal\" capacity=\"not-assessed\" "
-    "at=\"2026-01-01T10:00:00Z\" scopes=\"record-audio transcribe ai-draft\"/>"
-    "<consent subject=\"P-2\" given-by=\"self\" method=\"verbal\" capacity=\"has-capacity\" "
-    "at=\"2026-01-01T10:00:00Z\" scopes=\"record-audio transcribe ai-draft\"/>"
-    "<section id=\"present\" origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\">Jo and Sam were at "
-    "home. Sam's older sister arrived towards the end of the visit (%s).</section>"
-    "<section id=\"observations\" origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\">Sam showed me "
-    "the new bedroom and said school was going better this term. Jo said the new bus route makes the mornings easier "
-    "and that the family support worker visits every Tuesday afternoon (%s).</section>"
-    "<section id=\"wishes\" origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\">Sam asked whether "
-    "contact with dad could move to Saturdays because of football practice on Sunday mornings (%s).</section>"
-    "<section id=\"analysis\" origin=\"human\">Sam appears settled and the home conditions have improved since the "
-    "last visit; the support plan is working and I have no new concerns.</section>"
-    "<section id=\"actions\" origin=\"human\">Review progress with school at the next core group; ask the contact "
-    "team about Saturday contact; next visit in four weeks.</section></form>";
-
-static void make_form(char *buf, size_t n, const char *prefix, long i)
-{
-    char id[40];
-    snprintf(id, sizeof(id), "%s-%ld", prefix, i);
-    snprintf(buf, n, form, id, id, id, id);
-}
-
 static void die(const char *what)
 {
     fprintf(stderr, "bench_floor: %s: %s\n", what, casescribe_last_error());
@@ -133,7 +107,7 @@ static void run_one(struct home *h, enum what w, const char *record, long i)
     size_t len = 0;
     uint8_t *out = NULL;
     if (w == LIB_SAVE || w == FLOOR_SAVE || w == FLOOR_SAVE_INDEX) {
-        make_form(xml, sizeof(xml), w == LIB_SAVE ? "L" : "F", i);
+        bench_visit_form(xml, sizeof(xml), w == LIB_SAVE ? "L" : "F", i);
         floor_set_index_rows(h->floor, w == FLOOR_SAVE_INDEX);
         out = w == LIB_SAVE ? lib_save(h, xml, &len) : floor_save_one(h, xml, &len);
     } else if (w == LIB_VERIFY) {
@@ -202,7 +176,7 @@ static int first_save(const char *home)
         die("open");
     double t1 = now(), c1 = cpu();
     char xml[4096];
-    make_form(xml, sizeof(xml), "FIRST", 1);
+    bench_visit_form(xml, sizeof(xml), "FIRST", 1);
     casescribe_actor actor;
     casescribe_actor_init(&actor, sizeof(actor));
     actor.user_id = "sw-017";
@@ -319,11 +293,11 @@ int main(int argc, char **argv)
     home_setup(&durable, 0);
     size_t len = 0;
     char xml[4096];
-    make_form(xml, sizeof(xml), "LN", 0);
+    bench_visit_form(xml, sizeof(xml), "LN", 0);
     fast.lib_last = (char *)lib_save(&fast, xml, &len);
-    make_form(xml, sizeof(xml), "FN", 0);
+    bench_visit_form(xml, sizeof(xml), "FN", 0);
     fast.floor_last = (char *)floor_save_one(&fast, xml, &len);
-    make_form(xml, sizeof(xml), "V", 0);
+    bench_visit_form(xml, sizeof(xml), "V", 0);
     char *record = (char *)lib_save(&fast, xml, &len);
     for (int w = LIB_SAVE; w <= FLOOR_SAVE_INDEX; w++) /* warm-up */
         measure(&fast, (enum what)w, NULL);

@@ -10,17 +10,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "common.h"
 #include "casescribe.h"
 
 #define CUES 20000
 #define RUNS 5
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static void clock_text(char *out, size_t n, long ms)
 {
@@ -61,12 +55,12 @@ static double best_open(const char *bytes, size_t len, casescribe_transcript **k
     double best = 1e9;
     for (int r = 0; r < RUNS; r++) {
         casescribe_transcript *t = NULL;
-        double start = now();
+        double start = bench_now();
         if (casescribe_transcript_open(&t, (const uint8_t *)bytes, len) != CASESCRIBE_OK) {
             fprintf(stderr, "bench_import: %s\n", casescribe_last_error());
             exit(1);
         }
-        double took = now() - start;
+        double took = bench_now() - start;
         best = took < best ? took : best;
         if (keep != NULL && r == RUNS - 1)
             *keep = t;

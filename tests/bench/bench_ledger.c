@@ -21,18 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "casescribe.h"
 #include "internal.h"
 #include "store/store.h"
 
 extern char **environ;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static long rss_kb(void)
 {
@@ -91,16 +85,16 @@ static int measure(const char *home)
     words(ai, sizeof(ai), 20, &seed);
     words(human, sizeof(human), 28, &seed);
     snprintf(xml, sizeof(xml), form, (long)getpid(), ai, human);
-    double t0 = now();
+    double t0 = bench_now();
     if (casescribe_ctx_open(&ctx, &opts) != CASESCRIBE_OK)
         return fprintf(stderr, "bench: open: %s\n", casescribe_last_error()), 1;
-    double t1 = now();
+    double t1 = bench_now();
     long rss = rss_kb();
     uint8_t *out = NULL;
     size_t len = 0;
     if (casescribe_save(&out, &len, ctx, "xml", &actor, (const uint8_t *)xml, strlen(xml)) != CASESCRIBE_OK)
         return fprintf(stderr, "bench: save: %s\n", casescribe_last_error()), 1;
-    double t2 = now();
+    double t2 = bench_now();
     printf("%.0f %.0f %ld\n", (t1 - t0) * 1e6, (t2 - t1) * 1e6, rss);
     casescribe_free(out);
     casescribe_ctx_close(ctx);
@@ -242,9 +236,9 @@ int main(int argc, char **argv)
         return 1;
     setup_home(small);
     setup_home(large);
-    double t0 = now();
+    double t0 = bench_now();
     generate(large, n);
-    printf("ledger: generated %ld entries (%ld AI prints) in %.1f s\n", n, (n + 19) / 20, now() - t0);
+    printf("ledger: generated %ld entries (%ld AI prints) in %.1f s\n", n, (n + 19) / 20, bench_now() - t0);
     struct figures a = run_measure(argv[0], small), b = run_measure(argv[0], large);
     printf("ledger: open at 0 entries %.2f ms, at %ld %.2f ms\n", a.open_us / 1e3, n, b.open_us / 1e3);
     printf("ledger: open + first save at 0 entries %.2f ms, at %ld %.2f ms: ratio %.2fx (goal <= 1.5x, <= 20 ms)\n",

@@ -22,16 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "casescribe.h"
 
 static double seconds = 3.0;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static const char form[] =
     "<form xmlns=\"urn:casescribe:form:1\" id=\"B-%ld-%d-%ld\" template=\"statutory-home-visit\" team=\"cin-north\" "
@@ -65,7 +59,7 @@ static long save_until(casescribe_ctx *ctx, int who, double until)
     actor.user_id = "sw-017";
     long n = 0;
     char xml[2048];
-    while (now() < until) {
+    while (bench_now() < until) {
         snprintf(xml, sizeof(xml), form, (long)getpid(), who, n, n);
         uint8_t *out = NULL;
         size_t len = 0;
@@ -87,12 +81,12 @@ static double processes(const char *home, int n)
     int fds[2];
     if (pipe(fds) != 0)
         exit(1);
-    double until = now() + 0.5 + seconds; /* every child opens before the clock starts */
+    double until = bench_now() + 0.5 + seconds; /* every child opens before the clock starts */
     for (int i = 0; i < n; i++) {
         if (fork() == 0) {
             close(fds[0]);
             casescribe_ctx *ctx = open_home(home, 0);
-            while (now() < until - seconds)
+            while (bench_now() < until - seconds)
                 nanosleep(&(struct timespec){0, 1000000L}, NULL);
             long done = save_until(ctx, i, until);
             casescribe_ctx_close(ctx);
@@ -130,7 +124,7 @@ static double threads(const char *home, int n, uint32_t flags)
     casescribe_ctx *ctx = open_home(home, flags);
     struct worker w[8];
     pthread_t t[8];
-    double until = now() + seconds;
+    double until = bench_now() + seconds;
     for (int i = 0; i < n; i++) {
         w[i] = (struct worker){ctx, 100 + i, until, 0};
         pthread_create(&t[i], NULL, thread_main, &w[i]);
@@ -182,8 +176,8 @@ static double plain_sqlite(const char *dir, int size)
         exit(1);
     }
     long n = 0;
-    double until = now() + seconds;
-    while (now() < until) {
+    double until = bench_now() + seconds;
+    while (bench_now() < until) {
         sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
         sqlite3_bind_text(st, 1, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", 64, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, payload, size, SQLITE_STATIC);

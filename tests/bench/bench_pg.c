@@ -15,37 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "casescribe.h"
 
 #define SECONDS 4.0
 #define MAX_SAVES 100000
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* A typical five-section visit record: three drafted by AI, two by the worker. */
-static const char form[] =
-    "<form xmlns=\"urn:casescribe:form:1\" id=\"%s\" template=\"statutory-home-visit\" team=\"cin-north\" author=\"sw-017\">"
-    "<subject id=\"P-1\" role=\"child\" name=\"Sam Example\"/><subject id=\"P-2\" role=\"parent\" name=\"Jo Example\"/>"
-    "<consent subject=\"P-1\" given-by=\"representative\" method=\"verbal\" capacity=\"not-assessed\" "
-    "at=\"2026-01-01T10:00:00Z\" scopes=\"record-audio transcribe ai-draft\"/>"
-    "<consent subject=\"P-2\" given-by=\"self\" method=\"verbal\" capacity=\"has-capacity\" "
-    "at=\"2026-01-01T10:00:00Z\" scopes=\"record-audio transcribe ai-draft\"/>"
-    "<section id=\"present\" origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\">Jo and Sam were at "
-    "home. Sam's older sister arrived towards the end of the visit (%s).</section>"
-    "<section id=\"observations\" origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\">Sam showed me "
-    "the new bedroom and said school was going better this term. Jo said the new bus route makes the mornings easier "
-    "and that the family support worker visits every Tuesday afternoon (%s).</section>"
-    "<section id=\"wishes\" origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\">Sam asked whether "
-    "contact with dad could move to Saturdays because of football practice on Sunday mornings (%s).</section>"
-    "<section id=\"analysis\" origin=\"human\">Sam appears settled and the home conditions have improved since the "
-    "last visit; the support plan is working and I have no new concerns.</section>"
-    "<section id=\"actions\" origin=\"human\">Review progress with school at the next core group; ask the contact "
-    "team about Saturday contact; next visit in four weeks.</section></form>";
 
 static casescribe_ctx *open_home(const char *home)
 {
@@ -70,9 +44,8 @@ static casescribe_ctx *open_home(const char *home)
 
 static int32_t save(casescribe_ctx *ctx, const char *who, long i)
 {
-    char xml[4096], id[64];
-    snprintf(id, sizeof(id), "%s-%ld", who, i);
-    snprintf(xml, sizeof(xml), form, id, id, id, id);
+    char xml[4096];
+    bench_visit_form(xml, sizeof(xml), who, i);
     casescribe_actor actor;
     casescribe_actor_init(&actor, sizeof(actor));
     actor.user_id = "sw-017";
@@ -88,14 +61,14 @@ static int32_t save(casescribe_ctx *ctx, const char *who, long i)
 static long save_for(casescribe_ctx *ctx, const char *who, int fd)
 {
     long n = 0;
-    double end = now() + SECONDS;
-    while (now() < end && n < MAX_SAVES) {
-        double t0 = now();
+    double end = bench_now() + SECONDS;
+    while (bench_now() < end && n < MAX_SAVES) {
+        double t0 = bench_now();
         if (save(ctx, who, n) != CASESCRIBE_OK) {
             fprintf(stderr, "bench_pg: save: %s\n", casescribe_last_error());
             exit(1);
         }
-        float ms = (float)((now() - t0) * 1000.0);
+        float ms = (float)((bench_now() - t0) * 1000.0);
         if (fd >= 0 && write(fd, &ms, sizeof(ms)) != sizeof(ms))
             exit(1);
         n++;
@@ -181,7 +154,7 @@ static double open_and_first_save(const char *base, const char *name)
     char home[512];
     snprintf(home, sizeof(home), "%s/%s", base, name);
     casescribe_ctx_close(open_home(home)); /* its key, registered once */
-    double t0 = now();
+    double t0 = bench_now();
     casescribe_ctx_options opts;
     casescribe_ctx *ctx = NULL;
     casescribe_ctx_options_init(&opts, sizeof(opts));
@@ -190,7 +163,7 @@ static double open_and_first_save(const char *base, const char *name)
         fprintf(stderr, "bench_pg: %s: %s\n", name, casescribe_last_error());
         exit(1);
     }
-    double ms = (now() - t0) * 1000.0;
+    double ms = (bench_now() - t0) * 1000.0;
     casescribe_ctx_close(ctx);
     return ms;
 }
@@ -205,7 +178,7 @@ static void large_ledger(const char *uri, const char *base, long entries)
     snprintf(home, sizeof(home), "%s/large-setup", base);
     casescribe_ctx_close(open_home(home)); /* creates the schema */
     double small = open_and_first_save(base, "small-server");
-    double t0 = now();
+    double t0 = bench_now();
     snprintf(stmt, sizeof(stmt),
              "INSERT INTO ledger(seq, hash, payload) SELECT g + 1000, md5(g::text) || md5((g + 1)::text), "
              "'{\"kind\":\"filler\",\"prev\":\"\",\"seq\":' || (g + 1000) || '}' FROM generate_series(1, %ld) g",
@@ -214,7 +187,7 @@ static void large_ledger(const char *uri, const char *base, long entries)
     sql(store, "INSERT INTO heads(record, version, digest, previous, form, actor, time, key, seq) SELECT 'F-' || g, 1, "
                "md5(g::text), '', '', 'sw', '2026-01-01T00:00:00Z', '', g + 1000 FROM generate_series(1, 100000) g");
     sql(store, "ANALYZE");
-    double made = now() - t0;
+    double made = bench_now() - t0;
     double large = open_and_first_save(base, "large-server");
     printf("open + first save: %.1f ms at a few entries, %.1f ms at %ld shared ledger entries (made by "
            "generate_series in %.1f s): ratio %.2f (goal <= 30 ms)\n",

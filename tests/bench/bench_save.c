@@ -9,43 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "casescribe.h"
 
 #define SECONDS 2.0
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* A typical five-section visit record: three drafted by AI, two by the worker. */
-static const char form[] =
-    "<form xmlns=\"urn:casescribe:form:1\" id=\"%s\" template=\"statutory-home-visit\" team=\"cin-north\" author=\"sw-017\">"
-    "<subject id=\"P-1\" role=\"child\" name=\"Sam Example\"/><subject id=\"P-2\" role=\"parent\" name=\"Jo Example\"/>"
-    "<consent subject=\"P-1\" given-by=\"representative\" method=\"verbal\" capacity=\"not-assessed\" "
-    "at=\"2026-01-01T10:00:00Z\" scopes=\"record-audio transcribe ai-draft\"/>"
-    "<consent subject=\"P-2\" given-by=\"self\" method=\"verbal\" capacity=\"has-capacity\" "
-    "at=\"2026-01-01T10:00:00Z\" scopes=\"record-audio transcribe ai-draft\"/>"
-    "<section id=\"present\" origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\">Jo and Sam were at "
-    "home. Sam's older sister arrived towards the end of the visit (%s).</section>"
-    "<section id=\"observations\" origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\">Sam showed me "
-    "the new bedroom and said school was going better this term. Jo said the new bus route makes the mornings easier "
-    "and that the family support worker visits every Tuesday afternoon (%s).</section>"
-    "<section id=\"wishes\" origin=\"ai-draft\" engine=\"embedded:pocketsphinx\" model=\"en-us\">Sam asked whether "
-    "contact with dad could move to Saturdays because of football practice on Sunday mornings (%s).</section>"
-    "<section id=\"analysis\" origin=\"human\">Sam appears settled and the home conditions have improved since the "
-    "last visit; the support plan is working and I have no new concerns.</section>"
-    "<section id=\"actions\" origin=\"human\">Review progress with school at the next core group; ask the contact "
-    "team about Saturday contact; next visit in four weeks.</section></form>";
-
-static void make_form(char *buf, size_t n, long i)
-{
-    char id[32];
-    snprintf(id, sizeof(id), "R-%ld", i);
-    snprintf(buf, n, form, id, id, id, id);
-}
 
 struct rates {
     double sign, verify;
@@ -62,17 +29,17 @@ static struct rates raw_openssl(size_t msg_len)
     size_t sig_len = 64;
     struct rates r = {0, 0};
     long n = 0;
-    double t0 = now(), t;
+    double t0 = bench_now(), t;
     do {
         EVP_MD_CTX *md = EVP_MD_CTX_new();
         EVP_DigestSignInit(md, NULL, NULL, NULL, key);
         EVP_DigestSign(md, sig, &sig_len, msg, msg_len);
         EVP_MD_CTX_free(md);
         n++;
-    } while ((t = now() - t0) < SECONDS);
+    } while ((t = bench_now() - t0) < SECONDS);
     r.sign = (double)n / t;
     n = 0;
-    t0 = now();
+    t0 = bench_now();
     do {
         EVP_MD_CTX *md = EVP_MD_CTX_new();
         EVP_DigestVerifyInit(md, NULL, NULL, NULL, key);
@@ -80,7 +47,7 @@ static struct rates raw_openssl(size_t msg_len)
             abort();
         EVP_MD_CTX_free(md);
         n++;
-    } while ((t = now() - t0) < SECONDS);
+    } while ((t = bench_now() - t0) < SECONDS);
     r.verify = (double)n / t;
     free(msg);
     EVP_PKEY_free(key);
@@ -118,18 +85,18 @@ static double save_rate(casescribe_ctx *ctx, double *lat, long max_lat, long *n_
     static long next_id;
     char xml[4096];
     long n = 0;
-    double t0 = now(), t;
+    double t0 = bench_now(), t;
     do {
-        make_form(xml, sizeof(xml), next_id++);
+        bench_visit_form(xml, sizeof(xml), "R", next_id++);
         uint8_t *out = NULL;
         size_t len = 0;
-        double s0 = now();
+        double s0 = bench_now();
         if (casescribe_save(&out, &len, ctx, "xml", &actor, (uint8_t *)xml, strlen(xml)) != CASESCRIBE_OK) {
             fprintf(stderr, "bench: save failed: %s\n", casescribe_last_error());
             exit(1);
         }
         if (lat != NULL && n < max_lat)
-            lat[n] = (now() - s0) * 1e6;
+            lat[n] = (bench_now() - s0) * 1e6;
         if (last != NULL) {
             casescribe_free(*last);
             *last = (char *)out;
@@ -137,7 +104,7 @@ static double save_rate(casescribe_ctx *ctx, double *lat, long max_lat, long *n_
             casescribe_free(out);
         }
         n++;
-    } while ((t = now() - t0) < SECONDS);
+    } while ((t = bench_now() - t0) < SECONDS);
     if (n_lat != NULL)
         *n_lat = n < max_lat ? n : max_lat;
     return (double)n / t;
@@ -146,14 +113,14 @@ static double save_rate(casescribe_ctx *ctx, double *lat, long max_lat, long *n_
 static double verify_rate(casescribe_ctx *ctx, const char *record)
 {
     long n = 0;
-    double t0 = now(), t;
+    double t0 = bench_now(), t;
     do {
         if (casescribe_verify(NULL, ctx, "xml", (const uint8_t *)record, strlen(record)) != CASESCRIBE_OK) {
             fprintf(stderr, "bench: verify failed: %s\n", casescribe_last_error());
             exit(1);
         }
         n++;
-    } while ((t = now() - t0) < SECONDS);
+    } while ((t = bench_now() - t0) < SECONDS);
     return (double)n / t;
 }
 

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "casescribe.h"
 
 #define DATA "/usr/share/pocketsphinx/test/data/librivox/"
@@ -33,13 +34,6 @@ static const char *const reference[] = {
     "unless to be rather cold hearted and rather selfish is to be ill disposed",
     "had he married a more a amiable woman he might have been made still more respectable than he was",
     "he might even have been made amiable himself"};
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void build_recording(const char *path)
 {
@@ -127,7 +121,7 @@ static char *run_continuous(const char *wav, double *seconds)
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
     posix_spawn_file_actions_addclose(&fa, fds[0]);
     pid_t pid;
-    double t0 = now();
+    double t0 = bench_now();
     if (posix_spawnp(&pid, "pocketsphinx_continuous", &fa, NULL, argv, environ) != 0) {
         fprintf(stderr, "bench_transcribe: needs pocketsphinx_continuous (apt-get install pocketsphinx)\n");
         exit(1);
@@ -141,7 +135,7 @@ static char *run_continuous(const char *wav, double *seconds)
     out[len] = '\0';
     close(fds[0]);
     waitpid(pid, NULL, 0);
-    *seconds = now() - t0;
+    *seconds = bench_now() - t0;
     posix_spawn_file_actions_destroy(&fa);
     return out;
 }
@@ -170,14 +164,14 @@ static char *run_ours(const char *wav, const char *home, const char *helper, dou
         fprintf(stderr, "bench_transcribe: %s\n", casescribe_last_error());
         exit(1);
     }
-    double t0 = now();
+    double t0 = bench_now();
     if (casescribe_transcribe(&job, ctx, &t) != 0 || casescribe_job_wait(job, -1) != 0 ||
         casescribe_job_transcript(&tr, job) != 0) {
         fprintf(stderr, "bench_transcribe: %s %s\n", casescribe_last_error(),
                 job ? casescribe_job_message(job) : "");
         exit(1);
     }
-    *seconds = now() - t0;
+    *seconds = bench_now() - t0;
     size_t cap = 65536, len = 0;
     char *out = calloc(1, cap);
     for (uint32_t s = 0; s < casescribe_transcript_segment_count(tr); s++)
