@@ -258,7 +258,7 @@ static int lead_recalls(json_t *entry, json_t *keywords, int k)
  * the only words of a line that need not be in its cited segments. */
 static const char *const connecting[] = {
     "asked", "about", "said", "says", "told", "that", "the", "and", "was", "were", "does", "did", "not", "had",
-    "has", "have", "his", "her", "hers", "their", "they", "she", "him", "them", "would", "will", "is", "are",
+    "has", "have", "his", "her", "hers", "their", "theirs", "they", "she", "him", "them", "would", "will", "is", "are",
     "himself", "herself", "themselves", "worker", "when", "whether", "there",
 };
 
