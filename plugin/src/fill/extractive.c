@@ -520,7 +520,7 @@ static uint32_t label_words(const cs_segment *seg, const cs_unit *un)
         if (len < 2 || w[0] < 'A' || w[0] > 'Z')
             return 0;
         if (w[len - 1] == ':')
-            return k + 1;
+            return k > 0 ? k + 1 : 0; /* one word: the units' rule decided */
     }
     return 0;
 }
@@ -565,15 +565,18 @@ static void lower_opening(cs_buf *b, size_t first)
  * label (or "They"), the fixed word "said", and the unit's words, tidied
  * as tidy does, with person changed as in cs_render_answer. Unsure words
  * are marked where the rendering put them. NULL on ENOMEM. */
-static char *reported(const casescribe_transcript *t, const cs_segment *seg, const cs_unit *un, char **unsure)
+static char *render_reported(const casescribe_transcript *t, const cs_segment *seg, const cs_unit *un,
+                             char **unsure)
 {
+    uint32_t label = label_words(seg, un);
+    cs_unit words = *un;
+    words.w0 = words.w0 > label ? words.w0 : label;
+    if (words.w0 >= words.w1)
+        return tidy(t, seg, un, unsure); /* nothing said but the label */
     cs_buf b = {0};
     struct marks m;
     m.n = 0;
     *unsure = NULL;
-    uint32_t label = label_words(seg, un);
-    cs_unit words = *un;
-    words.w0 = words.w0 > label ? words.w0 : label;
     append_speaker(&b, &m, t, seg, label, !un->speaker && un->w0 == 0);
     cs_buf_printf(&b, " said ");
     size_t first = b.len;
@@ -689,7 +692,7 @@ static int32_t write_line(cs_draft_section *ds, const struct index *ix, size_t u
     const cs_segment *opening = &ix->t->segments[from->seg];
     char *unsure = NULL, segments[32];
     char *text = paired                          ? cs_render_answer(ix->t, from, un, &unsure)
-                 : ix->reported && !un->worker ? reported(ix->t, seg, un, &unsure)
+                 : ix->reported && !un->worker ? render_reported(ix->t, seg, un, &unsure)
                                                : tidy(ix->t, seg, un, &unsure);
     if (text == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting");
