@@ -73,6 +73,8 @@ namespace CaseScribe
         public string ApiKeyFile { get; set; }
         public string ApiKeyEnv { get; set; }
         public string CaFile { get; set; }
+        /// <summary>How a line quoting one speaker is written (since 1.7); the remote filler ignores it.</summary>
+        public FillStyle Style { get; set; }
     }
 
     /// <summary>Where and how to fetch a policy bundle (casescribe_fetch_options).</summary>
@@ -524,6 +526,7 @@ namespace CaseScribe
                 using (var arena = new NativeArena()) {
                     if (options.MaxSentences != 0)
                         o.max_sentences = options.MaxSentences;
+                    o.style = (uint)options.Style;
                     o.form_adapter = arena.Str(options.FormAdapter, o.form_adapter);
                     o.form = arena.Pin(options.Form);
                     o.form_len = Utf8.Len(options.Form);

@@ -318,6 +318,15 @@ namespace CaseScribe
         TakeRecording = 0x1,
     }
 
+    /// <summary>Values of <see cref="FillOptions.Style"/> (CASESCRIBE_FILL_STYLE_*, since 1.7).</summary>
+    public enum FillStyle : uint
+    {
+        /// <summary>The speaker's words, tidied ("Kerry: I've agreed a payment plan."): the default.</summary>
+        Quote = 0,
+        /// <summary>Reported speech, the record's style ("Kerry said they have agreed a payment plan.").</summary>
+        Reported = 1,
+    }
+
     /// <summary>casescribe_job_state() values.</summary>
     public enum JobState
     {

@@ -87,6 +87,7 @@ namespace CaseScribe
         public IntPtr api_key_file;
         public IntPtr api_key_env;
         public IntPtr ca_file;
+        public uint style;          // since 1.7
     }
 
     [StructLayout(LayoutKind.Sequential)]

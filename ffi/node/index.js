@@ -98,6 +98,7 @@ const FillOptions = declareType('casescribe_fill_options', () => koffi.struct('c
     api_key_file: 'const char *',
     api_key_env: 'const char *',
     ca_file: 'const char *',
+    style: 'uint32_t', // since 1.7
 }));
 
 const SarOptions = declareType('casescribe_sar_options', () => koffi.struct('casescribe_sar_options', {
@@ -312,7 +313,16 @@ const OTHER_CONSTANTS = ['JOB_QUEUED', 'JOB_RUNNING', 'JOB_DONE', 'JOB_FAILED', 
     'POLICY_DEFAULTS', 'POLICY_SIGNED', 'POLICY_REFUSED', 'ABI_VERSION', 'OPEN_CREATE', 'OPEN_NO_SYNC',
     'OPEN_TWO_PHASE', 'KEYGEN_ROTATE', 'KEYS_LIST', 'KEYS_HOME', 'MAX_PAYLOAD', 'MAX_XML_DEPTH', 'TRANSCRIPT_TEXT', 'TRANSCRIPT_XML',
     'TRANSCRIBE_TAKE_RECORDING', 'AI_NEVER', 'AI_DRAFT', 'CTX_OPTIONS_SIZE', 'ACTOR_SIZE', 'FETCH_OPTIONS_SIZE',
-    'TRANSCRIBE_OPTIONS_SIZE', 'FILL_OPTIONS_SIZE'];
+    'TRANSCRIBE_OPTIONS_SIZE', 'FILL_OPTIONS_SIZE', 'FILL_STYLE_QUOTE', 'FILL_STYLE_REPORTED'];
+
+// fill's style option: 'quote' (or none) or 'reported', as CASESCRIBE_FILL_STYLE_*.
+function fillStyle(style) {
+    if (style === undefined || style === null || style === 'quote')
+        return C.FILL_STYLE_QUOTE;
+    if (style === 'reported')
+        return C.FILL_STYLE_REPORTED;
+    throw new TypeError("fill's style is 'quote' or 'reported'");
+}
 
 // The ABI generation this binding was written for (CASESCRIBE_ABI_VERSION).
 const ABI_VERSION = 1;
@@ -1482,6 +1492,8 @@ class Context extends Handle {
      * Starts drafting a form's `draft` sections from a transcript: a Job.
      * Options: form (bytes), template (a Template: the form's own),
      * transcript (a Transcript), and optionally formAdapter, maxSentences,
+     * style ('quote', the default: each speaker's words; or 'reported':
+     * reported speech, "Kerry said they have agreed..."; since 1.7),
      * remoteEndpoint, remoteModel, apiKeyFile, apiKeyEnv, caFile. The job
      * keeps its own references to the template and the transcript.
      */
@@ -1494,6 +1506,7 @@ class Context extends Handle {
             form_len: form.length,
             form_template: options.template.pointer,
             transcript: options.transcript.pointer,
+            style: fillStyle(options.style),
         };
         const names = { formAdapter: 'form_adapter', maxSentences: 'max_sentences',
             remoteEndpoint: 'remote_endpoint', remoteModel: 'remote_model', apiKeyFile: 'api_key_file',

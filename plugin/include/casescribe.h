@@ -1175,7 +1175,24 @@ typedef struct casescribe_fill_options {
     const char *api_key_file;    /* a file holding the API key, mode 0600 (refused otherwise); or */
     const char *api_key_env;     /* the name of an environment variable holding it; neither: no key */
     const char *ca_file;         /* extra PEM CA certificates for the service; NULL: the system's */
+    /* Since 1.7. How the embedded filler writes a line quoting one speaker:
+     * CASESCRIBE_FILL_STYLE_QUOTE (0, the default) as the speaker's words,
+     * tidied ("Kerry: I've agreed a payment plan."); or
+     * CASESCRIBE_FILL_STYLE_REPORTED, the record's style, as reported
+     * speech ("Kerry said they have agreed a payment plan."): only the
+     * person changes (I -> they, my -> their, am/was after I -> are/were)
+     * and the fixed words "said" and "They" (when no speaker is named) are
+     * added; every other word is the transcript's, the citations and the
+     * unsure marks are the same. The worker's own lines and a short answer
+     * drafted with its question keep their rendering. The remote filler
+     * ignores it. EINVAL for another value. A struct from before 1.7
+     * (without this field) is still accepted: pass its own size. */
+    uint32_t style;
 } casescribe_fill_options;
+
+/* casescribe_fill_options.style (since 1.7) */
+#define CASESCRIBE_FILL_STYLE_QUOTE 0u
+#define CASESCRIBE_FILL_STYLE_REPORTED 1u
 
 /* Sets every field of `opts` to its default and struct_size to `struct_size`
  * (pass sizeof(casescribe_fill_options)). Returns EINVAL for a size this library does

@@ -3,12 +3,15 @@
  * into a form, through a job like any host would run it.
  *
  *   fill TEMPLATE TRANSCRIPT --subjects FORM.xml [-o DRAFT.xml] [--max-sentences N]
+ *        [--style quote|reported]
  *   templates
  *
  * TEMPLATE is an installed template's id, or a path to a template file.
  * TRANSCRIPT is the library's XML, or another program's WebVTT, SRT or
- * "[hh:mm:ss] Speaker: words" text (casescribe_transcript_open). On a
- * terminal, a progress bar on stderr while the job runs.
+ * "[hh:mm:ss] Speaker: words" text (casescribe_transcript_open). --style
+ * reported drafts each speaker's line as reported speech ("Kerry said
+ * they have agreed a payment plan."); quote, the default, as their words.
+ * On a terminal, a progress bar on stderr while the job runs.
  * The form is required, although the issue's syntax shows it as an option:
  * its team's policy and its subjects' consent decide whether AI may draft
  * at all (no consent, no AI).
@@ -46,8 +49,16 @@ static int32_t load_transcript(casescribe_transcript **out, const char *path)
 
 struct fill_args {
     const char *form, *out;
-    uint32_t max_sentences;
+    uint32_t max_sentences, style;
 };
+
+/* "quote" or "reported": CASESCRIBE_FILL_STYLE_*; -1 for another word. */
+static int style_of(const char *word)
+{
+    if (strcmp(word, "quote") == 0)
+        return (int)CASESCRIBE_FILL_STYLE_QUOTE;
+    return strcmp(word, "reported") == 0 ? (int)CASESCRIBE_FILL_STYLE_REPORTED : -1;
+}
 
 static int parse(int argc, char **argv, struct fill_args *a)
 {
@@ -60,6 +71,8 @@ static int parse(int argc, char **argv, struct fill_args *a)
             a->out = argv[i + 1];
         else if (strcmp(argv[i], "--max-sentences") == 0)
             a->max_sentences = (uint32_t)strtoul(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--style") == 0 && style_of(argv[i + 1]) >= 0)
+            a->style = (uint32_t)style_of(argv[i + 1]);
         else
             return -1;
     }
@@ -67,7 +80,7 @@ static int parse(int argc, char **argv, struct fill_args *a)
 }
 
 static int32_t run(casescribe_job **job, casescribe_ctx *ctx, const char *tpl_name, const char *transcript_path,
-                   const uint8_t *form, size_t form_len, uint32_t max_sentences)
+                   const uint8_t *form, size_t form_len, const struct fill_args *a)
 {
     casescribe_template *tpl = NULL;
     casescribe_transcript *t = NULL;
@@ -80,7 +93,8 @@ static int32_t run(casescribe_job **job, casescribe_ctx *ctx, const char *tpl_na
     o.form_len = form_len;
     o.form_template = tpl;
     o.transcript = t;
-    o.max_sentences = max_sentences;
+    o.max_sentences = a->max_sentences;
+    o.style = a->style;
     if (rc == CASESCRIBE_OK)
         rc = casescribe_fill(job, ctx, &o);
     if (rc == CASESCRIBE_OK)
@@ -108,7 +122,7 @@ static int write_draft(const casescribe_job *job, const char *out_path)
 
 int casescribe_tool_fill(const char *home, int argc, char **argv)
 {
-    struct fill_args a = {NULL, NULL, 0};
+    struct fill_args a = {NULL, NULL, 0, CASESCRIBE_FILL_STYLE_QUOTE};
     if (argc < 2 || parse(argc, argv, &a) != 0)
         return tool_usage();
     if (a.form == NULL) {
@@ -126,7 +140,7 @@ int casescribe_tool_fill(const char *home, int argc, char **argv)
         return EXIT_REFUSED;
     }
     casescribe_job *job = NULL;
-    int32_t rc = run(&job, ctx, argv[0], argv[1], form, form_len, a.max_sentences);
+    int32_t rc = run(&job, ctx, argv[0], argv[1], form, form_len, &a);
     int code;
     if (rc != CASESCRIBE_OK)
         code = tool_fail("fill", rc);

@@ -25,7 +25,9 @@
  * citations (every cited segment exists and gives the line a word), words
  * the transcriber was unsure of left unmarked (one word in seven of the
  * transcript is made unsure), and content words of a line absent from its
- * cited segments. The goals print beside the figures.
+ * cited segments. The goals print beside the figures. The embedded
+ * filler's drafts are scored again in the reported-speech style (the same
+ * lines, rendered "Kerry said they..."), beside the default in the same run.
  *
  *   bench_fill SRCDIR [CORPUS-DIR]   (make bench; a second directory, such
  *                                    as a held-out set, is scored instead) 
@@ -196,8 +198,8 @@ static void score_cites(struct totals *t, const char *draft, uint32_t n_segments
     }
 }
 
-static int32_t run_one(casescribe_ctx *ctx, json_t *entry, const char *endpoint, char **draft, char **result,
-                       double *ms)
+static int32_t run_one(casescribe_ctx *ctx, json_t *entry, const char *endpoint, uint32_t style, char **draft,
+                       char **result, double *ms)
 {
     char *txml = transcript_of(entry), *form = form_of(entry);
     casescribe_transcript *t = NULL;
@@ -213,6 +215,7 @@ static int32_t run_one(casescribe_ctx *ctx, json_t *entry, const char *endpoint,
     o.transcript = t;
     o.remote_endpoint = endpoint;
     o.remote_model = json_string_value(json_object_get(entry, "id"));
+    o.style = style;
     casescribe_job *job = NULL;
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
@@ -255,7 +258,7 @@ static int lead_recalls(json_t *entry, json_t *keywords, int k)
  * the only words of a line that need not be in its cited segments. */
 static const char *const connecting[] = {
     "asked", "about", "said", "says", "told", "that", "the", "and", "was", "were", "does", "did", "not", "had",
-    "has", "have", "his", "her", "hers", "their", "they", "she", "him", "them", "would", "will", "is", "are",
+    "has", "have", "his", "her", "hers", "their", "theirs", "they", "she", "him", "them", "would", "will", "is", "are",
     "himself", "herself", "themselves", "worker", "when", "whether", "there",
 };
 
@@ -800,7 +803,7 @@ int main(int argc, char **argv)
     json_array_foreach(entries, i, entry) {
         char *draft = NULL, *result = NULL;
         double ms = 0;
-        if (run_one(ctx, entry, NULL, &draft, &result, &ms) == CASESCRIBE_OK) {
+        if (run_one(ctx, entry, NULL, CASESCRIBE_FILL_STYLE_QUOTE, &draft, &result, &ms) == CASESCRIBE_OK) {
             evaluate(&embedded, ctx, entry, draft, result);
             dump(entry, draft, result);
         }
@@ -810,6 +813,19 @@ int main(int argc, char **argv)
     }
     report("embedded filler (extractive, no network)", &embedded, 1);
     goals(&embedded);
+
+    /* The same drafts in the record's style: only the rendering differs. */
+    static struct totals reported;
+    json_array_foreach(entries, i, entry) {
+        char *draft = NULL, *result = NULL;
+        double ms = 0;
+        if (run_one(ctx, entry, NULL, CASESCRIBE_FILL_STYLE_REPORTED, &draft, &result, &ms) == CASESCRIBE_OK)
+            evaluate(&reported, ctx, entry, draft, result);
+        reported.ms += ms / (double)json_array_size(entries);
+        casescribe_free(draft);
+        casescribe_free(result);
+    }
+    report("embedded filler, reported-speech style (--style reported)", &reported, 0);
 
     snprintf(log, sizeof(log), "%s/model.log", home);
     int port = 0;
@@ -823,7 +839,7 @@ int main(int argc, char **argv)
         json_array_foreach(entries, i, entry) {
             char *draft = NULL, *result = NULL;
             double ms = 0;
-            if (run_one(ctx, entry, endpoint, &draft, &result, &ms) == CASESCRIBE_OK)
+            if (run_one(ctx, entry, endpoint, CASESCRIBE_FILL_STYLE_QUOTE, &draft, &result, &ms) == CASESCRIBE_OK)
                 evaluate(&remote, ctx, entry, draft, result);
             remote.ms += ms / (double)json_array_size(entries);
             casescribe_free(draft);
@@ -839,5 +855,7 @@ int main(int argc, char **argv)
     json_decref(entries);
     casescribe_ctx_close(ctx);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
-    return system(cmd) == 0 && embedded.never_writes == 0 && remote.never_writes == 0 ? 0 : 1;
+    return system(cmd) == 0 && embedded.never_writes == 0 && reported.never_writes == 0 && remote.never_writes == 0
+               ? 0
+               : 1;
 }

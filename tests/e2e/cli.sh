@@ -223,6 +223,18 @@ if "$cs" --home "$home2" save "$work/never.xml" -o "$work/never-saved.xml" --act
     fail "AI text saved in the analysis"
 fi
 grep -q "professional judgement" "$work/err" || fail "the never refusal does not say why: $(cat "$work/err")"
+# --style: quote is the default draft byte for byte; reported writes each
+# speaker's line as reported speech, citing the same segments
+"$cs" --home "$home2" fill statutory-home-visit "$transcript" --subjects "$data/statutory-visit.xml" \
+    -o "$work/draft-quote.xml" --style quote 2> "$work/report" || fail "fill --style quote: $(cat "$work/report")"
+cmp -s "$work/draft.xml" "$work/draft-quote.xml" || fail "--style quote is not the default draft"
+"$cs" --home "$home2" fill statutory-home-visit "$transcript" --subjects "$data/statutory-visit.xml" \
+    -o "$work/draft-reported.xml" --style reported 2> "$work/report" || fail "fill --style reported: $(cat "$work/report")"
+grep -q '>Kerry said Jayden is at his dad.s until Sunday\.' "$work/draft-reported.xml" ||
+    fail "--style reported: no reported speech: $(cat "$work/draft-reported.xml")"
+grep -q '>Kerry: ' "$work/draft-reported.xml" && fail "--style reported left a quoted line of Kerry's"
+cites() { grep -o 'segments="[0-9 ]*"' "$1"; }
+[ "$(cites "$work/draft.xml")" = "$(cites "$work/draft-reported.xml")" ] || fail "--style reported cites other segments"
 
 # a team name that is no id is an error, not a team never configured
 if "$cs" --home "$home2" team show 'bad team!' > /dev/null 2> "$work/err"; then fail "team show of a bad name succeeded"; fi
@@ -301,7 +313,7 @@ for args in "" "sar" "sar verify" "sar P-2" "sar P-2 $work/v1.xml" "sar verify $
     "journal verify --bogus x" "checkpoint" "checkpoint export -o" "checkpoint import" "pubkey --bogus" "team" "team show" \
     "team enable cin-north" "team set cin-north engine" "policy" "policy trust" "policy refresh" \
     "policy sign-bundle" "policy sign-bundle $work/bundle.xml" "transcribe" "transcribe $data/home-visit.xml" \
-    "fill" "fill statutory-home-visit" "audio" "templates extra" "demo extra" "keygen --bogus" "keys" "keys list x" \
+    "fill" "fill statutory-home-visit" "fill statutory-home-visit $work/t.xml --subjects $work/f.xml --style plain" "audio" "templates extra" "demo extra" "keygen --bogus" "keys" "keys list x" \
     "keys trust" "keys export -o" "keys delete" "pubkey --all x"; do
     # shellcheck disable=SC2086 # split on purpose: the words are the arguments
     "$cs" --home "$home2" $args > /dev/null 2> "$work/err"

@@ -63,7 +63,7 @@ static void drafted(const casescribe_transcript *t)
         return;
     cs_draft d;
     memset(&d, 0, sizeof(d));
-    if (cs_fill_extractive(&d, tpl, t, 0, NULL) == 0)
+    if (cs_fill_extractive(&d, tpl, t, 0, CASESCRIBE_FILL_STYLE_QUOTE, NULL) == 0)
         cs_fill_flags(&d, tpl, t);
     cs_draft_free(&d);
 }

@@ -143,15 +143,24 @@ static char *visit_form(const char *team, const char *consents, const char *sect
     return xml;
 }
 
-/* Runs a fill job from the transcript of `segments` to its end; returns
- * the job's status and the draft. */
-static int32_t fill_from(const char *const *segments, size_t n, const char *form, char **draft, char **report,
-                         int32_t *submit)
+/* How a fill job is asked: the options' size and (when it holds the
+ * field) the style. */
+struct asked {
+    uint32_t size, style;
+};
+
+/* Runs a fill job from the transcript of `segments` to its end, asked as
+ * `how`; returns the job's status and the draft. */
+static int32_t fill_asked(const char *const *segments, size_t n, const char *form, struct asked how, char **draft,
+                          char **report, int32_t *submit)
 {
     casescribe_template *tpl = the_template();
     casescribe_transcript *t = open_transcript(segments, n);
     casescribe_fill_options o;
-    cr_assert_eq(casescribe_fill_options_init(&o, sizeof(o)), CASESCRIBE_OK);
+    memset(&o, 0xA5, sizeof(o)); /* past an old struct's size: bytes the library must not read */
+    cr_assert_eq(casescribe_fill_options_init(&o, how.size), CASESCRIBE_OK);
+    if (how.size == sizeof(o))
+        o.style = how.style;
     o.form = (const uint8_t *)form;
     o.form_len = strlen(form);
     o.form_template = tpl;
@@ -173,6 +182,14 @@ static int32_t fill_from(const char *const *segments, size_t n, const char *form
         cr_assert_eq(casescribe_job_result(report, job), status == CASESCRIBE_OK ? CASESCRIBE_OK : status);
     casescribe_job_free(job);
     return status;
+}
+
+/* Runs a fill job with today's options (the quote style). */
+static int32_t fill_from(const char *const *segments, size_t n, const char *form, char **draft, char **report,
+                         int32_t *submit)
+{
+    struct asked how = {sizeof(casescribe_fill_options), CASESCRIBE_FILL_STYLE_QUOTE};
+    return fill_asked(segments, n, form, how, draft, report, submit);
 }
 
 /* The same from the visit. */
@@ -769,6 +786,86 @@ Test(fill, the_draft_marks_the_words_the_transcriber_was_unsure_of)
     casescribe_record_free(r);
     casescribe_free(draft);
     casescribe_free(report);
+    free(form);
+}
+
+/* The record style: each line of one speaker other than the worker as
+ * reported speech, person changed, the same words marked unsure (the
+ * unsure "My" is now "Their"), the worker's own line as it was. */
+Test(fill, the_reported_style_drafts_each_speakers_line_as_reported_speech_with_the_same_marks)
+{
+    char *form = visit_form("cin-north", ALL_CONSENT, "<section id=\"analysis\" origin=\"human\"></section>");
+    char *draft = NULL, *report = NULL;
+    int32_t submit = 0;
+    struct asked how = {sizeof(casescribe_fill_options), CASESCRIBE_FILL_STYLE_REPORTED};
+    cr_assert_eq(fill_asked(unsure_visit, N_UNSURE_VISIT, form, how, &draft, &report, &submit), CASESCRIBE_OK,
+                 "%s", casescribe_last_error());
+    casescribe_record *r = open_record(draft);
+    const char *sections[][2] = {
+        {"present", "Kerry said Come in. Their nan is here today as well, she attended the last meeting too."},
+        {"wishes", "Mia said they like football and they want to play for the school team.\nMia said they are "
+                   "happy at school but they are sad when dad does not ring."},
+        {"actions", "Worker: I will book the GP appointment for Tuesday and we agreed a referral to the school "
+                    "nurse."}};
+    for (size_t i = 0; i < 3; i++) {
+        int at = section_index(r, sections[i][0]);
+        cr_assert_geq(at, 0, "%s was not drafted; report:\n%s", sections[i][0], report);
+        cr_expect_not_null(strstr(casescribe_record_section_text(r, (uint32_t)at), sections[i][1]), "%s",
+                           casescribe_record_section_text(r, (uint32_t)at));
+    }
+    struct unsure_seen seen;
+    read_unsure(draft, r, &seen);
+    const char *expected[] = {"Their", "nan", "football", "team", "happy", "GP"};
+    cr_expect_eq(seen.n, 6, "%zu ranges marked:\n%s", seen.n, draft);
+    for (size_t i = 0; i < 6; i++) {
+        int found = 0;
+        for (size_t j = 0; j < seen.n; j++)
+            found += strcmp(seen.words[j], expected[i]) == 0;
+        cr_expect_eq(found, 1, "'%s' marked %d times:\n%s", expected[i], found, draft);
+    }
+    cr_expect_eq(save_as(home.ctx, draft, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_record_free(r);
+    casescribe_free(draft);
+    casescribe_free(report);
+    free(form);
+}
+
+/* Options from before 1.7 (no style field) are still taken, and mean the
+ * quote style: the same draft, byte for byte, as today's options asking
+ * for it; today's rendering is the speaker's words, tidied. */
+Test(fill, options_without_the_style_field_still_work_and_mean_the_quote_style)
+{
+    char *form = visit_form("cin-north", ALL_CONSENT, "<section id=\"analysis\" origin=\"human\"></section>");
+    char *old = NULL, *now = NULL;
+    int32_t submit = 0;
+    struct asked before = {(uint32_t)offsetof(casescribe_fill_options, style), 0};
+    struct asked quote = {sizeof(casescribe_fill_options), CASESCRIBE_FILL_STYLE_QUOTE};
+    cr_assert_eq(fill_asked(unsure_visit, N_UNSURE_VISIT, form, before, &old, NULL, &submit), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+    cr_assert_eq(fill_asked(unsure_visit, N_UNSURE_VISIT, form, quote, &now, NULL, &submit), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+    cr_expect_str_eq(old, now);
+    cr_expect_not_null(strstr(now, "Kerry: Come in. My nan is here today as well, she attended the last meeting "
+                                   "too."),
+                       "%s", now);
+    cr_expect_not_null(strstr(now, "Mia: I am happy at school but I am sad when dad does not ring."), "%s", now);
+    cr_expect_null(strstr(now, " said "), "%s", now);
+    casescribe_fill_options o;
+    cr_expect_eq(casescribe_fill_options_init(&o, (uint32_t)offsetof(casescribe_fill_options, style) - 8),
+                 CASESCRIBE_EINVAL);
+    cr_expect_eq(casescribe_fill_options_init(&o, sizeof(o) + 8), CASESCRIBE_EINVAL);
+    casescribe_free(old);
+    casescribe_free(now);
+    free(form);
+}
+
+Test(fill, an_unknown_style_is_refused)
+{
+    char *form = visit_form("cin-north", ALL_CONSENT, "");
+    int32_t submit = 0;
+    struct asked how = {sizeof(casescribe_fill_options), 2};
+    cr_expect_eq(fill_asked(visit, N_VISIT, form, how, NULL, NULL, &submit), CASESCRIBE_EINVAL);
+    cr_expect_not_null(strstr(casescribe_last_error(), "style"), "%s", casescribe_last_error());
     free(form);
 }
 

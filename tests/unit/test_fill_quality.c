@@ -6,6 +6,8 @@
  * short answers in unpunctuated transcripts are drafted together, and the
  * record-style rendering changes no content word. */
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,13 +91,18 @@ static int cites_segment(const cs_draft *d, unsigned seg)
     return 0;
 }
 
-static void fill_with(cs_draft *d, const casescribe_template *tpl, const casescribe_transcript *t)
+static void fill_styled(cs_draft *d, const casescribe_template *tpl, const casescribe_transcript *t, uint32_t style)
 {
     memset(d, 0, sizeof(*d));
     cs_buf_printf(&d->report, "%s", "");
-    cr_assert_eq(cs_fill_extractive(d, tpl, t, 0, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(cs_fill_extractive(d, tpl, t, 0, style, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
     cr_assert_eq(cs_fill_flags(d, tpl, t), CASESCRIBE_OK, "%s", casescribe_last_error());
     cr_assert_not_null(d->report.data);
+}
+
+static void fill_with(cs_draft *d, const casescribe_template *tpl, const casescribe_transcript *t)
+{
+    fill_styled(d, tpl, t, CASESCRIBE_FILL_STYLE_QUOTE);
 }
 
 /* ---- vocabulary --------------------------------------------------------------- */
@@ -288,7 +295,8 @@ static int expect_words_cited(const char *line, const char *segments, const case
         cr_assert(end != p && n >= 1 && n <= casescribe_transcript_segment_count(t), "bad citation %s", segments);
         for (const char *c = casescribe_transcript_segment_text(t, (uint32_t)n - 1); *c != '\0' && len + 2 < 4096;
              c++)
-            cited[len++] = (*c >= 'A' && *c <= 'Z') ? (char)(*c | 0x20) : (strchr(".,?!\":", *c) ? ' ' : *c);
+            if (strchr(".,?!\":", *c) == NULL) /* "example.org" stays one word, as in the line */
+                cited[len++] = (*c >= 'A' && *c <= 'Z') ? (char)(*c | 0x20) : *c;
         cited[len++] = ' ';
         p = *end == ' ' ? end + 1 : end;
     }
@@ -300,7 +308,7 @@ static int expect_words_cited(const char *line, const char *segments, const case
         char bare[128] = " ";
         size_t n = 1;
         for (const char *c = w; *c != '\0' && n + 2 < sizeof(bare); c++)
-            if (!strchr(".,?!\"", *c))
+            if (!strchr(".,?!\":", *c))
                 bare[n++] = (char)(*c >= 'A' && *c <= 'Z' ? *c | 0x20 : *c);
         bare[n++] = ' ';
         bare[n] = '\0';
@@ -448,6 +456,181 @@ Test(fill_quality, the_reported_speech_rendering_holds_only_words_of_its_cited_s
     free(line);
     free(units);
     casescribe_transcript_free(t);
+}
+
+/* The sentence of `d` citing exactly `segments`, or NULL. */
+static const cs_draft_sentence *citing(const cs_draft *d, const char *segments)
+{
+    for (size_t i = 0; i < d->n; i++)
+        for (size_t k = 0; k < d->sections[i].n; k++)
+            if (strcmp(d->sections[i].sentences[k].segments, segments) == 0)
+                return &d->sections[i].sentences[k];
+    return NULL;
+}
+
+/* The reported style: a speaker's line as reported speech, a line without
+ * a label as "They said", the worker's own line as it was; the same
+ * citations and times as the quote style. */
+Test(fill_quality, the_reported_style_drafts_a_speakers_line_as_reported_speech_with_its_citation)
+{
+    const char *turns[] = {
+        "Worker: Hello Kerry, thanks for having me.",
+        "Kerry: I've agreed a payment plan with the housing officer.",
+        "Worker: I'll ring the landlord on Monday and chase the repairs.",
+        "the boiler was broken for three weeks and the kitchen is cold and damp",
+    };
+    casescribe_template *tpl = shipped("statutory-home-visit");
+    casescribe_transcript *t = transcript_of(turns, 4);
+    cs_draft quote, reported;
+    fill_styled(&quote, tpl, t, CASESCRIBE_FILL_STYLE_QUOTE);
+    fill_styled(&reported, tpl, t, CASESCRIBE_FILL_STYLE_REPORTED);
+    const char *expected[][3] = {
+        {"2", "Kerry: I've agreed a payment plan with the housing officer.",
+         "Kerry said they have agreed a payment plan with the housing officer."},
+        {"3", "Worker: I'll ring the landlord on Monday and chase the repairs.",
+         "Worker: I'll ring the landlord on Monday and chase the repairs."},
+        {"4", "The boiler was broken for three weeks and the kitchen is cold and damp.",
+         "They said the boiler was broken for three weeks and the kitchen is cold and damp."},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        const cs_draft_sentence *q = citing(&quote, expected[i][0]), *r = citing(&reported, expected[i][0]);
+        cr_assert(q != NULL && r != NULL, "segment %s not drafted:\n%s", expected[i][0], reported.report.data);
+        cr_expect_str_eq(q->text, expected[i][1]);
+        cr_expect_str_eq(r->text, expected[i][2]);
+        cr_expect(q->start_ms == r->start_ms && q->end_ms == r->end_ms);
+        if (i != 1)
+            expect_words_cited(r->text, r->segments, t);
+    }
+    cs_draft_free(&quote);
+    cs_draft_free(&reported);
+    casescribe_transcript_free(t);
+    casescribe_template_free(tpl);
+}
+
+/* A transcript of a corpus file (tests/fill/corpus), every seventh word
+ * unsure; its template's id into `tpl_id`. */
+static casescribe_transcript *corpus_transcript(const char *path, char *tpl_id, size_t cap)
+{
+    json_t *root = json_load_file(path, 0, NULL);
+    cr_assert_not_null(root, "%s", path);
+    snprintf(tpl_id, cap, "%s", json_string_value(json_object_get(root, "template")));
+    json_t *segs = json_object_get(root, "segments");
+    size_t n = json_array_size(segs), word = 0;
+    char **owned = calloc(n, sizeof(*owned));
+    cr_assert(n > 0 && owned != NULL, "%s", path);
+    for (size_t i = 0; i < n; i++) {
+        char text[4096];
+        snprintf(text, sizeof(text), "%s", json_string_value(json_array_get(segs, i)));
+        owned[i] = calloc(1, 3 * sizeof(text));
+        cr_assert_not_null(owned[i]);
+        for (char *w = strtok(text, " "); w != NULL; w = strtok(NULL, " ")) {
+            for (char *c = w; *c != '\0'; c++)
+                *c = strchr("@&<>", *c) != NULL ? '.' : *c; /* e-mail addresses, XML */
+            strcat(owned[i], owned[i][0] ? " " : "");
+            strcat(owned[i], w);
+            strcat(owned[i], ++word % 7 == 0 ? "@300" : "");
+        }
+    }
+    casescribe_transcript *t = transcript_of((const char *const *)owned, n);
+    for (size_t i = 0; i < n; i++)
+        free(owned[i]);
+    free(owned);
+    json_decref(root);
+    return t;
+}
+
+/* 1 when `word` (lowercased, `len` bytes) is one a person change writes. */
+static int person_word(const char *word, size_t len)
+{
+    const char *changed[] = {"they", "them", "their", "theirs", "themselves", "are", "were", "they are",
+                             "they have", "they will", "they would"};
+    for (size_t i = 0; i < sizeof(changed) / sizeof(*changed); i++)
+        if (strlen(changed[i]) == len && strncasecmp(changed[i], word, len) == 0)
+            return 1;
+    return 0;
+}
+
+/* Each unsure range of the reported line `r` is a word the transcriber
+ * was unsure of in its segments (as marked in the quote line `q`), or its
+ * person changed; both lines mark as many. */
+static void expect_same_marks(const cs_draft_sentence *q, const cs_draft_sentence *r)
+{
+    size_t nq = 0, nr = 0;
+    unsigned o, l;
+    int used;
+    for (const char *p = q->unsure; p != NULL && sscanf(p, "%u:%u%n", &o, &l, &used) == 2; p += used + 1) {
+        nq++;
+        if (p[used] == '\0')
+            break;
+    }
+    for (const char *p = r->unsure; p != NULL && sscanf(p, "%u:%u%n", &o, &l, &used) == 2; p += used + 1) {
+        nr++;
+        cr_assert_leq(o + l, strlen(r->text), "%s: range %u:%u", r->text, o, l);
+        char word[64];
+        snprintf(word, sizeof(word), " %.*s", (int)(l < 60 ? l : 60), r->text + o);
+        int in_quote = 0;
+        for (const char *at = q->text; *at != '\0' && !in_quote; at++)
+            in_quote = strncasecmp(at, word + 1, strlen(word + 1)) == 0;
+        size_t bare = strlen(word + 1);
+        while (bare > 0 && strchr(".,?!;:", word[bare]) != NULL)
+            bare--;
+        cr_expect(in_quote || person_word(word + 1, bare), "'%s' marked in \"%s\" is not unsure in \"%s\"", word + 1,
+                  r->text, q->text);
+        if (p[used] == '\0')
+            break;
+    }
+    cr_expect_eq(nq, nr, "\"%s\" [%s] and \"%s\" [%s] mark different words", q->text, q->unsure ? q->unsure : "",
+                 r->text, r->unsure ? r->unsure : "");
+}
+
+/* Over the whole labelled corpus: the reported style drafts the same lines
+ * with the same citations as the quote style; each line of one speaker
+ * other than the worker is "<label> said ..." and every word of it is in
+ * its cited segments but the fixed and person words; the unsure words
+ * stay marked; every other line is as the quote style wrote it. */
+Test(fill_quality, over_the_corpus_the_reported_style_invents_no_word_and_keeps_the_marks)
+{
+    const char *src = getenv("top_srcdir") != NULL ? getenv("top_srcdir") : ".";
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s/tests/fill/corpus", src);
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d, "%s", dir);
+    size_t files = 0, reported_lines = 0;
+    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
+        if (strstr(e->d_name, ".json") == NULL)
+            continue;
+        char path[2048], tpl_id[128];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        casescribe_transcript *t = corpus_transcript(path, tpl_id, sizeof(tpl_id));
+        casescribe_template *tpl = shipped(tpl_id);
+        cs_draft quote, reported;
+        fill_styled(&quote, tpl, t, CASESCRIBE_FILL_STYLE_QUOTE);
+        fill_styled(&reported, tpl, t, CASESCRIBE_FILL_STYLE_REPORTED);
+        cr_assert_eq(quote.n, reported.n, "%s", e->d_name);
+        for (size_t i = 0; i < quote.n; i++) {
+            cr_assert_eq(quote.sections[i].n, reported.sections[i].n, "%s/%s", e->d_name, quote.sections[i].id);
+            for (size_t k = 0; k < quote.sections[i].n; k++) {
+                const cs_draft_sentence *q = &quote.sections[i].sentences[k], *r = &reported.sections[i].sentences[k];
+                cr_assert_str_eq(q->segments, r->segments, "%s", e->d_name);
+                int is_reported = strcmp(q->text, r->text) != 0;
+                if (is_reported)
+                    expect_words_cited(r->text, r->segments, t);
+                cr_expect(!is_reported || strstr(r->text, " said ") != NULL, "%s: %s", e->d_name, r->text);
+                cr_expect(is_reported || strncmp(q->text, "Worker: ", 8) == 0 || strncmp(q->text, "Asked \"", 7) == 0,
+                          "%s: not reported: %s", e->d_name, r->text);
+                expect_same_marks(q, r);
+                reported_lines += (size_t)is_reported;
+            }
+        }
+        cs_draft_free(&quote);
+        cs_draft_free(&reported);
+        casescribe_transcript_free(t);
+        casescribe_template_free(tpl);
+        files++;
+    }
+    closedir(d);
+    cr_expect_geq(files, 30);
+    cr_expect_geq(reported_lines, 300, "only %zu lines in reported speech", reported_lines);
 }
 
 /* ---- the same rules on a remote model's answer ------------------------------------------ */

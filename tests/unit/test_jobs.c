@@ -295,6 +295,8 @@ static const char fill_form[] =
     "at=\"2026-01-01T10:00:00Z\" scopes=\"record-audio transcribe ai-draft\"/>"
     "<section id=\"notes\" origin=\"human\"></section></form>";
 
+static uint32_t fill_style = CASESCRIBE_FILL_STYLE_QUOTE; /* the style fill_job asks for */
+
 static int32_t fill_job(casescribe_job **job, casescribe_ctx *ctx)
 {
     casescribe_template *tpl = NULL;
@@ -308,6 +310,7 @@ static int32_t fill_job(casescribe_job **job, casescribe_ctx *ctx)
     o.form_len = strlen(fill_form);
     o.form_template = tpl;
     o.transcript = t;
+    o.style = fill_style;
     if (rc == CASESCRIBE_OK)
         rc = casescribe_fill(job, ctx, &o);
     casescribe_template_free(tpl);
@@ -484,6 +487,26 @@ Test(jobs, a_job_that_ended_under_an_older_library_keeps_no_ending_and_runs_agai
     cr_assert_eq(casescribe_job_attach(&job, home.ctx, id), CASESCRIBE_OK, "%s", casescribe_last_error());
     char *draft = draft_of(job);
     cr_expect(strstr(draft, "football") != NULL, "%s", draft);
+    casescribe_job_free(job);
+    casescribe_free(draft);
+}
+
+/* A fill job run again after a restart drafts in the style it was asked
+ * with (kept with its options in the store). */
+Test(jobs, a_fill_run_again_keeps_its_reported_style)
+{
+    cr_assert_eq(casescribe_template_install(home.ctx, (const uint8_t *)test_template, strlen(test_template)),
+                 CASESCRIBE_OK, "%s", casescribe_last_error());
+    char id[64], path[400];
+    fill_style = CASESCRIBE_FILL_STYLE_REPORTED;
+    kill_host_after_job_ended(id, 1);
+    snprintf(path, sizeof(path), "%s/jobs/%s/ended", home.path, id);
+    cr_assert_eq(unlink(path), 0, "the ending is kept in the job's folder");
+    casescribe_job *job = NULL;
+    cr_assert_eq(casescribe_job_attach(&job, home.ctx, id), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *draft = draft_of(job);
+    cr_expect(strstr(draft, ">Mia said they like football and they want to play for the school team.") != NULL, "%s",
+              draft);
     casescribe_job_free(job);
     casescribe_free(draft);
 }

@@ -238,6 +238,16 @@ namespace CaseScribe.Tests
                                 Console.WriteLine("    the transcript matched no section (the result says why)");
                             Assert.Contains("statutory-home-visit", draft, "the draft is the form");
                         }
+                        // The record style: a typed visit transcript drafted as reported speech.
+                        string data = Path.GetDirectoryName(Env.Need("CS_FORM"));
+                        using (var visit = Transcript.Open(File.ReadAllBytes(Path.Combine(data, "statutory-visit-transcript.xml"))))
+                        using (var reported = ctx.Fill(new FillOptions {
+                            Form = File.ReadAllBytes(Path.Combine(data, "statutory-visit.xml")), Template = template,
+                            Transcript = visit, Style = FillStyle.Reported })) {
+                            Assert.True(reported.Wait(120000), "the reported fill job ends");
+                            Assert.Equal(JobState.Done, reported.State, "reported fill done (" + reported.Message + ")");
+                            Assert.Contains(">Kerry said ", Env.Text(reported.Draft()), "the reported style");
+                        }
                     }
                 }
 

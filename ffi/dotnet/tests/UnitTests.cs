@@ -74,6 +74,8 @@ namespace CaseScribe.Tests
             Check("KEYS_LIST", (long)KeysFlags.List);
             Check("KEYS_HOME", (long)KeysFlags.Home);
             Check("TRANSCRIBE_TAKE_RECORDING", (long)TranscribeFlags.TakeRecording);
+            Check("FILL_STYLE_QUOTE", (long)FillStyle.Quote);
+            Check("FILL_STYLE_REPORTED", (long)FillStyle.Reported);
             Check("JOB_QUEUED", (long)JobState.Queued);
             Check("JOB_RUNNING", (long)JobState.Running);
             Check("JOB_DONE", (long)JobState.Done);

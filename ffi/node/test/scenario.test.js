@@ -300,6 +300,12 @@ describe('end-to-end scenario', () => {
         assert.match(job.result(), /drafted by/);
         const record = own(t, Record.open(draft));
         assert.ok(record.sections.some((s) => s.origin === 'ai-draft'));
+        assert.doesNotMatch(draft.toString('utf8'), />Kerry said /);
+        // The record style: each speaker's line as reported speech.
+        const reported = own(t, ctx.fill({ form, template, transcript: visit, style: 'reported' }));
+        assert.equal(await reported.done({ timeoutMs: 120_000 }), 'done', reported.message ?? '');
+        assert.match(reported.draft().toString('utf8'), />Kerry said /);
+        assert.throws(() => ctx.fill({ form, template, transcript: visit, style: 'plain' }), TypeError);
     });
 
     it('k. exports the subject access request and verifies the ZIP', (t) => {

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import ctypes
 
-from .context import (KEYGEN_ROTATE, KEYS_HOME, KEYS_LIST, OPEN_CREATE, OPEN_NO_SYNC, OPEN_TWO_PHASE,
-                      TRANSCRIBE_TAKE_RECORDING, Context, JournalReport, RecordHead, journal_recover, jws_verify, store_admin,
+from .context import (FILL_STYLE_QUOTE, FILL_STYLE_REPORTED, KEYGEN_ROTATE, KEYS_HOME, KEYS_LIST, OPEN_CREATE,
+                      OPEN_NO_SYNC, OPEN_TWO_PHASE, TRANSCRIBE_TAKE_RECORDING, Context, JournalReport, RecordHead, journal_recover, jws_verify, store_admin,
                       policy_bundle_sign, public_key_fingerprint, verify_with_public_key)
 from .errors import (AudioError, BusyError, CancelledError, ClosedError, ConflictError, ConsentError, Error,
                      HomeIOError, InternalError, InvalidArgumentError, JournalError, LaunderError, NetworkError,
@@ -75,7 +75,7 @@ __all__ = [
     "verify_with_public_key", "public_key_fingerprint", "journal_recover", "store_admin", "jws_verify", "policy_bundle_sign", "sar_verify", "version", "abi_version", "version_info", "VersionInfo", "constant",
     "strerror", "code_name", "last_error",
     "OPEN_CREATE", "OPEN_NO_SYNC", "OPEN_TWO_PHASE", "KEYGEN_ROTATE", "KEYS_LIST", "KEYS_HOME", "TRANSCRIBE_TAKE_RECORDING", "TRANSCRIPT_TEXT",
-    "TRANSCRIPT_XML", "AI_DRAFT", "AI_NEVER",
+    "TRANSCRIPT_XML", "AI_DRAFT", "AI_NEVER", "FILL_STYLE_QUOTE", "FILL_STYLE_REPORTED",
     "Error", "InvalidArgumentError", "ClosedError", "NoMemoryError", "HomeIOError", "ParseError", "SchemaError",
     "ConsentError", "ReviewError", "LaunderError", "SigningKeyError", "VerifyError", "JournalError",
     "NotFoundError", "ConflictError", "TooBigError", "UnstampedError", "InternalError", "PolicyError",

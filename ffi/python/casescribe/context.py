@@ -19,7 +19,8 @@ from .template import Template
 from .transcript import Transcript
 
 __all__ = ["Context", "JournalReport", "RecordHead", "OPEN_CREATE", "OPEN_NO_SYNC", "OPEN_TWO_PHASE",
-           "KEYGEN_ROTATE", "KEYS_LIST", "KEYS_HOME", "TRANSCRIBE_TAKE_RECORDING"]
+           "KEYGEN_ROTATE", "KEYS_LIST", "KEYS_HOME", "TRANSCRIBE_TAKE_RECORDING", "FILL_STYLE_QUOTE",
+           "FILL_STYLE_REPORTED"]
 
 OPEN_CREATE = constant("OPEN_CREATE")
 OPEN_NO_SYNC = constant("OPEN_NO_SYNC")  # tests and benchmarks ONLY: a crash may lose acknowledged saves
@@ -28,6 +29,8 @@ KEYGEN_ROTATE = constant("KEYGEN_ROTATE")
 KEYS_LIST = constant("KEYS_LIST")  # keys_export: one line per key, no PEM
 KEYS_HOME = constant("KEYS_HOME")  # keys_export: only the home's own keys
 TRANSCRIBE_TAKE_RECORDING = constant("TRANSCRIBE_TAKE_RECORDING")
+FILL_STYLE_QUOTE = constant("FILL_STYLE_QUOTE")  # fill: each speaker's words, tidied (the default)
+FILL_STYLE_REPORTED = constant("FILL_STYLE_REPORTED")  # fill: "Kerry said they have agreed..."
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -343,15 +346,19 @@ class Context(Handle):
     def fill(self, form: BytesLike, template: Template, transcript: Transcript, *, max_sentences: int = 0,
              form_adapter: Optional[str] = None, remote_endpoint: Optional[str] = None,
              remote_model: Optional[str] = None, api_key_file: Optional[PathLike] = None,
-             api_key_env: Optional[str] = None, ca_file: Optional[PathLike] = None) -> Job:
+             api_key_env: Optional[str] = None, ca_file: Optional[PathLike] = None,
+             style: int = FILL_STYLE_QUOTE) -> Job:
         """Starts drafting the `draft` sections of `form` (made from
         `template`) from `transcript`. Job.draft() gives the draft form.
+        style: FILL_STYLE_QUOTE (each speaker's words) or FILL_STYLE_REPORTED
+        (reported speech, for the embedded filler).
         The job keeps its own references: template and transcript may be
         closed once this returns."""
         data = to_bytes(form)
         opts = FillOptions()
         check(lib.casescribe_fill_options_init(ctypes.byref(opts), ctypes.sizeof(opts)))
-        _set(opts, max_sentences=max_sentences, form_adapter=c_str(form_adapter), form=data, form_len=len(data),
+        _set(opts, max_sentences=max_sentences, style=style, form_adapter=c_str(form_adapter), form=data,
+             form_len=len(data),
              remote_endpoint=c_str(remote_endpoint), remote_model=c_str(remote_model),
              api_key_file=_path(api_key_file), api_key_env=c_str(api_key_env), ca_file=_path(ca_file))
         with self._use() as p, template._use() as tpl, transcript._use() as tr:

@@ -90,7 +90,8 @@ class FillOptions(ctypes.Structure):
     _fields_ = [("struct_size", c_uint32), ("max_sentences", c_uint32), ("form_adapter", c_char_p),
                 ("form", c_char_p), ("form_len", c_size_t), ("form_template", TemplateP),
                 ("transcript", TranscriptP), ("remote_endpoint", c_char_p), ("remote_model", c_char_p),
-                ("api_key_file", c_char_p), ("api_key_env", c_char_p), ("ca_file", c_char_p)]
+                ("api_key_file", c_char_p), ("api_key_env", c_char_p), ("ca_file", c_char_p),
+                ("style", c_uint32)]
 
 
 class SarOptions(ctypes.Structure):

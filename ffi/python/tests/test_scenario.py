@@ -230,10 +230,16 @@ class ScenarioTest(HomeTestCase):
             visit = read(os.path.join(DATA_DIR, "statutory-visit.xml"))
             with casescribe.Transcript.open(read(os.path.join(DATA_DIR, "statutory-visit-transcript.xml"))) as t:
                 job = ctx.fill(visit, template, t)
+                # The record style: each speaker's line as reported speech.
+                reported = ctx.fill(visit, template, t, style=casescribe.FILL_STYLE_REPORTED)
+            with reported:
+                self.assertTrue(reported.wait(JOB_LIMIT))
+                self.assertIn(b">Kerry said ", reported.draft())
             with job:
                 self.assertTrue(job.wait(JOB_LIMIT))
                 job.raise_for_status()
                 draft = job.draft()
+        self.assertNotIn(b">Kerry said ", draft)
         self.assertIn(b'origin="ai-draft"', draft)
         self.assertIn(b"<cite ", draft)
         self.assertIn(b'<section id="analysis" origin="human"></section>', draft)

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <sys/stat.h>
 #include <openssl/crypto.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,6 +37,7 @@ struct filling {
     casescribe_template *tpl;
     casescribe_transcript *transcript;
     uint32_t max_sentences;
+    uint32_t style; /* CASESCRIBE_FILL_STYLE_* */
     char *endpoint_asked, *remote_model, *key_file, *key_env, *ca_file;
 };
 
@@ -147,7 +149,7 @@ static int32_t template_gate(const cs_record *form, const casescribe_template *t
 static int32_t run_filler(cs_draft *d, struct filling *f, const struct route *route, casescribe_job *job)
 {
     if (!route->remote)
-        return cs_fill_extractive(d, f->tpl, f->transcript, f->max_sentences, job);
+        return cs_fill_extractive(d, f->tpl, f->transcript, f->max_sentences, f->style, job);
     char *key = NULL;
     int32_t rc = cs_api_key(&key, f->key_file, f->key_env);
     cs_remote_fill_config cfg = {route->endpoint, f->remote_model, key, f->ca_file, 180000, 1u << 20,
@@ -222,12 +224,20 @@ static int32_t run_fill(casescribe_job *job, void *arg, char **result)
 
 /* ---- the public interface ----------------------------------------------------- */
 
+/* The options' size before 1.7 added the style. */
+#define OPTIONS_1_6_SIZE offsetof(casescribe_fill_options, style)
+
+static int known_size(uint32_t size)
+{
+    return size == sizeof(casescribe_fill_options) || size == OPTIONS_1_6_SIZE;
+}
+
 int32_t casescribe_fill_options_init(casescribe_fill_options *opts, uint32_t struct_size)
 {
-    if (opts == NULL || struct_size != sizeof(*opts))
+    if (opts == NULL || !known_size(struct_size))
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_fill_options_init: pass sizeof(casescribe_fill_options)");
-    memset(opts, 0, sizeof(*opts));
-    opts->struct_size = (uint32_t)sizeof(*opts);
+    memset(opts, 0, struct_size);
+    opts->struct_size = struct_size;
     opts->form_adapter = "xml";
     opts->remote_model = "gpt-4o-mini";
     return CASESCRIBE_OK;
@@ -235,8 +245,10 @@ int32_t casescribe_fill_options_init(casescribe_fill_options *opts, uint32_t str
 
 static int32_t check_options(const casescribe_fill_options *o)
 {
-    if (o->struct_size != sizeof(*o))
+    if (!known_size(o->struct_size))
         return cs_fail(CASESCRIBE_EINVAL, "fill options not initialised: call casescribe_fill_options_init");
+    if (o->struct_size > OPTIONS_1_6_SIZE && o->style > CASESCRIBE_FILL_STYLE_REPORTED)
+        return cs_fail(CASESCRIBE_EINVAL, "style is CASESCRIBE_FILL_STYLE_QUOTE (0) or _REPORTED (1)");
     if (o->form == NULL || o->form_len == 0)
         return cs_fail(CASESCRIBE_EINVAL, "the form to draft is required: its team's policy and its subjects' "
                                           "consent decide whether AI may draft it");
@@ -254,6 +266,7 @@ static int32_t copy_options(struct filling *f, const casescribe_fill_options *o)
     f->tpl = cs_template_ref((casescribe_template *)o->form_template);
     f->transcript = cs_transcript_ref((casescribe_transcript *)o->transcript);
     f->max_sentences = o->max_sentences; /* 0: the filler's own (embedded: adaptive) */
+    f->style = o->struct_size > OPTIONS_1_6_SIZE ? o->style : CASESCRIBE_FILL_STYLE_QUOTE;
     f->remote_model = cs_strdup(o->remote_model != NULL ? o->remote_model : "gpt-4o-mini");
     if (f->remote_model == NULL ||
         (o->remote_endpoint != NULL && (f->endpoint_asked = cs_strdup(o->remote_endpoint)) == NULL) ||
@@ -272,13 +285,13 @@ static int32_t copy_options(struct filling *f, const casescribe_fill_options *o)
 /* The options a restart needs (no personal data: the form and transcript
  * are files in the job's folder; the template is named by id and version
  * and must still be the home's or a shipped one). */
-static json_t *fill_detail(const casescribe_fill_options *o, const casescribe_template *tpl)
+static json_t *fill_detail(const casescribe_fill_options *o, const struct filling *f)
 {
-    return json_pack("{s:s, s:s, s:I, s:I, s:s?, s:s?, s:s?, s:s?, s:s?}", "adapter",
-                     o->form_adapter != NULL ? o->form_adapter : "xml", "template", tpl->id, "template-version",
-                     (json_int_t)tpl->version, "max-sentences", (json_int_t)o->max_sentences, "endpoint",
-                     o->remote_endpoint, "remote-model", o->remote_model, "key-file", o->api_key_file, "key-env",
-                     o->api_key_env, "ca-file", o->ca_file);
+    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:s?, s:s?, s:s?, s:s?, s:s?}", "adapter",
+                     o->form_adapter != NULL ? o->form_adapter : "xml", "template", f->tpl->id, "template-version",
+                     (json_int_t)f->tpl->version, "max-sentences", (json_int_t)o->max_sentences, "style",
+                     (json_int_t)f->style, "endpoint", o->remote_endpoint, "remote-model", o->remote_model, "key-file",
+                     o->api_key_file, "key-env", o->api_key_env, "ca-file", o->ca_file);
 }
 
 static int32_t keep_inputs(cs_spool *sp, const casescribe_fill_options *o)
@@ -299,7 +312,7 @@ static int32_t submit_kept(casescribe_job **job_out, struct filling *f, const ca
 {
     char id[CS_JOB_ID_LEN];
     cs_spool *sp = NULL;
-    json_t *detail = fill_detail(o, f->tpl);
+    json_t *detail = fill_detail(o, f);
     char *text = detail != NULL ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(detail);
     int32_t rc = text == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory") : cs_spool_new_id(id);
@@ -397,6 +410,9 @@ static int32_t resume_options(casescribe_fill_options *o, const json_t *d, const
     o->ca_file = opt_text(d, "ca-file");
     json_int_t max = json_integer_value(json_object_get(d, "max-sentences"));
     o->max_sentences = max > 0 && max <= 64 ? (uint32_t)max : 0;
+    o->style = json_integer_value(json_object_get(d, "style")) == CASESCRIBE_FILL_STYLE_REPORTED
+                   ? CASESCRIBE_FILL_STYLE_REPORTED
+                   : CASESCRIBE_FILL_STYLE_QUOTE; /* absent in a job kept before 1.7 */
     int32_t rc = cs_spool_read(sp, "form", form, &o->form_len, FORM_MAX);
     if (rc == CASESCRIBE_OK)
         rc = cs_spool_read(sp, "transcript.xml", &xml, &xml_len, TRANSCRIPT_MAX);

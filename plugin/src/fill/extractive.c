@@ -122,6 +122,7 @@ struct index {
     struct query *queries; /* per template section */
     size_t *content;       /* per unit: how many search terms it has */
     const size_t *best;    /* per unit: the section it is evidence for, SIZE_MAX for none (while assigning) */
+    int reported;          /* CASESCRIBE_FILL_STYLE_REPORTED: a line of one speaker in reported speech */
 };
 
 static void index_free(struct index *ix, size_t n_sections)
@@ -366,6 +367,12 @@ static int marks_text(char **out, const struct marks *m)
     return *out == NULL ? -1 : 0;
 }
 
+/* 1 when `p` (n bytes left) starts with a curly apostrophe (U+2019). */
+static int is_curly(const char *p, size_t n)
+{
+    return n >= 3 && (unsigned char)p[0] == 0xE2 && (unsigned char)p[1] == 0x80 && (unsigned char)p[2] == 0x99;
+}
+
 /* Reported speech changes only person: the speaker's "I" becomes "they"
  * (the record does not guess anyone's gender), with the verb forms that
  * go with it. Every other word is the transcript's. NULL: keep the word. */
@@ -379,15 +386,16 @@ static const char *reported_form(const char *word, size_t len)
         {"we'll", "they will"}, {"we'd", "they would"}, {"am", "are"},          {"was", "were"},
     };
     char w[16];
+    size_t n = 0;
     if (len >= sizeof(w))
         return NULL;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)word[i];
-        if (c == 0xE2 && i + 2 < len && (unsigned char)word[i + 1] == 0x80 && (unsigned char)word[i + 2] == 0x99)
-            return NULL; /* a curly apostrophe: left as said */
-        w[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        if (is_curly(word + i, len - i))
+            c = '\'', i += 2; /* "I’m" is "I'm" */
+        w[n++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     }
-    w[len] = '\0';
+    w[n] = '\0';
     for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
         if (strcmp(map[i][0], w) == 0)
             return map[i][1];
@@ -400,8 +408,9 @@ static const char *reported_form(const char *word, size_t len)
 static void append_word(cs_buf *b, struct marks *m, const char *word, int unsure, int reported, int *after_i)
 {
     size_t len = strlen(word), core = 0;
-    while (core < len && (((word[core] | 0x20) >= 'a' && (word[core] | 0x20) <= 'z') || word[core] == '\''))
-        core++;
+    while (core < len && (((word[core] | 0x20) >= 'a' && (word[core] | 0x20) <= 'z') || word[core] == '\'' ||
+                          is_curly(word + core, len - core)))
+        core += is_curly(word + core, len - core) ? 3 : 1;
     const char *as = reported ? reported_form(word, core) : NULL;
     int is_verb = core == 2 ? strncmp(word, "am", 2) == 0 : core == 3 && strncmp(word, "was", 3) == 0;
     if (as != NULL && is_verb && !*after_i)
@@ -460,6 +469,18 @@ static char *take_line(cs_buf *b, const struct marks *m, char **unsure)
     return out;
 }
 
+/* Capitalises the first letter of each sentence from byte `first` of the
+ * line (of the first one too when `first_too`): capitalising keeps a
+ * word's bytes where they were. */
+static void sentence_capitals(cs_buf *b, size_t first, int first_too)
+{
+    for (size_t i = first; !b->failed && i < b->len; i++)
+        if (((first_too && i == first) ||
+             (i >= first + 2 && b->data[i - 1] == ' ' && strchr(".?!", b->data[i - 2]) != NULL)) &&
+            b->data[i] >= 'a' && b->data[i] <= 'z')
+            b->data[i] = (char)(b->data[i] - 'a' + 'A');
+}
+
 /* The unit's words, tidied: fillers and stutters ("I I") out, the first
  * letter of each sentence capitalised, a full stop when it has none, and the speaker's
  * label ("Kerry:") in front when the segment had one. Nothing else changes:
@@ -477,12 +498,92 @@ static char *tidy(const casescribe_transcript *t, const cs_segment *seg, const c
         cs_buf_printf(&b, "%s ", seg->words[k].text); /* "Kerry:", "Kerry Thompson:" */
     size_t first = b.len;
     append_unit(&b, &m, t, un, 0);
-    for (size_t i = first; !b.failed && i < b.len; i++) /* each sentence's first letter, as the line's */
-        if ((i == first || (i >= first + 2 && b.data[i - 1] == ' ' && strchr(".?!", b.data[i - 2]) != NULL)) &&
-            b.data[i] >= 'a' && b.data[i] <= 'z')
-            b.data[i] = (char)(b.data[i] - 'a' + 'A');
+    sentence_capitals(&b, first, 1);
     if (b.len > first)
         end_line(&b, &m);
+    return take_line(&b, &m, unsure);
+}
+
+#define LABEL_WORDS_MAX 3 /* "Mrs Okonjo:", "DS Jo Whitmore:" */
+
+/* How many words of the segment are its speaker's label: the label the
+ * units found ("Kerry:", an imported "Kerry Thompson:"), or up to three
+ * capitalised words, the last ending in ':' ("Mrs Okonjo:", which a
+ * machine transcript gives as words); 0 when it names no one. */
+static uint32_t label_words(const cs_segment *seg, const cs_unit *un)
+{
+    if (un->speaker)
+        return seg->speaker_words > 0 ? seg->speaker_words : 1;
+    for (uint32_t k = 0; k < LABEL_WORDS_MAX && k + 1 < seg->n_words; k++) {
+        const char *w = seg->words[k].text;
+        size_t len = strlen(w);
+        if (len < 2 || w[0] < 'A' || w[0] > 'Z')
+            return 0;
+        if (w[len - 1] == ':')
+            return k > 0 ? k + 1 : 0; /* one word: the units' rule decided */
+    }
+    return 0;
+}
+
+/* The speaker's label without its colon ("Kerry", "Mrs Okonjo"), or "They"
+ * when the segment names no one. A label the units did not take for one
+ * is words of the line when it opens it (`as_words`): marked where the
+ * transcriber was unsure of them, as tidy marks them. */
+static void append_speaker(cs_buf *b, struct marks *m, const casescribe_transcript *t, const cs_segment *seg,
+                           uint32_t n, int as_words)
+{
+    if (n == 0) {
+        cs_buf_printf(b, "They");
+        return;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        const char *w = seg->words[k].text;
+        size_t len = strlen(w), at = b->len + (k ? 1 : 0);
+        if (k + 1 == n && len > 0 && w[len - 1] == ':')
+            len--;
+        cs_buf_printf(b, "%s%.*s", k ? " " : "", (int)len, w);
+        if (!b->failed && as_words && len > 0 && cs_word_unsure(t, &seg->words[k]))
+            mark(m, at, len);
+    }
+}
+
+/* A function word that opens the turn ("The", "It") reads as part of the
+ * line after "said"; a name ("Mia") keeps its capital. */
+static void lower_opening(cs_buf *b, size_t first)
+{
+    size_t end = first;
+    while (!b->failed && end < b->len && b->data[end] != ' ')
+        end++;
+    char term[TERM_MAX];
+    cs_search_term(term, sizeof(term), b->data + first, end - first);
+    if (!b->failed && end > first + 1 && term[0] == '\0' && b->data[first] >= 'A' && b->data[first] <= 'Z')
+        b->data[first] = (char)(b->data[first] - 'A' + 'a');
+}
+
+/* A line of one speaker in reported speech, the record's style: Kerry said
+ * they have agreed a payment plan with the housing officer. The speaker's
+ * label (or "They"), the fixed word "said", and the unit's words, tidied
+ * as tidy does, with person changed as in cs_render_answer. Unsure words
+ * are marked where the rendering put them. NULL on ENOMEM. */
+static char *render_reported(const casescribe_transcript *t, const cs_segment *seg, const cs_unit *un,
+                             char **unsure)
+{
+    uint32_t label = label_words(seg, un);
+    cs_unit words = *un;
+    words.w0 = words.w0 > label ? words.w0 : label;
+    if (words.w0 >= words.w1)
+        return tidy(t, seg, un, unsure); /* nothing said but the label */
+    cs_buf b = {0};
+    struct marks m;
+    m.n = 0;
+    *unsure = NULL;
+    append_speaker(&b, &m, t, seg, label, !un->speaker && un->w0 == 0);
+    cs_buf_printf(&b, " said ");
+    size_t first = b.len;
+    append_unit(&b, &m, t, &words, 1);
+    lower_opening(&b, first);
+    sentence_capitals(&b, first, 0);
+    end_line(&b, &m);
     return take_line(&b, &m, unsure);
 }
 
@@ -590,7 +691,9 @@ static int32_t write_line(cs_draft_section *ds, const struct index *ix, size_t u
     const cs_unit *from = paired ? &ix->units[u - 1] : un;
     const cs_segment *opening = &ix->t->segments[from->seg];
     char *unsure = NULL, segments[32];
-    char *text = paired ? cs_render_answer(ix->t, from, un, &unsure) : tidy(ix->t, seg, un, &unsure);
+    char *text = paired                          ? cs_render_answer(ix->t, from, un, &unsure)
+                 : ix->reported && !un->worker ? render_reported(ix->t, seg, un, &unsure)
+                                               : tidy(ix->t, seg, un, &unsure);
     if (text == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting");
     if (paired)
@@ -741,18 +844,19 @@ int32_t cs_fill_flags(cs_draft *d, const casescribe_template *tpl, const casescr
 }
 
 int32_t cs_fill_extractive(cs_draft *d, const casescribe_template *tpl, const casescribe_transcript *t,
-                           uint32_t max_sentences, const casescribe_job *job)
+                           uint32_t max_sentences, uint32_t style, const casescribe_job *job)
 {
     struct index ix;
     memset(&ix, 0, sizeof(ix));
     ix.t = t;
+    ix.reported = style == CASESCRIBE_FILL_STYLE_REPORTED;
     char settings[512];
     snprintf(settings, sizeof(settings),
              "bm25 k1=%.1f b=%.2f min-score=%.1f context=%.1f/%.1f max-sentences=%u (0: adaptive); template %s v%u; "
-             "transcript by %.100s %.60s (%.60s)",
+             "transcript by %.100s %.60s (%.60s)%s",
              K1, B, MIN_SCORE, ANSWER_CONTEXT, TURN_CONTEXT, (unsigned)max_sentences, tpl->id, (unsigned)tpl->version,
              t->engine, t->version,
-             t->model);
+             t->model, ix.reported ? "; style reported speech" : "");
     d->engine = cs_strdup(CS_EXTRACTIVE_ENGINE);
     d->model = cs_strdup("bm25-sentences");
     d->version = cs_strdup(CASESCRIBE_VERSION_STRING);

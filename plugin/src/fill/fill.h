@@ -25,9 +25,12 @@
  * bare question, the worker's own judgement or an instruction to whoever
  * writes the record (cs_fill_flags lists those). A short answer is drafted
  * with its question (cs_render_answer). max_sentences per section; 0: a
- * cap that grows with the transcript. */
+ * cap that grows with the transcript. style: CASESCRIBE_FILL_STYLE_QUOTE
+ * (the speaker's words, tidied) or _REPORTED (a line quoting one speaker
+ * other than the worker in reported speech: "Kerry said they have agreed
+ * a payment plan."). */
 int32_t cs_fill_extractive(cs_draft *d, const casescribe_template *tpl, const casescribe_transcript *t,
-                           uint32_t max_sentences, const casescribe_job *job);
+                           uint32_t max_sentences, uint32_t style, const casescribe_job *job);
 
 /* Appends to the draft's report, whatever the filler, a line per sentence
  * of the transcript that reads as an attempt to steer the record ("possible

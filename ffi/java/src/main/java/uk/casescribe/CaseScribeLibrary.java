@@ -157,7 +157,7 @@ public interface CaseScribeLibrary extends Library {
 
     /** casescribe_fill_options */
     @Structure.FieldOrder({"struct_size", "max_sentences", "form_adapter", "form", "form_len", "form_template",
-            "transcript", "remote_endpoint", "remote_model", "api_key_file", "api_key_env", "ca_file"})
+            "transcript", "remote_endpoint", "remote_model", "api_key_file", "api_key_env", "ca_file", "style"})
     class FillOptionsStruct extends SizedStruct {
         public int struct_size;
         public int max_sentences;
@@ -171,6 +171,7 @@ public interface CaseScribeLibrary extends Library {
         public String api_key_file;
         public String api_key_env;
         public String ca_file;
+        public int style;
     }
 
     /** casescribe_sar_options */

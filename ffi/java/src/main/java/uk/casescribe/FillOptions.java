@@ -13,11 +13,30 @@ import java.util.Objects;
  * transcript, so they may be closed as soon as fill() returns.
  */
 public final class FillOptions {
+    /** How the embedded filler writes a line quoting one speaker (since 1.7). */
+    public enum Style {
+        /** The speaker's words, tidied ("Kerry: I've agreed a payment plan."): the default. */
+        QUOTE("FILL_STYLE_QUOTE"),
+        /** Reported speech, the record's style ("Kerry said they have agreed a payment plan."). */
+        REPORTED("FILL_STYLE_REPORTED");
+
+        private final String constant;
+
+        Style(String constant) {
+            this.constant = constant;
+        }
+
+        int value() {
+            return (int) CaseScribe.requiredConstant(constant);
+        }
+    }
+
     private byte[] form;
     private String formAdapter;
     private Template template;
     private Transcript transcript;
     private Integer maxSentences;
+    private Style style;
     private String remoteEndpoint;
     private String remoteModel;
     private Path apiKeyFile;
@@ -56,6 +75,12 @@ public final class FillOptions {
     /** Sentences per section; default 6, at most 64. */
     public FillOptions maxSentences(int n) {
         this.maxSentences = n;
+        return this;
+    }
+
+    /** How a line quoting one speaker is written; default {@link Style#QUOTE}. The remote filler ignores it. */
+    public FillOptions style(Style style) {
+        this.style = style;
         return this;
     }
 
@@ -101,6 +126,8 @@ public final class FillOptions {
             CaseScribe.check(CaseScribe.C.casescribe_fill_options_init(s, s.size()));
             if (maxSentences != null)
                 s.max_sentences = maxSentences;
+            if (style != null)
+                s.style = style.value();
             if (formAdapter != null)
                 s.form_adapter = formAdapter;
             s.form = CaseScribe.memory(form);

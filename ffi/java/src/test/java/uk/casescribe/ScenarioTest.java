@@ -312,6 +312,15 @@ public class ScenarioTest {
                     assertEquals("R-8001", r.id());
                     assertEquals(1, r.version());
                 }
+                assertFalse(text(draft).contains(">Kerry said "));
+                // The record style: each speaker's line as reported speech.
+                try (Job reported = ctx.fill(new FillOptions()
+                        .form(Files.readAllBytes(data.resolve("statutory-visit.xml")))
+                        .template(template).transcript(visitTranscript).style(FillOptions.Style.REPORTED))) {
+                    waitFor(reported);
+                    assertEquals(reported.message(), Job.State.DONE, reported.state());
+                    assertTrue(text(reported.draft()).contains(">Kerry said "));
+                }
             }
         }
         try (Template none = ctx.templateFind("no-such-template")) {
