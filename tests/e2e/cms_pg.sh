@@ -67,8 +67,16 @@ espeak-ng -v en-us+f5 -s 130 -g 5 -w "$work/visit.wav" \
 start() {
     name=$1 home=$2
     shift 2
-    "$py" "$work/cms/cms.py" --home "$work/$home" --db "$work/cms.db" --port 0 --instance "$name" "$@" \
-        > "$work/$name.log" 2>&1 &
+    # With an ASan/UBSan build the runtime is preloaded into Python, as cms.sh does.
+    if [ "${SANITIZERS:-no}" = yes ]; then
+        LD_PRELOAD="$($CC -print-file-name=libasan.so) $($CC -print-file-name=libubsan.so)" \
+            ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+            "$py" "$work/cms/cms.py" --home "$work/$home" --db "$work/cms.db" --port 0 --instance "$name" "$@" \
+            > "$work/$name.log" 2>&1 &
+    else
+        "$py" "$work/cms/cms.py" --home "$work/$home" --db "$work/cms.db" --port 0 --instance "$name" "$@" \
+            > "$work/$name.log" 2>&1 &
+    fi
     pid=$!
     tries=0
     until grep -q '^serving on http://127.0.0.1:[0-9]*/' "$work/$name.log"; do
@@ -114,7 +122,8 @@ fi
 # registry is shared), and the one shared ledger (both servers' saves,
 # policy changes and keys) verifies from either home.
 for h in home-a home-b; do
-    "$BIN/casescribe" --home "$work/$h" keys list > "$work/keys.out" 2>&1 || fail "keys list in $h: $(cat "$work/keys.out")"
+    "$BIN/casescribe" --home "$work/$h" keys list > "$work/keys.out" 2>&1 ||
+        fail "keys list in $h: $(cat "$work/keys.out")"
     grep -q "^$key_a " "$work/keys.out" && grep -q "^$key_b " "$work/keys.out" ||
         fail "the registry seen from $h lacks a server's key: $(cat "$work/keys.out")"
     "$BIN/casescribe" --home "$work/$h" journal verify > "$work/journal.out" 2>&1 ||
@@ -125,4 +134,5 @@ done
 [ ! -e "$work/home-a/ledger.db" ] && [ ! -e "$work/home-b/ledger.db" ] ||
     fail "an instance wrote a ledger of its own (ledger.db) instead of the shared store"
 
-echo "cms_pg: a record saved through instance A was finalised through instance B on one PostgreSQL ledger; screenshots in $artifacts/cms2-*.png"
+echo "cms_pg: a record saved through instance A was finalised through instance B on one PostgreSQL ledger"
+echo "cms_pg: screenshots in $artifacts/cms2-*.png"
