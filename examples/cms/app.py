@@ -95,9 +95,11 @@ def ms(t):
 
 
 class App:
-    def __init__(self, ctx, db_path, uploads, asr_helper=None, organisation="Example Council (demo)"):
+    def __init__(self, ctx, db_path, uploads, asr_helper=None, organisation="Example Council (demo)",
+                 server_name="cms"):
         self.ctx, self.db_path, self.uploads, self.asr = ctx, db_path, uploads, asr_helper
-        self.organisation = organisation
+        # Instances sharing one database: a job runs in the instance that started it (visits.job_server).
+        self.organisation, self.server_name = organisation, server_name
         self.jobs = {}  # visit id -> library Job running for it
         self.jobs_lock = threading.Lock()
         self.collect_lock = threading.Lock()  # one request at a time takes a job's result
@@ -425,6 +427,7 @@ class App:
             os.unlink(path)
             db.execute("UPDATE visits SET state = 'failed', message = ? WHERE id = ?", (e.message, visit_id))
         else:
+            db.execute("UPDATE visits SET job_server = ? WHERE id = ?", (self.server_name, visit_id))
             with self.jobs_lock:
                 self.jobs[visit_id] = (job, path)
         return redirect("/visits/%d" % visit_id)
@@ -443,7 +446,7 @@ class App:
                 return visit
             with self.jobs_lock:
                 job, path = self.jobs.get(vid, (None, None))
-                if job is not None and not job.ended:
+                if (job is not None and not job.ended) or (job is None and self.elsewhere(visit)):
                     return visit
                 self.jobs.pop(vid, None)
             if job is None:
@@ -468,6 +471,10 @@ class App:
                     job.close()
             db.commit()  # the pages that collect (visit_page) have written nothing else yet
         return store.visit_of(db, {"team": visit["team"]}, vid)
+
+    def elsewhere(self, visit):
+        """Whether the visit's job runs in another instance (which takes its result)."""
+        return visit["job_server"] not in (None, self.server_name)
 
     def progress(self, vid):
         """How much of the recording the visit's job has transcribed
@@ -501,7 +508,8 @@ class App:
         if state == "transcribing":
             parts.append(render('<p class="working" id="working">Transcribing the recording. This takes about as '
                                 'long as the recording; the page does not update by itself. {a}</p>', a=check_again))
-            parts.append(self.progress(vid))
+            parts.append(render('<p id="transcription-progress">Running on server {s}.</p>', s=visit["job_server"])
+                         if self.elsewhere(visit) else self.progress(vid))
         elif visit["message"]:
             parts.append(render('<p class="error" id="job-error">The last job did not work: {m}</p>',
                                 m=visit["message"]))
@@ -559,8 +567,8 @@ class App:
                 job = self.ctx.fill(forms.build(form), tpl, t)  # the job keeps its own references
         except casescribe.Error as e:
             return self.visit_page(db, req, visit_id, "Drafting could not start: %s" % e.message, 422)
-        db.execute("UPDATE visits SET state = 'drafting', template = ?, draft_xml = NULL, message = NULL "
-                   "WHERE id = ?", (template, visit["id"]))
+        db.execute("UPDATE visits SET state = 'drafting', template = ?, draft_xml = NULL, message = NULL, "
+                   "job_server = ? WHERE id = ?", (template, self.server_name, visit["id"]))
         with self.jobs_lock:
             self.jobs[visit["id"]] = (job, None)
         return redirect("/visits/%d" % visit["id"])

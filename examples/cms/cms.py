@@ -147,8 +147,11 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     parser = argparse.ArgumentParser(description="CaseScribe example case management system")
     parser.add_argument("--home", required=True, help="the CaseScribe home folder (made if missing)")
-    parser.add_argument("--db", required=True, help="the SQLite database file (made if missing)")
+    parser.add_argument("--db", required=True, help="the SQLite database file (made if missing); instances "
+                        "sharing one ledger on PostgreSQL share this file too")
     parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (0: any free port)")
+    parser.add_argument("--instance", help="this instance's name, when several share the database (default: "
+                        "127.0.0.1:PORT); a visit's jobs are collected by the instance that started them")
     parser.add_argument("--demo", action="store_true", help="fill an empty database with demo data")
     parser.add_argument("--asr-helper", default=os.environ.get("CS_ASR"),
                         help="the recognition helper (default $CS_ASR, else the library's installed one)")
@@ -169,9 +172,11 @@ def main():
         server.daemon_threads = True
         port = server.server_address[1]
         server.hosts = {"127.0.0.1:%d" % port, "localhost:%d" % port}
-        server.app = App(ctx, args.db, uploads, args.asr_helper)
+        name = args.instance or "127.0.0.1:%d" % port
+        server.app = App(ctx, args.db, uploads, args.asr_helper, server_name=name)
         signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-        print("serving on http://127.0.0.1:%d/ (home %s, database %s)" % (port, args.home, args.db), flush=True)
+        print("serving on http://127.0.0.1:%d/ (instance %s, home %s, database %s)" % (port, name, args.home, args.db),
+              flush=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:

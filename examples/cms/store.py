@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS visits(
     id INTEGER PRIMARY KEY, case_id TEXT NOT NULL REFERENCES cases(id), record_id TEXT UNIQUE,
     template TEXT NOT NULL, state TEXT NOT NULL, message TEXT,
     transcript_xml BLOB, transcript_text TEXT, draft_xml BLOB, draft_summary TEXT,
-    created_by TEXT NOT NULL, created_at TEXT NOT NULL);
+    created_by TEXT NOT NULL, created_at TEXT NOT NULL, job_server TEXT);
 -- The stamped payloads casescribe_save returned: each is the record, and
 -- the next save sends the latest one back with the changes (the library
 -- chains versions through its provenance).
@@ -61,6 +61,9 @@ def create(path):
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     with connect(path) as db:
         db.executescript(SCHEMA)
+        # A database made before instances shared it: which one runs a visit's job.
+        if "job_server" not in {row["name"] for row in db.execute("PRAGMA table_info(visits)")}:
+            db.execute("ALTER TABLE visits ADD COLUMN job_server TEXT")
 
 
 def now_utc():
