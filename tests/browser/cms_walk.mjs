@@ -17,50 +17,22 @@
 // Exit status: 0 every step passed; 1 a step failed; 2 the walk could not run.
 // Environment: CHROMIUM (default /usr/bin/chromium), CMS_TIMEOUT_MS (default 300000).
 
-import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { Failure, JOB_MS, check, env, launch, resolve, run, walk } from './walk.mjs';
 
-const require = createRequire(import.meta.url);
-const env = (name) => {
-  if (!process.env[name]) throw new Harness(`${name} is not set`);
-  return process.env[name];
-};
-
-class Harness extends Error {}
-class Failure extends Error {}
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const JOB_MS = 180000; // transcription or drafting, polled through the page's "Check again" link
 
-let browser = null;
-let passed = 0;
 
-function check(cond, what) {
-  if (!cond) throw new Failure(what);
-}
 
 async function main() {
   const base = env('CMS_URL').replace(/\/$/, '');
   const artifacts = env('ARTIFACTS');
   mkdirSync(artifacts, { recursive: true });
-  let playwright, axeSource;
-  try {
-    playwright = require('playwright-core');
-    axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-  } catch (e) {
-    throw new Harness(`${e.message.split('\n')[0]}: install with tools/setup deps (npm ci --prefix tests/browser)`);
-  }
-  try {
-    browser = await playwright.chromium.launch({
-      executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 30000,
-    });
-  } catch (e) {
-    throw new Harness(`cannot launch Chromium: ${e.message}`);
-  }
+  const axeSource = readFileSync(resolve('axe-core/axe.min.js'), 'utf8');
+  const browser = await launch();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   context.setDefaultTimeout(30000);
   const page = await context.newPage();
@@ -77,7 +49,7 @@ async function main() {
     n += 1;
     const shot = join(artifacts, `cms-${String(n).padStart(2, '0')}-${name}.png`);
     await page.screenshot({ path: shot, fullPage: true });
-    passed += 1;
+    walk.passed += 1;
     process.stdout.write(`ok ${n} - ${name} (${shot})\n`);
   };
   const axe = async (label) => {
@@ -356,22 +328,4 @@ async function main() {
   check(cspViolations.length === 0, `Content-Security-Policy violations: ${cspViolations.join(' | ')}`);
 }
 
-const TIMEOUT_MS = Number(process.env.CMS_TIMEOUT_MS) || 300000;
-const timer = setTimeout(() => {
-  process.stderr.write(`cms_walk: timed out after ${TIMEOUT_MS / 1000} s\n`);
-  process.exit(2);
-}, TIMEOUT_MS);
-
-let status = 0;
-try {
-  await main();
-  process.stdout.write(`cms_walk: ${passed} passed, 0 failed\n`);
-} catch (e) {
-  status = e instanceof Harness ? 2 : 1;
-  process.stdout.write(`${status === 1 ? 'FAIL' : 'ERROR'}: ${e instanceof Failure || e instanceof Harness ? e.message : e.stack}\n`);
-  process.stdout.write(`cms_walk: ${passed} passed, 1 failed\n`);
-} finally {
-  if (browser) await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000).unref())]);
-  clearTimeout(timer);
-}
-process.exit(status);
+await run('cms_walk', main);
