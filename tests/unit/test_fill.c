@@ -718,6 +718,33 @@ struct unsure_seen {
     size_t n, ranges_per_cite[64], n_cites;
 };
 
+static void read_unsure(const char *draft, const casescribe_record *r, struct unsure_seen *seen);
+
+/* Each section[i][0] was drafted and holds section[i][1]. */
+static void expect_drafted(casescribe_record *r, const char *sections[][2], size_t n, const char *report)
+{
+    for (size_t i = 0; i < n; i++) {
+        int at = section_index(r, sections[i][0]);
+        cr_assert_geq(at, 0, "%s was not drafted; report:\n%s", sections[i][0], report);
+        cr_expect_not_null(strstr(casescribe_record_section_text(r, (uint32_t)at), sections[i][1]), "%s",
+                           casescribe_record_section_text(r, (uint32_t)at));
+    }
+}
+
+/* Exactly the n expected words are marked unsure, each once. */
+static void expect_marked(const char *draft, casescribe_record *r, const char *const *expected, size_t n)
+{
+    struct unsure_seen seen;
+    read_unsure(draft, r, &seen);
+    cr_expect_eq(seen.n, n, "%zu ranges marked:\n%s", seen.n, draft);
+    for (size_t i = 0; i < n; i++) {
+        int found = 0;
+        for (size_t j = 0; j < seen.n; j++)
+            found += strcmp(seen.words[j], expected[i]) == 0;
+        cr_expect_eq(found, 1, "'%s' marked %d times:\n%s", expected[i], found, draft);
+    }
+}
+
 /* Reads every <cite> of a draft: each unsure range must parse, lie inside
  * its citation and the section's text, and come after the one before;
  * the text at each goes into `seen`. */
@@ -760,28 +787,15 @@ Test(fill, the_draft_marks_the_words_the_transcriber_was_unsure_of)
     /* The sentences these words are in were drafted... */
     const char *sections[][2] = {
         {"present", "My nan is here"}, {"wishes", "school team.\nMia: I am happy"}, {"actions", "the GP "}};
-    for (size_t i = 0; i < 3; i++) {
-        int at = section_index(r, sections[i][0]);
-        cr_assert_geq(at, 0, "%s was not drafted; report:\n%s", sections[i][0], report);
-        cr_assert_not_null(strstr(casescribe_record_section_text(r, (uint32_t)at), sections[i][1]), "%s",
-                           casescribe_record_section_text(r, (uint32_t)at));
-    }
+    expect_drafted(r, sections, 3, report);
     /* ...and exactly the unsure ones are marked, each range exactly the
      * word as the sentence shows it: capitalised "My", "team" without the
      * comma tidy dropped and without the full stop it added, "happy" where
      * the second sentence put it. Not "attended"
      * (at the threshold), "Tuesday" (above it), the speaker labels, the
      * filler or the stutter. */
-    struct unsure_seen seen;
-    read_unsure(draft, r, &seen);
     const char *expected[] = {"My", "nan", "football", "team", "happy", "GP"};
-    cr_expect_eq(seen.n, 6, "%zu ranges marked:\n%s", seen.n, draft);
-    for (size_t i = 0; i < 6; i++) {
-        int found = 0;
-        for (size_t j = 0; j < seen.n; j++)
-            found += strcmp(seen.words[j], expected[i]) == 0;
-        cr_expect_eq(found, 1, "'%s' marked %d times:\n%s", expected[i], found, draft);
-    }
+    expect_marked(draft, r, expected, 6);
     cr_expect_null(strstr(draft, "unsure=\"\""), "no empty attribute where no word was unsure");
     casescribe_record_free(r);
     casescribe_free(draft);
@@ -807,22 +821,9 @@ Test(fill, the_reported_style_drafts_each_speakers_line_as_reported_speech_with_
                    "happy at school but they are sad when dad does not ring."},
         {"actions", "Worker: I will book the GP appointment for Tuesday and we agreed a referral to the school "
                     "nurse."}};
-    for (size_t i = 0; i < 3; i++) {
-        int at = section_index(r, sections[i][0]);
-        cr_assert_geq(at, 0, "%s was not drafted; report:\n%s", sections[i][0], report);
-        cr_expect_not_null(strstr(casescribe_record_section_text(r, (uint32_t)at), sections[i][1]), "%s",
-                           casescribe_record_section_text(r, (uint32_t)at));
-    }
-    struct unsure_seen seen;
-    read_unsure(draft, r, &seen);
+    expect_drafted(r, sections, 3, report);
     const char *expected[] = {"Their", "nan", "football", "team", "happy", "GP"};
-    cr_expect_eq(seen.n, 6, "%zu ranges marked:\n%s", seen.n, draft);
-    for (size_t i = 0; i < 6; i++) {
-        int found = 0;
-        for (size_t j = 0; j < seen.n; j++)
-            found += strcmp(seen.words[j], expected[i]) == 0;
-        cr_expect_eq(found, 1, "'%s' marked %d times:\n%s", expected[i], found, draft);
-    }
+    expect_marked(draft, r, expected, 6);
     cr_expect_eq(save_as(home.ctx, draft, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
     casescribe_record_free(r);
     casescribe_free(draft);
