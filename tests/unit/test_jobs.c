@@ -475,7 +475,10 @@ Test(jobs, a_failed_job_gives_back_its_kept_failure_and_an_interrupted_one_is_li
     casescribe_job_free(job);
 }
 
-Test(jobs, a_job_that_ended_under_an_older_library_keeps_no_ending_and_runs_again)
+/* A fill job that ended while its host was killed, its ending then
+ * removed (what an older library left), attached again: its draft, run
+ * again. */
+static char *draft_run_again(void)
 {
     cr_assert_eq(casescribe_template_install(home.ctx, (const uint8_t *)test_template, strlen(test_template)),
                  CASESCRIBE_OK, "%s", casescribe_last_error());
@@ -486,8 +489,14 @@ Test(jobs, a_job_that_ended_under_an_older_library_keeps_no_ending_and_runs_agai
     casescribe_job *job = NULL;
     cr_assert_eq(casescribe_job_attach(&job, home.ctx, id), CASESCRIBE_OK, "%s", casescribe_last_error());
     char *draft = draft_of(job);
-    cr_expect(strstr(draft, "football") != NULL, "%s", draft);
     casescribe_job_free(job);
+    return draft;
+}
+
+Test(jobs, a_job_that_ended_under_an_older_library_keeps_no_ending_and_runs_again)
+{
+    char *draft = draft_run_again();
+    cr_expect(strstr(draft, "football") != NULL, "%s", draft);
     casescribe_free(draft);
 }
 
@@ -495,19 +504,10 @@ Test(jobs, a_job_that_ended_under_an_older_library_keeps_no_ending_and_runs_agai
  * with (kept with its options in the store). */
 Test(jobs, a_fill_run_again_keeps_its_reported_style)
 {
-    cr_assert_eq(casescribe_template_install(home.ctx, (const uint8_t *)test_template, strlen(test_template)),
-                 CASESCRIBE_OK, "%s", casescribe_last_error());
-    char id[64], path[400];
     fill_style = CASESCRIBE_FILL_STYLE_REPORTED;
-    kill_host_after_job_ended(id, 1);
-    snprintf(path, sizeof(path), "%s/jobs/%s/ended", home.path, id);
-    cr_assert_eq(unlink(path), 0, "the ending is kept in the job's folder");
-    casescribe_job *job = NULL;
-    cr_assert_eq(casescribe_job_attach(&job, home.ctx, id), CASESCRIBE_OK, "%s", casescribe_last_error());
-    char *draft = draft_of(job);
+    char *draft = draft_run_again();
     cr_expect(strstr(draft, ">Mia said they like football and they want to play for the school team.") != NULL, "%s",
               draft);
-    casescribe_job_free(job);
     casescribe_free(draft);
 }
 
