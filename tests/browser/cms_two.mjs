@@ -19,7 +19,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Failure, JOB_MS, check, env, launch, run, walk } from './walk.mjs';
+import { check, env, launch, run, until as untilShown, walk } from './walk.mjs';
 
 
 
@@ -39,16 +39,8 @@ async function instance(label, url) {
       await page.click('button:has-text("Log in")');
       check(page.url().endsWith('/cases'), `login on instance ${label} did not lead to the case list: ${page.url()}`);
     },
-    async until(sel, what) { // polls a job by following "Check again", as cms_walk.mjs does
-      const end = Date.now() + JOB_MS;
-      while ((await page.locator(sel).count()) === 0) {
-        if (await page.locator('#job-error').count()) throw new Failure(`${what}: ${await text('#job-error')}`);
-        check(Date.now() < end, `${what} did not finish within ${JOB_MS / 1000} s`);
-        await page.waitForTimeout(1000);
-        const again = page.getByRole('link', { name: 'Check again' });
-        if (await again.count()) await again.click();
-        else await page.reload();
-      }
+    async until(sel, what) { // polls a job by following "Check again"
+      await untilShown(page, sel, what);
     },
     async verify(version, key) {
       await page.click('button:has-text("Check the latest version")');

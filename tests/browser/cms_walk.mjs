@@ -20,7 +20,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { Failure, JOB_MS, check, env, launch, resolve, run, walk } from './walk.mjs';
+import { Failure, check, env, launch, resolve, run, until as untilShown, walk } from './walk.mjs';
 
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
@@ -67,18 +67,7 @@ async function main() {
     process.stdout.write(`axe-core: ${label}: no violations (${r.passes.length} rules passed)\n`);
   };
   const text = (sel) => page.locator(sel).innerText();
-  const until = async (sel, what, each = null) => { // polls a job by following "Check again"
-    const end = Date.now() + JOB_MS;
-    while ((await page.locator(sel).count()) === 0) {
-      if (each) await each();
-      if (await page.locator('#job-error').count()) throw new Failure(`${what}: ${await text('#job-error')}`);
-      check(Date.now() < end, `${what} did not finish within ${JOB_MS / 1000} s`);
-      await page.waitForTimeout(1000);
-      const again = page.getByRole('link', { name: 'Check again' });
-      if (await again.count()) await again.click();
-      else await page.reload();
-    }
-  };
+  const until = (sel, what, each = null) => untilShown(page, sel, what, each);
   const raw = (request) => new Promise((resolve, reject) => { // the status line of a hand-made request
     const { hostname, port } = new URL(base);
     let data = '';

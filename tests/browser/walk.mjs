@@ -54,6 +54,23 @@ export async function launch() {
   return walk.browser;
 }
 
+// Polls a job's page until `sel` shows, following its "Check again" link
+// (or reloading), calling each() first on every round; a job error or
+// JOB_MS without it fails the step.
+export async function until(page, sel, what, each = null) {
+  const end = Date.now() + JOB_MS;
+  while ((await page.locator(sel).count()) === 0) {
+    if (each) await each();
+    const error = page.locator('#job-error');
+    if (await error.count()) throw new Failure(`${what}: ${await error.innerText()}`);
+    check(Date.now() < end, `${what} did not finish within ${JOB_MS / 1000} s`);
+    await page.waitForTimeout(1000);
+    const again = page.getByRole('link', { name: 'Check again' });
+    if (await again.count()) await again.click();
+    else await page.reload();
+  }
+}
+
 // Runs main() within CMS_TIMEOUT_MS (default 300000), prints the tally
 // and exits with the walk's status.
 export async function run(name, main) {
