@@ -24,6 +24,13 @@ void cs_clear_error(void);
 
 /* strdup that returns NULL for NULL input and on allocation failure. */
 char *cs_strdup(const char *s);
+/* The options structs that grew in 1.7 (fill, transcribe) know two layouts:
+ * `full` bytes and `v1_6` (the 1.6 struct, its new fields absent).
+ * cs_options_known says whether a struct_size is one of them;
+ * cs_options_reset checks it, zeroes the struct and sets struct_size (its
+ * first field), or fails EINVAL naming `type`. */
+int cs_options_known(uint32_t struct_size, size_t v1_6, size_t full);
+int32_t cs_options_reset(void *opts, uint32_t struct_size, size_t v1_6, size_t full, const char *type);
 
 /* Lowercase hex of `len` bytes into `out`, which must hold 2*len+1 bytes. */
 void cs_hex(char *out, const uint8_t *bytes, size_t len);

@@ -38,6 +38,20 @@ const char *casescribe_last_error(void)
     return last_error;
 }
 
+int cs_options_known(uint32_t struct_size, size_t v1_6, size_t full)
+{
+    return struct_size == full || struct_size == v1_6;
+}
+
+int32_t cs_options_reset(void *opts, uint32_t struct_size, size_t v1_6, size_t full, const char *type)
+{
+    if (opts == NULL || !cs_options_known(struct_size, v1_6, full))
+        return cs_fail(CASESCRIBE_EINVAL, "%s_init: pass sizeof(%s)", type, type);
+    memset(opts, 0, struct_size);
+    memcpy(opts, &struct_size, sizeof(struct_size)); /* struct_size is every options struct's first field */
+    return CASESCRIBE_OK;
+}
+
 char *cs_strdup(const char *s)
 {
     if (s == NULL)

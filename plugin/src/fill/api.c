@@ -227,17 +227,11 @@ static int32_t run_fill(casescribe_job *job, void *arg, char **result)
 /* The options' size before 1.7 added the style. */
 #define OPTIONS_1_6_SIZE offsetof(casescribe_fill_options, style)
 
-static int known_size(uint32_t size)
-{
-    return size == sizeof(casescribe_fill_options) || size == OPTIONS_1_6_SIZE;
-}
-
 int32_t casescribe_fill_options_init(casescribe_fill_options *opts, uint32_t struct_size)
 {
-    if (opts == NULL || !known_size(struct_size))
-        return cs_fail(CASESCRIBE_EINVAL, "casescribe_fill_options_init: pass sizeof(casescribe_fill_options)");
-    memset(opts, 0, struct_size);
-    opts->struct_size = struct_size;
+    int32_t rc = cs_options_reset(opts, struct_size, OPTIONS_1_6_SIZE, sizeof(*opts), "casescribe_fill_options");
+    if (rc != CASESCRIBE_OK)
+        return rc;
     opts->form_adapter = "xml";
     opts->remote_model = "gpt-4o-mini";
     return CASESCRIBE_OK;
@@ -245,7 +239,7 @@ int32_t casescribe_fill_options_init(casescribe_fill_options *opts, uint32_t str
 
 static int32_t check_options(const casescribe_fill_options *o)
 {
-    if (!known_size(o->struct_size))
+    if (!cs_options_known(o->struct_size, OPTIONS_1_6_SIZE, sizeof(*o)))
         return cs_fail(CASESCRIBE_EINVAL, "fill options not initialised: call casescribe_fill_options_init");
     if (o->struct_size > OPTIONS_1_6_SIZE && o->style > CASESCRIBE_FILL_STYLE_REPORTED)
         return cs_fail(CASESCRIBE_EINVAL, "style is CASESCRIBE_FILL_STYLE_QUOTE (0) or _REPORTED (1)");

@@ -276,17 +276,11 @@ static int32_t run_transcription(casescribe_job *job, void *arg, char **result)
 /* The options' size before 1.7 added the observation tags. */
 #define OPTIONS_1_6_SIZE offsetof(casescribe_transcribe_options, tags)
 
-static int known_size(uint32_t size)
-{
-    return size == sizeof(casescribe_transcribe_options) || size == OPTIONS_1_6_SIZE;
-}
-
 int32_t casescribe_transcribe_options_init(casescribe_transcribe_options *opts, uint32_t struct_size)
 {
-    if (opts == NULL || !known_size(struct_size))
-        return cs_fail(CASESCRIBE_EINVAL, "casescribe_transcribe_options_init: pass sizeof(casescribe_transcribe_options)");
-    memset(opts, 0, struct_size);
-    opts->struct_size = struct_size;
+    int32_t rc = cs_options_reset(opts, struct_size, OPTIONS_1_6_SIZE, sizeof(*opts), "casescribe_transcribe_options");
+    if (rc != CASESCRIBE_OK)
+        return rc;
     opts->form_adapter = "xml";
     opts->remote_model = "whisper-1";
     return CASESCRIBE_OK;
@@ -302,7 +296,7 @@ static uint32_t cpus(void)
 
 static int32_t check_options(const casescribe_transcribe_options *o)
 {
-    if (!known_size(o->struct_size))
+    if (!cs_options_known(o->struct_size, OPTIONS_1_6_SIZE, sizeof(*o)))
         return cs_fail(CASESCRIBE_EINVAL, "transcribe options not initialised: call casescribe_transcribe_options_init");
     if (o->struct_size > OPTIONS_1_6_SIZE && (o->tags_len > MAX_TAGS_BYTES || (o->tags == NULL && o->tags_len > 0)))
         return cs_fail(CASESCRIBE_EINVAL, "tags: at most %u bytes, and given when tags_len is set", MAX_TAGS_BYTES);
