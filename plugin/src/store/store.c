@@ -115,15 +115,21 @@ struct cs_store {
     void *sign_user;
 };
 
+/* A transaction's cache of commonness counts (open addressing), allocated
+ * only by the transactions that grade: a read of one row pays nothing. */
+struct df_cache {
+    uint64_t keys[WEIGHT_SLOTS];
+    int64_t df[WEIGHT_SLOTS]; /* a value's df + 1; 0: slot empty */
+    size_t n;
+};
+
 struct cs_store_txn {
     cs_store *st;
     void *conn;
     int mode;
     int appended;          /* entries were appended: the commit writes a checkpoint */
     int32_t weight_failed; /* why a weight could not be read (the grade used 1), else 0 */
-    uint64_t wkeys[WEIGHT_SLOTS];
-    int64_t wdf[WEIGHT_SLOTS]; /* a value's df + 1; 0: slot empty */
-    size_t n_weights;
+    struct df_cache *w;    /* the commonness counts read so far; made when first needed */
     int64_t counted; /* distinct prints counted for commonness, -1 until read */
 };
 
@@ -238,9 +244,8 @@ int32_t cs_store_begin(cs_store *st, int mode, cs_store_txn **out)
     tx->mode = mode;
     tx->appended = 0;
     tx->weight_failed = 0;
-    tx->n_weights = 0;
+    tx->w = NULL;
     tx->counted = -1;
-    memset(tx->wdf, 0, sizeof(tx->wdf));
     int32_t rc = take_conn(st, &tx->conn);
     if (rc == CASESCRIBE_OK && (rc = st->ops->begin(tx->conn, mode)) != CASESCRIBE_OK)
         give_conn(st, tx->conn);
@@ -284,6 +289,7 @@ int32_t cs_store_commit(cs_store_txn *tx)
     }
     int32_t rc = tx->st->ops->commit(tx->conn);
     give_conn(tx->st, tx->conn);
+    free(tx->w);
     free(tx);
     return rc;
 }
@@ -294,6 +300,7 @@ void cs_store_rollback(cs_store_txn *tx)
         return;
     tx->st->ops->rollback(tx->conn);
     give_conn(tx->st, tx->conn);
+    free(tx->w);
     free(tx);
 }
 
@@ -668,38 +675,59 @@ static int32_t row_counts(const cs_val *cols, int n, void *user)
     return CASESCRIBE_OK;
 }
 
-/* The transaction's cache of commonness counts (open addressing): the slot
- * of `value`, or the empty slot where it goes. */
-static size_t df_slot(const cs_store_txn *tx, uint64_t value)
+/* The cache's slot of `value`, or the empty slot where it goes. */
+static size_t df_slot(const struct df_cache *w, uint64_t value)
 {
     size_t i = (size_t)(value ^ (value >> 29)) & (WEIGHT_SLOTS - 1);
-    while (tx->wdf[i] != 0 && tx->wkeys[i] != value)
+    while (w->df[i] != 0 && w->keys[i] != value)
         i = (i + 1) & (WEIGHT_SLOTS - 1);
     return i;
 }
 
-static void df_forget(cs_store_txn *tx)
+/* The transaction's cache, made empty on first use (NULL: out of memory). */
+static struct df_cache *df_cache(cs_store_txn *tx)
 {
-    memset(tx->wdf, 0, sizeof(tx->wdf));
-    tx->n_weights = 0;
+    if (tx->w == NULL)
+        tx->w = calloc(1, sizeof(*tx->w));
+    return tx->w;
 }
 
-static void df_put(cs_store_txn *tx, uint64_t value, int64_t df)
+/* Whether the cache holds `value`'s count (0 when it has none yet). */
+static int df_cached(cs_store_txn *tx, uint64_t value, int64_t *df)
 {
-    if (tx->n_weights * 4 >= WEIGHT_SLOTS * 3) /* full enough: start again */
+    if (tx->w == NULL || tx->w->df[df_slot(tx->w, value)] == 0)
+        return 0;
+    *df = tx->w->df[df_slot(tx->w, value)] - 1;
+    return 1;
+}
+
+static void df_forget(cs_store_txn *tx)
+{
+    if (tx->w != NULL) {
+        memset(tx->w->df, 0, sizeof(tx->w->df));
+        tx->w->n = 0;
+    }
+}
+
+static int32_t df_put(cs_store_txn *tx, uint64_t value, int64_t df)
+{
+    struct df_cache *w = df_cache(tx);
+    if (w == NULL)
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory reading the ledger's commonness counts");
+    if (w->n * 4 >= WEIGHT_SLOTS * 3) /* full enough: start again */
         df_forget(tx);
-    size_t i = df_slot(tx, value);
-    tx->n_weights += tx->wdf[i] == 0;
-    tx->wkeys[i] = value;
-    tx->wdf[i] = (df < 0 ? 0 : df) + 1;
+    size_t i = df_slot(w, value);
+    w->n += w->df[i] == 0;
+    w->keys[i] = value;
+    w->df[i] = (df < 0 ? 0 : df) + 1;
+    return CASESCRIBE_OK;
 }
 
 static int32_t row_df(const cs_val *cols, int n, void *user)
 {
     if (n < 2 || cols[0].type != CS_VAL_INT || cols[1].type != CS_VAL_INT)
         return cs_fail(CASESCRIBE_EJOURNAL, "a commonness count in the ledger is malformed");
-    df_put(user, (uint64_t)cols[0].i, cols[1].i);
-    return CASESCRIBE_OK;
+    return df_put(user, (uint64_t)cols[0].i, cols[1].i);
 }
 
 /* Reads the counts of 1..BATCH values in one statement (padded with
@@ -709,24 +737,22 @@ static int32_t read_dfs(cs_store_txn *tx, const uint64_t *v, uint32_t n)
     cs_val args[BATCH];
     for (uint32_t k = 0; k < BATCH; k++)
         args[k] = CS_INT(v[k < n ? k : n - 1]);
-    for (uint32_t k = 0; k < n; k++)
-        df_put(tx, v[k], 0);
-    return run(tx, CS_Q_VALUES_GET32, args, BATCH, row_df, tx, NULL);
+    int32_t rc = CASESCRIBE_OK;
+    for (uint32_t k = 0; rc == CASESCRIBE_OK && k < n; k++)
+        rc = df_put(tx, v[k], 0);
+    return rc == CASESCRIBE_OK ? run(tx, CS_Q_VALUES_GET32, args, BATCH, row_df, tx, NULL) : rc;
 }
 
 /* The df of one value, from the cache or read alone. */
 static int32_t cached_df(cs_store_txn *tx, uint64_t value, int64_t *df)
 {
-    size_t i = df_slot(tx, value);
-    if (tx->wdf[i] != 0) {
-        *df = tx->wdf[i] - 1;
+    if (df_cached(tx, value, df))
         return CASESCRIBE_OK;
-    }
     struct value_counts c = {0, 0};
     cs_val arg = CS_INT(value);
     int32_t rc = run(tx, CS_Q_VALUE_GET, &arg, 1, row_counts, &c, NULL);
     if (rc == CASESCRIBE_OK)
-        df_put(tx, value, c.df);
+        rc = df_put(tx, value, c.df);
     *df = c.df;
     return rc;
 }
@@ -746,10 +772,11 @@ int32_t cs_store_value_dfs(cs_store_txn *tx, const uint64_t *v, uint32_t n, int6
     uint64_t miss[BATCH];
     uint32_t m = 0;
     int32_t rc = CASESCRIBE_OK;
-    if (tx->n_weights + n > WEIGHT_SLOTS / 2)
+    int64_t seen;
+    if (tx->w != NULL && tx->w->n + n > WEIGHT_SLOTS / 2)
         df_forget(tx);
     for (uint32_t k = 0; rc == CASESCRIBE_OK && cs_store_batched(tx) && k <= n; k++) {
-        if (k < n && tx->wdf[df_slot(tx, v[k])] == 0)
+        if (k < n && !df_cached(tx, v[k], &seen))
             miss[m++] = v[k];
         if (m > 0 && (m == BATCH || k == n)) {
             rc = read_dfs(tx, miss, m);
