@@ -82,9 +82,8 @@ int32_t casescribe_save_confirm(casescribe_ctx *ctx, const char *adapter, const 
 {
     if (ctx == NULL || payload == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_save_confirm: ctx and payload are required");
-    if (ctx->pid != getpid())
-        return cs_fail(CASESCRIBE_EINVAL, "this context was opened by another process (before a fork): open a new "
-                                          "context in this process");
+    if (cs_ctx_elsewhere(ctx))
+        return CASESCRIBE_EINVAL;
     cs_clear_error();
     cs_record *r = NULL;
     char digest[CS_DIGEST_LEN];

@@ -145,6 +145,15 @@ static int read_only_home(const casescribe_ctx *ctx)
     return (ctx->flags & CASESCRIBE_OPEN_READ_ONLY) != 0 || (access(ctx->home, W_OK) != 0 && errno != ENOENT);
 }
 
+int cs_ctx_elsewhere(const casescribe_ctx *ctx)
+{
+    if (ctx->pid == getpid())
+        return 0;
+    cs_fail(CASESCRIBE_EINVAL, "this context was opened by another process (before a fork): open a new context in "
+            "this process");
+    return 1;
+}
+
 int32_t cs_ctx_writable(const casescribe_ctx *ctx)
 {
     if (ctx->flags & CASESCRIBE_OPEN_READ_ONLY)

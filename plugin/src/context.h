@@ -102,6 +102,10 @@ int32_t cs_ctx_abandoned(casescribe_ctx *ctx, const char *record, uint32_t versi
 /* OK, or EIO naming the home when ctx was opened read-only (asked, or the
  * home not writable): called first by everything that writes to the home. */
 int32_t cs_ctx_writable(const casescribe_ctx *ctx);
+/* 1, with the thread's message set (EINVAL), when ctx was opened by
+ * another process (the parent, before a fork): its key material and store
+ * connections belong to that process. 0 when ctx may be used here. */
+int cs_ctx_elsewhere(const casescribe_ctx *ctx);
 /* The home folder `home` names (NULL or "": $CASESCRIBE_HOME, then
  * ~/.local/share/casescribe), malloc'd; NULL when none or out of memory. */
 char *cs_ctx_resolve_home(const char *home);

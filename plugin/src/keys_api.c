@@ -320,8 +320,8 @@ int32_t casescribe_key_trust(char **key_ids_out, casescribe_ctx *ctx, const char
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_key_trust: ctx and pem are required");
     if (!cs_valid_id(actor_id))
         return cs_fail(CASESCRIBE_EINVAL, "actor id must be 1-128 characters of A-Z a-z 0-9 . _ : @ / + -");
-    if (ctx->pid != getpid())
-        return cs_fail(CASESCRIBE_EINVAL, "this context was opened by another process (before a fork)");
+    if (cs_ctx_elsewhere(ctx))
+        return CASESCRIBE_EINVAL;
     cs_clear_error();
     cs_keyring *keys = NULL;
     struct trust t = {NULL, actor_id, {0}};

@@ -300,8 +300,8 @@ int32_t casescribe_policy_refresh(casescribe_job **job_out, casescribe_ctx *ctx,
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_policy_refresh: job_out, ctx and opts are required");
     if (cs_ctx_writable(ctx) != CASESCRIBE_OK)
         return CASESCRIBE_EIO;
-    if (ctx->pid != getpid())
-        return cs_fail(CASESCRIBE_EINVAL, "this context was opened by another process (before a fork)");
+    if (cs_ctx_elsewhere(ctx))
+        return CASESCRIBE_EINVAL;
     int32_t rc = check_fetch_options(opts);
     if (rc != CASESCRIBE_OK)
         return rc;
@@ -327,8 +327,8 @@ int32_t casescribe_policy_trust(casescribe_ctx *ctx, const char *actor_id, const
         return CASESCRIBE_EIO;
     if (!cs_valid_id(actor_id))
         return cs_fail(CASESCRIBE_EINVAL, "actor id must be 1-128 characters of A-Z a-z 0-9 . _ : @ / + -");
-    if (ctx->pid != getpid())
-        return cs_fail(CASESCRIBE_EINVAL, "this context was opened by another process (before a fork)");
+    if (cs_ctx_elsewhere(ctx))
+        return CASESCRIBE_EINVAL;
     cs_clear_error();
     char key_id[CS_KEY_ID_MAX], old_id[CS_KEY_ID_MAX] = "", at[21], path[4200];
     int32_t rc = cs_key_id_of_pem(key_id, (const uint8_t *)pem, pem_len);

@@ -104,9 +104,8 @@ static int32_t check_arguments(uint8_t **out, size_t *out_len, casescribe_ctx *c
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_save: out, out_len, ctx and actor are required");
     /* flock() belongs to the open file, which a forked child shares with
      * its parent, and so are the store's connections. */
-    if (ctx->pid != getpid())
-        return cs_fail(CASESCRIBE_EINVAL, "this context was opened by another process (before a fork): open a new "
-                                          "context in this process");
+    if (cs_ctx_elsewhere(ctx))
+        return CASESCRIBE_EINVAL;
     if (actor->struct_size < offsetof(casescribe_actor, role) + sizeof(const char *) ||
         actor->struct_size > sizeof(casescribe_actor) || actor->reserved != 0)
         return cs_fail(CASESCRIBE_EINVAL, "actor not initialised: call casescribe_actor_init first");

@@ -312,6 +312,48 @@ Test(api, last_error_is_per_thread)
               casescribe_last_error());
 }
 
+static int refused_as_forked(int32_t rc)
+{
+    return rc == CASESCRIBE_EINVAL && strstr(casescribe_last_error(), "fork") != NULL;
+}
+
+/* The calls the child makes in the test below, each with arguments that
+ * pass every check made before the process's: 0 when every one is refused
+ * as a context from before a fork, else the number of the first that is
+ * not. */
+static int every_entry_refused(casescribe_ctx *ctx, const char *xml)
+{
+    casescribe_job *job = NULL;
+    char *text = NULL;
+    casescribe_fill_options fill;
+    casescribe_fill_options_init(&fill, sizeof(fill));
+    casescribe_transcribe_options tr;
+    casescribe_transcribe_options_init(&tr, sizeof(tr));
+    casescribe_fetch_options fetch;
+    casescribe_fetch_options_init(&fetch, sizeof(fetch));
+    const uint8_t *b = (const uint8_t *)xml;
+    int n = 0;
+    if (++n && !refused_as_forked(save_as(ctx, xml, NULL)))
+        return n;
+    if (++n && !refused_as_forked(casescribe_save_confirm(ctx, "xml", b, strlen(xml))))
+        return n;
+    if (++n && !refused_as_forked(casescribe_fill(&job, ctx, &fill)))
+        return n;
+    if (++n && !refused_as_forked(casescribe_transcribe(&job, ctx, &tr)))
+        return n;
+    if (++n && !refused_as_forked(casescribe_job_attach(&job, ctx, "0123456789abcdef0123456789abcdef")))
+        return n;
+    if (++n && !refused_as_forked(casescribe_job_list(&text, ctx)))
+        return n;
+    if (++n && !refused_as_forked(casescribe_policy_refresh(&job, ctx, &fetch)))
+        return n;
+    if (++n && !refused_as_forked(casescribe_policy_trust(ctx, "admin-1", "x", 1)))
+        return n;
+    if (++n && !refused_as_forked(casescribe_team_set(ctx, "admin-1", "cin-north", "ai-draft", "on")))
+        return n;
+    return refused_as_forked(casescribe_key_trust(&text, ctx, "admin-1", b, 1)) ? 0 : n + 1;
+}
+
 /* A context does not cross fork(): the child would share the parent's
  * journal lock. */
 Test(api, a_context_is_refused_in_a_forked_child)
@@ -330,6 +372,26 @@ Test(api, a_context_is_refused_in_a_forked_child)
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child's save was not refused");
     cr_expect_eq(save_as(h.ctx, xml, NULL), CASESCRIBE_OK, "the parent still saves: %s", casescribe_last_error());
+    free(xml);
+    home_close(&h);
+}
+
+/* Every entry point that uses the context's keys, store or jobs refuses it
+ * in a forked child, naming the fork, before it touches anything. */
+Test(api, every_entry_point_refuses_a_context_from_before_a_fork)
+{
+    test_home h;
+    home_open(&h, 0);
+    form_parts p = {0};
+    char *xml = form_make(&p);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0)
+        _exit(every_entry_refused(h.ctx, xml));
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "call %d of the child was not refused as forked",
+              WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     free(xml);
     home_close(&h);
 }

@@ -331,8 +331,8 @@ int32_t casescribe_fill(casescribe_job **job_out, casescribe_ctx *ctx, const cas
         *job_out = NULL;
     if (job_out == NULL || ctx == NULL || opts == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_fill: job_out, ctx and opts are required");
-    if (ctx->pid != getpid())
-        return cs_fail(CASESCRIBE_EINVAL, "this context was opened by another process (before a fork)");
+    if (cs_ctx_elsewhere(ctx))
+        return CASESCRIBE_EINVAL;
     int32_t rc = check_options(opts);
     if (rc != CASESCRIBE_OK)
         return rc;

@@ -63,8 +63,8 @@ static int detail_one(const cs_store_job *row, void *user)
 /* The kept jobs that `visit` writes a line for, into *out. */
 static int32_t list_with(char **out, casescribe_ctx *ctx, cs_store_job_visit visit)
 {
-    if (ctx->pid != getpid())
-        return cs_fail(CASESCRIBE_EINVAL, "this context was opened by another process (before a fork)");
+    if (cs_ctx_elsewhere(ctx))
+        return CASESCRIBE_EINVAL;
     cs_clear_error();
     struct listing l = {ctx, {0}};
     cs_buf_printf(&l.ids, "%s", "");
@@ -207,8 +207,8 @@ int32_t casescribe_job_attach(casescribe_job **job_out, casescribe_ctx *ctx, con
         *job_out = NULL;
     if (job_out == NULL || ctx == NULL || id == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_job_attach: job_out, ctx and id are required");
-    if (ctx->pid != getpid())
-        return cs_fail(CASESCRIBE_EINVAL, "this context was opened by another process (before a fork)");
+    if (cs_ctx_elsewhere(ctx))
+        return CASESCRIBE_EINVAL;
     if (!cs_spool_valid_id(id))
         return cs_fail(CASESCRIBE_EINVAL, "a job id is 32 lowercase hex digits");
     cs_clear_error();

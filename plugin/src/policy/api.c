@@ -410,8 +410,8 @@ int32_t casescribe_team_set(casescribe_ctx *ctx, const char *actor_id, const cha
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_team_set: ctx, key and value are required");
     if (cs_ctx_writable(ctx) != CASESCRIBE_OK)
         return CASESCRIBE_EIO;
-    if (ctx->pid != getpid())
-        return cs_fail(CASESCRIBE_EINVAL, "this context was opened by another process (before a fork)");
+    if (cs_ctx_elsewhere(ctx))
+        return CASESCRIBE_EINVAL;
     if (!cs_valid_id(actor_id))
         return cs_fail(CASESCRIBE_EINVAL, "actor id must be 1-128 characters of A-Z a-z 0-9 . _ : @ / + -");
     if (!cs_policy_valid_team(team))

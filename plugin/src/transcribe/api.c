@@ -460,8 +460,8 @@ int32_t casescribe_transcribe(casescribe_job **job_out, casescribe_ctx *ctx, con
         *job_out = NULL;
     if (job_out == NULL || ctx == NULL || opts == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_transcribe: job_out, ctx and opts are required");
-    if (ctx->pid != getpid())
-        return cs_fail(CASESCRIBE_EINVAL, "this context was opened by another process (before a fork)");
+    if (cs_ctx_elsewhere(ctx))
+        return CASESCRIBE_EINVAL;
     int32_t rc = check_options(opts);
     if (rc != CASESCRIBE_OK)
         return rc;
