@@ -421,6 +421,53 @@ Test(fill_quality, an_answer_takes_its_section_from_the_question_before_it)
     casescribe_template_free(tpl);
 }
 
+/* Two sections whose words overlap, as a template's often do ("school" is
+ * learning and health both). */
+static const char overlapping_template[] =
+    "<template xmlns=\"urn:casescribe:template:1\" id=\"overlap-test\" version=\"1\">"
+    "<title>Overlap</title>"
+    "<section id=\"learning\" ai=\"draft\"><title>Learning</title><guidance>At school.</guidance>"
+    "<prompt>school and learning</prompt><cues>school term teacher attendance reading homework</cues></section>"
+    "<section id=\"health\" ai=\"draft\"><title>Health</title><guidance>Health and growth.</guidance>"
+    "<prompt>health at school</prompt><cues>school term nurse dentist asthma inhaler</cues></section>"
+    "<section id=\"home\" ai=\"draft\"><title>Home</title><guidance>The home.</guidance>"
+    "<prompt>the home</prompt><cues>bedroom kitchen garden damp</cues></section>"
+    "</template>";
+
+/* A sentence that is as much evidence for two sections as words can tell
+ * goes into both, cited in each, rather than being lost to one of them;
+ * one that matches a section clearly better goes there only. */
+Test(fill_quality, a_sentence_tied_between_two_sections_is_drafted_in_both)
+{
+    const char *turns[] = {
+        "Worker: Thanks for having me, shall we sit in the kitchen?",
+        "Mum: He was off school for most of the term, school rang me twice this term.",
+        "Mum: His attendance is better and his reading homework is done with his teacher.",
+        "Mum: The dentist saw him and his asthma inhaler is new.",
+        "Mum: His bedroom is damp and the garden is overgrown.",
+    };
+    casescribe_template *tpl = NULL;
+    cr_assert_eq(casescribe_template_open(&tpl, (const uint8_t *)overlapping_template, strlen(overlapping_template)),
+                 CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_transcript *t = transcript_of(turns, sizeof(turns) / sizeof(*turns));
+    cs_draft d;
+    fill_with(&d, tpl, t);
+    const cs_draft_section *learning = drafted(&d, "learning"), *health = drafted(&d, "health");
+    cr_assert(learning != NULL && health != NULL, "%s", d.report.data);
+    int tied_in[2] = {0, 0}, clear_in[2] = {0, 0};
+    const cs_draft_section *both[2] = {learning, health};
+    for (size_t i = 0; i < 2; i++)
+        for (size_t k = 0; k < both[i]->n; k++) {
+            tied_in[i] |= strcmp(both[i]->sentences[k].segments, "2") == 0;
+            clear_in[i] |= strcmp(both[i]->sentences[k].segments, "3") == 0;
+        }
+    cr_expect(tied_in[0] && tied_in[1], "the tied sentence is in learning %d, health %d", tied_in[0], tied_in[1]);
+    cr_expect(clear_in[0] && !clear_in[1], "the clear one is in learning %d, health %d", clear_in[0], clear_in[1]);
+    cs_draft_free(&d);
+    casescribe_transcript_free(t);
+    casescribe_template_free(tpl);
+}
+
 /* The record-style rendering changes only person and the fixed connecting
  * words: every other word of it is in its cited segments, unsure words
  * stay marked where the rendering put them. */
