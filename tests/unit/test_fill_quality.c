@@ -468,6 +468,43 @@ Test(fill_quality, a_sentence_tied_between_two_sections_is_drafted_in_both)
     casescribe_template_free(tpl);
 }
 
+/* The text of the line of section `id` citing segment `seg` alone, or "". */
+static const char *line_citing(const cs_draft *d, const char *id, const char *seg)
+{
+    const cs_draft_section *ds = drafted(d, id);
+    for (size_t k = 0; ds != NULL && k < ds->n; k++)
+        if (strcmp(ds->sentences[k].segments, seg) == 0)
+            return ds->sentences[k].text;
+    return "";
+}
+
+/* A turn is drafted whole: the sentence of it that is evidence for one
+ * section brings the rest of the speaker's turn along, even a sentence that
+ * is evidence for another section too (and is drafted there as well). A
+ * judgement in the turn still ends the line. */
+Test(fill_quality, a_speakers_turn_is_drafted_whole_in_each_section_it_is_evidence_for)
+{
+    const char *turns[] = {
+        "Worker: Thanks for having me, shall we sit in the kitchen?",
+        "Mum: His reading homework is done every night with his teacher. The nurse gave him a new asthma inhaler.",
+        "Mum: His bedroom is damp and the garden is overgrown.",
+        "Worker: His attendance and reading are good. I think the damp bedroom is a worry.",
+    };
+    casescribe_template *tpl = NULL;
+    cr_assert_eq(casescribe_template_open(&tpl, (const uint8_t *)overlapping_template, strlen(overlapping_template)),
+                 CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_transcript *t = transcript_of(turns, sizeof(turns) / sizeof(*turns));
+    cs_draft d;
+    fill_with(&d, tpl, t);
+    const char *learning = line_citing(&d, "learning", "2"), *health = line_citing(&d, "health", "2");
+    cr_expect(strstr(learning, "homework") != NULL && strstr(learning, "inhaler") != NULL, "learning: %s", learning);
+    cr_expect(strstr(health, "homework") != NULL && strstr(health, "inhaler") != NULL, "health: %s", health);
+    cr_expect_str_eq(line_citing(&d, "learning", "4"), "Worker: His attendance and reading are good.");
+    cs_draft_free(&d);
+    casescribe_transcript_free(t);
+    casescribe_template_free(tpl);
+}
+
 /* The record-style rendering changes only person and the fixed connecting
  * words: every other word of it is in its cited segments, unsure words
  * stay marked where the rendering put them. */

@@ -649,23 +649,26 @@ static int draftable(const cs_unit *un)
     return !un->question && !un->opinion && !un->instruction;
 }
 
-/* Unit v may join u's line: same turn, draftable, some content ("Come in."
- * has none) and evidence for no other section. */
-static int goes_with(const struct index *ix, size_t v, size_t u, size_t s)
+/* Unit v may join u's line: same turn, draftable and some content ("Come
+ * in." has none). */
+static int goes_with(const struct index *ix, size_t v, size_t u)
 {
-    return ix->units[v].seg == ix->units[u].seg && draftable(&ix->units[v]) && ix->content[v] > 0 &&
-           (ix->best[v] == s || ix->best[v] == SIZE_MAX);
+    return ix->units[v].seg == ix->units[u].seg && draftable(&ix->units[v]) && ix->content[v] > 0;
 }
 
-/* The turn around unit u that may go with it into section s: the units
- * of its segment next to it that are draftable and evidence for no other
- * section, so that a fact said over two sentences stays whole. */
-static cs_unit turn_of(const struct index *ix, size_t u, size_t s, size_t *first, size_t *last)
+/* The turn around unit u that goes with it into its line: the draftable
+ * units of its segment next to it, whatever section they are evidence for
+ * too. A speaker's turn keeps to the topic it opened with ("I want to move
+ * back to Mum's. Like, properly, not just weekends."), and the sentences
+ * a transcriber cut it into say little apart, so the fact said over two of
+ * them stays whole; a sentence that is evidence for another section is
+ * drafted there as well. Judgement and steering still end the line. */
+static cs_unit turn_of(const struct index *ix, size_t u, size_t *first, size_t *last)
 {
     *first = *last = u;
-    while (*first > 0 && goes_with(ix, *first - 1, u, s) && ix->units[*first].answer != 1)
+    while (*first > 0 && goes_with(ix, *first - 1, u) && ix->units[*first].answer != 1)
         (*first)--;
-    while (*last + 1 < ix->n_units && goes_with(ix, *last + 1, u, s))
+    while (*last + 1 < ix->n_units && goes_with(ix, *last + 1, u))
         (*last)++;
     cs_unit turn = ix->units[u];
     turn.w0 = ix->units[*first].w0;
@@ -675,10 +678,10 @@ static cs_unit turn_of(const struct index *ix, size_t u, size_t s, size_t *first
 
 /* One drafted line: the unit's turn tidied, or a short answer with its
  * question. */
-static int32_t write_line(cs_draft_section *ds, const struct index *ix, size_t u, size_t s, size_t *done)
+static int32_t write_line(cs_draft_section *ds, const struct index *ix, size_t u, size_t *done)
 {
     size_t first, last;
-    cs_unit turn = turn_of(ix, u, s, &first, &last);
+    cs_unit turn = turn_of(ix, u, &first, &last);
     const cs_unit *asked = u > 0 ? &ix->units[u - 1] : NULL; /* never a steering or judgement question */
     int paired = ix->units[u].answer == 1 && first == u && last == u && ix->content[u] < PAIR_BELOW &&
                  !asked->opinion && !asked->instruction;
@@ -710,7 +713,7 @@ static int32_t write_line(cs_draft_section *ds, const struct index *ix, size_t u
 
 /* The section's best picks, at most `cap`, none far weaker than the best,
  * in the order they were said. */
-static int32_t write_section(cs_draft *d, const struct index *ix, size_t s, const char *id, struct pick *picks,
+static int32_t write_section(cs_draft *d, const struct index *ix, const char *id, struct pick *picks,
                              size_t n, size_t cap)
 {
     qsort(picks, n, sizeof(*picks), by_score_desc);
@@ -724,7 +727,7 @@ static int32_t write_section(cs_draft *d, const struct index *ix, size_t s, cons
     int32_t rc = CASESCRIBE_OK;
     size_t done = SIZE_MAX;
     for (size_t i = 0; i < keep && rc == CASESCRIBE_OK; i++)
-        rc = write_line(ds, ix, picks[i].unit, s, &done);
+        rc = write_line(ds, ix, picks[i].unit, &done);
     return rc;
 }
 
@@ -846,7 +849,7 @@ static int32_t assign(cs_draft *d, struct index *ix, const casescribe_template *
         if (n == 0)
             cs_buf_printf(&d->report, "%s: nothing in the transcript matched it\n", tpl->sections[s].id);
         else
-            rc = write_section(d, ix, s, tpl->sections[s].id, picks, n, cap);
+            rc = write_section(d, ix, tpl->sections[s].id, picks, n, cap);
     }
     free(own);
     free(best);
