@@ -421,6 +421,90 @@ Test(fill_quality, an_answer_takes_its_section_from_the_question_before_it)
     casescribe_template_free(tpl);
 }
 
+/* Two sections whose words overlap, as a template's often do ("school" is
+ * learning and health both). */
+static const char overlapping_template[] =
+    "<template xmlns=\"urn:casescribe:template:1\" id=\"overlap-test\" version=\"1\">"
+    "<title>Overlap</title>"
+    "<section id=\"learning\" ai=\"draft\"><title>Learning</title><guidance>At school.</guidance>"
+    "<prompt>school and learning</prompt><cues>school term teacher attendance reading homework</cues></section>"
+    "<section id=\"health\" ai=\"draft\"><title>Health</title><guidance>Health and growth.</guidance>"
+    "<prompt>health at school</prompt><cues>school term nurse dentist asthma inhaler</cues></section>"
+    "<section id=\"home\" ai=\"draft\"><title>Home</title><guidance>The home.</guidance>"
+    "<prompt>the home</prompt><cues>bedroom kitchen garden damp</cues></section>"
+    "</template>";
+
+/* A sentence that is as much evidence for two sections as words can tell
+ * goes into both, cited in each, rather than being lost to one of them;
+ * one that matches a section clearly better goes there only. */
+Test(fill_quality, a_sentence_tied_between_two_sections_is_drafted_in_both)
+{
+    const char *turns[] = {
+        "Worker: Thanks for having me, shall we sit in the kitchen?",
+        "Mum: He was off school for most of the term, school rang me twice this term.",
+        "Mum: His attendance is better and his reading homework is done with his teacher.",
+        "Mum: The dentist saw him and his asthma inhaler is new.",
+        "Mum: His bedroom is damp and the garden is overgrown.",
+    };
+    casescribe_template *tpl = NULL;
+    cr_assert_eq(casescribe_template_open(&tpl, (const uint8_t *)overlapping_template, strlen(overlapping_template)),
+                 CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_transcript *t = transcript_of(turns, sizeof(turns) / sizeof(*turns));
+    cs_draft d;
+    fill_with(&d, tpl, t);
+    const cs_draft_section *learning = drafted(&d, "learning"), *health = drafted(&d, "health");
+    cr_assert(learning != NULL && health != NULL, "%s", d.report.data);
+    int tied_in[2] = {0, 0}, clear_in[2] = {0, 0};
+    const cs_draft_section *both[2] = {learning, health};
+    for (size_t i = 0; i < 2; i++)
+        for (size_t k = 0; k < both[i]->n; k++) {
+            tied_in[i] |= strcmp(both[i]->sentences[k].segments, "2") == 0;
+            clear_in[i] |= strcmp(both[i]->sentences[k].segments, "3") == 0;
+        }
+    cr_expect(tied_in[0] && tied_in[1], "the tied sentence is in learning %d, health %d", tied_in[0], tied_in[1]);
+    cr_expect(clear_in[0] && !clear_in[1], "the clear one is in learning %d, health %d", clear_in[0], clear_in[1]);
+    cs_draft_free(&d);
+    casescribe_transcript_free(t);
+    casescribe_template_free(tpl);
+}
+
+/* The text of the line of section `id` citing segment `seg` alone, or "". */
+static const char *line_citing(const cs_draft *d, const char *id, const char *seg)
+{
+    const cs_draft_section *ds = drafted(d, id);
+    for (size_t k = 0; ds != NULL && k < ds->n; k++)
+        if (strcmp(ds->sentences[k].segments, seg) == 0)
+            return ds->sentences[k].text;
+    return "";
+}
+
+/* A turn is drafted whole: the sentence of it that is evidence for one
+ * section brings the rest of the speaker's turn along, even a sentence that
+ * is evidence for another section too (and is drafted there as well). A
+ * judgement in the turn still ends the line. */
+Test(fill_quality, a_speakers_turn_is_drafted_whole_in_each_section_it_is_evidence_for)
+{
+    const char *turns[] = {
+        "Worker: Thanks for having me, shall we sit in the kitchen?",
+        "Mum: His reading homework is done every night with his teacher. The nurse gave him a new asthma inhaler.",
+        "Mum: His bedroom is damp and the garden is overgrown.",
+        "Worker: His attendance and reading are good. I think the damp bedroom is a worry.",
+    };
+    casescribe_template *tpl = NULL;
+    cr_assert_eq(casescribe_template_open(&tpl, (const uint8_t *)overlapping_template, strlen(overlapping_template)),
+                 CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_transcript *t = transcript_of(turns, sizeof(turns) / sizeof(*turns));
+    cs_draft d;
+    fill_with(&d, tpl, t);
+    const char *learning = line_citing(&d, "learning", "2"), *health = line_citing(&d, "health", "2");
+    cr_expect(strstr(learning, "homework") != NULL && strstr(learning, "inhaler") != NULL, "learning: %s", learning);
+    cr_expect(strstr(health, "homework") != NULL && strstr(health, "inhaler") != NULL, "health: %s", health);
+    cr_expect_str_eq(line_citing(&d, "learning", "4"), "Worker: His attendance and reading are good.");
+    cs_draft_free(&d);
+    casescribe_transcript_free(t);
+    casescribe_template_free(tpl);
+}
+
 /* The record-style rendering changes only person and the fixed connecting
  * words: every other word of it is in its cited segments, unsure words
  * stay marked where the rendering put them. */

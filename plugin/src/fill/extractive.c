@@ -24,6 +24,7 @@
 #define PAIR_BELOW 3        /* a shorter answer ("no i don't want one") is drafted with its question */
 #define SPREAD 0.5          /* how much a word shared by sections weighs less (0: not at all) */
 #define RELATIVE_SCORE 0.3  /* a section keeps no sentence scoring under this share of its best */
+#define NEAR_TIE 0.9        /* a second section scoring this share of the best is as likely: both get the unit */
 #define ADAPTIVE_MIN 6      /* the cap per section when the caller sets none: units / sections, */
 #define ADAPTIVE_MAX 12     /* within these */
 #define TERM_MAX 48
@@ -648,23 +649,26 @@ static int draftable(const cs_unit *un)
     return !un->question && !un->opinion && !un->instruction;
 }
 
-/* Unit v may join u's line: same turn, draftable, some content ("Come in."
- * has none) and evidence for no other section. */
-static int goes_with(const struct index *ix, size_t v, size_t u, size_t s)
+/* Unit v may join u's line: same turn, draftable and some content ("Come
+ * in." has none). */
+static int goes_with(const struct index *ix, size_t v, size_t u)
 {
-    return ix->units[v].seg == ix->units[u].seg && draftable(&ix->units[v]) && ix->content[v] > 0 &&
-           (ix->best[v] == s || ix->best[v] == SIZE_MAX);
+    return ix->units[v].seg == ix->units[u].seg && draftable(&ix->units[v]) && ix->content[v] > 0;
 }
 
-/* The turn around unit u that may go with it into section s: the units
- * of its segment next to it that are draftable and evidence for no other
- * section, so that a fact said over two sentences stays whole. */
-static cs_unit turn_of(const struct index *ix, size_t u, size_t s, size_t *first, size_t *last)
+/* The turn around unit u that goes with it into its line: the draftable
+ * units of its segment next to it, whatever section they are evidence for
+ * too. A speaker's turn keeps to the topic it opened with ("I want to move
+ * back to Mum's. Like, properly, not just weekends."), and the sentences
+ * a transcriber cut it into say little apart, so the fact said over two of
+ * them stays whole; a sentence that is evidence for another section is
+ * drafted there as well. Judgement and steering still end the line. */
+static cs_unit turn_of(const struct index *ix, size_t u, size_t *first, size_t *last)
 {
     *first = *last = u;
-    while (*first > 0 && goes_with(ix, *first - 1, u, s) && ix->units[*first].answer != 1)
+    while (*first > 0 && goes_with(ix, *first - 1, u) && ix->units[*first].answer != 1)
         (*first)--;
-    while (*last + 1 < ix->n_units && goes_with(ix, *last + 1, u, s))
+    while (*last + 1 < ix->n_units && goes_with(ix, *last + 1, u))
         (*last)++;
     cs_unit turn = ix->units[u];
     turn.w0 = ix->units[*first].w0;
@@ -674,10 +678,10 @@ static cs_unit turn_of(const struct index *ix, size_t u, size_t s, size_t *first
 
 /* One drafted line: the unit's turn tidied, or a short answer with its
  * question. */
-static int32_t write_line(cs_draft_section *ds, const struct index *ix, size_t u, size_t s, size_t *done)
+static int32_t write_line(cs_draft_section *ds, const struct index *ix, size_t u, size_t *done)
 {
     size_t first, last;
-    cs_unit turn = turn_of(ix, u, s, &first, &last);
+    cs_unit turn = turn_of(ix, u, &first, &last);
     const cs_unit *asked = u > 0 ? &ix->units[u - 1] : NULL; /* never a steering or judgement question */
     int paired = ix->units[u].answer == 1 && first == u && last == u && ix->content[u] < PAIR_BELOW &&
                  !asked->opinion && !asked->instruction;
@@ -709,7 +713,7 @@ static int32_t write_line(cs_draft_section *ds, const struct index *ix, size_t u
 
 /* The section's best picks, at most `cap`, none far weaker than the best,
  * in the order they were said. */
-static int32_t write_section(cs_draft *d, const struct index *ix, size_t s, const char *id, struct pick *picks,
+static int32_t write_section(cs_draft *d, const struct index *ix, const char *id, struct pick *picks,
                              size_t n, size_t cap)
 {
     qsort(picks, n, sizeof(*picks), by_score_desc);
@@ -723,7 +727,7 @@ static int32_t write_section(cs_draft *d, const struct index *ix, size_t s, cons
     int32_t rc = CASESCRIBE_OK;
     size_t done = SIZE_MAX;
     for (size_t i = 0; i < keep && rc == CASESCRIBE_OK; i++)
-        rc = write_line(ds, ix, picks[i].unit, s, &done);
+        rc = write_line(ds, ix, picks[i].unit, &done);
     return rc;
 }
 
@@ -744,20 +748,34 @@ static int32_t score_all(struct index *ix, const casescribe_template *tpl, doubl
     return CASESCRIBE_OK;
 }
 
-/* The section a unit is evidence for: its own words, and the topic of the
+/* The unit before u whose topic u takes: the question an answering turn
+ * answers, else the unit just before; SIZE_MAX for none. */
+static size_t context_of(const struct index *ix, size_t u)
+{
+    size_t before = u;
+    while (before > 0 && ix->units[before].answer == 2)
+        before--;
+    return before > 0 ? before - 1 : SIZE_MAX;
+}
+
+/* How well unit u matches section s: its own words, and the topic of the
  * turn before it (all of it for an answer to that turn's question). */
+static double combined(const struct index *ix, size_t ns, const double *own, size_t u, size_t s)
+{
+    double w = ix->units[u].answer ? ANSWER_CONTEXT : TURN_CONTEXT;
+    size_t before = context_of(ix, u);
+    return own[u * ns + s] + (before != SIZE_MAX ? w * own[before * ns + s] : 0);
+}
+
+/* The section a unit is evidence for, SIZE_MAX for none: the best match,
+ * when the unit may be drafted and says enough. */
 static size_t best_section(const struct index *ix, const casescribe_template *tpl, const double *own, size_t u,
                            double *best_score)
 {
     size_t ns = tpl->n_sections, best = SIZE_MAX;
-    double w = ix->units[u].answer ? ANSWER_CONTEXT : TURN_CONTEXT;
-    size_t before = u; /* the question an answering turn answers, else the unit before */
-    while (before > 0 && ix->units[before].answer == 2)
-        before--;
-    before = before > 0 ? before - 1 : SIZE_MAX;
     *best_score = 0;
     for (size_t s = 0; s < ns; s++) {
-        double sc = own[u * ns + s] + (before != SIZE_MAX ? w * own[before * ns + s] : 0);
+        double sc = combined(ix, ns, own, u, s);
         if (sc > *best_score) {
             *best_score = sc;
             best = s;
@@ -769,37 +787,74 @@ static size_t best_section(const struct index *ix, const casescribe_template *tp
     return best;
 }
 
-/* Each unit goes to the one section it matches best, if that is a draft
- * section and the match is strong enough: a sentence is evidence for one
- * section, and one that reads as professional judgement is left alone. */
+/* A second draft section the unit is as much evidence for as its best
+ * (NEAR_TIE), SIZE_MAX for none: words can tell two sections apart no
+ * better than that ("I've used all my leave on his appointments" is the
+ * caring role and the carer's own outcomes), and a sentence left out of
+ * the section it belongs in is lost to the worker, while one drafted in
+ * both is cited in each and crossed out in review. */
+static size_t second_section(const struct index *ix, const casescribe_template *tpl, const double *own, size_t u,
+                             size_t best, double best_score, double *second_score)
+{
+    size_t ns = tpl->n_sections, second = SIZE_MAX;
+    *second_score = 0;
+    for (size_t s = 0; best != SIZE_MAX && s < ns; s++) {
+        double sc = combined(ix, ns, own, u, s);
+        if (s != best && !tpl->sections[s].never && sc > *second_score) {
+            *second_score = sc;
+            second = s;
+        }
+    }
+    return second != SIZE_MAX && *second_score >= NEAR_TIE * best_score ? second : SIZE_MAX;
+}
+
+/* The units that are evidence for section s, with their scores: those it
+ * is the best section of, and those it is a near-tied second of. */
+static size_t section_picks(const struct index *ix, size_t s, const size_t *second, const double *scores,
+                            struct pick *picks)
+{
+    size_t n = 0;
+    for (size_t u = 0; u < ix->n_units; u++)
+        if (ix->best[u] == s)
+            picks[n++] = (struct pick){u, scores[2 * u]};
+        else if (second[u] == s)
+            picks[n++] = (struct pick){u, scores[2 * u + 1]};
+    return n;
+}
+
+/* Each unit goes to the section it matches best, if that is a draft
+ * section and the match is strong enough, and to a second draft section
+ * that matches it as well (second_section); one that reads as
+ * professional judgement is left alone. */
 static int32_t assign(cs_draft *d, struct index *ix, const casescribe_template *tpl, uint32_t max_sentences,
                       const casescribe_job *job)
 {
-    size_t *best = malloc((ix->n_units ? ix->n_units : 1) * sizeof(*best));
-    double *best_score = malloc((ix->n_units ? ix->n_units : 1) * sizeof(*best_score)), *own = NULL;
-    struct pick *picks = malloc((ix->n_units ? ix->n_units : 1) * sizeof(*picks));
-    int32_t rc = best == NULL || best_score == NULL || picks == NULL
+    size_t n_units = ix->n_units ? ix->n_units : 1;
+    size_t *best = malloc(n_units * sizeof(*best)), *second = malloc(n_units * sizeof(*second));
+    double *scores = malloc(2 * n_units * sizeof(*scores)), *own = NULL; /* per unit: best, second */
+    struct pick *picks = malloc(n_units * sizeof(*picks));
+    int32_t rc = best == NULL || second == NULL || scores == NULL || picks == NULL
                      ? cs_fail(CASESCRIBE_ENOMEM, "out of memory drafting")
                      : score_all(ix, tpl, &own, job);
-    for (size_t u = 0; rc == CASESCRIBE_OK && u < ix->n_units; u++)
-        best[u] = best_section(ix, tpl, own, u, &best_score[u]);
+    for (size_t u = 0; rc == CASESCRIBE_OK && u < ix->n_units; u++) {
+        best[u] = best_section(ix, tpl, own, u, &scores[2 * u]);
+        second[u] = second_section(ix, tpl, own, u, best[u], scores[2 * u], &scores[2 * u + 1]);
+    }
     ix->best = best;
     size_t cap = section_cap(ix, tpl, max_sentences);
     for (size_t s = 0; rc == CASESCRIBE_OK && s < tpl->n_sections; s++) {
         if (tpl->sections[s].never)
             continue;
-        size_t n = 0;
-        for (size_t u = 0; u < ix->n_units; u++)
-            if (best[u] == s)
-                picks[n++] = (struct pick){u, best_score[u]};
+        size_t n = section_picks(ix, s, second, scores, picks);
         if (n == 0)
             cs_buf_printf(&d->report, "%s: nothing in the transcript matched it\n", tpl->sections[s].id);
         else
-            rc = write_section(d, ix, s, tpl->sections[s].id, picks, n, cap);
+            rc = write_section(d, ix, tpl->sections[s].id, picks, n, cap);
     }
     free(own);
     free(best);
-    free(best_score);
+    free(second);
+    free(scores);
     free(picks);
     return rc;
 }
@@ -852,9 +907,10 @@ int32_t cs_fill_extractive(cs_draft *d, const casescribe_template *tpl, const ca
     ix.reported = style == CASESCRIBE_FILL_STYLE_REPORTED;
     char settings[512];
     snprintf(settings, sizeof(settings),
-             "bm25 k1=%.1f b=%.2f min-score=%.1f context=%.1f/%.1f max-sentences=%u (0: adaptive); template %s v%u; "
+             "bm25 k1=%.1f b=%.2f min-score=%.1f context=%.1f/%.1f near-tie=%.2f max-sentences=%u (0: adaptive); "
+             "template %s v%u; "
              "transcript by %.100s %.60s (%.60s)%s",
-             K1, B, MIN_SCORE, ANSWER_CONTEXT, TURN_CONTEXT, (unsigned)max_sentences, tpl->id, (unsigned)tpl->version,
+             K1, B, MIN_SCORE, ANSWER_CONTEXT, TURN_CONTEXT, NEAR_TIE, (unsigned)max_sentences, tpl->id, (unsigned)tpl->version,
              t->engine, t->version,
              t->model, ix.reported ? "; style reported speech" : "");
     d->engine = cs_strdup(CS_EXTRACTIVE_ENGINE);
