@@ -263,6 +263,37 @@ Test(journal, verify_catches_a_rehashed_entry_and_a_removed_one)
     cs_store_close(st);
 }
 
+static long page_size_of(void)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    long size = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return size;
+}
+
+/* Small pages: a save's index rows dirty one page each once the index
+ * outgrows memory, and the WAL writes and syncs whole pages. A ledger made
+ * with other pages (an older library's) keeps them and works as before. */
+Test(journal, a_new_ledger_has_1_KiB_pages_and_an_older_one_keeps_its_own)
+{
+    cs_store *st = open_store();
+    cr_assert_eq(append_one(st, note("a", 1)), CASESCRIBE_OK);
+    cs_store_close(st);
+    cr_expect_eq(page_size_of(), 1024);
+    cr_assert_eq(unlink(db_path), 0);
+    tamper("PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE t(x)");
+    st = open_store();
+    cr_expect_eq(append_one(st, note("a", 1)), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_eq(count_of(st), 1);
+    cs_store_close(st);
+    cr_expect_eq(page_size_of(), 4096);
+}
+
 Test(journal, a_newer_schema_is_refused)
 {
     cs_store_close(open_store());
