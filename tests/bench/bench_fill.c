@@ -686,8 +686,9 @@ static void report(const char *what, const struct totals *t, int with_rows)
     printf("time per transcript: %.1f ms\n", t->ms);
 }
 
-/* The goals for the embedded filler, each met or not. */
-static int goals(const struct totals *t)
+/* The issue's goals for the embedded filler (in style `style`), each met
+ * or not. */
+static int goals(const struct totals *t, const char *style)
 {
     struct {
         const char *what;
@@ -704,7 +705,7 @@ static int goals(const struct totals *t)
         {"no unsupported content word", t->unsupported_words == 0},
     };
     int all = 1;
-    printf("\ngoals (embedded filler):\n");
+    printf("\ngoals (embedded filler%s):\n", style);
     for (size_t i = 0; i < sizeof(g) / sizeof(*g); i++) {
         printf("  %-48s %s\n", g[i].what, g[i].met ? "met" : "NOT MET");
         all &= g[i].met;
@@ -812,7 +813,7 @@ int main(int argc, char **argv)
         casescribe_free(result);
     }
     report("embedded filler (extractive, no network)", &embedded, 1);
-    goals(&embedded);
+    goals(&embedded, "");
 
     /* The same drafts in the record's style: only the rendering differs. */
     static struct totals reported;
@@ -826,6 +827,7 @@ int main(int argc, char **argv)
         casescribe_free(result);
     }
     report("embedded filler, reported-speech style (--style reported)", &reported, 0);
+    goals(&reported, ", reported-speech style");
 
     snprintf(log, sizeof(log), "%s/model.log", home);
     int port = 0;

@@ -700,8 +700,9 @@ Test(fill, citations_must_belong_to_ai_text_and_point_inside_it)
  * so capitalised), "nan", "football" (no confidence at all), "team," (whose
  * comma tidy drops), "happy" (in a sentence drafted second in its section,
  * so its range counts from further into the text) and "GP" below the 600
- * threshold; "attended" at it and "Tuesday" above it; a filler and a
- * stutter the draft leaves out, unsure but gone. */
+ * threshold; "attended" at it and "Tuesday" above it; a filler the draft
+ * leaves out, unsure but gone; a stutter ("the the@200") said once and
+ * marked, as the transcriber was unsure of one copy. */
 static const char *const unsure_visit[] = {
     "Worker: Hello Kerry, thanks for having me.",
     "Kerry: Come in. Um,@100 my@450 nan@120 is here today as well, she attended@600 the last meeting too.",
@@ -791,11 +792,11 @@ Test(fill, the_draft_marks_the_words_the_transcriber_was_unsure_of)
     /* ...and exactly the unsure ones are marked, each range exactly the
      * word as the sentence shows it: capitalised "My", "team" without the
      * comma tidy dropped and without the full stop it added, "happy" where
-     * the second sentence put it. Not "attended"
-     * (at the threshold), "Tuesday" (above it), the speaker labels, the
-     * filler or the stutter. */
-    const char *expected[] = {"My", "nan", "football", "team", "happy", "GP"};
-    expect_marked(draft, r, expected, 6);
+     * the second sentence put it, "the" the stutter was said as. Not
+     * "attended" (at the threshold), "Tuesday" (above it), the speaker
+     * labels or the filler. */
+    const char *expected[] = {"My", "nan", "football", "team", "happy", "GP", "the"};
+    expect_marked(draft, r, expected, 7);
     cr_expect_null(strstr(draft, "unsure=\"\""), "no empty attribute where no word was unsure");
     casescribe_record_free(r);
     casescribe_free(draft);
@@ -805,7 +806,8 @@ Test(fill, the_draft_marks_the_words_the_transcriber_was_unsure_of)
 
 /* The record style: each line of one speaker other than the worker as
  * reported speech, person changed, the same words marked unsure (the
- * unsure "My" is now "Their"), the worker's own line as it was. */
+ * unsure "My" is now "Their", the stutter "the" still marked), the
+ * worker's own line as it was. */
 Test(fill, the_reported_style_drafts_each_speakers_line_as_reported_speech_with_the_same_marks)
 {
     char *form = visit_form("cin-north", ALL_CONSENT, "<section id=\"analysis\" origin=\"human\"></section>");
@@ -822,8 +824,8 @@ Test(fill, the_reported_style_drafts_each_speakers_line_as_reported_speech_with_
         {"actions", "Worker: I will book the GP appointment for Tuesday and we agreed a referral to the school "
                     "nurse."}};
     expect_drafted(r, sections, 3, report);
-    const char *expected[] = {"Their", "nan", "football", "team", "happy", "GP"};
-    expect_marked(draft, r, expected, 6);
+    const char *expected[] = {"Their", "nan", "football", "team", "happy", "GP", "the"};
+    expect_marked(draft, r, expected, 7);
     cr_expect_eq(save_as(home.ctx, draft, NULL), CASESCRIBE_OK, "%s", casescribe_last_error());
     casescribe_record_free(r);
     casescribe_free(draft);

@@ -591,6 +591,71 @@ Test(fill_quality, the_reported_style_drafts_a_speakers_line_as_reported_speech_
     casescribe_template_free(tpl);
 }
 
+/* The ranges of `unsure` ("o:l o:l") as the words of `text` they cover,
+ * joined by '|', into out. */
+static void marked_words(const char *text, const char *unsure, char *out, size_t cap)
+{
+    unsigned o, l;
+    int used;
+    size_t len = 0;
+    out[0] = '\0';
+    for (const char *p = unsure; p != NULL && sscanf(p, "%u:%u%n", &o, &l, &used) == 2; p += used + 1) {
+        cr_assert_leq(o + l, strlen(text), "%s: range %u:%u", text, o, l);
+        len += (size_t)snprintf(out + len, cap - len, "%s%.*s", len ? "|" : "", (int)l, text + o);
+        if (p[used] == '\0' || len >= cap)
+            break;
+    }
+}
+
+/* Every word the transcriber was unsure of stays marked in the reported
+ * style, wherever the rendering rewrites around it: one copy of a stutter
+ * ("he's, um, he's@300"), the other copy ("The@300 the"), an "I I" stutter,
+ * a word whose person changes ("I'm", "I’m", "my", "I", "am", "was"), the
+ * opening word "said" lowers, a word losing its trailing comma, and a
+ * speaker's name the units did not take for a label. A stutter is said once,
+ * as its last copy, marked when the transcriber was unsure of any copy. */
+Test(fill_quality, the_reported_style_marks_every_unsure_word_wherever_the_rendering_rewrites)
+{
+    const char *turns[] = {
+        "Worker: Thanks for having me, shall we sit in the kitchen?",
+        "Marcus: He's got his homework for school and he's, um, he's@300 not doing the reading as far as I can see.",
+        "Mum: The@300 the teacher says I'm@300 happy at school and I@200 am@300 in the reading group.",
+        "Mum: My@300 bedroom was@300 damp but I was@300 fine, my@300 garden@300 is overgrown,@300",
+        "Mum: I\xE2\x80\x99m@300 at the school with the nurse about his asthma.",
+        "Mum: I I@300 do the homework with him after school.",
+        "Mrs@300 Okonjo: the school nurse saw him about his asthma inhaler.",
+    };
+    const char *expected[][3] = {
+        {"2", "Marcus said he's got his homework for school and he's not doing the reading as far as they can see.",
+         "he's"},
+        {"3", "Mum said the teacher says they are happy at school and they are in the reading group.",
+         "the|they are|they|are"},
+        {"4", "Mum said their bedroom was damp but they were fine, their garden is overgrown.",
+         "their|was|were|their|garden|overgrown"},
+        {"5", "Mum said they are at the school with the nurse about his asthma.", "they are"},
+        {"6", "Mum said they do the homework with him after school.", "they"},
+        {"7", "Mrs Okonjo said the school nurse saw him about his asthma inhaler.", "Mrs"},
+    };
+    casescribe_template *tpl = NULL;
+    cr_assert_eq(casescribe_template_open(&tpl, (const uint8_t *)overlapping_template, strlen(overlapping_template)),
+                 CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_transcript *t = transcript_of(turns, sizeof(turns) / sizeof(*turns));
+    cs_draft d;
+    fill_styled(&d, tpl, t, CASESCRIBE_FILL_STYLE_REPORTED);
+    for (size_t i = 0; i < sizeof(expected) / sizeof(*expected); i++) {
+        const cs_draft_sentence *s = citing(&d, expected[i][0]);
+        cr_assert_not_null(s, "segment %s not drafted:\n%s", expected[i][0], d.report.data);
+        cr_expect_str_eq(s->text, expected[i][1]);
+        char marks[256];
+        marked_words(s->text, s->unsure, marks, sizeof(marks));
+        cr_expect_str_eq(marks, expected[i][2], "unsure words of \"%s\" [%s]", s->text, s->unsure ? s->unsure : "");
+        expect_words_cited(s->text, s->segments, t);
+    }
+    cs_draft_free(&d);
+    casescribe_transcript_free(t);
+    casescribe_template_free(tpl);
+}
+
 /* A transcript of a corpus file (tests/fill/corpus), every seventh word
  * unsure; its template's id into `tpl_id`. */
 static casescribe_transcript *corpus_transcript(const char *path, char *tpl_id, size_t cap)

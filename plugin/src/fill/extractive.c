@@ -427,20 +427,34 @@ static void append_word(cs_buf *b, struct marks *m, const char *word, int unsure
         mark(m, at, b->len - at);
 }
 
-/* Appends the unit's words, fillers and stutters ("I I") out. */
+/* Appends the unit's words, fillers and stutters ("I I") out. A stutter
+ * is said once, as its last copy ("he's, um, he's not" is "he's not"),
+ * marked when the transcriber was unsure of any copy: the copies are the
+ * same word only as the transcriber heard them. */
 static void append_unit(cs_buf *b, struct marks *m, const casescribe_transcript *t, const cs_unit *un, int reported)
 {
     const cs_segment *seg = &t->segments[un->seg];
-    size_t first = b->len;
+    size_t first = b->len, prev_at = first;
     const char *prev = NULL;
-    int after_i = 0;
-    for (uint32_t w = un->w0; w < un->w1; w++) {
+    int after_i = 0, prev_after_i = 0, prev_unsure = 0;
+    for (uint32_t w = un->w0; w < un->w1 && !b->failed; w++) {
         const char *word = seg->words[w].text;
-        if (cs_is_filler(word) || (prev != NULL && same_word(prev, word) && w + 1 < un->w1))
+        if (cs_is_filler(word))
             continue;
-        cs_buf_printf(b, "%s", b->len > first ? " " : "");
-        append_word(b, m, word, word[0] != '\0' && cs_word_unsure(t, &seg->words[w]), reported, &after_i);
+        int unsure = word[0] != '\0' && cs_word_unsure(t, &seg->words[w]);
+        if (prev != NULL && same_word(prev, word) && w + 1 < un->w1) {
+            b->data[b->len = prev_at] = '\0'; /* the copy before goes */
+            marks_trim(m, prev_at);
+            unsure |= prev_unsure;
+            after_i = prev_after_i;
+        } else {
+            cs_buf_printf(b, "%s", b->len > first ? " " : "");
+            prev_at = b->len;
+            prev_after_i = after_i;
+        }
+        append_word(b, m, word, unsure, reported, &after_i);
         prev = word;
+        prev_unsure = unsure;
     }
 }
 
