@@ -19,7 +19,6 @@
 
 #include "adapter.h"
 #include "consent/consent.h"
-#include "consent/evaluate.h"
 #include "context.h"
 #include "fill/fill.h"
 #include "fill/tags.h"

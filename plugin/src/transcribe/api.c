@@ -13,7 +13,6 @@
 
 #include "adapter.h"
 #include "consent/consent.h"
-#include "consent/evaluate.h"
 #include "context.h"
 #include "internal.h"
 #include "jobs/ai_job.h"
