@@ -19,11 +19,11 @@
 
 #include "adapter.h"
 #include "consent/consent.h"
-#include "consent/evaluate.h"
 #include "context.h"
 #include "fill/fill.h"
 #include "fill/tags.h"
 #include "internal.h"
+#include "jobs/ai_job.h"
 #include "jobs/kept.h"
 #include "provenance/keys.h"
 #include "store/spool.h"
@@ -38,7 +38,7 @@ struct filling {
     casescribe_transcript *transcript;
     uint32_t max_sentences;
     uint32_t style; /* CASESCRIBE_FILL_STYLE_* */
-    char *endpoint_asked, *remote_model, *key_file, *key_env, *ca_file;
+    cs_ai_remote remote;
 };
 
 /* The file of a kept fill job's folder that keeps its draft. */
@@ -62,11 +62,7 @@ static void filling_free(void *arg)
     if (f->adapter != NULL)
         cs_adapter_release(f->adapter);
     free(f->payload);
-    free(f->endpoint_asked);
-    free(f->remote_model);
-    free(f->key_file);
-    free(f->key_env);
-    free(f->ca_file);
+    cs_ai_remote_clear(&f->remote);
     free(f);
 }
 
@@ -80,38 +76,14 @@ static void draft_output_free(void *arg)
 
 /* ---- the gates ---------------------------------------------------------------- */
 
-struct route {
-    int remote;
-    int tags; /* observation-tags on */
-    char endpoint[600];
-};
-
-static int32_t policy_gate(struct route *route, casescribe_ctx *ctx, const cs_record *form, const char *asked)
+static int32_t policy_gate(cs_ai_route *route, casescribe_ctx *ctx, const cs_record *form, const char *asked)
 {
-    cs_policy *p = NULL;
-    int32_t rc = cs_ctx_policy(ctx, form->team, &p);
-    if (rc != CASESCRIBE_OK)
-        return rc;
-    memset(route, 0, sizeof(*route));
-    route->remote = p->remote_engine;
-    route->tags = (p->features & CS_FEATURE_OBSERVATION_TAGS) != 0;
-    if (!(p->features & CS_FEATURE_AI_DRAFT))
-        rc = cs_fail(CASESCRIBE_EPOLICY, "team %s has ai-draft switched off in its policy: no draft was made%s",
-                     p->team,
-                     p->state == CS_POLICY_REFUSED ? " (its policy file is not valid, so every feature is off)" : "");
-    else if (p->remote_engine && !(p->features & CS_FEATURE_EXTERNAL_AI))
-        rc = cs_fail(CASESCRIBE_EPOLICY, "team %s's policy chooses the remote engine but has external-ai switched "
-                                         "off: nothing was sent",
-                     p->team);
-    else if (p->remote_engine)
-        rc = cs_policy_pick_endpoint(route->endpoint, sizeof(route->endpoint), p, asked);
-    cs_policy_free(p);
-    return rc;
+    return cs_ai_policy_gate(route, ctx, form->team, asked, CS_FEATURE_AI_DRAFT, "ai-draft", ": no draft was made");
 }
 
 /* A transcript holding the worker's observation tags is drafted from only
  * when the team's policy has observation-tags on. */
-static int32_t tags_gate(const struct route *route, const cs_record *form, const casescribe_transcript *t)
+static int32_t tags_gate(const cs_ai_route *route, const cs_record *form, const casescribe_transcript *t)
 {
     size_t n = cs_transcript_tag_count(t);
     if (n == 0 || route->tags)
@@ -123,15 +95,13 @@ static int32_t tags_gate(const struct route *route, const cs_record *form, const
 
 static int32_t consent_gate(const cs_record *form, int remote)
 {
-    int refusing = -1, reason = -1;
-    uint32_t needed = CS_SCOPE_AI_DRAFT | (remote ? CS_SCOPE_EXTERNAL_AI : 0);
-    int32_t rc = cs_consent_check_use(&refusing, &reason, form, needed, cs_now());
-    if (rc != CASESCRIBE_OK || refusing < 0)
+    const char *subject = NULL, *why = NULL;
+    int32_t rc = cs_ai_consent(&subject, &why, form, CS_SCOPE_AI_DRAFT | (remote ? CS_SCOPE_EXTERNAL_AI : 0));
+    if (rc != CASESCRIBE_OK || subject == NULL)
         return rc;
     return cs_fail(CASESCRIBE_ECONSENT, "no draft was made: the consent of subject '%s' does not cover drafting by "
                                         "AI%s (%s)",
-                   form->subjects[refusing].id, remote ? " with a service outside this machine" : "",
-                   reason < 0 ? "no consent has been recorded" : cs_consent_reason((cs_consent_result)reason));
+                   subject, remote ? " with a service outside this machine" : "", why);
 }
 
 /* The form must be one of this template's: a draft for the wrong form, or
@@ -144,15 +114,26 @@ static int32_t template_gate(const cs_record *form, const casescribe_template *t
                    form->template_id, tpl->id);
 }
 
+/* The gates, when the host asks and again when the job starts. */
+static int32_t gates(cs_ai_route *route, const struct filling *f)
+{
+    int32_t rc = policy_gate(route, f->ctx, f->form, f->remote.endpoint_asked);
+    if (rc == CASESCRIBE_OK)
+        rc = tags_gate(route, f->form, f->transcript);
+    if (rc == CASESCRIBE_OK)
+        rc = consent_gate(f->form, route->remote);
+    return rc;
+}
+
 /* ---- the job ------------------------------------------------------------------ */
 
-static int32_t run_filler(cs_draft *d, struct filling *f, const struct route *route, casescribe_job *job)
+static int32_t run_filler(cs_draft *d, struct filling *f, const cs_ai_route *route, casescribe_job *job)
 {
     if (!route->remote)
         return cs_fill_extractive(d, f->tpl, f->transcript, f->max_sentences, f->style, job);
     char *key = NULL;
-    int32_t rc = cs_api_key(&key, f->key_file, f->key_env);
-    cs_remote_fill_config cfg = {route->endpoint, f->remote_model, key, f->ca_file, 180000, 1u << 20,
+    int32_t rc = cs_api_key(&key, f->remote.key_file, f->remote.key_env);
+    cs_remote_fill_config cfg = {route->endpoint, f->remote.remote_model, key, f->remote.ca_file, 180000, 1u << 20,
                                  f->max_sentences ? f->max_sentences : CS_DEFAULT_MAX_SENTENCES};
     if (rc == CASESCRIBE_OK)
         rc = cs_fill_remote(d, f->tpl, f->transcript, f->form, &cfg, job);
@@ -184,12 +165,8 @@ static int32_t encode_draft(casescribe_job *job, const struct filling *f)
 static int32_t run_fill(casescribe_job *job, void *arg, char **result)
 {
     struct filling *f = arg;
-    struct route route;
-    int32_t rc = policy_gate(&route, f->ctx, f->form, f->endpoint_asked);
-    if (rc == CASESCRIBE_OK)
-        rc = tags_gate(&route, f->form, f->transcript);
-    if (rc == CASESCRIBE_OK)
-        rc = consent_gate(f->form, route.remote);
+    cs_ai_route route;
+    int32_t rc = gates(&route, f);
     cs_draft d;
     memset(&d, 0, sizeof(d));
     cs_buf_printf(&d.report, "%s", "");
@@ -229,16 +206,14 @@ static int32_t run_fill(casescribe_job *job, void *arg, char **result)
 
 int32_t casescribe_fill_options_init(casescribe_fill_options *opts, uint32_t struct_size)
 {
-    int32_t rc = cs_options_reset(opts, struct_size, OPTIONS_1_6_SIZE, sizeof(*opts), "casescribe_fill_options");
-    if (rc != CASESCRIBE_OK)
-        return rc;
-    opts->form_adapter = "xml";
-    opts->remote_model = "gpt-4o-mini";
-    return CASESCRIBE_OK;
+    return cs_ai_options_reset(opts, struct_size, OPTIONS_1_6_SIZE, sizeof(*opts), "casescribe_fill_options",
+                               opts != NULL ? &opts->form_adapter : NULL, opts != NULL ? &opts->remote_model : NULL,
+                               "gpt-4o-mini");
 }
 
-static int32_t check_options(const casescribe_fill_options *o)
+static int32_t check_options(const void *arg)
 {
+    const casescribe_fill_options *o = arg;
     if (!cs_options_known(o->struct_size, OPTIONS_1_6_SIZE, sizeof(*o)))
         return cs_fail(CASESCRIBE_EINVAL, "fill options not initialised: call casescribe_fill_options_init");
     if (o->struct_size > OPTIONS_1_6_SIZE && o->style > CASESCRIBE_FILL_STYLE_REPORTED)
@@ -261,14 +236,8 @@ static int32_t copy_options(struct filling *f, const casescribe_fill_options *o)
     f->transcript = cs_transcript_ref((casescribe_transcript *)o->transcript);
     f->max_sentences = o->max_sentences; /* 0: the filler's own (embedded: adaptive) */
     f->style = o->struct_size > OPTIONS_1_6_SIZE ? o->style : CASESCRIBE_FILL_STYLE_QUOTE;
-    f->remote_model = cs_strdup(o->remote_model != NULL ? o->remote_model : "gpt-4o-mini");
-    if (f->remote_model == NULL ||
-        (o->remote_endpoint != NULL && (f->endpoint_asked = cs_strdup(o->remote_endpoint)) == NULL) ||
-        (o->api_key_file != NULL && (f->key_file = cs_strdup(o->api_key_file)) == NULL) ||
-        (o->api_key_env != NULL && (f->key_env = cs_strdup(o->api_key_env)) == NULL) ||
-        (o->ca_file != NULL && (f->ca_file = cs_strdup(o->ca_file)) == NULL))
-        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    return CASESCRIBE_OK;
+    return cs_ai_remote_copy(&f->remote, o->remote_endpoint, o->remote_model != NULL ? o->remote_model : "gpt-4o-mini",
+                             o->api_key_file, o->api_key_env, o->ca_file);
 }
 
 /* ---- kept jobs: the input in the home, the options in the store ------------ */
@@ -288,60 +257,43 @@ static json_t *fill_detail(const casescribe_fill_options *o, const struct fillin
                      o->api_key_file, "key-env", o->api_key_env, "ca-file", o->ca_file);
 }
 
-static int32_t keep_inputs(cs_spool *sp, const casescribe_fill_options *o)
+static int32_t keep_inputs(cs_spool **sp, char id[CS_JOB_ID_LEN], const char *home, const casescribe_fill_options *o)
 {
     char *xml = NULL;
-    int32_t rc = cs_spool_write(sp, "form", o->form, o->form_len);
+    int32_t rc = cs_ai_job_folder(sp, id, home, o->form, o->form_len);
     if (rc == CASESCRIBE_OK)
         rc = casescribe_transcript_render(&xml, o->transcript, CASESCRIBE_TRANSCRIPT_XML);
     if (rc == CASESCRIBE_OK)
-        rc = cs_spool_write(sp, "transcript.xml", xml, strlen(xml));
+        rc = cs_spool_write(*sp, "transcript.xml", xml, strlen(xml));
     free(xml);
     return rc;
 }
 
 /* Records the job in the store, its form and transcript in a folder of
- * its own, and queues it. */
-static int32_t submit_kept(casescribe_job **job_out, struct filling *f, const casescribe_fill_options *o)
+ * its own, and queues it; when rc (the request's checks) is a failure,
+ * frees f and returns rc. */
+static int32_t submit_kept(int32_t rc, casescribe_job **job_out, struct filling *f, const casescribe_fill_options *o)
 {
     char id[CS_JOB_ID_LEN];
     cs_spool *sp = NULL;
-    json_t *detail = fill_detail(o, f);
+    json_t *detail = rc == CASESCRIBE_OK ? fill_detail(o, f) : NULL;
     char *text = detail != NULL ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(detail);
-    int32_t rc = text == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory") : cs_spool_new_id(id);
     if (rc == CASESCRIBE_OK)
-        rc = cs_spool_open(&sp, f->ctx->home, id, 1);
-    if (rc == CASESCRIBE_OK)
-        rc = keep_inputs(sp, o);
-    if (rc != CASESCRIBE_OK) {
-        cs_spool_remove(sp);
-        filling_free(f);
-    } else {
-        cs_job_keep keep = {id, sp, text, cs_now(), 1};
-        rc = cs_jobs_submit_kept(&f->ctx->jobs, "fill", run_fill, f, filling_free, &keep, job_out);
-    }
+        rc = text == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory") : keep_inputs(&sp, id, f->ctx->home, o);
+    rc = cs_ai_job_queue(rc, f->ctx, "fill", run_fill, f, filling_free, id, sp, text, job_out);
     free(text);
     return rc;
 }
 
 int32_t casescribe_fill(casescribe_job **job_out, casescribe_ctx *ctx, const casescribe_fill_options *opts)
 {
-    if (job_out != NULL)
-        *job_out = NULL;
-    if (job_out == NULL || ctx == NULL || opts == NULL)
-        return cs_fail(CASESCRIBE_EINVAL, "casescribe_fill: job_out, ctx and opts are required");
-    if (cs_ctx_elsewhere(ctx))
-        return CASESCRIBE_EINVAL;
-    int32_t rc = check_options(opts);
-    if (rc != CASESCRIBE_OK)
-        return rc;
-    cs_clear_error();
-    struct filling *f = calloc(1, sizeof(*f));
+    int32_t rc;
+    struct filling *f = cs_ai_job_request(&rc, job_out, ctx, opts, "casescribe_fill", check_options, sizeof(*f));
     if (f == NULL)
-        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+        return rc;
     f->ctx = ctx;
-    struct route route;
+    cs_ai_route route;
     rc = copy_options(f, opts);
     if (rc == CASESCRIBE_OK)
         rc = cs_adapter_acquire(&f->adapter, opts->form_adapter != NULL ? opts->form_adapter : "xml");
@@ -356,16 +308,8 @@ int32_t casescribe_fill(casescribe_job **job_out, casescribe_ctx *ctx, const cas
     if (rc == CASESCRIBE_OK)
         rc = template_gate(f->form, f->tpl);
     if (rc == CASESCRIBE_OK)
-        rc = policy_gate(&route, ctx, f->form, opts->remote_endpoint);
-    if (rc == CASESCRIBE_OK)
-        rc = tags_gate(&route, f->form, f->transcript);
-    if (rc == CASESCRIBE_OK)
-        rc = consent_gate(f->form, route.remote);
-    if (rc != CASESCRIBE_OK) {
-        filling_free(f);
-        return rc;
-    }
-    return submit_kept(job_out, f, opts);
+        rc = gates(&route, f);
+    return submit_kept(rc, job_out, f, opts);
 }
 
 /* ---- after a restart ------------------------------------------------------ */
@@ -397,11 +341,7 @@ static int32_t resume_options(casescribe_fill_options *o, const json_t *d, const
     size_t xml_len = 0;
     casescribe_fill_options_init(o, sizeof(*o));
     o->form_adapter = opt_text(d, "adapter");
-    o->remote_endpoint = opt_text(d, "endpoint");
-    o->remote_model = opt_text(d, "remote-model");
-    o->api_key_file = opt_text(d, "key-file");
-    o->api_key_env = opt_text(d, "key-env");
-    o->ca_file = opt_text(d, "ca-file");
+    cs_ai_remote_detail(d, &o->remote_endpoint, &o->remote_model, &o->api_key_file, &o->api_key_env, &o->ca_file);
     json_int_t max = json_integer_value(json_object_get(d, "max-sentences"));
     o->max_sentences = max > 0 && max <= 64 ? (uint32_t)max : 0;
     o->style = json_integer_value(json_object_get(d, "style")) == CASESCRIBE_FILL_STYLE_REPORTED
@@ -448,22 +388,14 @@ int32_t cs_fill_resume(casescribe_job **out, casescribe_ctx *ctx, const cs_store
     free(form);
     cs_template_unref(tpl);
     cs_transcript_unref(transcript);
-    if (rc != CASESCRIBE_OK) {
-        filling_free(f);
-        cs_spool_close(sp);
-        return rc;
-    }
-    cs_job_keep keep = {row->id, sp, row->detail, row->created, 0};
-    return cs_jobs_submit_kept(&ctx->jobs, "fill", run_fill, f, filling_free, &keep, out);
+    return cs_ai_job_requeue(rc, ctx, "fill", run_fill, f, filling_free, row, sp, out);
 }
 
 int32_t cs_fill_kept_output(cs_job_ending *end, const cs_spool *sp)
 {
     struct draft_output *o = calloc(1, sizeof(*o));
-    int32_t rc = o != NULL ? cs_spool_read(sp, KEPT_DRAFT, &o->form, &o->len, FORM_MAX)
+    int32_t rc = o != NULL ? cs_ai_job_read_made(sp, KEPT_DRAFT, &o->form, &o->len, FORM_MAX, "draft")
                            : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    if (rc == CASESCRIBE_ENOTFOUND)
-        rc = cs_fail(CASESCRIBE_ENOTFOUND, "the draft this job made is no longer in its folder");
     if (rc != CASESCRIBE_OK) {
         draft_output_free(o);
         return rc;
@@ -481,15 +413,10 @@ int32_t casescribe_job_draft(uint8_t **form_out, size_t *form_len_out, const cas
         *form_len_out = 0;
     if (form_out == NULL || form_len_out == NULL || job == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_job_draft: form_out, form_len_out and job are required");
-    if (strcmp(casescribe_job_kind(job), "fill") != 0) /* the header's promise, whatever its state */
-        return cs_fail(CASESCRIBE_EINVAL, "this job is a %s, not a fill", casescribe_job_kind(job));
-    int32_t status = casescribe_job_status(job);
-    if (status != CASESCRIBE_OK)
-        return cs_fail(status, "%s", status == CASESCRIBE_EBUSY ? "the job has not ended yet"
-                                                                  : "the job did not succeed: it has no draft");
-    const struct draft_output *o = cs_job_output(job, "fill");
+    int32_t rc;
+    const struct draft_output *o = cs_ai_job_made(&rc, job, "fill", "draft");
     if (o == NULL)
-        return cs_fail(CASESCRIBE_EINVAL, "this job is a %s, not a fill", casescribe_job_kind(job));
+        return rc;
     if ((*form_out = malloc(o->len + 1)) == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     memcpy(*form_out, o->form, o->len);

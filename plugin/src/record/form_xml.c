@@ -219,16 +219,24 @@ static int decode_consent(cs_consent *c, xmlNodePtr n)
            copy_attr(&c->withdrawn_at, n, "withdrawn-at");
 }
 
+/* What a <section> and its <section-stamp> share: id, origin and the
+ * origin's texts, into `holder` (a cs_section or cs_section_stamp, as `in`
+ * says). */
+static int decode_origin(char **id, cs_origin *origin, void *holder, int in, xmlNodePtr n)
+{
+    char *name = NULL;
+    int rc = copy_attr(id, n, "id") | copy_attr(&name, n, "origin");
+    for (size_t i = 0; i < CS_N_ORIGIN_TEXTS; i++)
+        rc |= copy_attr(cs_origin_text_at(holder, in, i), n, cs_origin_texts[i].attr);
+    if (name != NULL)
+        cs_origin_parse(origin, name); /* the schema allows only known values */
+    free(name);
+    return rc;
+}
+
 static int decode_section(cs_section *s, xmlNodePtr n)
 {
-    char *origin = NULL;
-    int rc = copy_attr(&s->id, n, "id") | copy_attr(&origin, n, "origin") | copy_attr(&s->engine, n, "engine") |
-             copy_attr(&s->model, n, "model") | copy_attr(&s->reviewed_by, n, "reviewed-by") |
-             copy_attr(&s->reviewed_at, n, "reviewed-at") | copy_attr(&s->review, n, "review") |
-             copy_attr(&s->engine_version, n, "engine-version") | copy_attr(&s->engine_settings, n, "engine-settings");
-    if (origin != NULL)
-        cs_origin_parse(&s->origin, origin); /* the schema allows only known values */
-    free(origin);
+    int rc = decode_origin(&s->id, &s->origin, s, CS_IN_SECTION, n);
     s->text = content_of(n);
     if (s->text == NULL)
         return -1;
@@ -267,16 +275,8 @@ static int decode_cite(cs_cite *c, xmlNodePtr n)
 
 static int decode_section_stamp(cs_section_stamp *s, xmlNodePtr n)
 {
-    char *origin = NULL;
-    int rc = copy_attr(&s->id, n, "id") | copy_attr(&origin, n, "origin") | copy_attr(&s->engine, n, "engine") |
-             copy_attr(&s->model, n, "model") | copy_attr(&s->reviewed_by, n, "reviewed-by") |
-             copy_attr(&s->reviewed_at, n, "reviewed-at") | copy_attr(&s->review, n, "review") |
-             copy_attr(&s->digest, n, "digest") | copy_attr(&s->fingerprint, n, "fingerprint") |
-             copy_attr(&s->text_mac, n, "text-mac") | copy_attr(&s->engine_version, n, "engine-version") |
-             copy_attr(&s->engine_settings, n, "engine-settings");
-    if (origin != NULL)
-        cs_origin_parse(&s->origin, origin);
-    free(origin);
+    int rc = decode_origin(&s->id, &s->origin, s, CS_IN_STAMP, n) | copy_attr(&s->digest, n, "digest") |
+             copy_attr(&s->fingerprint, n, "fingerprint") | copy_attr(&s->text_mac, n, "text-mac");
     s->consent_withdrawn = read_boolean(n, "consent-withdrawn");
     if (rc != 0 || copy_attr(&s->drafted_at, n, "drafted-at") != 0 ||
         alloc_for((void **)&s->earlier, n, "earlier-engine", sizeof(cs_engine_use), &s->n_earlier) != 0)
@@ -653,18 +653,20 @@ static void render_consents(struct builder *b, xmlNodePtr root, const cs_record 
         render_consent(b, root, &r->consents[i]);
 }
 
+/* What a <section> and its <section-stamp> share (decode_origin). */
+static void render_origin(struct builder *b, xmlNodePtr n, const char *id, cs_origin origin, const void *holder,
+                          int in)
+{
+    add_attr(b, n, "id", id);
+    add_attr(b, n, "origin", cs_origin_name(origin));
+    for (size_t i = 0; i < CS_N_ORIGIN_TEXTS; i++)
+        add_attr(b, n, cs_origin_texts[i].attr, cs_origin_text_of(holder, in, i));
+}
+
 static void render_section(struct builder *b, xmlNodePtr parent, const cs_section *s)
 {
     xmlNodePtr n = add_element(b, parent, "section", s->text);
-    add_attr(b, n, "id", s->id);
-    add_attr(b, n, "origin", cs_origin_name(s->origin));
-    add_attr(b, n, "engine", s->engine);
-    add_attr(b, n, "model", s->model);
-    add_attr(b, n, "engine-version", s->engine_version);
-    add_attr(b, n, "engine-settings", s->engine_settings);
-    add_attr(b, n, "reviewed-by", s->reviewed_by);
-    add_attr(b, n, "reviewed-at", s->reviewed_at);
-    add_attr(b, n, "review", s->review);
+    render_origin(b, n, s->id, s->origin, s, CS_IN_SECTION);
 }
 
 static void render_cite(struct builder *b, xmlNodePtr parent, const cs_cite *c)
@@ -701,15 +703,7 @@ static void render_form_attrs(struct builder *b, xmlNodePtr root, const cs_recor
 static void render_section_stamp(struct builder *b, xmlNodePtr parent, const cs_section_stamp *s)
 {
     xmlNodePtr n = add_element(b, parent, "section-stamp", NULL);
-    add_attr(b, n, "id", s->id);
-    add_attr(b, n, "origin", cs_origin_name(s->origin));
-    add_attr(b, n, "engine", s->engine);
-    add_attr(b, n, "model", s->model);
-    add_attr(b, n, "engine-version", s->engine_version);
-    add_attr(b, n, "engine-settings", s->engine_settings);
-    add_attr(b, n, "reviewed-by", s->reviewed_by);
-    add_attr(b, n, "reviewed-at", s->reviewed_at);
-    add_attr(b, n, "review", s->review);
+    render_origin(b, n, s->id, s->origin, s, CS_IN_STAMP);
     add_attr(b, n, "digest", s->digest);
     add_attr(b, n, "fingerprint", s->fingerprint);
     add_attr(b, n, "text-mac", s->text_mac);

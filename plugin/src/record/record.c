@@ -20,17 +20,37 @@ void cs_section_stamp_history_free(cs_section_stamp *s)
     s->drafted_at = NULL;
 }
 
+const cs_origin_text cs_origin_texts[CS_N_ORIGIN_TEXTS] = {
+    {"engine", {offsetof(cs_section, engine), offsetof(cs_section_stamp, engine)}},
+    {"model", {offsetof(cs_section, model), offsetof(cs_section_stamp, model)}},
+    {"engine-version", {offsetof(cs_section, engine_version), offsetof(cs_section_stamp, engine_version)}},
+    {"engine-settings", {offsetof(cs_section, engine_settings), offsetof(cs_section_stamp, engine_settings)}},
+    {"reviewed-by", {offsetof(cs_section, reviewed_by), offsetof(cs_section_stamp, reviewed_by)}},
+    {"reviewed-at", {offsetof(cs_section, reviewed_at), offsetof(cs_section_stamp, reviewed_at)}},
+    {"review", {offsetof(cs_section, review), offsetof(cs_section_stamp, review)}},
+};
+
+char **cs_origin_text_at(void *holder, int in, size_t i)
+{
+    return (char **)((char *)holder + cs_origin_texts[i].at[in]);
+}
+
+const char *cs_origin_text_of(const void *holder, int in, size_t i)
+{
+    return *(char *const *)((const char *)holder + cs_origin_texts[i].at[in]);
+}
+
+static void free_origin_texts(void *holder, int in)
+{
+    for (size_t i = 0; i < CS_N_ORIGIN_TEXTS; i++)
+        free(*cs_origin_text_at(holder, in, i));
+}
+
 static void free_section_stamp(cs_section_stamp *s)
 {
     cs_section_stamp_history_free(s);
     free(s->id);
-    free(s->engine);
-    free(s->model);
-    free(s->engine_version);
-    free(s->engine_settings);
-    free(s->reviewed_by);
-    free(s->reviewed_at);
-    free(s->review);
+    free_origin_texts(s, CS_IN_STAMP);
     free(s->digest);
     free(s->fingerprint);
     free(s->text_mac);
@@ -107,13 +127,7 @@ void cs_record_free(cs_record *r)
     for (size_t i = 0; i < r->n_sections; i++) {
         cs_section *s = &r->sections[i];
         free(s->id);
-        free(s->engine);
-        free(s->model);
-        free(s->engine_version);
-        free(s->engine_settings);
-        free(s->reviewed_by);
-        free(s->reviewed_at);
-        free(s->review);
+        free_origin_texts(s, CS_IN_SECTION);
         free(s->text);
     }
     for (size_t i = 0; i < r->n_cites; i++)

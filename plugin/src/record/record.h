@@ -141,6 +141,22 @@ void cs_cite_clear(cs_cite *c);
 
 const char *cs_origin_name(cs_origin o);
 int cs_origin_parse(cs_origin *out, const char *text);
+
+/* The text attributes a <section> and its <section-stamp> share after id
+ * and origin (what made the text, who reviewed it), in the order they are
+ * written: each attribute's name, and where a cs_section (at[CS_IN_SECTION])
+ * and a cs_section_stamp (at[CS_IN_STAMP]) keep it. */
+enum { CS_IN_SECTION = 0, CS_IN_STAMP = 1 };
+typedef struct cs_origin_text {
+    const char *attr;
+    size_t at[2];
+} cs_origin_text;
+#define CS_N_ORIGIN_TEXTS 7
+extern const cs_origin_text cs_origin_texts[CS_N_ORIGIN_TEXTS];
+/* Text i of that list in `holder`, a cs_section or a cs_section_stamp as
+ * `in` says: the field, and its value. */
+char **cs_origin_text_at(void *holder, int in, size_t i);
+const char *cs_origin_text_of(const void *holder, int in, size_t i);
 static inline int cs_origin_is_ai(cs_origin o)
 {
     return o != CS_ORIGIN_HUMAN;

@@ -13,9 +13,9 @@
 
 #include "adapter.h"
 #include "consent/consent.h"
-#include "consent/evaluate.h"
 #include "context.h"
 #include "internal.h"
+#include "jobs/ai_job.h"
 #include "jobs/kept.h"
 #include "provenance/keys.h"
 #include "store/spool.h"
@@ -28,20 +28,11 @@ struct transcription {
     cs_record *form; /* the form the recording belongs to: its team and consents */
     char *audio_path, *helper_path, *model_dir;
     char *given; /* a taken recording: where it came from (given back when the job fails) */
-    /* The remote engine, when the team's policy chooses it. */
-    char *endpoint_asked, *remote_model, *key_file, *key_env, *ca_file;
+    cs_ai_remote remote; /* the remote engine, when the team's policy chooses it */
     int take_recording;
     uint8_t *tags; /* the worker's observation tags, as given; NULL when none */
     size_t tags_len;
     cs_engine_config cfg;
-};
-
-/* What the policy decided: which engine, and for a remote one, where. */
-struct route {
-    int remote;
-    int tags; /* observation-tags on */
-    char endpoint[600];
-    uint32_t retention_days; /* for a recording the library took */
 };
 
 static void transcription_free(void *arg)
@@ -54,43 +45,21 @@ static void transcription_free(void *arg)
     free(t->given);
     free(t->helper_path);
     free(t->model_dir);
-    free(t->endpoint_asked);
-    free(t->remote_model);
-    free(t->key_file);
-    free(t->key_env);
-    free(t->ca_file);
+    cs_ai_remote_clear(&t->remote);
     free(t->tags);
     free(t);
 }
 
 /* The team's policy must have transcription on; a remote engine also needs
  * external-ai on and an endpoint on the policy's allow-list. */
-static int32_t policy_gate(struct route *route, casescribe_ctx *ctx, const cs_record *form, const char *asked)
+static int32_t policy_gate(cs_ai_route *route, casescribe_ctx *ctx, const cs_record *form, const char *asked)
 {
-    cs_policy *p = NULL;
-    int32_t rc = cs_ctx_policy(ctx, form->team, &p);
-    if (rc != CASESCRIBE_OK)
-        return rc;
-    memset(route, 0, sizeof(*route));
-    route->remote = p->remote_engine;
-    route->retention_days = p->retention_days;
-    route->tags = (p->features & CS_FEATURE_OBSERVATION_TAGS) != 0;
-    if (!(p->features & CS_FEATURE_TRANSCRIPTION))
-        rc = cs_fail(CASESCRIBE_EPOLICY, "team %s has transcription switched off in its policy%s", p->team,
-                     p->state == CS_POLICY_REFUSED ? " (its policy file is not valid, so every feature is off)" : "");
-    else if (p->remote_engine && !(p->features & CS_FEATURE_EXTERNAL_AI))
-        rc = cs_fail(CASESCRIBE_EPOLICY, "team %s's policy chooses the remote engine but has external-ai switched "
-                                         "off: nothing was sent",
-                     p->team);
-    else if (p->remote_engine)
-        rc = cs_policy_pick_endpoint(route->endpoint, sizeof(route->endpoint), p, asked);
-    cs_policy_free(p);
-    return rc;
+    return cs_ai_policy_gate(route, ctx, form->team, asked, CS_FEATURE_TRANSCRIPTION, "transcription", "");
 }
 
 /* Observation tags come with a recording only when the team's policy has
  * observation-tags on. */
-static int32_t tags_gate(const struct route *route, const cs_record *form, size_t tags_len)
+static int32_t tags_gate(const cs_ai_route *route, const cs_record *form, size_t tags_len)
 {
     if (tags_len == 0 || route->tags)
         return CASESCRIBE_OK;
@@ -117,15 +86,14 @@ static int32_t tags_readable(const uint8_t *tags, size_t len)
  * and its transcription (fail closed: no consent, no AI). */
 static int32_t consent_gate(const cs_record *form, int remote)
 {
-    int refusing = -1, reason = -1;
+    const char *subject = NULL, *why = NULL;
     uint32_t needed = CS_SCOPE_RECORD_AUDIO | CS_SCOPE_TRANSCRIBE | (remote ? CS_SCOPE_EXTERNAL_AI : 0);
-    int32_t rc = cs_consent_check_use(&refusing, &reason, form, needed, cs_now());
-    if (rc != CASESCRIBE_OK || refusing < 0)
+    int32_t rc = cs_ai_consent(&subject, &why, form, needed);
+    if (rc != CASESCRIBE_OK || subject == NULL)
         return rc;
     return cs_fail(CASESCRIBE_ECONSENT, "the recording cannot be transcribed: the consent of subject '%s' does not "
                                         "cover recording and transcription%s (%s)%s",
-                   form->subjects[refusing].id, remote ? " by a service outside this machine" : "",
-                   reason < 0 ? "no consent has been recorded" : cs_consent_reason((cs_consent_result)reason),
+                   subject, remote ? " by a service outside this machine" : "", why,
                    remote ? ": nothing was sent" : "");
 }
 
@@ -139,7 +107,7 @@ static void wipe(char *secret)
     free(secret);
 }
 
-static int32_t transcribe_routed(casescribe_transcript **out, struct transcription *t, const struct route *route,
+static int32_t transcribe_routed(casescribe_transcript **out, struct transcription *t, const cs_ai_route *route,
                                  casescribe_job *job)
 {
     if (!route->remote) {
@@ -147,8 +115,8 @@ static int32_t transcribe_routed(casescribe_transcript **out, struct transcripti
         return cs_engine_transcribe(out, &t->cfg, t->audio_path, job);
     }
     char *key = NULL;
-    int32_t rc = cs_api_key(&key, t->key_file, t->key_env);
-    cs_remote_config remote = {route->endpoint, t->remote_model, key, t->ca_file, 120000};
+    int32_t rc = cs_api_key(&key, t->remote.key_file, t->remote.key_env);
+    cs_remote_config remote = {route->endpoint, t->remote.remote_model, key, t->remote.ca_file, 120000};
     t->cfg.remote = &remote;
     if (rc == CASESCRIBE_OK)
         rc = cs_engine_transcribe(out, &t->cfg, t->audio_path, job);
@@ -186,7 +154,7 @@ static const char *base_name(const char *path)
  * library took, applies the policy's retention: a failed job gives the
  * recording back (unless the context closing stopped it: it runs again
  * after the restart). */
-static int32_t transcribe_taken(casescribe_transcript **out, struct transcription *t, const struct route *route,
+static int32_t transcribe_taken(casescribe_transcript **out, struct transcription *t, const cs_ai_route *route,
                                 casescribe_job *job)
 {
     if (!t->take_recording || t->given == NULL)
@@ -229,9 +197,7 @@ int32_t cs_transcription_kept_output(cs_job_ending *end, const cs_spool *sp)
     uint8_t *xml = NULL;
     size_t len = 0;
     casescribe_transcript *t = NULL;
-    int32_t rc = cs_spool_read(sp, KEPT_TRANSCRIPT, &xml, &len, KEPT_TRANSCRIPT_MAX);
-    if (rc == CASESCRIBE_ENOTFOUND)
-        rc = cs_fail(CASESCRIBE_ENOTFOUND, "the transcript this job made is no longer in its folder");
+    int32_t rc = cs_ai_job_read_made(sp, KEPT_TRANSCRIPT, &xml, &len, KEPT_TRANSCRIPT_MAX, "transcript");
     if (rc == CASESCRIBE_OK)
         rc = casescribe_transcript_open(&t, xml, len);
     free(xml);
@@ -245,8 +211,8 @@ int32_t cs_transcription_kept_output(cs_job_ending *end, const cs_spool *sp)
 static int32_t run_transcription(casescribe_job *job, void *arg, char **result)
 {
     struct transcription *t = arg;
-    struct route route;
-    int32_t rc = policy_gate(&route, t->ctx, t->form, t->endpoint_asked);
+    cs_ai_route route;
+    int32_t rc = policy_gate(&route, t->ctx, t->form, t->remote.endpoint_asked);
     if (rc == CASESCRIBE_OK)
         rc = tags_gate(&route, t->form, t->tags_len);
     if (rc == CASESCRIBE_OK)
@@ -278,12 +244,9 @@ static int32_t run_transcription(casescribe_job *job, void *arg, char **result)
 
 int32_t casescribe_transcribe_options_init(casescribe_transcribe_options *opts, uint32_t struct_size)
 {
-    int32_t rc = cs_options_reset(opts, struct_size, OPTIONS_1_6_SIZE, sizeof(*opts), "casescribe_transcribe_options");
-    if (rc != CASESCRIBE_OK)
-        return rc;
-    opts->form_adapter = "xml";
-    opts->remote_model = "whisper-1";
-    return CASESCRIBE_OK;
+    return cs_ai_options_reset(opts, struct_size, OPTIONS_1_6_SIZE, sizeof(*opts), "casescribe_transcribe_options",
+                               opts != NULL ? &opts->form_adapter : NULL, opts != NULL ? &opts->remote_model : NULL,
+                               "whisper-1");
 }
 
 #define MAX_TAGS_BYTES (64u << 10)
@@ -294,8 +257,9 @@ static uint32_t cpus(void)
     return n < 1 ? 1 : n > CS_MAX_PARALLEL ? CS_MAX_PARALLEL : (uint32_t)n;
 }
 
-static int32_t check_options(const casescribe_transcribe_options *o)
+static int32_t check_options(const void *arg)
 {
+    const casescribe_transcribe_options *o = arg;
     if (!cs_options_known(o->struct_size, OPTIONS_1_6_SIZE, sizeof(*o)))
         return cs_fail(CASESCRIBE_EINVAL, "transcribe options not initialised: call casescribe_transcribe_options_init");
     if (o->struct_size > OPTIONS_1_6_SIZE && (o->tags_len > MAX_TAGS_BYTES || (o->tags == NULL && o->tags_len > 0)))
@@ -320,13 +284,12 @@ static int32_t fill_config(struct transcription *t, const casescribe_transcribe_
     t->helper_path = cs_strdup(o->helper_path != NULL ? o->helper_path : CS_PKGLIBEXECDIR "/casescribe-asr");
     t->model_dir = cs_strdup(o->model_dir != NULL ? o->model_dir : CS_POCKETSPHINX_MODEL);
     t->audio_path = cs_strdup(o->audio_path);
-    t->remote_model = cs_strdup(o->remote_model != NULL ? o->remote_model : "whisper-1");
-    if (t->helper_path == NULL || t->model_dir == NULL || t->audio_path == NULL || t->remote_model == NULL ||
-        (o->remote_endpoint != NULL && (t->endpoint_asked = cs_strdup(o->remote_endpoint)) == NULL) ||
-        (o->api_key_file != NULL && (t->key_file = cs_strdup(o->api_key_file)) == NULL) ||
-        (o->api_key_env != NULL && (t->key_env = cs_strdup(o->api_key_env)) == NULL) ||
-        (o->ca_file != NULL && (t->ca_file = cs_strdup(o->ca_file)) == NULL))
+    if (t->helper_path == NULL || t->model_dir == NULL || t->audio_path == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    const char *model = o->remote_model != NULL ? o->remote_model : "whisper-1";
+    int32_t rc = cs_ai_remote_copy(&t->remote, o->remote_endpoint, model, o->api_key_file, o->api_key_env, o->ca_file);
+    if (rc != CASESCRIBE_OK)
+        return rc;
     t->take_recording = (o->flags & CASESCRIBE_TRANSCRIBE_TAKE_RECORDING) != 0;
     size_t tags_len = o->struct_size > OPTIONS_1_6_SIZE ? o->tags_len : 0;
     if (tags_len > 0 && (t->tags = malloc(tags_len)) == NULL)
@@ -414,18 +377,21 @@ static int32_t keep_recording(struct transcription *t, cs_spool *sp, json_t *det
 }
 
 /* Records the job in the store, its form and recording in a folder of its
- * own, and queues it. */
-static int32_t submit_kept(casescribe_job **job_out, struct transcription *t, const casescribe_transcribe_options *o)
+ * own, and queues it; when rc (the request's checks) is a failure, frees t
+ * and returns rc. */
+static int32_t submit_kept(int32_t rc, casescribe_job **job_out, struct transcription *t,
+                           const casescribe_transcribe_options *o)
 {
+    if (rc != CASESCRIBE_OK) {
+        transcription_free(t);
+        return rc;
+    }
     char id[CS_JOB_ID_LEN];
     cs_spool *sp = NULL;
     json_t *detail = transcription_detail(o);
     char *text = NULL, *taken = NULL, *given = NULL;
-    int32_t rc = detail == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory") : cs_spool_new_id(id);
-    if (rc == CASESCRIBE_OK)
-        rc = cs_spool_open(&sp, t->ctx->home, id, 1);
-    if (rc == CASESCRIBE_OK)
-        rc = cs_spool_write(sp, "form", o->form, o->form_len);
+    rc = detail == NULL ? cs_fail(CASESCRIBE_ENOMEM, "out of memory")
+                        : cs_ai_job_folder(&sp, id, t->ctx->home, o->form, o->form_len);
     if (rc == CASESCRIBE_OK && t->tags_len > 0)
         rc = cs_spool_write(sp, "tags", t->tags, t->tags_len);
     if (rc == CASESCRIBE_OK)
@@ -436,18 +402,12 @@ static int32_t submit_kept(casescribe_job **job_out, struct transcription *t, co
         ((taken = cs_strdup(t->audio_path)) == NULL || (given = cs_strdup(t->given)) == NULL))
         rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     json_decref(detail);
-    if (rc != CASESCRIBE_OK) {
-        if (t->given != NULL)
-            cs_audio_give_back(t->audio_path, t->given);
-        cs_spool_remove(sp);
-        transcription_free(t);
-    } else {
-        cs_job_keep keep = {id, sp, text, cs_now(), 1};
-        rc = cs_jobs_submit_kept(&t->ctx->jobs, "transcription", run_transcription, t, transcription_free, &keep,
-                                 job_out);
-        if (rc != CASESCRIBE_OK && taken != NULL)
-            cs_audio_give_back(taken, given); /* the job never existed: the recording goes back */
-    }
+    int prepared = rc == CASESCRIBE_OK;
+    if (!prepared && t->given != NULL)
+        cs_audio_give_back(t->audio_path, t->given);
+    rc = cs_ai_job_queue(rc, t->ctx, "transcription", run_transcription, t, transcription_free, id, sp, text, job_out);
+    if (prepared && rc != CASESCRIBE_OK && taken != NULL)
+        cs_audio_give_back(taken, given); /* the job never existed: the recording goes back */
     free(text);
     free(taken);
     free(given);
@@ -456,21 +416,13 @@ static int32_t submit_kept(casescribe_job **job_out, struct transcription *t, co
 
 int32_t casescribe_transcribe(casescribe_job **job_out, casescribe_ctx *ctx, const casescribe_transcribe_options *opts)
 {
-    if (job_out != NULL)
-        *job_out = NULL;
-    if (job_out == NULL || ctx == NULL || opts == NULL)
-        return cs_fail(CASESCRIBE_EINVAL, "casescribe_transcribe: job_out, ctx and opts are required");
-    if (cs_ctx_elsewhere(ctx))
-        return CASESCRIBE_EINVAL;
-    int32_t rc = check_options(opts);
-    if (rc != CASESCRIBE_OK)
-        return rc;
-    cs_clear_error();
-    struct transcription *t = calloc(1, sizeof(*t));
+    int32_t rc;
+    struct transcription *t =
+        cs_ai_job_request(&rc, job_out, ctx, opts, "casescribe_transcribe", check_options, sizeof(*t));
     if (t == NULL)
-        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+        return rc;
     t->ctx = ctx;
-    struct route route;
+    cs_ai_route route;
     rc = cs_adapter_decode(&t->form, opts->form_adapter, opts->form, opts->form_len);
     if (rc == CASESCRIBE_OK)
         rc = policy_gate(&route, ctx, t->form, opts->remote_endpoint);
@@ -482,11 +434,7 @@ int32_t casescribe_transcribe(casescribe_job **job_out, casescribe_ctx *ctx, con
         rc = tags_readable(t->tags, t->tags_len);
     if (rc == CASESCRIBE_OK)
         rc = consent_gate(t->form, route.remote);
-    if (rc != CASESCRIBE_OK) {
-        transcription_free(t);
-        return rc;
-    }
-    return submit_kept(job_out, t, opts);
+    return submit_kept(rc, job_out, t, opts);
 }
 
 /* ---- after a restart ------------------------------------------------------ */
@@ -510,11 +458,7 @@ static int32_t resume_options(casescribe_transcribe_options *o, const json_t *d,
     o->form_adapter = opt_text(d, "adapter");
     o->helper_path = opt_text(d, "helper");
     o->model_dir = opt_text(d, "model-dir");
-    o->remote_endpoint = opt_text(d, "endpoint");
-    o->remote_model = opt_text(d, "remote-model");
-    o->api_key_file = opt_text(d, "key-file");
-    o->api_key_env = opt_text(d, "key-env");
-    o->ca_file = opt_text(d, "ca-file");
+    cs_ai_remote_detail(d, &o->remote_endpoint, &o->remote_model, &o->api_key_file, &o->api_key_env, &o->ca_file);
     o->parallel = opt_int(d, "parallel");
     o->max_seconds = opt_int(d, "max-seconds");
     o->unsure_permille = opt_int(d, "unsure");
@@ -571,13 +515,9 @@ int32_t cs_transcription_resume(casescribe_job **out, casescribe_ctx *ctx, const
     json_decref(d);
     free(form);
     free(tags);
-    if (rc != CASESCRIBE_OK) {
-        transcription_free(t);
-        cs_spool_close(sp);
-        return rc == CASESCRIBE_ENOTFOUND ? cs_fail(rc, "the job's input is no longer in the home") : rc;
-    }
-    cs_job_keep keep = {row->id, sp, row->detail, row->created, 0};
-    return cs_jobs_submit_kept(&ctx->jobs, "transcription", run_transcription, t, transcription_free, &keep, out);
+    if (rc == CASESCRIBE_ENOTFOUND)
+        rc = cs_fail(rc, "the job's input is no longer in the home");
+    return cs_ai_job_requeue(rc, ctx, "transcription", run_transcription, t, transcription_free, row, sp, out);
 }
 
 int32_t casescribe_job_transcript(casescribe_transcript **transcript_out, const casescribe_job *job)
@@ -586,15 +526,10 @@ int32_t casescribe_job_transcript(casescribe_transcript **transcript_out, const 
         *transcript_out = NULL;
     if (transcript_out == NULL || job == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_job_transcript: transcript_out and job are required");
-    if (strcmp(casescribe_job_kind(job), "transcription") != 0) /* the header's promise, whatever its state */
-        return cs_fail(CASESCRIBE_EINVAL, "this job is a %s, not a transcription", casescribe_job_kind(job));
-    int32_t status = casescribe_job_status(job);
-    if (status != CASESCRIBE_OK)
-        return cs_fail(status, "%s", status == CASESCRIBE_EBUSY ? "the job has not ended yet"
-                                                                  : "the job did not succeed: it has no transcript");
-    casescribe_transcript *t = cs_job_output(job, "transcription");
+    int32_t rc;
+    casescribe_transcript *t = cs_ai_job_made(&rc, job, "transcription", "transcript");
     if (t == NULL)
-        return cs_fail(CASESCRIBE_EINVAL, "this job is a %s, not a transcription", casescribe_job_kind(job));
+        return rc;
     *transcript_out = cs_transcript_ref(t);
     return CASESCRIBE_OK;
 }
