@@ -109,7 +109,7 @@ int32_t cs_verify_record(cs_buf *diffs, cs_keyring *keys, const cs_record *r, ch
         return cs_fail(CASESCRIBE_EUNSTAMPED, "record %s carries no provenance: it was never stamped", r->id);
     EVP_PKEY *pub = NULL;
     int32_t rc = cs_keyring_public(keys, r->provenance->key_id, &pub);
-    int32_t sig = rc == CASESCRIBE_OK ? cs_stamp_check_signature(r->provenance, pub, record_digest) : rc;
+    int32_t sig = rc == CASESCRIBE_OK ? cs_stamp_check_record_signature(r, pub, record_digest) : rc;
     EVP_PKEY_free(pub);
     int32_t n = cs_stamp_compare(diffs, r);
     if (sig == CASESCRIBE_EVERIFY)

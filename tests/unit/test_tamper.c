@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "provenance/stamp.h"
+#include "record/form_xml.h"
 
 static test_home home;
 static char *stamped; /* a version 2 record: two subjects, two consents, three kinds of section */
@@ -80,6 +82,81 @@ Test(tamper, layout_changes_are_not_changes)
                  "%s", casescribe_last_error());
     free(spaced);
     free(reordered);
+}
+
+/* The stamped record with every element in a prefix ("c:"): the same
+ * record to XML, other bytes to a C14N pass over what was received. */
+static char *prefixed(const char *xml)
+{
+    char *ns = replace_once(xml, " xmlns=\"urn:casescribe:form:1\"", " xmlns:c=\"urn:casescribe:form:1\"");
+    char *out = malloc(strlen(ns) * 2 + 1), *o = out;
+    cr_assert_not_null(out);
+    for (const char *c = ns; *c != '\0'; c++) {
+        *o++ = *c;
+        if (*c == '<' && (c[1] == '/' || (c[1] >= 'a' && c[1] <= 'z'))) {
+            if (c[1] == '/')
+                *o++ = *++c;
+            *o++ = 'c';
+            *o++ = ':';
+        }
+    }
+    *o = '\0';
+    free(ns);
+    return out;
+}
+
+/* Verify first canonicalises the record as received; those bytes are the
+ * ones a rendering of the decoded model gives, for the form (every digest)
+ * and for the provenance (the signed bytes), so that a record as stamped
+ * verifies without a rendering. */
+Test(tamper, the_record_as_received_canonicalises_as_its_model_renders)
+{
+    cs_record *r = NULL;
+    cr_assert_eq(cs_form_decode(&r, (const uint8_t *)stamped, strlen(stamped)), CASESCRIBE_OK);
+    cs_form_canon got, want;
+    cr_assert_eq(cs_form_canonical_received(&got, r), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(cs_form_canonical_all(&want, r, 0), CASESCRIBE_OK);
+    cr_expect(got.len == want.len && memcmp(got.bytes, want.bytes, got.len) == 0, "form:\n%.*s\n---\n%.*s",
+              (int)got.len, (char *)got.bytes, (int)want.len, (char *)want.bytes);
+    cr_expect(got.n_ranges == want.n_ranges &&
+              memcmp(got.ranges, want.ranges, got.n_ranges * sizeof(*got.ranges)) == 0);
+    uint8_t *pg = NULL, *pw = NULL;
+    size_t lg = 0, lw = 0;
+    cr_assert_eq(cs_provenance_canonical_received(&pg, &lg, r), CASESCRIBE_OK);
+    cr_assert_eq(cs_provenance_canonical(&pw, &lw, r->provenance, 0), CASESCRIBE_OK);
+    cr_expect(lg == lw && memcmp(pg, pw, lg) == 0, "provenance:\n%.*s\n---\n%.*s", (int)lg, (char *)pg, (int)lw,
+              (char *)pw);
+    free(pg);
+    free(pw);
+    cs_form_canon_free(&got);
+    cs_form_canon_free(&want);
+    cs_record_free(r);
+}
+
+/* A record written otherwise (here: every element in a prefix) gives
+ * other bytes as received: verify renders the model, and its verdict is
+ * the one it gives the record as stamped, both ways. */
+Test(tamper, a_record_written_otherwise_verifies_from_its_model_and_changes_are_still_found)
+{
+    char *other = prefixed(stamped);
+    cs_record *r = NULL;
+    cs_form_canon got, want;
+    cr_assert_eq(cs_form_decode(&r, (const uint8_t *)other, strlen(other)), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(cs_form_canonical_received(&got, r), CASESCRIBE_OK);
+    cr_assert_eq(cs_form_canonical_all(&want, r, 0), CASESCRIBE_OK);
+    cr_expect(got.len != want.len || memcmp(got.bytes, want.bytes, got.len) != 0, "the prefix changes the bytes");
+    cs_form_canon_free(&got);
+    cs_form_canon_free(&want);
+    cs_record_free(r);
+    cr_expect_eq(casescribe_verify(NULL, home.ctx, "xml", (uint8_t *)other, strlen(other)), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+    char *changed = replace_once(other, "going better", "going worse");
+    cr_expect_eq(casescribe_verify(NULL, home.ctx, "xml", (uint8_t *)changed, strlen(changed)), CASESCRIBE_EVERIFY);
+    char *forged = replace_once(other, "<c:actor id=\"sw-017\"", "<c:actor id=\"sw-018\"");
+    cr_expect_eq(casescribe_verify(NULL, home.ctx, "xml", (uint8_t *)forged, strlen(forged)), CASESCRIBE_EVERIFY);
+    free(changed);
+    free(forged);
+    free(other);
 }
 
 Test(tamper, section_text)

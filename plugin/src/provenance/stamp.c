@@ -67,7 +67,9 @@ static int32_t digests_of(cs_digests *d, const cs_record *r, const cs_form_canon
     return rc;
 }
 
-static int32_t compute(cs_digests *d, const cs_record *r, int keep)
+/* keep: the rendering stays in d->doc; received: the passes run over the
+ * document the record was decoded from, not a rendering (no doc kept). */
+static int32_t compute(cs_digests *d, const cs_record *r, int keep, int received)
 {
     memset(d, 0, sizeof(*d));
     d->sections = calloc(r->n_sections ? r->n_sections : 1, sizeof(*d->sections));
@@ -79,7 +81,7 @@ static int32_t compute(cs_digests *d, const cs_record *r, int keep)
     d->n_sections = r->n_sections;
     d->n_entries = r->n_consents;
     cs_form_canon c;
-    int32_t rc = cs_form_canonical_all(&c, r, keep);
+    int32_t rc = received ? cs_form_canonical_received(&c, r) : cs_form_canonical_all(&c, r, keep);
     if (rc == CASESCRIBE_OK)
         rc = digests_of(d, r, &c);
     d->doc = c.doc;
@@ -92,12 +94,12 @@ static int32_t compute(cs_digests *d, const cs_record *r, int keep)
 
 int32_t cs_digests_compute(cs_digests *d, const cs_record *r)
 {
-    return compute(d, r, 0);
+    return compute(d, r, 0, 0);
 }
 
 int32_t cs_digests_compute_keep(cs_digests *d, const cs_record *r)
 {
-    return compute(d, r, 1);
+    return compute(d, r, 1, 0);
 }
 
 int32_t cs_consent_entry_digest(char out[CS_DIGEST_LEN], const cs_consent *c, int bare)
@@ -297,6 +299,29 @@ int32_t cs_stamp_check_signature(const cs_provenance *p, EVP_PKEY *pub, char rec
     return rc;
 }
 
+/* Whether the provenance's bytes as received carry its signature (then
+ * the model parsed from them is the one signed): no rendering. */
+static int received_signature_holds(const cs_record *r, EVP_PKEY *pub, char record_digest[CS_DIGEST_LEN])
+{
+    uint8_t *msg = NULL;
+    size_t len = 0;
+    const char *sig = r->provenance->signature;
+    int holds = sig != NULL && cs_provenance_canonical_received(&msg, &len, r) == CASESCRIBE_OK &&
+                cs_ed25519_verify(pub, sig, msg, len);
+    if (holds && record_digest != NULL)
+        holds = cs_signed_digest(record_digest, msg, len, sig) == CASESCRIBE_OK;
+    free(msg);
+    cs_clear_error();
+    return holds;
+}
+
+int32_t cs_stamp_check_record_signature(const cs_record *r, EVP_PKEY *pub, char record_digest[CS_DIGEST_LEN])
+{
+    if (received_signature_holds(r, pub, record_digest))
+        return CASESCRIBE_OK;
+    return cs_stamp_check_signature(r->provenance, pub, record_digest);
+}
+
 int32_t cs_stamp_record_digest(char out[CS_DIGEST_LEN], const cs_provenance *p)
 {
     uint8_t *msg = NULL;
@@ -410,11 +435,26 @@ static int compare_consent_state(cs_buf *rep, const cs_record *r, const cs_diges
     return diffs;
 }
 
+/* The digests of the form as received when its form-digest is the one
+ * stamped (it covers every byte the others are taken from, so they are
+ * what a rendering of the model would give), else those of the model
+ * rendered again. */
+static int32_t digests_to_compare(cs_digests *d, const cs_record *r)
+{
+    if (compute(d, r, 0, 1) == CASESCRIBE_OK) {
+        if (same(d->form, r->provenance->form_digest))
+            return CASESCRIBE_OK;
+        cs_digests_free(d);
+    }
+    cs_clear_error();
+    return cs_digests_compute(d, r);
+}
+
 int32_t cs_stamp_compare(cs_buf *rep, const cs_record *r)
 {
     const cs_provenance *p = r->provenance;
     cs_digests d;
-    int32_t rc = cs_digests_compute(&d, r);
+    int32_t rc = digests_to_compare(&d, r);
     if (rc != CASESCRIBE_OK)
         return rc;
     int diffs = 0;

@@ -69,6 +69,11 @@ int32_t cs_stamp_encode_signed(uint8_t **out, size_t *out_len, cs_digests *d, co
 /* OK when p->signature is a valid signature of p by `pub`, EVERIFY
  * otherwise. When record_digest is not NULL it receives the record digest. */
 int32_t cs_stamp_check_signature(const cs_provenance *p, EVP_PKEY *pub, char record_digest[CS_DIGEST_LEN]);
+/* The same for a decoded record's provenance, checked first over the bytes
+ * received (cs_provenance_canonical_received) and, when they do not carry
+ * the signature (a document written otherwise), over the model rendered
+ * again: the same verdict, without a rendering for a record as stamped. */
+int32_t cs_stamp_check_record_signature(const cs_record *r, EVP_PKEY *pub, char record_digest[CS_DIGEST_LEN]);
 /* The record digest of a signed provenance: SHA-256 over the signed bytes
  * (canonical <provenance> without <signature>) followed by the signature's
  * base64 text. It identifies one stamped version: the next version names it

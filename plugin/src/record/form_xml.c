@@ -560,7 +560,7 @@ int32_t cs_form_decode(cs_record **out, const uint8_t *buf, size_t len)
         cs_record_free(r);
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory decoding the form");
     }
-    xmlFreeDoc(doc);
+    r->received = doc;
     rc = check_unique_ids(r);
     if (rc != CASESCRIBE_OK) {
         cs_record_free(r);
@@ -929,6 +929,97 @@ int32_t cs_form_canonical_all(cs_form_canon *out, const cs_record *r, int keep_d
     return rc;
 }
 
+/* ---- the same passes over the document received ---------------------- */
+
+void cs_form_received_free(cs_record *r)
+{
+    xmlFreeDoc(r->received);
+    r->received = NULL;
+}
+
+static int is_within(xmlNodePtr n, xmlNodePtr top)
+{
+    for (; n != NULL && top != NULL; n = n->parent)
+        if (n == top)
+            return 1;
+    return 0;
+}
+
+/* What the renderer writes of a received document: no comment, no
+ * processing instruction, no indentation outside a section's text; with
+ * `form`, all but the provenance, else the provenance without its
+ * signature. */
+struct received_part {
+    xmlNodePtr prov, sig;
+    int form;
+};
+
+static int received_visible(void *user, xmlNodePtr node, xmlNodePtr parent)
+{
+    const struct received_part *p = user;
+    xmlNodePtr el = node->type == XML_NAMESPACE_DECL || node->type == XML_ATTRIBUTE_NODE ? parent : node;
+    if (node->type == XML_COMMENT_NODE || node->type == XML_PI_NODE)
+        return 0;
+    if (node->type == XML_TEXT_NODE && xmlIsBlankNode(node) && !cs_xml_is_element(node->parent, "section"))
+        return 0;
+    return p->form ? !is_within(el, p->prov) : is_within(el, p->prov) && !is_within(el, p->sig);
+}
+
+/* One C14N pass over what `visible` shows of doc, into *out (malloc'd). */
+static int32_t c14n_visible(uint8_t **out, size_t *out_len, xmlDocPtr doc, xmlC14NIsVisibleCallback visible, void *user)
+{
+    xmlOutputBufferPtr buf = xmlAllocOutputBuffer(NULL);
+    int ok = buf != NULL && xmlC14NExecute(doc, visible, user, XML_C14N_EXCLUSIVE_1_0, NULL, 0, buf) >= 0;
+    size_t used = ok ? xmlBufUse(buf->buffer) : 0; /* the bytes stay in the buffer: it has no output to flush to */
+    *out = ok ? malloc(used + 1) : NULL;
+    if (*out != NULL) {
+        memcpy(*out, xmlBufContent(buf->buffer), used);
+        (*out)[used] = '\0';
+        *out_len = used;
+    }
+    if (buf != NULL)
+        xmlOutputBufferClose(buf);
+    return *out != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory canonicalising the record");
+}
+
+static xmlNodePtr provenance_of(xmlDocPtr doc);
+
+static xmlNodePtr signature_of(xmlNodePtr prov)
+{
+    for (xmlNodePtr c = prov != NULL ? prov->children : NULL; c != NULL; c = c->next)
+        if (cs_xml_is_element(c, "signature"))
+            return c;
+    return NULL;
+}
+
+int32_t cs_form_canonical_received(cs_form_canon *out, const cs_record *r)
+{
+    memset(out, 0, sizeof(*out));
+    if (r->received == NULL)
+        return CASESCRIBE_ENOTFOUND;
+    struct received_part p = {provenance_of(r->received), NULL, 1};
+    int32_t rc = c14n_visible(&out->bytes, &out->len, r->received, received_visible, &p);
+    size_t n = r->n_subjects + r->n_consents + r->n_sections + r->n_cites;
+    if (rc == CASESCRIBE_OK && (out->ranges = calloc(n ? n : 1, sizeof(*out->ranges))) == NULL)
+        rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    if (rc == CASESCRIBE_OK && (out->n_ranges = child_ranges(out->bytes, out->len, out->ranges, n)) != n)
+        rc = CASESCRIBE_ENOTFOUND; /* not as the library writes it */
+    if (rc != CASESCRIBE_OK)
+        cs_form_canon_free(out);
+    return rc;
+}
+
+int32_t cs_provenance_canonical_received(uint8_t **out, size_t *out_len, const cs_record *r)
+{
+    *out = NULL;
+    *out_len = 0;
+    xmlNodePtr prov = r->received != NULL ? provenance_of(r->received) : NULL;
+    if (prov == NULL)
+        return CASESCRIBE_ENOTFOUND;
+    struct received_part p = {prov, signature_of(prov), 0};
+    return c14n_visible(out, out_len, r->received, received_visible, &p);
+}
+
 /* The C14N pass over the provenance inside the stamped record's document:
  * only it and what it holds. */
 static int in_provenance(void *user, xmlNodePtr node, xmlNodePtr parent)
@@ -964,18 +1055,7 @@ int32_t cs_form_provenance_into(void *doc_, const cs_provenance *p, uint8_t **ms
     render_provenance_body(&b, n, p, 0);
     if (b.failed)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory rendering the provenance");
-    /* The bytes stay in the buffer: it has no output callback to flush to. */
-    xmlOutputBufferPtr buf = xmlAllocOutputBuffer(NULL);
-    int ok = buf != NULL && xmlC14NExecute(doc, in_provenance, n, XML_C14N_EXCLUSIVE_1_0, NULL, 0, buf) >= 0;
-    size_t used = ok ? xmlBufUse(buf->buffer) : 0;
-    if (ok && (*msg = malloc(used + 1)) != NULL) {
-        memcpy(*msg, xmlBufContent(buf->buffer), used);
-        (*msg)[used] = '\0';
-        *len = used;
-    }
-    if (buf != NULL)
-        xmlOutputBufferClose(buf);
-    return *msg != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory canonicalising the provenance");
+    return c14n_visible(msg, len, doc, in_provenance, n);
 }
 
 int32_t cs_form_dump_signed(uint8_t **out, size_t *out_len, void *doc_, const cs_provenance *p)

@@ -72,6 +72,19 @@ typedef struct cs_form_canon {
 int32_t cs_form_canonical_all(cs_form_canon *out, const cs_record *r, int keep_doc);
 void cs_form_canon_free(cs_form_canon *c);
 
+/* The same passes over the document a record was decoded from
+ * (r->received), without rendering the model: the form's canonical bytes
+ * and ranges, and the provenance's without its signature. They equal what
+ * cs_form_canonical_all and cs_provenance_canonical make whenever the
+ * document is as the library wrote it; a document written otherwise
+ * (re-indented, other prefixes) gives other bytes, so a caller uses them
+ * only to confirm a digest or a signature and falls back to the model
+ * when they do not. ENOTFOUND when the record has no document. */
+int32_t cs_form_canonical_received(cs_form_canon *out, const cs_record *r);
+int32_t cs_provenance_canonical_received(uint8_t **out, size_t *out_len, const cs_record *r);
+/* Frees r->received and sets it NULL. */
+void cs_form_received_free(cs_record *r);
+
 /* Puts provenance p without its signature into the kept document `doc`
  * (replacing one put there before) and sets *msg to its canonical bytes
  * (malloc'd): the bytes cs_provenance_canonical(p, 0) makes, from the one

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "record/form_xml.h"
 
 void cs_section_stamp_history_free(cs_section_stamp *s)
 {
@@ -142,6 +143,7 @@ void cs_record_free(cs_record *r)
     free(r->author);
     free(r->carried_digest);
     cs_provenance_free(r->provenance);
+    cs_form_received_free(r);
     free(r);
 }
 

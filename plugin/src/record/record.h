@@ -130,6 +130,11 @@ typedef struct cs_record {
     cs_cite *cites;
     size_t n_cites;
     cs_provenance *provenance; /* NULL when the payload carried none */
+    /* The document cs_form_decode read the record from (an xmlDocPtr,
+     * freed with the record), so that verify can canonicalise what it
+     * received before it renders the model again (form_xml.h). Stale once
+     * the record is changed: only verify reads it. NULL otherwise. */
+    void *received;
 } cs_record;
 
 void cs_record_free(cs_record *r);
