@@ -434,6 +434,29 @@ static const char overlapping_template[] =
     "<prompt>the home</prompt><cues>bedroom kitchen garden damp</cues></section>"
     "</template>";
 
+/* A draft of the overlapping template from `turns`, in `style`, with what
+ * it was made from (for the checks). */
+struct overlap {
+    casescribe_template *tpl;
+    casescribe_transcript *t;
+    cs_draft d;
+};
+
+static void overlap_fill(struct overlap *o, const char *const *turns, size_t n, uint32_t style)
+{
+    cr_assert_eq(casescribe_template_open(&o->tpl, (const uint8_t *)overlapping_template, strlen(overlapping_template)),
+                 CASESCRIBE_OK, "%s", casescribe_last_error());
+    o->t = transcript_of(turns, n);
+    fill_styled(&o->d, o->tpl, o->t, style);
+}
+
+static void overlap_free(struct overlap *o)
+{
+    cs_draft_free(&o->d);
+    casescribe_transcript_free(o->t);
+    casescribe_template_free(o->tpl);
+}
+
 /* A sentence that is as much evidence for two sections as words can tell
  * goes into both, cited in each, rather than being lost to one of them;
  * one that matches a section clearly better goes there only. */
@@ -446,14 +469,10 @@ Test(fill_quality, a_sentence_tied_between_two_sections_is_drafted_in_both)
         "Mum: The dentist saw him and his asthma inhaler is new.",
         "Mum: His bedroom is damp and the garden is overgrown.",
     };
-    casescribe_template *tpl = NULL;
-    cr_assert_eq(casescribe_template_open(&tpl, (const uint8_t *)overlapping_template, strlen(overlapping_template)),
-                 CASESCRIBE_OK, "%s", casescribe_last_error());
-    casescribe_transcript *t = transcript_of(turns, sizeof(turns) / sizeof(*turns));
-    cs_draft d;
-    fill_with(&d, tpl, t);
-    const cs_draft_section *learning = drafted(&d, "learning"), *health = drafted(&d, "health");
-    cr_assert(learning != NULL && health != NULL, "%s", d.report.data);
+    struct overlap o;
+    overlap_fill(&o, turns, sizeof(turns) / sizeof(*turns), CASESCRIBE_FILL_STYLE_QUOTE);
+    const cs_draft_section *learning = drafted(&o.d, "learning"), *health = drafted(&o.d, "health");
+    cr_assert(learning != NULL && health != NULL, "%s", o.d.report.data);
     int tied_in[2] = {0, 0}, clear_in[2] = {0, 0};
     const cs_draft_section *both[2] = {learning, health};
     for (size_t i = 0; i < 2; i++)
@@ -463,9 +482,7 @@ Test(fill_quality, a_sentence_tied_between_two_sections_is_drafted_in_both)
         }
     cr_expect(tied_in[0] && tied_in[1], "the tied sentence is in learning %d, health %d", tied_in[0], tied_in[1]);
     cr_expect(clear_in[0] && !clear_in[1], "the clear one is in learning %d, health %d", clear_in[0], clear_in[1]);
-    cs_draft_free(&d);
-    casescribe_transcript_free(t);
-    casescribe_template_free(tpl);
+    overlap_free(&o);
 }
 
 /* The text of the line of section `id` citing segment `seg` alone, or "". */
@@ -490,19 +507,13 @@ Test(fill_quality, a_speakers_turn_is_drafted_whole_in_each_section_it_is_eviden
         "Mum: His bedroom is damp and the garden is overgrown.",
         "Worker: His attendance and reading are good. I think the damp bedroom is a worry.",
     };
-    casescribe_template *tpl = NULL;
-    cr_assert_eq(casescribe_template_open(&tpl, (const uint8_t *)overlapping_template, strlen(overlapping_template)),
-                 CASESCRIBE_OK, "%s", casescribe_last_error());
-    casescribe_transcript *t = transcript_of(turns, sizeof(turns) / sizeof(*turns));
-    cs_draft d;
-    fill_with(&d, tpl, t);
-    const char *learning = line_citing(&d, "learning", "2"), *health = line_citing(&d, "health", "2");
+    struct overlap o;
+    overlap_fill(&o, turns, sizeof(turns) / sizeof(*turns), CASESCRIBE_FILL_STYLE_QUOTE);
+    const char *learning = line_citing(&o.d, "learning", "2"), *health = line_citing(&o.d, "health", "2");
     cr_expect(strstr(learning, "homework") != NULL && strstr(learning, "inhaler") != NULL, "learning: %s", learning);
     cr_expect(strstr(health, "homework") != NULL && strstr(health, "inhaler") != NULL, "health: %s", health);
-    cr_expect_str_eq(line_citing(&d, "learning", "4"), "Worker: His attendance and reading are good.");
-    cs_draft_free(&d);
-    casescribe_transcript_free(t);
-    casescribe_template_free(tpl);
+    cr_expect_str_eq(line_citing(&o.d, "learning", "4"), "Worker: His attendance and reading are good.");
+    overlap_free(&o);
 }
 
 /* The record-style rendering changes only person and the fixed connecting
@@ -636,24 +647,18 @@ Test(fill_quality, the_reported_style_marks_every_unsure_word_wherever_the_rende
         {"6", "Mum said they do the homework with him after school.", "they"},
         {"7", "Mrs Okonjo said the school nurse saw him about his asthma inhaler.", "Mrs"},
     };
-    casescribe_template *tpl = NULL;
-    cr_assert_eq(casescribe_template_open(&tpl, (const uint8_t *)overlapping_template, strlen(overlapping_template)),
-                 CASESCRIBE_OK, "%s", casescribe_last_error());
-    casescribe_transcript *t = transcript_of(turns, sizeof(turns) / sizeof(*turns));
-    cs_draft d;
-    fill_styled(&d, tpl, t, CASESCRIBE_FILL_STYLE_REPORTED);
+    struct overlap o;
+    overlap_fill(&o, turns, sizeof(turns) / sizeof(*turns), CASESCRIBE_FILL_STYLE_REPORTED);
     for (size_t i = 0; i < sizeof(expected) / sizeof(*expected); i++) {
-        const cs_draft_sentence *s = citing(&d, expected[i][0]);
-        cr_assert_not_null(s, "segment %s not drafted:\n%s", expected[i][0], d.report.data);
+        const cs_draft_sentence *s = citing(&o.d, expected[i][0]);
+        cr_assert_not_null(s, "segment %s not drafted:\n%s", expected[i][0], o.d.report.data);
         cr_expect_str_eq(s->text, expected[i][1]);
         char marks[256];
         marked_words(s->text, s->unsure, marks, sizeof(marks));
         cr_expect_str_eq(marks, expected[i][2], "unsure words of \"%s\" [%s]", s->text, s->unsure ? s->unsure : "");
-        expect_words_cited(s->text, s->segments, t);
+        expect_words_cited(s->text, s->segments, o.t);
     }
-    cs_draft_free(&d);
-    casescribe_transcript_free(t);
-    casescribe_template_free(tpl);
+    overlap_free(&o);
 }
 
 /* A transcript of a corpus file (tests/fill/corpus), every seventh word
