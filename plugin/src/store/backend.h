@@ -79,16 +79,18 @@ enum cs_stmt {
     /* Batches of the statements a save runs per sketch value (several rows
      * per statement; values of one sketch are distinct, so no statement
      * touches a row twice): 8 and 32 rows of CS_Q_VALUE_DF and
-     * CS_Q_POSTING_ADD, and the counts and posting lists of 32 values (pad
-     * with repeats). */
+     * CS_Q_POSTING_ADD, and the counts and posting lists of
+     * CS_STORE_READ_BATCH values (pad with repeats): a read waits for its
+     * answer, so it takes more at once than a write, which is queued. */
     CS_Q_VALUE_DF8,
     CS_Q_VALUE_DF32,
     CS_Q_POSTING_ADD8,
     CS_Q_POSTING_ADD32,
-    CS_Q_VALUES_GET32,
-    CS_Q_POSTINGS32,
+    CS_Q_VALUES_GET128,
+    CS_Q_POSTINGS128,
     CS_Q_COUNT
 };
+#define CS_STORE_READ_BATCH 128 /* values per batched read (CS_Q_*128) */
 extern const char *const cs_store_sql[CS_Q_COUNT];
 
 typedef struct cs_store_ops {

@@ -8,9 +8,9 @@
  * it (df, commonness: stock phrases weigh less; it also bounds the length
  * of the value's posting list, which orders the search). Its column `ai`
  * (posting lengths, schema 1-2) is no longer kept up: df orders as well.
- * A backend that takes them (cs_store_ops.batch) gets rows written and
- * read in batches of up to 32 values per statement. Keyed hashes only: no
- * text. */
+ * A backend that takes them (cs_store_ops.batch) gets rows written in
+ * batches of up to 32 values per statement and read in batches of up to
+ * 128. Keyed hashes only: no text. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -360,11 +360,11 @@ static int32_t read_lists(cs_store_txn *tx, const uint64_t *v, uint32_t n, uint3
             args[m++] = CS_INT(vals[k]);
     for (uint32_t j = 0; rc == CASESCRIBE_OK && !cs_store_batched(tx) && j < m; j++)
         rc = cs_store_run(tx, CS_Q_POSTINGS, &args[j], 1, row_id, out, NULL);
-    for (uint32_t at = 0; rc == CASESCRIBE_OK && cs_store_batched(tx) && at < m; at += 32) {
-        cs_val batch[32];
-        for (uint32_t j = 0; j < 32; j++) /* padded with repeats: IN reads each list once */
+    for (uint32_t at = 0; rc == CASESCRIBE_OK && cs_store_batched(tx) && at < m; at += CS_STORE_READ_BATCH) {
+        cs_val batch[CS_STORE_READ_BATCH];
+        for (uint32_t j = 0; j < CS_STORE_READ_BATCH; j++) /* padded with repeats: IN reads each list once */
             batch[j] = args[at + j < m ? at + j : m - 1];
-        rc = cs_store_run(tx, CS_Q_POSTINGS32, batch, 32, row_id, out, NULL);
+        rc = cs_store_run(tx, CS_Q_POSTINGS128, batch, CS_STORE_READ_BATCH, row_id, out, NULL);
     }
     *skipped = n - k;
     return rc;

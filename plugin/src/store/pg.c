@@ -48,7 +48,7 @@
 #define CS_PG_CONNECT_TIMEOUT "10"              /* seconds, unless the connection string says */
 #define CS_PG_STATEMENT_TIMEOUT "30s"           /* any statement, lock waits included */
 #define CS_PG_WALK_BATCH "512"                  /* ledger rows fetched at a time by a walk */
-#define CS_PG_MAX_ARGS 64
+#define CS_PG_MAX_ARGS CS_STORE_READ_BATCH
 #define CS_PG_MAX_COLS 12
 
 /* Types of result columns read as integers (pg_type OIDs). */

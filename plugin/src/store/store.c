@@ -28,6 +28,8 @@
 #define REP7(s) REP4(s) REP2(s) s
 #define REP8(s) REP4(s) REP4(s)
 #define REP31(s) REP8(s) REP8(s) REP8(s) REP7(s)
+#define REP32(s) REP8(s) REP8(s) REP8(s) REP8(s)
+#define REP127(s) REP32(s) REP32(s) REP32(s) REP31(s)
 #define VALUE_DF_HEAD "INSERT INTO vals(value, ai, df) VALUES(?, 0, 1)"
 #define VALUE_DF_TAIL " ON CONFLICT(value) DO UPDATE SET df = vals.df + 1"
 #define POSTING_HEAD "INSERT INTO postings(value, print) VALUES(?, ?)"
@@ -98,8 +100,8 @@ const char *const cs_store_sql[CS_Q_COUNT] = {
     [CS_Q_VALUE_DF32] = VALUE_DF_HEAD REP31(", (?, 0, 1)") VALUE_DF_TAIL,
     [CS_Q_POSTING_ADD8] = POSTING_HEAD REP7(", (?, ?)") POSTING_TAIL,
     [CS_Q_POSTING_ADD32] = POSTING_HEAD REP31(", (?, ?)") POSTING_TAIL,
-    [CS_Q_VALUES_GET32] = "SELECT value, df FROM vals WHERE value IN (?" REP31(", ?") ")",
-    [CS_Q_POSTINGS32] = "SELECT print FROM postings WHERE value IN (?" REP31(", ?") ")",
+    [CS_Q_VALUES_GET128] = "SELECT value, df FROM vals WHERE value IN (?" REP127(", ?") ")",
+    [CS_Q_POSTINGS128] = "SELECT print FROM postings WHERE value IN (?" REP127(", ?") ")",
 };
 
 struct cs_store {
@@ -730,17 +732,18 @@ static int32_t row_df(const cs_val *cols, int n, void *user)
     return df_put(user, (uint64_t)cols[0].i, cols[1].i);
 }
 
-/* Reads the counts of 1..BATCH values in one statement (padded with
- * repeats of the last) into the cache; a value the table lacks has df 0. */
+/* Reads the counts of 1..CS_STORE_READ_BATCH values in one statement
+ * (padded with repeats of the last) into the cache; a value the table
+ * lacks has df 0. */
 static int32_t read_dfs(cs_store_txn *tx, const uint64_t *v, uint32_t n)
 {
-    cs_val args[BATCH];
-    for (uint32_t k = 0; k < BATCH; k++)
+    cs_val args[CS_STORE_READ_BATCH];
+    for (uint32_t k = 0; k < CS_STORE_READ_BATCH; k++)
         args[k] = CS_INT(v[k < n ? k : n - 1]);
     int32_t rc = CASESCRIBE_OK;
     for (uint32_t k = 0; rc == CASESCRIBE_OK && k < n; k++)
         rc = df_put(tx, v[k], 0);
-    return rc == CASESCRIBE_OK ? run(tx, CS_Q_VALUES_GET32, args, BATCH, row_df, tx, NULL) : rc;
+    return rc == CASESCRIBE_OK ? run(tx, CS_Q_VALUES_GET128, args, CS_STORE_READ_BATCH, row_df, tx, NULL) : rc;
 }
 
 /* The df of one value, from the cache or read alone. */
@@ -769,7 +772,7 @@ void cs_store_set_batch(cs_store *st, uint32_t batch)
 
 int32_t cs_store_value_dfs(cs_store_txn *tx, const uint64_t *v, uint32_t n, int64_t *df)
 {
-    uint64_t miss[BATCH];
+    uint64_t miss[CS_STORE_READ_BATCH];
     uint32_t m = 0;
     int32_t rc = CASESCRIBE_OK;
     int64_t seen;
@@ -778,7 +781,7 @@ int32_t cs_store_value_dfs(cs_store_txn *tx, const uint64_t *v, uint32_t n, int6
     for (uint32_t k = 0; rc == CASESCRIBE_OK && cs_store_batched(tx) && k <= n; k++) {
         if (k < n && !df_cached(tx, v[k], &seen))
             miss[m++] = v[k];
-        if (m > 0 && (m == BATCH || k == n)) {
+        if (m > 0 && (m == CS_STORE_READ_BATCH || k == n)) {
             rc = read_dfs(tx, miss, m);
             m = 0;
         }
