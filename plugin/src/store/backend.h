@@ -76,29 +76,30 @@ enum cs_stmt {
     CS_Q_HEAD_CONFIRM,
     CS_Q_ABANDON_PUT,
     CS_Q_ABANDON_GET,
-    /* Batches of the statements a save runs per sketch value (several rows
-     * per statement; values of one sketch are distinct, so no statement
-     * touches a row twice): 8 and 32 rows of CS_Q_VALUE_DF and
-     * CS_Q_POSTING_ADD, and the counts and posting lists of
-     * CS_STORE_READ_BATCH values (pad with repeats): a read waits for its
-     * answer, so it takes more at once than a write, which is queued. */
-    CS_Q_VALUE_DF8,
-    CS_Q_VALUE_DF32,
-    CS_Q_POSTING_ADD8,
-    CS_Q_POSTING_ADD32,
-    CS_Q_VALUES_GET128,
-    CS_Q_POSTINGS128,
+    /* For a batched backend (cs_store_ops.batch): the values of a sketch
+     * as one JSON array of signed 64-bit integers (cs_store_value_list),
+     * so that a list costs one statement, written or read, whatever its
+     * length (values of one sketch are distinct: no statement touches a
+     * row twice). Each backend writes these in its own dialect. */
+    CS_Q_VALUE_DF_LIST,    /* (list): each value counted once more */
+    CS_Q_POSTING_ADD_LIST, /* (print, list): print filed under each */
+    CS_Q_VALUES_GET_LIST,  /* (list): value, df of those counted */
+    CS_Q_POSTINGS_LIST,    /* (list): the prints filed under any */
     CS_Q_COUNT
 };
-#define CS_STORE_READ_BATCH 128 /* values per batched read (CS_Q_*128) */
+#define CS_STORE_LIST_MAX 256                       /* values per list statement */
+#define CS_STORE_LIST_TEXT (CS_STORE_LIST_MAX * 21 + 3) /* "[v,v,...]": signed 64-bit values */
+/* The first CS_STORE_LIST_MAX of n values as a list statement's argument;
+ * returns buf. */
+const char *cs_store_value_list(char buf[CS_STORE_LIST_TEXT], const uint64_t *v, uint32_t n);
 extern const char *const cs_store_sql[CS_Q_COUNT];
 
 typedef struct cs_store_ops {
     const char *name;
-    /* Sketch values worth putting in one statement: 32 to use the CS_Q_*8
-     * and CS_Q_*32 forms (a client-server backend: fewer round trips); 0 or
-     * 1 for one value a statement (SQLite: a multi-row write also writes a
-     * statement journal, measured slower than single rows). */
+    /* 32 or more to put a sketch's values in one statement (the
+     * CS_Q_*_LIST forms: a client-server backend, fewer statements and
+     * round trips); 0 or 1 for one value a statement (SQLite: a multi-row
+     * write also writes a statement journal, measured slower). */
     uint32_t batch;
     /* Store-wide state from a home: checks or creates the schema
      * (CS_STORE_SCHEMA; EJOURNAL for a newer one). *location is a malloc'd
@@ -131,7 +132,7 @@ int32_t cs_store_index_entry(cs_store_txn *tx, const json_t *entry, uint64_t seq
 /* The commonness (df: distinct prints holding it) of n sketch values into
  * df[] (may be NULL: only read), kept in the transaction's cache. */
 int32_t cs_store_value_dfs(cs_store_txn *tx, const uint64_t *v, uint32_t n, int64_t *df);
-/* Whether the store uses the batched (CS_Q_*32) statements: its backend's
+/* Whether the store uses the list (CS_Q_*_LIST) statements: its backend's
  * cs_store_ops.batch, or what cs_store_set_batch set (tests run both). */
 int cs_store_batched(const cs_store_txn *tx);
 void cs_store_set_batch(cs_store *st, uint32_t batch);

@@ -8,9 +8,9 @@
  * it (df, commonness: stock phrases weigh less; it also bounds the length
  * of the value's posting list, which orders the search). Its column `ai`
  * (posting lengths, schema 1-2) is no longer kept up: df orders as well.
- * A backend that takes them (cs_store_ops.batch) gets rows written in
- * batches of up to 32 values per statement and read in batches of up to
- * 128. Keyed hashes only: no text. */
+ * A backend that takes them (cs_store_ops.batch) gets a sketch's values
+ * written and read in one statement each (the CS_Q_*_LIST forms). Keyed
+ * hashes only: no text. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,26 +69,20 @@ static uint64_t print_id(const cs_fingerprint *fp)
 
 /* Runs a one-row statement (CS_Q_VALUE_DF, or CS_Q_POSTING_ADD with
  * `print` as each row's second value) over n values; on a batched backend
- * in its 32- and 8-row forms as far as they go: a few statements per
- * sketch, not one per value. */
+ * its list form, one statement per CS_STORE_LIST_MAX values. */
 static int32_t run_values(cs_store_txn *tx, int stmt, const uint64_t *v, uint32_t n, const int64_t *print)
 {
-    static const uint32_t sizes[3] = {32, 8, 1};
-    int df = stmt == CS_Q_VALUE_DF;
-    const int forms[3] = {df ? CS_Q_VALUE_DF32 : CS_Q_POSTING_ADD32, df ? CS_Q_VALUE_DF8 : CS_Q_POSTING_ADD8, stmt};
-    cs_val args[64];
-    uint32_t k = 0;
     int32_t rc = CASESCRIBE_OK;
-    for (int f = cs_store_batched(tx) ? 0 : 2; f < 3; f++) {
-        for (; rc == CASESCRIBE_OK && n - k >= sizes[f]; k += sizes[f]) {
-            int na = 0;
-            for (uint32_t j = 0; j < sizes[f]; j++) {
-                args[na++] = CS_INT(v[k + j]);
-                if (print != NULL)
-                    args[na++] = CS_INT(*print);
-            }
-            rc = cs_store_run(tx, forms[f], args, na, NULL, NULL, NULL);
-        }
+    for (uint32_t k = 0; rc == CASESCRIBE_OK && !cs_store_batched(tx) && k < n; k++) {
+        cs_val args[2] = {CS_INT(v[k]), CS_INT(print != NULL ? *print : 0)};
+        rc = cs_store_run(tx, stmt, args, print != NULL ? 2 : 1, NULL, NULL, NULL);
+    }
+    for (uint32_t at = 0; rc == CASESCRIBE_OK && cs_store_batched(tx) && at < n; at += CS_STORE_LIST_MAX) {
+        char text[CS_STORE_LIST_TEXT];
+        const char *list = cs_store_value_list(text, v + at, n - at);
+        cs_val args[2] = {CS_INT(print != NULL ? *print : 0), CS_TEXT(list)};
+        rc = print != NULL ? cs_store_run(tx, CS_Q_POSTING_ADD_LIST, args, 2, NULL, NULL, NULL)
+                           : cs_store_run(tx, CS_Q_VALUE_DF_LIST, &args[1], 1, NULL, NULL, NULL);
     }
     return rc;
 }
@@ -353,18 +347,19 @@ static int32_t read_lists(cs_store_txn *tx, const uint64_t *v, uint32_t n, uint3
     uint64_t vals[CS_FP_PK];
     int64_t lens[CS_FP_PK];
     uint32_t k = 0, m = 0;
-    cs_val args[CS_FP_PK];
+    uint64_t lists[CS_FP_PK];
     int32_t rc = rarest_first(tx, v, n, vals, lens);
     for (; rc == CASESCRIBE_OK && k < n && (k < must || lens[k] <= CS_STORE_COMMON); k++)
         if (lens[k] > 0) /* a value no print holds has no list */
-            args[m++] = CS_INT(vals[k]);
-    for (uint32_t j = 0; rc == CASESCRIBE_OK && !cs_store_batched(tx) && j < m; j++)
-        rc = cs_store_run(tx, CS_Q_POSTINGS, &args[j], 1, row_id, out, NULL);
-    for (uint32_t at = 0; rc == CASESCRIBE_OK && cs_store_batched(tx) && at < m; at += CS_STORE_READ_BATCH) {
-        cs_val batch[CS_STORE_READ_BATCH];
-        for (uint32_t j = 0; j < CS_STORE_READ_BATCH; j++) /* padded with repeats: IN reads each list once */
-            batch[j] = args[at + j < m ? at + j : m - 1];
-        rc = cs_store_run(tx, CS_Q_POSTINGS128, batch, CS_STORE_READ_BATCH, row_id, out, NULL);
+            lists[m++] = vals[k];
+    for (uint32_t j = 0; rc == CASESCRIBE_OK && !cs_store_batched(tx) && j < m; j++) {
+        cs_val arg = CS_INT(lists[j]);
+        rc = cs_store_run(tx, CS_Q_POSTINGS, &arg, 1, row_id, out, NULL);
+    }
+    for (uint32_t at = 0; rc == CASESCRIBE_OK && cs_store_batched(tx) && at < m; at += CS_STORE_LIST_MAX) {
+        char text[CS_STORE_LIST_TEXT]; /* IN reads each list once */
+        cs_val arg = CS_TEXT(cs_store_value_list(text, lists + at, m - at));
+        rc = cs_store_run(tx, CS_Q_POSTINGS_LIST, &arg, 1, row_id, out, NULL);
     }
     *skipped = n - k;
     return rc;

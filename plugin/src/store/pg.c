@@ -48,7 +48,7 @@
 #define CS_PG_CONNECT_TIMEOUT "10"              /* seconds, unless the connection string says */
 #define CS_PG_STATEMENT_TIMEOUT "30s"           /* any statement, lock waits included */
 #define CS_PG_WALK_BATCH "512"                  /* ledger rows fetched at a time by a walk */
-#define CS_PG_MAX_ARGS CS_STORE_READ_BATCH
+#define CS_PG_MAX_ARGS 64
 #define CS_PG_MAX_COLS 12
 
 /* Types of result columns read as integers (pg_type OIDs). */
@@ -121,10 +121,24 @@ static char *numbered(const char *sql)
     return out;
 }
 
+/* The list statements in PostgreSQL's dialect: the JSON array, bound as
+ * text, read once as a bigint[] ("[1,2]" spelt "{1,2}"; ARRAY(SELECT ...)
+ * makes it an init plan, not an expression a scan would work out again per
+ * row), so that "= ANY" takes the index whatever the table's size. */
+#define PG_ARRAY(n) "ARRAY(SELECT unnest(translate($" #n "::text, '[]', '{}')::bigint[]))"
+static const char *const pg_own[CS_Q_COUNT] = {
+    [CS_Q_VALUE_DF_LIST] = "INSERT INTO vals(value, ai, df) SELECT unnest(" PG_ARRAY(1) "), 0, 1 "
+                           "ON CONFLICT(value) DO UPDATE SET df = vals.df + 1",
+    [CS_Q_POSTING_ADD_LIST] = "INSERT INTO postings(value, print) SELECT unnest(" PG_ARRAY(2) "), $1::bigint "
+                              "ON CONFLICT(value, print) DO NOTHING",
+    [CS_Q_VALUES_GET_LIST] = "SELECT value, df FROM vals WHERE value = ANY(" PG_ARRAY(1) ")",
+    [CS_Q_POSTINGS_LIST] = "SELECT print FROM postings WHERE value = ANY(" PG_ARRAY(1) ")",
+};
+
 static void translate_all(void)
 {
     for (int i = 0; i < CS_Q_COUNT; i++)
-        if ((pg_sql[i] = numbered(cs_store_sql[i])) == NULL)
+        if ((pg_sql[i] = pg_own[i] != NULL ? strdup(pg_own[i]) : numbered(cs_store_sql[i])) == NULL)
             pg_sql_failed = 1;
 }
 
@@ -645,5 +659,5 @@ const cs_store_ops cs_store_pg_ops = {
     .now = pg_now,
     .lock_record = pg_lock_record,
     .exec = pg_exec,
-    .batch = 32, /* one round trip for 32 index values */
+    .batch = 32, /* a sketch's values in one statement (the CS_Q_*_LIST forms) */
 };

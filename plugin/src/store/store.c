@@ -20,20 +20,7 @@
  * weighs less: CS_STORE_DF_FULL / (prints holding it) beyond that. */
 #define CS_STORE_DF_FULL 4.0
 #define WEIGHT_SLOTS 4096 /* per transaction: the commonness counts read so far */
-#define BATCH 32          /* values per batched statement (CS_Q_*32) */
-
-/* Repeats a string literal n times (batched statements). */
-#define REP2(s) s s
-#define REP4(s) REP2(s) REP2(s)
-#define REP7(s) REP4(s) REP2(s) s
-#define REP8(s) REP4(s) REP4(s)
-#define REP31(s) REP8(s) REP8(s) REP8(s) REP7(s)
-#define REP32(s) REP8(s) REP8(s) REP8(s) REP8(s)
-#define REP127(s) REP32(s) REP32(s) REP32(s) REP31(s)
-#define VALUE_DF_HEAD "INSERT INTO vals(value, ai, df) VALUES(?, 0, 1)"
-#define VALUE_DF_TAIL " ON CONFLICT(value) DO UPDATE SET df = vals.df + 1"
-#define POSTING_HEAD "INSERT INTO postings(value, print) VALUES(?, ?)"
-#define POSTING_TAIL " ON CONFLICT(value, print) DO NOTHING"
+#define BATCH 32          /* a backend's batch from which it takes the list statements */
 
 const char *const cs_store_sql[CS_Q_COUNT] = {
     [CS_Q_META_GET] = "SELECT value FROM meta WHERE name = ?",
@@ -96,12 +83,14 @@ const char *const cs_store_sql[CS_Q_COUNT] = {
     [CS_Q_ABANDON_PUT] = "INSERT INTO abandoned(record, first, last, kept, seq) VALUES(?, ?, ?, ?, ?)",
     [CS_Q_ABANDON_GET] = "SELECT first, last, kept, seq FROM abandoned WHERE record = ? AND first <= ? AND last >= ? "
                          "LIMIT 1",
-    [CS_Q_VALUE_DF8] = VALUE_DF_HEAD REP7(", (?, 0, 1)") VALUE_DF_TAIL,
-    [CS_Q_VALUE_DF32] = VALUE_DF_HEAD REP31(", (?, 0, 1)") VALUE_DF_TAIL,
-    [CS_Q_POSTING_ADD8] = POSTING_HEAD REP7(", (?, ?)") POSTING_TAIL,
-    [CS_Q_POSTING_ADD32] = POSTING_HEAD REP31(", (?, ?)") POSTING_TAIL,
-    [CS_Q_VALUES_GET128] = "SELECT value, df FROM vals WHERE value IN (?" REP127(", ?") ")",
-    [CS_Q_POSTINGS128] = "SELECT print FROM postings WHERE value IN (?" REP127(", ?") ")",
+    /* SQLite's dialect of the list statements (json_each; "WHERE true"
+     * tells an upsert's SELECT from its ON clause); pg.c has its own. */
+    [CS_Q_VALUE_DF_LIST] = "INSERT INTO vals(value, ai, df) SELECT value, 0, 1 FROM json_each(?) WHERE true "
+                           "ON CONFLICT(value) DO UPDATE SET df = vals.df + 1",
+    [CS_Q_POSTING_ADD_LIST] = "INSERT INTO postings(value, print) SELECT value, ? FROM json_each(?) WHERE true "
+                              "ON CONFLICT(value, print) DO NOTHING",
+    [CS_Q_VALUES_GET_LIST] = "SELECT value, df FROM vals WHERE value IN (SELECT value FROM json_each(?))",
+    [CS_Q_POSTINGS_LIST] = "SELECT print FROM postings WHERE value IN (SELECT value FROM json_each(?))",
 };
 
 struct cs_store {
@@ -732,18 +721,27 @@ static int32_t row_df(const cs_val *cols, int n, void *user)
     return df_put(user, (uint64_t)cols[0].i, cols[1].i);
 }
 
-/* Reads the counts of 1..CS_STORE_READ_BATCH values in one statement
- * (padded with repeats of the last) into the cache; a value the table
- * lacks has df 0. */
+const char *cs_store_value_list(char buf[CS_STORE_LIST_TEXT], const uint64_t *v, uint32_t n)
+{
+    size_t at = 0;
+    buf[at++] = '[';
+    for (uint32_t k = 0; k < n && k < CS_STORE_LIST_MAX; k++)
+        at += (size_t)snprintf(buf + at, CS_STORE_LIST_TEXT - at, "%s%lld", k ? "," : "", (long long)(int64_t)v[k]);
+    buf[at++] = ']';
+    buf[at] = '\0';
+    return buf;
+}
+
+/* Reads the counts of 1..CS_STORE_LIST_MAX values in one statement into
+ * the cache; a value the table lacks has df 0. */
 static int32_t read_dfs(cs_store_txn *tx, const uint64_t *v, uint32_t n)
 {
-    cs_val args[CS_STORE_READ_BATCH];
-    for (uint32_t k = 0; k < CS_STORE_READ_BATCH; k++)
-        args[k] = CS_INT(v[k < n ? k : n - 1]);
+    char text[CS_STORE_LIST_TEXT];
+    cs_val arg = CS_TEXT(cs_store_value_list(text, v, n));
     int32_t rc = CASESCRIBE_OK;
     for (uint32_t k = 0; rc == CASESCRIBE_OK && k < n; k++)
         rc = df_put(tx, v[k], 0);
-    return rc == CASESCRIBE_OK ? run(tx, CS_Q_VALUES_GET128, args, CS_STORE_READ_BATCH, row_df, tx, NULL) : rc;
+    return rc == CASESCRIBE_OK ? run(tx, CS_Q_VALUES_GET_LIST, &arg, 1, row_df, tx, NULL) : rc;
 }
 
 /* The df of one value, from the cache or read alone. */
@@ -772,7 +770,7 @@ void cs_store_set_batch(cs_store *st, uint32_t batch)
 
 int32_t cs_store_value_dfs(cs_store_txn *tx, const uint64_t *v, uint32_t n, int64_t *df)
 {
-    uint64_t miss[CS_STORE_READ_BATCH];
+    uint64_t miss[CS_STORE_LIST_MAX];
     uint32_t m = 0;
     int32_t rc = CASESCRIBE_OK;
     int64_t seen;
@@ -781,7 +779,7 @@ int32_t cs_store_value_dfs(cs_store_txn *tx, const uint64_t *v, uint32_t n, int6
     for (uint32_t k = 0; rc == CASESCRIBE_OK && cs_store_batched(tx) && k <= n; k++) {
         if (k < n && !df_cached(tx, v[k], &seen))
             miss[m++] = v[k];
-        if (m > 0 && (m == CS_STORE_READ_BATCH || k == n)) {
+        if (m > 0 && (m == CS_STORE_LIST_MAX || k == n)) {
             rc = read_dfs(tx, miss, m);
             m = 0;
         }
