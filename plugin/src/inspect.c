@@ -8,6 +8,7 @@
 
 #include "adapter.h"
 #include "internal.h"
+#include "record/form_xml.h"
 
 struct casescribe_record {
     cs_record *r;
@@ -41,6 +42,7 @@ int32_t casescribe_record_open(casescribe_record **record_out, const char *adapt
         free(rec);
         return rc;
     }
+    cs_form_received_free(rec->r); /* a handle a host keeps: not the document too */
     stamp_numbers(rec);
     *record_out = rec;
     return CASESCRIBE_OK;

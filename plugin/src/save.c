@@ -32,6 +32,7 @@
 #include "fill/template.h"
 #include "internal.h"
 #include "provenance/stamp.h"
+#include "record/form_xml.h"
 
 /* Everything one save works on, so that each step is a short function. */
 struct save {
@@ -144,6 +145,8 @@ static int32_t step_decode(struct save *s, const char *adapter, const uint8_t *p
     int32_t rc = cs_adapter_acquire(&s->adapter, adapter);
     if (rc == CASESCRIBE_OK)
         rc = cs_adapter_decode_with(&s->record, s->adapter, payload, len);
+    if (rc == CASESCRIBE_OK)
+        cs_form_received_free(s->record); /* the save changes the record: only verify reads what came in */
     s->payload = payload;
     s->payload_len = len;
     for (size_t i = 0; rc == CASESCRIBE_OK && i < s->record->n_sections; i++)

@@ -762,6 +762,28 @@ static int by_name(const struct dirent **a, const struct dirent **b)
     return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/* Drafts every transcript in `style` (by the remote model at `endpoint`,
+ * or embedded when NULL) and scores each draft into tot; with `dumped`,
+ * also writes each draft out (dump). */
+static void run_all(casescribe_ctx *ctx, json_t *entries, const char *endpoint, uint32_t style, struct totals *tot,
+                    int dumped)
+{
+    size_t i;
+    json_t *entry;
+    json_array_foreach(entries, i, entry) {
+        char *draft = NULL, *result = NULL;
+        double ms = 0;
+        if (run_one(ctx, entry, endpoint, style, &draft, &result, &ms) == CASESCRIBE_OK) {
+            evaluate(tot, ctx, entry, draft, result);
+            if (dumped)
+                dump(entry, draft, result);
+        }
+        tot->ms += ms / (double)json_array_size(entries);
+        casescribe_free(draft);
+        casescribe_free(result);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *srcdir = argc > 1 ? argv[1] : ".";
@@ -799,33 +821,13 @@ int main(int argc, char **argv)
     printf("bench_fill: %zu labelled transcripts\n", json_array_size(entries));
 
     static struct totals embedded, remote;
-    size_t i;
-    json_t *entry;
-    json_array_foreach(entries, i, entry) {
-        char *draft = NULL, *result = NULL;
-        double ms = 0;
-        if (run_one(ctx, entry, NULL, CASESCRIBE_FILL_STYLE_QUOTE, &draft, &result, &ms) == CASESCRIBE_OK) {
-            evaluate(&embedded, ctx, entry, draft, result);
-            dump(entry, draft, result);
-        }
-        embedded.ms += ms / (double)json_array_size(entries);
-        casescribe_free(draft);
-        casescribe_free(result);
-    }
+    run_all(ctx, entries, NULL, CASESCRIBE_FILL_STYLE_QUOTE, &embedded, 1);
     report("embedded filler (extractive, no network)", &embedded, 1);
     goals(&embedded, "");
 
     /* The same drafts in the record's style: only the rendering differs. */
     static struct totals reported;
-    json_array_foreach(entries, i, entry) {
-        char *draft = NULL, *result = NULL;
-        double ms = 0;
-        if (run_one(ctx, entry, NULL, CASESCRIBE_FILL_STYLE_REPORTED, &draft, &result, &ms) == CASESCRIBE_OK)
-            evaluate(&reported, ctx, entry, draft, result);
-        reported.ms += ms / (double)json_array_size(entries);
-        casescribe_free(draft);
-        casescribe_free(result);
-    }
+    run_all(ctx, entries, NULL, CASESCRIBE_FILL_STYLE_REPORTED, &reported, 0);
     report("embedded filler, reported-speech style (--style reported)", &reported, 0);
     goals(&reported, ", reported-speech style");
 
@@ -838,15 +840,7 @@ int main(int argc, char **argv)
     if (model > 0 && casescribe_team_set(ctx, "bench", "bench", "engine", "remote") == CASESCRIBE_OK &&
         casescribe_team_set(ctx, "bench", "bench", "external-ai", "on") == CASESCRIBE_OK &&
         casescribe_team_set(ctx, "bench", "bench", "endpoints", endpoint) == CASESCRIBE_OK) {
-        json_array_foreach(entries, i, entry) {
-            char *draft = NULL, *result = NULL;
-            double ms = 0;
-            if (run_one(ctx, entry, endpoint, CASESCRIBE_FILL_STYLE_QUOTE, &draft, &result, &ms) == CASESCRIBE_OK)
-                evaluate(&remote, ctx, entry, draft, result);
-            remote.ms += ms / (double)json_array_size(entries);
-            casescribe_free(draft);
-            casescribe_free(result);
-        }
+        run_all(ctx, entries, endpoint, CASESCRIBE_FILL_STYLE_QUOTE, &remote, 0);
         report("remote filler (loopback stand-in model: cited answers plus hostile extras in every answer)",
                &remote, 0);
         kill(model, SIGKILL);

@@ -133,7 +133,9 @@ typedef struct cs_record {
     /* The document cs_form_decode read the record from (an xmlDocPtr,
      * freed with the record), so that verify can canonicalise what it
      * received before it renders the model again (form_xml.h). Stale once
-     * the record is changed: only verify reads it. NULL otherwise. */
+     * the record is changed: only verify reads it, and what changes a
+     * record or keeps it (the save, a record handle, a SAR's redaction)
+     * drops it first (cs_form_received_free). NULL otherwise. */
     void *received;
 } cs_record;
 

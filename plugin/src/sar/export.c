@@ -318,6 +318,7 @@ static void drop_consents_of(cs_record *r, const char *subject)
  * citations so that they still point at the same sentences. */
 static int32_t redact_record(cs_record *r, const struct record_spans *rs, const cs_redactions *rx)
 {
+    cs_form_received_free(r); /* changed below: no longer the document received */
     for (size_t s = 0; s < r->n_sections && rs->spans != NULL; s++) {
         cs_section *sec = &r->sections[s];
         const cs_span *sp = rs->spans[s];
