@@ -84,7 +84,9 @@ enum cs_stmt {
     CS_Q_VALUE_DF_LIST,    /* (list): each value counted once more */
     CS_Q_POSTING_ADD_LIST, /* (print, list): print filed under each */
     CS_Q_VALUES_GET_LIST,  /* (list): value, df of those counted */
-    CS_Q_POSTINGS_LIST,    /* (list): the prints filed under any */
+    CS_Q_POSTINGS_LIST,    /* (list, need): the prints filed under any, one row per filing, or
+                            * (print, hits) rows counted by the backend, which may leave out
+                            * a print filed under fewer than `need` of them */
     CS_Q_COUNT
 };
 #define CS_STORE_LIST_MAX 256                       /* values per list statement */

@@ -20,6 +20,8 @@
 
 #define CS_STORE_COMMON 512 /* postings beyond which a value is a stock phrase */
 
+_Static_assert(CS_FP_PK <= CS_STORE_LIST_MAX, "a sketch's lists are read in one statement");
+
 /* ---- entries to rows --------------------------------------------------- */
 
 static const char *field(const json_t *entry, const char *key, size_t cap)
@@ -299,17 +301,21 @@ struct ids {
 static int32_t row_id(const cs_val *cols, int n, void *user)
 {
     struct ids *ids = user;
-    if (n < 1 || cols[0].type != CS_VAL_INT)
+    /* A row (print, hits) stands for `hits` filings of the print. */
+    int64_t hits = n >= 2 && cols[1].type == CS_VAL_INT ? cols[1].i : 1;
+    if (n < 1 || cols[0].type != CS_VAL_INT || hits < 1 || hits > CS_FP_PK)
         return cs_fail(CASESCRIBE_EJOURNAL, "a posting in the ledger is malformed");
-    if (ids->n == ids->cap) {
-        size_t cap = ids->cap ? ids->cap * 2 : 64;
-        int64_t *grown = realloc(ids->v, cap * sizeof(*grown));
-        if (grown == NULL)
-            return cs_fail(CASESCRIBE_ENOMEM, "out of memory searching the ledger");
-        ids->v = grown;
-        ids->cap = cap;
+    for (; hits > 0; hits--) {
+        if (ids->n == ids->cap) {
+            size_t cap = ids->cap ? ids->cap * 2 : 64;
+            int64_t *grown = realloc(ids->v, cap * sizeof(*grown));
+            if (grown == NULL)
+                return cs_fail(CASESCRIBE_ENOMEM, "out of memory searching the ledger");
+            ids->v = grown;
+            ids->cap = cap;
+        }
+        ids->v[ids->n++] = cols[0].i;
     }
-    ids->v[ids->n++] = cols[0].i;
     return CASESCRIBE_OK;
 }
 
@@ -338,11 +344,17 @@ static int32_t rarest_first(cs_store_txn *tx, const uint64_t *v, uint32_t n, uin
     return rc;
 }
 
-/* Reads the posting lists worth reading among n values: the rarest
- * `must`, and the others unless they are stock phrases (longer than
- * CS_STORE_COMMON). *skipped gets the number of lists left unread. */
-static int32_t read_lists(cs_store_txn *tx, const uint64_t *v, uint32_t n, uint32_t must, struct ids *out,
-                          uint32_t *skipped)
+static void keep_frequent(struct ids *x, uint32_t need);
+static uint32_t hits_needed(double evidence, uint32_t skipped);
+
+/* Reads the posting lists worth reading among n values (the rarest
+ * `must`, and the others unless they are stock phrases, longer than
+ * CS_STORE_COMMON) and keeps the prints met in enough of them to reach
+ * `evidence`. The least number of hits goes to the store with the lists, so
+ * that a backend that counts them itself (a server) sends only the prints
+ * that reach it; whatever the backend sends is counted here. */
+static int32_t read_lists(cs_store_txn *tx, const uint64_t *v, uint32_t n, uint32_t must, double evidence,
+                          struct ids *out)
 {
     uint64_t vals[CS_FP_PK];
     int64_t lens[CS_FP_PK];
@@ -352,16 +364,18 @@ static int32_t read_lists(cs_store_txn *tx, const uint64_t *v, uint32_t n, uint3
     for (; rc == CASESCRIBE_OK && k < n && (k < must || lens[k] <= CS_STORE_COMMON); k++)
         if (lens[k] > 0) /* a value no print holds has no list */
             lists[m++] = vals[k];
+    uint32_t need = hits_needed(evidence, n - k);
     for (uint32_t j = 0; rc == CASESCRIBE_OK && !cs_store_batched(tx) && j < m; j++) {
         cs_val arg = CS_INT(lists[j]);
         rc = cs_store_run(tx, CS_Q_POSTINGS, &arg, 1, row_id, out, NULL);
     }
-    for (uint32_t at = 0; rc == CASESCRIBE_OK && cs_store_batched(tx) && at < m; at += CS_STORE_LIST_MAX) {
-        char text[CS_STORE_LIST_TEXT]; /* IN reads each list once */
-        cs_val arg = CS_TEXT(cs_store_value_list(text, lists + at, m - at));
-        rc = cs_store_run(tx, CS_Q_POSTINGS_LIST, &arg, 1, row_id, out, NULL);
+    if (rc == CASESCRIBE_OK && cs_store_batched(tx) && m > 0) {
+        char text[CS_STORE_LIST_TEXT]; /* IN reads each list once; one statement: m <= CS_STORE_LIST_MAX */
+        cs_val args[2] = {CS_TEXT(cs_store_value_list(text, lists, m)), CS_INT(need)};
+        rc = cs_store_run(tx, CS_Q_POSTINGS_LIST, args, 2, row_id, out, NULL);
     }
-    *skipped = n - k;
+    if (rc == CASESCRIBE_OK)
+        keep_frequent(out, need);
     return rc;
 }
 
@@ -422,16 +436,13 @@ static int32_t merge_ids(struct ids *into, const struct ids *from)
 static int32_t candidates(cs_store_txn *tx, const cs_fingerprint *fp, struct ids *out)
 {
     struct ids pairs = {NULL, 0, 0};
-    uint32_t min_shared = (uint32_t)CS_FP_MIN_EVIDENCE, skipped = 0, pair_skipped = 0;
+    uint32_t min_shared = (uint32_t)CS_FP_MIN_EVIDENCE;
     uint32_t must = fp->count > min_shared ? fp->count - min_shared + 1 : fp->count;
-    int32_t rc = read_lists(tx, fp->h, fp->count, must, out, &skipped);
+    int32_t rc = read_lists(tx, fp->h, fp->count, must, CS_FP_MIN_EVIDENCE, out);
     if (rc == CASESCRIBE_OK && fp->wcount <= CS_FP_PK)
-        rc = read_lists(tx, fp->w, fp->wcount, 0, &pairs, &pair_skipped);
-    if (rc == CASESCRIBE_OK) {
-        keep_frequent(out, hits_needed(CS_FP_MIN_EVIDENCE, skipped));
-        keep_frequent(&pairs, hits_needed(CS_FP_PAIR_MIN_EVIDENCE, pair_skipped));
+        rc = read_lists(tx, fp->w, fp->wcount, 0, CS_FP_PAIR_MIN_EVIDENCE, &pairs);
+    if (rc == CASESCRIBE_OK)
         rc = merge_ids(out, &pairs);
-    }
     free(pairs.v);
     return rc;
 }

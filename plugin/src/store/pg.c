@@ -132,7 +132,10 @@ static const char *const pg_own[CS_Q_COUNT] = {
     [CS_Q_POSTING_ADD_LIST] = "INSERT INTO postings(value, print) SELECT unnest(" PG_ARRAY(2) "), $1::bigint "
                               "ON CONFLICT(value, print) DO NOTHING",
     [CS_Q_VALUES_GET_LIST] = "SELECT value, df FROM vals WHERE value = ANY(" PG_ARRAY(1) ")",
-    [CS_Q_POSTINGS_LIST] = "SELECT print FROM postings WHERE value = ANY(" PG_ARRAY(1) ")",
+    /* Counted on the server: only the prints that reach the least number
+     * of hits cross the network, once each. */
+    [CS_Q_POSTINGS_LIST] = "SELECT print, count(*) FROM postings WHERE value = ANY(" PG_ARRAY(1) ") "
+                           "GROUP BY print HAVING count(*) >= $2",
 };
 
 static void translate_all(void)

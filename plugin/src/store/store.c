@@ -90,7 +90,8 @@ const char *const cs_store_sql[CS_Q_COUNT] = {
     [CS_Q_POSTING_ADD_LIST] = "INSERT INTO postings(value, print) SELECT value, ? FROM json_each(?) WHERE true "
                               "ON CONFLICT(value, print) DO NOTHING",
     [CS_Q_VALUES_GET_LIST] = "SELECT value, df FROM vals WHERE value IN (SELECT value FROM json_each(?))",
-    [CS_Q_POSTINGS_LIST] = "SELECT print FROM postings WHERE value IN (SELECT value FROM json_each(?))",
+    /* In process, counting the filings costs less than a GROUP BY. */
+    [CS_Q_POSTINGS_LIST] = "SELECT print FROM postings WHERE value IN (SELECT value FROM json_each(?1)) AND ?2 > 0",
 };
 
 struct cs_store {
