@@ -3,7 +3,8 @@
 # The store-level suites written for the SQLite store, run again against a
 # shared PostgreSQL store (each home a schema of its own in one throwaway
 # cluster), then the cross-server tests (test_pg) and the fault tests
-# (faults.sh, on a durable cluster of their own). Skips (77) only when the
+# (faults.sh, on a durable cluster of their own) and a synchronous standby
+# promoted mid-run (standby.sh, two durable clusters). Skips (77) only when the
 # PostgreSQL binaries are absent.
 #
 # Left out here: tests that open or edit <home>/ledger.db with SQLite
@@ -63,5 +64,7 @@ env CS_PG_URI="$uri" "$top_builddir/tests/unit/test_pg" -j2 || { echo "FAIL: tes
 "$top_srcdir/tests/pg/cluster.sh" stop "$dir/pg"
 echo "== faults (durable cluster)"
 sh "$top_srcdir/tests/pg/faults.sh" "$dir/faults" || { echo "FAIL: faults.sh"; failed=$((failed + 1)); }
+echo "== a synchronous standby promoted during a save loop"
+sh "$top_srcdir/tests/pg/standby.sh" "$dir/standby" || { echo "FAIL: standby.sh"; failed=$((failed + 1)); }
 [ "$failed" -eq 0 ] || { echo "$failed PostgreSQL parts failed"; exit 1; }
 echo "PostgreSQL store: every suite passed"

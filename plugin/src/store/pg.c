@@ -67,6 +67,7 @@ struct pg_conn {
     PGconn *pg;
     unsigned char prepared[CS_Q_COUNT];
     int queued; /* writes sent in pipeline mode whose results are not read yet */
+    char warning[256]; /* the server's last WARNING (a commit not confirmed by a synchronous standby) */
 };
 
 static const char *const schema_sql =
@@ -169,8 +170,11 @@ static int32_t pg_error(struct pg_conn *c, const PGresult *res, const char *what
     const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     one_line(msg, res != NULL && PQresultErrorMessage(res)[0] != '\0' ? PQresultErrorMessage(res)
                                                                        : PQerrorMessage(c->pg));
-    if (PQstatus(c->pg) != CONNECTION_OK || (state != NULL && (strncmp(state, "08", 2) == 0 ||
-                                                              strncmp(state, "57P", 3) == 0)))
+    /* No SQLSTATE: libpq's own error, not the server's (the connection
+     * closed under a statement before libpq marked it bad). */
+    int local = state == NULL && PQresultStatus(res) == PGRES_FATAL_ERROR;
+    if (PQstatus(c->pg) != CONNECTION_OK || local || (state != NULL && (strncmp(state, "08", 2) == 0 ||
+                                                                       strncmp(state, "57P", 3) == 0)))
         return cs_fail(CASESCRIBE_ENETWORK, "the shared store (%s) is unreachable (%s): %s; nothing of it was "
                        "kept unless the save was acknowledged; it reconnects at the next call", c->b->where, what, msg);
     if (state != NULL && strcmp(state, "23505") == 0)
@@ -246,10 +250,15 @@ static int32_t pg_configure(struct pg_conn *c)
     return pg_simple(c, sql, PGRES_COMMAND_OK, "setting the session up");
 }
 
-static void quiet(void *user, const char *message)
+/* A library prints nothing: the server's notices are dropped, but a
+ * WARNING is kept for pg_commit, which must not acknowledge a commit the
+ * server says it did not finish as configured. */
+static void notice(void *user, const PGresult *res)
 {
-    (void)user;
-    (void)message;
+    struct pg_conn *c = user;
+    const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (severity != NULL && strcmp(severity, "WARNING") == 0)
+        one_line(c->warning, PQresultErrorMessage(res));
 }
 
 static int32_t pg_connect(void *backend, void **out)
@@ -269,7 +278,7 @@ static int32_t pg_connect(void *backend, void **out)
     else if (PQstatus(c->pg) != CONNECTION_OK)
         rc = pg_error(c, NULL, "connecting");
     if (c->pg != NULL)
-        PQsetNoticeProcessor(c->pg, quiet, NULL); /* a library prints nothing */
+        PQsetNoticeReceiver(c->pg, notice, c);
     if (rc == CASESCRIBE_OK)
         rc = pg_configure(c);
     if (rc != CASESCRIBE_OK) {
@@ -341,10 +350,16 @@ static int32_t pg_commit(void *conn)
         pg_rollback(c);
         return drained;
     }
+    c->warning[0] = '\0';
     PGresult *res = PQexec(c->pg, "COMMIT");
     int ok = PQresultStatus(res) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(res), "COMMIT") == 0;
     int32_t rc = CASESCRIBE_OK;
-    if (!ok && PQstatus(c->pg) != CONNECTION_OK)
+    if (ok && c->warning[0] != '\0') /* e.g. the wait for a synchronous standby was cancelled */
+        rc = cs_fail(CASESCRIBE_ENETWORK, "the shared store (%s) committed this save with a warning: %s; it is not "
+                     "acknowledged, as it may not be where the database is configured to keep it (a synchronous "
+                     "standby); save the same copy again once the database is whole (a repeat of a committed save "
+                     "is recognised)", c->b->where, c->warning);
+    else if (!ok && PQstatus(c->pg) != CONNECTION_OK)
         rc = cs_fail(CASESCRIBE_ENETWORK, "the connection to the shared store (%s) broke while committing: this "
                      "save may or may not be in the ledger; save the same copy again (a repeat of a committed save "
                      "is recognised)", c->b->where);
@@ -597,15 +612,22 @@ static int32_t pg_schema(struct pg_conn *c)
     return pg_commit(c);
 }
 
-/* "database D on H" (no user, no password, no options). */
+/* "database D on H" (no user, no password, no options). H is every host
+ * the connection string lists when it lists several (a primary and its
+ * standby), so that a message after a failover names both, not the one
+ * first connected to. */
 static int32_t describe(struct pg_backend *b, PGconn *pg)
 {
     const char *db = PQdb(pg), *host = PQhost(pg);
+    PQconninfoOption *opts = PQconninfo(pg);
+    for (PQconninfoOption *o = opts; o != NULL && o->keyword != NULL; o++)
+        if (strcmp(o->keyword, "host") == 0 && o->val != NULL && strchr(o->val, ',') != NULL)
+            host = o->val;
     size_t n = strlen(db ? db : "") + strlen(host ? host : "") + 32;
-    if ((b->where = malloc(n)) == NULL)
-        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    snprintf(b->where, n, "PostgreSQL database %s on %s", db ? db : "?", host && host[0] ? host : "localhost");
-    return CASESCRIBE_OK;
+    if ((b->where = malloc(n)) != NULL)
+        snprintf(b->where, n, "PostgreSQL database %s on %s", db ? db : "?", host && host[0] ? host : "localhost");
+    PQconninfoFree(opts);
+    return b->where != NULL ? CASESCRIBE_OK : cs_fail(CASESCRIBE_ENOMEM, "out of memory");
 }
 
 static void pg_close(void *backend, int forked)
