@@ -94,6 +94,11 @@ grep -q '^fail W-1 -18 .*synchronous' "$dir/unconfirmed.log" ||
 echo "  refused: $(cut -c1-160 "$dir/unconfirmed.log")..."
 "$cluster" start "$dir/s" > /dev/null || fail "the standby did not start again"
 wait_for 60 synchronous || fail "the standby did not become synchronous again"
+"$loop" "$dir/h" W 1 0 > "$dir/again.log" 2> /dev/null
+grep -q '^ok W-1$' "$dir/again.log" || fail "the same copy saved again was refused: $(cat "$dir/again.log")"
+[ "$(psql_at "$dir/p" "SELECT version FROM heads WHERE record = 'W-1'")" = 1 ] ||
+    fail "the repeat made a second version"
+echo "  the same copy saved again once the standby was back: recognised, still version 1"
 
 echo "-- the primary fails and the standby is promoted during a save loop"
 : > "$dir/loop.log" # before the loop starts: a background redirect may open it after the first grep
