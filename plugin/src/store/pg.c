@@ -60,6 +60,8 @@ struct pg_backend {
     char *conninfo;
     uint32_t flags;
     char *where; /* "database D on H", for messages */
+    pthread_mutex_t lock;  /* guards spare */
+    struct pg_conn *spare; /* the connection open made, for the first connect: one session less */
 };
 
 struct pg_conn {
@@ -264,7 +266,15 @@ static void notice(void *user, const PGresult *res)
 static int32_t pg_connect(void *backend, void **out)
 {
     struct pg_backend *b = backend;
-    struct pg_conn *c = calloc(1, sizeof(*c));
+    pthread_mutex_lock(&b->lock);
+    struct pg_conn *c = b->spare;
+    b->spare = NULL;
+    pthread_mutex_unlock(&b->lock);
+    if (c != NULL) { /* a broken one is reset by the first begin */
+        *out = c;
+        return CASESCRIBE_OK;
+    }
+    c = calloc(1, sizeof(*c));
     if (c == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     c->b = b;
@@ -633,9 +643,10 @@ static int32_t describe(struct pg_backend *b, PGconn *pg)
 static void pg_close(void *backend, int forked)
 {
     struct pg_backend *b = backend;
-    (void)forked;
     if (b == NULL)
         return;
+    pg_disconnect(b->spare, forked);
+    pthread_mutex_destroy(&b->lock);
     free(b->conninfo);
     free(b->where);
     free(b);
@@ -647,7 +658,11 @@ static int32_t pg_open(void **out, char **location, const char *conninfo, uint32
     struct pg_backend *b = rc == CASESCRIBE_OK ? calloc(1, sizeof(*b)) : NULL;
     if (rc != CASESCRIBE_OK)
         return rc;
-    if (b == NULL || (b->conninfo = cs_strdup(conninfo)) == NULL || (b->where = cs_strdup("the shared store")) == NULL) {
+    if (b == NULL || pthread_mutex_init(&b->lock, NULL) != 0) {
+        free(b);
+        return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
+    }
+    if ((b->conninfo = cs_strdup(conninfo)) == NULL || (b->where = cs_strdup("the shared store")) == NULL) {
         pg_close(b, 0);
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     }
@@ -663,11 +678,12 @@ static int32_t pg_open(void **out, char **location, const char *conninfo, uint32
         rc = pg_schema(c);
     if (rc == CASESCRIBE_OK && (*location = cs_strdup(b->where)) == NULL)
         rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    pg_disconnect(c, 0);
     if (rc != CASESCRIBE_OK) {
+        pg_disconnect(c, 0);
         pg_close(b, 0);
         return rc;
     }
+    b->spare = c;
     *out = b;
     return CASESCRIBE_OK;
 }
