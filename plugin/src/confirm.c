@@ -91,9 +91,11 @@ int32_t casescribe_save_confirm(casescribe_ctx *ctx, const char *adapter, const 
     cs_store_txn *tx = NULL;
     int append = 0;
     if (rc == CASESCRIBE_OK)
-        rc = cs_store_begin(ctx->store, CS_STORE_WRITE, &tx);
-    if (rc == CASESCRIBE_OK)
+        rc = cs_store_begin(ctx->store, CS_STORE_WRITE_LATE, &tx);
+    if (rc == CASESCRIBE_OK) /* the record first, then the writers' queue, as a save takes them */
         rc = cs_store_lock_record(tx, r->provenance->record);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_serialize(tx);
     if (rc == CASESCRIBE_OK)
         rc = decide(&append, tx, r->provenance->record, r->provenance->version, digest);
     if (rc == CASESCRIBE_OK && append)

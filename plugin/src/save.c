@@ -1395,7 +1395,11 @@ static int32_t check_clock(struct save *s)
 
 /* Steps 4 and 5 run in one write transaction of the store, so that the
  * version chain, the laundering index and the ledger agree across threads
- * and processes; the save is acknowledged only once it committed. */
+ * and processes; the save is acknowledged only once it committed. The
+ * laundering search only reads: on a store shared by servers it runs
+ * before the transaction joins the writers' queue (holding the record
+ * only), so that one server's search runs while another's save commits;
+ * the head, the clock and the ledger tail are read in the queue. */
 static int32_t stamp_and_journal(struct save *s)
 {
     const cs_provenance *p = s->record->provenance;
@@ -1403,20 +1407,22 @@ static int32_t stamp_and_journal(struct save *s)
     if (rc == CASESCRIBE_OK && p != NULL && strcmp(p->record, s->record->id) == 0)
         check_incoming(s); /* its result is chain()'s to return, in its order */
     if (rc == CASESCRIBE_OK)
-        rc = cs_store_begin(s->ctx->store, CS_STORE_WRITE, &s->tx);
+        rc = cs_store_begin(s->ctx->store, CS_STORE_WRITE_LATE, &s->tx);
     if (rc != CASESCRIBE_OK)
         return rc;
     uint32_t version = 0;
     char previous[CS_DIGEST_LEN];
-    rc = cs_store_now(s->tx, &s->now); /* the store's clock stamps: one for every server of a shared store */
-    if (rc == CASESCRIBE_OK)
-        rc = cs_store_lock_record(s->tx, s->record->id);
-    if (rc == CASESCRIBE_OK)
-        rc = cs_store_head_get(s->tx, s->record->id, &s->head, &s->have_head);
+    rc = cs_store_lock_record(s->tx, s->record->id);
     if (rc == CASESCRIBE_OK)
         rc = check_laundering(s);
     if (rc == CASESCRIBE_OK && s->store_failed)
         rc = cs_fail(s->store_failed, "cannot read the laundering index of %s", cs_store_location(s->ctx->store));
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_serialize(s->tx);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_now(s->tx, &s->now); /* the store's clock stamps: one for every server of a shared store */
+    if (rc == CASESCRIBE_OK)
+        rc = cs_store_head_get(s->tx, s->record->id, &s->head, &s->have_head);
     if (rc == CASESCRIBE_OK)
         rc = chain(s, &version, previous);
     if (rc == CASESCRIBE_OK && s->retry_of == NULL)

@@ -111,6 +111,10 @@ typedef struct cs_store_ops {
     int32_t (*connect)(void *backend, void **conn);
     void (*disconnect)(void *conn, int forked);
     int32_t (*begin)(void *conn, int mode); /* a write waits its turn fairly */
+    /* NULL when a write queues at begin: CS_STORE_WRITE_LATE is then never
+     * passed to begin. Otherwise begin(CS_STORE_WRITE_LATE) starts a write
+     * that queues only here. */
+    int32_t (*serialize)(void *conn);
     int32_t (*commit)(void *conn);
     void (*rollback)(void *conn);
     int32_t (*now)(void *conn, int64_t *now);

@@ -45,6 +45,7 @@
 
 #define CS_PG_WRITER_LOCK "7163917202330520371" /* pg_advisory_xact_lock key of the writers' queue */
 #define CS_PG_SCHEMA_LOCK "7163917202330520372" /* held while the schema is created or upgraded */
+#define CS_PG_RECORD_LOCK "1667327603"          /* pg_advisory_xact_lock(int, int) class of record locks */
 #define CS_PG_CONNECT_TIMEOUT "10"              /* seconds, unless the connection string says */
 #define CS_PG_STATEMENT_TIMEOUT "30s"           /* any statement, lock waits included */
 #define CS_PG_WALK_BATCH "512"                  /* ledger rows fetched at a time by a walk */
@@ -314,10 +315,12 @@ static int32_t pg_alive(struct pg_conn *c)
 
 static int32_t pg_begin_once(struct pg_conn *c, int mode)
 {
-    if (mode != CS_STORE_WRITE)
+    if (mode == CS_STORE_READ)
         return pg_simple(c, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", PGRES_COMMAND_OK, "starting a read");
     if (c->b->flags & CS_STORE_READ_ONLY)
         return cs_fail(CASESCRIBE_EIO, "the shared store (%s) is open read-only", c->b->where);
+    if (mode == CS_STORE_WRITE_LATE) /* it queues at pg_serialize */
+        return pg_simple(c, "BEGIN ISOLATION LEVEL READ COMMITTED", PGRES_COMMAND_OK, "starting a write");
     /* The last statement's result is the lock's row. */
     return pg_simple(c, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" CS_PG_WRITER_LOCK ")",
                      PGRES_TUPLES_OK, "waiting for the writers before this one");
@@ -414,11 +417,26 @@ static int32_t pg_now(void *conn, int64_t *now)
     return rc;
 }
 
+/* A write joins the writers' queue (CS_STORE_WRITE_LATE). */
+static int32_t pg_serialize(void *conn)
+{
+    return pg_simple(conn, "SELECT pg_advisory_xact_lock(" CS_PG_WRITER_LOCK ")", PGRES_TUPLES_OK,
+                     "waiting for the writers before this one");
+}
+
+/* Holds `record` until the transaction ends: a lock of the pair form
+ * (class, hash), apart from the writers' one-key lock. A write that queued
+ * at begin holds the whole store already. Records whose names hash alike
+ * only wait for each other. */
 static int32_t pg_lock_record(void *conn, const char *record)
 {
-    (void)conn; /* the write transaction holds the writers' lock: the whole store */
-    (void)record;
-    return CASESCRIBE_OK;
+    struct pg_conn *c = conn;
+    const char *v[1] = {record};
+    PGresult *res = PQexecParams(c->pg, "SELECT pg_advisory_xact_lock(" CS_PG_RECORD_LOCK ", hashtext($1))", 1, NULL,
+                                 v, NULL, NULL, 0);
+    int32_t rc = PQresultStatus(res) == PGRES_TUPLES_OK ? CASESCRIBE_OK : pg_error(c, res, "waiting for the record");
+    PQclear(res);
+    return rc;
 }
 
 /* ---- running statements ----------------------------------------------- */
@@ -699,6 +717,7 @@ const cs_store_ops cs_store_pg_ops = {
     .rollback = pg_rollback,
     .now = pg_now,
     .lock_record = pg_lock_record,
+    .serialize = pg_serialize,
     .exec = pg_exec,
     .batch = 32, /* a sketch's values in one statement (the CS_Q_*_LIST forms) */
 };

@@ -119,6 +119,7 @@ struct cs_store_txn {
     cs_store *st;
     void *conn;
     int mode;
+    int late;              /* a CS_STORE_WRITE_LATE not yet serialised: it may not append */
     int appended;          /* entries were appended: the commit writes a checkpoint */
     int32_t weight_failed; /* why a weight could not be read (the grade used 1), else 0 */
     struct df_cache *w;    /* the commonness counts read so far; made when first needed */
@@ -233,13 +234,14 @@ int32_t cs_store_begin(cs_store *st, int mode, cs_store_txn **out)
     if (tx == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     tx->st = st;
-    tx->mode = mode;
+    tx->late = mode == CS_STORE_WRITE_LATE && st->ops->serialize != NULL;
+    tx->mode = mode == CS_STORE_WRITE_LATE ? CS_STORE_WRITE : mode;
     tx->appended = 0;
     tx->weight_failed = 0;
     tx->w = NULL;
     tx->counted = -1;
     int32_t rc = take_conn(st, &tx->conn);
-    if (rc == CASESCRIBE_OK && (rc = st->ops->begin(tx->conn, mode)) != CASESCRIBE_OK)
+    if (rc == CASESCRIBE_OK && (rc = st->ops->begin(tx->conn, tx->late ? CS_STORE_WRITE_LATE : tx->mode)) != CASESCRIBE_OK)
         give_conn(st, tx->conn);
     if (rc != CASESCRIBE_OK) {
         free(tx);
@@ -304,6 +306,14 @@ int32_t cs_store_now(cs_store_txn *tx, int64_t *now)
 int32_t cs_store_lock_record(cs_store_txn *tx, const char *record)
 {
     return tx->st->ops->lock_record(tx->conn, record);
+}
+
+int32_t cs_store_serialize(cs_store_txn *tx)
+{
+    if (!tx->late)
+        return CASESCRIBE_OK;
+    tx->late = 0;
+    return tx->st->ops->serialize(tx->conn);
 }
 
 static int32_t run(cs_store_txn *tx, int stmt, const cs_val *args, int nargs, cs_row_fn row, void *user,
@@ -401,6 +411,8 @@ int32_t cs_store_append(cs_store_txn *tx, json_t *entry, uint64_t *seq_out, char
     char prev[CS_STORE_HASH_LEN], hash[CS_STORE_HASH_LEN];
     if (tx->mode != CS_STORE_WRITE || !json_is_object(entry))
         return cs_fail(CASESCRIBE_EINVAL, "cs_store_append: not a write transaction, or entry not an object");
+    if (tx->late)
+        return cs_fail(CASESCRIBE_EINTERNAL, "cs_store_append: the write has not joined the writers' queue");
     int32_t rc = cs_store_ledger_tail(tx, &last, prev);
     if (rc != CASESCRIBE_OK)
         return rc;

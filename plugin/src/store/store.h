@@ -25,9 +25,10 @@
  * concurrently running transaction, taken from the store's pool: never two
  * threads on one connection). A write transaction serialises every writer
  * of the home, threads and processes alike, fairly (SQLite: an flock queue
- * on <home>/ledger.lock, then BEGIN IMMEDIATE; PostgreSQL: a transaction
- * plus cs_store_lock_record's row/advisory lock), so that what it reads
- * (heads, prints, the ledger tail) is what it writes against. Nothing it
+ * on <home>/ledger.lock, then BEGIN IMMEDIATE; PostgreSQL: an advisory
+ * lock, taken at begin or, CS_STORE_WRITE_LATE, at cs_store_serialize), so
+ * that what it reads in the queue (heads, the ledger tail) is what it
+ * writes against. Nothing it
  * wrote is visible to others, nor durable, before cs_store_commit returned
  * 0; that is the commit point of a save. A read transaction sees one
  * consistent snapshot. A store handle is used only by the process that
@@ -63,6 +64,11 @@
 /* cs_store_begin modes */
 #define CS_STORE_READ 0
 #define CS_STORE_WRITE 1
+/* A write that reads first and joins the writers' queue only at
+ * cs_store_serialize: until then it may take record locks
+ * (cs_store_lock_record) and read, never append. A backend whose writes
+ * queue from the start (SQLite) makes it a CS_STORE_WRITE. */
+#define CS_STORE_WRITE_LATE 2
 
 typedef struct cs_store cs_store;
 typedef struct cs_store_txn cs_store_txn;
@@ -140,6 +146,10 @@ int32_t cs_store_recover(const char *home, const char *backup, cs_store_recovery
  * this thread's own. A write waits for the writers before it (no timeout
  * sleep-polling). On failure nothing is held. */
 int32_t cs_store_begin(cs_store *st, int mode, cs_store_txn **out);
+/* A CS_STORE_WRITE_LATE transaction joins the writers' queue: from here on,
+ * what it reads of the ledger (its tail, the checkpoints) is what it
+ * writes against. A no-op for any other transaction. */
+int32_t cs_store_serialize(cs_store_txn *tx);
 /* Commits (durably, unless NO_SYNC) and ends the transaction: tx is freed
  * whatever the result. A failed commit leaves nothing of tx in the store
  * and fails that save only: the next transaction starts afresh. */
@@ -237,10 +247,12 @@ typedef struct cs_store_abandon {
 /* Whether `version` of `record` was abandoned (*found 0 when not). */
 int32_t cs_store_abandoned(cs_store_txn *tx, const char *record, uint32_t version, cs_store_abandon *out, int *found);
 
-/* In a write transaction, before cs_store_head_get: holds `record` against
- * other writers until tx ends (PostgreSQL: SELECT ... FOR UPDATE /
- * pg_advisory_xact_lock; SQLite: the write transaction already holds the
- * whole store, nothing to do). */
+/* In a CS_STORE_WRITE_LATE transaction, before cs_store_serialize (always
+ * in that order: a record, then the writers' queue, so that two writes
+ * never wait for each other crosswise): holds `record` against other
+ * writers until tx ends (PostgreSQL: pg_advisory_xact_lock of the record's
+ * hash; SQLite: the write transaction already holds the whole store,
+ * nothing to do). */
 int32_t cs_store_lock_record(cs_store_txn *tx, const char *record);
 
 /* ---- the laundering index ---------------------------------------------- */
