@@ -1487,6 +1487,12 @@ CASESCRIBE_EXTERN int32_t casescribe_sar_verify(char **report_out, const char *z
  * adapter cannot make the library accept a record it would otherwise
  * refuse. The pipeline runs the same steps whichever adapter it was called
  * through.
+ *
+ * Another system's payloads (contract 2, since 1.7): the home keeps one
+ * signed, adapter-neutral file of external names (casescribe_names_install,
+ * schemas/names-1.xsd), and on a save the library hands it, checked, to
+ * decode_named. The adapter never sees keys; a stamped payload must decode
+ * without the file, so that verify needs no home.
  * ------------------------------------------------------------------------ */
 
 /* The callback contract this header describes. Set in
