@@ -1500,3 +1500,42 @@ Test(fhir, a_stamped_payload_is_read_the_same_without_the_names_file)
     json_decref(qr);
     casescribe_free(out);
 }
+
+Test(fhir, a_vendor_xml_questionnaire_response_with_a_narrative_saves)
+{
+    install_names(names_xml);
+    static const char xml[] =
+        "<QuestionnaireResponse xmlns=\"http://hl7.org/fhir\"><id value=\"4712\"/>"
+        "<text><status value=\"generated\"/><div xmlns=\"http://www.w3.org/1999/xhtml\"><p>Seen at home; "
+        "<b>no AI used</b></p></div></text>"
+        "<identifier><system value=\"https://vendor.example/fhir/qr-id\"/><value value=\"QR-44\"/></identifier>"
+        "<questionnaire value=\"https://vendor.example/Questionnaire/home-visit\"/><status value=\"completed\"/>"
+        "<subject><reference value=\"Patient/vx-2\"/></subject>"
+        "<author><reference value=\"PractitionerRole/vx-role-3\"/></author>"
+        "<item><linkId value=\"present\"/><answer><valueString value=\"Kim was at home.\"/></answer></item>"
+        "</QuestionnaireResponse>";
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_assert_eq(save((const uint8_t *)xml, strlen(xml), &out, &out_len), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+    cr_expect_eq(cs_fhir_format(out, out_len), CS_FHIR_XML);
+    cr_expect_null(strstr((const char *)out, "no AI used"), "the narrative is not written back");
+    cr_expect_null(strstr((const char *)out, "xhtml"));
+    casescribe_record *r = NULL;
+    cr_assert_eq(casescribe_record_open(&r, "fhir", out, out_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_str_eq(casescribe_record_id(r), "vx:QR-44");
+    cr_expect_str_eq(casescribe_record_author(r), "PractitionerRole/vx-role-3");
+    cr_expect(casescribe_record_is_final(r));
+    casescribe_record_free(r);
+    expect_verifies(out, out_len);
+    casescribe_free(out);
+    /* A reference the record cannot name a person by is refused. */
+    char contained[sizeof(xml) + 16];
+    snprintf(contained, sizeof(contained), "%s", xml);
+    char *at = strstr(contained, "Patient/vx-2");
+    cr_assert_not_null(at);
+    memcpy(at, "#vx-2-patient", 12);
+    cr_expect_eq(save((const uint8_t *)contained, strlen(contained), &out, &out_len), CASESCRIBE_ESCHEMA, "%s",
+                 casescribe_last_error());
+    cr_expect_not_null(strstr(casescribe_last_error(), "subject"), "%s", casescribe_last_error());
+}
