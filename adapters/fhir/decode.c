@@ -394,20 +394,25 @@ static int plain_permit(const fh_node *p, char *out, size_t size)
  * a dateTime to the second, the patient as its one performer (given by the
  * person themself), a source document (method: written), and a plain permit
  * of our scopes. Capacity was not assessed. Anything else: no consent. */
-static int clear(struct builder *b, const fh_node *c, const char **subject, char *scopes, size_t size)
+/* Active, for privacy, and opt-in (or no rule at all). */
+static int active_opt_in(const fh_node *c)
 {
-    const char *status = fh_value(c, "status"), *at = fh_value(c, "dateTime");
+    const char *status = fh_value(c, "status");
     const fh_node *scope = fh_child(c, "scope", NULL), *rule = fh_child(c, "policyRule", NULL);
-    const fh_node *performer = fh_child(c, "performer", NULL);
-    *subject = fh_ref_id(fh_child(c, "patient", NULL), SYS_SUBJECT, patients, 1);
-    const char *by = fh_ref_id(performer, SYS_SUBJECT, patients, 1);
     return status != NULL && strcmp(status, "active") == 0 && fh_count(scope, "coding") == 1 &&
            fh_coding_is(fh_child(scope, "coding", NULL), CONSENT_SCOPE, "patient-privacy") &&
-           (rule == NULL || (fh_count(rule, "coding") == 1 &&
-                             fh_coding_is(fh_child(rule, "coding", NULL), ACT_CODE, "OPTIN"))) &&
-           on_form(b, *subject) && at != NULL && strchr(at, 'T') != NULL && fh_count(c, "performer") == 1 &&
-           by != NULL && strcmp(by, *subject) == 0 &&
-           (fh_child(c, "sourceAttachment", NULL) != NULL || fh_child(c, "sourceReference", NULL) != NULL) &&
+           (rule == NULL ||
+            (fh_count(rule, "coding") == 1 && fh_coding_is(fh_child(rule, "coding", NULL), ACT_CODE, "OPTIN")));
+}
+
+static int clear(struct builder *b, const fh_node *c, const char **subject, char *scopes, size_t size)
+{
+    const char *at = fh_value(c, "dateTime");
+    *subject = fh_ref_id(fh_child(c, "patient", NULL), SYS_SUBJECT, patients, 1);
+    const char *by = fh_ref_id(fh_child(c, "performer", NULL), SYS_SUBJECT, patients, 1);
+    int documented = fh_child(c, "sourceAttachment", NULL) != NULL || fh_child(c, "sourceReference", NULL) != NULL;
+    return active_opt_in(c) && on_form(b, *subject) && at != NULL && strchr(at, 'T') != NULL &&
+           fh_count(c, "performer") == 1 && by != NULL && strcmp(by, *subject) == 0 && documented &&
            plain_permit(fh_child(c, "provision", NULL), scopes, size);
 }
 
