@@ -1530,11 +1530,12 @@ typedef int32_t casescribe_adapter_decode_fn(void *user, casescribe_buf *form_ou
  * file (<home>/names.xml, urn:casescribe:names:1, schemas/names-1.xsd:
  * which identifier systems name a record, the team such records belong
  * to, which template each of the other system's forms is), as the library
- * read it after checking the home's signature on it. NULL, names_len 0,
- * when the home has none, or when the call has no home (verify with the
- * public key alone, casescribe_record_open, a SAR): a stamped payload must
- * therefore decode without it. An unsigned or edited file never reaches
- * the adapter: the save fails first (EVERIFY). The bytes are the
+ * read it after checking the home's signature on it, on a save and when a
+ * fill or transcription job reads its form. NULL, names_len 0, when the
+ * home has none, and on every other call (verify, casescribe_record_open,
+ * a SAR...): a stamped payload must therefore decode without it. An
+ * unsigned or edited file never reaches the adapter: the call fails first
+ * (EVERIFY). The bytes are the
  * library's, valid during the call. Since 1.7. */
 typedef int32_t casescribe_adapter_decode_named_fn(void *user, casescribe_buf *form_out, const uint8_t *payload,
                                                    size_t payload_len, const uint8_t *names, size_t names_len);

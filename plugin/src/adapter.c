@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "context.h"
 #include "internal.h"
+#include "names.h"
 #include "record/form_xml.h"
 #include "record/record.h"
 #include "xml/safe_parse.h"
@@ -262,11 +264,6 @@ static int32_t callback_status(const entry *e, const char *what, int32_t rc)
 
 /* ---- the pipeline's two calls ------------------------------------------ */
 
-int cs_adapter_wants_names(const cs_adapter_use *e)
-{
-    return e->a.decode_named != NULL;
-}
-
 static int32_t call_decode(const entry *e, casescribe_buf *form, const uint8_t *payload, size_t len,
                            const uint8_t *names, size_t names_len)
 {
@@ -305,6 +302,33 @@ int32_t cs_adapter_decode_named(cs_record **out, cs_adapter_use *e, const uint8_
         *out = NULL;
     }
     free(form.data);
+    return rc;
+}
+
+int32_t cs_adapter_decode_home(cs_record **out, cs_adapter_use *e, casescribe_ctx *ctx, const uint8_t *payload,
+                               size_t len)
+{
+    uint8_t *names = NULL; /* the home's external names, for adapters that read them */
+    size_t names_len = 0;
+    int32_t rc = CASESCRIBE_OK;
+    if (e->a.decode_named != NULL && ctx != NULL)
+        rc = cs_names_load(&names, &names_len, ctx->home, ctx->keys);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_adapter_decode_named(out, e, payload, len, names, names_len);
+    free(names);
+    return rc;
+}
+
+int32_t cs_adapter_decode_in(cs_record **out, const char *adapter, casescribe_ctx *ctx, const uint8_t *payload,
+                             size_t len)
+{
+    *out = NULL;
+    entry *e = NULL;
+    int32_t rc = cs_adapter_acquire(&e, adapter);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    rc = cs_adapter_decode_home(out, e, ctx, payload, len);
+    cs_adapter_release(e);
     return rc;
 }
 

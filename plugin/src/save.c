@@ -26,7 +26,6 @@
 #include <openssl/crypto.h>
 
 #include "adapter.h"
-#include "names.h"
 #include "consent/consent.h"
 #include "consent/evaluate.h"
 #include "context.h"
@@ -143,14 +142,9 @@ static int32_t check_origin_attributes(const cs_section *sec)
 
 static int32_t step_decode(struct save *s, const char *adapter, const uint8_t *payload, size_t len)
 {
-    uint8_t *names = NULL; /* the home's external names, for adapters that read them */
-    size_t names_len = 0;
     int32_t rc = cs_adapter_acquire(&s->adapter, adapter);
-    if (rc == CASESCRIBE_OK && cs_adapter_wants_names(s->adapter))
-        rc = cs_names_load(&names, &names_len, s->ctx->home, s->ctx->keys);
     if (rc == CASESCRIBE_OK)
-        rc = cs_adapter_decode_named(&s->record, s->adapter, payload, len, names, names_len);
-    free(names);
+        rc = cs_adapter_decode_home(&s->record, s->adapter, s->ctx, payload, len);
     if (rc == CASESCRIBE_OK)
         cs_form_received_free(s->record); /* the save changes the record: only verify reads what came in */
     s->payload = payload;

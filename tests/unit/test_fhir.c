@@ -1539,3 +1539,49 @@ Test(fhir, a_vendor_xml_questionnaire_response_with_a_narrative_saves)
                  casescribe_last_error());
     cr_expect_not_null(strstr(casescribe_last_error(), "subject"), "%s", casescribe_last_error());
 }
+
+Test(fhir, a_fill_job_drafts_into_a_vendor_questionnaire_response)
+{
+    install_template();
+    install_names("<names xmlns=\"urn:casescribe:names:1\" team=\"cin-north\">"
+                  "<record-identifier system=\"https://vendor.example/fhir/qr-id\" prefix=\"vx:\"/>"
+                  "<questionnaire canonical=\"https://vendor.example/Questionnaire/home-visit\" template=\"visit-test\"/>"
+                  "</names>");
+    json_t *qr = vendor_qr("x");
+    json_object_del(item(qr, "present"), "answer"); /* left for the filler */
+    json_t *b = collection(qr, vendor_consent());
+    char *form = json_dumps(b, JSON_COMPACT), *said = transcript_xml();
+    casescribe_template *tpl = NULL;
+    casescribe_transcript *t = NULL;
+    cr_assert_eq(casescribe_template_open(&tpl, (const uint8_t *)never_template, strlen(never_template)),
+                 CASESCRIBE_OK);
+    cr_assert_eq(casescribe_transcript_open(&t, (const uint8_t *)said, strlen(said)), CASESCRIBE_OK);
+    free(said);
+    casescribe_fill_options o;
+    cr_assert_eq(casescribe_fill_options_init(&o, sizeof(o)), CASESCRIBE_OK);
+    o.form_adapter = "fhir";
+    o.form = (const uint8_t *)form;
+    o.form_len = strlen(form);
+    o.form_template = tpl;
+    o.transcript = t;
+    casescribe_job *job = NULL;
+    cr_assert_eq(casescribe_fill(&job, home.ctx, &o), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(casescribe_job_wait(job, 30000), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_job_status(job), CASESCRIBE_OK, "%s", casescribe_job_message(job));
+    uint8_t *draft = NULL, *out = NULL;
+    size_t draft_len = 0, out_len = 0;
+    cr_assert_eq(casescribe_job_draft(&draft, &draft_len, job), CASESCRIBE_OK);
+    json_t *d = load_json(draft, draft_len), *back = resource(d, "QuestionnaireResponse", 0);
+    cr_expect_str_eq(ext_string(back, SD "record"), "vx:QR-42", "the draft says what the names file said");
+    cr_expect_not_null(extension(item(back, "present"), SD "section"), "the section was drafted");
+    cr_expect_eq(save(draft, draft_len, &out, &out_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    expect_verifies(out, out_len);
+    json_decref(d);
+    json_decref(b);
+    casescribe_free(draft);
+    casescribe_free(out);
+    casescribe_job_free(job);
+    casescribe_template_free(tpl);
+    casescribe_transcript_free(t);
+    free(form);
+}
