@@ -1594,10 +1594,10 @@ CASESCRIBE_EXTERN int32_t casescribe_adapter_unregister(const char *name);
 /* Installs the home's external names file (urn:casescribe:names:1,
  * schemas/names-1.xsd, at most 256 KiB): checks it, signs it with the
  * home's current key and writes it atomically to <home>/names.xml,
- * replacing any there. Adapters of contract 2 get it on every save (see
- * casescribe_adapter_decode_named_fn); a file there that is unsigned or
- * edited by hand makes those saves fail (EVERIFY) until it is installed
- * again or removed. With no file, adapters read payloads as before. The
+ * replacing any there. Adapters of contract 2 get it on every save and
+ * job (see casescribe_adapter_decode_named_fn); a file there that is
+ * unsigned or edited by hand makes those calls fail (EVERIFY) until it is
+ * installed again or removed. With no file, adapters read payloads as before. The
  * xml is the caller's. EINVAL, EPARSE, ESCHEMA, ETOOBIG, EKEY (no signing
  * key), EIO, ENOMEM. Any thread. Since 1.7. */
 CASESCRIBE_EXTERN int32_t casescribe_names_install(casescribe_ctx *ctx, const uint8_t *xml, size_t len);
