@@ -161,7 +161,10 @@ static const fh_elem answer[] = {EXT, MODEXT, CHOICE("value", answer_values, 0),
 static const fh_elem consent[] = {DOMAIN(NO("contained")),
                                   E("identifier", "Identifier", FH_MANY),
                                   E("status", "code", FH_REQ),
-                                  E("scope", "CodeableConcept", FH_REQ),
+                                  /* R4 requires it, but a Consent without one is read (as
+                                   * no consent, or refused if it is ours) rather than sink the
+                                   * whole payload: R5 dropped it. */
+                                  E("scope", "CodeableConcept", 0),
                                   E("category", "CodeableConcept", FH_MANY | FH_REQ),
                                   E("patient", "Reference", 0),
                                   E("dateTime", "dateTime", 0),
