@@ -311,6 +311,7 @@ int32_t cs_adapter_decode_home(cs_record **out, cs_adapter_use *e, casescribe_ct
     uint8_t *names = NULL; /* the home's external names, for adapters that read them */
     size_t names_len = 0;
     int32_t rc = CASESCRIBE_OK;
+    *out = NULL;
     if (e->a.decode_named != NULL && ctx != NULL)
         rc = cs_names_load(&names, &names_len, ctx->home, ctx->keys);
     if (rc == CASESCRIBE_OK)
