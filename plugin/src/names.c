@@ -6,8 +6,11 @@
  * the save says so rather than read the edited names. */
 #include "names.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "context.h"
 #include "fill/template.h"
@@ -53,6 +56,70 @@ static int32_t check_signed(const uint8_t *xml, size_t len, cs_keyring *keys)
     return rc;
 }
 
+/* ---- the files checked so far ------------------------------------------ */
+
+/* A save reads the file each time, but checks it (schema, C14N, Ed25519)
+ * only when it is not the file checked before: same path, device, inode,
+ * size, mtime and ctime. Any write changes ctime, and an atomic replace
+ * the inode; the file's identity is taken before it is read, so what is
+ * kept under an identity was read after it. Keys are only ever added to a
+ * home, so a signature that checked stays good. */
+#define NAMES_CACHE 8
+struct checked {
+    char *path;
+    struct stat st;
+    uint8_t *bytes;
+    size_t len;
+};
+static struct checked cache[NAMES_CACHE];
+static size_t cache_next;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* A copy of the bytes checked before for this file, or NULL. */
+static uint8_t *cached(const char *path, const struct stat *st, size_t *len)
+{
+    uint8_t *copy = NULL;
+    pthread_mutex_lock(&cache_lock);
+    for (size_t i = 0; i < NAMES_CACHE && copy == NULL; i++) {
+        struct checked *c = &cache[i];
+        if (c->path == NULL || strcmp(c->path, path) != 0 || !same_file(&c->st, st))
+            continue;
+        if ((copy = malloc(c->len + 1)) != NULL) {
+            memcpy(copy, c->bytes, c->len + 1);
+            *len = c->len;
+        }
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return copy;
+}
+
+/* Remembers a checked file (best effort: out of memory forgets it). */
+static void remember(const char *path, const struct stat *st, const uint8_t *bytes, size_t len)
+{
+    char *p = strdup(path);
+    uint8_t *b = malloc(len + 1);
+    if (p == NULL || b == NULL) {
+        free(p);
+        free(b);
+        return;
+    }
+    memcpy(b, bytes, len + 1);
+    pthread_mutex_lock(&cache_lock);
+    struct checked *c = &cache[cache_next];
+    cache_next = (cache_next + 1) % NAMES_CACHE;
+    free(c->path);
+    free(c->bytes);
+    *c = (struct checked){p, *st, b, len};
+    pthread_mutex_unlock(&cache_lock);
+}
+
 int32_t cs_names_load(uint8_t **out, size_t *out_len, const char *home, cs_keyring *keys)
 {
     *out = NULL;
@@ -60,9 +127,18 @@ int32_t cs_names_load(uint8_t **out, size_t *out_len, const char *home, cs_keyri
     if (home == NULL)
         return CASESCRIBE_OK;
     char path[4200];
+    struct stat st;
     snprintf(path, sizeof(path), "%s/names.xml", home);
-    uint8_t *bytes = NULL;
+    int known = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    if (!known && errno == ENOENT)
+        return CASESCRIBE_OK;
     size_t len = 0;
+    uint8_t *bytes = known ? cached(path, &st, &len) : NULL;
+    if (bytes != NULL) {
+        *out = bytes;
+        *out_len = len;
+        return CASESCRIBE_OK;
+    }
     int32_t rc = cs_read_file(&bytes, &len, path, CS_MAX_NAMES_BYTES);
     if (rc == CASESCRIBE_ENOTFOUND)
         return CASESCRIBE_OK;
@@ -72,6 +148,8 @@ int32_t cs_names_load(uint8_t **out, size_t *out_len, const char *home, cs_keyri
         free(bytes);
         return rc;
     }
+    if (known)
+        remember(path, &st, bytes, len);
     *out = bytes;
     *out_len = len;
     return CASESCRIBE_OK;
