@@ -2,6 +2,7 @@
 /* common.c - what decode, encode and the Provenance share: finding the
  * resources of a payload, telling section items from the others, the AI
  * labels, reading form attributes, and base64 through OpenSSL. */
+#include <ctype.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,39 @@ const char *fh_identified(const fh_node *ref, const char *system)
     const fh_node *id = fh_child(ref, "identifier", NULL);
     const char *s = fh_value(id, "system");
     return s != NULL && strcmp(s, system) == 0 ? fh_value(id, "value") : NULL;
+}
+
+static int form_id(const char *s)
+{
+    size_t n = 0;
+    for (; s[n] != '\0'; n++)
+        if (n >= 128 || !(isalnum((unsigned char)s[n]) || strchr("._:@/+-", s[n]) != NULL))
+            return 0;
+    return n > 0;
+}
+
+/* "Type/id" at the end of a literal reference, Type one of `types`. */
+static int names_type(const char *ref, const char *const *types)
+{
+    const char *last = strrchr(ref, '/');
+    if (last == NULL || last == ref || last[1] == '\0' || strstr(ref, "/_history/") != NULL || ref[0] == '#')
+        return 0;
+    const char *start = last;
+    while (start > ref && start[-1] != '/')
+        start--;
+    for (const char *const *t = types; *t != NULL; t++)
+        if ((size_t)(last - start) == strlen(*t) && strncmp(start, *t, strlen(*t)) == 0)
+            return 1;
+    return 0;
+}
+
+const char *fh_ref_id(const fh_node *ref, const char *system, const char *const *types, int literal)
+{
+    const char *ours = fh_identified(ref, system);
+    if (ours != NULL || !literal)
+        return ours;
+    const char *r = fh_value(ref, "reference");
+    return r != NULL && names_type(r, types) && form_id(r) ? r : NULL;
 }
 
 int fh_is_ai_origin(const char *origin)

@@ -27,7 +27,16 @@ struct builder {
     xmlNsPtr ns;
     int stamped; /* the payload carries a Provenance: its AI labels must be complete */
     int any_ai;  /* a section is AI-made */
+    /* The home's names file, when the payload is not stamped: another
+     * system's identifiers, questionnaires, references, narratives and
+     * Consents may then be read (README.md, "Real-world input"). A stamped
+     * payload decodes the same with or without it, so that verify needs
+     * no home. */
+    const fh_names *names;
 };
+
+static const char *const patients[] = {"Patient", NULL};
+static const char *const practitioners[] = {"Practitioner", "PractitionerRole", NULL};
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
@@ -96,33 +105,86 @@ static int32_t only_known(struct builder *b, const fh_node *n, const char *const
 
 /* ---- the form's attributes and subjects --------------------------------- */
 
+/* The record id: our identifier, or the record extension encode writes
+ * when the identifier is another system's; with the names file, an
+ * identifier of a system it lists (prefix + value), else the resource's own
+ * id when it says so (prefix + id). */
+static int32_t record_id(struct builder *b, const fh_node *qr, char *out, size_t size)
+{
+    const fh_node *ident = fh_child(qr, "identifier", NULL);
+    const char *system = fh_value(ident, "system"), *value = fh_value(ident, "value"), *ext = NULL, *prefix = "";
+    int32_t rc = ext_value(b, qr, URL_RECORD, "valueString", &ext);
+    int ours = system != NULL && strcmp(system, SYS_RECORD) == 0;
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    if (ext != NULL && ours)
+        return schema(b, "fhir: %s", "a QuestionnaireResponse identified by " SYS_RECORD " cannot carry the record "
+                                     "extension too");
+    const char *id = ext != NULL ? ext : ours ? value : NULL;
+    for (size_t i = 0; id == NULL && b->names != NULL && system != NULL && i < b->names->n_systems; i++)
+        if (strcmp(system, b->names->systems[i]) == 0 && (id = value) != NULL)
+            prefix = b->names->prefixes[i];
+    if (id == NULL && b->names != NULL && b->names->resource_prefix != NULL && (id = fh_value(qr, "id")) != NULL)
+        prefix = b->names->resource_prefix;
+    if (id == NULL)
+        return schema(b, "fhir: %s names the record and is required",
+                      "QuestionnaireResponse.identifier (system " SYS_RECORD ", or one the home's names file lists)");
+    int n = snprintf(out, size, "%s%s", prefix, id);
+    if (n < 0 || (size_t)n >= size)
+        return schema(b, "fhir: %s", "the record id the QuestionnaireResponse's identifier makes is too long");
+    return CASESCRIBE_OK;
+}
+
+/* The template: ours in the questionnaire canonical, or the template
+ * extension encode writes when the questionnaire is another system's; with
+ * the names file, the template it maps the canonical to, else one no
+ * template has (FH_UNMAPPED_TEMPLATE: AI text is then refused). */
+static int32_t template_id(struct builder *b, const fh_node *qr, const char **out)
+{
+    const char *q = fh_value(qr, "questionnaire"), *ext = NULL;
+    size_t len = strlen(CS_QUESTIONNAIRE);
+    int ours = q != NULL && strncmp(q, CS_QUESTIONNAIRE, len) == 0 && q[len] != '\0';
+    int32_t rc = ext_value(b, qr, URL_TEMPLATE, "valueString", &ext);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    if (ext != NULL && ours)
+        return schema(b, "fhir: %s", "a QuestionnaireResponse with a " CS_QUESTIONNAIRE " questionnaire cannot carry "
+                                     "the template extension too");
+    *out = ext != NULL ? ext : ours ? q + len : NULL;
+    if (*out == NULL && b->names != NULL)
+        *out = fh_names_template(b->names, q) != NULL ? fh_names_template(b->names, q) : FH_UNMAPPED_TEMPLATE;
+    if (*out == NULL)
+        return schema(b, "fhir: QuestionnaireResponse.questionnaire must be %s<template id>", CS_QUESTIONNAIRE);
+    return CASESCRIBE_OK;
+}
+
 static int32_t form_attrs(struct builder *b, const fh_node *qr)
 {
-    static const char *const known[] = {URL_TEAM, URL_SUBJECT, NULL};
-    const fh_node *ident = fh_child(qr, "identifier", NULL);
-    const char *system = fh_value(ident, "system"), *id = fh_value(ident, "value");
-    const char *q = fh_value(qr, "questionnaire"), *status = fh_value(qr, "status"), *team = NULL;
-    const char *author = fh_identified(fh_child(qr, "author", NULL), SYS_USER);
+    static const char *const known[] = {URL_TEAM, URL_SUBJECT, URL_RECORD, URL_TEMPLATE, NULL};
+    const char *status = fh_value(qr, "status"), *team = NULL, *template = NULL;
+    const char *author = fh_ref_id(fh_child(qr, "author", NULL), SYS_USER, practitioners, b->names != NULL);
+    char id[160];
     int32_t rc = only_known(b, qr, known);
     if (rc == CASESCRIBE_OK)
         rc = ext_value(b, qr, URL_TEAM, "valueString", &team);
+    if (rc == CASESCRIBE_OK)
+        rc = record_id(b, qr, id, sizeof(id));
+    if (rc == CASESCRIBE_OK)
+        rc = template_id(b, qr, &template);
     if (rc != CASESCRIBE_OK)
         return rc;
-    if (system == NULL || strcmp(system, SYS_RECORD) != 0 || id == NULL)
-        return schema(b, "fhir: %s names the record and is required",
-                      "QuestionnaireResponse.identifier (system " SYS_RECORD ")");
-    if (q == NULL || strncmp(q, CS_QUESTIONNAIRE, strlen(CS_QUESTIONNAIRE)) != 0 || q[strlen(CS_QUESTIONNAIRE)] == '\0')
-        return schema(b, "fhir: QuestionnaireResponse.questionnaire must be %s<template id>", CS_QUESTIONNAIRE);
+    if (team == NULL && b->names != NULL)
+        team = b->names->team;
     if (team == NULL)
         return schema(b, "fhir: the team extension (%s) is required", URL_TEAM);
     if (author == NULL)
-        return schema(b, "fhir: QuestionnaireResponse.author must be identified (system %s)", SYS_USER);
+        return schema(b, "fhir: QuestionnaireResponse.author must be identified (system %s)",
+                      b->names != NULL ? SYS_USER ", or a literal Practitioner or PractitionerRole reference"
+                                       : SYS_USER);
     if (status == NULL || (strcmp(status, "completed") != 0 && strcmp(status, "in-progress") != 0))
         return schema(b, "fhir: QuestionnaireResponse.status must be %s", "completed (final) or in-progress");
-    if ((rc = put(b, b->root, "id", id)) == CASESCRIBE_OK &&
-        (rc = put(b, b->root, "template", q + strlen(CS_QUESTIONNAIRE))) == CASESCRIBE_OK &&
-        (rc = put(b, b->root, "team", team)) == CASESCRIBE_OK &&
-        (rc = put(b, b->root, "author", author)) == CASESCRIBE_OK)
+    if ((rc = put(b, b->root, "id", id)) == CASESCRIBE_OK && (rc = put(b, b->root, "template", template)) == CASESCRIBE_OK &&
+        (rc = put(b, b->root, "team", team)) == CASESCRIBE_OK && (rc = put(b, b->root, "author", author)) == CASESCRIBE_OK)
         rc = put(b, b->root, "final", strcmp(status, "completed") == 0 ? "true" : NULL);
     return rc;
 }
@@ -132,14 +194,15 @@ static int32_t form_attrs(struct builder *b, const fh_node *qr)
 static int32_t subject(struct builder *b, const fh_node *ref)
 {
     static const char *const known[] = {URL_SUBJECT_ROLE, NULL};
-    const char *id = fh_identified(ref, SYS_SUBJECT), *role = NULL;
+    const char *id = fh_ref_id(ref, SYS_SUBJECT, patients, b->names != NULL), *role = NULL;
     int32_t rc = only_known(b, ref, known);
     if (rc == CASESCRIBE_OK)
         rc = ext_value(b, ref, URL_SUBJECT_ROLE, "valueString", &role);
     if (rc != CASESCRIBE_OK)
         return rc;
     if (id == NULL)
-        return schema(b, "fhir: every subject must be identified (system %s)", SYS_SUBJECT);
+        return schema(b, "fhir: every subject must be identified (system %s)",
+                      b->names != NULL ? SYS_SUBJECT ", or a literal Patient reference" : SYS_SUBJECT);
     xmlNodePtr n = element(b, "subject", NULL);
     if (n == NULL)
         return b->t->status;
@@ -163,6 +226,37 @@ static int32_t subjects(struct builder *b, const fh_node *qr)
                  : schema(b, "fhir: the extension %s must hold a Reference", URL_SUBJECT);
     }
     return rc;
+}
+
+/* A Consent the adapter wrote (or a host wrote in its shape): it carries
+ * our extensions or our identifier. Any other is another system's. */
+static int ours(const fh_node *c)
+{
+    for (const fh_node *e = fh_child(c, "extension", NULL); e != NULL; e = fh_child(c, "extension", e))
+        if (strncmp(e->url, CS_SD, strlen(CS_SD)) == 0)
+            return 1;
+    for (const fh_node *i = fh_child(c, "identifier", NULL); i != NULL; i = fh_child(c, "identifier", i))
+        if (fh_value(i, "system") != NULL && strcmp(fh_value(i, "system"), SYS_CONSENT) == 0)
+            return 1;
+    return 0;
+}
+
+/* Our Consents hold only what the record holds (encode rebuilds them). */
+static int32_t only_record_elements(struct builder *b, const fh_node *c)
+{
+    static const char *const extra[] = {"organization", "sourceAttachment", "sourceReference", "policy",
+                                        "verification", NULL};
+    static const char *const provision[] = {"actor", "securityLabel", "purpose", "class", "code",
+                                            "dataPeriod", "data", "provision", NULL};
+    const fh_node *p = fh_child(c, "provision", NULL);
+    for (const char *const *e = extra; *e != NULL; e++)
+        if (fh_child(c, *e, NULL) != NULL)
+            return schema(b, "fhir: Consent.%s is not held by the record, so the adapter does not read it", *e);
+    for (const char *const *e = provision; *e != NULL; e++)
+        if (fh_child(p, *e, NULL) != NULL)
+            return schema(b, "fhir: Consent.provision.%s is not held by the record, so the adapter does not read it",
+                          *e);
+    return CASESCRIBE_OK;
 }
 
 /* ---- consents ----------------------------------------------------------- */
@@ -234,6 +328,8 @@ static int32_t consent(struct builder *b, const fh_node *c)
             return schema(b, "fhir: %s carries an extension this adapter would not keep", "a Consent");
     int32_t rc = only_known(b, c, known);
     if (rc == CASESCRIBE_OK)
+        rc = only_record_elements(b, c);
+    if (rc == CASESCRIBE_OK)
         rc = ext_value(b, c, URL_GIVEN_BY, "valueCode", &given_by);
     if (rc == CASESCRIBE_OK)
         rc = ext_value(b, c, URL_METHOD, "valueCode", &method);
@@ -255,6 +351,84 @@ static int32_t consent(struct builder *b, const fh_node *c)
     const char *attrs[][2] = {
         {"subject", subject_id}, {"given-by", given_by},     {"method", method}, {"capacity", capacity}, {"at", at},
         {"scopes", scope_list},  {"withdrawn-at", withdrawn}};
+    for (size_t i = 0; i < sizeof(attrs) / sizeof(*attrs) && rc == CASESCRIBE_OK; i++)
+        rc = put(b, n, attrs[i][0], attrs[i][1]);
+    return rc;
+}
+
+/* ---- another system's Consents ------------------------------------------ */
+
+static int on_form(struct builder *b, const char *subject_id)
+{
+    for (xmlNodePtr c = b->root->children; c != NULL && subject_id != NULL; c = c->next)
+        if (fm_is(c, "subject") && fm_prop(c, "id") != NULL && strcmp(fm_prop(c, "id"), subject_id) == 0)
+            return 1;
+    return 0;
+}
+
+/* A permit of actions coded in our scope system and nothing else: no
+ * period, actor, data, class, purpose or nested provision that would make
+ * it narrower than the record could say. 0 when not. */
+static int plain_permit(const fh_node *p, char *out, size_t size)
+{
+    size_t n = 0, used = 0;
+    const char *type = fh_value(p, "type");
+    if (type == NULL || strcmp(type, "permit") != 0)
+        return 0;
+    for (const fh_node *k = p->first; k != NULL; k = k->next) {
+        const fh_node *coding = fh_child(k, "coding", NULL);
+        const char *code = fh_value(coding, "code"), *system = fh_value(coding, "system");
+        if (fh_is(k, "type"))
+            continue;
+        if (!fh_is(k, "action") || ++n > MAX_SCOPES || code == NULL || system == NULL ||
+            strcmp(system, CS_SCOPE_SYSTEM) != 0 || fh_child(k, "coding", coding) != NULL ||
+            used + strlen(code) + 2 > size)
+            return 0;
+        used += (size_t)snprintf(out + used, size - used, "%s%s", used > 0 ? " " : "", code);
+    }
+    return n > 0;
+}
+
+/* Whether another system's Consent says clearly what the record's consent
+ * says: active, privacy scope, opt-in (or no rule), a patient on the form,
+ * a dateTime to the second, the patient as its one performer (given by the
+ * person themself), a source document (method: written), and a plain permit
+ * of our scopes. Capacity was not assessed. Anything else: no consent. */
+/* Active, for privacy, and opt-in (or no rule at all). */
+static int active_opt_in(const fh_node *c)
+{
+    const char *status = fh_value(c, "status");
+    const fh_node *scope = fh_child(c, "scope", NULL), *rule = fh_child(c, "policyRule", NULL);
+    return status != NULL && strcmp(status, "active") == 0 && fh_count(scope, "coding") == 1 &&
+           fh_coding_is(fh_child(scope, "coding", NULL), CONSENT_SCOPE, "patient-privacy") &&
+           (rule == NULL ||
+            (fh_count(rule, "coding") == 1 && fh_coding_is(fh_child(rule, "coding", NULL), ACT_CODE, "OPTIN")));
+}
+
+static int clear(struct builder *b, const fh_node *c, const char **subject, char *scopes, size_t size)
+{
+    const char *at = fh_value(c, "dateTime");
+    *subject = fh_ref_id(fh_child(c, "patient", NULL), SYS_SUBJECT, patients, 1);
+    const char *by = fh_ref_id(fh_child(c, "performer", NULL), SYS_SUBJECT, patients, 1);
+    int documented = fh_child(c, "sourceAttachment", NULL) != NULL || fh_child(c, "sourceReference", NULL) != NULL;
+    return active_opt_in(c) && on_form(b, *subject) && at != NULL && strchr(at, 'T') != NULL &&
+           fh_count(c, "performer") == 1 && by != NULL && strcmp(by, *subject) == 0 && documented &&
+           plain_permit(fh_child(c, "provision", NULL), scopes, size);
+}
+
+static int32_t foreign_consent(struct builder *b, const fh_node *c)
+{
+    const char *subject = NULL;
+    char scopes[1024] = "";
+    if (!clear(b, c, &subject, scopes, sizeof(scopes)))
+        return CASESCRIBE_OK; /* its meaning is not clear: no consent (fail closed) */
+    xmlNodePtr n = element(b, "consent", NULL);
+    if (n == NULL)
+        return b->t->status;
+    const char *attrs[][2] = {{"subject", subject},           {"given-by", "self"},
+                              {"method", "written"},          {"capacity", "not-assessed"},
+                              {"at", fh_value(c, "dateTime")}, {"scopes", scopes}};
+    int32_t rc = CASESCRIBE_OK;
     for (size_t i = 0; i < sizeof(attrs) / sizeof(*attrs) && rc == CASESCRIBE_OK; i++)
         rc = put(b, n, attrs[i][0], attrs[i][1]);
     return rc;
@@ -409,11 +583,18 @@ static int32_t carried(struct builder *b, const fh_parts *p)
 
 static int32_t build(struct builder *b, const fh_parts *p)
 {
-    int32_t rc = form_attrs(b, p->qr);
+    int32_t rc = CASESCRIBE_OK;
+    if (b->t->narrative && b->names == NULL) /* read and dropped: README.md, "Real-world input" */
+        rc = schema(b, "fhir: %s", b->stamped ? "a narrative (text) is refused in a stamped payload: it is not "
+                                                "the record's, and the stamp cannot cover it"
+                                              : "a narrative (text) is read only when the home has a names file");
+    if (rc == CASESCRIBE_OK)
+        rc = form_attrs(b, p->qr);
     if (rc == CASESCRIBE_OK)
         rc = subjects(b, p->qr);
     for (size_t i = 0; i < p->n_consents && rc == CASESCRIBE_OK; i++)
-        rc = consent(b, p->consents[i]);
+        rc = b->names != NULL && !ours(p->consents[i]) ? foreign_consent(b, p->consents[i])
+                                                       : consent(b, p->consents[i]);
     if (rc == CASESCRIBE_OK)
         rc = walk(b, p->qr, 1);
     if (rc == CASESCRIBE_OK)
@@ -427,7 +608,7 @@ static int32_t build(struct builder *b, const fh_parts *p)
     return rc;
 }
 
-int32_t fh_form_from_fhir(uint8_t **form, size_t *form_len, fh_tree *t)
+int32_t fh_form_from_fhir(uint8_t **form, size_t *form_len, fh_tree *t, const fh_names *names)
 {
     *form = NULL;
     *form_len = 0;
@@ -435,7 +616,8 @@ int32_t fh_form_from_fhir(uint8_t **form, size_t *form_len, fh_tree *t)
     int32_t rc = fh_parts_find(t, &p);
     if (rc != CASESCRIBE_OK)
         return rc;
-    struct builder b = {t, xmlNewDoc((const xmlChar *)"1.0"), NULL, NULL, p.prov != NULL, 0};
+    struct builder b = {t, xmlNewDoc((const xmlChar *)"1.0"), NULL, NULL, p.prov != NULL, 0,
+                        p.prov == NULL ? names : NULL};
     if (b.doc != NULL && (b.root = xmlNewDocNode(b.doc, NULL, (const xmlChar *)"form", NULL)) != NULL) {
         xmlDocSetRootElement(b.doc, b.root);
         b.ns = xmlNewNs(b.root, (const xmlChar *)FORM_NS, NULL);

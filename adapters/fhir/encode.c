@@ -123,9 +123,9 @@ static fh_node *copy_into(fh_tree *t, fh_node *parent, const char *name, const f
  * same one is the start, so that a host's literal reference
  * ("Patient/123") and its own extensions survive. */
 static fh_node *reference(fh_tree *t, fh_node *parent, const char *name, const fh_node *orig, const char *system,
-                          const char *value)
+                          const char *value, const char *const *types)
 {
-    const char *was = fh_identified(orig, system);
+    const char *was = fh_ref_id(orig, system, types, types != NULL);
     fh_node *ref = NULL;
     if (was != NULL && strcmp(was, value) == 0) {
         ref = copy_into(t, parent, name, orig);
@@ -143,8 +143,9 @@ static fh_node *reference(fh_tree *t, fh_node *parent, const char *name, const f
 
 static fh_node *subject_ref(fh_tree *t, fh_node *parent, const char *name, xmlNodePtr s, const fh_node *orig)
 {
+    static const char *const patients[] = {"Patient", NULL};
     const char *role = fm_prop(s, "role"), *display = fm_prop(s, "name");
-    fh_node *ref = reference(t, parent, name, orig, SYS_SUBJECT, fm_prop(s, "id"));
+    fh_node *ref = reference(t, parent, name, orig, SYS_SUBJECT, fm_prop(s, "id"), patients);
     if (role != NULL && role[0] != '\0') /* absent means "" (README.md) */
         fh_add_ext_value(t, ref, URL_SUBJECT_ROLE, "valueString", role);
     if (display != NULL)
@@ -343,19 +344,57 @@ static const fh_node *orig_subject(const fh_node *orig, const char *id)
     return NULL;
 }
 
+/* The original's identifier, when another system's names the record. */
+static const fh_node *foreign_identifier(const fh_node *orig)
+{
+    const fh_node *id = fh_child(orig, "identifier", NULL);
+    const char *system = fh_value(id, "system");
+    return id != NULL && (system == NULL || strcmp(system, SYS_RECORD) != 0) ? id : NULL;
+}
+
+/* The original's questionnaire is another system's (or absent, on a
+ * payload that had one of ours before). */
+static int foreign_questionnaire(const fh_node *orig)
+{
+    const char *q = fh_value(orig, "questionnaire");
+    return orig != NULL && (q == NULL || strncmp(q, CS_QUESTIONNAIRE, strlen(CS_QUESTIONNAIRE)) != 0);
+}
+
+/* identifier and questionnaire: ours, or, when another system named the
+ * record, its own, kept, with the record and template extensions saying
+ * what they are here (so that the payload reads back without the home's
+ * names file). */
+static void names_of(fh_tree *t, fh_node *qr, xmlNodePtr f, const fh_node *orig)
+{
+    const fh_node *theirs = foreign_identifier(orig);
+    char q[512];
+    if (theirs != NULL) {
+        fh_add_ext_value(t, qr, URL_RECORD, "valueString", fm_prop(f, "id"));
+        fh_copy(t, qr, theirs);
+    } else {
+        fh_node *id = fh_add(t, qr, "identifier", NULL);
+        fh_add(t, id, "system", SYS_RECORD);
+        fh_add(t, id, "value", fm_prop(f, "id"));
+    }
+    if (foreign_questionnaire(orig)) {
+        fh_add_ext_value(t, qr, URL_TEMPLATE, "valueString", fm_prop(f, "template"));
+        if (fh_child(orig, "questionnaire", NULL) != NULL)
+            fh_copy(t, qr, fh_child(orig, "questionnaire", NULL));
+        return;
+    }
+    snprintf(q, sizeof(q), "%s%s", CS_QUESTIONNAIRE, fm_prop(f, "template"));
+    fh_add(t, qr, "questionnaire", q);
+}
+
 static void build_qr(fh_tree *t, fh_node *e, struct view *v, const fh_node *orig)
 {
+    static const char *const practitioners[] = {"Practitioner", "PractitionerRole", NULL};
     xmlNodePtr f = v->root;
     const char *final = fm_prop(f, "final");
-    char q[512];
     fh_node *qr = fh_add_resource(t, e, "resource", "QuestionnaireResponse");
     carry_qr(t, qr, orig);
     meta(t, qr, orig, v->any_ai);
-    fh_node *id = fh_add(t, qr, "identifier", NULL);
-    fh_add(t, id, "system", SYS_RECORD);
-    fh_add(t, id, "value", fm_prop(f, "id"));
-    snprintf(q, sizeof(q), "%s%s", CS_QUESTIONNAIRE, fm_prop(f, "template"));
-    fh_add(t, qr, "questionnaire", q);
+    names_of(t, qr, f, orig);
     fh_add(t, qr, "status",
            final != NULL && (strcmp(final, "true") == 0 || strcmp(final, "1") == 0) ? "completed" : "in-progress");
     subject_ref(t, qr, "subject", v->subjects[0], fh_child(orig, "subject", NULL));
@@ -363,7 +402,7 @@ static void build_qr(fh_tree *t, fh_node *e, struct view *v, const fh_node *orig
         subject_ref(t, fh_add_ext(t, qr, URL_SUBJECT), "valueReference", v->subjects[i],
                     orig_subject(orig, fm_prop(v->subjects[i], "id")));
     fh_add_ext_value(t, qr, URL_TEAM, "valueString", fm_prop(f, "team"));
-    reference(t, qr, "author", fh_child(orig, "author", NULL), SYS_USER, fm_prop(f, "author"));
+    reference(t, qr, "author", fh_child(orig, "author", NULL), SYS_USER, fm_prop(f, "author"), practitioners);
     if (orig != NULL)
         merge_items(t, qr, orig, v);
     for (size_t i = 0; i < v->n_sections; i++) /* the form's sections the original did not have */
@@ -411,10 +450,10 @@ static void build_consent(fh_tree *t, fh_node *e, xmlNodePtr cx, const char *rec
     fh_add(t, c, "status", fm_prop(cx, "withdrawn-at") != NULL ? "inactive" : "active");
     fh_add_concept(t, c, "scope", CONSENT_SCOPE, "patient-privacy", "Privacy Consent");
     fh_add_concept(t, c, "category", LOINC, "59284-0", "Patient Consent");
-    reference(t, c, "patient", NULL, SYS_SUBJECT, subject);
+    reference(t, c, "patient", NULL, SYS_SUBJECT, subject, NULL);
     fh_add(t, c, "dateTime", fm_prop(cx, "at"));
     if (given_by != NULL && strcmp(given_by, "self") == 0)
-        reference(t, c, "performer", NULL, SYS_SUBJECT, subject);
+        reference(t, c, "performer", NULL, SYS_SUBJECT, subject, NULL);
     fh_add_concept(t, c, "policyRule", ACT_CODE, "OPTIN", "opt-in");
     provision(t, c, cx);
 }
@@ -490,6 +529,21 @@ static void build_provenance(fh_tree *t, fh_node *bundle, xmlNodePtr prov, const
 
 /* ---- the Bundle ------------------------------------------------------------ */
 
+/* A conditional update on the identifier that names the record: ours, or
+ * the other system's (system and value percent-encoded). */
+static void qr_request(fh_tree *t, fh_node *e, const char *record, const fh_node *theirs)
+{
+    const char *system = theirs != NULL ? fh_value(theirs, "system") : SYS_RECORD;
+    const char *value = theirs != NULL ? fh_value(theirs, "value") : record;
+    char s[1100], v[400], path[1600];
+    percent(s, sizeof(s), system != NULL ? system : "");
+    percent(v, sizeof(v), value != NULL ? value : "");
+    if (theirs == NULL)
+        snprintf(s, sizeof(s), "%s", SYS_RECORD); /* as it always was */
+    snprintf(path, sizeof(path), "QuestionnaireResponse?identifier=%s|%s", s, v);
+    request(t, e, "PUT", path);
+}
+
 int32_t fh_fhir_from_form(fh_tree *out, xmlDocPtr form, fh_tree *original, casescribe_ctx *ctx)
 {
     struct view v;
@@ -513,9 +567,7 @@ int32_t fh_fhir_from_form(fh_tree *out, xmlDocPtr form, fh_tree *original, cases
     uuid_url(out, qr_url, record, version, "QuestionnaireResponse", 0);
     fh_node *e = entry(out, bundle, qr_url);
     build_qr(out, e, &v, op.qr);
-    percent(value, sizeof(value), record);
-    snprintf(path, sizeof(path), "QuestionnaireResponse?identifier=%s|%s", SYS_RECORD, value);
-    request(out, e, "PUT", path);
+    qr_request(out, e, record, foreign_identifier(op.qr));
     for (size_t i = 0; i < v.n_consents && out->status == CASESCRIBE_OK; i++) {
         char consent_id[160];
         uuid_url(out, url, record, version, "Consent", i + 1);

@@ -47,6 +47,12 @@ static int32_t write_payload(uint8_t **out, size_t *out_len, fh_tree *t, int for
 
 int32_t cs_fhir_decode(uint8_t **form, size_t *form_len, const uint8_t *payload, size_t len)
 {
+    return cs_fhir_decode_named(form, form_len, payload, len, NULL, 0);
+}
+
+int32_t cs_fhir_decode_named(uint8_t **form, size_t *form_len, const uint8_t *payload, size_t len,
+                             const uint8_t *names, size_t names_len)
+{
     *form = NULL;
     *form_len = 0;
     if (payload == NULL || len > CASESCRIBE_MAX_PAYLOAD)
@@ -55,9 +61,13 @@ int32_t cs_fhir_decode(uint8_t **form, size_t *form_len, const uint8_t *payload,
     fh_tree t;
     fh_tree_init(&t);
     int format = 0;
+    fh_names *n = NULL;
     int32_t rc = read_payload(&t, payload, len, &format);
     if (rc == CASESCRIBE_OK)
-        rc = fh_form_from_fhir(form, form_len, &t);
+        rc = fh_names_read(&t, &n, names, names_len);
+    if (rc == CASESCRIBE_OK)
+        rc = fh_form_from_fhir(form, form_len, &t, n);
+    fh_names_free(n);
     fh_tree_free(&t);
     return rc;
 }
@@ -225,6 +235,19 @@ int32_t cs_fhir_signed_payload(char **canonical, size_t *canonical_len, char **j
 
 /* ---- the adapter ---------------------------------------------------------- */
 
+static int32_t fhir_decode_named(void *user, casescribe_buf *form_out, const uint8_t *payload, size_t len,
+                                 const uint8_t *names, size_t names_len)
+{
+    (void)user;
+    uint8_t *form = NULL;
+    size_t form_len = 0;
+    int32_t rc = cs_fhir_decode_named(&form, &form_len, payload, len, names, names_len);
+    if (rc == CASESCRIBE_OK)
+        rc = casescribe_buf_append(form_out, form, form_len);
+    free(form);
+    return rc;
+}
+
 static int32_t fhir_decode(void *user, casescribe_buf *form_out, const uint8_t *payload, size_t len)
 {
     (void)user;
@@ -258,5 +281,7 @@ int32_t cs_fhir_adapter_fill(casescribe_adapter *a)
     a->user = NULL;
     a->decode = fhir_decode;
     a->encode = fhir_encode;
+    if (a->struct_size >= sizeof(casescribe_adapter) && a->version >= 2)
+        a->decode_named = fhir_decode_named; /* contract 2: the home's names file on a save */
     return CASESCRIBE_OK;
 }

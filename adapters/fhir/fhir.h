@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Fills an initialised adapter: name "fhir", decode, encode, user NULL. */
+/* Fills an initialised adapter: name "fhir", decode, encode (and, in a
+ * contract-2 struct, decode_named), user NULL. */
 int32_t cs_fhir_adapter_fill(casescribe_adapter *a);
 
 /* The rest is for tests and tools that check the adapter's output (they
@@ -24,6 +25,10 @@ int cs_fhir_format(const uint8_t *payload, size_t len);
 /* decode and encode as the adapter runs them (encode with `ctx` signs the
  * Provenance with the home's key). */
 int32_t cs_fhir_decode(uint8_t **form, size_t *form_len, const uint8_t *payload, size_t len);
+/* decode as a save runs it, with the home's names file (names-1.xsd;
+ * NULL/0: none). */
+int32_t cs_fhir_decode_named(uint8_t **form, size_t *form_len, const uint8_t *payload, size_t len,
+                             const uint8_t *names, size_t names_len);
 int32_t cs_fhir_encode(uint8_t **out, size_t *out_len, casescribe_ctx *ctx, const uint8_t *form, size_t form_len,
                        const uint8_t *original, size_t original_len);
 

@@ -179,8 +179,10 @@ static int32_t read_element(fh_tree *t, fh_node *parent, const char *name, json_
     size_t order = 0;
     if (fh_elem_find(parent->type, name, &e, &type, &order) != 0)
         return bad(t, parent, name, "is not an element this adapter knows");
-    if ((e->flags & FH_SKIP) != 0)
+    if ((e->flags & FH_SKIP) != 0) {
+        t->narrative = 1; /* dropped: decode refuses it in a stamped payload */
         return CASESCRIBE_OK;
+    }
     if ((e->flags & FH_REFUSE) != 0)
         return bad(t, parent, name, "is not supported by the fhir adapter");
     if ((e->flags & FH_HOLDS) == 0 && type == NULL)

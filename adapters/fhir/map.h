@@ -24,6 +24,14 @@
 #define URL_STAMP CS_SD "stamp"
 #define CS_SCOPE_SYSTEM "https://casescribe.org/fhir/CodeSystem/consent-scope"
 #define CS_QUESTIONNAIRE "https://casescribe.org/fhir/Questionnaire/"
+/* On a QuestionnaireResponse another system named: the record's id and
+ * template, when its identifier and questionnaire are that system's. */
+#define URL_RECORD CS_SD "record"
+#define URL_TEMPLATE CS_SD "template"
+/* The template id of a questionnaire the home's names file maps to no
+ * template: no template has it (template ids have no ':'), so the save's
+ * `never` rule fails closed on every AI section. */
+#define FH_UNMAPPED_TEMPLATE "fhir:unmapped"
 
 /* Identifier systems. */
 #define SYS_RECORD "urn:casescribe:record"
@@ -61,6 +69,25 @@ struct fh_sub {
 extern const struct fh_sub fh_section_subs[FH_N_SUBS];
 extern const struct fh_sub fh_cite_subs[FH_N_SUBS];
 
+/* The home's external names file (names.c): see plugin/schemas/names-1.xsd. */
+#define FH_MAX_RECORD_SYSTEMS 16u
+#define FH_MAX_QUESTIONNAIRES 1024u
+typedef struct fh_names {
+    void *doc; /* the parsed file: every string below is borrowed from it */
+    const char *team;
+    const char *systems[FH_MAX_RECORD_SYSTEMS], *prefixes[FH_MAX_RECORD_SYSTEMS];
+    size_t n_systems;
+    const char *resource_prefix; /* NULL: a resource's own id names no record */
+    const char *canonicals[FH_MAX_QUESTIONNAIRES], *templates[FH_MAX_QUESTIONNAIRES];
+    size_t n_questionnaires;
+} fh_names;
+/* Reads the names file the library handed decode (NULL/0: *out NULL). */
+int32_t fh_names_read(fh_tree *t, fh_names **out, const uint8_t *names, size_t len);
+void fh_names_free(fh_names *n);
+/* The template a questionnaire canonical maps to ("url|version" falls back
+ * to "url"), or NULL. */
+const char *fh_names_template(const fh_names *n, const char *canonical);
+
 /* The resources of a payload: its QuestionnaireResponse (and the fullUrl
  * of its entry), its Consents in order, and its Provenance. */
 typedef struct fh_parts {
@@ -82,6 +109,12 @@ int fh_is_section_item(const fh_node *item);
 int fh_is_ai_label(const fh_node *ext);
 /* The value of a Reference's identifier of `system`, or NULL. */
 const char *fh_identified(const fh_node *ref, const char *system);
+/* The id a Reference names: its identifier of `system` (ours); else, when
+ * `literal` is set, its literal reference to a resource of one of `types`
+ * ("Patient/f201", or absolute ".../Patient/f201", no version, no
+ * contained "#id"), itself, when it fits a form id (at most 128 of
+ * A-Z a-z 0-9 . _ : @ / + -). NULL otherwise. */
+const char *fh_ref_id(const fh_node *ref, const char *system, const char *const *types, int literal);
 /* 1 for the origins of AI-made sections: ai-draft, ai-reviewed. */
 int fh_is_ai_origin(const char *origin);
 /* 1 when the coding is system|code. */
@@ -121,8 +154,10 @@ char *fh_base64(const uint8_t *data, size_t len);
 /* Decodes base64 (whitespace allowed) into a malloc'd buffer; -1 when not base64. */
 int fh_unbase64(uint8_t **out, size_t *out_len, const char *text);
 
-/* The reference form the payload's parts make (decode.c): malloc'd bytes. */
-int32_t fh_form_from_fhir(uint8_t **form, size_t *form_len, fh_tree *t);
+/* The reference form the payload's parts make (decode.c): malloc'd bytes.
+ * `names` (may be NULL) is the home's names file: with it, decode also
+ * reads payloads another system named in its own words. */
+int32_t fh_form_from_fhir(uint8_t **form, size_t *form_len, fh_tree *t, const fh_names *names);
 /* The FHIR payload a stamped (or draft) form makes, carrying over from
  * `original` what the record model does not hold (encode.c). */
 int32_t fh_fhir_from_form(fh_tree *out, xmlDocPtr form, fh_tree *original, casescribe_ctx *ctx);

@@ -81,6 +81,7 @@ typedef struct fh_tree {
     fh_node *root;
     size_t nodes;
     int32_t status; /* CASESCRIBE_OK, or the first failure */
+    int narrative;  /* a resource's narrative (text) was read and dropped */
 } fh_tree;
 
 /* ---- the type table (types.c) ------------------------------------------ */

@@ -98,12 +98,13 @@ static const fh_elem signature[] = {EXT,
                                     E("sigFormat", "code", 0),
                                     E("data", "base64Binary", 0)};
 
-/* Resource and DomainResource: the narrative is refused (a text a person
- * reads that the record does not hold: the stamp could not cover it, and
- * "no AI was used" must not ride along), implicitRules too (rules this
- * adapter cannot know). */
+/* Resource and DomainResource: the narrative is read and dropped (a text
+ * a person reads that the record does not hold: it is never copied into
+ * the record or written back, and a stamped payload that carries one is
+ * refused by decode, since "no AI was used" must not ride along);
+ * implicitRules is refused (rules this adapter cannot know). */
 #define RESOURCE E("id", "id", 0), E("meta", "Meta", 0), NO("implicitRules"), E("language", "code", 0)
-#define DOMAIN(contained) RESOURCE, NO("text"), contained, EXT, MODEXT
+#define DOMAIN(contained) RESOURCE, E("text", NULL, FH_SKIP), contained, EXT, MODEXT
 
 static const fh_elem bundle[] = {RESOURCE,
                                  E("identifier", "Identifier", 0),
@@ -152,36 +153,47 @@ static const fh_elem item[] = {EXT,
 static const fh_elem answer[] = {EXT, MODEXT, CHOICE("value", answer_values, 0),
                                  E("item", "QuestionnaireResponse.item", FH_MANY)};
 
-/* Consent as the adapter writes it: what the record model holds. The rest
- * is refused rather than dropped, since encode rebuilds every Consent from
- * the record. */
+/* Consent, all of R4's but contained resources: another system's
+ * Consents are read (decode takes one as the form's consent only where its
+ * meaning is clear). A Consent the adapter wrote holds only what the
+ * record model holds; decode refuses the rest there, since encode rebuilds
+ * every Consent from the record. */
 static const fh_elem consent[] = {DOMAIN(NO("contained")),
                                   E("identifier", "Identifier", FH_MANY),
                                   E("status", "code", FH_REQ),
-                                  E("scope", "CodeableConcept", FH_REQ),
+                                  /* R4 requires it, but a Consent without one is read (as
+                                   * no consent, or refused if it is ours) rather than sink the
+                                   * whole payload: R5 dropped it. */
+                                  E("scope", "CodeableConcept", 0),
                                   E("category", "CodeableConcept", FH_MANY | FH_REQ),
                                   E("patient", "Reference", 0),
                                   E("dateTime", "dateTime", 0),
                                   E("performer", "Reference", FH_MANY),
-                                  NO("organization"),
-                                  CHOICE("source", consent_sources, FH_REFUSE),
-                                  NO("policy"),
+                                  E("organization", "Reference", FH_MANY),
+                                  CHOICE("source", consent_sources, 0),
+                                  E("policy", "Consent.policy", FH_MANY),
                                   E("policyRule", "CodeableConcept", 0),
-                                  NO("verification"),
+                                  E("verification", "Consent.verification", FH_MANY),
                                   E("provision", "Consent.provision", 0)};
+static const fh_elem consent_policy[] = {EXT, MODEXT, E("authority", "uri", 0), E("uri", "uri", 0)};
+static const fh_elem verification[] = {EXT, MODEXT, E("verified", "boolean", FH_REQ),
+                                       E("verifiedWith", "Reference", 0), E("verificationDate", "dateTime", 0)};
 static const fh_elem provision[] = {EXT,
                                     MODEXT,
                                     E("type", "code", 0),
                                     E("period", "Period", 0),
-                                    NO("actor"),
+                                    E("actor", "Consent.provision.actor", FH_MANY),
                                     E("action", "CodeableConcept", FH_MANY),
-                                    NO("securityLabel"),
-                                    NO("purpose"),
-                                    NO("class"),
-                                    NO("code"),
-                                    NO("dataPeriod"),
-                                    NO("data"),
-                                    NO("provision")};
+                                    E("securityLabel", "Coding", FH_MANY),
+                                    E("purpose", "Coding", FH_MANY),
+                                    E("class", "Coding", FH_MANY),
+                                    E("code", "CodeableConcept", FH_MANY),
+                                    E("dataPeriod", "Period", 0),
+                                    E("data", "Consent.provision.data", FH_MANY),
+                                    E("provision", "Consent.provision", FH_MANY)};
+static const fh_elem provision_actor[] = {EXT, MODEXT, E("role", "CodeableConcept", FH_REQ),
+                                          E("reference", "Reference", FH_REQ)};
+static const fh_elem provision_data[] = {EXT, MODEXT, E("meaning", "code", FH_REQ), E("reference", "Reference", FH_REQ)};
 
 static const fh_elem provenance[] = {DOMAIN(E("contained", NULL, FH_HOLDS | FH_MANY)),
                                      E("target", "Reference", FH_MANY | FH_REQ),
@@ -252,7 +264,11 @@ static const fh_type types[] = {
     TYPE("QuestionnaireResponse.item", FH_COMPLEX, item),
     TYPE("QuestionnaireResponse.item.answer", FH_COMPLEX, answer),
     TYPE("Consent", FH_RESOURCE, consent),
+    TYPE("Consent.policy", FH_COMPLEX, consent_policy),
+    TYPE("Consent.verification", FH_COMPLEX, verification),
     TYPE("Consent.provision", FH_COMPLEX, provision),
+    TYPE("Consent.provision.actor", FH_COMPLEX, provision_actor),
+    TYPE("Consent.provision.data", FH_COMPLEX, provision_data),
     TYPE("Provenance", FH_RESOURCE, provenance),
     TYPE("Provenance.agent", FH_COMPLEX, agent),
     TYPE("Provenance.entity", FH_COMPLEX, entity),

@@ -102,8 +102,10 @@ static int32_t read_child(fh_tree *t, xmlNodePtr c, fh_node *node, int depth)
         return bad(t, node, name, "is not in the FHIR namespace");
     if (fh_elem_find(node->type, name, &e, &type, &order) != 0)
         return bad(t, node, name, "is not an element this adapter knows");
-    if ((e->flags & FH_SKIP) != 0)
+    if ((e->flags & FH_SKIP) != 0) {
+        t->narrative = 1; /* dropped: decode refuses it in a stamped payload */
         return CASESCRIBE_OK;
+    }
     if ((e->flags & FH_REFUSE) != 0)
         return bad(t, node, name, "is not supported by the fhir adapter");
     if ((e->flags & FH_HOLDS) == 0 && type == NULL)

@@ -511,6 +511,15 @@ namespace CaseScribe
             });
         }
 
+        /// <summary>Signs the home's external names (names-1.xsd) with its key and installs them as names.xml.</summary>
+        public void InstallNames(byte[] xml)
+        {
+            Use(p => {
+                Library.Check(NativeMethods.casescribe_names_install(p, xml, (UIntPtr)xml.Length));
+                return 0;
+            });
+        }
+
         /// <summary>Starts a job drafting the form's AI sections from a transcript.</summary>
         public Job Fill(FillOptions options)
         {

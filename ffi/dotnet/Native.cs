@@ -299,6 +299,8 @@ namespace CaseScribe
         public static extern int casescribe_template_list(out IntPtr ids_out, IntPtr ctx);
         [DllImport(Lib, CallingConvention = CC)]
         public static extern int casescribe_template_install(IntPtr ctx, byte[] xml, UIntPtr len);
+        [DllImport(Lib, CallingConvention = CC)]
+        public static extern int casescribe_names_install(IntPtr ctx, byte[] xml, UIntPtr len);
         [DllImport(Lib, CallingConvention = CC)] public static extern void casescribe_template_free(IntPtr t);
         [DllImport(Lib, CallingConvention = CC)] public static extern IntPtr casescribe_template_id(IntPtr t);
         [DllImport(Lib, CallingConvention = CC)] public static extern IntPtr casescribe_template_title(IntPtr t);

@@ -252,6 +252,7 @@ const PROTOTYPES = [
         'const char *id)',
     'int32_t casescribe_template_list(_Out_ void **ids_out, casescribe_ctx *ctx)',
     'int32_t casescribe_template_install(casescribe_ctx *ctx, const uint8_t *xml, size_t len)',
+    'int32_t casescribe_names_install(casescribe_ctx *ctx, const uint8_t *xml, size_t len)',
     'void casescribe_template_free(casescribe_template *t)',
     'const char *casescribe_template_id(const casescribe_template *t)',
     'const char *casescribe_template_title(const casescribe_template *t)',
@@ -1560,6 +1561,12 @@ class Context extends Handle {
     templateInstall(xml) {
         const data = toBytes(xml, 'xml');
         check(raw.casescribe_template_install(this.pointer, data, data.length));
+    }
+
+    /** Signs the home's external names (names-1.xsd) with its key and installs them as names.xml. */
+    namesInstall(xml) {
+        const data = toBytes(xml, 'xml');
+        check(raw.casescribe_names_install(this.pointer, data, data.length));
     }
 
     /** Deletes recordings whose retention has run out; how many. */

@@ -1487,12 +1487,21 @@ CASESCRIBE_EXTERN int32_t casescribe_sar_verify(char **report_out, const char *z
  * adapter cannot make the library accept a record it would otherwise
  * refuse. The pipeline runs the same steps whichever adapter it was called
  * through.
+ *
+ * Another system's payloads (contract 2, since 1.7): the home keeps one
+ * signed, adapter-neutral file of external names (casescribe_names_install,
+ * schemas/names-1.xsd), and on a save the library hands it, checked, to
+ * decode_named. The adapter never sees keys; a stamped payload must decode
+ * without the file, so that verify needs no home.
  * ------------------------------------------------------------------------ */
 
 /* The callback contract this header describes. Set in
  * casescribe_adapter.version by casescribe_adapter_init(); a later library
- * keeps calling adapters written for an older contract the old way. */
-#define CASESCRIBE_ADAPTER_VERSION 1u
+ * keeps calling adapters written for an older contract the old way.
+ * Contract 2 (since 1.7) adds decode_named, which also gets the home's
+ * external names; an adapter built for contract 1 (a smaller struct,
+ * version 1) works as before. */
+#define CASESCRIBE_ADAPTER_VERSION 2u
 
 /* A growable byte buffer the library owns; callbacks append their output
  * to it. */
@@ -1515,6 +1524,21 @@ CASESCRIBE_EXTERN int32_t casescribe_set_error(int32_t status, const char *messa
  * as EINTERNAL. `payload` is hostile input: bound every loop and size. */
 typedef int32_t casescribe_adapter_decode_fn(void *user, casescribe_buf *form_out, const uint8_t *payload,
                                              size_t payload_len);
+
+/* Contract 2: decode, for payloads another system wrote in its own names.
+ * As casescribe_adapter_decode_fn, plus `names`: the home's external names
+ * file (<home>/names.xml, urn:casescribe:names:1, schemas/names-1.xsd:
+ * which identifier systems name a record, the team such records belong
+ * to, which template each of the other system's forms is), as the library
+ * read it after checking the home's signature on it, on a save and when a
+ * fill or transcription job reads its form. NULL, names_len 0, when the
+ * home has none, and on every other call (verify, casescribe_record_open,
+ * a SAR...): a stamped payload must therefore decode without it. An
+ * unsigned or edited file never reaches the adapter: the call fails first
+ * (EVERIFY). The bytes are the
+ * library's, valid during the call. Since 1.7. */
+typedef int32_t casescribe_adapter_decode_named_fn(void *user, casescribe_buf *form_out, const uint8_t *payload,
+                                                   size_t payload_len, const uint8_t *names, size_t names_len);
 
 /* Reference form -> payload: append the host's payload to `payload_out`.
  * `form` is the library's own output (stamped by a save, or a draft made by
@@ -1541,10 +1565,15 @@ typedef struct casescribe_adapter {
     /* Called once when the adapter is unregistered and no call is using it
      * any more (from the thread that dropped the last use); may be NULL. */
     casescribe_adapter_destroy_fn *destroy;
+    /* Contract 2 (since 1.7): when set, called instead of decode (which may
+     * then be NULL). */
+    casescribe_adapter_decode_named_fn *decode_named;
 } casescribe_adapter;
 
 /* Sets defaults (all NULL, version CASESCRIBE_ADAPTER_VERSION) and
- * struct_size. EINVAL for a size this library does not know. Any thread. Since 1.5. */
+ * struct_size. A struct_size of contract 1 (an adapter built against an
+ * older header, without decode_named) gets version 1. EINVAL for a size
+ * this library does not know. Any thread. Since 1.5. */
 CASESCRIBE_EXTERN int32_t casescribe_adapter_init(casescribe_adapter *adapter, uint32_t struct_size);
 
 /* Registers an adapter for the whole process (every context, and the
@@ -1561,6 +1590,17 @@ CASESCRIBE_EXTERN int32_t casescribe_adapter_register(const casescribe_adapter *
  * adapters cannot be unregistered (EINVAL). ENOTFOUND for an unknown
  * name. Any thread. Since 1.5. */
 CASESCRIBE_EXTERN int32_t casescribe_adapter_unregister(const char *name);
+
+/* Installs the home's external names file (urn:casescribe:names:1,
+ * schemas/names-1.xsd, at most 256 KiB): checks it, signs it with the
+ * home's current key and writes it atomically to <home>/names.xml,
+ * replacing any there. Adapters of contract 2 get it on every save and
+ * job (see casescribe_adapter_decode_named_fn); a file there that is
+ * unsigned or edited by hand makes those calls fail (EVERIFY) until it is
+ * installed again or removed. With no file, adapters read payloads as before. The
+ * xml is the caller's. EINVAL, EPARSE, ESCHEMA, ETOOBIG, EKEY (no signing
+ * key), EIO, ENOMEM. Any thread. Since 1.7. */
+CASESCRIBE_EXTERN int32_t casescribe_names_install(casescribe_ctx *ctx, const uint8_t *xml, size_t len);
 
 /* Signs `payload` with the home's current Ed25519 key as a JSON Web
  * Signature with a detached payload (RFC 7515 appendix F, alg "EdDSA" per

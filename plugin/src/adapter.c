@@ -11,10 +11,13 @@
 #include "adapter.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "context.h"
 #include "internal.h"
+#include "names.h"
 #include "record/form_xml.h"
 #include "record/record.h"
 #include "xml/safe_parse.h"
@@ -53,16 +56,27 @@ static int valid_name(const char *name)
     return n > 0;
 }
 
+/* The struct of contract 1: everything before decode_named. An adapter
+ * built against a 1.5/1.6 header passes this size and version 1. */
+#define CS_ADAPTER_V1_SIZE offsetof(casescribe_adapter, decode_named)
+
+static int known_size(uint32_t size)
+{
+    return size == sizeof(casescribe_adapter) || size == CS_ADAPTER_V1_SIZE;
+}
+
 static int32_t check_adapter(const casescribe_adapter *a)
 {
-    if (a == NULL || a->struct_size < sizeof(casescribe_adapter) || a->struct_size > sizeof(casescribe_adapter))
+    if (a == NULL || !known_size(a->struct_size))
         return cs_fail(CASESCRIBE_EINVAL, "adapter not initialised: call casescribe_adapter_init first");
-    if (a->version < 1 || a->version > CASESCRIBE_ADAPTER_VERSION)
+    if (a->version < 1 || a->version > CASESCRIBE_ADAPTER_VERSION ||
+        (a->struct_size == CS_ADAPTER_V1_SIZE && a->version != 1))
         return cs_fail(CASESCRIBE_EINVAL, "adapter contract version %u is not one this library knows (1-%u)",
                        (unsigned)a->version, (unsigned)CASESCRIBE_ADAPTER_VERSION);
     if (!valid_name(a->name))
         return cs_fail(CASESCRIBE_EINVAL, "an adapter name is 1-%d characters of a-z 0-9 - _", CS_MAX_ADAPTER_NAME);
-    if (a->decode == NULL || a->encode == NULL)
+    int named = a->struct_size > CS_ADAPTER_V1_SIZE && a->version >= 2 && a->decode_named != NULL;
+    if ((a->decode == NULL && !named) || a->encode == NULL)
         return cs_fail(CASESCRIBE_EINVAL, "adapter '%s' needs both decode and encode", a->name);
     return CASESCRIBE_OK;
 }
@@ -82,7 +96,9 @@ static int32_t add_locked(const casescribe_adapter *a, int builtin)
     entry *e = calloc(1, sizeof(*e));
     if (e == NULL)
         return cs_fail(CASESCRIBE_ENOMEM, "out of memory");
-    e->a = *a;
+    memcpy(&e->a, a, a->struct_size); /* a contract-1 struct is shorter: the rest stays NULL */
+    if (e->a.version < 2)
+        e->a.decode_named = NULL;
     snprintf(e->name, sizeof(e->name), "%s", a->name);
     e->a.name = e->name;
     e->builtin = builtin;
@@ -150,11 +166,11 @@ void cs_adapter_release(entry *e)
 
 int32_t casescribe_adapter_init(casescribe_adapter *adapter, uint32_t struct_size)
 {
-    if (adapter == NULL || struct_size != sizeof(casescribe_adapter))
+    if (adapter == NULL || !known_size(struct_size))
         return cs_fail(CASESCRIBE_EINVAL, "casescribe_adapter_init: pass sizeof(casescribe_adapter)");
-    memset(adapter, 0, sizeof(*adapter));
+    memset(adapter, 0, struct_size);
     adapter->struct_size = struct_size;
-    adapter->version = CASESCRIBE_ADAPTER_VERSION;
+    adapter->version = struct_size == CS_ADAPTER_V1_SIZE ? 1u : CASESCRIBE_ADAPTER_VERSION;
     return CASESCRIBE_OK;
 }
 
@@ -248,7 +264,21 @@ static int32_t callback_status(const entry *e, const char *what, int32_t rc)
 
 /* ---- the pipeline's two calls ------------------------------------------ */
 
+static int32_t call_decode(const entry *e, casescribe_buf *form, const uint8_t *payload, size_t len,
+                           const uint8_t *names, size_t names_len)
+{
+    if (e->a.decode_named != NULL)
+        return e->a.decode_named(e->a.user, form, payload, len, names, names != NULL ? names_len : 0);
+    return e->a.decode(e->a.user, form, payload, len);
+}
+
 int32_t cs_adapter_decode_with(cs_record **out, cs_adapter_use *e, const uint8_t *payload, size_t len)
+{
+    return cs_adapter_decode_named(out, e, payload, len, NULL, 0);
+}
+
+int32_t cs_adapter_decode_named(cs_record **out, cs_adapter_use *e, const uint8_t *payload, size_t len,
+                                const uint8_t *names, size_t names_len)
 {
     *out = NULL;
     if (payload == NULL && len > 0)
@@ -259,7 +289,7 @@ int32_t cs_adapter_decode_with(cs_record **out, cs_adapter_use *e, const uint8_t
     casescribe_buf form = {0};
     static const uint8_t empty[1];
     cs_clear_error();
-    int32_t rc = callback_status(e, "decode", e->a.decode(e->a.user, &form, payload ? payload : empty, len));
+    int32_t rc = callback_status(e, "decode", call_decode(e, &form, payload ? payload : empty, len, names, names_len));
     /* Whatever the adapter made is hostile input like any payload: the same
      * parser, the same size limit, the same schema and rules. */
     if (rc == CASESCRIBE_OK && form.len > CASESCRIBE_MAX_PAYLOAD)
@@ -272,6 +302,34 @@ int32_t cs_adapter_decode_with(cs_record **out, cs_adapter_use *e, const uint8_t
         *out = NULL;
     }
     free(form.data);
+    return rc;
+}
+
+int32_t cs_adapter_decode_home(cs_record **out, cs_adapter_use *e, casescribe_ctx *ctx, const uint8_t *payload,
+                               size_t len)
+{
+    uint8_t *names = NULL; /* the home's external names, for adapters that read them */
+    size_t names_len = 0;
+    int32_t rc = CASESCRIBE_OK;
+    *out = NULL;
+    if (e->a.decode_named != NULL && ctx != NULL)
+        rc = cs_names_load(&names, &names_len, ctx->home, ctx->keys);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_adapter_decode_named(out, e, payload, len, names, names_len);
+    free(names);
+    return rc;
+}
+
+int32_t cs_adapter_decode_in(cs_record **out, const char *adapter, casescribe_ctx *ctx, const uint8_t *payload,
+                             size_t len)
+{
+    *out = NULL;
+    entry *e = NULL;
+    int32_t rc = cs_adapter_acquire(&e, adapter);
+    if (rc != CASESCRIBE_OK)
+        return rc;
+    rc = cs_adapter_decode_home(out, e, ctx, payload, len);
+    cs_adapter_release(e);
     return rc;
 }
 

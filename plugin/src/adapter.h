@@ -34,6 +34,18 @@ void cs_adapter_release(cs_adapter_use *use);
  * decodes it with the adapter into a record (parsed by the hardened parser,
  * schema-checked, citations checked). */
 int32_t cs_adapter_decode_with(cs_record **out, cs_adapter_use *use, const uint8_t *payload, size_t len);
+/* The same, handing an adapter of contract 2 the home's checked external
+ * names (cs_names_load; NULL when none). */
+int32_t cs_adapter_decode_named(cs_record **out, cs_adapter_use *use, const uint8_t *payload, size_t len,
+                                const uint8_t *names, size_t names_len);
+/* decode as a save, a fill or a transcription job runs it: an adapter of
+ * contract 2 gets the home's checked names file (EVERIFY when the file is
+ * unsigned or edited). */
+int32_t cs_adapter_decode_home(cs_record **out, cs_adapter_use *use, casescribe_ctx *ctx, const uint8_t *payload,
+                               size_t len);
+/* The same, looking the adapter up by name for this one call. */
+int32_t cs_adapter_decode_in(cs_record **out, const char *adapter, casescribe_ctx *ctx, const uint8_t *payload,
+                             size_t len);
 /* The same, looking the adapter up by name for this one call. */
 int32_t cs_adapter_decode(cs_record **out, const char *adapter, const uint8_t *payload, size_t len);
 

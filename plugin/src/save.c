@@ -144,7 +144,7 @@ static int32_t step_decode(struct save *s, const char *adapter, const uint8_t *p
 {
     int32_t rc = cs_adapter_acquire(&s->adapter, adapter);
     if (rc == CASESCRIBE_OK)
-        rc = cs_adapter_decode_with(&s->record, s->adapter, payload, len);
+        rc = cs_adapter_decode_home(&s->record, s->adapter, s->ctx, payload, len);
     if (rc == CASESCRIBE_OK)
         cs_form_received_free(s->record); /* the save changes the record: only verify reads what came in */
     s->payload = payload;

@@ -20,6 +20,7 @@
  *   casescribe [--home DIR] policy trust ADMIN.pub | refresh URL | sign-bundle (policy.c)
  *   casescribe [--home DIR] transcribe FORM.xml RECORDING (transcribe.c)
  *   casescribe [--home DIR] fill TEMPLATE TRANSCRIPT --subjects FORM.xml [-o DRAFT.xml] | templates (fill.c)
+ *   casescribe [--home DIR] names install FILE (fill.c)
  *   casescribe [--home DIR] sar SUBJECT-ID RECORD.xml... -o EXPORT.zip | sar verify EXPORT.zip (sar.c)
  *   casescribe [--home DIR] jobs list | attach ID | resume ID [-o FILE] [--keep] (jobs.c)
  */
@@ -504,6 +505,8 @@ int main(int argc, char **argv)
         return casescribe_tool_fill(home, rest, args);
     if (strcmp(cmd, "templates") == 0)
         return casescribe_tool_templates(home, rest, args);
+    if (strcmp(cmd, "names") == 0)
+        return casescribe_tool_names(home, rest, args);
     if (strcmp(cmd, "sar") == 0)
         return casescribe_tool_sar(home, rest, args);
     if (strcmp(cmd, "jobs") == 0)

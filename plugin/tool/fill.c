@@ -184,6 +184,28 @@ static int install(const char *home, const char *path)
     return code;
 }
 
+/* casescribe names install FILE: the home's external names file, signed. */
+int casescribe_tool_names(const char *home, int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[0], "install") != 0)
+        return tool_usage();
+    uint8_t *xml = NULL;
+    size_t len = 0;
+    casescribe_ctx *ctx = NULL;
+    if (tool_read_file(argv[1], &xml, &len) != 0)
+        return EXIT_REFUSED;
+    if (tool_open_home(&ctx, home, 0) != 0) {
+        free(xml);
+        return EXIT_REFUSED;
+    }
+    int32_t rc = casescribe_names_install(ctx, xml, len);
+    int code = rc == CASESCRIBE_OK ? (printf("installed %s as the home's names, signed by this home's key\n", argv[1]), 0)
+                                   : tool_fail("names install", rc);
+    casescribe_ctx_close(ctx);
+    free(xml);
+    return code;
+}
+
 int casescribe_tool_templates(const char *home, int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[0], "install") == 0)

@@ -63,6 +63,7 @@ int casescribe_tool_transcribe(const char *home, int argc, char **argv); /* tran
 int casescribe_tool_audio(const char *home, int argc, char **argv);      /* transcribe.c */
 int casescribe_tool_fill(const char *home, int argc, char **argv);       /* fill.c */
 int casescribe_tool_templates(const char *home, int argc, char **argv);  /* fill.c */
+int casescribe_tool_names(const char *home, int argc, char **argv);      /* fill.c */
 int casescribe_tool_sar(const char *home, int argc, char **argv);        /* sar.c */
 int casescribe_tool_jobs(const char *home, int argc, char **argv);       /* jobs.c */
 int casescribe_tool_journal_list(const char *home, int argc, char **argv); /* journal_list.c */

@@ -141,4 +141,32 @@ for f in doctype.xml deep.json; do
 done
 grep -q 'nested deeper' "$work/v" || fail "the reason for deep JSON: $(cat "$work/v")"
 [ ! -e "$work/x" ] || fail "a refused save wrote an answer"
+# 7. Real-world input (issue 22): the official R4 QuestionnaireResponse
+# (tests/data/fhir-examples) saves once the home has signed names for it,
+# is refused before, and verifies with the public key alone; a hand edit
+# of the names file is refused.
+examples="$top_srcdir/tests/data/fhir-examples"
+cat > "$work/names.xml" << 'XML'
+<names xmlns="urn:casescribe:names:1" team="cin-north">
+  <record-resource-id prefix="hl7:"/>
+</names>
+XML
+rc=0
+"$cs" --home "$home" save --adapter fhir "$examples/QuestionnaireResponse-f201.json" -o "$work/f201.json" \
+    --actor sw-017 > "$work/v" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail "the official example saved without a names file (exit $rc)"
+"$cs" --home "$home" names install "$work/names.xml" > "$work/v" || fail "names install: $(cat "$work/v")"
+grep -q '<signature algorithm="ed25519"' "$home/names.xml" || fail "the installed names file is not signed"
+"$cs" --home "$home" save --adapter fhir "$examples/QuestionnaireResponse-f201.json" -o "$work/f201.json" \
+    --actor sw-017 --role social-worker > "$work/v" 2>&1 || fail "save the official example: $(cat "$work/v")"
+grep -q '"value": "hl7:f201"' "$work/f201.json" || fail "the record is not named by its resource id"
+"$cs" verify --adapter fhir "$work/f201.json" --pubkey "$work/home.pem" > "$work/v" ||
+    fail "verify the official example with the public key: $(cat "$work/v")"
+sed 's/hl7:/hl8:/' "$home/names.xml" > "$work/edited.xml" && cp "$work/edited.xml" "$home/names.xml"
+rc=0
+"$cs" --home "$home" save --adapter fhir "$examples/QuestionnaireResponse-f201.json" -o "$work/f201b.json" \
+    --actor sw-017 > "$work/v" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail "an edited names file was used (exit $rc)"
+grep -q 'names' "$work/v" || fail "the refusal does not name the names file: $(cat "$work/v")"
+echo "real-world input: the official R4 example saved with signed names, refused without or with edited ones"
 echo "fhir: all checks passed"

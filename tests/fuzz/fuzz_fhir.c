@@ -9,7 +9,7 @@
  *
  *   ./configure CC=clang --enable-fuzzers && make fuzz
  *   seeds: tests/fuzz/corpus-fhir (valid Bundles in both formats, stamped
- *   and not, and known hostile inputs) */
+ *   and not, known hostile inputs, and official R4 examples) */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +23,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char fuzz_pubkey[] = "-----BEGIN PUBLIC KEY-----\n"
                                   "MCowBQYDK2VwAyEATr68B+W0OStNK6BgvityUSoykw+F1UPr1oyY/6pU+as=\n"
                                   "-----END PUBLIC KEY-----\n";
+
+static const char fuzz_names[] = "<names xmlns=\"urn:casescribe:names:1\" team=\"cin-north\">"
+                                 "<record-identifier system=\"http://example.org/fhir/NamingSystem/questionnaire-ids\"/>"
+                                 "<record-resource-id prefix=\"hl7:\"/>"
+                                 "<questionnaire canonical=\"Questionnaire/gcs\" template=\"visit-test\"/></names>";
 
 static size_t touch(const char *s)
 {
@@ -76,6 +81,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *form = NULL, *again = NULL;
     size_t form_len = 0, again_len = 0;
     if (cs_fhir_decode(&form, &form_len, data, size) == CASESCRIBE_OK)
+        (void)cs_fhir_encode(&again, &again_len, NULL, form, form_len, data, size);
+    free(form);
+    free(again);
+    /* Another system's payload read with a home's names file: its
+     * identifiers, references, narratives and Consents (README.md,
+     * "Real-world input"). */
+    form = again = NULL;
+    if (cs_fhir_decode_named(&form, &form_len, data, size, (const uint8_t *)fuzz_names, strlen(fuzz_names)) ==
+        CASESCRIBE_OK)
         (void)cs_fhir_encode(&again, &again_len, NULL, form, form_len, data, size);
     free(form);
     free(again);

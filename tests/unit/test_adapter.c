@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <libxml/tree.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -427,4 +428,52 @@ Test(adapter, buf_append_bounds_and_checks)
     cr_expect_eq(casescribe_buf_append(NULL, (const uint8_t *)"x", 1), CASESCRIBE_EINVAL);
     cr_expect_eq(casescribe_set_error(CASESCRIBE_ESCHEMA, "item 3 has no linkId"), CASESCRIBE_ESCHEMA);
     cr_expect_str_eq(casescribe_last_error(), "item 3 has no linkId");
+}
+
+/* Contract 2 added decode_named at the end of the struct: an adapter built
+ * against a 1.5/1.6 header passes the shorter size and version 1, and the
+ * library neither reads past it nor calls what lies there. */
+static int32_t named_never_called(void *user, casescribe_buf *form_out, const uint8_t *payload, size_t len,
+                                  const uint8_t *names, size_t names_len)
+{
+    (void)user, (void)form_out, (void)payload, (void)len, (void)names, (void)names_len;
+    cr_assert_fail("a contract-1 adapter's decode_named slot was called");
+    return CASESCRIBE_EINVAL;
+}
+
+Test(adapter, an_adapter_built_for_contract_1_still_registers_and_saves)
+{
+    register_vendor("acme"); /* for its state */
+    casescribe_adapter_unregister("acme");
+    uint32_t v1 = (uint32_t)offsetof(casescribe_adapter, decode_named);
+    casescribe_adapter a;
+    cr_assert_eq(casescribe_adapter_init(&a, v1), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_eq(a.version, 1u, "the size says which contract");
+    a.name = "old-acme";
+    a.user = &vendor;
+    a.decode = vendor_decode;
+    a.encode = vendor_encode;
+    a.decode_named = named_never_called; /* beyond the old struct: not the adapter's */
+    cr_assert_eq(casescribe_adapter_register(&a), CASESCRIBE_OK, "%s", casescribe_last_error());
+    char *form = form_make(&(form_parts){0});
+    char *payload = acme_payload(form, NULL);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    cr_expect_eq(save_through("old-acme", payload, &out, &len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_free(out);
+    free(payload);
+    free(form);
+    cr_expect_eq(casescribe_adapter_unregister("old-acme"), CASESCRIBE_OK);
+    /* A contract-2 adapter may give decode_named instead of decode; a v1
+     * size with version 2 is refused. */
+    cr_assert_eq(casescribe_adapter_init(&a, sizeof(a)), CASESCRIBE_OK);
+    a.name = "new-acme";
+    a.encode = vendor_encode;
+    cr_expect_eq(casescribe_adapter_register(&a), CASESCRIBE_EINVAL, "neither decode");
+    a.decode_named = named_never_called;
+    cr_expect_eq(casescribe_adapter_register(&a), CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_adapter_unregister("new-acme");
+    a.struct_size = v1;
+    a.decode = vendor_decode;
+    cr_expect_eq(casescribe_adapter_register(&a), CASESCRIBE_EINVAL, "a contract-1 struct says version 1");
 }

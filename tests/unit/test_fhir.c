@@ -1177,3 +1177,423 @@ Test(fhir, a_stamped_payload_holds_only_what_encode_writes)
     casescribe_free(out);
     json_decref(b);
 }
+
+/* ---- real-world input: the home's names file ------------------------------------- */
+
+/* An official FHIR R4 example (tests/data/fhir-examples/, unmodified). */
+static json_t *example(const char *name)
+{
+    const char *top = getenv("top_srcdir");
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/tests/data/fhir-examples/%s", top != NULL ? top : ".", name);
+    json_error_t err;
+    json_t *j = json_load_file(path, 0, &err);
+    cr_assert_not_null(j, "cannot read %s: %s", path, err.text);
+    return j;
+}
+
+static void install_names(const char *xml)
+{
+    cr_assert_eq(casescribe_names_install(home.ctx, (const uint8_t *)xml, strlen(xml)), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+}
+
+/* The records of the R4 examples (they have no identifier) are named by
+ * their resource id; the vendor's by its identifier system. */
+static const char names_xml[] =
+    "<names xmlns=\"urn:casescribe:names:1\" team=\"cin-north\">"
+    "<record-identifier system=\"https://vendor.example/fhir/qr-id\" prefix=\"vx:\"/>"
+    "<record-resource-id prefix=\"hl7:\"/>"
+    "<questionnaire canonical=\"https://vendor.example/Questionnaire/home-visit\" template=\"statutory-home-visit\"/>"
+    "</names>";
+
+static json_t *collection(json_t *qr, json_t *consent)
+{
+    json_t *b = json_pack("{s:s, s:s, s:[{s:o}]}", "resourceType", "Bundle", "type", "collection", "entry",
+                          "resource", qr);
+    if (consent != NULL)
+        json_array_append_new(json_object_get(b, "entry"), json_pack("{s:o}", "resource", consent));
+    return b;
+}
+
+static const char *identifier_value(json_t *ref, const char *system)
+{
+    json_t *id = json_object_get(ref, "identifier");
+    const char *s = json_string_value(json_object_get(id, "system"));
+    return s != NULL && strcmp(s, system) == 0 ? json_string_value(json_object_get(id, "value")) : NULL;
+}
+
+static const char *ext_string(json_t *parent, const char *url)
+{
+    return json_string_value(json_object_get(extension(parent, url), "valueString"));
+}
+
+static void expect_verifies(const uint8_t *out, size_t out_len)
+{
+    cr_expect_eq(verify(out, out_len), CASESCRIBE_OK, "verify: %s", casescribe_last_error());
+    char *pem = NULL, *report = NULL;
+    cr_assert_eq(casescribe_public_key(&pem, home.ctx), CASESCRIBE_OK);
+    cr_expect_eq(casescribe_verify_with_public_key(&report, "fhir", (const uint8_t *)pem, strlen(pem), out, out_len),
+                 CASESCRIBE_OK, "verify with the public key alone (no names file): %s", casescribe_last_error());
+    casescribe_free(report);
+    casescribe_free(pem);
+}
+
+Test(fhir, the_official_questionnaire_response_saves_with_a_signed_names_file)
+{
+    install_names(names_xml);
+    json_t *qr = example("QuestionnaireResponse-f201.json");
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_assert_eq(save_json(qr, &out, &out_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    expect_verifies(out, out_len);
+    casescribe_record *r = NULL;
+    cr_assert_eq(casescribe_record_open(&r, "fhir", out, out_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_str_eq(casescribe_record_id(r), "hl7:f201", "named by its resource id, with the prefix");
+    cr_expect_str_eq(casescribe_record_author(r), "Practitioner/f201", "the author from QR.author");
+    cr_expect_str_eq(casescribe_record_team(r), "cin-north", "the names file's team");
+    cr_expect_eq(casescribe_record_section_count(r), 6, "the six text answers");
+    casescribe_record_free(r);
+    json_t *b = load_json(out, out_len), *back = resource(b, "QuestionnaireResponse", 0);
+    json_t *subject = json_object_get(back, "subject");
+    cr_expect_str_eq(identifier_value(subject, "urn:casescribe:subject"), "Patient/f201", "the subject from QR.subject");
+    cr_expect_str_eq(json_string_value(json_object_get(subject, "reference")), "Patient/f201", "its reference kept");
+    cr_expect_str_eq(json_string_value(json_object_get(subject, "display")), "Roel");
+    cr_expect_str_eq(json_string_value(json_object_get(json_object_get(back, "author"), "reference")),
+                     "Practitioner/f201");
+    cr_expect_str_eq(ext_string(back, SD "template"), "fhir:unmapped", "no questionnaire: no template");
+    cr_expect_null(json_object_get(back, "text"), "the narrative is dropped, never written back");
+    cr_expect_null(json_object_get(back, "questionnaire"));
+    cr_expect_str_eq(json_string_value(json_object_get(back, "authored")), "2013-06-18T00:00:00+01:00", "carried");
+    json_decref(b);
+    json_decref(qr);
+    casescribe_free(out);
+}
+
+Test(fhir, without_a_names_file_the_official_questionnaire_response_is_refused)
+{
+    json_t *qr = example("QuestionnaireResponse-f201.json");
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_expect_eq(save_json(qr, &out, &out_len), CASESCRIBE_ESCHEMA, "as before: %s", casescribe_last_error());
+    cr_expect_null(out);
+    json_decref(qr);
+}
+
+Test(fhir, an_unsigned_or_edited_names_file_is_refused)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/names.xml", home.path);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(names_xml, f);
+    fclose(f);
+    json_t *qr = example("QuestionnaireResponse-f201.json");
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_expect_eq(save_json(qr, &out, &out_len), CASESCRIBE_EVERIFY, "unsigned: %s", casescribe_last_error());
+    cr_expect_not_null(strstr(casescribe_last_error(), "names"), "%s", casescribe_last_error());
+    install_names(names_xml);
+    cr_assert_eq(save_json(qr, &out, &out_len), CASESCRIBE_OK, "installed: %s", casescribe_last_error());
+    casescribe_free(out);
+    out = NULL;
+    size_t len = 0;
+    uint8_t *signed_file = NULL;
+    f = fopen(path, "r");
+    cr_assert_not_null(f);
+    signed_file = malloc(1 << 16);
+    len = fread(signed_file, 1, (1 << 16) - 1, f);
+    fclose(f);
+    signed_file[len] = '\0';
+    char *at = strstr((char *)signed_file, "prefix=\"hl7:\"");
+    cr_assert_not_null(at);
+    memcpy(at, "prefix=\"hl8:\"", 13); /* a hand edit: another record id for every such record */
+    f = fopen(path, "w"); /* in place: the same inode, the same size */
+    fwrite(signed_file, 1, len, f);
+    fclose(f);
+    set_string(qr, "id", "f202"); /* another record: the same edit, read after a good save */
+    cr_expect_eq(save_json(qr, &out, &out_len), CASESCRIBE_EVERIFY, "edited: %s", casescribe_last_error());
+    cr_expect_null(out);
+    free(signed_file);
+    json_decref(qr);
+}
+
+Test(fhir, a_names_file_that_is_not_one_is_not_installed)
+{
+    static const char bad[] = "<names xmlns=\"urn:casescribe:names:1\"><questionnaire canonical=\"x\"/></names>";
+    cr_expect_eq(casescribe_names_install(home.ctx, (const uint8_t *)bad, strlen(bad)), CASESCRIBE_ESCHEMA);
+    char path[512];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/names.xml", home.path);
+    cr_expect_neq(stat(path, &st), 0, "nothing written");
+}
+
+Test(fhir, a_bundle_with_the_official_consent_saves_with_no_consent)
+{
+    install_names(names_xml);
+    json_t *b = collection(example("QuestionnaireResponse-f201.json"), example("Consent-consent-example-basic.json"));
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_assert_eq(save_json(b, &out, &out_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    json_t *back = load_json(out, out_len);
+    /* A date without a time, another patient, a provision with no action:
+     * its meaning for this record is not clear, so it is no consent. */
+    cr_expect_null(resource(back, "Consent", 0), "no consent on the record");
+    expect_verifies(out, out_len);
+    json_decref(back);
+    json_decref(b);
+    casescribe_free(out);
+}
+
+/* A case management system's own QuestionnaireResponse: its identifier
+ * system, its questionnaire, literal references, no CaseScribe names. */
+static json_t *vendor_qr(const char *answer)
+{
+    return json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:{s:s, s:s}, s:{s:s}, s:s,"
+                     " s:[{s:s, s:s, s:[{s:s}]}, {s:s, s:s, s:[{s:b}]}]}",
+                     "resourceType", "QuestionnaireResponse", "id", "4711", "identifier", "system",
+                     "https://vendor.example/fhir/qr-id", "value", "QR-42", "questionnaire",
+                     "https://vendor.example/Questionnaire/home-visit|3", "status", "in-progress", "subject",
+                     "reference", "Patient/vx-1", "display", "Jo Vendor", "author", "reference",
+                     "Practitioner/vx-sw-9", "authored", "2026-11-02T10:30:00Z", "item", "linkId", "present", "text",
+                     "Who was present", "answer", "valueString", answer, "linkId", "seen-alone", "text",
+                     "Seen alone?", "answer", "valueBoolean", 1);
+}
+
+Test(fhir, a_vendor_questionnaire_response_keeps_its_record_across_versions)
+{
+    install_names(names_xml);
+    json_t *qr = vendor_qr("Jo was at home.");
+    uint8_t *out = NULL, *out2 = NULL;
+    size_t out_len = 0, out2_len = 0;
+    cr_assert_eq(save_json(qr, &out, &out_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    expect_verifies(out, out_len);
+    json_t *b = load_json(out, out_len), *back = resource(b, "QuestionnaireResponse", 0);
+    json_t *id = json_object_get(back, "identifier");
+    cr_expect_str_eq(json_string_value(json_object_get(id, "system")), "https://vendor.example/fhir/qr-id",
+                     "the vendor's identifier stays");
+    cr_expect_str_eq(ext_string(back, SD "record"), "vx:QR-42");
+    cr_expect_str_eq(ext_string(back, SD "template"), "statutory-home-visit", "mapped, |version or not");
+    cr_expect_str_eq(json_string_value(json_object_get(back, "questionnaire")),
+                     "https://vendor.example/Questionnaire/home-visit|3");
+    const char *url = json_string_value(json_object_get(json_object_get(entry_of(b, "QuestionnaireResponse"),
+                                                                         "request"), "url"));
+    cr_expect_str_eq(url, "QuestionnaireResponse?identifier=https%3A%2F%2Fvendor.example%2Ffhir%2Fqr-id|QR-42",
+                     "updated by the vendor's identifier");
+    /* The vendor's own payload again is refused: as for any host, the next
+     * version starts from the latest stamped copy. */
+    json_decref(qr);
+    qr = vendor_qr("Jo and Sam were at home.");
+    cr_expect_eq(save_json(qr, &out2, &out2_len), CASESCRIBE_ECONFLICT, "%s", casescribe_last_error());
+    cr_expect_not_null(strstr(casescribe_last_error(), "vx:QR-42"), "the same record: %s", casescribe_last_error());
+    /* The next version: the stamped copy, the answer changed. */
+    json_t *present = item(back, "present");
+    set_string(json_array_get(json_object_get(present, "answer"), 0), "valueString", "Jo and Sam were at home.");
+    cr_assert_eq(save_json(b, &out2, &out2_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    casescribe_record *r = NULL;
+    cr_assert_eq(casescribe_record_open(&r, "fhir", out2, out2_len), CASESCRIBE_OK);
+    cr_expect_str_eq(casescribe_record_id(r), "vx:QR-42", "the same record");
+    cr_expect_eq(casescribe_record_version(r), 2, "its second version");
+    cr_expect_str_eq(casescribe_record_author(r), "Practitioner/vx-sw-9");
+    casescribe_record_free(r);
+    expect_verifies(out2, out2_len);
+    json_decref(b);
+    json_decref(qr);
+    casescribe_free(out);
+    casescribe_free(out2);
+}
+
+Test(fhir, an_unmapped_questionnaire_refuses_ai_text_and_saves_human_text)
+{
+    install_names(names_xml);
+    json_t *qr = vendor_qr("Jo was at home.");
+    set_string(qr, "questionnaire", "https://vendor.example/Questionnaire/unknown-form");
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_assert_eq(save_json(qr, &out, &out_len), CASESCRIBE_OK, "human text: %s", casescribe_last_error());
+    casescribe_free(out);
+    out = NULL;
+    json_object_set_new(item(qr, "present"), "extension", json_pack("[o]", section_ext("ai-draft")));
+    set_string(json_object_get(qr, "identifier"), "value", "QR-43");
+    cr_expect_eq(save_json(qr, &out, &out_len), CASESCRIBE_EPOLICY, "AI text: %s", casescribe_last_error());
+    cr_expect_not_null(strstr(casescribe_last_error(), "fhir:unmapped"), "%s", casescribe_last_error());
+    cr_expect_null(out);
+    json_decref(qr);
+}
+
+/* The vendor's Consent for its patient, as clear as the record needs. */
+static json_t *vendor_consent(void)
+{
+    return json_pack("{s:s, s:s, s:{s:[{s:s, s:s}]}, s:[{s:[{s:s, s:s}]}], s:{s:s}, s:s, s:[{s:s}], s:{s:s},"
+                     " s:{s:s, s:[{s:[{s:s, s:s}]}]}}",
+                     "resourceType", "Consent", "status", "active", "scope", "coding", "system",
+                     "http://terminology.hl7.org/CodeSystem/consentscope", "code", "patient-privacy", "category",
+                     "coding", "system", "http://loinc.org", "code", "59284-0", "patient", "reference",
+                     "Patient/vx-1", "dateTime", "2026-11-02T10:16:00Z", "performer", "reference", "Patient/vx-1",
+                     "sourceReference", "reference", "DocumentReference/consent-form-1", "provision", "type",
+                     "permit", "action", "coding", "system", "https://casescribe.org/fhir/CodeSystem/consent-scope",
+                     "code", "ai-draft");
+}
+
+static int32_t save_vendor_ai(json_t *consent)
+{
+    json_t *qr = vendor_qr("Jo said the bus route makes the mornings easier.");
+    json_object_set_new(item(qr, "present"), "extension", json_pack("[o]", section_ext("ai-draft")));
+    json_t *b = collection(qr, consent);
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    int32_t rc = save_json(b, &out, &out_len);
+    if (rc == CASESCRIBE_OK) {
+        json_t *back = load_json(out, out_len);
+        json_t *c = resource(back, "Consent", 0);
+        cr_expect_not_null(c, "the consent is on the record");
+        cr_expect_str_eq(identifier_value(json_object_get(c, "patient"), "urn:casescribe:subject"), "Patient/vx-1");
+        json_decref(back);
+        expect_verifies(out, out_len);
+    }
+    casescribe_free(out);
+    json_decref(b);
+    return rc;
+}
+
+Test(fhir, a_vendor_consent_counts_only_when_its_meaning_is_clear)
+{
+    install_names(names_xml);
+    cr_expect_eq(save_vendor_ai(vendor_consent()), CASESCRIBE_OK, "a clear consent: %s", casescribe_last_error());
+    json_t *c = vendor_consent();
+    set_string(c, "status", "inactive");
+    cr_expect_eq(save_vendor_ai(c), CASESCRIBE_ECONSENT, "not active: %s", casescribe_last_error());
+    c = vendor_consent();
+    set_string(json_array_get(json_object_get(json_object_get(c, "scope"), "coding"), 0), "code", "treatment");
+    cr_expect_eq(save_vendor_ai(c), CASESCRIBE_ECONSENT, "another scope: %s", casescribe_last_error());
+    c = vendor_consent();
+    json_object_del(c, "performer");
+    cr_expect_eq(save_vendor_ai(c), CASESCRIBE_ECONSENT, "nobody said who agreed: %s", casescribe_last_error());
+    c = vendor_consent();
+    set_string(c, "dateTime", "2026-11-02");
+    cr_expect_eq(save_vendor_ai(c), CASESCRIBE_ECONSENT, "no time of day: %s", casescribe_last_error());
+    c = vendor_consent();
+    json_object_set_new(json_object_get(c, "provision"), "period", json_pack("{s:s}", "end", "2027-01-01"));
+    cr_expect_eq(save_vendor_ai(c), CASESCRIBE_ECONSENT, "a narrower provision: %s", casescribe_last_error());
+    c = vendor_consent();
+    json_object_del(c, "scope");
+    cr_expect_eq(save_vendor_ai(c), CASESCRIBE_ECONSENT, "no scope: %s", casescribe_last_error());
+    /* One of ours without its scope is refused, names file or not. */
+    json_t *b = visit();
+    json_object_del(resource(b, "Consent", 0), "scope");
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_expect_eq(save_json(b, &out, &out_len), CASESCRIBE_ESCHEMA, "%s", casescribe_last_error());
+    cr_expect_not_null(strstr(casescribe_last_error(), "scope"), "%s", casescribe_last_error());
+    json_decref(b);
+}
+
+Test(fhir, a_stamped_payload_is_read_the_same_without_the_names_file)
+{
+    install_names(names_xml);
+    json_t *qr = vendor_qr("Jo was at home.");
+    uint8_t *out = NULL, *form1 = NULL, *form2 = NULL;
+    size_t out_len = 0, len1 = 0, len2 = 0;
+    cr_assert_eq(save_json(qr, &out, &out_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    static const char other[] = "<names xmlns=\"urn:casescribe:names:1\" team=\"other-team\"/>";
+    cr_assert_eq(cs_fhir_decode(&form1, &len1, out, out_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(cs_fhir_decode_named(&form2, &len2, out, out_len, (const uint8_t *)other, strlen(other)),
+                 CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect(len1 == len2 && memcmp(form1, form2, len1) == 0, "the stamped payload's own names decide");
+    /* A narrative added to the stamped payload is still refused. */
+    json_t *b = load_json(out, out_len);
+    json_object_set_new(resource(b, "QuestionnaireResponse", 0), "text",
+                        json_pack("{s:s,s:s}", "status", "generated", "div",
+                                  "<div xmlns=\"http://www.w3.org/1999/xhtml\">No AI was used</div>"));
+    cr_expect_neq(verify_json(b), CASESCRIBE_OK);
+    json_decref(b);
+    free(form1);
+    free(form2);
+    json_decref(qr);
+    casescribe_free(out);
+}
+
+Test(fhir, a_vendor_xml_questionnaire_response_with_a_narrative_saves)
+{
+    install_names(names_xml);
+    static const char xml[] =
+        "<QuestionnaireResponse xmlns=\"http://hl7.org/fhir\"><id value=\"4712\"/>"
+        "<text><status value=\"generated\"/><div xmlns=\"http://www.w3.org/1999/xhtml\"><p>Seen at home; "
+        "<b>no AI used</b></p></div></text>"
+        "<identifier><system value=\"https://vendor.example/fhir/qr-id\"/><value value=\"QR-44\"/></identifier>"
+        "<questionnaire value=\"https://vendor.example/Questionnaire/home-visit\"/><status value=\"completed\"/>"
+        "<subject><reference value=\"Patient/vx-2\"/></subject>"
+        "<author><reference value=\"PractitionerRole/vx-role-3\"/></author>"
+        "<item><linkId value=\"present\"/><answer><valueString value=\"Kim was at home.\"/></answer></item>"
+        "</QuestionnaireResponse>";
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_assert_eq(save((const uint8_t *)xml, strlen(xml), &out, &out_len), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+    cr_expect_eq(cs_fhir_format(out, out_len), CS_FHIR_XML);
+    cr_expect_null(strstr((const char *)out, "no AI used"), "the narrative is not written back");
+    cr_expect_null(strstr((const char *)out, "xhtml"));
+    casescribe_record *r = NULL;
+    cr_assert_eq(casescribe_record_open(&r, "fhir", out, out_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_expect_str_eq(casescribe_record_id(r), "vx:QR-44");
+    cr_expect_str_eq(casescribe_record_author(r), "PractitionerRole/vx-role-3");
+    cr_expect(casescribe_record_is_final(r));
+    casescribe_record_free(r);
+    expect_verifies(out, out_len);
+    casescribe_free(out);
+    /* A reference the record cannot name a person by is refused. */
+    char contained[sizeof(xml) + 16];
+    snprintf(contained, sizeof(contained), "%s", xml);
+    char *at = strstr(contained, "Patient/vx-2");
+    cr_assert_not_null(at);
+    memcpy(at, "#vx-2-patient", 12);
+    cr_expect_eq(save((const uint8_t *)contained, strlen(contained), &out, &out_len), CASESCRIBE_ESCHEMA, "%s",
+                 casescribe_last_error());
+    cr_expect_not_null(strstr(casescribe_last_error(), "subject"), "%s", casescribe_last_error());
+}
+
+Test(fhir, a_fill_job_drafts_into_a_vendor_questionnaire_response)
+{
+    install_template();
+    install_names("<names xmlns=\"urn:casescribe:names:1\" team=\"cin-north\">"
+                  "<record-identifier system=\"https://vendor.example/fhir/qr-id\" prefix=\"vx:\"/>"
+                  "<questionnaire canonical=\"https://vendor.example/Questionnaire/home-visit\" template=\"visit-test\"/>"
+                  "</names>");
+    json_t *qr = vendor_qr("x");
+    json_object_del(item(qr, "present"), "answer"); /* left for the filler */
+    json_t *b = collection(qr, vendor_consent());
+    char *form = json_dumps(b, JSON_COMPACT), *said = transcript_xml();
+    casescribe_template *tpl = NULL;
+    casescribe_transcript *t = NULL;
+    cr_assert_eq(casescribe_template_open(&tpl, (const uint8_t *)never_template, strlen(never_template)),
+                 CASESCRIBE_OK);
+    cr_assert_eq(casescribe_transcript_open(&t, (const uint8_t *)said, strlen(said)), CASESCRIBE_OK);
+    free(said);
+    casescribe_fill_options o;
+    cr_assert_eq(casescribe_fill_options_init(&o, sizeof(o)), CASESCRIBE_OK);
+    o.form_adapter = "fhir";
+    o.form = (const uint8_t *)form;
+    o.form_len = strlen(form);
+    o.form_template = tpl;
+    o.transcript = t;
+    casescribe_job *job = NULL;
+    cr_assert_eq(casescribe_fill(&job, home.ctx, &o), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(casescribe_job_wait(job, 30000), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_job_status(job), CASESCRIBE_OK, "%s", casescribe_job_message(job));
+    uint8_t *draft = NULL, *out = NULL;
+    size_t draft_len = 0, out_len = 0;
+    cr_assert_eq(casescribe_job_draft(&draft, &draft_len, job), CASESCRIBE_OK);
+    json_t *d = load_json(draft, draft_len), *back = resource(d, "QuestionnaireResponse", 0);
+    cr_expect_str_eq(ext_string(back, SD "record"), "vx:QR-42", "the draft says what the names file said");
+    cr_expect_not_null(extension(item(back, "present"), SD "section"), "the section was drafted");
+    cr_expect_eq(save(draft, draft_len, &out, &out_len), CASESCRIBE_OK, "%s", casescribe_last_error());
+    expect_verifies(out, out_len);
+    json_decref(d);
+    json_decref(b);
+    casescribe_free(draft);
+    casescribe_free(out);
+    casescribe_job_free(job);
+    casescribe_template_free(tpl);
+    casescribe_transcript_free(t);
+    free(form);
+}

@@ -343,6 +343,12 @@ class Context(Handle):
         with self._use() as p:
             check(lib.casescribe_template_install(p, data, len(data)))
 
+    def names_install(self, xml: BytesLike) -> None:
+        """Signs the home's external names (names-1.xsd) with its key and installs them as names.xml."""
+        data = to_bytes(xml)
+        with self._use() as p:
+            check(lib.casescribe_names_install(p, data, len(data)))
+
     def fill(self, form: BytesLike, template: Template, transcript: Transcript, *, max_sentences: int = 0,
              form_adapter: Optional[str] = None, remote_endpoint: Optional[str] = None,
              remote_model: Optional[str] = None, api_key_file: Optional[PathLike] = None,

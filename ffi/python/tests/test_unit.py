@@ -127,6 +127,17 @@ class ErrorTest(HomeTestCase):
         with self.assertRaises(casescribe.UnstampedError):
             ctx.verify(form())
 
+    def test_names_install(self):
+        # the home's external names file: checked, signed, written; a file that is not one is refused
+        ctx = self.open_home()
+        with self.assertRaises(casescribe.SchemaError):
+            ctx.names_install(b'<names xmlns="urn:casescribe:names:1"><questionnaire canonical="x"/></names>')
+        self.assertFalse(os.path.exists(os.path.join(ctx.home, "names.xml")))
+        ctx.names_install(b'<names xmlns="urn:casescribe:names:1" team="cin-north">'
+                          b'<record-resource-id prefix="hl7:"/></names>')
+        with open(os.path.join(ctx.home, "names.xml"), encoding="utf-8") as f:
+            self.assertIn('<signature algorithm="ed25519"', f.read())
+
     def test_kept_jobs(self):
         ctx = self.open_home()
         self.assertEqual(ctx.job_list(), [])

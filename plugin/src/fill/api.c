@@ -298,7 +298,7 @@ int32_t casescribe_fill(casescribe_job **job_out, casescribe_ctx *ctx, const cas
     if (rc == CASESCRIBE_OK)
         rc = cs_adapter_acquire(&f->adapter, opts->form_adapter != NULL ? opts->form_adapter : "xml");
     if (rc == CASESCRIBE_OK)
-        rc = cs_adapter_decode_with(&f->form, f->adapter, opts->form, opts->form_len);
+        rc = cs_adapter_decode_home(&f->form, f->adapter, ctx, opts->form, opts->form_len);
     if (rc == CASESCRIBE_OK && (f->payload = malloc(opts->form_len)) == NULL)
         rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     if (rc == CASESCRIBE_OK) {
@@ -378,7 +378,7 @@ int32_t cs_fill_resume(casescribe_job **out, casescribe_ctx *ctx, const cs_store
     if (rc == CASESCRIBE_OK)
         rc = cs_adapter_acquire(&f->adapter, o.form_adapter != NULL ? o.form_adapter : "xml");
     if (rc == CASESCRIBE_OK)
-        rc = cs_adapter_decode_with(&f->form, f->adapter, form, o.form_len);
+        rc = cs_adapter_decode_home(&f->form, f->adapter, ctx, form, o.form_len);
     if (rc == CASESCRIBE_OK) {
         f->payload = form; /* the job's own */
         f->payload_len = o.form_len;

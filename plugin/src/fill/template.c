@@ -264,7 +264,7 @@ int32_t cs_template_read_signed(casescribe_template **out, const uint8_t *xml, s
 }
 
 /* Adds a <signature> over the C14N form (with comments) of `doc`. */
-static int32_t add_signature(xmlDocPtr doc, EVP_PKEY *key, const char *key_id)
+int32_t cs_xml_add_signature(xmlDocPtr doc, EVP_PKEY *key, const char *key_id)
 {
     xmlChar *msg = NULL;
     char b64[CS_SIGNATURE_B64_LEN];
@@ -300,7 +300,7 @@ int32_t cs_template_sign(uint8_t **out, size_t *out_len, const uint8_t *xml, siz
         xmlFreeNode(old);
     }
     if (rc == CASESCRIBE_OK)
-        rc = add_signature(doc, key, key_id);
+        rc = cs_xml_add_signature(doc, key, key_id);
     if (rc == CASESCRIBE_OK)
         rc = cs_xml_schema_validate(&template_schema, doc); /* never write a file that would not read back */
     xmlChar *mem = NULL;

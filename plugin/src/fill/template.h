@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libxml/tree.h>
 #include <openssl/evp.h>
 
 #include "casescribe.h"
@@ -56,6 +57,11 @@ const cs_shipped_template *cs_template_shipped(const char *id);
  * `never` section of the shipped one. EVERIFY (unsigned, changed, a key
  * the home does not know), EPOLICY (a `never` section dropped), the
  * template's EPARSE/ESCHEMA, ENOMEM. `what` names the file in messages. */
+/* Adds a <signature> (Ed25519 by `key`, over the exclusive C14N form with
+ * comments of `doc` as it is) as the last child of its root, in the root's
+ * namespace: the signature templates and the home's names file carry. */
+int32_t cs_xml_add_signature(xmlDocPtr doc, EVP_PKEY *key, const char *key_id);
+
 int32_t cs_template_read_signed(casescribe_template **out, const uint8_t *xml, size_t len, cs_keyring *keys,
                                 const char *what);
 /* Signs a template (which must not carry a signature) with `key` (id

@@ -423,7 +423,7 @@ int32_t casescribe_transcribe(casescribe_job **job_out, casescribe_ctx *ctx, con
         return rc;
     t->ctx = ctx;
     cs_ai_route route;
-    rc = cs_adapter_decode(&t->form, opts->form_adapter, opts->form, opts->form_len);
+    rc = cs_adapter_decode_in(&t->form, opts->form_adapter, ctx, opts->form, opts->form_len);
     if (rc == CASESCRIBE_OK)
         rc = policy_gate(&route, ctx, t->form, opts->remote_endpoint);
     if (rc == CASESCRIBE_OK)
@@ -506,7 +506,7 @@ int32_t cs_transcription_resume(casescribe_job **out, casescribe_ctx *ctx, const
         rc = check_options(&o); /* the bounds hold for a record read back too */
     if (rc == CASESCRIBE_OK) {
         t->ctx = ctx;
-        rc = cs_adapter_decode(&t->form, o.form_adapter, form, form_len);
+        rc = cs_adapter_decode_in(&t->form, o.form_adapter, ctx, form, form_len);
     }
     if (rc == CASESCRIBE_OK)
         rc = fill_config(t, &o);

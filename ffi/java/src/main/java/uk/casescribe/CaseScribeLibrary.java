@@ -410,6 +410,8 @@ public interface CaseScribeLibrary extends Library {
 
     int casescribe_template_install(Pointer ctx, byte[] xml, SizeT len);
 
+    int casescribe_names_install(Pointer ctx, byte[] xml, SizeT len);
+
     void casescribe_template_free(Pointer t);
 
     String casescribe_template_id(Pointer t);

@@ -397,6 +397,14 @@ public final class Context extends NativeHandle {
         });
     }
 
+    /** Signs the home's external names (names-1.xsd) with its key and installs them as names.xml. */
+    public void namesInstall(byte[] xml) throws CaseScribeException {
+        use(ctx -> {
+            check(C.casescribe_names_install(ctx, xml, new SizeT(xml.length)));
+            return null;
+        });
+    }
+
     /** Starts a job drafting a form's AI-draftable sections from a transcript; see {@link FillOptions}. */
     public Job fill(FillOptions options) throws CaseScribeException {
         return use(ctx -> options.withStruct(s -> {

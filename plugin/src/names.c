@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* names.c - the home's external names file: checked on the way to an
+ * adapter, written and signed by casescribe_names_install(). The file is
+ * signed like a template or a policy (Ed25519 over its exclusive C14N form
+ * with comments, without <signature>), so a hand edit makes it unusable and
+ * the save says so rather than read the edited names. */
+#include "names.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "context.h"
+#include "fill/template.h"
+#include "internal.h"
+#include "policy/policy.h"
+#include "xml/safe_parse.h"
+#include "xml/schema.h"
+
+extern const unsigned char cs_names_schema[];
+extern const unsigned int cs_names_schema_len;
+
+static cs_xml_schema names_schema =
+    CS_XML_SCHEMA_INIT(cs_names_schema, cs_names_schema_len, "urn:casescribe:names:1 names file");
+
+static xmlNodePtr signature_of(xmlDocPtr doc)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    for (xmlNodePtr c = root != NULL ? root->children : NULL; c != NULL; c = c->next)
+        if (cs_xml_is_element(c, "signature"))
+            return c;
+    return NULL;
+}
+
+static int32_t parse_valid(xmlDocPtr *doc, const uint8_t *xml, size_t len)
+{
+    int32_t rc = cs_xml_parse(doc, xml, len, CS_MAX_NAMES_BYTES);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_xml_schema_validate(&names_schema, *doc);
+    return rc;
+}
+
+static int32_t check_signed(const uint8_t *xml, size_t len, cs_keyring *keys)
+{
+    xmlDocPtr doc = NULL;
+    char digest[CS_DIGEST_LEN];
+    int32_t rc = parse_valid(&doc, xml, len);
+    if (rc == CASESCRIBE_OK && signature_of(doc) == NULL)
+        rc = cs_fail(CASESCRIBE_EVERIFY, "the home's names file (names.xml) is not signed by this home's key: "
+                                         "install it with `casescribe names install FILE`");
+    if (rc == CASESCRIBE_OK)
+        rc = cs_policy_xml_check_signature(doc, keys, "home's names file (names.xml)", digest, NULL);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+/* ---- the files checked so far ------------------------------------------ */
+
+/* A save reads the file each time, but checks it (schema, C14N, Ed25519)
+ * only when it is not the file checked before: same path, device, inode,
+ * size, mtime and ctime. Any write changes ctime, and an atomic replace
+ * the inode; the file's identity is taken before it is read, so what is
+ * kept under an identity was read after it. Keys are only ever added to a
+ * home, so a signature that checked stays good. */
+#define NAMES_CACHE 8
+struct checked {
+    char *path;
+    struct stat st;
+    uint8_t *bytes;
+    size_t len;
+};
+static struct checked cache[NAMES_CACHE];
+static size_t cache_next;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* A copy of the bytes checked before for this file, or NULL. */
+static uint8_t *cached(const char *path, const struct stat *st, size_t *len)
+{
+    uint8_t *copy = NULL;
+    pthread_mutex_lock(&cache_lock);
+    for (size_t i = 0; i < NAMES_CACHE && copy == NULL; i++) {
+        struct checked *c = &cache[i];
+        if (c->path == NULL || strcmp(c->path, path) != 0 || !same_file(&c->st, st))
+            continue;
+        if ((copy = malloc(c->len + 1)) != NULL) {
+            memcpy(copy, c->bytes, c->len + 1);
+            *len = c->len;
+        }
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return copy;
+}
+
+/* Remembers a checked file (best effort: out of memory forgets it). */
+static void remember(const char *path, const struct stat *st, const uint8_t *bytes, size_t len)
+{
+    char *p = strdup(path);
+    uint8_t *b = malloc(len + 1);
+    if (p == NULL || b == NULL) {
+        free(p);
+        free(b);
+        return;
+    }
+    memcpy(b, bytes, len + 1);
+    pthread_mutex_lock(&cache_lock);
+    struct checked *c = &cache[cache_next];
+    cache_next = (cache_next + 1) % NAMES_CACHE;
+    free(c->path);
+    free(c->bytes);
+    *c = (struct checked){p, *st, b, len};
+    pthread_mutex_unlock(&cache_lock);
+}
+
+int32_t cs_names_load(uint8_t **out, size_t *out_len, const char *home, cs_keyring *keys)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (home == NULL)
+        return CASESCRIBE_OK;
+    char path[4200];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/names.xml", home);
+    int known = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    if (!known && errno == ENOENT)
+        return CASESCRIBE_OK;
+    size_t len = 0;
+    uint8_t *bytes = known ? cached(path, &st, &len) : NULL;
+    if (bytes != NULL) {
+        *out = bytes;
+        *out_len = len;
+        return CASESCRIBE_OK;
+    }
+    int32_t rc = cs_read_file(&bytes, &len, path, CS_MAX_NAMES_BYTES);
+    if (rc == CASESCRIBE_ENOTFOUND)
+        return CASESCRIBE_OK;
+    if (rc == CASESCRIBE_OK)
+        rc = check_signed(bytes, len, keys);
+    if (rc != CASESCRIBE_OK) {
+        free(bytes);
+        return rc;
+    }
+    if (known)
+        remember(path, &st, bytes, len);
+    *out = bytes;
+    *out_len = len;
+    return CASESCRIBE_OK;
+}
+
+/* The file as it will be written: any old signature dropped, signed by
+ * `key`, valid. */
+static int32_t sign(uint8_t **out, size_t *out_len, const uint8_t *xml, size_t len, EVP_PKEY *key,
+                    const char *key_id)
+{
+    *out = NULL;
+    *out_len = 0;
+    xmlDocPtr doc = NULL;
+    int32_t rc = parse_valid(&doc, xml, len);
+    xmlNodePtr old = rc == CASESCRIBE_OK ? signature_of(doc) : NULL;
+    if (old != NULL) {
+        xmlUnlinkNode(old);
+        xmlFreeNode(old);
+    }
+    if (rc == CASESCRIBE_OK)
+        rc = cs_xml_add_signature(doc, key, key_id);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_xml_schema_validate(&names_schema, doc); /* never write a file that would not read back */
+    xmlChar *mem = NULL;
+    int size = 0;
+    if (rc == CASESCRIBE_OK) {
+        xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
+        if (mem == NULL || size <= 0 || (*out = malloc((size_t)size)) == NULL)
+            rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory writing the names file");
+        else
+            memcpy(*out, mem, (size_t)size), *out_len = (size_t)size;
+    }
+    xmlFree(mem);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+int32_t casescribe_names_install(casescribe_ctx *ctx, const uint8_t *xml, size_t len)
+{
+    if (ctx == NULL || xml == NULL)
+        return cs_fail(CASESCRIBE_EINVAL, "casescribe_names_install: ctx and xml are required");
+    if (cs_ctx_writable(ctx) != CASESCRIBE_OK)
+        return CASESCRIBE_EIO;
+    cs_clear_error();
+    if (len > CS_MAX_NAMES_BYTES)
+        return cs_fail(CASESCRIBE_ETOOBIG, "a names file is at most %u bytes", (unsigned)CS_MAX_NAMES_BYTES);
+    EVP_PKEY *key = NULL;
+    char key_id[CS_KEY_ID_MAX], path[4200];
+    uint8_t *signed_xml = NULL;
+    size_t signed_len = 0;
+    int32_t rc = cs_keyring_signer(ctx->keys, &key, key_id);
+    if (rc == CASESCRIBE_OK)
+        rc = sign(&signed_xml, &signed_len, xml, len, key, key_id);
+    snprintf(path, sizeof(path), "%s/names.xml", ctx->home);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_write_file_atomic(path, signed_xml, signed_len, 0644);
+    EVP_PKEY_free(key);
+    free(signed_xml);
+    return rc;
+}
