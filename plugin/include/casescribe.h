@@ -1535,8 +1535,8 @@ typedef int32_t casescribe_adapter_decode_fn(void *user, casescribe_buf *form_ou
  * home has none, and on every other call (verify, casescribe_record_open,
  * a SAR...): a stamped payload must therefore decode without it. An
  * unsigned or edited file never reaches the adapter: the call fails first
- * (EVERIFY). The bytes are the
- * library's, valid during the call. Since 1.7. */
+ * (EVERIFY). The bytes are the library's, valid during the call. Added in
+ * 1.7 (contract 2). */
 typedef int32_t casescribe_adapter_decode_named_fn(void *user, casescribe_buf *form_out, const uint8_t *payload,
                                                    size_t payload_len, const uint8_t *names, size_t names_len);
 

@@ -67,6 +67,12 @@ struct save {
      * "abandoned" entry is journalled before its own), 0 when none. */
     uint32_t abandon_first, abandon_last;
     int32_t store_failed;     /* why a commonness weight could not be read (fail closed), else 0 */
+    /* The laundering search ran before the save queued (a shared store):
+     * the ledger's size and latest AI print it saw; since > 0 (or again)
+     * while it looks once more at what was saved meanwhile. */
+    int searched_early, again;
+    uint64_t seen_size;
+    int64_t seen_print, since;
     int signature_checked;    /* the incoming provenance's signature, checked before the lock: */
     int32_t signature_rc;     /* its result, and the digest of the version it stamped */
     char signed_digest[CS_DIGEST_LEN];
@@ -670,9 +676,9 @@ static int32_t check_against_index(struct save *s, const char *what, const cs_fi
                                    const cs_fingerprint *fp1)
 {
     cs_store_hit hit, old;
-    int32_t rc = cs_store_grade(s->tx, fp, actor_team(s), &hit);
+    int32_t rc = cs_store_grade_since(s->tx, fp, actor_team(s), s->since, &hit);
     if (rc == CASESCRIBE_OK)
-        rc = cs_store_grade(s->tx, fp1, actor_team(s), &old);
+        rc = cs_store_grade_since(s->tx, fp1, actor_team(s), s->since, &old);
     if (rc != CASESCRIBE_OK)
         return rc;
     if (old.grade > hit.grade)
@@ -747,7 +753,7 @@ static int32_t check_joined(struct save *s)
         rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory");
     else if (n >= 2 && cs_fingerprint_compute(&fp, s->ctx->fp_secret, text.data, text.len) < 0)
         rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory fingerprinting the human sections");
-    for (size_t j = 0; rc == CASESCRIBE_OK && n >= 2 && j < r->n_sections; j++) {
+    for (size_t j = 0; rc == CASESCRIBE_OK && n >= 2 && !s->again && j < r->n_sections; j++) {
         double score = 0;
         int grade = cs_origin_is_ai(r->sections[j].origin) ? grade_of(s, &fp, &s->prints[j], &score) : 0;
         if (grade != CS_FP_UNRELATED)
@@ -779,8 +785,8 @@ static int32_t check_laundering(struct save *s)
 {
     const cs_record *r = s->record;
     for (size_t i = 0; i < r->n_sections; i++) {
-        int32_t rc = check_against_previous(s, i);
-        if (rc == CASESCRIBE_OK && r->sections[i].origin == CS_ORIGIN_HUMAN)
+        int32_t rc = s->again ? CASESCRIBE_OK : check_against_previous(s, i);
+        if (rc == CASESCRIBE_OK && !s->again && r->sections[i].origin == CS_ORIGIN_HUMAN)
             rc = check_against_payload(s, i);
         if (rc != CASESCRIBE_OK)
             return rc;
@@ -1393,6 +1399,35 @@ static int32_t check_clock(struct save *s)
                    now, what, then, (unsigned)CASESCRIBE_CLOCK_SKEW);
 }
 
+/* A search that runs before the save queued notes how far the ledger was
+ * (its size, its latest AI print) ... */
+static int32_t search_mark(struct save *s)
+{
+    char hash[CS_STORE_HASH_LEN];
+    s->searched_early = !cs_store_queued(s->tx);
+    int32_t rc = s->searched_early ? cs_store_ledger_tail(s->tx, &s->seen_size, hash) : CASESCRIBE_OK;
+    return rc == CASESCRIBE_OK && s->searched_early ? cs_store_print_max(s->tx, &s->seen_print) : rc;
+}
+
+/* ... and, in the queue, when another save committed meanwhile, looks
+ * again at what was saved since: the AI prints filed after the one it saw
+ * (the index only; the form's own checks do not change) and the short
+ * texts. So a copy is refused whatever the order two servers commit in. */
+static int32_t search_again(struct save *s)
+{
+    uint64_t size = 0;
+    char hash[CS_STORE_HASH_LEN];
+    int32_t rc = s->searched_early ? cs_store_ledger_tail(s->tx, &size, hash) : CASESCRIBE_OK;
+    if (rc != CASESCRIBE_OK || !s->searched_early || size == s->seen_size)
+        return rc;
+    s->again = 1;
+    s->since = s->seen_print;
+    rc = check_laundering(s);
+    s->again = 0;
+    s->since = 0;
+    return rc;
+}
+
 /* Steps 4 and 5 run in one write transaction of the store, so that the
  * version chain, the laundering index and the ledger agree across threads
  * and processes; the save is acknowledged only once it committed. The
@@ -1414,11 +1449,15 @@ static int32_t stamp_and_journal(struct save *s)
     char previous[CS_DIGEST_LEN];
     rc = cs_store_lock_record(s->tx, s->record->id);
     if (rc == CASESCRIBE_OK)
+        rc = search_mark(s);
+    if (rc == CASESCRIBE_OK)
         rc = check_laundering(s);
-    if (rc == CASESCRIBE_OK && s->store_failed)
-        rc = cs_fail(s->store_failed, "cannot read the laundering index of %s", cs_store_location(s->ctx->store));
     if (rc == CASESCRIBE_OK)
         rc = cs_store_serialize(s->tx);
+    if (rc == CASESCRIBE_OK)
+        rc = search_again(s);
+    if (rc == CASESCRIBE_OK && s->store_failed)
+        rc = cs_fail(s->store_failed, "cannot read the laundering index of %s", cs_store_location(s->ctx->store));
     if (rc == CASESCRIBE_OK)
         rc = cs_store_now(s->tx, &s->now); /* the store's clock stamps: one for every server of a shared store */
     if (rc == CASESCRIBE_OK)

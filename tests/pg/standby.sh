@@ -66,6 +66,9 @@ streaming() {
     [ "$(psql_at "$dir/p" "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'cs_standby' AND state = 'streaming'")" = 1 ]
 }
 wait_for 60 streaming || fail "the standby does not stream from the primary"
+# Only now is the primary made synchronous: the base backup holds none of
+# it, so the standby, once promoted, commits alone (as a promoted standby
+# does until it gets a standby of its own).
 psql_at "$dir/p" "ALTER SYSTEM SET synchronous_standby_names = 'cs_standby'" > /dev/null &&
     psql_at "$dir/p" "SELECT pg_reload_conf()" > /dev/null || fail "cannot make the standby synchronous"
 synchronous() {

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # The store-level suites written for the SQLite store, run again against a
 # shared PostgreSQL store (each home a schema of its own in one throwaway
-# cluster), then the cross-server tests (test_pg) and the fault tests
+# cluster), then two servers' saves racing (race.sh), the cross-server
+# tests (test_pg) and the fault tests
 # (faults.sh, on a durable cluster of their own) and a synchronous standby
 # promoted mid-run (standby.sh, two durable clusters). Skips (77) only when the
 # PostgreSQL binaries are absent.
@@ -59,6 +60,8 @@ cli_store() {
         "$cli" --home "$h" --store sqlite journal verify | grep -q "ledger.db"
 }
 cli_store || { echo "FAIL: casescribe store on the command line"; failed=$((failed + 1)); }
+echo "== two servers saving at the same moment"
+sh "$top_srcdir/tests/pg/race.sh" "$uri" "$dir/race" || { echo "FAIL: race.sh"; failed=$((failed + 1)); }
 echo "== cross-server tests"
 env CS_PG_URI="$uri" "$top_builddir/tests/unit/test_pg" -j2 || { echo "FAIL: test_pg"; failed=$((failed + 1)); }
 "$top_srcdir/tests/pg/cluster.sh" stop "$dir/pg"

@@ -76,6 +76,7 @@ enum cs_stmt {
     CS_Q_HEAD_CONFIRM,
     CS_Q_ABANDON_PUT,
     CS_Q_ABANDON_GET,
+    CS_Q_PRINT_MAX,
     /* For a batched backend (cs_store_ops.batch): the values of a sketch
      * as one JSON array of signed 64-bit integers (cs_store_value_list),
      * so that a list costs one statement, written or read, whatever its
@@ -84,9 +85,9 @@ enum cs_stmt {
     CS_Q_VALUE_DF_LIST,    /* (list): each value counted once more */
     CS_Q_POSTING_ADD_LIST, /* (print, list): print filed under each */
     CS_Q_VALUES_GET_LIST,  /* (list): value, df of those counted */
-    CS_Q_POSTINGS_LIST,    /* (list, need): the prints filed under any, one row per filing, or
-                            * (print, hits) rows counted by the backend, which may leave out
-                            * a print filed under fewer than `need` of them */
+    CS_Q_POSTINGS_LIST,    /* (list, need, since): the prints after `since` filed under any, one
+                            * row per filing, or (print, hits) rows counted by the backend,
+                            * which may leave out a print filed under fewer than `need` */
     CS_Q_COUNT
 };
 #define CS_STORE_LIST_MAX 256                       /* values per list statement */

@@ -296,6 +296,7 @@ int32_t cs_store_index_entry(cs_store_txn *tx, const json_t *entry, uint64_t seq
 struct ids {
     int64_t *v;
     size_t n, cap;
+    uint32_t lists; /* the lists a statement read: no print is on more */
 };
 
 static int32_t row_id(const cs_val *cols, int n, void *user)
@@ -303,7 +304,7 @@ static int32_t row_id(const cs_val *cols, int n, void *user)
     struct ids *ids = user;
     /* A row (print, hits) stands for `hits` filings of the print. */
     int64_t hits = n >= 2 && cols[1].type == CS_VAL_INT ? cols[1].i : 1;
-    if (n < 1 || cols[0].type != CS_VAL_INT || hits < 1 || hits > CS_FP_PK)
+    if (n < 1 || cols[0].type != CS_VAL_INT || hits < 1 || hits > (int64_t)ids->lists)
         return cs_fail(CASESCRIBE_EJOURNAL, "a posting in the ledger is malformed");
     for (; hits > 0; hits--) {
         if (ids->n == ids->cap) {
@@ -354,7 +355,7 @@ static uint32_t hits_needed(double evidence, uint32_t skipped);
  * that a backend that counts them itself (a server) sends only the prints
  * that reach it; whatever the backend sends is counted here. */
 static int32_t read_lists(cs_store_txn *tx, const uint64_t *v, uint32_t n, uint32_t must, double evidence,
-                          struct ids *out)
+                          int64_t since, struct ids *out)
 {
     uint64_t vals[CS_FP_PK];
     int64_t lens[CS_FP_PK];
@@ -365,14 +366,16 @@ static int32_t read_lists(cs_store_txn *tx, const uint64_t *v, uint32_t n, uint3
         if (lens[k] > 0) /* a value no print holds has no list */
             lists[m++] = vals[k];
     uint32_t need = hits_needed(evidence, n - k);
+    out->lists = 1;
     for (uint32_t j = 0; rc == CASESCRIBE_OK && !cs_store_batched(tx) && j < m; j++) {
-        cs_val arg = CS_INT(lists[j]);
-        rc = cs_store_run(tx, CS_Q_POSTINGS, &arg, 1, row_id, out, NULL);
+        cs_val args[2] = {CS_INT(lists[j]), CS_INT(since)};
+        rc = cs_store_run(tx, CS_Q_POSTINGS, args, 2, row_id, out, NULL);
     }
+    out->lists = m;
     if (rc == CASESCRIBE_OK && cs_store_batched(tx) && m > 0) {
         char text[CS_STORE_LIST_TEXT]; /* IN reads each list once; one statement: m <= CS_STORE_LIST_MAX */
-        cs_val args[2] = {CS_TEXT(cs_store_value_list(text, lists, m)), CS_INT(need)};
-        rc = cs_store_run(tx, CS_Q_POSTINGS_LIST, args, 2, row_id, out, NULL);
+        cs_val args[3] = {CS_TEXT(cs_store_value_list(text, lists, m)), CS_INT(need), CS_INT(since)};
+        rc = cs_store_run(tx, CS_Q_POSTINGS_LIST, args, 3, row_id, out, NULL);
     }
     if (rc == CASESCRIBE_OK)
         keep_frequent(out, need);
@@ -433,14 +436,14 @@ static int32_t merge_ids(struct ids *into, const struct ids *from)
  * CS_FP_PAIR_MIN_EVIDENCE of pairs in common, so a print met in fewer lists
  * than that (less the lists left unread) is never graded: the search then
  * costs what the few prints near the text cost, not the home's size. */
-static int32_t candidates(cs_store_txn *tx, const cs_fingerprint *fp, struct ids *out)
+static int32_t candidates(cs_store_txn *tx, const cs_fingerprint *fp, int64_t since, struct ids *out)
 {
-    struct ids pairs = {NULL, 0, 0};
+    struct ids pairs = {NULL, 0, 0, 0};
     uint32_t min_shared = (uint32_t)CS_FP_MIN_EVIDENCE;
     uint32_t must = fp->count > min_shared ? fp->count - min_shared + 1 : fp->count;
-    int32_t rc = read_lists(tx, fp->h, fp->count, must, CS_FP_MIN_EVIDENCE, out);
+    int32_t rc = read_lists(tx, fp->h, fp->count, must, CS_FP_MIN_EVIDENCE, since, out);
     if (rc == CASESCRIBE_OK && fp->wcount <= CS_FP_PK)
-        rc = read_lists(tx, fp->w, fp->wcount, 0, CS_FP_PAIR_MIN_EVIDENCE, &pairs);
+        rc = read_lists(tx, fp->w, fp->wcount, 0, CS_FP_PAIR_MIN_EVIDENCE, since, &pairs);
     if (rc == CASESCRIBE_OK)
         rc = merge_ids(out, &pairs);
     free(pairs.v);
@@ -492,8 +495,10 @@ static int32_t grade_candidates(cs_store_txn *tx, const cs_fingerprint *fp, cons
     int32_t rc = CASESCRIBE_OK;
     for (size_t i = 0; rc == CASESCRIBE_OK && i < ids->n; i++) {
         cs_val arg = CS_INT(ids->v[i]);
-        p->version = 0;
+        memset(p, 0, sizeof(*p));
         rc = cs_store_run(tx, CS_Q_PRINT_GET, &arg, 1, row_print, p, NULL);
+        if (rc == CASESCRIBE_OK && p->version == 0) /* every print row has a version >= 1 */
+            rc = cs_fail(CASESCRIBE_EJOURNAL, "a posting in the ledger names a fingerprint it does not hold");
         double score = 0.0;
         int failed = 0;
         int grade = rc == CASESCRIBE_OK ? cs_store_grade_pair(tx, fp, &p->fp, &score, &failed) : 0;
@@ -512,11 +517,17 @@ static int32_t grade_candidates(cs_store_txn *tx, const cs_fingerprint *fp, cons
 
 int32_t cs_store_grade(cs_store_txn *tx, const cs_fingerprint *fp, const char *team, cs_store_hit *hit)
 {
+    return cs_store_grade_since(tx, fp, team, 0, hit);
+}
+
+int32_t cs_store_grade_since(cs_store_txn *tx, const cs_fingerprint *fp, const char *team, int64_t since,
+                             cs_store_hit *hit)
+{
     memset(hit, 0, sizeof(*hit));
     if (fp->count == 0 || fp->count > CS_FP_K)
         return CASESCRIBE_OK;
-    struct ids ids = {NULL, 0, 0};
-    int32_t rc = candidates(tx, fp, &ids);
+    struct ids ids = {NULL, 0, 0, 0};
+    int32_t rc = candidates(tx, fp, since, &ids);
     if (rc == CASESCRIBE_OK)
         rc = grade_candidates(tx, fp, team, &ids, hit);
     free(ids.v);

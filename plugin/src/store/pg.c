@@ -138,7 +138,7 @@ static const char *const pg_own[CS_Q_COUNT] = {
     [CS_Q_VALUES_GET_LIST] = "SELECT value, df FROM vals WHERE value = ANY(" PG_ARRAY(1) ")",
     /* Counted on the server: only the prints that reach the least number
      * of hits cross the network, once each. */
-    [CS_Q_POSTINGS_LIST] = "SELECT print, count(*) FROM postings WHERE value = ANY(" PG_ARRAY(1) ") "
+    [CS_Q_POSTINGS_LIST] = "SELECT print, count(*) FROM postings WHERE value = ANY(" PG_ARRAY(1) ") AND print > $3 "
                            "GROUP BY print HAVING count(*) >= $2",
 };
 
@@ -175,7 +175,7 @@ static int32_t pg_error(struct pg_conn *c, const PGresult *res, const char *what
                                                                        : PQerrorMessage(c->pg));
     /* No SQLSTATE: libpq's own error, not the server's (the connection
      * closed under a statement before libpq marked it bad). */
-    int local = state == NULL && PQresultStatus(res) == PGRES_FATAL_ERROR;
+    int local = res != NULL && state == NULL && PQresultStatus(res) == PGRES_FATAL_ERROR;
     if (PQstatus(c->pg) != CONNECTION_OK || local || (state != NULL && (strncmp(state, "08", 2) == 0 ||
                                                                        strncmp(state, "57P", 3) == 0)))
         return cs_fail(CASESCRIBE_ENETWORK, "the shared store (%s) is unreachable (%s): %s; nothing of it was "
@@ -248,8 +248,10 @@ static int32_t pg_configure(struct pg_conn *c)
     memset(c->prepared, 0, sizeof(c->prepared));
     c->queued = 0;
     const char *sql = (c->b->flags & CS_STORE_NO_SYNC)
-                          ? "SET statement_timeout = '" CS_PG_STATEMENT_TIMEOUT "'; SET synchronous_commit = off"
-                          : "SET statement_timeout = '" CS_PG_STATEMENT_TIMEOUT "'; SET synchronous_commit = on";
+                          ? "SET statement_timeout = '" CS_PG_STATEMENT_TIMEOUT "'; SET synchronous_commit = off; "
+                            "SET client_min_messages = warning"
+                          : "SET statement_timeout = '" CS_PG_STATEMENT_TIMEOUT "'; SET synchronous_commit = on; "
+                            "SET client_min_messages = warning"; /* pg_commit must see a commit's warning */
     return pg_simple(c, sql, PGRES_COMMAND_OK, "setting the session up");
 }
 
@@ -260,6 +262,8 @@ static void notice(void *user, const PGresult *res)
 {
     struct pg_conn *c = user;
     const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (severity == NULL) /* a server before 9.6: the localised field */
+        severity = PQresultErrorField(res, PG_DIAG_SEVERITY);
     if (severity != NULL && strcmp(severity, "WARNING") == 0)
         one_line(c->warning, PQresultErrorMessage(res));
 }
@@ -303,9 +307,11 @@ static int32_t pg_connect(void *backend, void **out)
 /* A connection that broke is reset (bounded by the connect timeout). */
 static int32_t pg_alive(struct pg_conn *c)
 {
-    if (PQstatus(c->pg) == CONNECTION_OK)
+    /* Still in pipeline mode: a drain that broke off left results unread
+     * (the connection failed under it), so the session is not usable. */
+    if (PQstatus(c->pg) == CONNECTION_OK && PQpipelineStatus(c->pg) == PQ_PIPELINE_OFF)
         return CASESCRIBE_OK;
-    PQreset(c->pg);
+    PQreset(c->pg); /* pg_configure then forgets the old session's statements */
     if (PQstatus(c->pg) != CONNECTION_OK)
         return pg_error(c, NULL, "reconnecting");
     return pg_configure(c);
@@ -366,13 +372,16 @@ static int32_t pg_commit(void *conn)
     c->warning[0] = '\0';
     PGresult *res = PQexec(c->pg, "COMMIT");
     int ok = PQresultStatus(res) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(res), "COMMIT") == 0;
+    /* Broken, or failed without the server's SQLSTATE: the outcome is unknown. */
+    int unknown = !ok && (PQstatus(c->pg) != CONNECTION_OK ||
+                          (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultErrorField(res, PG_DIAG_SQLSTATE) == NULL));
     int32_t rc = CASESCRIBE_OK;
     if (ok && c->warning[0] != '\0') /* e.g. the wait for a synchronous standby was cancelled */
-        rc = cs_fail(CASESCRIBE_ENETWORK, "the shared store (%s) committed this save with a warning: %s; it is not "
+        rc = cs_fail(CASESCRIBE_ENETWORK, "the shared store (%s) committed with a warning: %s; this is not "
                      "acknowledged, as it may not be where the database is configured to keep it (a synchronous "
-                     "standby); save the same copy again once the database is whole (a repeat of a committed save "
-                     "is recognised)", c->b->where, c->warning);
-    else if (!ok && PQstatus(c->pg) != CONNECTION_OK)
+                     "standby): once the database is whole, check the ledger (casescribe journal verify) before "
+                     "trying again; a save sent again as the same copy is recognised", c->b->where, c->warning);
+    else if (unknown)
         rc = cs_fail(CASESCRIBE_ENETWORK, "the connection to the shared store (%s) broke while committing: this "
                      "save may or may not be in the ledger; save the same copy again (a repeat of a committed save "
                      "is recognised)", c->b->where);
@@ -399,7 +408,7 @@ static int32_t pg_now(void *conn, int64_t *now)
     int32_t drained = pg_drain(c);
     if (drained != CASESCRIBE_OK)
         return drained;
-    PGresult *res = PQexec(c->pg, "SELECT floor(extract(epoch FROM now()))::bigint");
+    PGresult *res = PQexec(c->pg, "SELECT floor(extract(epoch FROM statement_timestamp()))::bigint");
     int32_t rc = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 ? CASESCRIBE_OK
                                                                                : pg_error(c, res, "reading the clock");
     int64_t db = rc == CASESCRIBE_OK ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
@@ -420,8 +429,10 @@ static int32_t pg_now(void *conn, int64_t *now)
 /* A write joins the writers' queue (CS_STORE_WRITE_LATE). */
 static int32_t pg_serialize(void *conn)
 {
-    return pg_simple(conn, "SELECT pg_advisory_xact_lock(" CS_PG_WRITER_LOCK ")", PGRES_TUPLES_OK,
-                     "waiting for the writers before this one");
+    int32_t rc = pg_drain(conn);
+    return rc == CASESCRIBE_OK ? pg_simple(conn, "SELECT pg_advisory_xact_lock(" CS_PG_WRITER_LOCK ")",
+                                           PGRES_TUPLES_OK, "waiting for the writers before this one")
+                               : rc;
 }
 
 /* Holds `record` until the transaction ends: a lock of the pair form
@@ -432,6 +443,9 @@ static int32_t pg_lock_record(void *conn, const char *record)
 {
     struct pg_conn *c = conn;
     const char *v[1] = {record};
+    int32_t drained = pg_drain(c);
+    if (drained != CASESCRIBE_OK)
+        return drained;
     PGresult *res = PQexecParams(c->pg, "SELECT pg_advisory_xact_lock(" CS_PG_RECORD_LOCK ", hashtext($1))", 1, NULL,
                                  v, NULL, NULL, 0);
     int32_t rc = PQresultStatus(res) == PGRES_TUPLES_OK ? CASESCRIBE_OK : pg_error(c, res, "waiting for the record");

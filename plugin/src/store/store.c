@@ -53,7 +53,7 @@ const char *const cs_store_sql[CS_Q_COUNT] = {
                        "RETURNING id",
     [CS_Q_PRINT_GET] = "SELECT record, section, team, version, fp FROM prints WHERE id = ?",
     [CS_Q_POSTING_ADD] = "INSERT INTO postings(value, print) VALUES(?, ?) ON CONFLICT(value, print) DO NOTHING",
-    [CS_Q_POSTINGS] = "SELECT print FROM postings WHERE value = ?",
+    [CS_Q_POSTINGS] = "SELECT print FROM postings WHERE value = ? AND print > ?",
     [CS_Q_SHORT_ADD] = "INSERT INTO shorts(token) VALUES(?) ON CONFLICT(token) DO NOTHING",
     [CS_Q_SHORT_GET] = "SELECT 1 FROM shorts WHERE token = ?",
     [CS_Q_POLICY_GET] = "SELECT version, digest FROM policies WHERE team = ?",
@@ -83,6 +83,7 @@ const char *const cs_store_sql[CS_Q_COUNT] = {
     [CS_Q_ABANDON_PUT] = "INSERT INTO abandoned(record, first, last, kept, seq) VALUES(?, ?, ?, ?, ?)",
     [CS_Q_ABANDON_GET] = "SELECT first, last, kept, seq FROM abandoned WHERE record = ? AND first <= ? AND last >= ? "
                          "LIMIT 1",
+    [CS_Q_PRINT_MAX] = "SELECT coalesce(max(id), 0) FROM prints",
     /* SQLite's dialect of the list statements (json_each; "WHERE true"
      * tells an upsert's SELECT from its ON clause); pg.c has its own. */
     [CS_Q_VALUE_DF_LIST] = "INSERT INTO vals(value, ai, df) SELECT value, 0, 1 FROM json_each(?) WHERE true "
@@ -91,7 +92,8 @@ const char *const cs_store_sql[CS_Q_COUNT] = {
                               "ON CONFLICT(value, print) DO NOTHING",
     [CS_Q_VALUES_GET_LIST] = "SELECT value, df FROM vals WHERE value IN (SELECT value FROM json_each(?))",
     /* In process, counting the filings costs less than a GROUP BY. */
-    [CS_Q_POSTINGS_LIST] = "SELECT print FROM postings WHERE value IN (SELECT value FROM json_each(?1)) AND ?2 > 0",
+    [CS_Q_POSTINGS_LIST] = "SELECT print FROM postings WHERE value IN (SELECT value FROM json_each(?1)) AND print > ?3 "
+                           "AND ?2 > 0",
 };
 
 struct cs_store {
@@ -305,7 +307,14 @@ int32_t cs_store_now(cs_store_txn *tx, int64_t *now)
 
 int32_t cs_store_lock_record(cs_store_txn *tx, const char *record)
 {
-    return tx->st->ops->lock_record(tx->conn, record);
+    /* A write that queued at begin holds the whole store already; taking a
+     * record after the queue would invert the order late writes take. */
+    return tx->late ? tx->st->ops->lock_record(tx->conn, record) : CASESCRIBE_OK;
+}
+
+int cs_store_queued(const cs_store_txn *tx)
+{
+    return !tx->late;
 }
 
 int32_t cs_store_serialize(cs_store_txn *tx)
@@ -313,6 +322,7 @@ int32_t cs_store_serialize(cs_store_txn *tx)
     if (!tx->late)
         return CASESCRIBE_OK;
     tx->late = 0;
+    cs_store_forget_weights(tx); /* the counts read before may have moved since */
     return tx->st->ops->serialize(tx->conn);
 }
 
@@ -593,6 +603,12 @@ int32_t cs_store_abandoned(cs_store_txn *tx, const char *record, uint32_t versio
     int32_t rc = run(tx, CS_Q_ABANDON_GET, args, 3, row_abandon, out, NULL);
     *found = rc == CASESCRIBE_OK && out->first > 0;
     return rc;
+}
+
+int32_t cs_store_print_max(cs_store_txn *tx, int64_t *id)
+{
+    *id = 0;
+    return run(tx, CS_Q_PRINT_MAX, NULL, 0, row_int, id, NULL);
 }
 
 int32_t cs_store_short_seen(cs_store_txn *tx, uint64_t token, int *seen)

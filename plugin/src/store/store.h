@@ -150,6 +150,10 @@ int32_t cs_store_begin(cs_store *st, int mode, cs_store_txn **out);
  * what it reads of the ledger (its tail, the checkpoints) is what it
  * writes against. A no-op for any other transaction. */
 int32_t cs_store_serialize(cs_store_txn *tx);
+/* Whether tx is in the writers' queue (always, but for a
+ * CS_STORE_WRITE_LATE transaction before cs_store_serialize): while it is
+ * not, other writers may commit between two of its reads. */
+int cs_store_queued(const cs_store_txn *tx);
 /* Commits (durably, unless NO_SYNC) and ends the transaction: tx is freed
  * whatever the result. A failed commit leaves nothing of tx in the store
  * and fails that save only: the next transaction starts afresh. */
@@ -280,6 +284,13 @@ typedef struct cs_store_hit {
  * ledger's length. OK (hit->found 0 when none), ENOMEM, EIO: the caller
  * fails closed. */
 int32_t cs_store_grade(cs_store_txn *tx, const cs_fingerprint *fp, const char *team, cs_store_hit *hit);
+/* The same among the prints filed after print `since` (cs_store_print_max):
+ * what a write that searched before it queued has not seen yet. */
+int32_t cs_store_grade_since(cs_store_txn *tx, const cs_fingerprint *fp, const char *team, int64_t since,
+                             cs_store_hit *hit);
+/* The id of the latest AI print filed (0 when none): prints filed later
+ * have higher ids. */
+int32_t cs_store_print_max(cs_store_txn *tx, int64_t *id);
 
 /* The one place cs_fingerprint_grade is called from: grades `human`
  * against `ai` with each value weighted by its commonness on this home
