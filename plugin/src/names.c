@@ -25,15 +25,6 @@ extern const unsigned int cs_names_schema_len;
 static cs_xml_schema names_schema =
     CS_XML_SCHEMA_INIT(cs_names_schema, cs_names_schema_len, "urn:casescribe:names:1 names file");
 
-static xmlNodePtr signature_of(xmlDocPtr doc)
-{
-    xmlNodePtr root = xmlDocGetRootElement(doc);
-    for (xmlNodePtr c = root != NULL ? root->children : NULL; c != NULL; c = c->next)
-        if (cs_xml_is_element(c, "signature"))
-            return c;
-    return NULL;
-}
-
 static int32_t parse_valid(xmlDocPtr *doc, const uint8_t *xml, size_t len)
 {
     int32_t rc = cs_xml_parse(doc, xml, len, CS_MAX_NAMES_BYTES);
@@ -47,7 +38,7 @@ static int32_t check_signed(const uint8_t *xml, size_t len, cs_keyring *keys)
     xmlDocPtr doc = NULL;
     char digest[CS_DIGEST_LEN];
     int32_t rc = parse_valid(&doc, xml, len);
-    if (rc == CASESCRIBE_OK && signature_of(doc) == NULL)
+    if (rc == CASESCRIBE_OK && cs_xml_signature_of(doc) == NULL)
         rc = cs_fail(CASESCRIBE_EVERIFY, "the home's names file (names.xml) is not signed by this home's key: "
                                          "install it with `casescribe names install FILE`");
     if (rc == CASESCRIBE_OK)
@@ -164,25 +155,8 @@ static int32_t sign(uint8_t **out, size_t *out_len, const uint8_t *xml, size_t l
     *out_len = 0;
     xmlDocPtr doc = NULL;
     int32_t rc = parse_valid(&doc, xml, len);
-    xmlNodePtr old = rc == CASESCRIBE_OK ? signature_of(doc) : NULL;
-    if (old != NULL) {
-        xmlUnlinkNode(old);
-        xmlFreeNode(old);
-    }
     if (rc == CASESCRIBE_OK)
-        rc = cs_xml_add_signature(doc, key, key_id);
-    if (rc == CASESCRIBE_OK)
-        rc = cs_xml_schema_validate(&names_schema, doc); /* never write a file that would not read back */
-    xmlChar *mem = NULL;
-    int size = 0;
-    if (rc == CASESCRIBE_OK) {
-        xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
-        if (mem == NULL || size <= 0 || (*out = malloc((size_t)size)) == NULL)
-            rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory writing the names file");
-        else
-            memcpy(*out, mem, (size_t)size), *out_len = (size_t)size;
-    }
-    xmlFree(mem);
+        rc = cs_xml_sign_file(out, out_len, doc, key, key_id, &names_schema, "the names file");
     xmlFreeDoc(doc);
     return rc;
 }

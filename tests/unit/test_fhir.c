@@ -484,6 +484,39 @@ static char *transcript_xml(void)
     return x;
 }
 
+/* A fill job on `form` (FHIR JSON) with the never-template and the test
+ * transcript, run to its end: the job, its draft, and what to free. */
+struct filled {
+    casescribe_job *job;
+    casescribe_template *tpl;
+    casescribe_transcript *t;
+    uint8_t *draft;
+    size_t draft_len;
+};
+
+static struct filled fill_fhir(const char *form)
+{
+    struct filled f = {0};
+    cr_assert_eq(casescribe_template_open(&f.tpl, (const uint8_t *)never_template, strlen(never_template)),
+                 CASESCRIBE_OK);
+    char *said = transcript_xml();
+    cr_assert_eq(casescribe_transcript_open(&f.t, (const uint8_t *)said, strlen(said)), CASESCRIBE_OK, "%s",
+                 casescribe_last_error());
+    free(said);
+    casescribe_fill_options o;
+    cr_assert_eq(casescribe_fill_options_init(&o, sizeof(o)), CASESCRIBE_OK);
+    o.form_adapter = "fhir";
+    o.form = (const uint8_t *)form;
+    o.form_len = strlen(form);
+    o.form_template = f.tpl;
+    o.transcript = f.t;
+    cr_assert_eq(casescribe_fill(&f.job, home.ctx, &o), CASESCRIBE_OK, "%s", casescribe_last_error());
+    cr_assert_eq(casescribe_job_wait(f.job, 30000), CASESCRIBE_OK);
+    cr_assert_eq(casescribe_job_status(f.job), CASESCRIBE_OK, "%s", casescribe_job_message(f.job));
+    cr_assert_eq(casescribe_job_draft(&f.draft, &f.draft_len, f.job), CASESCRIBE_OK);
+    return f;
+}
+
 Test(fhir, a_fill_draft_comes_back_in_fhir_and_saves)
 {
     install_template();
@@ -492,28 +525,10 @@ Test(fhir, a_fill_draft_comes_back_in_fhir_and_saves)
     set_string(qr, "questionnaire", "https://casescribe.org/fhir/Questionnaire/visit-test");
     json_object_del(item(qr, "present"), "answer"); /* left for the filler */
     char *form = json_dumps(b, JSON_COMPACT);
-    casescribe_template *tpl = NULL;
-    casescribe_transcript *t = NULL;
-    cr_assert_eq(casescribe_template_open(&tpl, (const uint8_t *)never_template, strlen(never_template)),
-                 CASESCRIBE_OK);
-    char *said = transcript_xml();
-    cr_assert_eq(casescribe_transcript_open(&t, (const uint8_t *)said, strlen(said)), CASESCRIBE_OK, "%s",
-                 casescribe_last_error());
-    free(said);
-    casescribe_fill_options o;
-    cr_assert_eq(casescribe_fill_options_init(&o, sizeof(o)), CASESCRIBE_OK);
-    o.form_adapter = "fhir";
-    o.form = (const uint8_t *)form;
-    o.form_len = strlen(form);
-    o.form_template = tpl;
-    o.transcript = t;
-    casescribe_job *job = NULL;
-    cr_assert_eq(casescribe_fill(&job, home.ctx, &o), CASESCRIBE_OK, "%s", casescribe_last_error());
-    cr_assert_eq(casescribe_job_wait(job, 30000), CASESCRIBE_OK);
-    cr_assert_eq(casescribe_job_status(job), CASESCRIBE_OK, "%s", casescribe_job_message(job));
-    uint8_t *draft = NULL, *out = NULL;
-    size_t draft_len = 0, out_len = 0;
-    cr_assert_eq(casescribe_job_draft(&draft, &draft_len, job), CASESCRIBE_OK);
+    struct filled f = fill_fhir(form);
+    casescribe_job *job = f.job;
+    uint8_t *draft = f.draft, *out = NULL;
+    size_t draft_len = f.draft_len, out_len = 0;
     cr_expect_eq(cs_fhir_format(draft, draft_len), CS_FHIR_JSON, "the draft is in the host's format");
     json_t *d = load_json(draft, draft_len);
     json_t *present = item(resource(d, "QuestionnaireResponse", 0), "present");
@@ -537,8 +552,8 @@ Test(fhir, a_fill_draft_comes_back_in_fhir_and_saves)
     casescribe_free(draft);
     casescribe_free(out);
     casescribe_job_free(job);
-    casescribe_template_free(tpl);
-    casescribe_transcript_free(t);
+    casescribe_template_free(f.tpl);
+    casescribe_transcript_free(f.t);
     free(form);
 }
 
@@ -1562,27 +1577,11 @@ Test(fhir, a_fill_job_drafts_into_a_vendor_questionnaire_response)
     json_t *qr = vendor_qr("x");
     json_object_del(item(qr, "present"), "answer"); /* left for the filler */
     json_t *b = collection(qr, vendor_consent());
-    char *form = json_dumps(b, JSON_COMPACT), *said = transcript_xml();
-    casescribe_template *tpl = NULL;
-    casescribe_transcript *t = NULL;
-    cr_assert_eq(casescribe_template_open(&tpl, (const uint8_t *)never_template, strlen(never_template)),
-                 CASESCRIBE_OK);
-    cr_assert_eq(casescribe_transcript_open(&t, (const uint8_t *)said, strlen(said)), CASESCRIBE_OK);
-    free(said);
-    casescribe_fill_options o;
-    cr_assert_eq(casescribe_fill_options_init(&o, sizeof(o)), CASESCRIBE_OK);
-    o.form_adapter = "fhir";
-    o.form = (const uint8_t *)form;
-    o.form_len = strlen(form);
-    o.form_template = tpl;
-    o.transcript = t;
-    casescribe_job *job = NULL;
-    cr_assert_eq(casescribe_fill(&job, home.ctx, &o), CASESCRIBE_OK, "%s", casescribe_last_error());
-    cr_assert_eq(casescribe_job_wait(job, 30000), CASESCRIBE_OK);
-    cr_assert_eq(casescribe_job_status(job), CASESCRIBE_OK, "%s", casescribe_job_message(job));
-    uint8_t *draft = NULL, *out = NULL;
-    size_t draft_len = 0, out_len = 0;
-    cr_assert_eq(casescribe_job_draft(&draft, &draft_len, job), CASESCRIBE_OK);
+    char *form = json_dumps(b, JSON_COMPACT);
+    struct filled f = fill_fhir(form);
+    casescribe_job *job = f.job;
+    uint8_t *draft = f.draft, *out = NULL;
+    size_t draft_len = f.draft_len, out_len = 0;
     json_t *d = load_json(draft, draft_len), *back = resource(d, "QuestionnaireResponse", 0);
     cr_expect_str_eq(ext_string(back, SD "record"), "vx:QR-42", "the draft says what the names file said");
     cr_expect_not_null(extension(item(back, "present"), SD "section"), "the section was drafted");
@@ -1593,7 +1592,7 @@ Test(fhir, a_fill_job_drafts_into_a_vendor_questionnaire_response)
     casescribe_free(draft);
     casescribe_free(out);
     casescribe_job_free(job);
-    casescribe_template_free(tpl);
-    casescribe_transcript_free(t);
+    casescribe_template_free(f.tpl);
+    casescribe_transcript_free(f.t);
     free(form);
 }

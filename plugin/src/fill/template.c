@@ -223,7 +223,7 @@ static int32_t keeps_never(const casescribe_template *t, const char *what)
     return rc;
 }
 
-static xmlNodePtr signature_of(xmlDocPtr doc)
+xmlNodePtr cs_xml_signature_of(xmlDocPtr doc)
 {
     xmlNodePtr root = xmlDocGetRootElement(doc);
     for (xmlNodePtr c = root != NULL ? root->children : NULL; c != NULL; c = c->next)
@@ -247,7 +247,7 @@ int32_t cs_template_read_signed(casescribe_template **out, const uint8_t *xml, s
     xmlDocPtr doc = NULL;
     char digest[CS_DIGEST_LEN];
     int32_t rc = parse_valid(&doc, xml, len);
-    if (rc == CASESCRIBE_OK && signature_of(doc) == NULL)
+    if (rc == CASESCRIBE_OK && cs_xml_signature_of(doc) == NULL)
         rc = cs_fail(CASESCRIBE_EVERIFY, "the %s is not signed by this home's key: install it with `casescribe "
                                          "templates install FILE`",
                      what);
@@ -283,6 +283,33 @@ int32_t cs_xml_add_signature(xmlDocPtr doc, EVP_PKEY *key, const char *key_id)
     return rc;
 }
 
+/* Signs `doc` as this home (a signature it carried, another home's, is
+ * dropped first), checks the result still reads as `schema`, and writes it
+ * into *out (malloc). `what` names the file in messages. */
+int32_t cs_xml_sign_file(uint8_t **out, size_t *out_len, xmlDocPtr doc, EVP_PKEY *key, const char *key_id,
+                         cs_xml_schema *schema, const char *what)
+{
+    xmlNodePtr old = cs_xml_signature_of(doc);
+    if (old != NULL) {
+        xmlUnlinkNode(old);
+        xmlFreeNode(old);
+    }
+    int32_t rc = cs_xml_add_signature(doc, key, key_id);
+    if (rc == CASESCRIBE_OK)
+        rc = cs_xml_schema_validate(schema, doc); /* never write a file that would not read back */
+    xmlChar *mem = NULL;
+    int size = 0;
+    if (rc == CASESCRIBE_OK) {
+        xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
+        if (mem == NULL || size <= 0 || (*out = malloc((size_t)size)) == NULL)
+            rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory writing %s", what);
+        else
+            memcpy(*out, mem, (size_t)size), *out_len = (size_t)size;
+    }
+    xmlFree(mem);
+    return rc;
+}
+
 int32_t cs_template_sign(uint8_t **out, size_t *out_len, const uint8_t *xml, size_t len, EVP_PKEY *key,
                          const char *key_id)
 {
@@ -294,25 +321,8 @@ int32_t cs_template_sign(uint8_t **out, size_t *out_len, const uint8_t *xml, siz
     if (rc == CASESCRIBE_OK && (rc = casescribe_template_open(&t, xml, len)) == CASESCRIBE_OK)
         rc = keeps_never(t, "the template");
     cs_template_unref(t);
-    xmlNodePtr old = rc == CASESCRIBE_OK ? signature_of(doc) : NULL;
-    if (old != NULL) { /* signed before (by another home): this home signs it now */
-        xmlUnlinkNode(old);
-        xmlFreeNode(old);
-    }
     if (rc == CASESCRIBE_OK)
-        rc = cs_xml_add_signature(doc, key, key_id);
-    if (rc == CASESCRIBE_OK)
-        rc = cs_xml_schema_validate(&template_schema, doc); /* never write a file that would not read back */
-    xmlChar *mem = NULL;
-    int size = 0;
-    if (rc == CASESCRIBE_OK) {
-        xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
-        if (mem == NULL || size <= 0 || (*out = malloc((size_t)size)) == NULL)
-            rc = cs_fail(CASESCRIBE_ENOMEM, "out of memory writing a template");
-        else
-            memcpy(*out, mem, (size_t)size), *out_len = (size_t)size;
-    }
-    xmlFree(mem);
+        rc = cs_xml_sign_file(out, out_len, doc, key, key_id, &template_schema, "a template");
     xmlFreeDoc(doc);
     return rc;
 }

@@ -14,6 +14,7 @@
 
 #include "casescribe.h"
 #include "provenance/keys.h"
+#include "xml/schema.h"
 
 typedef struct cs_template_section {
     char *id, *title, *guidance, *cues; /* cues: "" when the template gives none */
@@ -61,6 +62,13 @@ const cs_shipped_template *cs_template_shipped(const char *id);
  * comments of `doc` as it is) as the last child of its root, in the root's
  * namespace: the signature templates and the home's names file carry. */
 int32_t cs_xml_add_signature(xmlDocPtr doc, EVP_PKEY *key, const char *key_id);
+/* The <signature> child of the root, or NULL. */
+xmlNodePtr cs_xml_signature_of(xmlDocPtr doc);
+/* Signs `doc` as this home (dropping a signature it carried), checks it
+ * against `schema` and writes it into *out (malloc'd; `what` names it in
+ * messages). */
+int32_t cs_xml_sign_file(uint8_t **out, size_t *out_len, xmlDocPtr doc, EVP_PKEY *key, const char *key_id,
+                         cs_xml_schema *schema, const char *what);
 
 int32_t cs_template_read_signed(casescribe_template **out, const uint8_t *xml, size_t len, cs_keyring *keys,
                                 const char *what);
