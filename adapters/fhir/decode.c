@@ -105,10 +105,30 @@ static int32_t only_known(struct builder *b, const fh_node *n, const char *const
 
 /* ---- the form's attributes and subjects --------------------------------- */
 
+/* With the names file, another system's record: an identifier of a
+ * system the file lists (prefix + value); with no identifier at all, the
+ * resource's own id when the file says so (prefix + id). An identifier of
+ * a system it does not list is refused, never passed over for the
+ * resource id: ids are unique only within one server. */
+static int32_t named_record(struct builder *b, const fh_node *qr, const char *system, const char *value,
+                            const char **prefix, const char **id)
+{
+    *id = NULL;
+    for (size_t i = 0; system != NULL && i < b->names->n_systems && *id == NULL; i++)
+        if (strcmp(system, b->names->systems[i]) == 0 && (*id = value) != NULL)
+            *prefix = b->names->prefixes[i];
+    if (*id == NULL && (system != NULL || value != NULL))
+        return schema(b, "fhir: %s", "QuestionnaireResponse.identifier is of a system the home's names file does not "
+                                     "list");
+    if (*id == NULL && b->names->resource_prefix != NULL && (*id = fh_value(qr, "id")) != NULL)
+        *prefix = b->names->resource_prefix;
+    return CASESCRIBE_OK;
+}
+
 /* The record id: our identifier, or the record extension encode writes
- * when the identifier is another system's; with the names file, an
- * identifier of a system it lists (prefix + value), else the resource's own
- * id when it says so (prefix + id). */
+ * when the identifier is another system's; with the names file, what it
+ * makes of another system's (named_record), which a record extension
+ * may repeat but never override. */
 static int32_t record_id(struct builder *b, const fh_node *qr, char *out, size_t size)
 {
     const fh_node *ident = fh_child(qr, "identifier", NULL);
@@ -120,18 +140,20 @@ static int32_t record_id(struct builder *b, const fh_node *qr, char *out, size_t
     if (ext != NULL && ours)
         return schema(b, "fhir: %s", "a QuestionnaireResponse identified by " SYS_RECORD " cannot carry the record "
                                      "extension too");
-    const char *id = ext != NULL ? ext : ours ? value : NULL;
-    for (size_t i = 0; id == NULL && b->names != NULL && system != NULL && i < b->names->n_systems; i++)
-        if (strcmp(system, b->names->systems[i]) == 0 && (id = value) != NULL)
-            prefix = b->names->prefixes[i];
-    if (id == NULL && b->names != NULL && b->names->resource_prefix != NULL && (id = fh_value(qr, "id")) != NULL)
-        prefix = b->names->resource_prefix;
+    const char *id = ours ? value : b->names == NULL ? ext : NULL;
+    if (id == NULL && !ours && b->names != NULL)
+        rc = named_record(b, qr, system, value, &prefix, &id);
+    if (rc != CASESCRIBE_OK)
+        return rc;
     if (id == NULL)
         return schema(b, "fhir: %s names the record and is required",
                       "QuestionnaireResponse.identifier (system " SYS_RECORD ", or one the home's names file lists)");
     int n = snprintf(out, size, "%s%s", prefix, id);
     if (n < 0 || (size_t)n >= size)
         return schema(b, "fhir: %s", "the record id the QuestionnaireResponse's identifier makes is too long");
+    if (b->names != NULL && ext != NULL && strcmp(ext, out) != 0)
+        return schema(b, "fhir: %s", "the record extension names another record than the home's names file makes "
+                                     "of the identifier");
     return CASESCRIBE_OK;
 }
 
@@ -150,11 +172,14 @@ static int32_t template_id(struct builder *b, const fh_node *qr, const char **ou
     if (ext != NULL && ours)
         return schema(b, "fhir: %s", "a QuestionnaireResponse with a " CS_QUESTIONNAIRE " questionnaire cannot carry "
                                      "the template extension too");
-    *out = ext != NULL ? ext : ours ? q + len : NULL;
-    if (*out == NULL && b->names != NULL)
+    *out = ours ? q + len : b->names == NULL ? ext : NULL;
+    if (*out == NULL && b->names != NULL) /* the home's mapping decides; an extension may only repeat it */
         *out = fh_names_template(b->names, q) != NULL ? fh_names_template(b->names, q) : FH_UNMAPPED_TEMPLATE;
     if (*out == NULL)
         return schema(b, "fhir: QuestionnaireResponse.questionnaire must be %s<template id>", CS_QUESTIONNAIRE);
+    if (b->names != NULL && !ours && ext != NULL && strcmp(ext, *out) != 0)
+        return schema(b, "fhir: %s", "the template extension names another template than the home's names file "
+                                     "maps the questionnaire to");
     return CASESCRIBE_OK;
 }
 
@@ -405,22 +430,52 @@ static int active_opt_in(const fh_node *c)
             (fh_count(rule, "coding") == 1 && fh_coding_is(fh_child(rule, "coding", NULL), ACT_CODE, "OPTIN")));
 }
 
+/* Nothing the checks below do not read: no policy (a document's terms),
+ * no extension, and any verification a verified one. */
+static int nothing_unread(const fh_node *c)
+{
+    for (const fh_node *v = fh_child(c, "verification", NULL); v != NULL; v = fh_child(c, "verification", v)) {
+        const char *verified = fh_value(v, "verified");
+        if (verified == NULL || strcmp(verified, "true") != 0)
+            return 0;
+    }
+    return fh_child(c, "policy", NULL) == NULL && fh_child(c, "extension", NULL) == NULL;
+}
+
 static int clear(struct builder *b, const fh_node *c, const char **subject, char *scopes, size_t size)
 {
     const char *at = fh_value(c, "dateTime");
     *subject = fh_ref_id(fh_child(c, "patient", NULL), SYS_SUBJECT, patients, 1);
     const char *by = fh_ref_id(fh_child(c, "performer", NULL), SYS_SUBJECT, patients, 1);
     int documented = fh_child(c, "sourceAttachment", NULL) != NULL || fh_child(c, "sourceReference", NULL) != NULL;
-    return active_opt_in(c) && on_form(b, *subject) && at != NULL && strchr(at, 'T') != NULL &&
+    return active_opt_in(c) && nothing_unread(c) && on_form(b, *subject) && at != NULL && strchr(at, 'T') != NULL &&
            fh_count(c, "performer") == 1 && by != NULL && strcmp(by, *subject) == 0 && documented &&
            plain_permit(fh_child(c, "provision", NULL), scopes, size);
 }
 
-static int32_t foreign_consent(struct builder *b, const fh_node *c)
+/* Whether another system's Consent that is not a clear permit (withdrawn,
+ * refused, denied, narrower, or saying what this adapter does not read)
+ * concerns `subject`: it then stops every consent of that subject, an
+ * earlier permit included. One whose patient cannot be told concerns every
+ * subject; one about a patient who is not on the form, none. */
+static int unclear_for(struct builder *b, const fh_parts *p, const char *subject)
+{
+    for (size_t i = 0; i < p->n_consents; i++) {
+        const char *who = NULL;
+        char scopes[1024];
+        if (ours(p->consents[i]) || clear(b, p->consents[i], &who, scopes, sizeof(scopes)))
+            continue;
+        if (who == NULL || strcmp(who, subject) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int32_t foreign_consent(struct builder *b, const fh_parts *p, const fh_node *c)
 {
     const char *subject = NULL;
     char scopes[1024] = "";
-    if (!clear(b, c, &subject, scopes, sizeof(scopes)))
+    if (!clear(b, c, &subject, scopes, sizeof(scopes)) || unclear_for(b, p, subject))
         return CASESCRIBE_OK; /* its meaning is not clear: no consent (fail closed) */
     xmlNodePtr n = element(b, "consent", NULL);
     if (n == NULL)
@@ -593,7 +648,7 @@ static int32_t build(struct builder *b, const fh_parts *p)
     if (rc == CASESCRIBE_OK)
         rc = subjects(b, p->qr);
     for (size_t i = 0; i < p->n_consents && rc == CASESCRIBE_OK; i++)
-        rc = b->names != NULL && !ours(p->consents[i]) ? foreign_consent(b, p->consents[i])
+        rc = b->names != NULL && !ours(p->consents[i]) ? foreign_consent(b, p, p->consents[i])
                                                        : consent(b, p->consents[i]);
     if (rc == CASESCRIBE_OK)
         rc = walk(b, p->qr, 1);

@@ -50,15 +50,13 @@ static int32_t check_signed(const uint8_t *xml, size_t len, cs_keyring *keys)
 /* ---- the files checked so far ------------------------------------------ */
 
 /* A save reads the file each time, but checks it (schema, C14N, Ed25519)
- * only when it is not the file checked before: same path, device, inode,
- * size, mtime and ctime. Any write changes ctime, and an atomic replace
- * the inode; the file's identity is taken before it is read, so what is
- * kept under an identity was read after it. Keys are only ever added to a
+ * only when its bytes are not those checked before for that path: the
+ * check is what is kept, never the file's identity (an edit that kept its
+ * size and times would otherwise go unseen). Keys are only ever added to a
  * home, so a signature that checked stays good. */
 #define NAMES_CACHE 8
 struct checked {
     char *path;
-    struct stat st;
     uint8_t *bytes;
     size_t len;
 };
@@ -66,33 +64,21 @@ static struct checked cache[NAMES_CACHE];
 static size_t cache_next;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int same_file(const struct stat *a, const struct stat *b)
+/* Whether these bytes of this file were checked before. */
+static int checked_before(const char *path, const uint8_t *bytes, size_t len)
 {
-    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
-/* A copy of the bytes checked before for this file, or NULL. */
-static uint8_t *cached(const char *path, const struct stat *st, size_t *len)
-{
-    uint8_t *copy = NULL;
+    int found = 0;
     pthread_mutex_lock(&cache_lock);
-    for (size_t i = 0; i < NAMES_CACHE && copy == NULL; i++) {
-        struct checked *c = &cache[i];
-        if (c->path == NULL || strcmp(c->path, path) != 0 || !same_file(&c->st, st))
-            continue;
-        if ((copy = malloc(c->len + 1)) != NULL) {
-            memcpy(copy, c->bytes, c->len + 1);
-            *len = c->len;
-        }
+    for (size_t i = 0; i < NAMES_CACHE && !found; i++) {
+        const struct checked *c = &cache[i];
+        found = c->path != NULL && c->len == len && strcmp(c->path, path) == 0 && memcmp(c->bytes, bytes, len) == 0;
     }
     pthread_mutex_unlock(&cache_lock);
-    return copy;
+    return found;
 }
 
 /* Remembers a checked file (best effort: out of memory forgets it). */
-static void remember(const char *path, const struct stat *st, const uint8_t *bytes, size_t len)
+static void remember(const char *path, const uint8_t *bytes, size_t len)
 {
     char *p = strdup(path);
     uint8_t *b = malloc(len + 1);
@@ -107,7 +93,7 @@ static void remember(const char *path, const struct stat *st, const uint8_t *byt
     cache_next = (cache_next + 1) % NAMES_CACHE;
     free(c->path);
     free(c->bytes);
-    *c = (struct checked){p, *st, b, len};
+    *c = (struct checked){p, b, len};
     pthread_mutex_unlock(&cache_lock);
 }
 
@@ -120,27 +106,23 @@ int32_t cs_names_load(uint8_t **out, size_t *out_len, const char *home, cs_keyri
     char path[4200];
     struct stat st;
     snprintf(path, sizeof(path), "%s/names.xml", home);
-    int known = stat(path, &st) == 0 && S_ISREG(st.st_mode);
-    if (!known && errno == ENOENT)
-        return CASESCRIBE_OK;
+    if (stat(path, &st) != 0)
+        return errno == ENOENT ? CASESCRIBE_OK : cs_fail(CASESCRIBE_EIO, "cannot read the home's names file: %s",
+                                                         strerror(errno));
+    if (!S_ISREG(st.st_mode)) /* a FIFO would block the save, a folder is not a file */
+        return cs_fail(CASESCRIBE_EIO, "the home's names file (names.xml) is not a regular file");
     size_t len = 0;
-    uint8_t *bytes = known ? cached(path, &st, &len) : NULL;
-    if (bytes != NULL) {
-        *out = bytes;
-        *out_len = len;
-        return CASESCRIBE_OK;
-    }
+    uint8_t *bytes = NULL;
     int32_t rc = cs_read_file(&bytes, &len, path, CS_MAX_NAMES_BYTES);
     if (rc == CASESCRIBE_ENOTFOUND)
         return CASESCRIBE_OK;
-    if (rc == CASESCRIBE_OK)
-        rc = check_signed(bytes, len, keys);
+    int fresh = rc == CASESCRIBE_OK && !checked_before(path, bytes, len);
+    if (fresh && (rc = check_signed(bytes, len, keys)) == CASESCRIBE_OK)
+        remember(path, bytes, len);
     if (rc != CASESCRIBE_OK) {
         free(bytes);
         return rc;
     }
-    if (known)
-        remember(path, &st, bytes, len);
     *out = bytes;
     *out_len = len;
     return CASESCRIBE_OK;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fhir/fhir.h"
 #include "helpers.h"
@@ -1595,4 +1596,88 @@ Test(fhir, a_fill_job_drafts_into_a_vendor_questionnaire_response)
     casescribe_template_free(f.tpl);
     casescribe_transcript_free(f.t);
     free(form);
+}
+
+/* A later Consent of the same patient that is not a clear permit (here
+ * withdrawn, then denied) stops the earlier permit: unknown means no. One
+ * about a patient not on the form changes nothing. */
+Test(fhir, another_systems_unclear_consent_stops_an_earlier_permit_of_its_patient)
+{
+    install_names(names_xml);
+    json_t *withdrawn = vendor_consent();
+    set_string(withdrawn, "status", "inactive");
+    set_string(withdrawn, "dateTime", "2026-12-01T09:00:00Z");
+    json_t *denied = vendor_consent();
+    set_string(json_object_get(denied, "provision"), "type", "deny");
+    json_t *unverified = vendor_consent();
+    json_object_set_new(unverified, "verification", json_pack("[{s:b}]", "verified", 0));
+    json_t *other = vendor_consent();
+    set_string(json_object_get(other, "patient"), "reference", "Patient/vx-99");
+    json_t *later[] = {withdrawn, denied, unverified, other};
+    int32_t want[] = {CASESCRIBE_ECONSENT, CASESCRIBE_ECONSENT, CASESCRIBE_ECONSENT, CASESCRIBE_OK};
+    for (size_t i = 0; i < sizeof(later) / sizeof(*later); i++) {
+        json_t *qr = vendor_qr("Jo said the bus route makes the mornings easier.");
+        char id[16];
+        snprintf(id, sizeof(id), "QR-5%zu", i);
+        set_string(json_object_get(qr, "identifier"), "value", id);
+        json_object_set_new(item(qr, "present"), "extension", json_pack("[o]", section_ext("ai-draft")));
+        json_t *b = collection(qr, vendor_consent());
+        json_array_append_new(json_object_get(b, "entry"), json_pack("{s:o}", "resource", later[i]));
+        uint8_t *out = NULL;
+        size_t out_len = 0;
+        cr_expect_eq(save_json(b, &out, &out_len), want[i], "later consent %zu: %s", i, casescribe_last_error());
+        casescribe_free(out);
+        json_decref(b);
+    }
+}
+
+/* The home's names file decides the record and the template of another
+ * system's form: the payload's own record and template extensions may
+ * repeat what it says, never say otherwise; and an identifier of a system
+ * it does not list is refused, not passed over for the resource id. */
+Test(fhir, the_names_file_and_not_the_payload_names_the_record_and_template)
+{
+    install_names(names_xml);
+    struct {
+        const char *url, *value;
+    } claims[] = {{SD "template", "child-family-assessment"}, {SD "record", "someone-elses-record"}};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *qr = vendor_qr("Jo was at home.");
+        json_object_set_new(qr, "extension", json_pack("[{s:s, s:s}]", "url", claims[i].url, "valueString",
+                                                       claims[i].value));
+        uint8_t *out = NULL;
+        size_t out_len = 0;
+        cr_expect_eq(save_json(qr, &out, &out_len), CASESCRIBE_ESCHEMA, "%s: %s", claims[i].url,
+                     casescribe_last_error());
+        cr_expect_null(out);
+        json_decref(qr);
+    }
+    json_t *qr = vendor_qr("Jo was at home.");
+    json_object_set_new(qr, "extension", json_pack("[{s:s, s:s}]", "url", SD "template", "valueString",
+                                                   "statutory-home-visit"));
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_expect_eq(save_json(qr, &out, &out_len), CASESCRIBE_OK, "repeating the mapping: %s", casescribe_last_error());
+    casescribe_free(out);
+    out = NULL;
+    json_decref(qr);
+    qr = vendor_qr("Jo was at home.");
+    set_string(json_object_get(qr, "identifier"), "system", "https://elsewhere.example/qr-id");
+    cr_expect_eq(save_json(qr, &out, &out_len), CASESCRIBE_ESCHEMA, "an unlisted system: %s", casescribe_last_error());
+    cr_expect_not_null(strstr(casescribe_last_error(), "does not list"), "%s", casescribe_last_error());
+    json_decref(qr);
+}
+
+Test(fhir, a_names_file_that_is_not_a_regular_file_is_an_error_not_absent)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/names.xml", home.path);
+    cr_assert_eq(mkdir(path, 0700), 0);
+    json_t *qr = vendor_qr("Jo was at home.");
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    cr_expect_eq(save_json(qr, &out, &out_len), CASESCRIBE_EIO, "%s", casescribe_last_error());
+    cr_expect_null(out);
+    json_decref(qr);
+    rmdir(path);
 }
