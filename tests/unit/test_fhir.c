@@ -1681,3 +1681,23 @@ Test(fhir, a_names_file_that_is_not_a_regular_file_is_an_error_not_absent)
     json_decref(qr);
     rmdir(path);
 }
+
+/* Two systems, or a system and resource ids, sharing a prefix would share
+ * record ids; so would one system listed twice. */
+Test(fhir, a_names_file_whose_systems_would_share_record_ids_is_not_installed)
+{
+    const char *bad[] = {
+        "<names xmlns=\"urn:casescribe:names:1\">"
+        "<record-identifier system=\"https://a.example/id\" prefix=\"x:\"/>"
+        "<record-identifier system=\"https://b.example/id\" prefix=\"x:\"/></names>",
+        "<names xmlns=\"urn:casescribe:names:1\">"
+        "<record-identifier system=\"https://a.example/id\" prefix=\"a:\"/>"
+        "<record-resource-id prefix=\"a:\"/></names>",
+        "<names xmlns=\"urn:casescribe:names:1\">"
+        "<record-identifier system=\"https://a.example/id\" prefix=\"a:\"/>"
+        "<record-identifier system=\"https://a.example/id\" prefix=\"b:\"/></names>",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+        cr_expect_neq(casescribe_names_install(home.ctx, (const uint8_t *)bad[i], strlen(bad[i])), CASESCRIBE_OK,
+                      "file %zu was installed", i);
+}
