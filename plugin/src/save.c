@@ -68,11 +68,11 @@ struct save {
     uint32_t abandon_first, abandon_last;
     int32_t store_failed;     /* why a commonness weight could not be read (fail closed), else 0 */
     /* The laundering search ran before the save queued (a shared store):
-     * the ledger's size and latest AI print it saw; since > 0 (or again)
-     * while it looks once more at what was saved meanwhile. */
+     * the ledger's size and latest AI print it saw; `again` while it looks
+     * once more, at the prints filed after that one. */
     int searched_early, again;
     uint64_t seen_size;
-    int64_t seen_print, since;
+    int64_t seen_print;
     int signature_checked;    /* the incoming provenance's signature, checked before the lock: */
     int32_t signature_rc;     /* its result, and the digest of the version it stamped */
     char signed_digest[CS_DIGEST_LEN];
@@ -676,9 +676,10 @@ static int32_t check_against_index(struct save *s, const char *what, const cs_fi
                                    const cs_fingerprint *fp1)
 {
     cs_store_hit hit, old;
-    int32_t rc = cs_store_grade_since(s->tx, fp, actor_team(s), s->since, &hit);
+    int64_t since = s->again ? s->seen_print : 0;
+    int32_t rc = cs_store_grade_since(s->tx, fp, actor_team(s), since, &hit);
     if (rc == CASESCRIBE_OK)
-        rc = cs_store_grade_since(s->tx, fp1, actor_team(s), s->since, &old);
+        rc = cs_store_grade_since(s->tx, fp1, actor_team(s), since, &old);
     if (rc != CASESCRIBE_OK)
         return rc;
     if (old.grade > hit.grade)
@@ -1421,10 +1422,8 @@ static int32_t search_again(struct save *s)
     if (rc != CASESCRIBE_OK || !s->searched_early || size == s->seen_size)
         return rc;
     s->again = 1;
-    s->since = s->seen_print;
     rc = check_laundering(s);
     s->again = 0;
-    s->since = 0;
     return rc;
 }
 
